@@ -1,0 +1,82 @@
+/**
+ * A small, strict argument parser: every command declares its options, and
+ * anything undeclared is a usage error naming the offending word.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface OptionSpec {
+  /** Long name without dashes. */
+  name: string;
+  short?: string;
+  /** 'flag' takes no value; 'string' and 'int' take one; 'list' may repeat. */
+  type: 'flag' | 'string' | 'int' | 'list';
+  help: string;
+  value?: string;
+}
+
+export interface Parsed {
+  opts: Record<string, string | boolean | number | string[] | undefined>;
+  positional: string[];
+}
+
+export const COMMON_OPTIONS: OptionSpec[] = [
+  { name: 'help', short: 'h', type: 'flag', help: 'show this help' },
+  { name: 'home', type: 'string', value: 'DIR', help: 'library directory (default: $CKPT_HOME or ~/.local/share/checkpoint-studio)' },
+];
+
+export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
+  const all = [...specs, ...COMMON_OPTIONS];
+  const opts: Parsed['opts'] = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+    } else {
+      const s = all.find((o) => o.short === a.slice(1, 2));
+      if (!s) throw new UsageError(`unknown option ${a}`);
+      name = s.name;
+      inline = a.length > 2 ? a.slice(2) : undefined;
+    }
+    const spec = all.find((o) => o.name === name);
+    if (!spec) throw new UsageError(`unknown option --${name}`);
+    if (spec.type === 'flag') {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      opts[name] = true;
+      continue;
+    }
+    const v = inline ?? argv[++i];
+    if (v === undefined) throw new UsageError(`--${name} needs a value`);
+    if (spec.type === 'int') {
+      if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} needs a non-negative integer, got "${v}"`);
+      opts[name] = Number(v);
+    } else if (spec.type === 'list') {
+      ((opts[name] ??= []) as string[]).push(v);
+    } else {
+      opts[name] = v;
+    }
+  }
+  return { opts, positional };
+}
+
+export function formatOptions(specs: OptionSpec[]): string {
+  const rows = [...specs, ...COMMON_OPTIONS].map((o) => {
+    const left = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.type === 'flag' ? '' : ` ${o.value ?? 'VALUE'}`}`;
+    return `  ${left.padEnd(30)} ${o.help}`;
+  });
+  return rows.join('\n');
+}

@@ -1,0 +1,24 @@
+/** What a `ckpt` subcommand is: its help, its options, and what it does. */
+import type { OptionSpec, Parsed } from './args.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Raw bytes to stdout (an image written with -o -). */
+  outBytes: (b: Uint8Array) => void;
+  isTTY: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionSpec[];
+  /** Longer help printed after the options. */
+  details?: string;
+  run(args: Parsed, io: Io): Promise<number> | number;
+}
+
+export function defineCommand(c: Command): Command {
+  return c;
+}

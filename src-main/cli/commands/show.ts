@@ -1,0 +1,18 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { readImageFile } from '../../engine/reader.js';
+import { snapshotToJson } from '../../../src-shared/model/index.js';
+import { renderShow } from '../render-show.js';
+
+export default defineCommand({
+  name: 'show',
+  summary: 'print the decoded contents of an image',
+  usage: 'ckpt show FILE [--json]',
+  options: [{ name: 'json', type: 'flag', help: 'one JSON object: header, tasks, fdTables, files, errors (docs/cli.md)' }],
+  run({ opts, positional }, io) {
+    if (positional.length !== 1) throw new UsageError('show takes exactly one image');
+    const snap = readImageFile(positional[0]!);
+    io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : renderShow(snap));
+    return 0;
+  },
+});

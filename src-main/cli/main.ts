@@ -1,0 +1,71 @@
+/**
+ * The `ckpt` entry point: dispatches to a subcommand, and turns every known
+ * failure into one line on stderr and a non-zero exit (2 for usage errors,
+ * 1 for the rest). An unexpected exception still exits 1, with its stack
+ * only when CKPT_DEBUG is set.
+ */
+import { COMMANDS } from './commands/index.js';
+import { UsageError, formatOptions, parseArgs } from './args.js';
+import type { Command, Io } from './command.js';
+
+function help(c: Command): string {
+  return `usage: ${c.usage}\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}${c.details ? `\n\n${c.details}` : ''}`;
+}
+
+function topHelp(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n');
+  return `usage: ckpt COMMAND [options]\n\nCheckpoint Studio: capture, inspect and compare the open files of Linux processes.\n\ncommands:\n${rows}\n\nRun "ckpt COMMAND --help" for a command's options.`;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.out(target ? help(target) : topHelp());
+    return 0;
+  }
+  if (name === '--version') {
+    io.out('ckpt 0.1.0 (image format 1.0)');
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`ckpt: unknown command "${name}"; run "ckpt --help" for the list`);
+    return 2;
+  }
+  try {
+    const parsed = parseArgs(rest, cmd.options);
+    if (parsed.opts.help) {
+      io.out(help(cmd));
+      return 0;
+    }
+    return await cmd.run(parsed, io);
+  } catch (e) {
+    const err = e as Error;
+    if (e instanceof UsageError) {
+      io.err(`ckpt ${cmd.name}: ${err.message}\nusage: ${cmd.usage}`);
+      return 2;
+    }
+    const known = ['ImageError', 'ModelError', 'SimError', 'StoreError', 'QueryError', 'CaptureError'];
+    if (known.includes(err?.name)) {
+      io.err(`ckpt ${cmd.name}: ${err.message}`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      io.err(`ckpt ${cmd.name}: ${err.message}`);
+      return 1;
+    }
+    io.err(`ckpt ${cmd.name}: internal error: ${err?.message ?? String(e)}${process.env.CKPT_DEBUG ? `\n${err?.stack}` : ''}`);
+    return 1;
+  }
+}
+
+export function processIo(): Io {
+  return {
+    out: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
+    err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
+    outBytes: (b) => process.stdout.write(b),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Constants of image format v1; docs/image-format.md is the contract these
+ * follow. Record type numbers keep the seed's numbering (checkpoint_hdr.h).
+ */
+export const MAGIC = Uint8Array.from([0x89, 0x43, 0x4b, 0x50, 0x54, 0x0d, 0x0a, 0x1a]); // \x89CKPT\r\n\x1a
+
+export const RT = {
+  HEADER: 1,
+  TASK: 101,
+  TASK_OBJS: 102,
+  FILE_TABLE: 301,
+  FILE_DESC: 302,
+  FILE: 304,
+  TAIL: 9001,
+  ERROR: 9999,
+} as const;
+
+export const RECORD_NAMES: Record<number, string> = {
+  [RT.HEADER]: 'HEADER',
+  [RT.TASK]: 'TASK',
+  [RT.TASK_OBJS]: 'TASK_OBJS',
+  [RT.FILE_TABLE]: 'FILE_TABLE',
+  [RT.FILE_DESC]: 'FILE_DESC',
+  [RT.FILE]: 'FILE',
+  [RT.TAIL]: 'TAIL',
+  [RT.ERROR]: 'ERROR',
+};
+
+export function recordName(type: number): string {
+  return RECORD_NAMES[type] ?? `UNKNOWN(${type})`;
+}
+
+export const RECORD_HEADER_LEN = 8;
+export const RECORD_ALIGN = 8;
+/** No record may be longer than this (an epoll with 500k watches still fits). */
+export const MAX_RECORD_LEN = 32 * 1024 * 1024;
+/** Objrefs are positive and below this bound. */
+export const MAX_OBJREF = 0x7fffffff;
+export const TAIL_BODY_LEN = 8 + 32;
+export const FILE_DESC_RECORD_SPAN = 24; // 8 header + 12 body, padded to 8
+
+export const SOURCE_CODES = { proc: 1, sim: 2, criu: 3 } as const;
+
+export const HEADER_FLAG_FROZEN = 1;
+export const FILE_FLAG_DELETED = 1;
+export const FILE_FLAG_SHARING_INFERRED = 2;
+export const TABLE_FLAG_SHARING_INFERRED = 1;
+export const FD_FLAG_CLOEXEC = 1;
+
+export const LOCK_KINDS = ['posix', 'flock', 'ofd', 'lease'] as const;
+
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}

@@ -1,0 +1,121 @@
+/**
+ * Encodes and decodes a kind's attribute body from its declaration in
+ * src-shared/kinds: one codec for every kind, so a handler is a list of
+ * fields. Lists carry a u32 count; objref fields are remapped through the
+ * object hash on write and checked against written objects on read.
+ */
+import type { AttrRecord, AttrValue, BStr } from '../../src-shared/model/index.js';
+import type { Field, KindSpec, ScalarField } from '../../src-shared/kinds/index.js';
+import { ModelError } from './errors.js';
+import type { RecordWriter } from './record-writer.js';
+import type { BodyCursor } from './body-cursor.js';
+
+/** Smallest encoded size of a scalar, used to bound list counts on read. */
+const MIN_SIZE: Record<ScalarField['type'], number> = { u8: 1, u16: 2, u32: 4, i32: 4, u64: 8, bool: 1, bstr: 4, objref: 4 };
+
+function writeScalar(w: RecordWriter, f: ScalarField, v: AttrValue | undefined, mapRef: (ref: number) => number, where: string): void {
+  const bad = () => new ModelError(`${where}.${f.name}: expected ${f.type}, got ${typeof v}`);
+  switch (f.type) {
+    case 'u8':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw bad();
+      return w.u8(v);
+    case 'u16':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw bad();
+      return w.u16(v);
+    case 'u32':
+      if (typeof v !== 'number') throw bad();
+      return w.u32(v);
+    case 'i32':
+      if (typeof v !== 'number') throw bad();
+      return w.i32(v);
+    case 'u64':
+      if (typeof v !== 'number' && typeof v !== 'bigint') throw bad();
+      return w.u64(v);
+    case 'bool':
+      if (typeof v !== 'boolean') throw bad();
+      return w.u8(v ? 1 : 0);
+    case 'bstr':
+      if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw bad();
+      return w.bstr(v);
+    case 'objref':
+      if (typeof v !== 'number') throw bad();
+      return w.u32(v === 0 ? 0 : mapRef(v));
+  }
+}
+
+export function writeAttrs(w: RecordWriter, spec: KindSpec, attrs: AttrRecord, mapRef: (ref: number) => number, where: string): void {
+  for (const f of spec.fields) {
+    const v = attrs[f.name];
+    if (f.type !== 'list') {
+      writeScalar(w, f, v, mapRef, where);
+      continue;
+    }
+    if (!Array.isArray(v)) throw new ModelError(`${where}.${f.name}: expected a list`);
+    w.u32(v.length);
+    for (const item of v) for (const sub of f.of) writeScalar(w, sub, item[sub.name], mapRef, `${where}.${f.name}[]`);
+  }
+}
+
+/** File refs an attribute body points at: they must be written first. */
+export function attrRefs(spec: KindSpec, attrs: AttrRecord): number[] {
+  const out: number[] = [];
+  for (const f of spec.fields) {
+    if (f.type === 'objref' && typeof attrs[f.name] === 'number' && attrs[f.name]) out.push(attrs[f.name] as number);
+    if (f.type === 'list' && Array.isArray(attrs[f.name]))
+      for (const sub of f.of)
+        if (sub.type === 'objref') for (const item of attrs[f.name] as AttrRecord[]) if (item[sub.name]) out.push(item[sub.name] as number);
+  }
+  return out;
+}
+
+function readScalar(c: BodyCursor, f: ScalarField, checkRef: (ref: number) => void): AttrValue {
+  switch (f.type) {
+    case 'u8':
+      return c.u8();
+    case 'u16':
+      return c.u16();
+    case 'u32':
+      return c.u32();
+    case 'i32':
+      return c.i32();
+    case 'u64':
+      return c.u64();
+    case 'bool': {
+      const b = c.u8();
+      if (b > 1) c.fail('bad-value', `${f.name}: boolean byte ${b}`);
+      return b === 1;
+    }
+    case 'bstr':
+      return c.bstr() as BStr;
+    case 'objref': {
+      const r = c.u32();
+      if (r !== 0) checkRef(r);
+      return r;
+    }
+  }
+}
+
+function minSize(fields: ScalarField[]): number {
+  return fields.reduce((n, f) => n + MIN_SIZE[f.type], 0);
+}
+
+export function readAttrs(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void): AttrRecord {
+  const out: AttrRecord = {};
+  for (const f of spec.fields) {
+    if (f.type !== 'list') {
+      out[f.name] = readScalar(c, f, checkRef);
+      continue;
+    }
+    const n = c.count(Math.max(1, minSize(f.of)), f.name);
+    const items: AttrRecord[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const item: AttrRecord = {};
+      for (const sub of f.of) item[sub.name] = readScalar(c, sub, checkRef);
+      items[i] = item;
+    }
+    out[f.name] = items;
+  }
+  return out;
+}
+
+export type { Field };

@@ -1,0 +1,350 @@
+/**
+ * Decodes a v1 image into a snapshot, trusting nothing: the record order the
+ * format prescribes, every objref (defined before use, of the right type,
+ * never defined twice), every count against the bytes that remain. Record
+ * types it does not know are skipped, so newer minor versions stay readable;
+ * a newer major version is refused.
+ */
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { kindByCode } from '../../src-shared/kinds/index.js';
+import type {
+  AttrRecord,
+  CaptureError,
+  Fd,
+  FdTable,
+  FileLock,
+  ImageHeader,
+  Namespace,
+  OpenFile,
+  Snapshot,
+  SourceKind,
+  Task,
+} from '../../src-shared/model/index.js';
+import { FORMAT_MAJOR } from '../../src-shared/model/index.js';
+import { BodyCursor } from './body-cursor.js';
+import { ImageError } from './errors.js';
+import {
+  FD_FLAG_CLOEXEC,
+  FILE_FLAG_DELETED,
+  FILE_FLAG_SHARING_INFERRED,
+  HEADER_FLAG_FROZEN,
+  LOCK_KINDS,
+  MAGIC,
+  MAX_OBJREF,
+  FILE_DESC_RECORD_SPAN,
+  RT,
+  TABLE_FLAG_SHARING_INFERRED,
+  recordName,
+} from './format.js';
+import { readAttrs } from './kind-codec.js';
+import { RecordScanner, bufferSource, fdSource, type ScanSource } from './record-scanner.js';
+
+const SOURCES: Record<number, SourceKind> = { 1: 'proc', 2: 'sim', 3: 'criu' };
+const U64_MAX = 0xffffffffffffffffn;
+
+export interface DecodeResult extends Snapshot {
+  /** Record count, image size and checksum as the tail states them. */
+  info: { records: number; bytes: number; sha256: string; unknownRecords: number };
+}
+
+class Decoder {
+  private readonly c = new BodyCursor();
+  private readonly s: RecordScanner;
+  private header: ImageHeader | null = null;
+  private readonly tasks: Task[] = [];
+  private readonly tables: FdTable[] = [];
+  private readonly files: OpenFile[] = [];
+  private readonly errors: CaptureError[] = [];
+  /** objref -> 1 for a file, 2 for an fd table. */
+  private readonly objTypes = new Map<number, 1 | 2>();
+  private pendingTask: Task | null = null;
+  private openTable: FdTable | null = null;
+  private openTableLeft = 0;
+  private openTableFds: Set<number> | null = null;
+  private unknownRecords = 0;
+
+  constructor(src: ScanSource) {
+    this.s = new RecordScanner(src);
+  }
+
+  run(): DecodeResult {
+    const s = this.s;
+    while (s.advance()) {
+      const type = s.type;
+      this.c.reset(s.buf, s.view, s.bodyStart, s.bodyEnd, s.offset + 8, s.index, recordName(type));
+      if (s.index === 0 && type !== RT.HEADER) this.c.fail('not-an-image', 'the first record is not a HEADER (is this a checkpoint image?)');
+      switch (type) {
+        case RT.HEADER:
+          if (s.index !== 0) this.c.fail('bad-structure', 'a second HEADER record');
+          this.readHeader();
+          break;
+        case RT.TASK:
+          this.expectNoOpen('TASK');
+          this.readTask();
+          break;
+        case RT.TASK_OBJS:
+          this.readTaskObjs();
+          break;
+        case RT.FILE_TABLE:
+          this.expectTableClosed('FILE_TABLE');
+          this.readTable();
+          break;
+        case RT.FILE_DESC:
+          this.readFd();
+          break;
+        case RT.FILE:
+          this.readFile();
+          break;
+        case RT.ERROR:
+          this.readError();
+          break;
+        case RT.TAIL:
+          this.expectNoOpen('TAIL');
+          break;
+        default:
+          this.unknownRecords++;
+      }
+    }
+    return {
+      header: this.header!,
+      tasks: this.tasks,
+      fdTables: this.tables,
+      files: this.files,
+      errors: this.errors,
+      info: { records: s.index, bytes: s.size, sha256: s.digest!.toString('hex'), unknownRecords: this.unknownRecords },
+    };
+  }
+
+  private expectTableClosed(what: string): void {
+    if (this.openTableLeft > 0)
+      this.c.fail('bad-structure', `${what} while fd table ${this.openTable!.ref} still expects ${this.openTableLeft} FILE_DESC records`);
+  }
+
+  private expectNoOpen(what: string): void {
+    this.expectTableClosed(what);
+    if (this.pendingTask) this.c.fail('bad-structure', `${what} before the TASK_OBJS of task ${this.pendingTask.pid}`);
+  }
+
+  private defineObj(objref: number, type: 1 | 2): void {
+    if (objref === 0 || objref > MAX_OBJREF) this.c.fail('bad-objref', `objref ${objref} is out of range`);
+    if (this.objTypes.has(objref)) this.c.fail('bad-objref', `objref ${objref} is defined twice`);
+    this.objTypes.set(objref, type);
+  }
+
+  private checkRef(objref: number, type: 1 | 2): void {
+    const t = this.objTypes.get(objref);
+    const what = type === 1 ? 'open file' : 'fd table';
+    if (t === undefined) this.c.fail('bad-objref', `objref ${objref} is referenced before any object defines it`);
+    if (t !== type) this.c.fail('bad-objref', `objref ${objref} is not an ${what}`);
+  }
+
+  private readHeader(): void {
+    const c = this.c;
+    if (c.remaining < 8) c.fail('not-an-image', 'HEADER too short for the magic number');
+    for (let i = 0; i < MAGIC.length; i++) if (c.u8() !== MAGIC[i]) c.fail('not-an-image', 'bad magic number: not a checkpoint image');
+    const major = c.u16();
+    const minor = c.u16();
+    if (major !== FORMAT_MAJOR)
+      c.fail('unsupported-version', `image format ${major}.${minor}; this version of ckpt reads format ${FORMAT_MAJOR}.x only`);
+    const flags = c.u32();
+    const rawTime = c.u64();
+    const time = typeof rawTime === 'number' ? rawTime : c.fail('bad-value', 'capture time out of range');
+    const sourceCode = c.u16();
+    c.u16();
+    const source = SOURCES[sourceCode] ?? c.fail('bad-value', `unknown source kind ${sourceCode}`);
+    const arch = c.text('arch');
+    const kernelRelease = c.text('kernel release');
+    const hostname = c.text('hostname');
+    const nopts = c.count(8, 'options');
+    const options: Record<string, string> = {};
+    for (let i = 0; i < nopts; i++) {
+      const k = c.text('option name');
+      options[k] = c.text('option value');
+    }
+    this.header = { formatMajor: major, formatMinor: minor, arch, kernelRelease, hostname, captureTime: time, source, frozen: (flags & HEADER_FLAG_FROZEN) !== 0, options };
+  }
+
+  private readTask(): void {
+    const c = this.c;
+    const pid = c.u32();
+    const tgid = c.u32();
+    const ppid = c.u32();
+    const uid = c.u32();
+    const gid = c.u32();
+    c.u32();
+    const comm = c.bstr();
+    const argc = c.count(4, 'cmdline');
+    const cmdline = new Array(argc);
+    for (let i = 0; i < argc; i++) cmdline[i] = c.bstr();
+    const cwd = c.bstr();
+    const root = c.bstr();
+    const nns = c.count(12, 'namespaces');
+    const namespaces: Namespace[] = [];
+    for (let i = 0; i < nns; i++) namespaces.push({ type: c.text('namespace type'), ino: c.u64() });
+    const task: Task = { pid, tgid, ppid, uid, gid, comm, cmdline, cwd, root, namespaces, fdTable: 0 };
+    this.tasks.push(task);
+    this.pendingTask = task;
+  }
+
+  private readTaskObjs(): void {
+    const c = this.c;
+    const task = this.pendingTask ?? c.fail('bad-structure', 'TASK_OBJS without a TASK before it');
+    this.expectTableClosed('TASK_OBJS');
+    const ref = c.u32();
+    if (ref !== 0) this.checkRef(ref, 2);
+    task.fdTable = ref;
+    this.pendingTask = null;
+  }
+
+  private readTable(): void {
+    const c = this.c;
+    const ref = c.u32();
+    const nfds = c.u32();
+    const flags = c.u32();
+    this.defineObj(ref, 2);
+    const left = this.s.size - (this.s.offset + 8);
+    if (nfds * FILE_DESC_RECORD_SPAN > left) c.fail('bad-length', `fd table ${ref} announces ${nfds} fds, more than the ${left} bytes left can hold`);
+    const table: FdTable = { ref, fds: [], sharingInferred: (flags & TABLE_FLAG_SHARING_INFERRED) !== 0 };
+    this.tables.push(table);
+    this.openTable = table;
+    this.openTableLeft = nfds;
+    this.openTableFds = new Set();
+  }
+
+  private readFd(): void {
+    const c = this.c;
+    if (this.openTableLeft === 0) c.fail('bad-structure', 'FILE_DESC outside an fd table');
+    const file = c.u32();
+    const fd = c.u32();
+    const flags = c.u32();
+    this.checkRef(file, 1);
+    if (fd > 0x7fffffff) c.fail('bad-value', `fd number ${fd} out of range`);
+    if (this.openTableFds!.has(fd)) c.fail('bad-value', `fd ${fd} appears twice in fd table ${this.openTable!.ref}`);
+    this.openTableFds!.add(fd);
+    const entry: Fd = { fd, file, cloexec: (flags & FD_FLAG_CLOEXEC) !== 0 };
+    this.openTable!.fds.push(entry);
+    if (--this.openTableLeft === 0) this.openTableFds = null;
+  }
+
+  private readFile(): void {
+    const c = this.c;
+    const ref = c.u32();
+    const code = c.u16();
+    const fflags = c.u16();
+    const flags = c.u32();
+    const mode = c.u32();
+    const pos = c.u64();
+    const dev = c.u64();
+    const ino = c.u64();
+    const rdev = c.u64();
+    const size = c.u64();
+    const mntId = c.u32();
+    const nlink = c.u32();
+    const path = c.bstr();
+    const nlocks = c.count(24, 'locks');
+    const locks: FileLock[] = [];
+    for (let i = 0; i < nlocks; i++) {
+      const kind = LOCK_KINDS[c.u8()] ?? c.fail('bad-value', 'unknown lock kind');
+      const write = c.u8() === 1;
+      c.u16();
+      const pid = c.i32();
+      const start = c.u64();
+      const end = c.u64();
+      locks.push({ kind, write, pid, start, end: end === U64_MAX ? null : end });
+    }
+    this.defineObj(ref, 1);
+    const spec = kindByCode(code);
+    const file: OpenFile = {
+      ref,
+      kind: spec ? spec.name : 'unknown',
+      path,
+      flags,
+      mode,
+      pos,
+      mntId,
+      dev,
+      ino,
+      rdev,
+      size,
+      nlink,
+      deleted: (fflags & FILE_FLAG_DELETED) !== 0,
+      sharingInferred: (fflags & FILE_FLAG_SHARING_INFERRED) !== 0,
+      locks,
+      attrs: EMPTY_ATTRS,
+    };
+    if (spec) {
+      if (spec.fields.length) file.attrs = readAttrs(c, spec, (r) => this.checkRef(r, 1));
+      else file.attrs = {};
+    } else {
+      file.attrs = {};
+      file.unknownKindCode = code;
+      file.unknownBody = c.bytes(c.remaining);
+    }
+    this.files.push(file);
+  }
+
+  private readError(): void {
+    const c = this.c;
+    const errno = c.text('errno');
+    const pid = c.i32();
+    const fd = c.i32();
+    const where = c.bstr();
+    const message = c.text('message');
+    this.errors.push({ errno, pid, fd, where, message });
+  }
+}
+
+const EMPTY_ATTRS: AttrRecord = Object.freeze({}) as AttrRecord;
+
+export function decodeImage(bytes: Uint8Array): DecodeResult {
+  return new Decoder(bufferSource(bytes)).run();
+}
+
+export function readImageFile(path: string): DecodeResult {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new ImageError('io', `cannot open ${path}: ${(e as Error).message}`, 0, -1);
+  }
+  try {
+    return new Decoder(fdSource(fd, fstatSync(fd).size)).run();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface RecordInfo {
+  index: number;
+  offset: number;
+  type: number;
+  typeName: string;
+  len: number;
+  /** The objref the record defines (FILE, FILE_TABLE) or points at (FILE_DESC, TASK_OBJS), else 0. */
+  objref: number;
+}
+
+/** Every record's framing, for `ckpt records` and the records pane. Calls back per record. */
+export function scanRecords(src: ScanSource, each: (r: RecordInfo, scanner: RecordScanner) => void): void {
+  const s = new RecordScanner(src);
+  while (s.advance()) {
+    let objref = 0;
+    if ((s.type === RT.FILE || s.type === RT.FILE_TABLE || s.type === RT.FILE_DESC || s.type === RT.TASK_OBJS) && s.bodyEnd - s.bodyStart >= 4)
+      objref = s.view.getUint32(s.bodyStart, true);
+    each({ index: s.index, offset: s.offset, type: s.type, typeName: recordName(s.type), len: s.len, objref }, s);
+  }
+}
+
+export function withImageFile<T>(path: string, fn: (src: ScanSource) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new ImageError('io', `cannot open ${path}: ${(e as Error).message}`, 0, -1);
+  }
+  try {
+    return fn(fdSource(fd, fstatSync(fd).size));
+  } finally {
+    closeSync(fd);
+  }
+}

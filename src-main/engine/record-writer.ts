@@ -1,0 +1,143 @@
+/**
+ * Low-level record output: a growable buffer of aligned records, flushed to
+ * a sink in large chunks, with a running SHA-256 over every byte written.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { ModelError } from './errors.js';
+import { MAX_RECORD_LEN, RECORD_HEADER_LEN, align8 } from './format.js';
+import type { BStr, U64 } from '../../src-shared/model/index.js';
+
+export type Sink = (chunk: Buffer) => void;
+
+const FLUSH_AT = 1 << 20;
+const TWO32 = 4294967296;
+
+export class RecordWriter {
+  private buf = Buffer.allocUnsafe(2 * FLUSH_AT);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private pos = 0;
+  private recStart = -1;
+  private flushedBytes = 0;
+  private readonly hash: Hash = createHash('sha256');
+  recordCount = 0;
+
+  constructor(private readonly sink: Sink) {}
+
+  /** Offset in the image of the next byte to be written. */
+  get offset(): number {
+    return this.flushedBytes + this.pos;
+  }
+
+  begin(type: number): void {
+    if (this.recStart >= 0) throw new Error('record writer: begin inside a record');
+    if (this.pos >= FLUSH_AT) this.flush();
+    this.recStart = this.pos;
+    this.ensure(RECORD_HEADER_LEN);
+    this.view.setUint32(this.pos, type, true);
+    this.pos += RECORD_HEADER_LEN;
+  }
+
+  end(): void {
+    const len = this.pos - this.recStart;
+    if (len > MAX_RECORD_LEN) throw new ModelError(`record of ${len} bytes exceeds the ${MAX_RECORD_LEN}-byte limit`);
+    this.view.setUint32(this.recStart + 4, len, true);
+    const padded = align8(len);
+    this.ensure(padded - len);
+    this.buf.fill(0, this.pos, this.recStart + padded);
+    this.pos = this.recStart + padded;
+    this.recStart = -1;
+    this.recordCount++;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    // Flush what precedes the open record, then grow if the record needs it.
+    const keepFrom = this.recStart >= 0 ? this.recStart : this.pos;
+    if (keepFrom > 0) {
+      this.emit(this.buf.subarray(0, keepFrom));
+      this.buf.copy(this.buf, 0, keepFrom, this.pos);
+      this.pos -= keepFrom;
+      if (this.recStart >= 0) this.recStart = 0;
+    }
+    if (this.pos + n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + FLUSH_AT));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+      this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
+    }
+  }
+
+  private emit(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.flushedBytes += chunk.length;
+    // The sink may keep the chunk: hand it a copy of the reused buffer.
+    this.sink(Buffer.from(chunk));
+  }
+
+  flush(): void {
+    if (this.recStart >= 0) throw new Error('record writer: flush inside a record');
+    if (this.pos > 0) this.emit(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  /** SHA-256 of everything written so far; flushes first. */
+  digest(): Buffer {
+    this.flush();
+    return this.hash.copy().digest();
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new ModelError(`value ${v} is not an unsigned 32-bit integer`);
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+  i32(v: number): void {
+    if (!(v >= -0x80000000 && v <= 0x7fffffff && Number.isInteger(v))) throw new ModelError(`value ${v} is not a signed 32-bit integer`);
+    this.ensure(4);
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+  }
+  u64(v: U64): void {
+    this.ensure(8);
+    if (typeof v === 'number') {
+      if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)))
+        throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
+      this.view.setUint32(this.pos, v >>> 0, true);
+      this.view.setUint32(this.pos + 4, Math.floor(v / TWO32), true);
+    } else {
+      if (v < 0n || v > 0xffffffffffffffffn) throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
+      this.view.setBigUint64(this.pos, v, true);
+    }
+    this.pos += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  /** A length-prefixed byte string. */
+  bstr(s: BStr): void {
+    if (typeof s !== 'string') {
+      this.u32(s.length);
+      this.bytes(s);
+      return;
+    }
+    // Reserve the worst case, write, then fill in the real length.
+    this.ensure(4 + s.length * 3);
+    const n = this.buf.write(s, this.pos + 4, 'utf8');
+    if (n !== s.length && !s.isWellFormed()) throw new ModelError(`string holds a lone surrogate: ${JSON.stringify(s.slice(0, 60))}`);
+    this.view.setUint32(this.pos, n, true);
+    this.pos += 4 + n;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Writes a snapshot as a v1 image, following the seed's checkpoint order:
+ * for each task its TASK record, then its fd table if this is the table's
+ * first reference (FILE_TABLE, and per fd the FILE object if first seen,
+ * then FILE_DESC), then TASK_OBJS naming the table. Objects nobody
+ * references (an open file only an epoll watches) follow the tasks, errors
+ * follow those, and the TAIL seals the image with a count and a SHA-256.
+ */
+import { kindByName, type KindSpec } from '../../src-shared/kinds/index.js';
+import type { FdTable, OpenFile, Snapshot } from '../../src-shared/model/index.js';
+import { ModelError } from './errors.js';
+import {
+  FD_FLAG_CLOEXEC,
+  FILE_FLAG_DELETED,
+  FILE_FLAG_SHARING_INFERRED,
+  HEADER_FLAG_FROZEN,
+  LOCK_KINDS,
+  MAGIC,
+  RT,
+  SOURCE_CODES,
+  TABLE_FLAG_SHARING_INFERRED,
+} from './format.js';
+import { attrRefs, writeAttrs } from './kind-codec.js';
+import { ObjHash } from './objhash.js';
+import { RecordWriter, type Sink } from './record-writer.js';
+
+const U64_MAX = 0xffffffffffffffffn;
+
+export interface WriteResult {
+  bytes: number;
+  records: number;
+  sha256: string;
+}
+
+class SnapshotWriter {
+  private readonly hash = new ObjHash();
+  private readonly w: RecordWriter;
+  private readonly files = new Map<number, OpenFile>();
+  private readonly tables = new Map<number, FdTable>();
+
+  constructor(
+    private readonly snap: Snapshot,
+    sink: Sink,
+  ) {
+    this.w = new RecordWriter(sink);
+    for (const f of snap.files) {
+      if (this.files.has(f.ref)) throw new ModelError(`two open files share ref ${f.ref}`);
+      this.files.set(f.ref, f);
+    }
+    for (const t of snap.fdTables) {
+      if (this.tables.has(t.ref)) throw new ModelError(`two fd tables share ref ${t.ref}`);
+      this.tables.set(t.ref, t);
+    }
+  }
+
+  run(): WriteResult {
+    const { w, snap } = this;
+    this.header();
+    for (const task of snap.tasks) {
+      w.begin(RT.TASK);
+      w.u32(task.pid);
+      w.u32(task.tgid);
+      w.u32(task.ppid);
+      w.u32(task.uid);
+      w.u32(task.gid);
+      w.u32(0);
+      w.bstr(task.comm);
+      w.u32(task.cmdline.length);
+      for (const a of task.cmdline) w.bstr(a);
+      w.bstr(task.cwd);
+      w.bstr(task.root);
+      w.u32(task.namespaces.length);
+      for (const ns of task.namespaces) {
+        w.bstr(ns.type);
+        w.u64(ns.ino);
+      }
+      w.end();
+      let tableRef = 0;
+      if (task.fdTable !== 0) {
+        const table = this.tables.get(task.fdTable);
+        if (!table) throw new ModelError(`task ${task.pid} uses fd table ${task.fdTable}, which the snapshot does not hold`);
+        tableRef = this.table(table);
+      }
+      w.begin(RT.TASK_OBJS);
+      w.u32(tableRef);
+      w.u32(0);
+      w.end();
+    }
+    for (const t of snap.fdTables) this.table(t);
+    for (const f of snap.files) this.file(f);
+    for (const e of snap.errors) {
+      w.begin(RT.ERROR);
+      w.bstr(e.errno);
+      w.i32(e.pid);
+      w.i32(e.fd);
+      w.bstr(e.where);
+      w.bstr(e.message);
+      w.end();
+    }
+    const records = w.recordCount;
+    const sha = w.digest();
+    w.begin(RT.TAIL);
+    w.u64(records);
+    w.bytes(sha);
+    w.end();
+    w.flush();
+    return { bytes: w.offset, records: w.recordCount, sha256: sha.toString('hex') };
+  }
+
+  private header(): void {
+    const { w } = this;
+    const h = this.snap.header;
+    const source = SOURCE_CODES[h.source];
+    if (!source) throw new ModelError(`unknown source kind ${String(h.source)}`);
+    w.begin(RT.HEADER);
+    w.bytes(MAGIC);
+    w.u16(h.formatMajor);
+    w.u16(h.formatMinor);
+    w.u32(h.frozen ? HEADER_FLAG_FROZEN : 0);
+    w.u64(h.captureTime);
+    w.u16(source);
+    w.u16(0);
+    w.bstr(h.arch);
+    w.bstr(h.kernelRelease);
+    w.bstr(h.hostname);
+    const opts = Object.entries(h.options);
+    w.u32(opts.length);
+    for (const [k, v] of opts) {
+      w.bstr(k);
+      w.bstr(v);
+    }
+    w.end();
+  }
+
+  private table(t: FdTable): number {
+    const known = this.hash.lookup('fdtable', t.ref);
+    if (known !== undefined) return known;
+    const { w } = this;
+    // Files first seen in this table are written between FILE_DESC records,
+    // each before the FILE_DESC that references it.
+    const objref = this.hash.add('fdtable', t.ref);
+    w.begin(RT.FILE_TABLE);
+    w.u32(objref);
+    w.u32(t.fds.length);
+    w.u32(t.sharingInferred ? TABLE_FLAG_SHARING_INFERRED : 0);
+    w.end();
+    for (const fd of t.fds) {
+      const f = this.files.get(fd.file);
+      if (!f) throw new ModelError(`fd ${fd.fd} of table ${t.ref} points at file ${fd.file}, which the snapshot does not hold`);
+      const fileRef = this.file(f);
+      w.begin(RT.FILE_DESC);
+      w.u32(fileRef);
+      w.u32(fd.fd);
+      w.u32(fd.cloexec ? FD_FLAG_CLOEXEC : 0);
+      w.end();
+    }
+    return objref;
+  }
+
+  private file(f: OpenFile): number {
+    const known = this.hash.lookup('file', f.ref);
+    if (known !== undefined) return known;
+    const spec = f.kind === 'unknown' ? undefined : kindByName(f.kind);
+    if (!spec && f.kind !== 'unknown') throw new ModelError(`file ${f.ref} has kind "${f.kind}", which the registry does not know`);
+    if (spec) {
+      const deps = attrRefs(spec, f.attrs);
+      if (deps.length) {
+        if (!this.hash.enter(f.ref)) throw new ModelError(`file ${f.ref} is part of a reference cycle`);
+        for (const d of deps) {
+          const dep = this.files.get(d);
+          if (!dep) throw new ModelError(`file ${f.ref} references file ${d}, which the snapshot does not hold`);
+          this.file(dep);
+        }
+        this.hash.leave(f.ref);
+      }
+    }
+    const objref = this.hash.add('file', f.ref);
+    this.fileRecord(f, objref, spec);
+    return objref;
+  }
+
+  private fileRecord(f: OpenFile, objref: number, spec: KindSpec | undefined): void {
+    const { w } = this;
+    w.begin(RT.FILE);
+    w.u32(objref);
+    w.u16(spec ? spec.code : (f.unknownKindCode ?? 0));
+    w.u16((f.deleted ? FILE_FLAG_DELETED : 0) | (f.sharingInferred ? FILE_FLAG_SHARING_INFERRED : 0));
+    w.u32(f.flags);
+    w.u32(f.mode);
+    w.u64(f.pos);
+    w.u64(f.dev);
+    w.u64(f.ino);
+    w.u64(f.rdev);
+    w.u64(f.size);
+    w.u32(f.mntId);
+    w.u32(f.nlink);
+    w.bstr(f.path);
+    w.u32(f.locks.length);
+    for (const l of f.locks) {
+      const kind = LOCK_KINDS.indexOf(l.kind);
+      if (kind < 0) throw new ModelError(`file ${f.ref}: unknown lock kind ${String(l.kind)}`);
+      w.u8(kind);
+      w.u8(l.write ? 1 : 0);
+      w.u16(0);
+      w.i32(l.pid);
+      w.u64(l.start);
+      w.u64(l.end === null ? U64_MAX : l.end);
+    }
+    if (spec) {
+      writeAttrs(w, spec, f.attrs, (ref) => {
+        const r = this.hash.lookup('file', ref);
+        if (r === undefined) throw new ModelError(`file ${f.ref} references file ${ref} before it was written`);
+        return r;
+      }, `file ${f.ref} (${f.kind})`);
+    } else if (f.unknownBody) {
+      w.bytes(f.unknownBody);
+    }
+    w.end();
+  }
+}
+
+/** Encodes a snapshot, handing the bytes to `sink` in chunks as they are produced. */
+export function writeSnapshot(snap: Snapshot, sink: Sink): WriteResult {
+  return new SnapshotWriter(snap, sink).run();
+}
+
+export function encodeSnapshot(snap: Snapshot): Buffer {
+  const chunks: Buffer[] = [];
+  writeSnapshot(snap, (c) => chunks.push(c));
+  return Buffer.concat(chunks);
+}

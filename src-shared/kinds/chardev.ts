@@ -1,0 +1,11 @@
+import { defineKind } from './schema.js';
+import { formatDevice } from './format.js';
+
+/** Character device; the device number is the common rdev field. */
+export default defineKind({
+  code: 3,
+  name: 'chardev',
+  label: 'Character device',
+  fields: [],
+  summary: (f) => `char ${formatDevice(f.rdev)}`,
+});

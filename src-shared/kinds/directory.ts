@@ -1,0 +1,3 @@
+import { defineKind } from './schema.js';
+
+export default defineKind({ code: 2, name: 'directory', label: 'Directory', fields: [] });

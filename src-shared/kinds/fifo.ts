@@ -1,0 +1,9 @@
+import { defineKind } from './schema.js';
+
+/** A named pipe opened by path. */
+export default defineKind({
+  code: 7,
+  name: 'fifo',
+  label: 'FIFO',
+  fields: [{ name: 'end', type: 'bstr', label: 'End (read, write, both)' }],
+});

@@ -1,0 +1,83 @@
+/**
+ * The kind registry: one entry per kind of open file. The image codec, the
+ * JSON output and the UI look kinds up here by code or name.
+ */
+import type { KindSpec } from './schema.js';
+import anon from './anon.js';
+import blockdev from './blockdev.js';
+import chardev from './chardev.js';
+import directory from './directory.js';
+import epoll from './epoll.js';
+import eventfd from './eventfd.js';
+import fanotify from './fanotify.js';
+import fifo from './fifo.js';
+import inetSocket from './inet-socket.js';
+import inotify from './inotify.js';
+import memfd from './memfd.js';
+import netlinkSocket from './netlink-socket.js';
+import nsfd from './nsfd.js';
+import packetSocket from './packet-socket.js';
+import pidfd from './pidfd.js';
+import pipe from './pipe.js';
+import pty from './pty.js';
+import regular from './regular.js';
+import signalfd from './signalfd.js';
+import socket from './socket.js';
+import timerfd from './timerfd.js';
+import unixSocket from './unix-socket.js';
+import userfaultfd from './userfaultfd.js';
+
+export type { KindSpec, Field, ScalarField, ListField, ScalarType } from './schema.js';
+export { emptyAttrs } from './schema.js';
+
+export const KINDS: readonly KindSpec[] = [
+  regular,
+  directory,
+  chardev,
+  blockdev,
+  pty,
+  pipe,
+  fifo,
+  unixSocket,
+  inetSocket,
+  netlinkSocket,
+  packetSocket,
+  socket,
+  eventfd,
+  epoll,
+  inotify,
+  fanotify,
+  signalfd,
+  timerfd,
+  pidfd,
+  userfaultfd,
+  nsfd,
+  memfd,
+  anon,
+];
+
+/** Common file fields: a kind attribute may not reuse these names. */
+export const COMMON_FILE_FIELDS = [
+  'ref', 'kind', 'path', 'flags', 'mode', 'pos', 'mntId', 'dev', 'ino', 'rdev', 'size',
+  'nlink', 'deleted', 'sharingInferred', 'locks', 'attrs', 'unknownKindCode', 'unknownBody',
+] as const;
+
+const byCode = new Map<number, KindSpec>();
+const byName = new Map<string, KindSpec>();
+for (const k of KINDS) {
+  if (byCode.has(k.code) || byName.has(k.name) || k.name === 'unknown')
+    throw new Error(`kind registry: duplicate code or name for ${k.name} (${k.code})`);
+  for (const f of k.fields)
+    if ((COMMON_FILE_FIELDS as readonly string[]).includes(f.name))
+      throw new Error(`kind ${k.name}: attribute ${f.name} shadows a common file field`);
+  byCode.set(k.code, k);
+  byName.set(k.name, k);
+}
+
+export function kindByCode(code: number): KindSpec | undefined {
+  return byCode.get(code);
+}
+export function kindByName(name: string): KindSpec | undefined {
+  return byName.get(name);
+}
+export const KIND_NAMES: readonly string[] = KINDS.map((k) => k.name);

@@ -1,0 +1,22 @@
+import { defineKind } from './schema.js';
+
+export default defineKind({
+  code: 15,
+  name: 'inotify',
+  label: 'inotify',
+  fields: [
+    {
+      name: 'watches',
+      type: 'list',
+      label: 'Watches',
+      of: [
+        { name: 'wd', type: 'u32', label: 'Watch descriptor' },
+        { name: 'ino', type: 'u64', label: 'Inode' },
+        { name: 'sdev', type: 'u32', label: 'Device' },
+        { name: 'mask', type: 'u32', label: 'Mask' },
+        { name: 'ignoredMask', type: 'u32', label: 'Ignored mask' },
+      ],
+    },
+  ],
+  summary: (f) => `inotify with ${(f.attrs.watches as unknown[]).length} watches`,
+});

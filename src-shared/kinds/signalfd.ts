@@ -1,0 +1,9 @@
+import { defineKind } from './schema.js';
+
+export default defineKind({
+  code: 17,
+  name: 'signalfd',
+  label: 'signalfd',
+  fields: [{ name: 'sigmask', type: 'u64', label: 'Signal mask' }],
+  summary: (f) => `signalfd mask ${BigInt(f.attrs.sigmask as number | bigint).toString(16)}`,
+});

@@ -1,0 +1,133 @@
+/**
+ * Byte strings. Linux paths, comm and command lines are bytes, not text: a
+ * name may hold any byte but NUL (and '/' in a component). The model keeps
+ * them exact with one rule: a BStr is a JS string when its bytes are valid
+ * UTF-8 (the common case, cheap to store and search) and a Uint8Array holding
+ * the exact bytes otherwise. Code that needs text for a person calls
+ * displayBStr, which escapes; nothing else may turn bytes into a string.
+ */
+export type BStr = string | Uint8Array;
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Normalise raw bytes into a BStr (string iff valid UTF-8). */
+export function bstrFromBytes(bytes: Uint8Array): BStr {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return bytes.slice();
+  }
+}
+
+export function bstrToBytes(b: BStr): Uint8Array {
+  return typeof b === 'string' ? encoder.encode(b) : b;
+}
+
+export function bstrEquals(a: BStr, b: BStr): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  if (typeof a === 'string' || typeof b === 'string') return false;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when the BStr is not valid UTF-8 and so is kept as raw bytes. */
+export function isRawBStr(b: BStr): b is Uint8Array {
+  return typeof b !== 'string';
+}
+
+const HEX = '0123456789abcdef';
+
+function escapeCodePoint(cp: number): string {
+  switch (cp) {
+    case 0x0a:
+      return '\\n';
+    case 0x0d:
+      return '\\r';
+    case 0x09:
+      return '\\t';
+    case 0x5c:
+      return '\\\\';
+    default:
+      if (cp < 0x20 || cp === 0x7f) return '\\x' + HEX[cp >> 4] + HEX[cp & 15];
+      if (cp >= 0x80 && cp < 0xa0) return '\\u' + cp.toString(16).padStart(4, '0');
+      // Bidi controls and line/paragraph separators can disguise a name.
+      if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029)
+        return '\\u' + cp.toString(16).padStart(4, '0');
+      return String.fromCodePoint(cp);
+  }
+}
+
+/**
+ * Text for a person: control characters, backslashes and bidi overrides are
+ * escaped, and every byte that is not part of valid UTF-8 shows as \xNN, so
+ * two different names never display the same.
+ */
+export function displayBStr(b: BStr): string {
+  let out = '';
+  if (typeof b === 'string') {
+    if (/^[\x20-\x5b\x5d-\x7e]*$/.test(b)) return b;
+    for (const ch of b) out += escapeCodePoint(ch.codePointAt(0)!);
+    return out;
+  }
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let n = 0;
+    let cp = 0;
+    if (c < 0x80) {
+      n = 1;
+      cp = c;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 2;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 3;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 4;
+      cp = c & 0x07;
+    }
+    let ok = n > 0 && i + n <= b.length;
+    for (let k = 1; ok && k < n; k++) {
+      const cc = b[i + k]!;
+      if ((cc & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (ok && n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ok = false;
+    if (ok && n === 4 && (cp < 0x10000 || cp > 0x10ffff)) ok = false;
+    if (!ok) {
+      out += '\\x' + HEX[c >> 4] + HEX[c & 15];
+      i += 1;
+    } else {
+      out += escapeCodePoint(cp);
+      i += n;
+    }
+  }
+  return out;
+}
+
+export function bytesToHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  return s;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`not a hex byte string: ${hex.slice(0, 40)}`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** JSON form: valid UTF-8 stays a string; raw bytes become {text, hex}. */
+export type BStrJson = string | { text: string; hex: string };
+
+export function bstrToJson(b: BStr): BStrJson {
+  return typeof b === 'string' ? b : { text: displayBStr(b), hex: bytesToHex(b) };
+}
+
+export function bstrFromJson(j: BStrJson): BStr {
+  return typeof j === 'string' ? j : bstrFromBytes(hexToBytes(j.hex));
+}

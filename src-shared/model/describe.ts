@@ -1,0 +1,40 @@
+/** How a file reads to a person: one line for lists, shared by the CLI, reports and the UI. */
+import { kindByName } from '../kinds/index.js';
+import { displayBStr } from './bstr.js';
+import type { OpenFile, Snapshot, Task } from './snapshot.js';
+
+export function describeFile(f: OpenFile): string {
+  const spec = kindByName(f.kind);
+  const base = spec?.summary ? spec.summary(f) : displayBStr(f.path);
+  return f.deleted ? `${base} (deleted)` : base;
+}
+
+/** Which fds (pid, fd) hold each file, and which tasks use each table. */
+export interface Holders {
+  fileHolders: Map<number, { pid: number; fd: number }[]>;
+  tableTasks: Map<number, Task[]>;
+}
+
+/** Holders of each file counted once per process (threads share a table). */
+export function holders(s: Snapshot): Holders {
+  const tableTasks = new Map<number, Task[]>();
+  for (const t of s.tasks) {
+    if (!t.fdTable) continue;
+    let l = tableTasks.get(t.fdTable);
+    if (!l) tableTasks.set(t.fdTable, (l = []));
+    l.push(t);
+  }
+  const fileHolders = new Map<number, { pid: number; fd: number }[]>();
+  for (const table of s.fdTables) {
+    const tasks = tableTasks.get(table.ref) ?? [];
+    // A table shared by threads of one process counts once, under the leader;
+    // one shared by several processes (CLONE_FILES) counts for each.
+    const pids = [...new Set(tasks.map((t) => t.tgid))];
+    for (const d of table.fds) {
+      let l = fileHolders.get(d.file);
+      if (!l) fileHolders.set(d.file, (l = []));
+      for (const pid of pids) l.push({ pid, fd: d.fd });
+    }
+  }
+  return { fileHolders, tableTasks };
+}

@@ -1,0 +1,5 @@
+export * from './bstr.js';
+export * from './snapshot.js';
+export * from './json.js';
+export * from './flags.js';
+export * from './describe.js';

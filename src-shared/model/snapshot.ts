@@ -1,0 +1,142 @@
+/**
+ * The snapshot model: what one capture saw, independent of its source
+ * (/proc, a simulation, a CRIU dump). It mirrors the Linux-CR object graph:
+ * tasks point at fd tables by ref, fds point at open files by ref. A ref is
+ * the identity of a shared kernel object (files_struct, struct file), so two
+ * fds with one file ref share offset and status flags, and two tasks with
+ * one fdTable ref share one table.
+ */
+import type { BStr } from './bstr.js';
+
+/**
+ * An unsigned 64-bit value: a number while it is a safe integer, a bigint
+ * above 2^53-1 (overlayfs inode numbers, huge offsets). Never a bigint that
+ * fits a number, so === works within each representation.
+ */
+export type U64 = number | bigint;
+
+export type SourceKind = 'proc' | 'sim' | 'criu';
+
+export interface ImageHeader {
+  formatMajor: number;
+  formatMinor: number;
+  arch: string;
+  kernelRelease: string;
+  hostname: string;
+  /** Milliseconds since the epoch. */
+  captureTime: number;
+  source: SourceKind;
+  /** The processes were stopped for a consistent cut. */
+  frozen: boolean;
+  /** The options the capture ran with, as given (scenario, seed, pids ...). */
+  options: Record<string, string>;
+}
+
+export interface Namespace {
+  /** "net", "mnt", "pid", ... */
+  type: string;
+  ino: U64;
+}
+
+export interface Task {
+  pid: number;
+  /** Thread group id: equal to pid for a process leader. */
+  tgid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  comm: BStr;
+  cmdline: BStr[];
+  cwd: BStr;
+  root: BStr;
+  namespaces: Namespace[];
+  /** Ref of the fd table this task uses; 0 when it has none (zombie, unreadable). */
+  fdTable: number;
+}
+
+export interface Fd {
+  fd: number;
+  /** Ref of the open file behind the descriptor. */
+  file: number;
+  /** Close-on-exec belongs to the descriptor, not to the open file. */
+  cloexec: boolean;
+}
+
+export interface FdTable {
+  ref: number;
+  fds: Fd[];
+  /** Sharing of this table was inferred, not proven by the kernel (kcmp). */
+  sharingInferred: boolean;
+}
+
+export type LockKind = 'posix' | 'flock' | 'ofd' | 'lease';
+export interface FileLock {
+  kind: LockKind;
+  write: boolean;
+  /** Pid that holds it as the kernel reports it (-1 for OFD locks). */
+  pid: number;
+  start: U64;
+  /** Inclusive end; null for "to end of file". */
+  end: U64 | null;
+}
+
+/** Values a kind attribute may hold. */
+export type AttrValue = number | bigint | boolean | string | Uint8Array | AttrRecord[];
+export interface AttrRecord {
+  [name: string]: AttrValue;
+}
+
+/**
+ * One open file description. The common fields are what every kind has;
+ * `attrs` holds the kind's own attributes as its schema in src-shared/kinds
+ * declares them.
+ */
+export interface OpenFile {
+  ref: number;
+  /** A kind name from the registry, or "unknown" for a kind this version cannot read. */
+  kind: string;
+  /** Link text or path, exact bytes (for a deleted file without the " (deleted)" suffix). */
+  path: BStr;
+  /** f_flags in the kernel's numbering, O_CLOEXEC stripped (it belongs to the fd). */
+  flags: number;
+  /** st_mode of the target. */
+  mode: number;
+  pos: U64;
+  mntId: number;
+  dev: U64;
+  ino: U64;
+  rdev: U64;
+  size: U64;
+  nlink: number;
+  deleted: boolean;
+  /** Sharing of this file was inferred, not proven by the kernel (kcmp). */
+  sharingInferred: boolean;
+  locks: FileLock[];
+  attrs: AttrRecord;
+  /** For kind "unknown": the kind code and the body bytes, kept verbatim. */
+  unknownKindCode?: number;
+  unknownBody?: Uint8Array;
+}
+
+/** What a capture could not read, and why (the seed's ckpt_write_err). */
+export interface CaptureError {
+  /** errno name or number as text: "EACCES", "ESRCH", or "" when none applies. */
+  errno: string;
+  pid: number;
+  /** The fd concerned, or -1. */
+  fd: number;
+  /** What was being read, e.g. "/proc/42/fdinfo/7". */
+  where: BStr;
+  message: string;
+}
+
+export interface Snapshot {
+  header: ImageHeader;
+  tasks: Task[];
+  fdTables: FdTable[];
+  files: OpenFile[];
+  errors: CaptureError[];
+}
+
+export const FORMAT_MAJOR = 1;
+export const FORMAT_MINOR = 0;

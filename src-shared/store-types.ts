@@ -1,0 +1,339 @@
+/**
+ * What the image library (src-main/store) and its queries return, in JSON
+ * form: the CLI prints it, reports render it, and the desktop app receives it
+ * over IPC or HTTP unchanged. No bigint, no Uint8Array: byte strings are
+ * BStrJson (a string when valid UTF-8, {text, hex} otherwise) and 64-bit
+ * values above 2^53 are decimal strings, as in model/json.ts. Every `text`
+ * field is already escaped for display (displayBStr) and safe to show.
+ */
+import type { BStrJson } from './model/bstr.js';
+import type { SourceKind } from './model/snapshot.js';
+
+/** A 64-bit value in JSON: a number while safe, a decimal string above 2^53. */
+export type U64Json = number | string;
+
+/** One image in the library. `id` is the SHA-256 of the image bytes, lowercase hex. */
+export interface ImageSummary {
+  id: string;
+  label: string;
+  tags: string[];
+  note: string;
+  /** Milliseconds since the epoch, from the image header. */
+  captureTime: number;
+  /** Milliseconds since the epoch, when it entered the library. */
+  importedTime: number;
+  source: SourceKind;
+  host: string;
+  arch: string;
+  kernelRelease: string;
+  frozen: boolean;
+  /** Capture options as the header records them (scenario, seed, pids ...). */
+  options: Record<string, string>;
+  /**
+   * What program this image is of, for timelines: the command line of the
+   * first process, displayed (escaped). Images with the same `program` form
+   * a series.
+   */
+  program: string;
+  taskCount: number;
+  fdTableCount: number;
+  fdCount: number;
+  fileCount: number;
+  errorCount: number;
+  /** Size of the image file in bytes. */
+  size: number;
+}
+
+export type ImageSort = 'captureTime' | 'importedTime' | 'label' | 'fdCount' | 'size';
+
+export interface ImageFilter {
+  /** Exact label. */
+  label?: string;
+  /** Images carrying this tag. */
+  tag?: string;
+  /** Substring of label, note, host, program or id (case-insensitive). */
+  text?: string;
+  /** Capture time bounds, ms since the epoch, inclusive. */
+  since?: number;
+  until?: number;
+  host?: string;
+  program?: string;
+  source?: SourceKind;
+  sort?: ImageSort;
+  /** Default false for captureTime/importedTime (newest first is `desc: true`). */
+  desc?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** Result of importing one image. */
+export interface ImportResult {
+  image: ImageSummary;
+  /** The same bytes were already in the library; nothing was written. */
+  duplicate: boolean;
+  elapsedMs: number;
+}
+
+export interface ImportOptions {
+  label?: string;
+  tags?: string[];
+  note?: string;
+}
+
+/** Progress callback payload for long imports. */
+export interface ImportProgress {
+  phase: 'hash' | 'decode' | 'index' | 'done';
+  /** Fds indexed so far, and in all (0 until known). */
+  done: number;
+  total: number;
+}
+
+// ---------------------------------------------------------------- search
+
+/** One fd that matched, in one process of one image. */
+export interface SearchHit {
+  pid: number;
+  /** comm of the process, exact and displayed. */
+  comm: BStrJson;
+  commText: string;
+  fd: number;
+  kind: string;
+  /** How the file reads to a person (describeFile): path, socket endpoints, ... escaped. */
+  target: string;
+  path: BStrJson;
+  /** The open file's ref inside its image (see ImageDetail / snapshot JSON). */
+  fileRef: number;
+  flags: number;
+  /** "O_RDWR|O_APPEND". */
+  flagNames: string;
+  pos: U64Json;
+  cloexec: boolean;
+  deleted: boolean;
+  /** The open file is held by fds of more than one process. */
+  shared: boolean;
+}
+
+export interface SearchGroup {
+  image: ImageSummary;
+  hits: SearchHit[];
+  /** Hits in this image; when `truncated`, only the first ones are in `hits`. */
+  hitCount: number;
+  truncated: boolean;
+}
+
+export interface SearchOptions {
+  /** Most hits returned in all (default 1000); the rest are counted where cheap. */
+  limit?: number;
+  /** Most hits per image (default 200). */
+  perImage?: number;
+}
+
+export interface SearchResult {
+  query: string;
+  /** The query as parsed, normalised (for display and to confirm what was understood). */
+  normalized: string;
+  groups: SearchGroup[];
+  /** Hits returned in all groups. */
+  hitCount: number;
+  /** More hits exist than were returned. */
+  truncated: boolean;
+  elapsedMs: number;
+}
+
+/** A query that cannot be parsed: what is wrong and where (offsets into the query string, end exclusive). */
+export interface QueryErrorInfo {
+  code: 'query-syntax' | 'query-unknown-field' | 'query-bad-value';
+  message: string;
+  start: number;
+  end: number;
+  token: string;
+}
+
+// ---------------------------------------------------------------- diff
+
+export type DiffMatching = 'pid' | 'command';
+
+export interface DiffTask {
+  pid: number;
+  tgid: number;
+  comm: BStrJson;
+  commText: string;
+  /** Command line, displayed. */
+  cmdline: string;
+  fdCount: number;
+}
+
+export interface DiffFd {
+  fd: number;
+  kind: string;
+  target: string;
+  path: BStrJson;
+  flags: number;
+  flagNames: string;
+  pos: U64Json;
+  cloexec: boolean;
+  deleted: boolean;
+  fileRef: number;
+}
+
+export type DiffField = 'target' | 'kind' | 'flags' | 'pos' | 'cloexec' | 'deleted';
+
+export interface FieldChange {
+  field: DiffField;
+  before: string;
+  after: string;
+}
+
+export interface FdChange {
+  fd: number;
+  before: DiffFd;
+  after: DiffFd;
+  changes: FieldChange[];
+  /** For a position that moved: after - before, as a decimal string when beyond 2^53. */
+  posDelta?: U64Json;
+}
+
+/** An fd whose open file is (or was) also held by other processes' fds. */
+export interface SharingChange {
+  fd: number;
+  target: string;
+  /** The other holders, as pid:fd in the image where the sharing exists. */
+  with: { pid: number; fd: number }[];
+}
+
+export interface TaskDiff {
+  before: DiffTask;
+  after: DiffTask;
+  matchedBy: DiffMatching;
+  opened: DiffFd[];
+  closed: DiffFd[];
+  changed: FdChange[];
+  sharingStarted: SharingChange[];
+  sharingEnded: SharingChange[];
+}
+
+export interface TableChange {
+  change: 'became-shared' | 'split';
+  /** Pids (in image B for became-shared, in image A for split) that share / shared one table. */
+  pids: number[];
+}
+
+export interface DiffSummary {
+  tasksAppeared: number;
+  tasksVanished: number;
+  tasksChanged: number;
+  fdsOpened: number;
+  fdsClosed: number;
+  fdsChanged: number;
+  sharingStarted: number;
+  sharingEnded: number;
+  tablesBecameShared: number;
+  tablesSplit: number;
+}
+
+export interface DiffResult {
+  a: ImageSummary;
+  b: ImageSummary;
+  /** How tasks were paired: by pid, or by command line when pids changed (a restart). */
+  matching: DiffMatching;
+  summary: DiffSummary;
+  appeared: DiffTask[];
+  vanished: DiffTask[];
+  /** Only tasks with at least one change. */
+  tasks: TaskDiff[];
+  tables: TableChange[];
+  elapsedMs: number;
+}
+
+export interface DiffOptions {
+  /** Force a matching; default: by pid, falling back to command when few pids match. */
+  matching?: DiffMatching;
+}
+
+// ---------------------------------------------------------------- timeline
+
+/** Which images form a series: give one of these. */
+export interface TimelineSelector {
+  /** Images whose `program` (displayed command line of the first process) equals this. */
+  program?: string;
+  label?: string;
+  tag?: string;
+  /** Explicit images (ids or unique prefixes), ordered by capture time. */
+  ids?: string[];
+}
+
+export interface TimelinePoint {
+  time: number;
+  imageId: string;
+  label: string;
+  total: number;
+  byKind: Record<string, number>;
+}
+
+export interface LeakSuspect {
+  /** 'kind': an fd kind; 'path': one path (or socket state/remote); 'prefix': a path family such as /var/log/app.log.* */
+  what: 'kind' | 'path' | 'socket' | 'prefix';
+  /** Display key: kind name, path, "tcp CLOSE_WAIT -> 10.0.3.20:5432", ... */
+  key: string;
+  /** Counts at each point of the series, same order as `points`. */
+  counts: number[];
+  first: number;
+  last: number;
+  /** Fds gained per hour over the series (linear fit), and per image. */
+  perHour: number;
+  perImage: number;
+}
+
+export interface Timeline {
+  selector: TimelineSelector;
+  program: string;
+  points: TimelinePoint[];
+  kinds: string[];
+  suspects: LeakSuspect[];
+  elapsedMs: number;
+}
+
+// ---------------------------------------------------------------- verify, export, errors
+
+export interface VerifyProblem {
+  imageId: string;
+  code: 'missing-bytes' | 'hash-mismatch' | 'undecodable' | 'index-mismatch' | 'orphan-bytes';
+  message: string;
+}
+
+export interface VerifyReport {
+  checked: number;
+  ok: number;
+  problems: VerifyProblem[];
+  integrity: string;
+  elapsedMs: number;
+}
+
+export type ExportFormat = 'html' | 'md' | 'json' | 'csv';
+
+export type ExportRequest =
+  | { what: 'image'; id: string }
+  | { what: 'diff'; a: string; b: string; options?: DiffOptions }
+  | { what: 'search'; query: string; options?: SearchOptions }
+  | { what: 'timeline'; selector: TimelineSelector };
+
+export type StoreErrorCode =
+  | 'not-found'
+  | 'ambiguous-id'
+  | 'bad-argument'
+  | 'bad-image'
+  | 'corrupt'
+  | 'io'
+  | 'busy'
+  | 'closed';
+
+/** An error a caller caused, as sent across the API. */
+export interface StoreErrorInfo {
+  name: 'StoreError' | 'QueryError';
+  code: StoreErrorCode | QueryErrorInfo['code'];
+  message: string;
+  /** For QueryError: offsets of the offending token in the query. */
+  start?: number;
+  end?: number;
+  token?: string;
+}

@@ -4,9 +4,24 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { ImageError, type ImageErrorCode } from './errors.js';
+import { recordName } from './format.js';
 import type { BStr, U64 } from '../../src-shared/model/index.js';
 
 const TWO32 = 4294967296;
+
+// Short strings repeat across a capture ("tcp", "ESTABLISHED", "/dev/null",
+// a library path): keeping one copy of each cuts the decoded model by about
+// a third. The table is bounded so unique names cannot grow it without end.
+const INTERN_MAX_LEN = 48;
+const INTERN_MAX_ENTRIES = 1 << 16;
+let internTable = new Map<string, string>();
+function intern(s: string): string {
+  const hit = internTable.get(s);
+  if (hit !== undefined) return hit;
+  if (internTable.size >= INTERN_MAX_ENTRIES) internTable = new Map();
+  internTable.set(s, s);
+  return s;
+}
 
 export class BodyCursor {
   buf!: Buffer;
@@ -16,9 +31,9 @@ export class BodyCursor {
   /** Where the body starts in the image, for error offsets. */
   base = 0;
   recordIndex = -1;
-  recordType = '';
+  recordType = 0;
 
-  reset(buf: Buffer, view: DataView, start: number, end: number, base: number, recordIndex: number, recordType: string): void {
+  reset(buf: Buffer, view: DataView, start: number, end: number, base: number, recordIndex: number, recordType: number): void {
     this.buf = buf;
     this.view = view;
     this.pos = start;
@@ -33,7 +48,7 @@ export class BodyCursor {
   }
 
   fail(code: ImageErrorCode, detail: string): never {
-    throw new ImageError(code, detail, this.base + this.pos, this.recordIndex, this.recordType);
+    throw new ImageError(code, detail, this.base + this.pos, this.recordIndex, recordName(this.recordType));
   }
 
   private need(n: number): void {
@@ -92,6 +107,11 @@ export class BodyCursor {
       return new Uint8Array(this.buf.subarray(s, s + n));
     }
     return str;
+  }
+  /** A byte string likely to repeat across files (a socket state, an address): one copy each. */
+  shortBstr(): BStr {
+    const b = this.bstr();
+    return typeof b === 'string' && b.length <= INTERN_MAX_LEN ? intern(b) : b;
   }
   /** A byte string that must be text (header fields, errno names). */
   text(what: string): string {

@@ -4,7 +4,7 @@
  * fields. Lists carry a u32 count; objref fields are remapped through the
  * object hash on write and checked against written objects on read.
  */
-import type { AttrRecord, AttrValue, BStr } from '../../src-shared/model/index.js';
+import type { AttrRecord, AttrValue, OpenFile } from '../../src-shared/model/index.js';
 import type { Field, KindSpec, ScalarField } from '../../src-shared/kinds/index.js';
 import { ModelError } from './errors.js';
 import type { RecordWriter } from './record-writer.js';
@@ -13,8 +13,10 @@ import type { BodyCursor } from './body-cursor.js';
 /** Smallest encoded size of a scalar, used to bound list counts on read. */
 const MIN_SIZE: Record<ScalarField['type'], number> = { u8: 1, u16: 2, u32: 4, i32: 4, u64: 8, bool: 1, bstr: 4, objref: 4 };
 
-function writeScalar(w: RecordWriter, f: ScalarField, v: AttrValue | undefined, mapRef: (ref: number) => number, where: string): void {
-  const bad = () => new ModelError(`${where}.${f.name}: expected ${f.type}, got ${typeof v}`);
+export type MapRef = (ref: number, from: OpenFile) => number;
+
+function writeScalar(w: RecordWriter, f: ScalarField, v: AttrValue | undefined, mapRef: MapRef, file: OpenFile): void {
+  const bad = () => new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: expected ${f.type}, got ${typeof v}`);
   switch (f.type) {
     case 'u8':
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw bad();
@@ -39,21 +41,36 @@ function writeScalar(w: RecordWriter, f: ScalarField, v: AttrValue | undefined, 
       return w.bstr(v);
     case 'objref':
       if (typeof v !== 'number') throw bad();
-      return w.u32(v === 0 ? 0 : mapRef(v));
+      return w.u32(v === 0 ? 0 : mapRef(v, file));
   }
 }
 
-export function writeAttrs(w: RecordWriter, spec: KindSpec, attrs: AttrRecord, mapRef: (ref: number) => number, where: string): void {
+export function writeAttrs(w: RecordWriter, spec: KindSpec, file: OpenFile, mapRef: MapRef): void {
+  const attrs = file.attrs;
   for (const f of spec.fields) {
     const v = attrs[f.name];
     if (f.type !== 'list') {
-      writeScalar(w, f, v, mapRef, where);
+      writeScalar(w, f, v, mapRef, file);
       continue;
     }
-    if (!Array.isArray(v)) throw new ModelError(`${where}.${f.name}: expected a list`);
+    if (!Array.isArray(v)) throw new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: expected a list`);
     w.u32(v.length);
-    for (const item of v) for (const sub of f.of) writeScalar(w, sub, item[sub.name], mapRef, `${where}.${f.name}[]`);
+    for (const item of v) {
+      if (typeof item !== 'object' || item === null) throw new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: list items must be records`);
+      for (const sub of f.of) writeScalar(w, sub, item[sub.name], mapRef, file);
+    }
   }
+}
+
+const refFieldCache = new WeakMap<KindSpec, boolean>();
+/** Whether a kind has objref attributes (and so may need other files written first). */
+export function hasRefFields(spec: KindSpec): boolean {
+  let v = refFieldCache.get(spec);
+  if (v === undefined) {
+    v = spec.fields.some((f) => f.type === 'objref' || (f.type === 'list' && f.of.some((s) => s.type === 'objref')));
+    refFieldCache.set(spec, v);
+  }
+  return v;
 }
 
 /** File refs an attribute body points at: they must be written first. */
@@ -86,7 +103,7 @@ function readScalar(c: BodyCursor, f: ScalarField, checkRef: (ref: number) => vo
       return b === 1;
     }
     case 'bstr':
-      return c.bstr() as BStr;
+      return c.shortBstr();
     case 'objref': {
       const r = c.u32();
       if (r !== 0) checkRef(r);

@@ -3,12 +3,20 @@
  * objref the first time it is written; later references are just the objref.
  * Objrefs come from one counter for all object types, in write order.
  */
+import { RefMap } from './ref-map.js';
+
 export type ObjType = 'fdtable' | 'file';
 
 export class ObjHash {
   private next = 1;
-  private readonly maps: Record<ObjType, Map<number, number>> = { fdtable: new Map(), file: new Map() };
+  private readonly maps: Record<ObjType, RefMap<number>>;
   private readonly inProgress = new Set<number>();
+
+  /** `expected` is about how many objects there are: it sizes the dense part. */
+  constructor(expected: number) {
+    const limit = 4 * expected + 1024;
+    this.maps = { fdtable: new RefMap(limit), file: new RefMap(limit) };
+  }
 
   lookup(type: ObjType, key: number): number | undefined {
     return this.maps[type].get(key);

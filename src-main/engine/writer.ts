@@ -20,8 +20,9 @@ import {
   SOURCE_CODES,
   TABLE_FLAG_SHARING_INFERRED,
 } from './format.js';
-import { attrRefs, writeAttrs } from './kind-codec.js';
+import { attrRefs, hasRefFields, writeAttrs } from './kind-codec.js';
 import { ObjHash } from './objhash.js';
+import { RefMap } from './ref-map.js';
 import { RecordWriter, type Sink } from './record-writer.js';
 
 const U64_MAX = 0xffffffffffffffffn;
@@ -33,16 +34,20 @@ export interface WriteResult {
 }
 
 class SnapshotWriter {
-  private readonly hash = new ObjHash();
+  private readonly hash: ObjHash;
   private readonly w: RecordWriter;
-  private readonly files = new Map<number, OpenFile>();
-  private readonly tables = new Map<number, FdTable>();
+  private readonly files: RefMap<OpenFile>;
+  private readonly tables: RefMap<FdTable>;
 
   constructor(
     private readonly snap: Snapshot,
     sink: Sink,
   ) {
     this.w = new RecordWriter(sink);
+    const n = snap.files.length + snap.fdTables.length;
+    this.hash = new ObjHash(n);
+    this.files = new RefMap(4 * n + 1024);
+    this.tables = new RefMap(4 * n + 1024);
     for (const f of snap.files) {
       if (this.files.has(f.ref)) throw new ModelError(`two open files share ref ${f.ref}`);
       this.files.set(f.ref, f);
@@ -136,6 +141,7 @@ class SnapshotWriter {
     const known = this.hash.lookup('fdtable', t.ref);
     if (known !== undefined) return known;
     const { w } = this;
+    const files = this.files;
     // Files first seen in this table are written between FILE_DESC records,
     // each before the FILE_DESC that references it.
     const objref = this.hash.add('fdtable', t.ref);
@@ -145,9 +151,9 @@ class SnapshotWriter {
     w.u32(t.sharingInferred ? TABLE_FLAG_SHARING_INFERRED : 0);
     w.end();
     for (const fd of t.fds) {
-      const f = this.files.get(fd.file);
+      const f = files.get(fd.file);
       if (!f) throw new ModelError(`fd ${fd.fd} of table ${t.ref} points at file ${fd.file}, which the snapshot does not hold`);
-      const fileRef = this.file(f);
+      const fileRef = this.hash.lookup('file', f.ref) ?? this.file(f);
       w.begin(RT.FILE_DESC);
       w.u32(fileRef);
       w.u32(fd.fd);
@@ -162,7 +168,7 @@ class SnapshotWriter {
     if (known !== undefined) return known;
     const spec = f.kind === 'unknown' ? undefined : kindByName(f.kind);
     if (!spec && f.kind !== 'unknown') throw new ModelError(`file ${f.ref} has kind "${f.kind}", which the registry does not know`);
-    if (spec) {
+    if (spec && hasRefFields(spec)) {
       const deps = attrRefs(spec, f.attrs);
       if (deps.length) {
         if (!this.hash.enter(f.ref)) throw new ModelError(`file ${f.ref} is part of a reference cycle`);
@@ -178,6 +184,12 @@ class SnapshotWriter {
     this.fileRecord(f, objref, spec);
     return objref;
   }
+
+  private readonly mapRef = (ref: number, from: OpenFile): number => {
+    const r = this.hash.lookup('file', ref);
+    if (r === undefined) throw new ModelError(`file ${from.ref} references file ${ref} before it was written`);
+    return r;
+  };
 
   private fileRecord(f: OpenFile, objref: number, spec: KindSpec | undefined): void {
     const { w } = this;
@@ -207,11 +219,7 @@ class SnapshotWriter {
       w.u64(l.end === null ? U64_MAX : l.end);
     }
     if (spec) {
-      writeAttrs(w, spec, f.attrs, (ref) => {
-        const r = this.hash.lookup('file', ref);
-        if (r === undefined) throw new ModelError(`file ${f.ref} references file ${ref} before it was written`);
-        return r;
-      }, `file ${f.ref} (${f.kind})`);
+      if (spec.fields.length) writeAttrs(w, spec, f, this.mapRef);
     } else if (f.unknownBody) {
       w.bytes(f.unknownBody);
     }

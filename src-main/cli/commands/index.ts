@@ -2,7 +2,8 @@
 import type { Command } from '../command.js';
 import capture from './capture.js';
 import records from './records.js';
+import serve from './serve.js';
 import show from './show.js';
 import verify from './verify.js';
 
-export const COMMANDS: Command[] = [capture, show, records, verify];
+export const COMMANDS: Command[] = [capture, show, records, verify, serve];

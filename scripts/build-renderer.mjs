@@ -1,0 +1,32 @@
+// Builds the renderer (Svelte 5) into out/renderer: what the browser host
+// serves and the Electron window loads. Relative asset paths, so one build
+// works from file:// and from /. electron.vite.config.ts reuses this config.
+import { build } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function rendererConfig() {
+  return {
+    root: join(root, 'src-renderer'),
+    base: './',
+    configFile: false,
+    plugins: [svelte({ compilerOptions: { css: 'external' }, onwarn: (w, h) => (w.code?.startsWith('a11y') ? console.warn(`svelte: ${w.filename}:${w.start?.line}: ${w.message}`) : h(w)) })],
+    build: {
+      outDir: join(root, 'out', 'renderer'),
+      emptyOutDir: true,
+      target: 'chrome120',
+      sourcemap: true,
+      chunkSizeWarningLimit: 2000,
+    },
+    logLevel: 'warn',
+  };
+}
+
+export async function buildRenderer() {
+  await build(rendererConfig());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildRenderer();

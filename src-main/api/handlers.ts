@@ -1,0 +1,169 @@
+/**
+ * The backend behind the API contract: one function per contract method,
+ * calling the store, the engine, the simulations and live capture. Both
+ * hosts (Electron IPC and the loopback HTTP host) serve exactly this table
+ * through `dispatch`, which validates the argument first, so a handler only
+ * ever sees arguments that passed the contract's schema.
+ */
+import { readFileSync } from 'node:fs';
+import { ApiError, METHOD_NAMES, isMethodName, parseArgs, type ApiEvent, type MethodName, type ParsedArgs, type Reply, type Result } from '../../src-shared/api/contract.js';
+import type { ImageSummary } from '../../src-shared/api/results.js';
+import { Store } from '../store/index.js';
+import { SCENARIOS, simulate } from '../sim/index.js';
+import { encodeSnapshot } from '../engine/writer.js';
+import { OpenedImage } from './opened-image.js';
+import { listProcesses } from './proc-list.js';
+import { toApiError } from './errors.js';
+import { liveCapture, liveCaptureUnavailable } from './live-capture.js';
+
+export interface ApiContext {
+  home: string;
+  host: 'electron' | 'browser';
+  /** Sends an event to every connected window. */
+  emit(ev: ApiEvent): void;
+  log?: (line: string) => void;
+}
+
+type Handlers = { [M in MethodName]: (args: ParsedArgs<M>) => Promise<Result<M>> | Result<M> };
+
+/** Images kept decoded at once: the inspector works on one, diff on two. */
+const OPEN_LIMIT = 3;
+
+export interface Backend {
+  dispatch(method: unknown, args: unknown): Promise<Reply<unknown>>;
+  close(): void;
+}
+
+export function createBackend(ctx: ApiContext): Backend {
+  let store: Store | null = null;
+  const getStore = (): Store => (store ??= Store.open(ctx.home));
+  const opened = new Map<string, OpenedImage>();
+
+  function openImage(idOrPrefix: string): OpenedImage {
+    const st = getStore();
+    const summary = st.getImage(idOrPrefix);
+    const hit = opened.get(summary.id);
+    if (hit) {
+      opened.delete(summary.id);
+      opened.set(summary.id, hit);
+      return hit;
+    }
+    const img = new OpenedImage(summary, readFileSync(st.imagePath(summary.id)));
+    opened.set(summary.id, img);
+    while (opened.size > OPEN_LIMIT) opened.delete(opened.keys().next().value!);
+    return img;
+  }
+
+  function changed(reason: 'import' | 'capture' | 'update' | 'delete', ids: string[]): void {
+    ctx.emit({ type: 'library.changed', reason, ids });
+  }
+
+  function updated(s: ImageSummary): ImageSummary {
+    const o = opened.get(s.id);
+    if (o) o.summary = s;
+    changed('update', [s.id]);
+    return s;
+  }
+
+  const handlers: Handlers = {
+    'app.info': () => ({
+      version: '0.1.0',
+      host: ctx.host,
+      home: ctx.home,
+      liveCapture: liveCaptureUnavailable() === null,
+      features: ['library', 'capture', 'inspector'],
+    }),
+
+    'library.list': () => ({ images: getStore().listImages({ sort: 'captureTime', desc: true }) }),
+
+    'library.import': ({ name, data }) => {
+      const bytes = Buffer.from(data, 'base64');
+      if (bytes.length === 0) throw new ApiError('bad-argument', `${name}: the file is empty`);
+      const label = name.replace(/\.ckpt$/i, '').slice(0, 200);
+      let r;
+      try {
+        r = getStore().importBytes(bytes);
+      } catch (e) {
+        const err = e as Error;
+        if (err?.name === 'StoreError' || err?.name === 'ImageError') err.message = `${name}: ${err.message}`;
+        throw e;
+      }
+      let image = r.image;
+      if (!r.duplicate && !image.label && label) image = getStore().setLabel(image.id, label);
+      changed('import', [image.id]);
+      return image;
+    },
+
+    'library.setLabel': ({ id, label }) => updated(getStore().setLabel(id, label)),
+    'library.setTags': ({ id, tags }) => updated(getStore().setTags(id, tags)),
+    'library.setNote': ({ id, note }) => updated(getStore().setNote(id, note)),
+    'library.delete': ({ ids }) => {
+      const st = getStore();
+      const gone: string[] = [];
+      for (const id of ids) {
+        const s = st.deleteImage(id);
+        opened.delete(s.id);
+        gone.push(s.id);
+      }
+      changed('delete', gone);
+      return { deleted: gone.length };
+    },
+
+    'capture.scenarios': () => SCENARIOS.map((s) => ({ name: s.name, description: s.description })),
+    'capture.processes': () => ({ processes: listProcesses(), liveCaptureUnavailable: liveCaptureUnavailable() }),
+
+    'capture.run': async (a) => {
+      const captureId = a.captureId ?? `c${Date.now().toString(36)}`;
+      const progress = (phase: string, done: number, total: number) => ctx.emit({ type: 'capture.progress', captureId, phase, done, total });
+      let bytes: Uint8Array;
+      if (a.source === 'sim') {
+        progress('simulate', 0, 3);
+        const snap = simulate({ scenario: a.scenario, seed: a.seed, step: a.step, processes: a.processes, fds: a.fds });
+        progress('encode', 1, 3);
+        bytes = encodeSnapshot(snap);
+      } else {
+        const why = liveCaptureUnavailable();
+        if (why) throw new ApiError('unavailable', why);
+        bytes = await liveCapture({ pids: a.pids, tree: a.tree, freeze: a.freeze }, (done, total) => progress('capture', done, total));
+      }
+      progress('import', 2, 3);
+      const r = getStore().importBytes(bytes, a.label ? { label: a.label } : {});
+      let image = r.image;
+      if (a.label && image.label !== a.label) image = getStore().setLabel(image.id, a.label);
+      progress('done', 3, 3);
+      changed('capture', [image.id]);
+      return { image, errors: image.errorCount };
+    },
+
+    'image.open': ({ id }) => openImage(id).overview(),
+    'image.fds': ({ id, table, offset, limit }) => openImage(id).fds(table, offset, limit),
+    'image.file': ({ id, ref }) => openImage(id).file(ref),
+    'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
+    'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
+    'image.close': ({ id }) => {
+      for (const k of opened.keys()) if (k.startsWith(id)) return { closed: opened.delete(k) };
+      return { closed: false };
+    },
+  };
+
+  // Every contract method has a handler, and nothing else is reachable.
+  for (const m of METHOD_NAMES) if (typeof handlers[m] !== 'function') throw new Error(`no handler for ${m}`);
+
+  return {
+    async dispatch(method, raw) {
+      try {
+        if (!isMethodName(method)) throw new ApiError('unknown-method', `no such method: ${String(method).slice(0, 100)}`);
+        const args = parseArgs(method, raw);
+        const fn = handlers[method] as (a: unknown) => unknown;
+        return { ok: true, result: await fn(args) };
+      } catch (e) {
+        return { ok: false, error: toApiError(e, ctx.log) };
+      }
+    },
+    close() {
+      opened.clear();
+      store?.close();
+      store = null;
+    },
+  };
+}

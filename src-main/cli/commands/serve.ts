@@ -1,0 +1,36 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { resolveHome } from '../../store/index.js';
+import { startBrowserHost } from '../../host/browser-host.js';
+import { rendererDir } from '../../host/paths.js';
+
+export default defineCommand({
+  name: 'serve',
+  summary: 'serve the desktop app to a browser on 127.0.0.1',
+  usage: 'ckpt serve [--port N] [--home DIR]',
+  options: [
+    { name: 'port', type: 'int', value: 'N', help: 'port on 127.0.0.1 (default: a free one)' },
+    { name: 'renderer', type: 'string', value: 'DIR', help: 'built renderer to serve (default: out/renderer)' },
+  ],
+  details:
+    'Prints a URL with a per-run access token; open it in a browser on this machine.\nRequests without the token, or naming another Host or Origin, are refused.\nStops on Ctrl-C.',
+  async run({ opts, positional }, io) {
+    if (positional.length) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
+    const port = opts.port as number | undefined;
+    if (port !== undefined && (port < 0 || port > 65535)) throw new UsageError(`--port must be 0-65535, got ${port}`);
+    const home = resolveHome({ home: opts.home as string | undefined });
+    const host = await startBrowserHost({ home, port, staticDir: (opts.renderer as string | undefined) ?? rendererDir(), log: io.err });
+    io.out(`Checkpoint Studio is at ${host.url}`);
+    io.err(`library: ${home}`);
+    await new Promise<void>((done) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void host.close().then(done);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return 0;
+  },
+});

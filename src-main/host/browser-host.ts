@@ -1,0 +1,228 @@
+/**
+ * The browser host: the same API handlers as the Electron app, served on
+ * 127.0.0.1 to a browser. Any web page the user visits can send requests to
+ * a loopback port, so every request must prove it comes from our page:
+ *
+ * - Host must name this server (127.0.0.1:PORT or localhost:PORT), which
+ *   defeats DNS rebinding; an Origin, when sent, must be this server too.
+ * - A random per-run token: the printed URL carries it once (?token=), the
+ *   server trades it for a SameSite=Strict HttpOnly cookie that lets the
+ *   page and its assets load, and embeds it in the page for API calls, which
+ *   must send it in the X-Ckpt-Token header. A cross-site form cannot set
+ *   that header, so the cookie alone never reaches the API.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { ApiEvent } from '../../src-shared/api/contract.js';
+import { createBackend, type Backend } from '../api/handlers.js';
+import { CSP } from './csp.js';
+
+export interface BrowserHostOptions {
+  home: string;
+  /** Directory of the built renderer (index.html and assets/). */
+  staticDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fixed token for tests; random otherwise. */
+  token?: string;
+  log?: (line: string) => void;
+  /** Largest request body accepted (an imported image travels base64 in one). */
+  maxBody?: number;
+}
+
+export interface BrowserHost {
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  backend: Backend;
+  emit(ev: ApiEvent): void;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+const COOKIE = 'ckpt_token';
+const STATUS: Record<string, number> = { 'bad-argument': 400, 'unknown-method': 404, 'not-found': 404, internal: 500 };
+const TOKEN_HEADER = 'x-ckpt-token';
+
+function baseHeaders(): Record<string, string> {
+  return {
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieToken(req: IncomingMessage): string | undefined {
+  const c = req.headers.cookie;
+  if (!c) return undefined;
+  for (const part of c.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const maxBody = opts.maxBody ?? 1024 * 1024 * 1024;
+  const staticDir = resolve(opts.staticDir);
+  const streams = new Set<ServerResponse>();
+  const emit = (ev: ApiEvent) => {
+    const line = `data: ${JSON.stringify(ev)}\n\n`;
+    for (const s of streams) s.write(line);
+  };
+  const backend = createBackend({ home: opts.home, host: 'browser', emit, log });
+  let port = 0;
+
+  const refuse = (res: ServerResponse, status: number, message: string) => {
+    res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ ok: false, error: { code: status === 404 ? 'not-found' : 'unavailable', message } }));
+  };
+
+  const server = createServer((req, res) => {
+    const host = req.headers.host;
+    const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+    if (!host || !allowedHosts.includes(host)) return refuse(res, 403, 'foreign Host header refused');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedHosts.some((h) => origin === `http://${h}`)) return refuse(res, 403, 'foreign Origin refused');
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site') return refuse(res, 403, 'cross-site request refused');
+
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    if (url.pathname.startsWith('/api/')) return api(req, res, url);
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
+    const q = url.searchParams.get('token');
+    if (q !== null) {
+      if (!sameToken(q, token)) return refuse(res, 401, 'wrong token');
+      res.writeHead(303, { ...baseHeaders(), Location: '/', 'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` });
+      return res.end();
+    }
+    if (!sameToken(cookieToken(req), token)) return refuse(res, 401, 'open the URL printed by "ckpt serve" (it carries the access token)');
+    serveStatic(res, url.pathname);
+  });
+
+  function serveStatic(res: ServerResponse, pathname: string): void {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      return refuse(res, 400, 'bad path');
+    }
+    if (rel.includes('\0')) return refuse(res, 400, 'bad path');
+    if (rel === '/' || rel === '/index.html') rel = '/index.html';
+    const file = normalize(join(staticDir, rel));
+    if (file !== staticDir && !file.startsWith(staticDir + sep)) return refuse(res, 404, 'not found');
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      if (rel === '/index.html') return refuse(res, 500, `the renderer is not built (no ${file}); run "npm run build:renderer"`);
+      return refuse(res, 404, 'not found');
+    }
+    let body: Buffer = readFileSync(file);
+    if (rel === '/index.html') body = Buffer.from(body.toString('utf8').replace('<meta name="ckpt-token" content="">', `<meta name="ckpt-token" content="${token}">`));
+    res.writeHead(200, { ...baseHeaders(), 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    res.end(body);
+  }
+
+  function api(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const given = req.headers[TOKEN_HEADER];
+    if (!sameToken(Array.isArray(given) ? given[0] : given, token)) return refuse(res, 401, 'missing or wrong X-Ckpt-Token');
+    if (url.pathname === '/api/events' && req.method === 'GET') {
+      res.writeHead(200, { ...baseHeaders(), 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
+      res.write(': connected\n\n');
+      streams.add(res);
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      req.on('close', () => {
+        clearInterval(ping);
+        streams.delete(res);
+      });
+      return;
+    }
+    if (req.method !== 'POST') return refuse(res, 405, 'API calls are POST');
+    const ctype = req.headers['content-type'] ?? '';
+    if (!ctype.startsWith('application/json')) return refuse(res, 415, 'API calls send application/json');
+    const method = url.pathname.slice('/api/'.length);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBody) {
+        tooBig = true;
+        req.destroy();
+        return;
+      }
+      if (!tooBig) chunks.push(c);
+    });
+    req.on('error', () => undefined);
+    req.on('close', () => {
+      if (tooBig && !res.headersSent) refuse(res, 413, `request body over ${maxBody} bytes`);
+    });
+    req.on('end', () => {
+      if (tooBig) return;
+      let args: unknown;
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        args = text.length ? JSON.parse(text) : {};
+      } catch {
+        const body = JSON.stringify({ ok: false, error: { code: 'bad-argument', message: `${method}: the request body is not JSON` } });
+        res.writeHead(400, { ...baseHeaders(), 'Content-Type': 'application/json' });
+        return res.end(body);
+      }
+      backend.dispatch(method, args).then((reply) => {
+        const body = JSON.stringify(reply);
+        const status = reply.ok ? 200 : (STATUS[reply.error.code] ?? 422);
+        res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json' });
+        res.end(body);
+      });
+    });
+  }
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => ok());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    server,
+    backend,
+    emit,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of streams) s.end();
+        streams.clear();
+        backend.close();
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}

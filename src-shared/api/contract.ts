@@ -1,0 +1,130 @@
+/**
+ * The one API contract between the UI and the backend, whatever hosts it
+ * (Electron IPC or the loopback browser host). Each method names a zod schema
+ * for its argument; the backend validates every call against it, so a bad
+ * argument is an `ApiError` with code "bad-argument", never a crash. Results
+ * are plain JSON (bigints as decimal strings, raw bytes as {text, hex}), so
+ * both transports carry them unchanged.
+ *
+ * Method names are "area.verb". Areas reserved for views that come later
+ * (diff, search, timeline, reports) get their methods here too, so every host
+ * registers them by iterating this table.
+ */
+import { z } from 'zod';
+import type { Json } from '../model/json.js';
+import type * as R from './results.js';
+import type { METHOD_LIST } from './methods.js';
+
+const id = z.string().min(1).max(200);
+const label = z.string().max(500);
+const tag = z.string().min(1).max(100);
+const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+/** A page of a long list: offset and limit, bounded so no answer is unbounded. */
+const page = { offset: int(0), limit: int(1, 5000) };
+
+const simCapture = z.strictObject({
+  source: z.literal('sim'),
+  scenario: z.string().min(1).max(100),
+  seed: int(0, 2 ** 31).optional(),
+  step: int(0, 1_000_000).optional(),
+  processes: int(1, 100_000).optional(),
+  fds: int(0, 1_000_000).optional(),
+  label: label.optional(),
+  /** Chosen by the caller so it can match progress events to this capture. */
+  captureId: z.string().min(1).max(100).optional(),
+});
+
+const procCapture = z.strictObject({
+  source: z.literal('proc'),
+  pids: z.array(int(1, 2 ** 22)).min(1).max(100_000),
+  /** Include each picked process's descendants. */
+  tree: z.boolean().default(false),
+  /** Stop the processes for a consistent cut while reading them. */
+  freeze: z.boolean().default(false),
+  label: label.optional(),
+  captureId: z.string().min(1).max(100).optional(),
+});
+
+export const METHODS = {
+  'app.info': { args: z.strictObject({}), result: null as unknown as R.AppInfo },
+
+  'library.list': { args: z.strictObject({}), result: null as unknown as R.LibraryList },
+  /** Import image bytes (a dropped or picked .ckpt file). `data` is base64. */
+  'library.import': {
+    args: z.strictObject({ name: z.string().min(1).max(255), data: z.string().max(700 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64') }),
+    result: null as unknown as R.ImageSummary,
+  },
+  'library.setLabel': { args: z.strictObject({ id, label }), result: null as unknown as R.ImageSummary },
+  'library.setTags': { args: z.strictObject({ id, tags: z.array(tag).max(100) }), result: null as unknown as R.ImageSummary },
+  'library.setNote': { args: z.strictObject({ id, note: z.string().max(100_000) }), result: null as unknown as R.ImageSummary },
+  'library.delete': { args: z.strictObject({ ids: z.array(id).min(1).max(100_000) }), result: null as unknown as { deleted: number } },
+
+  'capture.scenarios': { args: z.strictObject({}), result: null as unknown as R.Scenario[] },
+  'capture.processes': { args: z.strictObject({}), result: null as unknown as R.ProcessList },
+  'capture.run': { args: z.discriminatedUnion('source', [simCapture, procCapture]), result: null as unknown as R.CaptureResult },
+
+  'image.open': { args: z.strictObject({ id }), result: null as unknown as R.ImageOverview },
+  'image.fds': { args: z.strictObject({ id, table: int(1, 0x7fffffff), ...page }), result: null as unknown as R.Page<R.FdRow> },
+  'image.file': { args: z.strictObject({ id, ref: int(1, 0x7fffffff) }), result: null as unknown as R.FileDetail },
+  'image.records': { args: z.strictObject({ id, ...page }), result: null as unknown as R.Page<R.RecordRow> },
+  'image.recordBytes': { args: z.strictObject({ id, index: int(0) }), result: null as unknown as R.RecordBytes },
+  'image.close': { args: z.strictObject({ id }), result: null as unknown as { closed: boolean } },
+} as const;
+
+export type MethodName = keyof typeof METHODS;
+export type Args<M extends MethodName> = z.input<(typeof METHODS)[M]['args']>;
+export type ParsedArgs<M extends MethodName> = z.output<(typeof METHODS)[M]['args']>;
+export type Result<M extends MethodName> = (typeof METHODS)[M]['result'];
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+// The schema-free list the preload uses must name exactly these methods.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _listMatches: Same<MethodName, (typeof METHOD_LIST)[number]> = true;
+void _listMatches;
+
+export function isMethodName(s: unknown): s is MethodName {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(METHODS, s);
+}
+
+/** Events the backend pushes to every window. */
+export type ApiEvent =
+  | { type: 'capture.progress'; captureId: string; phase: string; done: number; total: number }
+  | { type: 'library.changed'; reason: 'import' | 'capture' | 'update' | 'delete'; ids: string[] };
+
+export type ApiErrorCode = 'bad-argument' | 'unknown-method' | 'not-found' | 'image-error' | 'store-error' | 'capture-error' | 'unavailable' | 'internal';
+
+/** What every failed call returns, on either transport. */
+export interface ApiErrorShape {
+  code: ApiErrorCode;
+  message: string;
+  /** Extra facts a person can act on (the image error's offset, the bad argument's path). */
+  details?: { [k: string]: Json };
+}
+
+export class ApiError extends Error implements ApiErrorShape {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: { [k: string]: Json },
+  ) {
+    super(message);
+  }
+  toJSON(): ApiErrorShape {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+/** The wire envelope of a reply. */
+export type Reply<T> = { ok: true; result: T } | { ok: false; error: ApiErrorShape };
+
+/** Validates an argument; the message names the field and what was wrong with it. */
+export function parseArgs<M extends MethodName>(method: M, raw: unknown): ParsedArgs<M> {
+  const r = METHODS[method].args.safeParse(raw === undefined ? {} : raw);
+  if (r.success) return r.data as ParsedArgs<M>;
+  const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : 'argument'}: ${i.message}`);
+  throw new ApiError('bad-argument', `${method}: ${issues.join('; ')}`, { issues: issues });
+}
+
+/** The typed client both hosts' renderers use: one function per method. */
+export type ApiClient = { [M in MethodName]: (args: Args<M>) => Promise<Result<M>> };

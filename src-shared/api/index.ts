@@ -1,0 +1,3 @@
+export * from './contract.js';
+export type * from './results.js';
+export * from './methods.js';

@@ -1,0 +1,28 @@
+/**
+ * The contract's method names as a plain list, without the schemas: the
+ * Electron preload exposes one function per name and must stay small, so it
+ * imports this and not zod. contract.ts checks at compile time that this
+ * list and its METHODS table name the same methods.
+ */
+export const METHOD_LIST = [
+  'app.info',
+  'library.list',
+  'library.import',
+  'library.setLabel',
+  'library.setTags',
+  'library.setNote',
+  'library.delete',
+  'capture.scenarios',
+  'capture.processes',
+  'capture.run',
+  'image.open',
+  'image.fds',
+  'image.file',
+  'image.records',
+  'image.recordBytes',
+  'image.close',
+] as const;
+
+/** The IPC channel of a method (Electron) and its path under /api/ (browser host). */
+export const IPC_PREFIX = 'ckpt:';
+export const EVENT_CHANNEL = 'ckpt:event';

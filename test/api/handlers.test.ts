@@ -1,0 +1,177 @@
+/**
+ * The API handlers against a real store in a temporary home: what the UI
+ * does (capture, list, open, page, inspect, rename, delete) and what a
+ * hostile or careless caller does (bad arguments, unknown ids, corrupt
+ * images), each answered with a typed error and the backend still up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend, type Backend } from '../../src-main/api/handlers.js';
+import { METHOD_NAMES, type ApiEvent } from '../../src-shared/api/contract.js';
+import { METHOD_LIST } from '../../src-shared/api/methods.js';
+import type { CaptureResult, FileDetail, ImageOverview, LibraryList, Page, FdRow, RecordRow, RecordBytes, ImageSummary } from '../../src-shared/api/results.js';
+import { simulate } from '../../src-main/sim/index.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+
+let home: string;
+let backend: Backend;
+const events: ApiEvent[] = [];
+
+async function call<T>(method: string, args: unknown): Promise<T> {
+  const r = await backend.dispatch(method, args);
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.result as T;
+}
+async function fail(method: string, args: unknown): Promise<{ code: string; message: string }> {
+  const r = await backend.dispatch(method, args);
+  if (r.ok) throw new Error(`${method} succeeded with ${JSON.stringify(args)}`);
+  return r.error;
+}
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'ckpt-api-'));
+  backend = createBackend({ home, host: 'browser', emit: (e) => events.push(e), log: () => undefined });
+});
+afterAll(() => {
+  backend.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('contract', () => {
+  it('the preload list and the schema table name the same methods', () => {
+    expect([...METHOD_LIST].sort()).toEqual([...METHOD_NAMES].sort());
+  });
+});
+
+describe('capture, library and inspector', () => {
+  let cap: CaptureResult;
+
+  it('captures a simulation into the library and reports progress', async () => {
+    cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'web-server', seed: 3, label: 'nginx test', captureId: 'c1' });
+    expect(cap.image.label).toBe('nginx test');
+    expect(cap.image.taskCount).toBeGreaterThan(2);
+    const phases = events.filter((e) => e.type === 'capture.progress' && e.captureId === 'c1').map((e) => (e as { phase: string }).phase);
+    expect(phases).toContain('done');
+    expect(events.some((e) => e.type === 'library.changed' && e.ids.includes(cap.image.id))).toBe(true);
+    const list = await call<LibraryList>('library.list', {});
+    expect(list.images.map((i) => i.id)).toContain(cap.image.id);
+  });
+
+  it('opens the image: tree, tables, counts', async () => {
+    const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+    expect(ov.tasks.length).toBe(cap.image.taskCount);
+    expect(ov.counts.fds).toBe(cap.image.fdCount);
+    const master = ov.tasks.find((t) => t.comm === 'nginx' && t.ppid === 1)!;
+    expect(master.fdTable).toBeGreaterThan(0);
+    expect(master.record).toBeGreaterThan(0);
+  });
+
+  it('pages fds and shows every holder of a shared file', async () => {
+    const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+    const master = ov.tasks.find((t) => t.comm === 'nginx' && t.ppid === 1)!;
+    const page = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: master.fdTable, offset: 0, limit: 3 });
+    expect(page.rows.length).toBe(3);
+    expect(page.total).toBe(master.fdCount);
+    const all = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: master.fdTable, offset: 0, limit: 1000 });
+    // The listening socket on :80 is inherited by every worker.
+    const shared = all.rows.find((r) => r.kind === 'inet-socket' && r.holders > 1)!;
+    expect(shared).toBeDefined();
+    expect(shared.flagNames[0]).toMatch(/^O_/);
+    const f = await call<FileDetail>('image.file', { id: cap.image.id, ref: shared.file });
+    const pids = new Set(f.holders.map((h) => h.pid));
+    expect(pids.size).toBe(shared.holders);
+    expect(pids.has(master.pid)).toBe(true);
+    expect(f.attrLabels.length).toBeGreaterThan(0);
+    // Each holder points at its FILE_DESC record, which names the same file.
+    for (const h of f.holders) {
+      const recs = await call<Page<RecordRow>>('image.records', { id: cap.image.id, offset: h.record, limit: 1 });
+      expect(recs.rows[0]!.typeName).toBe('FILE_DESC');
+      expect(recs.rows[0]!.file).toBe(shared.file);
+      expect(recs.rows[0]!.fd).toBe(h.fd);
+    }
+  });
+
+  it('serves records and the exact bytes of one', async () => {
+    const recs = await call<Page<RecordRow>>('image.records', { id: cap.image.id, offset: 0, limit: 5000 });
+    expect(recs.rows[0]!.typeName).toBe('HEADER');
+    expect(recs.rows.at(-1)!.typeName).toBe('TAIL');
+    expect(recs.total).toBe(recs.rows.length);
+    const b = await call<RecordBytes>('image.recordBytes', { id: cap.image.id, index: 0 });
+    // Record header: type 1 (HEADER) little-endian, then the length; then the magic.
+    expect(b.hex.slice(0, 8)).toBe('01000000');
+    expect(b.hex.slice(16, 32)).toBe('89434b50540d0a1a');
+    expect(b.offset).toBe(0);
+  });
+
+  it('renames, tags, notes and deletes', async () => {
+    const r = await call<ImageSummary>('library.setLabel', { id: cap.image.id, label: 'renamed' });
+    expect(r.label).toBe('renamed');
+    const t = await call<ImageSummary>('library.setTags', { id: cap.image.id, tags: ['prod', 'nginx'] });
+    expect([...t.tags].sort()).toEqual(['nginx', 'prod']);
+    const n = await call<ImageSummary>('library.setNote', { id: cap.image.id, note: 'before the deploy' });
+    expect(n.note).toBe('before the deploy');
+    const d = await call<{ deleted: number }>('library.delete', { ids: [cap.image.id] });
+    expect(d.deleted).toBe(1);
+    expect((await fail('image.open', { id: cap.image.id })).code).toBe('not-found');
+  });
+
+  it('imports image bytes, and refuses bytes that are not an image', async () => {
+    const bytes = encodeSnapshot(simulate({ scenario: 'pipeline', seed: 2, time: 1_700_000_000_000 }));
+    const s = await call<ImageSummary>('library.import', { name: 'pipe.ckpt', data: Buffer.from(bytes).toString('base64') });
+    expect(s.label).toBe('pipe');
+    const bad = await fail('library.import', { name: 'junk.ckpt', data: Buffer.from('not an image at all').toString('base64') });
+    expect(bad.code).toBe('image-error');
+    expect(bad.message).toContain('junk.ckpt');
+    const cut = await fail('library.import', { name: 'cut.ckpt', data: Buffer.from(bytes.subarray(0, bytes.length - 9)).toString('base64') });
+    expect(cut.code).toBe('image-error');
+  });
+});
+
+describe('bad arguments are typed errors, never a crash', () => {
+  const cases: [string, unknown][] = [
+    ['image.open', {}],
+    ['image.open', { id: 42 }],
+    ['image.open', { id: '' }],
+    ['image.open', { id: 'x', extra: 1 }],
+    ['image.fds', { id: 'x', table: -1, offset: 0, limit: 10 }],
+    ['image.fds', { id: 'x', table: 1, offset: 0, limit: 1e9 }],
+    ['image.records', { id: 'x', offset: 1.5, limit: 10 }],
+    ['library.setTags', { id: 'x', tags: 'prod' }],
+    ['library.delete', { ids: [] }],
+    ['library.import', { name: 'a.ckpt', data: '***' }],
+    ['capture.run', { source: 'sim' }],
+    ['capture.run', { source: 'elsewhere', scenario: 'x' }],
+    ['capture.run', { source: 'proc', pids: [] }],
+    ['library.list', null],
+    ['library.list', 'text'],
+    ['library.list', [1, 2]],
+  ];
+  for (const [m, a] of cases) {
+    it(`${m} ${JSON.stringify(a)}`, async () => {
+      const e = await fail(m, a);
+      expect(e.code).toBe('bad-argument');
+      expect(e.message).toContain(m);
+    });
+  }
+  it('unknown methods and prototype names are refused', async () => {
+    for (const m of ['nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 42])
+      expect((await fail(m as string, {})).code).toBe('unknown-method');
+  });
+  it('unknown scenario, image and record are named in the error', async () => {
+    const e = await fail('capture.run', { source: 'sim', scenario: 'nope' });
+    expect(e.code).toBe('bad-argument');
+    expect(e.message).toContain('nope');
+    expect((await fail('image.open', { id: 'deadbeefdeadbeef' })).code).toBe('not-found');
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'pipeline' });
+    const r = await fail('image.recordBytes', { id: cap.image.id, index: 1_000_000 });
+    expect(r.code).toBe('not-found');
+    expect((await fail('image.file', { id: cap.image.id, ref: 999_999 })).code).toBe('not-found');
+    expect((await fail('image.fds', { id: cap.image.id, table: 999_999, offset: 0, limit: 1 })).code).toBe('not-found');
+  });
+  it('the backend still answers after all that', async () => {
+    const info = await call<{ features: string[] }>('app.info', {});
+    expect(info.features).toContain('inspector');
+  });
+});

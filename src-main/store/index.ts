@@ -23,7 +23,24 @@ import type {
   VerifyReport,
 } from '../../src-shared/store-types.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
+import { displayBStr } from '../../src-shared/model/index.js';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeImage } from '../engine/reader.js';
+import { ImageError } from '../engine/errors.js';
 import { StoreError } from './errors.js';
+import { openDatabase, type DB } from './db.js';
+import { Blobs, unlinkQuiet } from './blobs.js';
+import { Interner, fromDb } from './intern.js';
+import { Indexer, programOf } from './ingest.js';
+import { countImages, listImages, resolveImage, toSummary, type ImageRow } from './images.js';
+import type { LibraryContext } from './context.js';
+import { verifyLibrary } from './verify.js';
+import { runSearch } from '../query/search.js';
+import { runDiff } from '../query/diff.js';
+import { runTimeline } from '../query/timeline.js';
+import { renderExport } from '../report/index.js';
 
 export { StoreError, QueryError } from './errors.js';
 export { resolveHome, type HomeOptions } from './home.js';
@@ -33,8 +50,33 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
-export class Store {
-  private constructor(readonly home: string) {}
+const MAX_LABEL = 200;
+const MAX_NOTE = 10_000;
+const TAG_RE = /^[^\s,]{1,64}$/;
+
+export class Store implements LibraryContext {
+  private _db: DB | null;
+  readonly strings: Interner;
+  private readonly blobs: Blobs;
+  private readonly indexer: Indexer;
+  private strIds: number[] = [];
+  private strTexts: string[] = [];
+  private strMax = 0;
+
+  private constructor(
+    readonly home: string,
+    db: DB,
+  ) {
+    this._db = db;
+    this.blobs = new Blobs(home);
+    this.strings = new Interner(db);
+    this.indexer = new Indexer(db, this.strings);
+  }
+
+  get db(): DB {
+    if (!this._db) throw new StoreError('closed', 'the library is closed');
+    return this._db;
+  }
 
   /**
    * Opens (creating when needed) the library in `home`: runs pending schema
@@ -42,41 +84,100 @@ export class Store {
    * killed midway left behind (temporary files, image files no row names).
    */
   static open(home: string, opts: OpenOptions = {}): Store {
-    void opts;
-    return new Store(home);
+    if (typeof home !== 'string' || home === '') throw new StoreError('bad-argument', 'the library home directory is required');
+    const dbFile = join(home, 'library.db');
+    if (opts.readonly && !existsSync(dbFile)) throw new StoreError('not-found', `no library in ${home}`);
+    try {
+      mkdirSync(home, { recursive: true });
+    } catch (e) {
+      throw new StoreError('io', `cannot create the library directory ${home}: ${(e as Error).message}`);
+    }
+    const store = new Store(home, openDatabase(dbFile, opts.readonly));
+    if (!opts.readonly) store.recover();
+    return store;
+  }
+
+  /**
+   * Makes rows and files agree after a crash. Imports commit their rows
+   * before renaming the fsync'd temporary copy into place, so a temporary
+   * file whose image has a row but no file is finished; any other temporary
+   * file of a dead process is removed, and so is an image file no row names
+   * (a delete killed between its transaction and the unlink).
+   */
+  private recover(): void {
+    const known = new Set(this.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
+    const files = this.blobs.list();
+    for (const t of this.blobs.temps()) {
+      if (t.alive) continue;
+      if (t.sha && known.has(t.sha) && !files.has(t.sha)) {
+        this.blobs.publish(t.path, t.sha);
+        files.set(t.sha, statSync(this.blobs.path(t.sha)).size);
+      } else unlinkQuiet(t.path);
+    }
+    const busy = new Set(this.blobs.temps().filter((t) => t.alive).map((t) => t.sha));
+    for (const sha of files.keys()) if (!known.has(sha) && !busy.has(sha)) this.blobs.remove(sha);
+  }
+
+  resolve(ref: string): ImageRow {
+    return resolveImage(this.db, ref);
+  }
+
+  stringTable(): { ids: number[]; texts: string[] } {
+    const rows = this.db.prepare('SELECT id, b FROM strs WHERE id > ? ORDER BY id').raw().all(this.strMax) as [number, string | Buffer][];
+    for (const [id, b] of rows) {
+      this.strIds.push(id);
+      this.strTexts.push(typeof b === 'string' ? b : displayBStr(fromDb(b)));
+      this.strMax = id;
+    }
+    return { ids: this.strIds, texts: this.strTexts };
   }
 
   /** Images matching the filter, newest capture first by default. */
   listImages(filter: ImageFilter = {}): ImageSummary[] {
-    void filter;
-    throw new StoreError('io', 'not implemented yet');
+    return listImages(this.db, filter);
   }
 
   /** Number of images matching the filter (ignores limit/offset). */
   countImages(filter: ImageFilter = {}): number {
-    void filter;
-    throw new StoreError('io', 'not implemented yet');
+    return countImages(this.db, filter);
   }
 
   /**
    * One image by full id or unique id prefix (at least 4 hex digits), or by
-   * exact label when no id matches. not-found / ambiguous-id otherwise.
+   * exact label (the newest capture with it) when no id matches.
+   * not-found / ambiguous-id otherwise.
    */
   getImage(idOrPrefix: string): ImageSummary {
-    void idOrPrefix;
-    throw new StoreError('io', 'not implemented yet');
+    return toSummary(this.resolve(idOrPrefix));
+  }
+
+  /** The stored bytes of an image, checked against its id. */
+  getBytes(idOrPrefix: string): Buffer {
+    const row = this.resolve(idOrPrefix);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.blobs.path(row.sha256));
+    } catch (e) {
+      throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)}: its bytes are missing from ${this.blobs.dir}: ${(e as Error).message}`);
+    }
+    if (sha256(bytes) !== row.sha256) throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)}: stored bytes do not match the id (run ckpt verify --all)`);
+    return bytes;
   }
 
   /** The decoded snapshot of an image (decodes the stored bytes; for show and reports). */
   getSnapshot(idOrPrefix: string): Snapshot {
-    void idOrPrefix;
-    throw new StoreError('io', 'not implemented yet');
+    const bytes = this.getBytes(idOrPrefix);
+    try {
+      return decodeImage(bytes);
+    } catch (e) {
+      if (e instanceof ImageError) throw new StoreError('corrupt', `stored image ${idOrPrefix} no longer decodes: ${e.message}`);
+      throw e;
+    }
   }
 
   /** Absolute path of the stored image file (read-only; do not modify it). */
   imagePath(idOrPrefix: string): string {
-    void idOrPrefix;
-    throw new StoreError('io', 'not implemented yet');
+    return this.blobs.path(this.resolve(idOrPrefix).sha256);
   }
 
   /**
@@ -84,76 +185,140 @@ export class Store {
    * with bad-image and leaves nothing behind), stores the bytes under their
    * SHA-256 and indexes every task, fd table, fd and file in one transaction.
    * Importing bytes already present returns the existing image with
-   * duplicate: true (options given then update label/tags/note).
+   * duplicate: true (label/tags/note given then update it).
    */
   importFile(path: string, opts: ImportOptions = {}, progress?: (p: ImportProgress) => void): ImportResult {
-    void path;
-    void opts;
-    void progress;
-    throw new StoreError('io', 'not implemented yet');
+    if (typeof path !== 'string' || path === '') throw new StoreError('bad-argument', 'a file to import is required');
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', `cannot read ${path}: ${(e as Error).message}`);
+    }
+    return this.importBytes(bytes, opts, progress, path);
   }
 
   /** As importFile, from bytes in memory (an image just captured). */
-  importBytes(bytes: Uint8Array, opts: ImportOptions = {}, progress?: (p: ImportProgress) => void): ImportResult {
-    void bytes;
-    void opts;
-    void progress;
-    throw new StoreError('io', 'not implemented yet');
+  importBytes(bytes: Uint8Array, opts: ImportOptions = {}, progress?: (p: ImportProgress) => void, name = 'image'): ImportResult {
+    const t0 = performance.now();
+    if (!(bytes instanceof Uint8Array)) throw new StoreError('bad-argument', 'importBytes needs a Uint8Array');
+    checkImportOptions(opts);
+    progress?.({ phase: 'hash', done: 0, total: 0 });
+    const sha = sha256(bytes);
+    const existing = this.db.prepare('SELECT id FROM images WHERE sha256 = ?').pluck().get(sha) as number | undefined;
+    if (existing !== undefined) {
+      this.applyOptions(sha, opts);
+      return { image: this.getImage(sha), duplicate: true, elapsedMs: performance.now() - t0 };
+    }
+    progress?.({ phase: 'decode', done: 0, total: 0 });
+    let snap: Snapshot;
+    try {
+      snap = decodeImage(bytes);
+    } catch (e) {
+      if (e instanceof ImageError) throw new StoreError('bad-image', `${name}: not imported: ${e.message}`);
+      throw e;
+    }
+    const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
+    const temp = this.blobs.writeTemp(sha, bytes);
+    let duplicate = false;
+    try {
+      const h = snap.header;
+      this.db
+        .transaction(() => {
+          // A concurrent import of the same bytes may have committed since we looked.
+          if (this.db.prepare('SELECT 1 FROM images WHERE sha256 = ?').get(sha)) {
+            duplicate = true;
+            return;
+          }
+          const id = Number(
+            this.db
+              .prepare('INSERT INTO images (sha256, label, note, capture_time, imported_time, source, host, arch, kernel, frozen, options, program, n_tasks, n_tables, n_fds, n_files, n_errors, size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')
+              .run(sha, opts.label ?? '', opts.note ?? '', h.captureTime, Date.now(), h.source, h.hostname, h.arch, h.kernelRelease, h.frozen ? 1 : 0, JSON.stringify(h.options), programOf(snap), snap.tasks.length, snap.fdTables.length, nfds, snap.files.length, snap.errors.length, bytes.length).lastInsertRowid,
+          );
+          const insTag = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
+          for (const t of opts.tags ?? []) insTag.run(id, t);
+          this.indexer.index(id, snap, progress);
+        })
+        .immediate();
+    } catch (e) {
+      this.strings.forget();
+      unlinkQuiet(temp);
+      throw e instanceof StoreError ? e : new StoreError('io', `${name}: import failed, nothing stored: ${(e as Error).message}`);
+    }
+    if (duplicate) {
+      unlinkQuiet(temp);
+      this.applyOptions(sha, opts);
+    } else this.blobs.publish(temp, sha);
+    progress?.({ phase: 'done', done: nfds, total: nfds });
+    return { image: this.getImage(sha), duplicate, elapsedMs: performance.now() - t0 };
+  }
+
+  private applyOptions(sha: string, opts: ImportOptions): void {
+    if (opts.label !== undefined) this.setLabel(sha, opts.label);
+    if (opts.note !== undefined) this.setNote(sha, opts.note);
+    if (opts.tags !== undefined) this.setTags(sha, [...new Set([...this.getImage(sha).tags, ...opts.tags])]);
   }
 
   /** Sets the label (any text up to 200 characters; "" clears it). Returns the updated image. */
   setLabel(idOrPrefix: string, label: string): ImageSummary {
-    void idOrPrefix;
-    void label;
-    throw new StoreError('io', 'not implemented yet');
+    checkLabel(label);
+    const row = this.resolve(idOrPrefix);
+    this.db.prepare('UPDATE images SET label = ? WHERE id = ?').run(label, row.id);
+    return this.getImage(row.sha256);
   }
 
   /** Replaces the tags (each 1-64 chars, no whitespace or commas; duplicates dropped). */
   setTags(idOrPrefix: string, tags: string[]): ImageSummary {
-    void idOrPrefix;
-    void tags;
-    throw new StoreError('io', 'not implemented yet');
+    checkTags(tags);
+    const row = this.resolve(idOrPrefix);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tags WHERE image_id = ?').run(row.id);
+      const ins = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
+      for (const t of tags) ins.run(row.id, t);
+    })();
+    return this.getImage(row.sha256);
   }
 
   /** Sets the free-text note (up to 10,000 characters). */
   setNote(idOrPrefix: string, note: string): ImageSummary {
-    void idOrPrefix;
-    void note;
-    throw new StoreError('io', 'not implemented yet');
+    if (typeof note !== 'string' || note.length > MAX_NOTE) throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+    const row = this.resolve(idOrPrefix);
+    this.db.prepare('UPDATE images SET note = ? WHERE id = ?').run(note, row.id);
+    return this.getImage(row.sha256);
   }
 
-  /** Removes an image: all its index rows, then its bytes. Returns what was removed. */
+  /** Removes an image: all its index rows (one transaction), then its bytes. Returns what was removed. */
   deleteImage(idOrPrefix: string): ImageSummary {
-    void idOrPrefix;
-    throw new StoreError('io', 'not implemented yet');
+    const row = this.resolve(idOrPrefix);
+    const summary = toSummary(row);
+    this.db.transaction(() => {
+      // Children first, by primary-key prefix: faster than the cascade's per-row checks.
+      for (const t of ['fds', 'files', 'fdtables', 'tasks', 'tags']) this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
+      this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
+    })();
+    this.blobs.remove(row.sha256);
+    return summary;
   }
 
   /** Runs a query (docs/search.md) across all images; QueryError names the offending token. */
   search(query: string, opts: SearchOptions = {}): SearchResult {
-    void query;
-    void opts;
-    throw new StoreError('io', 'not implemented yet');
+    return runSearch(this, query, opts);
   }
 
   /** What changed from image A to image B (ids, prefixes or labels). */
   diff(a: string, b: string, opts: DiffOptions = {}): DiffResult {
-    void a;
-    void b;
-    void opts;
-    throw new StoreError('io', 'not implemented yet');
+    return runDiff(this, a, b, opts);
   }
 
   /** Fd counts over a series of images and the leak suspects among them. */
   timeline(selector: TimelineSelector): Timeline {
-    void selector;
-    throw new StoreError('io', 'not implemented yet');
+    return runTimeline(this, selector);
   }
 
-  /** Renders an image, diff, search or timeline as a self-contained document. */
+  /** Renders an image, diff, search or timeline as a self-contained document (html, md, json, csv). */
   export(req: ExportRequest, format: ExportFormat): string {
-    void req;
-    void format;
-    throw new StoreError('io', 'not implemented yet');
+    return renderExport(this, req, format);
   }
 
   /**
@@ -161,10 +326,42 @@ export class Store {
    * counts with the index rows; runs PRAGMA integrity_check. Never throws for
    * a bad image: it is reported in `problems`.
    */
-  verifyAll(): VerifyReport {
-    throw new StoreError('io', 'not implemented yet');
+  verifyAll(progress?: (done: number, total: number) => void): VerifyReport {
+    return verifyLibrary(this.db, this.blobs, progress);
   }
 
   /** Closes the database; later calls fail with code 'closed'. */
-  close(): void {}
+  close(): void {
+    if (this._db) {
+      try {
+        this._db.pragma('optimize');
+      } catch {
+        /* read-only or busy: optimisation is optional */
+      }
+      this._db.close();
+    }
+    this._db = null;
+  }
 }
+
+export function sha256(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function checkLabel(label: unknown): void {
+  if (typeof label !== 'string' || label.length > MAX_LABEL || /[\0\n\r]/.test(label))
+    throw new StoreError('bad-argument', `a label is one line of text of at most ${MAX_LABEL} characters`);
+}
+
+function checkTags(tags: unknown): void {
+  if (!Array.isArray(tags)) throw new StoreError('bad-argument', 'tags must be a list of words');
+  for (const t of tags) if (typeof t !== 'string' || !TAG_RE.test(t)) throw new StoreError('bad-argument', `bad tag ${JSON.stringify(t)}: a tag is 1-64 characters without spaces or commas`);
+}
+
+function checkImportOptions(o: ImportOptions): void {
+  if (o === null || typeof o !== 'object') throw new StoreError('bad-argument', 'import options must be an object');
+  if (o.label !== undefined) checkLabel(o.label);
+  if (o.tags !== undefined) checkTags(o.tags);
+  if (o.note !== undefined && (typeof o.note !== 'string' || o.note.length > MAX_NOTE)) throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+}
+

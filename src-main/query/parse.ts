@@ -1,0 +1,285 @@
+/**
+ * The search language (docs/search.md): whitespace-separated terms, all of
+ * which must hold. A term is `field:value` or a bare path pattern; `-` in
+ * front negates it; double quotes keep spaces (and \" \\ escapes) in a value;
+ * commas give alternatives within one field. Errors carry the offsets of the
+ * offending token so a UI can underline it.
+ */
+import { KINDS } from '../../src-shared/kinds/index.js';
+import { flagByName } from '../../src-shared/model/index.js';
+import { QueryError } from '../store/errors.js';
+
+export type Term =
+  | { field: 'path'; mode: 'substring' | 'glob'; values: string[] }
+  | { field: 'kind'; values: string[] }
+  | { field: 'pid' | 'fd'; ranges: [number, number][] }
+  | { field: 'comm'; values: string[] }
+  | { field: 'flags'; masks: { mask: number; value: number }[] }
+  | { field: 'deleted' | 'shared' | 'cloexec'; value: boolean }
+  | { field: 'label' | 'tag' | 'image'; values: string[] }
+  | { field: 'time'; from: number; to: number };
+
+export interface ParsedTerm {
+  term: Term;
+  negated: boolean;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface ParsedQuery {
+  terms: ParsedTerm[];
+  normalized: string;
+}
+
+const FIELDS = ['path', 'kind', 'pid', 'comm', 'fd', 'flags', 'deleted', 'shared', 'cloexec', 'label', 'tag', 'image', 'after', 'before', 'time'];
+const KIND_NAMES = new Set(KINDS.map((k) => k.name));
+/** Kind groups a person types: every socket kind, every kind backed by an anonymous inode. */
+export const KIND_GROUPS: Record<string, string[]> = {
+  socket: KINDS.filter((k) => k.name.endsWith('socket')).map((k) => k.name),
+  file: ['regular', 'directory', 'memfd'],
+  device: ['chardev', 'blockdev', 'pty'],
+  anon: ['eventfd', 'epoll', 'inotify', 'fanotify', 'signalfd', 'timerfd', 'pidfd', 'userfaultfd', 'anon'],
+};
+
+interface Token {
+  raw: string;
+  start: number;
+  end: number;
+  negated: boolean;
+  field: string | null;
+  fieldEnd: number;
+  value: string;
+  quoted: boolean;
+}
+
+function tokenize(q: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < q.length) {
+    while (i < q.length && /\s/.test(q[i]!)) i++;
+    if (i >= q.length) break;
+    const start = i;
+    let negated = false;
+    if (q[i] === '-' && i + 1 < q.length && !/\s/.test(q[i + 1]!)) {
+      negated = true;
+      i++;
+    }
+    let field: string | null = null;
+    let fieldEnd = i;
+    const m = /^([a-z]+):/i.exec(q.slice(i));
+    if (m) {
+      field = m[1]!.toLowerCase();
+      i += m[0].length;
+      fieldEnd = i;
+    }
+    let value = '';
+    let quoted = false;
+    while (i < q.length && !/\s/.test(q[i]!)) {
+      if (q[i] === '"') {
+        quoted = true;
+        const qs = i;
+        i++;
+        while (i < q.length && q[i] !== '"') {
+          if (q[i] === '\\' && i + 1 < q.length) i++;
+          value += q[i];
+          i++;
+        }
+        if (i >= q.length) throw new QueryError('query-syntax', 'unterminated quote', qs, q.length, q.slice(qs));
+        i++;
+      } else value += q[i++];
+    }
+    out.push({ raw: q.slice(start, i), start, end: i, negated, field, fieldEnd, value, quoted });
+  }
+  return out;
+}
+
+function fail(t: Token, code: 'query-syntax' | 'query-unknown-field' | 'query-bad-value', msg: string, onValue = true): never {
+  const s = onValue ? t.fieldEnd : t.start;
+  throw new QueryError(code, msg, s, t.end, t.raw.slice(s - t.start) || t.raw);
+}
+
+function alternatives(t: Token): string[] {
+  const vs = t.quoted ? [t.value] : t.value.split(',');
+  if (vs.some((v) => v === '')) fail(t, 'query-bad-value', `${t.field ?? 'path'}: empty value`);
+  return vs;
+}
+
+function ranges(t: Token): [number, number][] {
+  return alternatives(t).map((v) => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(v) ?? /^([<>])(\d+)$/.exec(v);
+    if (!m) fail(t, 'query-bad-value', `${t.field}: "${v}" is not a number, a range N-M, or <N / >N`);
+    if (m[1] === '<') return [0, Number(m[2]) - 1];
+    if (m[1] === '>') return [Number(m[2]) + 1, 2 ** 31];
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a) fail(t, 'query-bad-value', `${t.field}: bad range "${v}"`);
+    return [a, b];
+  });
+}
+
+function yesNo(t: Token): boolean {
+  const v = t.value.toLowerCase();
+  if (['yes', 'y', 'true', '1'].includes(v)) return true;
+  if (['no', 'n', 'false', '0'].includes(v)) return false;
+  return fail(t, 'query-bad-value', `${t.field}: expected yes or no, got "${t.value}"`);
+}
+
+/** A date: ISO 8601 (2026-11-20, 2026-11-20T10:00), epoch ms, or an age such as 30m, 12h, 7d ago from `now`. */
+export function parseTime(v: string, now: number, endOfDay = false): number | undefined {
+  const age = /^(\d+)(s|m|h|d|w)$/.exec(v);
+  if (age) return now - Number(age[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[age[2] as 's']!;
+  if (/^\d{10,}$/.test(v)) return Number(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v)) return undefined;
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const t = Date.parse(dateOnly ? `${v}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(v) ? v : `${v}Z`);
+  if (Number.isNaN(t)) return undefined;
+  return dateOnly && endOfDay ? t + 864e5 - 1 : t;
+}
+
+function time(t: Token, now: number): Term {
+  const v = t.value;
+  const field = t.field!;
+  if (field === 'time') {
+    const parts = v.split('..');
+    if (parts.length !== 2) fail(t, 'query-bad-value', 'time: expected FROM..TO (either side may be empty)');
+    const from = parts[0] ? parseTime(parts[0], now) : 0;
+    const to = parts[1] ? parseTime(parts[1], now, true) : Number.MAX_SAFE_INTEGER;
+    if (from === undefined || to === undefined) fail(t, 'query-bad-value', `time: cannot read "${v}" as dates (use 2026-11-20, 2026-11-20T10:00 or 7d)`);
+    return { field: 'time', from, to };
+  }
+  const ts = parseTime(v, now, field === 'before');
+  if (ts === undefined) fail(t, 'query-bad-value', `${field}: cannot read "${v}" as a date (use 2026-11-20, 2026-11-20T10:00 or 7d for 7 days ago)`);
+  return field === 'after' ? { field: 'time', from: ts, to: Number.MAX_SAFE_INTEGER } : { field: 'time', from: 0, to: ts };
+}
+
+function isGlob(v: string): boolean {
+  return /[*?[]/.test(v);
+}
+
+export function parseQuery(q: string, now = Date.now()): ParsedQuery {
+  if (typeof q !== 'string') throw new QueryError('query-syntax', 'the query must be text', 0, 0, '');
+  if (q.length > 4000) throw new QueryError('query-syntax', 'query longer than 4000 characters', 4000, q.length, '');
+  const terms: ParsedTerm[] = [];
+  for (const t of tokenize(q)) {
+    let term: Term;
+    const f = t.field;
+    if (f !== null && !FIELDS.includes(f)) fail(t, 'query-unknown-field', `unknown field "${f}:"; known: ${FIELDS.join(', ')}`, false);
+    if (f !== null && t.value === '') fail(t, 'query-bad-value', `${f}: needs a value`, false);
+    if (f === null && t.value === '') fail(t, 'query-syntax', 'empty term', false);
+    switch (f) {
+      case null:
+      case 'path': {
+        const values = alternatives(t);
+        const glob = values.some(isGlob);
+        if (glob) for (const v of values) checkGlob(t, v);
+        term = { field: 'path', mode: glob ? 'glob' : 'substring', values };
+        break;
+      }
+      case 'kind': {
+        const values: string[] = [];
+        for (const v of alternatives(t)) {
+          const k = v.toLowerCase();
+          if (KIND_GROUPS[k]) values.push(...KIND_GROUPS[k]);
+          else if (KIND_NAMES.has(k) || k === 'unknown') values.push(k);
+          else if (KIND_NAMES.has(`${k}-socket`)) values.push(`${k}-socket`);
+          else fail(t, 'query-bad-value', `kind: unknown kind "${v}"; known: ${[...Object.keys(KIND_GROUPS), ...KIND_NAMES].join(', ')}`);
+        }
+        term = { field: 'kind', values };
+        break;
+      }
+      case 'pid':
+      case 'fd':
+        term = { field: f, ranges: ranges(t) };
+        break;
+      case 'comm':
+        term = { field: 'comm', values: alternatives(t) };
+        break;
+      case 'flags': {
+        const names = t.value.split(/[,|]/);
+        const masks = names.map((n) => flagByName(n) ?? fail(t, 'query-bad-value', `flags: unknown flag "${n}" (use O_ names such as O_APPEND, O_RDWR, nonblock)`));
+        term = { field: 'flags', masks };
+        break;
+      }
+      case 'deleted':
+      case 'shared':
+      case 'cloexec':
+        term = { field: f, value: yesNo(t) };
+        break;
+      case 'label':
+      case 'tag':
+        term = { field: f, values: alternatives(t) };
+        break;
+      case 'image': {
+        const values = alternatives(t).map((v) => v.toLowerCase());
+        for (const v of values) if (!/^[0-9a-f]{1,64}$/.test(v)) fail(t, 'query-bad-value', `image: "${v}" is not an image id or id prefix (hex digits)`);
+        term = { field: 'image', values };
+        break;
+      }
+      default:
+        term = time(t, now);
+    }
+    terms.push({ term, negated: t.negated, start: t.start, end: t.end, text: t.raw });
+  }
+  return { terms, normalized: terms.map(normalizeTerm).join(' ') };
+}
+
+function checkGlob(t: Token, v: string): void {
+  let depth = 0;
+  for (const ch of v) {
+    if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+  }
+  if (depth) fail(t, 'query-bad-value', `unclosed [ in the pattern "${v}"`);
+}
+
+function quote(v: string): string {
+  return /[\s",]/.test(v) || v === '' ? `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"` : v;
+}
+
+function normalizeTerm(p: ParsedTerm): string {
+  const t = p.term;
+  const neg = p.negated ? '-' : '';
+  switch (t.field) {
+    case 'path':
+      return `${neg}path:${t.values.map(quote).join(',')}`;
+    case 'kind':
+    case 'comm':
+    case 'label':
+    case 'tag':
+    case 'image':
+      return `${neg}${t.field}:${t.values.map(quote).join(',')}`;
+    case 'pid':
+    case 'fd':
+      return `${neg}${t.field}:${t.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;
+    case 'flags':
+      return `${neg}flags:${p.text.slice(p.text.indexOf(':') + 1).toUpperCase()}`;
+    case 'deleted':
+    case 'shared':
+    case 'cloexec':
+      return `${neg}${t.field}:${t.value ? 'yes' : 'no'}`;
+    case 'time':
+      return `${neg}time:${t.from ? new Date(t.from).toISOString() : ''}..${t.to < Number.MAX_SAFE_INTEGER ? new Date(t.to).toISOString() : ''}`;
+  }
+}
+
+/** A shell-style glob over a whole path: * any run (including /), ? one character, [...] a class. */
+export function globToRegExp(g: string): RegExp {
+  let re = '^';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const j = g.indexOf(']', i + 2);
+      if (j < 0) re += '\\[';
+      else {
+        let cls = g.slice(i + 1, j).replace(/\\/g, '\\\\');
+        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+        re += `[${cls}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(re + '$', 's');
+}

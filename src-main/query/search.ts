@@ -1,0 +1,251 @@
+/**
+ * Runs a parsed query against the index. Strategy: resolve the cheap,
+ * selective parts first (which images, which processes' fd tables, which
+ * interned paths match) into id lists, then let one SQL statement walk the
+ * fds table from the most selective list (CROSS JOIN fixes the order), with
+ * the remaining terms as filters. Path matching scans the de-duplicated
+ * string table in memory, never the fds.
+ */
+import { bstrToJson, describeFile, displayBStr, formatFlags } from '../../src-shared/model/index.js';
+import { kindByName } from '../../src-shared/kinds/index.js';
+import type { SearchGroup, SearchHit, SearchOptions, SearchResult } from '../../src-shared/store-types.js';
+import type { LibraryContext } from '../store/context.js';
+import { StoreError } from '../store/errors.js';
+import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
+import { fromDb } from '../store/intern.js';
+import { globToRegExp, parseQuery, type ParsedTerm } from './parse.js';
+import { fileFromRow, kindName, u64FromDb, type FileRow } from './rows.js';
+
+/** Above this many matching paths, walking the path index costs more than filtering a scan. */
+const DRIVE_BY_PATH_MAX = 100_000;
+
+function matchStrings(ctx: LibraryContext, mode: 'substring' | 'glob' | 'contains-any', values: string[]): number[] {
+  const { ids, texts } = ctx.stringTable();
+  const out: number[] = [];
+  if (mode === 'glob') {
+    const res = values.map(globToRegExp);
+    for (let i = 0; i < texts.length; i++) if (res.some((r) => r.test(texts[i]!))) out.push(ids[i]!);
+  } else if (values.length === 1) {
+    const v = values[0]!;
+    for (let i = 0; i < texts.length; i++) if (texts[i]!.includes(v)) out.push(ids[i]!);
+  } else {
+    for (let i = 0; i < texts.length; i++) if (values.some((v) => texts[i]!.includes(v))) out.push(ids[i]!);
+  }
+  return out;
+}
+
+function rangeSql(col: string, ranges: [number, number][]): string {
+  return `(${ranges.map(([a, b]) => (a === b ? `${col} = ${a}` : `${col} BETWEEN ${a} AND ${b}`)).join(' OR ')})`;
+}
+
+export function runSearch(ctx: LibraryContext, query: string, opts: SearchOptions = {}): SearchResult {
+  const t0 = performance.now();
+  const limit = opts.limit ?? 1000;
+  const perImage = opts.perImage ?? 200;
+  for (const [k, v] of [['limit', limit], ['perImage', perImage]] as const)
+    if (!Number.isSafeInteger(v) || v < 1 || v > 1_000_000) throw new StoreError('bad-argument', `search ${k} must be an integer from 1 to 1000000, got ${String(v)}`);
+  const parsed = parseQuery(query);
+  const db = ctx.db;
+  const by = (f: string) => parsed.terms.filter((t) => t.term.field === f);
+
+  // Images.
+  const imageTerms = parsed.terms.filter((t) => ['label', 'tag', 'image', 'time'].includes(t.term.field));
+  let imageIds: number[] | null = null;
+  if (imageTerms.length) {
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    for (const p of imageTerms) {
+      const t = p.term;
+      let c: string;
+      if (t.field === 'label') {
+        c = `i.label IN (${t.values.map(() => '?').join(',')})`;
+        params.push(...t.values);
+      } else if (t.field === 'tag') {
+        c = `EXISTS (SELECT 1 FROM tags g WHERE g.image_id = i.id AND g.tag IN (${t.values.map(() => '?').join(',')}))`;
+        params.push(...t.values);
+      } else if (t.field === 'image') {
+        c = `(${t.values.map(() => "substr(i.sha256, 1, ?) = ?").join(' OR ')})`;
+        for (const v of t.values) params.push(v.length, v);
+      } else if (t.field === 'time') {
+        c = 'i.capture_time BETWEEN ? AND ?';
+        params.push(t.from, t.to);
+      } else continue;
+      conds.push(p.negated ? `NOT (${c})` : c);
+    }
+    imageIds = db.prepare(`SELECT id FROM images i WHERE ${conds.join(' AND ')}`).pluck().all(...params) as number[];
+  }
+
+  // Processes (pid, comm) -> (image, fd table) pairs, and which pids matched in each.
+  const taskTerms = [...by('pid'), ...by('comm')];
+  let tables: Map<string, number[]> | null = null;
+  if (taskTerms.length) {
+    const conds: string[] = ['t.pid = t.tgid'];
+    const params: unknown[] = [];
+    for (const p of taskTerms) {
+      const t = p.term;
+      let c: string;
+      if (t.field === 'pid') c = rangeSql('t.pid', t.ranges);
+      else if (t.field === 'comm') {
+        const ids = matchStrings(ctx, t.values.some((v) => /[*?[]/.test(v)) ? 'glob' : 'contains-any', t.values);
+        c = 't.comm_id IN (SELECT value FROM json_each(?))';
+        params.push(JSON.stringify(ids));
+      } else continue;
+      conds.push(p.negated ? `NOT (${c})` : c);
+    }
+    if (imageIds) {
+      conds.push('t.image_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(imageIds));
+    }
+    tables = new Map();
+    for (const [img, ref, pid] of db.prepare(`SELECT image_id, table_ref, pid FROM tasks t WHERE ${conds.join(' AND ')} AND table_ref != 0`).raw().all(...params) as [number, number, number][]) {
+      const k = `${img}:${ref}`;
+      const l = tables.get(k);
+      if (l) l.push(pid);
+      else tables.set(k, [pid]);
+    }
+  }
+
+  // fd-level filters.
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let from = 'fds f';
+  let driverParam: unknown = undefined;
+  const pathSets: { p: ParsedTerm; ids: number[] }[] = [];
+  for (const p of by('path')) {
+    const t = p.term as Extract<ParsedTerm['term'], { field: 'path' }>;
+    pathSets.push({ p, ids: matchStrings(ctx, t.mode === 'glob' ? 'glob' : t.values.length > 1 ? 'contains-any' : 'substring', t.values) });
+  }
+  const positivePaths = pathSets.filter((s) => !s.p.negated).sort((a, b) => a.ids.length - b.ids.length);
+  if (tables) {
+    const keys = [...tables.keys()].map((k) => {
+      const [a, b] = k.split(':');
+      return [Number(a), Number(b)];
+    });
+    from = 'json_each(?) q CROSS JOIN fds f';
+    driverParam = JSON.stringify(keys);
+    where.push("f.image_id = json_extract(q.value, '$[0]') AND f.table_ref = json_extract(q.value, '$[1]')");
+  } else if (positivePaths.length && positivePaths[0]!.ids.length <= DRIVE_BY_PATH_MAX) {
+    const first = positivePaths.shift()!;
+    from = 'json_each(?) q CROSS JOIN fds f';
+    driverParam = JSON.stringify(first.ids);
+    where.push('f.path_id = q.value');
+    if (imageIds) {
+      where.push('f.image_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(imageIds));
+    }
+  } else if (imageIds) {
+    from = 'json_each(?) q CROSS JOIN fds f';
+    driverParam = JSON.stringify(imageIds);
+    where.push('f.image_id = q.value');
+  }
+  for (const s of pathSets) {
+    if (!s.p.negated && !positivePaths.includes(s)) continue;
+    where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(s.ids));
+  }
+  for (const p of parsed.terms) {
+    const t = p.term;
+    let c: string | null = null;
+    if (t.field === 'kind') {
+      const codes = t.values.map((k) => (k === 'unknown' ? -1 : kindByName(k)!.code));
+      const known = codes.filter((c2) => c2 >= 0);
+      const parts = [];
+      if (known.length) parts.push(`f.kind IN (${known.join(',')})`);
+      if (codes.includes(-1)) parts.push(`f.kind NOT IN (${knownCodes()})`);
+      c = `(${parts.join(' OR ')})`;
+    } else if (t.field === 'fd') c = rangeSql('f.fd', t.ranges);
+    else if (t.field === 'flags') c = `(${t.masks.map((m) => `(f.flags & ${m.mask}) = ${m.value}`).join(' AND ')})`;
+    else if (t.field === 'deleted') c = `f.deleted = ${t.value ? 1 : 0}`;
+    else if (t.field === 'shared') c = `f.shared = ${t.value ? 1 : 0}`;
+    else if (t.field === 'cloexec') c = `f.cloexec = ${t.value ? 1 : 0}`;
+    if (c) where.push(p.negated ? `NOT ${c}` : c);
+  }
+  if (imageIds && !from.includes('json_each') ) {
+    where.push('f.image_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(imageIds));
+  }
+
+  const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
+  const sql = `SELECT f.image_id, f.table_ref, f.fd, f.file_ref, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
+  const allParams = driverParam === undefined ? [...params, limit + 1] : [driverParam, ...params, limit + 1];
+  const rows = empty ? [] : (db.prepare(sql).raw().all(...allParams) as [number, number, number, number, number, number][]);
+
+  // Expand rows to (process, fd) hits and group them by image.
+  const truncatedAll = rows.length > limit;
+  if (truncatedAll) rows.length = limit;
+  const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
+  const fileStmt = db.prepare('SELECT f.ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.size, f.nlink, f.deleted, f.attrs FROM files f JOIN strs s ON s.id = f.path_id WHERE f.image_id = ? AND f.ref = ?');
+  const commCache = new Map<number, ReturnType<typeof fromDb>>();
+  const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();
+  const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
+  let hitCount = 0;
+  let truncated = truncatedAll;
+  for (const [img, tref, fd, fref, cloexec, shared] of rows) {
+    const key = `${img}:${tref}`;
+    let procs = procCache.get(key);
+    if (!procs) {
+      let all = procsOfTable.all(img, tref) as [number, number, number][];
+      // Threads share their leader's table: list processes, not threads.
+      const leaders = all.filter(([pid, , tgid]) => pid === tgid);
+      if (leaders.length) all = leaders;
+      else all = all.slice(0, 1);
+      const wanted = tables?.get(key);
+      procs = all
+        .filter(([pid]) => (wanted ? wanted.includes(pid) : true))
+        .map(([pid, cid]) => {
+          let comm = commCache.get(cid);
+          if (comm === undefined) commCache.set(cid, (comm = ctx.strings.value(cid)));
+          return { pid, comm };
+        });
+      procCache.set(key, procs);
+    }
+    let g = groups.get(img);
+    if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
+    const fr = fileStmt.get(img, fref) as (FileRow & { path: string | Buffer }) | undefined;
+    if (!fr) continue;
+    const file = fileFromRow({ ...fr, path: fromDb(fr.path) });
+    for (const p of procs) {
+      g.count++;
+      if (g.hits.length >= perImage) {
+        g.truncated = true;
+        truncated = true;
+        continue;
+      }
+      g.hits.push({
+        pid: p.pid,
+        comm: bstrToJson(p.comm),
+        commText: displayBStr(p.comm),
+        fd,
+        kind: file.kind,
+        target: describeFile(file),
+        path: bstrToJson(file.path),
+        fileRef: fref,
+        flags: file.flags,
+        flagNames: formatFlags(file.flags),
+        pos: u64FromDb(fr.pos),
+        cloexec: cloexec === 1,
+        deleted: file.deleted,
+        shared: shared === 1,
+      });
+      hitCount++;
+    }
+  }
+  const imgRows = groups.size
+    ? (db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify([...groups.keys()])) as ImageRow[])
+    : [];
+  const out: SearchGroup[] = imgRows
+    .sort((a, b) => b.capture_time - a.capture_time || b.id - a.id)
+    .map((r) => {
+      const g = groups.get(r.id)!;
+      g.hits.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+      return { image: toSummary(r), hits: g.hits, hitCount: g.count, truncated: g.truncated || truncatedAll };
+    });
+  return { query, normalized: parsed.normalized, groups: out, hitCount, truncated, elapsedMs: performance.now() - t0 };
+}
+
+let knownCodesSql = '';
+function knownCodes(): string {
+  if (!knownCodesSql) knownCodesSql = [...Array(64).keys()].filter((c) => kindName(c) !== 'unknown').join(',');
+  return knownCodesSql;
+}
+

@@ -1,0 +1,120 @@
+/**
+ * A series of images of one program: fd counts per kind at each point, and
+ * leak suspects, the things whose count never drops and ends higher than it
+ * started. Counted per kind, per path (pipe:[N] and socket:[N] names are
+ * unique per object and so never count), per path family (trailing digits
+ * folded: app.log.1, app.log.2 ... -> app.log.*), and per socket endpoint
+ * (protocol, state, remote address; the local port is ephemeral).
+ */
+import { displayBStr } from '../../src-shared/model/index.js';
+import type { LeakSuspect, Timeline, TimelinePoint, TimelineSelector } from '../../src-shared/store-types.js';
+import type { LibraryContext } from '../store/context.js';
+import { StoreError } from '../store/errors.js';
+import type { ImageRow } from '../store/images.js';
+import { IMAGE_COLS } from '../store/images.js';
+import { kindName } from './rows.js';
+
+const MAX_POINTS = 5000;
+
+function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
+  if (!sel || typeof sel !== 'object') throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
+  const db = ctx.db;
+  let rows: ImageRow[];
+  if (sel.ids) {
+    if (!Array.isArray(sel.ids) || sel.ids.length === 0) throw new StoreError('bad-argument', 'timeline ids must be a non-empty list');
+    const seen = new Set<number>();
+    rows = sel.ids.map((r) => ctx.resolve(r)).filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+  } else if (sel.program !== undefined) rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.program = ?`).all(sel.program) as ImageRow[];
+  else if (sel.label !== undefined) rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ?`).all(sel.label) as ImageRow[];
+  else if (sel.tag !== undefined) rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)`).all(sel.tag) as ImageRow[];
+  else throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
+  if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${JSON.stringify(sel)}`);
+  if (rows.length > MAX_POINTS) throw new StoreError('bad-argument', `the series has ${rows.length} images; at most ${MAX_POINTS} fit one timeline`);
+  return rows.sort((a, b) => a.capture_time - b.capture_time || a.id - b.id);
+}
+
+function family(path: string): string | null {
+  if (/^(pipe|socket|anon_inode):/.test(path) || path === '') return null;
+  const m = /^(.*?)([._-]?)\d+$/.exec(path);
+  return m && m[1] ? `${m[1]}${m[2]}*` : null;
+}
+
+export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timeline {
+  const t0 = performance.now();
+  const rows = selectImages(ctx, sel);
+  const db = ctx.db;
+  const kindStmt = db.prepare('SELECT kind, count(*) FROM fds WHERE image_id = ? GROUP BY kind').raw();
+  const pathStmt = db.prepare('SELECT path_id, count(*) FROM fds WHERE image_id = ? AND kind NOT IN (6, 8, 9, 10, 11, 12) GROUP BY path_id').raw();
+  const sockStmt = db.prepare("SELECT f.attrs, count(*) FROM fds d JOIN files f ON f.image_id = d.image_id AND f.ref = d.file_ref WHERE d.image_id = ? AND d.kind = 9 GROUP BY f.attrs").raw();
+  const points: TimelinePoint[] = [];
+  const series = new Map<string, { what: LeakSuspect['what']; key: string; counts: number[] }>();
+  const bump = (what: LeakSuspect['what'], key: string, i: number, n: number) => {
+    const k = `${what}\0${key}`;
+    let s = series.get(k);
+    if (!s) series.set(k, (s = { what, key, counts: new Array(rows.length).fill(0) }));
+    s.counts[i]! += n;
+  };
+  const pathText = new Map<number, string>();
+  const kinds = new Set<string>();
+  rows.forEach((r, i) => {
+    const byKind: Record<string, number> = {};
+    let total = 0;
+    for (const [code, n] of kindStmt.all(r.id) as [number, number][]) {
+      const k = kindName(code);
+      byKind[k] = (byKind[k] ?? 0) + n;
+      kinds.add(k);
+      total += n;
+      bump('kind', k, i, n);
+    }
+    points.push({ time: r.capture_time, imageId: r.sha256, label: r.label, total, byKind });
+    // Per-path counting is for programs, not fleets: skip it for huge images.
+    if (r.n_fds > 200_000) return;
+    for (const [pid, n] of pathStmt.all(r.id) as [number, number][]) {
+      let p = pathText.get(pid);
+      if (p === undefined) pathText.set(pid, (p = displayBStr(ctx.strings.value(pid))));
+      if (!/^(pipe|socket|anon_inode):|^$/.test(p)) bump('path', p, i, n);
+      const fam = family(p);
+      if (fam) bump('prefix', fam, i, n);
+    }
+    for (const [attrs, n] of sockStmt.all(r.id) as [string | null, number][]) {
+      const a = attrs ? (JSON.parse(attrs) as Record<string, unknown>) : {};
+      const remote = a.remotePort ? ` -> ${String(a.remoteAddr)}:${String(a.remotePort)}` : ` on ${String(a.localAddr)}:${String(a.localPort)}`;
+      bump('socket', `${String(a.proto)} ${String(a.state)}${remote}`, i, n);
+    }
+  });
+  const suspects: LeakSuspect[] = [];
+  if (rows.length >= 2) {
+    const hours = (rows[rows.length - 1]!.capture_time - rows[0]!.capture_time) / 36e5;
+    for (const s of series.values()) {
+      const c = s.counts;
+      let monotone = true;
+      for (let i = 1; i < c.length; i++) if (c[i]! < c[i - 1]!) monotone = false;
+      const first = c[0]!;
+      const last = c[c.length - 1]!;
+      if (!monotone || last <= first) continue;
+      // A path that appears once and stays is not a leak: require growth at two or more steps when the series allows it.
+      let steps = 0;
+      for (let i = 1; i < c.length; i++) if (c[i]! > c[i - 1]!) steps++;
+      if (c.length >= 3 && steps < 2) continue;
+      suspects.push({ what: s.what, key: s.key, counts: c, first, last, perHour: hours > 0 ? slopePerHour(rows.map((r) => r.capture_time), c) : 0, perImage: (last - first) / (c.length - 1) });
+    }
+  }
+  const order = { socket: 0, prefix: 1, path: 2, kind: 3 };
+  suspects.sort((a, b) => b.perImage - a.perImage || order[a.what] - order[b.what] || a.key.localeCompare(b.key));
+  return { selector: sel, program: rows[rows.length - 1]!.program, points, kinds: [...kinds].sort(), suspects, elapsedMs: performance.now() - t0 };
+}
+
+/** Least-squares slope of count over time, in fds per hour. */
+function slopePerHour(times: number[], counts: number[]): number {
+  const n = times.length;
+  const t = times.map((x) => (x - times[0]!) / 36e5);
+  const mt = t.reduce((a, b) => a + b, 0) / n;
+  const mc = counts.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (t[i]! - mt) * (counts[i]! - mc);
+    den += (t[i]! - mt) ** 2;
+  }
+  return den > 0 ? num / den : 0;
+}

@@ -1,0 +1,12 @@
+/** What the query modules get from an open store. */
+import type { DB } from './db.js';
+import type { Interner } from './intern.js';
+import type { ImageRow } from './images.js';
+
+export interface LibraryContext {
+  db: DB;
+  strings: Interner;
+  resolve(ref: string): ImageRow;
+  /** Every interned string as searchable text (raw bytes displayed escaped), by id; refreshed on each call. */
+  stringTable(): { ids: Int32Array | number[]; texts: string[] };
+}

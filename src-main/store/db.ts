@@ -1,0 +1,47 @@
+/** Opens the library database: WAL, foreign keys, migrations. */
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './schema.js';
+import { StoreError } from './errors.js';
+
+export type DB = Database.Database;
+
+export function openDatabase(file: string, readonly = false): DB {
+  let db: DB;
+  try {
+    db = new Database(file, { readonly, fileMustExist: readonly });
+  } catch (e) {
+    throw new StoreError(readonly ? 'not-found' : 'io', `cannot open the library database ${file}: ${(e as Error).message}`);
+  }
+  try {
+    // Another process (the app, a second CLI) may hold the write lock for a
+    // while during a large import; wait rather than fail.
+    db.pragma('busy_timeout = 30000');
+    if (!readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    if (!readonly) migrate(db);
+    else if ((db.pragma('user_version', { simple: true }) as number) > MIGRATIONS.length)
+      throw new StoreError('corrupt', 'the library was written by a newer version of Checkpoint Studio');
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError) throw e;
+    throw new StoreError('corrupt', `the library database ${file} cannot be used: ${(e as Error).message}`);
+  }
+  return db;
+}
+
+function migrate(db: DB): void {
+  const have = db.pragma('user_version', { simple: true }) as number;
+  if (have > MIGRATIONS.length) throw new StoreError('corrupt', `the library has schema version ${have}; this version of ckpt knows up to ${MIGRATIONS.length}`);
+  for (let v = have; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      // Re-check inside the write lock: another process may have migrated meanwhile.
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now > v) return;
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

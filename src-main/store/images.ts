@@ -1,0 +1,139 @@
+/** Image rows: to ImageSummary, and resolving what a person types (id, prefix, label) to one image. */
+import type { ImageFilter, ImageSummary } from '../../src-shared/store-types.js';
+import type { SourceKind } from '../../src-shared/model/index.js';
+import type { DB } from './db.js';
+import { StoreError } from './errors.js';
+
+export interface ImageRow {
+  id: number;
+  sha256: string;
+  label: string;
+  note: string;
+  capture_time: number;
+  imported_time: number;
+  source: string;
+  host: string;
+  arch: string;
+  kernel: string;
+  frozen: number;
+  options: string;
+  program: string;
+  n_tasks: number;
+  n_tables: number;
+  n_fds: number;
+  n_files: number;
+  n_errors: number;
+  size: number;
+  tags: string | null;
+}
+
+export const IMAGE_COLS = `i.*, (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM tags t WHERE t.image_id = i.id ORDER BY tag)) AS tags`;
+
+export function toSummary(r: ImageRow): ImageSummary {
+  return {
+    id: r.sha256,
+    label: r.label,
+    tags: r.tags ? r.tags.split('\n') : [],
+    note: r.note,
+    captureTime: r.capture_time,
+    importedTime: r.imported_time,
+    source: r.source as SourceKind,
+    host: r.host,
+    arch: r.arch,
+    kernelRelease: r.kernel,
+    frozen: r.frozen === 1,
+    options: JSON.parse(r.options) as Record<string, string>,
+    program: r.program,
+    taskCount: r.n_tasks,
+    fdTableCount: r.n_tables,
+    fdCount: r.n_fds,
+    fileCount: r.n_files,
+    errorCount: r.n_errors,
+    size: r.size,
+  };
+}
+
+const SORTS: Record<string, string> = { captureTime: 'i.capture_time', importedTime: 'i.imported_time', label: 'i.label', fdCount: 'i.n_fds', size: 'i.size' };
+
+export function filterSql(f: ImageFilter): { where: string; params: unknown[] } {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  if (f.label !== undefined) {
+    conds.push('i.label = ?');
+    params.push(f.label);
+  }
+  if (f.tag !== undefined) {
+    conds.push('EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)');
+    params.push(f.tag);
+  }
+  if (f.text) {
+    conds.push("(instr(lower(i.label), ?) OR instr(lower(i.note), ?) OR instr(lower(i.host), ?) OR instr(lower(i.program), ?) OR i.sha256 LIKE ? || '%')");
+    const t = f.text.toLowerCase();
+    params.push(t, t, t, t, t);
+  }
+  if (f.since !== undefined) {
+    conds.push('i.capture_time >= ?');
+    params.push(f.since);
+  }
+  if (f.until !== undefined) {
+    conds.push('i.capture_time <= ?');
+    params.push(f.until);
+  }
+  if (f.host !== undefined) {
+    conds.push('i.host = ?');
+    params.push(f.host);
+  }
+  if (f.program !== undefined) {
+    conds.push('i.program = ?');
+    params.push(f.program);
+  }
+  if (f.source !== undefined) {
+    conds.push('i.source = ?');
+    params.push(f.source);
+  }
+  return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
+}
+
+export function listImages(db: DB, f: ImageFilter): ImageSummary[] {
+  checkFilter(f);
+  const { where, params } = filterSql(f);
+  const col = SORTS[f.sort ?? 'captureTime'];
+  if (!col) throw new StoreError('bad-argument', `cannot sort by "${String(f.sort)}"; use one of ${Object.keys(SORTS).join(', ')}`);
+  const dir = f.desc === false ? 'ASC' : f.desc === true || !f.sort || f.sort === 'captureTime' || f.sort === 'importedTime' ? 'DESC' : 'ASC';
+  const limit = f.limit ?? -1;
+  const offset = f.offset ?? 0;
+  const rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i ${where} ORDER BY ${col} ${dir}, i.id ${dir} LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
+  return rows.map(toSummary);
+}
+
+export function countImages(db: DB, f: ImageFilter): number {
+  checkFilter(f);
+  const { where, params } = filterSql(f);
+  return db.prepare(`SELECT count(*) FROM images i ${where}`).pluck().get(...params) as number;
+}
+
+function checkFilter(f: ImageFilter): void {
+  if (f === null || typeof f !== 'object') throw new StoreError('bad-argument', 'the image filter must be an object');
+  for (const k of ['limit', 'offset', 'since', 'until'] as const) {
+    const v = f[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || (k !== 'since' && k !== 'until' && (v < 0 || !Number.isInteger(v)))))
+      throw new StoreError('bad-argument', `filter.${k} must be a ${k === 'since' || k === 'until' ? 'time in ms' : 'non-negative integer'}, got ${String(v)}`);
+  }
+}
+
+/**
+ * Finds one image by full id, unique id prefix (4+ hex digits), or exact
+ * label (the most recent capture when several share it).
+ */
+export function resolveImage(db: DB, ref: string): ImageRow {
+  if (typeof ref !== 'string' || ref === '') throw new StoreError('bad-argument', 'an image id, id prefix or label is required');
+  const lower = ref.toLowerCase();
+  if (/^[0-9a-f]{4,64}$/.test(lower)) {
+    const rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 >= ? AND i.sha256 < ? LIMIT 2`).all(lower, lower + 'g') as ImageRow[];
+    if (rows.length === 1) return rows[0]!;
+    if (rows.length > 1) throw new StoreError('ambiguous-id', `image id prefix "${ref}" matches more than one image; give more digits`);
+  }
+  const byLabel = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ? ORDER BY i.capture_time DESC, i.id DESC LIMIT 1`).get(ref) as ImageRow | undefined;
+  if (byLabel) return byLabel;
+  throw new StoreError('not-found', `no image "${ref}" in the library (give an id, an id prefix of 4+ hex digits, or a label)`);
+}

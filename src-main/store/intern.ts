@@ -1,0 +1,96 @@
+/**
+ * Interned byte strings: one strs row per distinct exact byte string. A JS
+ * string (valid UTF-8) binds as TEXT, raw bytes as BLOB, so the two never
+ * collide and raw names keep their exact bytes.
+ */
+import type { BStr } from '../../src-shared/model/index.js';
+import { bstrFromBytes, bytesToHex } from '../../src-shared/model/index.js';
+import type { DB } from './db.js';
+import type Database from 'better-sqlite3';
+
+const CACHE_MAX = 2_000_000;
+
+export class Interner {
+  private readonly text = new Map<string, number>();
+  private readonly raw = new Map<string, number>();
+  private readonly sel: Database.Statement;
+  private readonly ins: Database.Statement;
+  private readonly get: Database.Statement;
+
+  constructor(db: DB) {
+    this.sel = db.prepare('SELECT id FROM strs WHERE b = ?').pluck();
+    this.ins = db.prepare('INSERT INTO strs(b) VALUES (?)');
+    this.get = db.prepare('SELECT b FROM strs WHERE id = ?').pluck();
+  }
+
+  /** Id of the string, inserting it when new. Call inside a write transaction. */
+  id(b: BStr): number {
+    if (typeof b === 'string') {
+      let id = this.text.get(b);
+      if (id === undefined) {
+        id = this.lookupOrInsert(b);
+        if (this.text.size >= CACHE_MAX) this.text.clear();
+        this.text.set(b, id);
+      }
+      return id;
+    }
+    const key = bytesToHex(b);
+    let id = this.raw.get(key);
+    if (id === undefined) {
+      id = this.lookupOrInsert(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      if (this.raw.size >= CACHE_MAX) this.raw.clear();
+      this.raw.set(key, id);
+    }
+    return id;
+  }
+
+  private lookupOrInsert(v: string | Buffer): number {
+    const got = this.sel.get(v) as number | undefined;
+    if (got !== undefined) return got;
+    return Number(this.ins.run(v).lastInsertRowid);
+  }
+
+  /** After a rolled-back transaction the cache may name rows that no longer exist. */
+  forget(): void {
+    this.text.clear();
+    this.raw.clear();
+  }
+
+  value(id: number): BStr {
+    const v = this.get.get(id) as string | Buffer | undefined;
+    return fromDb(v ?? '');
+  }
+}
+
+export function fromDb(v: string | Buffer | Uint8Array): BStr {
+  if (typeof v === 'string') return v;
+  return bstrFromBytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+}
+
+/** A command line as one byte string: arguments joined by NUL (which no argument can hold). */
+export function joinCmdline(args: BStr[]): BStr {
+  if (args.every((a) => typeof a === 'string')) return (args as string[]).join('\0');
+  const enc = new TextEncoder();
+  const parts = args.map((a) => (typeof a === 'string' ? enc.encode(a) : a));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0) - (parts.length ? 1 : 0));
+  let o = 0;
+  parts.forEach((p, i) => {
+    if (i) out[o++] = 0;
+    out.set(p, o);
+    o += p.length;
+  });
+  return out;
+}
+
+export function splitCmdline(b: BStr): BStr[] {
+  if (typeof b === 'string') return b === '' ? [] : b.split('\0');
+  const out: BStr[] = [];
+  let start = 0;
+  for (let i = 0; i <= b.length; i++) {
+    if (i === b.length || b[i] === 0) {
+      out.push(bstrFromBytes(b.subarray(start, i)));
+      start = i + 1;
+    }
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import { simulate } from '../../sim/index.js';
 import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { SCENARIOS } from '../../sim/index.js';
+import { storeCapture } from './library-util.js';
 
 export default defineCommand({
   name: 'capture',
@@ -17,11 +18,14 @@ export default defineCommand({
     { name: 'fds', type: 'int', value: 'M', help: 'fds per process in the large scenario (default 100)' },
     { name: 'time', type: 'string', value: 'ISO', help: 'capture time to record (simulations; default now)' },
     { name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'image file to write ("-" for stdout)' },
+    { name: 'store', type: 'flag', help: 'import the capture straight into the library (prints its id; -o is then optional)' },
+    { name: 'label', type: 'string', value: 'TEXT', help: 'with --store: label for the stored image' },
+    { name: 'tag', type: 'list', value: 'TAG', help: 'with --store: tag for the stored image (repeatable)' },
   ],
   details: `Scenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
   run({ opts }, io) {
     const out = opts.output as string | undefined;
-    if (!out) throw new UsageError('-o FILE is required');
+    if (!out && !opts.store) throw new UsageError('-o FILE or --store is required');
     if (!opts.sim) throw new UsageError('say what to capture: --sim SCENARIO');
     let time: number | undefined;
     if (opts.time !== undefined) {
@@ -36,6 +40,8 @@ export default defineCommand({
       fds: opts.fds as number | undefined,
       time,
     });
+    if (opts.store) storeCapture(snap, opts, io);
+    if (!out) return 0;
     const result = out === '-' ? writeSnapshot(snap, (c) => io.outBytes(c)) : writeFileAtomic(out, (write) => writeSnapshot(snap, write));
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     io.err(`captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : out} (${result.bytes} bytes)`);

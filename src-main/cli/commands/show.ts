@@ -3,15 +3,19 @@ import { UsageError } from '../args.js';
 import { readImageFile } from '../../engine/reader.js';
 import { snapshotToJson } from '../../../src-shared/model/index.js';
 import { renderShow } from '../render-show.js';
+import { existsSync } from 'node:fs';
+import { withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
   summary: 'print the decoded contents of an image',
-  usage: 'ckpt show FILE [--json]',
+  usage: 'ckpt show FILE|ID [--json]',
   options: [{ name: 'json', type: 'flag', help: 'one JSON object: header, tasks, fdTables, files, errors (docs/cli.md)' }],
   run({ opts, positional }, io) {
     if (positional.length !== 1) throw new UsageError('show takes exactly one image');
-    const snap = readImageFile(positional[0]!);
+    // A path that exists is a file; anything else names a library image (id, id prefix or label).
+    const arg = positional[0]!;
+    const snap = existsSync(arg) ? readImageFile(arg) : withLibrary(opts, (s) => s.getSnapshot(arg));
     io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : renderShow(snap));
     return 0;
   },

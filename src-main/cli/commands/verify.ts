@@ -2,15 +2,27 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { readImageFile } from '../../engine/reader.js';
 import { ImageError } from '../../engine/errors.js';
+import { progressLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'verify',
   summary: 'check that an image is whole: framing, structure, objrefs and checksum',
-  usage: 'ckpt verify FILE...',
-  options: [],
+  usage: 'ckpt verify FILE... | ckpt verify --all',
+  options: [{ name: 'all', type: 'flag', help: 'verify the whole library: re-hash and re-decode every image, re-check its index rows and the database' }],
   details: 'Exit 0 when every image is whole; 1 and a message naming the byte offset otherwise.',
-  run({ positional }, io) {
-    if (positional.length === 0) throw new UsageError('verify needs at least one image');
+  run({ opts, positional }, io) {
+    if (opts.all) {
+      if (positional.length) throw new UsageError('verify --all takes no files');
+      return withLibrary(opts, (store) => {
+        const p = progressLine();
+        const r = store.verifyAll((done, total) => p.update(`verifying ${done}/${total} images`));
+        p.done();
+        for (const pr of r.problems) io.err(`${pr.imageId.slice(0, 12)}: ${pr.code}: ${pr.message}`);
+        io.out(`library ${store.home}: ${r.ok}/${r.checked} images ok, ${r.problems.length} problems, database integrity: ${r.integrity}`);
+        return r.problems.length || r.integrity !== 'ok' ? 1 : 0;
+      });
+    }
+    if (positional.length === 0) throw new UsageError('verify needs at least one image (or --all)');
     let bad = 0;
     for (const file of positional) {
       try {

@@ -1,0 +1,47 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
+import type { ExportFormat, ExportRequest } from '../../../src-shared/store-types.js';
+import { SELECTOR_OPTIONS, timelineSelector } from './timeline.js';
+import { withLibrary } from './library-util.js';
+
+const FORMATS = ['html', 'md', 'json', 'csv'];
+
+export default defineCommand({
+  name: 'export',
+  summary: 'write an image, diff, search or timeline as HTML, Markdown, JSON or CSV',
+  usage: 'ckpt export (image ID | diff A B | search QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
+  options: [
+    { name: 'format', short: 'f', type: 'string', value: 'FORMAT', help: 'html, md, json or csv (default: from the -o extension)' },
+    { name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'file to write ("-" for stdout)' },
+    ...SELECTOR_OPTIONS,
+  ],
+  details: 'HTML is one self-contained page (inline SVG charts, no network) that prints well. CSV holds the main table.',
+  run({ opts, positional }, io) {
+    const out = opts.output as string | undefined;
+    if (!out) throw new UsageError('-o FILE is required');
+    let format = opts.format as string | undefined;
+    if (!format) {
+      const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
+      format = ext === 'htm' ? 'html' : ext === 'markdown' ? 'md' : ext;
+    }
+    if (!format || !FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}${format ? `, got "${format}"` : ''}`);
+    const [what, ...rest] = positional;
+    let req: ExportRequest;
+    if (what === 'image' && rest.length === 1) req = { what, id: rest[0]! };
+    else if (what === 'diff' && rest.length === 2) req = { what, a: rest[0]!, b: rest[1]! };
+    else if (what === 'search' && rest.length >= 1) req = { what, query: rest.join(' ') };
+    else if (what === 'timeline') req = { what, selector: timelineSelector(opts, rest) };
+    else throw new UsageError('say what to export: image ID, diff A B, search QUERY, or timeline ...');
+    return withLibrary(opts, (s) => {
+      const text = s.export(req, format as ExportFormat);
+      const bytes = Buffer.from(text, 'utf8');
+      if (out === '-') io.outBytes(bytes);
+      else {
+        writeFileAtomic(out, (write) => write(bytes));
+        io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
+      }
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,55 @@
+/** What the library commands share: opening the store from --home, and compact text forms. */
+import { Store, resolveHome } from '../../store/index.js';
+import type { ImageSummary } from '../../../src-shared/store-types.js';
+import type { Parsed } from '../args.js';
+import type { Io } from '../command.js';
+import type { Snapshot } from '../../../src-shared/model/index.js';
+import { encodeSnapshot } from '../../engine/writer.js';
+
+export function openLibrary(opts: Parsed['opts']): Store {
+  return Store.open(resolveHome({ home: opts.home as string | undefined }));
+}
+
+/** Runs `fn` with the library open, closing it whatever happens. */
+export function withLibrary<T>(opts: Parsed['opts'], fn: (s: Store) => T): T {
+  const s = openLibrary(opts);
+  try {
+    return fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+export function imageLine(i: ImageSummary): string {
+  const tags = i.tags.length ? ` [${i.tags.join(',')}]` : '';
+  return `${i.id.slice(0, 12)}  ${new Date(i.captureTime).toISOString().slice(0, 19)}Z  ${String(i.fdCount).padStart(8)} fds  ${String(i.taskCount).padStart(5)} tasks  ${i.label || '-'}${tags}  ${i.program}`;
+}
+
+/** A progress line on a terminal, rewritten in place; nothing when stderr is not a TTY. */
+export function progressLine(): { update(s: string): void; done(): void } {
+  const tty = Boolean(process.stderr.isTTY);
+  let last = 0;
+  let shown = false;
+  return {
+    update(s) {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\r\x1b[K${s}`);
+    },
+    done() {
+      if (tty && shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** `ckpt capture --store`: the captured snapshot goes straight into the library. */
+export function storeCapture(snap: Snapshot, opts: Parsed['opts'], io: Io): void {
+  withLibrary(opts, (s) => {
+    const r = s.importBytes(encodeSnapshot(snap), { label: opts.label as string | undefined, tags: opts.tag as string[] | undefined });
+    io.err(`${r.duplicate ? 'already in library' : 'stored in library'}: ${imageLine(r.image)}`);
+    if (opts.output !== '-') io.out(r.image.id);
+  });
+}

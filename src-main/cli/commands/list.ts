@@ -1,0 +1,41 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { parseTime } from '../../query/parse.js';
+import type { ImageFilter } from '../../../src-shared/store-types.js';
+import { imageLine, withLibrary } from './library-util.js';
+
+export default defineCommand({
+  name: 'list',
+  summary: 'list the images in the library, newest capture first',
+  usage: 'ckpt list [--label TEXT] [--tag TAG] [--text TEXT] [--since DATE] [--until DATE] [--limit N] [--json]',
+  options: [
+    { name: 'label', type: 'string', value: 'TEXT', help: 'only images with this exact label' },
+    { name: 'tag', type: 'string', value: 'TAG', help: 'only images with this tag' },
+    { name: 'text', type: 'string', value: 'TEXT', help: 'substring of label, note, host, program or id' },
+    { name: 'since', type: 'string', value: 'DATE', help: 'captured at or after (2026-11-20, 2026-11-20T10:00, 7d)' },
+    { name: 'until', type: 'string', value: 'DATE', help: 'captured at or before' },
+    { name: 'limit', type: 'int', value: 'N', help: 'at most N images' },
+    { name: 'json', type: 'flag', help: 'a JSON array of image summaries' },
+  ],
+  run({ opts, positional }, io) {
+    if (positional.length) throw new UsageError('list takes no arguments (use --label, --tag or --text to filter)');
+    const f: ImageFilter = {};
+    if (opts.label !== undefined) f.label = opts.label as string;
+    if (opts.tag !== undefined) f.tag = opts.tag as string;
+    if (opts.text !== undefined) f.text = opts.text as string;
+    if (opts.limit !== undefined) f.limit = opts.limit as number;
+    for (const k of ['since', 'until'] as const) {
+      if (opts[k] === undefined) continue;
+      const t = parseTime(opts[k] as string, Date.now(), k === 'until');
+      if (t === undefined) throw new UsageError(`--${k}: not a date: "${String(opts[k])}"`);
+      f[k] = t;
+    }
+    return withLibrary(opts, (store) => {
+      const images = store.listImages(f);
+      if (opts.json) io.out(JSON.stringify(images, null, 1));
+      else if (!images.length) io.out('no images in the library');
+      else io.out(images.map(imageLine).join('\n'));
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,19 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { imageLine, withLibrary } from './library-util.js';
+
+export default defineCommand({
+  name: 'rm',
+  summary: 'remove images from the library (index rows and stored bytes)',
+  usage: 'ckpt rm ID...',
+  options: [],
+  run({ opts, positional }, io) {
+    if (positional.length === 0) throw new UsageError('rm needs at least one image id');
+    return withLibrary(opts, (s) => {
+      // Resolve all first, so a typo in the third id removes nothing.
+      const ids = positional.map((p) => s.getImage(p).id);
+      for (const id of ids) io.out(`removed ${imageLine(s.deleteImage(id))}`);
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,26 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { searchText } from '../../report/text.js';
+import { withLibrary } from './library-util.js';
+
+export default defineCommand({
+  name: 'search',
+  summary: 'find open files across every image in the library',
+  usage: 'ckpt search QUERY... [--limit N] [--per-image N] [--json]',
+  options: [
+    { name: 'limit', type: 'int', value: 'N', help: 'most hits in all (default 1000)' },
+    { name: 'per-image', type: 'int', value: 'N', help: 'most hits per image (default 200)' },
+    { name: 'json', type: 'flag', help: 'the SearchResult as JSON' },
+  ],
+  details:
+    'QUERY terms all must hold: a bare word is a path substring (a glob with * ? [..]), or field:value with fields\n  path kind pid comm fd flags deleted shared cloexec label tag image after before time\ne.g. ckpt search kind:socket comm:nginx; ckpt search "/var/log/*.log" deleted:yes after:7d. See docs/search.md.',
+  run({ opts, positional }, io) {
+    if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
+    const query = positional.join(' ');
+    return withLibrary(opts, (s) => {
+      const r = s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
+      io.out(opts.json ? JSON.stringify(r, null, 1) : searchText(r));
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,23 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { imageLine, withLibrary } from './library-util.js';
+
+export default defineCommand({
+  name: 'tag',
+  summary: 'add or remove tags of a library image',
+  usage: 'ckpt tag ID [TAG...] [--remove TAG]... [--clear]',
+  options: [
+    { name: 'remove', type: 'list', value: 'TAG', help: 'remove this tag (repeatable)' },
+    { name: 'clear', type: 'flag', help: 'remove every tag first' },
+  ],
+  run({ opts, positional }, io) {
+    if (positional.length < 1) throw new UsageError('tag needs an image id');
+    const [id, ...add] = positional;
+    return withLibrary(opts, (s) => {
+      const cur = opts.clear ? [] : s.getImage(id!).tags;
+      const drop = new Set((opts.remove as string[] | undefined) ?? []);
+      io.out(imageLine(s.setTags(id!, [...new Set([...cur, ...add])].filter((t) => !drop.has(t)))));
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,37 @@
+import { defineCommand } from '../command.js';
+import { UsageError } from '../args.js';
+import { timelineText } from '../../report/text.js';
+import type { TimelineSelector } from '../../../src-shared/store-types.js';
+import type { Parsed } from '../args.js';
+import { withLibrary } from './library-util.js';
+
+export function timelineSelector(opts: Parsed['opts'], ids: string[]): TimelineSelector {
+  const given = [opts.program !== undefined, opts.label !== undefined, opts.tag !== undefined, ids.length > 0].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('say which series: --program CMDLINE, --label TEXT, --tag TAG, or image ids');
+  if (opts.program !== undefined) return { program: opts.program as string };
+  if (opts.label !== undefined) return { label: opts.label as string };
+  if (opts.tag !== undefined) return { tag: opts.tag as string };
+  return { ids };
+}
+
+export const SELECTOR_OPTIONS = [
+  { name: 'program', type: 'string' as const, value: 'CMDLINE', help: 'images of this program (command line as ckpt list shows it)' },
+  { name: 'label', type: 'string' as const, value: 'TEXT', help: 'images with this label' },
+  { name: 'tag', type: 'string' as const, value: 'TAG', help: 'images with this tag' },
+];
+
+export default defineCommand({
+  name: 'timeline',
+  summary: 'fd counts of one program over a series of images, and leak suspects',
+  usage: 'ckpt timeline (--program CMDLINE | --label TEXT | --tag TAG | ID...) [--json]',
+  options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
+  details: 'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher.',
+  run({ opts, positional }, io) {
+    const sel = timelineSelector(opts, positional);
+    return withLibrary(opts, (s) => {
+      const t = s.timeline(sel);
+      io.out(opts.json ? JSON.stringify(t, null, 1) : timelineText(t));
+      return 0;
+    });
+  },
+});

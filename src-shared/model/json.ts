@@ -4,7 +4,8 @@
  * become decimal strings; byte attributes become hex. docs/cli.md documents
  * the shape; it changes only with the format's minor version.
  */
-import { bstrToJson, bytesToHex, type BStr } from './bstr.js';
+import { kindByName, type ScalarField } from '../kinds/index.js';
+import { bstrFromJson, bstrToJson, bytesToHex, hexToBytes, type BStr } from './bstr.js';
 import type { AttrRecord, AttrValue, CaptureError, FileLock, OpenFile, Snapshot, Task, U64 } from './snapshot.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -84,5 +85,168 @@ export function snapshotToJson(s: Snapshot): { [k: string]: Json } {
     fdTables: s.fdTables.map((t) => ({ ref: t.ref, sharingInferred: t.sharingInferred, fds: t.fds.map((d) => ({ fd: d.fd, file: d.file, cloexec: d.cloexec })) })),
     files: s.files.map(fileToJson),
     errors: s.errors.map(errorToJson),
+  };
+}
+
+/* ---- and back: the JSON form read into a model (reports, fixtures, the UI) ---- */
+
+type JsonObj = { [k: string]: Json };
+
+export class JsonModelError extends Error {
+  override readonly name = 'JsonModelError';
+}
+
+function obj(j: Json | undefined, where: string): JsonObj {
+  if (j === null || typeof j !== 'object' || Array.isArray(j)) throw new JsonModelError(`${where}: expected an object`);
+  return j;
+}
+function arr(j: Json | undefined, where: string): Json[] {
+  if (!Array.isArray(j)) throw new JsonModelError(`${where}: expected an array`);
+  return j;
+}
+function num(j: Json | undefined, where: string): number {
+  if (typeof j !== 'number' || !Number.isFinite(j)) throw new JsonModelError(`${where}: expected a number`);
+  return j;
+}
+function str(j: Json | undefined, where: string): string {
+  if (typeof j !== 'string') throw new JsonModelError(`${where}: expected a string`);
+  return j;
+}
+function bool(j: Json | undefined, where: string): boolean {
+  if (typeof j !== 'boolean') throw new JsonModelError(`${where}: expected a boolean`);
+  return j;
+}
+export function u64FromJson(j: Json | undefined, where: string): U64 {
+  if (typeof j === 'number') return num(j, where);
+  if (typeof j === 'string' && /^\d+$/.test(j)) {
+    const b = BigInt(j);
+    return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+  }
+  throw new JsonModelError(`${where}: expected an unsigned integer`);
+}
+function bstrJ(j: Json | undefined, where: string): BStr {
+  if (typeof j === 'string') return j;
+  const o = obj(j, where);
+  return bstrFromJson({ text: str(o.text, where + '.text'), hex: str(o.hex, where + '.hex') });
+}
+
+function scalarFromJson(f: ScalarField, j: Json | undefined, where: string): AttrValue {
+  switch (f.type) {
+    case 'u64':
+      return u64FromJson(j, where);
+    case 'bool':
+      return bool(j, where);
+    case 'bstr':
+      return bstrJ(j, where);
+    default:
+      return num(j, where);
+  }
+}
+
+export function attrsFromJson(kind: string, o: JsonObj, where: string): AttrRecord {
+  const spec = kindByName(kind);
+  const out: AttrRecord = {};
+  if (!spec) return out;
+  for (const f of spec.fields) {
+    if (f.type === 'list') {
+      out[f.name] = arr(o[f.name], `${where}.${f.name}`).map((item, i) => {
+        const io = obj(item, `${where}.${f.name}[${i}]`);
+        const rec: AttrRecord = {};
+        for (const s of f.of) rec[s.name] = scalarFromJson(s, io[s.name], `${where}.${f.name}[${i}].${s.name}`);
+        return rec;
+      });
+    } else out[f.name] = scalarFromJson(f, o[f.name], `${where}.${f.name}`);
+  }
+  return out;
+}
+
+export function fileFromJson(j: Json, where = 'file'): OpenFile {
+  const o = obj(j, where);
+  const kind = str(o.kind, `${where}.kind`);
+  const f: OpenFile = {
+    ref: num(o.ref, `${where}.ref`),
+    kind,
+    path: bstrJ(o.path, `${where}.path`),
+    flags: num(o.flags, `${where}.flags`),
+    mode: num(o.mode, `${where}.mode`),
+    pos: u64FromJson(o.pos, `${where}.pos`),
+    mntId: num(o.mntId, `${where}.mntId`),
+    dev: u64FromJson(o.dev, `${where}.dev`),
+    ino: u64FromJson(o.ino, `${where}.ino`),
+    rdev: u64FromJson(o.rdev, `${where}.rdev`),
+    size: u64FromJson(o.size, `${where}.size`),
+    nlink: num(o.nlink, `${where}.nlink`),
+    deleted: bool(o.deleted, `${where}.deleted`),
+    sharingInferred: bool(o.sharingInferred, `${where}.sharingInferred`),
+    locks: arr(o.locks, `${where}.locks`).map((l, i) => {
+      const lo = obj(l, `${where}.locks[${i}]`);
+      return {
+        kind: str(lo.kind, 'lock.kind') as FileLock['kind'],
+        write: bool(lo.write, 'lock.write'),
+        pid: num(lo.pid, 'lock.pid'),
+        start: u64FromJson(lo.start, 'lock.start'),
+        end: lo.end === null ? null : u64FromJson(lo.end, 'lock.end'),
+      };
+    }),
+    attrs: attrsFromJson(kind, o, where),
+  };
+  if (kind === 'unknown') {
+    f.unknownKindCode = num(o.unknownKindCode, `${where}.unknownKindCode`);
+    f.unknownBody = hexToBytes(str(o.unknownBody, `${where}.unknownBody`));
+  }
+  return f;
+}
+
+export function snapshotFromJson(j: Json): Snapshot {
+  const o = obj(j, 'snapshot');
+  const h = obj(o.header, 'header');
+  const opts = obj(h.options, 'header.options');
+  return {
+    header: {
+      formatMajor: num(h.formatMajor, 'header.formatMajor'),
+      formatMinor: num(h.formatMinor, 'header.formatMinor'),
+      arch: str(h.arch, 'header.arch'),
+      kernelRelease: str(h.kernelRelease, 'header.kernelRelease'),
+      hostname: str(h.hostname, 'header.hostname'),
+      captureTime: num(h.captureTime, 'header.captureTime'),
+      source: str(h.source, 'header.source') as Snapshot['header']['source'],
+      frozen: bool(h.frozen, 'header.frozen'),
+      options: Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, str(v, `header.options.${k}`)])),
+    },
+    tasks: arr(o.tasks, 'tasks').map((tj, i) => {
+      const t = obj(tj, `tasks[${i}]`);
+      return {
+        pid: num(t.pid, 'pid'),
+        tgid: num(t.tgid, 'tgid'),
+        ppid: num(t.ppid, 'ppid'),
+        uid: num(t.uid, 'uid'),
+        gid: num(t.gid, 'gid'),
+        comm: bstrJ(t.comm, 'comm'),
+        cmdline: arr(t.cmdline, 'cmdline').map((a, k) => bstrJ(a, `cmdline[${k}]`)),
+        cwd: bstrJ(t.cwd, 'cwd'),
+        root: bstrJ(t.root, 'root'),
+        namespaces: arr(t.namespaces, 'namespaces').map((n) => {
+          const no = obj(n, 'namespace');
+          return { type: str(no.type, 'namespace.type'), ino: u64FromJson(no.ino, 'namespace.ino') };
+        }),
+        fdTable: num(t.fdTable, 'fdTable'),
+      };
+    }),
+    fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {
+      const t = obj(tj, `fdTables[${i}]`);
+      return {
+        ref: num(t.ref, 'ref'),
+        sharingInferred: bool(t.sharingInferred, 'sharingInferred'),
+        fds: arr(t.fds, 'fds').map((dj) => {
+          const d = obj(dj, 'fd');
+          return { fd: num(d.fd, 'fd.fd'), file: num(d.file, 'fd.file'), cloexec: bool(d.cloexec, 'fd.cloexec') };
+        }),
+      };
+    }),
+    files: arr(o.files, 'files').map((f, i) => fileFromJson(f, `files[${i}]`)),
+    errors: arr(o.errors, 'errors').map((ej, i) => {
+      const e = obj(ej, `errors[${i}]`);
+      return { errno: str(e.errno, 'errno'), pid: num(e.pid, 'pid'), fd: num(e.fd, 'fd'), where: bstrJ(e.where, 'where'), message: str(e.message, 'message') };
+    }),
   };
 }

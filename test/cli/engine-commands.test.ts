@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ckpt } from './run.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ckpt-cli-'));
+});
+
+describe('ckpt capture --sim / show / records / verify', () => {
+  it('captures a simulation into a valid image', () => {
+    const file = join(dir, 'web.ckpt');
+    const r = ckpt(['capture', '--sim', 'web-server', '--seed', '2', '-o', file]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/captured \d+ tasks, \d+ fds/);
+    const v = ckpt(['verify', file]);
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/ok, format 1\.0, \d+ records/);
+  });
+
+  it('is deterministic given --time', () => {
+    const a = join(dir, 'a.ckpt');
+    const b = join(dir, 'b.ckpt');
+    ckpt(['capture', '--sim', 'database', '--seed', '5', '--time', '2026-03-01T10:00:00Z', '-o', a]);
+    ckpt(['capture', '--sim', 'database', '--seed', '5', '--time', '2026-03-01T10:00:00Z', '-o', b]);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
+  it('show --json has the documented shape', () => {
+    const file = join(dir, 'everything.ckpt');
+    ckpt(['capture', '--sim', 'everything', '-o', file]);
+    const r = ckpt(['show', file, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j).sort()).toEqual(['errors', 'fdTables', 'files', 'header', 'tasks']);
+    const t = j.tasks[0];
+    for (const k of ['pid', 'ppid', 'tgid', 'comm', 'fdTable']) expect(t).toHaveProperty(k);
+    const table = j.fdTables.find((x: { ref: number }) => x.ref === t.fdTable);
+    expect(table.fds[0]).toEqual({ fd: 0, file: expect.any(Number), cloexec: false });
+    const sock = j.files.find((f: { kind: string; localPort?: number }) => f.kind === 'inet-socket' && f.localPort === 8443);
+    expect(sock).toMatchObject({ proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0' });
+    const hostile = j.files.find((f: { path: unknown }) => typeof f.path === 'object');
+    expect(hostile.path.hex).toContain('fffe');
+    expect(hostile.path.text).toContain('\\n<script>');
+    expect(hostile.path.text).toContain('\\xff\\xfe');
+    const huge = j.files.find((f: { path: unknown }) => f.path === '/var/lib/huge.img');
+    expect(huge.ino).toBe(String(2n ** 63n + 5n));
+  });
+
+  it('show prints processes, fds and sharing as text, with names escaped', () => {
+    const file = join(dir, 'everything.ckpt');
+    const r = ckpt(['show', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/task 6000 .*kitchen-sink/);
+    expect(r.out).toContain('/tmp/evil\\n<script>');
+    expect(r.out).toMatch(/\(deleted\)/);
+    expect(r.out.split('\n').some((l) => l.includes('[file') && l.includes('also 6001:'))).toBe(true);
+  });
+
+  it('records lists framing with offsets and objrefs', () => {
+    const file = join(dir, 'everything.ckpt');
+    const r = ckpt(['records', file, '--json']);
+    const recs = JSON.parse(r.out) as { index: number; offset: number; typeName: string; len: number; objref: number }[];
+    expect(recs[0]).toMatchObject({ index: 0, offset: 0, typeName: 'HEADER' });
+    expect(recs.at(-1)!.typeName).toBe('TAIL');
+    for (let i = 1; i < recs.length; i++) expect(recs[i]!.offset).toBe(recs[i - 1]!.offset + ((recs[i - 1]!.len + 7) & ~7));
+    expect(ckpt(['records', file]).out).toMatch(/^\s+index\s+offset\s+type/);
+  });
+
+  it('verify names the offset of damage and exits non-zero', () => {
+    const good = readFileSync(join(dir, 'everything.ckpt'));
+    const bad = Buffer.from(good);
+    bad[300] ^= 0x40;
+    const file = join(dir, 'bad.ckpt');
+    writeFileSync(file, bad);
+    const r = ckpt(['verify', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad\.ckpt: [a-z-]+ at byte \d+/);
+    const cut = join(dir, 'cut.ckpt');
+    writeFileSync(cut, good.subarray(0, 1000));
+    const c = ckpt(['verify', cut]);
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/(truncated|bad-length) at byte \d+ \(record #\d+/);
+    const s = ckpt(['show', cut]);
+    expect(s.code).toBe(1);
+    expect(s.err).toMatch(/^ckpt show: (truncated|bad-length)/);
+  });
+
+  it('usage errors exit 2 with the usage line; missing files exit 1', () => {
+    expect(ckpt(['capture', '--sim', 'pipeline']).code).toBe(2);
+    const u = ckpt(['capture', '--bogus']);
+    expect(u.code).toBe(2);
+    expect(u.err).toContain('unknown option --bogus');
+    expect(ckpt(['frobnicate']).code).toBe(2);
+    const m = ckpt(['show', join(dir, 'nope.ckpt')]);
+    expect(m.code).toBe(1);
+    expect(m.err).toMatch(/nope\.ckpt/);
+    const s = ckpt(['capture', '--sim', 'nope', '-o', join(dir, 'x.ckpt')]);
+    expect(s.code).toBe(1);
+    expect(s.err).toMatch(/unknown scenario "nope"/);
+  });
+
+  it('a failed capture leaves no file behind', () => {
+    const sub = mkdtempSync(join(tmpdir(), 'ckpt-atomic-'));
+    ckpt(['capture', '--sim', 'nope', '-o', join(sub, 'x.ckpt')]);
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
+  it('--help everywhere', () => {
+    const top = ckpt(['--help']);
+    expect(top.code).toBe(0);
+    for (const c of ['capture', 'show', 'records', 'verify']) {
+      expect(top.out).toContain(c);
+      const h = ckpt([c, '--help']);
+      expect(h.code).toBe(0);
+      expect(h.out).toMatch(/^usage: ckpt /);
+    }
+  });
+
+  it('writes an image to stdout with -o -', () => {
+    const r = ckpt(['capture', '--sim', 'threads', '-o', '-']);
+    expect(r.code).toBe(0);
+    const file = join(dir, 'stdout.ckpt');
+    writeFileSync(file, r.stdout);
+    expect(ckpt(['verify', file]).code).toBe(0);
+  });
+});

@@ -1,0 +1,19 @@
+/** Runs the real `ckpt` (bin/ckpt.mjs) in a child process. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
+
+export interface Run {
+  code: number;
+  out: string;
+  err: string;
+  stdout: Buffer;
+}
+
+export function ckpt(args: string[], opts: { env?: Record<string, string>; input?: Buffer } = {}): Run {
+  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 256 << 20, timeout: 120_000 });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), stdout: r.stdout };
+}

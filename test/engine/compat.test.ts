@@ -1,0 +1,156 @@
+/** Forward compatibility and the reader's structural rules, on hand-built images. */
+import { describe, expect, it } from 'vitest';
+import { RecordWriter } from '../../src-main/engine/record-writer.js';
+import { decodeImage } from '../../src-main/engine/reader.js';
+import { ImageError } from '../../src-main/engine/errors.js';
+import { MAGIC, RT } from '../../src-main/engine/format.js';
+
+type Rec = (w: RecordWriter) => void;
+
+function image(records: Rec[], opts: { major?: number } = {}): Buffer {
+  const chunks: Buffer[] = [];
+  const w = new RecordWriter((c) => chunks.push(c));
+  w.begin(RT.HEADER);
+  w.bytes(MAGIC);
+  w.u16(opts.major ?? 1);
+  w.u16(7);
+  w.u32(0);
+  w.u64(1000);
+  w.u16(2);
+  w.u16(0);
+  w.bstr('x86_64');
+  w.bstr('6.1');
+  w.bstr('host');
+  w.u32(0);
+  w.end();
+  for (const r of records) r(w);
+  const n = w.recordCount;
+  const sha = w.digest();
+  w.begin(RT.TAIL);
+  w.u64(n);
+  w.bytes(sha);
+  w.end();
+  w.flush();
+  return Buffer.concat(chunks);
+}
+
+const task = (pid: number): Rec => (w) => {
+  w.begin(RT.TASK);
+  for (const v of [pid, pid, 1, 0, 0, 0]) w.u32(v);
+  w.bstr('t');
+  w.u32(0);
+  w.bstr('/');
+  w.bstr('/');
+  w.u32(0);
+  w.end();
+};
+const taskObjs = (ref: number): Rec => (w) => {
+  w.begin(RT.TASK_OBJS);
+  w.u32(ref);
+  w.u32(0);
+  w.end();
+};
+const table = (ref: number, nfds: number): Rec => (w) => {
+  w.begin(RT.FILE_TABLE);
+  w.u32(ref);
+  w.u32(nfds);
+  w.u32(0);
+  w.end();
+};
+const fd = (file: number, n: number): Rec => (w) => {
+  w.begin(RT.FILE_DESC);
+  w.u32(file);
+  w.u32(n);
+  w.u32(0);
+  w.end();
+};
+const file = (ref: number, kindCode = 1, extra: (w: RecordWriter) => void = () => {}): Rec => (w) => {
+  w.begin(RT.FILE);
+  w.u32(ref);
+  w.u16(kindCode);
+  w.u16(0);
+  w.u32(2);
+  w.u32(0o100644);
+  for (let i = 0; i < 5; i++) w.u64(i);
+  w.u32(1);
+  w.u32(1);
+  w.bstr('/a');
+  w.u32(0);
+  extra(w);
+  w.end();
+};
+const unknownRecord: Rec = (w) => {
+  w.begin(4242);
+  w.bstr('from the future');
+  w.end();
+};
+
+function fails(b: Buffer, code: string, re?: RegExp): ImageError {
+  try {
+    decodeImage(b);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ImageError);
+    expect((e as ImageError).code).toBe(code);
+    if (re) expect((e as ImageError).message).toMatch(re);
+    return e as ImageError;
+  }
+  throw new Error('decoded an image that should have failed');
+}
+
+describe('forward compatibility', () => {
+  it('skips record types it does not know', () => {
+    const s = decodeImage(image([unknownRecord, task(1), table(3, 1), file(4), fd(4, 0), unknownRecord, taskObjs(3)]));
+    expect(s.tasks[0]!.fdTable).toBe(3);
+    expect(s.info.unknownRecords).toBe(2);
+    expect(s.header.formatMinor).toBe(7);
+  });
+  it('keeps a file of an unknown kind with its bytes', () => {
+    const s = decodeImage(image([task(1), table(2, 1), file(3, 999, (w) => w.bstr('future attrs')), fd(3, 0), taskObjs(2)]));
+    expect(s.files[0]!.kind).toBe('unknown');
+    expect(s.files[0]!.unknownKindCode).toBe(999);
+    expect(Buffer.from(s.files[0]!.unknownBody!).subarray(4).toString()).toBe('future attrs');
+  });
+  it('ignores fields a newer minor version appends to a known record', () => {
+    const s = decodeImage(image([task(1), table(2, 1), file(3, 1, (w) => w.u64(77)), fd(3, 0), taskObjs(2)]));
+    expect(s.files[0]!.path).toBe('/a');
+  });
+  it('refuses a newer major version, saying which', () => {
+    fails(image([], { major: 2 }), 'unsupported-version', /image format 2\.7; this version of ckpt reads format 1\.x only/);
+  });
+});
+
+describe('structure', () => {
+  it('an fd that references a file before it is written', () => {
+    const e = fails(image([task(1), table(2, 1), fd(3, 0), file(3), taskObjs(2)]), 'bad-objref', /before any object defines it/);
+    expect(e.recordIndex).toBe(3);
+    expect(e.offset).toBeGreaterThan(0);
+  });
+  it('a task pointing at a file instead of a table', () => {
+    fails(image([task(1), file(2), taskObjs(2)]), 'bad-objref', /not an fd table/);
+  });
+  it('an objref defined twice', () => {
+    fails(image([file(1), file(1)]), 'bad-objref', /defined twice/);
+    fails(image([file(5)]), 'bad-objref', /out of range/);
+  });
+  it('a table announcing more fds than follow', () => {
+    fails(image([task(1), table(2, 2), file(3), fd(3, 0), taskObjs(2)]), 'bad-structure', /still expects 1 FILE_DESC/);
+  });
+  it('a task without its TASK_OBJS', () => {
+    fails(image([task(1), task(2), taskObjs(0)]), 'bad-structure', /before the TASK_OBJS of task 1/);
+  });
+  it('the same fd twice in one table', () => {
+    fails(image([task(1), table(2, 2), file(3), fd(3, 5), fd(3, 5), taskObjs(2)]), 'bad-value', /fd 5 appears twice/);
+  });
+  it('an empty file and a text file are not images', () => {
+    fails(Buffer.alloc(0), 'truncated');
+    fails(Buffer.from('hello world, this is not a checkpoint image\n'), 'bad-length');
+  });
+  it('a wrong checksum names both hashes', () => {
+    const b = image([task(1), taskObjs(0)]);
+    b[20] ^= 1;
+    fails(b, 'checksum-mismatch', /SHA-256 of the image is [0-9a-f]{64}, the TAIL says [0-9a-f]{64}/);
+  });
+  it('bytes after the tail', () => {
+    fails(Buffer.concat([image([]), Buffer.alloc(8)]), 'trailing-data', /8 bytes follow the TAIL/);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * The committed golden image pins format v1: its bytes must decode to the
+ * committed JSON, and that JSON must encode to exactly those bytes. An
+ * accidental change to the writer, the reader or a kind's layout fails here;
+ * a deliberate one updates both files and docs/image-format.md together.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../../src-main/engine/reader.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { snapshotFromJson, snapshotToJson, type Json } from '../../src-shared/model/index.js';
+import { simulate } from '../../src-main/sim/index.js';
+
+const dir = join(__dirname, '..', 'fixtures');
+const bytes = readFileSync(join(dir, 'golden-everything.ckpt'));
+const json = JSON.parse(readFileSync(join(dir, 'golden-everything.json'), 'utf8')) as Json;
+
+describe('golden image', () => {
+  it('decodes to the committed JSON', () => {
+    expect(snapshotToJson(decodeImage(bytes))).toEqual(json);
+  });
+  it('the committed JSON encodes to the committed bytes', () => {
+    expect(encodeSnapshot(snapshotFromJson(json)).equals(bytes)).toBe(true);
+  });
+  it('holds every kind and the hostile name as exact bytes', () => {
+    const s = decodeImage(bytes);
+    expect(new Set(s.files.map((f) => f.kind)).size).toBeGreaterThanOrEqual(23);
+    const raw = s.files.map((f) => f.path).find((p) => p instanceof Uint8Array) as Uint8Array;
+    expect(Buffer.from(raw).toString('hex')).toContain('fffe');
+  });
+  it('is still what the everything scenario produces (or the fixture is stale)', () => {
+    const again = encodeSnapshot(simulate({ scenario: 'everything', seed: 7, time: Date.parse('2026-01-01T00:00:00Z') }));
+    expect(again.equals(bytes)).toBe(true);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Files opened by path: regular files and directories (O_PATH ones too),
+ * devices, ptys, FIFOs, memfds and unlinked files.
+ */
+import { O } from '../../../../src-shared/model/index.js';
+import { bstrFromBytes } from '../../../../src-shared/model/index.js';
+import type { Classifier } from './types.js';
+import { lineValue, toNum } from './fdinfo-lines.js';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+const DELETED = Buffer.from(' (deleted)');
+const MEMFD = Buffer.from('/memfd:');
+
+function endsWith(b: Uint8Array, suffix: Buffer): boolean {
+  if (b.length < suffix.length) return false;
+  for (let i = 0; i < suffix.length; i++) if (b[b.length - suffix.length + i] !== suffix[i]) return false;
+  return true;
+}
+function startsWith(b: Uint8Array, prefix: Buffer): boolean {
+  if (b.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
+  return true;
+}
+
+function major(dev: number): number {
+  return ((dev >>> 8) & 0xfff) + Math.floor(dev / 4294967296) * 4096;
+}
+function minor(dev: number): number {
+  return (dev & 0xff) + ((dev >>> 20) & 0xfff) * 256;
+}
+
+export const pathFile: Classifier = (raw, _text, base) => {
+  let link = raw.link;
+  // A live file may really be named "... (deleted)": only nlink 0 says it is gone.
+  const deleted = raw.statted && raw.nlink === 0;
+  if (deleted && endsWith(link, DELETED)) link = link.subarray(0, link.length - DELETED.length);
+  base.path = bstrFromBytes(link);
+  base.deleted = deleted;
+  base.shareKey = `f:${String(raw.dev)}:${String(raw.ino)}:${raw.flags & 3}:${raw.flags & O.O_PATH ? 1 : 0}`;
+  const fmt = raw.mode & S_IFMT;
+  const acc = raw.flags & 3;
+  if (deleted && startsWith(link, MEMFD)) {
+    base.kind = 'memfd';
+    base.attrs = { name: bstrFromBytes(link.subarray(MEMFD.length)) };
+  } else if (fmt === S_IFDIR) {
+    base.kind = 'directory';
+  } else if (fmt === S_IFCHR) {
+    const ma = major(raw.rdev);
+    const mi = minor(raw.rdev);
+    const ptmx = ma === 5 && mi === 2;
+    if (ptmx || (ma >= 136 && ma <= 143)) {
+      base.kind = 'pty';
+      const idx = ptmx ? toNum(lineValue(raw.extra, 'tty-index')) : (ma - 136) * 256 + mi;
+      base.attrs = { index: idx, master: ptmx };
+    } else {
+      base.kind = 'chardev';
+    }
+  } else if (fmt === S_IFBLK) {
+    base.kind = 'blockdev';
+  } else if (fmt === S_IFIFO) {
+    base.kind = 'fifo';
+    base.attrs = { end: acc === 0 ? 'read' : acc === 1 ? 'write' : 'both' };
+  } else {
+    // Regular files, and O_PATH fds on symlinks or sockets (mode tells which).
+    base.kind = 'regular';
+  }
+  return base;
+};

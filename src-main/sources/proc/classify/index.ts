@@ -1,0 +1,54 @@
+/**
+ * Turns a raw fd into the facts of its open file: common fields first, then
+ * the kind's own classifier chosen by the link text's shape.
+ */
+import { O } from '../../../../src-shared/model/index.js';
+import type { RawFd } from '../raw-read.js';
+import { anonInode } from './anon.js';
+import { pathFile } from './files.js';
+import { NS_TYPES, nsfd } from './ns.js';
+import { pipe } from './pipes.js';
+import { socket } from './sockets.js';
+import type { ClassifyContext, FileFacts } from './types.js';
+
+export type { ClassifyContext, FileFacts, EpollTarget } from './types.js';
+
+/** "[INO]" at the end of a link like "pipe:[123]". */
+function bracketIno(text: string): number | bigint {
+  const m = /\[(\d+)\]$/.exec(text);
+  if (!m) return 0;
+  const v = Number(m[1]);
+  return Number.isSafeInteger(v) ? v : BigInt(m[1]!);
+}
+
+export function classify(raw: RawFd, ctx: ClassifyContext): FileFacts {
+  const isPath = raw.link[0] === 47;
+  const text = isPath ? '' : Buffer.from(raw.link.buffer, raw.link.byteOffset, raw.link.length).toString('latin1');
+  const ino = raw.fdinfoIno !== -1 ? raw.fdinfoIno : isPath ? raw.ino : bracketIno(text);
+  const base: FileFacts = {
+    kind: 'anon',
+    path: isPath ? '' : text,
+    flags: raw.flags & ~O.O_CLOEXEC,
+    mode: raw.mode,
+    pos: raw.pos,
+    mntId: raw.mntId,
+    dev: raw.dev,
+    ino: isPath && raw.statted ? raw.ino : ino,
+    rdev: raw.rdev,
+    size: raw.size,
+    nlink: raw.nlink,
+    deleted: false,
+    attrs: {},
+    shareKey: '',
+  };
+  if (isPath) return pathFile(raw, text, base, ctx);
+  if (text.startsWith('pipe:[')) return pipe(raw, text, base, ctx);
+  if (text.startsWith('socket:[')) return socket(raw, text, base, ctx);
+  if (text.startsWith('anon_inode:')) return anonInode(raw, text, base, ctx);
+  const colon = text.indexOf(':[');
+  if (colon > 0 && NS_TYPES.has(text.slice(0, colon))) return nsfd(raw, text, base, ctx);
+  // Something this version does not know: keep it, with its link text.
+  base.kind = 'anon';
+  base.shareKey = `u:${text}:${String(base.ino)}:${raw.flags & 3}`;
+  return base;
+}

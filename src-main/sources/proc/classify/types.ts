@@ -1,0 +1,46 @@
+/** What a classifier makes of one raw fd: an open file without its ref. */
+import type { AttrRecord, BStr, U64 } from '../../../../src-shared/model/index.js';
+import type { RawFd } from '../raw-read.js';
+import type { NetTables } from '../net-tables.js';
+
+export interface FileFacts {
+  kind: string;
+  path: BStr;
+  /** f_flags, O_CLOEXEC stripped. */
+  flags: number;
+  mode: number;
+  pos: U64;
+  mntId: number;
+  dev: U64;
+  ino: U64;
+  rdev: U64;
+  size: U64;
+  nlink: number;
+  deleted: boolean;
+  attrs: AttrRecord;
+  /**
+   * fds whose keys differ can never share an open file; fds with one key
+   * may, and kcmp decides. Built only from what an open file cannot change
+   * (its inode and access mode), never from pos or counters that move.
+   */
+  shareKey: string;
+  /** epoll watches keep their raw target until sharing is known. */
+  epollTargets?: EpollTarget[];
+}
+
+export interface EpollTarget {
+  tfd: number;
+  ino: U64;
+  /** st_dev encoding. */
+  dev: number;
+}
+
+export interface ClassifyContext {
+  pid: number;
+  /** Socket tables of the fd owner's network namespace, read on demand. */
+  net: () => NetTables | null;
+  /** Protocol name of a socket the tables do not list, by its /proc path. */
+  sockProtoName: (pid: number, fd: number) => string;
+}
+
+export type Classifier = (raw: RawFd, linkText: string, base: FileFacts, ctx: ClassifyContext) => FileFacts;

@@ -1,0 +1,2 @@
+/** Live capture of processes from /proc into a snapshot. */
+export { captureProc, ProcCaptureError, type ProcCaptureOptions, type ProcCaptureStats } from './capture.js';

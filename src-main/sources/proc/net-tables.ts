@@ -1,0 +1,208 @@
+/**
+ * Socket tables of one network namespace, keyed by socket inode: unix (from
+ * sock_diag when the namespace is ours, for exact names and peers; else from
+ * /proc/PID/net/unix), tcp/udp/raw over IPv4 and IPv6, netlink and packet.
+ */
+import { readFileSync } from 'node:fs';
+import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
+import type { RawError } from './raw-read.js';
+import { unixDiag } from './unix-diag.js';
+
+export interface UnixInfo {
+  type: string;
+  state: string;
+  name: BStr;
+  peer: number;
+  listening: boolean;
+}
+export interface InetInfo {
+  proto: string;
+  family: number;
+  state: string;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+  txQueue: number;
+  rxQueue: number;
+}
+export interface NetlinkInfo {
+  protocol: number;
+  portId: number;
+  groups: number;
+}
+export interface PacketInfo {
+  type: number;
+  protocol: number;
+  ifindex: number;
+}
+export interface NetTables {
+  unix: Map<number, UnixInfo>;
+  inet: Map<number, InetInfo>;
+  netlink: Map<number, NetlinkInfo>;
+  packet: Map<number, PacketInfo>;
+  /** Where unix peers came from: sock_diag gives them, /proc/net/unix does not. */
+  unixPeers: boolean;
+}
+
+const TCP_STATES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV'];
+export const UNIX_TYPES: Record<number, string> = { 1: 'stream', 2: 'dgram', 3: 'raw', 4: 'rdm', 5: 'seqpacket' };
+const UNIX_STATES = ['', 'UNCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTING'];
+
+function ipv4(hex: string): string {
+  const v = parseInt(hex, 16) >>> 0;
+  return `${v & 255}.${(v >>> 8) & 255}.${(v >>> 16) & 255}.${v >>> 24}`;
+}
+
+/** RFC 5952 text of 16 address bytes (longest zero run as ::). */
+export function formatIpv6(b: Uint8Array): string {
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (bestAt < 0) return hex(words);
+  return `${hex(words.slice(0, bestAt))}::${hex(words.slice(bestAt + bestLen))}`;
+}
+
+function ipv6(hex: string): string {
+  const b = new Uint8Array(16);
+  for (let w = 0; w < 4; w++) {
+    const v = parseInt(hex.slice(w * 8, w * 8 + 8), 16) >>> 0;
+    b[w * 4] = v & 255;
+    b[w * 4 + 1] = (v >>> 8) & 255;
+    b[w * 4 + 2] = (v >>> 16) & 255;
+    b[w * 4 + 3] = v >>> 24;
+  }
+  return formatIpv6(b);
+}
+
+function readTable(path: string, pid: number, errors: RawError[]): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    // A kernel without IPv6 or udplite simply has no such table.
+    if (code !== 'ENOENT') errors.push({ errno: code, pid, fd: -1, where: path, message: 'cannot read socket table' });
+    return null;
+  }
+}
+
+function parseInet(text: string, proto: string, family: number, into: Map<number, InetInfo>): void {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i]!.trim().split(/\s+/);
+    if (c.length < 10) continue;
+    const [la, lp] = c[1]!.split(':');
+    const [ra, rp] = c[2]!.split(':');
+    const [tx, rx] = c[4]!.split(':');
+    const ino = Number(c[9]);
+    if (!ino) continue;
+    into.set(ino, {
+      proto,
+      family,
+      state: TCP_STATES[parseInt(c[3]!, 16)] ?? c[3]!,
+      localAddr: family === 4 ? ipv4(la!) : ipv6(la!),
+      localPort: parseInt(lp!, 16),
+      remoteAddr: family === 4 ? ipv4(ra!) : ipv6(ra!),
+      remotePort: parseInt(rp!, 16),
+      txQueue: parseInt(tx!, 16) >>> 0,
+      rxQueue: parseInt(rx!, 16) >>> 0,
+    });
+  }
+}
+
+function parseUnixProc(bytes: Buffer, into: Map<number, UnixInfo>): void {
+  let start = bytes.indexOf(10) + 1;
+  while (start > 0 && start < bytes.length) {
+    let end = bytes.indexOf(10, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    // Num RefCount Protocol Flags Type St Inode [Path]: seven fields, then the path bytes.
+    let i = 0;
+    const cols: string[] = [];
+    while (cols.length < 7 && i < line.length) {
+      while (i < line.length && line[i] === 32) i++;
+      const s = i;
+      while (i < line.length && line[i] !== 32) i++;
+      cols.push(line.toString('latin1', s, i));
+    }
+    if (cols.length < 7) continue;
+    const ino = Number(cols[6]);
+    if (!ino) continue;
+    const name = i < line.length ? line.subarray(i + 1) : Buffer.alloc(0);
+    const listening = (parseInt(cols[3]!, 16) & 0x10000) !== 0;
+    into.set(ino, {
+      type: UNIX_TYPES[parseInt(cols[4]!, 16)] ?? cols[4]!,
+      state: listening ? 'LISTEN' : (UNIX_STATES[parseInt(cols[5]!, 16)] ?? cols[5]!),
+      name: bstrFromBytes(name),
+      peer: 0,
+      listening,
+    });
+  }
+}
+
+function parseNetlink(text: string, into: Map<number, NetlinkInfo>): void {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i]!.trim().split(/\s+/);
+    if (c.length < 10) continue;
+    into.set(Number(c[9]), { protocol: Number(c[1]), portId: Number(c[2]) >>> 0, groups: parseInt(c[3]!, 16) >>> 0 });
+  }
+}
+
+function parsePacket(text: string, into: Map<number, PacketInfo>): void {
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i]!.trim().split(/\s+/);
+    if (c.length < 9) continue;
+    into.set(Number(c[8]), { type: Number(c[2]), protocol: parseInt(c[3]!, 16), ifindex: Number(c[4]) });
+  }
+}
+
+/**
+ * Reads the tables through /proc/PID/net of a process in the namespace.
+ * `ownNetns`: the namespace is the capturing process's own, so sock_diag
+ * (which answers for the caller's namespace) can be asked for unix peers.
+ */
+export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, errors: RawError[]): NetTables {
+  const base = `${procRoot}/${pid}/net`;
+  const t: NetTables = { unix: new Map(), inet: new Map(), netlink: new Map(), packet: new Map(), unixPeers: false };
+  for (const [file, proto, family] of [
+    ['tcp', 'tcp', 4], ['tcp6', 'tcp', 6], ['udp', 'udp', 4], ['udp6', 'udp', 6],
+    ['udplite', 'udplite', 4], ['udplite6', 'udplite', 6], ['raw', 'raw', 4], ['raw6', 'raw', 6],
+  ] as const) {
+    const text = readTable(`${base}/${file}`, pid, errors);
+    if (text) parseInet(text, proto, family, t.inet);
+  }
+  const nl = readTable(`${base}/netlink`, pid, errors);
+  if (nl) parseNetlink(nl, t.netlink);
+  const pk = readTable(`${base}/packet`, pid, errors);
+  if (pk) parsePacket(pk, t.packet);
+  const diag = ownNetns ? unixDiag() : null;
+  if (diag) {
+    t.unix = diag;
+    t.unixPeers = true;
+  } else {
+    try {
+      parseUnixProc(readFileSync(`${base}/unix`), t.unix);
+    } catch (e) {
+      errors.push({ errno: (e as NodeJS.ErrnoException).code ?? 'EIO', pid, fd: -1, where: `${base}/unix`, message: 'cannot read socket table' });
+    }
+  }
+  return t;
+}

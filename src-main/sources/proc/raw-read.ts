@@ -1,0 +1,344 @@
+/**
+ * The hot loop of a capture: for each process, read what /proc says about it
+ * and about every fd it holds, with as few syscalls and allocations per fd as
+ * we can (openat/readlinkat/statx relative to directory fds, one preallocated
+ * buffer, fdinfo parsed from bytes). No interpretation happens here; the
+ * classify/ modules turn these raw records into open files.
+ *
+ * `rawRead` is self-contained on purpose: it is also run in a worker thread
+ * from its own source text (see worker-pool.ts), because the CLI ships as one
+ * bundle and a worker cannot import a module of it. So it imports nothing and
+ * touches no module-level name; its dependencies come in as arguments.
+ */
+
+/** One fd as read: link bytes, the target's stat when taken, fdinfo. */
+export interface RawFd {
+  fd: number;
+  link: Uint8Array;
+  /** statx of the target was taken (path-like links, and one per pseudo-fs kind). */
+  statted: boolean;
+  dev: number;
+  ino: number | bigint;
+  mode: number;
+  nlink: number;
+  rdev: number;
+  size: number | bigint;
+  pos: number | bigint;
+  /** f_flags as fdinfo prints them, O_CLOEXEC included. */
+  flags: number;
+  mntId: number;
+  /** fdinfo's ino line, -1 when the kernel does not print it. */
+  fdinfoIno: number | bigint;
+  /** fdinfo lines after the common ones, verbatim. */
+  extra: string;
+}
+
+export interface RawError {
+  errno: string;
+  pid: number;
+  fd: number;
+  where: string;
+  message: string;
+}
+
+export interface RawThread {
+  tid: number;
+  stat: Uint8Array | null;
+}
+
+export interface RawProc {
+  pid: number;
+  /** /proc/PID/stat bytes, null when the process could not be read at all. */
+  stat: Uint8Array | null;
+  status: string | null;
+  cmdline: Uint8Array | null;
+  cwd: Uint8Array | null;
+  root: Uint8Array | null;
+  ns: [string, string][];
+  threads: RawThread[];
+  /** null when the fd directory could not be listed. */
+  fds: RawFd[] | null;
+  errors: RawError[];
+}
+
+export interface RawReadJob {
+  /** Directory to read under, e.g. "/proc" (tests may point elsewhere). */
+  procRoot: string;
+  pids: number[];
+  /** Next index into pids, shared between threads through Atomics. */
+  counter: Int32Array;
+  /** Read /proc/PID/task/TID/fd of these "PID/TID" instead of the process view. */
+  fdDirOverride?: Record<number, string>;
+  /** Skip metadata, read only fds (re-reading one thread's own table). */
+  fdsOnly?: boolean;
+}
+
+type Koffi = typeof import('koffi');
+type Fs = typeof import('node:fs');
+
+export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
+  const ERRNO: Record<number, string> = {
+    1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 5: 'EIO', 9: 'EBADF', 12: 'ENOMEM', 13: 'EACCES', 20: 'ENOTDIR',
+    22: 'EINVAL', 24: 'EMFILE', 36: 'ENAMETOOLONG', 38: 'ENOSYS', 40: 'ELOOP', 95: 'EOPNOTSUPP',
+  };
+  type Fn = (...a: unknown[]) => number;
+  const g = globalThis as unknown as { __ckptLibc?: { openat: Fn; readlinkat: Fn; read: Fn; close: Fn; statx: Fn } };
+  if (!g.__ckptLibc) {
+    const libc = koffi.load('libc.so.6');
+    g.__ckptLibc = {
+      openat: libc.func('int openat(int, const char *, int)') as never,
+      readlinkat: libc.func('long readlinkat(int, const char *, _Out_ uint8_t *buf, size_t)') as never,
+      read: libc.func('long read(int, _Out_ uint8_t *buf, size_t)') as never,
+      close: libc.func('int close(int)') as never,
+      statx: libc.func('int statx(int, const char *, int, unsigned int, _Out_ uint8_t *buf)') as never,
+    };
+  }
+  const { openat, readlinkat, read, close, statx } = g.__ckptLibc;
+  const AT_FDCWD = -100;
+  const O_RDONLY_CLOEXEC = 0o2000000;
+  const O_DIR = 0o2000000 | 0o200000;
+  const STATX_BASIC = 0x7ff;
+  const errnoName = (): string => {
+    const e = koffi.errno();
+    return ERRNO[e] ?? `E${e}`;
+  };
+  const fsErrno = (e: unknown): string => {
+    const c = (e as { code?: string }).code;
+    return typeof c === 'string' ? c : 'EIO';
+  };
+
+  let buf = Buffer.allocUnsafe(16384);
+  const lbuf = Buffer.allocUnsafe(4097);
+  const sbuf = Buffer.allocUnsafe(256);
+  /** statx of one representative per pseudo-filesystem link prefix: these fields are the filesystem's, not the file's. */
+  const pseudo: Record<string, { dev: number; mode: number; nlink: number }> = {};
+
+  const u64 = (lo: number, hi: number): number | bigint => (hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo));
+  const mkdev = (major: number, minor: number): number =>
+    (minor & 0xff) + (major & 0xfff) * 256 + Math.floor(minor / 256) * 1048576 + Math.floor(major / 4096) * 4294967296;
+
+  /** Reads a whole (small) /proc file into a fresh Buffer; null and an error record on failure. */
+  const readFile = (path: string, pid: number, errors: RawError[], quiet?: boolean): Buffer | null => {
+    const h = openat(AT_FDCWD, path, O_RDONLY_CLOEXEC);
+    if (h < 0) {
+      if (!quiet) errors.push({ errno: errnoName(), pid, fd: -1, where: path, message: 'cannot open' });
+      return null;
+    }
+    let n = 0;
+    for (;;) {
+      const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
+      if (r < 0) {
+        if (!quiet) errors.push({ errno: errnoName(), pid, fd: -1, where: path, message: 'cannot read' });
+        close(h);
+        return null;
+      }
+      if (r === 0) break;
+      n += r;
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger);
+        buf = bigger;
+      }
+    }
+    close(h);
+    return Buffer.from(buf.subarray(0, n));
+  };
+
+  const readLink = (dirfd: number, name: string): Uint8Array | null => {
+    const n = readlinkat(dirfd, name, lbuf, 4097);
+    if (n < 0) return null;
+    return Uint8Array.prototype.slice.call(lbuf, 0, n);
+  };
+
+  /** Decimal or octal number in buf[i..] up to a non-digit; returns [value, next index]. */
+  const num = (b: Buffer, i: number, end: number, base: number): [number | bigint, number] => {
+    while (i < end && (b[i] === 9 || b[i] === 32)) i++;
+    const start = i;
+    let v = 0;
+    while (i < end && b[i]! >= 48 && b[i]! <= 57) {
+      v = v * base + (b[i]! - 48);
+      i++;
+    }
+    if (v > Number.MAX_SAFE_INTEGER) {
+      const s = b.toString('latin1', start, i);
+      const big = base === 8 ? BigInt('0o' + s) : BigInt(s);
+      return [big, i];
+    }
+    return [v, i];
+  };
+  const startsWith = (b: Buffer, i: number, end: number, key: string): boolean => {
+    if (i + key.length > end) return false;
+    for (let k = 0; k < key.length; k++) if (b[i + k] !== key.charCodeAt(k)) return false;
+    return true;
+  };
+  const nextLine = (b: Buffer, i: number, end: number): number => {
+    while (i < end && b[i] !== 10) i++;
+    return i + 1;
+  };
+
+  const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFd[] | null => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(fdDir);
+    } catch (e) {
+      errors.push({ errno: fsErrno(e), pid, fd: -1, where: fdDir, message: 'cannot list fds' });
+      return null;
+    }
+    const dfd = openat(AT_FDCWD, fdDir, O_DIR);
+    if (dfd < 0) {
+      errors.push({ errno: errnoName(), pid, fd: -1, where: fdDir, message: 'cannot open fd directory' });
+      return null;
+    }
+    const ifd = openat(AT_FDCWD, infoDir, O_DIR);
+    if (ifd < 0) {
+      errors.push({ errno: errnoName(), pid, fd: -1, where: infoDir, message: 'cannot open fdinfo directory' });
+      close(dfd);
+      return null;
+    }
+    const out: RawFd[] = [];
+    for (const name of names) {
+      const fdn = +name;
+      const link = readLink(dfd, name);
+      if (link === null) {
+        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
+        continue;
+      }
+      const h = openat(ifd, name, O_RDONLY_CLOEXEC);
+      if (h < 0) {
+        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
+        continue;
+      }
+      let n = 0;
+      for (;;) {
+        const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
+        if (r <= 0) {
+          if (r < 0) n = -1;
+          break;
+        }
+        n += r;
+        if (n < buf.length) break; // seq_file returns short only at the end
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger);
+        buf = bigger;
+      }
+      if (n < 0) {
+        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
+        close(h);
+        continue;
+      }
+      close(h);
+      const rec: RawFd = {
+        fd: fdn, link, statted: false, dev: 0, ino: 0, mode: 0, nlink: 0, rdev: 0, size: 0,
+        pos: 0, flags: 0, mntId: 0, fdinfoIno: -1, extra: '',
+      };
+      let i = 0;
+      if (startsWith(buf, i, n, 'pos:')) {
+        [rec.pos, i] = num(buf, i + 4, n, 10);
+        i = nextLine(buf, i, n);
+      }
+      if (startsWith(buf, i, n, 'flags:')) {
+        let f: number | bigint;
+        [f, i] = num(buf, i + 6, n, 8);
+        rec.flags = Number(f);
+        i = nextLine(buf, i, n);
+      }
+      if (startsWith(buf, i, n, 'mnt_id:')) {
+        let m: number | bigint;
+        [m, i] = num(buf, i + 7, n, 10);
+        rec.mntId = Number(m);
+        i = nextLine(buf, i, n);
+      }
+      if (startsWith(buf, i, n, 'ino:')) {
+        [rec.fdinfoIno, i] = num(buf, i + 4, n, 10);
+        i = nextLine(buf, i, n);
+      }
+      if (i < n) rec.extra = buf.toString('latin1', i, n);
+      // The target's stat carries per-file facts only for path-like links;
+      // pipe:, socket:, anon_inode: and namespace links live on pseudo
+      // filesystems whose dev/mode/nlink are the filesystem's, so one statx
+      // per link prefix serves them all (ino comes from fdinfo).
+      // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
+      // pidfs, the others on anon_inodefs.
+      let key = '';
+      if (link[0] !== 47 && link.length < 64) {
+        let e = 0;
+        while (e < link.length && link[e] !== 58) e++;
+        key = String.fromCharCode(...link.subarray(0, e));
+        if (key === 'anon_inode') key = String.fromCharCode(...link);
+      }
+      const known = key ? pseudo[key] : undefined;
+      if (known) {
+        rec.statted = true;
+        rec.dev = known.dev;
+        rec.mode = known.mode;
+        rec.nlink = known.nlink;
+        rec.ino = rec.fdinfoIno;
+      } else if (statx(dfd, name, 0, STATX_BASIC, sbuf) === 0) {
+        rec.statted = true;
+        rec.nlink = sbuf.readUInt32LE(16);
+        rec.mode = sbuf.readUInt16LE(28);
+        rec.ino = u64(sbuf.readUInt32LE(32), sbuf.readUInt32LE(36));
+        rec.size = u64(sbuf.readUInt32LE(40), sbuf.readUInt32LE(44));
+        rec.rdev = mkdev(sbuf.readUInt32LE(128), sbuf.readUInt32LE(132));
+        rec.dev = mkdev(sbuf.readUInt32LE(136), sbuf.readUInt32LE(140));
+        if (key) pseudo[key] = { dev: rec.dev, mode: rec.mode, nlink: rec.nlink };
+      } else {
+        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
+      }
+      out.push(rec);
+    }
+    close(dfd);
+    close(ifd);
+    return out;
+  };
+
+  const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+  const results: RawProc[] = [];
+  const root = job.procRoot;
+  for (;;) {
+    const idx = Atomics.add(job.counter, 0, 1);
+    if (idx >= job.pids.length) break;
+    const pid = job.pids[idx]!;
+    const errors: RawError[] = [];
+    const base = `${root}/${pid}`;
+    const rp: RawProc = { pid, stat: null, status: null, cmdline: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
+    results.push(rp);
+    const override = job.fdDirOverride?.[pid];
+    if (job.fdsOnly && override) {
+      rp.fds = readFds(pid, `${root}/${override}/fd`, `${root}/${override}/fdinfo`, errors);
+      continue;
+    }
+    rp.stat = readFile(`${base}/stat`, pid, errors);
+    if (!rp.stat) continue;
+    const status = readFile(`${base}/status`, pid, errors);
+    rp.status = status ? status.toString('latin1') : null;
+    rp.cmdline = readFile(`${base}/cmdline`, pid, errors);
+    const bd = openat(AT_FDCWD, base, O_DIR);
+    if (bd >= 0) {
+      rp.cwd = readLink(bd, 'cwd');
+      if (!rp.cwd) errors.push({ errno: errnoName(), pid, fd: -1, where: `${base}/cwd`, message: 'cannot read link' });
+      rp.root = readLink(bd, 'root');
+      if (!rp.root) errors.push({ errno: errnoName(), pid, fd: -1, where: `${base}/root`, message: 'cannot read link' });
+      close(bd);
+    }
+    const nsd = openat(AT_FDCWD, `${base}/ns`, O_DIR);
+    if (nsd >= 0) {
+      for (const t of NS_TYPES) {
+        const l = readLink(nsd, t);
+        if (l) rp.ns.push([t, Buffer.from(l).toString('latin1')]);
+      }
+      close(nsd);
+    }
+    try {
+      for (const t of fs.readdirSync(`${base}/task`)) {
+        const tid = +t;
+        if (tid === pid) continue;
+        rp.threads.push({ tid, stat: readFile(`${base}/task/${t}/stat`, pid, errors, true) });
+      }
+    } catch (e) {
+      errors.push({ errno: fsErrno(e), pid, fd: -1, where: `${base}/task`, message: 'cannot list threads' });
+    }
+    rp.fds = readFds(pid, `${base}/fd`, `${base}/fdinfo`, errors);
+  }
+  return results;
+}

@@ -1,0 +1,102 @@
+/**
+ * Unix sockets through NETLINK_SOCK_DIAG: the only place the kernel tells a
+ * socket's peer (which two sockets are the ends of one socketpair or
+ * connection), and names as exact bytes (/proc/net/unix mangles names with
+ * newlines or NULs). It answers for the caller's network namespace only.
+ */
+import { bstrFromBytes } from '../../../src-shared/model/index.js';
+import { native } from './native.js';
+import type { UnixInfo } from './net-tables.js';
+import { UNIX_TYPES } from './net-tables.js';
+
+const AF_NETLINK = 16;
+const AF_UNIX = 1;
+const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
+const NETLINK_SOCK_DIAG = 4;
+const SOCK_DIAG_BY_FAMILY = 20;
+const NLM_F_REQUEST = 1;
+const NLM_F_DUMP = 0x300;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const UDIAG_SHOW_NAME = 1;
+const UDIAG_SHOW_PEER = 4;
+const UNIX_DIAG_NAME = 0;
+const UNIX_DIAG_PEER = 2;
+const TCP_ESTABLISHED = 1;
+const TCP_SYN_SENT = 2;
+const TCP_LISTEN = 10;
+
+/** Every unix socket of our namespace by inode, or null when sock_diag is unavailable. */
+export function unixDiag(): Map<number, UnixInfo> | null {
+  let lib;
+  try {
+    lib = native();
+  } catch {
+    return null;
+  }
+  const fd = lib.socket(AF_NETLINK, SOCK_DGRAM_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return null;
+  try {
+    const req = Buffer.alloc(40);
+    req.writeUInt32LE(40, 0);
+    req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
+    req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+    req.writeUInt32LE(1, 8);
+    req.writeUInt8(AF_UNIX, 16);
+    req.writeUInt32LE(0xffffffff, 20);
+    req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, 28);
+    if (lib.send(fd, req) !== 40) return null;
+    const out = new Map<number, UnixInfo>();
+    const buf = Buffer.alloc(256 * 1024);
+    for (;;) {
+      const n = lib.recv(fd, buf);
+      if (n <= 0) return null;
+      let off = 0;
+      while (off + 16 <= n) {
+        const len = buf.readUInt32LE(off);
+        const type = buf.readUInt16LE(off + 4);
+        if (len < 16 || off + len > n) return null;
+        if (type === NLMSG_DONE) return out;
+        if (type === NLMSG_ERROR) return null;
+        if (type === SOCK_DIAG_BY_FAMILY && len >= 32) {
+          const m = off + 16;
+          const stype = buf[m + 1]!;
+          const state = buf[m + 2]!;
+          const ino = buf.readUInt32LE(m + 4);
+          let name: Uint8Array = new Uint8Array(0);
+          let peer = 0;
+          let a = m + 16;
+          while (a + 4 <= off + len) {
+            const alen = buf.readUInt16LE(a);
+            const atype = buf.readUInt16LE(a + 2);
+            if (alen < 4) break;
+            if (atype === UNIX_DIAG_NAME) name = Uint8Array.prototype.slice.call(buf, a + 4, a + alen);
+            else if (atype === UNIX_DIAG_PEER && alen >= 8) peer = buf.readUInt32LE(a + 4);
+            a += (alen + 3) & ~3;
+          }
+          // Abstract names start with NUL; show them the way /proc/net/unix does, with '@'.
+          if (name.length > 0 && name[0] === 0) {
+            name = Uint8Array.from(name);
+            name[0] = 0x40;
+          } else {
+            // A path name comes with the NUL its bind() address carried.
+            let end = name.length;
+            while (end > 0 && name[end - 1] === 0) end--;
+            name = name.subarray(0, end);
+          }
+          const listening = state === TCP_LISTEN;
+          out.set(ino, {
+            type: UNIX_TYPES[stype] ?? String(stype),
+            state: listening ? 'LISTEN' : state === TCP_ESTABLISHED ? 'CONNECTED' : state === TCP_SYN_SENT ? 'CONNECTING' : 'UNCONNECTED',
+            name: bstrFromBytes(name),
+            peer,
+            listening,
+          });
+        }
+        off += (len + 3) & ~3;
+      }
+    }
+  } finally {
+    lib.close(fd);
+  }
+}

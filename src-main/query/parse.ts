@@ -99,6 +99,16 @@ function fail(t: Token, code: 'query-syntax' | 'query-unknown-field' | 'query-ba
   throw new QueryError(code, msg, s, t.end, t.raw.slice(s - t.start) || t.raw);
 }
 
+/** Points the error at one alternative of a comma list when it can be found in the raw token. */
+function failPart(t: Token, part: string, code: 'query-bad-value', msg: string): never {
+  const rawValue = t.raw.slice(t.fieldEnd - t.start);
+  const at = t.quoted ? -1 : rawValue.split(/[,|]/).indexOf(part);
+  if (at < 0) fail(t, code, msg);
+  const off = rawValue.split(/[,|]/).slice(0, at).reduce((n, x) => n + x.length + 1, 0);
+  const start = t.fieldEnd + off;
+  throw new QueryError(code, msg, start, start + part.length, part);
+}
+
 function alternatives(t: Token): string[] {
   const vs = t.quoted ? [t.value] : t.value.split(',');
   if (vs.some((v) => v === '')) fail(t, 'query-bad-value', `${t.field ?? 'path'}: empty value`);
@@ -108,7 +118,7 @@ function alternatives(t: Token): string[] {
 function ranges(t: Token): [number, number][] {
   return alternatives(t).map((v) => {
     const m = /^(\d+)(?:-(\d+))?$/.exec(v) ?? /^([<>])(\d+)$/.exec(v);
-    if (!m) fail(t, 'query-bad-value', `${t.field}: "${v}" is not a number, a range N-M, or <N / >N`);
+    if (!m) failPart(t, v, 'query-bad-value', `${t.field}: "${v}" is not a number, a range N-M, or <N / >N`);
     if (m[1] === '<') return [0, Number(m[2]) - 1];
     if (m[1] === '>') return [Number(m[2]) + 1, 2 ** 31];
     const a = Number(m[1]);
@@ -183,7 +193,7 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
           if (KIND_GROUPS[k]) values.push(...KIND_GROUPS[k]);
           else if (KIND_NAMES.has(k) || k === 'unknown') values.push(k);
           else if (KIND_NAMES.has(`${k}-socket`)) values.push(`${k}-socket`);
-          else fail(t, 'query-bad-value', `kind: unknown kind "${v}"; known: ${[...Object.keys(KIND_GROUPS), ...KIND_NAMES].join(', ')}`);
+          else failPart(t, v, 'query-bad-value', `kind: unknown kind "${v}"; known: ${[...Object.keys(KIND_GROUPS), ...KIND_NAMES].join(', ')}`);
         }
         term = { field: 'kind', values };
         break;
@@ -197,7 +207,7 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
         break;
       case 'flags': {
         const names = t.value.split(/[,|]/);
-        const masks = names.map((n) => flagByName(n) ?? fail(t, 'query-bad-value', `flags: unknown flag "${n}" (use O_ names such as O_APPEND, O_RDWR, nonblock)`));
+        const masks = names.map((n) => flagByName(n) ?? failPart(t, n, 'query-bad-value', `flags: unknown flag "${n}" (use O_ names such as O_APPEND, O_RDWR, nonblock)`));
         term = { field: 'flags', masks };
         break;
       }
@@ -212,7 +222,7 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
         break;
       case 'image': {
         const values = alternatives(t).map((v) => v.toLowerCase());
-        for (const v of values) if (!/^[0-9a-f]{1,64}$/.test(v)) fail(t, 'query-bad-value', `image: "${v}" is not an image id or id prefix (hex digits)`);
+        for (const v of values) if (!/^[0-9a-f]{1,64}$/.test(v)) failPart(t, v, 'query-bad-value', `image: "${v}" is not an image id or id prefix (hex digits)`);
         term = { field: 'image', values };
         break;
       }

@@ -122,18 +122,22 @@ function checkFilter(f: ImageFilter): void {
 }
 
 /**
- * Finds one image by full id, unique id prefix (4+ hex digits), or exact
- * label (the most recent capture when several share it).
+ * Finds one image by full id, exact label (the most recent capture when
+ * several share it), or unique id prefix of 2+ hex digits, in that order.
  */
 export function resolveImage(db: DB, ref: string): ImageRow {
   if (typeof ref !== 'string' || ref === '') throw new StoreError('bad-argument', 'an image id, id prefix or label is required');
   const lower = ref.toLowerCase();
-  if (/^[0-9a-f]{4,64}$/.test(lower)) {
+  if (/^[0-9a-f]{64}$/.test(lower)) {
+    const row = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 = ?`).get(lower) as ImageRow | undefined;
+    if (row) return row;
+  }
+  const byLabel = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ? ORDER BY i.capture_time DESC, i.id DESC LIMIT 1`).get(ref) as ImageRow | undefined;
+  if (byLabel) return byLabel;
+  if (/^[0-9a-f]{2,63}$/.test(lower)) {
     const rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 >= ? AND i.sha256 < ? LIMIT 2`).all(lower, lower + 'g') as ImageRow[];
     if (rows.length === 1) return rows[0]!;
     if (rows.length > 1) throw new StoreError('ambiguous-id', `image id prefix "${ref}" matches more than one image; give more digits`);
   }
-  const byLabel = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ? ORDER BY i.capture_time DESC, i.id DESC LIMIT 1`).get(ref) as ImageRow | undefined;
-  if (byLabel) return byLabel;
-  throw new StoreError('not-found', `no image "${ref}" in the library (give an id, an id prefix of 4+ hex digits, or a label)`);
+  throw new StoreError('not-found', `no image "${ref}" in the library (give an id, an id prefix of 2+ hex digits, or a label)`);
 }

@@ -143,8 +143,8 @@ export class Store implements LibraryContext {
   }
 
   /**
-   * One image by full id or unique id prefix (at least 4 hex digits), or by
-   * exact label (the newest capture with it) when no id matches.
+   * One image by full id, exact label (the newest capture with it), or
+   * unique id prefix (2+ hex digits), tried in that order.
    * not-found / ambiguous-id otherwise.
    */
   getImage(idOrPrefix: string): ImageSummary {

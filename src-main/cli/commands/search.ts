@@ -2,6 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { searchText } from '../../report/text.js';
 import { withLibrary } from './library-util.js';
+import { QueryError } from '../../store/index.js';
 
 export default defineCommand({
   name: 'search',
@@ -18,7 +19,15 @@ export default defineCommand({
     if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
     const query = positional.join(' ');
     return withLibrary(opts, (s) => {
-      const r = s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
+      let r;
+      try {
+        r = s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
+      } catch (e) {
+        if (!(e instanceof QueryError)) throw e;
+        // Underline the offending token under the query as typed.
+        io.err(`ckpt search: ${e.detail}\n  ${query}\n  ${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}`);
+        return 1;
+      }
       io.out(opts.json ? JSON.stringify(r, null, 1) : searchText(r));
       return 0;
     });

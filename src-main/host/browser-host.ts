@@ -145,7 +145,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       return refuse(res, 404, 'not found');
     }
     let body: Buffer = readFileSync(file);
-    if (rel === '/index.html') body = Buffer.from(body.toString('utf8').replace('<meta name="ckpt-token" content="">', `<meta name="ckpt-token" content="${token}">`));
+    if (rel === '/index.html') body = Buffer.from(body.toString('utf8').replace(/<meta name="ckpt-token" content="[^"]*"\s*\/?>/, `<meta name="ckpt-token" content="${token}" />`));
     res.writeHead(200, { ...baseHeaders(), 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
     res.end(body);
   }
@@ -168,22 +168,29 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     const ctype = req.headers['content-type'] ?? '';
     if (!ctype.startsWith('application/json')) return refuse(res, 415, 'API calls send application/json');
     const method = url.pathname.slice('/api/'.length);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    // Past the limit: answer 413 at once, then swallow the rest for a moment
+    // so the client reads the answer instead of a reset connection.
+    const tooLarge = () => {
+      refuse(res, 413, `request body over ${maxBody} bytes`);
+      req.resume();
+      setTimeout(() => req.destroy(), 2000).unref();
+    };
+    if (declared > maxBody) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
     req.on('data', (c: Buffer) => {
+      if (tooBig) return;
       size += c.length;
       if (size > maxBody) {
         tooBig = true;
-        req.destroy();
-        return;
+        chunks.length = 0;
+        return tooLarge();
       }
-      if (!tooBig) chunks.push(c);
+      chunks.push(c);
     });
     req.on('error', () => undefined);
-    req.on('close', () => {
-      if (tooBig && !res.headersSent) refuse(res, 413, `request body over ${maxBody} bytes`);
-    });
     req.on('end', () => {
       if (tooBig) return;
       let args: unknown;

@@ -1,0 +1,84 @@
+/**
+ * The app in Chromium against the real browser host: capture a simulation
+ * from the UI, see it in the library, open it, follow a shared file to all
+ * its holders, read a record's bytes, rename and delete, import by file.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
+
+test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
+test.describe.configure({ mode: 'serial' });
+
+let host: RunningHost;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  host = await startHost();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(host.url);
+});
+test.afterAll(async () => {
+  await page?.close();
+  await host?.stop();
+});
+
+test('the empty library says what to do next', async () => {
+  await expect(page.getByTestId('library-empty')).toContainText('No images yet');
+  await shot(page, 'library-empty');
+});
+
+test('capture a simulation from the UI; the new image opens', async () => {
+  await captureSimulation(page, 'web e2e', '');
+});
+
+test('the library lists it; open it from there', async () => {
+  await openFromLibrary(page, 'web e2e', '');
+  await expect(page.getByTestId('library-count')).toHaveCount(0);
+});
+
+test('select a shared file and see all its holders', async () => {
+  await sharedFileHolders(page, '');
+});
+
+test('select a record and see its bytes', async () => {
+  await recordBytes(page, '');
+});
+
+test('import a .ckpt file through the file picker', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-import-'));
+  const file = join(dir, 'pipeline-import.ckpt');
+  execFileSync(process.execPath, ['bin/ckpt.mjs', 'capture', '--sim', 'pipeline', '--seed', '7', '-o', file]);
+  writeFileSync(join(dir, 'notes.txt'), 'not an image');
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('import-input').setInputFiles([file, join(dir, 'notes.txt')]);
+  await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: 'pipeline-import' })).toHaveCount(1);
+  await expect(page.getByTestId('library-error')).toContainText('notes.txt: not a .ckpt file');
+});
+
+test('a corrupt image is refused with a reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-bad-'));
+  const file = join(dir, 'broken.ckpt');
+  writeFileSync(file, Buffer.from('\x89CKPT\r\n\x1a this is not really an image'));
+  await page.getByTestId('import-input').setInputFiles([file]);
+  await expect(page.getByTestId('library-error')).toContainText('broken.ckpt');
+});
+
+test('rename and delete an image', async () => {
+  await renameAndDelete(page, 'web e2e', 'web renamed', '');
+  await expect(page.getByTestId('library-list').getByRole('option')).toHaveCount(1);
+});
+
+test('capture view: live process list is searchable', async () => {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-proc').click();
+  await page.getByTestId('proc-search').fill(String(host.proc.pid));
+  await expect(page.getByTestId('proc-list').getByRole('option')).toHaveCount(1);
+  await expect(page.getByTestId('proc-list').getByRole('option').first()).toContainText('node');
+  await shot(page, 'capture-live');
+});

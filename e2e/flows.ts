@@ -1,0 +1,92 @@
+/**
+ * The user flows, written once against a Page, run in Chromium against the
+ * browser host (app.spec.ts) and in Electron (electron.spec.ts).
+ */
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+
+export const SCREENS = 'test-results/screens';
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: `${SCREENS}/${name}.png` });
+}
+
+/** Capture the web-server simulation from the capture view; ends in the inspector. */
+export async function captureSimulation(page: Page, label: string, prefix: string): Promise<void> {
+  await page.getByTestId('nav-capture').click();
+  await expect(page.getByTestId('capture')).toBeVisible();
+  await page.getByTestId('scenario-web-server').check();
+  await page.getByTestId('capture-label').fill(label);
+  await shot(page, `${prefix}capture`);
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText(label);
+}
+
+/** The library lists the image; select it and open it. */
+export async function openFromLibrary(page: Page, label: string, prefix: string): Promise<void> {
+  await page.getByTestId('nav-library').click();
+  const row = page.getByTestId('library-list').getByRole('option').filter({ hasText: label });
+  await expect(row).toHaveCount(1);
+  await row.click();
+  await shot(page, `${prefix}library`);
+  await page.getByTestId('open-image').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText(label);
+}
+
+/** Select a file shared by several processes and see every holder. */
+export async function sharedFileHolders(page: Page, prefix: string): Promise<void> {
+  const tree = page.getByTestId('tree');
+  // The nginx master (ppid 1) is the tree's first process; its listening sockets are inherited by each worker.
+  await tree.getByRole('option').first().click();
+  const fds = page.getByTestId('fd-list');
+  const sharedRow = fds.getByRole('option').filter({ hasText: '0.0.0.0:80' }).first();
+  await sharedRow.click();
+  const badge = await sharedRow.locator('.badge.shared').innerText();
+  const n = Number(badge.replace('×', ''));
+  expect(n).toBeGreaterThan(1);
+  const holders = page.getByTestId('holders').getByTestId('holder');
+  await expect(holders).toHaveCount(n);
+  const pids = new Set((await holders.allInnerTexts()).map((t) => t.trim().split(/\s+/)[0]));
+  expect(pids.size).toBe(n);
+  // The fd's FILE_DESC record is selected and its bytes shown: type 302 = 0x12e little-endian.
+  await expect(page.getByTestId('hex')).toContainText('2e 01 00 00'.replace(/ /g, ''));
+  await shot(page, `${prefix}inspector-shared-file`);
+  // Following a holder selects that process and fd.
+  const last = holders.last();
+  const pid = (await last.innerText()).trim().split(/\s+/)[0]!;
+  await last.click();
+  await expect(tree.locator('.row.cursor')).toContainText(pid);
+}
+
+/** Select a record and see its bytes. */
+export async function recordBytes(page: Page, prefix: string): Promise<void> {
+  const recs = page.getByTestId('records');
+  // Click a record in view, then Home: the first record, HEADER.
+  const someRow = recs.getByRole('option').nth(3);
+  const idx = await someRow.getAttribute('data-index');
+  await someRow.click();
+  const hex = page.getByTestId('hex');
+  await expect(hex).toContainText(`record #${idx} ·`);
+  await page.keyboard.press('Home');
+  await expect(hex).toContainText('record #0 · offset 0');
+  // HEADER record: type 1, then the magic \x89CKPT\r\n\x1a.
+  await expect(hex.locator('.line').first()).toContainText('01000000');
+  await expect(hex.locator('.line').first()).toContainText('89434b50');
+  await page.keyboard.press('ArrowDown');
+  await expect(hex).toContainText('record #1');
+  await shot(page, `${prefix}inspector-record`);
+}
+
+export async function renameAndDelete(page: Page, label: string, renamed: string, prefix: string): Promise<void> {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: label }).click();
+  await page.getByTestId('label-input').fill(renamed);
+  await page.getByTestId('label-save').click();
+  await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: renamed })).toHaveCount(1);
+  await page.getByTestId('delete-button').click();
+  await expect(page.getByTestId('confirm-dialog')).toBeVisible();
+  await shot(page, `${prefix}library-delete-confirm`);
+  await page.getByTestId('confirm-ok').click();
+  await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: renamed })).toHaveCount(0);
+}

@@ -1,0 +1,101 @@
+/**
+ * The browser host's security properties, asserted against the running
+ * host: token and Host/Origin refusals, the CSP on the page (and that it
+ * actually blocks inline script), bad API arguments rejected with a typed
+ * error while the backend stays up.
+ */
+import { test, expect, request as pwRequest } from '@playwright/test';
+import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
+
+test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
+test.describe.configure({ mode: 'serial' });
+
+let host: RunningHost;
+test.beforeAll(async () => {
+  host = await startHost();
+});
+test.afterAll(async () => {
+  await host?.stop();
+});
+
+const json = { 'Content-Type': 'application/json' };
+
+test('API calls without the token, or with a wrong one, are refused', async () => {
+  const ctx = await pwRequest.newContext();
+  const none = await ctx.post(`${host.origin}/api/library.list`, { headers: json, data: {} });
+  expect(none.status()).toBe(401);
+  const wrong = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...json, 'X-Ckpt-Token': host.token.slice(0, -1) + 'x' }, data: {} });
+  expect(wrong.status()).toBe(401);
+  const ok = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...json, 'X-Ckpt-Token': host.token }, data: {} });
+  expect(ok.status()).toBe(200);
+  expect((await ok.json()).ok).toBe(true);
+  // The page itself needs the token (or the cookie it is traded for).
+  expect((await ctx.get(`${host.origin}/`)).status()).toBe(401);
+  expect((await ctx.get(`${host.origin}/?token=nope`)).status()).toBe(401);
+  await ctx.dispose();
+});
+
+test('a foreign Host or Origin is refused even with the token', async () => {
+  const ctx = await pwRequest.newContext();
+  const h = { ...json, 'X-Ckpt-Token': host.token };
+  for (const bad of [`evil.example:${host.port}`, 'evil.example', `127.0.0.1:${host.port + 1}`, `localhost.evil.example:${host.port}`]) {
+    const r = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...h, Host: bad }, data: {} });
+    expect(r.status(), `Host ${bad}`).toBe(403);
+  }
+  for (const bad of ['http://evil.example', `http://127.0.0.1:${host.port + 1}`, 'null', `https://127.0.0.1:${host.port}`]) {
+    const r = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...h, Origin: bad }, data: {} });
+    expect(r.status(), `Origin ${bad}`).toBe(403);
+  }
+  const same = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...h, Origin: host.origin }, data: {} });
+  expect(same.status()).toBe(200);
+  await ctx.dispose();
+});
+
+test('the page carries a strict CSP that blocks inline script', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && violations.push(m.text()));
+  const res = await page.goto(host.url);
+  const csp = res!.headers()['content-security-policy'] ?? '';
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).not.toContain('unsafe-eval');
+  expect(csp).toContain("frame-ancestors 'none'");
+  await expect(page.getByTestId('library')).toBeVisible();
+  const ran = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inline = 1';
+    document.body.appendChild(s);
+    return (window as unknown as { __inline?: number }).__inline === 1;
+  });
+  expect(ran).toBe(false);
+  // The token is gone from the address bar once traded for the cookie.
+  expect(page.url()).not.toContain('token');
+});
+
+test('bad API arguments are rejected with a typed error and the backend stays up', async () => {
+  const ctx = await pwRequest.newContext();
+  const h = { ...json, 'X-Ckpt-Token': host.token };
+  const cases: [string, unknown][] = [
+    ['image.open', { id: 7 }],
+    ['image.fds', { id: 'abc', table: 'one', offset: 0, limit: 10 }],
+    ['capture.run', { source: 'sim', scenario: 'web-server', seed: -1 }],
+    ['library.delete', { ids: 'all' }],
+  ];
+  for (const [m, a] of cases) {
+    const r = await ctx.post(`${host.origin}/api/${m}`, { headers: h, data: a as object });
+    expect(r.status(), m).toBe(400);
+    const body = await r.json();
+    expect(body.ok).toBe(false);
+    expect(body.error.code).toBe('bad-argument');
+  }
+  const notJson = await ctx.post(`${host.origin}/api/library.list`, { headers: h, data: '{nope' });
+  expect(notJson.status()).toBe(400);
+  const unknown = await ctx.post(`${host.origin}/api/fs.readFile`, { headers: h, data: {} });
+  expect(unknown.status()).toBe(404);
+  const traversal = await ctx.get(`${host.origin}/..%2f..%2fetc%2fpasswd`, { headers: { Cookie: `ckpt_token=${host.token}` } });
+  expect(traversal.status()).toBe(404);
+  const still = await ctx.post(`${host.origin}/api/app.info`, { headers: h, data: {} });
+  expect((await still.json()).ok).toBe(true);
+  await ctx.dispose();
+});

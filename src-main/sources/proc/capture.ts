@@ -121,12 +121,9 @@ function nsIno(link: string): number | bigint {
 /** A numeric fingerprint of a table's contents: tables that share must have equal ones. */
 function tableSig(fds: RawFd[] | null): string {
   if (!fds) return 'none';
-  let h = 2166136261;
-  for (const f of fds) {
-    h = Math.imul(h ^ f.fd, 16777619);
-    h = Math.imul(h ^ Number(typeof f.fdinfoIno === 'bigint' ? f.fdinfoIno & 0xffffffffn : f.fdinfoIno), 16777619);
-  }
-  return `${fds.length}:${h >>> 0}`;
+  let sum = 0;
+  for (const f of fds) sum = (sum + f.fd * 31 + f.mntId) % 2147483647;
+  return `${fds.length}:${sum}`;
 }
 
 interface TableSrc {

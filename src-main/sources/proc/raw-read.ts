@@ -14,7 +14,13 @@
 /** One fd as read: link bytes, the target's stat when taken, fdinfo. */
 export interface RawFd {
   fd: number;
-  link: Uint8Array;
+  /**
+   * Link bytes as a latin1 string (one char per byte, so exact and cheap:
+   * no buffer per fd). `linkAscii` says the bytes are all ASCII, in which
+   * case the string is already the UTF-8 text.
+   */
+  link: string;
+  linkAscii: boolean;
   /** statx of the target was taken (path-like links, and one per pseudo-fs kind). */
   statted: boolean;
   dev: number;
@@ -198,8 +204,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
     const out: RawFd[] = [];
     for (const name of names) {
       const fdn = +name;
-      const link = readLink(dfd, name);
-      if (link === null) {
+      const ln = readlinkat(dfd, name, lbuf, 4097);
+      if (ln < 0) {
         errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
         continue;
       }
@@ -227,8 +233,14 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
         continue;
       }
       close(h);
+      let ascii = true;
+      for (let k = 0; k < ln; k++)
+        if (lbuf[k]! >= 0x80) {
+          ascii = false;
+          break;
+        }
       const rec: RawFd = {
-        fd: fdn, link, statted: false, dev: 0, ino: 0, mode: 0, nlink: 0, rdev: 0, size: 0,
+        fd: fdn, link: lbuf.toString('latin1', 0, ln), linkAscii: ascii, statted: false, dev: 0, ino: 0, mode: 0, nlink: 0, rdev: 0, size: 0,
         pos: 0, flags: 0, mntId: 0, fdinfoIno: -1, extra: '',
       };
       let i = 0;
@@ -260,11 +272,10 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
       // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
       // pidfs, the others on anon_inodefs.
       let key = '';
-      if (link[0] !== 47 && link.length < 64) {
-        let e = 0;
-        while (e < link.length && link[e] !== 58) e++;
-        key = String.fromCharCode(...link.subarray(0, e));
-        if (key === 'anon_inode') key = String.fromCharCode(...link);
+      if (lbuf[0] !== 47) {
+        const c = rec.link.indexOf(':');
+        key = c < 0 ? rec.link : rec.link.slice(0, c);
+        if (key === 'anon_inode') key = rec.link;
       }
       const known = key ? pseudo[key] : undefined;
       if (known) {

@@ -3,7 +3,7 @@
  * devices, ptys, FIFOs, memfds and unlinked files.
  */
 import { O } from '../../../../src-shared/model/index.js';
-import { bstrFromBytes } from '../../../../src-shared/model/index.js';
+import { bstrFromBytes, type BStr } from '../../../../src-shared/model/index.js';
 import type { Classifier } from './types.js';
 import { lineValue, toNum } from './fdinfo-lines.js';
 
@@ -13,18 +13,12 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
-const DELETED = Buffer.from(' (deleted)');
-const MEMFD = Buffer.from('/memfd:');
+const DELETED = ' (deleted)';
+const MEMFD = '/memfd:';
 
-function endsWith(b: Uint8Array, suffix: Buffer): boolean {
-  if (b.length < suffix.length) return false;
-  for (let i = 0; i < suffix.length; i++) if (b[b.length - suffix.length + i] !== suffix[i]) return false;
-  return true;
-}
-function startsWith(b: Uint8Array, prefix: Buffer): boolean {
-  if (b.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
-  return true;
+/** Link text (latin1, one char per byte) as a BStr with the exact bytes. */
+function linkBStr(text: string, ascii: boolean): BStr {
+  return ascii ? text : bstrFromBytes(Buffer.from(text, 'latin1'));
 }
 
 function major(dev: number): number {
@@ -38,15 +32,15 @@ export const pathFile: Classifier = (raw, _text, base) => {
   let link = raw.link;
   // A live file may really be named "... (deleted)": only nlink 0 says it is gone.
   const deleted = raw.statted && raw.nlink === 0;
-  if (deleted && endsWith(link, DELETED)) link = link.subarray(0, link.length - DELETED.length);
-  base.path = bstrFromBytes(link);
+  if (deleted && link.endsWith(DELETED)) link = link.slice(0, link.length - DELETED.length);
+  base.path = linkBStr(link, raw.linkAscii);
   base.deleted = deleted;
   base.shareKey = `f:${String(raw.dev)}:${String(raw.ino)}:${raw.flags & 3}:${raw.flags & O.O_PATH ? 1 : 0}`;
   const fmt = raw.mode & S_IFMT;
   const acc = raw.flags & 3;
-  if (deleted && startsWith(link, MEMFD)) {
+  if (deleted && link.startsWith(MEMFD)) {
     base.kind = 'memfd';
-    base.attrs = { name: bstrFromBytes(link.subarray(MEMFD.length)) };
+    base.attrs = { name: linkBStr(link.slice(MEMFD.length), raw.linkAscii) };
   } else if (fmt === S_IFDIR) {
     base.kind = 'directory';
   } else if (fmt === S_IFCHR) {

@@ -22,8 +22,8 @@ function bracketIno(text: string): number | bigint {
 }
 
 export function classify(raw: RawFd, ctx: ClassifyContext): FileFacts {
-  const isPath = raw.link[0] === 47;
-  const text = isPath ? '' : Buffer.from(raw.link.buffer, raw.link.byteOffset, raw.link.length).toString('latin1');
+  const isPath = raw.link.charCodeAt(0) === 47;
+  const text = isPath ? '' : raw.link;
   const ino = raw.fdinfoIno !== -1 ? raw.fdinfoIno : isPath ? raw.ino : bracketIno(text);
   const base: FileFacts = {
     kind: 'anon',

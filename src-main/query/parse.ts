@@ -67,8 +67,9 @@ function tokenize(q: string): Token[] {
     }
     let field: string | null = null;
     let fieldEnd = i;
-    const m = /^([a-z]+):/i.exec(q.slice(i));
-    if (m) {
+    const m = /^([a-z_]+):/i.exec(q.slice(i));
+    // socket:[123], pipe:[9], anon_inode:[eventfd] are what readlink shows: a path, not a field.
+    if (m && !(q[i + m[0].length] === '[' && !FIELDS.includes(m[1]!.toLowerCase()))) {
       field = m[1]!.toLowerCase();
       i += m[0].length;
       fieldEnd = i;
@@ -163,8 +164,9 @@ function time(t: Token, now: number): Term {
   return field === 'after' ? { field: 'time', from: ts, to: Number.MAX_SAFE_INTEGER } : { field: 'time', from: 0, to: ts };
 }
 
+/** Only * and ? make a pattern a glob; [ is then a class, and otherwise an ordinary character (socket:[123]). */
 function isGlob(v: string): boolean {
-  return /[*?[]/.test(v);
+  return /[*?]/.test(v);
 }
 
 export function parseQuery(q: string, now = Date.now()): ParsedQuery {

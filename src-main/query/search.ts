@@ -86,7 +86,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       let c: string;
       if (t.field === 'pid') c = rangeSql('t.pid', t.ranges);
       else if (t.field === 'comm') {
-        const ids = matchStrings(ctx, t.values.some((v) => /[*?[]/.test(v)) ? 'glob' : 'contains-any', t.values);
+        const ids = matchStrings(ctx, t.values.some((v) => /[*?]/.test(v)) ? 'glob' : 'contains-any', t.values);
         c = 't.comm_id IN (SELECT value FROM json_each(?))';
         params.push(JSON.stringify(ids));
       } else continue;

@@ -1,0 +1,143 @@
+/** Diff against hand-built before/after snapshots whose every change is known. */
+import { describe, expect, it } from 'vitest';
+import { FORMAT_MAJOR, FORMAT_MINOR, O, type Snapshot } from '../../src-shared/model/index.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { simulate } from '../../src-main/sim/index.js';
+import { newBuilder } from '../../src-main/sim/scenarios.js';
+import { fixSocketPaths, openFile, stdNull } from '../../src-main/sim/common.js';
+import { withStore, T0 } from '../store/helpers.js';
+import type { Store } from '../../src-main/store/index.js';
+
+function header(time: number) {
+  return { formatMajor: FORMAT_MAJOR, formatMinor: FORMAT_MINOR, arch: 'x86_64', kernelRelease: '6.1', hostname: 'h', captureTime: time, source: 'sim' as const, frozen: false, options: {} };
+}
+
+type Builder = ReturnType<typeof newBuilder>;
+type Proc = ReturnType<Builder['process']>;
+
+/** The same listening socket in both images: same inode, so the same readlink text. */
+function listen(p: Proc, at: number): void {
+  p.open('inet-socket', { ino: 777, mode: 0o140777, dev: 8, flags: O.O_RDWR | O.O_NONBLOCK, attrs: { proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0', localPort: 80, remoteAddr: '0.0.0.0', remotePort: 0 } }, { at });
+}
+
+function before(): Snapshot {
+  const b = newBuilder('diff', 1);
+  const app = b.process({ pid: 100, ppid: 1, comm: 'app', cmdline: ['app', '--serve'] });
+  stdNull(app);
+  openFile(app, '/var/log/app.log', { flags: O.O_WRONLY | O.O_APPEND, pos: 1000, at: 3 });
+  openFile(app, '/data/db', { flags: O.O_RDWR, at: 4 });
+  listen(app, 5);
+  openFile(app, '/tmp/x', { at: 6 });
+  const helper = b.process({ pid: 200, ppid: 1, comm: 'helper', cmdline: ['helper'] });
+  stdNull(helper);
+  b.process({ pid: 300, ppid: 1, comm: 'gone', cmdline: ['gone'] });
+  const t1 = b.process({ pid: 500, ppid: 1, comm: 'pair', cmdline: ['pair', 'a'] });
+  stdNull(t1);
+  b.process({ pid: 501, ppid: 500, comm: 'pair', cmdline: ['pair', 'b'] });
+  fixSocketPaths(b.files);
+  return b.snapshot(header(T0));
+}
+
+function after(): Snapshot {
+  const b = newBuilder('diff', 1);
+  const app = b.process({ pid: 100, ppid: 1, comm: 'app', cmdline: ['app', '--serve'] });
+  stdNull(app);
+  openFile(app, '/var/log/app.log', { flags: O.O_WRONLY | O.O_APPEND, pos: 1500, at: 3 }); // pos +500
+  // fd 4 closed
+  listen(app, 5); // unchanged
+  openFile(app, '/tmp/x', { at: 6, cloexec: true }); // close-on-exec set
+  openFile(app, '/var/log/new.log', { at: 7 }); // opened
+  const helper = app.fork({ pid: 200, comm: 'helper', cmdline: ['helper'] });
+  for (const fd of [3, 5, 6, 7]) helper.close(fd); // keeps 0-2, now the same open file as app's
+  b.process({ pid: 400, ppid: 1, comm: 'new', cmdline: ['new'] });
+  const t1 = b.process({ pid: 500, ppid: 1, comm: 'pair', cmdline: ['pair', 'a'] });
+  stdNull(t1);
+  t1.clone(501, { comm: 'pair', process: true }).cmdline = ['pair', 'b'];
+  fixSocketPaths(b.files);
+  return b.snapshot(header(T0 + 60_000));
+}
+
+function importBoth(s: Store, a: Snapshot, b: Snapshot): [string, string] {
+  return [s.importBytes(encodeSnapshot(a), { label: 'A' }).image.id, s.importBytes(encodeSnapshot(b), { label: 'B' }).image.id];
+}
+
+describe('diff', () => {
+  it('reports every known change, summary first', () =>
+    withStore((s) => {
+      const A = before();
+      const B = after();
+      const [a, b] = importBoth(s, A, B);
+      const d = s.diff(a, b);
+      expect(d.matching).toBe('pid');
+      expect(d.appeared.map((t) => t.pid)).toEqual([400]);
+      expect(d.vanished.map((t) => t.pid)).toEqual([300]);
+      const app = d.tasks.find((t) => t.before.pid === 100)!;
+      expect(app.opened.map((f) => [f.fd, f.target])).toEqual([[7, '/var/log/new.log']]);
+      expect(app.closed.map((f) => [f.fd, f.target])).toEqual([[4, '/data/db']]);
+      const byFd = new Map(app.changed.map((c) => [c.fd, c]));
+      expect(byFd.get(3)!.changes.map((c) => c.field)).toEqual(['pos']);
+      expect(byFd.get(3)!.posDelta).toBe(500);
+      expect(byFd.get(6)!.changes).toEqual([{ field: 'cloexec', before: 'no', after: 'yes' }]);
+      expect(byFd.has(5)).toBe(false);
+      expect(app.changed).toHaveLength(2);
+      // fds 0-2 are one open file (dup'd /dev/null), so each is now shared with all three of the helper's.
+      const std = (pid: number) => [0, 1, 2].map((fd) => ({ pid, fd }));
+      expect(app.sharingStarted.map((c) => [c.fd, c.with])).toEqual([0, 1, 2].map((fd) => [fd, std(200)]));
+      const helper = d.tasks.find((t) => t.before.pid === 200)!;
+      expect(helper.sharingStarted.map((c) => c.with)).toEqual([std(100), std(100), std(100)]);
+      expect(d.tables).toEqual([{ change: 'became-shared', pids: [500, 501] }]);
+      // 501 now uses 500's table: its fds 0-2 appear, and 500's 0-2 become shared with 501.
+      expect(d.tasks.find((t) => t.before.pid === 501)!.opened.map((f) => f.fd)).toEqual([0, 1, 2]);
+      expect(d.tasks.find((t) => t.before.pid === 500)!.sharingStarted.map((c) => c.with)).toEqual([std(501), std(501), std(501)]);
+      expect(d.summary).toEqual({ tasksAppeared: 1, tasksVanished: 1, tasksChanged: 4, fdsOpened: 1 + 3, fdsClosed: 1, fdsChanged: 2, sharingStarted: 6 + 3, sharingEnded: 0, tablesBecameShared: 1, tablesSplit: 0 });
+      // The other way round: the table split, the sharing ended.
+      const r = s.diff(b, a);
+      expect(r.tables).toEqual([{ change: 'split', pids: [500, 501] }]);
+      expect(r.summary.sharingEnded).toBe(9);
+      expect(r.tasks.find((t) => t.before.pid === 100)!.changed.find((c) => c.fd === 3)!.posDelta).toBe(-500);
+    }));
+
+  it('pairs processes by command line after a restart changed the pids', () =>
+    withStore((s) => {
+      const A = simulate({ scenario: 'web-server', seed: 1, time: T0 });
+      const B = simulate({ scenario: 'web-server', seed: 1, time: T0 + 1000 });
+      for (const t of B.tasks) {
+        t.pid += 1000;
+        t.tgid += 1000;
+      }
+      const [a, b] = importBoth(s, A, B);
+      const d = s.diff(a, b);
+      expect(d.matching).toBe('command');
+      expect(d.appeared).toEqual([]);
+      expect(d.vanished).toEqual([]);
+      expect(d.tasks).toEqual([]);
+      const forced = s.diff(a, b, { matching: 'pid' });
+      expect(forced.matching).toBe('pid');
+      expect(forced.appeared).toHaveLength(B.tasks.length);
+    }));
+
+  it('an image against itself has no changes', () =>
+    withStore((s) => {
+      const id = s.importBytes(encodeSnapshot(simulate({ scenario: 'everything', time: T0 }))).image.id;
+      const d = s.diff(id, id);
+      expect(Object.values(d.summary).every((n) => n === 0)).toBe(true);
+    }));
+
+  it('reports big position moves exactly', () =>
+    withStore((s) => {
+      const A = simulate({ scenario: 'everything', time: T0 });
+      const B = simulate({ scenario: 'everything', time: T0 + 1 });
+      const f = B.files.find((x) => x.path === '/var/lib/huge.img')!;
+      f.pos = 2n ** 61n + 9n;
+      const [a, b] = importBoth(s, A, B);
+      const c = s.diff(a, b).tasks[0]!.changed[0]!;
+      expect(c.changes[0]).toMatchObject({ field: 'pos', before: String(2n ** 60n + 7n), after: String(2n ** 61n + 9n) });
+      expect(c.posDelta).toBe(String(2n ** 61n + 9n - (2n ** 60n + 7n)));
+    }));
+
+  it('rejects a bad matching option', () =>
+    withStore((s) => {
+      const id = s.importBytes(encodeSnapshot(simulate({ scenario: 'pipeline', time: T0 }))).image.id;
+      expect(() => s.diff(id, id, { matching: 'nope' as 'pid' })).toThrow(/matching/);
+    }));
+});

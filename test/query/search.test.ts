@@ -1,0 +1,170 @@
+/**
+ * Search against simulations, checked against an oracle that evaluates the
+ * same terms directly on the decoded snapshots.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { displayBStr, holders, type Snapshot } from '../../src-shared/model/index.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { simulate } from '../../src-main/sim/index.js';
+import { QueryError, Store } from '../../src-main/store/index.js';
+import { globToRegExp, KIND_GROUPS } from '../../src-main/query/parse.js';
+import { flagByName } from '../../src-shared/model/index.js';
+import { tempHome, T0 } from '../store/helpers.js';
+
+interface Row {
+  image: string;
+  pid: number;
+  comm: string;
+  fd: number;
+  kind: string;
+  path: string;
+  flags: number;
+  deleted: boolean;
+  shared: boolean;
+  cloexec: boolean;
+}
+
+let store: Store;
+let cleanup: () => void;
+const rows: Row[] = [];
+
+function flatten(label: string, s: Snapshot): void {
+  const files = new Map(s.files.map((f) => [f.ref, f]));
+  const { fileHolders } = holders(s);
+  const seen = new Set<number>();
+  for (const t of s.tasks) {
+    if (t.pid !== t.tgid || !t.fdTable) continue;
+    const table = s.fdTables.find((x) => x.ref === t.fdTable)!;
+    void seen;
+    for (const d of table.fds) {
+      const f = files.get(d.file)!;
+      rows.push({
+        image: label,
+        pid: t.pid,
+        comm: displayBStr(t.comm),
+        fd: d.fd,
+        kind: f.kind,
+        path: displayBStr(f.path),
+        flags: f.flags,
+        deleted: f.deleted,
+        shared: new Set((fileHolders.get(d.file) ?? []).map((h) => h.pid)).size > 1,
+        cloexec: d.cloexec,
+      });
+    }
+  }
+}
+
+beforeAll(() => {
+  const h = tempHome();
+  cleanup = h.cleanup;
+  store = Store.open(h.home);
+  let i = 0;
+  for (const scenario of ['web-server', 'pipeline', 'threads', 'database', 'everything'])
+    for (const seed of [1, 2]) {
+      const snap = simulate({ scenario, seed, time: T0 + i++ * 60_000 });
+      const label = `${scenario}-${seed}`;
+      store.importBytes(encodeSnapshot(snap), { label, tags: [scenario] });
+      flatten(label, snap);
+    }
+  for (let step = 1; step <= 3; step++) {
+    const snap = simulate({ scenario: 'leaky', step, time: T0 + 3_600_000 * step });
+    store.importBytes(encodeSnapshot(snap), { label: `leaky-${step}`, tags: ['leaky'] });
+    flatten(`leaky-${step}`, snap);
+  }
+});
+
+afterAll(() => {
+  store.close();
+  cleanup();
+});
+
+function got(q: string): string[] {
+  const r = store.search(q, { limit: 100_000, perImage: 100_000 });
+  expect(r.truncated).toBe(false);
+  return r.groups.flatMap((g) => g.hits.map((h) => `${g.image.label}:${h.pid}:${h.fd}`)).sort();
+}
+
+function want(pred: (r: Row) => boolean): string[] {
+  return rows.filter(pred).map((r) => `${r.image}:${r.pid}:${r.fd}`).sort();
+}
+
+const kinds = (...ks: string[]) => ks.flatMap((k) => KIND_GROUPS[k] ?? [k]);
+
+describe('search', () => {
+  const cases: [string, (r: Row) => boolean][] = [
+    ['kind:socket', (r) => kinds('socket').includes(r.kind)],
+    ['kind:pipe comm:cat', (r) => r.kind === 'pipe' && r.comm.includes('cat')],
+    ['deleted:yes', (r) => r.deleted],
+    ['shared:yes kind:regular', (r) => r.shared && r.kind === 'regular'],
+    ['flags:O_WRONLY,O_APPEND', (r) => (r.flags & 3) === 1 && (r.flags & 0o2000) !== 0],
+    ['/var/log', (r) => r.path.includes('/var/log')],
+    ['*.log', (r) => /\.log$/.test(r.path)],
+    ['-kind:socket pid:1200', (r) => !kinds('socket').includes(r.kind) && r.pid === 1200],
+    ['fd:0-2 kind:pty', (r) => r.fd <= 2 && r.kind === 'pty'],
+    ['cloexec:no kind:inet', (r) => !r.cloexec && r.kind === 'inet-socket'],
+    ['comm:post* fd:>10', (r) => globToRegExp('post*').test(r.comm) && r.fd > 10],
+    ['evil', (r) => r.path.includes('evil')],
+    ['path:"/var/lib/postgresql/15/main/base/16384/*" shared:no', (r) => globToRegExp('/var/lib/postgresql/15/main/base/16384/*').test(r.path) && !r.shared],
+    ['flags:nonblock kind:eventfd,epoll', (r) => (r.flags & flagByName('nonblock')!.mask) !== 0 && ['eventfd', 'epoll'].includes(r.kind)],
+    ['pid:3000,3010', (r) => r.pid === 3000 || r.pid === 3010],
+    ['socket:[ -kind:unix', (r) => r.path.includes('socket:[') && r.kind !== 'unix-socket'],
+  ];
+  for (const [q, pred] of cases)
+    it(`"${q}" finds exactly what the snapshots hold`, () => {
+      const w = want(pred);
+      expect(w.length).toBeGreaterThan(0);
+      expect(got(q)).toEqual(w);
+    });
+
+  it('filters by image label, tag and time', () => {
+    expect(got('label:leaky-2 kind:socket')).toEqual(want((r) => r.image === 'leaky-2' && kinds('socket').includes(r.kind)));
+    expect(got('tag:database deleted:yes')).toEqual(want((r) => r.image.startsWith('database') && r.deleted));
+    expect(got('time:2026-11-20T12:30..2026-11-20T13:30 kind:regular')).toEqual(want((r) => r.image === 'leaky-3' && r.kind === 'regular'));
+    expect(got('after:2026-11-20T11:30 -label:leaky-3 fd:0')).toEqual(want((r) => (r.image === 'leaky-2') && r.fd === 0));
+  });
+
+  it('threads are listed under their process; a CLONE_FILES process under itself', () => {
+    const pids = new Set(store.search('label:threads-1 app.jar').groups.flatMap((g) => g.hits.map((h) => h.pid)));
+    expect(pids).toEqual(new Set([3000, 3010]));
+  });
+
+  it('keeps hostile names exact in JSON and escaped in display text', () => {
+    const r = store.search('label:everything-1 evil');
+    const h = r.groups[0]!.hits[0]!;
+    expect(h.target).toContain('\\n<script>');
+    expect(h.target).toContain('\\xff\\xfe');
+    expect(typeof h.path).toBe('object');
+    expect((h.path as { hex: string }).hex).toContain('0a3c736372697074'); // "\n<script"
+  });
+
+  it('truncates to the limit and says so', () => {
+    const r = store.search('kind:regular', { limit: 5 });
+    expect(r.hitCount).toBeLessThanOrEqual(5);
+    expect(r.truncated).toBe(true);
+  });
+
+  const bad: [string, string, string][] = [
+    ['kind:sock', 'query-bad-value', 'sock'],
+    ['comm:x wat:1', 'query-unknown-field', 'wat:1'],
+    ['pid:12x', 'query-bad-value', '12x'],
+    ['flags:append,nonblok', 'query-bad-value', 'nonblok'],
+    ['deleted:maybe', 'query-bad-value', 'maybe'],
+    ['after:yesterday', 'query-bad-value', 'yesterday'],
+    ['"/tmp/unterminated', 'query-syntax', '"/tmp/unterminated'],
+    ['path:/x/[ab*', 'query-bad-value', '/x/[ab*'],
+    ['fd:', 'query-bad-value', 'fd:'],
+  ];
+  for (const [q, code, token] of bad)
+    it(`points at the offending token of "${q}"`, () => {
+      let err: QueryError | undefined;
+      try {
+        store.search(q);
+      } catch (e) {
+        err = e as QueryError;
+      }
+      expect(err).toBeInstanceOf(QueryError);
+      expect(err!.code).toBe(code);
+      expect(q.slice(err!.start, err!.end)).toBe(token);
+      expect(err!.toJSON()).toMatchObject({ name: 'QueryError', code, start: err!.start, end: err!.end });
+    });
+});

@@ -1,0 +1,162 @@
+/**
+ * Hostile names through every export: a path, comm, command line and label
+ * holding <script>, quotes, newlines, bidi overrides and invalid UTF-8 come
+ * out inert and recognisable in HTML, Markdown, JSON and CSV.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToHex, displayBStr, O, type ExportFormat } from '../../src-shared/model/index.js';
+import type { ExportRequest } from '../../src-shared/store-types.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { simulate } from '../../src-main/sim/index.js';
+import { Store } from '../../src-main/store/index.js';
+import { tempHome, T0 } from '../store/helpers.js';
+
+const enc = (s: string) => [...Buffer.from(s)];
+const EVIL_PATH = Uint8Array.from([...enc('/tmp/a\n"quoted",<script>alert(1)</script>|`x`\r'), 0xff, 0xc3, ...enc("'\u202e=cmd|' /C calc")]);
+const EVIL_COMM = Uint8Array.from([...enc('<b>'), 0xfe, ...enc('"')]);
+const EVIL_LABEL = '<img src=x onerror=alert(1)> "label" | `tick`';
+
+let store: Store;
+let cleanup: () => void;
+let a: string;
+let b: string;
+
+beforeAll(() => {
+  const h = tempHome();
+  cleanup = h.cleanup;
+  store = Store.open(h.home);
+  const A = simulate({ scenario: 'everything', time: T0 });
+  const B = simulate({ scenario: 'everything', time: T0 + 3_600_000 });
+  for (const s of [A, B]) {
+    s.tasks[0]!.comm = EVIL_COMM;
+    s.tasks[0]!.cmdline = ['/bin/x', '--name=\n<script>', EVIL_PATH];
+  }
+  // In B the hostile file is at a new position and a second hostile file is open.
+  const f = B.files.find((x) => x.path === '/home/dev/notes.txt')!;
+  f.path = EVIL_PATH;
+  f.flags = O.O_RDWR;
+  a = store.importBytes(encodeSnapshot(A), { label: EVIL_LABEL, tags: ['t'] }).image.id;
+  b = store.importBytes(encodeSnapshot(B), { label: EVIL_LABEL + ' 2', tags: ['t'] }).image.id;
+});
+
+afterAll(() => {
+  store.close();
+  cleanup();
+});
+
+const requests = (): [string, ExportRequest][] => [
+  ['image', { what: 'image', id: b }],
+  ['diff', { what: 'diff', a, b }],
+  ['search', { what: 'search', query: 'calc' }],
+  ['timeline', { what: 'timeline', selector: { tag: 't' } }],
+];
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else field += c;
+      i++;
+      continue;
+    }
+    if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
+    i++;
+  }
+  expect(quoted).toBe(false);
+  expect(field).toBe('');
+  return rows;
+}
+
+const shown = displayBStr(EVIL_PATH);
+
+describe('exports with hostile names', () => {
+  it('the display form escapes the name as expected', () => {
+    expect(shown).toBe('/tmp/a\\n"quoted",<script>alert(1)</script>|`x`\\r\\xff\\xc3\'\\u202e=cmd|\' /C calc');
+  });
+
+  for (const [what, _req] of requests()) {
+    it(`${what} as HTML is inert: no markup from data, no network`, () => {
+      const req = requests().find(([w]) => w === what)![1];
+      const html = store.export(req, 'html');
+      expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+      expect(html).toContain("default-src 'none'");
+      expect(html.toLowerCase()).not.toContain('<script');
+      expect(html.toLowerCase()).not.toContain('<img');
+      // Real tags (only the template makes them) carry no event handlers or links.
+      for (const tag of html.match(/<[^>]*>/g) ?? []) expect(tag).not.toMatch(/\s(src|href|on\w+)\s*=/i);
+      expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
+      expect(html.replace('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:|\/\//);
+      expect(html).not.toContain('\u202e');
+      if (what !== 'timeline') expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+      if (what === 'image' || what === 'search') expect(html).toContain('\\xff\\xc3&#39;\\u202e=cmd|&#39; /C calc');
+    });
+
+    it(`${what} as Markdown keeps tables whole and markup escaped`, () => {
+      const req = requests().find(([w]) => w === what)![1];
+      const md = store.export(req, 'md');
+      expect(md).not.toMatch(/<(script|img|b>)/i);
+      expect(md).not.toContain('\u202e');
+      // Every table row has as many unescaped cell separators as its header.
+      let cols = -1;
+      for (const line of md.split('\n')) {
+        if (!line.startsWith('|')) {
+          cols = -1;
+          continue;
+        }
+        const n = line.replace(/\\\|/g, '').split('|').length;
+        if (cols < 0) cols = n;
+        expect(n).toBe(cols);
+      }
+      if (what === 'image' || what === 'search') expect(md).toContain('&lt;script&gt;alert\\(1\\)&lt;/script&gt;');
+    });
+
+    it(`${what} as JSON parses and keeps the exact bytes`, () => {
+      const req = requests().find(([w]) => w === what)![1];
+      const text = store.export(req, 'json');
+      expect(text).not.toMatch(/[<>\u2028\u2029]/);
+      const data = JSON.parse(text) as unknown;
+      const s = JSON.stringify(data);
+      if (what !== 'timeline') expect(s).toContain(bytesToHex(EVIL_PATH));
+      expect(s).toContain(EVIL_LABEL.replace(/"/g, '\\"'));
+    });
+
+    it(`${what} as CSV has one record per row and the name recognisable`, () => {
+      const req = requests().find(([w]) => w === what)![1];
+      const csv = store.export(req, 'csv');
+      expect(Buffer.from(Buffer.from(csv, 'utf8').toString('utf8')).equals(Buffer.from(csv, 'utf8'))).toBe(true);
+      const rows = parseCsv(csv);
+      expect(rows.length).toBeGreaterThan(1);
+      for (const r of rows) expect(r.length).toBe(rows[0]!.length);
+      if (what === 'image' || what === 'search') expect(rows.some((r) => r.includes(shown))).toBe(true);
+      if (what === 'diff') expect(rows.some((r) => r.some((c) => c.includes(shown)))).toBe(true);
+      // No cell starts a spreadsheet formula.
+      for (const r of rows) for (const c of r) expect(c).not.toMatch(/^[=+@]/);
+    });
+  }
+
+  it('CLI writes each format to a file atomically and refuses an unknown format', () => {
+    expect(() => store.export({ what: 'image', id: a }, 'pdf' as ExportFormat)).toThrow(/format/);
+    expect(() => store.export({ what: 'nope' } as unknown as ExportRequest, 'html')).toThrow(/what/);
+  });
+});

@@ -4,8 +4,8 @@
  * out inert and recognisable in HTML, Markdown, JSON and CSV.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, displayBStr, O, type ExportFormat } from '../../src-shared/model/index.js';
-import type { ExportRequest } from '../../src-shared/store-types.js';
+import { bytesToHex, displayBStr, O } from '../../src-shared/model/index.js';
+import type { ExportFormat, ExportRequest } from '../../src-shared/store-types.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { Store } from '../../src-main/store/index.js';
@@ -95,7 +95,7 @@ describe('exports with hostile names', () => {
     expect(shown).toBe('/tmp/a\\n"quoted",<script>alert(1)</script>|`x`\\r\\xff\\xc3\'\\u202e=cmd|\' /C calc');
   });
 
-  for (const [what, _req] of requests()) {
+  for (const [what] of requests()) {
     it(`${what} as HTML is inert: no markup from data, no network`, () => {
       const req = requests().find(([w]) => w === what)![1];
       const html = store.export(req, 'html');

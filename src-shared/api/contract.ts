@@ -89,7 +89,9 @@ export function isMethodName(s: unknown): s is MethodName {
 /** Events the backend pushes to every window. */
 export type ApiEvent =
   | { type: 'capture.progress'; captureId: string; phase: string; done: number; total: number }
-  | { type: 'library.changed'; reason: 'import' | 'capture' | 'update' | 'delete'; ids: string[] };
+  | { type: 'library.changed'; reason: 'import' | 'capture' | 'update' | 'delete'; ids: string[] }
+  /** The desktop app was asked to open an image (a .ckpt file opened from the file manager). */
+  | { type: 'app.open'; id: string };
 
 export type ApiErrorCode = 'bad-argument' | 'unknown-method' | 'not-found' | 'image-error' | 'store-error' | 'capture-error' | 'unavailable' | 'internal';
 

@@ -1,0 +1,70 @@
+/**
+ * The same flows in the Electron app, through Playwright's Electron
+ * launcher. Needs an Electron binary (node_modules/electron/dist); where
+ * there is none (this sandbox cannot download it) the tests skip and say why.
+ */
+import { test, expect, _electron as electron, type ElectronApplication, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
+
+function electronPath(): { path?: string; why?: string } {
+  try {
+    const p = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof p === 'string' && existsSync(p)) return { path: p };
+    return { why: `require('electron') names ${String(p)}, which does not exist` };
+  } catch (e) {
+    return { why: `require('electron') gives no binary: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+const bin = electronPath();
+if (!bin.path) console.log(`electron e2e skipped: ${bin.why}`);
+test.skip(!bin.path, `no Electron binary: ${bin.why}`);
+test.describe.configure({ mode: 'serial' });
+
+let app: ElectronApplication;
+let page: Page;
+let home: string;
+
+test.beforeAll(async () => {
+  execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/electron-native.mjs'], { stdio: 'inherit' });
+  home = mkdtempSync(join(tmpdir(), 'ckpt-electron-'));
+  app = await electron.launch({ executablePath: bin.path, args: ['.', '--no-sandbox'], env: { ...process.env, CKPT_HOME: home } });
+  page = await app.firstWindow();
+});
+test.afterAll(async () => {
+  await app?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+test('the window is locked down', async () => {
+  const prefs = await app.evaluate(({ BrowserWindow }) => {
+    const w = BrowserWindow.getAllWindows()[0]!;
+    const p = w.webContents.getLastWebPreferences();
+    return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration };
+  });
+  expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+  expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
+  expect(await page.evaluate(() => Object.keys((window as unknown as { ckpt: object }).ckpt).sort().length)).toBeGreaterThan(10);
+  const opened = await page.evaluate(() => window.open('https://example.com') === null);
+  expect(opened).toBe(true);
+});
+
+test('bad arguments over IPC are typed errors', async () => {
+  const r = await page.evaluate(() => (window as unknown as { ckpt: Record<string, (a: unknown) => Promise<unknown>> }).ckpt['image.open']!({ id: 5 }));
+  expect(r).toMatchObject({ ok: false, error: { code: 'bad-argument' } });
+});
+
+test('capture, library, shared holders, record bytes, rename and delete', async () => {
+  await captureSimulation(page, 'electron e2e', 'electron-');
+  await openFromLibrary(page, 'electron e2e', 'electron-');
+  await sharedFileHolders(page, 'electron-');
+  await recordBytes(page, 'electron-');
+  await renameAndDelete(page, 'electron e2e', 'electron renamed', 'electron-');
+  await shot(page, 'electron-library-after');
+});

@@ -1,0 +1,40 @@
+/**
+ * electron-vite build of the desktop app: the main process (ESM, out/main),
+ * the sandboxed preload (CommonJS, out/preload/index.cjs) and the renderer
+ * (out/renderer, the same build the browser host serves). In the main
+ * bundle the bare 'better-sqlite3' import resolves to a shim that loads the
+ * addon built for Electron's ABI (src-main/host/electron-sqlite.ts).
+ */
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+// @ts-expect-error: a plain .mjs module without types
+import { rendererConfig } from './scripts/build-renderer.mjs';
+
+const r = rendererConfig();
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      externalizeDeps: { exclude: ['zod', 'better-sqlite3'] },
+      rollupOptions: { input: { index: resolve('src-main/host/electron-main.ts') }, external: ['electron', 'koffi'] },
+    },
+    resolve: { alias: [{ find: /^better-sqlite3$/, replacement: resolve('src-main/host/electron-sqlite.ts') }] },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve('src-main/host/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+        external: ['electron'],
+      },
+    },
+  },
+  renderer: {
+    root: r.root,
+    base: r.base,
+    plugins: r.plugins,
+    build: { ...r.build, rollupOptions: { input: resolve('src-renderer/index.html') } },
+  },
+});

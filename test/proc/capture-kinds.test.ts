@@ -277,6 +277,18 @@ describe('live capture of every kind of fd', () => {
   });
 });
 
+describe('two reader threads', () => {
+  it('read the same as one', async () => {
+    const strip = (x: Snapshot) => ({ ...x, header: { ...x.header, captureTime: 0 } });
+    const one = await captureProc({ pids: [fx.pid], tree: true, worker: false });
+    const two = await captureProc({ pids: [fx.pid], tree: true, worker: true });
+    expect(two.errors).toEqual([]);
+    // timerfd's remaining time moves between two captures; everything else must not.
+    const still = (x: Snapshot) => ({ ...strip(x), files: x.files.map((f) => (f.kind === 'timerfd' ? { ...f, attrs: {} } : f)) });
+    expect(still(two)).toEqual(still(one));
+  });
+});
+
 describe('sharing without kcmp', () => {
   it('falls back to inference and marks what was inferred', async () => {
     const s = await captureProc({ pids: [fx.pid], tree: true, noKcmp: true });

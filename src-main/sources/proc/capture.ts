@@ -47,7 +47,7 @@ export interface ProcCaptureOptions {
   worker?: boolean;
   /** Forbid kcmp, to exercise the inference path. */
   noKcmp?: boolean;
-  /** Test hook: wait this long while frozen, so a test can signal the capture. */
+  /** Test hook (also CKPT_TEST_HOLD_FROZEN_MS): wait this long while frozen, so a test can signal the capture. */
   holdFrozenMs?: number;
 }
 
@@ -57,6 +57,8 @@ export interface ProcCaptureStats {
   fds: number;
   files: number;
   kcmpCalls: number;
+  /** Processes read by the worker thread. */
+  byWorker: number;
   kcmpRefused: Record<string, number>;
   ms: Record<string, number>;
 }
@@ -191,12 +193,15 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
       const t = performance.now();
       freezer.freeze(selected, errors);
       lap('freeze', t);
-      if (opts.holdFrozenMs) await sleep(opts.holdFrozenMs);
+      const hold = opts.holdFrozenMs ?? (Number(process.env.CKPT_TEST_HOLD_FROZEN_MS) || 0);
+      if (hold > 0) await sleep(hold);
       else await sleep(0); // let a pending SIGINT/SIGTERM run its handler now
     }
 
     const tRead = performance.now();
-    const raws = await readProcs({ procRoot, pids: selected, worker: opts.worker });
+    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker });
+    if (got.workerError) errors.push({ errno: '', pid: -1, fd: -1, where: 'reader thread', message: `worker failed, read on one thread instead: ${got.workerError}` });
+    const raws = got.procs;
     raws.sort((a, b) => a.pid - b.pid);
     lap('read', tRead);
     for (const r of raws) errors.push(...r.errors);
@@ -214,6 +219,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     snap.header.options = o;
     if (stats) {
       stats.processes = raws.length;
+      stats.byWorker = got.byWorker;
       stats.tasks = snap.tasks.length;
       stats.fds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
       stats.files = snap.files.length;

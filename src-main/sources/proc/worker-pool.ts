@@ -35,13 +35,22 @@ export interface ReadOptions {
   fdsOnly?: boolean;
 }
 
-export async function readProcs(opts: ReadOptions): Promise<RawProc[]> {
+export interface ReadResult {
+  procs: RawProc[];
+  /** How many processes the worker thread read. */
+  byWorker: number;
+  /** Why the worker failed, when it did (its pids were re-read here). */
+  workerError?: string;
+}
+
+export async function readProcs(opts: ReadOptions): Promise<ReadResult> {
   // [0]: next pid index; [1]: set by the worker when it starts taking pids.
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
   const useWorker = opts.worker ?? (opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
   let worker: Worker | undefined;
   let fromWorker: Promise<RawProc[]> | undefined;
+  let workerError: string | undefined;
   if (useWorker) {
     try {
       worker = new Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath(), job } });
@@ -49,10 +58,14 @@ export async function readProcs(opts: ReadOptions): Promise<RawProc[]> {
       fromWorker = new Promise<RawProc[]>((resolve) => {
         w.once('message', (m: RawProc[]) => resolve(m));
         // A worker that dies leaves its pids unread; they are re-read below.
-        w.once('error', () => resolve([]));
+        w.once('error', (e) => {
+          workerError = e instanceof Error ? e.message : String(e);
+          resolve([]);
+        });
         w.once('exit', () => resolve([]));
       });
-    } catch {
+    } catch (e) {
+      workerError = (e as Error).message;
       worker = undefined;
     }
   }
@@ -75,5 +88,5 @@ export async function readProcs(opts: ReadOptions): Promise<RawProc[]> {
     const retry = new Int32Array(new SharedArrayBuffer(8));
     all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }));
   }
-  return all;
+  return { procs: all, byWorker: theirs.length, workerError };
 }

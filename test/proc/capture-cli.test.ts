@@ -1,0 +1,172 @@
+/**
+ * `ckpt capture` on live processes through the real CLI: pids and trees,
+ * usage errors, vanished pids, --freeze with resume on every way out, and a
+ * capture by an unprivileged user.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readImageFile } from '../../src-main/engine/reader.js';
+import { ROOT, procState, start, type Running } from './fixture.js';
+
+const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
+const BUNDLE = join(ROOT, 'out', 'cli', 'ckpt.mjs');
+
+function ckpt(args: string[], opts: { env?: Record<string, string>; uid?: number; gid?: number; bundle?: boolean } = {}) {
+  const r = spawnSync(process.execPath, [opts.bundle ? BUNDLE : CKPT, ...args], {
+    env: { ...process.env, ...opts.env },
+    uid: opts.uid,
+    gid: opts.gid,
+    maxBuffer: 64 << 20,
+    timeout: 60_000,
+  });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
+
+let work: string;
+let fx: Running;
+let child: number;
+let sibling: number;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ckpt-capture-cli-'));
+  chmodSync(work, 0o777);
+  mkdirSync(join(work, 'fx'));
+  fx = await start('kinds', [join(work, 'fx')]);
+  const facts = JSON.parse(fx.line) as { child: number; sibling: number };
+  child = facts.child;
+  sibling = facts.sibling;
+  // Build the bundle once as root, so runs as another user need not write it.
+  expect(ckpt(['--version']).code).toBe(0);
+});
+
+afterAll(async () => {
+  await fx?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const tick = () => {
+      if (cond()) return resolve(true);
+      if (Date.now() - t0 > ms) return resolve(false);
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+describe('ckpt capture --pid / --all', () => {
+  it('captures a process tree into an image that verifies and shows every kind', () => {
+    const img = join(work, 'tree.img');
+    const r = ckpt(['capture', '--pid', String(fx.pid), '--tree', '-o', img]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/captured 5 tasks/);
+    expect(ckpt(['verify', img]).code).toBe(0);
+    const show = ckpt(['show', img]);
+    expect(show.code).toBe(0);
+    for (const k of ['regular', 'directory', 'chardev', 'pty', 'pipe', 'fifo', 'unix-socket', 'inet-socket', 'netlink-socket', 'eventfd', 'epoll', 'inotify', 'signalfd', 'timerfd', 'nsfd', 'memfd'])
+      expect(show.out).toContain(` ${k} `);
+    const snap = readImageFile(img);
+    expect(snap.header.source).toBe('proc');
+    expect(snap.tasks.map((t) => t.pid)).toEqual(expect.arrayContaining([fx.pid, child, sibling]));
+  });
+
+  it('takes comma lists and repeated --pid, and records a pid that does not exist as an error', () => {
+    const img = join(work, 'list.img');
+    const r = ckpt(['capture', '--pid', `${fx.pid},${child}`, '--pid', '999999999', '-o', img]);
+    expect(r.code, r.err).toBe(0);
+    const snap = readImageFile(img);
+    expect(snap.tasks.filter((t) => t.tgid === t.pid).map((t) => t.pid).sort()).toEqual([fx.pid, child].sort());
+    expect(snap.errors).toContainEqual(expect.objectContaining({ errno: 'ESRCH', pid: 999999999, fd: -1 }));
+    expect(ckpt(['verify', img]).code).toBe(0);
+  });
+
+  it('refuses bad requests with a usage error', () => {
+    expect(ckpt(['capture', '--pid', 'abc', '-o', join(work, 'x.img')]).code).toBe(2);
+    expect(ckpt(['capture', '--tree', '--all', '-o', join(work, 'x.img')]).code).toBe(2);
+    expect(ckpt(['capture', '--pid', '1', '--all', '-o', join(work, 'x.img')]).code).toBe(2);
+    expect(ckpt(['capture', '--sim', 'pipeline', '--freeze', '-o', join(work, 'x.img')]).code).toBe(2);
+    expect(ckpt(['capture', '--pid', '1']).code).toBe(2);
+    expect(existsSync(join(work, 'x.img'))).toBe(false);
+  });
+
+  it('--all captures every visible process, the fixture included', () => {
+    const img = join(work, 'all.img');
+    const r = ckpt(['capture', '--all', '-o', img]);
+    expect(r.code, r.err).toBe(0);
+    const snap = readImageFile(img);
+    expect(snap.header.options.all).toBe('true');
+    const pids = new Set(snap.tasks.map((t) => t.pid));
+    for (const p of [1, fx.pid, child, sibling]) expect(pids.has(p)).toBe(true);
+  });
+});
+
+describe('ckpt capture --freeze', () => {
+  const ours = () => [fx.pid, child, sibling];
+
+  it('stops the processes during the capture, says so in the header, and resumes them', async () => {
+    const img = join(work, 'frozen.img');
+    const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
+      env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: '400' },
+      stdio: 'ignore',
+    });
+    expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
+    const code = await new Promise<number | null>((r) => p.once('exit', r));
+    expect(code).toBe(0);
+    for (const q of ours()) expect(procState(q)).not.toBe('T');
+    const snap = readImageFile(img);
+    expect(snap.header.frozen).toBe(true);
+    expect(snap.header.options.freeze).toBe('true');
+  });
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    it(`resumes them when the capture gets ${sig}, and writes no image`, async () => {
+      const img = join(work, `sig-${sig}.img`);
+      const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
+        env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: '30000' },
+        stdio: 'ignore',
+      });
+      expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
+      p.kill(sig);
+      const [, signal] = await new Promise<[number | null, string | null]>((r) => p.once('exit', (c, s) => r([c, s])));
+      expect(signal).toBe(sig);
+      for (const q of ours()) expect(procState(q)).not.toBe('T');
+      expect(existsSync(img)).toBe(false);
+      expect(readdirSync(work).filter((f) => f.includes(`sig-${sig}`))).toEqual([]);
+    });
+
+  it('resumes them even when the capture is killed with SIGKILL (watchdog)', async () => {
+    const img = join(work, 'killed.img');
+    const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
+      env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: '30000' },
+      stdio: 'ignore',
+    });
+    expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
+    p.kill('SIGKILL');
+    expect(await waitFor(() => ours().every((q) => procState(q) !== 'T'), 5_000)).toBe(true);
+  });
+});
+
+describe('an unprivileged capture', () => {
+  it('captures what it may, records EACCES for the rest, and writes a valid image', () => {
+    const img = join(work, 'nobody.img');
+    const r = ckpt(['capture', '--all', '-o', img], { uid: 65534, gid: 65534, bundle: true });
+    expect(r.code, r.err).toBe(0);
+    const snap = readImageFile(img);
+    expect(snap.errors).toContainEqual(expect.objectContaining({ errno: 'EACCES', pid: fx.pid, where: `/proc/${fx.pid}/fd` }));
+    const t = snap.tasks.find((x) => x.pid === fx.pid);
+    expect(t?.fdTable).toBe(0);
+    expect(ckpt(['verify', img]).code).toBe(0);
+    const r2 = ckpt(['capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', join(work, 'nobody2.img')], { uid: 65534, gid: 65534, bundle: true });
+    expect(r2.code, r2.err).toBe(0);
+    const s2 = readImageFile(join(work, 'nobody2.img'));
+    expect(s2.errors).toContainEqual(expect.objectContaining({ errno: 'EPERM', pid: fx.pid }));
+    for (const q of ours()) expect(procState(q)).not.toBe('T');
+  });
+  const ours = () => [fx.pid, child, sibling];
+});

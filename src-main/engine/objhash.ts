@@ -15,7 +15,7 @@ export class ObjHash {
   /** `expected` is about how many objects there are: it sizes the dense part. */
   constructor(expected: number) {
     const limit = 4 * expected + 1024;
-    this.maps = { fdtable: new RefMap(limit), file: new RefMap(limit) };
+    this.maps = { fdtable: new RefMap(limit), file: new RefMap(limit, expected + 1024) };
   }
 
   lookup(type: ObjType, key: number): number | undefined {

@@ -42,20 +42,65 @@ import { RecordScanner, bufferSource, fdSource, type ScanSource } from './record
 const SOURCES: Record<number, SourceKind> = { 1: 'proc', 2: 'sim', 3: 'criu' };
 const U64_MAX = 0xffffffffffffffffn;
 
+export interface ImageInfo {
+  /** Records before the tail, image size, and the checksum the tail states. */
+  records: number;
+  bytes: number;
+  sha256: string;
+  unknownRecords: number;
+}
+
 export interface DecodeResult extends Snapshot {
-  /** Record count, image size and checksum as the tail states them. */
-  info: { records: number; bytes: number; sha256: string; unknownRecords: number };
+  info: ImageInfo;
+}
+
+/**
+ * What the decoder hands out, record by record, once each record has been
+ * checked. A visitor that keeps nothing decodes in bounded memory (verify,
+ * ingest); the model builder keeps everything.
+ */
+export interface DecodeVisitor {
+  header(h: ImageHeader): void;
+  task(t: Task): void;
+  /** The task's fd table objref, now that its TASK_OBJS has been read (also set on the task). */
+  taskObjs(t: Task): void;
+  table(t: FdTable): void;
+  fd(table: FdTable, fd: Fd): void;
+  file(f: OpenFile): void;
+  error(e: CaptureError): void;
+}
+
+class ModelBuilder implements DecodeVisitor {
+  hdr: ImageHeader | null = null;
+  readonly tasks: Task[] = [];
+  readonly tables: FdTable[] = [];
+  readonly files: OpenFile[] = [];
+  readonly errors: CaptureError[] = [];
+  header(h: ImageHeader): void {
+    this.hdr = h;
+  }
+  task(t: Task): void {
+    this.tasks.push(t);
+  }
+  taskObjs(): void {}
+  table(t: FdTable): void {
+    this.tables.push(t);
+  }
+  fd(table: FdTable, fd: Fd): void {
+    table.fds.push(fd);
+  }
+  file(f: OpenFile): void {
+    this.files.push(f);
+  }
+  error(e: CaptureError): void {
+    this.errors.push(e);
+  }
 }
 
 class Decoder {
   private readonly c = new BodyCursor();
   private readonly checkFileRef = (r: number): void => this.checkRef(r, 1);
   private readonly s: RecordScanner;
-  private header: ImageHeader | null = null;
-  private readonly tasks: Task[] = [];
-  private readonly tables: FdTable[] = [];
-  private readonly files: OpenFile[] = [];
-  private readonly errors: CaptureError[] = [];
   /**
    * objref -> 1 for a file, 2 for an fd table. The writer numbers objects
    * from 1 in write order, so an objref never exceeds the index of the record
@@ -69,11 +114,14 @@ class Decoder {
   private openTableFds: Set<number> | null = null;
   private unknownRecords = 0;
 
-  constructor(src: ScanSource) {
+  constructor(
+    src: ScanSource,
+    private readonly v: DecodeVisitor,
+  ) {
     this.s = new RecordScanner(src);
   }
 
-  run(): DecodeResult {
+  run(): ImageInfo {
     const s = this.s;
     while (s.advance()) {
       const type = s.type;
@@ -111,14 +159,7 @@ class Decoder {
           this.unknownRecords++;
       }
     }
-    return {
-      header: this.header!,
-      tasks: this.tasks,
-      fdTables: this.tables,
-      files: this.files,
-      errors: this.errors,
-      info: { records: s.index, bytes: s.size, sha256: s.digest!.toString('hex'), unknownRecords: this.unknownRecords },
-    };
+    return { records: s.index, bytes: s.size, sha256: s.digest!.toString('hex'), unknownRecords: this.unknownRecords };
   }
 
   private expectTableClosed(what: string): void {
@@ -168,12 +209,11 @@ class Decoder {
     const kernelRelease = c.text('kernel release');
     const hostname = c.text('hostname');
     const nopts = c.count(8, 'options');
-    const options: Record<string, string> = {};
-    for (let i = 0; i < nopts; i++) {
-      const k = c.text('option name');
-      options[k] = c.text('option value');
-    }
-    this.header = { formatMajor: major, formatMinor: minor, arch, kernelRelease, hostname, captureTime: time, source, frozen: (flags & HEADER_FLAG_FROZEN) !== 0, options };
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < nopts; i++) pairs.push([c.text('option name'), c.text('option value')]);
+    // fromEntries defines own properties: an option named __proto__ stays an option.
+    const options: Record<string, string> = Object.fromEntries(pairs);
+    this.v.header({ formatMajor: major, formatMinor: minor, arch, kernelRelease, hostname, captureTime: time, source, frozen: (flags & HEADER_FLAG_FROZEN) !== 0, options });
   }
 
   private readTask(): void {
@@ -194,7 +234,7 @@ class Decoder {
     const namespaces: Namespace[] = [];
     for (let i = 0; i < nns; i++) namespaces.push({ type: c.text('namespace type'), ino: c.u64() });
     const task: Task = { pid, tgid, ppid, uid, gid, comm, cmdline, cwd, root, namespaces, fdTable: 0 };
-    this.tasks.push(task);
+    this.v.task(task);
     this.pendingTask = task;
   }
 
@@ -206,6 +246,7 @@ class Decoder {
     if (ref !== 0) this.checkRef(ref, 2);
     task.fdTable = ref;
     this.pendingTask = null;
+    this.v.taskObjs(task);
   }
 
   private readTable(): void {
@@ -217,7 +258,7 @@ class Decoder {
     const left = this.s.size - (this.s.offset + 8);
     if (nfds * FILE_DESC_RECORD_SPAN > left) c.fail('bad-length', `fd table ${ref} announces ${nfds} fds, more than the ${left} bytes left can hold`);
     const table: FdTable = { ref, fds: [], sharingInferred: (flags & TABLE_FLAG_SHARING_INFERRED) !== 0 };
-    this.tables.push(table);
+    this.v.table(table);
     this.openTable = table;
     this.openTableLeft = nfds;
     this.openTableFds = new Set();
@@ -234,7 +275,7 @@ class Decoder {
     if (this.openTableFds!.has(fd)) c.fail('bad-value', `fd ${fd} appears twice in fd table ${this.openTable!.ref}`);
     this.openTableFds!.add(fd);
     const entry: Fd = { fd, file, cloexec: (flags & FD_FLAG_CLOEXEC) !== 0 };
-    this.openTable!.fds.push(entry);
+    this.v.fd(this.openTable!, entry);
     if (--this.openTableLeft === 0) this.openTableFds = null;
   }
 
@@ -291,7 +332,7 @@ class Decoder {
       file.unknownKindCode = code;
       file.unknownBody = c.bytes(c.remaining);
     }
-    this.files.push(file);
+    this.v.file(file);
   }
 
   private readError(): void {
@@ -301,7 +342,7 @@ class Decoder {
     const fd = c.i32();
     const where = c.bstr();
     const message = c.text('message');
-    this.errors.push({ errno, pid, fd, where, message });
+    this.v.error({ errno, pid, fd, where, message });
   }
 }
 
@@ -310,22 +351,50 @@ class Decoder {
 const EMPTY_ATTRS: AttrRecord = Object.freeze({}) as AttrRecord;
 const NO_LOCKS: FileLock[] = Object.freeze([]) as unknown as FileLock[];
 
-export function decodeImage(bytes: Uint8Array): DecodeResult {
-  return new Decoder(bufferSource(bytes)).run();
+function buildModel(src: ScanSource): DecodeResult {
+  const m = new ModelBuilder();
+  const info = new Decoder(src, m).run();
+  return { header: m.hdr!, tasks: m.tasks, fdTables: m.tables, files: m.files, errors: m.errors, info };
 }
 
+/** Checks and decodes an image held in memory. */
+export function decodeImage(bytes: Uint8Array): DecodeResult {
+  return buildModel(bufferSource(bytes));
+}
+
+/** Checks and decodes an image file, streaming it. */
 export function readImageFile(path: string): DecodeResult {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new ImageError('io', `cannot open ${path}: ${(e as Error).message}`, 0, -1);
-  }
-  try {
-    return new Decoder(fdSource(fd, fstatSync(fd).size)).run();
-  } finally {
-    closeSync(fd);
-  }
+  return withImageFile(path, buildModel);
+}
+
+/** Checks an image, handing each decoded piece to `v` instead of building a model. */
+export function visitImage(src: ScanSource, v: DecodeVisitor): ImageInfo {
+  return new Decoder(src, v).run();
+}
+
+/** Counts of a checked image, decoded in bounded memory (what `ckpt verify` prints). */
+export interface ImageCounts extends ImageInfo {
+  header: ImageHeader;
+  tasks: number;
+  fdTables: number;
+  fds: number;
+  files: number;
+  errors: number;
+}
+
+export function verifyImage(src: ScanSource): ImageCounts {
+  let header: ImageHeader | null = null;
+  const n = { tasks: 0, fdTables: 0, fds: 0, files: 0, errors: 0 };
+  const info = visitImage(src, {
+    header: (h) => (header = h),
+    task: () => n.tasks++,
+    taskObjs: () => {},
+    table: () => n.fdTables++,
+    fd: () => n.fds++,
+    file: () => n.files++,
+    error: () => n.errors++,
+  });
+  return { ...info, ...n, header: header! };
 }
 
 export interface RecordInfo {

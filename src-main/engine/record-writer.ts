@@ -7,6 +7,7 @@ import { ModelError } from './errors.js';
 import { MAX_RECORD_LEN, RECORD_HEADER_LEN, align8 } from './format.js';
 import type { BStr, U64 } from '../../src-shared/model/index.js';
 
+/** Receives the image in chunks; a chunk is only valid during the call (copy it to keep it). */
 export type Sink = (chunk: Buffer) => void;
 
 const FLUSH_AT = 1 << 20;
@@ -70,8 +71,7 @@ export class RecordWriter {
   private emit(chunk: Buffer): void {
     this.hash.update(chunk);
     this.flushedBytes += chunk.length;
-    // The sink may keep the chunk: hand it a copy of the reused buffer.
-    this.sink(Buffer.from(chunk));
+    this.sink(chunk);
   }
 
   flush(): void {

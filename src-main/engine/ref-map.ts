@@ -5,10 +5,16 @@
  * a Map so a sparse or hostile numbering costs memory in proportion to use.
  */
 export class RefMap<T> {
-  private readonly dense: (T | undefined)[] = [];
+  private readonly dense: (T | undefined)[];
   private sparse: Map<number, T> | null = null;
 
-  constructor(private readonly denseLimit: number) {}
+  /** `denseLimit`: refs below it live in the array, which starts at `initial` slots. */
+  constructor(
+    private readonly denseLimit: number,
+    initial = 0,
+  ) {
+    this.dense = new Array<T | undefined>(Math.min(initial, denseLimit)).fill(undefined);
+  }
 
   get(ref: number): T | undefined {
     return ref < this.dense.length ? this.dense[ref] : this.sparse?.get(ref);

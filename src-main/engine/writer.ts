@@ -46,7 +46,7 @@ class SnapshotWriter {
     this.w = new RecordWriter(sink);
     const n = snap.files.length + snap.fdTables.length;
     this.hash = new ObjHash(n);
-    this.files = new RefMap(4 * n + 1024);
+    this.files = new RefMap(4 * n + 1024, n + 1024);
     this.tables = new RefMap(4 * n + 1024);
     for (const f of snap.files) {
       if (this.files.has(f.ref)) throw new ModelError(`two open files share ref ${f.ref}`);
@@ -234,6 +234,6 @@ export function writeSnapshot(snap: Snapshot, sink: Sink): WriteResult {
 
 export function encodeSnapshot(snap: Snapshot): Buffer {
   const chunks: Buffer[] = [];
-  writeSnapshot(snap, (c) => chunks.push(c));
+  writeSnapshot(snap, (c) => chunks.push(Buffer.from(c)));
   return Buffer.concat(chunks);
 }

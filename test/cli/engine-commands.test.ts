@@ -72,7 +72,7 @@ describe('ckpt capture --sim / show / records / verify', () => {
   it('verify names the offset of damage and exits non-zero', () => {
     const good = readFileSync(join(dir, 'everything.ckpt'));
     const bad = Buffer.from(good);
-    bad[300] ^= 0x40;
+    bad.writeUInt8(bad.readUInt8(300) ^ 0x40, 300);
     const file = join(dir, 'bad.ckpt');
     writeFileSync(file, bad);
     const r = ckpt(['verify', file]);

@@ -9,7 +9,7 @@ type Rec = (w: RecordWriter) => void;
 
 function image(records: Rec[], opts: { major?: number } = {}): Buffer {
   const chunks: Buffer[] = [];
-  const w = new RecordWriter((c) => chunks.push(c));
+  const w = new RecordWriter((c) => chunks.push(Buffer.from(c)));
   w.begin(RT.HEADER);
   w.bytes(MAGIC);
   w.u16(opts.major ?? 1);
@@ -147,7 +147,7 @@ describe('structure', () => {
   });
   it('a wrong checksum names both hashes', () => {
     const b = image([task(1), taskObjs(0)]);
-    b[20] ^= 1;
+    b.writeUInt8(b.readUInt8(20) ^ 1, 20);
     fails(b, 'checksum-mismatch', /SHA-256 of the image is [0-9a-f]{64}, the TAIL says [0-9a-f]{64}/);
   });
   it('bytes after the tail', () => {

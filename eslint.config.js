@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const NODE_MODULES = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'buffer', 'better-sqlite3', 'koffi', 'electron', 'electron/*'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'src-renderer/**/*.svelte', 'build/**'] },
+  { ignores: ['.scratch/**', '.s4tmp/**', '**/.*.tmp.*', 'out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'src-renderer/**/*.svelte', 'build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -65,7 +65,8 @@ export function processIo(): Io {
   return {
     out: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
-    outBytes: (b) => process.stdout.write(b),
+    // stdout may queue the chunk; the writer reuses its buffer, so hand over a copy.
+    outBytes: (b) => process.stdout.write(Buffer.from(b)),
     isTTY: Boolean(process.stdout.isTTY),
   };
 }

@@ -120,10 +120,13 @@ describe('ckpt capture --sim / show / records / verify', () => {
   });
 
   it('writes an image to stdout with -o -', () => {
-    const r = ckpt(['capture', '--sim', 'threads', '-o', '-']);
+    // Large enough that the writer flushes and reuses its buffer many times.
+    const r = ckpt(['capture', '--sim', 'large', '--processes', '30', '--fds', '1000', '-o', '-']);
     expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(3 << 20);
     const file = join(dir, 'stdout.ckpt');
     writeFileSync(file, r.stdout);
-    expect(ckpt(['verify', file]).code).toBe(0);
+    const v = ckpt(['verify', file]);
+    expect(v.code, v.err).toBe(0);
   });
 });

@@ -21,7 +21,7 @@ export interface RunningHost {
 export const chromiumPath = process.env.CKPT_CHROMIUM ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(chromiumPath);
 
-export async function startHost(home = mkdtempSync(join(tmpdir(), 'ckpt-e2e-'))): Promise<RunningHost> {
+export async function startHost(home = mkdtempSync(join(tmpdir(), 'ckpt-e2e-')), keepHome = false): Promise<RunningHost> {
   const proc = spawn(process.execPath, ['bin/ckpt.mjs', 'serve', '--port', '0'], {
     env: { ...process.env, CKPT_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +55,7 @@ export async function startHost(home = mkdtempSync(join(tmpdir(), 'ckpt-e2e-')))
         proc.kill('SIGTERM');
         await gone;
       }
-      rmSync(home, { recursive: true, force: true });
+      if (!keepHome) rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -6,8 +6,7 @@
  * under a second, so the index is flat typed arrays and maps, built in one
  * pass over the records.
  */
-import { decodeImage, scanRecords, type DecodeResult } from '../engine/reader.js';
-import { bufferSource } from '../engine/record-scanner.js';
+import { decodeImage, type DecodeResult } from '../engine/reader.js';
 import { RT, align8, recordName } from '../engine/format.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import {
@@ -16,7 +15,6 @@ import {
   describeFile,
   fileToJson,
   flagNames,
-  holders as computeHolders,
   modeType,
   taskToJson,
   u64ToJson,
@@ -33,8 +31,9 @@ export class OpenedImage {
   readonly snap: DecodeResult;
   private readonly files = new Map<number, OpenFile>();
   private readonly tables = new Map<number, DecodeResult['fdTables'][number]>();
-  private readonly fileHolders: Map<number, { pid: number; fd: number }[]>;
-  private readonly tableTasks: Map<number, Task[]>;
+  /** How many (process, fd) pairs hold each open file. */
+  private readonly holderCount = new Map<number, number>();
+  private readonly tableTasks = new Map<number, Task[]>();
   private readonly tasksByPid = new Map<number, Task>();
 
   // The record index, one slot per record.
@@ -52,20 +51,32 @@ export class OpenedImage {
   private readonly taskRecord = new Map<number, number>();
   private readonly fileRecord = new Map<number, number>();
   private readonly tableRecord = new Map<number, number>();
-  private readonly fdRecord = new Map<number, Map<number, number>>();
+  /** Per table, the FILE_DESC record of each fd by its position in the table. */
+  private readonly fdRecords = new Map<number, Int32Array>();
   private readonly errorRecords: number[] = [];
 
   constructor(
     public summary: ImageSummary,
     private readonly bytes: Buffer,
   ) {
+    // decodeImage checks everything: framing, objrefs, the checksum. The
+    // record index below walks the framing it has just validated, so it
+    // need not hash the image a second time (scanRecords would).
     this.snap = decodeImage(bytes);
     for (const f of this.snap.files) this.files.set(f.ref, f);
     for (const t of this.snap.fdTables) this.tables.set(t.ref, t);
-    for (const t of this.snap.tasks) if (!this.tasksByPid.has(t.pid)) this.tasksByPid.set(t.pid, t);
-    const h = computeHolders(this.snap);
-    this.fileHolders = h.fileHolders;
-    this.tableTasks = h.tableTasks;
+    for (const t of this.snap.tasks) {
+      if (!this.tasksByPid.has(t.pid)) this.tasksByPid.set(t.pid, t);
+      if (!t.fdTable) continue;
+      let l = this.tableTasks.get(t.fdTable);
+      if (!l) this.tableTasks.set(t.fdTable, (l = []));
+      l.push(t);
+    }
+    for (const t of this.snap.fdTables) {
+      // A table shared by threads counts once per process; by processes (CLONE_FILES), once each.
+      const procs = new Set((this.tableTasks.get(t.ref) ?? []).map((x) => x.tgid)).size;
+      for (const d of t.fds) this.holderCount.set(d.file, (this.holderCount.get(d.file) ?? 0) + procs);
+    }
 
     const n = this.snap.info.records + 1;
     this.recCount = n;
@@ -76,18 +87,25 @@ export class OpenedImage {
     this.recExtra = new Uint32Array(n);
     this.recOwner = new Uint32Array(n);
     this.recPos = new Uint32Array(n);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let table = 0;
+    let tableRecs: Int32Array | null = null;
     let pos = 0;
     let lastPid = 0;
-    scanRecords(bufferSource(bytes), (r, s) => {
-      const i = r.index;
-      this.recOffset[i] = r.offset;
-      this.recType[i] = r.type;
-      this.recLen[i] = r.len;
-      this.recObjref[i] = r.objref;
-      switch (r.type) {
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const type = view.getUint32(off, true);
+      const len = view.getUint32(off + 4, true);
+      const body = off + 8;
+      const hasRef = (type === RT.FILE || type === RT.FILE_TABLE || type === RT.FILE_DESC || type === RT.TASK_OBJS) && len >= 12;
+      const objref = hasRef ? view.getUint32(body, true) : 0;
+      this.recOffset[i] = off;
+      this.recType[i] = type;
+      this.recLen[i] = len;
+      this.recObjref[i] = objref;
+      switch (type) {
         case RT.TASK: {
-          const pid = s.view.getUint32(s.bodyStart, true);
+          const pid = view.getUint32(body, true);
           this.recExtra[i] = pid;
           lastPid = pid;
           if (!this.taskRecord.has(pid)) this.taskRecord.set(pid, i);
@@ -97,27 +115,28 @@ export class OpenedImage {
           this.recOwner[i] = lastPid;
           break;
         case RT.FILE_TABLE:
-          table = r.objref;
+          table = objref;
           pos = 0;
           this.tableRecord.set(table, i);
-          this.fdRecord.set(table, new Map());
+          tableRecs = new Int32Array(view.getUint32(body + 4, true));
+          this.fdRecords.set(table, tableRecs);
           break;
-        case RT.FILE_DESC: {
-          const fd = s.view.getUint32(s.bodyStart + 4, true);
-          this.recExtra[i] = fd;
+        case RT.FILE_DESC:
+          this.recExtra[i] = view.getUint32(body + 4, true);
           this.recOwner[i] = table;
-          this.recPos[i] = pos++;
-          this.fdRecord.get(table)?.set(fd, i);
+          this.recPos[i] = pos;
+          if (tableRecs && pos < tableRecs.length) tableRecs[pos] = i;
+          pos++;
           break;
-        }
         case RT.FILE:
-          this.fileRecord.set(r.objref, i);
+          this.fileRecord.set(objref, i);
           break;
         case RT.ERROR:
           this.errorRecords.push(i);
           break;
       }
-    });
+      off += align8(len);
+    }
   }
 
   overview(): ImageOverview {
@@ -155,9 +174,11 @@ export class OpenedImage {
   fds(tableRef: number, offset: number, limit: number): Page<FdRow> {
     const t = this.tables.get(tableRef);
     if (!t) throw new ApiError('not-found', `image ${this.summary.id.slice(0, 12)} has no fd table ${tableRef}`);
-    const recs = this.fdRecord.get(tableRef);
+    const recs = this.fdRecords.get(tableRef);
     const rows: FdRow[] = [];
-    for (const d of t.fds.slice(offset, offset + limit)) {
+    const end = Math.min(t.fds.length, offset + limit);
+    for (let position = offset; position < end; position++) {
+      const d = t.fds[position]!;
       const f = this.files.get(d.file)!;
       rows.push({
         fd: d.fd,
@@ -168,8 +189,8 @@ export class OpenedImage {
         flagNames: flagNames(f.flags),
         pos: u64ToJson(f.pos),
         cloexec: d.cloexec,
-        holders: this.fileHolders.get(d.file)?.length ?? 0,
-        record: recs?.get(d.fd) ?? -1,
+        holders: this.holderCount.get(d.file) ?? 0,
+        record: recs?.[position] ?? -1,
       });
     }
     return { total: t.fds.length, offset, rows };
@@ -201,7 +222,7 @@ export class OpenedImage {
             table: t.ref,
             cloexec: d.cloexec,
             position,
-            record: this.fdRecord.get(t.ref)?.get(d.fd) ?? -1,
+            record: this.fdRecords.get(t.ref)?.[position] ?? -1,
           });
         }
       }

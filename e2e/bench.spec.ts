@@ -1,0 +1,132 @@
+/**
+ * Timing benchmark of the app in Chromium (runs only with CKPT_BENCH=1;
+ * bench/app.bench.ts prepares the libraries and reads the BENCH lines):
+ * first paint of a 10,000-image library, scrolling it, and opening an image
+ * of 100,000 fds until the inspector is interactive. Reports, never gates.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { startHost, type RunningHost } from './host.js';
+import { shot } from './flows.js';
+
+test.skip(process.env.CKPT_BENCH !== '1', 'benchmark: CKPT_BENCH=1 only');
+test.describe.configure({ mode: 'serial' });
+test.setTimeout(180_000);
+
+function report(name: string, value: number, unit: string): void {
+  console.log(`BENCH ${name} ${value.toFixed(1)} ${unit}`);
+}
+
+async function readyAt(page: Page, key: 'libraryReady' | 'inspectorReady', prefix = ''): Promise<number> {
+  const h = await page.waitForFunction(
+    ([k, p]) => {
+      const v = document.body.dataset[k as string];
+      return v && v.startsWith(p as string) ? v : null;
+    },
+    [key, prefix],
+    { timeout: 120_000 },
+  );
+  const v = (await h.jsonValue()) as string;
+  return Number(v.slice(v.lastIndexOf(':') + 1));
+}
+
+/** Frame times while the list scrolls a screenful per frame, in the page's own clock. */
+async function scrollFrames(page: Page, testid: string, frames: number): Promise<{ p95: number; max: number; mean: number }> {
+  return page.evaluate(
+    ([id, n]) =>
+      new Promise<{ p95: number; max: number; mean: number }>((ok) => {
+        const el = document.querySelector(`[data-testid="${id}"]`) as HTMLElement;
+        const times: number[] = [];
+        let last = performance.now();
+        let i = 0;
+        const step = () => {
+          const now = performance.now();
+          if (i > 0) times.push(now - last);
+          last = now;
+          if (i++ >= (n as number)) {
+            times.sort((a, b) => a - b);
+            ok({ p95: times[Math.floor(times.length * 0.95)]!, max: times[times.length - 1]!, mean: times.reduce((a, b) => a + b, 0) / times.length });
+            return;
+          }
+          el.scrollTop += el.clientHeight * 1.5;
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      }),
+    [testid, frames] as const,
+  );
+}
+
+test('library of 10,000 images: first paint and scrolling', async ({ browser }) => {
+  const home = process.env.CKPT_BENCH_LIBRARY_HOME;
+  test.skip(!home, 'CKPT_BENCH_LIBRARY_HOME not set (run through npm run bench -- app)');
+  const host: RunningHost = await startHost(home!, true);
+  try {
+    const runs: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const page = await browser.newPage();
+      await page.goto(host.url);
+      runs.push(await readyAt(page, 'libraryReady'));
+      await expect(page.getByTestId('library-count')).toContainText('10,000');
+      if (r === 2) {
+        const s = await scrollFrames(page, 'library-list', 120);
+        report('library-scroll-frame-p95', s.p95, 'ms');
+        report('library-scroll-frame-max', s.max, 'ms');
+        await shot(page, 'bench-library-10000');
+      }
+      await page.close();
+    }
+    runs.sort((a, b) => a - b);
+    report('library-first-paint-10000', runs[1]!, 'ms');
+  } finally {
+    await host.stop();
+  }
+});
+
+for (const [name, envKey] of [
+  ['inspector-open-100k-fds-100-procs', 'CKPT_BENCH_BIG_HOME'],
+  ['inspector-open-100k-fds-1-proc', 'CKPT_BENCH_WIDE_HOME'],
+] as const) {
+  test(`open an image of 100,000 fds: ${name}`, async ({ browser }) => {
+    const home = process.env[envKey];
+    test.skip(!home, `${envKey} not set (run through npm run bench -- app)`);
+    const host = await startHost(home!, true);
+    try {
+      const page = await browser.newPage();
+      await page.goto(host.url);
+      await page.getByTestId('library-list').getByRole('option').first().click();
+      const id = (await page.getByTestId('library-list').getByRole('option').first().locator('.c-time').getAttribute('title'))!;
+      // Click and clock in the page itself, so Playwright's round trips are not counted.
+      const t0 = await page.evaluate(() => {
+        const t = performance.now();
+        (document.querySelector('[data-testid="open-image"]') as HTMLButtonElement).click();
+        return t;
+      });
+      const t1 = await readyAt(page, 'inspectorReady', id);
+      report(`${name}-cold`, t1 - t0, 'ms');
+      // Interactive: the next fd is selected, its file shown and its record's bytes on screen.
+      await page.getByTestId('fd-list').getByRole('option').first().click();
+      const t2 = await page.evaluate(() => performance.now());
+      await page.keyboard.press('ArrowDown');
+      await expect(page.getByTestId('hex')).toContainText('record #');
+      await expect(page.getByTestId('fd-list').locator('.row.cursor')).toHaveAttribute('data-index', '1');
+      const t3 = await page.evaluate(() => performance.now());
+      report(`${name}-next-fd`, t3 - t2, 'ms');
+      const s = await scrollFrames(page, 'fd-list', 90);
+      report(`${name}-fd-scroll-frame-p95`, s.p95, 'ms');
+      await shot(page, `bench-${name}`);
+      // Warm: reopen from the library (the backend keeps it decoded).
+      await page.getByTestId('nav-library').click();
+      await page.evaluate(() => delete document.body.dataset.inspectorReady);
+      await page.getByTestId('library-list').getByRole('option').first().click();
+      const t4 = await page.evaluate(() => {
+        const t = performance.now();
+        (document.querySelector('[data-testid="open-image"]') as HTMLButtonElement).click();
+        return t;
+      });
+      report(`${name}-warm`, (await readyAt(page, 'inspectorReady', id)) - t4, 'ms');
+      await page.close();
+    } finally {
+      await host.stop();
+    }
+  });
+}

@@ -7,7 +7,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
 
@@ -74,11 +74,29 @@ test('rename and delete an image', async () => {
   await expect(page.getByTestId('library-list').getByRole('option')).toHaveCount(1);
 });
 
-test('capture view: live process list is searchable', async () => {
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-proc').click();
-  await page.getByTestId('proc-search').fill(String(host.proc.pid));
-  await expect(page.getByTestId('proc-list').getByRole('option')).toHaveCount(1);
-  await expect(page.getByTestId('proc-list').getByRole('option').first()).toContainText('node');
-  await shot(page, 'capture-live');
+test('capture view: pick a live process from the searchable list and capture it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-live-'));
+  const marker = join(dir, 'live-marker.txt');
+  writeFileSync(marker, 'x');
+  const child = spawn('/bin/sh', ['-c', `exec 9<"${marker}"; exec sleep 60`], { stdio: 'ignore' });
+  try {
+    await page.getByTestId('nav-capture').click();
+    await page.getByTestId('mode-proc').click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByTestId('proc-search').fill(String(child.pid));
+    const rows = page.getByTestId('proc-list').getByRole('option');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('sleep');
+    await rows.first().click();
+    await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
+    await page.getByTestId('capture-label').fill('live e2e');
+    await shot(page, 'capture-live');
+    await page.getByTestId('capture-run').click();
+    await expect(page.getByTestId('inspector-title')).toHaveText('live e2e');
+    await page.getByTestId('tree').getByRole('option').filter({ hasText: String(child.pid) }).click();
+    await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'live-marker.txt' })).toHaveCount(1);
+    await shot(page, 'inspector-live');
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

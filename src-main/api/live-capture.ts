@@ -1,8 +1,12 @@
 /**
- * Live capture from /proc for the capture view. The /proc source is built
- * in src-main/sources/proc; until it exports a capture function this module
- * says why live capture is unavailable, and the view offers simulations.
+ * Live capture from /proc for the capture view, through the /proc source
+ * (src-main/sources/proc). The image bytes go to the store like any import;
+ * what the capture could not read is recorded in the image, and the view
+ * shows it.
  */
+import { captureProc } from '../sources/proc/index.js';
+import { encodeSnapshot } from '../engine/writer.js';
+
 export interface LiveCaptureOptions {
   pids: number[];
   tree: boolean;
@@ -12,9 +16,12 @@ export interface LiveCaptureOptions {
 /** Null when live capture works here, else the reason a person reads. */
 export function liveCaptureUnavailable(): string | null {
   if (process.platform !== 'linux') return 'live capture reads /proc, which only Linux has';
-  return 'live capture from /proc is not built into this version yet; capture a simulation instead';
+  return null;
 }
 
-export async function liveCapture(_opts: LiveCaptureOptions, _progress: (done: number, total: number) => void): Promise<Uint8Array> {
-  throw Object.assign(new Error(liveCaptureUnavailable() ?? 'live capture failed'), { name: 'CaptureError' });
+export async function liveCapture(opts: LiveCaptureOptions, progress: (done: number, total: number) => void): Promise<Uint8Array> {
+  progress(0, 2);
+  const snap = await captureProc({ pids: opts.pids, tree: opts.tree, freeze: opts.freeze });
+  progress(1, 2);
+  return encodeSnapshot(snap);
 }

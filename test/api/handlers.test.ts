@@ -175,3 +175,37 @@ describe('bad arguments are typed errors, never a crash', () => {
     expect(info.features).toContain('inspector');
   });
 });
+
+describe('live capture', () => {
+  it('captures a process this test started, with its open file visible in the inspector', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const marker = join(home, 'held-open-by-child.txt');
+    writeFileSync(marker, 'x');
+    // A child holding the marker file open on fd 7 until we kill it.
+    const child = spawn('/bin/sh', ['-c', `exec 7<"${marker}"; exec sleep 30`], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const procs = await call<{ processes: { pid: number; fdCount: number | null }[]; liveCaptureUnavailable: string | null }>('capture.processes', {});
+      expect(procs.liveCaptureUnavailable).toBeNull();
+      expect(procs.processes.find((p) => p.pid === child.pid)?.fdCount).toBeGreaterThanOrEqual(4);
+      const cap = await call<CaptureResult>('capture.run', { source: 'proc', pids: [child.pid!], tree: false, freeze: false, label: 'live child' });
+      expect(cap.image.source).toBe('proc');
+      expect(cap.image.label).toBe('live child');
+      const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+      const t = ov.tasks.find((x) => x.pid === child.pid)!;
+      const fds = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: t.fdTable, offset: 0, limit: 100 });
+      const fd7 = fds.rows.find((r) => r.fd === 7)!;
+      expect(fd7.target).toContain('held-open-by-child.txt');
+      expect(fd7.flagNames).toContain('O_RDONLY');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a pid that does not exist is an error or a recorded capture error, never a crash', async () => {
+    const r = await backend.dispatch('capture.run', { source: 'proc', pids: [4_000_000], tree: false, freeze: false });
+    if (r.ok) expect((r.result as CaptureResult).errors).toBeGreaterThan(0);
+    else expect(['capture-error', 'bad-argument']).toContain(r.error.code);
+  });
+});

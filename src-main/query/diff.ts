@@ -25,8 +25,7 @@ import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
 import { splitCmdline } from '../store/intern.js';
 import { fileFromRow, u64FromDb } from './rows.js';
-
-type FdRow = [tableRef: number, fd: number, fileRef: number, cloexec: number, kind: number, pathId: number, flags: number, pos: number | string, deleted: number, attrs: string | null, mode: number, size: number | string, nlink: number];
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 
 interface Proc {
   pid: number;
@@ -39,10 +38,11 @@ interface Proc {
 interface Loaded {
   row: ImageRow;
   procs: Proc[];
-  byTable: Map<number, FdRow[]>;
-  /** file ref -> holders (pid, fd) across processes. */
-  holders: Map<number, { pid: number; fd: number }[]>;
+  pack: Int32Array;
+  /** fd table ref -> [first, end) fd indexes in the pack. */
+  ranges: Map<number, [number, number]>;
   tableProcs: Map<number, number[]>;
+  holders: Map<number, { pid: number; fd: number }[]> | null;
 }
 
 function load(ctx: LibraryContext, row: ImageRow): Loaded {
@@ -58,25 +58,37 @@ function load(ctx: LibraryContext, row: ImageRow): Loaded {
     if (l) l.push(pid);
     else tableProcs.set(table, [pid]);
   }
-  const fds = db
-    .prepare(
-      'SELECT d.table_ref, d.fd, d.file_ref, d.cloexec, f.kind, f.path_id, f.flags, f.pos, f.deleted, f.attrs, f.mode, f.size, f.nlink FROM fds d JOIN files f ON f.image_id = d.image_id AND f.ref = d.file_ref WHERE d.image_id = ?',
-    )
-    .raw()
-    .all(row.id) as FdRow[];
-  const byTable = new Map<number, FdRow[]>();
-  const holders = new Map<number, { pid: number; fd: number }[]>();
-  for (const r of fds) {
-    let l = byTable.get(r[0]);
-    if (!l) byTable.set(r[0], (l = []));
-    l.push(r);
-    const ps = tableProcs.get(r[0]);
-    if (!ps) continue;
-    let h = holders.get(r[2]);
-    if (!h) holders.set(r[2], (h = []));
-    for (const pid of ps) h.push({ pid, fd: r[1] });
+  const blob = db.prepare('SELECT data FROM fdpacks WHERE image_id = ?').pluck().get(row.id) as Buffer | undefined;
+  if (!blob) throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)} has no packed fd index (run ckpt verify --all)`);
+  const pack = unpack(blob);
+  const n = pack.length / PACK_FIELDS;
+  const ranges = new Map<number, [number, number]>();
+  let start = 0;
+  for (let i = 1; i <= n; i++) {
+    if (i === n || pack[i * PACK_FIELDS + P.table] !== pack[start * PACK_FIELDS + P.table]) {
+      if (start < n) ranges.set(pack[start * PACK_FIELDS + P.table]!, [start, i]);
+      start = i;
+    }
   }
-  return { row, procs, byTable, holders, tableProcs };
+  return { row, procs, pack, ranges, tableProcs, holders: null };
+}
+
+/** Holders (pid, fd) of each open file; built only when some sharing changed. */
+function holdersOf(L: Loaded): Map<number, { pid: number; fd: number }[]> {
+  if (L.holders) return L.holders;
+  const h = new Map<number, { pid: number; fd: number }[]>();
+  const p = L.pack;
+  for (const [table, [s, e]] of L.ranges) {
+    const pids = L.tableProcs.get(table);
+    if (!pids) continue;
+    for (let i = s; i < e; i++) {
+      const file = p[i * PACK_FIELDS + P.file]!;
+      let l = h.get(file);
+      if (!l) h.set(file, (l = []));
+      for (const pid of pids) l.push({ pid, fd: p[i * PACK_FIELDS + P.fd]! });
+    }
+  }
+  return (L.holders = h);
 }
 
 function pairBy(a: Proc[], b: Proc[], key: (p: Proc) => number): [Proc, Proc][] {
@@ -94,6 +106,25 @@ function pairBy(a: Proc[], b: Proc[], key: (p: Proc) => number): [Proc, Proc][] 
   return out;
 }
 
+/** Pack indexes of one table's fds, ordered by fd number. */
+function fdOrder(L: Loaded, table: number): number[] {
+  const r = L.ranges.get(table);
+  if (!r) return [];
+  const out: number[] = [];
+  for (let i = r[0]; i < r[1]; i++) out.push(i);
+  const p = L.pack;
+  for (let k = 1; k < out.length; k++)
+    if (p[out[k]! * PACK_FIELDS + P.fd]! < p[out[k - 1]! * PACK_FIELDS + P.fd]!) {
+      out.sort((x, y) => p[x * PACK_FIELDS + P.fd]! - p[y * PACK_FIELDS + P.fd]!);
+      break;
+    }
+  return out;
+}
+
+function posOf(p: Int32Array, i: number): bigint {
+  return (BigInt(p[i * PACK_FIELDS + P.posHi]! >>> 0) << 32n) | BigInt(p[i * PACK_FIELDS + P.posLo]! >>> 0);
+}
+
 export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: DiffOptions = {}): DiffResult {
   const t0 = performance.now();
   if (opts.matching !== undefined && opts.matching !== 'pid' && opts.matching !== 'command')
@@ -106,6 +137,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     if (v === undefined) strCache.set(id, (v = ctx.strings.value(id)));
     return v;
   };
+  const rowStmt = ctx.db.prepare('SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?');
 
   const byPid = pairBy(A.procs, B.procs, (p) => p.pid);
   let matching: DiffMatching = opts.matching ?? 'pid';
@@ -121,63 +153,84 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
 
   const pairedA = new Set(pairs.map(([x]) => x));
   const pairedB = new Set(pairs.map(([, y]) => y));
-  const fdCount = (L: Loaded, p: Proc) => L.byTable.get(p.table)?.length ?? 0;
+  const fdCount = (L: Loaded, p: Proc) => {
+    const r = L.ranges.get(p.table);
+    return r ? r[1] - r[0] : 0;
+  };
   const task = (L: Loaded, p: Proc): DiffTask => {
     const comm = str(p.commId);
     return { pid: p.pid, tgid: p.tgid, comm: bstrToJson(comm), commText: displayBStr(comm), cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' '), fdCount: fdCount(L, p) };
   };
-  const fdOf = (r: FdRow): DiffFd => {
-    const path = str(r[5]);
-    const f = fileFromRow({ ref: r[2], kind: r[4], path, flags: r[6], mode: r[10], pos: r[7], dev: 0, ino: 0, size: r[11], nlink: r[12], deleted: r[8], attrs: r[9] });
-    return { fd: r[1], kind: f.kind, target: describeFile(f), path: bstrToJson(path), flags: r[6], flagNames: formatFlags(r[6]), pos: u64FromDb(r[7]), cloexec: r[3] === 1, deleted: r[8] === 1, fileRef: r[2] };
+  const fdOf = (L: Loaded, i: number): DiffFd => {
+    const p = L.pack;
+    const o = i * PACK_FIELDS;
+    const r = rowStmt.get(L.row.id, p[o + P.table], p[o + P.fd]) as { ref: number; kind: number; path_id: number; flags: number; mode: number; pos: unknown; dev: unknown; ino: unknown; size: unknown; nlink: number; deleted: number; attrs_id: number; cloexec: number };
+    const path = str(r.path_id);
+    const attrs = r.attrs_id ? str(r.attrs_id) : null;
+    const f = fileFromRow({ ref: r.ref, kind: r.kind, path, flags: r.flags, mode: r.mode, pos: r.pos, dev: r.dev, ino: r.ino, size: r.size, nlink: r.nlink, deleted: r.deleted, attrs: typeof attrs === 'string' ? attrs : null });
+    return { fd: p[o + P.fd]!, kind: f.kind, target: describeFile(f), path: bstrToJson(path), flags: r.flags, flagNames: formatFlags(r.flags), pos: u64FromDb(r.pos), cloexec: r.cloexec === 1, deleted: r.deleted === 1, fileRef: r.ref };
   };
-  const others = (L: Loaded, fileRef: number, pid: number) => (L.holders.get(fileRef) ?? []).filter((h) => h.pid !== pid);
+  const others = (L: Loaded, i: number, pid: number) => (holdersOf(L).get(L.pack[i * PACK_FIELDS + P.file]!) ?? []).filter((h) => h.pid !== pid);
 
   const tasks: TaskDiff[] = [];
   const summary = { tasksAppeared: 0, tasksVanished: 0, tasksChanged: 0, fdsOpened: 0, fdsClosed: 0, fdsChanged: 0, sharingStarted: 0, sharingEnded: 0, tablesBecameShared: 0, tablesSplit: 0 };
+  const pa_ = A.pack;
+  const pb_ = B.pack;
   for (const [pa, pb] of pairs) {
-    const fa = A.byTable.get(pa.table) ?? [];
-    const fb = B.byTable.get(pb.table) ?? [];
-    const mb = new Map(fb.map((r) => [r[1], r]));
+    const ia = fdOrder(A, pa.table);
+    const ib = fdOrder(B, pb.table);
     const opened: DiffFd[] = [];
     const closed: DiffFd[] = [];
     const changed: FdChange[] = [];
     const sharingStarted: SharingChange[] = [];
     const sharingEnded: SharingChange[] = [];
-    for (const ra of fa) {
-      const rb = mb.get(ra[1]);
-      if (!rb) {
-        closed.push(fdOf(ra));
+    let x = 0;
+    let y = 0;
+    while (x < ia.length || y < ib.length) {
+      const oa = x < ia.length ? ia[x]! * PACK_FIELDS : -1;
+      const ob = y < ib.length ? ib[y]! * PACK_FIELDS : -1;
+      const fa = oa >= 0 ? pa_[oa + P.fd]! : Infinity;
+      const fb = ob >= 0 ? pb_[ob + P.fd]! : Infinity;
+      if (fa < fb) {
+        closed.push(fdOf(A, ia[x++]!));
         continue;
       }
-      mb.delete(ra[1]);
-      const sameTarget = ra[4] === rb[4] && ra[5] === rb[5] && ra[9] === rb[9];
-      if (!sameTarget || ra[6] !== rb[6] || ra[7] !== rb[7] || ra[3] !== rb[3] || ra[8] !== rb[8]) {
-        const before = fdOf(ra);
-        const after = fdOf(rb);
+      if (fb < fa) {
+        opened.push(fdOf(B, ib[y++]!));
+        continue;
+      }
+      const i = ia[x++]!;
+      const j = ib[y++]!;
+      const sameTarget = pa_[oa + P.kind] === pb_[ob + P.kind] && pa_[oa + P.path] === pb_[ob + P.path] && pa_[oa + P.attrs] === pb_[ob + P.attrs];
+      const bitsA = pa_[oa + P.bits]!;
+      const bitsB = pb_[ob + P.bits]!;
+      const samePos = pa_[oa + P.posHi] === pb_[ob + P.posHi] && pa_[oa + P.posLo] === pb_[ob + P.posLo];
+      if (!sameTarget || pa_[oa + P.flags] !== pb_[ob + P.flags] || !samePos || (bitsA & ~BIT_SHARED) !== (bitsB & ~BIT_SHARED)) {
+        const before = fdOf(A, i);
+        const after = fdOf(B, j);
         const changes: FieldChange[] = [];
-        if (ra[4] !== rb[4]) changes.push({ field: 'kind', before: before.kind, after: after.kind });
+        if (pa_[oa + P.kind] !== pb_[ob + P.kind]) changes.push({ field: 'kind', before: before.kind, after: after.kind });
         if (!sameTarget && before.target !== after.target) changes.push({ field: 'target', before: before.target, after: after.target });
         else if (!sameTarget) changes.push({ field: 'target', before: `${before.target} (${JSON.stringify(before.path)})`, after: `${after.target} (${JSON.stringify(after.path)})` });
-        if (ra[6] !== rb[6]) changes.push({ field: 'flags', before: before.flagNames, after: after.flagNames });
+        if (pa_[oa + P.flags] !== pb_[ob + P.flags]) changes.push({ field: 'flags', before: before.flagNames, after: after.flagNames });
         let posDelta: U64Json | undefined;
-        if (ra[7] !== rb[7]) {
+        if (!samePos) {
           changes.push({ field: 'pos', before: String(before.pos), after: String(after.pos) });
-          const d = BigInt(rb[7]) - BigInt(ra[7]);
+          const d = posOf(pb_, j) - posOf(pa_, i);
           posDelta = d >= -BigInt(Number.MAX_SAFE_INTEGER) && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d.toString();
         }
-        if (ra[3] !== rb[3]) changes.push({ field: 'cloexec', before: before.cloexec ? 'yes' : 'no', after: after.cloexec ? 'yes' : 'no' });
-        if (ra[8] !== rb[8]) changes.push({ field: 'deleted', before: before.deleted ? 'yes' : 'no', after: after.deleted ? 'yes' : 'no' });
-        if (changes.length) changed.push(posDelta === undefined ? { fd: ra[1], before, after, changes } : { fd: ra[1], before, after, changes, posDelta });
+        if ((bitsA & BIT_CLOEXEC) !== (bitsB & BIT_CLOEXEC)) changes.push({ field: 'cloexec', before: before.cloexec ? 'yes' : 'no', after: after.cloexec ? 'yes' : 'no' });
+        if ((bitsA & BIT_DELETED) !== (bitsB & BIT_DELETED)) changes.push({ field: 'deleted', before: before.deleted ? 'yes' : 'no', after: after.deleted ? 'yes' : 'no' });
+        if (changes.length) changed.push(posDelta === undefined ? { fd: before.fd, before, after, changes } : { fd: before.fd, before, after, changes, posDelta });
       }
-      const oa = others(A, ra[2], pa.pid);
-      const ob = others(B, rb[2], pb.pid);
-      if (!oa.length && ob.length) sharingStarted.push({ fd: rb[1], target: fdOf(rb).target, with: ob });
-      else if (oa.length && !ob.length) sharingEnded.push({ fd: ra[1], target: fdOf(ra).target, with: oa });
+      if ((bitsA & BIT_SHARED) !== (bitsB & BIT_SHARED)) {
+        const wa = others(A, i, pa.pid);
+        const wb = others(B, j, pb.pid);
+        if (!wa.length && wb.length) sharingStarted.push({ fd: pb_[ob + P.fd]!, target: fdOf(B, j).target, with: wb });
+        else if (wa.length && !wb.length) sharingEnded.push({ fd: pa_[oa + P.fd]!, target: fdOf(A, i).target, with: wa });
+      }
     }
-    for (const rb of mb.values()) opened.push(fdOf(rb));
     if (opened.length + closed.length + changed.length + sharingStarted.length + sharingEnded.length === 0) continue;
-    opened.sort((x, y) => x.fd - y.fd);
     tasks.push({ before: task(A, pa), after: task(B, pb), matchedBy: matching, opened, closed, changed, sharingStarted, sharingEnded });
     summary.tasksChanged++;
     summary.fdsOpened += opened.length;

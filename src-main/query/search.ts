@@ -174,7 +174,9 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const truncatedAll = rows.length > limit;
   if (truncatedAll) rows.length = limit;
   const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
-  const fileStmt = db.prepare('SELECT f.ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.size, f.nlink, f.deleted, f.attrs FROM files f JOIN strs s ON s.id = f.path_id WHERE f.image_id = ? AND f.ref = ?');
+  const fileStmt = db.prepare(
+    'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN strs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
+  );
   const commCache = new Map<number, ReturnType<typeof fromDb>>();
   const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();
   const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
@@ -201,7 +203,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     }
     let g = groups.get(img);
     if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
-    const fr = fileStmt.get(img, fref) as (FileRow & { path: string | Buffer }) | undefined;
+    const fr = fileStmt.get(img, tref, fd) as (FileRow & { path: string | Buffer }) | undefined;
     if (!fr) continue;
     const file = fileFromRow({ ...fr, path: fromDb(fr.path) });
     for (const p of procs) {

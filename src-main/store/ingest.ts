@@ -5,7 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { ImportProgress } from '../../src-shared/store-types.js';
-import type { Snapshot, U64 } from '../../src-shared/model/index.js';
+import type { OpenFile, Snapshot, U64 } from '../../src-shared/model/index.js';
+import { PACK_FIELDS, splitPos } from './fdpack.js';
 import { attrsToJson, bytesToHex, displayBStr } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { DB } from './db.js';
@@ -30,8 +31,8 @@ export function programOf(s: Snapshot): string {
 export class Indexer {
   private readonly insTask: Database.Statement;
   private readonly insTable: Database.Statement;
-  private readonly insFile: Database.Statement;
   private readonly insFd: Database.Statement;
+  private readonly insPack: Database.Statement;
 
   constructor(
     db: DB,
@@ -39,8 +40,8 @@ export class Indexer {
   ) {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?)');
-    this.insFile = db.prepare('INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
-    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?)');
+    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
+    this.insPack = db.prepare('INSERT INTO fdpacks VALUES (?,?,?)');
   }
 
   index(imageId: number, s: Snapshot, progress?: (p: ImportProgress) => void): void {
@@ -66,31 +67,69 @@ export class Indexer {
         }
       }
     }
-    const fileInfo = new Map<number, { kind: number; path: number; flags: number; deleted: number; shared: number }>();
+    interface Info {
+      f: OpenFile;
+      kind: number;
+      path: number;
+      attrs: number;
+      deleted: number;
+      shared: number;
+      pos: number | string;
+      dev: number | string;
+      ino: number | string;
+      size: number | string;
+      posHi: number;
+      posLo: number;
+    }
+    const info = new Map<number, Info>();
     for (const f of s.files) {
-      const kind = kindCode(f);
-      const path = str.id(f.path);
-      const h = holders.get(f.ref) ?? 0;
-      let attrs: string | null = null;
-      if (f.kind === 'unknown') attrs = JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) });
+      let attrs = 0;
+      if (f.kind === 'unknown') attrs = str.id(JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }));
       else {
         for (const _k in f.attrs) {
-          attrs = JSON.stringify(attrsToJson(f.attrs));
+          attrs = str.id(JSON.stringify(attrsToJson(f.attrs)));
           break;
         }
       }
-      const deleted = f.deleted ? 1 : 0;
-      this.insFile.run(imageId, f.ref, kind, path, f.flags, f.mode, u64ToDb(f.pos), u64ToDb(f.dev), u64ToDb(f.ino), u64ToDb(f.size), f.nlink, deleted, h, attrs);
-      fileInfo.set(f.ref, { kind, path, flags: f.flags, deleted, shared: h > 1 ? 1 : 0 });
+      const [posHi, posLo] = splitPos(f.pos);
+      info.set(f.ref, {
+        f,
+        kind: kindCode(f),
+        path: str.id(f.path),
+        attrs,
+        deleted: f.deleted ? 1 : 0,
+        shared: (holders.get(f.ref) ?? 0) > 1 ? 1 : 0,
+        pos: u64ToDb(f.pos),
+        dev: u64ToDb(f.dev),
+        ino: u64ToDb(f.ino),
+        size: u64ToDb(f.size),
+        posHi,
+        posLo,
+      });
     }
     const total = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
+    const pack = new Int32Array(total * PACK_FIELDS);
+    let o = 0;
     let done = 0;
     let next = 50_000;
     for (const tb of s.fdTables) {
       this.insTable.run(imageId, tb.ref, tb.fds.length, tb.sharingInferred ? 1 : 0);
       for (const d of tb.fds) {
-        const fi = fileInfo.get(d.file)!;
-        this.insFd.run(imageId, tb.ref, d.fd, d.file, d.cloexec ? 1 : 0, fi.kind, fi.path, fi.flags, fi.deleted, fi.shared);
+        const x = info.get(d.file)!;
+        const f = x.f;
+        const cloexec = d.cloexec ? 1 : 0;
+        this.insFd.run(imageId, tb.ref, d.fd, d.file, cloexec, x.kind, x.path, f.flags, x.deleted, x.shared, f.mode, x.pos, x.dev, x.ino, x.size, f.nlink, x.attrs);
+        pack[o] = tb.ref;
+        pack[o + 1] = d.fd;
+        pack[o + 2] = d.file;
+        pack[o + 3] = cloexec | (x.deleted << 1) | (x.shared << 2);
+        pack[o + 4] = x.kind;
+        pack[o + 5] = x.path;
+        pack[o + 6] = f.flags;
+        pack[o + 7] = x.posHi;
+        pack[o + 8] = x.posLo;
+        pack[o + 9] = x.attrs;
+        o += PACK_FIELDS;
       }
       done += tb.fds.length;
       if (progress && done >= next) {
@@ -98,5 +137,6 @@ export class Indexer {
         next = done + 50_000;
       }
     }
+    this.insPack.run(imageId, total, Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength));
   }
 }

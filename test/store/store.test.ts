@@ -30,7 +30,8 @@ describe('store', () => {
       const db = new Database(join(home, 'library.db'), { readonly: true });
       const n = (t: string) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get();
       expect(n('fds')).toBe(r.image.fdCount);
-      expect(n('files')).toBe(r.image.fileCount);
+      expect(db.prepare('SELECT count(DISTINCT file_ref) FROM fds').pluck().get()).toBe(r.image.fileCount);
+      expect(db.prepare('SELECT nfds FROM fdpacks').pluck().get()).toBe(r.image.fdCount);
       expect(n('tasks')).toBe(r.image.taskCount);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       db.close();
@@ -110,7 +111,7 @@ describe('store', () => {
       expect(s.listImages().map((i) => i.id)).toEqual([b.id]);
       expect(existsSync(join(home, 'images', a.id.slice(0, 2), a.id))).toBe(false);
       const db = new Database(join(home, 'library.db'), { readonly: true });
-      for (const t of ['fds', 'files', 'tasks', 'fdtables', 'tags']) expect(db.prepare(`SELECT count(*) FROM ${t} WHERE image_id NOT IN (SELECT id FROM images)`).pluck().get()).toBe(0);
+      for (const t of ['fds', 'fdpacks', 'tasks', 'fdtables', 'tags']) expect(db.prepare(`SELECT count(*) FROM ${t} WHERE image_id NOT IN (SELECT id FROM images)`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT count(*) FROM fds').pluck().get()).toBe(b.fdCount);
       db.close();
       expect(code(() => s.deleteImage(a.id))).toBe('not-found');

@@ -1,0 +1,23 @@
+/**
+ * One image's fds packed as Int32 fields, in fd-table order, for diff: two
+ * blobs read and compared in memory instead of 200,000 rows. pos is split
+ * into high and low 32 bits so 64-bit offsets compare exactly.
+ */
+export const PACK_FIELDS = 10;
+export const P = { table: 0, fd: 1, file: 2, bits: 3, kind: 4, path: 5, flags: 6, posHi: 7, posLo: 8, attrs: 9 } as const;
+export const BIT_CLOEXEC = 1;
+export const BIT_DELETED = 2;
+export const BIT_SHARED = 4;
+
+/** The blob as an Int32Array (copied when SQLite's buffer is not 4-byte aligned). */
+export function unpack(b: Buffer | Uint8Array): Int32Array {
+  if (b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Int32Array(copy.buffer, 0, b.byteLength >> 2);
+}
+
+export function splitPos(v: number | bigint): [number, number] {
+  if (typeof v === 'number') return [Math.floor(v / 4294967296) | 0, v >>> 0];
+  return [Number((v >> 32n) & 0xffffffffn) | 0, Number(v & 0xffffffffn) | 0];
+}

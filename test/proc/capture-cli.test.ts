@@ -166,6 +166,7 @@ describe('an unprivileged capture', () => {
     expect(r2.code, r2.err).toBe(0);
     const s2 = readImageFile(join(work, 'nobody2.img'));
     expect(s2.errors).toContainEqual(expect.objectContaining({ errno: 'EPERM', pid: fx.pid }));
+    expect(s2.header.frozen).toBe(false); // nothing could be stopped: the header must not claim a frozen cut
     for (const q of ours()) expect(procState(q)).not.toBe('T');
   });
   const ours = () => [fx.pid, child, sibling];

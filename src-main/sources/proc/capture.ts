@@ -188,10 +188,11 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   }
 
   const freezer = opts.freeze ? new Freezer(procRoot) : undefined;
+  let frozen = false;
   try {
     if (freezer) {
       const t = performance.now();
-      freezer.freeze(selected, errors);
+      frozen = freezer.freeze(selected, errors) === 0;
       lap('freeze', t);
       const hold = opts.holdFrozenMs ?? (Number(process.env.CKPT_TEST_HOLD_FROZEN_MS) || 0);
       if (hold > 0) await sleep(hold);
@@ -199,17 +200,20 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     }
 
     const tRead = performance.now();
-    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker });
+    // Each process the main thread reads is prepared (parsed, classified)
+    // at once, while the worker thread goes on reading: the two cores share
+    // the classification work too.
+    const builder = new Builder(procRoot, kcmp, errors);
+    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker }, (rp) => builder.prepare(rp));
     if (got.workerError) errors.push({ errno: '', pid: -1, fd: -1, where: 'reader thread', message: `worker failed, read on one thread instead: ${got.workerError}` });
-    const raws = got.procs;
-    raws.sort((a, b) => a.pid - b.pid);
     lap('read', tRead);
-    for (const r of raws) errors.push(...r.errors);
 
     const tBuild = performance.now();
-    const snap = build(raws, procRoot, kcmp, errors, stats);
+    const snap = builder.link(stats);
     lap('build', tBuild);
-    snap.header.frozen = Boolean(freezer);
+    // Frozen only when every selected process was stopped; the error
+    // records name those that could not be.
+    snap.header.frozen = frozen;
     const o: Record<string, string> = {};
     if (opts.all) o.all = 'true';
     if (opts.pids?.length) o.pids = opts.pids.join(',');
@@ -218,7 +222,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     o.sharing = kcmp ? 'kcmp' : 'inferred';
     snap.header.options = o;
     if (stats) {
-      stats.processes = raws.length;
+      stats.processes = got.procs.length;
       stats.byWorker = got.byWorker;
       stats.tasks = snap.tasks.length;
       stats.fds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
@@ -229,26 +233,88 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   } finally {
     freezer?.release();
     lap('total', t0);
+    if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`capture timing (ms): ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`);
   }
 }
 
-function build(raws: RawProc[], procRoot: string, kcmp: Kcmp | null, errors: RawError[], stats?: ProcCaptureStats): Snapshot {
-  const tasks: Task[] = [];
-  const tableSrcs: TableSrc[] = [];
-  /** Table index per task, filled after table grouping. */
-  const taskTable: (number | -1)[] = [];
-  let kcmpCalls = 0;
-  /** Tables whose sharing with their threads kcmp could not prove. */
-  const inferredTables = new Set<number>();
-  const refusals: Record<string, number> = {};
-  const noteRefusals = (m: Map<string, number>) => {
-    for (const [k, v] of m) refusals[k] = (refusals[k] ?? 0) + v;
-  };
+interface Entry {
+  tableIdx: number;
+  /** Task that holds the fd, for kcmp. */
+  pid: number;
+  fd: number;
+  cloexec: boolean;
+  facts: FileFacts;
+}
 
-  // Tasks, and one table candidate per process plus per thread whose table differs.
-  const threadTables: { tid: number; procPid: number; netns: string }[] = [];
-  for (const r of raws) {
-    if (!r.stat) continue;
+interface Prepared {
+  pid: number;
+  tasks: Task[];
+  /** Per task: index into tableSrcs, -1 for none. */
+  taskTable: number[];
+}
+
+/**
+ * Builds the snapshot in two steps: prepare() per process as it is read
+ * (tasks, per-thread table checks, classification of every fd), then link()
+ * once everything is in (table and file sharing, epoll targets, refs).
+ */
+class Builder {
+  private readonly prepared: Prepared[] = [];
+  private readonly tableSrcs: TableSrc[] = [];
+  /** Entries per table source, in fd order. */
+  private readonly tableEntries: Entry[][] = [];
+  /** Table sources whose sharing with their threads kcmp could not prove. */
+  private readonly inferredTables = new Set<number>();
+  private readonly refusals: Record<string, number> = {};
+  private kcmpCalls = 0;
+  private readonly nets = new Map<string, NetTables | null>();
+  private readonly ownNetns = safeReadlink('/proc/self/ns/net');
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly kcmp: Kcmp | null,
+    private readonly errors: RawError[],
+  ) {}
+
+  private refuse(errno: string, n = 1): void {
+    this.refusals[errno] = (this.refusals[errno] ?? 0) + n;
+  }
+
+  private addTable(pid: number, procPid: number, netns: string, fds: RawFd[]): number {
+    const idx = this.tableSrcs.length;
+    this.tableSrcs.push({ pid, procPid, netns, fds });
+    const ctx = {
+      pid,
+      net: () => {
+        let t = this.nets.get(netns);
+        if (t === undefined) {
+          t = readNetTables(this.procRoot, procPid, netns === this.ownNetns, this.errors);
+          this.nets.set(netns, t);
+        }
+        return t;
+      },
+      sockProtoName: (p: number, fd: number) => {
+        try {
+          return native().getxattr(`${this.procRoot}/${p}/fd/${fd}`, 'system.sockprotoname') ?? '';
+        } catch {
+          return '';
+        }
+      },
+    };
+    const list: Entry[] = new Array(fds.length);
+    for (let i = 0; i < fds.length; i++) {
+      const raw = fds[i]!;
+      list[i] = { tableIdx: idx, pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) };
+    }
+    list.sort((a, b) => a.fd - b.fd);
+    this.tableEntries.push(list);
+    return idx;
+  }
+
+  prepare(r: RawProc): void {
+    for (const e of r.errors) this.errors.push(e);
+    if (!r.stat) return;
+    const kcmp = this.kcmp;
     const st = parseStat(r.stat);
     const uid = statusField(r.status, 'Uid', 1);
     const gid = statusField(r.status, 'Gid', 1);
@@ -259,227 +325,202 @@ function build(raws: RawProc[], procRoot: string, kcmp: Kcmp | null, errors: Raw
     const cwd = r.cwd ? bstrFromBytes(r.cwd) : '';
     const root = r.root ? bstrFromBytes(r.root) : '';
     const zombie = st.state === 'Z' || st.state === 'X';
-    let tableIdx: number | -1 = -1;
-    if (r.fds && !zombie) {
-      tableIdx = tableSrcs.length;
-      tableSrcs.push({ pid: r.pid, procPid: r.pid, netns, fds: r.fds });
-    }
-    tasks.push({ pid: r.pid, tgid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
-    taskTable.push(tableIdx);
+    const tableIdx = r.fds && !zombie ? this.addTable(r.pid, r.pid, netns, r.fds) : -1;
+    const prep: Prepared = { pid: r.pid, tasks: [], taskTable: [] };
+    prep.tasks.push({ pid: r.pid, tgid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
+    prep.taskTable.push(tableIdx);
     for (const th of r.threads) {
       const ts = th.stat ? parseStat(th.stat) : null;
-      tasks.push({ pid: th.tid, tgid: r.pid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(ts ? ts.comm : st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
+      prep.tasks.push({ pid: th.tid, tgid: r.pid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(ts ? ts.comm : st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
       if (tableIdx < 0) {
-        taskTable.push(-1);
+        prep.taskTable.push(-1);
         continue;
       }
       // A thread normally shares its leader's table; one that called
-      // unshare(CLONE_FILES) has its own, read separately below.
-      const r2 = kcmp ? kcmp(r.pid, th.tid, KCMP_FILES, 0, 0) : 'ENOSYS';
-      kcmpCalls += kcmp ? 1 : 0;
-      if (r2 === 0 || typeof r2 === 'string') {
-        if (typeof r2 === 'string') {
-          refusals[r2] = (refusals[r2] ?? 0) + 1;
-          inferredTables.add(tableIdx);
+      // unshare(CLONE_FILES) has its own, read separately.
+      const same = kcmp ? kcmp(r.pid, th.tid, KCMP_FILES, 0, 0) : 'ENOSYS';
+      if (kcmp) this.kcmpCalls++;
+      if (same === 0 || typeof same === 'string') {
+        if (typeof same === 'string') {
+          this.refuse(same);
+          this.inferredTables.add(tableIdx);
         }
-        taskTable.push(tableIdx);
-      } else {
-        taskTable.push(-2 - threadTables.length);
-        threadTables.push({ tid: th.tid, procPid: r.pid, netns });
+        prep.taskTable.push(tableIdx);
+        continue;
       }
+      const counter = new Int32Array(new SharedArrayBuffer(8));
+      const own = rawRead(loadKoffi(), fs, { procRoot: this.procRoot, pids: [th.tid], counter, fdDirOverride: { [th.tid]: `${r.pid}/task/${th.tid}` }, fdsOnly: true });
+      for (const e of own[0]?.errors ?? []) this.errors.push(e);
+      prep.taskTable.push(this.addTable(th.tid, r.pid, netns, own[0]?.fds ?? []));
     }
-  }
-  // Threads with their own table: read those tables now (rare).
-  if (threadTables.length) {
-    const override: Record<number, string> = {};
-    for (const t of threadTables) override[t.tid] = `${t.procPid}/task/${t.tid}`;
-    const counter = new Int32Array(new SharedArrayBuffer(8));
-    // Synchronous on purpose: a handful of tables.
-    const extra = rawRead(loadKoffi(), fs, { procRoot, pids: threadTables.map((t) => t.tid), counter, fdDirOverride: override, fdsOnly: true });
-    for (let i = 0; i < threadTables.length; i++) {
-      const t = threadTables[i]!;
-      const got = extra.find((e) => e.pid === t.tid);
-      errors.push(...(got?.errors ?? []));
-      const idx = tableSrcs.length;
-      tableSrcs.push({ pid: t.tid, procPid: t.procPid, netns: t.netns, fds: got?.fds ?? [] });
-      for (let k = 0; k < taskTable.length; k++) if (taskTable[k] === -2 - i) taskTable[k] = idx;
-    }
+    this.prepared.push(prep);
   }
 
-  // Tables shared between processes (clone(CLONE_FILES)): candidates have equal contents.
-  const tg = groupByKernel(
-    tableSrcs.map((_, i) => i),
-    (i) => tableSig(tableSrcs[i]!.fds),
-    (i) => ({ pid: tableSrcs[i]!.pid, idx: 0 }),
-    KCMP_FILES,
-    kcmp,
-    (i) => String(i), // without kcmp, processes are presumed not to share
-  );
-  kcmpCalls += tg.calls;
-  noteRefusals(tg.refusals);
-  const tableRefOf = new Array<number>(tableSrcs.length);
-  const fdTables: FdTable[] = [];
-  const keptSrcs: TableSrc[] = [];
-  for (let g = 0; g < tg.groups.length; g++) {
-    const members = tg.groups[g]!.sort((a, b) => a - b);
-    const ref = fdTables.length + 1;
-    const inferred = tg.inferred[g]! || members.some((m) => inferredTables.has(m));
-    fdTables.push({ ref, fds: [], sharingInferred: inferred });
-    keptSrcs.push(tableSrcs[members[0]!]!);
-    for (const m of members) tableRefOf[m] = ref;
-  }
-  for (let i = 0; i < tasks.length; i++) {
-    const t = taskTable[i]!;
-    tasks[i]!.fdTable = t >= 0 ? tableRefOf[t]! : 0;
-  }
+  link(stats?: ProcCaptureStats): Snapshot {
+    const { kcmp, tableSrcs } = this;
+    this.prepared.sort((a, b) => a.pid - b.pid);
 
-  // Classify every fd of every distinct table.
-  const ownNetns = safeReadlink('/proc/self/ns/net');
-  const nets = new Map<string, NetTables | null>();
-  interface Entry {
-    tableRef: number;
-    pid: number;
-    fd: number;
-    cloexec: boolean;
-    facts: FileFacts;
-  }
-  const entries: Entry[] = [];
-  for (let k = 0; k < keptSrcs.length; k++) {
-    const src = keptSrcs[k]!;
-    const ref = k + 1;
-    const ctx = {
-      pid: src.pid,
-      net: () => {
-        let t = nets.get(src.netns);
-        if (t === undefined) {
-          t = readNetTables(procRoot, src.procPid, src.netns === ownNetns, errors);
-          nets.set(src.netns, t);
-        }
-        return t;
-      },
-      sockProtoName: (pid: number, fd: number) => {
-        try {
-          return native().getxattr(`${procRoot}/${pid}/fd/${fd}`, 'system.sockprotoname') ?? '';
-        } catch {
-          return '';
-        }
-      },
-    };
-    for (const raw of src.fds) {
-      entries.push({ tableRef: ref, pid: src.pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) });
-    }
-  }
-
-  // Open files: fds with one share key are candidates, kcmp decides.
-  const fg = groupByKernel(
-    entries,
-    (e) => e.facts.shareKey,
-    (e) => ({ pid: e.pid, idx: e.fd }),
-    KCMP_FILE,
-    kcmp,
-    // Best inference: a socket inode has exactly one open file; others
-    // share when everything an open file owns (pos, flags) agrees.
-    (e) => (e.facts.shareKey.startsWith('s:') ? 's' : `${String(e.facts.pos)}:${e.facts.flags}:${e.facts.mntId}`),
-  );
-  kcmpCalls += fg.calls;
-  noteRefusals(fg.refusals);
-  const files: OpenFile[] = [];
-  const fileOf = new Map<Entry, number>();
-  for (let g = 0; g < fg.groups.length; g++) {
-    const members = fg.groups[g]!;
-    const f = members[0]!.facts;
-    const ref = files.length + 1;
-    files.push({
-      ref,
-      kind: f.kind,
-      path: f.path,
-      flags: f.flags,
-      mode: f.mode,
-      pos: f.pos,
-      mntId: f.mntId,
-      dev: f.dev,
-      ino: f.ino,
-      rdev: f.rdev,
-      size: f.size,
-      nlink: f.nlink,
-      deleted: f.deleted,
-      sharingInferred: fg.inferred[g]!,
-      locks: [],
-      attrs: f.attrs,
-    });
-    for (const m of members) fileOf.set(m, ref);
-  }
-  for (const e of entries) fdTables[e.tableRef - 1]!.fds.push({ fd: e.fd, file: fileOf.get(e)!, cloexec: e.cloexec } satisfies Fd);
-  for (const t of fdTables) t.fds.sort((a, b) => a.fd - b.fd);
-
-  // epoll watches: the watched open file, proven with KCMP_EPOLL_TFD.
-  const byTable = new Map<number, Entry[]>();
-  for (const e of entries) {
-    const l = byTable.get(e.tableRef);
-    if (l) l.push(e);
-    else byTable.set(e.tableRef, [e]);
-  }
-  const lib = kcmp ? safeNative() : null;
-  const resolvedEpolls = new Set<number>();
-  for (const e of entries) {
-    const targets = e.facts.epollTargets;
-    if (!targets || targets.length === 0) continue;
-    const ref = fileOf.get(e)!;
-    if (resolvedEpolls.has(ref)) continue;
-    resolvedEpolls.add(ref);
-    const file = files[ref - 1]!;
-    const watches = file.attrs.watches as AttrRecord[];
-    const peers = byTable.get(e.tableRef) ?? [];
-    let inferred = false;
-    targets.forEach((t, i) => {
-      const cands = peers.filter((p) => p !== e && String(p.facts.ino) === String(t.ino) && Number(p.facts.dev) === t.dev);
-      cands.sort((a, b) => (a.fd === t.tfd ? -1 : b.fd === t.tfd ? 1 : a.fd - b.fd));
-      for (const c of cands) {
-        if (lib) {
-          kcmpCalls++;
-          const r = lib.kcmpEpoll(c.pid, c.fd, e.pid, e.fd, t.tfd, 0);
-          if (r === 0) {
-            watches[i]!.file = fileOf.get(c)!;
-            return;
+    // Tables shared between processes (clone(CLONE_FILES)): candidates have equal contents.
+    const tg = groupByKernel(
+      tableSrcs.map((_, i) => i),
+      (i) => tableSig(tableSrcs[i]!.fds),
+      (i) => ({ pid: tableSrcs[i]!.pid, idx: 0 }),
+      KCMP_FILES,
+      kcmp,
+      (i) => String(i), // without kcmp, processes are presumed not to share
+    );
+    this.kcmpCalls += tg.calls;
+    for (const [k, v] of tg.refusals) this.refuse(k, v);
+    // Number tables in task order, so equal captures give equal refs.
+    const groupOf = new Array<number>(tableSrcs.length);
+    tg.groups.forEach((g, gi) => g.forEach((m) => (groupOf[m] = gi)));
+    const refOfGroup = new Map<number, number>();
+    const fdTables: FdTable[] = [];
+    const kept: number[] = [];
+    const tasks: Task[] = [];
+    for (const p of this.prepared) {
+      p.tasks.forEach((t, i) => {
+        const src = p.taskTable[i]!;
+        if (src >= 0) {
+          const gi = groupOf[src]!;
+          let ref = refOfGroup.get(gi);
+          if (ref === undefined) {
+            ref = fdTables.length + 1;
+            refOfGroup.set(gi, ref);
+            const members = tg.groups[gi]!;
+            fdTables.push({ ref, fds: [], sharingInferred: tg.inferred[gi]! || members.some((m) => this.inferredTables.has(m)) });
+            kept.push(Math.min(...members));
           }
-          if (r === 1 || r === 2) continue;
+          t.fdTable = ref;
         }
-        // kcmp could not say: the fd the watch was added with, if it still
-        // points at that inode, is the best guess.
-        if (c.fd === t.tfd) {
-          watches[i]!.file = fileOf.get(c)!;
-          inferred = true;
+        tasks.push(t);
+      });
+    }
+
+    // Open files: fds with one share key are candidates, kcmp decides.
+    const entries: Entry[] = [];
+    for (const k of kept) for (const e of this.tableEntries[k]!) entries.push(e);
+    const fg = groupByKernel(
+      entries,
+      (e) => e.facts.shareKey,
+      (e) => ({ pid: e.pid, idx: e.fd }),
+      KCMP_FILE,
+      kcmp,
+      // Best inference: a socket inode has exactly one open file; others
+      // share when everything an open file owns (pos, flags) agrees.
+      (e) => (e.facts.shareKey.startsWith('s:') ? 's' : `${String(e.facts.pos)}:${e.facts.flags}:${e.facts.mntId}`),
+    );
+    this.kcmpCalls += fg.calls;
+    for (const [k, v] of fg.refusals) this.refuse(k, v);
+    const groupOfEntry = new Map<Entry, number>();
+    fg.groups.forEach((g, gi) => g.forEach((e) => groupOfEntry.set(e, gi)));
+    const files: OpenFile[] = [];
+    const refOfFileGroup = new Int32Array(fg.groups.length);
+    const fileOf = new Map<Entry, number>();
+    /** The fd whose fdinfo each file's facts came from. */
+    const creator: Entry[] = [];
+    // Files are numbered in the order their first fd appears.
+    kept.forEach((k, ti) => {
+      const table = fdTables[ti]!;
+      for (const e of this.tableEntries[k]!) {
+        const gi = groupOfEntry.get(e)!;
+        let ref = refOfFileGroup[gi]!;
+        if (ref === 0) {
+          ref = files.length + 1;
+          refOfFileGroup[gi] = ref;
+          const f = e.facts;
+          files.push({
+            ref,
+            kind: f.kind,
+            path: f.path,
+            flags: f.flags,
+            mode: f.mode,
+            pos: f.pos,
+            mntId: f.mntId,
+            dev: f.dev,
+            ino: f.ino,
+            rdev: f.rdev,
+            size: f.size,
+            nlink: f.nlink,
+            deleted: f.deleted,
+            sharingInferred: fg.inferred[gi]!,
+            locks: [],
+            attrs: f.attrs,
+          });
+          creator.push(e);
         }
-        return;
+        fileOf.set(e, ref);
+        table.fds.push({ fd: e.fd, file: ref, cloexec: e.cloexec } satisfies Fd);
       }
     });
-    if (inferred) file.sharingInferred = true;
+
+    this.resolveEpolls(files, creator, fileOf);
+
+    if (stats) {
+      stats.kcmpCalls = this.kcmpCalls;
+      stats.kcmpRefused = { ...this.refusals };
+    }
+    const capErrors: CaptureError[] = this.errors.map((e) => ({ errno: e.errno, pid: e.pid, fd: e.fd, where: e.where, message: e.message }));
+    for (const [k, v] of Object.entries(this.refusals))
+      capErrors.push({ errno: k, pid: -1, fd: -1, where: 'kcmp', message: `kcmp refused ${v} comparison(s); sharing there is inferred, not proven` });
+    return {
+      header: {
+        formatMajor: FORMAT_MAJOR,
+        formatMinor: FORMAT_MINOR,
+        arch: machine(),
+        kernelRelease: release(),
+        hostname: hostname(),
+        captureTime: Date.now(),
+        source: 'proc',
+        frozen: false,
+        options: {},
+      },
+      tasks,
+      fdTables,
+      files,
+      errors: capErrors,
+    };
   }
 
-  if (stats) {
-    stats.kcmpCalls = kcmpCalls;
-    stats.kcmpRefused = refusals;
+  /**
+   * epoll watches: the watched open file, proven with KCMP_EPOLL_TFD. The
+   * candidates are the fds of the epoll's own table on the watched inode,
+   * the fd the watch was added with first.
+   */
+  private resolveEpolls(files: OpenFile[], creator: Entry[], fileOf: Map<Entry, number>): void {
+    const lib = this.kcmp ? safeNative() : null;
+    for (const file of files) {
+      if (file.kind !== 'epoll') continue;
+      const e = creator[file.ref - 1]!;
+      const peers = this.tableEntries[e.tableIdx]!;
+      let inferred = false;
+      for (const w of file.attrs.watches as AttrRecord[]) {
+        const tfd = w.tfd as number;
+        const cands = peers.filter((p) => p !== e && String(p.facts.ino) === String(w.ino) && Number(p.facts.dev) === w.sdev);
+        cands.sort((a, b) => (a.fd === tfd ? -1 : b.fd === tfd ? 1 : a.fd - b.fd));
+        for (const c of cands) {
+          if (lib) {
+            this.kcmpCalls++;
+            const r = lib.kcmpEpoll(c.pid, c.fd, e.pid, e.fd, tfd, 0);
+            if (r === 0) {
+              w.file = fileOf.get(c)!;
+              break;
+            }
+            if (r === 1 || r === 2) continue;
+            this.refuse(r);
+          }
+          // kcmp could not say: the fd the watch was added with, if it
+          // still points at that inode, is the best guess.
+          if (c.fd === tfd) {
+            w.file = fileOf.get(c)!;
+            inferred = true;
+          }
+          break;
+        }
+      }
+      if (inferred) file.sharingInferred = true;
+    }
   }
-  const capErrors: CaptureError[] = errors.map((e) => ({ errno: e.errno, pid: e.pid, fd: e.fd, where: e.where, message: e.message }));
-  for (const [k, v] of Object.entries(refusals))
-    capErrors.push({ errno: k, pid: -1, fd: -1, where: 'kcmp', message: `kcmp refused ${v} comparison(s); sharing there is inferred, not proven` });
-  return {
-    header: {
-      formatMajor: FORMAT_MAJOR,
-      formatMinor: FORMAT_MINOR,
-      arch: machine(),
-      kernelRelease: release(),
-      hostname: hostname(),
-      captureTime: Date.now(),
-      source: 'proc',
-      frozen: false,
-      options: {},
-    },
-    tasks,
-    fdTables,
-    files,
-    errors: capErrors,
-  };
 }
 
 function safeReadlink(p: string): string {

@@ -3,8 +3,10 @@
  * them afterwards, always. Resuming is tied to every way out: the normal
  * path, an exception, SIGINT/SIGTERM/SIGHUP of the capture (handlers resume,
  * then let the signal take its default course), process exit, and even
- * SIGKILL of the capture: a detached watchdog shell resumes them when our
- * pid disappears. A process that was already stopped is left as it was.
+ * SIGKILL of the capture: a detached watchdog shell learns each pid before
+ * it is stopped, through a pipe, and resumes them all when the pipe closes,
+ * which the kernel does when we die however we die. A process that was
+ * already stopped is left as it was.
  *
  * Why not the cgroup freezer: freezing a cgroup freezes every process in it,
  * not the selection, and needs write access to cgroupfs.
@@ -41,14 +43,17 @@ export class Freezer {
 
   constructor(private readonly procRoot: string) {}
 
-  /** Stops the processes; returns the pids actually stopped by us. */
-  freeze(pids: number[], errors: RawError[]): number[] {
+  /** Stops the processes; returns how many could not be stopped. */
+  freeze(pids: number[], errors: RawError[]): number {
     this.attach();
+    this.startWatchdog();
     const mine: number[] = [];
+    let failed = 0;
     for (const pid of pids) {
       if (pid === process.pid) continue;
       const st = state(this.procRoot, pid);
       if (st === null || st === 'T' || st === 't' || st === 'Z' || st === 'X') continue;
+      this.tellWatchdog(pid);
       try {
         process.kill(pid, 'SIGSTOP');
         mine.push(pid);
@@ -56,9 +61,9 @@ export class Freezer {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? 'EPERM';
         errors.push({ errno: code, pid, fd: -1, where: `kill(${pid}, SIGSTOP)`, message: 'cannot freeze; captured live' });
+        failed++;
       }
     }
-    this.startWatchdog();
     const deadline = Date.now() + STOP_WAIT_MS;
     for (const pid of mine) {
       for (;;) {
@@ -66,12 +71,13 @@ export class Freezer {
         if (st === null || st === 'T' || st === 't' || st === 'Z') break;
         if (Date.now() > deadline) {
           errors.push({ errno: 'ETIMEDOUT', pid, fd: -1, where: `${this.procRoot}/${pid}/stat`, message: 'did not stop in time; captured as it was' });
+          failed++;
           break;
         }
         sleepSync(1);
       }
     }
-    return mine;
+    return failed;
   }
 
   resume(): void {
@@ -88,6 +94,9 @@ export class Freezer {
 
   /** Resumes and removes every hook; safe to call twice. */
   release(): void {
+    // The watchdog goes first: it must not resume anything after we have
+    // (someone may stop a process again in between).
+    this.stopWatchdog();
     this.resume();
     this.detach();
   }
@@ -104,23 +113,36 @@ export class Freezer {
     this.attached = false;
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, this.onSignal);
     process.off('exit', this.onExit);
-    if (this.watchdog?.pid) {
-      try {
-        process.kill(this.watchdog.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
+    this.stopWatchdog();
+  }
+
+  private stopWatchdog(): void {
+    const w = this.watchdog;
     this.watchdog = undefined;
+    if (!w?.pid) return;
+    try {
+      process.kill(w.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    w.stdin?.destroy();
+  }
+
+  private tellWatchdog(pid: number): void {
+    // A write to a pipe with room goes out at once, before the SIGSTOP below.
+    this.watchdog?.stdin?.write(`${pid}\n`);
   }
 
   private startWatchdog(): void {
-    if (this.watchdog || this.stopped.length === 0) return;
-    const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done; kill -CONT ${this.stopped.join(' ')} 2>/dev/null`;
+    if (this.watchdog) return;
+    const script = 'p=; while read -r x; do p="$p $x"; done; [ -n "$p" ] && kill -CONT $p 2>/dev/null; exit 0';
     try {
-      this.watchdog = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
-      this.watchdog.on('error', () => undefined);
-      this.watchdog.unref();
+      const w = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      w.on('error', () => undefined);
+      w.stdin.on('error', () => undefined);
+      w.unref();
+      (w.stdin as unknown as { unref?: () => void }).unref?.();
+      this.watchdog = w;
     } catch {
       this.watchdog = undefined;
     }

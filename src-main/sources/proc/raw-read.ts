@@ -82,7 +82,11 @@ export interface RawReadJob {
 type Koffi = typeof import('koffi');
 type Fs = typeof import('node:fs');
 
-export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
+/**
+ * Reads the job's pids (those this thread wins from the shared counter);
+ * `onProc`, when given, sees each process as soon as it is read.
+ */
+export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawProc) => void): RawProc[] {
   const ERRNO: Record<number, string> = {
     1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 5: 'EIO', 9: 'EBADF', 12: 'ENOMEM', 13: 'EACCES', 20: 'ENOTDIR',
     22: 'EINVAL', 24: 'EMFILE', 36: 'ENAMETOOLONG', 38: 'ENOSYS', 40: 'ELOOP', 95: 'EOPNOTSUPP',
@@ -311,16 +315,23 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
     if (idx >= job.pids.length) break;
     const pid = job.pids[idx]!;
     const errors: RawError[] = [];
-    const base = `${root}/${pid}`;
     const rp: RawProc = { pid, stat: null, status: null, cmdline: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
     results.push(rp);
+    readOne(rp);
+    if (onProc) onProc(rp);
+  }
+  return results;
+
+  function readOne(rp: RawProc): void {
+    const { pid, errors } = rp;
+    const base = `${root}/${pid}`;
     const override = job.fdDirOverride?.[pid];
     if (job.fdsOnly && override) {
       rp.fds = readFds(pid, `${root}/${override}/fd`, `${root}/${override}/fdinfo`, errors);
-      continue;
+      return;
     }
     rp.stat = readFile(`${base}/stat`, pid, errors);
-    if (!rp.stat) continue;
+    if (!rp.stat) return;
     const status = readFile(`${base}/status`, pid, errors);
     rp.status = status ? status.toString('latin1') : null;
     rp.cmdline = readFile(`${base}/cmdline`, pid, errors);
@@ -351,5 +362,4 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob): RawProc[] {
     }
     rp.fds = readFds(pid, `${base}/fd`, `${base}/fdinfo`, errors);
   }
-  return results;
 }

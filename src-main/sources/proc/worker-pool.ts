@@ -43,7 +43,7 @@ export interface ReadResult {
   workerError?: string;
 }
 
-export async function readProcs(opts: ReadOptions): Promise<ReadResult> {
+export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
   // [0]: next pid index; [1]: set by the worker when it starts taking pids.
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
@@ -69,7 +69,7 @@ export async function readProcs(opts: ReadOptions): Promise<ReadResult> {
       worker = undefined;
     }
   }
-  const mine = rawRead(loadKoffi(), fs, job);
+  const mine = rawRead(loadKoffi(), fs, job, onProc);
   let theirs: RawProc[] = [];
   if (worker && fromWorker) {
     if (Atomics.load(counter, 1) === 0) {
@@ -79,6 +79,7 @@ export async function readProcs(opts: ReadOptions): Promise<ReadResult> {
     } else {
       theirs = await fromWorker;
       void worker.terminate();
+      if (onProc) for (const p of theirs) onProc(p);
     }
   }
   const all = mine.concat(theirs);
@@ -86,7 +87,7 @@ export async function readProcs(opts: ReadOptions): Promise<ReadResult> {
     const seen = new Set(all.map((r) => r.pid));
     const missing = opts.pids.filter((p) => !seen.has(p));
     const retry = new Int32Array(new SharedArrayBuffer(8));
-    all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }));
+    all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }, onProc));
   }
   return { procs: all, byWorker: theirs.length, workerError };
 }

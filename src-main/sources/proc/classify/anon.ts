@@ -4,7 +4,7 @@
  * inode (io_uring, perf_event, bpf ...) is kept as "anon" with its link text.
  */
 import type { AttrRecord } from '../../../../src-shared/model/index.js';
-import type { Classifier, EpollTarget } from './types.js';
+import type { Classifier } from './types.js';
 import { fields, kernelDevToUser, lineValue, toNum, toU64 } from './fdinfo-lines.js';
 
 function lines(extra: string, prefix: string): string[] {
@@ -25,16 +25,12 @@ const eventfd: Classifier = (raw, _t, base) => {
 
 const epoll: Classifier = (raw, _t, base) => {
   const watches: AttrRecord[] = [];
-  const targets: EpollTarget[] = [];
   for (const l of lines(raw.extra, 'tfd:')) {
     const f = fields(l);
-    const ino = toU64(f.get('ino'), 16);
-    const kdev = toNum(f.get('sdev'), 16);
-    watches.push({ tfd: toNum(f.get('tfd')), events: toNum(f.get('events'), 16) >>> 0, data: toU64(f.get('data'), 16), ino, sdev: kernelDevToUser(kdev), file: 0 });
-    targets.push({ tfd: toNum(f.get('tfd')), ino, dev: kernelDevToUser(kdev) });
+    // file (the watched open file) is filled in once sharing is known.
+    watches.push({ tfd: toNum(f.get('tfd')), events: toNum(f.get('events'), 16) >>> 0, data: toU64(f.get('data'), 16), ino: toU64(f.get('ino'), 16), sdev: kernelDevToUser(toNum(f.get('sdev'), 16)), file: 0 });
   }
   base.attrs = { watches };
-  base.epollTargets = targets;
   return base;
 };
 

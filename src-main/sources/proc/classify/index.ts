@@ -11,7 +11,7 @@ import { pipe } from './pipes.js';
 import { socket } from './sockets.js';
 import type { ClassifyContext, FileFacts } from './types.js';
 
-export type { ClassifyContext, FileFacts, EpollTarget } from './types.js';
+export type { ClassifyContext, FileFacts } from './types.js';
 
 /** "[INO]" at the end of a link like "pipe:[123]". */
 function bracketIno(text: string): number | bigint {

@@ -24,15 +24,6 @@ export interface FileFacts {
    * (its inode and access mode), never from pos or counters that move.
    */
   shareKey: string;
-  /** epoll watches keep their raw target until sharing is known. */
-  epollTargets?: EpollTarget[];
-}
-
-export interface EpollTarget {
-  tfd: number;
-  ino: U64;
-  /** st_dev encoding. */
-  dev: number;
 }
 
 export interface ClassifyContext {

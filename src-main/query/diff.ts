@@ -137,7 +137,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     if (v === undefined) strCache.set(id, (v = ctx.strings.value(id)));
     return v;
   };
-  const rowStmt = ctx.db.prepare('SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?');
+  const rowStmt = ctx.db.prepare('SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, rdev, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?');
 
   const byPid = pairBy(A.procs, B.procs, (p) => p.pid);
   let matching: DiffMatching = opts.matching ?? 'pid';
@@ -164,10 +164,10 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   const fdOf = (L: Loaded, i: number): DiffFd => {
     const p = L.pack;
     const o = i * PACK_FIELDS;
-    const r = rowStmt.get(L.row.id, p[o + P.table], p[o + P.fd]) as { ref: number; kind: number; path_id: number; flags: number; mode: number; pos: unknown; dev: unknown; ino: unknown; size: unknown; nlink: number; deleted: number; attrs_id: number; cloexec: number };
+    const r = rowStmt.get(L.row.id, p[o + P.table], p[o + P.fd]) as { ref: number; kind: number; path_id: number; flags: number; mode: number; pos: unknown; dev: unknown; ino: unknown; rdev: unknown; size: unknown; nlink: number; deleted: number; attrs_id: number; cloexec: number };
     const path = str(r.path_id);
     const attrs = r.attrs_id ? str(r.attrs_id) : null;
-    const f = fileFromRow({ ref: r.ref, kind: r.kind, path, flags: r.flags, mode: r.mode, pos: r.pos, dev: r.dev, ino: r.ino, size: r.size, nlink: r.nlink, deleted: r.deleted, attrs: typeof attrs === 'string' ? attrs : null });
+    const f = fileFromRow({ ref: r.ref, kind: r.kind, path, flags: r.flags, mode: r.mode, pos: r.pos, dev: r.dev, ino: r.ino, rdev: r.rdev, size: r.size, nlink: r.nlink, deleted: r.deleted, attrs: typeof attrs === 'string' ? attrs : null });
     return { fd: p[o + P.fd]!, kind: f.kind, target: describeFile(f), path: bstrToJson(path), flags: r.flags, flagNames: formatFlags(r.flags), pos: u64FromDb(r.pos), cloexec: r.cloexec === 1, deleted: r.deleted === 1, fileRef: r.ref };
   };
   const others = (L: Loaded, i: number, pid: number) => (holdersOf(L).get(L.pack[i * PACK_FIELDS + P.file]!) ?? []).filter((h) => h.pid !== pid);

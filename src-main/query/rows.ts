@@ -41,6 +41,7 @@ export interface FileRow {
   pos: unknown;
   dev: unknown;
   ino: unknown;
+  rdev?: unknown;
   size: unknown;
   nlink: number;
   deleted: number;
@@ -59,7 +60,7 @@ export function fileFromRow(r: FileRow): OpenFile {
     mntId: 0,
     dev: u64(r.dev),
     ino: u64(r.ino),
-    rdev: 0,
+    rdev: u64(r.rdev),
     size: u64(r.size),
     nlink: r.nlink,
     deleted: r.deleted === 1,

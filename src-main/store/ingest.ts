@@ -40,7 +40,7 @@ export class Indexer {
   ) {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?)');
-    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
+    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
     this.insPack = db.prepare('INSERT INTO fdpacks VALUES (?,?,?)');
   }
 
@@ -77,6 +77,7 @@ export class Indexer {
       pos: number | string;
       dev: number | string;
       ino: number | string;
+      rdev: number | string;
       size: number | string;
       posHi: number;
       posLo: number;
@@ -102,6 +103,7 @@ export class Indexer {
         pos: u64ToDb(f.pos),
         dev: u64ToDb(f.dev),
         ino: u64ToDb(f.ino),
+        rdev: u64ToDb(f.rdev),
         size: u64ToDb(f.size),
         posHi,
         posLo,
@@ -118,7 +120,7 @@ export class Indexer {
         const x = info.get(d.file)!;
         const f = x.f;
         const cloexec = d.cloexec ? 1 : 0;
-        this.insFd.run(imageId, tb.ref, d.fd, d.file, cloexec, x.kind, x.path, f.flags, x.deleted, x.shared, f.mode, x.pos, x.dev, x.ino, x.size, f.nlink, x.attrs);
+        this.insFd.run(imageId, tb.ref, d.fd, d.file, cloexec, x.kind, x.path, f.flags, x.deleted, x.shared, f.mode, x.pos, x.dev, x.ino, x.rdev, x.size, f.nlink, x.attrs);
         pack[o] = tb.ref;
         pack[o + 1] = d.fd;
         pack[o + 2] = d.file;

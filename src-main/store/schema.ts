@@ -85,6 +85,7 @@ export const MIGRATIONS: string[] = [
     pos,
     dev,
     ino,
+    rdev,
     size,
     nlink INTEGER NOT NULL,
     attrs_id INTEGER NOT NULL,

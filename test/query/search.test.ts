@@ -3,7 +3,7 @@
  * same terms directly on the decoded snapshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { displayBStr, holders, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, displayBStr, holders, type Snapshot } from '../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { QueryError, Store } from '../../src-main/store/index.js';
@@ -135,6 +135,24 @@ describe('search', () => {
     expect(h.target).toContain('\\xff\\xfe');
     expect(typeof h.path).toBe('object');
     expect((h.path as { hex: string }).hex).toContain('0a3c736372697074'); // "\n<script"
+  });
+
+  it('describes each hit exactly as the snapshot does (devices, pipes, sockets, memfd)', () => {
+    const r = store.search('label:everything-1', { limit: 100_000, perImage: 100_000 });
+    const snap = simulate({ scenario: 'everything', seed: 1, time: T0 + 8 * 60_000 });
+    const files = new Map(snap.files.map((f) => [f.ref, f]));
+    const tables = new Map(snap.fdTables.map((t) => [t.ref, t]));
+    let n = 0;
+    for (const h of r.groups[0]!.hits) {
+      const t = snap.tasks.find((x) => x.pid === h.pid)!;
+      const d = tables.get(t.fdTable)!.fds.find((x) => x.fd === h.fd)!;
+      const f = files.get(d.file)!;
+      expect(h.target).toBe(describeFile(f));
+      expect(h.kind).toBe(f.kind);
+      expect(h.flags).toBe(f.flags);
+      n++;
+    }
+    expect(n).toBe(rows.filter((x) => x.image === 'everything-1').length);
   });
 
   it('truncates to the limit and says so', () => {

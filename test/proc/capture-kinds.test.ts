@@ -124,6 +124,12 @@ describe('live capture of every kind of fd', () => {
     for (const x of snap.files) expect(x.sharingInferred).toBe(false);
   });
 
+  it('locks held through an open file, from its fdinfo', () => {
+    expect(pf('file').locks).toEqual([{ kind: 'posix', write: true, pid: fx.pid, start: 10, end: 29 }]);
+    expect(pf('dir').locks).toEqual([{ kind: 'flock', write: false, pid: fx.pid, start: 0, end: null }]);
+    expect(pf('fileAgain').locks).toEqual([]);
+  });
+
   it('directories, O_PATH fds, unlinked files and names that only look deleted', () => {
     const d = pf('dir');
     expect(d.kind).toBe('directory');

@@ -444,7 +444,7 @@ class Builder {
             nlink: f.nlink,
             deleted: f.deleted,
             sharingInferred: fg.inferred[gi]!,
-            locks: [],
+            locks: f.locks,
             attrs: f.attrs,
           });
           creator.push(e);

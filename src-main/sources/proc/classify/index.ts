@@ -10,6 +10,10 @@ import { NS_TYPES, nsfd } from './ns.js';
 import { pipe } from './pipes.js';
 import { socket } from './sockets.js';
 import type { ClassifyContext, FileFacts } from './types.js';
+import { parseLocks } from './locks.js';
+
+/** Shared by every file without locks; nothing appends to a file's locks. */
+const NO_LOCKS: never[] = [];
 
 export type { ClassifyContext, FileFacts } from './types.js';
 
@@ -38,6 +42,7 @@ export function classify(raw: RawFd, ctx: ClassifyContext): FileFacts {
     size: raw.size,
     nlink: raw.nlink,
     deleted: false,
+    locks: raw.extra.length > 0 && raw.extra.includes('lock:') ? parseLocks(raw.extra) : NO_LOCKS,
     attrs: {},
     shareKey: '',
   };

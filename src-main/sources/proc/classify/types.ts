@@ -1,5 +1,5 @@
 /** What a classifier makes of one raw fd: an open file without its ref. */
-import type { AttrRecord, BStr, U64 } from '../../../../src-shared/model/index.js';
+import type { AttrRecord, BStr, FileLock, U64 } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
 import type { NetTables } from '../net-tables.js';
 
@@ -17,6 +17,7 @@ export interface FileFacts {
   size: U64;
   nlink: number;
   deleted: boolean;
+  locks: FileLock[];
   attrs: AttrRecord;
   /**
    * fds whose keys differ can never share an open file; fds with one key

@@ -100,3 +100,16 @@ test('capture view: pick a live process from the searchable list and capture it'
     child.kill('SIGKILL');
   }
 });
+
+test('the theme follows the system: dark', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+  expect(r! + g! + b!).toBeLessThan(150);
+  await shot(page, 'inspector-dark');
+  await page.getByTestId('nav-library').click();
+  await shot(page, 'library-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(light.match(/\d+/g)!.map(Number).reduce((a, x) => a + x, 0)).toBeGreaterThan(600);
+});

@@ -103,6 +103,15 @@ for (const [name, envKey] of [
       });
       const t1 = await readyAt(page, 'inspectorReady', id);
       report(`${name}-cold`, t1 - t0, 'ms');
+      // The process with the most fds: select it and time until its fd list shows rows.
+      const tree = page.getByTestId('tree').getByRole('option');
+      const counts = await tree.evaluateAll((els) => els.map((e) => Number(/(\d+) fds/.exec(e.textContent ?? '')?.[1] ?? 0)));
+      const biggest = counts.indexOf(Math.max(...counts));
+      const ts = await page.evaluate(() => performance.now());
+      await tree.nth(biggest).click();
+      await expect(page.getByTestId('fd-list')).toHaveAttribute('data-count', String(counts[biggest]));
+      await expect(page.getByTestId('fd-list').getByRole('option').first()).toContainText(/\d/);
+      report(`${name}-select-biggest-process`, (await page.evaluate(() => performance.now())) - ts, 'ms');
       // Interactive: the next fd is selected, its file shown and its record's bytes on screen.
       await page.getByTestId('fd-list').getByRole('option').first().click();
       const t2 = await page.evaluate(() => performance.now());

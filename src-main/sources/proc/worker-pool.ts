@@ -69,7 +69,10 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       worker = undefined;
     }
   }
+  const t0 = performance.now();
   const mine = rawRead(loadKoffi(), fs, job, onProc);
+  const tMine = performance.now();
+  let tTheirs = tMine;
   let theirs: RawProc[] = [];
   if (worker && fromWorker) {
     if (Atomics.load(counter, 1) === 0) {
@@ -78,6 +81,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       void worker.terminate();
     } else {
       theirs = await fromWorker;
+      tTheirs = performance.now();
       void worker.terminate();
       if (onProc) for (const p of theirs) onProc(p);
     }
@@ -89,5 +93,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     const retry = new Int32Array(new SharedArrayBuffer(8));
     all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }, onProc));
   }
+  if (process.env.CKPT_CAPTURE_TIMING)
+    process.stderr.write(`reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs in at ${(tTheirs - t0).toFixed(1)} ms\n`);
   return { procs: all, byWorker: theirs.length, workerError };
 }

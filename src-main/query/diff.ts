@@ -23,9 +23,13 @@ import type {
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
-import { splitCmdline } from '../store/intern.js';
+import { fromDb, splitCmdline } from '../store/intern.js';
 import { fileFromRow, u64FromDb } from './rows.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../store/fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
+
+// Copied once: the inner loops read these hundreds of thousands of times.
+const PACK_FIELDS = PACK_FIELDS_;
+const P = { ...PF };
 
 interface Proc {
   pid: number;
@@ -161,10 +165,35 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     const comm = str(p.commId);
     return { pid: p.pid, tgid: p.tgid, comm: bstrToJson(comm), commText: displayBStr(comm), cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' '), fdCount: fdCount(L, p) };
   };
+  type Row = { ref: number; kind: number; path_id: number; flags: number; mode: number; pos: unknown; dev: unknown; ino: unknown; rdev: unknown; size: unknown; nlink: number; deleted: number; attrs_id: number; cloexec: number };
+  // Few details are fetched one by one; past a few thousand, one scan of the image's rows is cheaper.
+  const BULK_AFTER = 2000;
+  const bulk = new Map<Loaded, Map<number, Map<number, Row>>>();
+  const lookups = new Map<Loaded, number>();
+  const rowOf = (L: Loaded, table: number, fd: number): Row => {
+    let all = bulk.get(L);
+    if (!all) {
+      const n = (lookups.get(L) ?? 0) + 1;
+      lookups.set(L, n);
+      if (n <= BULK_AFTER) return rowStmt.get(L.row.id, table, fd) as Row;
+      all = new Map();
+      const sql =
+        'SELECT d.table_ref, d.fd, d.file_ref AS ref, d.kind, d.path_id, d.flags, d.mode, d.pos, d.dev, d.ino, d.rdev, d.size, d.nlink, d.deleted, d.attrs_id, d.cloexec, s.b AS path, a.b AS attrs FROM fds d JOIN strs s ON s.id = d.path_id LEFT JOIN strs a ON a.id = d.attrs_id WHERE d.image_id = ?';
+      for (const r of ctx.db.prepare(sql).all(L.row.id) as (Row & { table_ref: number; fd: number; path: string | Buffer; attrs: string | null })[]) {
+        if (!strCache.has(r.path_id)) strCache.set(r.path_id, fromDb(r.path));
+        if (r.attrs_id && !strCache.has(r.attrs_id) && r.attrs !== null) strCache.set(r.attrs_id, r.attrs);
+        let m = all.get(r.table_ref);
+        if (!m) all.set(r.table_ref, (m = new Map()));
+        m.set(r.fd, r);
+      }
+      bulk.set(L, all);
+    }
+    return all.get(table)!.get(fd)!;
+  };
   const fdOf = (L: Loaded, i: number): DiffFd => {
     const p = L.pack;
     const o = i * PACK_FIELDS;
-    const r = rowStmt.get(L.row.id, p[o + P.table], p[o + P.fd]) as { ref: number; kind: number; path_id: number; flags: number; mode: number; pos: unknown; dev: unknown; ino: unknown; rdev: unknown; size: unknown; nlink: number; deleted: number; attrs_id: number; cloexec: number };
+    const r = rowOf(L, p[o + P.table]!, p[o + P.fd]!);
     const path = str(r.path_id);
     const attrs = r.attrs_id ? str(r.attrs_id) : null;
     const f = fileFromRow({ ref: r.ref, kind: r.kind, path, flags: r.flags, mode: r.mode, pos: r.pos, dev: r.dev, ino: r.ino, rdev: r.rdev, size: r.size, nlink: r.nlink, deleted: r.deleted, attrs: typeof attrs === 'string' ? attrs : null });

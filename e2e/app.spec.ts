@@ -8,6 +8,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
+import { imageWithErrors } from './errors.js';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
 
@@ -69,9 +70,43 @@ test('a corrupt image is refused with a reason', async () => {
   await expect(page.getByTestId('library-error')).toContainText('broken.ckpt');
 });
 
+test('errors recorded in an image are shown, and shared fd tables list every process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-errors-'));
+  const file = join(dir, 'with-errors.ckpt');
+  writeFileSync(file, imageWithErrors());
+  await page.getByTestId('import-input').setInputFiles([file]);
+  const row = page.getByTestId('library-list').getByRole('option').filter({ hasText: 'with-errors' });
+  await row.click();
+  await page.getByTestId('open-image').click();
+  const errs = page.getByTestId('capture-errors');
+  await expect(errs).toContainText('EACCES · pid 2101 fd 5 · /proc/2101/fdinfo/5 · permission denied reading fdinfo');
+  await expect(errs).toContainText('ESRCH · pid 2199');
+  await errs.getByRole('button').first().click();
+  await expect(page.getByTestId('hex')).toContainText('0f270000'.slice(0, 4)); // ERROR record type 9999 = 0x270f
+  await shot(page, 'inspector-errors');
+
+  // The threads scenario: a JVM whose threads share one table, and a CLONE_FILES helper sharing it across processes.
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-sim').click();
+  await page.getByTestId('scenario-threads').check();
+  await page.getByTestId('capture-label').fill('threads e2e');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('threads e2e');
+  const shared = page.getByTestId('tree').getByRole('option').filter({ hasText: 'shared table' });
+  expect(await shared.count()).toBeGreaterThan(1);
+  await shared.first().click();
+  const users = page.getByTestId('table-users').getByRole('button');
+  expect(await users.count()).toBeGreaterThan(1);
+  await expect(page.getByTestId('process-detail')).toContainText('shared by tasks');
+  await shot(page, 'inspector-shared-table');
+});
+
 test('rename and delete an image', async () => {
+  await page.getByTestId('nav-library').click();
+  await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: 'web e2e' })).toHaveCount(1);
+  const before = Number(await page.getByTestId('library-list').getAttribute('data-count'));
   await renameAndDelete(page, 'web e2e', 'web renamed', '');
-  await expect(page.getByTestId('library-list').getByRole('option')).toHaveCount(1);
+  await expect(page.getByTestId('library-list')).toHaveAttribute('data-count', String(before - 1));
 });
 
 test('capture view: pick a live process from the searchable list and capture it', async () => {

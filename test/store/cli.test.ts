@@ -1,0 +1,102 @@
+/** The library commands of the real `ckpt`, end to end on one --home. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ckpt } from '../cli/run.js';
+import type { DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
+
+let dir: string;
+let home: string;
+const lib = (args: string[]) => ckpt([...args, '--home', home]);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ckpt-lib-cli-'));
+  home = join(dir, 'home');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ckpt library commands', () => {
+  it('capture --store, import (with dedupe), list, label, tag, note, show ID', () => {
+    for (const step of [1, 2, 3]) {
+      const r = lib(['capture', '--sim', 'leaky', '--step', String(step), '--time', `2026-11-20T1${step}:00:00Z`, '--store', '--label', 'leaky', '--tag', 'series']);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out.trim()).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const file = join(dir, 'web.ckpt');
+    expect(ckpt(['capture', '--sim', 'web-server', '--time', '2026-11-20T09:00:00Z', '-o', file]).code).toBe(0);
+    const imp = lib(['import', file, file, '--label', 'web']);
+    expect(imp.code, imp.err).toBe(0);
+    expect(imp.out).toMatch(/^imported: /m);
+    expect(imp.out).toMatch(/^already in library: /m);
+    const bad = join(dir, 'bad.ckpt');
+    const nope = lib(['import', bad]);
+    expect(nope.code).toBe(1);
+    expect(nope.err).toMatch(/cannot read/);
+
+    const list = JSON.parse(lib(['list', '--json']).out) as ImageSummary[];
+    expect(list.map((i) => i.label)).toEqual(['leaky', 'leaky', 'leaky', 'web']);
+    const web = list[3]!;
+    expect(lib(['label', web.id.slice(0, 8), 'web-before']).code).toBe(0);
+    expect(lib(['tag', 'web-before', 'prod', 'nginx']).out).toContain('[nginx,prod]');
+    expect(lib(['tag', 'web-before', '--remove', 'nginx']).out).toContain('[prod]');
+    expect(lib(['note', 'web-before', 'taken before the deploy']).code).toBe(0);
+    expect(lib(['note', 'web-before']).out.trim()).toBe('taken before the deploy');
+    expect(lib(['list', '--tag', 'prod']).out).toContain('web-before');
+    const show = lib(['show', 'web-before']);
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toContain('nginx');
+    const missing = lib(['show', 'no-such-image']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no image "no-such-image"/);
+  });
+
+  it('search, diff, timeline in text and JSON', () => {
+    const s = lib(['search', 'kind:socket', 'CLOSE_WAIT']);
+    expect(s.code, s.err).toBe(0);
+    const sj = JSON.parse(lib(['search', '--json', 'deleted:yes', 'label:leaky']).out) as SearchResult;
+    expect(sj.groups.map((g) => g.hits.length).sort()).toEqual([1, 2]);
+    const bad = lib(['search', 'kind:sock']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('kind:sock\n');
+    expect(bad.err).toMatch(/\n\s+\^{4}/);
+
+    const ids = (JSON.parse(lib(['list', '--json', '--label', 'leaky']).out) as ImageSummary[]).map((i) => i.id).reverse();
+    const d = lib(['diff', ids[0]!, ids[2]!]);
+    expect(d.code, d.err).toBe(0);
+    expect(d.out.split('\n')[1]).toBe('processes paired by pid');
+    expect(d.out).toMatch(/^fds: \d+ opened, \d+ closed, \d+ changed$/m);
+    const dj = JSON.parse(lib(['diff', '--json', ids[0]!, ids[2]!]).out) as DiffResult;
+    expect(dj.summary.fdsOpened - dj.summary.fdsClosed).toBe(8);
+
+    const t = JSON.parse(lib(['timeline', '--json', '--tag', 'series']).out) as Timeline;
+    expect(t.points.map((p) => p.total)).toEqual([12, 16, 20].map((n) => n + (t.points[0]!.total - 12)));
+    expect(t.suspects[0]).toMatchObject({ what: 'socket', key: 'tcp CLOSE_WAIT -> 10.0.3.20:5432', perImage: 3 });
+    expect(lib(['timeline', '--label', 'leaky']).out).toContain('leak suspects');
+    expect(lib(['timeline']).code).toBe(2);
+  });
+
+  it('export writes each format; verify --all; rm', () => {
+    for (const fmt of ['html', 'md', 'json', 'csv']) {
+      const out = join(dir, `report.${fmt}`);
+      const r = lib(['export', 'timeline', '--label', 'leaky', '-o', out]);
+      expect(r.code, r.err).toBe(0);
+      expect(readFileSync(out, 'utf8').length).toBeGreaterThan(100);
+    }
+    expect(lib(['export', 'diff', 'web-before', 'leaky', '--format', 'md', '-o', '-']).out).toContain('# Diff');
+    expect(lib(['export', 'image', 'web-before', '-o', join(dir, 'x.pdf')]).code).toBe(2);
+    const v = lib(['verify', '--all']);
+    expect(v.code, v.err).toBe(0);
+    expect(v.out).toMatch(/4\/4 images ok, 0 problems, database integrity: ok/);
+    const web = (JSON.parse(lib(['list', '--json', '--label', 'web-before']).out) as ImageSummary[])[0]!;
+    expect(lib(['rm', 'web-before']).code).toBe(0);
+    expect(existsSync(join(home, 'images', web.id.slice(0, 2), web.id))).toBe(false);
+    expect(lib(['rm', 'web-before']).code).toBe(1);
+    expect((JSON.parse(lib(['list', '--json']).out) as unknown[]).length).toBe(3);
+  });
+
+  it('uses $CKPT_HOME when --home is not given', () => {
+    const r = ckpt(['list', '--json'], { env: { CKPT_HOME: home } });
+    expect((JSON.parse(r.out) as unknown[]).length).toBe(3);
+  });
+});

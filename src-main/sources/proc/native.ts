@@ -44,6 +44,9 @@ interface Libc {
   send: (fd: number, buf: Buffer) => number;
   recv: (fd: number, buf: Buffer) => number;
   close: (fd: number) => number;
+  open: (path: string, flags: number) => number;
+  /** setns(2) for the calling thread; 0 or -1. */
+  setns: (fd: number, nstype: number) => number;
   errno: () => number;
 }
 
@@ -64,6 +67,8 @@ export function native(): Libc {
   const snd = lib.func('long send(int, const uint8_t *buf, size_t, int)');
   const rcv = lib.func('long recv(int, _Out_ uint8_t *buf, size_t, int)');
   const cls = lib.func('int close(int)');
+  const opn = lib.func('int open(const char *, int)');
+  const sns = lib.func('int setns(int, int)');
   const xbuf = Buffer.alloc(256);
   const slot = Buffer.alloc(12);
   const fail = (): string => errnoName(k.errno());
@@ -89,6 +94,8 @@ export function native(): Libc {
     send: (fd, b) => Number(snd(fd, b, b.length, 0)),
     recv: (fd, b) => Number(rcv(fd, b, b.length, 0)),
     close: (fd) => Number(cls(fd)),
+    open: (path, flags) => Number(opn(path, flags)),
+    setns: (fd, t) => Number(sns(fd, t)),
     errno: () => k.errno(),
   };
   return libc;

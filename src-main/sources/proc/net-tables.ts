@@ -175,9 +175,9 @@ function parsePacket(text: string, into: Map<number, PacketInfo>): void {
 }
 
 /**
- * Reads the tables through /proc/PID/net of a process in the namespace.
- * `ownNetns`: the namespace is the capturing process's own, so sock_diag
- * (which answers for the caller's namespace) can be asked for unix peers.
+ * Reads the tables through /proc/PID/net of a process in the namespace;
+ * unix sockets through sock_diag, in that namespace (`ownNetns` says it is
+ * ours, so no setns is needed).
  */
 export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, errors: RawError[]): NetTables {
   const base = `${procRoot}/${pid}/net`;
@@ -193,7 +193,7 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
   if (nl) parseNetlink(nl, t.netlink);
   const pk = readTable(`${base}/packet`, pid, errors);
   if (pk) parsePacket(pk, t.packet);
-  const diag = ownNetns ? unixDiag() : null;
+  const diag = unixDiag(ownNetns ? undefined : `${procRoot}/${pid}/ns/net`);
   if (diag) {
     t.unix = diag;
     t.unixPeers = true;

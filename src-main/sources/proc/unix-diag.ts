@@ -2,7 +2,10 @@
  * Unix sockets through NETLINK_SOCK_DIAG: the only place the kernel tells a
  * socket's peer (which two sockets are the ends of one socketpair or
  * connection), and names as exact bytes (/proc/net/unix mangles names with
- * newlines or NULs). It answers for the caller's network namespace only.
+ * newlines or NULs). It answers for the namespace the netlink socket was
+ * created in, so for another namespace the calling thread enters it with
+ * setns just long enough to create the socket (root or CAP_SYS_ADMIN; where
+ * that is refused the caller falls back to /proc/PID/net/unix).
  */
 import { bstrFromBytes } from '../../../src-shared/model/index.js';
 import { native } from './native.js';
@@ -26,15 +29,44 @@ const TCP_ESTABLISHED = 1;
 const TCP_SYN_SENT = 2;
 const TCP_LISTEN = 10;
 
-/** Every unix socket of our namespace by inode, or null when sock_diag is unavailable. */
-export function unixDiag(): Map<number, UnixInfo> | null {
+const CLONE_NEWNET = 0x40000000;
+const O_RDONLY_CLOEXEC = 0o2000000;
+
+/** A sock_diag socket in the namespace of `nsPath` (a /proc/PID/ns/net), or in ours. */
+function diagSocket(lib: ReturnType<typeof native>, nsPath?: string): number {
+  if (!nsPath) return lib.socket(AF_NETLINK, SOCK_DGRAM_CLOEXEC, NETLINK_SOCK_DIAG);
+  const own = lib.open('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC);
+  if (own < 0) return -1;
+  const target = lib.open(nsPath, O_RDONLY_CLOEXEC);
+  if (target < 0) {
+    lib.close(own);
+    return -1;
+  }
+  let fd = -1;
+  try {
+    if (lib.setns(target, CLONE_NEWNET) === 0) {
+      fd = lib.socket(AF_NETLINK, SOCK_DGRAM_CLOEXEC, NETLINK_SOCK_DIAG);
+      if (lib.setns(own, CLONE_NEWNET) !== 0) {
+        // Stuck in the other namespace: every later socket would lie.
+        throw new Error('setns back to our own network namespace failed');
+      }
+    }
+  } finally {
+    lib.close(target);
+    lib.close(own);
+  }
+  return fd;
+}
+
+/** Every unix socket of a namespace (ours by default) by inode, or null when sock_diag is unavailable. */
+export function unixDiag(nsPath?: string): Map<number, UnixInfo> | null {
   let lib;
   try {
     lib = native();
   } catch {
     return null;
   }
-  const fd = lib.socket(AF_NETLINK, SOCK_DGRAM_CLOEXEC, NETLINK_SOCK_DIAG);
+  const fd = diagSocket(lib, nsPath);
   if (fd < 0) return null;
   try {
     const req = Buffer.alloc(40);

@@ -47,7 +47,8 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   // [0]: next pid index; [1]: set by the worker when it starts taking pids.
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
-  const useWorker = opts.worker ?? (opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
+  const env = process.env.CKPT_CAPTURE_THREADS;
+  const useWorker = opts.worker ?? (env === '1' ? false : env === '2' ? true : opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
   let worker: Worker | undefined;
   let fromWorker: Promise<RawProc[]> | undefined;
   let workerError: string | undefined;

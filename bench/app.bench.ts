@@ -14,6 +14,8 @@ import { encodeSnapshot } from '../src-main/engine/writer.js';
 
 const TARGETS: Record<string, { target: string; limit: number }> = {
   'library-first-paint-10000': { target: '< 1000', limit: 1000 },
+  // Not a target of its own; held to the same second so "first paint" cannot hide a slow whole.
+  'library-all-rows-10000': { target: '< 1000', limit: 1000 },
   'inspector-open-100k-fds-100-procs-cold': { target: '< 1000', limit: 1000 },
   'inspector-open-100k-fds-1-proc-cold': { target: '< 1000', limit: 1000 },
 };

@@ -74,7 +74,11 @@ export function createBackend(ctx: ApiContext): Backend {
       features: ['library', 'capture', 'inspector'],
     }),
 
-    'library.list': () => ({ images: getStore().listImages({ sort: 'captureTime', desc: true }) }),
+    'library.list': ({ limit, offset }) => {
+      const st = getStore();
+      const images = st.listImages({ sort: 'captureTime', desc: true, limit, offset });
+      return { images, total: limit === undefined && !offset ? images.length : st.countImages() };
+    },
 
     'library.import': ({ name, data }) => {
       const bytes = Buffer.from(data, 'base64');

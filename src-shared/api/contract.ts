@@ -48,7 +48,8 @@ const procCapture = z.strictObject({
 export const METHODS = {
   'app.info': { args: z.strictObject({}), result: null as unknown as R.AppInfo },
 
-  'library.list': { args: z.strictObject({}), result: null as unknown as R.LibraryList },
+  /** Newest capture first; a first page (limit) lets a large library paint before all of it arrives. */
+  'library.list': { args: z.strictObject({ limit: int(1, 1_000_000).optional(), offset: int(0).optional() }), result: null as unknown as R.LibraryList },
   /** Import image bytes (a dropped or picked .ckpt file). `data` is base64. */
   'library.import': {
     args: z.strictObject({ name: z.string().min(1).max(255), data: z.string().max(700 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64') }),

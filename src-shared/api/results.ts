@@ -25,6 +25,8 @@ export type { ImageSummary };
 
 export interface LibraryList {
   images: ImageSummary[];
+  /** Images in the library (more than images.length when a limit was given). */
+  total: number;
 }
 
 export interface Scenario {

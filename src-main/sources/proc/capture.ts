@@ -26,7 +26,7 @@ import { classify, type FileFacts } from './classify/index.js';
 import { Freezer } from './freeze.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, native, type KcmpResult } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
-import { rawRead, type RawError, type RawFd, type RawProc } from './raw-read.js';
+import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
 import { groupByKernel, type Kcmp } from './sharing.js';
 import { readProcs } from './worker-pool.js';
 
@@ -121,11 +121,10 @@ function nsIno(link: string): number | bigint {
 }
 
 /** A numeric fingerprint of a table's contents: tables that share must have equal ones. */
-function tableSig(fds: RawFd[] | null): string {
-  if (!fds) return 'none';
+function tableSig(t: RawFdTable): string {
   let sum = 0;
-  for (const f of fds) sum = (sum + f.fd * 31 + f.mntId) % 2147483647;
-  return `${fds.length}:${sum}`;
+  for (let i = 0; i < t.n; i++) sum = (sum + t.fd[i]! * 31 + t.i32[i * 4 + 1]!) % 2147483647;
+  return `${t.n}:${sum}`;
 }
 
 interface TableSrc {
@@ -134,7 +133,7 @@ interface TableSrc {
   /** Process the table was read through (its netns and /proc dir). */
   procPid: number;
   netns: string;
-  fds: RawFd[];
+  fds: RawFdTable;
 }
 
 export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureStats): Promise<Snapshot> {
@@ -280,7 +279,9 @@ class Builder {
     this.refusals[errno] = (this.refusals[errno] ?? 0) + n;
   }
 
-  private addTable(pid: number, procPid: number, netns: string, fds: RawFd[]): number {
+  private readonly cursor = emptyRawFd();
+
+  private addTable(pid: number, procPid: number, netns: string, fds: RawFdTable): number {
     const idx = this.tableSrcs.length;
     this.tableSrcs.push({ pid, procPid, netns, fds });
     const ctx = {
@@ -301,9 +302,9 @@ class Builder {
         }
       },
     };
-    const list: Entry[] = new Array(fds.length);
-    for (let i = 0; i < fds.length; i++) {
-      const raw = fds[i]!;
+    const list: Entry[] = new Array(fds.n);
+    for (let i = 0; i < fds.n; i++) {
+      const raw = rawFdAt(fds, i, this.cursor);
       list[i] = { tableIdx: idx, pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) };
     }
     list.sort((a, b) => a.fd - b.fd);
@@ -351,7 +352,8 @@ class Builder {
       const counter = new Int32Array(new SharedArrayBuffer(8));
       const own = rawRead(loadKoffi(), fs, { procRoot: this.procRoot, pids: [th.tid], counter, fdDirOverride: { [th.tid]: `${r.pid}/task/${th.tid}` }, fdsOnly: true });
       for (const e of own[0]?.errors ?? []) this.errors.push(e);
-      prep.taskTable.push(this.addTable(th.tid, r.pid, netns, own[0]?.fds ?? []));
+      const none: RawFdTable = { n: 0, fd: new Int32Array(0), i32: new Int32Array(0), f64: new Float64Array(0), statted: new Uint8Array(0), linkAscii: new Uint8Array(0), link: [], extra: [], big: [] };
+      prep.taskTable.push(this.addTable(th.tid, r.pid, netns, own[0]?.fds ?? none));
     }
     this.prepared.push(prep);
   }

@@ -11,17 +11,35 @@
  * touches no module-level name; its dependencies come in as arguments.
  */
 
+/**
+ * The fds of one table as read, in columns: typed arrays for the numbers
+ * (no object per fd, cheap to hand over from the worker thread), arrays for
+ * the strings. rawFdAt() gives a view of one fd.
+ */
+export interface RawFdTable {
+  n: number;
+  fd: Int32Array;
+  /** Per fd: flags (O_CLOEXEC included), mnt_id, st_mode, st_nlink. */
+  i32: Int32Array;
+  /** Per fd: st_dev, st_ino, st_rdev, st_size, pos, fdinfo ino (-1 when absent); NaN: see big. */
+  f64: Float64Array;
+  /** statx of the target was taken (path-like links, and one per pseudo-fs kind). */
+  statted: Uint8Array;
+  /** The link's bytes are all ASCII, so the latin1 string is already its text. */
+  linkAscii: Uint8Array;
+  /** Link bytes as latin1 strings: one char per byte, exact and cheap. */
+  link: string[];
+  /** fdinfo lines after the common ones, verbatim. */
+  extra: string[];
+  /** [f64 slot, decimal text] for values above 2^53 (overlayfs inodes, huge offsets). */
+  big: [number, string][];
+}
+
 /** One fd as read: link bytes, the target's stat when taken, fdinfo. */
 export interface RawFd {
   fd: number;
-  /**
-   * Link bytes as a latin1 string (one char per byte, so exact and cheap:
-   * no buffer per fd). `linkAscii` says the bytes are all ASCII, in which
-   * case the string is already the UTF-8 text.
-   */
   link: string;
   linkAscii: boolean;
-  /** statx of the target was taken (path-like links, and one per pseudo-fs kind). */
   statted: boolean;
   dev: number;
   ino: number | bigint;
@@ -35,8 +53,39 @@ export interface RawFd {
   mntId: number;
   /** fdinfo's ino line, -1 when the kernel does not print it. */
   fdinfoIno: number | bigint;
-  /** fdinfo lines after the common ones, verbatim. */
   extra: string;
+}
+
+/** Fills `into` with fd i of the table (one reusable view: no allocation per fd). */
+export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
+  const b4 = i * 4;
+  const b6 = i * 6;
+  const u = (slot: number): number | bigint => {
+    const v = t.f64[slot]!;
+    if (v === v) return v;
+    const hit = t.big.find((x) => x[0] === slot);
+    return hit ? BigInt(hit[1]) : 0;
+  };
+  into.fd = t.fd[i]!;
+  into.link = t.link[i]!;
+  into.linkAscii = t.linkAscii[i] === 1;
+  into.statted = t.statted[i] === 1;
+  into.flags = t.i32[b4]!;
+  into.mntId = t.i32[b4 + 1]!;
+  into.mode = t.i32[b4 + 2]!;
+  into.nlink = t.i32[b4 + 3]! >>> 0;
+  into.dev = t.f64[b6]!;
+  into.ino = u(b6 + 1);
+  into.rdev = t.f64[b6 + 2]!;
+  into.size = u(b6 + 3);
+  into.pos = u(b6 + 4);
+  into.fdinfoIno = u(b6 + 5);
+  into.extra = t.extra[i]!;
+  return into;
+}
+
+export function emptyRawFd(): RawFd {
+  return { fd: 0, link: '', linkAscii: true, statted: false, dev: 0.5, ino: 0.5, mode: 0, nlink: 0, rdev: 0.5, size: 0.5, pos: 0.5, flags: 0, mntId: 0, fdinfoIno: 0.5, extra: '' };
 }
 
 export interface RawError {
@@ -63,7 +112,7 @@ export interface RawProc {
   ns: [string, string][];
   threads: RawThread[];
   /** null when the fd directory could not be listed. */
-  fds: RawFd[] | null;
+  fds: RawFdTable | null;
   errors: RawError[];
 }
 
@@ -121,7 +170,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   const lbuf = Buffer.allocUnsafe(4097);
   const sbuf = Buffer.allocUnsafe(256);
   /** statx of one representative per pseudo-filesystem link prefix: these fields are the filesystem's, not the file's. */
-  const pseudo: Record<string, { dev: number; mode: number; nlink: number }> = {};
+  const pseudo = new Map<string, { dev: number; mode: number; nlink: number }>();
 
   const u64 = (lo: number, hi: number): number | bigint => (hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo));
   const mkdev = (major: number, minor: number): number =>
@@ -160,21 +209,25 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     return Uint8Array.prototype.slice.call(lbuf, 0, n);
   };
 
-  /** Decimal or octal number in buf[i..] up to a non-digit; returns [value, next index]. */
-  const num = (b: Buffer, i: number, end: number, base: number): [number | bigint, number] => {
+  /** Where the last num() stopped (a variable, not a returned pair: no allocation, no element-kind changes). */
+  let numEnd = 0;
+  /** Decimal or octal number in buf[i..] up to a non-digit; numEnd is set past it. */
+  const num = (b: Buffer, i: number, end: number, base: number): number | bigint => {
     while (i < end && (b[i] === 9 || b[i] === 32)) i++;
     const start = i;
-    let v = 0;
+    // -0, not 0: the multiply then never speculates on int32 and never
+    // deoptimises when an inode number passes 2^31.
+    let v = -0;
     while (i < end && b[i]! >= 48 && b[i]! <= 57) {
       v = v * base + (b[i]! - 48);
       i++;
     }
+    numEnd = i;
     if (v > Number.MAX_SAFE_INTEGER) {
       const s = b.toString('latin1', start, i);
-      const big = base === 8 ? BigInt('0o' + s) : BigInt(s);
-      return [big, i];
+      return base === 8 ? BigInt('0o' + s) : BigInt(s);
     }
-    return [v, i];
+    return v;
   };
   const startsWith = (b: Buffer, i: number, end: number, key: string): boolean => {
     if (i + key.length > end) return false;
@@ -186,7 +239,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     return i + 1;
   };
 
-  const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFd[] | null => {
+  const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFdTable | null => {
     let names: string[];
     try {
       names = fs.readdirSync(fdDir);
@@ -205,7 +258,26 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       close(dfd);
       return null;
     }
-    const out: RawFd[] = [];
+    const cap = names.length;
+    const t: RawFdTable = {
+      n: 0,
+      fd: new Int32Array(cap),
+      i32: new Int32Array(cap * 4),
+      f64: new Float64Array(cap * 6),
+      statted: new Uint8Array(cap),
+      linkAscii: new Uint8Array(cap),
+      link: [],
+      extra: [],
+      big: [],
+    };
+    const { i32, f64 } = t;
+    /** A u64 into its f64 slot; above 2^53 the slot is NaN and the exact value goes to big. */
+    const put = (slot: number, v: number | bigint): void => {
+      if (typeof v === 'bigint') {
+        f64[slot] = NaN;
+        t.big.push([slot, v.toString()]);
+      } else f64[slot] = v;
+    };
     for (const name of names) {
       const fdn = +name;
       const ln = readlinkat(dfd, name, lbuf, 4097);
@@ -237,38 +309,41 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         continue;
       }
       close(h);
-      let ascii = true;
-      for (let k = 0; k < ln; k++)
-        if (lbuf[k]! >= 0x80) {
-          ascii = false;
+      const k = t.n++;
+      const b4 = k * 4;
+      const b6 = k * 6;
+      t.fd[k] = fdn;
+      let ascii = 1;
+      for (let q = 0; q < ln; q++)
+        if (lbuf[q]! >= 0x80) {
+          ascii = 0;
           break;
         }
-      const rec: RawFd = {
-        fd: fdn, link: lbuf.toString('latin1', 0, ln), linkAscii: ascii, statted: false, dev: 0, ino: 0, mode: 0, nlink: 0, rdev: 0, size: 0,
-        pos: 0, flags: 0, mntId: 0, fdinfoIno: -1, extra: '',
-      };
+      t.linkAscii[k] = ascii;
+      const link = lbuf.toString('latin1', 0, ln);
+      t.link.push(link);
+      // fdinfo: pos, flags, mnt_id, ino, then the kind's own lines.
       let i = 0;
+      let fdinfoIno: number | bigint = -1;
+      f64[b6 + 4] = 0;
       if (startsWith(buf, i, n, 'pos:')) {
-        [rec.pos, i] = num(buf, i + 4, n, 10);
-        i = nextLine(buf, i, n);
+        put(b6 + 4, num(buf, i + 4, n, 10));
+        i = nextLine(buf, numEnd, n);
       }
       if (startsWith(buf, i, n, 'flags:')) {
-        let f: number | bigint;
-        [f, i] = num(buf, i + 6, n, 8);
-        rec.flags = Number(f);
-        i = nextLine(buf, i, n);
+        i32[b4] = Number(num(buf, i + 6, n, 8)) | 0;
+        i = nextLine(buf, numEnd, n);
       }
       if (startsWith(buf, i, n, 'mnt_id:')) {
-        let m: number | bigint;
-        [m, i] = num(buf, i + 7, n, 10);
-        rec.mntId = Number(m);
-        i = nextLine(buf, i, n);
+        i32[b4 + 1] = Number(num(buf, i + 7, n, 10)) | 0;
+        i = nextLine(buf, numEnd, n);
       }
       if (startsWith(buf, i, n, 'ino:')) {
-        [rec.fdinfoIno, i] = num(buf, i + 4, n, 10);
-        i = nextLine(buf, i, n);
+        fdinfoIno = num(buf, i + 4, n, 10);
+        i = nextLine(buf, numEnd, n);
       }
-      if (i < n) rec.extra = buf.toString('latin1', i, n);
+      put(b6 + 5, fdinfoIno);
+      t.extra.push(i < n ? buf.toString('latin1', i, n) : '');
       // The target's stat carries per-file facts only for path-like links;
       // pipe:, socket:, anon_inode: and namespace links live on pseudo
       // filesystems whose dev/mode/nlink are the filesystem's, so one statx
@@ -277,34 +352,38 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       // pidfs, the others on anon_inodefs.
       let key = '';
       if (lbuf[0] !== 47) {
-        const c = rec.link.indexOf(':');
-        key = c < 0 ? rec.link : rec.link.slice(0, c);
-        if (key === 'anon_inode') key = rec.link;
+        const c = link.indexOf(':');
+        key = c < 0 ? link : link.slice(0, c);
+        if (key === 'anon_inode') key = link;
       }
-      const known = key ? pseudo[key] : undefined;
+      const known = key ? pseudo.get(key) : undefined;
       if (known) {
-        rec.statted = true;
-        rec.dev = known.dev;
-        rec.mode = known.mode;
-        rec.nlink = known.nlink;
-        rec.ino = rec.fdinfoIno;
+        t.statted[k] = 1;
+        f64[b6] = known.dev;
+        i32[b4 + 2] = known.mode;
+        i32[b4 + 3] = known.nlink;
+        put(b6 + 1, fdinfoIno);
+        f64[b6 + 2] = 0;
+        f64[b6 + 3] = 0;
       } else if (statx(dfd, name, 0, STATX_BASIC, sbuf) === 0) {
-        rec.statted = true;
-        rec.nlink = sbuf.readUInt32LE(16);
-        rec.mode = sbuf.readUInt16LE(28);
-        rec.ino = u64(sbuf.readUInt32LE(32), sbuf.readUInt32LE(36));
-        rec.size = u64(sbuf.readUInt32LE(40), sbuf.readUInt32LE(44));
-        rec.rdev = mkdev(sbuf.readUInt32LE(128), sbuf.readUInt32LE(132));
-        rec.dev = mkdev(sbuf.readUInt32LE(136), sbuf.readUInt32LE(140));
-        if (key) pseudo[key] = { dev: rec.dev, mode: rec.mode, nlink: rec.nlink };
+        t.statted[k] = 1;
+        const nlink = sbuf.readUInt32LE(16);
+        const mode = sbuf.readUInt16LE(28);
+        const dev = mkdev(sbuf.readUInt32LE(136), sbuf.readUInt32LE(140));
+        i32[b4 + 2] = mode;
+        i32[b4 + 3] = nlink;
+        f64[b6] = dev;
+        put(b6 + 1, u64(sbuf.readUInt32LE(32), sbuf.readUInt32LE(36)));
+        f64[b6 + 2] = mkdev(sbuf.readUInt32LE(128), sbuf.readUInt32LE(132));
+        put(b6 + 3, u64(sbuf.readUInt32LE(40), sbuf.readUInt32LE(44)));
+        if (key) pseudo.set(key, { dev, mode, nlink });
       } else {
         errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
       }
-      out.push(rec);
     }
     close(dfd);
     close(ifd);
-    return out;
+    return t;
   };
 
   const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];

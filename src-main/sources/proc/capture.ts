@@ -237,6 +237,8 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
 }
 
 interface Entry {
+  /** Position in link()'s entry list, for typed-array maps. */
+  idx: number;
   tableIdx: number;
   /** Task that holds the fd, for kcmp. */
   pid: number;
@@ -305,7 +307,7 @@ class Builder {
     const list: Entry[] = new Array(fds.n);
     for (let i = 0; i < fds.n; i++) {
       const raw = rawFdAt(fds, i, this.cursor);
-      list[i] = { tableIdx: idx, pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) };
+      list[i] = { idx: -1, tableIdx: idx, pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) };
     }
     list.sort((a, b) => a.fd - b.fd);
     this.tableEntries.push(list);
@@ -401,7 +403,11 @@ class Builder {
 
     // Open files: fds with one share key are candidates, kcmp decides.
     const entries: Entry[] = [];
-    for (const k of kept) for (const e of this.tableEntries[k]!) entries.push(e);
+    for (const k of kept)
+      for (const e of this.tableEntries[k]!) {
+        e.idx = entries.length;
+        entries.push(e);
+      }
     const fg = groupByKernel(
       entries,
       (e) => e.facts.shareKey,
@@ -414,18 +420,20 @@ class Builder {
     );
     this.kcmpCalls += fg.calls;
     for (const [k, v] of fg.refusals) this.refuse(k, v);
-    const groupOfEntry = new Map<Entry, number>();
-    fg.groups.forEach((g, gi) => g.forEach((e) => groupOfEntry.set(e, gi)));
+    const groupOfEntry = new Int32Array(entries.length);
+    fg.groups.forEach((g, gi) => {
+      for (const e of g) groupOfEntry[e.idx] = gi;
+    });
     const files: OpenFile[] = [];
     const refOfFileGroup = new Int32Array(fg.groups.length);
-    const fileOf = new Map<Entry, number>();
+    const fileOf = new Int32Array(entries.length);
     /** The fd whose fdinfo each file's facts came from. */
     const creator: Entry[] = [];
     // Files are numbered in the order their first fd appears.
     kept.forEach((k, ti) => {
       const table = fdTables[ti]!;
       for (const e of this.tableEntries[k]!) {
-        const gi = groupOfEntry.get(e)!;
+        const gi = groupOfEntry[e.idx]!;
         let ref = refOfFileGroup[gi]!;
         if (ref === 0) {
           ref = files.length + 1;
@@ -451,7 +459,7 @@ class Builder {
           });
           creator.push(e);
         }
-        fileOf.set(e, ref);
+        fileOf[e.idx] = ref;
         table.fds.push({ fd: e.fd, file: ref, cloexec: e.cloexec } satisfies Fd);
       }
     });
@@ -489,7 +497,7 @@ class Builder {
    * candidates are the fds of the epoll's own table on the watched inode,
    * the fd the watch was added with first.
    */
-  private resolveEpolls(files: OpenFile[], creator: Entry[], fileOf: Map<Entry, number>): void {
+  private resolveEpolls(files: OpenFile[], creator: Entry[], fileOf: Int32Array): void {
     const lib = this.kcmp ? safeNative() : null;
     for (const file of files) {
       if (file.kind !== 'epoll') continue;
@@ -505,7 +513,7 @@ class Builder {
             this.kcmpCalls++;
             const r = lib.kcmpEpoll(c.pid, c.fd, e.pid, e.fd, tfd, 0);
             if (r === 0) {
-              w.file = fileOf.get(c)!;
+              w.file = fileOf[c.idx]!;
               break;
             }
             if (r === 1 || r === 2) continue;
@@ -514,7 +522,7 @@ class Builder {
           // kcmp could not say: the fd the watch was added with, if it
           // still points at that inode, is the best guess.
           if (c.fd === tfd) {
-            w.file = fileOf.get(c)!;
+            w.file = fileOf[c.idx]!;
             inferred = true;
           }
           break;

@@ -29,7 +29,7 @@ export interface Grouping<T> {
  * Groups items that key together into kernel objects. `infer` gives the key
  * used when kcmp cannot answer for a bucket.
  */
-export function groupByKernel<T>(
+export function groupByKernel<T extends object | number>(
   items: T[],
   key: (t: T) => string,
   cand: (t: T) => Candidate,
@@ -37,12 +37,14 @@ export function groupByKernel<T>(
   kcmp: Kcmp | null,
   infer: (t: T) => string,
 ): Grouping<T> {
-  const buckets = new Map<string, T[]>();
+  // Most keys have one item: keep it bare, make a list only on a second.
+  const buckets = new Map<string, T | T[]>();
   for (const it of items) {
     const k = key(it);
     const b = buckets.get(k);
-    if (b) b.push(it);
-    else buckets.set(k, [it]);
+    if (b === undefined) buckets.set(k, it);
+    else if (Array.isArray(b)) b.push(it);
+    else buckets.set(k, [b, it]);
   }
   const out: Grouping<T> = { groups: [], inferred: [], refusals: new Map(), calls: 0 };
   const ask = (a: T, b: T): KcmpResult => {
@@ -51,12 +53,13 @@ export function groupByKernel<T>(
     out.calls++;
     return kcmp!(ca.pid, cb.pid, type, ca.idx, cb.idx);
   };
-  for (const bucket of buckets.values()) {
-    if (bucket.length === 1) {
-      out.groups.push(bucket);
+  for (const b of buckets.values()) {
+    if (!Array.isArray(b)) {
+      out.groups.push([b]);
       out.inferred.push(false);
       continue;
     }
+    const bucket = b;
     let refused: string | undefined = kcmp ? undefined : 'ENOSYS';
     const found: T[][] = [];
     // Three-way quicksort on kcmp's order: a bucket that is mostly one open

@@ -295,6 +295,16 @@ describe('two reader threads', () => {
   });
 });
 
+describe('selection', () => {
+  it('a thread id selects its process', async () => {
+    const tid = snap.tasks.find((t) => t.tgid === fx.pid && t.pid !== fx.pid)!.pid;
+    const s = await captureProc({ pids: [tid] });
+    expect(s.errors).toEqual([]);
+    expect(s.tasks.filter((t) => t.pid === t.tgid).map((t) => t.pid)).toEqual([fx.pid]);
+    expect(s.tasks.some((t) => t.pid === tid)).toBe(true);
+  });
+});
+
 describe('sharing without kcmp', () => {
   it('falls back to inference and marks what was inferred', async () => {
     const s = await captureProc({ pids: [fx.pid], tree: true, noKcmp: true });

@@ -83,6 +83,15 @@ function ppidOf(procRoot: string, pid: number): number {
   }
 }
 
+function tgidOf(procRoot: string, pid: number): number {
+  try {
+    const m = /\nTgid:\s*(\d+)/.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
 function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
   const open = stat.indexOf(40);
   const close = stat.lastIndexOf(41);
@@ -153,9 +162,16 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     const present = new Set(listPids(procRoot));
     selected = [];
     for (const p of asked) {
-      if (present.has(p)) selected.push(p);
-      else errors.push({ errno: 'ESRCH', pid: p, fd: -1, where: `${procRoot}/${p}`, message: 'no such process' });
+      if (present.has(p)) {
+        selected.push(p);
+        continue;
+      }
+      // A thread id is not listed in /proc but resolves there: capture its process.
+      const tgid = tgidOf(procRoot, p);
+      if (tgid > 0 && !asked.includes(tgid)) selected.push(tgid);
+      else if (tgid <= 0) errors.push({ errno: 'ESRCH', pid: p, fd: -1, where: `${procRoot}/${p}`, message: 'no such process' });
     }
+    selected = [...new Set(selected)];
     if (opts.tree && selected.length) {
       const children = new Map<number, number[]>();
       for (const p of present) {

@@ -133,11 +133,11 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       where.push('f.image_id IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(imageIds));
     }
-  } else if (imageIds) {
-    from = 'json_each(?) q CROSS JOIN fds f';
-    driverParam = JSON.stringify(imageIds);
-    where.push('f.image_id = q.value');
   }
+  // Without a selective driver, walk image by image, newest first, taking at
+  // most perImage+1 rows from each: a common kind then shows up across many
+  // images instead of filling the limit from the first one.
+  const byImage = from === 'fds f';
   for (const s of pathSets) {
     if (!s.p.negated && !positivePaths.includes(s)) continue;
     where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT value FROM json_each(?))`);
@@ -160,19 +160,38 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     else if (t.field === 'cloexec') c = `f.cloexec = ${t.value ? 1 : 0}`;
     if (c) where.push(p.negated ? `NOT ${c}` : c);
   }
-  if (imageIds && !from.includes('json_each') ) {
-    where.push('f.image_id IN (SELECT value FROM json_each(?))');
-    params.push(JSON.stringify(imageIds));
-  }
+  if (byImage) where.unshift('f.image_id = ?');
 
   const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
   const sql = `SELECT f.image_id, f.table_ref, f.fd, f.file_ref, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
-  const allParams = driverParam === undefined ? [...params, limit + 1] : [driverParam, ...params, limit + 1];
-  const rows = empty ? [] : (db.prepare(sql).raw().all(...allParams) as [number, number, number, number, number, number][]);
+  type Hit = [number, number, number, number, number, number];
+  let rows: Hit[] = [];
+  let moreImages = false;
+  if (empty) rows = [];
+  else if (byImage) {
+    const order = imageIds
+      ? (db.prepare('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC').pluck().all(JSON.stringify(imageIds)) as number[])
+      : (db.prepare('SELECT id FROM images ORDER BY capture_time DESC, id DESC').pluck().all() as number[]);
+    const stmt = db.prepare(sql).raw();
+    let counted = 0;
+    for (let k = 0; k < order.length; k++) {
+      // One row beyond perImage tells the expansion below that this image has more.
+      const got = stmt.all(order[k], ...params, Math.min(perImage, limit - counted) + 1) as Hit[];
+      for (const r of got) rows.push(r);
+      counted += Math.min(got.length, perImage);
+      if (counted >= limit) {
+        moreImages = k < order.length - 1 || got.length > Math.min(perImage, limit - counted + got.length);
+        break;
+      }
+    }
+  } else {
+    const allParams = driverParam === undefined ? [...params, limit + 1] : [driverParam, ...params, limit + 1];
+    rows = db.prepare(sql).raw().all(...allParams) as Hit[];
+  }
 
   // Expand rows to (process, fd) hits and group them by image.
-  const truncatedAll = rows.length > limit;
-  if (truncatedAll) rows.length = limit;
+  const truncatedAll = byImage ? moreImages : rows.length > limit;
+  if (!byImage && truncatedAll) rows.length = limit;
   const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
   const fileStmt = db.prepare(
     'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.rdev, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN strs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
@@ -208,7 +227,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     const file = fileFromRow({ ...fr, path: fromDb(fr.path) });
     for (const p of procs) {
       g.count++;
-      if (g.hits.length >= perImage) {
+      if (g.hits.length >= perImage || hitCount >= limit) {
         g.truncated = true;
         truncated = true;
         continue;

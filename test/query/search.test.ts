@@ -155,6 +155,16 @@ describe('search', () => {
     expect(n).toBe(rows.filter((x) => x.image === 'everything-1').length);
   });
 
+  it('spreads a common match across images, newest first, perImage each', () => {
+    const r = store.search('kind:regular', { limit: 10, perImage: 2 });
+    expect(r.groups.length).toBe(5);
+    for (const g of r.groups) expect(g.hits.length).toBeLessThanOrEqual(2);
+    const times = r.groups.map((g) => g.image.captureTime);
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+    expect(r.groups[0]!.image.label).toBe('leaky-3');
+    expect(r.truncated).toBe(true);
+  });
+
   it('truncates to the limit and says so', () => {
     const r = store.search('kind:regular', { limit: 5 });
     expect(r.hitCount).toBeLessThanOrEqual(5);

@@ -61,7 +61,13 @@ const mod: BenchModule = {
     bigImage(bigHome, 100, 1000);
     bigImage(wideHome, 1, 100_000);
     const r = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=chromium'], {
-      env: { ...process.env, CKPT_BENCH: '1', CKPT_BENCH_LIBRARY_HOME: libHome, CKPT_BENCH_BIG_HOME: bigHome, CKPT_BENCH_WIDE_HOME: wideHome },
+      env: {
+        ...process.env,
+        CKPT_BENCH: '1',
+        CKPT_BENCH_LIBRARY_HOME: libHome,
+        CKPT_BENCH_BIG_HOME: bigHome,
+        CKPT_BENCH_WIDE_HOME: wideHome,
+      },
       encoding: 'utf8',
       timeout: 900_000,
     });

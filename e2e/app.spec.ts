@@ -4,7 +4,7 @@
  * its holders, read a record's bytes, rename and delete, import by file.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
@@ -128,12 +128,48 @@ test('capture view: pick a live process from the searchable list and capture it'
     await shot(page, 'capture-live');
     await page.getByTestId('capture-run').click();
     await expect(page.getByTestId('inspector-title')).toHaveText('live e2e');
-    await page.getByTestId('tree').getByRole('option').filter({ hasText: String(child.pid) }).click();
+    await page
+      .getByTestId('tree')
+      .getByRole('option')
+      .filter({ hasText: String(child.pid) })
+      .click();
     await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'live-marker.txt' })).toHaveCount(1);
     await shot(page, 'inspector-live');
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('drop .ckpt files on the library, select several with Ctrl-click and delete them together', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-drop-'));
+  const files = ['database', 'leaky'].map((sc) => {
+    const f = join(dir, `dropped-${sc}.ckpt`);
+    execFileSync(process.execPath, ['bin/ckpt.mjs', 'capture', '--sim', sc, '--seed', '5', '-o', f]);
+    return { name: `dropped-${sc}.ckpt`, b64: readFileSync(f).toString('base64') };
+  });
+  await page.getByTestId('nav-library').click();
+  await expect(page.getByTestId('library')).toBeVisible();
+  const dt = await page.evaluateHandle((fs) => {
+    const d = new DataTransfer();
+    for (const f of fs) d.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return d;
+  }, files);
+  await page.getByTestId('library').dispatchEvent('dragover', { dataTransfer: dt });
+  await page.getByTestId('library').dispatchEvent('drop', { dataTransfer: dt });
+  const list = page.getByTestId('library-list');
+  await expect(list.getByRole('option').filter({ hasText: 'dropped-' })).toHaveCount(2);
+  const before = Number(await list.getAttribute('data-count'));
+  await list.getByRole('option').filter({ hasText: 'dropped-database' }).click();
+  await list
+    .getByRole('option')
+    .filter({ hasText: 'dropped-leaky' })
+    .click({ modifiers: ['Control'] });
+  await expect(page.getByRole('heading', { name: '2 images selected' })).toBeVisible();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('confirm-dialog')).toContainText('Delete 2 images?');
+  await page.getByTestId('confirm-ok').click();
+  await expect(list.getByRole('option').filter({ hasText: 'dropped-' })).toHaveCount(0);
+  await expect(list).toHaveAttribute('data-count', String(before - 2));
 });
 
 test('the theme follows the system: dark', async () => {
@@ -146,5 +182,10 @@ test('the theme follows the system: dark', async () => {
   await shot(page, 'library-dark');
   await page.emulateMedia({ colorScheme: 'light' });
   const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  expect(light.match(/\d+/g)!.map(Number).reduce((a, x) => a + x, 0)).toBeGreaterThan(600);
+  expect(
+    light
+      .match(/\d+/g)!
+      .map(Number)
+      .reduce((a, x) => a + x, 0),
+  ).toBeGreaterThan(600);
 });

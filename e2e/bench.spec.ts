@@ -44,7 +44,11 @@ async function scrollFrames(page: Page, testid: string, frames: number): Promise
           last = now;
           if (i++ >= (n as number)) {
             times.sort((a, b) => a - b);
-            ok({ p95: times[Math.floor(times.length * 0.95)]!, max: times[times.length - 1]!, mean: times.reduce((a, b) => a + b, 0) / times.length });
+            ok({
+              p95: times[Math.floor(times.length * 0.95)]!,
+              max: times[times.length - 1]!,
+              mean: times.reduce((a, b) => a + b, 0) / times.length,
+            });
             return;
           }
           el.scrollTop += el.clientHeight * 1.5;

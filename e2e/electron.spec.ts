@@ -54,7 +54,9 @@ test('the window is locked down', async () => {
 });
 
 test('bad arguments over IPC are typed errors', async () => {
-  const r = await page.evaluate(() => (window as unknown as { ckpt: Record<string, (a: unknown) => Promise<unknown>> }).ckpt['image.open']!({ id: 5 }));
+  const r = await page.evaluate(() =>
+    (window as unknown as { ckpt: Record<string, (a: unknown) => Promise<unknown>> }).ckpt['image.open']!({ id: 5 }),
+  );
   expect(r).toMatchObject({ ok: false, error: { code: 'bad-argument' } });
 });
 

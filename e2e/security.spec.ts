@@ -24,7 +24,10 @@ test('API calls without the token, or with a wrong one, are refused', async () =
   const ctx = await pwRequest.newContext();
   const none = await ctx.post(`${host.origin}/api/library.list`, { headers: json, data: {} });
   expect(none.status()).toBe(401);
-  const wrong = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...json, 'X-Ckpt-Token': host.token.slice(0, -1) + 'x' }, data: {} });
+  const wrong = await ctx.post(`${host.origin}/api/library.list`, {
+    headers: { ...json, 'X-Ckpt-Token': host.token.slice(0, -1) + 'x' },
+    data: {},
+  });
   expect(wrong.status()).toBe(401);
   const ok = await ctx.post(`${host.origin}/api/library.list`, { headers: { ...json, 'X-Ckpt-Token': host.token }, data: {} });
   expect(ok.status()).toBe(200);

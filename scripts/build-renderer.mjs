@@ -13,7 +13,12 @@ export function rendererConfig() {
     root: join(root, 'src-renderer'),
     base: './',
     configFile: false,
-    plugins: [svelte({ compilerOptions: { css: 'external' }, onwarn: (w, h) => (w.code?.startsWith('a11y') ? console.warn(`svelte: ${w.filename}:${w.start?.line}: ${w.message}`) : h(w)) })],
+    plugins: [
+      svelte({
+        compilerOptions: { css: 'external' },
+        onwarn: (w, h) => (w.code?.startsWith('a11y') ? console.warn(`svelte: ${w.filename}:${w.start?.line}: ${w.message}`) : h(w)),
+      }),
+    ],
     build: {
       outDir: join(root, 'out', 'renderer'),
       emptyOutDir: true,

@@ -20,7 +20,10 @@ export function buildElectronSqlite({ force = false } = {}) {
   if (existsSync(dest) && !force) return dest;
   const work = mkdtempSync(join(tmpdir(), 'ckpt-electron-sqlite-'));
   const pkg = join(work, 'better-sqlite3');
-  cpSync(join(root, 'node_modules', 'better-sqlite3'), pkg, { recursive: true, filter: (p) => !p.includes(`${join('better-sqlite3', 'build')}`) });
+  cpSync(join(root, 'node_modules', 'better-sqlite3'), pkg, {
+    recursive: true,
+    filter: (p) => !p.includes(`${join('better-sqlite3', 'build')}`),
+  });
   const bin = (n) => join(root, 'node_modules', '.bin', n);
   const attempts = [
     [bin('prebuild-install'), ['--runtime', 'electron', '--target', target, '--arch', arch, '--verbose']],

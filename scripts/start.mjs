@@ -38,7 +38,10 @@ function browserHost(why) {
   console.error(`start: ${why}; starting the browser host instead.`);
   run(process.execPath, [join(root, 'scripts', 'build-renderer.mjs')]);
   console.error('start: open the URL below in a browser on this machine (Ctrl-C stops the server).');
-  const child = spawn(process.execPath, [join(root, 'bin', 'ckpt.mjs'), 'serve', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+  const child = spawn(process.execPath, [join(root, 'bin', 'ckpt.mjs'), 'serve', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   const stop = () => child.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

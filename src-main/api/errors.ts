@@ -30,7 +30,11 @@ export function toApiError(e: unknown, log: (s: string) => void = (s) => console
       if (x.code === 'bad-image') return { code: 'image-error', message };
       return { code: 'store-error', message, details: { code: String(x.code) } };
     case 'QueryError':
-      return { code: 'bad-argument', message, details: { code: String(x.code), start: Number(x.start ?? 0), end: Number(x.end ?? 0), token: String(x.token ?? '') } };
+      return {
+        code: 'bad-argument',
+        message,
+        details: { code: String(x.code), start: Number(x.start ?? 0), end: Number(x.end ?? 0), token: String(x.token ?? '') },
+      };
     case 'SimError':
       return { code: 'bad-argument', message };
     case 'ModelError':

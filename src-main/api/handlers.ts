@@ -6,7 +6,17 @@
  * ever sees arguments that passed the contract's schema.
  */
 import { readFileSync } from 'node:fs';
-import { ApiError, METHOD_NAMES, isMethodName, parseArgs, type ApiEvent, type MethodName, type ParsedArgs, type Reply, type Result } from '../../src-shared/api/contract.js';
+import {
+  ApiError,
+  METHOD_NAMES,
+  isMethodName,
+  parseArgs,
+  type ApiEvent,
+  type MethodName,
+  type ParsedArgs,
+  type Reply,
+  type Result,
+} from '../../src-shared/api/contract.js';
 import type { ImageSummary } from '../../src-shared/api/results.js';
 import { Store } from '../store/index.js';
 import { SCENARIOS, simulate } from '../sim/index.js';
@@ -118,7 +128,8 @@ export function createBackend(ctx: ApiContext): Backend {
 
     'capture.run': async (a) => {
       const captureId = a.captureId ?? `c${Date.now().toString(36)}`;
-      const progress = (phase: string, done: number, total: number) => ctx.emit({ type: 'capture.progress', captureId, phase, done, total });
+      const progress = (phase: string, done: number, total: number) =>
+        ctx.emit({ type: 'capture.progress', captureId, phase, done, total });
       let bytes: Uint8Array;
       if (a.source === 'sim') {
         progress('simulate', 0, 3);

@@ -21,7 +21,19 @@ import {
   type OpenFile,
   type Task,
 } from '../../src-shared/model/index.js';
-import type { AttrLabel, CaptureErrorRow, FdRow, FileDetail, ImageOverview, ImageSummary, Page, RecordBytes, RecordRow, TableRow, TaskRow } from '../../src-shared/api/results.js';
+import type {
+  AttrLabel,
+  CaptureErrorRow,
+  FdRow,
+  FileDetail,
+  ImageOverview,
+  ImageSummary,
+  Page,
+  RecordBytes,
+  RecordRow,
+  TableRow,
+  TaskRow,
+} from '../../src-shared/api/results.js';
 import { ApiError } from '../../src-shared/api/contract.js';
 
 /** Bytes of a record shown in the hex pane at most; the rest is summarised. */
@@ -167,7 +179,14 @@ export class OpenedImage {
       tasks,
       tables,
       errors,
-      counts: { tasks: s.tasks.length, tables: s.fdTables.length, fds, files: s.files.length, records: this.recCount, bytes: this.bytes.length },
+      counts: {
+        tasks: s.tasks.length,
+        tables: s.fdTables.length,
+        fds,
+        files: s.files.length,
+        records: this.recCount,
+        bytes: this.bytes.length,
+      },
     };
   }
 
@@ -250,7 +269,14 @@ export class OpenedImage {
 
   private recordRow(i: number): RecordRow {
     const type = this.recType[i]!;
-    const row: RecordRow = { index: i, offset: this.recOffset[i]!, type, typeName: recordName(type), len: this.recLen[i]!, objref: this.recObjref[i]! };
+    const row: RecordRow = {
+      index: i,
+      offset: this.recOffset[i]!,
+      type,
+      typeName: recordName(type),
+      len: this.recLen[i]!,
+      objref: this.recObjref[i]!,
+    };
     switch (type) {
       case RT.TASK:
         row.task = this.recExtra[i]!;
@@ -276,7 +302,8 @@ export class OpenedImage {
   }
 
   recordBytes(index: number): RecordBytes {
-    if (index >= this.recCount) throw new ApiError('not-found', `image ${this.summary.id.slice(0, 12)} has ${this.recCount} records; there is no record #${index}`);
+    if (index >= this.recCount)
+      throw new ApiError('not-found', `image ${this.summary.id.slice(0, 12)} has ${this.recCount} records; there is no record #${index}`);
     const offset = this.recOffset[index]!;
     const len = this.recLen[index]!;
     const span = align8(len);
@@ -284,4 +311,3 @@ export class OpenedImage {
     return { index, offset, len, hex: bytesToHex(this.bytes.subarray(offset, offset + shown)), truncated: shown < span };
   }
 }
-

@@ -145,8 +145,15 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       return refuse(res, 404, 'not found');
     }
     let body: Buffer = readFileSync(file);
-    if (rel === '/index.html') body = Buffer.from(body.toString('utf8').replace(/<meta name="ckpt-token" content="[^"]*"\s*\/?>/, `<meta name="ckpt-token" content="${token}" />`));
-    res.writeHead(200, { ...baseHeaders(), 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    if (rel === '/index.html')
+      body = Buffer.from(
+        body.toString('utf8').replace(/<meta name="ckpt-token" content="[^"]*"\s*\/?>/, `<meta name="ckpt-token" content="${token}" />`),
+      );
+    res.writeHead(200, {
+      ...baseHeaders(),
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+    });
     res.end(body);
   }
 

@@ -36,7 +36,8 @@ function trusted(ev: IpcMainInvokeEvent): boolean {
 
 for (const m of METHOD_LIST) {
   ipcMain.handle(IPC_PREFIX + m, (ev, args: unknown) => {
-    if (!trusted(ev)) return { ok: false, error: { code: 'unavailable', message: `${m}: refused, the call does not come from the app's window` } };
+    if (!trusted(ev))
+      return { ok: false, error: { code: 'unavailable', message: `${m}: refused, the call does not come from the app's window` } };
     return backend.dispatch(m, args);
   });
 }
@@ -111,7 +112,9 @@ else {
     ses.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
     ses.setPermissionCheckHandler(() => false);
     // The meta tag covers file://; the header covers the dev server.
-    ses.webRequest.onHeadersReceived((details, cb) => cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }));
+    ses.webRequest.onHeadersReceived((details, cb) =>
+      cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
+    );
     const id = importArgs(process.argv.slice(1));
     createWindow();
     if (id) win!.webContents.once('did-finish-load', () => emit({ type: 'app.open', id }));

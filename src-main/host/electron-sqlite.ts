@@ -21,7 +21,9 @@ const Real = require('better-sqlite3') as typeof import('better-sqlite3');
 export function electronBinding(): string | undefined {
   const candidates = [
     process.env.CKPT_SQLITE_BINDING,
-    (process as { resourcesPath?: string }).resourcesPath ? join((process as { resourcesPath?: string }).resourcesPath!, 'native', 'better_sqlite3.node') : undefined,
+    (process as { resourcesPath?: string }).resourcesPath
+      ? join((process as { resourcesPath?: string }).resourcesPath!, 'native', 'better_sqlite3.node')
+      : undefined,
     join(packageRoot(), 'out', 'native', 'electron', 'better_sqlite3.node'),
   ];
   return candidates.find((c): c is string => typeof c === 'string' && existsSync(c));

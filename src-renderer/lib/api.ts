@@ -47,7 +47,13 @@ async function httpCall(method: string, args: unknown): Promise<Reply<unknown>> 
       body: JSON.stringify(args ?? {}),
     });
   } catch (e) {
-    return { ok: false, error: { code: 'unavailable', message: `the Checkpoint Studio backend does not answer (${(e as Error).message}); is "ckpt serve" still running?` } };
+    return {
+      ok: false,
+      error: {
+        code: 'unavailable',
+        message: `the Checkpoint Studio backend does not answer (${(e as Error).message}); is "ckpt serve" still running?`,
+      },
+    };
   }
   try {
     return (await res.json()) as Reply<unknown>;

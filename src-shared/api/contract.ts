@@ -36,7 +36,10 @@ const simCapture = z.strictObject({
 
 const procCapture = z.strictObject({
   source: z.literal('proc'),
-  pids: z.array(int(1, 2 ** 22)).min(1).max(100_000),
+  pids: z
+    .array(int(1, 2 ** 22))
+    .min(1)
+    .max(100_000),
   /** Include each picked process's descendants. */
   tree: z.boolean().default(false),
   /** Stop the processes for a consistent cut while reading them. */
@@ -49,10 +52,19 @@ export const METHODS = {
   'app.info': { args: z.strictObject({}), result: null as unknown as R.AppInfo },
 
   /** Newest capture first; a first page (limit) lets a large library paint before all of it arrives. */
-  'library.list': { args: z.strictObject({ limit: int(1, 1_000_000).optional(), offset: int(0).optional() }), result: null as unknown as R.LibraryList },
+  'library.list': {
+    args: z.strictObject({ limit: int(1, 1_000_000).optional(), offset: int(0).optional() }),
+    result: null as unknown as R.LibraryList,
+  },
   /** Import image bytes (a dropped or picked .ckpt file). `data` is base64. */
   'library.import': {
-    args: z.strictObject({ name: z.string().min(1).max(255), data: z.string().max(700 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64') }),
+    args: z.strictObject({
+      name: z.string().min(1).max(255),
+      data: z
+        .string()
+        .max(700 * 1024 * 1024)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+    }),
     result: null as unknown as R.ImageSummary,
   },
   'library.setLabel': { args: z.strictObject({ id, label }), result: null as unknown as R.ImageSummary },
@@ -94,7 +106,8 @@ export type ApiEvent =
   /** The desktop app was asked to open an image (a .ckpt file opened from the file manager). */
   | { type: 'app.open'; id: string };
 
-export type ApiErrorCode = 'bad-argument' | 'unknown-method' | 'not-found' | 'image-error' | 'store-error' | 'capture-error' | 'unavailable' | 'internal';
+export type ApiErrorCode =
+  'bad-argument' | 'unknown-method' | 'not-found' | 'image-error' | 'store-error' | 'capture-error' | 'unavailable' | 'internal';
 
 /** What every failed call returns, on either transport. */
 export interface ApiErrorShape {

@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src-main/api/handlers.js';
 import { METHOD_NAMES, type ApiEvent } from '../../src-shared/api/contract.js';
 import { METHOD_LIST } from '../../src-shared/api/methods.js';
-import type { CaptureResult, FileDetail, ImageOverview, LibraryList, Page, FdRow, RecordRow, RecordBytes, ImageSummary } from '../../src-shared/api/results.js';
+import type {
+  CaptureResult,
+  FileDetail,
+  ImageOverview,
+  LibraryList,
+  Page,
+  FdRow,
+  RecordRow,
+  RecordBytes,
+  ImageSummary,
+} from '../../src-shared/api/results.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 
@@ -49,7 +59,13 @@ describe('capture, library and inspector', () => {
   let cap: CaptureResult;
 
   it('captures a simulation into the library and reports progress', async () => {
-    cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'web-server', seed: 3, label: 'nginx test', captureId: 'c1' });
+    cap = await call<CaptureResult>('capture.run', {
+      source: 'sim',
+      scenario: 'web-server',
+      seed: 3,
+      label: 'nginx test',
+      captureId: 'c1',
+    });
     expect(cap.image.label).toBe('nginx test');
     expect(cap.image.taskCount).toBeGreaterThan(2);
     const phases = events.filter((e) => e.type === 'capture.progress' && e.captureId === 'c1').map((e) => (e as { phase: string }).phase);
@@ -124,7 +140,10 @@ describe('capture, library and inspector', () => {
     const bad = await fail('library.import', { name: 'junk.ckpt', data: Buffer.from('not an image at all').toString('base64') });
     expect(bad.code).toBe('image-error');
     expect(bad.message).toContain('junk.ckpt');
-    const cut = await fail('library.import', { name: 'cut.ckpt', data: Buffer.from(bytes.subarray(0, bytes.length - 9)).toString('base64') });
+    const cut = await fail('library.import', {
+      name: 'cut.ckpt',
+      data: Buffer.from(bytes.subarray(0, bytes.length - 9)).toString('base64'),
+    });
     expect(cut.code).toBe('image-error');
   });
 });
@@ -186,10 +205,19 @@ describe('live capture', () => {
     const child = spawn('/bin/sh', ['-c', `exec 7<"${marker}"; exec sleep 30`], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 300));
-      const procs = await call<{ processes: { pid: number; fdCount: number | null }[]; liveCaptureUnavailable: string | null }>('capture.processes', {});
+      const procs = await call<{ processes: { pid: number; fdCount: number | null }[]; liveCaptureUnavailable: string | null }>(
+        'capture.processes',
+        {},
+      );
       expect(procs.liveCaptureUnavailable).toBeNull();
       expect(procs.processes.find((p) => p.pid === child.pid)?.fdCount).toBeGreaterThanOrEqual(4);
-      const cap = await call<CaptureResult>('capture.run', { source: 'proc', pids: [child.pid!], tree: false, freeze: false, label: 'live child' });
+      const cap = await call<CaptureResult>('capture.run', {
+        source: 'proc',
+        pids: [child.pid!],
+        tree: false,
+        freeze: false,
+        label: 'live child',
+      });
       expect(cap.image.source).toBe('proc');
       expect(cap.image.label).toBe('live child');
       const ov = await call<ImageOverview>('image.open', { id: cap.image.id });

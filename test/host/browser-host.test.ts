@@ -20,11 +20,14 @@ interface Res {
 
 function req(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Res> {
   return new Promise((ok, fail) => {
-    const r = request({ host: '127.0.0.1', port: host.port, method, path, headers: { Host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
-      let b = '';
-      res.on('data', (c: Buffer) => (b += c.toString()));
-      res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, body: b }));
-    });
+    const r = request(
+      { host: '127.0.0.1', port: host.port, method, path, headers: { Host: `127.0.0.1:${host.port}`, ...headers } },
+      (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c.toString()));
+        res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, body: b }));
+      },
+    );
     r.on('error', fail);
     if (body !== undefined) r.write(body);
     r.end();
@@ -58,7 +61,9 @@ describe('browser host', () => {
     expect((await api('app.info', {}, { 'X-Ckpt-Token': 'x'.repeat(host.token.length) })).status).toBe(401);
     expect((await api('app.info', {}, { 'X-Ckpt-Token': '' })).status).toBe(401);
     // The cookie lets pages load but never authorises an API call (CSRF).
-    expect((await req('POST', '/api/app.info', { 'Content-Type': 'application/json', Cookie: `ckpt_token=${host.token}` }, '{}')).status).toBe(401);
+    expect(
+      (await req('POST', '/api/app.info', { 'Content-Type': 'application/json', Cookie: `ckpt_token=${host.token}` }, '{}')).status,
+    ).toBe(401);
     const ok = await api('app.info', {});
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body).result.host).toBe('browser');
@@ -105,23 +110,36 @@ describe('browser host', () => {
     const big = await api('library.import', { name: 'x.ckpt', data: 'A'.repeat(2 << 20) });
     expect(big.status).toBe(413);
     const body = JSON.stringify({ name: 'x.ckpt', data: 'A'.repeat(2 << 20) });
-    const declared = await req('POST', '/api/library.import', { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token, 'Content-Length': String(body.length) }, body);
+    const declared = await req(
+      'POST',
+      '/api/library.import',
+      { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token, 'Content-Length': String(body.length) },
+      body,
+    );
     expect(declared.status).toBe(413);
     expect((await api('app.info', {})).status).toBe(200);
   });
 
   it('streams events to an authorised listener', async () => {
     const got = new Promise<string>((ok, fail) => {
-      const r = request({ host: '127.0.0.1', port: host.port, path: '/api/events', headers: { Host: `127.0.0.1:${host.port}`, 'X-Ckpt-Token': host.token } }, (res) => {
-        let b = '';
-        res.on('data', (c: Buffer) => {
-          b += c.toString();
-          if (b.includes('library.changed')) {
-            ok(b);
-            r.destroy();
-          }
-        });
-      });
+      const r = request(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          path: '/api/events',
+          headers: { Host: `127.0.0.1:${host.port}`, 'X-Ckpt-Token': host.token },
+        },
+        (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => {
+            b += c.toString();
+            if (b.includes('library.changed')) {
+              ok(b);
+              r.destroy();
+            }
+          });
+        },
+      );
       r.on('error', fail);
       r.end();
     });

@@ -65,7 +65,7 @@ describe('ckpt capture --pid / --all', () => {
     const img = join(work, 'tree.img');
     const r = ckpt(['capture', '--pid', String(fx.pid), '--tree', '-o', img]);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(/captured 5 tasks/);
+    expect(r.err).toMatch(/captured 6 tasks/); // process, 3 threads, fork child, CLONE_FILES sibling
     expect(ckpt(['verify', img]).code).toBe(0);
     const show = ckpt(['show', img]);
     expect(show.code).toBe(0);

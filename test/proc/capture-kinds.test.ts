@@ -86,7 +86,7 @@ describe('live capture of every kind of fd', () => {
     expect(p.namespaces.find((n) => n.type === 'net')?.ino).toBe(fact('netns').ino);
     const threads = snap.tasks.filter((t) => t.tgid === fx.pid && t.pid !== fx.pid);
     expect(threads).toHaveLength(num('threads'));
-    for (const t of threads) expect(t.fdTable).toBe(p.fdTable);
+    for (const t of threads) if (t.pid !== num('loneThread')) expect(t.fdTable).toBe(p.fdTable);
     const child = task(num('child'));
     expect(child.ppid).toBe(fx.pid);
     expect(child.tgid).toBe(child.pid);
@@ -96,6 +96,21 @@ describe('live capture of every kind of fd', () => {
     expect(sib.fdTable).toBe(p.fdTable); // clone(CLONE_FILES): one files_struct
     for (const t of snap.fdTables) expect(t.sharingInferred).toBe(false);
     expect(snap.errors).toEqual([]);
+  });
+
+  it('a thread that unshared its fd table gets its own table, sharing the copied fds', () => {
+    const lone = task(num('loneThread'));
+    expect(lone.tgid).toBe(fx.pid);
+    expect(lone.fdTable).not.toBe(task(fx.pid).fdTable);
+    expect(lone.fdTable).not.toBe(0);
+    const only = fileOf(lone.pid, num('loneFd'));
+    expect(only.path).toBe(`${dir}/thread-only.txt`);
+    // unshare(CLONE_FILES) copies the table: the copies point at the same open files.
+    expect(fileOf(lone.pid, fact('file').fd).ref).toBe(pf('file').ref);
+    expect(fileOf(lone.pid, fact('eventfd').fd).ref).toBe(pf('eventfd').ref);
+    // The process's own table does not hold the thread's file.
+    const table = snap.fdTables.find((t) => t.ref === task(fx.pid).fdTable)!;
+    expect(table.fds.some((x) => x.file === only.ref)).toBe(false);
   });
 
   it('regular files: flags, pos, inode, close-on-exec per fd, dup shares, reopen does not', () => {

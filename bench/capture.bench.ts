@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { median, type BenchModule } from './harness.js';
 
@@ -56,6 +57,9 @@ const bench: BenchModule = {
         ck.push(capture());
         if (lsof) ls.push(wall(lsof, ['-n', '-P', '-w']));
       }
+      // The ratio moves with machine load: ckpt uses two threads and more
+      // user time than lsof, so a busy machine hurts it more.
+      ctx.log(`load average after the runs: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
       ctx.log(`ckpt capture --all ms: ${ck.map((x) => x.toFixed(0)).join(', ')}`);
       ctx.record({ name: 'ckpt capture --all -o FILE (median)', value: median(ck), unit: 'ms' });
       if (!lsof) {

@@ -421,14 +421,26 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       rp.root = readLink(bd, 'root');
       if (!rp.root) errors.push({ errno: errnoName(), pid, fd: -1, where: `${base}/root`, message: 'cannot read link' });
       close(bd);
+    } else {
+      errors.push({ errno: errnoName(), pid, fd: -1, where: base, message: 'cannot open process directory' });
     }
     const nsd = openat(AT_FDCWD, `${base}/ns`, O_DIR);
     if (nsd >= 0) {
+      // A namespace the kernel lacks (time on old kernels) is ENOENT and
+      // simply absent; anything else is worth a record, once per process.
+      let failed = '';
       for (const t of NS_TYPES) {
         const l = readLink(nsd, t);
         if (l) rp.ns.push([t, Buffer.from(l).toString('latin1')]);
+        else if (!failed) {
+          const e = errnoName();
+          if (e !== 'ENOENT') failed = e;
+        }
       }
+      if (failed) errors.push({ errno: failed, pid, fd: -1, where: `${base}/ns`, message: 'cannot read namespaces' });
       close(nsd);
+    } else {
+      errors.push({ errno: errnoName(), pid, fd: -1, where: `${base}/ns`, message: 'cannot read namespaces' });
     }
     try {
       for (const t of fs.readdirSync(`${base}/task`)) {

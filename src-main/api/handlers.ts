@@ -151,6 +151,7 @@ export function createBackend(ctx: ApiContext): Backend {
     },
 
     'image.open': ({ id }) => openImage(id).overview(),
+    'image.task': ({ id, pid }) => openImage(id).task(pid),
     'image.fds': ({ id, table, offset, limit }) => openImage(id).fds(table, offset, limit),
     'image.file': ({ id, ref }) => openImage(id).file(ref),
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),

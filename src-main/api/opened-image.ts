@@ -22,6 +22,7 @@ import {
   type Task,
 } from '../../src-shared/model/index.js';
 import type {
+  TaskDetail,
   AttrLabel,
   CaptureErrorRow,
   FdRow,
@@ -153,10 +154,7 @@ export class OpenedImage {
 
   overview(): ImageOverview {
     const s = this.snap;
-    const tasks: TaskRow[] = s.tasks.map((t) => {
-      const j = taskToJson(t) as unknown as Omit<TaskRow, 'fdCount' | 'record'>;
-      return { ...j, fdCount: t.fdTable ? (this.tables.get(t.fdTable)?.fds.length ?? 0) : 0, record: this.taskRecord.get(t.pid) ?? -1 };
-    });
+    const tasks: TaskRow[] = s.tasks.map((t) => this.taskRow(t));
     const tables: TableRow[] = s.fdTables.map((t) => ({
       ref: t.ref,
       fdCount: t.fds.length,
@@ -187,6 +185,33 @@ export class OpenedImage {
         records: this.recCount,
         bytes: this.bytes.length,
       },
+    };
+  }
+
+  private taskRow(t: Task): TaskRow {
+    return {
+      pid: t.pid,
+      tgid: t.tgid,
+      ppid: t.ppid,
+      uid: t.uid,
+      comm: bstrToJson(t.comm),
+      fdTable: t.fdTable,
+      fdCount: t.fdTable ? (this.tables.get(t.fdTable)?.fds.length ?? 0) : 0,
+      record: this.taskRecord.get(t.pid) ?? -1,
+    };
+  }
+
+  task(pid: number): TaskDetail {
+    const t = this.tasksByPid.get(pid);
+    if (!t) throw new ApiError('not-found', `image ${this.summary.id.slice(0, 12)} has no task ${pid}`);
+    const j = taskToJson(t);
+    return {
+      ...this.taskRow(t),
+      gid: t.gid,
+      cmdline: j.cmdline as TaskDetail['cmdline'],
+      cwd: j.cwd as TaskDetail['cwd'],
+      root: j.root as TaskDetail['root'],
+      namespaces: j.namespaces as TaskDetail['namespaces'],
     };
   }
 

@@ -77,6 +77,7 @@ export const METHODS = {
   'capture.run': { args: z.discriminatedUnion('source', [simCapture, procCapture]), result: null as unknown as R.CaptureResult },
 
   'image.open': { args: z.strictObject({ id }), result: null as unknown as R.ImageOverview },
+  'image.task': { args: z.strictObject({ id, pid: int(0, 0x7fffffff) }), result: null as unknown as R.TaskDetail },
   'image.fds': { args: z.strictObject({ id, table: int(1, 0x7fffffff), ...page }), result: null as unknown as R.Page<R.FdRow> },
   'image.file': { args: z.strictObject({ id, ref: int(1, 0x7fffffff) }), result: null as unknown as R.FileDetail },
   'image.records': { args: z.strictObject({ id, ...page }), result: null as unknown as R.Page<R.RecordRow> },

@@ -16,6 +16,7 @@ export const METHOD_LIST = [
   'capture.processes',
   'capture.run',
   'image.open',
+  'image.task',
   'image.fds',
   'image.file',
   'image.records',

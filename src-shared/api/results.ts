@@ -57,22 +57,26 @@ export interface CaptureResult {
   errors: number;
 }
 
+/** A task as the process tree lists it; the rest is in TaskDetail (image.task). */
 export interface TaskRow {
   pid: number;
   tgid: number;
   ppid: number;
   uid: number;
-  gid: number;
   comm: BStrJson;
-  cmdline: BStrJson[];
-  cwd: BStrJson;
-  root: BStrJson;
-  namespaces: { type: string; ino: U64Json }[];
   fdTable: number;
   /** Fds in its table (0 without one). */
   fdCount: number;
   /** Record index of its TASK record. */
   record: number;
+}
+
+export interface TaskDetail extends TaskRow {
+  gid: number;
+  cmdline: BStrJson[];
+  cwd: BStrJson;
+  root: BStrJson;
+  namespaces: { type: string; ino: U64Json }[];
 }
 
 export interface TableRow {

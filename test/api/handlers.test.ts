@@ -237,3 +237,20 @@ describe('live capture', () => {
     else expect(['capture-error', 'bad-argument']).toContain(r.error.code);
   });
 });
+
+describe('image.task', () => {
+  it('gives the full task (command line, cwd, namespaces) that the tree rows leave out', async () => {
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'threads' });
+    const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+    const java = ov.tasks.find((t) => t.comm === 'java')!;
+    expect(java).not.toHaveProperty('cmdline');
+    const d = await call<{ cmdline: unknown[]; cwd: unknown; namespaces: unknown[]; pid: number; record: number }>('image.task', {
+      id: cap.image.id,
+      pid: java.pid,
+    });
+    expect(d.pid).toBe(java.pid);
+    expect(d.cmdline.length).toBeGreaterThan(0);
+    expect(d.record).toBe(java.record);
+    expect((await fail('image.task', { id: cap.image.id, pid: 99_999 })).code).toBe('not-found');
+  });
+});

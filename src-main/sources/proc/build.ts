@@ -1,0 +1,401 @@
+/**
+ * Builds the snapshot of a live capture in two steps: prepare() per process
+ * as it is read (tasks, per-thread table checks, classification of every
+ * fd), then link() once everything is in (table and file sharing through
+ * kcmp, epoll targets, refs).
+ */
+import * as fs from 'node:fs';
+import { readlinkSync } from 'node:fs';
+import { hostname, machine, release } from 'node:os';
+import {
+  FORMAT_MAJOR,
+  FORMAT_MINOR,
+  bstrFromBytes,
+  type AttrRecord,
+  type CaptureError,
+  type Fd,
+  type FdTable,
+  type Namespace,
+  type OpenFile,
+  type Snapshot,
+  type Task,
+} from '../../../src-shared/model/index.js';
+import { classify, type FileFacts } from './classify/index.js';
+import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from './native.js';
+import { readNetTables, type NetTables } from './net-tables.js';
+import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
+import { groupByKernel, type Kcmp } from './sharing.js';
+
+export interface ProcCaptureStats {
+  processes: number;
+  tasks: number;
+  fds: number;
+  files: number;
+  kcmpCalls: number;
+  /** Processes read by the worker thread. */
+  byWorker: number;
+  kcmpRefused: Record<string, number>;
+  ms: Record<string, number>;
+}
+
+function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
+  const open = stat.indexOf(40);
+  const close = stat.lastIndexOf(41);
+  const rest = Buffer.from(stat.buffer, stat.byteOffset + close + 2, stat.length - close - 2).toString('latin1').split(' ');
+  return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0) };
+}
+
+function statusField(status: string | null, key: string, col: number): number {
+  if (!status) return 0;
+  const at = status.indexOf(`\n${key}:`);
+  if (at < 0) return 0;
+  const end = status.indexOf('\n', at + 1);
+  const cols = status.slice(at + key.length + 2, end < 0 ? undefined : end).trim().split(/\s+/);
+  return Number(cols[col] ?? 0) >>> 0;
+}
+
+function splitCmdline(b: Uint8Array | null): ReturnType<typeof bstrFromBytes>[] {
+  if (!b || b.length === 0) return [];
+  const out = [];
+  let s = 0;
+  const end = b[b.length - 1] === 0 ? b.length - 1 : b.length;
+  for (let i = 0; i <= end; i++) {
+    if (i === end || b[i] === 0) {
+      out.push(bstrFromBytes(b.subarray(s, i)));
+      s = i + 1;
+    }
+  }
+  return out;
+}
+
+function nsIno(link: string): number | bigint {
+  const m = /\[(\d+)\]$/.exec(link);
+  if (!m) return 0;
+  const v = Number(m[1]);
+  return Number.isSafeInteger(v) ? v : BigInt(m[1]!);
+}
+
+/** A numeric fingerprint of a table's contents: tables that share must have equal ones. */
+function tableSig(t: RawFdTable): string {
+  let sum = 0;
+  for (let i = 0; i < t.n; i++) sum = (sum + t.fd[i]! * 31 + t.i32[i * 4 + 1]!) % 2147483647;
+  return `${t.n}:${sum}`;
+}
+
+interface TableSrc {
+  /** Task that holds the table, for kcmp and /proc paths. */
+  pid: number;
+  /** Process the table was read through (its netns and /proc dir). */
+  procPid: number;
+  netns: string;
+  fds: RawFdTable;
+}
+
+interface Entry {
+  /** Position in link()'s entry list, for typed-array maps. */
+  idx: number;
+  tableIdx: number;
+  /** Task that holds the fd, for kcmp. */
+  pid: number;
+  fd: number;
+  cloexec: boolean;
+  facts: FileFacts;
+}
+
+interface Prepared {
+  pid: number;
+  tasks: Task[];
+  /** Per task: index into tableSrcs, -1 for none. */
+  taskTable: number[];
+}
+
+/** See the module comment: prepare() per process, link() once. */
+export class Builder {
+  private readonly prepared: Prepared[] = [];
+  private readonly tableSrcs: TableSrc[] = [];
+  /** Entries per table source, in fd order. */
+  private readonly tableEntries: Entry[][] = [];
+  /** Table sources whose sharing with their threads kcmp could not prove. */
+  private readonly inferredTables = new Set<number>();
+  private readonly refusals: Record<string, number> = {};
+  private kcmpCalls = 0;
+  private readonly nets = new Map<string, NetTables | null>();
+  private readonly ownNetns = safeReadlink('/proc/self/ns/net');
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly kcmp: Kcmp | null,
+    private readonly errors: RawError[],
+  ) {}
+
+  private refuse(errno: string, n = 1): void {
+    this.refusals[errno] = (this.refusals[errno] ?? 0) + n;
+  }
+
+  private readonly cursor = emptyRawFd();
+
+  private addTable(pid: number, procPid: number, netns: string, fds: RawFdTable): number {
+    const idx = this.tableSrcs.length;
+    this.tableSrcs.push({ pid, procPid, netns, fds });
+    const ctx = {
+      pid,
+      net: () => {
+        let t = this.nets.get(netns);
+        if (t === undefined) {
+          t = readNetTables(this.procRoot, procPid, netns === this.ownNetns, this.errors);
+          this.nets.set(netns, t);
+        }
+        return t;
+      },
+      sockProtoName: (p: number, fd: number) => {
+        try {
+          return native().getxattr(`${this.procRoot}/${p}/fd/${fd}`, 'system.sockprotoname') ?? '';
+        } catch {
+          return '';
+        }
+      },
+    };
+    const list: Entry[] = new Array(fds.n);
+    for (let i = 0; i < fds.n; i++) {
+      const raw = rawFdAt(fds, i, this.cursor);
+      list[i] = { idx: -1, tableIdx: idx, pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) };
+    }
+    list.sort((a, b) => a.fd - b.fd);
+    this.tableEntries.push(list);
+    return idx;
+  }
+
+  prepare(r: RawProc): void {
+    for (const e of r.errors) this.errors.push(e);
+    if (!r.stat) return;
+    const kcmp = this.kcmp;
+    const st = parseStat(r.stat);
+    const uid = statusField(r.status, 'Uid', 1);
+    const gid = statusField(r.status, 'Gid', 1);
+    const tgid = statusField(r.status, 'Tgid', 0) || r.pid;
+    const namespaces: Namespace[] = r.ns.map(([type, link]) => ({ type, ino: nsIno(link) }));
+    const netns = r.ns.find(([t]) => t === 'net')?.[1] ?? `unknown:${r.pid}`;
+    const cmdline = splitCmdline(r.cmdline);
+    const cwd = r.cwd ? bstrFromBytes(r.cwd) : '';
+    const root = r.root ? bstrFromBytes(r.root) : '';
+    const zombie = st.state === 'Z' || st.state === 'X';
+    const tableIdx = r.fds && !zombie ? this.addTable(r.pid, r.pid, netns, r.fds) : -1;
+    const prep: Prepared = { pid: r.pid, tasks: [], taskTable: [] };
+    prep.tasks.push({ pid: r.pid, tgid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
+    prep.taskTable.push(tableIdx);
+    for (const th of r.threads) {
+      const ts = th.stat ? parseStat(th.stat) : null;
+      prep.tasks.push({ pid: th.tid, tgid: r.pid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(ts ? ts.comm : st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
+      if (tableIdx < 0) {
+        prep.taskTable.push(-1);
+        continue;
+      }
+      // A thread normally shares its leader's table; one that called
+      // unshare(CLONE_FILES) has its own, read separately.
+      const same = kcmp ? kcmp(r.pid, th.tid, KCMP_FILES, 0, 0) : 'ENOSYS';
+      if (kcmp) this.kcmpCalls++;
+      if (same === 0 || typeof same === 'string') {
+        if (typeof same === 'string') {
+          this.refuse(same);
+          this.inferredTables.add(tableIdx);
+        }
+        prep.taskTable.push(tableIdx);
+        continue;
+      }
+      const counter = new Int32Array(new SharedArrayBuffer(8));
+      const own = rawRead(loadKoffi(), fs, { procRoot: this.procRoot, pids: [th.tid], counter, fdDirOverride: { [th.tid]: `${r.pid}/task/${th.tid}` }, fdsOnly: true });
+      for (const e of own[0]?.errors ?? []) this.errors.push(e);
+      const none: RawFdTable = { n: 0, fd: new Int32Array(0), i32: new Int32Array(0), f64: new Float64Array(0), statted: new Uint8Array(0), linkAscii: new Uint8Array(0), link: [], extra: [], big: [] };
+      prep.taskTable.push(this.addTable(th.tid, r.pid, netns, own[0]?.fds ?? none));
+    }
+    this.prepared.push(prep);
+  }
+
+  link(stats?: ProcCaptureStats): Snapshot {
+    const { kcmp, tableSrcs } = this;
+    this.prepared.sort((a, b) => a.pid - b.pid);
+
+    // Tables shared between processes (clone(CLONE_FILES)): candidates have equal contents.
+    const tg = groupByKernel(
+      tableSrcs.map((_, i) => i),
+      (i) => tableSig(tableSrcs[i]!.fds),
+      (i) => ({ pid: tableSrcs[i]!.pid, idx: 0 }),
+      KCMP_FILES,
+      kcmp,
+      (i) => String(i), // without kcmp, processes are presumed not to share
+    );
+    this.kcmpCalls += tg.calls;
+    for (const [k, v] of tg.refusals) this.refuse(k, v);
+    // Number tables in task order, so equal captures give equal refs.
+    const groupOf = new Array<number>(tableSrcs.length);
+    tg.groups.forEach((g, gi) => g.forEach((m) => (groupOf[m] = gi)));
+    const refOfGroup = new Map<number, number>();
+    const fdTables: FdTable[] = [];
+    const kept: number[] = [];
+    const tasks: Task[] = [];
+    for (const p of this.prepared) {
+      p.tasks.forEach((t, i) => {
+        const src = p.taskTable[i]!;
+        if (src >= 0) {
+          const gi = groupOf[src]!;
+          let ref = refOfGroup.get(gi);
+          if (ref === undefined) {
+            ref = fdTables.length + 1;
+            refOfGroup.set(gi, ref);
+            const members = tg.groups[gi]!;
+            fdTables.push({ ref, fds: [], sharingInferred: tg.inferred[gi]! || members.some((m) => this.inferredTables.has(m)) });
+            kept.push(Math.min(...members));
+          }
+          t.fdTable = ref;
+        }
+        tasks.push(t);
+      });
+    }
+
+    // Open files: fds with one share key are candidates, kcmp decides.
+    const entries: Entry[] = [];
+    for (const k of kept)
+      for (const e of this.tableEntries[k]!) {
+        e.idx = entries.length;
+        entries.push(e);
+      }
+    const fg = groupByKernel(
+      entries,
+      (e) => e.facts.shareKey,
+      (e) => ({ pid: e.pid, idx: e.fd }),
+      KCMP_FILE,
+      kcmp,
+      // Best inference: a socket inode has exactly one open file; others
+      // share when everything an open file owns (pos, flags) agrees.
+      (e) => (e.facts.shareKey.startsWith('s:') ? 's' : `${String(e.facts.pos)}:${e.facts.flags}:${e.facts.mntId}`),
+    );
+    this.kcmpCalls += fg.calls;
+    for (const [k, v] of fg.refusals) this.refuse(k, v);
+    const groupOfEntry = new Int32Array(entries.length);
+    fg.groups.forEach((g, gi) => {
+      for (const e of g) groupOfEntry[e.idx] = gi;
+    });
+    const files: OpenFile[] = [];
+    const refOfFileGroup = new Int32Array(fg.groups.length);
+    const fileOf = new Int32Array(entries.length);
+    /** The fd whose fdinfo each file's facts came from. */
+    const creator: Entry[] = [];
+    // Files are numbered in the order their first fd appears.
+    kept.forEach((k, ti) => {
+      const table = fdTables[ti]!;
+      for (const e of this.tableEntries[k]!) {
+        const gi = groupOfEntry[e.idx]!;
+        let ref = refOfFileGroup[gi]!;
+        if (ref === 0) {
+          ref = files.length + 1;
+          refOfFileGroup[gi] = ref;
+          const f = e.facts;
+          files.push({
+            ref,
+            kind: f.kind,
+            path: f.path,
+            flags: f.flags,
+            mode: f.mode,
+            pos: f.pos,
+            mntId: f.mntId,
+            dev: f.dev,
+            ino: f.ino,
+            rdev: f.rdev,
+            size: f.size,
+            nlink: f.nlink,
+            deleted: f.deleted,
+            sharingInferred: fg.inferred[gi]!,
+            locks: f.locks,
+            attrs: f.attrs,
+          });
+          creator.push(e);
+        }
+        fileOf[e.idx] = ref;
+        table.fds.push({ fd: e.fd, file: ref, cloexec: e.cloexec } satisfies Fd);
+      }
+    });
+
+    this.resolveEpolls(files, creator, fileOf);
+
+    if (stats) {
+      stats.kcmpCalls = this.kcmpCalls;
+      stats.kcmpRefused = { ...this.refusals };
+    }
+    const capErrors: CaptureError[] = this.errors.map((e) => ({ errno: e.errno, pid: e.pid, fd: e.fd, where: e.where, message: e.message }));
+    for (const [k, v] of Object.entries(this.refusals))
+      capErrors.push({ errno: k, pid: -1, fd: -1, where: 'kcmp', message: `kcmp refused ${v} comparison(s); sharing there is inferred, not proven` });
+    return {
+      header: {
+        formatMajor: FORMAT_MAJOR,
+        formatMinor: FORMAT_MINOR,
+        arch: machine(),
+        kernelRelease: release(),
+        hostname: hostname(),
+        captureTime: Date.now(),
+        source: 'proc',
+        frozen: false,
+        options: {},
+      },
+      tasks,
+      fdTables,
+      files,
+      errors: capErrors,
+    };
+  }
+
+  /**
+   * epoll watches: the watched open file, proven with KCMP_EPOLL_TFD. The
+   * candidates are the fds of the epoll's own table on the watched inode,
+   * the fd the watch was added with first.
+   */
+  private resolveEpolls(files: OpenFile[], creator: Entry[], fileOf: Int32Array): void {
+    const lib = this.kcmp ? safeNative() : null;
+    for (const file of files) {
+      if (file.kind !== 'epoll') continue;
+      const e = creator[file.ref - 1]!;
+      const peers = this.tableEntries[e.tableIdx]!;
+      let inferred = false;
+      for (const w of file.attrs.watches as AttrRecord[]) {
+        const tfd = w.tfd as number;
+        const cands = peers.filter((p) => p !== e && String(p.facts.ino) === String(w.ino) && Number(p.facts.dev) === w.sdev);
+        cands.sort((a, b) => (a.fd === tfd ? -1 : b.fd === tfd ? 1 : a.fd - b.fd));
+        for (const c of cands) {
+          if (lib) {
+            this.kcmpCalls++;
+            const r = lib.kcmpEpoll(c.pid, c.fd, e.pid, e.fd, tfd, 0);
+            if (r === 0) {
+              w.file = fileOf[c.idx]!;
+              break;
+            }
+            if (r === 1 || r === 2) continue;
+            this.refuse(r);
+          }
+          // kcmp could not say: the fd the watch was added with, if it
+          // still points at that inode, is the best guess.
+          if (c.fd === tfd) {
+            w.file = fileOf[c.idx]!;
+            inferred = true;
+          }
+          break;
+        }
+      }
+      if (inferred) file.sharingInferred = true;
+    }
+  }
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return '';
+  }
+}
+
+function safeNative(): ReturnType<typeof native> | null {
+  try {
+    return native();
+  } catch {
+    return null;
+  }
+}

@@ -28,10 +28,15 @@ const backend = createBackend({ home, host: 'electron', emit });
 
 function trusted(ev: IpcMainInvokeEvent): boolean {
   const frame = ev.senderFrame;
-  if (!win || ev.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame) return false;
-  const want = new URL(rendererUrl);
-  const got = new URL(frame.url);
-  return got.protocol === want.protocol && got.host === want.host && got.pathname === want.pathname;
+  // Our window, its top frame (no iframe may call), showing our own page.
+  if (!win || ev.sender !== win.webContents || !frame || frame.parent !== null) return false;
+  try {
+    const want = new URL(rendererUrl);
+    const got = new URL(frame.url);
+    return got.protocol === want.protocol && got.host === want.host && got.pathname === want.pathname;
+  } catch {
+    return false;
+  }
 }
 
 for (const m of METHOD_LIST) {

@@ -254,3 +254,43 @@ describe('image.task', () => {
     expect((await fail('image.task', { id: cap.image.id, pid: 99_999 })).code).toBe('not-found');
   });
 });
+
+describe('every kind, hostile names, damaged bytes', () => {
+  it('serves every fd and every file of the "everything" scenario', async () => {
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'everything', seed: 4 });
+    const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+    const kinds = new Set<string>();
+    let fds = 0;
+    for (const t of ov.tables) {
+      const page = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: t.ref, offset: 0, limit: 5000 });
+      fds += page.rows.length;
+      for (const r of page.rows) {
+        kinds.add(r.kind);
+        // Display text never carries raw control or bidi characters.
+        expect(r.target).not.toMatch(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+        const f = await call<FileDetail>('image.file', { id: cap.image.id, ref: r.file });
+        expect(f.holders.some((h) => h.record === r.record)).toBe(true);
+      }
+    }
+    expect(fds).toBe(ov.counts.fds);
+    expect(kinds.size).toBeGreaterThan(15);
+    for (let i = 0; i < ov.counts.records; i += 37) await call<RecordBytes>('image.recordBytes', { id: cap.image.id, index: i });
+  });
+
+  it('an image damaged on disk after import opens as an image-error naming the offset', async () => {
+    const { Store } = await import('../../src-main/store/index.js');
+    const { chmodSync, readFileSync, writeFileSync } = await import('node:fs');
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'database', seed: 9 });
+    const st = Store.open(home);
+    const path = st.imagePath(cap.image.id);
+    st.close();
+    const bytes = readFileSync(path);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    chmodSync(path, 0o644);
+    writeFileSync(path, bytes);
+    const e = await fail('image.open', { id: cap.image.id });
+    expect(e.code).toBe('image-error');
+    expect(e.message).toMatch(/at byte \d+/);
+    expect((await call<LibraryList>('library.list', {})).images.length).toBeGreaterThan(0);
+  });
+});

@@ -233,6 +233,14 @@ describe('live capture of every kind of fd', () => {
     expect(fdOf(fx.pid, fact('netlink').fd).cloexec).toBe(true);
     if (facts.packet) expect(pf('packet')).toMatchObject({ kind: 'packet-socket', attrs: { type: 2, protocol: 0x0800 } });
     if (facts.raw) expect(pf('raw').attrs).toMatchObject({ proto: 'raw', family: 4, localPort: 1 });
+    if (facts.unlisted) {
+      // No table lists it: still a socket, with its inode and the protocol the kernel names.
+      const u = pf('unlisted');
+      expect(u.kind).toBe('socket');
+      expect(u.ino).toBe(fact('unlisted').ino);
+      expect(u.path).toBe(`socket:[${fact('unlisted').ino}]`);
+      expect(u.attrs.family).toBe('AF_VSOCK');
+    }
   });
 
   it('eventfd, signalfd, timerfd, userfaultfd, pidfd and namespace fds with their fdinfo', () => {

@@ -185,6 +185,7 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
   for (const [file, proto, family] of [
     ['tcp', 'tcp', 4], ['tcp6', 'tcp', 6], ['udp', 'udp', 4], ['udp6', 'udp', 6],
     ['udplite', 'udplite', 4], ['udplite6', 'udplite', 6], ['raw', 'raw', 4], ['raw6', 'raw', 6],
+    ['icmp', 'icmp', 4], ['icmp6', 'icmp', 6], // ping sockets
   ] as const) {
     const text = readTable(`${base}/${file}`, pid, errors);
     if (text) parseInet(text, proto, family, t.inet);

@@ -51,6 +51,22 @@ test('select a record and see its bytes', async () => {
   await recordBytes(page, '');
 });
 
+test('filter the fd table; following a holder clears the filter', async () => {
+  await page.getByTestId('tree').getByRole('option').first().click();
+  const fds = page.getByTestId('fd-list');
+  const all = Number(await fds.getAttribute('data-count'));
+  await page.getByTestId('fd-filter').fill(':443');
+  await expect(fds).toHaveAttribute('data-count', '1');
+  await expect(fds.getByRole('option').first()).toContainText('0.0.0.0:443');
+  await fds.getByRole('option').first().click();
+  await expect(page.getByTestId('holders').getByTestId('holder').first()).toBeVisible();
+  await shot(page, 'inspector-fd-filter');
+  await page.getByTestId('fd-filter').fill('no-such-thing');
+  await expect(page.getByText('No fd matches “no-such-thing”.')).toBeVisible();
+  await page.getByTestId('fd-filter').fill('');
+  await expect(page.getByTestId('fd-list')).toHaveAttribute('data-count', String(all));
+});
+
 test('import a .ckpt file through the file picker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-import-'));
   const file = join(dir, 'pipeline-import.ckpt');

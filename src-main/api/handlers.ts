@@ -152,7 +152,7 @@ export function createBackend(ctx: ApiContext): Backend {
 
     'image.open': ({ id }) => openImage(id).overview(),
     'image.task': ({ id, pid }) => openImage(id).task(pid),
-    'image.fds': ({ id, table, offset, limit }) => openImage(id).fds(table, offset, limit),
+    'image.fds': ({ id, table, offset, limit, query }) => openImage(id).fds(table, offset, limit, query),
     'image.file': ({ id, ref }) => openImage(id).file(ref),
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),

@@ -215,13 +215,23 @@ export class OpenedImage {
     };
   }
 
-  fds(tableRef: number, offset: number, limit: number): Page<FdRow> {
+  /**
+   * A page of an fd table, or of the fds whose number, kind, target or O_
+   * flags contain `query` (case-insensitive). The positions matching the
+   * last few queries are kept, so paging a filtered list of 100,000 fds
+   * does not filter again for every page.
+   */
+  fds(tableRef: number, offset: number, limit: number, query = ''): Page<FdRow> {
     const t = this.tables.get(tableRef);
     if (!t) throw new ApiError('not-found', `image ${this.summary.id.slice(0, 12)} has no fd table ${tableRef}`);
     const recs = this.fdRecords.get(tableRef);
+    const q = query.trim().toLowerCase();
+    const positions = q ? this.matching(t, q) : null;
+    const total = positions ? positions.length : t.fds.length;
     const rows: FdRow[] = [];
-    const end = Math.min(t.fds.length, offset + limit);
-    for (let position = offset; position < end; position++) {
+    const end = Math.min(total, offset + limit);
+    for (let k = offset; k < end; k++) {
+      const position = positions ? positions[k]! : k;
       const d = t.fds[position]!;
       const f = this.files.get(d.file)!;
       rows.push({
@@ -235,9 +245,34 @@ export class OpenedImage {
         cloexec: d.cloexec,
         holders: this.holderCount.get(d.file) ?? 0,
         record: recs?.[position] ?? -1,
+        position,
       });
     }
-    return { total: t.fds.length, offset, rows };
+    return { total, offset, rows };
+  }
+
+  private readonly filtered = new Map<string, Int32Array>();
+
+  private matching(t: DecodeResult['fdTables'][number], q: string): Int32Array {
+    const key = `${t.ref}\0${q}`;
+    const hit = this.filtered.get(key);
+    if (hit) return hit;
+    const out: number[] = [];
+    for (let i = 0; i < t.fds.length; i++) {
+      const d = t.fds[i]!;
+      const f = this.files.get(d.file)!;
+      if (
+        String(d.fd) === q ||
+        f.kind.includes(q) ||
+        describeFile(f).toLowerCase().includes(q) ||
+        flagNames(f.flags).some((n) => n.toLowerCase() === q || n.toLowerCase() === `o_${q}`)
+      )
+        out.push(i);
+    }
+    const r = Int32Array.from(out);
+    this.filtered.set(key, r);
+    if (this.filtered.size > 8) this.filtered.delete(this.filtered.keys().next().value!);
+    return r;
   }
 
   file(ref: number): FileDetail {

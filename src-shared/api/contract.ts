@@ -78,7 +78,11 @@ export const METHODS = {
 
   'image.open': { args: z.strictObject({ id }), result: null as unknown as R.ImageOverview },
   'image.task': { args: z.strictObject({ id, pid: int(0, 0x7fffffff) }), result: null as unknown as R.TaskDetail },
-  'image.fds': { args: z.strictObject({ id, table: int(1, 0x7fffffff), ...page }), result: null as unknown as R.Page<R.FdRow> },
+  /** A page of one fd table; `query` keeps the fds whose number, kind, target or O_ flag matches. */
+  'image.fds': {
+    args: z.strictObject({ id, table: int(1, 0x7fffffff), ...page, query: z.string().max(200).optional() }),
+    result: null as unknown as R.Page<R.FdRow>,
+  },
   'image.file': { args: z.strictObject({ id, ref: int(1, 0x7fffffff) }), result: null as unknown as R.FileDetail },
   'image.records': { args: z.strictObject({ id, ...page }), result: null as unknown as R.Page<R.RecordRow> },
   'image.recordBytes': { args: z.strictObject({ id, index: int(0) }), result: null as unknown as R.RecordBytes },

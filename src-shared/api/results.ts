@@ -129,6 +129,8 @@ export interface FdRow {
   /** How many fds in the image hold the same open file. */
   holders: number;
   record: number;
+  /** Its row in the unfiltered table (equal to the page row unless a query filters). */
+  position: number;
 }
 
 export interface Page<T> {

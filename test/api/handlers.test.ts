@@ -294,3 +294,37 @@ describe('every kind, hostile names, damaged bytes', () => {
     expect((await call<LibraryList>('library.list', {})).images.length).toBeGreaterThan(0);
   });
 });
+
+describe('fd filter', () => {
+  it('keeps the fds whose number, kind, target or flag matches, with their unfiltered positions', async () => {
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'web-server', seed: 3 });
+    const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+    const master = ov.tasks.find((t) => t.ppid === 1)!;
+    const all = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: master.fdTable, offset: 0, limit: 1000 });
+    for (const q of ['inet-socket', 'O_NONBLOCK', 'nonblock', 'nginx', '2', 'zzz-nothing']) {
+      const got = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: master.fdTable, offset: 0, limit: 1000, query: q });
+      const want = all.rows.filter(
+        (r) =>
+          String(r.fd) === q ||
+          r.kind.includes(q.toLowerCase()) ||
+          r.target.toLowerCase().includes(q.toLowerCase()) ||
+          r.flagNames.some((n) => n.toLowerCase() === q.toLowerCase() || n.toLowerCase() === `o_${q.toLowerCase()}`),
+      );
+      expect(
+        got.rows.map((r) => r.fd),
+        q,
+      ).toEqual(want.map((r) => r.fd));
+      expect(got.total).toBe(want.length);
+      for (const r of got.rows) expect(all.rows[r.position]!.fd).toBe(r.fd);
+    }
+    const paged = await call<Page<FdRow>>('image.fds', {
+      id: cap.image.id,
+      table: master.fdTable,
+      offset: 1,
+      limit: 1,
+      query: 'inet-socket',
+    });
+    expect(paged.rows.length).toBe(1);
+    expect(paged.offset).toBe(1);
+  });
+});

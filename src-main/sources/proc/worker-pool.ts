@@ -1,13 +1,18 @@
 /**
  * Runs rawRead on the main thread and on one worker at once, the two taking
  * pids from a shared counter so neither waits on the other's slow process.
+ * The worker sends each process as soon as it has read it, and the main
+ * thread picks those up between its own reads (receiveMessageOnPort), so
+ * the worker's processes are classified while reading still goes on, not
+ * after it.
+ *
  * The worker runs rawRead's own source text (the CLI is one bundle, so there
  * is no module file a worker could load). Small captures skip the worker:
- * starting it costs more than it saves.
+ * starting one costs about 50 ms.
  */
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { koffiPath, loadKoffi } from './native.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
@@ -16,20 +21,22 @@ const WORKER_MIN_PIDS = 24;
 
 function workerSource(): string {
   return `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffiPath);
 const fs = require('node:fs');
 var __name = (f) => f;
 const rawRead = (${rawRead.toString()});
+const port = workerData.port;
 Atomics.store(workerData.job.counter, 1, 1);
-parentPort.postMessage(rawRead(koffi, fs, workerData.job));
+rawRead(koffi, fs, workerData.job, (p) => port.postMessage(p));
+port.postMessage(null);
 `;
 }
 
 export interface ReadOptions {
   procRoot: string;
   pids: number[];
-  /** Force (true) or forbid (false) the worker; default: by size. */
+  /** Force (true) or forbid (false) the worker; default: by size (CKPT_CAPTURE_THREADS=1|2 overrides). */
   worker?: boolean;
   fdDirOverride?: Record<number, string>;
   fdsOnly?: boolean;
@@ -50,51 +57,84 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   const env = process.env.CKPT_CAPTURE_THREADS;
   const useWorker = opts.worker ?? (env === '1' ? false : env === '2' ? true : opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
   let worker: Worker | undefined;
-  let fromWorker: Promise<RawProc[]> | undefined;
+  let port: MessagePort | undefined;
   let workerError: string | undefined;
+  let workerDone = false;
+  let workerExited = false;
+  const theirs: RawProc[] = [];
+  const take = (m: RawProc | null) => {
+    if (m === null) workerDone = true;
+    else {
+      theirs.push(m);
+      onProc?.(m);
+    }
+  };
+  const drain = () => {
+    if (!port) return;
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) take(m.message as RawProc | null);
+  };
   if (useWorker) {
     try {
-      worker = new Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath(), job } });
-      const w = worker;
-      fromWorker = new Promise<RawProc[]>((resolve) => {
-        w.once('message', (m: RawProc[]) => resolve(m));
-        // A worker that dies leaves its pids unread; they are re-read below.
-        w.once('error', (e) => {
-          workerError = e instanceof Error ? e.message : String(e);
-          resolve([]);
-        });
-        w.once('exit', () => resolve([]));
+      const ch = new MessageChannel();
+      port = ch.port1;
+      worker = new Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath(), job, port: ch.port2 }, transferList: [ch.port2] });
+      worker.once('error', (e) => {
+        workerError = e instanceof Error ? e.message : String(e);
+      });
+      worker.once('exit', () => {
+        workerExited = true;
       });
     } catch (e) {
       workerError = (e as Error).message;
       worker = undefined;
+      port = undefined;
     }
   }
   const t0 = performance.now();
-  const mine = rawRead(loadKoffi(), fs, job, onProc);
+  const mine = rawRead(loadKoffi(), fs, job, (p) => {
+    onProc?.(p);
+    drain();
+  });
   const tMine = performance.now();
-  let tTheirs = tMine;
-  let theirs: RawProc[] = [];
-  if (worker && fromWorker) {
+  if (worker && port) {
     if (Atomics.load(counter, 1) === 0) {
       // Every pid was taken here before the worker took any: it has nothing to do.
       Atomics.store(counter, 0, opts.pids.length);
-      void worker.terminate();
     } else {
-      theirs = await fromWorker;
-      tTheirs = performance.now();
-      void worker.terminate();
-      if (onProc) for (const p of theirs) onProc(p);
+      drain();
+      if (!workerDone) {
+        const p = port;
+        await new Promise<void>((resolve) => {
+          const check = () => {
+            if (workerDone || workerExited) resolve();
+          };
+          p.on('message', (m: RawProc | null) => {
+            take(m);
+            check();
+          });
+          worker!.once('exit', () => {
+            // Messages posted just before exit may still be queued.
+            drain();
+            workerExited = true;
+            check();
+          });
+          check();
+        });
+      }
     }
+    port.close();
+    void worker.terminate();
   }
+  const tTheirs = performance.now();
   const all = mine.concat(theirs);
   if (all.length < opts.pids.length) {
+    // A worker that died leaves pids unread: read them here.
     const seen = new Set(all.map((r) => r.pid));
     const missing = opts.pids.filter((p) => !seen.has(p));
     const retry = new Int32Array(new SharedArrayBuffer(8));
     all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }, onProc));
   }
   if (process.env.CKPT_CAPTURE_TIMING)
-    process.stderr.write(`reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs in at ${(tTheirs - t0).toFixed(1)} ms\n`);
+    process.stderr.write(`reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`);
   return { procs: all, byWorker: theirs.length, workerError };
 }

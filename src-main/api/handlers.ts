@@ -18,6 +18,7 @@ import {
   type Result,
 } from '../../src-shared/api/contract.js';
 import type { ImageSummary } from '../../src-shared/api/results.js';
+import type { ExportRequest } from '../../src-shared/store-types.js';
 import { Store } from '../store/index.js';
 import { SCENARIOS, simulate } from '../sim/index.js';
 import { encodeSnapshot } from '../engine/writer.js';
@@ -156,6 +157,23 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.file': ({ id, ref }) => openImage(id).file(ref),
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
+    'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
+    'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
+    'timeline.get': (sel) => getStore().timeline(sel),
+    'report.export': ({ request, format }) => {
+      const req: ExportRequest =
+        request.what === 'diff'
+          ? { what: 'diff', a: request.a, b: request.b, options: request.matching ? { matching: request.matching } : {} }
+          : request;
+      const text = getStore().export(req, format);
+      const stem =
+        request.what === 'image'
+          ? `image-${request.id.slice(0, 12)}`
+          : request.what === 'diff'
+            ? `diff-${request.a.slice(0, 8)}-${request.b.slice(0, 8)}`
+            : request.what;
+      return { format, text, suggestedName: `${stem}.${format}` };
+    },
     'image.close': ({ id }) => {
       for (const k of opened.keys()) if (k.startsWith(id)) return { closed: opened.delete(k) };
       return { closed: false };

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { Json } from '../model/json.js';
 import type * as R from './results.js';
 import type { METHOD_LIST } from './methods.js';
+import type { DiffResult, SearchResult, Timeline } from '../store-types.js';
 
 const id = z.string().min(1).max(200);
 const label = z.string().max(500);
@@ -47,6 +48,19 @@ const procCapture = z.strictObject({
   label: label.optional(),
   captureId: z.string().min(1).max(100).optional(),
 });
+
+/** Which images form a series: exactly one of program, label, tag or ids. */
+const timelineSelector = z
+  .strictObject({
+    program: z.string().min(1).max(4000).optional(),
+    label: z.string().min(1).max(500).optional(),
+    tag: tag.optional(),
+    ids: z.array(id).min(1).max(10_000).optional(),
+  })
+  .refine(
+    (s) => [s.program, s.label, s.tag, s.ids].filter((x) => x !== undefined).length === 1,
+    'give exactly one of program, label, tag or ids',
+  );
 
 export const METHODS = {
   'app.info': { args: z.strictObject({}), result: null as unknown as R.AppInfo },
@@ -87,6 +101,32 @@ export const METHODS = {
   'image.records': { args: z.strictObject({ id, ...page }), result: null as unknown as R.Page<R.RecordRow> },
   'image.recordBytes': { args: z.strictObject({ id, index: int(0) }), result: null as unknown as R.RecordBytes },
   'image.close': { args: z.strictObject({ id }), result: null as unknown as { closed: boolean } },
+
+  // The queries behind the Search, Diff, Timeline and Reports views (served
+  // now, so those views only add UI): thin, validated doors to the store.
+  /** A search across the library (docs/search.md); a query that cannot be parsed is bad-argument with the token's offsets. */
+  'search.run': {
+    args: z.strictObject({ query: z.string().min(1).max(4000), limit: int(1, 100_000).optional(), perImage: int(1, 100_000).optional() }),
+    result: null as unknown as SearchResult,
+  },
+  'diff.run': {
+    args: z.strictObject({ a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
+    result: null as unknown as DiffResult,
+  },
+  'timeline.get': { args: timelineSelector, result: null as unknown as Timeline },
+  /** A self-contained document of an image, diff, search or timeline. */
+  'report.export': {
+    args: z.strictObject({
+      request: z.discriminatedUnion('what', [
+        z.strictObject({ what: z.literal('image'), id }),
+        z.strictObject({ what: z.literal('diff'), a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
+        z.strictObject({ what: z.literal('search'), query: z.string().min(1).max(4000) }),
+        z.strictObject({ what: z.literal('timeline'), selector: timelineSelector }),
+      ]),
+      format: z.enum(['html', 'md', 'json', 'csv']),
+    }),
+    result: null as unknown as R.ExportedReport,
+  },
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -22,6 +22,10 @@ export const METHOD_LIST = [
   'image.records',
   'image.recordBytes',
   'image.close',
+  'search.run',
+  'diff.run',
+  'timeline.get',
+  'report.export',
 ] as const;
 
 /** The IPC channel of a method (Electron) and its path under /api/ (browser host). */

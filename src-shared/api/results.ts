@@ -186,3 +186,11 @@ export interface RecordBytes {
   hex: string;
   truncated: boolean;
 }
+
+export interface ExportedReport {
+  format: 'html' | 'md' | 'json' | 'csv';
+  /** The document; HTML is self-contained and meant for a sandboxed frame or a file, never innerHTML. */
+  text: string;
+  /** A file name to offer when saving it. */
+  suggestedName: string;
+}

@@ -329,3 +329,33 @@ describe('fd filter', () => {
     expect(paged.offset).toBe(1);
   });
 });
+
+describe('search, diff, timeline and reports through the API', () => {
+  it('answers each from the store, and refuses bad input with a typed error', async () => {
+    const a = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'leaky', step: 1, label: 'leak 1' });
+    const b = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'leaky', step: 4, label: 'leak 4' });
+    const s = await call<{ hitCount: number; groups: { image: { id: string } }[] }>('search.run', { query: 'kind:pipe' });
+    expect(s.hitCount).toBeGreaterThanOrEqual(0);
+    const d = await call<{ summary: { fdsOpened: number }; a: { id: string }; b: { id: string } }>('diff.run', {
+      a: a.image.id,
+      b: b.image.id,
+    });
+    expect(d.a.id).toBe(a.image.id);
+    expect(d.summary.fdsOpened).toBeGreaterThan(0);
+    const t = await call<{ points: unknown[] }>('timeline.get', { ids: [a.image.id, b.image.id] });
+    expect(t.points.length).toBe(2);
+    const r = await call<{ text: string; suggestedName: string }>('report.export', {
+      request: { what: 'diff', a: a.image.id, b: b.image.id },
+      format: 'md',
+    });
+    expect(r.text.length).toBeGreaterThan(0);
+    expect(r.suggestedName).toMatch(/\.md$/);
+
+    const q = await fail('search.run', { query: 'kind:' });
+    expect(q.code).toBe('bad-argument');
+    expect((await fail('timeline.get', { label: 'x', tag: 'y' })).message).toContain('exactly one');
+    expect((await fail('timeline.get', {})).code).toBe('bad-argument');
+    expect((await fail('report.export', { request: { what: 'image', id: a.image.id }, format: 'pdf' })).code).toBe('bad-argument');
+    expect((await fail('diff.run', { a: a.image.id, b: 'ffffffffffff' })).code).toBe('not-found');
+  });
+});

@@ -125,6 +125,23 @@ test('rename and delete an image', async () => {
   await expect(page.getByTestId('library-list')).toHaveAttribute('data-count', String(before - 1));
 });
 
+test('keyboard: filter the library, arrow into the list, Enter opens, Alt+1 returns', async () => {
+  await page.keyboard.press('Alt+1');
+  await expect(page.getByTestId('library')).toBeVisible();
+  await page.getByTestId('library-filter').fill('threads');
+  await expect(page.getByTestId('library-list')).toHaveAttribute('data-count', '1');
+  await page.getByTestId('library-filter').press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('inspector-title')).toHaveText('threads e2e');
+  // Arrows walk the process tree; the fd list follows.
+  await page.getByTestId('tree').focus();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText('logrotate');
+  await expect(page.getByTestId('fd-list')).toHaveAttribute('data-count', '3');
+  await page.keyboard.press('Alt+1');
+  await page.getByTestId('library-filter').fill('');
+});
+
 test('capture view: pick a live process from the searchable list and capture it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-live-'));
   const marker = join(dir, 'live-marker.txt');

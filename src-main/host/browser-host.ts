@@ -91,7 +91,9 @@ function cookieToken(req: IncomingMessage): string | undefined {
 export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const log = opts.log ?? ((l: string) => console.error(l));
-  const maxBody = opts.maxBody ?? 1024 * 1024 * 1024;
+  // A body becomes one JS string before JSON.parse, and V8 strings stop a little
+  // above 512 MiB: refuse larger bodies with a 413 that says what to do instead.
+  const maxBody = opts.maxBody ?? 500 * 1024 * 1024;
   const staticDir = resolve(opts.staticDir);
   const streams = new Set<ServerResponse>();
   const emit = (ev: ApiEvent) => {
@@ -179,7 +181,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     // Past the limit: answer 413 at once, then swallow the rest for a moment
     // so the client reads the answer instead of a reset connection.
     const tooLarge = () => {
-      refuse(res, 413, `request body over ${maxBody} bytes`);
+      refuse(res, 413, `request body over ${maxBody} bytes; import an image this large with "ckpt import FILE"`);
       req.resume();
       setTimeout(() => req.destroy(), 2000).unref();
     };

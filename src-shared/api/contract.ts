@@ -76,7 +76,7 @@ export const METHODS = {
       name: z.string().min(1).max(255),
       data: z
         .string()
-        .max(700 * 1024 * 1024)
+        .max(500 * 1024 * 1024)
         .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
     }),
     result: null as unknown as R.ImageSummary,

@@ -17,10 +17,15 @@ import type { RawError } from './raw-read.js';
 
 const STOP_WAIT_MS = 2000;
 
+const PF_KTHREAD = 0x00200000;
+
+/** State letter of a process, 'K' for a kernel thread (signals do not stop those), null when gone. */
 function state(procRoot: string, pid: number): string | null {
   try {
     const s = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
-    return s.charAt(s.lastIndexOf(')') + 2);
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    if ((Number(f[6]) & PF_KTHREAD) !== 0) return 'K';
+    return f[0] ?? null;
   } catch {
     return null;
   }
@@ -51,8 +56,15 @@ export class Freezer {
     let failed = 0;
     for (const pid of pids) {
       if (pid === process.pid) continue;
+      if (pid === 1) {
+        // The kernel drops SIGSTOP sent to a namespace's init: say so at once
+        // instead of waiting for a stop that never comes.
+        errors.push({ errno: 'EPERM', pid, fd: -1, where: 'kill(1, SIGSTOP)', message: 'init cannot be stopped; captured live' });
+        failed++;
+        continue;
+      }
       const st = state(this.procRoot, pid);
-      if (st === null || st === 'T' || st === 't' || st === 'Z' || st === 'X') continue;
+      if (st === null || st === 'T' || st === 't' || st === 'Z' || st === 'X' || st === 'K') continue;
       this.tellWatchdog(pid);
       try {
         process.kill(pid, 'SIGSTOP');

@@ -141,6 +141,12 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     if (v === undefined) strCache.set(id, (v = ctx.strings.value(id)));
     return v;
   };
+  const attrCache = new Map<number, BStr>();
+  const attrText = (id: number): BStr => {
+    let v = attrCache.get(id);
+    if (v === undefined) attrCache.set(id, (v = ctx.attrs.value(id)));
+    return v;
+  };
   const rowStmt = ctx.db.prepare('SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, rdev, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?');
 
   const byPid = pairBy(A.procs, B.procs, (p) => p.pid);
@@ -178,10 +184,10 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       if (n <= BULK_AFTER) return rowStmt.get(L.row.id, table, fd) as Row;
       all = new Map();
       const sql =
-        'SELECT d.table_ref, d.fd, d.file_ref AS ref, d.kind, d.path_id, d.flags, d.mode, d.pos, d.dev, d.ino, d.rdev, d.size, d.nlink, d.deleted, d.attrs_id, d.cloexec, s.b AS path, a.b AS attrs FROM fds d JOIN strs s ON s.id = d.path_id LEFT JOIN strs a ON a.id = d.attrs_id WHERE d.image_id = ?';
+        'SELECT d.table_ref, d.fd, d.file_ref AS ref, d.kind, d.path_id, d.flags, d.mode, d.pos, d.dev, d.ino, d.rdev, d.size, d.nlink, d.deleted, d.attrs_id, d.cloexec, s.b AS path, a.b AS attrs FROM fds d JOIN strs s ON s.id = d.path_id LEFT JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ?';
       for (const r of ctx.db.prepare(sql).all(L.row.id) as (Row & { table_ref: number; fd: number; path: string | Buffer; attrs: string | null })[]) {
         if (!strCache.has(r.path_id)) strCache.set(r.path_id, fromDb(r.path));
-        if (r.attrs_id && !strCache.has(r.attrs_id) && r.attrs !== null) strCache.set(r.attrs_id, r.attrs);
+        if (r.attrs_id && !attrCache.has(r.attrs_id) && r.attrs !== null) attrCache.set(r.attrs_id, r.attrs);
         let m = all.get(r.table_ref);
         if (!m) all.set(r.table_ref, (m = new Map()));
         m.set(r.fd, r);
@@ -195,7 +201,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     const o = i * PACK_FIELDS;
     const r = rowOf(L, p[o + P.table]!, p[o + P.fd]!);
     const path = str(r.path_id);
-    const attrs = r.attrs_id ? str(r.attrs_id) : null;
+    const attrs = r.attrs_id ? attrText(r.attrs_id) : null;
     const f = fileFromRow({ ref: r.ref, kind: r.kind, path, flags: r.flags, mode: r.mode, pos: r.pos, dev: r.dev, ino: r.ino, rdev: r.rdev, size: r.size, nlink: r.nlink, deleted: r.deleted, attrs: typeof attrs === 'string' ? attrs : null });
     return { fd: p[o + P.fd]!, kind: f.kind, target: describeFile(f), path: bstrToJson(path), flags: r.flags, flagNames: formatFlags(r.flags), pos: u64FromDb(r.pos), cloexec: r.cloexec === 1, deleted: r.deleted === 1, fileRef: r.ref };
   };

@@ -194,7 +194,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   if (!byImage && truncatedAll) rows.length = limit;
   const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
   const fileStmt = db.prepare(
-    'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.rdev, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN strs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
+    'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.rdev, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN attrs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
   );
   const commCache = new Map<number, ReturnType<typeof fromDb>>();
   const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();

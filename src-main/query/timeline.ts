@@ -45,7 +45,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const db = ctx.db;
   const kindStmt = db.prepare('SELECT kind, count(*) FROM fds WHERE image_id = ? GROUP BY kind').raw();
   const pathStmt = db.prepare('SELECT path_id, count(*) FROM fds WHERE image_id = ? AND kind NOT IN (6, 8, 9, 10, 11, 12) GROUP BY path_id').raw();
-  const sockStmt = db.prepare('SELECT a.b, count(*) FROM fds d JOIN strs a ON a.id = d.attrs_id WHERE d.image_id = ? AND d.kind = 9 GROUP BY d.attrs_id').raw();
+  const sockStmt = db.prepare('SELECT a.b, count(*) FROM fds d JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ? AND d.kind = 9 GROUP BY d.attrs_id').raw();
   const points: TimelinePoint[] = [];
   const series = new Map<string, { what: LeakSuspect['what']; key: string; counts: number[] }>();
   const bump = (what: LeakSuspect['what'], key: string, i: number, n: number) => {

@@ -6,6 +6,8 @@ import type { ImageRow } from './images.js';
 export interface LibraryContext {
   db: DB;
   strings: Interner;
+  /** Kind attributes (JSON text) by attrs_id. */
+  attrs: Interner;
   resolve(ref: string): ImageRow;
   /** Every interned string as searchable text (raw bytes displayed escaped), by id; refreshed on each call. */
   stringTable(): { ids: Int32Array | number[]; texts: string[] };

@@ -57,6 +57,7 @@ const TAG_RE = /^[^\s,]{1,64}$/;
 export class Store implements LibraryContext {
   private _db: DB | null;
   readonly strings: Interner;
+  readonly attrs: Interner;
   private readonly blobs: Blobs;
   private readonly indexer: Indexer;
   private strIds: number[] = [];
@@ -70,7 +71,8 @@ export class Store implements LibraryContext {
     this._db = db;
     this.blobs = new Blobs(home);
     this.strings = new Interner(db);
-    this.indexer = new Indexer(db, this.strings);
+    this.attrs = new Interner(db, 'attrs');
+    this.indexer = new Indexer(db, this.strings, this.attrs);
   }
 
   get db(): DB {
@@ -249,6 +251,7 @@ export class Store implements LibraryContext {
     } catch (e) {
       if (bigCache) this.db.pragma('cache_size = -65536');
       this.strings.forget();
+      this.attrs.forget();
       unlinkQuiet(temp);
       throw e instanceof StoreError ? e : new StoreError('io', `${name}: import failed, nothing stored: ${(e as Error).message}`);
     }

@@ -37,6 +37,7 @@ export class Indexer {
   constructor(
     db: DB,
     readonly strings: Interner,
+    readonly attrTexts: Interner,
   ) {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?)');
@@ -85,10 +86,10 @@ export class Indexer {
     const info = new Map<number, Info>();
     for (const f of s.files) {
       let attrs = 0;
-      if (f.kind === 'unknown') attrs = str.id(JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }));
+      if (f.kind === 'unknown') attrs = this.attrTexts.id(JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }));
       else {
         for (const _k in f.attrs) {
-          attrs = str.id(JSON.stringify(attrsToJson(f.attrs)));
+          attrs = this.attrTexts.id(JSON.stringify(attrsToJson(f.attrs)));
           break;
         }
       }

@@ -17,10 +17,11 @@ export class Interner {
   private readonly ins: Database.Statement;
   private readonly get: Database.Statement;
 
-  constructor(db: DB) {
-    this.sel = db.prepare('SELECT id FROM strs WHERE b = ?').pluck();
-    this.ins = db.prepare('INSERT INTO strs(b) VALUES (?)');
-    this.get = db.prepare('SELECT b FROM strs WHERE id = ?').pluck();
+  /** `table` is strs (names) or attrs (kind attributes as JSON); both have (id, b UNIQUE). */
+  constructor(db: DB, table: 'strs' | 'attrs' = 'strs') {
+    this.sel = db.prepare(`SELECT id FROM ${table} WHERE b = ?`).pluck();
+    this.ins = db.prepare(`INSERT INTO ${table}(b) VALUES (?)`);
+    this.get = db.prepare(`SELECT b FROM ${table} WHERE id = ?`).pluck();
   }
 
   /** Id of the string, inserting it when new. Call inside a write transaction. */

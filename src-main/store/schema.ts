@@ -11,7 +11,8 @@
  *   (file_ref names the file; a file held by several fds, mostly dup'd std
  *   streams, repeats its fields). One row per fd instead of an fd row plus
  *   a file row joined on every read halves ingest and read cost. Kind
- *   attributes are JSON, interned in strs like paths (attrs_id, 0 = none).
+ *   attributes are JSON, interned in their own table (attrs_id, 0 = none)
+ *   so path search never scans them.
  * - fdpacks holds each image's fds as one packed Int32Array (PACK_FIELDS per
  *   fd, in table order) so diff reads two blobs instead of 200,000 rows.
  * - u64 values beyond SQLite's signed 64 bits are stored as decimal TEXT.
@@ -50,6 +51,10 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE strs (
     id INTEGER PRIMARY KEY,
     b NOT NULL UNIQUE
+  );
+  CREATE TABLE attrs (
+    id INTEGER PRIMARY KEY,
+    b TEXT NOT NULL UNIQUE
   );
   CREATE TABLE tasks (
     image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,

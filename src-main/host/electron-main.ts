@@ -14,6 +14,7 @@ import type { ApiEvent } from '../../src-shared/api/contract.js';
 import { createBackend } from '../api/handlers.js';
 import { Store, resolveHome } from '../store/index.js';
 import { CSP } from './csp.js';
+import { trustedSender } from './ipc-guard.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const home = resolveHome({});
@@ -28,15 +29,10 @@ const backend = createBackend({ home, host: 'electron', emit });
 
 function trusted(ev: IpcMainInvokeEvent): boolean {
   const frame = ev.senderFrame;
-  // Our window, its top frame (no iframe may call), showing our own page.
-  if (!win || ev.sender !== win.webContents || !frame || frame.parent !== null) return false;
-  try {
-    const want = new URL(rendererUrl);
-    const got = new URL(frame.url);
-    return got.protocol === want.protocol && got.host === want.host && got.pathname === want.pathname;
-  } catch {
-    return false;
-  }
+  return trustedSender(
+    { fromAppWindow: !!win && ev.sender === win.webContents, topFrame: !!frame && frame.parent === null, frameUrl: frame?.url ?? null },
+    rendererUrl,
+  );
 }
 
 for (const m of METHOD_LIST) {

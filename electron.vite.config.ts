@@ -35,6 +35,6 @@ export default defineConfig({
     root: r.root,
     base: r.base,
     plugins: r.plugins,
-    build: { ...r.build, rollupOptions: { input: resolve('src-renderer/index.html') } },
+    build: { ...r.build, minify: true, rollupOptions: { input: resolve('src-renderer/index.html') } },
   },
 });

@@ -24,6 +24,7 @@ export function openDatabase(file: string, readonly = false): DB {
     if (!readonly) migrate(db);
     else if ((db.pragma('user_version', { simple: true }) as number) > MIGRATIONS.length)
       throw new StoreError('corrupt', 'the library was written by a newer version of Checkpoint Studio');
+    checkLayout(db, file);
   } catch (e) {
     db.close();
     if (e instanceof StoreError) throw e;
@@ -44,4 +45,17 @@ function migrate(db: DB): void {
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
+}
+
+/**
+ * Libraries written by development builds before schema version 1 settled
+ * have user_version 1 but another layout; name the problem instead of
+ * failing later with "no such table".
+ */
+function checkLayout(db: DB, file: string): void {
+  if ((db.pragma('user_version', { simple: true }) as number) < 1) return;
+  const cols = new Set((db.prepare("SELECT name FROM pragma_table_info('fds')").pluck().all() as string[]));
+  const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+  if (!tables.has('attrs') || !tables.has('fdpacks') || !cols.has('rdev') || !cols.has('attrs_id'))
+    throw new StoreError('corrupt', `the library ${file} was written by a development build with an older layout; move it aside (its images are in images/ and can be re-imported)`);
 }

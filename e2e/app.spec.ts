@@ -205,6 +205,20 @@ test('drop .ckpt files on the library, select several with Ctrl-click and delete
   await expect(list).toHaveAttribute('data-count', String(before - 2));
 });
 
+test('a large capture shows its progress, then opens 100,000 fds', async () => {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-sim').click();
+  await page.getByTestId('scenario-large').check();
+  await page.getByTestId('large-processes').fill('50');
+  await page.getByTestId('large-fds').fill('2000');
+  await page.getByTestId('capture-label').fill('large e2e');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('capture-progress')).toBeVisible();
+  await shot(page, 'capture-progress');
+  await expect(page.getByTestId('inspector-title')).toHaveText('large e2e', { timeout: 30_000 });
+  await expect(page.getByTestId('inspector')).toContainText('100,0');
+});
+
 test('the theme follows the system: dark', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

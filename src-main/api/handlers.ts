@@ -129,24 +129,28 @@ export function createBackend(ctx: ApiContext): Backend {
 
     'capture.run': async (a) => {
       const captureId = a.captureId ?? `c${Date.now().toString(36)}`;
-      const progress = (phase: string, done: number, total: number) =>
+      // Simulating, encoding and importing are synchronous: yield after each
+      // step so its progress event leaves before the next step blocks.
+      const progress = async (phase: string, done: number, total: number) => {
         ctx.emit({ type: 'capture.progress', captureId, phase, done, total });
+        await new Promise((r) => setImmediate(r));
+      };
       let bytes: Uint8Array;
       if (a.source === 'sim') {
-        progress('simulate', 0, 3);
+        await progress('simulate', 0, 3);
         const snap = simulate({ scenario: a.scenario, seed: a.seed, step: a.step, processes: a.processes, fds: a.fds });
-        progress('encode', 1, 3);
+        await progress('encode', 1, 3);
         bytes = encodeSnapshot(snap);
       } else {
         const why = liveCaptureUnavailable();
         if (why) throw new ApiError('unavailable', why);
-        bytes = await liveCapture({ pids: a.pids, tree: a.tree, freeze: a.freeze }, (done, total) => progress('capture', done, total));
+        bytes = await liveCapture({ pids: a.pids, tree: a.tree, freeze: a.freeze }, (done, total) => void progress('capture', done, total));
       }
-      progress('import', 2, 3);
+      await progress('import', 2, 3);
       const r = getStore().importBytes(bytes, a.label ? { label: a.label } : {});
       let image = r.image;
       if (a.label && image.label !== a.label) image = getStore().setLabel(image.id, a.label);
-      progress('done', 3, 3);
+      await progress('done', 3, 3);
       changed('capture', [image.id]);
       return { image, errors: image.errorCount };
     },

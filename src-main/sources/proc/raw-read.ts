@@ -168,7 +168,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
 
   let buf = Buffer.allocUnsafe(16384);
   const lbuf = Buffer.allocUnsafe(4097);
-  const sbuf = Buffer.allocUnsafe(256);
+  const sbuf = Buffer.alloc(256);
+  const s32 = new Uint32Array(sbuf.buffer, sbuf.byteOffset, 64);
   /** statx of one representative per pseudo-filesystem link prefix: these fields are the filesystem's, not the file's. */
   const pseudo = new Map<string, { dev: number; mode: number; nlink: number }>();
 
@@ -229,14 +230,130 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     }
     return v;
   };
-  const startsWith = (b: Buffer, i: number, end: number, key: string): boolean => {
-    if (i + key.length > end) return false;
-    for (let k = 0; k < key.length; k++) if (b[i + k] !== key.charCodeAt(k)) return false;
-    return true;
-  };
   const nextLine = (b: Buffer, i: number, end: number): number => {
     while (i < end && b[i] !== 10) i++;
     return i + 1;
+  };
+
+  /** A u64 into its f64 slot; above 2^53 the slot is NaN and the exact value goes to big. */
+  const put = (t: RawFdTable, slot: number, v: number | bigint): void => {
+    if (typeof v === 'bigint') {
+      t.f64[slot] = NaN;
+      t.big.push([slot, v.toString()]);
+    } else t.f64[slot] = v;
+  };
+
+  /**
+   * One fd. Its own function, too big to be inlined: the optimising
+   * compiler then compiles it once, instead of compiling the whole loop
+   * twice (a regular and an on-stack-replacement version) on every run.
+   */
+  const readOneFd = (pid: number, fdDir: string, infoDir: string, dfd: number, ifd: number, t: RawFdTable, name: string, errors: RawError[]): void => {
+    const { i32, f64 } = t;
+    const fdn = +name;
+    const ln = readlinkat(dfd, name, lbuf, 4097);
+    if (ln < 0) {
+      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
+      return;
+    }
+    const h = openat(ifd, name, O_RDONLY_CLOEXEC);
+    if (h < 0) {
+      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
+      return;
+    }
+    let n = 0;
+    for (;;) {
+      const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
+      if (r <= 0) {
+        if (r < 0) n = -1;
+        break;
+      }
+      n += r;
+      if (n < buf.length) break; // seq_file returns short only at the end
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger);
+      buf = bigger;
+    }
+    if (n < 0) {
+      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
+      close(h);
+      return;
+    }
+    close(h);
+    const k = t.n++;
+    const b4 = k * 4;
+    const b6 = k * 6;
+    t.fd[k] = fdn;
+    let ascii = 1;
+    for (let q = 0; q < ln; q++)
+      if (lbuf[q]! >= 0x80) {
+        ascii = 0;
+        break;
+      }
+    t.linkAscii[k] = ascii;
+    const link = lbuf.toString('latin1', 0, ln);
+    t.link.push(link);
+    // fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines.
+    // One loop with one call site each: the optimising compiler inlines
+    // every call site, and this function is compiled on every run.
+    let i = 0;
+    let fdinfoIno: number | bigint = -1;
+    let pos: number | bigint = 0;
+    for (let line = 0; line < 4 && i < n; line++) {
+      let k = i;
+      while (k < n && buf[k] !== 58) k++;
+      const len = k - i;
+      const c = buf[i];
+      const which = c === 112 && len === 3 ? 0 : c === 102 && len === 5 ? 1 : c === 109 && len === 6 ? 2 : c === 105 && len === 3 ? 3 : -1;
+      if (which < 0) break;
+      const v = num(buf, k + 1, n, which === 1 ? 8 : 10);
+      if (which === 0) pos = v;
+      else if (which === 1) i32[b4] = Number(v) | 0;
+      else if (which === 2) i32[b4 + 1] = Number(v) | 0;
+      else fdinfoIno = v;
+      i = nextLine(buf, numEnd, n);
+    }
+    put(t, b6 + 4, pos);
+    put(t, b6 + 5, fdinfoIno);
+    t.extra.push(i < n ? buf.toString('latin1', i, n) : '');
+    // The target's stat carries per-file facts only for path-like links;
+    // pipe:, socket:, anon_inode: and namespace links live on pseudo
+    // filesystems whose dev/mode/nlink are the filesystem's, so one statx
+    // per link prefix serves them all (ino comes from fdinfo).
+    // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
+    // pidfs, the others on anon_inodefs.
+    let key = '';
+    if (lbuf[0] !== 47) {
+      const c = link.indexOf(':');
+      key = c < 0 ? link : link.slice(0, c);
+      if (key === 'anon_inode') key = link;
+    }
+    const known = key ? pseudo.get(key) : undefined;
+    if (known) {
+      t.statted[k] = 1;
+      f64[b6] = known.dev;
+      i32[b4 + 2] = known.mode;
+      i32[b4 + 3] = known.nlink;
+      put(t, b6 + 1, fdinfoIno);
+      f64[b6 + 2] = 0;
+      f64[b6 + 3] = 0;
+    } else if (statx(dfd, name, 0, STATX_BASIC, sbuf) === 0) {
+      t.statted[k] = 1;
+      // struct statx: nlink @16, mode @28 (u16), ino @32, size @40, rdev @128, dev @136.
+      const nlink = s32[4]!;
+      const mode = s32[7]! & 0xffff;
+      const dev = mkdev(s32[34]!, s32[35]!);
+      i32[b4 + 2] = mode;
+      i32[b4 + 3] = nlink;
+      f64[b6] = dev;
+      put(t, b6 + 1, u64(s32[8]!, s32[9]!));
+      f64[b6 + 2] = mkdev(s32[32]!, s32[33]!);
+      put(t, b6 + 3, u64(s32[10]!, s32[11]!));
+      if (key) pseudo.set(key, { dev, mode, nlink });
+    } else {
+      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
+    }
+  
   };
 
   const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFdTable | null => {
@@ -270,117 +387,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       extra: [],
       big: [],
     };
-    const { i32, f64 } = t;
-    /** A u64 into its f64 slot; above 2^53 the slot is NaN and the exact value goes to big. */
-    const put = (slot: number, v: number | bigint): void => {
-      if (typeof v === 'bigint') {
-        f64[slot] = NaN;
-        t.big.push([slot, v.toString()]);
-      } else f64[slot] = v;
-    };
-    for (const name of names) {
-      const fdn = +name;
-      const ln = readlinkat(dfd, name, lbuf, 4097);
-      if (ln < 0) {
-        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
-        continue;
-      }
-      const h = openat(ifd, name, O_RDONLY_CLOEXEC);
-      if (h < 0) {
-        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
-        continue;
-      }
-      let n = 0;
-      for (;;) {
-        const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
-        if (r <= 0) {
-          if (r < 0) n = -1;
-          break;
-        }
-        n += r;
-        if (n < buf.length) break; // seq_file returns short only at the end
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger);
-        buf = bigger;
-      }
-      if (n < 0) {
-        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
-        close(h);
-        continue;
-      }
-      close(h);
-      const k = t.n++;
-      const b4 = k * 4;
-      const b6 = k * 6;
-      t.fd[k] = fdn;
-      let ascii = 1;
-      for (let q = 0; q < ln; q++)
-        if (lbuf[q]! >= 0x80) {
-          ascii = 0;
-          break;
-        }
-      t.linkAscii[k] = ascii;
-      const link = lbuf.toString('latin1', 0, ln);
-      t.link.push(link);
-      // fdinfo: pos, flags, mnt_id, ino, then the kind's own lines.
-      let i = 0;
-      let fdinfoIno: number | bigint = -1;
-      f64[b6 + 4] = 0;
-      if (startsWith(buf, i, n, 'pos:')) {
-        put(b6 + 4, num(buf, i + 4, n, 10));
-        i = nextLine(buf, numEnd, n);
-      }
-      if (startsWith(buf, i, n, 'flags:')) {
-        i32[b4] = Number(num(buf, i + 6, n, 8)) | 0;
-        i = nextLine(buf, numEnd, n);
-      }
-      if (startsWith(buf, i, n, 'mnt_id:')) {
-        i32[b4 + 1] = Number(num(buf, i + 7, n, 10)) | 0;
-        i = nextLine(buf, numEnd, n);
-      }
-      if (startsWith(buf, i, n, 'ino:')) {
-        fdinfoIno = num(buf, i + 4, n, 10);
-        i = nextLine(buf, numEnd, n);
-      }
-      put(b6 + 5, fdinfoIno);
-      t.extra.push(i < n ? buf.toString('latin1', i, n) : '');
-      // The target's stat carries per-file facts only for path-like links;
-      // pipe:, socket:, anon_inode: and namespace links live on pseudo
-      // filesystems whose dev/mode/nlink are the filesystem's, so one statx
-      // per link prefix serves them all (ino comes from fdinfo).
-      // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
-      // pidfs, the others on anon_inodefs.
-      let key = '';
-      if (lbuf[0] !== 47) {
-        const c = link.indexOf(':');
-        key = c < 0 ? link : link.slice(0, c);
-        if (key === 'anon_inode') key = link;
-      }
-      const known = key ? pseudo.get(key) : undefined;
-      if (known) {
-        t.statted[k] = 1;
-        f64[b6] = known.dev;
-        i32[b4 + 2] = known.mode;
-        i32[b4 + 3] = known.nlink;
-        put(b6 + 1, fdinfoIno);
-        f64[b6 + 2] = 0;
-        f64[b6 + 3] = 0;
-      } else if (statx(dfd, name, 0, STATX_BASIC, sbuf) === 0) {
-        t.statted[k] = 1;
-        const nlink = sbuf.readUInt32LE(16);
-        const mode = sbuf.readUInt16LE(28);
-        const dev = mkdev(sbuf.readUInt32LE(136), sbuf.readUInt32LE(140));
-        i32[b4 + 2] = mode;
-        i32[b4 + 3] = nlink;
-        f64[b6] = dev;
-        put(b6 + 1, u64(sbuf.readUInt32LE(32), sbuf.readUInt32LE(36)));
-        f64[b6 + 2] = mkdev(sbuf.readUInt32LE(128), sbuf.readUInt32LE(132));
-        put(b6 + 3, u64(sbuf.readUInt32LE(40), sbuf.readUInt32LE(44)));
-        if (key) pseudo.set(key, { dev, mode, nlink });
-      } else {
-        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
-      }
-    }
+    for (const name of names) readOneFd(pid, fdDir, infoDir, dfd, ifd, t, name, errors);
     close(dfd);
     close(ifd);
     return t;

@@ -45,9 +45,17 @@ const bench: BenchModule = {
         ingestMs += performance.now() - t;
         ingestFds += r.image.fdCount;
       }
-      ctx.log(`  ${seed * (large / 10)} large images, ${ingestFds.toLocaleString()} fds, ${Math.round((ingestFds / ingestMs) * 1000).toLocaleString()} fds/s so far`);
+      ctx.log(
+        `  ${seed * (large / 10)} large images, ${ingestFds.toLocaleString()} fds, ${Math.round((ingestFds / ingestMs) * 1000).toLocaleString()} fds/s so far`,
+      );
     }
-    ctx.record({ name: 'ingest, 100k-fd images (hash+decode+index+blob)', value: (ingestFds / ingestMs) * 1000, unit: 'fds/s', target: '>= 300000', met: (ingestFds / ingestMs) * 1000 >= 300_000 });
+    ctx.record({
+      name: 'ingest, 100k-fd images (hash+decode+index+blob)',
+      value: (ingestFds / ingestMs) * 1000,
+      unit: 'fds/s',
+      target: '>= 300000',
+      met: (ingestFds / ingestMs) * 1000 >= 300_000,
+    });
 
     let leakyFds = 0;
     for (let i = 0; i < leaky; i++) {
@@ -103,13 +111,25 @@ const bench: BenchModule = {
       summary = JSON.stringify(s.diff(a, b).summary);
     }, 7);
     ctx.log(`  diff next capture: ${summary}`);
-    ctx.record({ name: 'diff median: 100k-fd images, next capture', value: median(near), unit: 'ms', target: '< 200', met: median(near) < 200 });
+    ctx.record({
+      name: 'diff median: 100k-fd images, next capture',
+      value: median(near),
+      unit: 'ms',
+      target: '< 200',
+      met: median(near) < 200,
+    });
     const other = s.listImages({ label: 'large-3', limit: 1 })[0]!.id;
     const far = timeIt(() => {
       summary = JSON.stringify(s.diff(a, other).summary);
     }, 5);
     ctx.log(`  diff unrelated fleets: ${summary}`);
-    ctx.record({ name: 'diff median: 100k-fd images, all fds differ', value: median(far), unit: 'ms', target: '< 200', met: median(far) < 200 });
+    ctx.record({
+      name: 'diff median: 100k-fd images, all fds differ',
+      value: median(far),
+      unit: 'ms',
+      target: '< 200',
+      met: median(far) < 200,
+    });
 
     const tl = timeIt(() => s.timeline({ label: 'leaky-1' }), 5);
     ctx.record({ name: 'timeline median: 60-image leaky series', value: median(tl), unit: 'ms' });

@@ -317,15 +317,7 @@ export type ExportRequest =
   | { what: 'search'; query: string; options?: SearchOptions }
   | { what: 'timeline'; selector: TimelineSelector };
 
-export type StoreErrorCode =
-  | 'not-found'
-  | 'ambiguous-id'
-  | 'bad-argument'
-  | 'bad-image'
-  | 'corrupt'
-  | 'io'
-  | 'busy'
-  | 'closed';
+export type StoreErrorCode = 'not-found' | 'ambiguous-id' | 'bad-argument' | 'bad-image' | 'corrupt' | 'io' | 'busy' | 'closed';
 
 /** An error a caller caused, as sent across the API. */
 export interface StoreErrorInfo {

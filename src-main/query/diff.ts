@@ -51,7 +51,13 @@ interface Loaded {
 
 function load(ctx: LibraryContext, row: ImageRow): Loaded {
   const db = ctx.db;
-  const tasks = db.prepare('SELECT pid, tgid, comm_id, cmd_id, table_ref FROM tasks WHERE image_id = ? ORDER BY pid').raw().all(row.id) as [number, number, number, number, number][];
+  const tasks = db.prepare('SELECT pid, tgid, comm_id, cmd_id, table_ref FROM tasks WHERE image_id = ? ORDER BY pid').raw().all(row.id) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ][];
   const procs: Proc[] = [];
   const tableProcs = new Map<number, number[]>();
   for (const [pid, tgid, commId, cmdId, table] of tasks) {
@@ -147,7 +153,9 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     if (v === undefined) attrCache.set(id, (v = ctx.attrs.value(id)));
     return v;
   };
-  const rowStmt = ctx.db.prepare('SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, rdev, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?');
+  const rowStmt = ctx.db.prepare(
+    'SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, rdev, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?',
+  );
 
   const byPid = pairBy(A.procs, B.procs, (p) => p.pid);
   let matching: DiffMatching = opts.matching ?? 'pid';
@@ -169,9 +177,31 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   };
   const task = (L: Loaded, p: Proc): DiffTask => {
     const comm = str(p.commId);
-    return { pid: p.pid, tgid: p.tgid, comm: bstrToJson(comm), commText: displayBStr(comm), cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' '), fdCount: fdCount(L, p) };
+    return {
+      pid: p.pid,
+      tgid: p.tgid,
+      comm: bstrToJson(comm),
+      commText: displayBStr(comm),
+      cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' '),
+      fdCount: fdCount(L, p),
+    };
   };
-  type Row = { ref: number; kind: number; path_id: number; flags: number; mode: number; pos: unknown; dev: unknown; ino: unknown; rdev: unknown; size: unknown; nlink: number; deleted: number; attrs_id: number; cloexec: number };
+  type Row = {
+    ref: number;
+    kind: number;
+    path_id: number;
+    flags: number;
+    mode: number;
+    pos: unknown;
+    dev: unknown;
+    ino: unknown;
+    rdev: unknown;
+    size: unknown;
+    nlink: number;
+    deleted: number;
+    attrs_id: number;
+    cloexec: number;
+  };
   // Few details are fetched one by one; past a few thousand, one scan of the image's rows is cheaper.
   const BULK_AFTER = 2000;
   const bulk = new Map<Loaded, Map<number, Map<number, Row>>>();
@@ -185,7 +215,12 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       all = new Map();
       const sql =
         'SELECT d.table_ref, d.fd, d.file_ref AS ref, d.kind, d.path_id, d.flags, d.mode, d.pos, d.dev, d.ino, d.rdev, d.size, d.nlink, d.deleted, d.attrs_id, d.cloexec, s.b AS path, a.b AS attrs FROM fds d JOIN strs s ON s.id = d.path_id LEFT JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ?';
-      for (const r of ctx.db.prepare(sql).all(L.row.id) as (Row & { table_ref: number; fd: number; path: string | Buffer; attrs: string | null })[]) {
+      for (const r of ctx.db.prepare(sql).all(L.row.id) as (Row & {
+        table_ref: number;
+        fd: number;
+        path: string | Buffer;
+        attrs: string | null;
+      })[]) {
         if (!strCache.has(r.path_id)) strCache.set(r.path_id, fromDb(r.path));
         if (r.attrs_id && !attrCache.has(r.attrs_id) && r.attrs !== null) attrCache.set(r.attrs_id, r.attrs);
         let m = all.get(r.table_ref);
@@ -202,13 +237,50 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     const r = rowOf(L, p[o + P.table]!, p[o + P.fd]!);
     const path = str(r.path_id);
     const attrs = r.attrs_id ? attrText(r.attrs_id) : null;
-    const f = fileFromRow({ ref: r.ref, kind: r.kind, path, flags: r.flags, mode: r.mode, pos: r.pos, dev: r.dev, ino: r.ino, rdev: r.rdev, size: r.size, nlink: r.nlink, deleted: r.deleted, attrs: typeof attrs === 'string' ? attrs : null });
-    return { fd: p[o + P.fd]!, kind: f.kind, target: describeFile(f), path: bstrToJson(path), flags: r.flags, flagNames: formatFlags(r.flags), pos: u64FromDb(r.pos), cloexec: r.cloexec === 1, deleted: r.deleted === 1, fileRef: r.ref };
+    const f = fileFromRow({
+      ref: r.ref,
+      kind: r.kind,
+      path,
+      flags: r.flags,
+      mode: r.mode,
+      pos: r.pos,
+      dev: r.dev,
+      ino: r.ino,
+      rdev: r.rdev,
+      size: r.size,
+      nlink: r.nlink,
+      deleted: r.deleted,
+      attrs: typeof attrs === 'string' ? attrs : null,
+    });
+    return {
+      fd: p[o + P.fd]!,
+      kind: f.kind,
+      target: describeFile(f),
+      path: bstrToJson(path),
+      flags: r.flags,
+      flagNames: formatFlags(r.flags),
+      pos: u64FromDb(r.pos),
+      cloexec: r.cloexec === 1,
+      deleted: r.deleted === 1,
+      fileRef: r.ref,
+    };
   };
-  const others = (L: Loaded, i: number, pid: number) => (holdersOf(L).get(L.pack[i * PACK_FIELDS + P.file]!) ?? []).filter((h) => h.pid !== pid);
+  const others = (L: Loaded, i: number, pid: number) =>
+    (holdersOf(L).get(L.pack[i * PACK_FIELDS + P.file]!) ?? []).filter((h) => h.pid !== pid);
 
   const tasks: TaskDiff[] = [];
-  const summary = { tasksAppeared: 0, tasksVanished: 0, tasksChanged: 0, fdsOpened: 0, fdsClosed: 0, fdsChanged: 0, sharingStarted: 0, sharingEnded: 0, tablesBecameShared: 0, tablesSplit: 0 };
+  const summary = {
+    tasksAppeared: 0,
+    tasksVanished: 0,
+    tasksChanged: 0,
+    fdsOpened: 0,
+    fdsClosed: 0,
+    fdsChanged: 0,
+    sharingStarted: 0,
+    sharingEnded: 0,
+    tablesBecameShared: 0,
+    tablesSplit: 0,
+  };
   const pa_ = A.pack;
   const pb_ = B.pack;
   for (const [pa, pb] of pairs) {
@@ -236,7 +308,8 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       }
       const i = ia[x++]!;
       const j = ib[y++]!;
-      const sameTarget = pa_[oa + P.kind] === pb_[ob + P.kind] && pa_[oa + P.path] === pb_[ob + P.path] && pa_[oa + P.attrs] === pb_[ob + P.attrs];
+      const sameTarget =
+        pa_[oa + P.kind] === pb_[ob + P.kind] && pa_[oa + P.path] === pb_[ob + P.path] && pa_[oa + P.attrs] === pb_[ob + P.attrs];
       const bitsA = pa_[oa + P.bits]!;
       const bitsB = pb_[ob + P.bits]!;
       const samePos = pa_[oa + P.posHi] === pb_[ob + P.posHi] && pa_[oa + P.posLo] === pb_[ob + P.posLo];
@@ -246,7 +319,12 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
         const changes: FieldChange[] = [];
         if (pa_[oa + P.kind] !== pb_[ob + P.kind]) changes.push({ field: 'kind', before: before.kind, after: after.kind });
         if (!sameTarget && before.target !== after.target) changes.push({ field: 'target', before: before.target, after: after.target });
-        else if (!sameTarget) changes.push({ field: 'target', before: `${before.target} (${JSON.stringify(before.path)})`, after: `${after.target} (${JSON.stringify(after.path)})` });
+        else if (!sameTarget)
+          changes.push({
+            field: 'target',
+            before: `${before.target} (${JSON.stringify(before.path)})`,
+            after: `${after.target} (${JSON.stringify(after.path)})`,
+          });
         if (pa_[oa + P.flags] !== pb_[ob + P.flags]) changes.push({ field: 'flags', before: before.flagNames, after: after.flagNames });
         let posDelta: U64Json | undefined;
         if (!samePos) {
@@ -254,9 +332,14 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
           const d = posOf(pb_, j) - posOf(pa_, i);
           posDelta = d >= -BigInt(Number.MAX_SAFE_INTEGER) && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d.toString();
         }
-        if ((bitsA & BIT_CLOEXEC) !== (bitsB & BIT_CLOEXEC)) changes.push({ field: 'cloexec', before: before.cloexec ? 'yes' : 'no', after: after.cloexec ? 'yes' : 'no' });
-        if ((bitsA & BIT_DELETED) !== (bitsB & BIT_DELETED)) changes.push({ field: 'deleted', before: before.deleted ? 'yes' : 'no', after: after.deleted ? 'yes' : 'no' });
-        if (changes.length) changed.push(posDelta === undefined ? { fd: before.fd, before, after, changes } : { fd: before.fd, before, after, changes, posDelta });
+        if ((bitsA & BIT_CLOEXEC) !== (bitsB & BIT_CLOEXEC))
+          changes.push({ field: 'cloexec', before: before.cloexec ? 'yes' : 'no', after: after.cloexec ? 'yes' : 'no' });
+        if ((bitsA & BIT_DELETED) !== (bitsB & BIT_DELETED))
+          changes.push({ field: 'deleted', before: before.deleted ? 'yes' : 'no', after: after.deleted ? 'yes' : 'no' });
+        if (changes.length)
+          changed.push(
+            posDelta === undefined ? { fd: before.fd, before, after, changes } : { fd: before.fd, before, after, changes, posDelta },
+          );
       }
       if ((bitsA & BIT_SHARED) !== (bitsB & BIT_SHARED)) {
         const wa = others(A, i, pa.pid);
@@ -296,5 +379,15 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   summary.tablesBecameShared = tables.filter((t) => t.change === 'became-shared').length;
   summary.tablesSplit = tables.filter((t) => t.change === 'split').length;
   tasks.sort((x, y) => x.before.pid - y.before.pid);
-  return { a: toSummary(A.row), b: toSummary(B.row), matching, summary, appeared, vanished, tasks, tables, elapsedMs: performance.now() - t0 };
+  return {
+    a: toSummary(A.row),
+    b: toSummary(B.row),
+    matching,
+    summary,
+    appeared,
+    vanished,
+    tasks,
+    tables,
+    elapsedMs: performance.now() - t0,
+  };
 }

@@ -32,7 +32,23 @@ export interface ParsedQuery {
   normalized: string;
 }
 
-const FIELDS = ['path', 'kind', 'pid', 'comm', 'fd', 'flags', 'deleted', 'shared', 'cloexec', 'label', 'tag', 'image', 'after', 'before', 'time'];
+const FIELDS = [
+  'path',
+  'kind',
+  'pid',
+  'comm',
+  'fd',
+  'flags',
+  'deleted',
+  'shared',
+  'cloexec',
+  'label',
+  'tag',
+  'image',
+  'after',
+  'before',
+  'time',
+];
 const KIND_NAMES = new Set(KINDS.map((k) => k.name));
 /** Kind groups a person types: every socket kind, every kind backed by an anonymous inode. */
 export const KIND_GROUPS: Record<string, string[]> = {
@@ -105,7 +121,10 @@ function failPart(t: Token, part: string, code: 'query-bad-value', msg: string):
   const rawValue = t.raw.slice(t.fieldEnd - t.start);
   const at = t.quoted ? -1 : rawValue.split(/[,|]/).indexOf(part);
   if (at < 0) fail(t, code, msg);
-  const off = rawValue.split(/[,|]/).slice(0, at).reduce((n, x) => n + x.length + 1, 0);
+  const off = rawValue
+    .split(/[,|]/)
+    .slice(0, at)
+    .reduce((n, x) => n + x.length + 1, 0);
   const start = t.fieldEnd + off;
   throw new QueryError(code, msg, start, start + part.length, part);
 }
@@ -156,11 +175,13 @@ function time(t: Token, now: number): Term {
     if (parts.length !== 2) fail(t, 'query-bad-value', 'time: expected FROM..TO (either side may be empty)');
     const from = parts[0] ? parseTime(parts[0], now) : 0;
     const to = parts[1] ? parseTime(parts[1], now, true) : Number.MAX_SAFE_INTEGER;
-    if (from === undefined || to === undefined) fail(t, 'query-bad-value', `time: cannot read "${v}" as dates (use 2026-11-20, 2026-11-20T10:00 or 7d)`);
+    if (from === undefined || to === undefined)
+      fail(t, 'query-bad-value', `time: cannot read "${v}" as dates (use 2026-11-20, 2026-11-20T10:00 or 7d)`);
     return { field: 'time', from, to };
   }
   const ts = parseTime(v, now, field === 'before');
-  if (ts === undefined) fail(t, 'query-bad-value', `${field}: cannot read "${v}" as a date (use 2026-11-20, 2026-11-20T10:00 or 7d for 7 days ago)`);
+  if (ts === undefined)
+    fail(t, 'query-bad-value', `${field}: cannot read "${v}" as a date (use 2026-11-20, 2026-11-20T10:00 or 7d for 7 days ago)`);
   return field === 'after' ? { field: 'time', from: ts, to: Number.MAX_SAFE_INTEGER } : { field: 'time', from: 0, to: ts };
 }
 
@@ -195,7 +216,13 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
           if (KIND_GROUPS[k]) values.push(...KIND_GROUPS[k]);
           else if (KIND_NAMES.has(k) || k === 'unknown') values.push(k);
           else if (KIND_NAMES.has(`${k}-socket`)) values.push(`${k}-socket`);
-          else failPart(t, v, 'query-bad-value', `kind: unknown kind "${v}"; known: ${[...Object.keys(KIND_GROUPS), ...KIND_NAMES].join(', ')}`);
+          else
+            failPart(
+              t,
+              v,
+              'query-bad-value',
+              `kind: unknown kind "${v}"; known: ${[...Object.keys(KIND_GROUPS), ...KIND_NAMES].join(', ')}`,
+            );
         }
         term = { field: 'kind', values };
         break;
@@ -209,7 +236,11 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
         break;
       case 'flags': {
         const names = t.value.split(/[,|]/);
-        const masks = names.map((n) => flagByName(n) ?? failPart(t, n, 'query-bad-value', `flags: unknown flag "${n}" (use O_ names such as O_APPEND, O_RDWR, nonblock)`));
+        const masks = names.map(
+          (n) =>
+            flagByName(n) ??
+            failPart(t, n, 'query-bad-value', `flags: unknown flag "${n}" (use O_ names such as O_APPEND, O_RDWR, nonblock)`),
+        );
         term = { field: 'flags', masks };
         break;
       }
@@ -224,7 +255,8 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
         break;
       case 'image': {
         const values = alternatives(t).map((v) => v.toLowerCase());
-        for (const v of values) if (!/^[0-9a-f]{1,64}$/.test(v)) failPart(t, v, 'query-bad-value', `image: "${v}" is not an image id or id prefix (hex digits)`);
+        for (const v of values)
+          if (!/^[0-9a-f]{1,64}$/.test(v)) failPart(t, v, 'query-bad-value', `image: "${v}" is not an image id or id prefix (hex digits)`);
         term = { field: 'image', values };
         break;
       }

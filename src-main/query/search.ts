@@ -18,6 +18,7 @@ import { fileFromRow, kindName, u64FromDb, type FileRow } from './rows.js';
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
+const TEMP_TABLE_OVER = 2000;
 
 function matchStrings(ctx: LibraryContext, mode: 'substring' | 'glob' | 'contains-any', values: string[]): number[] {
   const { ids, texts } = ctx.stringTable();
@@ -42,8 +43,12 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const t0 = performance.now();
   const limit = opts.limit ?? 1000;
   const perImage = opts.perImage ?? 200;
-  for (const [k, v] of [['limit', limit], ['perImage', perImage]] as const)
-    if (!Number.isSafeInteger(v) || v < 1 || v > 1_000_000) throw new StoreError('bad-argument', `search ${k} must be an integer from 1 to 1000000, got ${String(v)}`);
+  for (const [k, v] of [
+    ['limit', limit],
+    ['perImage', perImage],
+  ] as const)
+    if (!Number.isSafeInteger(v) || v < 1 || v > 1_000_000)
+      throw new StoreError('bad-argument', `search ${k} must be an integer from 1 to 1000000, got ${String(v)}`);
   const parsed = parseQuery(query);
   const db = ctx.db;
   const by = (f: string) => parsed.terms.filter((t) => t.term.field === f);
@@ -64,7 +69,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
         c = `EXISTS (SELECT 1 FROM tags g WHERE g.image_id = i.id AND g.tag IN (${t.values.map(() => '?').join(',')}))`;
         params.push(...t.values);
       } else if (t.field === 'image') {
-        c = `(${t.values.map(() => "substr(i.sha256, 1, ?) = ?").join(' OR ')})`;
+        c = `(${t.values.map(() => 'substr(i.sha256, 1, ?) = ?').join(' OR ')})`;
         for (const v of t.values) params.push(v.length, v);
       } else if (t.field === 'time') {
         c = 'i.capture_time BETWEEN ? AND ?';
@@ -72,7 +77,10 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       } else continue;
       conds.push(p.negated ? `NOT (${c})` : c);
     }
-    imageIds = db.prepare(`SELECT id FROM images i WHERE ${conds.join(' AND ')}`).pluck().all(...params) as number[];
+    imageIds = db
+      .prepare(`SELECT id FROM images i WHERE ${conds.join(' AND ')}`)
+      .pluck()
+      .all(...params) as number[];
   }
 
   // Processes (pid, comm) -> (image, fd table) pairs, and which pids matched in each.
@@ -97,7 +105,10 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       params.push(JSON.stringify(imageIds));
     }
     tables = new Map();
-    for (const [img, ref, pid] of db.prepare(`SELECT image_id, table_ref, pid FROM tasks t WHERE ${conds.join(' AND ')} AND table_ref != 0`).raw().all(...params) as [number, number, number][]) {
+    for (const [img, ref, pid] of db
+      .prepare(`SELECT image_id, table_ref, pid FROM tasks t WHERE ${conds.join(' AND ')} AND table_ref != 0`)
+      .raw()
+      .all(...params) as [number, number, number][]) {
       const k = `${img}:${ref}`;
       const l = tables.get(k);
       if (l) l.push(pid);
@@ -138,130 +149,159 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   // most perImage+1 rows from each: a common kind then shows up across many
   // images instead of filling the limit from the first one.
   const byImage = from === 'fds f';
+  const temps: string[] = [];
   for (const s of pathSets) {
     if (!s.p.negated && !positivePaths.includes(s)) continue;
-    where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT value FROM json_each(?))`);
-    params.push(JSON.stringify(s.ids));
-  }
-  for (const p of parsed.terms) {
-    const t = p.term;
-    let c: string | null = null;
-    if (t.field === 'kind') {
-      const codes = t.values.map((k) => (k === 'unknown' ? -1 : kindByName(k)!.code));
-      const known = codes.filter((c2) => c2 >= 0);
-      const parts = [];
-      if (known.length) parts.push(`f.kind IN (${known.join(',')})`);
-      if (codes.includes(-1)) parts.push(`f.kind NOT IN (${knownCodes()})`);
-      c = `(${parts.join(' OR ')})`;
-    } else if (t.field === 'fd') c = rangeSql('f.fd', t.ranges);
-    else if (t.field === 'flags') c = `(${t.masks.map((m) => `(f.flags & ${m.mask}) = ${m.value}`).join(' AND ')})`;
-    else if (t.field === 'deleted') c = `f.deleted = ${t.value ? 1 : 0}`;
-    else if (t.field === 'shared') c = `f.shared = ${t.value ? 1 : 0}`;
-    else if (t.field === 'cloexec') c = `f.cloexec = ${t.value ? 1 : 0}`;
-    if (c) where.push(p.negated ? `NOT ${c}` : c);
-  }
-  if (byImage) where.unshift('f.image_id = ?');
-
-  const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
-  const sql = `SELECT f.image_id, f.table_ref, f.fd, f.file_ref, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
-  type Hit = [number, number, number, number, number, number];
-  let rows: Hit[] = [];
-  let moreImages = false;
-  if (empty) rows = [];
-  else if (byImage) {
-    const order = imageIds
-      ? (db.prepare('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC').pluck().all(JSON.stringify(imageIds)) as number[])
-      : (db.prepare('SELECT id FROM images ORDER BY capture_time DESC, id DESC').pluck().all() as number[]);
-    const stmt = db.prepare(sql).raw();
-    let counted = 0;
-    for (let k = 0; k < order.length; k++) {
-      // One row beyond perImage tells the expansion below that this image has more.
-      const got = stmt.all(order[k], ...params, Math.min(perImage, limit - counted) + 1) as Hit[];
-      for (const r of got) rows.push(r);
-      counted += Math.min(got.length, perImage);
-      if (counted >= limit) {
-        moreImages = k < order.length - 1 || got.length > Math.min(perImage, limit - counted + got.length);
-        break;
-      }
+    if (s.ids.length > TEMP_TABLE_OVER) {
+      // A long id list re-parsed from JSON for every image costs more than a temporary table made once.
+      const name = `temp.q_paths_${temps.length}`;
+      db.exec(`DROP TABLE IF EXISTS ${name}; CREATE TABLE ${name} (id INTEGER PRIMARY KEY)`);
+      temps.push(name);
+      const ins = db.prepare(`INSERT INTO ${name} VALUES (?)`);
+      db.transaction(() => {
+        for (const id of s.ids) ins.run(id);
+      })();
+      where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT id FROM ${name})`);
+    } else {
+      where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(s.ids));
     }
-  } else {
-    const allParams = driverParam === undefined ? [...params, limit + 1] : [driverParam, ...params, limit + 1];
-    rows = db.prepare(sql).raw().all(...allParams) as Hit[];
+  }
+  try {
+    return finish();
+  } finally {
+    for (const t of temps) db.exec(`DROP TABLE IF EXISTS ${t}`);
   }
 
-  // Expand rows to (process, fd) hits and group them by image.
-  const truncatedAll = byImage ? moreImages : rows.length > limit;
-  if (!byImage && truncatedAll) rows.length = limit;
-  const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
-  const fileStmt = db.prepare(
-    'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.rdev, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN attrs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
-  );
-  const commCache = new Map<number, ReturnType<typeof fromDb>>();
-  const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();
-  const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
-  let hitCount = 0;
-  let truncated = truncatedAll;
-  for (const [img, tref, fd, fref, cloexec, shared] of rows) {
-    const key = `${img}:${tref}`;
-    let procs = procCache.get(key);
-    if (!procs) {
-      let all = procsOfTable.all(img, tref) as [number, number, number][];
-      // Threads share their leader's table: list processes, not threads.
-      const leaders = all.filter(([pid, , tgid]) => pid === tgid);
-      if (leaders.length) all = leaders;
-      else all = all.slice(0, 1);
-      const wanted = tables?.get(key);
-      procs = all
-        .filter(([pid]) => (wanted ? wanted.includes(pid) : true))
-        .map(([pid, cid]) => {
-          let comm = commCache.get(cid);
-          if (comm === undefined) commCache.set(cid, (comm = ctx.strings.value(cid)));
-          return { pid, comm };
+  function finish(): SearchResult {
+    for (const p of parsed.terms) {
+      const t = p.term;
+      let c: string | null = null;
+      if (t.field === 'kind') {
+        const codes = t.values.map((k) => (k === 'unknown' ? -1 : kindByName(k)!.code));
+        const known = codes.filter((c2) => c2 >= 0);
+        const parts = [];
+        if (known.length) parts.push(`f.kind IN (${known.join(',')})`);
+        if (codes.includes(-1)) parts.push(`f.kind NOT IN (${knownCodes()})`);
+        c = `(${parts.join(' OR ')})`;
+      } else if (t.field === 'fd') c = rangeSql('f.fd', t.ranges);
+      else if (t.field === 'flags') c = `(${t.masks.map((m) => `(f.flags & ${m.mask}) = ${m.value}`).join(' AND ')})`;
+      else if (t.field === 'deleted') c = `f.deleted = ${t.value ? 1 : 0}`;
+      else if (t.field === 'shared') c = `f.shared = ${t.value ? 1 : 0}`;
+      else if (t.field === 'cloexec') c = `f.cloexec = ${t.value ? 1 : 0}`;
+      if (c) where.push(p.negated ? `NOT ${c}` : c);
+    }
+    if (byImage) where.unshift('f.image_id = ?');
+
+    const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
+    const sql = `SELECT f.image_id, f.table_ref, f.fd, f.file_ref, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
+    type Hit = [number, number, number, number, number, number];
+    let rows: Hit[] = [];
+    let moreImages = false;
+    if (empty) rows = [];
+    else if (byImage) {
+      const order = imageIds
+        ? (db
+            .prepare('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC')
+            .pluck()
+            .all(JSON.stringify(imageIds)) as number[])
+        : (db.prepare('SELECT id FROM images ORDER BY capture_time DESC, id DESC').pluck().all() as number[]);
+      const stmt = db.prepare(sql).raw();
+      let counted = 0;
+      for (let k = 0; k < order.length; k++) {
+        // One row beyond perImage tells the expansion below that this image has more.
+        const got = stmt.all(order[k], ...params, Math.min(perImage, limit - counted) + 1) as Hit[];
+        for (const r of got) rows.push(r);
+        counted += Math.min(got.length, perImage);
+        if (counted >= limit) {
+          moreImages = k < order.length - 1 || got.length > Math.min(perImage, limit - counted + got.length);
+          break;
+        }
+      }
+    } else {
+      const allParams = driverParam === undefined ? [...params, limit + 1] : [driverParam, ...params, limit + 1];
+      rows = db
+        .prepare(sql)
+        .raw()
+        .all(...allParams) as Hit[];
+    }
+
+    // Expand rows to (process, fd) hits and group them by image.
+    const truncatedAll = byImage ? moreImages : rows.length > limit;
+    if (!byImage && truncatedAll) rows.length = limit;
+    const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
+    const fileStmt = db.prepare(
+      'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.rdev, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN attrs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
+    );
+    const commCache = new Map<number, ReturnType<typeof fromDb>>();
+    const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();
+    const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
+    let hitCount = 0;
+    let truncated = truncatedAll;
+    for (const [img, tref, fd, fref, cloexec, shared] of rows) {
+      const key = `${img}:${tref}`;
+      let procs = procCache.get(key);
+      if (!procs) {
+        let all = procsOfTable.all(img, tref) as [number, number, number][];
+        // Threads share their leader's table: list processes, not threads.
+        const leaders = all.filter(([pid, , tgid]) => pid === tgid);
+        if (leaders.length) all = leaders;
+        else all = all.slice(0, 1);
+        const wanted = tables?.get(key);
+        procs = all
+          .filter(([pid]) => (wanted ? wanted.includes(pid) : true))
+          .map(([pid, cid]) => {
+            let comm = commCache.get(cid);
+            if (comm === undefined) commCache.set(cid, (comm = ctx.strings.value(cid)));
+            return { pid, comm };
+          });
+        procCache.set(key, procs);
+      }
+      let g = groups.get(img);
+      if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
+      const fr = fileStmt.get(img, tref, fd) as (FileRow & { path: string | Buffer }) | undefined;
+      if (!fr) continue;
+      const file = fileFromRow({ ...fr, path: fromDb(fr.path) });
+      for (const p of procs) {
+        g.count++;
+        if (g.hits.length >= perImage || hitCount >= limit) {
+          g.truncated = true;
+          truncated = true;
+          continue;
+        }
+        g.hits.push({
+          pid: p.pid,
+          comm: bstrToJson(p.comm),
+          commText: displayBStr(p.comm),
+          fd,
+          kind: file.kind,
+          target: describeFile(file),
+          path: bstrToJson(file.path),
+          fileRef: fref,
+          flags: file.flags,
+          flagNames: formatFlags(file.flags),
+          pos: u64FromDb(fr.pos),
+          cloexec: cloexec === 1,
+          deleted: file.deleted,
+          shared: shared === 1,
         });
-      procCache.set(key, procs);
-    }
-    let g = groups.get(img);
-    if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
-    const fr = fileStmt.get(img, tref, fd) as (FileRow & { path: string | Buffer }) | undefined;
-    if (!fr) continue;
-    const file = fileFromRow({ ...fr, path: fromDb(fr.path) });
-    for (const p of procs) {
-      g.count++;
-      if (g.hits.length >= perImage || hitCount >= limit) {
-        g.truncated = true;
-        truncated = true;
-        continue;
+        hitCount++;
       }
-      g.hits.push({
-        pid: p.pid,
-        comm: bstrToJson(p.comm),
-        commText: displayBStr(p.comm),
-        fd,
-        kind: file.kind,
-        target: describeFile(file),
-        path: bstrToJson(file.path),
-        fileRef: fref,
-        flags: file.flags,
-        flagNames: formatFlags(file.flags),
-        pos: u64FromDb(fr.pos),
-        cloexec: cloexec === 1,
-        deleted: file.deleted,
-        shared: shared === 1,
-      });
-      hitCount++;
     }
+    const imgRows = groups.size
+      ? (db
+          .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`)
+          .all(JSON.stringify([...groups.keys()])) as ImageRow[])
+      : [];
+    const out: SearchGroup[] = imgRows
+      .sort((a, b) => b.capture_time - a.capture_time || b.id - a.id)
+      .map((r) => {
+        const g = groups.get(r.id)!;
+        g.hits.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+        return { image: toSummary(r), hits: g.hits, hitCount: g.count, truncated: g.truncated || truncatedAll };
+      });
+    return { query, normalized: parsed.normalized, groups: out, hitCount, truncated, elapsedMs: performance.now() - t0 };
   }
-  const imgRows = groups.size
-    ? (db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`).all(JSON.stringify([...groups.keys()])) as ImageRow[])
-    : [];
-  const out: SearchGroup[] = imgRows
-    .sort((a, b) => b.capture_time - a.capture_time || b.id - a.id)
-    .map((r) => {
-      const g = groups.get(r.id)!;
-      g.hits.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
-      return { image: toSummary(r), hits: g.hits, hitCount: g.count, truncated: g.truncated || truncatedAll };
-    });
-  return { query, normalized: parsed.normalized, groups: out, hitCount, truncated, elapsedMs: performance.now() - t0 };
 }
 
 let knownCodesSql = '';
@@ -269,4 +309,3 @@ function knownCodes(): string {
   if (!knownCodesSql) knownCodesSql = [...Array(64).keys()].filter((c) => kindName(c) !== 'unknown').join(',');
   return knownCodesSql;
 }
-

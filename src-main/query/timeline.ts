@@ -24,12 +24,17 @@ function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
     if (!Array.isArray(sel.ids) || sel.ids.length === 0) throw new StoreError('bad-argument', 'timeline ids must be a non-empty list');
     const seen = new Set<number>();
     rows = sel.ids.map((r) => ctx.resolve(r)).filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
-  } else if (sel.program !== undefined) rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.program = ?`).all(sel.program) as ImageRow[];
+  } else if (sel.program !== undefined)
+    rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.program = ?`).all(sel.program) as ImageRow[];
   else if (sel.label !== undefined) rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ?`).all(sel.label) as ImageRow[];
-  else if (sel.tag !== undefined) rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)`).all(sel.tag) as ImageRow[];
+  else if (sel.tag !== undefined)
+    rows = db
+      .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)`)
+      .all(sel.tag) as ImageRow[];
   else throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
   if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${JSON.stringify(sel)}`);
-  if (rows.length > MAX_POINTS) throw new StoreError('bad-argument', `the series has ${rows.length} images; at most ${MAX_POINTS} fit one timeline`);
+  if (rows.length > MAX_POINTS)
+    throw new StoreError('bad-argument', `the series has ${rows.length} images; at most ${MAX_POINTS} fit one timeline`);
   return rows.sort((a, b) => a.capture_time - b.capture_time || a.id - b.id);
 }
 
@@ -44,8 +49,12 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const rows = selectImages(ctx, sel);
   const db = ctx.db;
   const kindStmt = db.prepare('SELECT kind, count(*) FROM fds WHERE image_id = ? GROUP BY kind').raw();
-  const pathStmt = db.prepare('SELECT path_id, count(*) FROM fds WHERE image_id = ? AND kind NOT IN (6, 8, 9, 10, 11, 12) GROUP BY path_id').raw();
-  const sockStmt = db.prepare('SELECT a.b, count(*) FROM fds d JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ? AND d.kind = 9 GROUP BY d.attrs_id').raw();
+  const pathStmt = db
+    .prepare('SELECT path_id, count(*) FROM fds WHERE image_id = ? AND kind NOT IN (6, 8, 9, 10, 11, 12) GROUP BY path_id')
+    .raw();
+  const sockStmt = db
+    .prepare('SELECT a.b, count(*) FROM fds d JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ? AND d.kind = 9 GROUP BY d.attrs_id')
+    .raw();
   const points: TimelinePoint[] = [];
   const series = new Map<string, { what: LeakSuspect['what']; key: string; counts: number[] }>();
   const bump = (what: LeakSuspect['what'], key: string, i: number, n: number) => {
@@ -78,7 +87,9 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     }
     for (const [attrs, n] of sockStmt.all(r.id) as [string | null, number][]) {
       const a = attrs ? (JSON.parse(attrs) as Record<string, unknown>) : {};
-      const remote = a.remotePort ? ` -> ${String(a.remoteAddr)}:${String(a.remotePort)}` : ` on ${String(a.localAddr)}:${String(a.localPort)}`;
+      const remote = a.remotePort
+        ? ` -> ${String(a.remoteAddr)}:${String(a.remotePort)}`
+        : ` on ${String(a.localAddr)}:${String(a.localPort)}`;
       bump('socket', `${String(a.proto)} ${String(a.state)}${remote}`, i, n);
     }
   });
@@ -96,12 +107,33 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       let steps = 0;
       for (let i = 1; i < c.length; i++) if (c[i]! > c[i - 1]!) steps++;
       if (c.length >= 3 && steps < 2) continue;
-      suspects.push({ what: s.what, key: s.key, counts: c, first, last, perHour: hours > 0 ? slopePerHour(rows.map((r) => r.capture_time), c) : 0, perImage: (last - first) / (c.length - 1) });
+      suspects.push({
+        what: s.what,
+        key: s.key,
+        counts: c,
+        first,
+        last,
+        perHour:
+          hours > 0
+            ? slopePerHour(
+                rows.map((r) => r.capture_time),
+                c,
+              )
+            : 0,
+        perImage: (last - first) / (c.length - 1),
+      });
     }
   }
   const order = { socket: 0, prefix: 1, path: 2, kind: 3 };
   suspects.sort((a, b) => b.perImage - a.perImage || order[a.what] - order[b.what] || a.key.localeCompare(b.key));
-  return { selector: sel, program: rows[rows.length - 1]!.program, points, kinds: [...kinds].sort(), suspects, elapsedMs: performance.now() - t0 };
+  return {
+    selector: sel,
+    program: rows[rows.length - 1]!.program,
+    points,
+    kinds: [...kinds].sort(),
+    suspects,
+    elapsedMs: performance.now() - t0,
+  };
 }
 
 /** Least-squares slope of count over time, in fds per hour. */

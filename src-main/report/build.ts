@@ -36,7 +36,17 @@ export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
       kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
       const shared = new Set((fileHolders.get(d.file) ?? []).map((h) => h.pid)).size > 1;
       if (rows.length < MAX_ROWS)
-        rows.push([sharers.join(' ') || String(t.pid), displayBStr(t.comm), String(d.fd), f.kind, formatFlags(f.flags), String(u64ToJson(f.pos)), d.cloexec ? 'yes' : 'no', shared ? 'yes' : 'no', describeFile(f)]);
+        rows.push([
+          sharers.join(' ') || String(t.pid),
+          displayBStr(t.comm),
+          String(d.fd),
+          f.kind,
+          formatFlags(f.flags),
+          String(u64ToJson(f.pos)),
+          d.cloexec ? 'yes' : 'no',
+          shared ? 'yes' : 'no',
+          describeFile(f),
+        ]);
     }
   }
   const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
@@ -45,7 +55,14 @@ export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
     title: `Checkpoint image ${name(s)}`,
     facts: imageFacts(s),
     charts: [{ kind: 'bars', title: 'Fds by kind', labels: sorted.map(([k]) => k), values: sorted.map(([, n]) => n) }],
-    tables: [{ title: 'Open fds', headers: ['pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'cloexec', 'shared', 'target'], rows, omitted: nfds - rows.length }],
+    tables: [
+      {
+        title: 'Open fds',
+        headers: ['pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'cloexec', 'shared', 'target'],
+        rows,
+        omitted: nfds - rows.length,
+      },
+    ],
     csvTable: 0,
   };
 }
@@ -53,7 +70,21 @@ export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
 export function searchDoc(r: SearchResult): Doc {
   const rows: string[][] = [];
   for (const g of r.groups)
-    for (const h of g.hits) rows.push([short(g.image.id), g.image.label, iso(g.image.captureTime), String(h.pid), h.commText, String(h.fd), h.kind, h.flagNames, String(h.pos), h.deleted ? 'yes' : 'no', h.shared ? 'yes' : 'no', h.target]);
+    for (const h of g.hits)
+      rows.push([
+        short(g.image.id),
+        g.image.label,
+        iso(g.image.captureTime),
+        String(h.pid),
+        h.commText,
+        String(h.fd),
+        h.kind,
+        h.flagNames,
+        String(h.pos),
+        h.deleted ? 'yes' : 'no',
+        h.shared ? 'yes' : 'no',
+        h.target,
+      ]);
   const top = r.groups.slice(0, 20);
   return {
     title: `Search: ${r.query}`,
@@ -62,8 +93,16 @@ export function searchDoc(r: SearchResult): Doc {
       ['Understood as', r.normalized || '(everything)'],
       ['Results', `${r.hitCount} hits in ${r.groups.length} images${r.truncated ? ' (more exist; narrow the query)' : ''}`],
     ],
-    charts: top.length ? [{ kind: 'bars', title: 'Hits per image', labels: top.map((g) => name(g.image)), values: top.map((g) => g.hitCount) }] : [],
-    tables: [{ title: 'Hits', headers: ['image', 'label', 'captured', 'pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'deleted', 'shared', 'target'], rows }],
+    charts: top.length
+      ? [{ kind: 'bars', title: 'Hits per image', labels: top.map((g) => name(g.image)), values: top.map((g) => g.hitCount) }]
+      : [],
+    tables: [
+      {
+        title: 'Hits',
+        headers: ['image', 'label', 'captured', 'pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'deleted', 'shared', 'target'],
+        rows,
+      },
+    ],
     csvTable: 0,
   };
 }
@@ -81,13 +120,75 @@ export function diffDoc(d: DiffResult): Doc {
     for (const f of t.opened) rows.push(['fd opened', pa, pb, t.after.commText, String(f.fd), '', '', fdText(f)]);
     for (const f of t.closed) rows.push(['fd closed', pa, pb, t.before.commText, String(f.fd), '', fdText(f), '']);
     for (const c of t.changed)
-      for (const ch of c.changes) rows.push(['fd changed', pa, pb, t.after.commText, String(c.fd), ch.field, ch.before, ch.field === 'pos' && c.posDelta !== undefined ? `${ch.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : ch.after]);
-    for (const c of t.sharingStarted) rows.push(['sharing started', pa, pb, t.after.commText, String(c.fd), '', '', `${c.target} now also held by ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`]);
-    for (const c of t.sharingEnded) rows.push(['sharing ended', pa, pb, t.before.commText, String(c.fd), '', `${c.target} was also held by ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`, '']);
+      for (const ch of c.changes)
+        rows.push([
+          'fd changed',
+          pa,
+          pb,
+          t.after.commText,
+          String(c.fd),
+          ch.field,
+          ch.before,
+          ch.field === 'pos' && c.posDelta !== undefined ? `${ch.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : ch.after,
+        ]);
+    for (const c of t.sharingStarted)
+      rows.push([
+        'sharing started',
+        pa,
+        pb,
+        t.after.commText,
+        String(c.fd),
+        '',
+        '',
+        `${c.target} now also held by ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`,
+      ]);
+    for (const c of t.sharingEnded)
+      rows.push([
+        'sharing ended',
+        pa,
+        pb,
+        t.before.commText,
+        String(c.fd),
+        '',
+        `${c.target} was also held by ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`,
+        '',
+      ]);
   }
-  for (const tb of d.tables) rows.push([tb.change === 'split' ? 'fd table split' : 'fd table became shared', tb.change === 'split' ? tb.pids.join(' ') : '', tb.change === 'split' ? '' : tb.pids.join(' '), '', '', '', '', '']);
-  const labels = ['tasks appeared', 'tasks vanished', 'tasks changed', 'fds opened', 'fds closed', 'fds changed', 'sharing started', 'sharing ended', 'tables shared', 'tables split'];
-  const values = [s.tasksAppeared, s.tasksVanished, s.tasksChanged, s.fdsOpened, s.fdsClosed, s.fdsChanged, s.sharingStarted, s.sharingEnded, s.tablesBecameShared, s.tablesSplit];
+  for (const tb of d.tables)
+    rows.push([
+      tb.change === 'split' ? 'fd table split' : 'fd table became shared',
+      tb.change === 'split' ? tb.pids.join(' ') : '',
+      tb.change === 'split' ? '' : tb.pids.join(' '),
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
+  const labels = [
+    'tasks appeared',
+    'tasks vanished',
+    'tasks changed',
+    'fds opened',
+    'fds closed',
+    'fds changed',
+    'sharing started',
+    'sharing ended',
+    'tables shared',
+    'tables split',
+  ];
+  const values = [
+    s.tasksAppeared,
+    s.tasksVanished,
+    s.tasksChanged,
+    s.fdsOpened,
+    s.fdsClosed,
+    s.fdsChanged,
+    s.sharingStarted,
+    s.sharingEnded,
+    s.tablesBecameShared,
+    s.tablesSplit,
+  ];
   return {
     title: `Diff ${name(d.a)} -> ${name(d.b)}`,
     facts: [
@@ -108,15 +209,50 @@ export function timelineDoc(t: Timeline): Doc {
     title: `Timeline of ${t.program}`,
     facts: [
       ['Program', t.program],
-      ['Images', `${t.points.length}, ${t.points.length ? `${iso(t.points[0]!.time)} to ${iso(t.points[t.points.length - 1]!.time)}` : ''}`],
-      ['Leak suspects', t.suspects.length ? t.suspects.slice(0, 5).map((s) => `${s.key} (+${s.perImage.toFixed(2)}/image, +${s.perHour.toFixed(2)}/h)`).join('; ') : 'none'],
+      [
+        'Images',
+        `${t.points.length}, ${t.points.length ? `${iso(t.points[0]!.time)} to ${iso(t.points[t.points.length - 1]!.time)}` : ''}`,
+      ],
+      [
+        'Leak suspects',
+        t.suspects.length
+          ? t.suspects
+              .slice(0, 5)
+              .map((s) => `${s.key} (+${s.perImage.toFixed(2)}/image, +${s.perHour.toFixed(2)}/h)`)
+              .join('; ')
+          : 'none',
+      ],
     ],
     charts: [
-      { kind: 'lines', title: 'Fds over time', x: t.points.map((p) => p.time), series: [{ name: 'total', values: t.points.map((p) => p.total) }, ...kinds.map((k) => ({ name: k, values: t.points.map((p) => p.byKind[k] ?? 0) }))] },
+      {
+        kind: 'lines',
+        title: 'Fds over time',
+        x: t.points.map((p) => p.time),
+        series: [
+          { name: 'total', values: t.points.map((p) => p.total) },
+          ...kinds.map((k) => ({ name: k, values: t.points.map((p) => p.byKind[k] ?? 0) })),
+        ],
+      },
     ],
     tables: [
-      { title: 'Points', headers: ['time', 'image', 'label', 'total', ...kinds], rows: t.points.map((p) => [iso(p.time), short(p.imageId), p.label, String(p.total), ...kinds.map((k) => String(p.byKind[k] ?? 0))]) },
-      { title: 'Leak suspects (count only grows)', headers: ['what', 'key', 'first', 'last', 'per image', 'per hour', 'counts'], rows: t.suspects.map((s) => [s.what, s.key, String(s.first), String(s.last), s.perImage.toFixed(2), s.perHour.toFixed(2), s.counts.join(' ')]) },
+      {
+        title: 'Points',
+        headers: ['time', 'image', 'label', 'total', ...kinds],
+        rows: t.points.map((p) => [iso(p.time), short(p.imageId), p.label, String(p.total), ...kinds.map((k) => String(p.byKind[k] ?? 0))]),
+      },
+      {
+        title: 'Leak suspects (count only grows)',
+        headers: ['what', 'key', 'first', 'last', 'per image', 'per hour', 'counts'],
+        rows: t.suspects.map((s) => [
+          s.what,
+          s.key,
+          String(s.first),
+          String(s.last),
+          s.perImage.toFixed(2),
+          s.perHour.toFixed(2),
+          s.counts.join(' '),
+        ]),
+      },
     ],
     csvTable: 0,
   };

@@ -28,7 +28,8 @@ export interface ReportSource {
 export const FORMATS: ExportFormat[] = ['html', 'md', 'json', 'csv'];
 
 export function renderExport(src: ReportSource, req: ExportRequest, format: ExportFormat): string {
-  if (!FORMATS.includes(format)) throw new StoreError('bad-argument', `unknown export format ${JSON.stringify(format)}; use ${FORMATS.join(', ')}`);
+  if (!FORMATS.includes(format))
+    throw new StoreError('bad-argument', `unknown export format ${JSON.stringify(format)}; use ${FORMATS.join(', ')}`);
   let data: unknown;
   let doc: () => Doc;
   switch (req?.what) {

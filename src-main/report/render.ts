@@ -48,7 +48,9 @@ const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111;backg
 
 export function renderHtml(d: Doc): string {
   const facts = `<dl>${d.facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>`;
-  const charts = d.charts.map((c) => `<figure><figcaption>${html(c.title)}</figcaption>${c.kind === 'bars' ? barsSvg(c) : linesSvg(c)}</figure>`).join('');
+  const charts = d.charts
+    .map((c) => `<figure><figcaption>${html(c.title)}</figcaption>${c.kind === 'bars' ? barsSvg(c) : linesSvg(c)}</figure>`)
+    .join('');
   const tables = d.tables
     .map(
       (t) =>

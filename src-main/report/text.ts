@@ -2,14 +2,19 @@
 import type { DiffResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
-const img = (i: { id: string; label: string; captureTime: number }) => `${i.id.slice(0, 12)} ${i.label ? `"${i.label}" ` : ''}${iso(i.captureTime)}`;
+const img = (i: { id: string; label: string; captureTime: number }) =>
+  `${i.id.slice(0, 12)} ${i.label ? `"${i.label}" ` : ''}${iso(i.captureTime)}`;
 
 export function searchText(r: SearchResult): string {
-  const out: string[] = [`${r.hitCount} hits in ${r.groups.length} images for ${r.normalized || '(everything)'}${r.truncated ? ' (more exist; narrow the query or raise --limit)' : ''}`];
+  const out: string[] = [
+    `${r.hitCount} hits in ${r.groups.length} images for ${r.normalized || '(everything)'}${r.truncated ? ' (more exist; narrow the query or raise --limit)' : ''}`,
+  ];
   for (const g of r.groups) {
     out.push('', `${img(g.image)}  ${g.image.program}${g.truncated ? `  (${g.hits.length} shown)` : ''}`);
     for (const h of g.hits)
-      out.push(`  ${String(h.pid).padStart(7)} ${h.commText.padEnd(15)} ${String(h.fd).padStart(5)}${h.cloexec ? '*' : ' '} ${h.kind.padEnd(13)} ${h.flagNames.padEnd(24)} ${h.target}${h.shared ? '  [shared]' : ''}`);
+      out.push(
+        `  ${String(h.pid).padStart(7)} ${h.commText.padEnd(15)} ${String(h.fd).padStart(5)}${h.cloexec ? '*' : ' '} ${h.kind.padEnd(13)} ${h.flagNames.padEnd(24)} ${h.target}${h.shared ? '  [shared]' : ''}`,
+      );
   }
   return out.join('\n');
 }
@@ -26,7 +31,10 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
   const lines: string[] = [];
   for (const t of d.appeared) lines.push(`+ task ${t.pid} ${t.commText}: ${t.cmdline} (${t.fdCount} fds)`);
   for (const t of d.vanished) lines.push(`- task ${t.pid} ${t.commText}: ${t.cmdline} (${t.fdCount} fds)`);
-  for (const tb of d.tables) lines.push(tb.change === 'split' ? `~ fd table shared by ${tb.pids.join(', ')} split` : `~ ${tb.pids.join(', ')} now share one fd table`);
+  for (const tb of d.tables)
+    lines.push(
+      tb.change === 'split' ? `~ fd table shared by ${tb.pids.join(', ')} split` : `~ ${tb.pids.join(', ')} now share one fd table`,
+    );
   for (const t of d.tasks) {
     lines.push(`task ${t.before.pid === t.after.pid ? t.before.pid : `${t.before.pid} -> ${t.after.pid}`} ${t.after.commText}:`);
     for (const f of t.opened) lines.push(`  + fd ${f.fd} ${f.kind} ${f.flagNames} ${f.target}`);
@@ -35,8 +43,10 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
       lines.push(
         `  ~ fd ${c.fd} ${c.changes.map((x) => (x.field === 'pos' && c.posDelta !== undefined ? `pos ${x.before} -> ${x.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : `${x.field} ${x.before} -> ${x.after}`)).join(', ')}`,
       );
-    for (const c of t.sharingStarted) lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
-    for (const c of t.sharingEnded) lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
+    for (const c of t.sharingStarted)
+      lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
+    for (const c of t.sharingEnded)
+      lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
   }
   if (lines.length) out.push('');
   out.push(...lines.slice(0, maxLines));
@@ -47,13 +57,21 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
 export function timelineText(t: Timeline): string {
   const out = [`timeline of ${t.program}: ${t.points.length} images`];
   const kinds = t.kinds;
-  out.push(`${'time'.padEnd(21)} ${'image'.padEnd(12)} ${'total'.padStart(7)} ${kinds.map((k) => k.padStart(Math.max(6, k.length))).join(' ')}`);
-  for (const p of t.points) out.push(`${iso(p.time).padEnd(21)} ${p.imageId.slice(0, 12)} ${String(p.total).padStart(7)} ${kinds.map((k) => String(p.byKind[k] ?? 0).padStart(Math.max(6, k.length))).join(' ')}`);
+  out.push(
+    `${'time'.padEnd(21)} ${'image'.padEnd(12)} ${'total'.padStart(7)} ${kinds.map((k) => k.padStart(Math.max(6, k.length))).join(' ')}`,
+  );
+  for (const p of t.points)
+    out.push(
+      `${iso(p.time).padEnd(21)} ${p.imageId.slice(0, 12)} ${String(p.total).padStart(7)} ${kinds.map((k) => String(p.byKind[k] ?? 0).padStart(Math.max(6, k.length))).join(' ')}`,
+    );
   out.push('');
   if (!t.suspects.length) out.push('no leak suspects: nothing only grows');
   else {
     out.push('leak suspects (count only grows):');
-    for (const s of t.suspects) out.push(`  ${s.what.padEnd(7)} ${s.key}: ${s.first} -> ${s.last}, +${s.perImage.toFixed(2)} per image, +${s.perHour.toFixed(2)} per hour`);
+    for (const s of t.suspects)
+      out.push(
+        `  ${s.what.padEnd(7)} ${s.key}: ${s.first} -> ${s.last}, +${s.perImage.toFixed(2)} per image, +${s.perHour.toFixed(2)} per hour`,
+      );
   }
   return out.join('\n');
 }

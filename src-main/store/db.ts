@@ -35,7 +35,8 @@ export function openDatabase(file: string, readonly = false): DB {
 
 function migrate(db: DB): void {
   const have = db.pragma('user_version', { simple: true }) as number;
-  if (have > MIGRATIONS.length) throw new StoreError('corrupt', `the library has schema version ${have}; this version of ckpt knows up to ${MIGRATIONS.length}`);
+  if (have > MIGRATIONS.length)
+    throw new StoreError('corrupt', `the library has schema version ${have}; this version of ckpt knows up to ${MIGRATIONS.length}`);
   for (let v = have; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       // Re-check inside the write lock: another process may have migrated meanwhile.
@@ -54,8 +55,11 @@ function migrate(db: DB): void {
  */
 function checkLayout(db: DB, file: string): void {
   if ((db.pragma('user_version', { simple: true }) as number) < 1) return;
-  const cols = new Set((db.prepare("SELECT name FROM pragma_table_info('fds')").pluck().all() as string[]));
+  const cols = new Set(db.prepare("SELECT name FROM pragma_table_info('fds')").pluck().all() as string[]);
   const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
   if (!tables.has('attrs') || !tables.has('fdpacks') || !cols.has('rdev') || !cols.has('attrs_id'))
-    throw new StoreError('corrupt', `the library ${file} was written by a development build with an older layout; move it aside (its images are in images/ and can be re-imported)`);
+    throw new StoreError(
+      'corrupt',
+      `the library ${file} was written by a development build with an older layout; move it aside (its images are in images/ and can be re-imported)`,
+    );
 }

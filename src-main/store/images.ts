@@ -53,7 +53,13 @@ export function toSummary(r: ImageRow): ImageSummary {
   };
 }
 
-const SORTS: Record<string, string> = { captureTime: 'i.capture_time', importedTime: 'i.imported_time', label: 'i.label', fdCount: 'i.n_fds', size: 'i.size' };
+const SORTS: Record<string, string> = {
+  captureTime: 'i.capture_time',
+  importedTime: 'i.imported_time',
+  label: 'i.label',
+  fdCount: 'i.n_fds',
+  size: 'i.size',
+};
 
 export function filterSql(f: ImageFilter): { where: string; params: unknown[] } {
   const conds: string[] = [];
@@ -67,7 +73,9 @@ export function filterSql(f: ImageFilter): { where: string; params: unknown[] } 
     params.push(f.tag);
   }
   if (f.text) {
-    conds.push("(instr(lower(i.label), ?) OR instr(lower(i.note), ?) OR instr(lower(i.host), ?) OR instr(lower(i.program), ?) OR i.sha256 LIKE ? || '%')");
+    conds.push(
+      "(instr(lower(i.label), ?) OR instr(lower(i.note), ?) OR instr(lower(i.host), ?) OR instr(lower(i.program), ?) OR i.sha256 LIKE ? || '%')",
+    );
     const t = f.text.toLowerCase();
     params.push(t, t, t, t, t);
   }
@@ -99,25 +107,37 @@ export function listImages(db: DB, f: ImageFilter): ImageSummary[] {
   const { where, params } = filterSql(f);
   const col = SORTS[f.sort ?? 'captureTime'];
   if (!col) throw new StoreError('bad-argument', `cannot sort by "${String(f.sort)}"; use one of ${Object.keys(SORTS).join(', ')}`);
-  const dir = f.desc === false ? 'ASC' : f.desc === true || !f.sort || f.sort === 'captureTime' || f.sort === 'importedTime' ? 'DESC' : 'ASC';
+  const dir =
+    f.desc === false ? 'ASC' : f.desc === true || !f.sort || f.sort === 'captureTime' || f.sort === 'importedTime' ? 'DESC' : 'ASC';
   const limit = f.limit ?? -1;
   const offset = f.offset ?? 0;
-  const rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i ${where} ORDER BY ${col} ${dir}, i.id ${dir} LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
+  const rows = db
+    .prepare(`SELECT ${IMAGE_COLS} FROM images i ${where} ORDER BY ${col} ${dir}, i.id ${dir} LIMIT ? OFFSET ?`)
+    .all(...params, limit, offset) as ImageRow[];
   return rows.map(toSummary);
 }
 
 export function countImages(db: DB, f: ImageFilter): number {
   checkFilter(f);
   const { where, params } = filterSql(f);
-  return db.prepare(`SELECT count(*) FROM images i ${where}`).pluck().get(...params) as number;
+  return db
+    .prepare(`SELECT count(*) FROM images i ${where}`)
+    .pluck()
+    .get(...params) as number;
 }
 
 function checkFilter(f: ImageFilter): void {
   if (f === null || typeof f !== 'object') throw new StoreError('bad-argument', 'the image filter must be an object');
   for (const k of ['limit', 'offset', 'since', 'until'] as const) {
     const v = f[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || (k !== 'since' && k !== 'until' && (v < 0 || !Number.isInteger(v)))))
-      throw new StoreError('bad-argument', `filter.${k} must be a ${k === 'since' || k === 'until' ? 'time in ms' : 'non-negative integer'}, got ${String(v)}`);
+    if (
+      v !== undefined &&
+      (typeof v !== 'number' || !Number.isFinite(v) || (k !== 'since' && k !== 'until' && (v < 0 || !Number.isInteger(v))))
+    )
+      throw new StoreError(
+        'bad-argument',
+        `filter.${k} must be a ${k === 'since' || k === 'until' ? 'time in ms' : 'non-negative integer'}, got ${String(v)}`,
+      );
   }
 }
 
@@ -132,10 +152,14 @@ export function resolveImage(db: DB, ref: string): ImageRow {
     const row = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 = ?`).get(lower) as ImageRow | undefined;
     if (row) return row;
   }
-  const byLabel = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ? ORDER BY i.capture_time DESC, i.id DESC LIMIT 1`).get(ref) as ImageRow | undefined;
+  const byLabel = db
+    .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.label = ? ORDER BY i.capture_time DESC, i.id DESC LIMIT 1`)
+    .get(ref) as ImageRow | undefined;
   if (byLabel) return byLabel;
   if (/^[0-9a-f]{2,63}$/.test(lower)) {
-    const rows = db.prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 >= ? AND i.sha256 < ? LIMIT 2`).all(lower, lower + 'g') as ImageRow[];
+    const rows = db
+      .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 >= ? AND i.sha256 < ? LIMIT 2`)
+      .all(lower, lower + 'g') as ImageRow[];
     if (rows.length === 1) return rows[0]!;
     if (rows.length > 1) throw new StoreError('ambiguous-id', `image id prefix "${ref}" matches more than one image; give more digits`);
   }

@@ -116,7 +116,12 @@ export class Store implements LibraryContext {
         files.set(t.sha, statSync(this.blobs.path(t.sha)).size);
       } else unlinkQuiet(t.path);
     }
-    const busy = new Set(this.blobs.temps().filter((t) => t.alive).map((t) => t.sha));
+    const busy = new Set(
+      this.blobs
+        .temps()
+        .filter((t) => t.alive)
+        .map((t) => t.sha),
+    );
     for (const sha of files.keys()) if (!known.has(sha) && !busy.has(sha)) this.blobs.remove(sha);
   }
 
@@ -160,9 +165,13 @@ export class Store implements LibraryContext {
     try {
       bytes = readFileSync(this.blobs.path(row.sha256));
     } catch (e) {
-      throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)}: its bytes are missing from ${this.blobs.dir}: ${(e as Error).message}`);
+      throw new StoreError(
+        'corrupt',
+        `image ${row.sha256.slice(0, 12)}: its bytes are missing from ${this.blobs.dir}: ${(e as Error).message}`,
+      );
     }
-    if (sha256(bytes) !== row.sha256) throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)}: stored bytes do not match the id (run ckpt verify --all)`);
+    if (sha256(bytes) !== row.sha256)
+      throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)}: stored bytes do not match the id (run ckpt verify --all)`);
     return bytes;
   }
 
@@ -240,8 +249,29 @@ export class Store implements LibraryContext {
           }
           const id = Number(
             this.db
-              .prepare('INSERT INTO images (sha256, label, note, capture_time, imported_time, source, host, arch, kernel, frozen, options, program, n_tasks, n_tables, n_fds, n_files, n_errors, size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)')
-              .run(sha, opts.label ?? '', opts.note ?? '', h.captureTime, Date.now(), h.source, h.hostname, h.arch, h.kernelRelease, h.frozen ? 1 : 0, JSON.stringify(h.options), programOf(snap), snap.tasks.length, snap.fdTables.length, nfds, snap.files.length, snap.errors.length, bytes.length).lastInsertRowid,
+              .prepare(
+                'INSERT INTO images (sha256, label, note, capture_time, imported_time, source, host, arch, kernel, frozen, options, program, n_tasks, n_tables, n_fds, n_files, n_errors, size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+              )
+              .run(
+                sha,
+                opts.label ?? '',
+                opts.note ?? '',
+                h.captureTime,
+                Date.now(),
+                h.source,
+                h.hostname,
+                h.arch,
+                h.kernelRelease,
+                h.frozen ? 1 : 0,
+                JSON.stringify(h.options),
+                programOf(snap),
+                snap.tasks.length,
+                snap.fdTables.length,
+                nfds,
+                snap.files.length,
+                snap.errors.length,
+                bytes.length,
+              ).lastInsertRowid,
           );
           const insTag = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
           for (const t of opts.tags ?? []) insTag.run(id, t);
@@ -292,7 +322,8 @@ export class Store implements LibraryContext {
 
   /** Sets the free-text note (up to 10,000 characters). */
   setNote(idOrPrefix: string, note: string): ImageSummary {
-    if (typeof note !== 'string' || note.length > MAX_NOTE) throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+    if (typeof note !== 'string' || note.length > MAX_NOTE)
+      throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
     const row = this.resolve(idOrPrefix);
     this.db.prepare('UPDATE images SET note = ? WHERE id = ?').run(note, row.id);
     return this.getImage(row.sha256);
@@ -365,13 +396,15 @@ function checkLabel(label: unknown): void {
 
 function checkTags(tags: unknown): void {
   if (!Array.isArray(tags)) throw new StoreError('bad-argument', 'tags must be a list of words');
-  for (const t of tags) if (typeof t !== 'string' || !TAG_RE.test(t)) throw new StoreError('bad-argument', `bad tag ${JSON.stringify(t)}: a tag is 1-64 characters without spaces or commas`);
+  for (const t of tags)
+    if (typeof t !== 'string' || !TAG_RE.test(t))
+      throw new StoreError('bad-argument', `bad tag ${JSON.stringify(t)}: a tag is 1-64 characters without spaces or commas`);
 }
 
 function checkImportOptions(o: ImportOptions): void {
   if (o === null || typeof o !== 'object') throw new StoreError('bad-argument', 'import options must be an object');
   if (o.label !== undefined) checkLabel(o.label);
   if (o.tags !== undefined) checkTags(o.tags);
-  if (o.note !== undefined && (typeof o.note !== 'string' || o.note.length > MAX_NOTE)) throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+  if (o.note !== undefined && (typeof o.note !== 'string' || o.note.length > MAX_NOTE))
+    throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
 }
-

@@ -86,7 +86,10 @@ export class Indexer {
     const info = new Map<number, Info>();
     for (const f of s.files) {
       let attrs = 0;
-      if (f.kind === 'unknown') attrs = this.attrTexts.id(JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }));
+      if (f.kind === 'unknown')
+        attrs = this.attrTexts.id(
+          JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }),
+        );
       else {
         for (const _k in f.attrs) {
           attrs = this.attrTexts.id(JSON.stringify(attrsToJson(f.attrs)));
@@ -121,7 +124,26 @@ export class Indexer {
         const x = info.get(d.file)!;
         const f = x.f;
         const cloexec = d.cloexec ? 1 : 0;
-        this.insFd.run(imageId, tb.ref, d.fd, d.file, cloexec, x.kind, x.path, f.flags, x.deleted, x.shared, f.mode, x.pos, x.dev, x.ino, x.rdev, x.size, f.nlink, x.attrs);
+        this.insFd.run(
+          imageId,
+          tb.ref,
+          d.fd,
+          d.file,
+          cloexec,
+          x.kind,
+          x.path,
+          f.flags,
+          x.deleted,
+          x.shared,
+          f.mode,
+          x.pos,
+          x.dev,
+          x.ino,
+          x.rdev,
+          x.size,
+          f.nlink,
+          x.attrs,
+        );
         pack[o] = tb.ref;
         pack[o + 1] = d.fd;
         pack[o + 2] = d.file;

@@ -67,15 +67,26 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     ];
     const bad = checks.filter(([, dec, row, idx]) => dec !== row || dec !== idx);
     if (bad.length) {
-      problems.push({ imageId: r.sha256, code: 'index-mismatch', message: bad.map(([w, dec, row, idx]) => `${w}: image has ${dec}, summary ${row}, index ${idx}`).join('; ') });
+      problems.push({
+        imageId: r.sha256,
+        code: 'index-mismatch',
+        message: bad.map(([w, dec, row, idx]) => `${w}: image has ${dec}, summary ${row}, index ${idx}`).join('; '),
+      });
       return;
     }
     ok++;
   });
   const known = new Set(rows.map((r) => r.sha256));
-  for (const sha of blobs.list().keys()) if (!known.has(sha)) problems.push({ imageId: sha, code: 'orphan-bytes', message: 'image file with no library entry' });
+  for (const sha of blobs.list().keys())
+    if (!known.has(sha)) problems.push({ imageId: sha, code: 'orphan-bytes', message: 'image file with no library entry' });
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((x) => x.integrity_check).join('; ');
   const fk = db.pragma('foreign_key_check') as unknown[];
   progress?.(rows.length, rows.length);
-  return { checked: rows.length, ok, problems, integrity: fk.length ? `${integrity}; ${fk.length} foreign key violations` : integrity, elapsedMs: performance.now() - t0 };
+  return {
+    checked: rows.length,
+    ok,
+    problems,
+    integrity: fk.length ? `${integrity}; ${fk.length} foreign key violations` : integrity,
+    elapsedMs: performance.now() - t0,
+  };
 }

@@ -9,7 +9,17 @@ import { withStore, T0 } from '../store/helpers.js';
 import type { Store } from '../../src-main/store/index.js';
 
 function header(time: number) {
-  return { formatMajor: FORMAT_MAJOR, formatMinor: FORMAT_MINOR, arch: 'x86_64', kernelRelease: '6.1', hostname: 'h', captureTime: time, source: 'sim' as const, frozen: false, options: {} };
+  return {
+    formatMajor: FORMAT_MAJOR,
+    formatMinor: FORMAT_MINOR,
+    arch: 'x86_64',
+    kernelRelease: '6.1',
+    hostname: 'h',
+    captureTime: time,
+    source: 'sim' as const,
+    frozen: false,
+    options: {},
+  };
 }
 
 type Builder = ReturnType<typeof newBuilder>;
@@ -17,7 +27,17 @@ type Proc = ReturnType<Builder['process']>;
 
 /** The same listening socket in both images: same inode, so the same readlink text. */
 function listen(p: Proc, at: number): void {
-  p.open('inet-socket', { ino: 777, mode: 0o140777, dev: 8, flags: O.O_RDWR | O.O_NONBLOCK, attrs: { proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0', localPort: 80, remoteAddr: '0.0.0.0', remotePort: 0 } }, { at });
+  p.open(
+    'inet-socket',
+    {
+      ino: 777,
+      mode: 0o140777,
+      dev: 8,
+      flags: O.O_RDWR | O.O_NONBLOCK,
+      attrs: { proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0', localPort: 80, remoteAddr: '0.0.0.0', remotePort: 0 },
+    },
+    { at },
+  );
 }
 
 function before(): Snapshot {
@@ -89,7 +109,18 @@ describe('diff', () => {
       // 501 now uses 500's table: its fds 0-2 appear, and 500's 0-2 become shared with 501.
       expect(d.tasks.find((t) => t.before.pid === 501)!.opened.map((f) => f.fd)).toEqual([0, 1, 2]);
       expect(d.tasks.find((t) => t.before.pid === 500)!.sharingStarted.map((c) => c.with)).toEqual([std(501), std(501), std(501)]);
-      expect(d.summary).toEqual({ tasksAppeared: 1, tasksVanished: 1, tasksChanged: 4, fdsOpened: 1 + 3, fdsClosed: 1, fdsChanged: 2, sharingStarted: 6 + 3, sharingEnded: 0, tablesBecameShared: 1, tablesSplit: 0 });
+      expect(d.summary).toEqual({
+        tasksAppeared: 1,
+        tasksVanished: 1,
+        tasksChanged: 4,
+        fdsOpened: 1 + 3,
+        fdsClosed: 1,
+        fdsChanged: 2,
+        sharingStarted: 6 + 3,
+        sharingEnded: 0,
+        tablesBecameShared: 1,
+        tablesSplit: 0,
+      });
       // The other way round: the table split, the sharing ended.
       const r = s.diff(b, a);
       expect(r.tables).toEqual([{ change: 'split', pids: [500, 501] }]);

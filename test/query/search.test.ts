@@ -85,7 +85,10 @@ function got(q: string): string[] {
 }
 
 function want(pred: (r: Row) => boolean): string[] {
-  return rows.filter(pred).map((r) => `${r.image}:${r.pid}:${r.fd}`).sort();
+  return rows
+    .filter(pred)
+    .map((r) => `${r.image}:${r.pid}:${r.fd}`)
+    .sort();
 }
 
 const kinds = (...ks: string[]) => ks.flatMap((k) => KIND_GROUPS[k] ?? [k]);
@@ -104,7 +107,10 @@ describe('search', () => {
     ['cloexec:no kind:inet', (r) => !r.cloexec && r.kind === 'inet-socket'],
     ['comm:post* fd:>10', (r) => globToRegExp('post*').test(r.comm) && r.fd > 10],
     ['evil', (r) => r.path.includes('evil')],
-    ['path:"/var/lib/postgresql/15/main/base/16384/*" shared:no', (r) => globToRegExp('/var/lib/postgresql/15/main/base/16384/*').test(r.path) && !r.shared],
+    [
+      'path:"/var/lib/postgresql/15/main/base/16384/*" shared:no',
+      (r) => globToRegExp('/var/lib/postgresql/15/main/base/16384/*').test(r.path) && !r.shared,
+    ],
     ['flags:nonblock kind:eventfd,epoll', (r) => (r.flags & flagByName('nonblock')!.mask) !== 0 && ['eventfd', 'epoll'].includes(r.kind)],
     ['pid:3000,3010', (r) => r.pid === 3000 || r.pid === 3010],
     ['socket:[ -kind:unix', (r) => r.path.includes('socket:[') && r.kind !== 'unix-socket'],
@@ -120,7 +126,7 @@ describe('search', () => {
     expect(got('label:leaky-2 kind:socket')).toEqual(want((r) => r.image === 'leaky-2' && kinds('socket').includes(r.kind)));
     expect(got('tag:database deleted:yes')).toEqual(want((r) => r.image.startsWith('database') && r.deleted));
     expect(got('time:2026-11-20T12:30..2026-11-20T13:30 kind:regular')).toEqual(want((r) => r.image === 'leaky-3' && r.kind === 'regular'));
-    expect(got('after:2026-11-20T11:30 -label:leaky-3 fd:0')).toEqual(want((r) => (r.image === 'leaky-2') && r.fd === 0));
+    expect(got('after:2026-11-20T11:30 -label:leaky-3 fd:0')).toEqual(want((r) => r.image === 'leaky-2' && r.fd === 0));
   });
 
   it('threads are listed under their process; a CLONE_FILES process under itself', () => {

@@ -7,7 +7,8 @@ const HOUR = 3_600_000;
 describe('timeline', () => {
   it('counts fds per kind and names the leaks with their growth rate', () =>
     withStore((s) => {
-      for (let step = 1; step <= 6; step++) s.importBytes(simBytes({ scenario: 'leaky', step, time: T0 + step * 2 * HOUR }), { label: 'leaky' });
+      for (let step = 1; step <= 6; step++)
+        s.importBytes(simBytes({ scenario: 'leaky', step, time: T0 + step * 2 * HOUR }), { label: 'leaky' });
       // Another program in the library does not join the series.
       s.importBytes(simBytes({ scenario: 'web-server', time: T0 }), { label: 'other' });
       const program = s.listImages({ label: 'leaky' })[0]!.program;
@@ -35,7 +36,9 @@ describe('timeline', () => {
       expect(t.suspects.some((x) => x.key.includes('LISTEN'))).toBe(false);
       // The same series by label and by explicit ids.
       expect(s.timeline({ label: 'leaky' }).points.map((p) => p.imageId)).toEqual(t.points.map((p) => p.imageId));
-      expect(s.timeline({ ids: t.points.map((p) => p.imageId.slice(0, 10)).reverse() }).points.map((p) => p.imageId)).toEqual(t.points.map((p) => p.imageId));
+      expect(s.timeline({ ids: t.points.map((p) => p.imageId.slice(0, 10)).reverse() }).points.map((p) => p.imageId)).toEqual(
+        t.points.map((p) => p.imageId),
+      );
     }));
 
   it('a series that does not grow has no suspects', () =>

@@ -12,7 +12,12 @@ import { Store } from '../../src-main/store/index.js';
 import { tempHome, T0 } from '../store/helpers.js';
 
 const enc = (s: string) => [...Buffer.from(s)];
-const EVIL_PATH = Uint8Array.from([...enc('/tmp/a\n"quoted",<script>alert(1)</script>|`x`\r'), 0xff, 0xc3, ...enc("'\u202e=cmd|' /C calc")]);
+const EVIL_PATH = Uint8Array.from([
+  ...enc('/tmp/a\n"quoted",<script>alert(1)</script>|`x`\r'),
+  0xff,
+  0xc3,
+  ...enc("'\u202e=cmd|' /C calc"),
+]);
 const EVIL_COMM = Uint8Array.from([...enc('<b>'), 0xfe, ...enc('"')]);
 const EVIL_LABEL = '<img src=x onerror=alert(1)> "label" | `tick`';
 

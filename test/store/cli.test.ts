@@ -19,7 +19,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ckpt library commands', () => {
   it('capture --store, import (with dedupe), list, label, tag, note, show ID', () => {
     for (const step of [1, 2, 3]) {
-      const r = lib(['capture', '--sim', 'leaky', '--step', String(step), '--time', `2026-11-20T1${step}:00:00Z`, '--store', '--label', 'leaky', '--tag', 'series']);
+      const r = lib([
+        'capture',
+        '--sim',
+        'leaky',
+        '--step',
+        String(step),
+        '--time',
+        `2026-11-20T1${step}:00:00Z`,
+        '--store',
+        '--label',
+        'leaky',
+        '--tag',
+        'series',
+      ]);
       expect(r.code, r.err).toBe(0);
       expect(r.out.trim()).toMatch(/^[0-9a-f]{64}$/);
     }

@@ -19,7 +19,11 @@ let dir: string;
 const files: string[] = [];
 const shas = new Set<string>();
 
-function runImport(home: string, args: string[], killAfterMs: number | null): Promise<{ signal: NodeJS.Signals | null; code: number | null }> {
+function runImport(
+  home: string,
+  args: string[],
+  killAfterMs: number | null,
+): Promise<{ signal: NodeJS.Signals | null; code: number | null }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [join(root, 'out', 'cli', 'ckpt.mjs'), 'import', '--home', home, ...args], { stdio: 'ignore' });
     let timer: NodeJS.Timeout | undefined;
@@ -59,7 +63,7 @@ describe('import killed with SIGKILL at random instants', () => {
 
     let killed = 0;
     let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     // Keep going until KILLS runs really died by the signal (a run that finished first does not count).
     for (let i = 0; killed < KILLS && i < KILLS * 4; i++) {
       const pick = [0, 1, 2].map(() => files[Math.floor(rand() * files.length)]!);
@@ -71,7 +75,9 @@ describe('import killed with SIGKILL at random instants', () => {
     // Before anything repairs it: SQLite's own check on the raw file.
     const raw = new Database(join(home, 'library.db'), { readonly: true });
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
-    const rowsBefore = raw.prepare('SELECT sha256, n_fds, (SELECT count(*) FROM fds WHERE image_id = images.id) AS fds FROM images').all() as { sha256: string; n_fds: number; fds: number }[];
+    const rowsBefore = raw
+      .prepare('SELECT sha256, n_fds, (SELECT count(*) FROM fds WHERE image_id = images.id) AS fds FROM images')
+      .all() as { sha256: string; n_fds: number; fds: number }[];
     raw.close();
     for (const row of rowsBefore) {
       expect(shas.has(row.sha256)).toBe(true);

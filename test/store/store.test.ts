@@ -24,7 +24,15 @@ describe('store', () => {
       const r = s.importBytes(bytes, { label: 'before', tags: ['web', 'prod'], note: 'first' });
       expect(r.duplicate).toBe(false);
       expect(r.image.id).toBe(sha256(bytes));
-      expect(r.image).toMatchObject({ label: 'before', tags: ['prod', 'web'], note: 'first', source: 'sim', host: 'sim-web-server', captureTime: T0, size: bytes.length });
+      expect(r.image).toMatchObject({
+        label: 'before',
+        tags: ['prod', 'web'],
+        note: 'first',
+        source: 'sim',
+        host: 'sim-web-server',
+        captureTime: T0,
+        size: bytes.length,
+      });
       expect(r.image.fdCount).toBeGreaterThan(20);
       expect(existsSync(join(home, 'images', r.image.id.slice(0, 2), r.image.id))).toBe(true);
       const db = new Database(join(home, 'library.db'), { readonly: true });
@@ -111,7 +119,8 @@ describe('store', () => {
       expect(s.listImages().map((i) => i.id)).toEqual([b.id]);
       expect(existsSync(join(home, 'images', a.id.slice(0, 2), a.id))).toBe(false);
       const db = new Database(join(home, 'library.db'), { readonly: true });
-      for (const t of ['fds', 'fdpacks', 'tasks', 'fdtables', 'tags']) expect(db.prepare(`SELECT count(*) FROM ${t} WHERE image_id NOT IN (SELECT id FROM images)`).pluck().get()).toBe(0);
+      for (const t of ['fds', 'fdpacks', 'tasks', 'fdtables', 'tags'])
+        expect(db.prepare(`SELECT count(*) FROM ${t} WHERE image_id NOT IN (SELECT id FROM images)`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT count(*) FROM fds').pluck().get()).toBe(b.fdCount);
       db.close();
       expect(code(() => s.deleteImage(a.id))).toBe('not-found');

@@ -9,7 +9,12 @@ export default defineCommand({
   summary: 'what changed between two library images',
   usage: 'ckpt diff A B [--match pid|command] [--json]',
   options: [
-    { name: 'match', type: 'string', value: 'pid|command', help: 'pair processes by pid or by command line (default: pid, or command when pids changed)' },
+    {
+      name: 'match',
+      type: 'string',
+      value: 'pid|command',
+      help: 'pair processes by pid or by command line (default: pid, or command when pids changed)',
+    },
     { name: 'json', type: 'flag', help: 'the DiffResult as JSON' },
   ],
   details: 'A and B are image ids, id prefixes or labels. The summary with counts comes first, then the details.',

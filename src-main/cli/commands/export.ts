@@ -10,7 +10,8 @@ const FORMATS = ['html', 'md', 'json', 'csv'];
 export default defineCommand({
   name: 'export',
   summary: 'write an image, diff, search or timeline as HTML, Markdown, JSON or CSV',
-  usage: 'ckpt export (image ID | diff A B | search QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
+  usage:
+    'ckpt export (image ID | diff A B | search QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
   options: [
     { name: 'format', short: 'f', type: 'string', value: 'FORMAT', help: 'html, md, json or csv (default: from the -o extension)' },
     { name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'file to write ("-" for stdout)' },
@@ -25,7 +26,8 @@ export default defineCommand({
       const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
       format = ext === 'htm' ? 'html' : ext === 'markdown' ? 'md' : ext;
     }
-    if (!format || !FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}${format ? `, got "${format}"` : ''}`);
+    if (!format || !FORMATS.includes(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}${format ? `, got "${format}"` : ''}`);
     const [what, ...rest] = positional;
     let req: ExportRequest;
     if (what === 'image' && rest.length === 1) req = { what, id: rest[0]! };

@@ -13,7 +13,8 @@ export default defineCommand({
     { name: 'note', type: 'string', value: 'TEXT', help: 'note for the imported images' },
     { name: 'json', type: 'flag', help: 'one JSON object per line: {image, duplicate, elapsedMs} or {file, error}' },
   ],
-  details: 'Each file is imported whole or not at all. A file that is not a valid image is reported and skipped; the exit code is 1 if any file failed.',
+  details:
+    'Each file is imported whole or not at all. A file that is not a valid image is reported and skipped; the exit code is 1 if any file failed.',
   run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('import needs at least one image file');
     const o = { label: opts.label as string | undefined, tags: opts.tag as string[] | undefined, note: opts.note as string | undefined };
@@ -22,7 +23,9 @@ export default defineCommand({
       const p = progressLine();
       positional.forEach((file, i) => {
         try {
-          const r = store.importFile(file, o, (pr) => p.update(`[${i + 1}/${positional.length}] ${file}: ${pr.phase}${pr.total ? ` ${pr.done}/${pr.total} fds` : ''}`));
+          const r = store.importFile(file, o, (pr) =>
+            p.update(`[${i + 1}/${positional.length}] ${file}: ${pr.phase}${pr.total ? ` ${pr.done}/${pr.total} fds` : ''}`),
+          );
           p.done();
           if (opts.json) io.out(JSON.stringify(r));
           else io.out(`${r.duplicate ? 'already in library' : 'imported'}: ${imageLine(r.image)}  (${file}, ${r.elapsedMs.toFixed(0)} ms)`);

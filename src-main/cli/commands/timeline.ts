@@ -25,7 +25,8 @@ export default defineCommand({
   summary: 'fd counts of one program over a series of images, and leak suspects',
   usage: 'ckpt timeline (--program CMDLINE | --label TEXT | --tag TAG | ID...) [--json]',
   options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
-  details: 'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher.',
+  details:
+    'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher.',
   run({ opts, positional }, io) {
     const sel = timelineSelector(opts, positional);
     return withLibrary(opts, (s) => {

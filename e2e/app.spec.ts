@@ -98,6 +98,7 @@ test('errors recorded in an image are shown, and shared fd tables list every pro
   await expect(errs).toContainText('EACCES · pid 2101 fd 5 · /proc/2101/fdinfo/5 · permission denied reading fdinfo');
   await expect(errs).toContainText('ESRCH · pid 2199');
   await errs.getByRole('button').first().click();
+  await expect(page.getByTestId('records').locator('.row.cursor')).toContainText('EACCES pid 2101 fd 5: permission denied reading fdinfo');
   await expect(page.getByTestId('hex')).toContainText('0f270000'.slice(0, 4)); // ERROR record type 9999 = 0x270f
   await shot(page, 'inspector-errors');
 

@@ -357,6 +357,17 @@ export class OpenedImage {
       case RT.FILE:
         row.file = row.objref;
         break;
+      case RT.ERROR: {
+        const e = this.snap.errors[sortedIndexOf(this.errorRecords, i)];
+        if (e) row.note = `${e.errno || 'error'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''}: ${e.message}`;
+        break;
+      }
+      case RT.HEADER:
+        row.note = `format ${this.snap.header.formatMajor}.${this.snap.header.formatMinor}, ${this.snap.header.source} capture`;
+        break;
+      case RT.TAIL:
+        row.note = `${this.recCount - 1} records, SHA-256 ${this.snap.info.sha256.slice(0, 16)}…`;
+        break;
     }
     return row;
   }
@@ -370,4 +381,17 @@ export class OpenedImage {
     const shown = Math.min(span, HEX_LIMIT);
     return { index, offset, len, hex: bytesToHex(this.bytes.subarray(offset, offset + shown)), truncated: shown < span };
   }
+}
+
+/** Index of x in an ascending array, or -1. */
+function sortedIndexOf(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! === x) return mid;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

@@ -176,6 +176,8 @@ export interface RecordRow {
   /** FILE_DESC: the fd's row in its table's fd list. */
   position?: number;
   file?: number;
+  /** HEADER, ERROR, TAIL: a line for a person. */
+  note?: string;
 }
 
 export interface RecordBytes {

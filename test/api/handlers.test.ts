@@ -112,7 +112,9 @@ describe('capture, library and inspector', () => {
   it('serves records and the exact bytes of one', async () => {
     const recs = await call<Page<RecordRow>>('image.records', { id: cap.image.id, offset: 0, limit: 5000 });
     expect(recs.rows[0]!.typeName).toBe('HEADER');
+    expect(recs.rows[0]!.note).toContain('sim capture');
     expect(recs.rows.at(-1)!.typeName).toBe('TAIL');
+    expect(recs.rows.at(-1)!.note).toContain(`${recs.total - 1} records`);
     expect(recs.total).toBe(recs.rows.length);
     const b = await call<RecordBytes>('image.recordBytes', { id: cap.image.id, index: 0 });
     // Record header: type 1 (HEADER) little-endian, then the length; then the magic.

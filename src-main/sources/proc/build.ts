@@ -350,14 +350,30 @@ export class Builder {
    */
   private resolveEpolls(files: OpenFile[], creator: Entry[], fileOf: Int32Array): void {
     const lib = this.kcmp ? safeNative() : null;
+    // Per table, its fds by (ino, dev): a server's epoll may watch 10,000 fds.
+    const indexes = new Map<number, Map<string, Entry[]>>();
+    const byInode = (tableIdx: number): Map<string, Entry[]> => {
+      let m = indexes.get(tableIdx);
+      if (!m) {
+        m = new Map();
+        for (const p of this.tableEntries[tableIdx]!) {
+          const k = `${String(p.facts.ino)}:${String(p.facts.dev)}`;
+          const l = m.get(k);
+          if (l) l.push(p);
+          else m.set(k, [p]);
+        }
+        indexes.set(tableIdx, m);
+      }
+      return m;
+    };
     for (const file of files) {
       if (file.kind !== 'epoll') continue;
       const e = creator[file.ref - 1]!;
-      const peers = this.tableEntries[e.tableIdx]!;
+      const index = byInode(e.tableIdx);
       let inferred = false;
       for (const w of file.attrs.watches as AttrRecord[]) {
         const tfd = w.tfd as number;
-        const cands = peers.filter((p) => p !== e && String(p.facts.ino) === String(w.ino) && Number(p.facts.dev) === w.sdev);
+        const cands = (index.get(`${String(w.ino)}:${String(w.sdev)}`) ?? []).filter((p) => p !== e);
         cands.sort((a, b) => (a.fd === tfd ? -1 : b.fd === tfd ? 1 : a.fd - b.fd));
         for (const c of cands) {
           if (lib) {

@@ -170,4 +170,30 @@ describe('an unprivileged capture', () => {
     for (const q of ours()) expect(procState(q)).not.toBe('T');
   });
   const ours = () => [fx.pid, child, sibling];
+
+  it('captures its own processes fully, sharing proven by kcmp', async () => {
+    const dir = join(work, 'nobody-fx');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const mine = await start('kinds', [dir], { uid: 65534, gid: 65534 });
+    try {
+      const facts = JSON.parse(mine.line) as { pid: number; child: number; file: { fd: number }; fileDup: { fd: number } };
+      const img = join(work, 'nobody-own.img');
+      const r = ckpt(['capture', '--pid', String(mine.pid), '--tree', '-o', img], { uid: 65534, gid: 65534, bundle: true });
+      expect(r.code, r.err).toBe(0);
+      const snap = readImageFile(img);
+      expect(snap.header.options.sharing).toBe('kcmp');
+      // Fixture parts that need privileges (packet, raw, fanotify) are simply absent as nobody.
+      expect(snap.errors).toEqual([]);
+      const p = snap.tasks.find((t) => t.pid === mine.pid)!;
+      expect(p.uid).toBe(65534);
+      const table = snap.fdTables.find((t) => t.ref === p.fdTable)!;
+      const ref = (fd: number) => table.fds.find((x) => x.fd === fd)!.file;
+      expect(ref(facts.fileDup.fd)).toBe(ref(facts.file.fd));
+      for (const f of snap.files) expect(f.sharingInferred).toBe(false);
+      for (const t of snap.fdTables) expect(t.sharingInferred).toBe(false);
+    } finally {
+      await mine.stop();
+    }
+  });
 });

@@ -4,7 +4,7 @@
  * them), and their JSON report of what they opened parsed for the asserts.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,7 +17,10 @@ let buildDir: string | undefined;
 export function compile(name: string): string {
   const hit = built.get(name);
   if (hit) return hit;
-  buildDir ??= mkdtempSync(join(tmpdir(), 'ckpt-proc-fixture-'));
+  if (!buildDir) {
+    buildDir = mkdtempSync(join(tmpdir(), 'ckpt-proc-fixture-'));
+    chmodSync(buildDir, 0o755); // fixtures also run as an unprivileged user
+  }
   const out = join(buildDir, name);
   execFileSync('cc', ['-O1', '-Wall', '-pthread', '-o', out, join(SRC, `${name}.c`)], { stdio: 'pipe' });
   built.set(name, out);
@@ -32,9 +35,9 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function start(name: string, args: string[]): Promise<Running> {
+export async function start(name: string, args: string[], as?: { uid: number; gid: number }): Promise<Running> {
   const bin = compile(name);
-  const proc = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'], uid: as?.uid, gid: as?.gid });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
     proc.stdout!.on('data', (c: Buffer) => {

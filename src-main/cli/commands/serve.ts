@@ -2,7 +2,10 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { resolveHome } from '../../store/index.js';
 import { startBrowserHost } from '../../host/browser-host.js';
-import { rendererDir } from '../../host/paths.js';
+import { packageRoot, rendererDir } from '../../host/paths.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 export default defineCommand({
   name: 'serve',
@@ -19,7 +22,15 @@ export default defineCommand({
     const port = opts.port as number | undefined;
     if (port !== undefined && (port < 0 || port > 65535)) throw new UsageError(`--port must be 0-65535, got ${port}`);
     const home = resolveHome({ home: opts.home as string | undefined });
-    const host = await startBrowserHost({ home, port, staticDir: (opts.renderer as string | undefined) ?? rendererDir(), log: io.err });
+    const staticDir = (opts.renderer as string | undefined) ?? rendererDir();
+    // A checkout that has not built the renderer yet builds it now, once.
+    const builder = join(packageRoot(), 'scripts', 'build-renderer.mjs');
+    if (!opts.renderer && !existsSync(join(staticDir, 'index.html')) && existsSync(builder)) {
+      io.err('building the renderer (first run) ...');
+      const r = spawnSync(process.execPath, [builder], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (r.status !== 0) io.err(`ckpt serve: could not build the renderer (${builder} exited ${r.status}); the page will say so`);
+    }
+    const host = await startBrowserHost({ home, port, staticDir, log: io.err });
     io.out(`Checkpoint Studio is at ${host.url}`);
     io.err(`library: ${home}`);
     await new Promise<void>((done) => {

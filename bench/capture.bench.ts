@@ -19,7 +19,8 @@ function wall(cmd: string, args: string[]): number {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0 && !(cmd.endsWith('lsof') && r.status === 1)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}`);
+  if (r.status !== 0 && !(cmd.endsWith('lsof') && r.status === 1))
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}`);
   return ms;
 }
 
@@ -66,7 +67,11 @@ const bench: BenchModule = {
       }
       // The ratio moves with machine load: ckpt uses two threads and more
       // user time than lsof, so a busy machine hurts it more.
-      ctx.log(`load average after the runs: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+      ctx.log(
+        `load average after the runs: ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
       ctx.log(`ckpt capture --all ms: ${ck.map((x) => x.toFixed(0)).join(', ')}`);
       ctx.record({ name: 'ckpt capture --all -o FILE (median)', value: median(ck), unit: 'ms' });
       if (!lsof) {
@@ -89,7 +94,9 @@ const bench: BenchModule = {
         warm.push(performance.now() - t0);
         ls2.push(wall(lsof, ['-n', '-P', '-w']));
       }
-      ctx.log(`in-process capture+encode ms: ${warm.map((x) => x.toFixed(0)).join(', ')}; lsof ms: ${ls2.map((x) => x.toFixed(0)).join(', ')}`);
+      ctx.log(
+        `in-process capture+encode ms: ${warm.map((x) => x.toFixed(0)).join(', ')}; lsof ms: ${ls2.map((x) => x.toFixed(0)).join(', ')}`,
+      );
       ctx.record({ name: 'in-process capture+encode, warm (median)', value: median(warm), unit: 'ms' });
       ctx.record({ name: 'in-process speed vs lsof (informative)', value: median(ls2) / median(warm), unit: 'x' });
     } finally {

@@ -69,7 +69,24 @@ describe('ckpt capture --pid / --all', () => {
     expect(ckpt(['verify', img]).code).toBe(0);
     const show = ckpt(['show', img]);
     expect(show.code).toBe(0);
-    for (const k of ['regular', 'directory', 'chardev', 'pty', 'pipe', 'fifo', 'unix-socket', 'inet-socket', 'netlink-socket', 'eventfd', 'epoll', 'inotify', 'signalfd', 'timerfd', 'nsfd', 'memfd'])
+    for (const k of [
+      'regular',
+      'directory',
+      'chardev',
+      'pty',
+      'pipe',
+      'fifo',
+      'unix-socket',
+      'inet-socket',
+      'netlink-socket',
+      'eventfd',
+      'epoll',
+      'inotify',
+      'signalfd',
+      'timerfd',
+      'nsfd',
+      'memfd',
+    ])
       expect(show.out).toContain(` ${k} `);
     const snap = readImageFile(img);
     expect(snap.header.source).toBe('proc');
@@ -81,7 +98,12 @@ describe('ckpt capture --pid / --all', () => {
     const r = ckpt(['capture', '--pid', `${fx.pid},${child}`, '--pid', '999999999', '-o', img]);
     expect(r.code, r.err).toBe(0);
     const snap = readImageFile(img);
-    expect(snap.tasks.filter((t) => t.tgid === t.pid).map((t) => t.pid).sort()).toEqual([fx.pid, child].sort());
+    expect(
+      snap.tasks
+        .filter((t) => t.tgid === t.pid)
+        .map((t) => t.pid)
+        .sort(),
+    ).toEqual([fx.pid, child].sort());
     expect(snap.errors).toContainEqual(expect.objectContaining({ errno: 'ESRCH', pid: 999999999, fd: -1 }));
     expect(ckpt(['verify', img]).code).toBe(0);
   });
@@ -162,7 +184,11 @@ describe('an unprivileged capture', () => {
     const t = snap.tasks.find((x) => x.pid === fx.pid);
     expect(t?.fdTable).toBe(0);
     expect(ckpt(['verify', img]).code).toBe(0);
-    const r2 = ckpt(['capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', join(work, 'nobody2.img')], { uid: 65534, gid: 65534, bundle: true });
+    const r2 = ckpt(['capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', join(work, 'nobody2.img')], {
+      uid: 65534,
+      gid: 65534,
+      bundle: true,
+    });
     expect(r2.code, r2.err).toBe(0);
     const s2 = readImageFile(join(work, 'nobody2.img'));
     expect(s2.errors).toContainEqual(expect.objectContaining({ errno: 'EPERM', pid: fx.pid }));

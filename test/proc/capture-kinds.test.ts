@@ -222,10 +222,29 @@ describe('live capture of every kind of fd', () => {
 
   it('tcp, udp, raw, netlink and packet sockets resolved through /proc/net', () => {
     expect(pf('tcpListen').kind).toBe('inet-socket');
-    expect(pf('tcpListen').attrs).toMatchObject({ proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '127.0.0.1', localPort: num('tcpPort') });
-    expect(pf('tcpClient').attrs).toMatchObject({ proto: 'tcp', state: 'ESTABLISHED', localPort: num('tcpClientPort'), remoteAddr: '127.0.0.1', remotePort: num('tcpPort') });
+    expect(pf('tcpListen').attrs).toMatchObject({
+      proto: 'tcp',
+      family: 4,
+      state: 'LISTEN',
+      localAddr: '127.0.0.1',
+      localPort: num('tcpPort'),
+    });
+    expect(pf('tcpClient').attrs).toMatchObject({
+      proto: 'tcp',
+      state: 'ESTABLISHED',
+      localPort: num('tcpClientPort'),
+      remoteAddr: '127.0.0.1',
+      remotePort: num('tcpPort'),
+    });
     expect(pf('tcpAccepted').attrs).toMatchObject({ state: 'ESTABLISHED', localPort: num('tcpPort'), remotePort: num('tcpClientPort') });
-    if (facts.tcp6Listen) expect(pf('tcp6Listen').attrs).toMatchObject({ proto: 'tcp', family: 6, state: 'LISTEN', localAddr: '::1', localPort: num('tcp6Port') });
+    if (facts.tcp6Listen)
+      expect(pf('tcp6Listen').attrs).toMatchObject({
+        proto: 'tcp',
+        family: 6,
+        state: 'LISTEN',
+        localAddr: '::1',
+        localPort: num('tcp6Port'),
+      });
     expect(pf('udp').attrs).toMatchObject({ proto: 'udp', family: 4, localAddr: '127.0.0.1', localPort: num('udpPort') });
     const nl = pf('netlink');
     expect(nl.kind).toBe('netlink-socket');

@@ -41,7 +41,9 @@ export interface ProcCaptureStats {
 function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
   const open = stat.indexOf(40);
   const close = stat.lastIndexOf(41);
-  const rest = Buffer.from(stat.buffer, stat.byteOffset + close + 2, stat.length - close - 2).toString('latin1').split(' ');
+  const rest = Buffer.from(stat.buffer, stat.byteOffset + close + 2, stat.length - close - 2)
+    .toString('latin1')
+    .split(' ');
   return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0) };
 }
 
@@ -50,7 +52,10 @@ function statusField(status: string | null, key: string, col: number): number {
   const at = status.indexOf(`\n${key}:`);
   if (at < 0) return 0;
   const end = status.indexOf('\n', at + 1);
-  const cols = status.slice(at + key.length + 2, end < 0 ? undefined : end).trim().split(/\s+/);
+  const cols = status
+    .slice(at + key.length + 2, end < 0 ? undefined : end)
+    .trim()
+    .split(/\s+/);
   return Number(cols[col] ?? 0) >>> 0;
 }
 
@@ -128,6 +133,13 @@ export class Builder {
     private readonly errors: RawError[],
   ) {}
 
+  /** Comparisons kcmp would not answer so far. */
+  refusedCount(): number {
+    let n = 0;
+    for (const v of Object.values(this.refusals)) n += v;
+    return n;
+  }
+
   private refuse(errno: string, n = 1): void {
     this.refusals[errno] = (this.refusals[errno] ?? 0) + n;
   }
@@ -181,11 +193,35 @@ export class Builder {
     const zombie = st.state === 'Z' || st.state === 'X';
     const tableIdx = r.fds && !zombie ? this.addTable(r.pid, r.pid, netns, r.fds) : -1;
     const prep: Prepared = { pid: r.pid, tasks: [], taskTable: [] };
-    prep.tasks.push({ pid: r.pid, tgid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
+    prep.tasks.push({
+      pid: r.pid,
+      tgid,
+      ppid: st.ppid,
+      uid,
+      gid,
+      comm: bstrFromBytes(st.comm),
+      cmdline,
+      cwd,
+      root,
+      namespaces,
+      fdTable: 0,
+    });
     prep.taskTable.push(tableIdx);
     for (const th of r.threads) {
       const ts = th.stat ? parseStat(th.stat) : null;
-      prep.tasks.push({ pid: th.tid, tgid: r.pid, ppid: st.ppid, uid, gid, comm: bstrFromBytes(ts ? ts.comm : st.comm), cmdline, cwd, root, namespaces, fdTable: 0 });
+      prep.tasks.push({
+        pid: th.tid,
+        tgid: r.pid,
+        ppid: st.ppid,
+        uid,
+        gid,
+        comm: bstrFromBytes(ts ? ts.comm : st.comm),
+        cmdline,
+        cwd,
+        root,
+        namespaces,
+        fdTable: 0,
+      });
       if (tableIdx < 0) {
         prep.taskTable.push(-1);
         continue;
@@ -203,9 +239,25 @@ export class Builder {
         continue;
       }
       const counter = new Int32Array(new SharedArrayBuffer(8));
-      const own = rawRead(loadKoffi(), fs, { procRoot: this.procRoot, pids: [th.tid], counter, fdDirOverride: { [th.tid]: `${r.pid}/task/${th.tid}` }, fdsOnly: true });
+      const own = rawRead(loadKoffi(), fs, {
+        procRoot: this.procRoot,
+        pids: [th.tid],
+        counter,
+        fdDirOverride: { [th.tid]: `${r.pid}/task/${th.tid}` },
+        fdsOnly: true,
+      });
       for (const e of own[0]?.errors ?? []) this.errors.push(e);
-      const none: RawFdTable = { n: 0, fd: new Int32Array(0), i32: new Int32Array(0), f64: new Float64Array(0), statted: new Uint8Array(0), linkAscii: new Uint8Array(0), link: [], extra: [], big: [] };
+      const none: RawFdTable = {
+        n: 0,
+        fd: new Int32Array(0),
+        i32: new Int32Array(0),
+        f64: new Float64Array(0),
+        statted: new Uint8Array(0),
+        linkAscii: new Uint8Array(0),
+        link: [],
+        extra: [],
+        big: [],
+      };
       prep.taskTable.push(this.addTable(th.tid, r.pid, netns, own[0]?.fds ?? none));
     }
     this.prepared.push(prep);
@@ -321,9 +373,21 @@ export class Builder {
       stats.kcmpCalls = this.kcmpCalls;
       stats.kcmpRefused = { ...this.refusals };
     }
-    const capErrors: CaptureError[] = this.errors.map((e) => ({ errno: e.errno, pid: e.pid, fd: e.fd, where: e.where, message: e.message }));
+    const capErrors: CaptureError[] = this.errors.map((e) => ({
+      errno: e.errno,
+      pid: e.pid,
+      fd: e.fd,
+      where: e.where,
+      message: e.message,
+    }));
     for (const [k, v] of Object.entries(this.refusals))
-      capErrors.push({ errno: k, pid: -1, fd: -1, where: 'kcmp', message: `kcmp refused ${v} comparison(s); sharing there is inferred, not proven` });
+      capErrors.push({
+        errno: k,
+        pid: -1,
+        fd: -1,
+        where: 'kcmp',
+        message: `kcmp refused ${v} comparison(s); sharing there is inferred, not proven`,
+      });
     return {
       header: {
         formatMajor: FORMAT_MAJOR,

@@ -38,7 +38,6 @@ export interface ProcCaptureOptions {
   holdFrozenMs?: number;
 }
 
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function listPids(procRoot: string): number[] {
@@ -67,7 +66,6 @@ function tgidOf(procRoot: string, pid: number): number {
     return -1;
   }
 }
-
 
 export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureStats): Promise<Snapshot> {
   const procRoot = opts.procRoot ?? '/proc';
@@ -144,7 +142,14 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // the classification work too.
     const builder = new Builder(procRoot, kcmp, errors);
     const got = await readProcs({ procRoot, pids: selected, worker: opts.worker }, (rp) => builder.prepare(rp));
-    if (got.workerError) errors.push({ errno: '', pid: -1, fd: -1, where: 'reader thread', message: `worker failed, read on one thread instead: ${got.workerError}` });
+    if (got.workerError)
+      errors.push({
+        errno: '',
+        pid: -1,
+        fd: -1,
+        where: 'reader thread',
+        message: `worker failed, read on one thread instead: ${got.workerError}`,
+      });
     lap('read', tRead);
 
     const tBuild = performance.now();
@@ -158,7 +163,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     if (opts.pids?.length) o.pids = opts.pids.join(',');
     if (opts.tree) o.tree = 'true';
     if (opts.freeze) o.freeze = 'true';
-    o.sharing = kcmp ? 'kcmp' : 'inferred';
+    // kcmp: every sharing relation proven; kcmp+inferred: some candidates
+    // refused (their files are marked); inferred: no kcmp at all.
+    o.sharing = !kcmp ? 'inferred' : builder.refusedCount() > 0 ? 'kcmp+inferred' : 'kcmp';
     snap.header.options = o;
     if (stats) {
       stats.processes = got.procs.length;
@@ -172,7 +179,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   } finally {
     freezer?.release();
     lap('total', t0);
-    if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`capture timing (ms): ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`);
+    if (process.env.CKPT_CAPTURE_TIMING)
+      process.stderr.write(`capture timing (ms): ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`);
   }
 }
-

@@ -82,7 +82,13 @@ export class Freezer {
         const st = state(this.procRoot, pid);
         if (st === null || st === 'T' || st === 't' || st === 'Z') break;
         if (Date.now() > deadline) {
-          errors.push({ errno: 'ETIMEDOUT', pid, fd: -1, where: `${this.procRoot}/${pid}/stat`, message: 'did not stop in time; captured as it was' });
+          errors.push({
+            errno: 'ETIMEDOUT',
+            pid,
+            fd: -1,
+            where: `${this.procRoot}/${pid}/stat`,
+            message: 'did not stop in time; captured as it was',
+          });
           failed++;
           break;
         }

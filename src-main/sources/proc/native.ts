@@ -28,7 +28,17 @@ export const KCMP_FILE = 0;
 export const KCMP_FILES = 2;
 export const KCMP_EPOLL_TFD = 7;
 
-const ERRNO: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 9: 'EBADF', 13: 'EACCES', 22: 'EINVAL', 38: 'ENOSYS', 61: 'ENODATA', 95: 'EOPNOTSUPP' };
+const ERRNO: Record<number, string> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  9: 'EBADF',
+  13: 'EACCES',
+  22: 'EINVAL',
+  38: 'ENOSYS',
+  61: 'ENODATA',
+  95: 'EOPNOTSUPP',
+};
 export function errnoName(e: number): string {
   return ERRNO[e] ?? `E${e}`;
 }

@@ -45,7 +45,21 @@ export interface NetTables {
   unixPeers: boolean;
 }
 
-const TCP_STATES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV'];
+const TCP_STATES = [
+  '',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'NEW_SYN_RECV',
+];
 export const UNIX_TYPES: Record<number, string> = { 1: 'stream', 2: 'dgram', 3: 'raw', 4: 'rdm', 5: 'seqpacket' };
 const UNIX_STATES = ['', 'UNCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTING'];
 
@@ -60,7 +74,7 @@ export function formatIpv6(b: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;
@@ -183,9 +197,16 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
   const base = `${procRoot}/${pid}/net`;
   const t: NetTables = { unix: new Map(), inet: new Map(), netlink: new Map(), packet: new Map(), unixPeers: false };
   for (const [file, proto, family] of [
-    ['tcp', 'tcp', 4], ['tcp6', 'tcp', 6], ['udp', 'udp', 4], ['udp6', 'udp', 6],
-    ['udplite', 'udplite', 4], ['udplite6', 'udplite', 6], ['raw', 'raw', 4], ['raw6', 'raw', 6],
-    ['icmp', 'icmp', 4], ['icmp6', 'icmp', 6], // ping sockets
+    ['tcp', 'tcp', 4],
+    ['tcp6', 'tcp', 6],
+    ['udp', 'udp', 4],
+    ['udp6', 'udp', 6],
+    ['udplite', 'udplite', 4],
+    ['udplite6', 'udplite', 6],
+    ['raw', 'raw', 4],
+    ['raw6', 'raw', 6],
+    ['icmp', 'icmp', 4],
+    ['icmp6', 'icmp', 6], // ping sockets
   ] as const) {
     const text = readTable(`${base}/${file}`, pid, errors);
     if (text) parseInet(text, proto, family, t.inet);
@@ -202,7 +223,13 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
     try {
       parseUnixProc(readFileSync(`${base}/unix`), t.unix);
     } catch (e) {
-      errors.push({ errno: (e as NodeJS.ErrnoException).code ?? 'EIO', pid, fd: -1, where: `${base}/unix`, message: 'cannot read socket table' });
+      errors.push({
+        errno: (e as NodeJS.ErrnoException).code ?? 'EIO',
+        pid,
+        fd: -1,
+        where: `${base}/unix`,
+        message: 'cannot read socket table',
+      });
     }
   }
   return t;

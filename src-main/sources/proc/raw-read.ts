@@ -85,7 +85,23 @@ export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
 }
 
 export function emptyRawFd(): RawFd {
-  return { fd: 0, link: '', linkAscii: true, statted: false, dev: 0.5, ino: 0.5, mode: 0, nlink: 0, rdev: 0.5, size: 0.5, pos: 0.5, flags: 0, mntId: 0, fdinfoIno: 0.5, extra: '' };
+  return {
+    fd: 0,
+    link: '',
+    linkAscii: true,
+    statted: false,
+    dev: 0.5,
+    ino: 0.5,
+    mode: 0,
+    nlink: 0,
+    rdev: 0.5,
+    size: 0.5,
+    pos: 0.5,
+    flags: 0,
+    mntId: 0,
+    fdinfoIno: 0.5,
+    extra: '',
+  };
 }
 
 export interface RawError {
@@ -137,8 +153,20 @@ type Fs = typeof import('node:fs');
  */
 export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawProc) => void): RawProc[] {
   const ERRNO: Record<number, string> = {
-    1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 5: 'EIO', 9: 'EBADF', 12: 'ENOMEM', 13: 'EACCES', 20: 'ENOTDIR',
-    22: 'EINVAL', 24: 'EMFILE', 36: 'ENAMETOOLONG', 38: 'ENOSYS', 40: 'ELOOP', 95: 'EOPNOTSUPP',
+    1: 'EPERM',
+    2: 'ENOENT',
+    3: 'ESRCH',
+    5: 'EIO',
+    9: 'EBADF',
+    12: 'ENOMEM',
+    13: 'EACCES',
+    20: 'ENOTDIR',
+    22: 'EINVAL',
+    24: 'EMFILE',
+    36: 'ENAMETOOLONG',
+    38: 'ENOSYS',
+    40: 'ELOOP',
+    95: 'EOPNOTSUPP',
   };
   type Fn = (...a: unknown[]) => number;
   const g = globalThis as unknown as { __ckptLibc?: { openat: Fn; readlinkat: Fn; read: Fn; close: Fn; statx: Fn } };
@@ -248,7 +276,16 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
    * compiler then compiles it once, instead of compiling the whole loop
    * twice (a regular and an on-stack-replacement version) on every run.
    */
-  const readOneFd = (pid: number, fdDir: string, infoDir: string, dfd: number, ifd: number, t: RawFdTable, name: string, errors: RawError[]): void => {
+  const readOneFd = (
+    pid: number,
+    fdDir: string,
+    infoDir: string,
+    dfd: number,
+    ifd: number,
+    t: RawFdTable,
+    name: string,
+    errors: RawError[],
+  ): void => {
     const { i32, f64 } = t;
     const fdn = +name;
     const ln = readlinkat(dfd, name, lbuf, 4097);
@@ -353,7 +390,6 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     } else {
       errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
     }
-  
   };
 
   const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFdTable | null => {

@@ -55,7 +55,8 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
   const env = process.env.CKPT_CAPTURE_THREADS;
-  const useWorker = opts.worker ?? (env === '1' ? false : env === '2' ? true : opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
+  const useWorker =
+    opts.worker ?? (env === '1' ? false : env === '2' ? true : opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
   let worker: Worker | undefined;
   let port: MessagePort | undefined;
   let workerError: string | undefined;
@@ -77,7 +78,11 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     try {
       const ch = new MessageChannel();
       port = ch.port1;
-      worker = new Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath(), job, port: ch.port2 }, transferList: [ch.port2] });
+      worker = new Worker(workerSource(), {
+        eval: true,
+        workerData: { koffiPath: koffiPath(), job, port: ch.port2 },
+        transferList: [ch.port2],
+      });
       worker.once('error', (e) => {
         workerError = e instanceof Error ? e.message : String(e);
       });
@@ -135,6 +140,8 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }, onProc));
   }
   if (process.env.CKPT_CAPTURE_TIMING)
-    process.stderr.write(`reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`);
+    process.stderr.write(
+      `reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`,
+    );
   return { procs: all, byWorker: theirs.length, workerError };
 }

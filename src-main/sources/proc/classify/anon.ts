@@ -28,7 +28,14 @@ const epoll: Classifier = (raw, _t, base) => {
   for (const l of lines(raw.extra, 'tfd:')) {
     const f = fields(l);
     // file (the watched open file) is filled in once sharing is known.
-    watches.push({ tfd: toNum(f.get('tfd')), events: toNum(f.get('events'), 16) >>> 0, data: toU64(f.get('data'), 16), ino: toU64(f.get('ino'), 16), sdev: kernelDevToUser(toNum(f.get('sdev'), 16)), file: 0 });
+    watches.push({
+      tfd: toNum(f.get('tfd')),
+      events: toNum(f.get('events'), 16) >>> 0,
+      data: toU64(f.get('data'), 16),
+      ino: toU64(f.get('ino'), 16),
+      sdev: kernelDevToUser(toNum(f.get('sdev'), 16)),
+      file: 0,
+    });
   }
   base.attrs = { watches };
   return base;

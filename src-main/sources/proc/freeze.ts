@@ -39,9 +39,13 @@ export class Freezer {
   private stopped: number[] = [];
   private watchdog: ChildProcess | undefined;
   private readonly onSignal = (sig: NodeJS.Signals) => {
+    this.stopWatchdog();
     this.resume();
     this.detach();
-    process.kill(process.pid, sig);
+    // With no other listener the signal takes its default course (the CLI
+    // dies of it, as it would have); a host that listens (the app) already
+    // got it from Node alongside us, and must not get it twice.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
   };
   private readonly onExit = () => this.resume();
   private attached = false;

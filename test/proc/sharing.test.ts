@@ -1,0 +1,98 @@
+/**
+ * The grouping algorithm behind sharing, driven by a kernel stand-in that
+ * answers kcmp from known object identities (the real kcmp is exercised by
+ * the capture tests): partitions, call counts, vanished members, refusals.
+ */
+import { describe, expect, it } from 'vitest';
+import { groupByKernel, type Kcmp } from '../../src-main/sources/proc/sharing.js';
+import { KCMP_FILE } from '../../src-main/sources/proc/native.js';
+
+interface Item {
+  pid: number;
+  fd: number;
+  /** The kernel object behind the fd. */
+  obj: number;
+  key: string;
+  dead?: boolean;
+}
+
+function kernel(items: Item[], refuse?: string): Kcmp {
+  const at = (pid: number, fd: number) => items.find((i) => i.pid === pid && i.fd === fd)!;
+  return (p1, p2, _t, i1, i2) => {
+    if (refuse) return refuse;
+    const a = at(p1, i1);
+    const b = at(p2, i2);
+    if (a.dead || b.dead) return a.dead && p1 !== p2 ? 'ESRCH' : 'EBADF';
+    return a.obj === b.obj ? 0 : a.obj < b.obj ? 1 : 2;
+  };
+}
+
+const run = (items: Item[], k: Kcmp | null) =>
+  groupByKernel(
+    items,
+    (i) => i.key,
+    (i) => ({ pid: i.pid, idx: i.fd }),
+    KCMP_FILE,
+    k,
+    (i) => `guess:${i.obj}`,
+  );
+
+const objs = (g: Item[][]) => g.map((x) => x.map((i) => i.obj)).map((x) => [...new Set(x)]);
+
+describe('groupByKernel', () => {
+  it('groups by kernel object within a key, never across keys', () => {
+    const items: Item[] = [
+      { pid: 1, fd: 3, obj: 10, key: 'a' },
+      { pid: 2, fd: 3, obj: 10, key: 'a' },
+      { pid: 2, fd: 4, obj: 11, key: 'a' },
+      { pid: 3, fd: 3, obj: 10, key: 'b' },
+    ];
+    const g = run(items, kernel(items));
+    expect(g.groups.map((x) => x.map((i) => `${i.pid}:${i.fd}`).sort()).sort()).toEqual([['1:3', '2:3'], ['2:4'], ['3:3']]);
+    expect(g.inferred.every((x) => !x)).toBe(true);
+  });
+
+  it('costs n-1 calls for one object inherited by n processes', () => {
+    const items: Item[] = Array.from({ length: 100 }, (_, i) => ({ pid: 100 + i, fd: 0, obj: 7, key: 'k' }));
+    const g = run(items, kernel(items));
+    expect(g.groups).toHaveLength(1);
+    expect(g.calls).toBe(99);
+  });
+
+  it('separates n distinct objects in O(n log n) calls', () => {
+    const items: Item[] = Array.from({ length: 512 }, (_, i) => ({ pid: 1, fd: i, obj: (i * 7919) % 512, key: 'k' }));
+    const g = run(items, kernel(items));
+    expect(g.groups).toHaveLength(512);
+    expect(g.calls).toBeLessThan(2 * 512 * 9);
+  });
+
+  it('sets vanished members aside and still proves the rest', () => {
+    const items: Item[] = [
+      { pid: 1, fd: 3, obj: 10, key: 'a' },
+      { pid: 2, fd: 3, obj: 10, key: 'a', dead: true },
+      { pid: 3, fd: 3, obj: 10, key: 'a' },
+      { pid: 4, fd: 3, obj: 11, key: 'a' },
+    ];
+    const g = run(items, kernel(items));
+    const proven = g.groups.filter((_, i) => !g.inferred[i]);
+    expect(objs(proven).sort()).toEqual([[10], [11]]);
+    expect(proven.find((x) => x[0]!.obj === 10)).toHaveLength(2);
+    const inferred = g.groups.filter((_, i) => g.inferred[i]);
+    expect(inferred).toEqual([[items[1]]]);
+    expect(g.refusals.get('ESRCH')).toBe(1);
+  });
+
+  it('falls back to the inference key when kcmp refuses or is absent', () => {
+    const items: Item[] = [
+      { pid: 1, fd: 3, obj: 10, key: 'a' },
+      { pid: 2, fd: 3, obj: 10, key: 'a' },
+      { pid: 2, fd: 4, obj: 11, key: 'a' },
+    ];
+    for (const k of [kernel(items, 'EPERM'), null]) {
+      const g = run(items, k);
+      expect(objs(g.groups).sort()).toEqual([[10], [11]]);
+      expect(g.inferred.every((x) => x)).toBe(true);
+    }
+    expect(run(items, kernel(items, 'EPERM')).refusals.get('EPERM')).toBe(1);
+  });
+});

@@ -29,7 +29,7 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      testMatch: bench ? /bench\.spec\.ts$/ : /(app|security)\.spec\.ts$/,
+      testMatch: bench ? /bench\.spec\.ts$/ : /(app|security|views)\.spec\.ts$/,
       use: {
         browserName: 'chromium',
         launchOptions: {

@@ -82,7 +82,7 @@ export function createBackend(ctx: ApiContext): Backend {
       host: ctx.host,
       home: ctx.home,
       liveCapture: liveCaptureUnavailable() === null,
-      features: ['library', 'capture', 'inspector'],
+      features: ['library', 'capture', 'inspector', 'diff', 'search', 'timeline', 'reports'],
     }),
 
     'library.list': ({ limit, offset }) => {
@@ -158,6 +158,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.open': ({ id }) => openImage(id).overview(),
     'image.task': ({ id, pid }) => openImage(id).task(pid),
     'image.fds': ({ id, table, offset, limit, query }) => openImage(id).fds(table, offset, limit, query),
+    'image.locate': ({ id, pid, fd }) => openImage(id).locate(pid, fd),
     'image.file': ({ id, ref }) => openImage(id).file(ref),
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),

@@ -22,6 +22,7 @@ import {
   type Task,
 } from '../../src-shared/model/index.js';
 import type {
+  FdLocation,
   TaskDetail,
   AttrLabel,
   CaptureErrorRow,
@@ -273,6 +274,23 @@ export class OpenedImage {
     this.filtered.set(key, r);
     if (this.filtered.size > 8) this.filtered.delete(this.filtered.keys().next().value!);
     return r;
+  }
+
+  locate(pid: number, fd: number): FdLocation {
+    const t = this.tasksByPid.get(pid);
+    const where = `image ${this.summary.id.slice(0, 12)}`;
+    if (!t) throw new ApiError('not-found', `${where} has no task ${pid}`);
+    const table = this.tables.get(t.fdTable);
+    const position = table ? table.fds.findIndex((d) => d.fd === fd) : -1;
+    if (!table || position < 0) throw new ApiError('not-found', `${where}: process ${pid} has no fd ${fd}`);
+    return {
+      pid,
+      fd,
+      table: table.ref,
+      position,
+      record: this.fdRecords.get(table.ref)?.[position] ?? -1,
+      file: table.fds[position]!.file,
+    };
   }
 
   file(ref: number): FileDetail {

@@ -18,6 +18,7 @@ export const METHOD_LIST = [
   'image.open',
   'image.task',
   'image.fds',
+  'image.locate',
   'image.file',
   'image.records',
   'image.recordBytes',

@@ -196,3 +196,13 @@ export interface ExportedReport {
   /** A file name to offer when saving it. */
   suggestedName: string;
 }
+
+export interface FdLocation {
+  pid: number;
+  fd: number;
+  table: number;
+  /** The fd's row in its table (image.fds without a query). */
+  position: number;
+  record: number;
+  file: number;
+}

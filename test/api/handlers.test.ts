@@ -361,3 +361,22 @@ describe('search, diff, timeline and reports through the API', () => {
     expect((await fail('diff.run', { a: a.image.id, b: 'ffffffffffff' })).code).toBe('not-found');
   });
 });
+
+describe('image.locate', () => {
+  it('finds the table, row and FILE_DESC record of a (pid, fd)', async () => {
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'pipeline', seed: 8 });
+    const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
+    for (const t of ov.tasks.filter((x) => x.fdTable)) {
+      const page = await call<Page<FdRow>>('image.fds', { id: cap.image.id, table: t.fdTable, offset: 0, limit: 1000 });
+      for (const r of page.rows) {
+        const loc = await call<{ table: number; position: number; record: number; file: number }>('image.locate', {
+          id: cap.image.id,
+          pid: t.pid,
+          fd: r.fd,
+        });
+        expect(loc).toMatchObject({ table: t.fdTable, position: r.position, record: r.record, file: r.file });
+      }
+    }
+    expect((await fail('image.locate', { id: cap.image.id, pid: ov.tasks[0]!.pid, fd: 9999 })).message).toContain('no fd 9999');
+  });
+});

@@ -8,7 +8,7 @@
  *
  * The worker runs rawRead's own source text (the CLI is one bundle, so there
  * is no module file a worker could load). Small captures skip the worker:
- * starting one costs about 50 ms.
+ * starting one costs about 50 ms (once per process: it is kept).
  */
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -21,16 +21,40 @@ const WORKER_MIN_PIDS = 24;
 
 function workerSource(): string {
   return `
-const { workerData } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const koffi = require(workerData.koffiPath);
 const fs = require('node:fs');
 var __name = (f) => f;
 const rawRead = (${rawRead.toString()});
-const port = workerData.port;
-Atomics.store(workerData.job.counter, 1, 1);
-rawRead(koffi, fs, workerData.job, (p) => port.postMessage(p));
-port.postMessage(null);
+parentPort.on('message', ({ job, port }) => {
+  Atomics.store(job.counter, 1, 1);
+  try {
+    rawRead(koffi, fs, job, (p) => port.postMessage(p));
+  } finally {
+    port.postMessage(null);
+    port.close();
+  }
+});
 `;
+}
+
+/**
+ * One reader worker per process, kept between captures (unref'd, so it
+ * never holds a process open): a long-lived host such as the app pays its
+ * start and its JIT warm-up once, not on every capture.
+ */
+let shared: Worker | undefined;
+
+function readerWorker(): Worker {
+  if (shared) return shared;
+  const w = new Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath() } });
+  w.unref();
+  w.on('error', () => undefined);
+  w.once('exit', () => {
+    if (shared === w) shared = undefined;
+  });
+  shared = w;
+  return w;
 }
 
 export interface ReadOptions {
@@ -74,21 +98,24 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     if (!port) return;
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) take(m.message as RawProc | null);
   };
+  const onError = (e: unknown) => {
+    workerError = e instanceof Error ? e.message : String(e);
+  };
+  let wake: (() => void) | undefined;
+  const onExit = () => {
+    workerExited = true;
+    // Messages posted just before the exit may still be queued.
+    drain();
+    wake?.();
+  };
   if (useWorker) {
     try {
       const ch = new MessageChannel();
       port = ch.port1;
-      worker = new Worker(workerSource(), {
-        eval: true,
-        workerData: { koffiPath: koffiPath(), job, port: ch.port2 },
-        transferList: [ch.port2],
-      });
-      worker.once('error', (e) => {
-        workerError = e instanceof Error ? e.message : String(e);
-      });
-      worker.once('exit', () => {
-        workerExited = true;
-      });
+      worker = readerWorker();
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ job, port: ch.port2 }, [ch.port2]);
     } catch (e) {
       workerError = (e as Error).message;
       worker = undefined;
@@ -107,28 +134,25 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       Atomics.store(counter, 0, opts.pids.length);
     } else {
       drain();
-      if (!workerDone) {
+      if (!workerDone && !workerExited) {
         const p = port;
         await new Promise<void>((resolve) => {
           const check = () => {
             if (workerDone || workerExited) resolve();
           };
+          wake = check;
           p.on('message', (m: RawProc | null) => {
             take(m);
             check();
           });
-          worker!.once('exit', () => {
-            // Messages posted just before exit may still be queued.
-            drain();
-            workerExited = true;
-            check();
-          });
           check();
         });
+        wake = undefined;
       }
     }
     port.close();
-    void worker.terminate();
+    worker.off('error', onError);
+    worker.off('exit', onExit);
   }
   const tTheirs = performance.now();
   const all = mine.concat(theirs);

@@ -24,8 +24,8 @@ import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
-import { fileFromRow, u64FromDb } from './rows.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
+import { fileFromRow } from './rows.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, joinU64, unpack } from '../store/fdpack.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -71,6 +71,12 @@ function load(ctx: LibraryContext, row: ImageRow): Loaded {
   const blob = db.prepare('SELECT data FROM fdpacks WHERE image_id = ?').pluck().get(row.id) as Buffer | undefined;
   if (!blob) throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)} has no packed fd index (run ckpt verify --all)`);
   const pack = unpack(blob);
+  const nfds = row.n_fds;
+  if (pack.length !== nfds * PACK_FIELDS)
+    throw new StoreError(
+      'corrupt',
+      `image ${row.sha256.slice(0, 12)}: its packed fd index has another layout (a development build wrote it); re-import the image`,
+    );
   const n = pack.length / PACK_FIELDS;
   const ranges = new Map<number, [number, number]>();
   let start = 0;
@@ -148,14 +154,6 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     return v;
   };
   const attrCache = new Map<number, BStr>();
-  const attrText = (id: number): BStr => {
-    let v = attrCache.get(id);
-    if (v === undefined) attrCache.set(id, (v = ctx.attrs.value(id)));
-    return v;
-  };
-  const rowStmt = ctx.db.prepare(
-    'SELECT file_ref AS ref, kind, path_id, flags, mode, pos, dev, ino, rdev, size, nlink, deleted, attrs_id, cloexec FROM fds WHERE image_id = ? AND table_ref = ? AND fd = ?',
-  );
 
   const byPid = pairBy(A.procs, B.procs, (p) => p.pid);
   let matching: DiffMatching = opts.matching ?? 'pid';
@@ -186,70 +184,65 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       fdCount: fdCount(L, p),
     };
   };
-  type Row = {
-    ref: number;
-    kind: number;
-    path_id: number;
-    flags: number;
-    mode: number;
-    pos: unknown;
-    dev: unknown;
-    ino: unknown;
-    rdev: unknown;
-    size: unknown;
-    nlink: number;
-    deleted: number;
-    attrs_id: number;
-    cloexec: number;
-  };
-  // Few details are fetched one by one; past a few thousand, one scan of the image's rows is cheaper.
-  const BULK_AFTER = 2000;
-  const bulk = new Map<Loaded, Map<number, Map<number, Row>>>();
-  const lookups = new Map<Loaded, number>();
-  const rowOf = (L: Loaded, table: number, fd: number): Row => {
-    let all = bulk.get(L);
-    if (!all) {
-      const n = (lookups.get(L) ?? 0) + 1;
-      lookups.set(L, n);
-      if (n <= BULK_AFTER) return rowStmt.get(L.row.id, table, fd) as Row;
-      all = new Map();
-      const sql =
-        'SELECT d.table_ref, d.fd, d.file_ref AS ref, d.kind, d.path_id, d.flags, d.mode, d.pos, d.dev, d.ino, d.rdev, d.size, d.nlink, d.deleted, d.attrs_id, d.cloexec, s.b AS path, a.b AS attrs FROM fds d JOIN strs s ON s.id = d.path_id LEFT JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ?';
-      for (const r of ctx.db.prepare(sql).all(L.row.id) as (Row & {
-        table_ref: number;
-        fd: number;
-        path: string | Buffer;
-        attrs: string | null;
-      })[]) {
-        if (!strCache.has(r.path_id)) strCache.set(r.path_id, fromDb(r.path));
-        if (r.attrs_id && !attrCache.has(r.attrs_id) && r.attrs !== null) attrCache.set(r.attrs_id, r.attrs);
-        let m = all.get(r.table_ref);
-        if (!m) all.set(r.table_ref, (m = new Map()));
-        m.set(r.fd, r);
-      }
-      bulk.set(L, all);
+  // Strings come one query at a time until many are needed; then every
+  // path and attribute text the image's pack names is read in one go.
+  const PRELOAD_AFTER = 2000;
+  let misses = 0;
+  const preloaded = new Set<Loaded>();
+  const preload = (L: Loaded) => {
+    if (preloaded.has(L)) return;
+    preloaded.add(L);
+    const p = L.pack;
+    const paths = new Set<number>();
+    const attrs = new Set<number>();
+    for (let o = 0; o < p.length; o += PACK_FIELDS) {
+      paths.add(p[o + P.path]!);
+      if (p[o + P.attrs]) attrs.add(p[o + P.attrs]!);
     }
-    return all.get(table)!.get(fd)!;
+    const rows = ctx.db
+      .prepare('SELECT id, b FROM strs WHERE id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify([...paths])) as [number, string | Buffer][];
+    for (const [id, b] of rows) strCache.set(id, fromDb(b));
+    const arows = ctx.db
+      .prepare('SELECT id, b FROM attrs WHERE id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify([...attrs])) as [number, string][];
+    for (const [id, b] of arows) attrCache.set(id, b);
+  };
+  const strOf = (L: Loaded, id: number, cache: Map<number, BStr>, one: (id: number) => BStr): BStr => {
+    let v = cache.get(id);
+    if (v === undefined) {
+      if (++misses > PRELOAD_AFTER && !preloaded.has(L)) {
+        preload(L);
+        v = cache.get(id);
+      }
+      if (v === undefined) cache.set(id, (v = one(id)));
+    }
+    return v;
   };
   const fdOf = (L: Loaded, i: number): DiffFd => {
     const p = L.pack;
     const o = i * PACK_FIELDS;
-    const r = rowOf(L, p[o + P.table]!, p[o + P.fd]!);
-    const path = str(r.path_id);
-    const attrs = r.attrs_id ? attrText(r.attrs_id) : null;
+    const path = strOf(L, p[o + P.path]!, strCache, (id) => ctx.strings.value(id));
+    const attrsId = p[o + P.attrs]!;
+    const attrs = attrsId ? strOf(L, attrsId, attrCache, (id) => ctx.attrs.value(id)) : null;
+    const flags = p[o + P.flags]!;
+    const bits = p[o + P.bits]!;
+    const pos = joinU64(p[o + P.posHi]!, p[o + P.posLo]!);
     const f = fileFromRow({
-      ref: r.ref,
-      kind: r.kind,
+      ref: p[o + P.file]!,
+      kind: p[o + P.kind]!,
       path,
-      flags: r.flags,
-      mode: r.mode,
-      pos: r.pos,
-      dev: r.dev,
-      ino: r.ino,
-      rdev: r.rdev,
-      size: r.size,
-      nlink: r.nlink,
-      deleted: r.deleted,
+      flags,
+      mode: 0,
+      pos,
+      dev: 0,
+      ino: joinU64(p[o + P.inoHi]!, p[o + P.inoLo]!),
+      rdev: joinU64(p[o + P.rdevHi]!, p[o + P.rdevLo]!),
+      size: joinU64(p[o + P.sizeHi]!, p[o + P.sizeLo]!),
+      nlink: 0,
+      deleted: bits & BIT_DELETED ? 1 : 0,
       attrs: typeof attrs === 'string' ? attrs : null,
     });
     return {
@@ -257,12 +250,12 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       kind: f.kind,
       target: describeFile(f),
       path: bstrToJson(path),
-      flags: r.flags,
-      flagNames: formatFlags(r.flags),
-      pos: u64FromDb(r.pos),
-      cloexec: r.cloexec === 1,
-      deleted: r.deleted === 1,
-      fileRef: r.ref,
+      flags,
+      flagNames: formatFlags(flags),
+      pos: typeof pos === 'bigint' ? pos.toString() : pos,
+      cloexec: (bits & BIT_CLOEXEC) !== 0,
+      deleted: (bits & BIT_DELETED) !== 0,
+      fileRef: p[o + P.file]!,
     };
   };
   const others = (L: Loaded, i: number, pid: number) =>

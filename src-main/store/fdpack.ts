@@ -1,10 +1,29 @@
 /**
  * One image's fds packed as Int32 fields, in fd-table order, for diff: two
- * blobs read and compared in memory instead of 200,000 rows. pos is split
- * into high and low 32 bits so 64-bit offsets compare exactly.
+ * blobs read and compared in memory instead of 200,000 rows. It carries
+ * what comparing and describing an fd needs (describeFile reads ino, rdev
+ * and size for some kinds), so a diff touches no fd rows at all. 64-bit
+ * values are split into high and low 32 bits and stay exact.
  */
-export const PACK_FIELDS = 10;
-export const P = { table: 0, fd: 1, file: 2, bits: 3, kind: 4, path: 5, flags: 6, posHi: 7, posLo: 8, attrs: 9 } as const;
+export const PACK_FIELDS = 16;
+export const P = {
+  table: 0,
+  fd: 1,
+  file: 2,
+  bits: 3,
+  kind: 4,
+  path: 5,
+  flags: 6,
+  posHi: 7,
+  posLo: 8,
+  attrs: 9,
+  inoHi: 10,
+  inoLo: 11,
+  rdevHi: 12,
+  rdevLo: 13,
+  sizeHi: 14,
+  sizeLo: 15,
+} as const;
 export const BIT_CLOEXEC = 1;
 export const BIT_DELETED = 2;
 export const BIT_SHARED = 4;
@@ -20,4 +39,12 @@ export function unpack(b: Buffer | Uint8Array): Int32Array {
 export function splitPos(v: number | bigint): [number, number] {
   if (typeof v === 'number') return [Math.floor(v / 4294967296) | 0, v >>> 0];
   return [Number((v >> 32n) & 0xffffffffn) | 0, Number(v & 0xffffffffn) | 0];
+}
+
+/** A split 64-bit value back as a number, or a bigint beyond 2^53. */
+export function joinU64(hi: number, lo: number): number | bigint {
+  const h = hi >>> 0;
+  const l = lo >>> 0;
+  if (h < 0x200000) return h * 4294967296 + l;
+  return (BigInt(h) << 32n) | BigInt(l);
 }

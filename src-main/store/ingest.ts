@@ -82,6 +82,9 @@ export class Indexer {
       size: number | string;
       posHi: number;
       posLo: number;
+      ino2: [number, number];
+      rdev2: [number, number];
+      size2: [number, number];
     }
     const info = new Map<number, Info>();
     for (const f of s.files) {
@@ -111,6 +114,9 @@ export class Indexer {
         size: u64ToDb(f.size),
         posHi,
         posLo,
+        ino2: splitPos(f.ino),
+        rdev2: splitPos(f.rdev),
+        size2: splitPos(f.size),
       });
     }
     const total = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
@@ -154,6 +160,12 @@ export class Indexer {
         pack[o + 7] = x.posHi;
         pack[o + 8] = x.posLo;
         pack[o + 9] = x.attrs;
+        pack[o + 10] = x.ino2[0];
+        pack[o + 11] = x.ino2[1];
+        pack[o + 12] = x.rdev2[0];
+        pack[o + 13] = x.rdev2[1];
+        pack[o + 14] = x.size2[0];
+        pack[o + 15] = x.size2[1];
         o += PACK_FIELDS;
       }
       done += tb.fds.length;

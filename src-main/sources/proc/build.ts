@@ -267,10 +267,15 @@ export class Builder {
     const { kcmp, tableSrcs } = this;
     this.prepared.sort((a, b) => a.pid - b.pid);
 
-    // Tables shared between processes (clone(CLONE_FILES)): candidates have equal contents.
+    // Tables shared between processes (clone(CLONE_FILES)). Up to a few
+    // thousand tables, kcmp orders them all (about 1.4 n log2 n calls, ~2 ms
+    // for 200): exact even when a shared table changed between the reads
+    // of its two processes. Beyond, only tables with equal contents are
+    // compared, which such a change would hide.
+    const allInOne = tableSrcs.length <= 4096;
     const tg = groupByKernel(
       tableSrcs.map((_, i) => i),
-      (i) => tableSig(tableSrcs[i]!.fds),
+      (i) => (allInOne ? '' : tableSig(tableSrcs[i]!.fds)),
       (i) => ({ pid: tableSrcs[i]!.pid, idx: 0 }),
       KCMP_FILES,
       kcmp,

@@ -24,8 +24,8 @@ import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
-import { fileFromRow } from './rows.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, joinU64, unpack } from '../store/fdpack.js';
+import { fileFromPack } from './rows.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -68,23 +68,22 @@ function load(ctx: LibraryContext, row: ImageRow): Loaded {
     if (l) l.push(pid);
     else tableProcs.set(table, [pid]);
   }
-  const blob = db.prepare('SELECT data FROM fdpacks WHERE image_id = ?').pluck().get(row.id) as Buffer | undefined;
-  if (!blob) throw new StoreError('corrupt', `image ${row.sha256.slice(0, 12)} has no packed fd index (run ckpt verify --all)`);
-  const pack = unpack(blob);
-  const nfds = row.n_fds;
-  if (pack.length !== nfds * PACK_FIELDS)
+  // The tables' packs, one after the other, as one array with each table's range.
+  const blobs = db.prepare('SELECT ref, data FROM fdtables WHERE image_id = ?').raw().all(row.id) as [number, Buffer][];
+  const total = blobs.reduce((n, [, b]) => n + b.byteLength, 0) >> 2;
+  if (total !== row.n_fds * PACK_FIELDS)
     throw new StoreError(
       'corrupt',
-      `image ${row.sha256.slice(0, 12)}: its packed fd index has another layout (a development build wrote it); re-import the image`,
+      `image ${row.sha256.slice(0, 12)}: its packed fds do not add up to its ${row.n_fds} fds (run ckpt verify --all)`,
     );
-  const n = pack.length / PACK_FIELDS;
+  const pack = new Int32Array(total);
   const ranges = new Map<number, [number, number]>();
-  let start = 0;
-  for (let i = 1; i <= n; i++) {
-    if (i === n || pack[i * PACK_FIELDS + P.table] !== pack[start * PACK_FIELDS + P.table]) {
-      if (start < n) ranges.set(pack[start * PACK_FIELDS + P.table]!, [start, i]);
-      start = i;
-    }
+  let at = 0;
+  for (const [ref, b] of blobs) {
+    const p = unpack(b);
+    pack.set(p, at);
+    ranges.set(ref, [at / PACK_FIELDS, (at + p.length) / PACK_FIELDS]);
+    at += p.length;
   }
   return { row, procs, pack, ranges, tableProcs, holders: null };
 }
@@ -227,35 +226,19 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     const path = strOf(L, p[o + P.path]!, strCache, (id) => ctx.strings.value(id));
     const attrsId = p[o + P.attrs]!;
     const attrs = attrsId ? strOf(L, attrsId, attrCache, (id) => ctx.attrs.value(id)) : null;
-    const flags = p[o + P.flags]!;
+    const f = fileFromPack(p, o, path, typeof attrs === 'string' ? attrs : null);
     const bits = p[o + P.bits]!;
-    const pos = joinU64(p[o + P.posHi]!, p[o + P.posLo]!);
-    const f = fileFromRow({
-      ref: p[o + P.file]!,
-      kind: p[o + P.kind]!,
-      path,
-      flags,
-      mode: 0,
-      pos,
-      dev: 0,
-      ino: joinU64(p[o + P.inoHi]!, p[o + P.inoLo]!),
-      rdev: joinU64(p[o + P.rdevHi]!, p[o + P.rdevLo]!),
-      size: joinU64(p[o + P.sizeHi]!, p[o + P.sizeLo]!),
-      nlink: 0,
-      deleted: bits & BIT_DELETED ? 1 : 0,
-      attrs: typeof attrs === 'string' ? attrs : null,
-    });
     return {
       fd: p[o + P.fd]!,
       kind: f.kind,
       target: describeFile(f),
       path: bstrToJson(path),
-      flags,
-      flagNames: formatFlags(flags),
-      pos: typeof pos === 'bigint' ? pos.toString() : pos,
+      flags: f.flags,
+      flagNames: formatFlags(f.flags),
+      pos: typeof f.pos === 'bigint' ? f.pos.toString() : f.pos,
       cloexec: (bits & BIT_CLOEXEC) !== 0,
-      deleted: (bits & BIT_DELETED) !== 0,
-      fileRef: p[o + P.file]!,
+      deleted: f.deleted,
+      fileRef: f.ref,
     };
   };
   const others = (L: Loaded, i: number, pid: number) =>

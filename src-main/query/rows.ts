@@ -1,23 +1,13 @@
-/** Index rows back into model shapes for display: kind names, files for describeFile, u64 values. */
+/** Packed fd index back into model shapes for display: kind names, open files for describeFile. */
 import { kindByCode } from '../../src-shared/kinds/index.js';
 import type { AttrRecord, BStr, OpenFile } from '../../src-shared/model/index.js';
-import type { U64Json } from '../../src-shared/store-types.js';
+import { BIT_DELETED, P, joinU64 } from '../store/fdpack.js';
 
 const kindNames = new Map<number, string>();
 export function kindName(code: number): string {
   let n = kindNames.get(code);
   if (n === undefined) kindNames.set(code, (n = kindByCode(code)?.name ?? 'unknown'));
   return n;
-}
-
-export function u64FromDb(v: unknown): U64Json {
-  if (typeof v === 'number' || typeof v === 'string') return v;
-  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  return 0;
-}
-
-function u64(v: unknown): number | bigint {
-  return typeof v === 'string' ? BigInt(v) : typeof v === 'number' ? v : 0;
 }
 
 /** Raw-byte attribute values come back from JSON as {text, hex}: describe them by their escaped text. */
@@ -32,40 +22,24 @@ function attrsFromJson(j: unknown): AttrRecord {
   return out;
 }
 
-export interface FileRow {
-  ref: number;
-  kind: number;
-  path: BStr;
-  flags: number;
-  mode: number;
-  pos: unknown;
-  dev: unknown;
-  ino: unknown;
-  rdev?: unknown;
-  size: unknown;
-  nlink: number;
-  deleted: number;
-  attrs: string | null;
-}
-
-/** Enough of an OpenFile for describeFile and the JSON forms. */
-export function fileFromRow(r: FileRow): OpenFile {
+/** The open file of the fd at offset `o` of a table pack (fdpack.ts), with its strings resolved. */
+export function fileFromPack(p: Int32Array, o: number, path: BStr, attrs: string | null): OpenFile {
   return {
-    ref: r.ref,
-    kind: kindName(r.kind),
-    path: r.path,
-    flags: r.flags,
-    mode: r.mode,
-    pos: u64(r.pos),
+    ref: p[o + P.file]!,
+    kind: kindName(p[o + P.kind]!),
+    path,
+    flags: p[o + P.flags]!,
+    mode: p[o + P.mode]! >>> 0,
+    pos: joinU64(p[o + P.posHi]!, p[o + P.posLo]!),
     mntId: 0,
-    dev: u64(r.dev),
-    ino: u64(r.ino),
-    rdev: u64(r.rdev),
-    size: u64(r.size),
-    nlink: r.nlink,
-    deleted: r.deleted === 1,
+    dev: joinU64(p[o + P.devHi]!, p[o + P.devLo]!),
+    ino: joinU64(p[o + P.inoHi]!, p[o + P.inoLo]!),
+    rdev: joinU64(p[o + P.rdevHi]!, p[o + P.rdevLo]!),
+    size: joinU64(p[o + P.sizeHi]!, p[o + P.sizeLo]!),
+    nlink: p[o + P.nlink]! >>> 0,
+    deleted: (p[o + P.bits]! & BIT_DELETED) !== 0,
     sharingInferred: false,
     locks: [],
-    attrs: r.attrs ? attrsFromJson(JSON.parse(r.attrs)) : {},
+    attrs: attrs ? attrsFromJson(JSON.parse(attrs)) : {},
   };
 }

@@ -14,7 +14,8 @@ import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
 import { globToRegExp, parseQuery, type ParsedTerm } from './parse.js';
-import { fileFromRow, kindName, u64FromDb, type FileRow } from './rows.js';
+import { fileFromPack, kindName } from './rows.js';
+import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
@@ -194,7 +195,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     if (byImage) where.unshift('f.image_id = ?');
 
     const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
-    const sql = `SELECT f.image_id, f.table_ref, f.fd, f.file_ref, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
+    const sql = `SELECT f.image_id, f.table_ref, f.fd, f.attrs_id, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
     type Hit = [number, number, number, number, number, number];
     let rows: Hit[] = [];
     let moreImages = false;
@@ -230,15 +231,28 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     const truncatedAll = byImage ? moreImages : rows.length > limit;
     if (!byImage && truncatedAll) rows.length = limit;
     const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
-    const fileStmt = db.prepare(
-      'SELECT f.file_ref AS ref, f.kind, s.b AS path, f.flags, f.mode, f.pos, f.dev, f.ino, f.rdev, f.size, f.nlink, f.deleted, a.b AS attrs FROM fds f JOIN strs s ON s.id = f.path_id LEFT JOIN attrs a ON a.id = f.attrs_id WHERE f.image_id = ? AND f.table_ref = ? AND f.fd = ?',
-    );
+    // Hits are shown from their tables' packs: one small blob per table, whatever the number of hits in it.
+    const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ? AND ref = ?').pluck();
+    const packs = new Map<string, { p: Int32Array; at: Map<number, number> }>();
+    const packOf = (img: number, tref: number) => {
+      const k = `${img}:${tref}`;
+      let v = packs.get(k);
+      if (!v) {
+        const p = unpack(packStmt.get(img, tref) as Buffer);
+        const at = new Map<number, number>();
+        for (let o = 0; o < p.length; o += PACK_FIELDS) at.set(p[o + P.fd]!, o);
+        packs.set(k, (v = { p, at }));
+      }
+      return v;
+    };
+    const strCache = new Map<number, ReturnType<typeof fromDb>>();
+    const attrCache = new Map<number, string>();
     const commCache = new Map<number, ReturnType<typeof fromDb>>();
     const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();
     const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
     let hitCount = 0;
     let truncated = truncatedAll;
-    for (const [img, tref, fd, fref, cloexec, shared] of rows) {
+    for (const [img, tref, fd, attrsId, cloexec, shared] of rows) {
       const key = `${img}:${tref}`;
       let procs = procCache.get(key);
       if (!procs) {
@@ -259,9 +273,15 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       }
       let g = groups.get(img);
       if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
-      const fr = fileStmt.get(img, tref, fd) as (FileRow & { path: string | Buffer }) | undefined;
-      if (!fr) continue;
-      const file = fileFromRow({ ...fr, path: fromDb(fr.path) });
+      const { p: pk, at } = packOf(img, tref);
+      const o = at.get(fd);
+      if (o === undefined) continue;
+      const pathId = pk[o + P.path]!;
+      let path = strCache.get(pathId);
+      if (path === undefined) strCache.set(pathId, (path = ctx.strings.value(pathId)));
+      let attrs = attrsId ? attrCache.get(attrsId) : undefined;
+      if (attrsId && attrs === undefined) attrCache.set(attrsId, (attrs = String(ctx.attrs.value(attrsId))));
+      const file = fileFromPack(pk, o, path, attrs ?? null);
       for (const p of procs) {
         g.count++;
         if (g.hits.length >= perImage || hitCount >= limit) {
@@ -277,10 +297,10 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
           kind: file.kind,
           target: describeFile(file),
           path: bstrToJson(file.path),
-          fileRef: fref,
+          fileRef: file.ref,
           flags: file.flags,
           flagNames: formatFlags(file.flags),
-          pos: u64FromDb(fr.pos),
+          pos: typeof file.pos === 'bigint' ? file.pos.toString() : file.pos,
           cloexec: cloexec === 1,
           deleted: file.deleted,
           shared: shared === 1,

@@ -56,8 +56,9 @@ function migrate(db: DB): void {
 function checkLayout(db: DB, file: string): void {
   if ((db.pragma('user_version', { simple: true }) as number) < 1) return;
   const cols = new Set(db.prepare("SELECT name FROM pragma_table_info('fds')").pluck().all() as string[]);
+  const tcols = new Set(db.prepare("SELECT name FROM pragma_table_info('fdtables')").pluck().all() as string[]);
   const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-  if (!tables.has('attrs') || !tables.has('fdpacks') || !cols.has('rdev') || !cols.has('attrs_id'))
+  if (!tables.has('attrs') || !tcols.has('data') || cols.has('pos') || !cols.has('attrs_id'))
     throw new StoreError(
       'corrupt',
       `the library ${file} was written by a development build with an older layout; move it aside (its images are in images/ and can be re-imported)`,

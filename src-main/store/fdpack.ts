@@ -1,11 +1,10 @@
 /**
- * One image's fds packed as Int32 fields, in fd-table order, for diff: two
- * blobs read and compared in memory instead of 200,000 rows. It carries
- * what comparing and describing an fd needs (describeFile reads ino, rdev
- * and size for some kinds), so a diff touches no fd rows at all. 64-bit
- * values are split into high and low 32 bits and stay exact.
+ * One fd table's fds with their open files, packed as Int32 fields: what
+ * diff compares and what search and diff show (describeFile reads ino,
+ * rdev and size for some kinds), so neither touches wide rows. 64-bit values
+ * are split into high and low 32 bits and stay exact.
  */
-export const PACK_FIELDS = 16;
+export const PACK_FIELDS = 20;
 export const P = {
   table: 0,
   fd: 1,
@@ -23,6 +22,10 @@ export const P = {
   rdevLo: 13,
   sizeHi: 14,
   sizeLo: 15,
+  devHi: 16,
+  devLo: 17,
+  mode: 18,
+  nlink: 19,
 } as const;
 export const BIT_CLOEXEC = 1;
 export const BIT_DELETED = 2;

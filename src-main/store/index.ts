@@ -335,7 +335,7 @@ export class Store implements LibraryContext {
     const summary = toSummary(row);
     this.db.transaction(() => {
       // Children first, by primary-key prefix: faster than the cascade's per-row checks.
-      for (const t of ['fdpacks', 'fds', 'fdtables', 'tasks', 'tags']) this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
+      for (const t of ['fds', 'fdtables', 'tasks', 'tags']) this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
       this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
     })();
     this.blobs.remove(row.sha256);

@@ -5,16 +5,12 @@
  */
 import type Database from 'better-sqlite3';
 import type { ImportProgress } from '../../src-shared/store-types.js';
-import type { OpenFile, Snapshot, U64 } from '../../src-shared/model/index.js';
+import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { PACK_FIELDS, splitPos } from './fdpack.js';
 import { attrsToJson, bytesToHex, displayBStr } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { DB } from './db.js';
 import { Interner, joinCmdline } from './intern.js';
-
-export function u64ToDb(v: U64): number | string {
-  return typeof v === 'bigint' ? v.toString() : v;
-}
 
 export function kindCode(f: { kind: string; unknownKindCode?: number }): number {
   if (f.kind === 'unknown') return f.unknownKindCode ?? 0;
@@ -32,7 +28,6 @@ export class Indexer {
   private readonly insTask: Database.Statement;
   private readonly insTable: Database.Statement;
   private readonly insFd: Database.Statement;
-  private readonly insPack: Database.Statement;
 
   constructor(
     db: DB,
@@ -40,9 +35,8 @@ export class Indexer {
     readonly attrTexts: Interner,
   ) {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
-    this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?)');
-    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
-    this.insPack = db.prepare('INSERT INTO fdpacks VALUES (?,?,?)');
+    this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?,?)');
+    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?)');
   }
 
   index(imageId: number, s: Snapshot, progress?: (p: ImportProgress) => void): void {
@@ -75,16 +69,11 @@ export class Indexer {
       attrs: number;
       deleted: number;
       shared: number;
-      pos: number | string;
-      dev: number | string;
-      ino: number | string;
-      rdev: number | string;
-      size: number | string;
-      posHi: number;
-      posLo: number;
-      ino2: [number, number];
-      rdev2: [number, number];
-      size2: [number, number];
+      pos: [number, number];
+      ino: [number, number];
+      rdev: [number, number];
+      size: [number, number];
+      dev: [number, number];
     }
     const info = new Map<number, Info>();
     for (const f of s.files) {
@@ -99,7 +88,6 @@ export class Indexer {
           break;
         }
       }
-      const [posHi, posLo] = splitPos(f.pos);
       info.set(f.ref, {
         f,
         kind: kindCode(f),
@@ -107,49 +95,24 @@ export class Indexer {
         attrs,
         deleted: f.deleted ? 1 : 0,
         shared: (holders.get(f.ref) ?? 0) > 1 ? 1 : 0,
-        pos: u64ToDb(f.pos),
-        dev: u64ToDb(f.dev),
-        ino: u64ToDb(f.ino),
-        rdev: u64ToDb(f.rdev),
-        size: u64ToDb(f.size),
-        posHi,
-        posLo,
-        ino2: splitPos(f.ino),
-        rdev2: splitPos(f.rdev),
-        size2: splitPos(f.size),
+        pos: splitPos(f.pos),
+        ino: splitPos(f.ino),
+        rdev: splitPos(f.rdev),
+        size: splitPos(f.size),
+        dev: splitPos(f.dev),
       });
     }
     const total = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
-    const pack = new Int32Array(total * PACK_FIELDS);
-    let o = 0;
     let done = 0;
     let next = 50_000;
     for (const tb of s.fdTables) {
-      this.insTable.run(imageId, tb.ref, tb.fds.length, tb.sharingInferred ? 1 : 0);
+      const pack = new Int32Array(tb.fds.length * PACK_FIELDS);
+      let o = 0;
       for (const d of tb.fds) {
         const x = info.get(d.file)!;
         const f = x.f;
         const cloexec = d.cloexec ? 1 : 0;
-        this.insFd.run(
-          imageId,
-          tb.ref,
-          d.fd,
-          d.file,
-          cloexec,
-          x.kind,
-          x.path,
-          f.flags,
-          x.deleted,
-          x.shared,
-          f.mode,
-          x.pos,
-          x.dev,
-          x.ino,
-          x.rdev,
-          x.size,
-          f.nlink,
-          x.attrs,
-        );
+        this.insFd.run(imageId, tb.ref, d.fd, x.kind, x.path, f.flags, cloexec, x.deleted, x.shared, x.attrs);
         pack[o] = tb.ref;
         pack[o + 1] = d.fd;
         pack[o + 2] = d.file;
@@ -157,23 +120,33 @@ export class Indexer {
         pack[o + 4] = x.kind;
         pack[o + 5] = x.path;
         pack[o + 6] = f.flags;
-        pack[o + 7] = x.posHi;
-        pack[o + 8] = x.posLo;
+        pack[o + 7] = x.pos[0];
+        pack[o + 8] = x.pos[1];
         pack[o + 9] = x.attrs;
-        pack[o + 10] = x.ino2[0];
-        pack[o + 11] = x.ino2[1];
-        pack[o + 12] = x.rdev2[0];
-        pack[o + 13] = x.rdev2[1];
-        pack[o + 14] = x.size2[0];
-        pack[o + 15] = x.size2[1];
+        pack[o + 10] = x.ino[0];
+        pack[o + 11] = x.ino[1];
+        pack[o + 12] = x.rdev[0];
+        pack[o + 13] = x.rdev[1];
+        pack[o + 14] = x.size[0];
+        pack[o + 15] = x.size[1];
+        pack[o + 16] = x.dev[0];
+        pack[o + 17] = x.dev[1];
+        pack[o + 18] = f.mode;
+        pack[o + 19] = f.nlink;
         o += PACK_FIELDS;
       }
+      this.insTable.run(
+        imageId,
+        tb.ref,
+        tb.fds.length,
+        tb.sharingInferred ? 1 : 0,
+        Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength),
+      );
       done += tb.fds.length;
       if (progress && done >= next) {
         progress({ phase: 'index', done, total });
         next = done + 50_000;
       }
     }
-    this.insPack.run(imageId, total, Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength));
   }
 }

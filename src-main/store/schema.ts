@@ -7,14 +7,17 @@
  * - strs interns every repeated byte string (paths, comm, command lines) by
  *   exact bytes: TEXT when valid UTF-8, BLOB otherwise, so a path held in a
  *   thousand images is stored once and searched once.
- * - fds holds one row per descriptor with its open file's fields folded in
- *   (file_ref names the file; a file held by several fds, mostly dup'd std
- *   streams, repeats its fields). One row per fd instead of an fd row plus
- *   a file row joined on every read halves ingest and read cost. Kind
- *   attributes are JSON, interned in their own table (attrs_id, 0 = none)
- *   so path search never scans them.
- * - fdpacks holds each image's fds as one packed Int32Array (PACK_FIELDS per
- *   fd, in table order) so diff reads two blobs instead of 200,000 rows.
+ * - fds holds one narrow row per descriptor with just what search filters
+ *   on (kind, path, flags, cloexec, deleted, shared, attributes id). Narrow
+ *   rows are what makes ingest fast: the row count is fixed, the bytes per
+ *   row are not.
+ * - fdtables.data holds the table's fds with their open files' fields
+ *   packed as Int32 (fdpack.ts): file ref, mode, pos, dev, ino, rdev, size,
+ *   nlink ... A file held by several fds (dup'd std streams) repeats its
+ *   fields. Search reads the packs of the tables its hits are in; diff reads
+ *   all of an image's packs, never the fd rows.
+ * - Kind attributes are JSON, interned in their own table (attrs_id, 0 =
+ *   none) so path search never scans them.
  * - u64 values beyond SQLite's signed 64 bits are stored as decimal TEXT.
  */
 export const MIGRATIONS: string[] = [
@@ -73,34 +76,22 @@ export const MIGRATIONS: string[] = [
     ref INTEGER NOT NULL,
     nfds INTEGER NOT NULL,
     inferred INTEGER NOT NULL,
+    data BLOB NOT NULL,
     PRIMARY KEY (image_id, ref)
-  ) WITHOUT ROWID;
+  );
   CREATE TABLE fds (
     image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
     table_ref INTEGER NOT NULL,
     fd INTEGER NOT NULL,
-    file_ref INTEGER NOT NULL,
-    cloexec INTEGER NOT NULL,
     kind INTEGER NOT NULL,
     path_id INTEGER NOT NULL,
     flags INTEGER NOT NULL,
+    cloexec INTEGER NOT NULL,
     deleted INTEGER NOT NULL,
     shared INTEGER NOT NULL,
-    mode INTEGER NOT NULL,
-    pos,
-    dev,
-    ino,
-    rdev,
-    size,
-    nlink INTEGER NOT NULL,
     attrs_id INTEGER NOT NULL,
     PRIMARY KEY (image_id, table_ref, fd)
   ) WITHOUT ROWID;
-  CREATE TABLE fdpacks (
-    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
-    nfds INTEGER NOT NULL,
-    data BLOB NOT NULL
-  );
   CREATE INDEX fds_path ON fds(path_id);
   CREATE INDEX tasks_table ON tasks(image_id, table_ref);
   `,

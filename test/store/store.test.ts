@@ -38,8 +38,9 @@ describe('store', () => {
       const db = new Database(join(home, 'library.db'), { readonly: true });
       const n = (t: string) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get();
       expect(n('fds')).toBe(r.image.fdCount);
-      expect(db.prepare('SELECT count(DISTINCT file_ref) FROM fds').pluck().get()).toBe(r.image.fileCount);
-      expect(db.prepare('SELECT nfds FROM fdpacks').pluck().get()).toBe(r.image.fdCount);
+      expect(db.prepare('SELECT sum(nfds) FROM fdtables').pluck().get()).toBe(r.image.fdCount);
+      // 20 Int32 fields per packed fd (fdpack.ts).
+      expect(db.prepare('SELECT sum(length(data)) FROM fdtables').pluck().get()).toBe(r.image.fdCount * 80);
       expect(n('tasks')).toBe(r.image.taskCount);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       db.close();
@@ -119,7 +120,7 @@ describe('store', () => {
       expect(s.listImages().map((i) => i.id)).toEqual([b.id]);
       expect(existsSync(join(home, 'images', a.id.slice(0, 2), a.id))).toBe(false);
       const db = new Database(join(home, 'library.db'), { readonly: true });
-      for (const t of ['fds', 'fdpacks', 'tasks', 'fdtables', 'tags'])
+      for (const t of ['fds', 'tasks', 'fdtables', 'tags'])
         expect(db.prepare(`SELECT count(*) FROM ${t} WHERE image_id NOT IN (SELECT id FROM images)`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT count(*) FROM fds').pluck().get()).toBe(b.fdCount);
       db.close();

@@ -1,5 +1,7 @@
 /** Runs the real `ckpt` (bin/ckpt.mjs) in a child process. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -12,8 +14,11 @@ export interface Run {
   stdout: Buffer;
 }
 
+/** Tests never touch the user's real library: every run gets this empty home unless told otherwise. */
+const isolatedHome = mkdtempSync(join(tmpdir(), 'ckpt-cli-home-'));
+
 export function ckpt(args: string[], opts: { env?: Record<string, string>; input?: Buffer } = {}): Run {
-  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 256 << 20, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, CKPT_HOME: isolatedHome, ...opts.env }, input: opts.input, maxBuffer: 256 << 20, timeout: 120_000 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), stdout: r.stdout };
 }

@@ -1,18 +1,18 @@
 /** What the library commands share: opening the store from --home, and compact text forms. */
-import { Store, resolveHome } from '../../store/index.js';
+import { Store, resolveHome, type OpenOptions } from '../../store/index.js';
 import type { ImageSummary } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
 import type { Io } from '../command.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../engine/writer.js';
 
-export function openLibrary(opts: Parsed['opts']): Store {
-  return Store.open(resolveHome({ home: opts.home as string | undefined }));
+export function openLibrary(opts: Parsed['opts'], open: OpenOptions = {}): Store {
+  return Store.open(resolveHome({ home: opts.home as string | undefined }), open);
 }
 
 /** Runs `fn` with the library open, closing it whatever happens. */
-export function withLibrary<T>(opts: Parsed['opts'], fn: (s: Store) => T): T {
-  const s = openLibrary(opts);
+export function withLibrary<T>(opts: Parsed['opts'], fn: (s: Store) => T, open: OpenOptions = {}): T {
+  const s = openLibrary(opts, open);
   try {
     return fn(s);
   } finally {

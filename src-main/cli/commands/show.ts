@@ -13,9 +13,10 @@ export default defineCommand({
   options: [{ name: 'json', type: 'flag', help: 'one JSON object: header, tasks, fdTables, files, errors (docs/cli.md)' }],
   run({ opts, positional }, io) {
     if (positional.length !== 1) throw new UsageError('show takes exactly one image');
-    // A path that exists is a file; anything else names a library image (id, id prefix or label).
+    // A path (it exists, has a slash or ends in .ckpt) is a file; anything else names a library image.
     const arg = positional[0]!;
-    const snap = existsSync(arg) ? readImageFile(arg) : withLibrary(opts, (s) => s.getSnapshot(arg));
+    const isFile = existsSync(arg) || arg.includes('/') || arg.endsWith('.ckpt');
+    const snap = isFile ? readImageFile(arg) : withLibrary(opts, (s) => s.getSnapshot(arg), { readonly: true });
     io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : renderShow(snap));
     return 0;
   },

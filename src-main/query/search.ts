@@ -168,6 +168,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       params.push(JSON.stringify(s.ids));
     }
   }
+  // The rest runs inside finish() so the temporary tables go whatever happens.
   try {
     return finish();
   } finally {

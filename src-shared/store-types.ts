@@ -116,13 +116,13 @@ export interface SearchHit {
 export interface SearchGroup {
   image: ImageSummary;
   hits: SearchHit[];
-  /** Hits in this image; when `truncated`, only the first ones are in `hits`. */
+  /** Hits counted in this image; when `truncated`, a lower bound, and only the first ones are in `hits`. */
   hitCount: number;
   truncated: boolean;
 }
 
 export interface SearchOptions {
-  /** Most hits returned in all (default 1000); the rest are counted where cheap. */
+  /** Most hits returned in all (default 1000). */
   limit?: number;
   /** Most hits per image (default 200). */
   perImage?: number;

@@ -61,16 +61,28 @@ describe('import killed with SIGKILL at random instants', () => {
     const full = performance.now() - t0;
     expect(r.code).toBe(0);
 
+    // And how long the CLI takes to start and open the library, so we can
+    // count the kills that landed while an import was really running.
+    const t1 = performance.now();
+    expect((await runImport(cal, [files[0]!], null)).code).toBe(0); // a duplicate: start, open, hash, done
+    const startup = performance.now() - t1;
+
     let killed = 0;
+    let midImport = 0;
     let seed = 12345;
     const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     // Keep going until KILLS runs really died by the signal (a run that finished first does not count).
     for (let i = 0; killed < KILLS && i < KILLS * 4; i++) {
       const pick = [0, 1, 2].map(() => files[Math.floor(rand() * files.length)]!);
-      const res = await runImport(home, pick, Math.floor(rand() * full * 0.95));
-      if (res.signal === 'SIGKILL') killed++;
+      const delay = Math.floor(rand() * full * 0.95);
+      const res = await runImport(home, pick, delay);
+      if (res.signal === 'SIGKILL') {
+        killed++;
+        if (delay > startup) midImport++;
+      }
     }
     expect(killed).toBeGreaterThanOrEqual(KILLS);
+    expect(midImport).toBeGreaterThanOrEqual(KILLS / 2);
 
     // Before anything repairs it: SQLite's own check on the raw file.
     const raw = new Database(join(home, 'library.db'), { readonly: true });

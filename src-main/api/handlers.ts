@@ -26,6 +26,8 @@ import { OpenedImage } from './opened-image.js';
 import { listProcesses } from './proc-list.js';
 import { toApiError } from './errors.js';
 import { liveCapture, liveCaptureUnavailable } from './live-capture.js';
+import { countPdfPages, printPdfWithChromium } from './pdf-chromium.js';
+import { ReportCache, type BuiltReport } from './reports.js';
 
 export interface ApiContext {
   home: string;
@@ -33,6 +35,12 @@ export interface ApiContext {
   /** Sends an event to every connected window. */
   emit(ev: ApiEvent): void;
   log?: (line: string) => void;
+  /** Prints report HTML to PDF: Electron's printToPDF in the desktop app; the system Chromium otherwise. */
+  printPdf?: (html: string) => Promise<Uint8Array>;
+  /** Asks the user where to save a report and writes it there (Electron); null when they cancel. */
+  saveReport?: (r: BuiltReport) => Promise<string | null>;
+  /** Opens a report with the system's viewer (Electron); returns the file opened. */
+  openReport?: (r: BuiltReport) => Promise<string>;
 }
 
 type Handlers = { [M in MethodName]: (args: ParsedArgs<M>) => Promise<Result<M>> | Result<M> };
@@ -42,6 +50,8 @@ const OPEN_LIMIT = 3;
 
 export interface Backend {
   dispatch(method: unknown, args: unknown): Promise<Reply<unknown>>;
+  /** A report built by report.export (the browser host serves its bytes for download and viewing). */
+  report(id: string): BuiltReport | undefined;
   close(): void;
 }
 
@@ -49,6 +59,12 @@ export function createBackend(ctx: ApiContext): Backend {
   let store: Store | null = null;
   const getStore = (): Store => (store ??= Store.open(ctx.home));
   const opened = new Map<string, OpenedImage>();
+  const reports = new ReportCache();
+  const builtReport = (id: string): BuiltReport => {
+    const r = reports.get(id);
+    if (!r) throw new ApiError('not-found', `report ${id}: no such report (build it again; only the last few are kept)`);
+    return r;
+  };
 
   function openImage(idOrPrefix: string): OpenedImage {
     const st = getStore();
@@ -165,19 +181,39 @@ export function createBackend(ctx: ApiContext): Backend {
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
     'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
     'timeline.get': (sel) => getStore().timeline(sel),
-    'report.export': ({ request, format }) => {
+    'report.export': async ({ request, format }) => {
       const req: ExportRequest =
         request.what === 'diff'
           ? { what: 'diff', a: request.a, b: request.b, options: request.matching ? { matching: request.matching } : {} }
           : request;
-      const text = getStore().export(req, format);
       const stem =
         request.what === 'image'
           ? `image-${request.id.slice(0, 12)}`
           : request.what === 'diff'
             ? `diff-${request.a.slice(0, 8)}-${request.b.slice(0, 8)}`
             : request.what;
-      return { format, text, suggestedName: `${stem}.${format}` };
+      const name = `${stem}.${format}`;
+      if (format === 'pdf') {
+        const html = getStore().export(req, 'html');
+        const pdf = await (ctx.printPdf ?? printPdfWithChromium)(html);
+        const r = reports.add('pdf', name, pdf);
+        return { id: r.id, format, text: '', suggestedName: name, mime: r.mime, bytes: pdf.length, pages: countPdfPages(pdf) };
+      }
+      const text = getStore().export(req, format);
+      const r = reports.add(format, name, new TextEncoder().encode(text));
+      return { id: r.id, format, text, suggestedName: name, mime: r.mime, bytes: r.bytes.length };
+    },
+    'report.save': async ({ id }) => {
+      const r = builtReport(id);
+      if (!ctx.saveReport) throw new ApiError('unavailable', 'the browser host saves reports by download: GET /reports/ID/NAME?download=1');
+      const path = await ctx.saveReport(r);
+      if (path) r.savedPath = path;
+      return { path };
+    },
+    'report.open': async ({ id }) => {
+      const r = builtReport(id);
+      if (!ctx.openReport) throw new ApiError('unavailable', 'the browser host opens reports in a new tab: GET /reports/ID/NAME');
+      return { path: await ctx.openReport(r) };
     },
     'image.close': ({ id }) => {
       for (const k of opened.keys()) if (k.startsWith(id)) return { closed: opened.delete(k) };
@@ -199,6 +235,7 @@ export function createBackend(ctx: ApiContext): Backend {
         return { ok: false, error: toApiError(e, ctx.log) };
       }
     },
+    report: (id) => reports.get(id),
     close() {
       opened.clear();
       store?.close();

@@ -128,8 +128,30 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       return res.end();
     }
     if (!sameToken(cookieToken(req), token)) return refuse(res, 401, 'open the URL printed by "ckpt serve" (it carries the access token)');
+    if (url.pathname.startsWith('/reports/')) return serveReport(res, url);
     serveStatic(res, url.pathname);
   });
+
+  /**
+   * A built report, to view in a tab or (?download=1) to save. It is shown
+   * under a sandbox CSP: an opaque origin with no script and no network, so
+   * even a report that somehow carried markup could not reach the API.
+   */
+  function serveReport(res: ServerResponse, url: URL): void {
+    const m = /^\/reports\/([0-9a-f]{32})\/([A-Za-z0-9._-]{1,200})$/.exec(url.pathname);
+    const r = m ? backend.report(m[1]!) : undefined;
+    if (!r || r.name !== m![2]) return refuse(res, 404, 'no such report (build it again; only the last few are kept)');
+    const download = url.searchParams.get('download') === '1';
+    res.writeHead(200, {
+      ...baseHeaders(),
+      // Chromium's PDF viewer does not run in a sandboxed document; a PDF holds no script of ours to confine.
+      'Content-Security-Policy': r.format === 'pdf' ? CSP : "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      'Content-Type': r.mime,
+      'Content-Length': r.bytes.length,
+      'Content-Disposition': `${download ? 'attachment' : 'inline'}; filename="${r.name}"`,
+    });
+    res.end(r.bytes);
+  }
 
   function serveStatic(res: ServerResponse, pathname: string): void {
     let rel: string;

@@ -15,6 +15,7 @@ import { createBackend } from '../api/handlers.js';
 import { Store, resolveHome } from '../store/index.js';
 import { CSP } from './csp.js';
 import { trustedSender } from './ipc-guard.js';
+import { openReportElectron, printPdfElectron, saveReportElectron } from './electron-reports.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const home = resolveHome({});
@@ -25,7 +26,14 @@ let win: BrowserWindow | null = null;
 const emit = (ev: ApiEvent) => {
   for (const w of BrowserWindow.getAllWindows()) w.webContents.send(EVENT_CHANNEL, ev);
 };
-const backend = createBackend({ home, host: 'electron', emit });
+const backend = createBackend({
+  home,
+  host: 'electron',
+  emit,
+  printPdf: printPdfElectron,
+  saveReport: (r) => saveReportElectron(win, r),
+  openReport: openReportElectron,
+});
 
 function trusted(ev: IpcMainInvokeEvent): boolean {
   const frame = ev.senderFrame;

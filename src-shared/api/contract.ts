@@ -17,6 +17,8 @@ import type { METHOD_LIST } from './methods.js';
 import type { DiffResult, SearchResult, Timeline } from '../store-types.js';
 
 const id = z.string().min(1).max(200);
+/** A built report's handle: 32 hex digits, random per report. */
+const reportId = z.string().regex(/^[0-9a-f]{32}$/, 'a report id from report.export');
 const label = z.string().max(500);
 const tag = z.string().min(1).max(100);
 const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
@@ -116,7 +118,7 @@ export const METHODS = {
     result: null as unknown as DiffResult,
   },
   'timeline.get': { args: timelineSelector, result: null as unknown as Timeline },
-  /** A self-contained document of an image, diff, search or timeline. */
+  /** A self-contained document of an image, diff, search or timeline; PDF is the HTML printed by Chromium (browser host) or Electron. */
   'report.export': {
     args: z.strictObject({
       request: z.discriminatedUnion('what', [
@@ -125,10 +127,18 @@ export const METHODS = {
         z.strictObject({ what: z.literal('search'), query: z.string().min(1).max(4000) }),
         z.strictObject({ what: z.literal('timeline'), selector: timelineSelector }),
       ]),
-      format: z.enum(['html', 'md', 'json', 'csv']),
+      format: z.enum(['html', 'md', 'json', 'csv', 'pdf']),
     }),
     result: null as unknown as R.ExportedReport,
   },
+  /**
+   * Saves a report built by report.export where the user chooses (Electron's
+   * save dialog). The browser host saves by download instead (GET
+   * /reports/ID/NAME?download=1) and answers this with unavailable.
+   */
+  'report.save': { args: z.strictObject({ id: reportId }), result: null as unknown as R.SavedReport },
+  /** Opens a built report with the system's viewer (Electron: the saved file, else a temporary copy). Browser host: GET /reports/ID/NAME in a new tab. */
+  'report.open': { args: z.strictObject({ id: reportId }), result: null as unknown as R.SavedReport },
 } as const;
 
 export type MethodName = keyof typeof METHODS;

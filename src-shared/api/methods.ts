@@ -27,6 +27,8 @@ export const METHOD_LIST = [
   'diff.run',
   'timeline.get',
   'report.export',
+  'report.save',
+  'report.open',
 ] as const;
 
 /** The IPC channel of a method (Electron) and its path under /api/ (browser host). */

@@ -189,12 +189,30 @@ export interface RecordBytes {
   truncated: boolean;
 }
 
+export type ReportFormat = 'html' | 'md' | 'json' | 'csv' | 'pdf';
+
 export interface ExportedReport {
-  format: 'html' | 'md' | 'json' | 'csv';
-  /** The document; HTML is self-contained and meant for a sandboxed frame or a file, never innerHTML. */
+  /** Handle for report.save / report.open and the browser host's /reports/ID/NAME; the backend keeps the last few reports. */
+  id: string;
+  format: ReportFormat;
+  /**
+   * The document for the text formats; for PDF the first page's worth is not
+   * text, so this is empty and `pages` says how many pages it has. HTML is
+   * self-contained and meant for a sandboxed frame or a file, never innerHTML.
+   */
   text: string;
   /** A file name to offer when saving it. */
   suggestedName: string;
+  mime: string;
+  /** Size of the file in bytes. */
+  bytes: number;
+  /** PDF only: pages printed. */
+  pages?: number;
+}
+
+export interface SavedReport {
+  /** Where the file is (save: null when the user cancelled the dialog). */
+  path: string | null;
 }
 
 export interface FdLocation {

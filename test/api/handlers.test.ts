@@ -357,7 +357,7 @@ describe('search, diff, timeline and reports through the API', () => {
     expect(q.code).toBe('bad-argument');
     expect((await fail('timeline.get', { label: 'x', tag: 'y' })).message).toContain('exactly one');
     expect((await fail('timeline.get', {})).code).toBe('bad-argument');
-    expect((await fail('report.export', { request: { what: 'image', id: a.image.id }, format: 'pdf' })).code).toBe('bad-argument');
+    expect((await fail('report.export', { request: { what: 'image', id: a.image.id }, format: 'docx' })).code).toBe('bad-argument');
     expect((await fail('diff.run', { a: a.image.id, b: 'ffffffffffff' })).code).toBe('not-found');
   });
 });

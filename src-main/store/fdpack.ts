@@ -39,15 +39,21 @@ export function unpack(b: Buffer | Uint8Array): Int32Array {
   return new Int32Array(copy.buffer, 0, b.byteLength >> 2);
 }
 
-export function splitPos(v: number | bigint): [number, number] {
-  if (typeof v === 'number') return [Math.floor(v / 4294967296) | 0, v >>> 0];
-  return [Number((v >> 32n) & 0xffffffffn) | 0, Number(v & 0xffffffffn) | 0];
-}
-
 /** A split 64-bit value back as a number, or a bigint beyond 2^53. */
 export function joinU64(hi: number, lo: number): number | bigint {
   const h = hi >>> 0;
   const l = lo >>> 0;
   if (h < 0x200000) return h * 4294967296 + l;
   return (BigInt(h) << 32n) | BigInt(l);
+}
+
+/** Writes a u64 as high then low 32 bits at `at`, without allocating. */
+export function putU64(a: Int32Array, at: number, v: number | bigint): void {
+  if (typeof v === 'number') {
+    a[at] = Math.floor(v / 4294967296) | 0;
+    a[at + 1] = v >>> 0;
+  } else {
+    a[at] = Number((v >> 32n) & 0xffffffffn) | 0;
+    a[at + 1] = Number(v & 0xffffffffn) | 0;
+  }
 }

@@ -6,7 +6,10 @@
 import type Database from 'better-sqlite3';
 import type { ImportProgress } from '../../src-shared/store-types.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, putU64 } from './fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS, putU64 } from './fdpack.js';
+
+// A plain local copy: read per fd, and some module loaders turn an imported binding into a getter call.
+const P = { ...PF };
 import { attrsToJson, bytesToHex, displayBStr } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { DB } from './db.js';

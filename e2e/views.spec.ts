@@ -1,10 +1,17 @@
 /**
- * The query views in Chromium against the real browser host: Search (and
- * a query error marked in place), Diff from two images picked in the
- * library, Timeline of a series, Reports built and saved. Each jumps into
- * the inspector where it names an fd or an image.
+ * The query views in Chromium against the real browser host, on a library
+ * holding the `leaky` series (steps 1 to 4) and the `everything` simulation
+ * (hostile file names): Diff (two images from the library, "compare with
+ * previous", filters, either side into the inspector), Search (completion,
+ * help, a hit into the inspector, a marked query error), Timeline (a leak
+ * suspect, a point into the inspector), and reports in every format, saved
+ * and opened, from the views and the Reports view. Screenshots of each view
+ * land in test-results/screens/.
  */
-import { test, expect, request as pwRequest, type Page } from '@playwright/test';
+import { test, expect, request as pwRequest, type Page, type Download } from '@playwright/test';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { shot } from './flows.js';
 
@@ -13,20 +20,27 @@ test.describe.configure({ mode: 'serial' });
 
 let host: RunningHost;
 let page: Page;
+const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
   host = await startHost();
   // The series is set up through the API (the UI capture is covered in app.spec.ts).
   const ctx = await pwRequest.newContext();
-  for (const step of [1, 2, 3, 4]) {
+  const capture = async (data: object, label: string) => {
     const r = await ctx.post(`${host.origin}/api/capture.run`, {
       headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
-      data: { source: 'sim', scenario: 'leaky', step, label: `leak ${step}` },
+      data: { source: 'sim', ...data, label },
     });
-    expect((await r.json()).ok).toBe(true);
-  }
+    const body = await r.json();
+    expect(body.ok).toBe(true);
+    ids[label] = body.result.image.id;
+    // Distinct capture times keep the series' order certain.
+    await new Promise((ok) => setTimeout(ok, 5));
+  };
+  for (const step of [1, 2, 3, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
+  await capture({ scenario: 'everything' }, 'kitchen');
   await ctx.dispose();
-  page = await browser.newPage();
+  page = await browser.newPage({ acceptDownloads: true });
   await page.goto(host.url);
 });
 test.afterAll(async () => {
@@ -34,34 +48,9 @@ test.afterAll(async () => {
   await host?.stop();
 });
 
-test('search: hits grouped by image; Enter opens the fd in the inspector', async () => {
-  await page.getByTestId('nav-search').click();
-  await page.getByTestId('search-input').fill('kind:socket');
-  await page.getByTestId('search-input').press('Enter');
-  await expect(page.getByTestId('search-summary')).toContainText('in 4 images');
-  const hits = page.getByTestId('search-hits');
-  await shot(page, 'search');
-  await hits.getByRole('option').nth(1).click();
-  const text = await hits.getByRole('option').nth(1).innerText();
-  const [pid, , fd] = text.trim().split(/\s+/);
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('inspector')).toBeVisible();
-  await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText(pid!);
-  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(new RegExp(`^\\s*${fd}\\b`));
-  await expect(page.getByTestId('file-detail')).toContainText('socket');
-});
+const fdRow = (fd: number | string) => new RegExp(`^\\s*${fd}\\b`);
 
-test('search: a query that cannot be parsed is marked where it fails', async () => {
-  await page.getByTestId('nav-search').click();
-  await page.getByTestId('search-input').fill('kind:nosuchkind pipe');
-  await page.getByTestId('search-input').press('Enter');
-  const err = page.getByTestId('search-error');
-  await expect(err).toBeVisible();
-  await expect(err.locator('mark')).toContainText('nosuchkind');
-  await shot(page, 'search-error');
-});
-
-test('diff: pick two images in the library, see what changed, jump to an opened fd', async () => {
+test('diff: two images of the leaky series show the fds it opened, side by side, filtered, each side into its inspector', async () => {
   await page.getByTestId('nav-library').click();
   const list = page.getByTestId('library-list');
   await list.getByRole('option').filter({ hasText: 'leak 1' }).click();
@@ -70,34 +59,211 @@ test('diff: pick two images in the library, see what changed, jump to an opened 
     .filter({ hasText: 'leak 4' })
     .click({ modifiers: ['Control'] });
   await page.getByTestId('diff-button').click();
-  const summary = page.getByTestId('diff-summary');
-  await expect(summary).toContainText('opened');
-  const opened = Number((await summary.locator('.badge.add').innerText()).match(/\d+/)![0]);
-  expect(opened).toBeGreaterThan(0);
+
+  // Summary first. Steps 1 -> 4: nine more CLOSE_WAIT connections and three more log files, in fds 12-22 and one churned connection.
+  await expect(page.getByTestId('sum-opened')).toContainText(/\+1[1-3] opened/);
+  await expect(page.getByTestId('sum-closed')).toHaveText('−0 closed');
+  const rows = page.getByTestId('diff-rows');
+  await expect(rows.getByTestId('diff-task')).toContainText('leaky-svc');
   await shot(page, 'diff');
-  const first = page.getByTestId('diff-task').locator('button.line.add').first();
-  const fd = (await first.innerText()).match(/fd (\d+)/)![1]!;
-  await first.click();
+
+  // Only openings, only regular files: the log files, app.log.4 among them, on the B side only.
+  for (const c of ['retargeted', 'flags', 'moved', 'cloexec', 'deleted', 'shared', 'unshared'])
+    await page.getByTestId(`filter-${c}`).uncheck();
+  const fdRows = rows.getByRole('option').filter({ has: page.getByTestId('diff-side-b') });
+  const opened = await fdRows.count();
+  expect(opened).toBeGreaterThanOrEqual(11);
+  for (const t of await fdRows.allInnerTexts()) expect(t).toMatch(/^opened/);
+  const closeWait = fdRows.filter({ hasText: '10.0.3.20:5432 CLOSE_WAIT' });
+  await expect(closeWait).toHaveCount(6);
+  for (let i = 0; i < 6; i++) {
+    await expect(closeWait.nth(i).getByTestId('diff-side-b').locator('.fd')).toHaveText(/^1[2-7]$/);
+    await expect(closeWait.nth(i).getByTestId('diff-side-b').locator('.kind')).toHaveText('inet-socket');
+  }
+  await page.getByTestId('filter-kind').selectOption('regular');
+  await expect(fdRows).toHaveCount(5);
+  const log4 = fdRows.filter({ hasText: '/var/log/leaky/app.log.4' });
+  await expect(log4.getByTestId('diff-side-b').locator('.fd')).toHaveText('21');
+  await expect(log4.getByTestId('diff-side-a')).toHaveText('');
+  await shot(page, 'diff-filtered');
+
+  await log4.getByTestId('diff-side-b').click();
   await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');
-  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(new RegExp(`^\\s*${fd}\\b`));
+  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(fdRow(21));
+  await expect(page.getByTestId('file-detail')).toContainText('app.log.4');
 });
 
-test('timeline: a series of the same program, with its growth', async () => {
+test('diff: compare with previous from the inspector; a retargeted fd opens on the A side', async () => {
+  // We are in the inspector on leak 4: its previous capture is leak 3.
+  await page.getByTestId('inspector-compare-previous').click();
+  await expect(page.getByTestId('diff-summary')).toContainText('leak 3');
+  await expect(page.getByTestId('diff-summary')).toContainText('leak 4');
+  // Position moved: app.log's offset differs between captures, and the mark says by how much.
+  const rows = page.getByTestId('diff-rows').getByRole('option');
+  const retargeted = rows.filter({ has: page.locator('.m.mark-retargeted') }).first();
+  await expect(retargeted).toBeVisible();
+  const fd = (await retargeted.getByTestId('diff-side-a').innerText()).trim().split(/\s+/)[0]!;
+  await retargeted.getByTestId('diff-side-a').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('leak 3');
+  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(fdRow(fd));
+});
+
+test('search: completion and help; a path lands on its fd in the inspector', async () => {
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  await input.fill('');
+  await input.pressSequentially('ki');
+  const completion = page.getByTestId('search-completion');
+  await expect(completion).toContainText('kind:');
+  await input.press('Tab');
+  await expect(input).toHaveValue('kind:');
+  await input.pressSequentially('uni');
+  await expect(completion.getByRole('option').first()).toContainText('unix');
+  await shot(page, 'search-completion');
+  await input.press('Escape');
+  await page.getByTestId('search-help-toggle').click();
+  await expect(page.getByTestId('search-help')).toContainText('deleted:yes');
+  await expect(page.getByTestId('search-help')).toContainText('kind of file');
+
+  await input.fill('/var/log/leaky/app.log.4');
+  await input.press('Enter');
+  // Only step 4 opened app.log.4.
+  await expect(page.getByTestId('search-summary')).toContainText('1 hit in 1 image');
+  const hits = page.getByTestId('search-hits').getByRole('option');
+  await expect(hits.nth(0)).toContainText('leak 4');
+  expect((await hits.nth(1).innerText()).trim().split(/\s+/).slice(0, 5)).toEqual(['5000', 'leaky-svc', '21', 'regular', '/var/log/leaky/app.log.4']);
+  await shot(page, 'search');
+  await hits.nth(1).click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');
+  await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText('5000');
+  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(fdRow(21));
+  await expect(page.getByTestId('file-detail')).toContainText('/var/log/leaky/app.log.4');
+});
+
+test('search: a query that cannot be parsed is marked where it fails', async () => {
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('search-input').fill('deleted:yes kind:nosuchkind pipe');
+  await page.getByTestId('search-input').press('Enter');
+  const err = page.getByTestId('search-error');
+  await expect(err).toBeVisible();
+  await expect(err.locator('mark')).toHaveText('nosuchkind');
+  await shot(page, 'search-error');
+});
+
+test('timeline: the leaky series shows a leak suspect on the chart; a point opens its image', async () => {
   await page.getByTestId('nav-timeline').click();
   const series = page.getByTestId('timeline-series');
-  const option = series.locator('option').filter({ hasText: '(4 images)' }).first();
+  const option = series.locator('option').filter({ hasText: 'leaky-svc' });
   await series.selectOption({ label: (await option.innerText()).trim() });
-  await expect(page.getByTestId('timeline-chart').locator('circle')).toHaveCount(4);
-  await expect(page.getByTestId('timeline-suspects')).not.toContainText('Nothing grows');
+  await expect(page.getByTestId('timeline-point')).toHaveCount(4);
+  const suspects = page.getByTestId('timeline-suspects').getByTestId('suspect');
+  await expect(suspects.filter({ hasText: 'CLOSE_WAIT' }).first()).toBeVisible();
+  await expect(page.getByTestId('suspect-line')).toHaveCount(await suspects.count());
+  await suspects.first().click();
   await shot(page, 'timeline');
+  await page.getByTestId('timeline-point').nth(1).click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('leak 2');
 });
 
-test('reports: build a Markdown report of an image and save it', async () => {
+async function saved(d: Download): Promise<Buffer> {
+  return readFileSync((await d.path())!);
+}
+
+test('reports: the hostile image in every format, saved and checked; HTML opened stays inert', async ({ browser }) => {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'kitchen' }).dblclick();
+  await expect(page.getByTestId('inspector-title')).toHaveText('kitchen');
+  const bar = page.getByTestId('image-export');
+  const files: Record<string, Buffer> = {};
+  for (const format of ['html', 'md', 'json', 'csv', 'pdf']) {
+    await page.getByTestId('image-export-format').selectOption(format);
+    await page.getByTestId('image-export-run').click();
+    await expect(page.getByTestId('image-export-info')).toContainText(`.${format}`, { timeout: 60_000 });
+    const [d] = await Promise.all([page.waitForEvent('download'), bar.getByTestId('image-export-save').click()]);
+    expect(d.suggestedFilename()).toBe(`image-${ids.kitchen!.slice(0, 12)}.${format}`);
+    files[format] = await saved(d);
+  }
+  await shot(page, 'export-image');
+
+  // PDF: a real PDF with pages.
+  const pdf = files.pdf!.toString('latin1');
+  expect(pdf.startsWith('%PDF-')).toBe(true);
+  expect((pdf.match(/\/Type\s*\/Page(?![a-z])/g) ?? []).length).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId('image-export-info')).toContainText(/\d+ pages?/);
+  // JSON parses and keeps the hostile path's escaped display form.
+  const json = JSON.parse(files.json!.toString('utf8'));
+  expect(JSON.stringify(json)).toContain('/tmp/evil');
+  expect(files.md!.toString('utf8')).toMatch(/^# /);
+  expect(files.csv!.toString('utf8').split('\r\n')[0]).toMatch(/,/);
+
+  // HTML: the file name with <script> in it is text, never markup.
+  const html = files.html!.toString('utf8');
+  expect(html).toContain('/tmp/evil');
+  expect(html).not.toContain('<script>alert');
+  const viewer = await browser.newPage();
+  let dialogs = 0;
+  viewer.on('dialog', (dlg) => {
+    dialogs++;
+    void dlg.dismiss();
+  });
+  const file = test.info().outputPath('report.html');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, html);
+  await viewer.goto(pathToFileURL(file).href);
+  expect(await viewer.evaluate(() => document.scripts.length)).toBe(0);
+  await expect(viewer.locator('body')).toContainText('<script>alert("x")</script>');
+  expect(dialogs).toBe(0);
+  await viewer.close();
+
+  // Open: the HTML report in a new tab, served under a sandbox CSP, still inert.
+  await page.getByTestId('image-export-format').selectOption('html');
+  await page.getByTestId('image-export-run').click();
+  const [tab] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('image-export-open').click()]);
+  await tab.waitForLoadState();
+  await expect(tab.locator('body')).toContainText('<script>alert("x")</script>');
+  expect(await tab.evaluate(() => document.scripts.length)).toBe(0);
+  await shot(tab, 'export-html-opened');
+  await tab.close();
+});
+
+test('reports: the diff, search and timeline on screen export too; the Reports view previews', async () => {
+  // Diff as PDF from the Diff view.
+  await page.getByTestId('nav-diff').click();
+  await page.getByTestId('diff-a').selectOption(ids['leak 1']!);
+  await page.getByTestId('diff-b').selectOption(ids['leak 4']!);
+  await page.getByTestId('diff-run').click();
+  await expect(page.getByTestId('sum-opened')).toBeVisible();
+  await page.getByTestId('diff-export-format').selectOption('pdf');
+  await page.getByTestId('diff-export-run').click();
+  await expect(page.getByTestId('diff-export-info')).toContainText(/diff-.*\.pdf · .* · \d+ pages?/, { timeout: 60_000 });
+  const [d1] = await Promise.all([page.waitForEvent('download'), page.getByTestId('diff-export-save').click()]);
+  expect((await saved(d1)).subarray(0, 5).toString()).toBe('%PDF-');
+
+  // Search as CSV from the Search view: one row per hit.
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('search-input').fill('app.log.4');
+  await page.getByTestId('search-input').press('Enter');
+  await expect(page.getByTestId('search-summary')).toContainText('1 hit');
+  await page.getByTestId('search-export-format').selectOption('csv');
+  await page.getByTestId('search-export-run').click();
+  const [d2] = await Promise.all([page.waitForEvent('download'), page.getByTestId('search-export-save').click()]);
+  const csv = (await saved(d2)).toString('utf8').trim().split('\r\n');
+  expect(csv.length).toBe(2);
+  expect(csv[1]).toContain('app.log.4');
+
+  // Timeline as Markdown from the Timeline view names the suspect.
+  await page.getByTestId('nav-timeline').click();
+  const series = page.getByTestId('timeline-series');
+  await series.selectOption({ label: (await series.locator('option').filter({ hasText: 'leaky-svc' }).innerText()).trim() });
+  await page.getByTestId('timeline-export-format').selectOption('md');
+  await page.getByTestId('timeline-export-run').click();
+  const [d3] = await Promise.all([page.waitForEvent('download'), page.getByTestId('timeline-export-save').click()]);
+  expect((await saved(d3)).toString('utf8')).toContain('tcp CLOSE\\_WAIT'); // Markdown escapes the underscore
+
+  // The Reports view: a Markdown preview of an image.
   await page.getByTestId('nav-reports').click();
   await page.getByTestId('report-format').selectOption('md');
   await page.getByTestId('report-run').click();
-  await expect(page.getByTestId('report-preview')).not.toBeEmpty();
+  await expect(page.getByTestId('report-preview')).toContainText('# ');
   await shot(page, 'reports');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-save').click()]);
-  expect(download.suggestedFilename()).toMatch(/^image-[0-9a-f]{12}\.md$/);
 });

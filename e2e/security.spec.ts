@@ -104,3 +104,35 @@ test('bad API arguments are rejected with a typed error and the backend stays up
   expect((await still.json()).ok).toBe(true);
   await ctx.dispose();
 });
+
+test('built reports are served only with the page cookie, under a sandbox CSP, and only by their own id and name', async () => {
+  const ctx = await pwRequest.newContext();
+  const h = { ...json, 'X-Ckpt-Token': host.token };
+  const cap = await ctx.post(`${host.origin}/api/capture.run`, { headers: h, data: { source: 'sim', scenario: 'everything' } });
+  const id = (await cap.json()).result.image.id as string;
+  const built = (await (await ctx.post(`${host.origin}/api/report.export`, { headers: h, data: { request: { what: 'image', id }, format: 'html' } })).json())
+    .result as { id: string; suggestedName: string };
+  const path = `/reports/${built.id}/${built.suggestedName}`;
+  // No cookie: refused, like the page.
+  expect((await ctx.get(`${host.origin}${path}`)).status()).toBe(401);
+  // Trade the token for the cookie, as the browser does.
+  expect((await ctx.get(host.url)).status()).toBe(200);
+  const r = await ctx.get(`${host.origin}${path}`);
+  expect(r.status()).toBe(200);
+  expect(r.headers()['content-security-policy']).toMatch(/^sandbox; default-src 'none'/);
+  expect(r.headers()['content-type']).toContain('text/html');
+  expect(r.headers()['content-disposition']).toBe(`inline; filename="${built.suggestedName}"`);
+  const dl = await ctx.get(`${host.origin}${path}?download=1`);
+  expect(dl.headers()['content-disposition']).toMatch(/^attachment;/);
+  // Another name for the same id, an unknown id, a path trick: 404.
+  for (const bad of [`/reports/${built.id}/other.html`, `/reports/${'0'.repeat(32)}/${built.suggestedName}`, `/reports/${built.id}/..%2f..%2fetc%2fpasswd`])
+    expect((await ctx.get(`${host.origin}${bad}`)).status(), bad).toBe(404);
+  // A foreign Host is refused before anything else.
+  expect((await ctx.get(`${host.origin}${path}`, { headers: { Host: 'evil.example' } })).status()).toBe(403);
+  // report.save and report.open are the desktop app's; the browser host says how it does them instead.
+  const save = await ctx.post(`${host.origin}/api/report.save`, { headers: h, data: { id: built.id } });
+  expect((await save.json()).error.code).toBe('unavailable');
+  const bad = await ctx.post(`${host.origin}/api/report.open`, { headers: h, data: { id: '../../etc/passwd' } });
+  expect((await bad.json()).error.code).toBe('bad-argument');
+  await ctx.dispose();
+});

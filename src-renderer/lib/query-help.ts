@@ -3,7 +3,7 @@
  * (docs/search.md), kind names and groups, O_ flag names, yes/no, and the
  * library's labels and tags. Completion works on the term under the caret.
  */
-import { KIND_NAMES } from '../../src-shared/kinds/index.js';
+import { KINDS } from '../../src-shared/kinds/index.js';
 import { O } from '../../src-shared/model/flags.js';
 
 export interface FieldHelp {
@@ -38,7 +38,20 @@ export const SYNTAX: [string, string][] = [
   ['* ?', 'glob over the whole path: /var/log/*.log'],
 ];
 
-const KIND_WORDS = [...KIND_NAMES, 'socket', 'file', 'device', 'anon', 'inet', 'unix', 'netlink', 'packet', 'unknown'];
+/** Kind names with what each is, then the words that stand for several kinds (parse.ts KIND_GROUPS and aliases). */
+const KIND_HELP = new Map<string, string>([
+  ...KINDS.map((k) => [k.name, k.label] as [string, string]),
+  ['socket', 'group: every socket kind'],
+  ['file', 'group: regular, directory, memfd'],
+  ['device', 'group: chardev, blockdev, pty'],
+  ['anon', 'group: eventfd, epoll, inotify, signalfd, timerfd, pidfd, … (anonymous inodes)'],
+  ['inet', 'inet-socket'],
+  ['unix', 'unix-socket'],
+  ['netlink', 'netlink-socket'],
+  ['packet', 'packet-socket'],
+  ['unknown', 'a kind this version cannot name'],
+]);
+const KIND_WORDS = [...KIND_HELP.keys()];
 const FLAG_WORDS = Object.keys(O).map((k) => k.replace(/^O_/, '').toLowerCase());
 const YES_NO = ['yes', 'no'];
 
@@ -86,7 +99,7 @@ export function complete(query: string, caret: number, library: { labels: string
       .slice(0, 50)
       .map((w) => {
         const v = /[\s,"]/.test(w) ? `"${w.replace(/["\\]/g, (c) => '\\' + c)}"` : w;
-        return { insert: `${neg}${field}:${kept}${v}`, label: w, detail };
+        return { insert: `${neg}${field}:${kept}${v}`, label: w, detail: field === 'kind' ? (KIND_HELP.get(w) ?? detail) : detail };
       });
   }
   return items.length ? { start, end, items: items.slice(0, 12) } : null;

@@ -1,0 +1,101 @@
+/**
+ * Timing benchmark of the query views in Chromium (runs only with
+ * CKPT_BENCH=1 and CKPT_BENCH_VIEWS_HOME; bench/views.bench.ts builds the
+ * library and reads the BENCH lines): a diff of two 100,000-fd images from
+ * Compare until its rows are painted, and searches over the benchmark
+ * library from Enter until the first hits are painted. Clocks run in the
+ * page, so Playwright's own round trips are not counted. Reports, never gates.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { startHost, type RunningHost } from './host.js';
+import { shot } from './flows.js';
+
+const home = process.env.CKPT_BENCH_VIEWS_HOME;
+test.skip(process.env.CKPT_BENCH !== '1' || !home, 'benchmark: run through npm run bench -- views');
+test.describe.configure({ mode: 'serial' });
+test.setTimeout(300_000);
+
+function report(name: string, value: number, unit: string): void {
+  console.log(`BENCH ${name} ${value.toFixed(1)} ${unit}`);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function shown(page: Page, key: 'diffShown' | 'searchShown', prefix: string): Promise<number> {
+  const h = await page.waitForFunction(
+    ([k, p]) => {
+      const v = document.body.dataset[k as string];
+      return v && v.startsWith(p as string) ? v : null;
+    },
+    [key, prefix],
+    { timeout: 120_000 },
+  );
+  const v = (await h.jsonValue()) as string;
+  return Number(v.slice(v.lastIndexOf(':') + 1));
+}
+
+let host: RunningHost;
+let page: Page;
+test.beforeAll(async ({ browser }) => {
+  host = await startHost(home!, true);
+  page = await browser.newPage();
+  await page.goto(host.url);
+});
+test.afterAll(async () => {
+  await page?.close();
+  await host?.stop();
+});
+
+async function diffOnce(a: string, b: string): Promise<number> {
+  await page.getByTestId('diff-a').selectOption(a);
+  await page.getByTestId('diff-b').selectOption(b);
+  await page.evaluate(() => delete document.body.dataset.diffShown);
+  await page.getByTestId('diff-run').click();
+  const ms = await shown(page, 'diffShown', `${a}:${b}:`);
+  await expect(page.getByTestId('diff-rows').getByRole('option').first()).toBeVisible();
+  return ms;
+}
+
+test('diff of two 100,000-fd images: Compare until the rows are on screen', async () => {
+  await page.getByTestId('nav-diff').click();
+  const ids = await page.getByTestId('diff-a').locator('option').evaluateAll((os) =>
+    os.map((o) => ({ id: (o as HTMLOptionElement).value, text: o.textContent ?? '' })),
+  );
+  const base = ids.find((o) => o.text.startsWith('diff-base'))!.id;
+  const next = ids.find((o) => o.text.startsWith('diff-next'))!.id;
+  const other = ids.find((o) => o.text.startsWith('large-3'))!.id;
+  const near: number[] = [];
+  for (let i = 0; i < 5; i++) near.push(await diffOnce(i % 2 ? next : base, i % 2 ? base : next));
+  report('diff-on-screen-100k-fds-next-capture', median(near), 'ms');
+  await shot(page, 'bench-diff-100k');
+  const far: number[] = [];
+  for (let i = 0; i < 3; i++) far.push(await diffOnce(i % 2 ? other : base, i % 2 ? base : other));
+  report('diff-on-screen-100k-fds-all-differ', median(far), 'ms');
+});
+
+test('search over the benchmark library: Enter until the first hits are painted', async () => {
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  const once = async (q: string): Promise<number> => {
+    await input.fill(q);
+    await page.evaluate(() => delete document.body.dataset.searchShown);
+    await input.press('Escape');
+    await page.getByTestId('search-run').click();
+    const ms = await shown(page, 'searchShown', `${q}:`);
+    await expect(page.getByTestId('search-summary')).toBeVisible();
+    return ms;
+  };
+  // The first query after the host starts also loads the library's path table.
+  report('search-first-results-cold-first-query', await once('/srv/data/shard-17-4'), 'ms');
+  for (const [name, q] of [
+    ['path-substring', '/srv/data/shard-17-4'],
+    ['kind', 'kind:eventfd'],
+    ['combined', 'kind:regular comm:worker-4 /tmp/cache deleted:no fd:100-400'],
+    ['leak-hunt', 'app.log deleted:yes pid:5000'],
+    ['every-socket', 'kind:socket'],
+  ] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push(await once(q));
+    report(`search-first-results-${name}`, median(times), 'ms');
+  }
+  await shot(page, 'bench-search');
+});

@@ -28,6 +28,7 @@ import { toApiError } from './errors.js';
 import { liveCapture, liveCaptureUnavailable } from './live-capture.js';
 import { countPdfPages, printPdfWithChromium } from './pdf-chromium.js';
 import { ReportCache, type BuiltReport } from './reports.js';
+import { DiffCache } from './diff-view.js';
 
 export interface ApiContext {
   home: string;
@@ -60,6 +61,7 @@ export function createBackend(ctx: ApiContext): Backend {
   const getStore = (): Store => (store ??= Store.open(ctx.home));
   const opened = new Map<string, OpenedImage>();
   const reports = new ReportCache();
+  const diffs = new DiffCache();
   const builtReport = (id: string): BuiltReport => {
     const r = reports.get(id);
     if (!r) throw new ApiError('not-found', `report ${id}: no such report (build it again; only the last few are kept)`);
@@ -88,6 +90,7 @@ export function createBackend(ctx: ApiContext): Backend {
   function updated(s: ImageSummary): ImageSummary {
     const o = opened.get(s.id);
     if (o) o.summary = s;
+    diffs.forget(s.id);
     changed('update', [s.id]);
     return s;
   }
@@ -134,6 +137,7 @@ export function createBackend(ctx: ApiContext): Backend {
       for (const id of ids) {
         const s = st.deleteImage(id);
         opened.delete(s.id);
+        diffs.forget(s.id);
         gone.push(s.id);
       }
       changed('delete', gone);
@@ -180,6 +184,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
     'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
+    'diff.view': (args) => diffs.view(getStore(), args),
     'timeline.get': (sel) => getStore().timeline(sel),
     'report.export': async ({ request, format }) => {
       const req: ExportRequest =

@@ -15,6 +15,7 @@ import type { Json } from '../model/json.js';
 import type * as R from './results.js';
 import type { METHOD_LIST } from './methods.js';
 import type { DiffResult, SearchResult, Timeline } from '../store-types.js';
+import { CHANGE_IDS } from './diff-rows.js';
 
 const id = z.string().min(1).max(200);
 /** A built report's handle: 32 hex digits, random per report. */
@@ -116,6 +117,22 @@ export const METHODS = {
   'diff.run': {
     args: z.strictObject({ a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
     result: null as unknown as DiffResult,
+  },
+  /**
+   * The Diff view's rows a page at a time: the diff is computed once and kept
+   * (the last two), its rows filtered by kinds of change and of file, so a
+   * diff of 100,000 changed fds reaches the screen without sending them all.
+   */
+  'diff.view': {
+    args: z.strictObject({
+      a: id,
+      b: id,
+      matching: z.enum(['pid', 'command']).optional(),
+      changes: z.array(z.enum(CHANGE_IDS)).max(CHANGE_IDS.length).optional(),
+      kind: z.string().min(1).max(100).optional(),
+      ...page,
+    }),
+    result: null as unknown as R.DiffView,
   },
   'timeline.get': { args: timelineSelector, result: null as unknown as Timeline },
   /** A self-contained document of an image, diff, search or timeline; PDF is the HTML printed by Chromium (browser host) or Electron. */

@@ -25,6 +25,7 @@ export const METHOD_LIST = [
   'image.close',
   'search.run',
   'diff.run',
+  'diff.view',
   'timeline.get',
   'report.export',
   'report.save',

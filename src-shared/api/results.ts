@@ -5,7 +5,10 @@
  */
 import type { BStrJson } from '../model/bstr.js';
 import type { Json } from '../model/json.js';
-import type { ImageSummary } from '../store-types.js';
+import type { DiffMatching, DiffSummary, ImageSummary, TableChange } from '../store-types.js';
+import type { Change, DiffRow } from './diff-rows.js';
+
+export type { Change, DiffRow };
 
 export type U64Json = number | string;
 
@@ -223,4 +226,24 @@ export interface FdLocation {
   position: number;
   record: number;
   file: number;
+}
+
+/** A page of the Diff view's rows (diff.view), with the diff's summary. */
+export interface DiffView {
+  a: ImageSummary;
+  b: ImageSummary;
+  matching: DiffMatching;
+  summary: DiffSummary;
+  tables: TableChange[];
+  /** The store's time to compute the diff (0 when it was served from the kept diff). */
+  elapsedMs: number;
+  /** Rows carrying each kind of change, before filtering. */
+  counts: Record<Change, number>;
+  /** Kinds of file among the changed fds. */
+  kinds: string[];
+  /** Rows before filtering, and after. */
+  unfiltered: number;
+  total: number;
+  offset: number;
+  rows: DiffRow[];
 }

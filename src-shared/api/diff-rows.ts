@@ -1,13 +1,16 @@
 /**
- * Turns the store's diff into the rows the Diff view shows side by side:
+ * Turns the store's diff into the rows the Diff view shows side by side
+ * (the backend builds them once per diff and serves them a page at a time,
+ * filtered, through diff.view):
  * per changed process a header, then one row per fd that changed, marked
  * with every kind of change it carries. Sharing gained or lost lands on the
  * fd's row when that fd also changed otherwise, else on a row of its own.
  */
-import type { BStrJson } from '../../src-shared/model/bstr.js';
-import type { DiffFd, DiffResult, DiffTask, SharingChange, U64Json } from '../../src-shared/store-types.js';
+import type { BStrJson } from '../model/bstr.js';
+import type { DiffFd, DiffResult, DiffTask, SharingChange, U64Json } from '../store-types.js';
 
-export type Change = 'appeared' | 'vanished' | 'opened' | 'closed' | 'retargeted' | 'flags' | 'moved' | 'cloexec' | 'deleted' | 'shared' | 'unshared';
+export const CHANGE_IDS = ['appeared', 'vanished', 'opened', 'closed', 'retargeted', 'flags', 'moved', 'cloexec', 'deleted', 'shared', 'unshared'] as const;
+export type Change = (typeof CHANGE_IDS)[number];
 
 export const CHANGES: { id: Change; label: string; short: string }[] = [
   { id: 'appeared', label: 'process appeared', short: '+proc' },
@@ -109,4 +112,31 @@ export function diffRows(d: DiffResult): BuiltRows {
     }
   }
   return { rows, counts, kinds: [...kinds].sort() };
+}
+
+/**
+ * The rows a filter keeps: fd rows carrying one of the kinds of change and
+ * (when given) of the kind of file, process rows of a kept kind, and each
+ * process header once, before its first kept row.
+ */
+export function filterDiffRows(rows: readonly DiffRow[], changes: ReadonlySet<Change> | null, kind: string | null): DiffRow[] {
+  if (!changes && !kind) return rows as DiffRow[];
+  const out: DiffRow[] = [];
+  let header: DiffRow | null = null;
+  for (const r of rows) {
+    if (r.type === 'task') {
+      header = r;
+      continue;
+    }
+    if (r.type === 'fd') {
+      if (changes && !r.changes.some((c) => changes.has(c))) continue;
+      if (kind && !r.kinds.includes(kind)) continue;
+    } else if ((changes && !changes.has(r.change)) || kind) continue;
+    if (header) {
+      out.push(header);
+      header = null;
+    }
+    out.push(r);
+  }
+  return out;
 }

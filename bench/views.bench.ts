@@ -72,11 +72,15 @@ const mod: BenchModule = {
     ctx.log(`library: ${images} images, ${fds.toLocaleString('en-US')} fds`);
     const suffix = ctx.quick ? ` (quick: ${images} images, ${(fds / 1e6).toFixed(1)}M fds)` : '';
 
-    const r = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=chromium', 'e2e/views-bench.spec.ts'], {
-      env: { ...process.env, CKPT_BENCH: '1', CKPT_BENCH_VIEWS_HOME: home },
-      encoding: 'utf8',
-      timeout: 900_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['node_modules/@playwright/test/cli.js', 'test', '--project=chromium', 'e2e/views-bench.spec.ts'],
+      {
+        env: { ...process.env, CKPT_BENCH: '1', CKPT_BENCH_VIEWS_HOME: home },
+        encoding: 'utf8',
+        timeout: 900_000,
+      },
+    );
     const out = `${r.stdout}\n${r.stderr}`;
     let found = 0;
     for (const m of out.matchAll(/^BENCH (\S+) ([\d.]+) (\S+)$/gm)) {

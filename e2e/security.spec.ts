@@ -110,8 +110,11 @@ test('built reports are served only with the page cookie, under a sandbox CSP, a
   const h = { ...json, 'X-Ckpt-Token': host.token };
   const cap = await ctx.post(`${host.origin}/api/capture.run`, { headers: h, data: { source: 'sim', scenario: 'everything' } });
   const id = (await cap.json()).result.image.id as string;
-  const built = (await (await ctx.post(`${host.origin}/api/report.export`, { headers: h, data: { request: { what: 'image', id }, format: 'html' } })).json())
-    .result as { id: string; suggestedName: string };
+  const built = (
+    await (
+      await ctx.post(`${host.origin}/api/report.export`, { headers: h, data: { request: { what: 'image', id }, format: 'html' } })
+    ).json()
+  ).result as { id: string; suggestedName: string };
   const path = `/reports/${built.id}/${built.suggestedName}`;
   // No cookie: refused, like the page.
   expect((await ctx.get(`${host.origin}${path}`)).status()).toBe(401);
@@ -125,7 +128,11 @@ test('built reports are served only with the page cookie, under a sandbox CSP, a
   const dl = await ctx.get(`${host.origin}${path}?download=1`);
   expect(dl.headers()['content-disposition']).toMatch(/^attachment;/);
   // Another name for the same id, an unknown id, a path trick: 404.
-  for (const bad of [`/reports/${built.id}/other.html`, `/reports/${'0'.repeat(32)}/${built.suggestedName}`, `/reports/${built.id}/..%2f..%2fetc%2fpasswd`])
+  for (const bad of [
+    `/reports/${built.id}/other.html`,
+    `/reports/${'0'.repeat(32)}/${built.suggestedName}`,
+    `/reports/${built.id}/..%2f..%2fetc%2fpasswd`,
+  ])
     expect((await ctx.get(`${host.origin}${bad}`)).status(), bad).toBe(404);
   // A foreign Host is refused before anything else.
   expect((await ctx.get(`${host.origin}${path}`, { headers: { Host: 'evil.example' } })).status()).toBe(403);

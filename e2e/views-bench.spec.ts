@@ -63,7 +63,12 @@ async function diffOnce(a: string, b: string, matching: '' | 'pid'): Promise<{ m
 }
 
 async function diffRuns(x: string, y: string, n: number): Promise<{ ms: number; store: number }> {
-  const keys = [[x, y, ''], [y, x, ''], [x, y, 'pid'], [y, x, 'pid']] as const;
+  const keys = [
+    [x, y, ''],
+    [y, x, ''],
+    [x, y, 'pid'],
+    [y, x, 'pid'],
+  ] as const;
   const runs: { ms: number; store: number }[] = [];
   for (let i = 0; i < n; i++) {
     const [a, b, m] = keys[i % keys.length]!;
@@ -74,9 +79,10 @@ async function diffRuns(x: string, y: string, n: number): Promise<{ ms: number; 
 
 test('diff of two 100,000-fd images: Compare until the rows are on screen', async () => {
   await page.getByTestId('nav-diff').click();
-  const ids = await page.getByTestId('diff-a').locator('option').evaluateAll((os) =>
-    os.map((o) => ({ id: (o as HTMLOptionElement).value, text: o.textContent ?? '' })),
-  );
+  const ids = await page
+    .getByTestId('diff-a')
+    .locator('option')
+    .evaluateAll((os) => os.map((o) => ({ id: (o as HTMLOptionElement).value, text: o.textContent ?? '' })));
   const base = ids.find((o) => o.text.startsWith('diff-base'))!.id;
   const next = ids.find((o) => o.text.startsWith('diff-next'))!.id;
   const other = ids.find((o) => o.text.startsWith('large-3'))!.id;

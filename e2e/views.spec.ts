@@ -131,7 +131,13 @@ test('search: completion and help; a path lands on its fd in the inspector', asy
   await expect(page.getByTestId('search-summary')).toContainText('1 hit in 1 image');
   const hits = page.getByTestId('search-hits').getByRole('option');
   await expect(hits.nth(0)).toContainText('leak 4');
-  expect((await hits.nth(1).innerText()).trim().split(/\s+/).slice(0, 5)).toEqual(['5000', 'leaky-svc', '21', 'regular', '/var/log/leaky/app.log.4']);
+  expect((await hits.nth(1).innerText()).trim().split(/\s+/).slice(0, 5)).toEqual([
+    '5000',
+    'leaky-svc',
+    '21',
+    'regular',
+    '/var/log/leaky/app.log.4',
+  ]);
   await shot(page, 'search');
   await hits.nth(1).click();
   await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');

@@ -25,7 +25,10 @@ export function findChromium(): string | null {
 export async function printPdfWithChromium(html: string): Promise<Uint8Array> {
   const chromium = findChromium();
   if (!chromium)
-    throw new ApiError('unavailable', `PDF needs Chromium (looked for ${process.env.CKPT_CHROMIUM ?? CANDIDATES.join(', ')}; set CKPT_CHROMIUM)`);
+    throw new ApiError(
+      'unavailable',
+      `PDF needs Chromium (looked for ${process.env.CKPT_CHROMIUM ?? CANDIDATES.join(', ')}; set CKPT_CHROMIUM)`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'ckpt-pdf-'));
   try {
     const src = join(dir, 'report.html');
@@ -48,11 +51,20 @@ export async function printPdfWithChromium(html: string): Promise<Uint8Array> {
     if (process.getuid?.() === 0) args.unshift('--no-sandbox');
     const stderr = await new Promise<string>((ok, fail) => {
       execFile(chromium, args, { timeout: TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (err, _stdout, errText) => {
-        if (err && !existsSync(out)) fail(new ApiError('unavailable', `Chromium could not print the report: ${err.message.split('\n')[0]}`));
+        if (err && !existsSync(out))
+          fail(new ApiError('unavailable', `Chromium could not print the report: ${err.message.split('\n')[0]}`));
         else ok(String(errText));
       });
     });
-    if (!existsSync(out)) throw new ApiError('unavailable', `Chromium printed no PDF: ${stderr.split('\n').filter((l) => !/dbus/i.test(l)).slice(-3).join(' ')}`);
+    if (!existsSync(out))
+      throw new ApiError(
+        'unavailable',
+        `Chromium printed no PDF: ${stderr
+          .split('\n')
+          .filter((l) => !/dbus/i.test(l))
+          .slice(-3)
+          .join(' ')}`,
+      );
     return new Uint8Array(readFileSync(out));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -101,7 +101,10 @@ export const METHODS = {
     result: null as unknown as R.Page<R.FdRow>,
   },
   /** Where a (pid, fd) sits: the task's fd table, the fd's row in it and its FILE_DESC record (to jump there from a search hit or a diff). */
-  'image.locate': { args: z.strictObject({ id, pid: int(0, 0x7fffffff), fd: int(0, 0x7fffffff) }), result: null as unknown as R.FdLocation },
+  'image.locate': {
+    args: z.strictObject({ id, pid: int(0, 0x7fffffff), fd: int(0, 0x7fffffff) }),
+    result: null as unknown as R.FdLocation,
+  },
   'image.file': { args: z.strictObject({ id, ref: int(1, 0x7fffffff) }), result: null as unknown as R.FileDetail },
   'image.records': { args: z.strictObject({ id, ...page }), result: null as unknown as R.Page<R.RecordRow> },
   'image.recordBytes': { args: z.strictObject({ id, index: int(0) }), result: null as unknown as R.RecordBytes },

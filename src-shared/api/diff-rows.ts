@@ -9,7 +9,19 @@
 import type { BStrJson } from '../model/bstr.js';
 import type { DiffFd, DiffResult, DiffTask, SharingChange, U64Json } from '../store-types.js';
 
-export const CHANGE_IDS = ['appeared', 'vanished', 'opened', 'closed', 'retargeted', 'flags', 'moved', 'cloexec', 'deleted', 'shared', 'unshared'] as const;
+export const CHANGE_IDS = [
+  'appeared',
+  'vanished',
+  'opened',
+  'closed',
+  'retargeted',
+  'flags',
+  'moved',
+  'cloexec',
+  'deleted',
+  'shared',
+  'unshared',
+] as const;
 export type Change = (typeof CHANGE_IDS)[number];
 
 export const CHANGES: { id: Change; label: string; short: string }[] = [
@@ -54,14 +66,30 @@ export interface BuiltRows {
   kinds: string[];
 }
 
-const FIELD_CHANGE: Record<string, Change> = { target: 'retargeted', kind: 'retargeted', flags: 'flags', pos: 'moved', cloexec: 'cloexec', deleted: 'deleted' };
+const FIELD_CHANGE: Record<string, Change> = {
+  target: 'retargeted',
+  kind: 'retargeted',
+  flags: 'flags',
+  pos: 'moved',
+  cloexec: 'cloexec',
+  deleted: 'deleted',
+};
 
 const withText = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(', ');
 
 export function diffRows(d: DiffResult): BuiltRows {
   const counts = Object.fromEntries([
-    ['appeared', 0], ['vanished', 0], ['opened', 0], ['closed', 0], ['retargeted', 0], ['flags', 0],
-    ['moved', 0], ['cloexec', 0], ['deleted', 0], ['shared', 0], ['unshared', 0],
+    ['appeared', 0],
+    ['vanished', 0],
+    ['opened', 0],
+    ['closed', 0],
+    ['retargeted', 0],
+    ['flags', 0],
+    ['moved', 0],
+    ['cloexec', 0],
+    ['deleted', 0],
+    ['shared', 0],
+    ['unshared', 0],
   ]) as Record<Change, number>;
   const kinds = new Set<string>();
   const rows: DiffRow[] = [];
@@ -70,13 +98,28 @@ export function diffRows(d: DiffResult): BuiltRows {
   counts.appeared = d.appeared.length;
   counts.vanished = d.vanished.length;
   for (const t of d.tasks) {
-    rows.push({ type: 'task', comm: t.after.comm, pidA: t.before.pid, pidB: t.after.pid, cmdline: t.after.cmdline, fdsA: t.before.fdCount, fdsB: t.after.fdCount });
+    rows.push({
+      type: 'task',
+      comm: t.after.comm,
+      pidA: t.before.pid,
+      pidB: t.after.pid,
+      cmdline: t.after.cmdline,
+      fdsA: t.before.fdCount,
+      fdsB: t.after.fdCount,
+    });
     const byFd = new Map<number, FdRow>();
     const fdRows: FdRow[] = [];
     const pidA = t.before.pid;
     const pidB = t.after.pid;
     // One object shape for every fd row (no spreads): 100,000 of them are built per large diff.
-    const add = (before: Side | null, after: Side | null, changes: Change[], fields: string[], kinds: string[], posDelta: U64Json | undefined) => {
+    const add = (
+      before: Side | null,
+      after: Side | null,
+      changes: Change[],
+      fields: string[],
+      kinds: string[],
+      posDelta: U64Json | undefined,
+    ) => {
       const r: FdRow = { type: 'fd', pidA, pidB, before, after, changes, fields, kinds, posDelta, note: '' };
       fdRows.push(r);
       byFd.set((after ?? before)!.fd, r);

@@ -1,26 +1,36 @@
 #!/usr/bin/env node
-// Runs the bundled CLI; builds it first when the checkout has no build yet
-// (a fresh clone whose install skipped scripts) or the sources are newer.
-import { existsSync, statSync, readdirSync } from 'node:fs';
+// Runs the bundled CLI. In a checkout it first rebuilds the bundle when a
+// source it was built from changed (out/cli/inputs.json lists them: a few
+// dozen stats, not a walk of the tree) or when there is no build yet.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'out', 'cli', 'ckpt.mjs');
+const builder = join(root, 'scripts', 'build-cli.mjs');
 
-function newestSource(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+function stale() {
+  if (!existsSync(bundle)) return true;
+  // An installed package ships the bundle without sources or builder.
+  if (!existsSync(builder) || !existsSync(join(root, 'src-main'))) return false;
+  try {
+    const built = statSync(bundle).mtimeMs;
+    const inputs = JSON.parse(readFileSync(join(root, 'out', 'cli', 'inputs.json'), 'utf8'));
+    return inputs.some((p) => {
+      try {
+        return statSync(join(root, p)).mtimeMs > built;
+      } catch {
+        return true;
+      }
+    });
+  } catch {
+    return true;
   }
-  return newest;
 }
 
-const srcDirs = ['src-main', 'src-shared'].map((d) => join(root, d)).filter(existsSync);
-const stale = !existsSync(bundle) || (srcDirs.length > 0 && Math.max(...srcDirs.map(newestSource)) > statSync(bundle).mtimeMs);
-if (stale && srcDirs.length > 0) {
-  const { buildCli } = await import(pathToFileURL(join(root, 'scripts', 'build-cli.mjs')).href);
+if (stale()) {
+  const { buildCli } = await import(pathToFileURL(builder).href);
   await buildCli();
 }
 await import(pathToFileURL(bundle).href);

@@ -1,23 +1,43 @@
-// Bundles the CLI into out/cli/ckpt.mjs: one file, fast to start.
+// Bundles the CLI into out/cli/: the entry ckpt.mjs plus one chunk per
+// command's dependencies (loaded on demand), and inputs.json, the source
+// files it was built from, so bin/ckpt.mjs can tell cheaply when it is stale.
 import { build } from 'esbuild';
-import { dirname, join } from 'node:path';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'out', 'cli');
 
 export async function buildCli() {
-  await build({
-    entryPoints: [join(root, 'src-main/cli/ckpt.ts')],
-    outfile: join(root, 'out/cli/ckpt.mjs'),
+  const r = await build({
+    entryPoints: { ckpt: join(root, 'src-main/cli/ckpt.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     sourcemap: 'linked',
-    external: ['better-sqlite3', 'koffi'],
+    metafile: true,
+    external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
+  const inputs = Object.keys(r.metafile.inputs)
+    .filter((p) => !p.includes('node_modules'))
+    .map((p) => relative(root, join(root, p)));
+  writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(inputs));
+  // Chunks are named by content hash; a ckpt that started before this build
+  // may still load its old ones, so only chunks unused for a while go.
+  const current = new Set(Object.keys(r.metafile.outputs).map((p) => join(root, p)));
+  const chunks = join(outdir, 'chunks');
+  for (const f of readdirSync(chunks)) {
+    const p = join(chunks, f);
+    if (!current.has(p) && Date.now() - statSync(p).mtimeMs > 10 * 60_000) rmSync(p, { force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildCli();

@@ -11,7 +11,6 @@ export interface Io {
 
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   options: OptionSpec[];
   /** Longer help printed after the options. */

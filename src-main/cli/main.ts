@@ -8,8 +8,8 @@ import { COMMANDS } from './commands/index.js';
 import { UsageError, formatOptions, parseArgs } from './args.js';
 import type { Command, Io } from './command.js';
 
-function help(c: Command): string {
-  return `usage: ${c.usage}\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}${c.details ? `\n\n${c.details}` : ''}`;
+function help(c: Command, summary: string): string {
+  return `usage: ${c.usage}\n\n${summary}\n\noptions:\n${formatOptions(c.options)}${c.details ? `\n\n${c.details}` : ''}`;
 }
 
 function topHelp(): string {
@@ -21,22 +21,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(target ? help(target) : topHelp());
+    io.out(target ? help((await target.load()).default, target.summary) : topHelp());
     return 0;
   }
   if (name === '--version') {
     io.out('ckpt 0.1.0 (image format 1.0)');
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`ckpt: unknown command "${name}"; run "ckpt --help" for the list`);
     return 2;
   }
+  const cmd = (await entry.load()).default;
   try {
     const parsed = parseArgs(rest, cmd.options);
     if (parsed.opts.help) {
-      io.out(help(cmd));
+      io.out(help(cmd, entry.summary));
       return 0;
     }
     return await cmd.run(parsed, io);

@@ -7,9 +7,13 @@ export function renderShow(s: Snapshot): string {
   const nfds = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
   lines.push(`image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture of ${h.hostname} (${h.arch}, ${h.kernelRelease})`);
   lines.push(`captured ${new Date(h.captureTime).toISOString()}${h.frozen ? ', processes frozen' : ''}`);
-  const opts = Object.entries(h.options).map(([k, v]) => `${k}=${v}`).join(' ');
+  const opts = Object.entries(h.options)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   if (opts) lines.push(`options: ${opts}`);
-  lines.push(`${s.tasks.length} tasks, ${s.fdTables.length} fd tables, ${nfds} fds, ${s.files.length} open files, ${s.errors.length} capture errors`);
+  lines.push(
+    `${s.tasks.length} tasks, ${s.fdTables.length} fd tables, ${nfds} fds, ${s.files.length} open files, ${s.errors.length} capture errors`,
+  );
   const files = new Map(s.files.map((f) => [f.ref, f]));
   const tables = new Map(s.fdTables.map((t) => [t.ref, t]));
   const { fileHolders, tableTasks } = holders(s);
@@ -34,7 +38,12 @@ export function renderShow(s: Snapshot): string {
     for (const d of table?.fds ?? []) {
       const f = files.get(d.file)!;
       const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === t.tgid && x.fd === d.fd));
-      const share = others.length ? `  [file ${f.ref} also ${others.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${others.length > 4 ? ` +${others.length - 4}` : ''}]` : '';
+      const share = others.length
+        ? `  [file ${f.ref} also ${others
+            .slice(0, 4)
+            .map((x) => `${x.pid}:${x.fd}`)
+            .join(' ')}${others.length > 4 ? ` +${others.length - 4}` : ''}]`
+        : '';
       lines.push(
         `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(28)} pos ${String(u64ToJson(f.pos)).padEnd(10)} ${describeFile(f)}${share}`,
       );
@@ -42,7 +51,8 @@ export function renderShow(s: Snapshot): string {
   }
   if (s.errors.length) {
     lines.push('', 'capture errors:');
-    for (const e of s.errors) lines.push(`  ${e.errno || '-'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''} ${displayBStr(e.where)}: ${e.message}`);
+    for (const e of s.errors)
+      lines.push(`  ${e.errno || '-'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''} ${displayBStr(e.where)}: ${e.message}`);
   }
   lines.push('', '(* = close-on-exec)');
   return lines.join('\n');

@@ -1,16 +1,13 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { simulate } from '../../sim/index.js';
+import { SCENARIOS, simulate } from '../../sim/index.js';
 import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
-import { SCENARIOS } from '../../sim/index.js';
-import { storeCapture } from './library-util.js';
-import { captureProc } from '../../sources/proc/index.js';
 
 export default defineCommand({
   name: 'capture',
-  summary: 'capture processes (or a simulation) into a checkpoint image',
-  usage: 'ckpt capture (--pid PID[,PID...] [--tree] | --all) [--freeze] -o FILE\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
+  usage:
+    'ckpt capture (--pid PID[,PID...] [--tree] | --all) [--freeze] -o FILE\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
   options: [
     { name: 'pid', type: 'list', value: 'PID[,PID...]', help: 'capture these processes from /proc (repeatable)' },
     { name: 'tree', type: 'flag', help: 'with --pid: also every descendant of those processes' },
@@ -49,21 +46,26 @@ export default defineCommand({
       if (Number.isNaN(time) || time < 0) throw new UsageError(`--time: not a date: "${String(opts.time)}"`);
     }
     const snap = live
-      ? await captureProc({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true })
+      ? await (
+          await import('../../sources/proc/index.js')
+        ).captureProc({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true })
       : simulate({
-      scenario: opts.sim as string,
-      seed: opts.seed as number | undefined,
-      step: opts.step as number | undefined,
-      processes: opts.processes as number | undefined,
-      fds: opts.fds as number | undefined,
-      time,
-    });
-    if (opts.store) storeCapture(snap, opts, io);
+          scenario: opts.sim as string,
+          seed: opts.seed as number | undefined,
+          step: opts.step as number | undefined,
+          processes: opts.processes as number | undefined,
+          fds: opts.fds as number | undefined,
+          time,
+        });
+    // Loaded only when asked for: a plain capture never opens SQLite.
+    if (opts.store) (await import('./library-util.js')).storeCapture(snap, opts, io);
     if (!out) return 0;
     const result = out === '-' ? writeSnapshot(snap, (c) => io.outBytes(c)) : writeFileAtomic(out, (write) => writeSnapshot(snap, write));
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);
-    io.err(`captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : out} (${result.bytes} bytes)`);
+    io.err(
+      `captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : out} (${result.bytes} bytes)`,
+    );
     return 0;
   },
 });

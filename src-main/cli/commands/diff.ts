@@ -6,7 +6,6 @@ import { withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'diff',
-  summary: 'what changed between two library images',
   usage: 'ckpt diff A B [--match pid|command] [--json]',
   options: [
     {

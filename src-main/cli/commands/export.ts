@@ -9,7 +9,6 @@ const FORMATS = ['html', 'md', 'json', 'csv'];
 
 export default defineCommand({
   name: 'export',
-  summary: 'write an image, diff, search or timeline as HTML, Markdown, JSON or CSV',
   usage:
     'ckpt export (image ID | diff A B | search QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
   options: [

@@ -5,7 +5,6 @@ import { imageLine, progressLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'import',
-  summary: 'import image files into the library (same bytes twice are stored once)',
   usage: 'ckpt import FILE... [--label TEXT] [--tag TAG]... [--note TEXT] [--json]',
   options: [
     { name: 'label', type: 'string', value: 'TEXT', help: 'label for the imported images' },

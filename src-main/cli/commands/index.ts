@@ -1,19 +1,30 @@
-/** The `ckpt` subcommands, in the order help lists them. */
+/**
+ * The `ckpt` subcommands, in the order help lists them. A command's module
+ * (and what it pulls in: SQLite, the /proc reader, the HTTP host) loads only
+ * when that command runs, so `ckpt capture` does not pay for the library.
+ */
 import type { Command } from '../command.js';
-import capture from './capture.js';
-import diff from './diff.js';
-import exportCmd from './export.js';
-import importCmd from './import.js';
-import label from './label.js';
-import list from './list.js';
-import note from './note.js';
-import rm from './rm.js';
-import search from './search.js';
-import tag from './tag.js';
-import timeline from './timeline.js';
-import records from './records.js';
-import serve from './serve.js';
-import show from './show.js';
-import verify from './verify.js';
 
-export const COMMANDS: Command[] = [capture, show, records, verify, serve, importCmd, list, label, tag, note, rm, search, diff, timeline, exportCmd];
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<{ default: Command }>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: 'capture', summary: 'capture processes (or a simulation) into a checkpoint image', load: () => import('./capture.js') },
+  { name: 'show', summary: 'print the decoded contents of an image', load: () => import('./show.js') },
+  { name: 'records', summary: 'list every record of an image with offset, type, length and objref', load: () => import('./records.js') },
+  { name: 'verify', summary: 'check that an image is whole: framing, structure, objrefs and checksum', load: () => import('./verify.js') },
+  { name: 'serve', summary: 'serve the desktop app to a browser on 127.0.0.1', load: () => import('./serve.js') },
+  { name: 'import', summary: 'import image files into the library (same bytes twice are stored once)', load: () => import('./import.js') },
+  { name: 'list', summary: 'list the images in the library, newest capture first', load: () => import('./list.js') },
+  { name: 'label', summary: 'set the label of a library image ("" clears it)', load: () => import('./label.js') },
+  { name: 'tag', summary: 'add or remove tags of a library image', load: () => import('./tag.js') },
+  { name: 'note', summary: 'show or set the note of a library image', load: () => import('./note.js') },
+  { name: 'rm', summary: 'remove images from the library (index rows and stored bytes)', load: () => import('./rm.js') },
+  { name: 'search', summary: 'find open files across every image in the library', load: () => import('./search.js') },
+  { name: 'diff', summary: 'what changed between two library images', load: () => import('./diff.js') },
+  { name: 'timeline', summary: 'fd counts of one program over a series of images, and leak suspects', load: () => import('./timeline.js') },
+  { name: 'export', summary: 'write an image, diff, search or timeline as HTML, Markdown, JSON or CSV', load: () => import('./export.js') },
+];

@@ -4,7 +4,6 @@ import { imageLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'label',
-  summary: 'set the label of a library image ("" clears it)',
   usage: 'ckpt label ID TEXT',
   options: [],
   run({ opts, positional }, io) {

@@ -6,7 +6,6 @@ import { imageLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'list',
-  summary: 'list the images in the library, newest capture first',
   usage: 'ckpt list [--label TEXT] [--tag TAG] [--text TEXT] [--since DATE] [--until DATE] [--limit N] [--json]',
   options: [
     { name: 'label', type: 'string', value: 'TEXT', help: 'only images with this exact label' },

@@ -4,7 +4,6 @@ import { withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'note',
-  summary: 'show or set the note of a library image',
   usage: 'ckpt note ID [TEXT]',
   options: [],
   run({ opts, positional }, io) {

@@ -4,7 +4,6 @@ import { scanRecords, withImageFile } from '../../engine/reader.js';
 
 export default defineCommand({
   name: 'records',
-  summary: 'list every record of an image with offset, type, length and objref',
   usage: 'ckpt records FILE [--json]',
   options: [{ name: 'json', type: 'flag', help: 'a JSON array of {index, offset, type, typeName, len, objref}' }],
   details: 'Lists framing only; `ckpt verify` checks what the records mean.',
@@ -15,10 +14,17 @@ export default defineCommand({
     withImageFile(positional[0]!, (src) =>
       scanRecords(src, (r) => {
         if (opts.json) json.push(r);
-        else rows.push(`${String(r.index).padStart(7)} ${String(r.offset).padStart(12)}  ${r.typeName.padEnd(12)} ${String(r.len).padStart(8)}  ${r.objref || ''}`);
+        else
+          rows.push(
+            `${String(r.index).padStart(7)} ${String(r.offset).padStart(12)}  ${r.typeName.padEnd(12)} ${String(r.len).padStart(8)}  ${r.objref || ''}`,
+          );
       }),
     );
-    io.out(opts.json ? JSON.stringify(json) : [`${'index'.padStart(7)} ${'offset'.padStart(12)}  ${'type'.padEnd(12)} ${'len'.padStart(8)}  objref`, ...rows].join('\n'));
+    io.out(
+      opts.json
+        ? JSON.stringify(json)
+        : [`${'index'.padStart(7)} ${'offset'.padStart(12)}  ${'type'.padEnd(12)} ${'len'.padStart(8)}  objref`, ...rows].join('\n'),
+    );
     return 0;
   },
 });

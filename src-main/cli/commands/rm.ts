@@ -4,7 +4,6 @@ import { imageLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'rm',
-  summary: 'remove images from the library (index rows and stored bytes)',
   usage: 'ckpt rm ID...',
   options: [],
   run({ opts, positional }, io) {

@@ -6,7 +6,6 @@ import { QueryError } from '../../store/index.js';
 
 export default defineCommand({
   name: 'search',
-  summary: 'find open files across every image in the library',
   usage: 'ckpt search QUERY... [--limit N] [--per-image N] [--json]',
   options: [
     { name: 'limit', type: 'int', value: 'N', help: 'most hits in all (default 1000)' },

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 
 export default defineCommand({
   name: 'serve',
-  summary: 'serve the desktop app to a browser on 127.0.0.1',
   usage: 'ckpt serve [--port N] [--home DIR]',
   options: [
     { name: 'port', type: 'int', value: 'N', help: 'port on 127.0.0.1 (default: a free one)' },

@@ -8,7 +8,6 @@ import { withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
-  summary: 'print the decoded contents of an image',
   usage: 'ckpt show FILE|ID [--json]',
   options: [{ name: 'json', type: 'flag', help: 'one JSON object: header, tasks, fdTables, files, errors (docs/cli.md)' }],
   run({ opts, positional }, io) {

@@ -4,7 +4,6 @@ import { imageLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'tag',
-  summary: 'add or remove tags of a library image',
   usage: 'ckpt tag ID [TAG...] [--remove TAG]... [--clear]',
   options: [
     { name: 'remove', type: 'list', value: 'TAG', help: 'remove this tag (repeatable)' },

@@ -22,7 +22,6 @@ export const SELECTOR_OPTIONS = [
 
 export default defineCommand({
   name: 'timeline',
-  summary: 'fd counts of one program over a series of images, and leak suspects',
   usage: 'ckpt timeline (--program CMDLINE | --label TEXT | --tag TAG | ID...) [--json]',
   options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
   details:

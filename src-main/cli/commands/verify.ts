@@ -6,9 +6,14 @@ import { progressLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'verify',
-  summary: 'check that an image is whole: framing, structure, objrefs and checksum',
   usage: 'ckpt verify FILE... | ckpt verify --all',
-  options: [{ name: 'all', type: 'flag', help: 'verify the whole library: re-hash and re-decode every image, re-check its index rows and the database' }],
+  options: [
+    {
+      name: 'all',
+      type: 'flag',
+      help: 'verify the whole library: re-hash and re-decode every image, re-check its index rows and the database',
+    },
+  ],
   details: 'Exit 0 when every image is whole; 1 and a message naming the byte offset otherwise.',
   run({ opts, positional }, io) {
     if (opts.all) {
@@ -28,7 +33,9 @@ export default defineCommand({
       try {
         // Streams: a huge image verifies in bounded memory.
         const s = withImageFile(file, verifyImage);
-        io.out(`${file}: ok, format ${s.header.formatMajor}.${s.header.formatMinor}, ${s.records} records, ${s.tasks} tasks, ${s.fds} fds, ${s.files} open files, ${s.errors} capture errors, sha256 ${s.sha256}`);
+        io.out(
+          `${file}: ok, format ${s.header.formatMajor}.${s.header.formatMinor}, ${s.records} records, ${s.tasks} tasks, ${s.fds} fds, ${s.files} open files, ${s.errors} capture errors, sha256 ${s.sha256}`,
+        );
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         io.err(`${file}: ${e.message}`);

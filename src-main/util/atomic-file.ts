@@ -2,20 +2,58 @@
  * Files appear whole or not at all: bytes go to a temporary file beside the
  * target, are fsync'd, and are renamed over it. A crash or an error midway
  * leaves the target untouched and removes the temporary file.
+ *
+ * Only a regular file (or nothing) is replaced that way. A target that is a
+ * device, FIFO or socket (`-o /dev/null`, a named pipe) is written in place:
+ * renaming over it would replace the device node itself. A symlink is
+ * followed, so the file it points at is replaced and the link stays.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export function writeFileAtomic<T>(target: string, produce: (write: (chunk: Uint8Array) => void) => T): T {
+type Produce<T> = (write: (chunk: Uint8Array) => void) => T;
+
+function writer(fd: number): (chunk: Uint8Array) => void {
+  return (chunk) => {
+    let off = 0;
+    while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+  };
+}
+
+function writeInPlace<T>(target: string, produce: Produce<T>): T {
+  const fd = openSync(target, 'w');
+  try {
+    return produce(writer(fd));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeFileAtomic<T>(target: string, produce: Produce<T>): T {
+  let st: ReturnType<typeof lstatSync> | undefined;
+  try {
+    st = lstatSync(target);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isSymbolicLink()) {
+    let real: string | undefined;
+    try {
+      real = realpathSync(target);
+    } catch {
+      real = undefined; // dangling: replace the link's target path below as a new file
+    }
+    if (real !== undefined) return writeFileAtomic(real, produce);
+  } else if (st && !st.isFile()) {
+    if (st.isDirectory()) throw Object.assign(new Error(`${target} is a directory`), { code: 'EISDIR' });
+    return writeInPlace(target, produce);
+  }
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', 0o644);
   let ok = false;
   try {
-    const result = produce((chunk) => {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    });
+    const result = produce(writer(fd));
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, target);

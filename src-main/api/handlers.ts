@@ -186,7 +186,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
     'diff.view': (args) => diffs.view(getStore(), args),
     'timeline.get': (sel) => getStore().timeline(sel),
-    'report.export': async ({ request, format }) => {
+    'report.export': async ({ request, format, preview }) => {
       const req: ExportRequest =
         request.what === 'diff'
           ? { what: 'diff', a: request.a, b: request.b, options: request.matching ? { matching: request.matching } : {} }
@@ -206,7 +206,16 @@ export function createBackend(ctx: ApiContext): Backend {
       }
       const text = getStore().export(req, format);
       const r = reports.add(format, name, new TextEncoder().encode(text));
-      return { id: r.id, format, text, suggestedName: name, mime: r.mime, bytes: r.bytes.length };
+      const cut = preview !== undefined && text.length > preview;
+      return {
+        id: r.id,
+        format,
+        text: cut ? text.slice(0, preview) : text,
+        ...(cut ? { textTruncated: true } : {}),
+        suggestedName: name,
+        mime: r.mime,
+        bytes: r.bytes.length,
+      };
     },
     'report.save': async ({ id }) => {
       const r = builtReport(id);

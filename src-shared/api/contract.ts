@@ -148,6 +148,8 @@ export const METHODS = {
         z.strictObject({ what: z.literal('timeline'), selector: timelineSelector }),
       ]),
       format: z.enum(['html', 'md', 'json', 'csv', 'pdf']),
+      /** Characters of the document to send back for a preview (default all); the file itself is always whole. */
+      preview: int(0, 1_000_000_000).optional(),
     }),
     result: null as unknown as R.ExportedReport,
   },

@@ -204,6 +204,8 @@ export interface ExportedReport {
    * self-contained and meant for a sandboxed frame or a file, never innerHTML.
    */
   text: string;
+  /** `text` is only the first `preview` characters of the document. */
+  textTruncated?: boolean;
   /** A file name to offer when saving it. */
   suggestedName: string;
   mime: string;

@@ -1,24 +1,9 @@
 /** What a classifier makes of one raw fd: an open file without its ref. */
-import type { AttrRecord, BStr, FileLock, U64 } from '../../../../src-shared/model/index.js';
+import type { OpenFile } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
 import type { NetTables } from '../net-tables.js';
 
-export interface FileFacts {
-  kind: string;
-  path: BStr;
-  /** f_flags, O_CLOEXEC stripped. */
-  flags: number;
-  mode: number;
-  pos: U64;
-  mntId: number;
-  dev: U64;
-  ino: U64;
-  rdev: U64;
-  size: U64;
-  nlink: number;
-  deleted: boolean;
-  locks: FileLock[];
-  attrs: AttrRecord;
+export interface FileFacts extends Omit<OpenFile, 'ref' | 'sharingInferred' | 'unknownKindCode' | 'unknownBody'> {
   /**
    * fds whose keys differ can never share an open file; fds with one key
    * may, and kcmp decides. Built only from what an open file cannot change

@@ -98,7 +98,21 @@ test('diff: compare with previous from the inspector; a retargeted fd opens on t
   await page.getByTestId('inspector-compare-previous').click();
   await expect(page.getByTestId('diff-summary')).toContainText('leak 3');
   await expect(page.getByTestId('diff-summary')).toContainText('leak 4');
-  // Position moved: app.log's offset differs between captures, and the mark says by how much.
+  // Whole tables: the unchanged fds (stdio, config, listener, eventfd) appear between the changes, both sides the same.
+  const list = page.getByTestId('diff-rows');
+  const changedOnly = Number(await list.getAttribute('data-count'));
+  await page.getByTestId('diff-whole').check();
+  await expect(list).not.toHaveAttribute('data-count', String(changedOnly));
+  // leak 4 holds fds 0-23: one row each (none closed), plus the process header.
+  await expect(list).toHaveAttribute('data-count', '25');
+  const stdin = list.getByRole('option').nth(1);
+  await expect(stdin.locator('.c-mark.same')).toHaveCount(1);
+  await expect(stdin.getByTestId('diff-side-a').locator('.fd')).toHaveText('0');
+  await expect(stdin.getByTestId('diff-side-b').locator('.fd')).toHaveText('0');
+  await shot(page, 'diff-whole-tables');
+  await page.getByTestId('diff-whole').uncheck();
+  await expect(list).toHaveAttribute('data-count', String(changedOnly));
+  // A retargeted fd (the log files moved up by the new connections): its A side opens leak 3's inspector there.
   const rows = page.getByTestId('diff-rows').getByRole('option');
   const retargeted = rows.filter({ has: page.locator('.m.mark-retargeted') }).first();
   await expect(retargeted).toBeVisible();

@@ -184,7 +184,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
     'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
-    'diff.view': (args) => diffs.view(getStore(), args),
+    'diff.view': (args) => diffs.view(getStore(), args, openImage),
     'timeline.get': (sel) => getStore().timeline(sel),
     'report.export': async ({ request, format, preview }) => {
       const req: ExportRequest =

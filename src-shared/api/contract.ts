@@ -133,6 +133,8 @@ export const METHODS = {
       matching: z.enum(['pid', 'command']).optional(),
       changes: z.array(z.enum(CHANGE_IDS)).max(CHANGE_IDS.length).optional(),
       kind: z.string().min(1).max(100).optional(),
+      /** Each changed process's whole fd tables, unchanged fds as context rows. */
+      whole: z.boolean().optional(),
       ...page,
     }),
     result: null as unknown as R.DiffView,

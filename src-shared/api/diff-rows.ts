@@ -58,7 +58,7 @@ export type DiffRow =
       note: string;
     };
 
-type FdRow = DiffRow & { type: 'fd' };
+export type FdRow = DiffRow & { type: 'fd' };
 
 export interface BuiltRows {
   rows: DiffRow[];
@@ -179,7 +179,8 @@ export function filterDiffRows(rows: readonly DiffRow[], changes: ReadonlySet<Ch
       continue;
     }
     if (r.type === 'fd') {
-      if (changes && !r.changes.some((c) => changes.has(c))) continue;
+      // Unchanged rows (whole tables) are context: only the kind of file filters them.
+      if (changes && r.changes.length && !r.changes.some((c) => changes.has(c))) continue;
       if (kind && !r.kinds.includes(kind)) continue;
     } else if ((changes && !changes.has(r.change)) || kind) continue;
     if (header) {
@@ -187,6 +188,58 @@ export function filterDiffRows(rows: readonly DiffRow[], changes: ReadonlySet<Ch
       header = null;
     }
     out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The rows with each changed process's whole fd tables: between its changed
+ * rows, every fd both images hold unchanged, as a row with no change. `table`
+ * gives a process's full fd list in an image (A for pidA, B for pidB).
+ */
+export function withWholeTables(rows: readonly DiffRow[], table: (side: 'a' | 'b', pid: number) => Side[]): DiffRow[] {
+  const out: DiffRow[] = [];
+  let i = 0;
+  while (i < rows.length) {
+    const h = rows[i]!;
+    out.push(h);
+    i++;
+    if (h.type !== 'task') continue;
+    const changed = new Map<number, FdRow[]>();
+    while (i < rows.length && rows[i]!.type === 'fd') {
+      const r = rows[i] as FdRow;
+      const fd = (r.after ?? r.before)!.fd;
+      const list = changed.get(fd);
+      if (list) list.push(r);
+      else changed.set(fd, [r]);
+      i++;
+    }
+    const before = new Map(table('a', h.pidA).map((s) => [s.fd, s]));
+    const after = table('b', h.pidB);
+    const fds = new Set<number>([...before.keys(), ...after.map((s) => s.fd), ...changed.keys()]);
+    const afterBy = new Map(after.map((s) => [s.fd, s]));
+    for (const fd of [...fds].sort((x, y) => x - y)) {
+      const c = changed.get(fd);
+      if (c) {
+        out.push(...c);
+        continue;
+      }
+      const a = before.get(fd) ?? null;
+      const b = afterBy.get(fd) ?? null;
+      const kinds = [...new Set([a?.kind, b?.kind].filter((k): k is string => !!k))];
+      out.push({
+        type: 'fd',
+        pidA: h.pidA,
+        pidB: h.pidB,
+        before: a,
+        after: b,
+        changes: [],
+        fields: [],
+        kinds,
+        posDelta: undefined,
+        note: '',
+      });
+    }
   }
   return out;
 }

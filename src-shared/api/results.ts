@@ -237,7 +237,7 @@ export interface DiffView {
   matching: DiffMatching;
   summary: DiffSummary;
   tables: TableChange[];
-  /** The store's time to compute the diff (0 when it was served from the kept diff). */
+  /** The store's time to compute the diff (when it was computed; later pages come from the kept diff). */
   elapsedMs: number;
   /** Rows carrying each kind of change, before filtering. */
   counts: Record<Change, number>;

@@ -122,6 +122,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const params: unknown[] = [];
   let from = 'fds f';
   let driverParam: unknown = undefined;
+  let pathDriver: Int32Array | null = null;
   const pathSets: { p: ParsedTerm; ids: number[] }[] = [];
   for (const p of by('path')) {
     const t = p.term as Extract<ParsedTerm['term'], { field: 'path' }>;
@@ -137,14 +138,12 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     driverParam = JSON.stringify(keys);
     where.push("f.image_id = json_extract(q.value, '$[0]') AND f.table_ref = json_extract(q.value, '$[1]')");
   } else if (positivePaths.length && positivePaths[0]!.ids.length <= DRIVE_BY_PATH_MAX) {
+    // Image by image, newest first: each image's path set says which of the
+    // ids it holds, and only those are looked up in its (image_id, path_id) index.
     const first = positivePaths.shift()!;
+    pathDriver = Int32Array.from(first.ids).sort();
     from = 'json_each(?) q CROSS JOIN fds f';
-    driverParam = JSON.stringify(first.ids);
-    where.push('f.path_id = q.value');
-    if (imageIds) {
-      where.push('f.image_id IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(imageIds));
-    }
+    where.push('f.image_id = ?', 'f.path_id = q.value');
   }
   // Without a selective driver, walk image by image, newest first, taking at
   // most perImage+1 rows from each: a common kind then shows up across many
@@ -201,23 +200,33 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     let rows: Hit[] = [];
     let moreImages = false;
     if (empty) rows = [];
-    else if (byImage) {
+    else if (byImage || pathDriver) {
       const order = imageIds
         ? (db
-            .prepare('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC')
-            .pluck()
-            .all(JSON.stringify(imageIds)) as number[])
-        : (db.prepare('SELECT id FROM images ORDER BY capture_time DESC, id DESC').pluck().all() as number[]);
+            .prepare('SELECT id, sha256 FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC')
+            .raw()
+            .all(JSON.stringify(imageIds)) as [number, string][])
+        : (db.prepare('SELECT id, sha256 FROM images ORDER BY capture_time DESC, id DESC').raw().all() as [number, string][]);
       const stmt = db.prepare(sql).raw();
-      let counted = 0;
-      for (let k = 0; k < order.length; k++) {
-        // One row beyond perImage tells the expansion below that this image has more.
-        const got = stmt.all(order[k], ...params, Math.min(perImage, limit - counted) + 1) as Hit[];
-        for (const r of got) rows.push(r);
-        counted += Math.min(got.length, perImage);
-        if (counted >= limit) {
-          moreImages = k < order.length - 1 || got.length > Math.min(perImage, limit - counted + got.length);
-          break;
+      if (pathDriver) {
+        for (const [img, sha] of order) {
+          const present = intersectSorted(pathDriver, ctx.imagePaths(img, sha));
+          if (!present.length) continue;
+          const got = stmt.all(JSON.stringify(present), img, ...params, limit + 1 - rows.length) as Hit[];
+          for (const r of got) rows.push(r);
+          if (rows.length > limit) break;
+        }
+      } else {
+        let counted = 0;
+        for (let k = 0; k < order.length; k++) {
+          // One row beyond perImage tells the expansion below that this image has more.
+          const got = stmt.all(order[k]![0], ...params, Math.min(perImage, limit - counted) + 1) as Hit[];
+          for (const r of got) rows.push(r);
+          counted += Math.min(got.length, perImage);
+          if (counted >= limit) {
+            moreImages = k < order.length - 1 || got.length > Math.min(perImage, limit - counted + got.length);
+            break;
+          }
         }
       }
     } else {
@@ -323,6 +332,37 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       });
     return { query, normalized: parsed.normalized, groups: out, hitCount, truncated, elapsedMs: performance.now() - t0 };
   }
+}
+
+/** Values in both ascending lists: binary search when one is much shorter, else a merge. */
+function intersectSorted(want: Int32Array, have: Int32Array): number[] {
+  const out: number[] = [];
+  if (want.length * 16 < have.length) {
+    for (const v of want) {
+      let lo = 0;
+      let hi = have.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (have[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < have.length && have[lo] === v) out.push(v);
+    }
+    return out;
+  }
+  let i = 0;
+  let j = 0;
+  while (i < want.length && j < have.length) {
+    const a = want[i]!;
+    const b = have[j]!;
+    if (a === b) {
+      out.push(a);
+      i++;
+      j++;
+    } else if (a < b) i++;
+    else j++;
+  }
+  return out;
 }
 
 let knownCodesSql = '';

@@ -11,4 +11,6 @@ export interface LibraryContext {
   resolve(ref: string): ImageRow;
   /** Every interned string as searchable text (raw bytes displayed escaped), by id; refreshed on each call. */
   stringTable(): { ids: Int32Array | number[]; texts: string[] };
+  /** The image's distinct path ids, ascending (cached; `sha256` tells a reused image id from the one cached). */
+  imagePaths(imageId: number, sha256: string): Int32Array;
 }

@@ -33,10 +33,11 @@ import { StoreError } from './errors.js';
 import { openDatabase, type DB } from './db.js';
 import { Blobs, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
-import { Indexer, programOf } from './ingest.js';
+import { Indexer, programOf, type Collected } from './ingest.js';
 import { countImages, listImages, resolveImage, toSummary, type ImageRow } from './images.js';
 import type { LibraryContext } from './context.js';
 import { verifyLibrary } from './verify.js';
+import { unpack } from './fdpack.js';
 import { runSearch } from '../query/search.js';
 import { runDiff } from '../query/diff.js';
 import { runTimeline } from '../query/timeline.js';
@@ -63,6 +64,7 @@ export class Store implements LibraryContext {
   private strIds: number[] = [];
   private strTexts: string[] = [];
   private strMax = 0;
+  private readonly pathSets = new Map<number, { sha: string; ids: Int32Array }>();
 
   private constructor(
     readonly home: string,
@@ -137,6 +139,15 @@ export class Store implements LibraryContext {
       this.strMax = id;
     }
     return { ids: this.strIds, texts: this.strTexts };
+  }
+
+  imagePaths(imageId: number, sha: string): Int32Array {
+    const got = this.pathSets.get(imageId);
+    if (got && got.sha === sha) return got.ids;
+    const b = this.db.prepare('SELECT ids FROM image_paths WHERE image_id = ?').pluck().get(imageId) as Buffer | undefined;
+    const ids = b ? unpack(b) : new Int32Array(0);
+    this.pathSets.set(imageId, { sha, ids });
+    return ids;
   }
 
   /** Images matching the filter, newest capture first by default. */
@@ -222,24 +233,14 @@ export class Store implements LibraryContext {
       this.applyOptions(sha, opts);
       return { image: this.getImage(sha), duplicate: true, elapsedMs: performance.now() - t0 };
     }
-    progress?.({ phase: 'decode', done: 0, total: 0 });
-    let snap: Snapshot;
-    try {
-      snap = decodeImage(bytes);
-    } catch (e) {
-      if (e instanceof ImageError) throw new StoreError('bad-image', `${name}: not imported: ${e.message}`);
-      throw e;
-    }
-    const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
-    const temp = this.blobs.writeTemp(sha, bytes);
+    let temp: string | null = null;
     let duplicate = false;
-    // A big image's index rows land all over the path index; a larger page
-    // cache while it is written saves re-reading those pages (about 25%
-    // faster ingest into a library of millions of fds). Shrunk back after.
-    const bigCache = nfds > 50_000;
+    let nfds = 0;
+    // A big image's rows are many pages; a larger page cache while they are
+    // written saves re-reading them. Shrunk back after.
+    const bigCache = bytes.length > 5_000_000;
     if (bigCache) this.db.pragma('cache_size = -262144');
     try {
-      const h = snap.header;
       this.db
         .transaction(() => {
           // A concurrent import of the same bytes may have committed since we looked.
@@ -247,6 +248,20 @@ export class Store implements LibraryContext {
             duplicate = true;
             return;
           }
+          // Decoded inside the transaction: it interns strings as it goes, and
+          // an image that turns out undecodable rolls them back.
+          progress?.({ phase: 'decode', done: 0, total: 0 });
+          let c: Collected;
+          try {
+            c = this.indexer.collect(bytes);
+          } catch (e) {
+            if (e instanceof ImageError) throw new StoreError('bad-image', `${name}: not imported: ${e.message}`);
+            throw e;
+          }
+          nfds = c.nfds;
+          // The bytes are on disk (fsync'd) before the rows that name them commit.
+          temp = this.blobs.writeTemp(sha, bytes);
+          const h = c.header;
           const id = Number(
             this.db
               .prepare(
@@ -264,32 +279,30 @@ export class Store implements LibraryContext {
                 h.kernelRelease,
                 h.frozen ? 1 : 0,
                 JSON.stringify(h.options),
-                programOf(snap),
-                snap.tasks.length,
-                snap.fdTables.length,
-                nfds,
-                snap.files.length,
-                snap.errors.length,
+                programOf(c),
+                c.tasks.length,
+                c.tables.length,
+                c.nfds,
+                c.nfiles,
+                c.errors,
                 bytes.length,
               ).lastInsertRowid,
           );
           const insTag = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
           for (const t of opts.tags ?? []) insTag.run(id, t);
-          this.indexer.index(id, snap, progress);
+          this.indexer.write(id, c, progress);
         })
         .immediate();
     } catch (e) {
       if (bigCache) this.db.pragma('cache_size = -65536');
       this.strings.forget();
       this.attrs.forget();
-      unlinkQuiet(temp);
+      if (temp) unlinkQuiet(temp);
       throw e instanceof StoreError ? e : new StoreError('io', `${name}: import failed, nothing stored: ${(e as Error).message}`);
     }
     if (bigCache) this.db.pragma('cache_size = -65536');
-    if (duplicate) {
-      unlinkQuiet(temp);
-      this.applyOptions(sha, opts);
-    } else this.blobs.publish(temp, sha);
+    if (duplicate) this.applyOptions(sha, opts);
+    else this.blobs.publish(temp!, sha);
     progress?.({ phase: 'done', done: nfds, total: nfds });
     return { image: this.getImage(sha), duplicate, elapsedMs: performance.now() - t0 };
   }
@@ -335,7 +348,7 @@ export class Store implements LibraryContext {
     const summary = toSummary(row);
     this.db.transaction(() => {
       // Children first, by primary-key prefix: faster than the cascade's per-row checks.
-      for (const t of ['fds', 'fdtables', 'tasks', 'tags']) this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
+      for (const t of ['fds', 'image_paths', 'fdtables', 'tasks', 'tags']) this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
       this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
     })();
     this.blobs.remove(row.sha256);

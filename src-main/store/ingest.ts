@@ -1,17 +1,25 @@
 /**
- * Writes the index rows of one decoded image. The caller wraps this in the
+ * Decodes one image straight into the store's index form and writes its
+ * index rows. The decoder's streaming visitor hands out each checked record;
+ * the collector keeps only flat typed arrays (fds, and each file's pack
+ * fields with its strings already interned), never the snapshot's objects:
+ * at 100,000 fds per image, building and then collecting the model was a
+ * third of an import. The caller runs collect() and write() inside the one
  * transaction that also inserts the image row, so an image is indexed
- * wholly or not at all.
+ * wholly or not at all (a decode error midway rolls its interned strings
+ * back).
  */
 import type Database from 'better-sqlite3';
 import type { ImportProgress } from '../../src-shared/store-types.js';
-import type { Snapshot } from '../../src-shared/model/index.js';
+import type { CaptureError, Fd, FdTable, ImageHeader, OpenFile, Task } from '../../src-shared/model/index.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS, putU64 } from './fdpack.js';
 
 // A plain local copy: read per fd, and some module loaders turn an imported binding into a getter call.
 const P = { ...PF };
 import { attrsToJson, bytesToHex, displayBStr } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
+import { bufferSource } from '../engine/record-scanner.js';
+import { visitImage, type DecodeVisitor } from '../engine/reader.js';
 import type { DB } from './db.js';
 import { Interner, joinCmdline } from './intern.js';
 
@@ -21,16 +29,121 @@ export function kindCode(f: { kind: string; unknownKindCode?: number }): number 
 }
 
 /** The command line of the first process, as a person reads it: what a series is keyed on. */
-export function programOf(s: Snapshot): string {
+export function programOf(s: { tasks: Task[] }): string {
   const t = s.tasks.find((x) => x.pid === x.tgid) ?? s.tasks[0];
   if (!t) return '';
   return t.cmdline.length ? t.cmdline.map(displayBStr).join(' ') : displayBStr(t.comm);
+}
+
+/** fd rows per INSERT: one call binding many rows costs far less than a call per row. */
+const FD_BATCH = 64;
+const FD_COLS = 10;
+/** Per fd in Collected.fds: table index, fd number, file row, cloexec bit, file objref. */
+const FD_STRIDE = 5;
+/** Per file in Collected.ff: the pack's fields from P.bits on (bits holds deleted; shared is added at write). */
+const FF = PACK_FIELDS - P.bits;
+
+/** One image, decoded into what the index needs. */
+export interface Collected {
+  header: ImageHeader;
+  tasks: Task[];
+  tables: { ref: number; inferred: boolean; first: number; n: number }[];
+  nfds: number;
+  fds: Int32Array;
+  nfiles: number;
+  ff: Int32Array;
+  errors: number;
+}
+
+class Collector implements DecodeVisitor {
+  hdr: ImageHeader | null = null;
+  readonly tasks: Task[] = [];
+  readonly tables: Collected['tables'] = [];
+  nfds = 0;
+  fds = new Int32Array(4096 * FD_STRIDE);
+  nfiles = 0;
+  ff = new Int32Array(4096 * FF);
+  /** objref -> file row + 1. */
+  rowOf = new Int32Array(4096);
+  errors = 0;
+
+  constructor(
+    private readonly strings: Interner,
+    private readonly attrTexts: Interner,
+  ) {}
+
+  header(h: ImageHeader): void {
+    this.hdr = h;
+  }
+  task(t: Task): void {
+    this.tasks.push(t);
+  }
+  taskObjs(): void {}
+  table(t: FdTable): void {
+    this.tables.push({ ref: t.ref, inferred: t.sharingInferred, first: this.nfds, n: 0 });
+  }
+  fd(_table: FdTable, d: Fd): void {
+    // The decoder keeps a table's FILE_DESC records together, so they belong to the last table opened.
+    if ((this.nfds + 1) * FD_STRIDE > this.fds.length) this.fds = grow(this.fds, (this.nfds + 1) * FD_STRIDE);
+    const o = this.nfds++ * FD_STRIDE;
+    const fds = this.fds;
+    fds[o] = this.tables.length - 1;
+    fds[o + 1] = d.fd;
+    // The decoder checked that the file was defined before this fd names it.
+    fds[o + 2] = this.rowOf[d.file]! - 1;
+    fds[o + 3] = d.cloexec ? BIT_CLOEXEC : 0;
+    fds[o + 4] = d.file;
+    this.tables[this.tables.length - 1]!.n++;
+  }
+  file(f: OpenFile): void {
+    let attrs = 0;
+    if (f.kind === 'unknown')
+      attrs = this.attrTexts.id(
+        JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }),
+      );
+    else {
+      for (const _k in f.attrs) {
+        attrs = this.attrTexts.id(JSON.stringify(attrsToJson(f.attrs)));
+        break;
+      }
+    }
+    const row = this.nfiles++;
+    if ((row + 1) * FF > this.ff.length) this.ff = grow(this.ff, (row + 1) * FF);
+    if (f.ref >= this.rowOf.length) this.rowOf = grow(this.rowOf, f.ref + 1);
+    this.rowOf[f.ref] = row + 1;
+    const ff = this.ff;
+    const o = row * FF - P.bits;
+    ff[o + P.bits] = f.deleted ? BIT_DELETED : 0;
+    ff[o + P.kind] = kindCode(f);
+    ff[o + P.path] = this.strings.id(f.path);
+    ff[o + P.flags] = f.flags;
+    ff[o + P.attrs] = attrs;
+    putU64(ff, o + P.posHi, f.pos);
+    putU64(ff, o + P.inoHi, f.ino);
+    putU64(ff, o + P.rdevHi, f.rdev);
+    putU64(ff, o + P.sizeHi, f.size);
+    putU64(ff, o + P.devHi, f.dev);
+    ff[o + P.mode] = f.mode;
+    ff[o + P.nlink] = f.nlink;
+  }
+  error(_e: CaptureError): void {
+    this.errors++;
+  }
+}
+
+function grow(a: Int32Array, need: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 export class Indexer {
   private readonly insTask: Database.Statement;
   private readonly insTable: Database.Statement;
   private readonly insFd: Database.Statement;
+  private readonly insFds: Database.Statement;
+  private readonly insPaths: Database.Statement;
+  private readonly batch: number[] = new Array<number>(FD_BATCH * FD_COLS);
 
   constructor(
     db: DB,
@@ -40,9 +153,21 @@ export class Indexer {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?,?)');
     this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?)');
+    this.insFds = db.prepare(`INSERT INTO fds VALUES ${Array<string>(FD_BATCH).fill('(?,?,?,?,?,?,?,?,?,?)').join(',')}`);
+    this.insPaths = db.prepare('INSERT INTO image_paths VALUES (?, ?)');
   }
 
-  index(imageId: number, s: Snapshot, progress?: (p: ImportProgress) => void): void {
+  /**
+   * Checks and decodes the image, interning its strings as they come (call
+   * inside the write transaction: an ImageError midway must roll them back).
+   */
+  collect(bytes: Uint8Array): Collected {
+    const c = new Collector(this.strings, this.attrTexts);
+    visitImage(bufferSource(bytes), c);
+    return { header: c.hdr!, tasks: c.tasks, tables: c.tables, nfds: c.nfds, fds: c.fds, nfiles: c.nfiles, ff: c.ff, errors: c.errors };
+  }
+
+  write(imageId: number, s: Collected, progress?: (p: ImportProgress) => void): void {
     const str = this.strings;
     const tableProcs = new Map<number, number[]>();
     for (const t of s.tasks) {
@@ -52,94 +177,82 @@ export class Indexer {
       if (!l) tableProcs.set(t.fdTable, (l = []));
       if (!l.includes(t.tgid)) l.push(t.tgid);
     }
+    const { fds, ff } = s;
     // Distinct processes per open file: a process has one table, so its fds
     // arrive together and "last holder seen" counts each process once.
-    const holders = new Map<number, number>();
-    const lastHolder = new Map<number, number>();
-    for (const tb of s.fdTables) {
+    const holders = new Int32Array(s.nfiles);
+    const lastHolder = new Float64Array(s.nfiles).fill(-1);
+    for (const tb of s.tables) {
       for (const tgid of tableProcs.get(tb.ref) ?? []) {
-        for (const d of tb.fds) {
-          if (lastHolder.get(d.file) === tgid) continue;
-          lastHolder.set(d.file, tgid);
-          holders.set(d.file, (holders.get(d.file) ?? 0) + 1);
+        for (let k = tb.first; k < tb.first + tb.n; k++) {
+          const row = fds[k * FD_STRIDE + 2]!;
+          if (lastHolder[row] === tgid) continue;
+          lastHolder[row] = tgid;
+          holders[row]!++;
         }
       }
     }
-    // Each file's pack fields once, in one typed array (no per-file objects:
-    // at 100,000 files per image the garbage was a tenth of the import).
-    // Layout matches the pack from P.bits on; bits holds deleted/shared.
-    const fileAt = new Map<number, number>();
-    const FF = PACK_FIELDS - P.bits;
-    const ff = new Int32Array(s.files.length * FF);
-    s.files.forEach((f, k) => {
-      let attrs = 0;
-      if (f.kind === 'unknown')
-        attrs = this.attrTexts.id(
-          JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }),
-        );
-      else {
-        for (const _k in f.attrs) {
-          attrs = this.attrTexts.id(JSON.stringify(attrsToJson(f.attrs)));
-          break;
-        }
-      }
-      fileAt.set(f.ref, k * FF);
-      const o = k * FF - P.bits;
-      ff[o + P.bits] = (f.deleted ? BIT_DELETED : 0) | ((holders.get(f.ref) ?? 0) > 1 ? BIT_SHARED : 0);
-      ff[o + P.kind] = kindCode(f);
-      ff[o + P.path] = str.id(f.path);
-      ff[o + P.flags] = f.flags;
-      ff[o + P.attrs] = attrs;
-      putU64(ff, o + P.posHi, f.pos);
-      putU64(ff, o + P.inoHi, f.ino);
-      putU64(ff, o + P.rdevHi, f.rdev);
-      putU64(ff, o + P.sizeHi, f.size);
-      putU64(ff, o + P.devHi, f.dev);
-      ff[o + P.mode] = f.mode;
-      ff[o + P.nlink] = f.nlink;
-    });
-    const total = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
-    let done = 0;
+    for (let row = 0; row < s.nfiles; row++) if (holders[row]! > 1) ff[row * FF] = ff[row * FF]! | BIT_SHARED;
+
+    const total = s.nfds;
+    const pathIds = new Int32Array(total);
+    const batch = this.batch;
+    let inBatch = 0;
     let next = 50_000;
-    for (const tb of s.fdTables) {
-      const pack = new Int32Array(tb.fds.length * PACK_FIELDS);
+    for (const tb of s.tables) {
+      const pack = new Int32Array(tb.n * PACK_FIELDS);
       let o = 0;
-      for (const d of tb.fds) {
-        const at = fileAt.get(d.file)!;
-        const cloexec = d.cloexec ? BIT_CLOEXEC : 0;
+      for (let k = tb.first; k < tb.first + tb.n; k++) {
+        const q = k * FD_STRIDE;
+        const fd = fds[q + 1]!;
+        const row = fds[q + 2]!;
+        const cloexec = fds[q + 3]!;
+        const at = row * FF;
         const bits = ff[at]! | cloexec;
         const b = at - P.bits;
-        this.insFd.run(
-          imageId,
-          tb.ref,
-          d.fd,
-          ff[b + P.kind],
-          ff[b + P.path],
-          ff[b + P.flags],
-          cloexec,
-          bits & BIT_DELETED ? 1 : 0,
-          bits & BIT_SHARED ? 1 : 0,
-          ff[b + P.attrs],
-        );
+        const path = ff[b + P.path]!;
+        pathIds[k] = path;
+        const r = inBatch * FD_COLS;
+        batch[r] = imageId;
+        batch[r + 1] = tb.ref;
+        batch[r + 2] = fd;
+        batch[r + 3] = ff[b + P.kind]!;
+        batch[r + 4] = path;
+        batch[r + 5] = ff[b + P.flags]!;
+        batch[r + 6] = cloexec;
+        batch[r + 7] = bits & BIT_DELETED ? 1 : 0;
+        batch[r + 8] = bits & BIT_SHARED ? 1 : 0;
+        batch[r + 9] = ff[b + P.attrs]!;
+        if (++inBatch === FD_BATCH) {
+          this.insFds.run(batch);
+          inBatch = 0;
+        }
         pack[o + P.table] = tb.ref;
-        pack[o + P.fd] = d.fd;
-        pack[o + P.file] = d.file;
+        pack[o + P.fd] = fd;
+        pack[o + P.file] = fds[q + 4]!;
         pack.set(ff.subarray(at, at + FF), o + P.bits);
         pack[o + P.bits] = bits;
         o += PACK_FIELDS;
       }
-      this.insTable.run(
-        imageId,
-        tb.ref,
-        tb.fds.length,
-        tb.sharingInferred ? 1 : 0,
-        Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength),
-      );
-      done += tb.fds.length;
+      this.insTable.run(imageId, tb.ref, tb.n, tb.inferred ? 1 : 0, Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength));
+      const done = tb.first + tb.n;
       if (progress && done >= next) {
         progress({ phase: 'index', done, total });
         next = done + 50_000;
       }
     }
+    for (let k = 0; k < inBatch; k++) this.insFd.run(batch.slice(k * FD_COLS, (k + 1) * FD_COLS));
+    this.insPaths.run(imageId, packIds(distinctSorted(pathIds)));
   }
+}
+
+function distinctSorted(a: Int32Array): Int32Array {
+  a.sort();
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[n++] = a[i]!;
+  return a.subarray(0, n);
+}
+
+function packIds(a: Int32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }

@@ -20,7 +20,12 @@
  *   none) so path search never scans them.
  * - u64 values beyond SQLite's signed 64 bits are stored as decimal TEXT.
  */
-export const MIGRATIONS: string[] = [
+import type Database from 'better-sqlite3';
+
+/** SQL, or a step that needs JS (filling a new table from existing rows). */
+export type Migration = string | ((db: Database.Database) => void);
+
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE images (
     id INTEGER PRIMARY KEY,
@@ -95,4 +100,26 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX fds_path ON fds(path_id);
   CREATE INDEX tasks_table ON tasks(image_id, table_ref);
   `,
+  // 2: path lookups per image instead of one index over every image. A
+  // global fds(path_id) index takes each import's entries all over its
+  // pages (every path's run grows at its end), so each commit rewrote most
+  // of the index and ingest slowed as the library grew. (image_id, path_id)
+  // only ever grows at its end; image_paths (each image's distinct path ids,
+  // sorted Int32) tells search which images hold a path before it seeks.
+  (db) => {
+    db.exec(`
+      DROP INDEX fds_path;
+      CREATE INDEX fds_image_path ON fds(image_id, path_id);
+      CREATE TABLE image_paths (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        ids BLOB NOT NULL
+      );
+    `);
+    const ins = db.prepare('INSERT INTO image_paths VALUES (?, ?)');
+    const distinct = db.prepare('SELECT DISTINCT path_id FROM fds WHERE image_id = ? ORDER BY path_id').pluck();
+    for (const id of db.prepare('SELECT id FROM images').pluck().all() as number[]) {
+      const ids = Int32Array.from(distinct.all(id) as number[]);
+      ins.run(id, Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength));
+    }
+  },
 ];

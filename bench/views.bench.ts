@@ -65,7 +65,8 @@ const mod: BenchModule = {
       buildLibrary(ctx, home, large, leaky);
       writeFileSync(marker, '');
     }
-    const store = Store.open(home, { readonly: true });
+    // Read-write: opening migrates a library built by an older schema, as the host would.
+    const store = Store.open(home);
     const images = store.countImages();
     const fds = store.listImages({}).reduce((n, s) => n + s.fdCount, 0);
     store.close();

@@ -90,11 +90,20 @@ test('diff of two 100,000-fd images: Compare until the rows are on screen', asyn
   report('diff-on-screen-100k-fds-next-capture', near.ms, 'ms');
   report('diff-store-share-100k-fds-next-capture', near.store, 'ms');
   await shot(page, 'bench-diff-100k');
+  // Whole tables: both images decoded (unless the inspector holds them) and 100,000 context rows merged in.
+  const list = page.getByTestId('diff-rows');
+  const before = await list.getAttribute('data-count');
+  const t0 = await page.evaluate(() => performance.now());
+  await page.getByTestId('diff-whole').check();
+  await expect(list).not.toHaveAttribute('data-count', before!, { timeout: 60_000 });
+  report('diff-whole-tables-100k-fds', (await page.evaluate(() => performance.now())) - t0, 'ms');
+  await shot(page, 'bench-diff-100k-whole');
+  await page.getByTestId('diff-whole').uncheck();
+  await expect(list).toHaveAttribute('data-count', before!);
   const far = await diffRuns(base, other, 5);
   report('diff-on-screen-100k-fds-all-differ', far.ms, 'ms');
   report('diff-store-share-100k-fds-all-differ', far.store, 'ms');
   // Scrolling the 100,000 changed rows: the end of the list pages in.
-  const list = page.getByTestId('diff-rows');
   await list.focus();
   await page.keyboard.press('End');
   await expect(list.locator('.row.cursor')).not.toContainText('…');

@@ -68,3 +68,31 @@ test('capture, library, shared holders, record bytes, rename and delete', async 
   await renameAndDelete(page, 'electron e2e', 'electron renamed', 'electron-');
   await shot(page, 'electron-library-after');
 });
+
+test('reports: PDF through printToPDF, saved through the save dialog, opened with the system viewer', async () => {
+  await captureSimulation(page, 'electron report', 'electron-report-');
+  const target = join(home, 'saved-report.pdf');
+  // The native dialog and the system viewer are stood in for in the main process; everything else is real.
+  await app.evaluate(({ dialog, shell }, path) => {
+    dialog.showSaveDialog = (async () => ({ canceled: false, filePath: path })) as typeof dialog.showSaveDialog;
+    const opened: string[] = [];
+    (globalThis as unknown as { opened: string[] }).opened = opened;
+    shell.openPath = async (p: string) => {
+      opened.push(p);
+      return '';
+    };
+  }, target);
+  await page.getByTestId('image-export-format').selectOption('pdf');
+  await page.getByTestId('image-export-run').click();
+  await expect(page.getByTestId('image-export-info')).toContainText(/\.pdf · .* · \d+ pages?/, { timeout: 60_000 });
+  await page.getByTestId('image-export-save').click();
+  await expect(page.getByTestId('image-export')).toContainText(`saved to ${target}`);
+  const { readFileSync } = await import('node:fs');
+  const pdf = readFileSync(target).toString('latin1');
+  expect(pdf.startsWith('%PDF-')).toBe(true);
+  expect((pdf.match(/\/Type\s*\/Page(?![a-z])/g) ?? []).length).toBeGreaterThanOrEqual(1);
+  await page.getByTestId('image-export-open').click();
+  await expect(page.getByTestId('image-export')).toContainText(`opened ${target}`);
+  expect(await app.evaluate(() => (globalThis as unknown as { opened: string[] }).opened)).toEqual([target]);
+  await shot(page, 'electron-report');
+});

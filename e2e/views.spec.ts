@@ -110,6 +110,9 @@ test('diff: compare with previous from the inspector; a retargeted fd opens on t
   await expect(stdin.getByTestId('diff-side-a').locator('.fd')).toHaveText('0');
   await expect(stdin.getByTestId('diff-side-b').locator('.fd')).toHaveText('0');
   await shot(page, 'diff-whole-tables');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'diff-whole-tables-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.getByTestId('diff-whole').uncheck();
   await expect(list).toHaveAttribute('data-count', String(changedOnly));
   // A retargeted fd (the log files moved up by the new connections): its A side opens leak 3's inspector there.

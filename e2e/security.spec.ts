@@ -141,5 +141,17 @@ test('built reports are served only with the page cookie, under a sandbox CSP, a
   expect((await save.json()).error.code).toBe('unavailable');
   const bad = await ctx.post(`${host.origin}/api/report.open`, { headers: h, data: { id: '../../etc/passwd' } });
   expect((await bad.json()).error.code).toBe('bad-argument');
+  // The diff view's pages: a bad filter or page is a typed refusal, not a crash.
+  for (const args of [
+    { a: id, b: id, changes: ['bogus'], offset: 0, limit: 10 },
+    { a: id, b: id, offset: 0, limit: 0 },
+    { a: id, b: id, offset: -1, limit: 10 },
+    { a: id, b: id, whole: 'yes', offset: 0, limit: 10 },
+  ]) {
+    const r = await ctx.post(`${host.origin}/api/diff.view`, { headers: h, data: args });
+    expect((await r.json()).error.code, JSON.stringify(args)).toBe('bad-argument');
+  }
+  const same = await (await ctx.post(`${host.origin}/api/diff.view`, { headers: h, data: { a: id, b: id, offset: 0, limit: 10 } })).json();
+  expect(same.result).toMatchObject({ total: 0, unfiltered: 0, rows: [] });
   await ctx.dispose();
 });

@@ -15,7 +15,7 @@ import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
 import { globToRegExp, parseQuery, type ParsedTerm } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
-import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
@@ -129,14 +129,15 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     pathSets.push({ p, ids: matchStrings(ctx, t.mode === 'glob' ? 'glob' : t.values.length > 1 ? 'contains-any' : 'substring', t.values) });
   }
   const positivePaths = pathSets.filter((s) => !s.p.negated).sort((a, b) => a.ids.length - b.ids.length);
+  // Queries by process read the matched tables' packs (every field search
+  // filters on is there) and filter them here: fd rows are keyed by path
+  // within an image, so a table's rows are not together.
+  let tableKeys: [number, number][] | null = null;
   if (tables) {
-    const keys = [...tables.keys()].map((k) => {
+    tableKeys = [...tables.keys()].map((k) => {
       const [a, b] = k.split(':');
       return [Number(a), Number(b)];
     });
-    from = 'json_each(?) q CROSS JOIN fds f';
-    driverParam = JSON.stringify(keys);
-    where.push("f.image_id = json_extract(q.value, '$[0]') AND f.table_ref = json_extract(q.value, '$[1]')");
   } else if (positivePaths.length && positivePaths[0]!.ids.length <= DRIVE_BY_PATH_MAX) {
     // Image by image, newest first: each image's path set says which of the
     // ids it holds, and only those are looked up in its (image_id, path_id) index.
@@ -151,6 +152,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const byImage = from === 'fds f';
   const temps: string[] = [];
   for (const s of pathSets) {
+    if (tableKeys) break;
     if (!s.p.negated && !positivePaths.includes(s)) continue;
     if (s.ids.length > TEMP_TABLE_OVER) {
       // A long id list re-parsed from JSON for every image costs more than a temporary table made once.
@@ -197,10 +199,40 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
     const sql = `SELECT f.image_id, f.table_ref, f.fd, f.attrs_id, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
     type Hit = [number, number, number, number, number, number];
+    // Hits are shown from their tables' packs: one small blob per table, whatever the number of hits in it.
+    const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ? AND ref = ?').pluck();
+    const packs = new Map<string, { p: Int32Array; at: Map<number, number> | null }>();
+    const packOf = (img: number, tref: number) => {
+      const k = `${img}:${tref}`;
+      let v = packs.get(k);
+      if (!v) {
+        const b = packStmt.get(img, tref) as Buffer | undefined;
+        packs.set(k, (v = { p: b ? unpack(b) : new Int32Array(0), at: null }));
+      }
+      return v;
+    };
+    const fdIndex = (v: { p: Int32Array; at: Map<number, number> | null }) => {
+      if (!v.at) {
+        v.at = new Map<number, number>();
+        for (let o = 0; o < v.p.length; o += PACK_FIELDS) v.at.set(v.p[o + P.fd]!, o);
+      }
+      return v.at;
+    };
     let rows: Hit[] = [];
     let moreImages = false;
     if (empty) rows = [];
-    else if (byImage || pathDriver) {
+    else if (tableKeys) {
+      const keep = packFilter(parsed.terms, pathSets);
+      for (const [img, tref] of tableKeys) {
+        const { p: pk } = packOf(img, tref);
+        for (let o = 0; o < pk.length && rows.length <= limit; o += PACK_FIELDS) {
+          if (!keep(pk, o)) continue;
+          const bits = pk[o + P.bits]!;
+          rows.push([img, tref, pk[o + P.fd]!, pk[o + P.attrs]!, bits & BIT_CLOEXEC ? 1 : 0, bits & BIT_SHARED ? 1 : 0]);
+        }
+        if (rows.length > limit) break;
+      }
+    } else if (byImage || pathDriver) {
       const order = imageIds
         ? (db
             .prepare('SELECT id, sha256 FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC')
@@ -241,20 +273,6 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     const truncatedAll = byImage ? moreImages : rows.length > limit;
     if (!byImage && truncatedAll) rows.length = limit;
     const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
-    // Hits are shown from their tables' packs: one small blob per table, whatever the number of hits in it.
-    const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ? AND ref = ?').pluck();
-    const packs = new Map<string, { p: Int32Array; at: Map<number, number> }>();
-    const packOf = (img: number, tref: number) => {
-      const k = `${img}:${tref}`;
-      let v = packs.get(k);
-      if (!v) {
-        const p = unpack(packStmt.get(img, tref) as Buffer);
-        const at = new Map<number, number>();
-        for (let o = 0; o < p.length; o += PACK_FIELDS) at.set(p[o + P.fd]!, o);
-        packs.set(k, (v = { p, at }));
-      }
-      return v;
-    };
     const strCache = new Map<number, ReturnType<typeof fromDb>>();
     const attrCache = new Map<number, string>();
     const commCache = new Map<number, ReturnType<typeof fromDb>>();
@@ -283,8 +301,9 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       }
       let g = groups.get(img);
       if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
-      const { p: pk, at } = packOf(img, tref);
-      const o = at.get(fd);
+      const pv = packOf(img, tref);
+      const pk = pv.p;
+      const o = fdIndex(pv).get(fd);
       if (o === undefined) continue;
       const pathId = pk[o + P.path]!;
       let path = strCache.get(pathId);
@@ -332,6 +351,37 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       });
     return { query, normalized: parsed.normalized, groups: out, hitCount, truncated, elapsedMs: performance.now() - t0 };
   }
+}
+
+/** The fd-level terms as a test on one packed fd (what the SQL conditions say of an fd row). */
+function packFilter(terms: ParsedTerm[], pathSets: { p: ParsedTerm; ids: number[] }[]): (pk: Int32Array, o: number) => boolean {
+  type Test = (pk: Int32Array, o: number) => boolean;
+  const tests: Test[] = [];
+  const add = (negated: boolean, f: Test) => tests.push(negated ? (pk, o) => !f(pk, o) : f);
+  for (const p of terms) {
+    const t = p.term;
+    if (t.field === 'kind') {
+      const codes = t.values.map((k) => (k === 'unknown' ? -1 : kindByName(k)!.code));
+      const want = new Set(codes.filter((c) => c >= 0));
+      const unknown = codes.includes(-1);
+      add(p.negated, (pk, o) => want.has(pk[o + P.kind]!) || (unknown && kindName(pk[o + P.kind]!) === 'unknown'));
+    } else if (t.field === 'fd') {
+      const ranges = t.ranges;
+      add(p.negated, (pk, o) => ranges.some(([a, b]) => pk[o + P.fd]! >= a && pk[o + P.fd]! <= b));
+    } else if (t.field === 'flags') {
+      const masks = t.masks;
+      add(p.negated, (pk, o) => masks.every((m) => (pk[o + P.flags]! & m.mask) === m.value));
+    } else if (t.field === 'deleted' || t.field === 'shared' || t.field === 'cloexec') {
+      const bit = t.field === 'deleted' ? BIT_DELETED : t.field === 'shared' ? BIT_SHARED : BIT_CLOEXEC;
+      const value = t.value;
+      add(p.negated, (pk, o) => ((pk[o + P.bits]! & bit) !== 0) === value);
+    }
+  }
+  for (const s of pathSets) {
+    const ids = new Set(s.ids);
+    add(s.p.negated, (pk, o) => ids.has(pk[o + P.path]!));
+  }
+  return (pk, o) => tests.every((f) => f(pk, o));
 }
 
 /** Values in both ascending lists: binary search when one is much shorter, else a merge. */

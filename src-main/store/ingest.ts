@@ -152,8 +152,9 @@ export class Indexer {
   ) {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?,?)');
-    this.insFd = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?)');
-    this.insFds = db.prepare(`INSERT INTO fds VALUES ${Array<string>(FD_BATCH).fill('(?,?,?,?,?,?,?,?,?,?)').join(',')}`);
+    const cols = 'INSERT INTO fds (image_id, path_id, table_ref, fd, kind, flags, cloexec, deleted, shared, attrs_id) VALUES ';
+    this.insFd = db.prepare(`${cols}(?,?,?,?,?,?,?,?,?,?)`);
+    this.insFds = db.prepare(cols + Array<string>(FD_BATCH).fill('(?,?,?,?,?,?,?,?,?,?)').join(','));
     this.insPaths = db.prepare('INSERT INTO image_paths VALUES (?, ?)');
   }
 
@@ -196,54 +197,73 @@ export class Indexer {
 
     const total = s.nfds;
     const pathIds = new Int32Array(total);
-    const batch = this.batch;
-    let inBatch = 0;
     let next = 50_000;
     for (const tb of s.tables) {
       const pack = new Int32Array(tb.n * PACK_FIELDS);
       let o = 0;
       for (let k = tb.first; k < tb.first + tb.n; k++) {
         const q = k * FD_STRIDE;
-        const fd = fds[q + 1]!;
-        const row = fds[q + 2]!;
-        const cloexec = fds[q + 3]!;
-        const at = row * FF;
-        const bits = ff[at]! | cloexec;
-        const b = at - P.bits;
-        const path = ff[b + P.path]!;
-        pathIds[k] = path;
-        const r = inBatch * FD_COLS;
-        batch[r] = imageId;
-        batch[r + 1] = tb.ref;
-        batch[r + 2] = fd;
-        batch[r + 3] = ff[b + P.kind]!;
-        batch[r + 4] = path;
-        batch[r + 5] = ff[b + P.flags]!;
-        batch[r + 6] = cloexec;
-        batch[r + 7] = bits & BIT_DELETED ? 1 : 0;
-        batch[r + 8] = bits & BIT_SHARED ? 1 : 0;
-        batch[r + 9] = ff[b + P.attrs]!;
-        if (++inBatch === FD_BATCH) {
-          this.insFds.run(batch);
-          inBatch = 0;
-        }
+        const at = fds[q + 2]! * FF;
+        pathIds[k] = ff[at - P.bits + P.path]!;
         pack[o + P.table] = tb.ref;
-        pack[o + P.fd] = fd;
+        pack[o + P.fd] = fds[q + 1]!;
         pack[o + P.file] = fds[q + 4]!;
         pack.set(ff.subarray(at, at + FF), o + P.bits);
-        pack[o + P.bits] = bits;
+        pack[o + P.bits] = ff[at]! | fds[q + 3]!;
         o += PACK_FIELDS;
       }
       this.insTable.run(imageId, tb.ref, tb.n, tb.inferred ? 1 : 0, Buffer.from(pack.buffer, pack.byteOffset, pack.byteLength));
-      const done = tb.first + tb.n;
-      if (progress && done >= next) {
-        progress({ phase: 'index', done, total });
-        next = done + 50_000;
+    }
+    const distinct = distinctSorted(pathIds.slice());
+    this.insPaths.run(imageId, packIds(distinct));
+
+    // fd rows in key order (path, then image order), so every insert appends.
+    const order = new Float64Array(total);
+    for (let k = 0; k < total; k++) order[k] = rankOf(distinct, pathIds[k]!) * total + k;
+    order.sort();
+    const batch = this.batch;
+    let inBatch = 0;
+    for (let i = 0; i < total; i++) {
+      const k = order[i]! % total;
+      const q = k * FD_STRIDE;
+      const cloexec = fds[q + 3]!;
+      const at = fds[q + 2]! * FF;
+      const bits = ff[at]! | cloexec;
+      const b = at - P.bits;
+      const r = inBatch * FD_COLS;
+      batch[r] = imageId;
+      batch[r + 1] = pathIds[k]!;
+      batch[r + 2] = s.tables[fds[q]!]!.ref;
+      batch[r + 3] = fds[q + 1]!;
+      batch[r + 4] = ff[b + P.kind]!;
+      batch[r + 5] = ff[b + P.flags]!;
+      batch[r + 6] = cloexec;
+      batch[r + 7] = bits & BIT_DELETED ? 1 : 0;
+      batch[r + 8] = bits & BIT_SHARED ? 1 : 0;
+      batch[r + 9] = ff[b + P.attrs]!;
+      if (++inBatch === FD_BATCH) {
+        this.insFds.run(batch);
+        inBatch = 0;
+      }
+      if (progress && i >= next) {
+        progress({ phase: 'index', done: i, total });
+        next = i + 50_000;
       }
     }
     for (let k = 0; k < inBatch; k++) this.insFd.run(batch.slice(k * FD_COLS, (k + 1) * FD_COLS));
-    this.insPaths.run(imageId, packIds(distinctSorted(pathIds)));
   }
+}
+
+/** Index of v in the ascending list a (v is in it). */
+function rankOf(a: Int32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function distinctSorted(a: Int32Array): Int32Array {

@@ -121,7 +121,6 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const where: string[] = [];
   const params: unknown[] = [];
   let from = 'fds f';
-  let driverParam: unknown = undefined;
   let pathDriver: Int32Array | null = null;
   const pathSets: { p: ParsedTerm; ids: number[] }[] = [];
   for (const p of by('path')) {
@@ -149,7 +148,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   // Without a selective driver, walk image by image, newest first, taking at
   // most perImage+1 rows from each: a common kind then shows up across many
   // images instead of filling the limit from the first one.
-  const byImage = from === 'fds f';
+  const byImage = from === 'fds f' && !tableKeys;
   const temps: string[] = [];
   for (const s of pathSets) {
     if (tableKeys) break;
@@ -261,12 +260,6 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
           }
         }
       }
-    } else {
-      const allParams = driverParam === undefined ? [...params, limit + 1] : [driverParam, ...params, limit + 1];
-      rows = db
-        .prepare(sql)
-        .raw()
-        .all(...allParams) as Hit[];
     }
 
     // Expand rows to (process, fd) hits and group them by image.

@@ -77,6 +77,16 @@ const FIELD_CHANGE: Record<string, Change> = {
 
 const withText = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(', ');
 
+/** Arrays shared by every row with the same content (a large diff repeats a handful of them 100,000 times); never mutated. */
+class Shared<T> {
+  private readonly m = new Map<string, T[]>();
+  get(key: string, make: () => T[]): T[] {
+    let v = this.m.get(key);
+    if (!v) this.m.set(key, (v = make()));
+    return v;
+  }
+}
+
 export function diffRows(d: DiffResult): BuiltRows {
   const counts = Object.fromEntries([
     ['appeared', 0],
@@ -93,6 +103,10 @@ export function diffRows(d: DiffResult): BuiltRows {
   ]) as Record<Change, number>;
   const kinds = new Set<string>();
   const rows: DiffRow[] = [];
+  const sharedChanges = new Shared<Change>();
+  const sharedFields = new Shared<string>();
+  const sharedKinds = new Shared<string>();
+  const kindsOf = (a: string, b: string) => (a === b ? sharedKinds.get(a, () => [a]) : sharedKinds.get(`${a}\0${b}`, () => [a, b]));
   for (const t of d.appeared) rows.push({ type: 'process', change: 'appeared', task: t });
   for (const t of d.vanished) rows.push({ type: 'process', change: 'vanished', task: t });
   counts.appeared = d.appeared.length;
@@ -107,7 +121,8 @@ export function diffRows(d: DiffResult): BuiltRows {
       fdsA: t.before.fdCount,
       fdsB: t.after.fdCount,
     });
-    const byFd = new Map<number, FdRow>();
+    // Only sharing changes look rows up by fd: the map is built when a process has some.
+    let byFd: Map<number, FdRow> | null = null;
     const fdRows: FdRow[] = [];
     const pidA = t.before.pid;
     const pidB = t.after.pid;
@@ -122,30 +137,41 @@ export function diffRows(d: DiffResult): BuiltRows {
     ) => {
       const r: FdRow = { type: 'fd', pidA, pidB, before, after, changes, fields, kinds, posDelta, note: '' };
       fdRows.push(r);
-      byFd.set((after ?? before)!.fd, r);
+      byFd?.set((after ?? before)!.fd, r);
     };
-    for (const f of t.opened) add(null, f, ['opened'], [], [f.kind], undefined);
-    for (const f of t.closed) add(f, null, ['closed'], [], [f.kind], undefined);
+    const none = sharedFields.get('', () => []);
+    const opened = sharedChanges.get('opened', () => ['opened']);
+    const closed = sharedChanges.get('closed', () => ['closed']);
+    for (const f of t.opened) add(null, f, opened, none, kindsOf(f.kind, f.kind), undefined);
+    for (const f of t.closed) add(f, null, closed, none, kindsOf(f.kind, f.kind), undefined);
     for (const c of t.changed) {
-      const changes: Change[] = [];
-      const fields: string[] = [];
-      for (const x of c.changes) {
-        fields.push(x.field);
-        const ch = FIELD_CHANGE[x.field];
-        if (ch && !changes.includes(ch)) changes.push(ch);
-      }
-      add(c.before, c.after, changes, fields, c.before.kind === c.after.kind ? [c.before.kind] : [c.before.kind, c.after.kind], c.posDelta);
+      let key = '';
+      for (const x of c.changes) key += x.field + ',';
+      const fields = sharedFields.get(key, () => c.changes.map((x) => x.field));
+      const changes = sharedChanges.get(key, () => {
+        const out: Change[] = [];
+        for (const f of fields) {
+          const ch = FIELD_CHANGE[f];
+          if (ch && !out.includes(ch)) out.push(ch);
+        }
+        return out;
+      });
+      add(c.before, c.after, changes, fields, kindsOf(c.before.kind, c.after.kind), c.posDelta);
     }
     const sharing = (list: SharingChange[], change: 'shared' | 'unshared') => {
       for (const s of list) {
+        if (!byFd) {
+          byFd = new Map();
+          for (const x of fdRows) byFd.set((x.after ?? x.before)!.fd, x);
+        }
         const r = byFd.get(s.fd);
         const note = `${change === 'shared' ? 'now shared with' : 'no longer shared with'} ${withText(s.with)}`;
         if (r) {
-          r.changes.push(change);
+          r.changes = [...r.changes, change];
           r.note = note;
         } else {
           const side: Side = { fd: s.fd, kind: '', target: s.target, flagNames: '', pos: '', cloexec: false };
-          add(side, side, [change], [], [], undefined);
+          add(side, side, [change], none, [], undefined);
           fdRows[fdRows.length - 1]!.note = note;
         }
       }

@@ -79,6 +79,8 @@ async function diffRuns(x: string, y: string, n: number): Promise<{ ms: number; 
 
 test('diff of two 100,000-fd images: Compare until the rows are on screen', async () => {
   await page.getByTestId('nav-diff').click();
+  // The pickers fill from library.list after the view opens.
+  await expect(page.getByTestId('diff-a').locator('option').filter({ hasText: 'diff-base' })).toHaveCount(1, { timeout: 30_000 });
   const ids = await page
     .getByTestId('diff-a')
     .locator('option')

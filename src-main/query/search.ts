@@ -151,7 +151,8 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const byImage = from === 'fds f' && !tableKeys;
   const temps: string[] = [];
   for (const s of pathSets) {
-    if (tableKeys) break;
+    // Packs are filtered in JS (process- and image-driven): the id lists become Sets there.
+    if (tableKeys || byImage) break;
     if (!s.p.negated && !positivePaths.includes(s)) continue;
     if (s.ids.length > TEMP_TABLE_OVER) {
       // A long id list re-parsed from JSON for every image costs more than a temporary table made once.
@@ -238,8 +239,8 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
             .raw()
             .all(JSON.stringify(imageIds)) as [number, string][])
         : (db.prepare('SELECT id, sha256 FROM images ORDER BY capture_time DESC, id DESC').raw().all() as [number, string][]);
-      const stmt = db.prepare(sql).raw();
       if (pathDriver) {
+        const stmt = db.prepare(sql).raw();
         for (const [img, sha] of order) {
           const present = intersectSorted(pathDriver, ctx.imagePaths(img, sha));
           if (!present.length) continue;
@@ -248,14 +249,29 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
           if (rows.length > limit) break;
         }
       } else {
+        // Each image's tables in order, stopping at perImage+1 hits: a common
+        // kind is found in the first tables, and no fd row order matters.
+        const keep = packFilter(parsed.terms, pathSets);
+        const tablesOf = db.prepare('SELECT ref, data FROM fdtables WHERE image_id = ? ORDER BY ref').raw();
         let counted = 0;
         for (let k = 0; k < order.length; k++) {
-          // One row beyond perImage tells the expansion below that this image has more.
-          const got = stmt.all(order[k]![0], ...params, Math.min(perImage, limit - counted) + 1) as Hit[];
-          for (const r of got) rows.push(r);
-          counted += Math.min(got.length, perImage);
+          const img = order[k]![0];
+          const want = Math.min(perImage, limit - counted) + 1;
+          let got = 0;
+          for (const [tref, data] of tablesOf.iterate(img) as IterableIterator<[number, Buffer]>) {
+            const pk = unpack(data);
+            packs.set(`${img}:${tref}`, { p: pk, at: null });
+            for (let o = 0; o < pk.length && got < want; o += PACK_FIELDS) {
+              if (!keep(pk, o)) continue;
+              const bits = pk[o + P.bits]!;
+              rows.push([img, tref, pk[o + P.fd]!, pk[o + P.attrs]!, bits & BIT_CLOEXEC ? 1 : 0, bits & BIT_SHARED ? 1 : 0]);
+              got++;
+            }
+            if (got >= want) break;
+          }
+          counted += Math.min(got, perImage);
           if (counted >= limit) {
-            moreImages = k < order.length - 1 || got.length > Math.min(perImage, limit - counted + got.length);
+            moreImages = k < order.length - 1 || got > Math.min(perImage, limit - counted + got);
             break;
           }
         }

@@ -186,6 +186,17 @@ test('timeline: the leaky series shows a leak suspect on the chart; a point open
   await shot(page, 'timeline');
   await page.getByTestId('timeline-point').nth(1).click();
   await expect(page.getByTestId('inspector-title')).toHaveText('leak 2');
+  // From the series to what it gained: its first capture against its last.
+  await page.getByTestId('nav-timeline').click();
+  await series.selectOption({ label: (await option.innerText()).trim() });
+  await page.getByTestId('timeline-diff').click();
+  await expect(page.getByTestId('diff-summary')).toContainText(/leak 1\s*→\s*leak 4/);
+  // Search: an image's line opens that image.
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('search-input').fill('app.log.4');
+  await page.getByTestId('search-input').press('Enter');
+  await page.getByTestId('search-hits').getByRole('option').first().locator('.group').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');
 });
 
 async function saved(d: Download): Promise<Buffer> {

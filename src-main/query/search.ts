@@ -19,7 +19,6 @@ import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '..
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
-const TEMP_TABLE_OVER = 2000;
 
 function matchStrings(ctx: LibraryContext, mode: 'substring' | 'glob' | 'contains-any', values: string[]): number[] {
   const { ids, texts } = ctx.stringTable();
@@ -117,20 +116,17 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     }
   }
 
-  // fd-level filters.
-  const where: string[] = [];
-  const params: unknown[] = [];
-  let from = 'fds f';
+  // fd-level filters: every driver tests each candidate fd on its table's
+  // pack (fd rows are only the key image, path, table, fd).
   let pathDriver: Int32Array | null = null;
   const pathSets: { p: ParsedTerm; ids: number[] }[] = [];
   for (const p of by('path')) {
     const t = p.term as Extract<ParsedTerm['term'], { field: 'path' }>;
     pathSets.push({ p, ids: matchStrings(ctx, t.mode === 'glob' ? 'glob' : t.values.length > 1 ? 'contains-any' : 'substring', t.values) });
   }
+  let filterSets = pathSets;
   const positivePaths = pathSets.filter((s) => !s.p.negated).sort((a, b) => a.ids.length - b.ids.length);
-  // Queries by process read the matched tables' packs (every field search
-  // filters on is there) and filter them here: fd rows are keyed by path
-  // within an image, so a table's rows are not together.
+  // Queries by process read the matched tables' packs and filter them here.
   let tableKeys: [number, number][] | null = null;
   if (tables) {
     tableKeys = [...tables.keys()].map((k) => {
@@ -139,97 +135,73 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     });
   } else if (positivePaths.length && positivePaths[0]!.ids.length <= DRIVE_BY_PATH_MAX) {
     // Image by image, newest first: each image's path set says which of the
-    // ids it holds, and only those are looked up in its (image_id, path_id) index.
-    const first = positivePaths.shift()!;
+    // ids it holds, and only those are looked up in its fd rows.
+    const first = positivePaths[0]!;
     pathDriver = Int32Array.from(first.ids).sort();
-    from = 'json_each(?) q CROSS JOIN fds f';
-    where.push('f.image_id = ?', 'f.path_id = q.value');
+    filterSets = pathSets.filter((x) => x !== first);
   }
   // Without a selective driver, walk image by image, newest first, taking at
-  // most perImage+1 rows from each: a common kind then shows up across many
+  // most perImage+1 hits from each: a common kind then shows up across many
   // images instead of filling the limit from the first one.
-  const byImage = from === 'fds f' && !tableKeys;
-  const temps: string[] = [];
-  for (const s of pathSets) {
-    // Packs are filtered in JS (process- and image-driven): the id lists become Sets there.
-    if (tableKeys || byImage) break;
-    if (!s.p.negated && !positivePaths.includes(s)) continue;
-    if (s.ids.length > TEMP_TABLE_OVER) {
-      // A long id list re-parsed from JSON for every image costs more than a temporary table made once.
-      const name = `temp.q_paths_${temps.length}`;
-      db.exec(`DROP TABLE IF EXISTS ${name}; CREATE TABLE ${name} (id INTEGER PRIMARY KEY)`);
-      temps.push(name);
-      const ins = db.prepare(`INSERT INTO ${name} VALUES (?)`);
-      db.transaction(() => {
-        for (const id of s.ids) ins.run(id);
-      })();
-      where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT id FROM ${name})`);
-    } else {
-      where.push(`${s.p.negated ? 'NOT ' : ''}f.path_id IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(s.ids));
-    }
-  }
-  // The rest runs inside finish() so the temporary tables go whatever happens.
-  try {
-    return finish();
-  } finally {
-    for (const t of temps) db.exec(`DROP TABLE IF EXISTS ${t}`);
-  }
+  const byImage = !tableKeys && !pathDriver;
+  const keep = packFilter(parsed.terms, filterSets);
+  return finish();
 
   function finish(): SearchResult {
-    for (const p of parsed.terms) {
-      const t = p.term;
-      let c: string | null = null;
-      if (t.field === 'kind') {
-        const codes = t.values.map((k) => (k === 'unknown' ? -1 : kindByName(k)!.code));
-        const known = codes.filter((c2) => c2 >= 0);
-        const parts = [];
-        if (known.length) parts.push(`f.kind IN (${known.join(',')})`);
-        if (codes.includes(-1)) parts.push(`f.kind NOT IN (${knownCodes()})`);
-        c = `(${parts.join(' OR ')})`;
-      } else if (t.field === 'fd') c = rangeSql('f.fd', t.ranges);
-      else if (t.field === 'flags') c = `(${t.masks.map((m) => `(f.flags & ${m.mask}) = ${m.value}`).join(' AND ')})`;
-      else if (t.field === 'deleted') c = `f.deleted = ${t.value ? 1 : 0}`;
-      else if (t.field === 'shared') c = `f.shared = ${t.value ? 1 : 0}`;
-      else if (t.field === 'cloexec') c = `f.cloexec = ${t.value ? 1 : 0}`;
-      if (c) where.push(p.negated ? `NOT ${c}` : c);
-    }
-    if (byImage) where.unshift('f.image_id = ?');
-
     const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
-    const sql = `SELECT f.image_id, f.table_ref, f.fd, f.attrs_id, f.cloexec, f.shared FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?`;
     type Hit = [number, number, number, number, number, number];
     // Hits are shown from their tables' packs: one small blob per table, whatever the number of hits in it.
     const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ? AND ref = ?').pluck();
-    const packs = new Map<string, { p: Int32Array; at: Map<number, number> | null }>();
-    const packOf = (img: number, tref: number) => {
+    type Pack = { p: Int32Array; at: Map<number, number> | null; sorted: boolean | null };
+    const packs = new Map<string, Pack>();
+    const packOf = (img: number, tref: number): Pack => {
       const k = `${img}:${tref}`;
       let v = packs.get(k);
       if (!v) {
         const b = packStmt.get(img, tref) as Buffer | undefined;
-        packs.set(k, (v = { p: b ? unpack(b) : new Int32Array(0), at: null }));
+        packs.set(k, (v = { p: b ? unpack(b) : new Int32Array(0), at: null, sorted: null }));
       }
       return v;
     };
-    const fdIndex = (v: { p: Int32Array; at: Map<number, number> | null }) => {
+    // Where fd sits in its pack: by binary search when the pack is in fd order (as captured), else a map.
+    const fdAt = (v: Pack, fd: number): number | undefined => {
+      const p = v.p;
+      const n = p.length / PACK_FIELDS;
+      if (v.sorted === null) {
+        v.sorted = true;
+        for (let i = 1; i < n; i++)
+          if (p[i * PACK_FIELDS + P.fd]! <= p[(i - 1) * PACK_FIELDS + P.fd]!) {
+            v.sorted = false;
+            break;
+          }
+      }
+      if (v.sorted) {
+        let lo = 0;
+        let hi = n;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (p[mid * PACK_FIELDS + P.fd]! < fd) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo < n && p[lo * PACK_FIELDS + P.fd] === fd ? lo * PACK_FIELDS : undefined;
+      }
       if (!v.at) {
         v.at = new Map<number, number>();
-        for (let o = 0; o < v.p.length; o += PACK_FIELDS) v.at.set(v.p[o + P.fd]!, o);
+        for (let o = 0; o < p.length; o += PACK_FIELDS) v.at.set(p[o + P.fd]!, o);
       }
-      return v.at;
+      return v.at.get(fd);
+    };
+    const hit = (img: number, tref: number, pk: Int32Array, o: number): Hit => {
+      const bits = pk[o + P.bits]!;
+      return [img, tref, pk[o + P.fd]!, pk[o + P.attrs]!, bits & BIT_CLOEXEC ? 1 : 0, bits & BIT_SHARED ? 1 : 0];
     };
     let rows: Hit[] = [];
     let moreImages = false;
     if (empty) rows = [];
     else if (tableKeys) {
-      const keep = packFilter(parsed.terms, pathSets);
       for (const [img, tref] of tableKeys) {
         const { p: pk } = packOf(img, tref);
-        for (let o = 0; o < pk.length && rows.length <= limit; o += PACK_FIELDS) {
-          if (!keep(pk, o)) continue;
-          const bits = pk[o + P.bits]!;
-          rows.push([img, tref, pk[o + P.fd]!, pk[o + P.attrs]!, bits & BIT_CLOEXEC ? 1 : 0, bits & BIT_SHARED ? 1 : 0]);
-        }
+        for (let o = 0; o < pk.length && rows.length <= limit; o += PACK_FIELDS) if (keep(pk, o)) rows.push(hit(img, tref, pk, o));
         if (rows.length > limit) break;
       }
     } else if (byImage || pathDriver) {
@@ -240,18 +212,21 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
             .all(JSON.stringify(imageIds)) as [number, string][])
         : (db.prepare('SELECT id, sha256 FROM images ORDER BY capture_time DESC, id DESC').raw().all() as [number, string][]);
       if (pathDriver) {
-        const stmt = db.prepare(sql).raw();
-        for (const [img, sha] of order) {
+        const stmt = db.prepare('SELECT f.table_ref, f.fd FROM json_each(?) q CROSS JOIN fds f WHERE f.image_id = ? AND f.path_id = q.value').raw();
+        scan: for (const [img, sha] of order) {
           const present = intersectSorted(pathDriver, ctx.imagePaths(img, sha));
           if (!present.length) continue;
-          const got = stmt.all(JSON.stringify(present), img, ...params, limit + 1 - rows.length) as Hit[];
-          for (const r of got) rows.push(r);
-          if (rows.length > limit) break;
+          for (const [tref, fd] of stmt.iterate(JSON.stringify(present), img) as IterableIterator<[number, number]>) {
+            const pv = packOf(img, tref);
+            const o = fdAt(pv, fd);
+            if (o === undefined || !keep(pv.p, o)) continue;
+            rows.push(hit(img, tref, pv.p, o));
+            if (rows.length > limit) break scan;
+          }
         }
       } else {
         // Each image's tables in order, stopping at perImage+1 hits: a common
         // kind is found in the first tables, and no fd row order matters.
-        const keep = packFilter(parsed.terms, pathSets);
         const tablesOf = db.prepare('SELECT ref, data FROM fdtables WHERE image_id = ? ORDER BY ref').raw();
         let counted = 0;
         for (let k = 0; k < order.length; k++) {
@@ -260,11 +235,10 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
           let got = 0;
           for (const [tref, data] of tablesOf.iterate(img) as IterableIterator<[number, Buffer]>) {
             const pk = unpack(data);
-            packs.set(`${img}:${tref}`, { p: pk, at: null });
+            packs.set(`${img}:${tref}`, { p: pk, at: null, sorted: null });
             for (let o = 0; o < pk.length && got < want; o += PACK_FIELDS) {
               if (!keep(pk, o)) continue;
-              const bits = pk[o + P.bits]!;
-              rows.push([img, tref, pk[o + P.fd]!, pk[o + P.attrs]!, bits & BIT_CLOEXEC ? 1 : 0, bits & BIT_SHARED ? 1 : 0]);
+              rows.push(hit(img, tref, pk, o));
               got++;
             }
             if (got >= want) break;
@@ -312,7 +286,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
       const pv = packOf(img, tref);
       const pk = pv.p;
-      const o = fdIndex(pv).get(fd);
+      const o = fdAt(pv, fd);
       if (o === undefined) continue;
       const pathId = pk[o + P.path]!;
       let path = strCache.get(pathId);
@@ -422,10 +396,4 @@ function intersectSorted(want: Int32Array, have: Int32Array): number[] {
     else j++;
   }
   return out;
-}
-
-let knownCodesSql = '';
-function knownCodes(): string {
-  if (!knownCodesSql) knownCodesSql = [...Array(64).keys()].filter((c) => kindName(c) !== 'unknown').join(',');
-  return knownCodesSql;
 }

@@ -13,8 +13,12 @@ import { StoreError } from '../store/errors.js';
 import type { ImageRow } from '../store/images.js';
 import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
+import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 
 const MAX_POINTS = 5000;
+/** Kinds whose names are per object (pipe, sockets): never a path series. */
+const NOT_PATHS = new Set([6, 8, 9, 10, 11, 12]);
+const INET_SOCKET = 9;
 
 function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
   if (!sel || typeof sel !== 'object') throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
@@ -48,13 +52,25 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const t0 = performance.now();
   const rows = selectImages(ctx, sel);
   const db = ctx.db;
-  const kindStmt = db.prepare('SELECT kind, count(*) FROM fds WHERE image_id = ? GROUP BY kind').raw();
-  const pathStmt = db
-    .prepare('SELECT path_id, count(*) FROM fds WHERE image_id = ? AND kind NOT IN (6, 8, 9, 10, 11, 12) GROUP BY path_id')
-    .raw();
-  const sockStmt = db
-    .prepare('SELECT a.b, count(*) FROM fds d JOIN attrs a ON a.id = d.attrs_id WHERE d.image_id = ? AND d.kind = 9 GROUP BY d.attrs_id')
-    .raw();
+  // Counted from the fd tables' packs (kind, path and attributes of each fd).
+  const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ?').pluck();
+  const counts = (imageId: number, withPaths: boolean) => {
+    const kinds = new Map<number, number>();
+    const paths = new Map<number, number>();
+    const socks = new Map<number, number>();
+    for (const b of packStmt.iterate(imageId) as IterableIterator<Buffer>) {
+      const p = unpack(b);
+      for (let o = 0; o < p.length; o += PACK_FIELDS) {
+        const kind = p[o + P.kind]!;
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        if (!withPaths) continue;
+        if (!NOT_PATHS.has(kind)) paths.set(p[o + P.path]!, (paths.get(p[o + P.path]!) ?? 0) + 1);
+        else if (kind === INET_SOCKET && p[o + P.attrs]) socks.set(p[o + P.attrs]!, (socks.get(p[o + P.attrs]!) ?? 0) + 1);
+      }
+    }
+    const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
+    return { kinds: sorted(kinds), paths: sorted(paths), socks: sorted(socks) };
+  };
   const points: TimelinePoint[] = [];
   const series = new Map<string, { what: LeakSuspect['what']; key: string; counts: number[] }>();
   const bump = (what: LeakSuspect['what'], key: string, i: number, n: number) => {
@@ -68,7 +84,9 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   rows.forEach((r, i) => {
     const byKind: Record<string, number> = {};
     let total = 0;
-    for (const [code, n] of kindStmt.all(r.id) as [number, number][]) {
+    // Per-path counting is for programs, not fleets: skip it for huge images.
+    const c = counts(r.id, r.n_fds <= 200_000);
+    for (const [code, n] of c.kinds) {
       const k = kindName(code);
       byKind[k] = (byKind[k] ?? 0) + n;
       kinds.add(k);
@@ -76,16 +94,15 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       bump('kind', k, i, n);
     }
     points.push({ time: r.capture_time, imageId: r.sha256, label: r.label, total, byKind });
-    // Per-path counting is for programs, not fleets: skip it for huge images.
-    if (r.n_fds > 200_000) return;
-    for (const [pid, n] of pathStmt.all(r.id) as [number, number][]) {
+    for (const [pid, n] of c.paths) {
       let p = pathText.get(pid);
       if (p === undefined) pathText.set(pid, (p = displayBStr(ctx.strings.value(pid))));
       if (!/^(pipe|socket|anon_inode):|^$/.test(p)) bump('path', p, i, n);
       const fam = family(p);
       if (fam) bump('prefix', fam, i, n);
     }
-    for (const [attrs, n] of sockStmt.all(r.id) as [string | null, number][]) {
+    for (const [attrsId, n] of c.socks) {
+      const attrs = String(ctx.attrs.value(attrsId));
       const a = attrs ? (JSON.parse(attrs) as Record<string, unknown>) : {};
       const remote = a.remotePort
         ? ` -> ${String(a.remoteAddr)}:${String(a.remotePort)}`

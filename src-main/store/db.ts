@@ -21,10 +21,11 @@ export function openDatabase(file: string, readonly = false): DB {
     db.pragma('synchronous = NORMAL');
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
+    // Before migrating: a development build's version 1 cannot be migrated.
+    checkLayout(db, file);
     if (!readonly) migrate(db);
     else if ((db.pragma('user_version', { simple: true }) as number) > MIGRATIONS.length)
       throw new StoreError('corrupt', 'the library was written by a newer version of Checkpoint Studio');
-    checkLayout(db, file);
   } catch (e) {
     db.close();
     if (e instanceof StoreError) throw e;
@@ -56,7 +57,7 @@ function migrate(db: DB): void {
  * failing later with "no such table".
  */
 function checkLayout(db: DB, file: string): void {
-  if ((db.pragma('user_version', { simple: true }) as number) < 1) return;
+  if ((db.pragma('user_version', { simple: true }) as number) !== 1) return;
   const cols = new Set(db.prepare("SELECT name FROM pragma_table_info('fds')").pluck().all() as string[]);
   const tcols = new Set(db.prepare("SELECT name FROM pragma_table_info('fdtables')").pluck().all() as string[]);
   const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);

@@ -36,8 +36,8 @@ export function programOf(s: { tasks: Task[] }): string {
 }
 
 /** fd rows per INSERT: one call binding many rows costs far less than a call per row. */
-const FD_BATCH = 64;
-const FD_COLS = 10;
+const FD_BATCH = 200;
+const FD_COLS = 4;
 /** Per fd in Collected.fds: table index, fd number, file row, cloexec bit, file objref. */
 const FD_STRIDE = 5;
 /** Per file in Collected.ff: the pack's fields from P.bits on (bits holds deleted; shared is added at write). */
@@ -152,9 +152,9 @@ export class Indexer {
   ) {
     this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?,?)');
-    const cols = 'INSERT INTO fds (image_id, path_id, table_ref, fd, kind, flags, cloexec, deleted, shared, attrs_id) VALUES ';
-    this.insFd = db.prepare(`${cols}(?,?,?,?,?,?,?,?,?,?)`);
-    this.insFds = db.prepare(cols + Array<string>(FD_BATCH).fill('(?,?,?,?,?,?,?,?,?,?)').join(','));
+    const cols = 'INSERT INTO fds (image_id, path_id, table_ref, fd) VALUES ';
+    this.insFd = db.prepare(`${cols}(?,?,?,?)`);
+    this.insFds = db.prepare(cols + Array<string>(FD_BATCH).fill('(?,?,?,?)').join(','));
     this.insPaths = db.prepare('INSERT INTO image_paths VALUES (?, ?)');
   }
 
@@ -226,21 +226,11 @@ export class Indexer {
     for (let i = 0; i < total; i++) {
       const k = order[i]! % total;
       const q = k * FD_STRIDE;
-      const cloexec = fds[q + 3]!;
-      const at = fds[q + 2]! * FF;
-      const bits = ff[at]! | cloexec;
-      const b = at - P.bits;
       const r = inBatch * FD_COLS;
       batch[r] = imageId;
       batch[r + 1] = pathIds[k]!;
       batch[r + 2] = s.tables[fds[q]!]!.ref;
       batch[r + 3] = fds[q + 1]!;
-      batch[r + 4] = ff[b + P.kind]!;
-      batch[r + 5] = ff[b + P.flags]!;
-      batch[r + 6] = cloexec;
-      batch[r + 7] = bits & BIT_DELETED ? 1 : 0;
-      batch[r + 8] = bits & BIT_SHARED ? 1 : 0;
-      batch[r + 9] = ff[b + P.attrs]!;
       if (++inBatch === FD_BATCH) {
         this.insFds.run(batch);
         inBatch = 0;

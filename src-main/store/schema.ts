@@ -103,12 +103,12 @@ export const MIGRATIONS: Migration[] = [
   // 2: path lookups per image instead of one index over every image. A
   // global fds(path_id) index takes each import's entries all over its
   // pages (every path's run grows at its end), so each commit rewrote most
-  // of the index and ingest slowed as the library grew. fds is now keyed
-  // (image_id, path_id, table_ref, fd): an import, its rows sorted by path,
-  // only appends, and one B-tree serves both image scans and path lookups
-  // within an image. image_paths (each image's distinct path ids, sorted
-  // Int32) tells search which images hold a path before it seeks; queries
-  // by process read the fd tables' packs instead of fd rows.
+  // of the index and ingest slowed as the library grew. fds is now just
+  // the key (image_id, path_id, table_ref, fd): an import, its rows sorted
+  // by path, only appends, and a path is found within an image by one seek.
+  // Everything else search and timelines look at is read from the fd
+  // tables' packs. image_paths (each image's distinct path ids, sorted
+  // Int32) tells search which images hold a path before it seeks.
   (db) => {
     db.exec(`
       CREATE TABLE fds_v2 (
@@ -116,16 +116,9 @@ export const MIGRATIONS: Migration[] = [
         path_id INTEGER NOT NULL,
         table_ref INTEGER NOT NULL,
         fd INTEGER NOT NULL,
-        kind INTEGER NOT NULL,
-        flags INTEGER NOT NULL,
-        cloexec INTEGER NOT NULL,
-        deleted INTEGER NOT NULL,
-        shared INTEGER NOT NULL,
-        attrs_id INTEGER NOT NULL,
         PRIMARY KEY (image_id, path_id, table_ref, fd)
       ) WITHOUT ROWID;
-      INSERT INTO fds_v2 SELECT image_id, path_id, table_ref, fd, kind, flags, cloexec, deleted, shared, attrs_id FROM fds
-        ORDER BY image_id, path_id, table_ref, fd;
+      INSERT INTO fds_v2 SELECT image_id, path_id, table_ref, fd FROM fds ORDER BY image_id, path_id, table_ref, fd;
       DROP TABLE fds;
       ALTER TABLE fds_v2 RENAME TO fds;
       CREATE TABLE image_paths (

@@ -104,10 +104,10 @@ export function createBackend(ctx: ApiContext): Backend {
       features: ['library', 'capture', 'inspector', 'diff', 'search', 'timeline', 'reports'],
     }),
 
-    'library.list': ({ limit, offset }) => {
+    'library.list': ({ limit, offset, program }) => {
       const st = getStore();
-      const images = st.listImages({ sort: 'captureTime', desc: true, limit, offset });
-      return { images, total: limit === undefined && !offset ? images.length : st.countImages() };
+      const images = st.listImages({ sort: 'captureTime', desc: true, limit, offset, ...(program ? { program } : {}) });
+      return { images, total: (limit === undefined && !offset) || program ? images.length : st.countImages() };
     },
 
     'library.import': ({ name, data }) => {

@@ -70,7 +70,12 @@ export const METHODS = {
 
   /** Newest capture first; a first page (limit) lets a large library paint before all of it arrives. */
   'library.list': {
-    args: z.strictObject({ limit: int(1, 1_000_000).optional(), offset: int(0).optional() }),
+    args: z.strictObject({
+      limit: int(1, 1_000_000).optional(),
+      offset: int(0).optional(),
+      /** Only the images of this program (a series), e.g. to find the capture before one. */
+      program: z.string().min(1).max(4000).optional(),
+    }),
     result: null as unknown as R.LibraryList,
   },
   /** Import image bytes (a dropped or picked .ckpt file). `data` is base64. */

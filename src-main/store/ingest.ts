@@ -40,6 +40,8 @@ const FD_BATCH = 200;
 const FD_COLS = 4;
 /** Per fd in Collected.fds: table index, fd number, file row, cloexec bit, file objref. */
 const FD_STRIDE = 5;
+/** Working arrays up to this many fds are kept between imports. */
+const MAX_KEPT = 2_000_000;
 /** Per file in Collected.ff: the pack's fields from P.bits on (bits holds deleted; shared is added at write). */
 const FF = PACK_FIELDS - P.bits;
 
@@ -55,22 +57,34 @@ export interface Collected {
   errors: number;
 }
 
+/** Working arrays kept from one import to the next (an import is synchronous, so one set suffices). */
+interface Buffers {
+  fds: Int32Array<ArrayBuffer>;
+  ff: Int32Array<ArrayBuffer>;
+  rowOf: Int32Array<ArrayBuffer>;
+}
+
 class Collector implements DecodeVisitor {
   hdr: ImageHeader | null = null;
   readonly tasks: Task[] = [];
   readonly tables: Collected['tables'] = [];
   nfds = 0;
-  fds = new Int32Array(4096 * FD_STRIDE);
+  fds: Int32Array<ArrayBuffer>;
   nfiles = 0;
-  ff = new Int32Array(4096 * FF);
-  /** objref -> file row + 1. */
-  rowOf = new Int32Array(4096);
+  ff: Int32Array<ArrayBuffer>;
+  /** objref -> file row + 1 (only refs defined in this image are read, so old entries do no harm). */
+  rowOf: Int32Array<ArrayBuffer>;
   errors = 0;
 
   constructor(
     private readonly strings: Interner,
     private readonly attrTexts: Interner,
-  ) {}
+    buf: Buffers,
+  ) {
+    this.fds = buf.fds;
+    this.ff = buf.ff;
+    this.rowOf = buf.rowOf;
+  }
 
   header(h: ImageHeader): void {
     this.hdr = h;
@@ -102,10 +116,20 @@ class Collector implements DecodeVisitor {
         JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }),
       );
     else {
-      for (const _k in f.attrs) {
-        attrs = this.attrTexts.id(JSON.stringify(attrsToJson(f.attrs)));
-        break;
+      // Attributes of plain values (most kinds) are their own JSON form: no converted copy per file.
+      let any = false;
+      let plain = true;
+      const a = f.attrs;
+      for (const k in a) {
+        any = true;
+        const v = a[k];
+        const t = typeof v;
+        if (t !== 'string' && t !== 'number' && t !== 'boolean' && v !== null) {
+          plain = false;
+          break;
+        }
       }
+      if (any) attrs = this.attrTexts.id(JSON.stringify(plain ? a : attrsToJson(a)));
     }
     const row = this.nfiles++;
     if ((row + 1) * FF > this.ff.length) this.ff = grow(this.ff, (row + 1) * FF);
@@ -144,6 +168,7 @@ export class Indexer {
   private readonly insFds: Database.Statement;
   private readonly insPaths: Database.Statement;
   private readonly batch: number[] = new Array<number>(FD_BATCH * FD_COLS);
+  private readonly buf: Buffers = { fds: new Int32Array(4096 * FD_STRIDE), ff: new Int32Array(4096 * FF), rowOf: new Int32Array(4096) };
 
   constructor(
     db: DB,
@@ -163,8 +188,17 @@ export class Indexer {
    * inside the write transaction: an ImageError midway must roll them back).
    */
   collect(bytes: Uint8Array): Collected {
-    const c = new Collector(this.strings, this.attrTexts);
-    visitImage(bufferSource(bytes), c);
+    const c = new Collector(this.strings, this.attrTexts, this.buf);
+    try {
+      visitImage(bufferSource(bytes), c);
+    } finally {
+      // Keep what grew for the next image, unless one huge image would pin it.
+      if (c.fds.length <= MAX_KEPT * FD_STRIDE) {
+        this.buf.fds = c.fds;
+        this.buf.ff = c.ff;
+        this.buf.rowOf = c.rowOf;
+      }
+    }
     return { header: c.hdr!, tasks: c.tasks, tables: c.tables, nfds: c.nfds, fds: c.fds, nfiles: c.nfiles, ff: c.ff, errors: c.errors };
   }
 
@@ -218,13 +252,17 @@ export class Indexer {
     this.insPaths.run(imageId, packIds(distinct));
 
     // fd rows in key order (path, then image order), so every insert appends.
-    const order = new Float64Array(total);
-    for (let k = 0; k < total; k++) order[k] = rankOf(distinct, pathIds[k]!) * total + k;
-    order.sort();
+    // A counting sort on each fd's path rank keeps image order within a path.
+    const rank = new Int32Array(total);
+    const start = new Int32Array(distinct.length + 1);
+    for (let k = 0; k < total; k++) start[(rank[k] = rankOf(distinct, pathIds[k]!)) + 1]!++;
+    for (let r = 0; r < distinct.length; r++) start[r + 1]! += start[r]!;
+    const order = new Int32Array(total);
+    for (let k = 0; k < total; k++) order[start[rank[k]!]!++] = k;
     const batch = this.batch;
     let inBatch = 0;
     for (let i = 0; i < total; i++) {
-      const k = order[i]! % total;
+      const k = order[i]!;
       const q = k * FD_STRIDE;
       const r = inBatch * FD_COLS;
       batch[r] = imageId;

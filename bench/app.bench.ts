@@ -65,6 +65,7 @@ const mod: BenchModule = {
         ...process.env,
         CKPT_BENCH: '1',
         CKPT_BENCH_LIBRARY_HOME: libHome,
+        CKPT_BENCH_LIBRARY_COUNT: String(n),
         CKPT_BENCH_BIG_HOME: bigHome,
         CKPT_BENCH_WIDE_HOME: wideHome,
       },

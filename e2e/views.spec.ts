@@ -224,6 +224,12 @@ test('reports: the hostile image in every format, saved and checked; HTML opened
   expect(pdf.startsWith('%PDF-')).toBe(true);
   expect((pdf.match(/\/Type\s*\/Page(?![a-z])/g) ?? []).length).toBeGreaterThanOrEqual(1);
   await expect(page.getByTestId('image-export-info')).toContainText(/\d+ pages?/);
+  // Open (a new tab) serves the same PDF inline, for the browser's viewer, with the page's cookie only.
+  const href = (await page.getByTestId('image-export-open').getAttribute('href'))!;
+  const inline = await page.request.get(`${host.origin}${href}`);
+  expect(inline.headers()['content-type']).toBe('application/pdf');
+  expect(inline.headers()['content-disposition']).toMatch(/^inline;/);
+  expect((await inline.body()).equals(files.pdf!)).toBe(true);
   // JSON parses and keeps the hostile path's escaped display form.
   const json = JSON.parse(files.json!.toString('utf8'));
   expect(JSON.stringify(json)).toContain('/tmp/evil');

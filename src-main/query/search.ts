@@ -1,10 +1,13 @@
 /**
  * Runs a parsed query against the index. Strategy: resolve the cheap,
  * selective parts first (which images, which processes' fd tables, which
- * interned paths match) into id lists, then let one SQL statement walk the
- * fds table from the most selective list (CROSS JOIN fixes the order), with
- * the remaining terms as filters. Path matching scans the de-duplicated
- * string table in memory, never the fds.
+ * interned paths match) into id lists, then walk candidates from the most
+ * selective one: the matched processes' fd tables; or a path, image by
+ * image newest first, through each image's path set and its fd rows (keyed
+ * image, path, table, fd); or else every image's tables in turn. Each
+ * candidate fd is tested on its table's pack, which holds every field the
+ * terms look at. Path matching scans the de-duplicated string table in
+ * memory, never the fds.
  */
 import { bstrToJson, describeFile, displayBStr, formatFlags } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';

@@ -26,6 +26,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     tables: db.prepare('SELECT count(*), coalesce(sum(nfds), 0) FROM fdtables WHERE image_id = ?').raw(),
     fds: db.prepare('SELECT count(*) FROM fds WHERE image_id = ?').pluck(),
     packs: db.prepare('SELECT ref, nfds, data FROM fdtables WHERE image_id = ?').raw(),
+    paths: db.prepare('SELECT ids FROM image_paths WHERE image_id = ?').pluck(),
   };
   const problems: VerifyProblem[] = [];
   let ok = 0;
@@ -62,6 +63,13 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
       packFds += p.length / PACK_FIELDS;
       if (p.length !== n * PACK_FIELDS) packBad++;
     }
+    // The image's path set (what search consults first) must be exactly the packs' distinct paths.
+    const packPaths = new Set<number>();
+    for (const p of packed.values()) for (let o = 0; o < p.length; o += PACK_FIELDS) packPaths.add(p[o + P.path]!);
+    const setBlob = counts.paths.get(r.id) as Buffer | undefined;
+    const pathSet = setBlob ? unpack(setBlob) : null;
+    let pathBad = pathSet ? Math.abs(pathSet.length - packPaths.size) : packPaths.size + 1;
+    if (pathSet) for (let i = 0; i < pathSet.length; i++) if (!packPaths.has(pathSet[i]!) || (i > 0 && pathSet[i]! <= pathSet[i - 1]!)) pathBad++;
     for (const t of s.fdTables) {
       const p = packed.get(t.ref);
       t.fds.forEach((d, k) => {
@@ -77,6 +85,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
       ['files', s.files.length, r.n_files, s.files.length],
       ['packed fds', nfds, nfds, packFds],
       ['packed fds that disagree with the image', 0, 0, packBad],
+      ['path set entries that disagree with the packs', 0, 0, pathBad],
     ];
     const bad = checks.filter(([, dec, row, idx]) => dec !== row || dec !== idx);
     if (bad.length) {

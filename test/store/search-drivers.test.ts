@@ -41,4 +41,16 @@ describe('search drivers', () => {
           expect(h.fd).toBeLessThanOrEqual(200);
         }
     }));
+
+  it('verify --all finds an image path set that disagrees with its fds', () =>
+    withStore((s) => {
+      const id = s.importBytes(simBytes({ scenario: 'web-server' })).image.id;
+      expect(s.verifyAll().problems).toEqual([]);
+      const ids = new Int32Array([1, 2]);
+      s.db.prepare('UPDATE image_paths SET ids = ?').run(Buffer.from(ids.buffer));
+      const r = s.verifyAll();
+      expect(r.problems).toHaveLength(1);
+      expect(r.problems[0]).toMatchObject({ imageId: id, code: 'index-mismatch' });
+      expect(r.problems[0]!.message).toContain('path set');
+    }));
 });

@@ -63,9 +63,12 @@ export async function sharedFileHolders(page: Page, prefix: string): Promise<voi
 export async function recordBytes(page: Page, prefix: string): Promise<void> {
   const recs = page.getByTestId('records');
   // Click a record in view, then Home: the first record, HEADER.
-  const someRow = recs.getByRole('option').nth(3);
-  const idx = await someRow.getAttribute('data-index');
-  await someRow.click();
+  // The pane may still be scrolling to the previous selection's record and
+  // re-rendering its virtual rows: read back which row the click selected.
+  await recs.getByRole('option').nth(3).click();
+  const selected = recs.locator('[role="option"][aria-selected="true"]');
+  await expect(selected).toHaveCount(1);
+  const idx = await selected.getAttribute('data-index');
   const hex = page.getByTestId('hex');
   await expect(hex).toContainText(`record #${idx} ·`);
   await page.keyboard.press('Home');

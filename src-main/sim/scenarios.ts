@@ -138,7 +138,13 @@ function database(b: SnapshotBuilder, p: ScenarioParams): void {
   wal.open('memfd', { path: '/memfd:PostgreSQL.1234 (deleted)', flags: O.O_RDWR | O.O_LARGEFILE, mode: S_IFREG | 0o600, dev: 1, size: 1_048_576, nlink: 0, deleted: true, attrs: { name: 'PostgreSQL.1234' } }, { cloexec: true });
 }
 
-/** One process whose fds grow with --step: sockets stuck in CLOSE_WAIT, rotated logs never closed. */
+/**
+ * One process whose fds grow with --step: each step leaves three sockets
+ * stuck in CLOSE_WAIT and one rotated log it never closed. Like a real
+ * process it keeps its old fds at their numbers (the kernel hands out the
+ * lowest free one), so step K's table is step K-1's plus what leaked since,
+ * and a few short-lived client connections churn at the top.
+ */
 function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
   const r = b.rng;
   const svc = b.process({ pid: 5000, ppid: 1, comm: 'leaky-svc', cmdline: ['/usr/local/bin/leaky-svc', '--port', '9000'], uid: 1002, gid: 1002, cwd: '/srv/leaky' });
@@ -147,12 +153,17 @@ function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
   tcpListen(svc, '0.0.0.0', 9000, 4, true);
   eventfd(svc, 50);
   const step = Math.max(0, p.step);
-  for (let i = 0; i < step * 3; i++) tcpConn(svc, '10.0.0.7', 40000 + i, '10.0.3.20', 5432, 'CLOSE_WAIT');
-  for (let i = 0; i < step; i++) openFile(svc, `/var/log/leaky/app.log.${i + 1}`, { flags: O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE, deleted: i < step - 1, pos: 10_485_760, size: 10_485_760, cloexec: true });
-  openFile(svc, '/var/log/leaky/app.log', { flags: O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE, pos: r.int(0, 1e6), cloexec: true });
-  // Steady churn that is not a leak: a few short-lived client connections.
+  openFile(svc, '/var/log/leaky/app.log', { flags: O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE, pos: 1_000 * (step + 1) + r.int(0, 999), cloexec: true });
+  for (let i = 0; i < step; i++) {
+    for (let k = 0; k < 3; k++) tcpConn(svc, '10.0.0.7', 40000 + 3 * i + k, '10.0.3.20', 5432, 'CLOSE_WAIT');
+    // Rotated away and, but for the newest, deleted by the rotation since.
+    openFile(svc, `/var/log/leaky/app.log.${i + 1}`, { flags: O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE, deleted: i < step - 1, pos: 10_485_760, size: 10_485_760, cloexec: true });
+  }
+  // Steady churn that is not a leak: a few short-lived client connections,
+  // different ones at every step.
   const live = r.int(1, 4);
-  for (let i = 0; i < live; i++) tcpConn(svc, '10.0.0.7', 9000, `10.0.9.${r.int(1, 254)}`, r.int(32768, 60999));
+  const churn = new Rng(hashName('leaky-clients') ^ Math.imul(p.seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b));
+  for (let i = 0; i < live; i++) tcpConn(svc, '10.0.0.7', 9000, `10.0.9.${churn.int(1, 254)}`, churn.int(32768, 60999));
 }
 
 const HOSTILE = Uint8Array.from([...Buffer.from('/tmp/evil\n<script>alert("x")</script>'), 0xff, 0xfe, ...Buffer.from("'\u202e.txt")]);

@@ -115,6 +115,25 @@ describe('simulations', () => {
     expect(counts[2]! - counts[1]!).toBe(12);
   });
 
+  it('leaky: like a real process, old fds keep their numbers from step to step; only client connections churn', () => {
+    const table = (step: number) => {
+      const s = simulate({ scenario: 'leaky', step, time: 0 });
+      const files = new Map(s.files.map((f) => [f.ref, f]));
+      return new Map(s.fdTables[0]!.fds.map((d) => [d.fd, files.get(d.file)!]));
+    };
+    for (let step = 1; step < 5; step++) {
+      const a = table(step);
+      const b = table(step + 1);
+      for (const [fd, f] of a) {
+        if (f.kind === 'inet-socket' && f.attrs.state === 'ESTABLISHED') continue;
+        expect(b.get(fd)?.path, `step ${step} fd ${fd}`).toEqual(f.path);
+      }
+      const clients = (t: Map<number, { kind: string; attrs: Record<string, unknown> }>) =>
+        [...t.values()].filter((f) => f.attrs.state === 'ESTABLISHED').map((f) => `${String(f.attrs.remoteAddr)}:${String(f.attrs.remotePort)}`);
+      expect(clients(b)).not.toEqual(clients(a));
+    }
+  });
+
   it('large: processes x fds', () => {
     const s = simulate({ scenario: 'large', processes: 7, fds: 50, time: 0 });
     expect(s.tasks.length).toBe(8);

@@ -236,10 +236,8 @@ export class Store implements LibraryContext {
     let temp: string | null = null;
     let duplicate = false;
     let nfds = 0;
-    // A big image's rows are many pages; a larger page cache while they are
-    // written saves re-reading them. Shrunk back after.
-    const bigCache = bytes.length > 5_000_000;
-    if (bigCache) this.db.pragma('cache_size = -262144');
+    // No larger page cache for big imports any more: every insert appends, and
+    // growing then shrinking the cache around each import cost more than it saved.
     try {
       this.db
         .transaction(() => {
@@ -294,13 +292,11 @@ export class Store implements LibraryContext {
         })
         .immediate();
     } catch (e) {
-      if (bigCache) this.db.pragma('cache_size = -65536');
       this.strings.forget();
       this.attrs.forget();
       if (temp) unlinkQuiet(temp);
       throw e instanceof StoreError ? e : new StoreError('io', `${name}: import failed, nothing stored: ${(e as Error).message}`);
     }
-    if (bigCache) this.db.pragma('cache_size = -65536');
     if (duplicate) this.applyOptions(sha, opts);
     else this.blobs.publish(temp!, sha);
     progress?.({ phase: 'done', done: nfds, total: nfds });

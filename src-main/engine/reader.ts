@@ -111,7 +111,14 @@ class Decoder {
   private pendingTask: Task | null = null;
   private openTable: FdTable | null = null;
   private openTableLeft = 0;
+  /**
+   * Duplicate fds in the open table. Tables are almost always written in
+   * ascending fd order, which proves uniqueness by itself; the set is built
+   * only once a table breaks that order.
+   */
   private openTableFds: Set<number> | null = null;
+  private openTableLastFd = -1;
+  private openTableSeen: number[] = [];
   private unknownRecords = 0;
 
   constructor(
@@ -261,7 +268,9 @@ class Decoder {
     this.v.table(table);
     this.openTable = table;
     this.openTableLeft = nfds;
-    this.openTableFds = new Set();
+    this.openTableFds = null;
+    this.openTableLastFd = -1;
+    this.openTableSeen = [];
   }
 
   private readFd(): void {
@@ -272,11 +281,20 @@ class Decoder {
     const flags = c.u32();
     this.checkRef(file, 1);
     if (fd > 0x7fffffff) c.fail('bad-value', `fd number ${fd} out of range`);
-    if (this.openTableFds!.has(fd)) c.fail('bad-value', `fd ${fd} appears twice in fd table ${this.openTable!.ref}`);
-    this.openTableFds!.add(fd);
+    if (fd > this.openTableLastFd && this.openTableFds === null) {
+      this.openTableLastFd = fd;
+      this.openTableSeen.push(fd);
+    } else {
+      this.openTableFds ??= new Set(this.openTableSeen);
+      if (this.openTableFds.has(fd)) c.fail('bad-value', `fd ${fd} appears twice in fd table ${this.openTable!.ref}`);
+      this.openTableFds.add(fd);
+    }
     const entry: Fd = { fd, file, cloexec: (flags & FD_FLAG_CLOEXEC) !== 0 };
     this.v.fd(this.openTable!, entry);
-    if (--this.openTableLeft === 0) this.openTableFds = null;
+    if (--this.openTableLeft === 0) {
+      this.openTableFds = null;
+      this.openTableSeen = [];
+    }
   }
 
   private readFile(): void {

@@ -34,10 +34,14 @@ import {
   FILE_DESC_RECORD_SPAN,
   RT,
   TABLE_FLAG_SHARING_INFERRED,
+  TAIL_BODY_LEN,
   recordName,
 } from './format.js';
+
+const TAIL_RECORD_SPAN = 8 + TAIL_BODY_LEN;
 import { readAttrs } from './kind-codec.js';
 import { RecordScanner, bufferSource, fdSource, type ScanSource } from './record-scanner.js';
+import { PARALLEL_DIGEST_MIN_BYTES, startParallelDigest } from './parallel-digest.js';
 
 const SOURCES: Record<number, SourceKind> = { 1: 'proc', 2: 'sim', 3: 'criu' };
 const U64_MAX = 0xffffffffffffffffn;
@@ -133,7 +137,8 @@ class Decoder {
     while (s.advance()) {
       const type = s.type;
       this.c.reset(s.buf, s.view, s.bodyStart, s.bodyEnd, s.offset + 8, s.index, type);
-      if (s.index === 0 && type !== RT.HEADER) this.c.fail('not-an-image', 'the first record is not a HEADER (is this a checkpoint image?)');
+      if (s.index === 0 && type !== RT.HEADER)
+        this.c.fail('not-an-image', 'the first record is not a HEADER (is this a checkpoint image?)');
       switch (type) {
         case RT.HEADER:
           if (s.index !== 0) this.c.fail('bad-structure', 'a second HEADER record');
@@ -220,7 +225,17 @@ class Decoder {
     for (let i = 0; i < nopts; i++) pairs.push([c.text('option name'), c.text('option value')]);
     // fromEntries defines own properties: an option named __proto__ stays an option.
     const options: Record<string, string> = Object.fromEntries(pairs);
-    this.v.header({ formatMajor: major, formatMinor: minor, arch, kernelRelease, hostname, captureTime: time, source, frozen: (flags & HEADER_FLAG_FROZEN) !== 0, options });
+    this.v.header({
+      formatMajor: major,
+      formatMinor: minor,
+      arch,
+      kernelRelease,
+      hostname,
+      captureTime: time,
+      source,
+      frozen: (flags & HEADER_FLAG_FROZEN) !== 0,
+      options,
+    });
   }
 
   private readTask(): void {
@@ -263,7 +278,8 @@ class Decoder {
     const flags = c.u32();
     this.defineObj(ref, 2);
     const left = this.s.size - (this.s.offset + 8);
-    if (nfds * FILE_DESC_RECORD_SPAN > left) c.fail('bad-length', `fd table ${ref} announces ${nfds} fds, more than the ${left} bytes left can hold`);
+    if (nfds * FILE_DESC_RECORD_SPAN > left)
+      c.fail('bad-length', `fd table ${ref} announces ${nfds} fds, more than the ${left} bytes left can hold`);
     const table: FdTable = { ref, fds: [], sharingInferred: (flags & TABLE_FLAG_SHARING_INFERRED) !== 0 };
     this.v.table(table);
     this.openTable = table;
@@ -430,7 +446,10 @@ export function scanRecords(src: ScanSource, each: (r: RecordInfo, scanner: Reco
   const s = new RecordScanner(src);
   while (s.advance()) {
     let objref = 0;
-    if ((s.type === RT.FILE || s.type === RT.FILE_TABLE || s.type === RT.FILE_DESC || s.type === RT.TASK_OBJS) && s.bodyEnd - s.bodyStart >= 4)
+    if (
+      (s.type === RT.FILE || s.type === RT.FILE_TABLE || s.type === RT.FILE_DESC || s.type === RT.TASK_OBJS) &&
+      s.bodyEnd - s.bodyStart >= 4
+    )
       objref = s.view.getUint32(s.bodyStart, true);
     each({ index: s.index, offset: s.offset, type: s.type, typeName: recordName(s.type), len: s.len, objref }, s);
   }
@@ -443,9 +462,15 @@ export function withImageFile<T>(path: string, fn: (src: ScanSource) => T): T {
   } catch (e) {
     throw new ImageError('io', `cannot open ${path}: ${(e as Error).message}`, 0, -1);
   }
+  const size = fstatSync(fd).size;
+  const src = fdSource(fd, size);
+  // A whole image ends with a 48-byte TAIL: hash what precedes it on the other core.
+  const parallel = size >= PARALLEL_DIGEST_MIN_BYTES ? startParallelDigest(path, size - TAIL_RECORD_SPAN) : null;
+  if (parallel) src.digestOf = (end) => parallel.digestOf(end);
   try {
-    return fn(fdSource(fd, fstatSync(fd).size));
+    return fn(src);
   } finally {
+    parallel?.dispose();
     closeSync(fd);
   }
 }

@@ -16,6 +16,8 @@ export interface ScanSource {
   size: number;
   /** Reads up to `length` bytes at `position` into `buf` at `offset`; returns the count. */
   read(buf: Buffer, offset: number, length: number, position: number): number;
+  /** SHA-256 of bytes [0, end) computed elsewhere (parallel-digest.ts), or null: hash here. */
+  digestOf?(end: number): Buffer | null;
 }
 
 export function fdSource(fd: number, size: number): ScanSource {
@@ -47,11 +49,14 @@ export class RecordScanner {
   private next = 0; // image offset of the next record
   private hashedTo = 0; // image offset up to which the hash has seen bytes
   private readonly hash: Hash = createHash('sha256');
+  /** False when the source computes the digest itself (in parallel). */
+  private readonly hashHere: boolean;
   private done = false;
   /** SHA-256 of every byte before the tail, once the tail is reached. */
   digest: Buffer | null = null;
 
   constructor(private readonly src: ScanSource) {
+    this.hashHere = !src.digestOf;
     this.buf = Buffer.allocUnsafe(Math.min(WINDOW, Math.max(64, src.size)));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
@@ -95,7 +100,7 @@ export class RecordScanner {
   }
 
   private hashUpTo(end: number): void {
-    if (end <= this.hashedTo) return;
+    if (end <= this.hashedTo || !this.hashHere) return;
     const s = this.hashedTo - this.winStart;
     this.hash.update(this.buf.subarray(s, end - this.winStart));
     this.hashedTo = end;
@@ -122,10 +127,12 @@ export class RecordScanner {
     if (len < RECORD_HEADER_LEN) this.fail('bad-length', `record length ${len} is shorter than its header`);
     if (len > MAX_RECORD_LEN) this.fail('bad-length', `record length ${len} exceeds the ${MAX_RECORD_LEN}-byte limit`);
     const span = align8(len);
-    if (span > this.src.size - at) this.fail('truncated', `record of ${len} bytes runs past the end of the image (${this.src.size - at} bytes left)`);
+    if (span > this.src.size - at)
+      this.fail('truncated', `record of ${len} bytes runs past the end of the image (${this.src.size - at} bytes left)`);
     this.window(at, span);
     const q = at - this.winStart;
-    for (let i = q + len; i < q + span; i++) if (this.buf[i] !== 0) this.fail('bad-record', 'non-zero padding after the record', this.winStart + i);
+    for (let i = q + len; i < q + span; i++)
+      if (this.buf[i] !== 0) this.fail('bad-record', 'non-zero padding after the record', this.winStart + i);
     this.bodyStart = q + RECORD_HEADER_LEN;
     this.bodyEnd = q + len;
     this.next = at + span;
@@ -134,9 +141,14 @@ export class RecordScanner {
   }
 
   private tail(): void {
-    this.hashUpTo(this.offset);
-    this.digest = this.hash.digest();
-    if (this.len - RECORD_HEADER_LEN < TAIL_BODY_LEN) this.fail('bad-length', `TAIL body of ${this.len - RECORD_HEADER_LEN} bytes, expected ${TAIL_BODY_LEN}`);
+    if (this.hashHere) {
+      this.hashUpTo(this.offset);
+      this.digest = this.hash.digest();
+    } else {
+      this.digest = this.src.digestOf!(this.offset) ?? this.hashFromSource(this.offset);
+    }
+    if (this.len - RECORD_HEADER_LEN < TAIL_BODY_LEN)
+      this.fail('bad-length', `TAIL body of ${this.len - RECORD_HEADER_LEN} bytes, expected ${TAIL_BODY_LEN}`);
     const count = this.view.getUint32(this.bodyStart, true) + this.view.getUint32(this.bodyStart + 4, true) * 4294967296;
     if (count !== this.index) this.fail('bad-structure', `TAIL counts ${count} records, the image has ${this.index} before it`);
     const want = this.buf.subarray(this.bodyStart + 8, this.bodyStart + 40);
@@ -144,6 +156,24 @@ export class RecordScanner {
       this.fail('checksum-mismatch', `SHA-256 of the image is ${this.digest.toString('hex')}, the TAIL says ${want.toString('hex')}`);
     if (this.next !== this.src.size) this.fail('trailing-data', `${this.src.size - this.next} bytes follow the TAIL record`, this.next);
     this.done = true;
+  }
+
+  /** Hashes bytes [0, end) by reading them again: when a parallel digest was not to be had. */
+  private hashFromSource(end: number): Buffer {
+    const h = createHash('sha256');
+    const tmp = Buffer.allocUnsafe(Math.min(WINDOW, Math.max(1, end)));
+    for (let pos = 0; pos < end;) {
+      let n: number;
+      try {
+        n = this.src.read(tmp, 0, Math.min(tmp.length, end - pos), pos);
+      } catch (e) {
+        this.fail('io', `read failed: ${(e as Error).message}`, pos);
+      }
+      if (n <= 0) this.fail('truncated', `image ends after ${pos} bytes while hashing`, pos);
+      h.update(tmp.subarray(0, n));
+      pos += n;
+    }
+    return h.digest();
   }
 
   /** A copy of the current record's bytes (header, body and padding). */

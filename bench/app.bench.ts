@@ -4,10 +4,10 @@
  * (100 processes x 1,000, and one process with 100,000), runs the e2e
  * benchmark spec (e2e/bench.spec.ts) with CKPT_BENCH=1 and records its figures.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, BenchModule } from './harness.js';
+import { haveChromium, runBenchSpec } from './playwright-bench.js';
 import { Store } from '../src-main/store/index.js';
 import { simulate } from '../src-main/sim/index.js';
 import { encodeSnapshot } from '../src-main/engine/writer.js';
@@ -48,10 +48,7 @@ function bigImage(home: string, processes: number, fds: number): void {
 const mod: BenchModule = {
   name: 'app',
   async run(ctx) {
-    if (!existsSync(process.env.CKPT_CHROMIUM ?? '/usr/bin/chromium')) {
-      ctx.log('no Chromium: skipped');
-      return;
-    }
+    if (!haveChromium(ctx)) return;
     const n = ctx.quick ? 2000 : 10_000;
     const libHome = join(ctx.tmp, 'library');
     const bigHome = join(ctx.tmp, 'big');
@@ -60,29 +57,17 @@ const mod: BenchModule = {
     library(ctx, libHome, n);
     bigImage(bigHome, 100, 1000);
     bigImage(wideHome, 1, 100_000);
-    const r = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '--project=chromium'], {
-      env: {
-        ...process.env,
-        CKPT_BENCH: '1',
-        CKPT_BENCH_LIBRARY_HOME: libHome,
-        CKPT_BENCH_LIBRARY_COUNT: String(n),
-        CKPT_BENCH_BIG_HOME: bigHome,
-        CKPT_BENCH_WIDE_HOME: wideHome,
-      },
-      encoding: 'utf8',
-      timeout: 900_000,
+    // Named: the views' bench spec matches the bench pattern too and has its own module.
+    const figures = runBenchSpec(ctx, 'e2e/bench.spec.ts', {
+      CKPT_BENCH_LIBRARY_HOME: libHome,
+      CKPT_BENCH_LIBRARY_COUNT: String(n),
+      CKPT_BENCH_BIG_HOME: bigHome,
+      CKPT_BENCH_WIDE_HOME: wideHome,
     });
-    const out = `${r.stdout}\n${r.stderr}`;
-    let found = 0;
-    for (const m of out.matchAll(/^BENCH (\S+) ([\d.]+) (\S+)$/gm)) {
-      found++;
-      let name = m[1]!;
-      const value = Number(m[2]);
-      if (ctx.quick && name === 'library-first-paint-10000') name = `library-first-paint-${n}`;
+    for (const { name, value, unit } of figures) {
       const t = TARGETS[name];
-      ctx.record({ name, value, unit: m[3]!, ...(t ? { target: t.target, met: value < t.limit } : {}) });
+      ctx.record({ name, value, unit, ...(t ? { target: t.target, met: value < t.limit } : {}) });
     }
-    if (r.status !== 0 || found === 0) ctx.log(`playwright exited ${r.status}:\n${out.split('\n').slice(-40).join('\n')}`);
   },
 };
 export default mod;

@@ -15,17 +15,32 @@ const bench: BenchModule = {
   name: 'engine',
   async run(ctx) {
     const child = join(ctx.tmp, 'engine-child.mjs');
-    await build({ entryPoints: [join(import.meta.dirname, 'engine-child.ts')], outfile: child, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+    await build({
+      entryPoints: [join(import.meta.dirname, 'engine-child.ts')],
+      outfile: child,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'warning',
+    });
     const [procs, fdsPer] = ctx.quick ? [100, 1000] : [1000, 1000];
     const image = join(ctx.tmp, 'large.ckpt');
     const runs = ctx.quick ? 2 : 5;
-    const leg = (args: string[]) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', child, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { ms: number; fds: number; bytes: number; peakRssMB: number };
+    const leg = (args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, ['--expose-gc', child, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })) as {
+        ms: number;
+        fds: number;
+        bytes: number;
+        peakRssMB: number;
+      };
     const enc = Array.from({ length: runs }, () => leg(['encode', image, String(procs), String(fdsPer)]));
     const dec = Array.from({ length: runs }, () => leg(['decode', image]));
     const ver = Array.from({ length: runs }, () => leg(['verify', image]));
     const fds = enc[0]!.fds;
     const bytes = enc[0]!.bytes;
-    ctx.log(`large simulation: ${procs} processes x ${fdsPer} fds = ${fds} fds, image ${(bytes / 2 ** 20).toFixed(1)} MiB; ${runs} runs each`);
+    ctx.log(
+      `large simulation: ${procs} processes x ${fdsPer} fds = ${fds} fds, image ${(bytes / 2 ** 20).toFixed(1)} MiB; ${runs} runs each`,
+    );
     const encMs = median(enc.map((r) => r.ms));
     const decMs = median(dec.map((r) => r.ms));
     const encRate = fds / (encMs / 1000);
@@ -38,7 +53,13 @@ const bench: BenchModule = {
     const decRss = Math.max(...dec.map((r) => r.peakRssMB));
     ctx.record({ name: 'decode peak RSS (max of runs)', value: decRss, unit: 'MB', target: '< 400', met: decRss < 400 });
     const verMs = median(ver.map((r) => r.ms));
-    ctx.record({ name: 'streaming decode (verify) fds/s (median)', value: fds / (verMs / 1000), unit: 'fds/s', target: '>= 1,000,000', met: fds / (verMs / 1000) >= 1e6 });
+    ctx.record({
+      name: 'streaming decode (verify) fds/s (median)',
+      value: fds / (verMs / 1000),
+      unit: 'fds/s',
+      target: '>= 1,000,000',
+      met: fds / (verMs / 1000) >= 1e6,
+    });
     const verRss = Math.max(...ver.map((r) => r.peakRssMB));
     ctx.record({ name: 'streaming decode (verify) peak RSS', value: verRss, unit: 'MB', target: '< 400', met: verRss < 400 });
     ctx.record({ name: 'image bytes per fd', value: bytes / fds, unit: 'B' });

@@ -41,7 +41,9 @@ for (const f of files) {
 
 console.log('\n== summary ==');
 for (const f of figures)
-  console.log(`${f.bench.padEnd(10)} ${f.name.padEnd(48)} ${f.value.toLocaleString('en-US', { maximumFractionDigits: 2 }).padStart(16)} ${f.unit.padEnd(8)} ${f.target ? `${f.target} ${f.met ? 'met' : 'NOT MET'}` : ''}`);
+  console.log(
+    `${f.bench.padEnd(10)} ${f.name.padEnd(48)} ${f.value.toLocaleString('en-US', { maximumFractionDigits: 2 }).padStart(16)} ${f.unit.padEnd(8)} ${f.target ? `${f.target} ${f.met ? 'met' : 'NOT MET'}` : ''}`,
+  );
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(figures, null, 1));

@@ -7,13 +7,13 @@
  * CKPT_BENCH_VIEWS_LIBRARY=DIR to build it once there and reuse it on later
  * runs. CKPT_BENCH_QUICK=1 builds a tenth of it (and says so in the names).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSnapshot } from '../src-main/engine/writer.js';
 import { simulate } from '../src-main/sim/index.js';
 import { Store } from '../src-main/store/index.js';
 import type { BenchContext, BenchModule } from './harness.js';
+import { haveChromium, runBenchSpec } from './playwright-bench.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
@@ -50,10 +50,7 @@ function buildLibrary(ctx: BenchContext, home: string, large: number, leaky: num
 const mod: BenchModule = {
   name: 'views',
   async run(ctx) {
-    if (!existsSync(process.env.CKPT_CHROMIUM ?? '/usr/bin/chromium')) {
-      ctx.log('no Chromium: skipped');
-      return;
-    }
+    if (!haveChromium(ctx)) return;
     const large = ctx.quick ? 10 : 100;
     const leaky = ctx.quick ? 90 : 900;
     const home = process.env.CKPT_BENCH_VIEWS_LIBRARY ?? join(ctx.tmp, 'library');
@@ -73,25 +70,11 @@ const mod: BenchModule = {
     ctx.log(`library: ${images} images, ${fds.toLocaleString('en-US')} fds`);
     const suffix = ctx.quick ? ` (quick: ${images} images, ${(fds / 1e6).toFixed(1)}M fds)` : '';
 
-    const r = spawnSync(
-      process.execPath,
-      ['node_modules/@playwright/test/cli.js', 'test', '--project=chromium', 'e2e/views-bench.spec.ts'],
-      {
-        env: { ...process.env, CKPT_BENCH: '1', CKPT_BENCH_VIEWS_HOME: home },
-        encoding: 'utf8',
-        timeout: 900_000,
-      },
-    );
-    const out = `${r.stdout}\n${r.stderr}`;
-    let found = 0;
-    for (const m of out.matchAll(/^BENCH (\S+) ([\d.]+) (\S+)$/gm)) {
-      found++;
-      const name = m[1]!;
-      const value = Number(m[2]);
+    const figures = runBenchSpec(ctx, 'e2e/views-bench.spec.ts', { CKPT_BENCH_VIEWS_HOME: home });
+    for (const { name, value, unit } of figures) {
       const limit = name.startsWith('diff-on-screen') ? 1000 : name.startsWith('search-first-results') ? 300 : 0;
-      ctx.record({ name: name + suffix, value, unit: m[3]!, ...(limit ? { target: `< ${limit}`, met: value < limit } : {}) });
+      ctx.record({ name: name + suffix, value, unit, ...(limit ? { target: `< ${limit}`, met: value < limit } : {}) });
     }
-    if (r.status !== 0 || found === 0) ctx.log(`playwright exited ${r.status}:\n${out.split('\n').slice(-40).join('\n')}`);
   },
 };
 export default mod;

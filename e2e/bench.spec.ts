@@ -7,27 +7,12 @@
 import { test, expect, type Page } from '@playwright/test';
 import { startHost, type RunningHost } from './host.js';
 import { shot } from './flows.js';
+import { markedMs, report } from './bench-marks.js';
 
 test.skip(process.env.CKPT_BENCH !== '1', 'benchmark: CKPT_BENCH=1 only');
 test.describe.configure({ mode: 'serial' });
+const count = Number(process.env.CKPT_BENCH_LIBRARY_COUNT ?? 10_000);
 test.setTimeout(180_000);
-
-function report(name: string, value: number, unit: string): void {
-  console.log(`BENCH ${name} ${value.toFixed(1)} ${unit}`);
-}
-
-async function readyAt(page: Page, key: 'libraryFirstRows' | 'libraryReady' | 'inspectorReady', prefix = ''): Promise<number> {
-  const h = await page.waitForFunction(
-    ([k, p]) => {
-      const v = document.body.dataset[k as string];
-      return v && v.startsWith(p as string) ? v : null;
-    },
-    [key, prefix],
-    { timeout: 120_000 },
-  );
-  const v = (await h.jsonValue()) as string;
-  return Number(v.slice(v.lastIndexOf(':') + 1));
-}
 
 /** Frame times while the list scrolls a screenful per frame, in the page's own clock. */
 async function scrollFrames(page: Page, testid: string, frames: number): Promise<{ p95: number; max: number; mean: number }> {
@@ -70,24 +55,23 @@ test('library of 10,000 images: first paint and scrolling', async ({ browser }) 
     for (let r = 0; r < 3; r++) {
       const page = await browser.newPage();
       await page.goto(host.url);
-      runs.push(await readyAt(page, 'libraryFirstRows'));
-      full.push(await readyAt(page, 'libraryReady'));
+      runs.push(await markedMs(page, 'libraryFirstRows'));
+      full.push(await markedMs(page, 'libraryReady'));
       // CKPT_BENCH_QUICK=1 builds a smaller library; app.bench.ts says how many.
-      await expect(page.getByTestId('library-count')).toContainText(
-        Number(process.env.CKPT_BENCH_LIBRARY_COUNT ?? 10_000).toLocaleString('en-US'),
-      );
+      await expect(page.getByTestId('library-count')).toContainText(count.toLocaleString('en-US'));
       if (r === 2) {
         const s = await scrollFrames(page, 'library-list', 120);
         report('library-scroll-frame-p95', s.p95, 'ms');
         report('library-scroll-frame-max', s.max, 'ms');
-        await shot(page, 'bench-library-10000');
+        await shot(page, `bench-library-${count}`);
       }
       await page.close();
     }
     runs.sort((a, b) => a - b);
     full.sort((a, b) => a - b);
-    report('library-first-paint-10000', runs[1]!, 'ms');
-    report('library-all-rows-10000', full[1]!, 'ms');
+    // Named by the size measured, so a quick run is never read against the 10,000-image target.
+    report(`library-first-paint-${count}`, runs[1]!, 'ms');
+    report(`library-all-rows-${count}`, full[1]!, 'ms');
   } finally {
     await host.stop();
   }
@@ -112,7 +96,7 @@ for (const [name, envKey] of [
         (document.querySelector('[data-testid="open-image"]') as HTMLButtonElement).click();
         return t;
       });
-      const t1 = await readyAt(page, 'inspectorReady', id);
+      const t1 = await markedMs(page, 'inspectorReady', id);
       report(`${name}-cold`, t1 - t0, 'ms');
       // The process with the most fds: select it and time until its fd list shows rows.
       const tree = page.getByTestId('tree').getByRole('option');
@@ -143,7 +127,7 @@ for (const [name, envKey] of [
         (document.querySelector('[data-testid="open-image"]') as HTMLButtonElement).click();
         return t;
       });
-      report(`${name}-warm`, (await readyAt(page, 'inspectorReady', id)) - t4, 'ms');
+      report(`${name}-warm`, (await markedMs(page, 'inspectorReady', id)) - t4, 'ms');
       await page.close();
     } finally {
       await host.stop();

@@ -9,29 +9,14 @@
 import { test, expect, type Page } from '@playwright/test';
 import { startHost, type RunningHost } from './host.js';
 import { shot } from './flows.js';
+import { markedMs, report } from './bench-marks.js';
 
 const home = process.env.CKPT_BENCH_VIEWS_HOME;
 test.skip(process.env.CKPT_BENCH !== '1' || !home, 'benchmark: run through npm run bench -- views');
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
 
-function report(name: string, value: number, unit: string): void {
-  console.log(`BENCH ${name} ${value.toFixed(1)} ${unit}`);
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-async function shown(page: Page, key: 'diffShown' | 'searchShown', prefix: string): Promise<number> {
-  const h = await page.waitForFunction(
-    ([k, p]) => {
-      const v = document.body.dataset[k as string];
-      return v && v.startsWith(p as string) ? v : null;
-    },
-    [key, prefix],
-    { timeout: 120_000 },
-  );
-  const v = (await h.jsonValue()) as string;
-  return Number(v.slice(v.lastIndexOf(':') + 1));
-}
 
 let host: RunningHost;
 let page: Page;
@@ -56,7 +41,7 @@ async function diffOnce(a: string, b: string, matching: '' | 'pid'): Promise<{ m
   await page.getByTestId('diff-matching').selectOption(matching);
   await page.evaluate(() => delete document.body.dataset.diffShown);
   await page.getByTestId('diff-run').click();
-  const ms = await shown(page, 'diffShown', `${a}:${b}:`);
+  const ms = await markedMs(page, 'diffShown', `${a}:${b}:`);
   await expect(page.getByTestId('diff-rows').getByRole('option').first()).toBeVisible();
   const store = Number(/(\d+) ms/.exec(await page.getByTestId('diff-summary').locator('.stat').first().innerText())?.[1] ?? NaN);
   return { ms, store };
@@ -120,7 +105,7 @@ test('search over the benchmark library: Enter until the first hits are painted'
     await page.evaluate(() => delete document.body.dataset.searchShown);
     await input.press('Escape');
     await page.getByTestId('search-run').click();
-    const ms = await shown(page, 'searchShown', `${q}:`);
+    const ms = await markedMs(page, 'searchShown', `${q}:`);
     await expect(page.getByTestId('search-summary')).toBeVisible();
     return ms;
   };

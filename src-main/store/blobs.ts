@@ -126,5 +126,3 @@ export function unlinkQuiet(p: string): void {
     /* already gone */
   }
 }
-
-export { renameSync };

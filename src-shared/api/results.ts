@@ -5,6 +5,7 @@
  */
 import type { BStrJson } from '../model/bstr.js';
 import type { Json } from '../model/json.js';
+import type { ImageHeader } from '../model/snapshot.js';
 import type { DiffMatching, DiffSummary, ImageSummary, TableChange } from '../store-types.js';
 import type { Change, DiffRow } from './diff-rows.js';
 
@@ -102,17 +103,8 @@ export interface CaptureErrorRow {
 
 export interface ImageOverview {
   summary: ImageSummary;
-  header: {
-    formatMajor: number;
-    formatMinor: number;
-    arch: string;
-    kernelRelease: string;
-    hostname: string;
-    captureTime: number;
-    source: string;
-    frozen: boolean;
-    options: Record<string, string>;
-  };
+  /** The image's header as the model has it (all plain JSON already). */
+  header: ImageHeader;
   tasks: TaskRow[];
   tables: TableRow[];
   errors: CaptureErrorRow[];

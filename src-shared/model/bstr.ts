@@ -24,19 +24,6 @@ export function bstrToBytes(b: BStr): Uint8Array {
   return typeof b === 'string' ? encoder.encode(b) : b;
 }
 
-export function bstrEquals(a: BStr, b: BStr): boolean {
-  if (typeof a === 'string' && typeof b === 'string') return a === b;
-  if (typeof a === 'string' || typeof b === 'string') return false;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** True when the BStr is not valid UTF-8 and so is kept as raw bytes. */
-export function isRawBStr(b: BStr): b is Uint8Array {
-  return typeof b !== 'string';
-}
-
 const HEX = '0123456789abcdef';
 
 function escapeCodePoint(cp: number): string {

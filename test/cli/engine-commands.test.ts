@@ -78,14 +78,21 @@ describe('ckpt capture --sim / show / records / verify', () => {
     const r = ckpt(['verify', file]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.ckpt: [a-z-]+ at byte \d+/);
+    // Cut inside the first fd table: the table announces more fds than the bytes left can hold.
     const cut = join(dir, 'cut.ckpt');
     writeFileSync(cut, good.subarray(0, 1000));
     const c = ckpt(['verify', cut]);
     expect(c.code).toBe(1);
-    expect(c.err).toMatch(/(truncated|bad-length) at byte \d+ \(record #\d+/);
+    expect(c.err).toMatch(/cut\.ckpt: bad-length at byte \d+ \(record #2 FILE_TABLE\): fd table 1 announces \d+ fds/);
     const s = ckpt(['show', cut]);
     expect(s.code).toBe(1);
-    expect(s.err).toMatch(/^ckpt show: (truncated|bad-length)/);
+    expect(s.err).toMatch(/^ckpt show: bad-length at byte \d+ \(record #2 FILE_TABLE\)/);
+    // Cut inside the TAIL: the last record runs past the end.
+    const short = join(dir, 'short.ckpt');
+    writeFileSync(short, good.subarray(0, good.length - 20));
+    const t = ckpt(['verify', short]);
+    expect(t.code).toBe(1);
+    expect(t.err).toMatch(/short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end/);
   });
 
   it('usage errors exit 2 with the usage line; missing files exit 1', () => {
@@ -96,7 +103,7 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(ckpt(['frobnicate']).code).toBe(2);
     const m = ckpt(['show', join(dir, 'nope.ckpt')]);
     expect(m.code).toBe(1);
-    expect(m.err).toMatch(/nope\.ckpt/);
+    expect(m.err).toMatch(/^ckpt show: io at byte 0: cannot open .*nope\.ckpt: ENOENT/);
     const s = ckpt(['capture', '--sim', 'nope', '-o', join(dir, 'x.ckpt')]);
     expect(s.code).toBe(1);
     expect(s.err).toMatch(/unknown scenario "nope"/);

@@ -24,12 +24,34 @@ export function fdSource(fd: number, size: number): ScanSource {
   return { size, read: (buf, off, len, pos) => readSync(fd, buf, off, len, pos) };
 }
 
-export function bufferSource(bytes: Uint8Array): ScanSource {
+/** `digests`: when the caller has already hashed the bytes (imageDigests), the tail is checked against that. */
+export function bufferSource(bytes: Uint8Array, digests?: ImageDigests): ScanSource {
   const src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     size: src.length,
     read: (buf, off, len, pos) => src.copy(buf, off, pos, Math.min(pos + len, src.length)),
+    ...(digests && { digestOf: (end: number) => (end === digests.tailAt ? digests.beforeTail : null) }),
   };
+}
+
+export interface ImageDigests {
+  /** SHA-256 of the whole image, hex: its id in the library. */
+  sha256: string;
+  /** Where a whole image's TAIL starts, and the SHA-256 of the bytes before it, which the TAIL states. */
+  tailAt: number;
+  beforeTail: Buffer;
+}
+
+/**
+ * Both digests an import needs in one pass over the bytes: the whole-file
+ * hash that names the image, and the hash of everything before the tail
+ * that the reader checks (hand it to bufferSource so it is not hashed again).
+ */
+export function imageDigests(bytes: Uint8Array): ImageDigests {
+  const tailAt = Math.max(0, bytes.length - RECORD_HEADER_LEN - TAIL_BODY_LEN);
+  const h = createHash('sha256').update(bytes.subarray(0, tailAt));
+  const beforeTail = h.copy().digest();
+  return { sha256: h.update(bytes.subarray(tailAt)).digest('hex'), tailAt, beforeTail };
 }
 
 export class RecordScanner {

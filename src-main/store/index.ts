@@ -29,6 +29,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
+import { imageDigests } from '../engine/record-scanner.js';
 import { StoreError } from './errors.js';
 import { openDatabase, type DB } from './db.js';
 import { Blobs, unlinkQuiet } from './blobs.js';
@@ -227,7 +228,9 @@ export class Store implements LibraryContext {
     if (!(bytes instanceof Uint8Array)) throw new StoreError('bad-argument', 'importBytes needs a Uint8Array');
     checkImportOptions(opts);
     progress?.({ phase: 'hash', done: 0, total: 0 });
-    const sha = sha256(bytes);
+    // One pass gives the id and the digest the reader checks the tail against.
+    const digests = imageDigests(bytes);
+    const sha = digests.sha256;
     const existing = this.db.prepare('SELECT id FROM images WHERE sha256 = ?').pluck().get(sha) as number | undefined;
     if (existing !== undefined) {
       this.applyOptions(sha, opts);
@@ -251,7 +254,7 @@ export class Store implements LibraryContext {
           progress?.({ phase: 'decode', done: 0, total: 0 });
           let c: Collected;
           try {
-            c = this.indexer.collect(bytes);
+            c = this.indexer.collect(bytes, digests);
           } catch (e) {
             if (e instanceof ImageError) throw new StoreError('bad-image', `${name}: not imported: ${e.message}`);
             throw e;
@@ -344,7 +347,8 @@ export class Store implements LibraryContext {
     const summary = toSummary(row);
     this.db.transaction(() => {
       // Children first, by primary-key prefix: faster than the cascade's per-row checks.
-      for (const t of ['fds', 'image_paths', 'fdtables', 'tasks', 'tags']) this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
+      for (const t of ['fds', 'image_paths', 'fdtables', 'tasks', 'tags'])
+        this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
       this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
     })();
     this.blobs.remove(row.sha256);

@@ -18,7 +18,7 @@ import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS, putU64 } fr
 const P = { ...PF };
 import { attrsToJson, bytesToHex, displayBStr } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
-import { bufferSource } from '../engine/record-scanner.js';
+import { bufferSource, type ImageDigests } from '../engine/record-scanner.js';
 import { visitImage, type DecodeVisitor } from '../engine/reader.js';
 import type { DB } from './db.js';
 import { Interner, joinCmdline } from './intern.js';
@@ -187,10 +187,10 @@ export class Indexer {
    * Checks and decodes the image, interning its strings as they come (call
    * inside the write transaction: an ImageError midway must roll them back).
    */
-  collect(bytes: Uint8Array): Collected {
+  collect(bytes: Uint8Array, digests?: ImageDigests): Collected {
     const c = new Collector(this.strings, this.attrTexts, this.buf);
     try {
-      visitImage(bufferSource(bytes), c);
+      visitImage(bufferSource(bytes, digests), c);
     } finally {
       // Keep what grew for the next image, unless one huge image would pin it.
       if (c.fds.length <= MAX_KEPT * FD_STRIDE) {

@@ -106,6 +106,13 @@ describe('store', () => {
       bad[bad.length - 5]! ^= 0xff;
       expect(code(() => s.importBytes(bad))).toBe('bad-image');
       expect(code(() => s.importBytes(Buffer.from('hello')))).toBe('bad-image');
+      // A changed name with the tail intact: the one-pass digest must still disagree with the tail.
+      const renamed = Buffer.from(good);
+      const at = renamed.indexOf('/opt/app/app.jar');
+      renamed.write('X', at + 1);
+      expect(() => s.importBytes(renamed)).toThrow(/checksum-mismatch/);
+      // Bytes after the tail: the tail is not where the one-pass digest assumed.
+      expect(() => s.importBytes(Buffer.concat([good, Buffer.alloc(8)]))).toThrow(/trailing-data/);
       expect(code(() => s.importFile(join(home, 'nope.ckpt')))).toBe('not-found');
       expect(s.listImages()).toEqual([]);
       expect(readdirSync(join(home, 'tmp'))).toEqual([]);

@@ -29,6 +29,19 @@ function stale() {
   }
 }
 
+// The native /proc reader, when its source is newer than its build (a
+// checkout only; without a compiler captures fall back, so no error here).
+const nativeBuilder = join(root, 'scripts', 'build-native.mjs');
+if (existsSync(nativeBuilder) && existsSync(join(root, 'src-native'))) {
+  try {
+    const src = statSync(join(root, 'src-native', 'procfd.c')).mtimeMs;
+    const out = join(root, 'out', 'native', 'procfd.node');
+    if (!existsSync(out) || statSync(out).mtimeMs < src) (await import(pathToFileURL(nativeBuilder).href)).buildNative();
+  } catch {
+    /* captures say which reader they used */
+  }
+}
+
 if (stale()) {
   const { buildCli } = await import(pathToFileURL(builder).href);
   await buildCli();

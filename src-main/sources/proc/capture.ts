@@ -32,6 +32,8 @@ export interface ProcCaptureOptions {
   procRoot?: string;
   /** Force or forbid the reader worker thread (default: by size). */
   worker?: boolean;
+  /** 'js' reads with the JavaScript reader even where the native one loads. */
+  reader?: 'native' | 'js';
   /** Forbid kcmp, to exercise the inference path. */
   noKcmp?: boolean;
   /** Test hook (also CKPT_TEST_HOLD_FROZEN_MS): wait this long while frozen, so a test can signal the capture. */
@@ -141,7 +143,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
     const builder = new Builder(procRoot, kcmp, errors);
-    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker }, (rp) => builder.prepare(rp));
+    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader }, (rp) => builder.prepare(rp));
     if (got.workerError)
       errors.push({
         errno: '',
@@ -166,6 +168,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // kcmp: every sharing relation proven; kcmp+inferred: some candidates
     // refused (their files are marked); inferred: no kcmp at all.
     o.sharing = !kcmp ? 'inferred' : builder.refusedCount() > 0 ? 'kcmp+inferred' : 'kcmp';
+    // Which /proc reader ran (native addon or the JavaScript fallback): the
+    // images are the same, the speed is not, and a slow capture should say why.
+    o.reader = got.reader;
     snap.header.options = o;
     if (stats) {
       stats.processes = got.procs.length;

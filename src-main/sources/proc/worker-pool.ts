@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { koffiPath, loadKoffi } from './native.js';
+import { nativeReadProcs } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
 /** Below this many processes one thread is faster than starting a worker. */
@@ -64,6 +65,8 @@ export interface ReadOptions {
   worker?: boolean;
   fdDirOverride?: Record<number, string>;
   fdsOnly?: boolean;
+  /** 'js' skips the native reader (tests compare the two). */
+  reader?: 'native' | 'js';
 }
 
 export interface ReadResult {
@@ -72,13 +75,26 @@ export interface ReadResult {
   byWorker: number;
   /** Why the worker failed, when it did (its pids were re-read here). */
   workerError?: string;
+  reader: 'native' | 'js';
 }
 
 export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
+  const env = process.env.CKPT_CAPTURE_THREADS;
+  if (!opts.fdDirOverride && !opts.fdsOnly && opts.reader !== 'js') {
+    // The native reader's threads are cheap to start: one per core, and
+    // this thread classifies what they read meanwhile.
+    const threads = opts.worker === false || env === '1' ? 1 : Number(env) > 1 ? Number(env) : availableParallelism();
+    const t0 = performance.now();
+    const procs = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc);
+    if (procs) {
+      if (process.env.CKPT_CAPTURE_TIMING)
+        process.stderr.write(`reader: native, ${threads} thread(s), ${procs.length} procs in ${(performance.now() - t0).toFixed(1)} ms\n`);
+      return { procs, byWorker: 0, reader: 'native' };
+    }
+  }
   // [0]: next pid index; [1]: set by the worker when it starts taking pids.
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
-  const env = process.env.CKPT_CAPTURE_THREADS;
   const useWorker =
     opts.worker ?? (env === '1' ? false : env === '2' ? true : opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
   let worker: Worker | undefined;
@@ -167,5 +183,5 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     process.stderr.write(
       `reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`,
     );
-  return { procs: all, byWorker: theirs.length, workerError };
+  return { procs: all, byWorker: theirs.length, workerError, reader: 'js' };
 }

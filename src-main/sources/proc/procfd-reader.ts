@@ -1,0 +1,103 @@
+/**
+ * The native /proc reader (src-native/procfd.c, built into
+ * out/native/procfd.node by scripts/build-native.mjs at install): the same
+ * RawProc records as raw-read.ts, read by C threads while this thread
+ * classifies the processes already read. Where the addon was not built or
+ * does not load, captures use raw-read.ts and say why in `readerStatus()`.
+ *
+ * CKPT_CAPTURE_READER=js forces the JavaScript reader (tests compare the
+ * two); =native makes a missing addon an error instead of a fallback.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../../host/paths.js';
+import type { RawFdTable, RawProc } from './raw-read.js';
+
+/** A RawFdTable whose strings come as one blob and offsets each. */
+type NativeFds = Omit<RawFdTable, 'link' | 'extra'> & {
+  linkBlob: string;
+  linkOff: Int32Array;
+  extraBlob: string;
+  extraOff: Int32Array;
+};
+
+type NativeProc = Omit<RawProc, 'fds'> & { fds: NativeFds | null };
+
+interface Procfd {
+  version: number;
+  start(procRoot: string, pids: Int32Array, threads: number): object;
+  next(job: object): NativeProc | null;
+  cancel(job: object): void;
+}
+
+let loaded: Procfd | null | undefined;
+let whyNot = '';
+
+/** The addon's path: CKPT_PROCFD overrides (tests, packaged layouts). */
+export function procfdPath(): string {
+  return process.env.CKPT_PROCFD ?? join(packageRoot(), 'out', 'native', 'procfd.node');
+}
+
+function load(): Procfd | null {
+  if (loaded !== undefined) return loaded;
+  const mode = process.env.CKPT_CAPTURE_READER;
+  loaded = null;
+  if (mode === 'js') {
+    whyNot = 'CKPT_CAPTURE_READER=js';
+    return null;
+  }
+  const path = procfdPath();
+  try {
+    if (!existsSync(path)) throw new Error(`${path} is missing (npm install builds it; it needs a C compiler)`);
+    const m = createRequire(import.meta.url)(path) as Procfd;
+    if (m.version !== 1) throw new Error(`${path} is version ${String(m.version)}, not 1: rebuild it (node scripts/build-native.mjs)`);
+    loaded = m;
+  } catch (e) {
+    whyNot = (e as Error).message;
+    if (mode === 'native') throw new Error(`native /proc reader unavailable: ${whyNot}`);
+  }
+  return loaded;
+}
+
+/** Which reader captures use, and why not the native one when not. */
+export function readerStatus(): { reader: 'native' | 'js'; why?: string } {
+  return load() ? { reader: 'native' } : { reader: 'js', why: whyNot };
+}
+
+function toRawFds(t: NativeFds): RawFdTable {
+  const link = new Array<string>(t.n);
+  const extra = new Array<string>(t.n);
+  const { linkOff, extraOff, linkBlob, extraBlob } = t;
+  for (let i = 0; i < t.n; i++) {
+    link[i] = linkBlob.slice(linkOff[i], linkOff[i + 1]);
+    const a = extraOff[i]!;
+    const b = extraOff[i + 1]!;
+    extra[i] = a === b ? '' : extraBlob.slice(a, b);
+  }
+  return { n: t.n, fd: t.fd, i32: t.i32, f64: t.f64, statted: t.statted, linkAscii: t.linkAscii, link, extra, big: t.big };
+}
+
+/**
+ * Reads `pids` on `threads` native threads; `onProc` sees each process as
+ * it arrives (in the order reading finished). Null when the addon is not
+ * available: the caller reads with raw-read.ts instead.
+ */
+export function nativeReadProcs(procRoot: string, pids: number[], threads: number, onProc?: (p: RawProc) => void): RawProc[] | null {
+  const m = load();
+  if (!m) return null;
+  const job = m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)));
+  const out: RawProc[] = [];
+  try {
+    for (let p = m.next(job); p; p = m.next(job)) {
+      const rp = p as unknown as RawProc;
+      rp.fds = p.fds ? toRawFds(p.fds) : null;
+      out.push(rp);
+      onProc?.(rp);
+    }
+  } finally {
+    // After an exception in onProc: stop the readers, free what they queued.
+    m.cancel(job);
+  }
+  return out;
+}

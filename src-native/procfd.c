@@ -1,0 +1,915 @@
+/*
+ * procfd: the hot loop of a live capture in C, on threads of its own.
+ *
+ * A capture of every process spends most of its time in the kernel: one
+ * readlinkat, one statx and an openat/read/close of fdinfo per fd. From
+ * JavaScript each of those also costs a trip through an FFI call, a
+ * string and garbage; here it costs the syscall alone, and the processes
+ * are read by several threads while the JavaScript thread classifies the
+ * ones already read.
+ *
+ * It does exactly what src-main/sources/proc/raw-read.ts does (that file
+ * stays as the fallback where this addon cannot be built or loaded, and a
+ * test holds the two to the same output) and interprets nothing: the
+ * classify/ modules do. Node-API only, so one build loads in Node and in
+ * Electron alike.
+ *
+ * JavaScript side: procfd-reader.ts.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* ---- growable byte and value arrays ------------------------------------ */
+
+typedef struct {
+  char *p;
+  size_t n, cap;
+} buf_t;
+
+static int buf_reserve(buf_t *b, size_t more) {
+  if (b->n + more <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->n + more) cap *= 2;
+  char *p = realloc(b->p, cap);
+  if (!p) return -1;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static int buf_put(buf_t *b, const void *src, size_t n) {
+  if (buf_reserve(b, n)) return -1;
+  memcpy(b->p + b->n, src, n);
+  b->n += n;
+  return 0;
+}
+
+static void buf_free(buf_t *b) {
+  free(b->p);
+  b->p = NULL;
+  b->n = b->cap = 0;
+}
+
+/* ---- what one process yields (mirrors RawProc in raw-read.ts) ---------- */
+
+typedef struct {
+  int err; /* errno */
+  int pid, fd;
+  char *where;
+  const char *message;
+} rerr_t;
+
+typedef struct {
+  int tid;
+  int have_stat;
+  buf_t stat;
+} rthread_t;
+
+#define NS_COUNT 8
+static const char *const NS_TYPES[NS_COUNT] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"};
+
+typedef struct {
+  int n;
+  buf_t fd;     /* int32 per fd */
+  buf_t i32;    /* 4 x int32 per fd: flags, mnt_id, st_mode, st_nlink */
+  buf_t f64;    /* 6 x double per fd: dev, ino, rdev, size, pos, fdinfo ino */
+  buf_t statted, ascii;
+  buf_t links;  /* link bytes, back to back */
+  buf_t linkOff; /* int32 per fd + 1 */
+  buf_t extras;
+  buf_t extraOff;
+  buf_t big; /* (int32 slot, 24 bytes of decimal text) per value above 2^53 */
+} rfds_t;
+
+typedef struct rproc {
+  struct rproc *next;
+  int pid;
+  int have_stat, have_status, have_cmdline, have_cwd, have_root, have_fds;
+  buf_t stat, status, cmdline, cwd, root;
+  int ns_have[NS_COUNT];
+  buf_t ns[NS_COUNT];
+  rthread_t *threads;
+  int nthreads, cap_threads;
+  rfds_t fds;
+  rerr_t *errors;
+  int nerrors, cap_errors;
+  int oom;
+} rproc_t;
+
+static void add_error(rproc_t *rp, int err, int fd, const char *where, const char *message) {
+  if (rp->nerrors == rp->cap_errors) {
+    int cap = rp->cap_errors ? rp->cap_errors * 2 : 4;
+    rerr_t *e = realloc(rp->errors, cap * sizeof *e);
+    if (!e) {
+      rp->oom = 1;
+      return;
+    }
+    rp->errors = e;
+    rp->cap_errors = cap;
+  }
+  rerr_t *e = &rp->errors[rp->nerrors++];
+  e->err = err;
+  e->pid = rp->pid;
+  e->fd = fd;
+  e->where = strdup(where);
+  e->message = message;
+}
+
+static void free_fds(rfds_t *t) {
+  buf_free(&t->fd);
+  buf_free(&t->i32);
+  buf_free(&t->f64);
+  buf_free(&t->statted);
+  buf_free(&t->ascii);
+  buf_free(&t->links);
+  buf_free(&t->linkOff);
+  buf_free(&t->extras);
+  buf_free(&t->extraOff);
+  buf_free(&t->big);
+}
+
+static void free_proc(rproc_t *rp) {
+  buf_free(&rp->stat);
+  buf_free(&rp->status);
+  buf_free(&rp->cmdline);
+  buf_free(&rp->cwd);
+  buf_free(&rp->root);
+  for (int i = 0; i < NS_COUNT; i++) buf_free(&rp->ns[i]);
+  for (int i = 0; i < rp->nthreads; i++) buf_free(&rp->threads[i].stat);
+  free(rp->threads);
+  free_fds(&rp->fds);
+  for (int i = 0; i < rp->nerrors; i++) free(rp->errors[i].where);
+  free(rp->errors);
+  free(rp);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Per reader thread: statx of one representative per pseudo-filesystem
+ * link prefix (pipe:, socket:, anon_inode:[kind]). Those fields are the
+ * filesystem's, not the file's, so one statx serves every such fd. */
+#define PSEUDO_MAX 64
+typedef struct {
+  char key[64];
+  double dev;
+  int mode, nlink;
+} pseudo_t;
+
+typedef struct {
+  pseudo_t pseudo[PSEUDO_MAX];
+  int npseudo;
+  buf_t io; /* file contents scratch */
+} reader_t;
+
+/* Whole small /proc file; -1 (errno set) on failure. */
+static int read_all(int h, buf_t *into) {
+  into->n = 0;
+  for (;;) {
+    if (buf_reserve(into, 4096)) {
+      errno = ENOMEM;
+      return -1;
+    }
+    ssize_t r = read(h, into->p + into->n, into->cap - into->n);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (r == 0) return 0;
+    into->n += (size_t)r;
+  }
+}
+
+static int read_file(rproc_t *rp, const char *path, buf_t *into, int quiet) {
+  int h = open(path, O_RDONLY | O_CLOEXEC);
+  if (h < 0) {
+    if (!quiet) add_error(rp, errno, -1, path, "cannot open");
+    return 0;
+  }
+  if (read_all(h, into) < 0) {
+    if (!quiet) add_error(rp, errno, -1, path, "cannot read");
+    close(h);
+    buf_free(into);
+    return 0;
+  }
+  close(h);
+  return 1;
+}
+
+static int read_link(int dirfd, const char *name, buf_t *into) {
+  char l[4097];
+  ssize_t n = readlinkat(dirfd, name, l, sizeof l);
+  if (n < 0) return 0;
+  into->n = 0;
+  if (buf_put(into, l, (size_t)n)) {
+    errno = ENOMEM;
+    return 0;
+  }
+  return 1;
+}
+
+#define MAX_SAFE 9007199254740991ULL
+
+/* A u64 into its f64 slot; above 2^53 the slot is NaN and the exact
+ * decimal goes to big, as raw-read.ts's put() does. */
+static void put_u64(rfds_t *t, int slot, uint64_t v) {
+  double *f = (double *)t->f64.p;
+  if (v <= MAX_SAFE) {
+    f[slot] = (double)v;
+    return;
+  }
+  f[slot] = __builtin_nan("");
+  char rec[28];
+  memset(rec, 0, sizeof rec);
+  memcpy(rec, &slot, 4);
+  snprintf(rec + 4, 24, "%llu", (unsigned long long)v);
+  buf_put(&t->big, rec, sizeof rec);
+}
+
+static void put_num(rfds_t *t, int slot, double v) { ((double *)t->f64.p)[slot] = v; }
+
+/* Number in s[i..end) after blanks, in base 8 or 10; *stop is set past it. */
+static uint64_t parse_num(const char *s, size_t i, size_t end, int base, size_t *stop) {
+  while (i < end && (s[i] == '\t' || s[i] == ' ')) i++;
+  uint64_t v = 0;
+  while (i < end && s[i] >= '0' && s[i] <= '9') v = v * (uint64_t)base + (uint64_t)(s[i++] - '0');
+  *stop = i;
+  return v;
+}
+
+/* One fd: link, fdinfo, and the target's statx where it says something. */
+static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, int fdn) {
+  rfds_t *t = &rp->fds;
+  char name[16], where[4200];
+  snprintf(name, sizeof name, "%d", fdn);
+  char link[4097];
+  ssize_t ln = readlinkat(dfd, name, link, sizeof link);
+  if (ln < 0) {
+    snprintf(where, sizeof where, "%s/%s", fdDir, name);
+    add_error(rp, errno, fdn, where, "cannot read link");
+    return;
+  }
+  int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
+  if (h < 0) {
+    snprintf(where, sizeof where, "%s/%s", infoDir, name);
+    add_error(rp, errno, fdn, where, "cannot open fdinfo");
+    return;
+  }
+  if (read_all(h, &rd->io) < 0) {
+    int e = errno;
+    close(h);
+    snprintf(where, sizeof where, "%s/%s", infoDir, name);
+    add_error(rp, e, fdn, where, "cannot read fdinfo");
+    return;
+  }
+  close(h);
+  const char *b = rd->io.p;
+  size_t n = rd->io.n;
+
+  int k = t->n++;
+  int32_t *i32 = (int32_t *)t->i32.p + (size_t)k * 4;
+  int b6 = k * 6;
+  ((int32_t *)t->fd.p)[k] = fdn;
+  unsigned char ascii = 1;
+  for (ssize_t q = 0; q < ln; q++)
+    if ((unsigned char)link[q] >= 0x80) {
+      ascii = 0;
+      break;
+    }
+  ((unsigned char *)t->ascii.p)[k] = ascii;
+  buf_put(&t->links, link, (size_t)ln);
+  ((int32_t *)t->linkOff.p)[k + 1] = (int32_t)t->links.n;
+
+  /* fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines. */
+  size_t i = 0;
+  uint64_t pos = 0;
+  int64_t ino = -1;
+  uint64_t inoU = 0;
+  for (int line = 0; line < 4 && i < n; line++) {
+    size_t c = i;
+    while (c < n && b[c] != ':') c++;
+    size_t len = c - i;
+    char ch = b[i];
+    int which = ch == 'p' && len == 3 ? 0 : ch == 'f' && len == 5 ? 1 : ch == 'm' && len == 6 ? 2 : ch == 'i' && len == 3 ? 3 : -1;
+    if (which < 0) break;
+    size_t stop;
+    uint64_t v = parse_num(b, c + 1, n, which == 1 ? 8 : 10, &stop);
+    if (which == 0)
+      pos = v;
+    else if (which == 1)
+      i32[0] = (int32_t)(uint32_t)v;
+    else if (which == 2)
+      i32[1] = (int32_t)(uint32_t)v;
+    else {
+      ino = 0;
+      inoU = v;
+    }
+    while (stop < n && b[stop] != '\n') stop++;
+    i = stop + 1;
+  }
+  put_u64(t, b6 + 4, pos);
+  if (ino < 0)
+    put_num(t, b6 + 5, -1);
+  else
+    put_u64(t, b6 + 5, inoU);
+  if (i < n) buf_put(&t->extras, b + i, n - i);
+  ((int32_t *)t->extraOff.p)[k + 1] = (int32_t)t->extras.n;
+
+  /* Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
+   * pidfs, the others on anon_inodefs. */
+  char key[64];
+  int keyed = 0;
+  if (ln > 0 && link[0] != '/') {
+    ssize_t colon = 0;
+    while (colon < ln && link[colon] != ':') colon++;
+    size_t klen = (size_t)colon;
+    if (colon < ln && klen == 10 && memcmp(link, "anon_inode", 10) == 0) klen = (size_t)ln;
+    if (klen < sizeof key) {
+      memcpy(key, link, klen);
+      key[klen] = 0;
+      keyed = 1;
+    }
+  }
+  if (keyed)
+    for (int p = 0; p < rd->npseudo; p++)
+      if (strcmp(rd->pseudo[p].key, key) == 0) {
+        ((unsigned char *)t->statted.p)[k] = 1;
+        put_num(t, b6, rd->pseudo[p].dev);
+        i32[2] = rd->pseudo[p].mode;
+        i32[3] = rd->pseudo[p].nlink;
+        if (ino < 0)
+          put_num(t, b6 + 1, -1);
+        else
+          put_u64(t, b6 + 1, inoU);
+        put_num(t, b6 + 2, 0);
+        put_num(t, b6 + 3, 0);
+        return;
+      }
+  struct statx sx;
+  if (statx(dfd, name, 0, STATX_BASIC_STATS, &sx) == 0) {
+    ((unsigned char *)t->statted.p)[k] = 1;
+    double dev = (double)makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    i32[2] = sx.stx_mode;
+    i32[3] = (int32_t)sx.stx_nlink;
+    put_num(t, b6, dev);
+    put_u64(t, b6 + 1, sx.stx_ino);
+    put_num(t, b6 + 2, (double)makedev(sx.stx_rdev_major, sx.stx_rdev_minor));
+    put_u64(t, b6 + 3, sx.stx_size);
+    if (keyed && rd->npseudo < PSEUDO_MAX) {
+      pseudo_t *p = &rd->pseudo[rd->npseudo++];
+      strcpy(p->key, key);
+      p->dev = dev;
+      p->mode = sx.stx_mode;
+      p->nlink = (int)sx.stx_nlink;
+    }
+  } else {
+    snprintf(where, sizeof where, "%s/%s", fdDir, name);
+    add_error(rp, errno, fdn, where, "cannot stat target");
+  }
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/* Decimal entries of an open directory, in the kernel's order. */
+static int *list_numeric(int dirfd, int *count) {
+  DIR *d = fdopendir(dirfd);
+  if (!d) {
+    int err = errno;
+    close(dirfd);
+    errno = err;
+    return NULL;
+  }
+  int cap = 64, n = 0;
+  int *out = malloc(cap * sizeof *out);
+  struct dirent *e;
+  errno = 0;
+  while (out && (e = readdir(d))) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    if (n == cap) {
+      int *o = realloc(out, (cap *= 2) * sizeof *out);
+      if (!o) {
+        free(out);
+        out = NULL;
+        break;
+      }
+      out = o;
+    }
+    out[n++] = atoi(e->d_name);
+  }
+  int err = errno;
+  closedir(d);
+  if (out && err) {
+    free(out);
+    errno = err;
+    return NULL;
+  }
+  if (!out) errno = ENOMEM;
+  *count = n;
+  return out;
+}
+
+static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir) {
+  int lfd = open(fdDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int count = 0;
+  int *names = lfd < 0 ? NULL : list_numeric(lfd, &count);
+  if (!names) {
+    add_error(rp, errno, -1, fdDir, "cannot list fds");
+    return;
+  }
+  int dfd = open(fdDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) {
+    add_error(rp, errno, -1, fdDir, "cannot open fd directory");
+    free(names);
+    return;
+  }
+  int ifd = open(infoDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ifd < 0) {
+    add_error(rp, errno, -1, infoDir, "cannot open fdinfo directory");
+    close(dfd);
+    free(names);
+    return;
+  }
+  rfds_t *t = &rp->fds;
+  size_t c = (size_t)count;
+  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 48) || buf_reserve(&t->statted, c + 1) ||
+      buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4)) {
+    rp->oom = 1;
+  } else {
+    memset(t->i32.p, 0, c * 16);
+    memset(t->f64.p, 0, c * 48);
+    memset(t->statted.p, 0, c + 1);
+    ((int32_t *)t->linkOff.p)[0] = 0;
+    ((int32_t *)t->extraOff.p)[0] = 0;
+    rp->have_fds = 1;
+    for (int j = 0; j < count; j++) read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, names[j]);
+  }
+  close(dfd);
+  close(ifd);
+  free(names);
+}
+
+static void read_proc(reader_t *rd, rproc_t *rp, const char *root) {
+  int pid = rp->pid;
+  char base[4200], path[4300], p2[4300];
+  snprintf(base, sizeof base, "%s/%d", root, pid);
+  snprintf(path, sizeof path, "%s/stat", base);
+  if (!read_file(rp, path, &rp->stat, 0)) return;
+  rp->have_stat = 1;
+  snprintf(path, sizeof path, "%s/status", base);
+  rp->have_status = read_file(rp, path, &rp->status, 0);
+  snprintf(path, sizeof path, "%s/cmdline", base);
+  rp->have_cmdline = read_file(rp, path, &rp->cmdline, 0);
+  int bd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bd >= 0) {
+    rp->have_cwd = read_link(bd, "cwd", &rp->cwd);
+    if (!rp->have_cwd) {
+      snprintf(path, sizeof path, "%s/cwd", base);
+      add_error(rp, errno, -1, path, "cannot read link");
+    }
+    rp->have_root = read_link(bd, "root", &rp->root);
+    if (!rp->have_root) {
+      snprintf(path, sizeof path, "%s/root", base);
+      add_error(rp, errno, -1, path, "cannot read link");
+    }
+    close(bd);
+  } else {
+    add_error(rp, errno, -1, base, "cannot open process directory");
+  }
+  snprintf(path, sizeof path, "%s/ns", base);
+  int nsd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (nsd >= 0) {
+    /* A namespace the kernel lacks (time on old kernels) is ENOENT and
+     * simply absent; anything else is worth a record, once per process. */
+    int failed = 0;
+    for (int i = 0; i < NS_COUNT; i++) {
+      rp->ns_have[i] = read_link(nsd, NS_TYPES[i], &rp->ns[i]);
+      if (!rp->ns_have[i] && !failed && errno != ENOENT) failed = errno;
+    }
+    if (failed) add_error(rp, failed, -1, path, "cannot read namespaces");
+    close(nsd);
+  } else {
+    add_error(rp, errno, -1, path, "cannot read namespaces");
+  }
+  snprintf(path, sizeof path, "%s/task", base);
+  int td = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int ntids = 0;
+  int *tids = td < 0 ? NULL : list_numeric(td, &ntids);
+  if (!tids) {
+    add_error(rp, errno, -1, path, "cannot list threads");
+  } else {
+    for (int i = 0; i < ntids; i++) {
+      if (tids[i] == pid) continue;
+      if (rp->nthreads == rp->cap_threads) {
+        int cap = rp->cap_threads ? rp->cap_threads * 2 : 4;
+        rthread_t *th = realloc(rp->threads, cap * sizeof *th);
+        if (!th) {
+          rp->oom = 1;
+          break;
+        }
+        rp->threads = th;
+        rp->cap_threads = cap;
+      }
+      rthread_t *th = &rp->threads[rp->nthreads++];
+      memset(th, 0, sizeof *th);
+      th->tid = tids[i];
+      snprintf(p2, sizeof p2, "%s/task/%d/stat", base, tids[i]);
+      th->have_stat = read_file(rp, p2, &th->stat, 1);
+    }
+    free(tids);
+  }
+  snprintf(path, sizeof path, "%s/fd", base);
+  snprintf(p2, sizeof p2, "%s/fdinfo", base);
+  read_fds(rd, rp, path, p2);
+}
+
+/* ---- the job: reader threads and a queue of finished processes ---------- */
+
+typedef struct {
+  char *root;
+  int *pids;
+  int npids;
+  int next_idx; /* taken with __atomic */
+  int cancel;
+  pthread_t *threads;
+  int nthreads, started;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  rproc_t *head, *tail;
+  int finished, delivered;
+  int joined;
+} job_t;
+
+static void *reader_main(void *arg) {
+  job_t *job = arg;
+  reader_t rd;
+  memset(&rd, 0, sizeof rd);
+  for (;;) {
+    if (__atomic_load_n(&job->cancel, __ATOMIC_RELAXED)) break;
+    int idx = __atomic_fetch_add(&job->next_idx, 1, __ATOMIC_RELAXED);
+    if (idx >= job->npids) break;
+    rproc_t *rp = calloc(1, sizeof *rp);
+    if (rp) {
+      rp->pid = job->pids[idx];
+      read_proc(&rd, rp, job->root);
+    }
+    pthread_mutex_lock(&job->mu);
+    if (rp) {
+      if (job->tail)
+        job->tail->next = rp;
+      else
+        job->head = rp;
+      job->tail = rp;
+    }
+    job->finished++;
+    pthread_cond_signal(&job->cv);
+    pthread_mutex_unlock(&job->mu);
+  }
+  buf_free(&rd.io);
+  return NULL;
+}
+
+static void job_join(job_t *job) {
+  if (job->joined) return;
+  job->joined = 1;
+  for (int i = 0; i < job->started; i++) pthread_join(job->threads[i], NULL);
+}
+
+static void job_free(job_t *job) {
+  __atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
+  job_join(job);
+  for (rproc_t *rp = job->head; rp;) {
+    rproc_t *nx = rp->next;
+    free_proc(rp);
+    rp = nx;
+  }
+  pthread_mutex_destroy(&job->mu);
+  pthread_cond_destroy(&job->cv);
+  free(job->threads);
+  free(job->pids);
+  free(job->root);
+  free(job);
+}
+
+static void finalize_job(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  job_free(data);
+}
+
+/* ---- Node-API glue --------------------------------------------------------- */
+
+#define CHECK(call)                                  \
+  do {                                               \
+    if ((call) != napi_ok) return fail(env, #call);  \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *what) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "procfd: %s failed: %s", what, info && info->error_message ? info->error_message : "unknown");
+    napi_throw_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
+static const char *errno_name(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EIO: return "EIO";
+    case EBADF: return "EBADF";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case ENOTDIR: return "ENOTDIR";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
+    case ELOOP: return "ELOOP";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    default: return NULL;
+  }
+}
+
+static napi_value bytes_or_null(napi_env env, int have, buf_t *b) {
+  napi_value v;
+  if (!have) {
+    napi_get_null(env, &v);
+    return v;
+  }
+  void *data;
+  if (napi_create_buffer_copy(env, b->n, b->n ? b->p : "", &data, &v) != napi_ok) return NULL;
+  return v;
+}
+
+static napi_value typed(napi_env env, napi_typedarray_type type, size_t elem, size_t count, const void *src) {
+  napi_value ab, arr;
+  void *data;
+  if (napi_create_arraybuffer(env, elem * count, &data, &ab) != napi_ok) return NULL;
+  if (count) memcpy(data, src, elem * count);
+  if (napi_create_typedarray(env, type, count, ab, 0, &arr) != napi_ok) return NULL;
+  return arr;
+}
+
+static napi_status set(napi_env env, napi_value obj, const char *key, napi_value v) {
+  if (!v) return napi_generic_failure;
+  return napi_set_named_property(env, obj, key, v);
+}
+
+static napi_value to_js(napi_env env, rproc_t *rp) {
+  napi_value o, v;
+  CHECK(napi_create_object(env, &o));
+  CHECK(napi_create_int32(env, rp->pid, &v));
+  CHECK(set(env, o, "pid", v));
+  CHECK(set(env, o, "stat", bytes_or_null(env, rp->have_stat, &rp->stat)));
+  if (rp->have_status) {
+    CHECK(napi_create_string_latin1(env, rp->status.n ? rp->status.p : "", rp->status.n, &v));
+  } else {
+    CHECK(napi_get_null(env, &v));
+  }
+  CHECK(set(env, o, "status", v));
+  CHECK(set(env, o, "cmdline", bytes_or_null(env, rp->have_cmdline, &rp->cmdline)));
+  CHECK(set(env, o, "cwd", bytes_or_null(env, rp->have_cwd, &rp->cwd)));
+  CHECK(set(env, o, "root", bytes_or_null(env, rp->have_root, &rp->root)));
+
+  napi_value ns;
+  CHECK(napi_create_array(env, &ns));
+  uint32_t nn = 0;
+  for (int i = 0; i < NS_COUNT; i++) {
+    if (!rp->ns_have[i]) continue;
+    napi_value pair, t, l;
+    CHECK(napi_create_array_with_length(env, 2, &pair));
+    CHECK(napi_create_string_latin1(env, NS_TYPES[i], NAPI_AUTO_LENGTH, &t));
+    CHECK(napi_create_string_latin1(env, rp->ns[i].n ? rp->ns[i].p : "", rp->ns[i].n, &l));
+    CHECK(napi_set_element(env, pair, 0, t));
+    CHECK(napi_set_element(env, pair, 1, l));
+    CHECK(napi_set_element(env, ns, nn++, pair));
+  }
+  CHECK(set(env, o, "ns", ns));
+
+  napi_value threads;
+  CHECK(napi_create_array_with_length(env, (size_t)rp->nthreads, &threads));
+  for (int i = 0; i < rp->nthreads; i++) {
+    napi_value th, tid;
+    CHECK(napi_create_object(env, &th));
+    CHECK(napi_create_int32(env, rp->threads[i].tid, &tid));
+    CHECK(set(env, th, "tid", tid));
+    CHECK(set(env, th, "stat", bytes_or_null(env, rp->threads[i].have_stat, &rp->threads[i].stat)));
+    CHECK(napi_set_element(env, threads, (uint32_t)i, th));
+  }
+  CHECK(set(env, o, "threads", threads));
+
+  if (rp->have_fds) {
+    rfds_t *t = &rp->fds;
+    size_t n = (size_t)t->n;
+    napi_value f;
+    CHECK(napi_create_object(env, &f));
+    CHECK(napi_create_int32(env, t->n, &v));
+    CHECK(set(env, f, "n", v));
+    CHECK(set(env, f, "fd", typed(env, napi_int32_array, 4, n, t->fd.p)));
+    CHECK(set(env, f, "i32", typed(env, napi_int32_array, 4, n * 4, t->i32.p)));
+    CHECK(set(env, f, "f64", typed(env, napi_float64_array, 8, n * 6, t->f64.p)));
+    CHECK(set(env, f, "statted", typed(env, napi_uint8_array, 1, n, t->statted.p)));
+    CHECK(set(env, f, "linkAscii", typed(env, napi_uint8_array, 1, n, t->ascii.p)));
+    /* Strings travel as one latin1 blob and offsets: two crossings per
+     * table instead of two per fd; JavaScript slices them. */
+    CHECK(napi_create_string_latin1(env, t->links.n ? t->links.p : "", t->links.n, &v));
+    CHECK(set(env, f, "linkBlob", v));
+    CHECK(set(env, f, "linkOff", typed(env, napi_int32_array, 4, n + 1, t->linkOff.p)));
+    CHECK(napi_create_string_latin1(env, t->extras.n ? t->extras.p : "", t->extras.n, &v));
+    CHECK(set(env, f, "extraBlob", v));
+    CHECK(set(env, f, "extraOff", typed(env, napi_int32_array, 4, n + 1, t->extraOff.p)));
+    napi_value big;
+    size_t nbig = t->big.n / 28;
+    CHECK(napi_create_array_with_length(env, nbig, &big));
+    for (size_t i = 0; i < nbig; i++) {
+      const char *rec = t->big.p + i * 28;
+      int32_t slot;
+      memcpy(&slot, rec, 4);
+      napi_value pair, s, txt;
+      CHECK(napi_create_array_with_length(env, 2, &pair));
+      CHECK(napi_create_int32(env, slot, &s));
+      CHECK(napi_create_string_latin1(env, rec + 4, NAPI_AUTO_LENGTH, &txt));
+      CHECK(napi_set_element(env, pair, 0, s));
+      CHECK(napi_set_element(env, pair, 1, txt));
+      CHECK(napi_set_element(env, big, (uint32_t)i, pair));
+    }
+    CHECK(set(env, f, "big", big));
+    CHECK(set(env, o, "fds", f));
+  } else {
+    CHECK(napi_get_null(env, &v));
+    CHECK(set(env, o, "fds", v));
+  }
+
+  if (rp->oom) add_error(rp, ENOMEM, -1, "procfd", "out of memory: part of this process was not read");
+  napi_value errs;
+  CHECK(napi_create_array_with_length(env, (size_t)rp->nerrors, &errs));
+  for (int i = 0; i < rp->nerrors; i++) {
+    rerr_t *e = &rp->errors[i];
+    napi_value eo;
+    CHECK(napi_create_object(env, &eo));
+    char ebuf[16];
+    const char *name = errno_name(e->err);
+    if (!name) {
+      snprintf(ebuf, sizeof ebuf, "E%d", e->err);
+      name = ebuf;
+    }
+    CHECK(napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v));
+    CHECK(set(env, eo, "errno", v));
+    CHECK(napi_create_int32(env, e->pid, &v));
+    CHECK(set(env, eo, "pid", v));
+    CHECK(napi_create_int32(env, e->fd, &v));
+    CHECK(set(env, eo, "fd", v));
+    CHECK(napi_create_string_latin1(env, e->where ? e->where : "", NAPI_AUTO_LENGTH, &v));
+    CHECK(set(env, eo, "where", v));
+    CHECK(napi_create_string_latin1(env, e->message, NAPI_AUTO_LENGTH, &v));
+    CHECK(set(env, eo, "message", v));
+    CHECK(napi_set_element(env, errs, (uint32_t)i, eo));
+  }
+  CHECK(set(env, o, "errors", errs));
+  return o;
+}
+
+/* start(procRoot: string, pids: Int32Array, threads: number) -> job */
+static napi_value js_start(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "procfd.start(procRoot, pids, threads)");
+    return NULL;
+  }
+  size_t rootLen;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &rootLen) != napi_ok) {
+    napi_throw_type_error(env, NULL, "procfd.start: procRoot must be a string");
+    return NULL;
+  }
+  bool isTyped = false;
+  napi_is_typedarray(env, argv[1], &isTyped);
+  napi_typedarray_type tt;
+  size_t count = 0;
+  void *pdata = NULL;
+  if (!isTyped || napi_get_typedarray_info(env, argv[1], &tt, &count, &pdata, NULL, NULL) != napi_ok || tt != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "procfd.start: pids must be an Int32Array");
+    return NULL;
+  }
+  int32_t nthreads = 1;
+  CHECK(napi_get_value_int32(env, argv[2], &nthreads));
+  if (nthreads < 1) nthreads = 1;
+  if (nthreads > 16) nthreads = 16;
+
+  job_t *job = calloc(1, sizeof *job);
+  if (!job) return fail(env, "calloc");
+  job->root = malloc(rootLen + 1);
+  job->pids = malloc((count ? count : 1) * sizeof(int));
+  job->threads = calloc((size_t)nthreads, sizeof(pthread_t));
+  pthread_mutex_init(&job->mu, NULL);
+  pthread_cond_init(&job->cv, NULL);
+  if (!job->root || !job->pids || !job->threads) {
+    job_free(job);
+    return fail(env, "malloc");
+  }
+  napi_get_value_string_utf8(env, argv[0], job->root, rootLen + 1, &rootLen);
+  if (count) memcpy(job->pids, pdata, count * sizeof(int));
+  job->npids = (int)count;
+  job->nthreads = nthreads;
+  napi_value handle;
+  if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
+    job_free(job);
+    return fail(env, "napi_create_external");
+  }
+  for (int i = 0; i < nthreads && i < job->npids; i++) {
+    if (pthread_create(&job->threads[i], NULL, reader_main, job) != 0) break;
+    job->started++;
+  }
+  if (job->npids > 0 && job->started == 0) {
+    napi_throw_error(env, NULL, "procfd: cannot start a reader thread");
+    return NULL;
+  }
+  return handle;
+}
+
+/* next(job) -> the next process read (in the order they finish), or null
+ * when every pid has been delivered. Blocks while the readers work. */
+static napi_value js_next(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *job = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
+    napi_throw_type_error(env, NULL, "procfd.next: not a job");
+    return NULL;
+  }
+  pthread_mutex_lock(&job->mu);
+  while (!job->head && job->finished < job->npids && !job->cancel) pthread_cond_wait(&job->cv, &job->mu);
+  rproc_t *rp = job->head;
+  if (rp) {
+    job->head = rp->next;
+    if (!job->head) job->tail = NULL;
+    job->delivered++;
+  }
+  pthread_mutex_unlock(&job->mu);
+  napi_value out;
+  if (!rp) {
+    job_join(job);
+    napi_get_null(env, &out);
+    return out;
+  }
+  out = to_js(env, rp);
+  free_proc(rp);
+  return out;
+}
+
+/* cancel(job): stop the readers after the process each is on, free what is queued. */
+static napi_value js_cancel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *job = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
+    napi_throw_type_error(env, NULL, "procfd.cancel: not a job");
+    return NULL;
+  }
+  __atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
+  job_join(job);
+  pthread_mutex_lock(&job->mu);
+  for (rproc_t *rp = job->head; rp;) {
+    rproc_t *nx = rp->next;
+    free_proc(rp);
+    rp = nx;
+  }
+  job->head = job->tail = NULL;
+  pthread_mutex_unlock(&job->mu);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"start", NULL, js_start, NULL, NULL, NULL, napi_default, NULL},
+      {"next", NULL, js_next, NULL, NULL, NULL, napi_default, NULL},
+      {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value v;
+  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  if (napi_create_int32(env, 1, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

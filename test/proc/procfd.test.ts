@@ -1,0 +1,167 @@
+/**
+ * The native /proc reader (src-native/procfd.c) against the JavaScript one
+ * (raw-read.ts) on the same live processes: the same fds, links, flags,
+ * positions, inodes, fdinfo lines, namespaces and error records. Then what
+ * it does with bad arguments, vanished processes and an exception in the
+ * middle of a read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureProc } from '../../src-main/sources/proc/index.js';
+import { loadKoffi } from '../../src-main/sources/proc/native.js';
+import { nativeReadProcs, procfdPath, readerStatus } from '../../src-main/sources/proc/procfd-reader.js';
+import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
+import { start, type Running } from './fixture.js';
+
+let dir: string;
+let fx: Running;
+let many: Running;
+let pids: number[];
+
+function children(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function jsRead(list: number[]): RawProc[] {
+  const counter = new Int32Array(new SharedArrayBuffer(8));
+  return rawRead(loadKoffi(), fs, { procRoot: '/proc', pids: list, counter });
+}
+
+/** What must agree between the readers; volatile text (timers, counters in stat) left out. */
+function comparable(r: RawProc) {
+  const fds = [];
+  if (r.fds) {
+    const cur = emptyRawFd();
+    for (let i = 0; i < r.fds.n; i++) {
+      const f = { ...rawFdAt(r.fds, i, cur) };
+      // A timerfd's remaining time moves between two reads.
+      if (f.link === 'anon_inode:[timerfd]') f.extra = f.extra.replace(/it_value: \([^)]*\)/, 'it_value: (..)');
+      fds.push(f);
+    }
+    fds.sort((a, b) => a.fd - b.fd);
+  }
+  const stat = r.stat ? Buffer.from(r.stat).toString('latin1') : null;
+  return {
+    pid: r.pid,
+    comm: stat?.slice(0, stat.lastIndexOf(')') + 1),
+    status: r.status?.split('\n').filter((l) => /^(Name|Tgid|Pid|PPid|Uid|Gid):/.test(l)),
+    cmdline: r.cmdline && Buffer.from(r.cmdline).toString('latin1'),
+    cwd: r.cwd && Buffer.from(r.cwd).toString('latin1'),
+    root: r.root && Buffer.from(r.root).toString('latin1'),
+    ns: r.ns,
+    threads: r.threads.map((t) => t.tid).sort((a, b) => a - b),
+    fdsRead: r.fds !== null,
+    fds,
+    errors: r.errors,
+  };
+}
+
+beforeAll(async () => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'ckpt-procfd-')));
+  fx = await start('kinds', [dir]);
+  fs.mkdirSync(join(dir, 'many'));
+  many = await start('many', ['6', '120', join(dir, 'many')]);
+  pids = [fx.pid, ...children(fx.pid), many.pid, ...children(many.pid)];
+});
+
+afterAll(async () => {
+  await fx?.stop();
+  await many?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('native /proc reader', () => {
+  it('is built by npm install and used by captures', () => {
+    expect(fs.existsSync(procfdPath())).toBe(true);
+    expect(readerStatus()).toEqual({ reader: 'native' });
+  });
+
+  it('reads what the JavaScript reader reads, fd for fd', () => {
+    expect(pids.length).toBeGreaterThan(8);
+    for (const threads of [1, 2, 4]) {
+      const got = nativeReadProcs('/proc', pids, threads)!;
+      const want = jsRead(pids);
+      expect(got.map((r) => r.pid).sort()).toEqual(pids.slice().sort());
+      const byPid = new Map(want.map((r) => [r.pid, comparable(r)]));
+      for (const r of got) expect(comparable(r)).toEqual(byPid.get(r.pid));
+    }
+    // The comparison covered every kind the fixture opens, not just files.
+    const kinds = new Set(
+      nativeReadProcs('/proc', [fx.pid], 1)![0]!.fds!.link.map((l) => (l.startsWith('/') ? 'path' : l.replace(/[:[].*$/, ''))),
+    );
+    for (const k of ['path', 'pipe', 'socket', 'anon_inode', 'net']) expect(kinds).toContain(k);
+  });
+
+  it('gives the same snapshot as the JavaScript reader: tasks, tables, open files, sharing', async () => {
+    const opts = { pids: [fx.pid, many.pid], tree: true };
+    const a = await captureProc(opts);
+    const b = await captureProc({ ...opts, reader: 'js' });
+    expect(a.header.options).toMatchObject({ reader: 'native', sharing: 'kcmp' });
+    expect(b.header.options).toMatchObject({ reader: 'js', sharing: 'kcmp' });
+    // A timerfd's remaining time moves between the two captures.
+    const steady = (files: typeof a.files) =>
+      files.map((f) => (f.kind === 'timerfd' ? { ...f, attrs: { ...f.attrs, valueSec: 0, valueNsec: 0, ticks: 0 } } : f));
+    expect(a.tasks).toEqual(b.tasks);
+    expect(a.fdTables).toEqual(b.fdTables);
+    expect(steady(a.files)).toEqual(steady(b.files));
+    expect(a.errors).toEqual(b.errors);
+    expect(a.files.length).toBeGreaterThan(500);
+  });
+
+  it('keeps non-UTF-8 link bytes exact', () => {
+    const got = nativeReadProcs('/proc', [fx.pid], 1)![0]!;
+    const odd = got.fds!.link.filter((l) => /[\x80-\xff]/.test(l));
+    const js = jsRead([fx.pid])[0]!.fds!.link.filter((l) => /[\x80-\xff]/.test(l));
+    expect(odd).toEqual(js);
+  });
+
+  it('turns a vanished or unreadable pid into error records, as the JavaScript reader does', () => {
+    const gone = 0x3ffffff0; // above any pid_max a kernel allows by default
+    const got = nativeReadProcs('/proc', [gone, fx.pid], 2)!;
+    const ghost = got.find((r) => r.pid === gone)!;
+    expect(ghost.stat).toBeNull();
+    expect(ghost.fds).toBeNull();
+    expect(ghost.errors).toEqual([{ errno: 'ENOENT', pid: gone, fd: -1, where: `/proc/${gone}/stat`, message: 'cannot open' }]);
+    expect(ghost.errors).toEqual(jsRead([gone])[0]!.errors);
+    expect(got.find((r) => r.pid === fx.pid)!.fds!.n).toBeGreaterThan(10);
+    // A procRoot that is not /proc at all.
+    const none = nativeReadProcs(join(dir, 'no-such-proc'), [1], 1)!;
+    expect(none[0]!.errors[0]).toMatchObject({ errno: 'ENOENT', where: `${dir}/no-such-proc/1/stat` });
+  });
+
+  it('stops its threads and frees what they read when the caller throws midway', () => {
+    const list = Array.from({ length: 40 }, () => pids).flat();
+    expect(() =>
+      nativeReadProcs('/proc', list, 2, () => {
+        throw new Error('stop here');
+      }),
+    ).toThrow('stop here');
+    // And reads again afterwards.
+    expect(nativeReadProcs('/proc', pids, 2)!.length).toBe(pids.length);
+  });
+
+  it('refuses bad arguments with a TypeError instead of crashing', () => {
+    const m = createRequire(import.meta.url)(procfdPath()) as Record<string, (...a: unknown[]) => unknown>;
+    expect(() => m.start!('/proc', [1, 2], 1)).toThrow(TypeError);
+    expect(() => m.start!(42, new Int32Array([1]), 1)).toThrow(TypeError);
+    expect(() => m.start!('/proc', new Int32Array([1]))).toThrow(TypeError);
+    expect(() => m.next!({})).toThrow(TypeError);
+    expect(() => m.next!()).toThrow(TypeError);
+    expect(() => m.cancel!('job')).toThrow(TypeError);
+    const empty = m.start!('/proc', new Int32Array(0), 2);
+    expect(m.next!(empty)).toBeNull();
+  });
+});

@@ -23,7 +23,7 @@ function ckpt(args: string[], opts: { env?: Record<string, string>; uid?: number
     timeout: 60_000,
   });
   if (r.error) throw r.error;
-  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), pid: r.pid };
 }
 
 let work: string;
@@ -123,8 +123,18 @@ describe('ckpt capture --pid / --all', () => {
     expect(r.code, r.err).toBe(0);
     const snap = readImageFile(img);
     expect(snap.header.options.all).toBe('true');
+    // Read by the native reader, started before the CLI had loaded (the read-ahead).
+    expect(snap.header.options.reader).toBe('native');
     const pids = new Set(snap.tasks.map((t) => t.pid));
     for (const p of [1, fx.pid, child, sibling]) expect(pids.has(p)).toBe(true);
+    expect(pids.has(r.pid!)).toBe(false); // not the capture itself
+    const js = ckpt(['capture', '--all', '-o', img], { env: { CKPT_CAPTURE_READER: 'js' } });
+    expect(js.code, js.err).toBe(0);
+    const s2 = readImageFile(img);
+    expect(s2.header.options.reader).toBe('js');
+    const pids2 = new Set(s2.tasks.map((t) => t.pid));
+    for (const p of [1, fx.pid, child, sibling]) expect(pids2.has(p)).toBe(true);
+    expect(pids2.has(js.pid!)).toBe(false);
   });
 });
 

@@ -6,11 +6,12 @@
  * access) aborts a capture: it becomes an error record and the capture goes
  * on.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
 import { native, type KcmpResult } from './native.js';
+import { listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
 import type { Kcmp } from './sharing.js';
 import { readProcs } from './worker-pool.js';
@@ -42,15 +43,6 @@ export interface ProcCaptureOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function listPids(procRoot: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync(procRoot)) {
-    const c = name.charCodeAt(0);
-    if (c >= 48 && c <= 57) out.push(Number(name));
-  }
-  return out.sort((a, b) => a - b);
-}
-
 function ppidOf(procRoot: string, pid: number): number {
   try {
     const s = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
@@ -78,7 +70,11 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
 
   // Selection.
   let selected: number[];
-  if (opts.all) {
+  // `ckpt capture --all` started reading before this module was loaded.
+  const ahead = opts.all && !opts.freeze && opts.reader !== 'js' ? takeReadAhead(procRoot) : undefined;
+  if (ahead) {
+    selected = ahead.pids;
+  } else if (opts.all) {
     selected = listPids(procRoot).filter((p) => p !== process.pid);
   } else {
     const asked = [...new Set(opts.pids ?? [])];
@@ -143,7 +139,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
     const builder = new Builder(procRoot, kcmp, errors);
-    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader }, (rp) => builder.prepare(rp));
+    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job }, (rp) => builder.prepare(rp));
     if (got.workerError)
       errors.push({
         errno: '',
@@ -185,6 +181,8 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     freezer?.release();
     lap('total', t0);
     if (process.env.CKPT_CAPTURE_TIMING)
-      process.stderr.write(`capture timing (ms): ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`);
+      process.stderr.write(
+        `capture timing (ms): started ${t0.toFixed(1)} after process start, ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`,
+      );
   }
 }

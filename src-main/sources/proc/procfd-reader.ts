@@ -8,8 +8,9 @@
  * CKPT_CAPTURE_READER=js forces the JavaScript reader (tests compare the
  * two); =native makes a missing addon an error instead of a fallback.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../host/paths.js';
 import type { RawFdTable, RawProc } from './raw-read.js';
@@ -78,15 +79,67 @@ function toRawFds(t: NativeFds): RawFdTable {
   return { n: t.n, fd: t.fd, i32: t.i32, f64: t.f64, statted: t.statted, linkAscii: t.linkAscii, link, extra, big: t.big };
 }
 
+/** The numeric entries of /proc, ascending. */
+export function listPids(procRoot: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync(procRoot)) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+interface ReadAhead {
+  procRoot: string;
+  pids: number[];
+  job: object;
+}
+
+let ahead: ReadAhead | undefined;
+
 /**
- * Reads `pids` on `threads` native threads; `onProc` sees each process as
+ * Starts reading every process (but this one) now, before the command that
+ * wants them has even been loaded: `ckpt capture --all` calls this first
+ * thing, so the kernel work overlaps loading the rest of the CLI.
+ * captureProc adopts the job (takeReadAhead); nobody else does.
+ */
+export function readAheadAll(procRoot = '/proc'): void {
+  const m = load();
+  if (!m || ahead) return;
+  const pids = listPids(procRoot).filter((p) => p !== process.pid);
+  ahead = { procRoot, pids, job: m.start(procRoot, Int32Array.from(pids), defaultThreads()) };
+}
+
+/** The job readAheadAll started for this procRoot, once. */
+export function takeReadAhead(procRoot: string): { pids: number[]; job: object } | undefined {
+  const a = ahead;
+  if (!a || a.procRoot !== procRoot) return undefined;
+  ahead = undefined;
+  return a;
+}
+
+/** One reader per core; CKPT_CAPTURE_THREADS overrides. */
+export function defaultThreads(): number {
+  const env = Number(process.env.CKPT_CAPTURE_THREADS);
+  return env >= 1 ? env : availableParallelism();
+}
+
+/**
+ * Reads `pids` on `threads` native threads (or adopts `job`, a read-ahead of
+ * those pids); `onProc` sees each process as
  * it arrives (in the order reading finished). Null when the addon is not
  * available: the caller reads with raw-read.ts instead.
  */
-export function nativeReadProcs(procRoot: string, pids: number[], threads: number, onProc?: (p: RawProc) => void): RawProc[] | null {
+export function nativeReadProcs(
+  procRoot: string,
+  pids: number[],
+  threads: number,
+  onProc?: (p: RawProc) => void,
+  started?: object,
+): RawProc[] | null {
   const m = load();
   if (!m) return null;
-  const job = m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)));
+  const job = started ?? m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)));
   const out: RawProc[] = [];
   try {
     for (let p = m.next(job); p; p = m.next(job)) {

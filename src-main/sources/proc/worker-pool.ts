@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { koffiPath, loadKoffi } from './native.js';
-import { nativeReadProcs } from './procfd-reader.js';
+import { defaultThreads, nativeReadProcs } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
 /** Below this many processes one thread is faster than starting a worker. */
@@ -67,6 +67,8 @@ export interface ReadOptions {
   fdsOnly?: boolean;
   /** 'js' skips the native reader (tests compare the two). */
   reader?: 'native' | 'js';
+  /** A native read of exactly these pids already under way (procfd-reader's read-ahead). */
+  started?: object;
 }
 
 export interface ReadResult {
@@ -79,13 +81,12 @@ export interface ReadResult {
 }
 
 export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
-  const env = process.env.CKPT_CAPTURE_THREADS;
   if (!opts.fdDirOverride && !opts.fdsOnly && opts.reader !== 'js') {
     // The native reader's threads are cheap to start: one per core, and
     // this thread classifies what they read meanwhile.
-    const threads = opts.worker === false || env === '1' ? 1 : Number(env) > 1 ? Number(env) : availableParallelism();
+    const threads = opts.worker === false ? 1 : defaultThreads();
     const t0 = performance.now();
-    const procs = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc);
+    const procs = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started);
     if (procs) {
       if (process.env.CKPT_CAPTURE_TIMING)
         process.stderr.write(`reader: native, ${threads} thread(s), ${procs.length} procs in ${(performance.now() - t0).toFixed(1)} ms\n`);
@@ -95,6 +96,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   // [0]: next pid index; [1]: set by the worker when it starts taking pids.
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
+  const env = process.env.CKPT_CAPTURE_THREADS;
   const useWorker =
     opts.worker ?? (env === '1' ? false : env === '2' ? true : opts.pids.length >= WORKER_MIN_PIDS && availableParallelism() > 1);
   let worker: Worker | undefined;

@@ -20,11 +20,11 @@ import {
   type Snapshot,
   type Task,
 } from '../../../src-shared/model/index.js';
-import { classify, type FileFacts } from './classify/index.js';
+import { classify } from './classify/index.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
-import { groupByKernel, type Kcmp } from './sharing.js';
+import { groupByKernel, partitionByKernel, type Kcmp } from './sharing.js';
 
 export interface ProcCaptureStats {
   processes: number;
@@ -96,15 +96,29 @@ interface TableSrc {
   fds: RawFdTable;
 }
 
-interface Entry {
-  /** Position in link()'s entry list, for typed-array maps. */
-  idx: number;
-  tableIdx: number;
+/**
+ * A table's fds classified, in fd order, as columns: no object per fd
+ * beyond its open file, which becomes the snapshot's when it is the first
+ * fd of that open file.
+ */
+interface Classified {
+  fd: Int32Array;
+  cloexec: Uint8Array;
+  files: OpenFile[];
+  keys: string[];
+  /** Index of fd 0 of this table in link()'s entry list, -1 if not kept. */
+  base: number;
+}
+
+/** link()'s entries (the fds of the kept tables), by entry number. */
+interface Entries {
+  /** Table source the fd is in. */
+  table: Int32Array;
   /** Task that holds the fd, for kcmp. */
-  pid: number;
-  fd: number;
-  cloexec: boolean;
-  facts: FileFacts;
+  pid: Int32Array;
+  fd: Int32Array;
+  file: OpenFile[];
+  key: string[];
 }
 
 interface Prepared {
@@ -118,8 +132,8 @@ interface Prepared {
 export class Builder {
   private readonly prepared: Prepared[] = [];
   private readonly tableSrcs: TableSrc[] = [];
-  /** Entries per table source, in fd order. */
-  private readonly tableEntries: Entry[][] = [];
+  /** Per table source, its fds classified. */
+  private readonly classified: Classified[] = [];
   /** Table sources whose sharing with their threads kcmp could not prove. */
   private readonly inferredTables = new Set<number>();
   private readonly refusals: Record<string, number> = {};
@@ -167,13 +181,22 @@ export class Builder {
         }
       },
     };
-    const list: Entry[] = new Array(fds.n);
-    for (let i = 0; i < fds.n; i++) {
-      const raw = rawFdAt(fds, i, this.cursor);
-      list[i] = { idx: -1, tableIdx: idx, pid, fd: raw.fd, cloexec: (raw.flags & 0o2000000) !== 0, facts: classify(raw, ctx) };
+    const n = fds.n;
+    // The kernel lists fd/ in fd order, so the order is nearly always there already.
+    let order: number[] | null = null;
+    for (let i = 1; i < n; i++)
+      if (fds.fd[i - 1]! > fds.fd[i]!) {
+        order = Array.from({ length: n }, (_, j) => j).sort((a, b) => fds.fd[a]! - fds.fd[b]!);
+        break;
+      }
+    const c: Classified = { fd: new Int32Array(n), cloexec: new Uint8Array(n), files: new Array(n), keys: new Array(n), base: -1 };
+    for (let i = 0; i < n; i++) {
+      const raw = rawFdAt(fds, order ? order[i]! : i, this.cursor);
+      c.fd[i] = raw.fd;
+      c.cloexec[i] = raw.flags & 0o2000000 ? 1 : 0;
+      c.files[i] = classify(raw, ctx, c.keys, i);
     }
-    list.sort((a, b) => a.fd - b.fd);
-    this.tableEntries.push(list);
+    this.classified.push(c);
     return idx;
   }
 
@@ -310,69 +333,81 @@ export class Builder {
     }
 
     // Open files: fds with one share key are candidates, kcmp decides.
-    const entries: Entry[] = [];
-    for (const k of kept)
-      for (const e of this.tableEntries[k]!) {
-        e.idx = entries.length;
-        entries.push(e);
+    // Entries are numbered across the kept tables; columns give each one's
+    // task, fd, file and key.
+    let total = 0;
+    for (const k of kept) {
+      this.classified[k]!.base = total;
+      total += this.classified[k]!.fd.length;
+    }
+    const e: Entries = { table: new Int32Array(total), pid: new Int32Array(total), fd: new Int32Array(total), file: new Array(total), key: new Array(total) };
+    const entries: number[] = new Array(total);
+    for (const k of kept) {
+      const c = this.classified[k]!;
+      const pid = tableSrcs[k]!.pid;
+      for (let i = 0, g = c.base; i < c.fd.length; i++, g++) {
+        e.table[g] = k;
+        e.pid[g] = pid;
+        e.fd[g] = c.fd[i]!;
+        e.file[g] = c.files[i]!;
+        e.key[g] = c.keys[i]!;
+        entries[g] = g;
       }
-    const fg = groupByKernel(
+    }
+    const groupOfEntry = new Int32Array(total);
+    const groupInferred: boolean[] = [];
+    const fg = partitionByKernel(
       entries,
-      (e) => e.facts.shareKey,
-      (e) => ({ pid: e.pid, idx: e.fd }),
+      (g) => e.key[g]!,
+      (g) => ({ pid: e.pid[g]!, idx: e.fd[g]! }),
       KCMP_FILE,
       kcmp,
       // Best inference: a socket inode has exactly one open file; others
       // share when everything an open file owns (pos, flags) agrees.
-      (e) => (e.facts.shareKey.startsWith('s:') ? 's' : `${String(e.facts.pos)}:${e.facts.flags}:${e.facts.mntId}`),
+      (g) => {
+        const f = e.file[g]!;
+        return e.key[g]!.startsWith('s:') ? 's' : `${String(f.pos)}:${f.flags}:${f.mntId}`;
+      },
+      {
+        alone: (g) => {
+          groupOfEntry[g] = groupInferred.length;
+          groupInferred.push(false);
+        },
+        group: (members, inferred) => {
+          for (const g of members) groupOfEntry[g] = groupInferred.length;
+          groupInferred.push(inferred);
+        },
+      },
     );
     this.kcmpCalls += fg.calls;
     for (const [k, v] of fg.refusals) this.refuse(k, v);
-    const groupOfEntry = new Int32Array(entries.length);
-    fg.groups.forEach((g, gi) => {
-      for (const e of g) groupOfEntry[e.idx] = gi;
-    });
     const files: OpenFile[] = [];
-    const refOfFileGroup = new Int32Array(fg.groups.length);
-    const fileOf = new Int32Array(entries.length);
-    /** The fd whose fdinfo each file's facts came from. */
-    const creator: Entry[] = [];
+    const refOfFileGroup = new Int32Array(groupInferred.length);
+    const fileOf = new Int32Array(total);
+    /** Per file (ref - 1): the entry whose fdinfo its facts came from. */
+    const creator: number[] = [];
     // Files are numbered in the order their first fd appears.
     kept.forEach((k, ti) => {
       const table = fdTables[ti]!;
-      for (const e of this.tableEntries[k]!) {
-        const gi = groupOfEntry[e.idx]!;
+      const c = this.classified[k]!;
+      for (let i = 0, g = c.base; i < c.fd.length; i++, g++) {
+        const gi = groupOfEntry[g]!;
         let ref = refOfFileGroup[gi]!;
         if (ref === 0) {
           ref = files.length + 1;
           refOfFileGroup[gi] = ref;
-          const f = e.facts;
-          files.push({
-            ref,
-            kind: f.kind,
-            path: f.path,
-            flags: f.flags,
-            mode: f.mode,
-            pos: f.pos,
-            mntId: f.mntId,
-            dev: f.dev,
-            ino: f.ino,
-            rdev: f.rdev,
-            size: f.size,
-            nlink: f.nlink,
-            deleted: f.deleted,
-            sharingInferred: fg.inferred[gi]!,
-            locks: f.locks,
-            attrs: f.attrs,
-          });
-          creator.push(e);
+          const f = e.file[g]!;
+          f.ref = ref;
+          f.sharingInferred = groupInferred[gi]!;
+          files.push(f);
+          creator.push(g);
         }
-        fileOf[e.idx] = ref;
-        table.fds.push({ fd: e.fd, file: ref, cloexec: e.cloexec } satisfies Fd);
+        fileOf[g] = ref;
+        table.fds.push({ fd: c.fd[i]!, file: ref, cloexec: c.cloexec[i] === 1 } satisfies Fd);
       }
     });
 
-    this.resolveEpolls(files, creator, fileOf);
+    this.resolveEpolls(files, creator, fileOf, e);
 
     if (stats) {
       stats.kcmpCalls = this.kcmpCalls;
@@ -417,19 +452,20 @@ export class Builder {
    * candidates are the fds of the epoll's own table on the watched inode,
    * the fd the watch was added with first.
    */
-  private resolveEpolls(files: OpenFile[], creator: Entry[], fileOf: Int32Array): void {
+  private resolveEpolls(files: OpenFile[], creator: number[], fileOf: Int32Array, e: Entries): void {
     const lib = this.kcmp ? safeNative() : null;
-    // Per table, its fds by (ino, dev): a server's epoll may watch 10,000 fds.
-    const indexes = new Map<number, Map<string, Entry[]>>();
-    const byInode = (tableIdx: number): Map<string, Entry[]> => {
+    // Per table, its fds (entry numbers) by (ino, dev): a server's epoll may watch 10,000 fds.
+    const indexes = new Map<number, Map<string, number[]>>();
+    const byInode = (tableIdx: number): Map<string, number[]> => {
       let m = indexes.get(tableIdx);
       if (!m) {
         m = new Map();
-        for (const p of this.tableEntries[tableIdx]!) {
-          const k = `${String(p.facts.ino)}:${String(p.facts.dev)}`;
+        const c = this.classified[tableIdx]!;
+        for (let g = c.base; g < c.base + c.fd.length; g++) {
+          const k = `${String(e.file[g]!.ino)}:${String(e.file[g]!.dev)}`;
           const l = m.get(k);
-          if (l) l.push(p);
-          else m.set(k, [p]);
+          if (l) l.push(g);
+          else m.set(k, [g]);
         }
         indexes.set(tableIdx, m);
       }
@@ -437,19 +473,19 @@ export class Builder {
     };
     for (const file of files) {
       if (file.kind !== 'epoll') continue;
-      const e = creator[file.ref - 1]!;
-      const index = byInode(e.tableIdx);
+      const ep = creator[file.ref - 1]!;
+      const index = byInode(e.table[ep]!);
       let inferred = false;
       for (const w of file.attrs.watches as AttrRecord[]) {
         const tfd = w.tfd as number;
-        const cands = (index.get(`${String(w.ino)}:${String(w.sdev)}`) ?? []).filter((p) => p !== e);
-        cands.sort((a, b) => (a.fd === tfd ? -1 : b.fd === tfd ? 1 : a.fd - b.fd));
+        const cands = (index.get(`${String(w.ino)}:${String(w.sdev)}`) ?? []).filter((g) => g !== ep);
+        cands.sort((a, b) => (e.fd[a] === tfd ? -1 : e.fd[b] === tfd ? 1 : e.fd[a]! - e.fd[b]!));
         for (const c of cands) {
           if (lib) {
             this.kcmpCalls++;
-            const r = lib.kcmpEpoll(c.pid, c.fd, e.pid, e.fd, tfd, 0);
+            const r = lib.kcmpEpoll(e.pid[c]!, e.fd[c]!, e.pid[ep]!, e.fd[ep]!, tfd, 0);
             if (r === 0) {
-              w.file = fileOf[c.idx]!;
+              w.file = fileOf[c]!;
               break;
             }
             if (r === 1 || r === 2) continue;
@@ -457,8 +493,8 @@ export class Builder {
           }
           // kcmp could not say: the fd the watch was added with, if it
           // still points at that inode, is the best guess.
-          if (c.fd === tfd) {
-            w.file = fileOf[c.idx]!;
+          if (e.fd[c] === tfd) {
+            w.file = fileOf[c]!;
             inferred = true;
           }
           break;

@@ -25,6 +25,13 @@ export interface Grouping<T> {
   calls: number;
 }
 
+/** Where partitionByKernel hands its groups; each item lands in exactly one. */
+export interface GroupSink<T> {
+  /** An item no other shares a key with: its own object, nothing to prove. */
+  alone(item: T): void;
+  group(members: T[], inferred: boolean): void;
+}
+
 /**
  * Groups items that key together into kernel objects. `infer` gives the key
  * used when kcmp cannot answer for a bucket.
@@ -37,6 +44,35 @@ export function groupByKernel<T extends object | number>(
   kcmp: Kcmp | null,
   infer: (t: T) => string,
 ): Grouping<T> {
+  const groups: T[][] = [];
+  const inferred: boolean[] = [];
+  const r = partitionByKernel(items, key, cand, type, kcmp, infer, {
+    alone: (it) => {
+      groups.push([it]);
+      inferred.push(false);
+    },
+    group: (g, inf) => {
+      groups.push(g);
+      inferred.push(inf);
+    },
+  });
+  return { groups, inferred, refusals: r.refusals, calls: r.calls };
+}
+
+/**
+ * groupByKernel without the list of lists: a capture of 30,000 fds has
+ * nearly as many open files, most alone on their key, and an array for
+ * each is garbage the collector then copies.
+ */
+export function partitionByKernel<T extends object | number>(
+  items: T[],
+  key: (t: T) => string,
+  cand: (t: T) => Candidate,
+  type: typeof KCMP_FILE | typeof KCMP_FILES,
+  kcmp: Kcmp | null,
+  infer: (t: T) => string,
+  sink: GroupSink<T>,
+): Pick<Grouping<T>, 'refusals' | 'calls'> {
   // Most keys have one item: keep it bare, make a list only on a second.
   const buckets = new Map<string, T | T[]>();
   for (const it of items) {
@@ -46,7 +82,7 @@ export function groupByKernel<T extends object | number>(
     else if (Array.isArray(b)) b.push(it);
     else buckets.set(k, [b, it]);
   }
-  const out: Grouping<T> = { groups: [], inferred: [], refusals: new Map(), calls: 0 };
+  const out = { refusals: new Map<string, number>(), calls: 0 };
   const ask = (a: T, b: T): KcmpResult => {
     const ca = cand(a);
     const cb = cand(b);
@@ -61,8 +97,7 @@ export function groupByKernel<T extends object | number>(
   };
   for (const b of buckets.values()) {
     if (!Array.isArray(b)) {
-      out.groups.push([b]);
-      out.inferred.push(false);
+      sink.alone(b);
       continue;
     }
     const bucket = b;
@@ -122,10 +157,7 @@ export function groupByKernel<T extends object | number>(
     }
     if (!refused && gone.length) {
       out.refusals.set('ESRCH', (out.refusals.get('ESRCH') ?? 0) + gone.length);
-      for (const g of gone) {
-        out.groups.push([g]);
-        out.inferred.push(true);
-      }
+      for (const g of gone) sink.group([g], true);
     }
     if (refused) {
       out.refusals.set(refused, (out.refusals.get(refused) ?? 0) + 1);
@@ -136,16 +168,10 @@ export function groupByKernel<T extends object | number>(
         if (g) g.push(it);
         else sub.set(k, [it]);
       }
-      for (const g of sub.values()) {
-        out.groups.push(g);
-        out.inferred.push(true);
-      }
+      for (const g of sub.values()) sink.group(g, true);
       continue;
     }
-    for (const g of found) {
-      out.groups.push(g);
-      out.inferred.push(false);
-    }
+    for (const g of found) sink.group(g, false);
   }
   return out;
 }

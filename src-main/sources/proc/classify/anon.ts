@@ -19,8 +19,7 @@ const eventfd: Classifier = (raw, _t, base) => {
     semaphore: toNum(lineValue(raw.extra, 'eventfd-semaphore')) === 1,
   };
   // eventfd-id is unique per eventfd context: the best pre-filter there is.
-  base.shareKey = `e:${id}:${raw.flags & 3}`;
-  return base;
+  return `e:${id}:${raw.flags & 3}`;
 };
 
 const epoll: Classifier = (raw, _t, base) => {
@@ -38,7 +37,7 @@ const epoll: Classifier = (raw, _t, base) => {
     });
   }
   base.attrs = { watches };
-  return base;
+  return '';
 };
 
 const inotify: Classifier = (raw, _t, base) => {
@@ -54,7 +53,7 @@ const inotify: Classifier = (raw, _t, base) => {
     });
   }
   base.attrs = { watches };
-  return base;
+  return '';
 };
 
 const fanotify: Classifier = (raw, _t, base) => {
@@ -66,12 +65,12 @@ const fanotify: Classifier = (raw, _t, base) => {
     eventFlags: toNum(f.get('event-flags'), 16) >>> 0,
     marks: all.filter((l) => l !== head).map((l) => ({ text: l })),
   };
-  return base;
+  return '';
 };
 
 const signalfd: Classifier = (raw, _t, base) => {
   base.attrs = { sigmask: toU64(lineValue(raw.extra, 'sigmask'), 16) };
-  return base;
+  return '';
 };
 
 function pair(text: string | undefined): [string, string] {
@@ -91,13 +90,13 @@ const timerfd: Classifier = (raw, _t, base) => {
     intervalSec: toU64(is),
     intervalNsec: toNum(inn),
   };
-  return base;
+  return '';
 };
 
 const pidfd: Classifier = (raw, _t, base) => {
   const v = lineValue(raw.extra, 'Pid');
   base.attrs = { pid: v === undefined ? -1 : toNum(v) };
-  return base;
+  return '';
 };
 
 const userfaultfd: Classifier = (raw, _t, base) => {
@@ -107,7 +106,7 @@ const userfaultfd: Classifier = (raw, _t, base) => {
     total: toU64(lineValue(raw.extra, 'total')),
     api: toU64(api, 16),
   };
-  return base;
+  return '';
 };
 
 const BY_LINK: Record<string, [string, Classifier]> = {
@@ -124,12 +123,13 @@ const BY_LINK: Record<string, [string, Classifier]> = {
 export const anonInode: Classifier = (raw, text, base, ctx) => {
   // Most anon inodes share one inode, so the link text, access mode and ino
   // only narrow the candidates; kcmp decides.
-  base.shareKey = `a:${text}:${String(base.ino)}:${raw.flags & 3}`;
+  const key = `a:${text}:${String(base.ino)}:${raw.flags & 3}`;
   const hit = BY_LINK[text];
   if (!hit) {
     base.kind = 'anon';
-    return base;
+    return key;
   }
   base.kind = hit[0];
-  return hit[1](raw, text, base, ctx);
+  // A kind with a sharper key of its own (eventfd) returns it; '' keeps this one.
+  return hit[1](raw, text, base, ctx) || key;
 };

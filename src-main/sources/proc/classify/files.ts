@@ -35,7 +35,6 @@ export const pathFile: Classifier = (raw, _text, base) => {
   if (deleted && link.endsWith(DELETED)) link = link.slice(0, link.length - DELETED.length);
   base.path = linkBStr(link, raw.linkAscii);
   base.deleted = deleted;
-  base.shareKey = `f:${String(raw.dev)}:${String(raw.ino)}:${raw.flags & 3}:${raw.flags & O.O_PATH ? 1 : 0}`;
   const fmt = raw.mode & S_IFMT;
   const acc = raw.flags & 3;
   if (deleted && link.startsWith(MEMFD)) {
@@ -63,5 +62,5 @@ export const pathFile: Classifier = (raw, _text, base) => {
     // Regular files, and O_PATH fds on symlinks or sockets (mode tells which).
     base.kind = 'regular';
   }
-  return base;
+  return `f:${String(raw.dev)}:${String(raw.ino)}:${raw.flags & 3}:${raw.flags & O.O_PATH ? 1 : 0}`;
 };

@@ -2,20 +2,20 @@
  * Turns a raw fd into the facts of its open file: common fields first, then
  * the kind's own classifier chosen by the link text's shape.
  */
-import { O } from '../../../../src-shared/model/index.js';
+import { O, type OpenFile } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
 import { anonInode } from './anon.js';
 import { pathFile } from './files.js';
 import { NS_TYPES, nsfd } from './ns.js';
 import { pipe } from './pipes.js';
 import { socket } from './sockets.js';
-import type { ClassifyContext, FileFacts } from './types.js';
+import type { ClassifyContext } from './types.js';
 import { parseLocks } from './locks.js';
 
 /** Shared by every file without locks; nothing appends to a file's locks. */
 const NO_LOCKS: never[] = [];
 
-export type { ClassifyContext, FileFacts } from './types.js';
+export type { ClassifyContext } from './types.js';
 
 /** "[INO]" at the end of a link like "pipe:[123]". */
 function bracketIno(text: string): number | bigint {
@@ -25,11 +25,17 @@ function bracketIno(text: string): number | bigint {
   return Number.isSafeInteger(v) ? v : BigInt(m[1]!);
 }
 
-export function classify(raw: RawFd, ctx: ClassifyContext): FileFacts {
+/**
+ * The open file `raw` describes (ref 0: link() numbers the ones it keeps),
+ * with its share key stored at `keys[at]` (see types.ts).
+ */
+export function classify(raw: RawFd, ctx: ClassifyContext, keys: string[], at: number): OpenFile {
   const isPath = raw.link.charCodeAt(0) === 47;
   const text = isPath ? '' : raw.link;
   const ino = raw.fdinfoIno !== -1 ? raw.fdinfoIno : isPath ? raw.ino : bracketIno(text);
-  const base: FileFacts = {
+  // Every field of OpenFile, in one order: one hidden class for all files.
+  const base: OpenFile = {
+    ref: 0,
     kind: 'anon',
     path: isPath ? '' : text,
     flags: raw.flags & ~O.O_CLOEXEC,
@@ -42,18 +48,24 @@ export function classify(raw: RawFd, ctx: ClassifyContext): FileFacts {
     size: raw.size,
     nlink: raw.nlink,
     deleted: false,
+    sharingInferred: false,
     locks: raw.extra.length > 0 && raw.extra.includes('lock:') ? parseLocks(raw.extra) : NO_LOCKS,
     attrs: {},
-    shareKey: '',
   };
-  if (isPath) return pathFile(raw, text, base, ctx);
-  if (text.startsWith('pipe:[')) return pipe(raw, text, base, ctx);
-  if (text.startsWith('socket:[')) return socket(raw, text, base, ctx);
-  if (text.startsWith('anon_inode:')) return anonInode(raw, text, base, ctx);
-  const colon = text.indexOf(':[');
-  if (colon > 0 && NS_TYPES.has(text.slice(0, colon))) return nsfd(raw, text, base, ctx);
-  // Something this version does not know: keep it, with its link text.
-  base.kind = 'anon';
-  base.shareKey = `u:${text}:${String(base.ino)}:${raw.flags & 3}`;
+  let key: string;
+  if (isPath) key = pathFile(raw, text, base, ctx);
+  else if (text.startsWith('pipe:[')) key = pipe(raw, text, base, ctx);
+  else if (text.startsWith('socket:[')) key = socket(raw, text, base, ctx);
+  else if (text.startsWith('anon_inode:')) key = anonInode(raw, text, base, ctx);
+  else {
+    const colon = text.indexOf(':[');
+    if (colon > 0 && NS_TYPES.has(text.slice(0, colon))) key = nsfd(raw, text, base, ctx);
+    else {
+      // Something this version does not know: keep it, with its link text.
+      base.kind = 'anon';
+      key = `u:${text}:${String(base.ino)}:${raw.flags & 3}`;
+    }
+  }
+  keys[at] = key;
   return base;
 }

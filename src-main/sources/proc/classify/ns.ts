@@ -7,6 +7,5 @@ export const nsfd: Classifier = (raw, text, base) => {
   const colon = text.indexOf(':');
   base.kind = 'nsfd';
   base.attrs = { nsType: text.slice(0, colon) };
-  base.shareKey = `n:${text}:${raw.flags & 3}`;
-  return base;
+  return `n:${text}:${raw.flags & 3}`;
 };

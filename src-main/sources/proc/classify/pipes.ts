@@ -5,6 +5,5 @@ export const pipe: Classifier = (raw, _text, base) => {
   const acc = raw.flags & 3;
   base.kind = 'pipe';
   base.attrs = { end: acc === 0 ? 'read' : acc === 1 ? 'write' : 'both' };
-  base.shareKey = `p:${String(base.ino)}:${acc}`;
-  return base;
+  return `p:${String(base.ino)}:${acc}`;
 };

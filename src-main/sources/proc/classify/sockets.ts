@@ -8,33 +8,33 @@ import type { Classifier } from './types.js';
 
 export const socket: Classifier = (raw, _text, base, ctx) => {
   const ino = Number(base.ino);
-  base.shareKey = `s:${ino}`;
+  const key = `s:${ino}`;
   const net = ctx.net();
   const unix = net?.unix.get(ino);
   if (unix) {
     base.kind = 'unix-socket';
     base.attrs = { type: unix.type, state: unix.state, name: unix.name, peer: unix.peer, listening: unix.listening };
-    return base;
+    return key;
   }
   const inet = net?.inet.get(ino);
   if (inet) {
     base.kind = 'inet-socket';
     base.attrs = { ...inet };
-    return base;
+    return key;
   }
   const nl = net?.netlink.get(ino);
   if (nl) {
     base.kind = 'netlink-socket';
     base.attrs = { protocol: nl.protocol, portId: nl.portId, groups: nl.groups };
-    return base;
+    return key;
   }
   const pk = net?.packet.get(ino);
   if (pk) {
     base.kind = 'packet-socket';
     base.attrs = { type: pk.type, protocol: pk.protocol, ifindex: pk.ifindex };
-    return base;
+    return key;
   }
   base.kind = 'socket';
   base.attrs = { family: ctx.sockProtoName(ctx.pid, raw.fd) };
-  return base;
+  return key;
 };

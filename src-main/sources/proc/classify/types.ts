@@ -1,16 +1,15 @@
-/** What a classifier makes of one raw fd: an open file without its ref. */
+/**
+ * What a classifier makes of one raw fd: the open file it describes (ref 0
+ * until link() numbers it; the object itself goes into the snapshot, so no
+ * second copy is made per file), and its share key.
+ *
+ * Share key: fds whose keys differ can never share an open file; fds with
+ * one key may, and kcmp decides. Built only from what an open file cannot
+ * change (its inode and access mode), never from pos or counters that move.
+ */
 import type { OpenFile } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
 import type { NetTables } from '../net-tables.js';
-
-export interface FileFacts extends Omit<OpenFile, 'ref' | 'sharingInferred' | 'unknownKindCode' | 'unknownBody'> {
-  /**
-   * fds whose keys differ can never share an open file; fds with one key
-   * may, and kcmp decides. Built only from what an open file cannot change
-   * (its inode and access mode), never from pos or counters that move.
-   */
-  shareKey: string;
-}
 
 export interface ClassifyContext {
   pid: number;
@@ -20,4 +19,5 @@ export interface ClassifyContext {
   sockProtoName: (pid: number, fd: number) => string;
 }
 
-export type Classifier = (raw: RawFd, linkText: string, base: FileFacts, ctx: ClassifyContext) => FileFacts;
+/** Fills in `base` (kind, attrs, path) and returns the share key. */
+export type Classifier = (raw: RawFd, linkText: string, base: OpenFile, ctx: ClassifyContext) => string;

@@ -44,8 +44,11 @@ export class RecordWriter {
     this.view.setUint32(this.recStart + 4, len, true);
     const padded = align8(len);
     this.ensure(padded - len);
-    this.buf.fill(0, this.pos, this.recStart + padded);
-    this.pos = this.recStart + padded;
+    // At most 7 bytes: a loop beats Buffer#fill's trip into C++ on every record.
+    const stop = this.recStart + padded;
+    const buf = this.buf;
+    for (let i = this.pos; i < stop; i++) buf[i] = 0;
+    this.pos = stop;
     this.recStart = -1;
     this.recordCount++;
   }
@@ -135,7 +138,26 @@ export class RecordWriter {
     }
     // Reserve the worst case, write, then fill in the real length.
     this.ensure(4 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 4, 'utf8');
+    const buf = this.buf;
+    const at = this.pos + 4;
+    const len = s.length;
+    // Most strings are short ASCII (paths, names): copying the char codes
+    // beats Buffer#write's trip into C++; the first non-ASCII char hands
+    // the whole string to the UTF-8 encoder.
+    if (len <= 256) {
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === len) {
+        this.view.setUint32(this.pos, len, true);
+        this.pos = at + len;
+        return;
+      }
+    }
+    const n = buf.write(s, at, 'utf8');
     if (n !== s.length && !s.isWellFormed()) throw new ModelError(`string holds a lone surrogate: ${JSON.stringify(s.slice(0, 60))}`);
     this.view.setUint32(this.pos, n, true);
     this.pos += 4 + n;

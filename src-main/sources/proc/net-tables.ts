@@ -188,40 +188,43 @@ function parsePacket(text: string, into: Map<number, PacketInfo>): void {
   }
 }
 
+const INET_FILES = [
+  ['tcp', 'tcp', 4],
+  ['tcp6', 'tcp', 6],
+  ['udp', 'udp', 4],
+  ['udp6', 'udp', 6],
+  ['udplite', 'udplite', 4],
+  ['udplite6', 'udplite', 6],
+  ['raw', 'raw', 4],
+  ['raw6', 'raw', 6],
+  ['icmp', 'icmp', 4],
+  ['icmp6', 'icmp', 6], // ping sockets
+] as const;
+
 /**
- * Reads the tables through /proc/PID/net of a process in the namespace;
- * unix sockets through sock_diag, in that namespace (`ownNetns` says it is
- * ours, so no setns is needed).
+ * The tables through /proc/PID/net of a process in the namespace; unix
+ * sockets through sock_diag, in that namespace (`ownNetns` says it is ours,
+ * so no setns is needed). Each family's tables are read when a socket is
+ * first looked up in them: sockets are looked up unix first, so a namespace
+ * of unix sockets only never pays for /proc/net/tcp, whose read walks the
+ * whole TCP hash table (a millisecond and more, however few sockets).
  */
 export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, errors: RawError[]): NetTables {
   const base = `${procRoot}/${pid}/net`;
-  const t: NetTables = { unix: new Map(), inet: new Map(), netlink: new Map(), packet: new Map(), unixPeers: false };
-  for (const [file, proto, family] of [
-    ['tcp', 'tcp', 4],
-    ['tcp6', 'tcp', 6],
-    ['udp', 'udp', 4],
-    ['udp6', 'udp', 6],
-    ['udplite', 'udplite', 4],
-    ['udplite6', 'udplite', 6],
-    ['raw', 'raw', 4],
-    ['raw6', 'raw', 6],
-    ['icmp', 'icmp', 4],
-    ['icmp6', 'icmp', 6], // ping sockets
-  ] as const) {
-    const text = readTable(`${base}/${file}`, pid, errors);
-    if (text) parseInet(text, proto, family, t.inet);
-  }
-  const nl = readTable(`${base}/netlink`, pid, errors);
-  if (nl) parseNetlink(nl, t.netlink);
-  const pk = readTable(`${base}/packet`, pid, errors);
-  if (pk) parsePacket(pk, t.packet);
-  const diag = unixDiag(ownNetns ? undefined : `${procRoot}/${pid}/ns/net`);
-  if (diag) {
-    t.unix = diag;
-    t.unixPeers = true;
-  } else {
+  let unix: Map<number, UnixInfo> | undefined;
+  let inet: Map<number, InetInfo> | undefined;
+  let netlink: Map<number, NetlinkInfo> | undefined;
+  let packet: Map<number, PacketInfo> | undefined;
+  let unixPeers = false;
+  const loadUnix = (): Map<number, UnixInfo> => {
+    const diag = unixDiag(ownNetns ? undefined : `${procRoot}/${pid}/ns/net`);
+    if (diag) {
+      unixPeers = true;
+      return diag;
+    }
+    const m = new Map<number, UnixInfo>();
     try {
-      parseUnixProc(readFileSync(`${base}/unix`), t.unix);
+      parseUnixProc(readFileSync(`${base}/unix`), m);
     } catch (e) {
       errors.push({
         errno: (e as NodeJS.ErrnoException).code ?? 'EIO',
@@ -231,6 +234,41 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
         message: 'cannot read socket table',
       });
     }
-  }
-  return t;
+    return m;
+  };
+  return {
+    get unix() {
+      return (unix ??= loadUnix());
+    },
+    get unixPeers() {
+      unix ??= loadUnix();
+      return unixPeers;
+    },
+    get inet() {
+      if (!inet) {
+        inet = new Map();
+        for (const [file, proto, family] of INET_FILES) {
+          const text = readTable(`${base}/${file}`, pid, errors);
+          if (text) parseInet(text, proto, family, inet);
+        }
+      }
+      return inet;
+    },
+    get netlink() {
+      if (!netlink) {
+        netlink = new Map();
+        const nl = readTable(`${base}/netlink`, pid, errors);
+        if (nl) parseNetlink(nl, netlink);
+      }
+      return netlink;
+    },
+    get packet() {
+      if (!packet) {
+        packet = new Map();
+        const pk = readTable(`${base}/packet`, pid, errors);
+        if (pk) parsePacket(pk, packet);
+      }
+      return packet;
+    },
+  };
 }

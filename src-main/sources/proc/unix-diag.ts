@@ -7,7 +7,7 @@
  * setns just long enough to create the socket (root or CAP_SYS_ADMIN; where
  * that is refused the caller falls back to /proc/PID/net/unix).
  */
-import { bstrFromBytes } from '../../../src-shared/model/index.js';
+import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
 import { native } from './native.js';
 import type { UnixInfo } from './net-tables.js';
 import { UNIX_TYPES } from './net-tables.js';
@@ -58,6 +58,19 @@ function diagSocket(lib: ReturnType<typeof native>, nsPath?: string): number {
   return fd;
 }
 
+/** A bound name as /proc/net/unix shows it, from the attribute's bytes [from, to). */
+function diagName(buf: Buffer, from: number, to: number): BStr {
+  // Abstract names start with NUL; show them the way /proc/net/unix does, with '@'.
+  if (buf[from] === 0) {
+    const name = Uint8Array.prototype.slice.call(buf, from, to);
+    name[0] = 0x40;
+    return bstrFromBytes(name);
+  }
+  // A path name comes with the NUL its bind() address carried.
+  while (to > from && buf[to - 1] === 0) to--;
+  return bstrFromBytes(buf.subarray(from, to));
+}
+
 /** Every unix socket of a namespace (ours by default) by inode, or null when sock_diag is unavailable. */
 export function unixDiag(nsPath?: string): Map<number, UnixInfo> | null {
   let lib;
@@ -95,32 +108,23 @@ export function unixDiag(nsPath?: string): Map<number, UnixInfo> | null {
           const stype = buf[m + 1]!;
           const state = buf[m + 2]!;
           const ino = buf.readUInt32LE(m + 4);
-          let name: Uint8Array = new Uint8Array(0);
+          // Most sockets are unnamed: no bytes to copy or decode for them.
+          let name: BStr = '';
           let peer = 0;
           let a = m + 16;
           while (a + 4 <= off + len) {
-            const alen = buf.readUInt16LE(a);
-            const atype = buf.readUInt16LE(a + 2);
+            const alen = buf[a]! | (buf[a + 1]! << 8);
+            const atype = buf[a + 2]! | (buf[a + 3]! << 8);
             if (alen < 4) break;
-            if (atype === UNIX_DIAG_NAME) name = Uint8Array.prototype.slice.call(buf, a + 4, a + alen);
+            if (atype === UNIX_DIAG_NAME && alen > 4) name = diagName(buf, a + 4, a + alen);
             else if (atype === UNIX_DIAG_PEER && alen >= 8) peer = buf.readUInt32LE(a + 4);
             a += (alen + 3) & ~3;
-          }
-          // Abstract names start with NUL; show them the way /proc/net/unix does, with '@'.
-          if (name.length > 0 && name[0] === 0) {
-            name = Uint8Array.from(name);
-            name[0] = 0x40;
-          } else {
-            // A path name comes with the NUL its bind() address carried.
-            let end = name.length;
-            while (end > 0 && name[end - 1] === 0) end--;
-            name = name.subarray(0, end);
           }
           const listening = state === TCP_LISTEN;
           out.set(ino, {
             type: UNIX_TYPES[stype] ?? String(stype),
             state: listening ? 'LISTEN' : state === TCP_ESTABLISHED ? 'CONNECTED' : state === TCP_SYN_SENT ? 'CONNECTING' : 'UNCONNECTED',
-            name: bstrFromBytes(name),
+            name,
             peer,
             listening,
           });

@@ -13,8 +13,11 @@ export interface Command {
   name: string;
   usage: string;
   options: OptionSpec[];
-  /** Longer help printed after the options. */
-  details?: string;
+  /**
+   * Longer help printed after the options; a function when the text needs a
+   * module that running the command does not always load.
+   */
+  details?: string | (() => Promise<string>);
   run(args: Parsed, io: Io): Promise<number> | number;
 }
 

@@ -8,8 +8,9 @@ import { COMMANDS } from './commands/index.js';
 import { UsageError, formatOptions, parseArgs } from './args.js';
 import type { Command, Io } from './command.js';
 
-function help(c: Command, summary: string): string {
-  return `usage: ${c.usage}\n\n${summary}\n\noptions:\n${formatOptions(c.options)}${c.details ? `\n\n${c.details}` : ''}`;
+async function help(c: Command, summary: string): Promise<string> {
+  const details = typeof c.details === 'function' ? await c.details() : c.details;
+  return `usage: ${c.usage}\n\n${summary}\n\noptions:\n${formatOptions(c.options)}${details ? `\n\n${details}` : ''}`;
 }
 
 function topHelp(): string {
@@ -21,7 +22,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(target ? help((await target.load()).default, target.summary) : topHelp());
+    io.out(target ? await help((await target.load()).default, target.summary) : topHelp());
     return 0;
   }
   if (name === '--version') {
@@ -37,7 +38,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     const parsed = parseArgs(rest, cmd.options);
     if (parsed.opts.help) {
-      io.out(help(cmd, entry.summary));
+      io.out(await help(cmd, entry.summary));
       return 0;
     }
     return await cmd.run(parsed, io);

@@ -1,6 +1,5 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { SCENARIOS, simulate } from '../../sim/index.js';
 import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 
@@ -24,7 +23,11 @@ export default defineCommand({
     { name: 'label', type: 'string', value: 'TEXT', help: 'with --store: label for the stored image' },
     { name: 'tag', type: 'list', value: 'TAG', help: 'with --store: tag for the stored image (repeatable)' },
   ],
-  details: `Scenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`,
+  // The simulator is loaded for --sim and help only: a live capture does not compile it.
+  details: async () => {
+    const { SCENARIOS } = await import('../../sim/index.js');
+    return `Scenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.description}`).join('\n')}`;
+  },
   async run({ opts }, io) {
     const out = opts.output as string | undefined;
     if (!out && !opts.store) throw new UsageError('-o FILE or --store is required');
@@ -49,7 +52,7 @@ export default defineCommand({
       ? await (
           await import('../../sources/proc/index.js')
         ).captureProc({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true })
-      : simulate({
+      : (await import('../../sim/index.js')).simulate({
           scenario: opts.sim as string,
           seed: opts.seed as number | undefined,
           step: opts.step as number | undefined,
@@ -61,6 +64,7 @@ export default defineCommand({
     if (opts.store) (await import('./library-util.js')).storeCapture(snap, opts, io);
     if (!out) return 0;
     const result = out === '-' ? writeSnapshot(snap, (c) => io.outBytes(c)) : writeFileAtomic(out, (write) => writeSnapshot(snap, write));
+    if (process.env.CKPT_CAPTURE_TIMING) io.err(`image written at ${performance.now().toFixed(1)} ms`);
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);
     io.err(

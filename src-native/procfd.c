@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -835,10 +836,17 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     job_free(job);
     return fail(env, "napi_create_external");
   }
+  /* Signals are Node's to handle, on its own thread: readers start with
+   * every signal blocked, so none lands on them (and none interrupts a
+   * read with EINTR). */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   for (int i = 0; i < nthreads && i < job->npids; i++) {
     if (pthread_create(&job->threads[i], NULL, reader_main, job) != 0) break;
     job->started++;
   }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (job->npids > 0 && job->started == 0) {
     napi_throw_error(env, NULL, "procfd: cannot start a reader thread");
     return NULL;

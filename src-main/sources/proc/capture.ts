@@ -182,7 +182,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     lap('total', t0);
     if (process.env.CKPT_CAPTURE_TIMING)
       process.stderr.write(
-        `capture timing (ms): started ${t0.toFixed(1)} after process start, ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`,
+        `capture timing (ms): started ${t0.toFixed(1)} after process start, ended ${performance.now().toFixed(1)}, ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`,
       );
   }
 }

@@ -108,6 +108,7 @@ export function readAheadAll(procRoot = '/proc'): void {
   if (!m || ahead) return;
   const pids = listPids(procRoot).filter((p) => p !== process.pid);
   ahead = { procRoot, pids, job: m.start(procRoot, Int32Array.from(pids), defaultThreads()) };
+  if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started at ${performance.now().toFixed(1)} ms\n`);
 }
 
 /** The job readAheadAll started for this procRoot, once. */

@@ -36,8 +36,10 @@ export interface WriteResult {
 class SnapshotWriter {
   private readonly hash: ObjHash;
   private readonly w: RecordWriter;
-  private readonly files: RefMap<OpenFile>;
+  /** null when the files are numbered 1..n in list order: then the list is the map. */
+  private readonly files: RefMap<OpenFile> | null = null;
   private readonly tables: RefMap<FdTable>;
+  private filesWritten = 0;
 
   constructor(
     private readonly snap: Snapshot,
@@ -46,11 +48,19 @@ class SnapshotWriter {
     this.w = new RecordWriter(sink);
     const n = snap.files.length + snap.fdTables.length;
     this.hash = new ObjHash(n);
-    this.files = new RefMap(4 * n + 1024, n + 1024);
     this.tables = new RefMap(4 * n + 1024);
-    for (const f of snap.files) {
-      if (this.files.has(f.ref)) throw new ModelError(`two open files share ref ${f.ref}`);
-      this.files.set(f.ref, f);
+    // Captures and simulations number files 1..n in order; only other
+    // numberings need the map (and the check that no ref repeats).
+    const files = snap.files;
+    let inOrder = true;
+    for (let i = 0; i < files.length && inOrder; i++) inOrder = files[i]!.ref === i + 1;
+    if (!inOrder) {
+      const map = new RefMap<OpenFile>(4 * n + 1024, n + 1024);
+      for (const f of files) {
+        if (map.has(f.ref)) throw new ModelError(`two open files share ref ${f.ref}`);
+        map.set(f.ref, f);
+      }
+      this.files = map;
     }
     for (const t of snap.fdTables) {
       if (this.tables.has(t.ref)) throw new ModelError(`two fd tables share ref ${t.ref}`);
@@ -92,7 +102,8 @@ class SnapshotWriter {
       w.end();
     }
     for (const t of snap.fdTables) this.table(t);
-    for (const f of snap.files) this.file(f);
+    // Files no fd points at (only an epoll watches them); none, usually.
+    if (this.filesWritten < snap.files.length) for (const f of snap.files) this.file(f);
     for (const e of snap.errors) {
       w.begin(RT.ERROR);
       w.bstr(e.errno);
@@ -137,11 +148,14 @@ class SnapshotWriter {
     w.end();
   }
 
+  private fileByRef(ref: number): OpenFile | undefined {
+    return this.files ? this.files.get(ref) : ref >= 1 ? this.snap.files[ref - 1] : undefined;
+  }
+
   private table(t: FdTable): number {
     const known = this.hash.lookup('fdtable', t.ref);
     if (known !== undefined) return known;
-    const { w } = this;
-    const files = this.files;
+    const { w, hash } = this;
     // Files first seen in this table are written between FILE_DESC records,
     // each before the FILE_DESC that references it.
     const objref = this.hash.add('fdtable', t.ref);
@@ -151,14 +165,13 @@ class SnapshotWriter {
     w.u32(t.sharingInferred ? TABLE_FLAG_SHARING_INFERRED : 0);
     w.end();
     for (const fd of t.fds) {
-      const f = files.get(fd.file);
-      if (!f) throw new ModelError(`fd ${fd.fd} of table ${t.ref} points at file ${fd.file}, which the snapshot does not hold`);
-      const fileRef = this.hash.lookup('file', f.ref) ?? this.file(f);
-      w.begin(RT.FILE_DESC);
-      w.u32(fileRef);
-      w.u32(fd.fd);
-      w.u32(fd.cloexec ? FD_FLAG_CLOEXEC : 0);
-      w.end();
+      let fileRef = hash.lookup('file', fd.file);
+      if (fileRef === undefined) {
+        const f = this.fileByRef(fd.file);
+        if (!f) throw new ModelError(`fd ${fd.fd} of table ${t.ref} points at file ${fd.file}, which the snapshot does not hold`);
+        fileRef = this.file(f);
+      }
+      w.record3(RT.FILE_DESC, fileRef, fd.fd, fd.cloexec ? FD_FLAG_CLOEXEC : 0);
     }
     return objref;
   }
@@ -173,7 +186,7 @@ class SnapshotWriter {
       if (deps.length) {
         if (!this.hash.enter(f.ref)) throw new ModelError(`file ${f.ref} is part of a reference cycle`);
         for (const d of deps) {
-          const dep = this.files.get(d);
+          const dep = this.fileByRef(d);
           if (!dep) throw new ModelError(`file ${f.ref} references file ${d}, which the snapshot does not hold`);
           this.file(dep);
         }
@@ -181,6 +194,7 @@ class SnapshotWriter {
       }
     }
     const objref = this.hash.add('file', f.ref);
+    this.filesWritten++;
     this.fileRecord(f, objref, spec);
     return objref;
   }

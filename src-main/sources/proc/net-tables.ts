@@ -236,6 +236,12 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
     }
     return m;
   };
+  const table = <T>(file: string, parse: (text: string, into: Map<number, T>) => void): Map<number, T> => {
+    const m = new Map<number, T>();
+    const text = readTable(`${base}/${file}`, pid, errors);
+    if (text) parse(text, m);
+    return m;
+  };
   return {
     get unix() {
       return (unix ??= loadUnix());
@@ -255,20 +261,10 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
       return inet;
     },
     get netlink() {
-      if (!netlink) {
-        netlink = new Map();
-        const nl = readTable(`${base}/netlink`, pid, errors);
-        if (nl) parseNetlink(nl, netlink);
-      }
-      return netlink;
+      return (netlink ??= table('netlink', parseNetlink));
     },
     get packet() {
-      if (!packet) {
-        packet = new Map();
-        const pk = readTable(`${base}/packet`, pid, errors);
-        if (pk) parsePacket(pk, packet);
-      }
-      return packet;
+      return (packet ??= table('packet', parsePacket));
     },
   };
 }

@@ -11,8 +11,9 @@
  * Why not the cgroup freezer: freezing a cgroup freezes every process in it,
  * not the selection, and needs write access to cgroupfs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { RawError } from './raw-read.js';
 
 const STOP_WAIT_MS = 2000;
@@ -159,6 +160,9 @@ export class Freezer {
     if (this.watchdog) return;
     const script = 'p=; while read -r x; do p="$p $x"; done; [ -n "$p" ] && kill -CONT $p 2>/dev/null; exit 0';
     try {
+      // Required here, not imported: child_process (and the net and dgram
+      // modules it loads) would cost every capture without --freeze ~2 ms.
+      const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
       const w = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
       w.on('error', () => undefined);
       w.stdin.on('error', () => undefined);

@@ -390,6 +390,8 @@ export class Builder {
     kept.forEach((k, ti) => {
       const table = fdTables[ti]!;
       const c = this.classified[k]!;
+      const fds: Fd[] = new Array(c.fd.length);
+      table.fds = fds;
       for (let i = 0, g = c.base; i < c.fd.length; i++, g++) {
         const gi = groupOfEntry[g]!;
         let ref = refOfFileGroup[gi]!;
@@ -403,7 +405,7 @@ export class Builder {
           creator.push(g);
         }
         fileOf[g] = ref;
-        table.fds.push({ fd: c.fd[i]!, file: ref, cloexec: c.cloexec[i] === 1 } satisfies Fd);
+        fds[i] = { fd: c.fd[i]!, file: ref, cloexec: c.cloexec[i] === 1 };
       }
     });
 

@@ -2,7 +2,7 @@
  * Turns a raw fd into the facts of its open file: common fields first, then
  * the kind's own classifier chosen by the link text's shape.
  */
-import { O, type OpenFile } from '../../../../src-shared/model/index.js';
+import { O, type AttrRecord, type OpenFile } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
 import { anonInode } from './anon.js';
 import { pathFile } from './files.js';
@@ -14,6 +14,11 @@ import { parseLocks } from './locks.js';
 
 /** Shared by every file without locks; nothing appends to a file's locks. */
 const NO_LOCKS: never[] = [];
+/**
+ * Shared by every file of a kind without attributes (most are regular
+ * files), frozen as the image reader's is: nothing may add to it.
+ */
+const NO_ATTRS: AttrRecord = Object.freeze({});
 
 export type { ClassifyContext } from './types.js';
 
@@ -50,7 +55,7 @@ export function classify(raw: RawFd, ctx: ClassifyContext, keys: string[], at: n
     deleted: false,
     sharingInferred: false,
     locks: raw.extra.length > 0 && raw.extra.includes('lock:') ? parseLocks(raw.extra) : NO_LOCKS,
-    attrs: {},
+    attrs: NO_ATTRS,
   };
   let key: string;
   if (isPath) key = pathFile(raw, text, base, ctx);

@@ -15,32 +15,36 @@ const MIN_SIZE: Record<ScalarField['type'], number> = { u8: 1, u16: 2, u32: 4, i
 
 export type MapRef = (ref: number, from: OpenFile) => number;
 
+// A function of its own, not a closure per call: writeScalar runs for every attribute of every file.
+function bad(file: OpenFile, f: ScalarField, v: AttrValue | undefined): ModelError {
+  return new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: expected ${f.type}, got ${typeof v}`);
+}
+
 function writeScalar(w: RecordWriter, f: ScalarField, v: AttrValue | undefined, mapRef: MapRef, file: OpenFile): void {
-  const bad = () => new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: expected ${f.type}, got ${typeof v}`);
   switch (f.type) {
     case 'u8':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw bad();
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw bad(file, f, v);
       return w.u8(v);
     case 'u16':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw bad();
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw bad(file, f, v);
       return w.u16(v);
     case 'u32':
-      if (typeof v !== 'number') throw bad();
+      if (typeof v !== 'number') throw bad(file, f, v);
       return w.u32(v);
     case 'i32':
-      if (typeof v !== 'number') throw bad();
+      if (typeof v !== 'number') throw bad(file, f, v);
       return w.i32(v);
     case 'u64':
-      if (typeof v !== 'number' && typeof v !== 'bigint') throw bad();
+      if (typeof v !== 'number' && typeof v !== 'bigint') throw bad(file, f, v);
       return w.u64(v);
     case 'bool':
-      if (typeof v !== 'boolean') throw bad();
+      if (typeof v !== 'boolean') throw bad(file, f, v);
       return w.u8(v ? 1 : 0);
     case 'bstr':
-      if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw bad();
+      if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw bad(file, f, v);
       return w.bstr(v);
     case 'objref':
-      if (typeof v !== 'number') throw bad();
+      if (typeof v !== 'number') throw bad(file, f, v);
       return w.u32(v === 0 ? 0 : mapRef(v, file));
   }
 }

@@ -139,7 +139,11 @@ export class RecordWriter {
   }
   u64(v: U64): void {
     this.ensure(8);
-    if (typeof v === 'number') {
+    // Most values (positions, sizes, inodes, devs) fit 32 bits: no division.
+    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
+      this.view.setUint32(this.pos, v, true);
+      this.view.setUint32(this.pos + 4, 0, true);
+    } else if (typeof v === 'number') {
       if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)))
         throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
       this.view.setUint32(this.pos, v >>> 0, true);

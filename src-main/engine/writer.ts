@@ -40,6 +40,8 @@ class SnapshotWriter {
   private readonly files: RefMap<OpenFile> | null = null;
   private readonly tables: RefMap<FdTable>;
   private filesWritten = 0;
+  /** Per kind name: its spec and whether it has objref attributes, looked up once. */
+  private readonly kinds = new Map<string, { spec: KindSpec | undefined; refs: boolean }>();
 
   constructor(
     private readonly snap: Snapshot,
@@ -179,9 +181,15 @@ class SnapshotWriter {
   private file(f: OpenFile): number {
     const known = this.hash.lookup('file', f.ref);
     if (known !== undefined) return known;
-    const spec = f.kind === 'unknown' ? undefined : kindByName(f.kind);
-    if (!spec && f.kind !== 'unknown') throw new ModelError(`file ${f.ref} has kind "${f.kind}", which the registry does not know`);
-    if (spec && hasRefFields(spec)) {
+    let kind = this.kinds.get(f.kind);
+    if (!kind) {
+      const spec = f.kind === 'unknown' ? undefined : kindByName(f.kind);
+      if (!spec && f.kind !== 'unknown') throw new ModelError(`file ${f.ref} has kind "${f.kind}", which the registry does not know`);
+      kind = { spec, refs: spec ? hasRefFields(spec) : false };
+      this.kinds.set(f.kind, kind);
+    }
+    const { spec } = kind;
+    if (spec && kind.refs) {
       const deps = attrRefs(spec, f.attrs);
       if (deps.length) {
         if (!this.hash.enter(f.ref)) throw new ModelError(`file ${f.ref} is part of a reference cycle`);

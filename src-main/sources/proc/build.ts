@@ -378,6 +378,12 @@ export class Builder {
           groupInferred.push(inferred);
         },
       },
+      // fds with one share key have one inode: the key holds it, or (an
+      // eventfd's) an id unique to one eventfd, whose fds all have its inode.
+      (g) => {
+        const ino = e.file[g]!.ino;
+        return typeof ino === 'number' ? ino : -1;
+      },
     );
     this.kcmpCalls += fg.calls;
     for (const [k, v] of fg.refusals) this.refuse(k, v);
@@ -386,6 +392,7 @@ export class Builder {
     const fileOf = new Int32Array(total);
     /** Per file (ref - 1): the entry whose fdinfo its facts came from. */
     const creator: number[] = [];
+    const epolls: OpenFile[] = [];
     // Files are numbered in the order their first fd appears.
     kept.forEach((k, ti) => {
       const table = fdTables[ti]!;
@@ -403,13 +410,14 @@ export class Builder {
           f.sharingInferred = groupInferred[gi]!;
           files.push(f);
           creator.push(g);
+          if (f.kind === 'epoll') epolls.push(f);
         }
         fileOf[g] = ref;
         fds[i] = { fd: c.fd[i]!, file: ref, cloexec: c.cloexec[i] === 1 };
       }
     });
 
-    this.resolveEpolls(files, creator, fileOf, e);
+    this.resolveEpolls(epolls, creator, fileOf, e);
 
     if (stats) {
       stats.kcmpCalls = this.kcmpCalls;
@@ -454,7 +462,7 @@ export class Builder {
    * candidates are the fds of the epoll's own table on the watched inode,
    * the fd the watch was added with first.
    */
-  private resolveEpolls(files: OpenFile[], creator: number[], fileOf: Int32Array, e: Entries): void {
+  private resolveEpolls(epolls: OpenFile[], creator: number[], fileOf: Int32Array, e: Entries): void {
     const lib = this.kcmp ? safeNative() : null;
     // Per table, its fds (entry numbers) by (ino, dev): a server's epoll may watch 10,000 fds.
     const indexes = new Map<number, Map<string, number[]>>();
@@ -473,8 +481,7 @@ export class Builder {
       }
       return m;
     };
-    for (const file of files) {
-      if (file.kind !== 'epoll') continue;
+    for (const file of epolls) {
       const ep = creator[file.ref - 1]!;
       const index = byInode(e.table[ep]!);
       let inferred = false;

@@ -59,10 +59,26 @@ export function groupByKernel<T extends object | number>(
   return { groups, inferred, refusals: r.refusals, calls: r.calls };
 }
 
+/** Items by key; most keys have one item: it stays bare, a list is made only on a second. */
+function bucketize<T, K>(items: Iterable<T>, key: (t: T) => K, into: Map<K, T | T[]>): void {
+  for (const it of items) {
+    const k = key(it);
+    const b = into.get(k);
+    if (b === undefined) into.set(k, it);
+    else if (Array.isArray(b)) b.push(it);
+    else into.set(k, [b, it]);
+  }
+}
+
 /**
  * groupByKernel without the list of lists: a capture of 30,000 fds has
  * nearly as many open files, most alone on their key, and an array for
  * each is garbage the collector then copies.
+ *
+ * `prekey`, when given, must be equal for items with equal keys (an inode
+ * number, say): items are bucketed by it first, and only those that share
+ * one are bucketed by their string keys, so most items never have their
+ * key hashed (hashing 30,000 strings costs more than 30,000 numbers).
  */
 export function partitionByKernel<T extends object | number>(
   items: T[],
@@ -72,15 +88,18 @@ export function partitionByKernel<T extends object | number>(
   kcmp: Kcmp | null,
   infer: (t: T) => string,
   sink: GroupSink<T>,
+  prekey?: (t: T) => number,
 ): Pick<Grouping<T>, 'refusals' | 'calls'> {
-  // Most keys have one item: keep it bare, make a list only on a second.
   const buckets = new Map<string, T | T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const b = buckets.get(k);
-    if (b === undefined) buckets.set(k, it);
-    else if (Array.isArray(b)) b.push(it);
-    else buckets.set(k, [b, it]);
+  if (prekey) {
+    const pre = new Map<number, T | T[]>();
+    bucketize(items, prekey, pre);
+    for (const b of pre.values()) {
+      if (Array.isArray(b)) bucketize(b, key, buckets);
+      else sink.alone(b);
+    }
+  } else {
+    bucketize(items, key, buckets);
   }
   const out = { refusals: new Map<string, number>(), calls: 0 };
   const ask = (a: T, b: T): KcmpResult => {

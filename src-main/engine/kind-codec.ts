@@ -51,7 +51,11 @@ function writeScalar(w: RecordWriter, f: ScalarField, v: AttrValue | undefined, 
 
 export function writeAttrs(w: RecordWriter, spec: KindSpec, file: OpenFile, mapRef: MapRef): void {
   const attrs = file.attrs;
-  for (const f of spec.fields) {
+  // Indexed loops: this runs for most files, largely before the JIT has
+  // compiled it, and for-of would allocate per step there (see writer.ts).
+  const fields = spec.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
     const v = attrs[f.name];
     if (f.type !== 'list') {
       writeScalar(w, f, v, mapRef, file);
@@ -59,9 +63,10 @@ export function writeAttrs(w: RecordWriter, spec: KindSpec, file: OpenFile, mapR
     }
     if (!Array.isArray(v)) throw new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: expected a list`);
     w.u32(v.length);
-    for (const item of v) {
+    for (let j = 0; j < v.length; j++) {
+      const item = v[j];
       if (typeof item !== 'object' || item === null) throw new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: list items must be records`);
-      for (const sub of f.of) writeScalar(w, sub, item[sub.name], mapRef, file);
+      for (let k = 0; k < f.of.length; k++) writeScalar(w, f.of[k]!, item[f.of[k]!.name], mapRef, file);
     }
   }
 }

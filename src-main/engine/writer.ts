@@ -83,11 +83,12 @@ class SnapshotWriter {
       w.u32(0);
       w.bstr(task.comm);
       w.u32(task.cmdline.length);
-      for (const a of task.cmdline) w.bstr(a);
+      for (let i = 0; i < task.cmdline.length; i++) w.bstr(task.cmdline[i]!);
       w.bstr(task.cwd);
       w.bstr(task.root);
       w.u32(task.namespaces.length);
-      for (const ns of task.namespaces) {
+      for (let i = 0; i < task.namespaces.length; i++) {
+        const ns = task.namespaces[i]!;
         w.bstr(ns.type);
         w.u64(ns.ino);
       }
@@ -166,7 +167,12 @@ class SnapshotWriter {
     w.u32(t.fds.length);
     w.u32(t.sharingInferred ? TABLE_FLAG_SHARING_INFERRED : 0);
     w.end();
-    for (const fd of t.fds) {
+    // Indexed loops here and below: until the JIT has compiled them, for-of
+    // makes an iterator and a result object per step, garbage that makes
+    // the collector copy the whole snapshot, which is still young.
+    const fds = t.fds;
+    for (let i = 0; i < fds.length; i++) {
+      const fd = fds[i]!;
       let fileRef = hash.lookup('file', fd.file);
       if (fileRef === undefined) {
         const f = this.fileByRef(fd.file);
@@ -230,7 +236,8 @@ class SnapshotWriter {
     w.u32(f.nlink);
     w.bstr(f.path);
     w.u32(f.locks.length);
-    for (const l of f.locks) {
+    for (let i = 0; i < f.locks.length; i++) {
+      const l = f.locks[i]!;
       const kind = LOCK_KINDS.indexOf(l.kind);
       if (kind < 0) throw new ModelError(`file ${f.ref}: unknown lock kind ${String(l.kind)}`);
       w.u8(kind);

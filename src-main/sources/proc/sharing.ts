@@ -60,8 +60,10 @@ export function groupByKernel<T extends object | number>(
 }
 
 /** Items by key; most keys have one item: it stays bare, a list is made only on a second. */
-function bucketize<T, K>(items: Iterable<T>, key: (t: T) => K, into: Map<K, T | T[]>): void {
-  for (const it of items) {
+function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): void {
+  // Indexed: until compiled, for-of allocates per step (engine/writer.ts).
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
     const k = key(it);
     const b = into.get(k);
     if (b === undefined) into.set(k, it);

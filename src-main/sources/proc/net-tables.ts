@@ -4,11 +4,12 @@
  * /proc/PID/net/unix), tcp/udp/raw over IPv4 and IPv6, netlink and packet.
  */
 import { readFileSync } from 'node:fs';
-import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
+import { bstrFromBytes, type AttrRecord, type BStr } from '../../../src-shared/model/index.js';
 import type { RawError } from './raw-read.js';
 import { unixDiag } from './unix-diag.js';
 
-export interface UnixInfo {
+/** Also the attributes of a unix-socket file, as they are (classify/sockets.ts). */
+export interface UnixInfo extends AttrRecord {
   type: string;
   state: string;
   name: BStr;

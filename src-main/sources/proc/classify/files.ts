@@ -6,6 +6,7 @@ import { O } from '../../../../src-shared/model/index.js';
 import { bstrFromBytes, type BStr } from '../../../../src-shared/model/index.js';
 import type { Classifier } from './types.js';
 import { lineValue, toNum } from './fdinfo-lines.js';
+import { endAttrs } from './pipes.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -57,7 +58,7 @@ export const pathFile: Classifier = (raw, _text, base) => {
     base.kind = 'blockdev';
   } else if (fmt === S_IFIFO) {
     base.kind = 'fifo';
-    base.attrs = { end: acc === 0 ? 'read' : acc === 1 ? 'write' : 'both' };
+    base.attrs = endAttrs(acc);
   } else {
     // Regular files, and O_PATH fds on symlinks or sockets (mode tells which).
     base.kind = 'regular';

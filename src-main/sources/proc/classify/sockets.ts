@@ -13,7 +13,9 @@ export const socket: Classifier = (raw, _text, base, ctx) => {
   const unix = net?.unix.get(ino);
   if (unix) {
     base.kind = 'unix-socket';
-    base.attrs = { type: unix.type, state: unix.state, name: unix.name, peer: unix.peer, listening: unix.listening };
+    // The table's record has exactly the kind's attributes: shared, not copied
+    // (one socket inode is one open file, and nothing writes to either).
+    base.attrs = unix;
     return key;
   }
   const nl = net?.netlink.get(ino);

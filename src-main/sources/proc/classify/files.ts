@@ -63,5 +63,7 @@ export const pathFile: Classifier = (raw, _text, base) => {
     // Regular files, and O_PATH fds on symlinks or sockets (mode tells which).
     base.kind = 'regular';
   }
-  return `f:${String(raw.dev)}:${String(raw.ino)}:${raw.flags & 3}:${raw.flags & O.O_PATH ? 1 : 0}`;
+  // base.ino, which is raw.ino once statted (and fdinfo's ino if statx
+  // failed): link() first buckets fds by the file's ino (types.ts).
+  return `f:${String(raw.dev)}:${String(base.ino)}:${raw.flags & 3}:${raw.flags & O.O_PATH ? 1 : 0}`;
 };

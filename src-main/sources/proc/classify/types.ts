@@ -6,6 +6,8 @@
  * Share key: fds whose keys differ can never share an open file; fds with
  * one key may, and kcmp decides. Built only from what an open file cannot
  * change (its inode and access mode), never from pos or counters that move.
+ * fds with one key must have one file ino (the key holds it, or an id only
+ * fds of one inode have): link() buckets by ino before it hashes keys.
  */
 import type { OpenFile } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';

@@ -65,7 +65,8 @@ export function writeAttrs(w: RecordWriter, spec: KindSpec, file: OpenFile, mapR
     w.u32(v.length);
     for (let j = 0; j < v.length; j++) {
       const item = v[j];
-      if (typeof item !== 'object' || item === null) throw new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: list items must be records`);
+      if (typeof item !== 'object' || item === null)
+        throw new ModelError(`file ${file.ref} (${file.kind}) attribute ${f.name}: list items must be records`);
       for (let k = 0; k < f.of.length; k++) writeScalar(w, f.of[k]!, item[f.of[k]!.name], mapRef, file);
     }
   }

@@ -340,7 +340,13 @@ export class Builder {
       this.classified[k]!.base = total;
       total += this.classified[k]!.fd.length;
     }
-    const e: Entries = { table: new Int32Array(total), pid: new Int32Array(total), fd: new Int32Array(total), file: new Array(total), key: new Array(total) };
+    const e: Entries = {
+      table: new Int32Array(total),
+      pid: new Int32Array(total),
+      fd: new Int32Array(total),
+      file: new Array(total),
+      key: new Array(total),
+    };
     const entries: number[] = new Array(total);
     for (const k of kept) {
       const c = this.classified[k]!;

@@ -1,0 +1,56 @@
+/**
+ * bin/ckpt.mjs run as a program (as npm links it): its first lines are sh
+ * that re-executes it with node. Arguments must arrive exactly, exit codes
+ * and stdout bytes must pass through, and NODE_EXTRA_CA_CERTS (which costs
+ * every start a parse of the certificate bundle) must not reach node.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CKPT } from './run.js';
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(CKPT, args, { env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, out: r.stdout, err: r.stderr.toString('utf8') };
+}
+
+describe('the ckpt executable', () => {
+  it('passes arguments through exactly, spaces and shell characters included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt launcher $x `y` '));
+    try {
+      const sub = join(dir, 'a b;$(touch nope)*');
+      mkdirSync(sub);
+      const img = join(sub, "it's.ckpt");
+      const r = run(['capture', '--sim', 'pipeline', '--seed', '3', '-o', img]);
+      expect(r.err).toContain(`into ${img}`);
+      expect(r.code).toBe(0);
+      const viaNode = spawnSync(process.execPath, [CKPT, 'capture', '--sim', 'pipeline', '--seed', '3', '--time', '2026-01-01T00:00:00Z', '-o', '-']);
+      const direct = run(['capture', '--sim', 'pipeline', '--seed', '3', '--time', '2026-01-01T00:00:00Z', '-o', '-']);
+      expect(direct.code).toBe(0);
+      expect(Buffer.compare(direct.out, viaNode.stdout)).toBe(0); // stdout bytes unchanged
+      expect(readFileSync(img).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes exit codes through', () => {
+    expect(run(['no-such-command']).code).toBe(2);
+    expect(run(['show', '/nonexistent/image.ckpt']).code).toBe(1);
+    expect(run(['--version']).code).toBe(0);
+  });
+
+  it('does not hand NODE_EXTRA_CA_CERTS to node', () => {
+    // Node warns about an unreadable extra-certs file at start-up; through
+    // the executable it never sees the variable, so never warns.
+    const bad = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' };
+    const viaNode = spawnSync(process.execPath, [CKPT, '--version'], { env: { ...process.env, ...bad }, encoding: 'utf8' });
+    expect(viaNode.stderr).toMatch(/extra certs/i);
+    const direct = run(['--version'], bad);
+    expect(direct.code).toBe(0);
+    expect(direct.err).not.toMatch(/extra certs/i);
+  });
+});

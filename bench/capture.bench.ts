@@ -59,7 +59,7 @@ const bench: BenchModule = {
       capture();
       const info = execFileSync(ckpt, ['verify', img], { encoding: 'utf8' }).trim();
       ctx.log(`fixture: ${nproc} processes x ${nfds} fds; machine-wide image: ${info.replace(/, sha256.*/, '')}`);
-      const reader = /"reader":"(\w+)"/.exec(execFileSync(ckpt, ['show', img, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 }))?.[1];
+      const reader = /"reader":\s*"(\w+)"/.exec(execFileSync(ckpt, ['show', img, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 }))?.[1];
       ctx.log(`reader: ${reader ?? 'unknown'}${reader === 'js' ? ' (the native addon was not built: see npm install output)' : ''}`);
       if (lsof) wall(lsof, ['-n', '-P', '-w']);
       const ck: number[] = [];

@@ -136,6 +136,16 @@ describe('ckpt capture --pid / --all', () => {
     for (const p of [1, fx.pid, child, sibling]) expect(pids2.has(p)).toBe(true);
     expect(pids2.has(js.pid!)).toBe(false);
   });
+
+  it('falls back to the JavaScript reader when the addon is missing, and says why', () => {
+    const img = join(work, 'fallback.img');
+    const r = ckpt(['capture', '--pid', String(fx.pid), '-o', img], { env: { CKPT_PROCFD: join(work, 'no-such-addon.node') } });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`note: read with the slower JavaScript reader: ${join(work, 'no-such-addon.node')} is missing`);
+    const snap = readImageFile(img);
+    expect(snap.header.options.reader).toBe('js');
+    expect(snap.fdTables[0]!.fds.length).toBeGreaterThan(10);
+  });
 });
 
 describe('ckpt capture --freeze', () => {

@@ -67,6 +67,10 @@ export default defineCommand({
     if (process.env.CKPT_CAPTURE_TIMING) io.err(`image written at ${performance.now().toFixed(1)} ms`);
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);
+    if (live && snap.header.options.reader === 'js' && process.env.CKPT_CAPTURE_READER !== 'js') {
+      const { readerStatus } = await import('../../sources/proc/procfd-reader.js');
+      io.err(`note: read with the slower JavaScript reader: ${readerStatus().why ?? 'native reader unavailable'}`);
+    }
     io.err(
       `captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : out} (${result.bytes} bytes)`,
     );

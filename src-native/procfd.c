@@ -236,7 +236,7 @@ static void put_u64(rfds_t *t, int slot, uint64_t v) {
   memset(rec, 0, sizeof rec);
   memcpy(rec, &slot, 4);
   snprintf(rec + 4, 24, "%llu", (unsigned long long)v);
-  buf_put(&t->big, rec, sizeof rec);
+  if (buf_put(&t->big, rec, sizeof rec)) f[slot] = 0; /* out of memory: better 0 than a NaN with no value */
 }
 
 static void put_num(rfds_t *t, int slot, double v) { ((double *)t->f64.p)[slot] = v; }
@@ -290,7 +290,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       break;
     }
   ((unsigned char *)t->ascii.p)[k] = ascii;
-  buf_put(&t->links, link, (size_t)ln);
+  if (buf_put(&t->links, link, (size_t)ln)) rp->oom = 1;
   ((int32_t *)t->linkOff.p)[k + 1] = (int32_t)t->links.n;
 
   /* fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines. */
@@ -325,7 +325,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     put_num(t, b6 + 5, -1);
   else
     put_u64(t, b6 + 5, inoU);
-  if (i < n) buf_put(&t->extras, b + i, n - i);
+  if (i < n && buf_put(&t->extras, b + i, n - i)) rp->oom = 1;
   ((int32_t *)t->extraOff.p)[k + 1] = (int32_t)t->extras.n;
 
   /* Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
@@ -828,6 +828,11 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     return fail(env, "malloc");
   }
   napi_get_value_string_utf8(env, argv[0], job->root, rootLen + 1, &rootLen);
+  if (strlen(job->root) != rootLen) {
+    job_free(job);
+    napi_throw_type_error(env, NULL, "procfd.start: procRoot contains a NUL byte");
+    return NULL;
+  }
   if (count) memcpy(job->pids, pdata, count * sizeof(int));
   job->npids = (int)count;
   job->nthreads = nthreads;

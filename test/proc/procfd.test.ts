@@ -157,6 +157,7 @@ describe('native /proc reader', () => {
     const m = createRequire(import.meta.url)(procfdPath()) as Record<string, (...a: unknown[]) => unknown>;
     expect(() => m.start!('/proc', [1, 2], 1)).toThrow(TypeError);
     expect(() => m.start!(42, new Int32Array([1]), 1)).toThrow(TypeError);
+    expect(() => m.start!('/proc\0/elsewhere', new Int32Array([1]), 1)).toThrow(/NUL/);
     expect(() => m.start!('/proc', new Int32Array([1]))).toThrow(TypeError);
     expect(() => m.next!({})).toThrow(TypeError);
     expect(() => m.next!()).toThrow(TypeError);

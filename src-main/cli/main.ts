@@ -7,6 +7,7 @@
 import { COMMANDS } from './commands/index.js';
 import { UsageError, formatOptions, parseArgs } from './args.js';
 import type { Command, Io } from './command.js';
+import { FORMAT_MAJOR, FORMAT_MINOR } from '../../src-shared/model/index.js';
 
 async function help(c: Command, summary: string): Promise<string> {
   const details = typeof c.details === 'function' ? await c.details() : c.details;
@@ -26,7 +27,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (name === '--version') {
-    io.out('ckpt 0.1.0 (image format 1.0)');
+    io.out(`ckpt 0.1.0 (image format ${FORMAT_MAJOR}.${FORMAT_MINOR})`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);

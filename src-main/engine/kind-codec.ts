@@ -2,10 +2,12 @@
  * Encodes and decodes a kind's attribute body from its declaration in
  * src-shared/kinds: one codec for every kind, so a handler is a list of
  * fields. Lists carry a u32 count; objref fields are remapped through the
- * object hash on write and checked against written objects on read.
+ * object hash on write and checked against written objects on read. The
+ * writer always writes every field; the reader defaults the ones an older
+ * minor version did not have.
  */
 import type { AttrRecord, AttrValue, OpenFile } from '../../src-shared/model/index.js';
-import type { Field, KindSpec, ScalarField } from '../../src-shared/kinds/index.js';
+import { emptyValue, type Field, type KindSpec, type ScalarField } from '../../src-shared/kinds/index.js';
 import { ModelError } from './errors.js';
 import type { RecordWriter } from './record-writer.js';
 import type { BodyCursor } from './body-cursor.js';
@@ -126,9 +128,21 @@ function minSize(fields: ScalarField[]): number {
   return fields.reduce((n, f) => n + MIN_SIZE[f.type], 0);
 }
 
-export function readAttrs(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void): AttrRecord {
+/**
+ * `minor` is the image's format minor: a field added after it (`since`) may
+ * be missing, but only where the body has ended, so a body cut inside a
+ * field, or short of one its version promises, is still an error.
+ */
+export function readAttrs(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void, minor: number): AttrRecord {
   const out: AttrRecord = {};
   for (const f of spec.fields) {
+    if (c.remaining === 0) {
+      if ((f.since ?? 0) > minor) {
+        out[f.name] = emptyValue(f);
+        continue;
+      }
+      c.fail('bad-length', `${spec.name} attribute ${f.name}: the record body ends before it`);
+    }
     if (f.type !== 'list') {
       out[f.name] = readScalar(c, f, checkRef);
       continue;

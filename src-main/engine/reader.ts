@@ -124,6 +124,8 @@ class Decoder {
   private openTableLastFd = -1;
   private openTableSeen: number[] = [];
   private unknownRecords = 0;
+  /** The HEADER's minor: which later-added kind attributes the image may lack. */
+  private formatMinor = 0;
 
   constructor(
     src: ScanSource,
@@ -211,6 +213,7 @@ class Decoder {
     const minor = c.u16();
     if (major !== FORMAT_MAJOR)
       c.fail('unsupported-version', `image format ${major}.${minor}; this version of ckpt reads format ${FORMAT_MAJOR}.x only`);
+    this.formatMinor = minor;
     const flags = c.u32();
     const rawTime = c.u64();
     const time = typeof rawTime === 'number' ? rawTime : c.fail('bad-value', 'capture time out of range');
@@ -360,7 +363,7 @@ class Decoder {
       attrs: EMPTY_ATTRS,
     };
     if (spec) {
-      if (spec.fields.length) file.attrs = readAttrs(c, spec, this.checkFileRef);
+      if (spec.fields.length) file.attrs = readAttrs(c, spec, this.checkFileRef, this.formatMinor);
     } else {
       file.attrs = {};
       file.unknownKindCode = code;

@@ -168,6 +168,13 @@ function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
 
 const HOSTILE = Uint8Array.from([...Buffer.from('/tmp/evil\n<script>alert("x")</script>'), 0xff, 0xfe, ...Buffer.from("'\u202e.txt")]);
 
+/** An idle ring's fdinfo as Linux 6.x prints it: what an unknown anon inode keeps. */
+const IO_URING_FDINFO = [
+  'SqMask:\t0x3', 'SqHead:\t0', 'SqTail:\t0', 'CachedSqHead:\t0', 'CqMask:\t0x7', 'CqHead:\t0', 'CqTail:\t0', 'CachedCqTail:\t0',
+  'SQEs:\t0', 'CQEs:\t0', 'SqThread:\t-1', 'SqThreadCpu:\t-1', 'SqTotalTime:\t0', 'SqWorkTime:\t0', 'UserFiles:\t0', 'UserBufs:\t0',
+  'PollList:', 'CqOverflowList:', 'NAPI:\tdisabled', '',
+].join('\n');
+
 /** Every kind of file the model has, in one process and its child. */
 function everything(b: SnapshotBuilder): void {
   const p = b.process({ pid: 6000, ppid: 1, comm: 'kitchen-sink', cmdline: ['/usr/bin/kitchen-sink', '--all'], cwd: '/home/dev' });
@@ -201,7 +208,7 @@ function everything(b: SnapshotBuilder): void {
   p.open('userfaultfd', { path: 'anon_inode:[userfaultfd]', flags: O.O_RDWR, dev: 15, ino: 1051, attrs: { pending: 0, total: 0, api: 0xaa } }, { cloexec: true });
   p.open('nsfd', { path: 'net:[4026531840]', flags: O.O_RDONLY, dev: 4, ino: 4026531840, attrs: { nsType: 'net' } }, { cloexec: true });
   p.open('memfd', { path: '/memfd:jit-cache (deleted)', flags: O.O_RDWR | O.O_LARGEFILE, mode: S_IFREG | 0o777, dev: 1, size: 65536, nlink: 0, deleted: true, attrs: { name: 'jit-cache' } }, { cloexec: true });
-  p.open('anon', { path: 'anon_inode:[io_uring]', flags: O.O_RDWR, dev: 15, ino: 1051 }, { cloexec: true });
+  p.open('anon', { path: 'anon_inode:[io_uring]', flags: O.O_RDWR, dev: 15, ino: 1051, attrs: { fdinfo: IO_URING_FDINFO } }, { cloexec: true });
   openFile(p, '/tmp/scratch.bin', { flags: O.O_RDWR | O.O_LARGEFILE, deleted: true, size: 4096, pos: 4096 });
   openFile(p, HOSTILE, { flags: O.O_RDONLY | O.O_LARGEFILE });
   openFile(p, '/var/lib/huge.img', { flags: O.O_RDONLY | O.O_LARGEFILE, size: 2n ** 62n, pos: 2n ** 60n + 7n, ino: 2n ** 63n + 5n });

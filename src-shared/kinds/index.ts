@@ -3,6 +3,7 @@
  * JSON output and the UI look kinds up here by code or name.
  */
 import type { KindSpec } from './schema.js';
+import { FORMAT_MINOR } from '../model/snapshot.js';
 import anon from './anon.js';
 import blockdev from './blockdev.js';
 import chardev from './chardev.js';
@@ -28,7 +29,7 @@ import unixSocket from './unix-socket.js';
 import userfaultfd from './userfaultfd.js';
 
 export type { KindSpec, Field, ScalarField, ListField, ScalarType } from './schema.js';
-export { emptyAttrs } from './schema.js';
+export { emptyAttrs, emptyValue } from './schema.js';
 
 export const KINDS: readonly KindSpec[] = [
   regular,
@@ -67,9 +68,20 @@ const byName = new Map<string, KindSpec>();
 for (const k of KINDS) {
   if (byCode.has(k.code) || byName.has(k.name) || k.name === 'unknown')
     throw new Error(`kind registry: duplicate code or name for ${k.name} (${k.code})`);
-  for (const f of k.fields)
+  let since = 0;
+  for (const f of k.fields) {
     if ((COMMON_FILE_FIELDS as readonly string[]).includes(f.name))
       throw new Error(`kind ${k.name}: attribute ${f.name} shadows a common file field`);
+    // A reader defaults a missing field only where the body has ended, so a
+    // later addition must sit after every earlier one, and be a minor this
+    // version writes.
+    const s = f.since ?? 0;
+    if (s < since || s > FORMAT_MINOR)
+      throw new Error(`kind ${k.name}: attribute ${f.name} since ${s} is out of order or above format minor ${FORMAT_MINOR}`);
+    since = s;
+    if (f.type === 'list' && f.of.some((o) => o.since !== undefined))
+      throw new Error(`kind ${k.name}: list ${f.name} items cannot have fields added later`);
+  }
   byCode.set(k.code, k);
   byName.set(k.name, k);
 }

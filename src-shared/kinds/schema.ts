@@ -5,7 +5,7 @@
  * so adding a kind means adding one file here (and a section in
  * docs/image-format.md), the way the seed adds one f_op->checkpoint.
  */
-import type { AttrRecord, OpenFile } from '../model/snapshot.js';
+import type { AttrRecord, AttrValue, OpenFile } from '../model/snapshot.js';
 
 export type ScalarType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'bool' | 'bstr' | 'objref';
 
@@ -13,12 +13,20 @@ export interface ScalarField {
   name: string;
   type: ScalarType;
   label: string;
+  /**
+   * The format minor version that appended this attribute to its kind (0 or
+   * absent: there from the kind's start). Images of an older minor end the
+   * body before it, and readers give it its empty value (see "Kind bodies"
+   * in docs/image-format.md). Not allowed on a list's item fields.
+   */
+  since?: number;
 }
 export interface ListField {
   name: string;
   type: 'list';
   label: string;
   of: ScalarField[];
+  since?: number;
 }
 export type Field = ScalarField | ListField;
 
@@ -36,23 +44,26 @@ export function defineKind(spec: KindSpec): KindSpec {
   return spec;
 }
 
+/**
+ * A field's empty value: what a source that could not read the detail
+ * records, and what a reader gives a field that an older image lacks.
+ */
+export function emptyValue(f: Field): AttrValue {
+  switch (f.type) {
+    case 'list':
+      return [];
+    case 'bool':
+      return false;
+    case 'bstr':
+      return '';
+    default:
+      return 0;
+  }
+}
+
 /** Default attribute values, used by sources that could not read a detail. */
 export function emptyAttrs(spec: KindSpec): AttrRecord {
   const out: AttrRecord = {};
-  for (const f of spec.fields) {
-    switch (f.type) {
-      case 'list':
-        out[f.name] = [];
-        break;
-      case 'bool':
-        out[f.name] = false;
-        break;
-      case 'bstr':
-        out[f.name] = '';
-        break;
-      default:
-        out[f.name] = 0;
-    }
-  }
+  for (const f of spec.fields) out[f.name] = emptyValue(f);
   return out;
 }

@@ -4,7 +4,7 @@
  * become decimal strings; byte attributes become hex. docs/cli.md documents
  * the shape; it changes only with the format's minor version.
  */
-import { kindByName, type ScalarField } from '../kinds/index.js';
+import { emptyValue, kindByName, type ScalarField } from '../kinds/index.js';
 import { bstrFromJson, bstrToJson, bytesToHex, hexToBytes, type BStr } from './bstr.js';
 import type { AttrRecord, AttrValue, CaptureError, FileLock, OpenFile, Snapshot, Task, U64 } from './snapshot.js';
 
@@ -148,6 +148,11 @@ export function attrsFromJson(kind: string, o: JsonObj, where: string): AttrReco
   const out: AttrRecord = {};
   if (!spec) return out;
   for (const f of spec.fields) {
+    // JSON written from an image older than the field (see KindSpec's since).
+    if (f.since && o[f.name] === undefined) {
+      out[f.name] = emptyValue(f);
+      continue;
+    }
     if (f.type === 'list') {
       out[f.name] = arr(o[f.name], `${where}.${f.name}`).map((item, i) => {
         const io = obj(item, `${where}.${f.name}[${i}]`);

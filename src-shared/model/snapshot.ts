@@ -139,4 +139,5 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+/** 1.1: anon files keep their fdinfo text (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 1;

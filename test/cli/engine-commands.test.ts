@@ -17,7 +17,26 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(r.err).toMatch(/captured \d+ tasks, \d+ fds/);
     const v = ckpt(['verify', file]);
     expect(v.code).toBe(0);
+    expect(v.out).toMatch(/ok, format 1\.1, \d+ records/);
+  });
+
+  it('reads a format 1.0 image: verify names its version, show lists its anon file, --json gives it an empty fdinfo', () => {
+    const old = join(__dirname, '..', 'fixtures', 'golden-everything-1.0.ckpt');
+    const v = ckpt(['verify', old]);
+    expect(v.code, v.err).toBe(0);
     expect(v.out).toMatch(/ok, format 1\.0, \d+ records/);
+    const s = ckpt(['show', old]);
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toMatch(/^ +\d+\* anon +O_RDWR +pos 0 +anon_inode:\[io_uring\]$/m);
+    const j = JSON.parse(ckpt(['show', old, '--json']).out);
+    expect(j.files.filter((f: { kind: string }) => f.kind === 'anon')).toEqual([expect.objectContaining({ path: 'anon_inode:[io_uring]', fdinfo: '' })]);
+  });
+
+  it('show prints an anon file with its fdinfo lines', () => {
+    const file = join(dir, 'kitchen.ckpt');
+    expect(ckpt(['capture', '--sim', 'everything', '-o', file]).code).toBe(0);
+    const s = ckpt(['show', file]);
+    expect(s.out).toMatch(/ anon_inode:\[io_uring\] \(SqMask: 0x3, SqHead: 0, .*, NAPI: disabled\)$/m);
   });
 
   it('is deterministic given --time', () => {

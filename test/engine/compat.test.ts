@@ -4,16 +4,18 @@ import { RecordWriter } from '../../src-main/engine/record-writer.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { ImageError } from '../../src-main/engine/errors.js';
 import { MAGIC, RT } from '../../src-main/engine/format.js';
+import { kindByName } from '../../src-shared/kinds/index.js';
+import { fileFromJson, snapshotToJson, type Json } from '../../src-shared/model/index.js';
 
 type Rec = (w: RecordWriter) => void;
 
-function image(records: Rec[], opts: { major?: number } = {}): Buffer {
+function image(records: Rec[], opts: { major?: number; minor?: number } = {}): Buffer {
   const chunks: Buffer[] = [];
   const w = new RecordWriter((c) => chunks.push(Buffer.from(c)));
   w.begin(RT.HEADER);
   w.bytes(MAGIC);
   w.u16(opts.major ?? 1);
-  w.u16(7);
+  w.u16(opts.minor ?? 7);
   w.u32(0);
   w.u64(1000);
   w.u16(2);
@@ -116,6 +118,53 @@ describe('forward compatibility', () => {
   });
   it('refuses a newer major version, saying which', () => {
     fails(image([], { major: 2 }), 'unsupported-version', /image format 2\.7; this version of ckpt reads format 1\.x only/);
+  });
+});
+
+describe('attributes a later minor version added (since)', () => {
+  const ANON = kindByName('anon')!.code;
+  const MEMFD = kindByName('memfd')!.code;
+  const anonImage = (minor: number, body: (w: RecordWriter) => void = () => {}) =>
+    image([task(1), table(2, 1), file(3, ANON, body), fd(3, 0), taskObjs(2)], { minor });
+
+  it('a 1.0 anon file, whose body ends before fdinfo, reads with fdinfo empty', () => {
+    const s = decodeImage(anonImage(0));
+    expect(s.files[0]!.kind).toBe('anon');
+    expect(s.files[0]!.attrs).toEqual({ fdinfo: '' });
+  });
+  it('a 1.0 image that does hold the field (re-encoded by a newer writer) reads it', () => {
+    expect(decodeImage(anonImage(0, (w) => w.bstr('map_id:\t7\n'))).files[0]!.attrs).toEqual({ fdinfo: 'map_id:\t7\n' });
+  });
+  it('an image of the minor that added it must hold it', () => {
+    const e = fails(anonImage(1), 'bad-length', /anon attribute fdinfo: the record body ends before it/);
+    expect(e.recordIndex).toBe(3);
+    expect(e.recordType).toBe('FILE');
+    expect(e.offset).toBeGreaterThan(0);
+  });
+  it('a body that ends inside the field fails, whatever the minor', () => {
+    for (const minor of [0, 1]) {
+      fails(anonImage(minor, (w) => w.u16(3)), 'bad-length', /ends 2 bytes short of a 4-byte field/);
+      const cut = (w: RecordWriter) => {
+        w.u32(10);
+        w.bytes(Buffer.from('abc'));
+      };
+      const e = fails(anonImage(minor, cut), 'bad-length', /ends 3 bytes short of a 10-byte field/);
+      expect(e.recordIndex).toBe(3);
+    }
+  });
+  it('a field that was there from the start is never optional', () => {
+    const e = fails(
+      image([task(1), table(2, 1), file(3, MEMFD), fd(3, 0), taskObjs(2)], { minor: 0 }),
+      'bad-length',
+      /memfd attribute name: the record body ends before it/,
+    );
+    expect(e.recordIndex).toBe(3);
+  });
+  it('JSON of a 1.0 image reads the same way; a missing original attribute is still an error', () => {
+    const common = { ref: 1, path: 'anon_inode:bpf-map', flags: 2, mode: 0, pos: 0, mntId: 0, dev: 15, ino: 1, rdev: 0, size: 0, nlink: 1, deleted: false, sharingInferred: false, locks: [] };
+    expect(fileFromJson({ ...common, kind: 'anon' }).attrs).toEqual({ fdinfo: '' });
+    expect(() => fileFromJson({ ...common, kind: 'memfd' })).toThrow(/file\.name: expected an object/);
+    expect(snapshotToJson(decodeImage(anonImage(0))).files as Json[]).toEqual([expect.objectContaining({ kind: 'anon', fdinfo: '' })]);
   });
 });
 

@@ -2,7 +2,12 @@
  * The committed golden image pins format v1: its bytes must decode to the
  * committed JSON, and that JSON must encode to exactly those bytes. An
  * accidental change to the writer, the reader or a kind's layout fails here;
- * a deliberate one updates both files and docs/image-format.md together.
+ * a deliberate one updates both files and docs/image-format.md together,
+ * regenerating them with the CLI:
+ *   ckpt capture --sim everything --seed 7 --time 2026-01-01T00:00:00Z -o test/fixtures/golden-everything.ckpt
+ *   ckpt show test/fixtures/golden-everything.ckpt --json > test/fixtures/golden-everything.json
+ * Images of earlier minor versions stay as golden-everything-1.N.* and must
+ * keep decoding.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,5 +37,22 @@ describe('golden image', () => {
   it('is still what the everything scenario produces (or the fixture is stale)', () => {
     const again = encodeSnapshot(simulate({ scenario: 'everything', seed: 7, time: Date.parse('2026-01-01T00:00:00Z') }));
     expect(again.equals(bytes)).toBe(true);
+  });
+});
+
+describe('golden image of format 1.0', () => {
+  const old = readFileSync(join(dir, 'golden-everything-1.0.ckpt'));
+  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.0.json'), 'utf8')) as { [k: string]: Json; files: { [k: string]: Json }[] };
+  // 1.1 appended fdinfo to anon files: readers of 1.1 give 1.0 files an empty one.
+  const asRead = { ...oldJson, files: oldJson.files.map((f) => (f.kind === 'anon' ? { ...f, fdinfo: '' } : f)) };
+
+  it('still decodes, anon files with an empty fdinfo', () => {
+    const s = decodeImage(old);
+    expect(s.header.formatMinor).toBe(0);
+    expect(s.files.filter((f) => f.kind === 'anon').length).toBeGreaterThan(0);
+    expect(snapshotToJson(s)).toEqual(asRead);
+  });
+  it('its JSON still reads, the same way', () => {
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
   });
 });

@@ -65,6 +65,13 @@ describe('simulations', () => {
     expect(dupInProcess && inheritedAcrossProcesses && sharedTable && cloexec && cloexecDiffersOnOneFile).toBe(true);
   });
 
+  it('everything: its anon file (an io_uring) carries the fdinfo lines a live capture keeps, through the image', () => {
+    const s = decodeImage(encodeSnapshot(simulate({ scenario: 'everything', seed: 1 })));
+    const anon = s.files.filter((f) => f.kind === 'anon');
+    expect(anon.length).toBeGreaterThan(0);
+    for (const f of anon) expect(f.attrs.fdinfo).toMatch(/^SqMask:\t0x[0-9a-f]+\n(.*\n)+$/);
+  });
+
   it('web-server: workers share the master listening sockets and logs, each has its own epoll', () => {
     const s = decodeImage(encodeSnapshot(small('web-server')));
     const master = s.tasks.find((t) => t.pid === 1200)!;

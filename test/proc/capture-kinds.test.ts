@@ -286,6 +286,31 @@ describe('live capture of every kind of fd', () => {
     expect(ns).toMatchObject({ kind: 'nsfd', attrs: { nsType: 'net' }, ino: fact('netns').ino });
   });
 
+  it('anon inodes without a kind of their own keep their fdinfo lines, the lock: lines going to locks', () => {
+    const checked: string[] = [];
+    if (facts.ioUring) {
+      const r = pf('ioUring');
+      expect(r.kind).toBe('anon');
+      expect(r.path).toBe('anon_inode:[io_uring]');
+      const info = r.attrs.fdinfo as string;
+      expect(info).toMatch(new RegExp(`^SqMask:\\t0x${(num('ioUringSq') - 1).toString(16)}\n`));
+      expect(info).toContain(`\nCqMask:\t0x${(num('ioUringCq') - 1).toString(16)}\n`);
+      expect(info).toMatch(/\n$/);
+      expect(info).not.toMatch(/^(pos|flags|mnt_id|ino|lock):/m);
+      expect(r.locks).toEqual([{ kind: 'flock', write: true, pid: fx.pid, start: 0, end: null }]);
+      checked.push('io_uring');
+    } else console.warn(`io_uring fdinfo not checked: io_uring_setup refused (${String(facts.ioUringRefused)})`);
+    if (facts.bpfMap) {
+      const m = pf('bpfMap');
+      expect(m.kind).toBe('anon');
+      expect(m.path).toBe('anon_inode:bpf-map');
+      expect(m.attrs.fdinfo).toMatch(/^map_type:\t2\nkey_size:\t4\nvalue_size:\t8\nmax_entries:\t3\n/);
+      expect(m.attrs.fdinfo).toMatch(/^map_id:\t\d+$/m);
+      checked.push('bpf-map');
+    } else console.warn(`bpf map fdinfo not checked: BPF_MAP_CREATE refused (${String(facts.bpfMapRefused)})`);
+    if (!checked.length) console.warn('no anon inode without a kind could be made here: fdinfo capture not checked live');
+  });
+
   it('epoll watches resolve to the watched open files; inotify and fanotify list their marks', () => {
     const ep = pf('epoll');
     expect(ep.kind).toBe('epoll');

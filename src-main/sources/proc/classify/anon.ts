@@ -1,9 +1,10 @@
 /**
  * Anonymous-inode files: eventfd, epoll, inotify, fanotify, signalfd,
  * timerfd, pidfd, userfaultfd, each from its fdinfo lines; any other anon
- * inode (io_uring, perf_event, bpf ...) is kept as "anon" with its link text.
+ * inode (io_uring, perf_event, bpf ...) is kept as "anon" with its link text
+ * and its fdinfo lines.
  */
-import type { AttrRecord } from '../../../../src-shared/model/index.js';
+import { bstrFromBytes, type AttrRecord, type BStr } from '../../../../src-shared/model/index.js';
 import type { Classifier } from './types.js';
 import { fields, kernelDevToUser, lineValue, toNum, toU64 } from './fdinfo-lines.js';
 
@@ -120,6 +121,19 @@ const BY_LINK: Record<string, [string, Classifier]> = {
   'anon_inode:[userfaultfd]': ['userfaultfd', userfaultfd],
 };
 
+/**
+ * The kind's own fdinfo lines (`extra`: after pos, flags, mnt_id and ino;
+ * latin1, one char per byte) as exact bytes, minus the lock: lines, which
+ * the common locks field already holds.
+ */
+export function unparsedFdinfo(extra: string): BStr {
+  let text = extra;
+  if (text.includes('lock:')) text = text.split(/(?<=\n)/).filter((l) => !l.startsWith('lock:')).join('');
+  // Beyond ASCII the latin1 chars are bytes, not text (a bpf prog name may hold any).
+  // A plain Uint8Array, as the image reader gives: a Buffer would compare unequal and pin a pool slab.
+  return /[\x80-\xff]/.test(text) ? bstrFromBytes(Uint8Array.from(text, (c) => c.charCodeAt(0))) : text;
+}
+
 export const anonInode: Classifier = (raw, text, base, ctx) => {
   // Most anon inodes share one inode, so the link text, access mode and ino
   // only narrow the candidates; kcmp decides.
@@ -127,6 +141,7 @@ export const anonInode: Classifier = (raw, text, base, ctx) => {
   const hit = BY_LINK[text];
   if (!hit) {
     base.kind = 'anon';
+    base.attrs = { fdinfo: unparsedFdinfo(raw.extra) };
     return key;
   }
   base.kind = hit[0];

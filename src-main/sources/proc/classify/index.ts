@@ -4,7 +4,7 @@
  */
 import { O, type AttrRecord, type OpenFile } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
-import { anonInode } from './anon.js';
+import { anonInode, unparsedFdinfo } from './anon.js';
 import { pathFile } from './files.js';
 import { NS_TYPES, nsfd } from './ns.js';
 import { pipe } from './pipes.js';
@@ -68,6 +68,7 @@ export function classify(raw: RawFd, ctx: ClassifyContext, keys: string[], at: n
     else {
       // Something this version does not know: keep it, with its link text.
       base.kind = 'anon';
+      base.attrs = { fdinfo: unparsedFdinfo(raw.extra) };
       key = `u:${text}:${String(base.ino)}:${raw.flags & 3}`;
     }
   }

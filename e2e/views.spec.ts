@@ -308,3 +308,21 @@ test('reports: the diff, search and timeline on screen export too; the Reports v
   await expect(page.getByTestId('report-preview')).toContainText('# ');
   await shot(page, 'reports');
 });
+
+test('inspector: an anon inode without a kind shows its fdinfo lines as lines', async () => {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'kitchen' }).dblclick();
+  await expect(page.getByTestId('inspector-title')).toHaveText('kitchen');
+  await page.getByTestId('tree').getByRole('option').first().click();
+  const fds = page.getByTestId('fd-list');
+  await page.getByTestId('fd-filter').fill('io_uring');
+  await expect(fds).toHaveAttribute('data-count', '1');
+  await fds.getByRole('option').first().click();
+  const text = page.getByTestId('file-detail').getByTestId('attr-lines');
+  await expect(text).toBeVisible();
+  const shown = await text.innerText();
+  expect(shown.split('\n')).toHaveLength(19);
+  expect(shown).toMatch(/^SqMask:\t0x3\nSqHead:\t0\n/);
+  expect(shown).toMatch(/\nNAPI:\tdisabled$/);
+  await shot(page, 'inspector-anon-fdinfo');
+});

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
-import { O, O_ACCMODE, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+import { O, O_ACCMODE, describeFile, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { start, type Running } from './fixture.js';
 
 interface Fact {
@@ -306,6 +306,9 @@ describe('live capture of every kind of fd', () => {
       expect(m.path).toBe('anon_inode:bpf-map');
       expect(m.attrs.fdinfo).toMatch(/^map_type:\t2\nkey_size:\t4\nvalue_size:\t8\nmax_entries:\t3\n/);
       expect(m.attrs.fdinfo).toMatch(/^map_id:\t\d+$/m);
+      // Its one-line name says which map it is, by id and type.
+      const id = /^map_id:\t(\d+)$/m.exec(m.attrs.fdinfo as string)![1];
+      expect(describeFile(m)).toBe(`anon_inode:bpf-map (map_type: 2, map_id: ${id})`);
       checked.push('bpf-map');
     } else console.warn(`bpf map fdinfo not checked: BPF_MAP_CREATE refused (${String(facts.bpfMapRefused)})`);
     if (!checked.length) console.warn('no anon inode without a kind could be made here: fdinfo capture not checked live');

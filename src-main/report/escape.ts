@@ -9,8 +9,19 @@ export function html(s: string): string {
 }
 
 const MD_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>&~]/g;
+const WORD = /[A-Za-z0-9]/;
 export function md(s: string): string {
-  return s.replace(MD_SPECIAL, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
+  return s.replace(MD_SPECIAL, (c, at: number) => {
+    if (c === '<') return '&lt;';
+    if (c === '>') return '&gt;';
+    if (c === '&') return '&amp;';
+    // Between two letters or digits, _ and - are plain text to every
+    // CommonMark reader (an intraword _ opens no emphasis; no list or rule
+    // starts mid-word), so CLOSE_WAIT stays readable. A . stays escaped
+    // even there: it keeps GFM from turning a hostile name into a link.
+    if ((c === '_' || c === '-') && WORD.test(s.charAt(at - 1)) && WORD.test(s.charAt(at + 1))) return c;
+    return `\\${c}`;
+  });
 }
 
 /** RFC 4180 field; a leading = + - @ or tab is prefixed with ' so spreadsheets do not run it as a formula. */

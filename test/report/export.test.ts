@@ -165,3 +165,17 @@ describe('exports with hostile names', () => {
     expect(() => store.export({ what: 'nope' } as unknown as ExportRequest, 'html')).toThrow(/what/);
   });
 });
+
+describe('Markdown escaping', () => {
+  it('leaves intraword _ and - alone and escapes everything that could become markup', async () => {
+    const { md } = await import('../../src-main/report/escape.js');
+    expect(md('tcp CLOSE_WAIT')).toBe('tcp CLOSE_WAIT');
+    expect(md('/var/log/my-app_1.log')).toBe('/var/log/my-app_1\\.log');
+    expect(md('_x_ *y* [a](b) <s> & `c` |t| ~~d~~ #h !i')).toBe(
+      '\\_x\\_ \\*y\\* \\[a\\]\\(b\\) &lt;s&gt; &amp; \\`c\\` \\|t\\| \\~\\~d\\~\\~ \\#h \\!i',
+    );
+    expect(md('a__b')).toBe('a\\_\\_b'); // a run of two is not intraword on both sides
+    expect(md('www.evil.example')).toBe('www\\.evil\\.example'); // no GFM autolink
+    expect(md('- x')).toBe('\\- x');
+  });
+});

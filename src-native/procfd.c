@@ -24,13 +24,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* ---- growable byte and value arrays ------------------------------------ */
@@ -645,6 +650,7 @@ static const char *errno_name(int e) {
     case ENOSYS: return "ENOSYS";
     case ELOOP: return "ELOOP";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ENODATA: return "ENODATA";
     default: return NULL;
   }
 }
@@ -913,15 +919,242 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- the few other syscalls a capture needs (so it need not load an FFI) */
+
+static napi_value errno_value(napi_env env, int e) {
+  char ebuf[16];
+  const char *name = errno_name(e);
+  if (!name) {
+    snprintf(ebuf, sizeof ebuf, "E%d", e);
+    name = ebuf;
+  }
+  napi_value v;
+  napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+static int int_args(napi_env env, napi_callback_info info, int64_t *out, size_t want, const char *usage) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return -1;
+  for (size_t i = 0; i < want; i++) {
+    napi_valuetype t = napi_undefined;
+    if (i < argc) napi_typeof(env, argv[i], &t);
+    if (t != napi_number || napi_get_value_int64(env, argv[i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, usage);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+#ifndef SYS_kcmp
+#define SYS_kcmp -1
+#endif
+
+/* kcmp(pid1, pid2, type, idx1, idx2): 0 equal, 1 or 2 an order, or an errno name. */
+static napi_value js_kcmp(napi_env env, napi_callback_info info) {
+  int64_t a[5];
+  if (int_args(env, info, a, 5, "procfd.kcmp(pid1, pid2, type, idx1, idx2)")) return NULL;
+  long r = SYS_kcmp < 0 ? (errno = ENOSYS, -1) : syscall(SYS_kcmp, (pid_t)a[0], (pid_t)a[1], (int)a[2], (unsigned long)a[3], (unsigned long)a[4]);
+  if (r < 0 || r > 2) return errno_value(env, r < 0 ? errno : EINVAL);
+  napi_value v;
+  napi_create_int32(env, (int32_t)r, &v);
+  return v;
+}
+
+/* kcmpEpoll(pid1, fd1, pid2, efd, tfd, toff): is fd1 of pid1 the file pid2's epoll efd watches as tfd? */
+static napi_value js_kcmp_epoll(napi_env env, napi_callback_info info) {
+  int64_t a[6];
+  if (int_args(env, info, a, 6, "procfd.kcmpEpoll(pid1, fd1, pid2, efd, tfd, toff)")) return NULL;
+  struct {
+    uint32_t efd, tfd, toff;
+  } slot = {(uint32_t)a[3], (uint32_t)a[4], (uint32_t)a[5]};
+  long r = SYS_kcmp < 0 ? (errno = ENOSYS, -1) : syscall(SYS_kcmp, (pid_t)a[0], (pid_t)a[2], 7 /* KCMP_EPOLL_TFD */, (unsigned long)a[1], &slot);
+  if (r < 0 || r > 2) return errno_value(env, r < 0 ? errno : EINVAL);
+  napi_value v;
+  napi_create_int32(env, (int32_t)r, &v);
+  return v;
+}
+
+/* A string argument as a heap C string; NULL (and a TypeError) when not a string or it holds a NUL. */
+static char *string_arg(napi_env env, napi_value v, const char *what) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  if (!s) {
+    napi_throw_error(env, NULL, "procfd: out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  if (strlen(s) != len) {
+    free(s);
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  return s;
+}
+
+/* getxattr(path, name): the value as latin1 without trailing NULs, or null. */
+static napi_value js_getxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, NULL, "procfd.getxattr(path, name)");
+    return NULL;
+  }
+  char *path = string_arg(env, argv[0], "procfd.getxattr: path must be a string without NUL");
+  if (!path) return NULL;
+  char *name = string_arg(env, argv[1], "procfd.getxattr: name must be a string without NUL");
+  if (!name) {
+    free(path);
+    return NULL;
+  }
+  char val[256];
+  ssize_t n = getxattr(path, name, val, sizeof val);
+  free(path);
+  free(name);
+  napi_value v;
+  if (n < 0) {
+    napi_get_null(env, &v);
+    return v;
+  }
+  while (n > 0 && val[n - 1] == 0) n--;
+  napi_create_string_latin1(env, val, (size_t)n, &v);
+  return v;
+}
+
+/* A NETLINK_SOCK_DIAG socket, in the network namespace of ns_path if given.
+ * setns happens on a thread of its own that ends right after: the socket
+ * stays bound to that namespace, and no thread of ours is left in it. */
+typedef struct {
+  const char *ns_path;
+  int fd, err;
+} diag_open_t;
+
+static void *diag_open(void *arg) {
+  diag_open_t *d = arg;
+  if (d->ns_path) {
+    int ns = open(d->ns_path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+      d->err = errno;
+      if (ns >= 0) close(ns);
+      return NULL;
+    }
+    close(ns);
+  }
+  d->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, 4 /* NETLINK_SOCK_DIAG */);
+  if (d->fd < 0) d->err = errno;
+  return NULL;
+}
+
+/* diagDump(request: Buffer, nsPath: string | null): every reply message of
+ * one sock_diag dump, back to back, up to and including NLMSG_DONE (or an
+ * NLMSG_ERROR); an errno name when the socket or the exchange failed. */
+static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "procfd.diagDump(request, nsPath)");
+    return NULL;
+  }
+  bool isBuf = false;
+  void *req = NULL;
+  size_t reqLen = 0;
+  napi_is_buffer(env, argv[0], &isBuf);
+  if (!isBuf || napi_get_buffer_info(env, argv[0], &req, &reqLen) != napi_ok || reqLen < 16) {
+    napi_throw_type_error(env, NULL, "procfd.diagDump: request must be a Buffer holding a netlink message");
+    return NULL;
+  }
+  char *ns = NULL;
+  napi_valuetype t = napi_undefined;
+  if (argc > 1) napi_typeof(env, argv[1], &t);
+  if (t == napi_string) {
+    ns = string_arg(env, argv[1], "procfd.diagDump: nsPath must be a string without NUL");
+    if (!ns) return NULL;
+  } else if (t != napi_null && t != napi_undefined) {
+    napi_throw_type_error(env, NULL, "procfd.diagDump: nsPath must be a string or null");
+    return NULL;
+  }
+  diag_open_t d = {ns, -1, 0};
+  if (ns) {
+    pthread_t th;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&th, NULL, diag_open, &d);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+      d.err = rc;
+    else
+      pthread_join(th, NULL);
+  } else {
+    diag_open(&d);
+  }
+  free(ns);
+  if (d.fd < 0) return errno_value(env, d.err ? d.err : EIO);
+  /* A dump never stalls, but a capture must not hang if one did. */
+  struct timeval tv = {5, 0};
+  setsockopt(d.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  buf_t out = {0};
+  int err = 0, done = 0;
+  if (send(d.fd, req, reqLen, 0) != (ssize_t)reqLen) err = errno ? errno : EIO;
+  while (!err && !done) {
+    if (buf_reserve(&out, 256 * 1024)) {
+      err = ENOMEM;
+      break;
+    }
+    ssize_t n = recv(d.fd, out.p + out.n, out.cap - out.n, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+      break;
+    }
+    /* Find the end of the dump in what just arrived. */
+    size_t off = out.n;
+    out.n += (size_t)n;
+    while (off + 16 <= out.n) {
+      uint32_t len;
+      uint16_t type;
+      memcpy(&len, out.p + off, 4);
+      memcpy(&type, out.p + off + 4, 2);
+      if (len < 16 || off + len > out.n) break;
+      if (type == 3 /* NLMSG_DONE */ || type == 2 /* NLMSG_ERROR */) {
+        done = 1;
+        break;
+      }
+      off += (len + 3) & ~3u;
+    }
+  }
+  close(d.fd);
+  napi_value v;
+  if (err) {
+    buf_free(&out);
+    return errno_value(env, err);
+  }
+  void *data;
+  napi_status st = napi_create_buffer_copy(env, out.n, out.n ? out.p : "", &data, &v);
+  buf_free(&out);
+  if (st != napi_ok) return fail(env, "napi_create_buffer_copy");
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"start", NULL, js_start, NULL, NULL, NULL, napi_default, NULL},
       {"next", NULL, js_next, NULL, NULL, NULL, napi_default, NULL},
       {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
+      {"kcmp", NULL, js_kcmp, NULL, NULL, NULL, napi_default, NULL},
+      {"kcmpEpoll", NULL, js_kcmp_epoll, NULL, NULL, NULL, napi_default, NULL},
+      {"getxattr", NULL, js_getxattr, NULL, NULL, NULL, napi_default, NULL},
+      {"diagDump", NULL, js_diag_dump, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value v;
-  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 1, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_define_properties(env, exports, 7, props) != napi_ok) return NULL;
+  if (napi_create_int32(env, 2, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

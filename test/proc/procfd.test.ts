@@ -12,8 +12,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
-import { loadKoffi } from '../../src-main/sources/proc/native.js';
-import { nativeReadProcs, procfdPath, readerStatus } from '../../src-main/sources/proc/procfd-reader.js';
+import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from '../../src-main/sources/proc/native.js';
+import { nativeReadProcs, procfd, procfdPath, readerStatus } from '../../src-main/sources/proc/procfd-reader.js';
+import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
 import { start, type Running } from './fixture.js';
 
@@ -153,6 +154,48 @@ describe('native /proc reader', () => {
     expect(nativeReadProcs('/proc', pids, 2)!.length).toBe(pids.length);
   });
 
+  it('answers kcmp, kcmpEpoll and getxattr as koffi does, errors included', () => {
+    const p = procfd()!;
+    const k = native();
+    const fds = fs.readdirSync(`/proc/${fx.pid}/fd`).map(Number);
+    let equal = 0;
+    for (const a of fds)
+      for (const b of fds) {
+        const got = p.kcmp(fx.pid, fx.pid, KCMP_FILE, a, b);
+        expect(got).toBe(k.kcmp(fx.pid, fx.pid, KCMP_FILE, a, b));
+        if (got === 0) equal++;
+      }
+    expect(equal).toBeGreaterThan(fds.length); // each fd with itself, and the fixture's dups
+    expect(p.kcmp(fx.pid, process.pid, KCMP_FILES, 0, 0)).toBe(k.kcmp(fx.pid, process.pid, KCMP_FILES, 0, 0));
+    expect(p.kcmp(0x3ffffff0, fx.pid, KCMP_FILE, 0, 0)).toBe('ESRCH');
+    expect(p.kcmp(fx.pid, fx.pid, KCMP_FILE, 0, 99999)).toBe('EBADF');
+    expect(p.kcmpEpoll(fx.pid, 0, fx.pid, 99999, 0, 0)).toBe(k.kcmpEpoll(fx.pid, 0, fx.pid, 99999, 0, 0));
+    const sock = fds.find((f) => fs.readlinkSync(`/proc/${fx.pid}/fd/${f}`).startsWith('socket:'))!;
+    const path = `/proc/${fx.pid}/fd/${sock}`;
+    expect(p.getxattr(path, 'system.sockprotoname')).toBe(k.getxattr(path, 'system.sockprotoname'));
+    expect(p.getxattr(path, 'system.sockprotoname')).toMatch(/^[A-Z0-9-]+$/);
+    expect(p.getxattr('/nonexistent', 'user.x')).toBeNull();
+  });
+
+  it('dumps unix sockets through sock_diag as the koffi path does', () => {
+    const a = unixDiag(undefined, 'procfd')!;
+    const b = unixDiag(undefined, 'koffi')!;
+    expect(a.size).toBeGreaterThan(10);
+    // Sockets may come and go between the two dumps: compare the fixture's own.
+    const mine = fs
+      .readdirSync(`/proc/${fx.pid}/fd`)
+      .map((f) => /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${fx.pid}/fd/${f}`))?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map(Number)
+      .filter((ino) => b.has(ino));
+    expect(mine.length).toBeGreaterThan(2);
+    for (const ino of mine) expect(a.get(ino)).toEqual(b.get(ino));
+    // Another process's namespace path (ours, here) goes through setns on a thread of its own.
+    const viaNs = unixDiag(`/proc/${fx.pid}/ns/net`, 'procfd')!;
+    for (const ino of mine) expect(viaNs.get(ino)).toEqual(b.get(ino));
+    expect(procfd()!.diagDump(Buffer.alloc(40), '/nonexistent/ns')).toBe('ENOENT');
+  });
+
   it('refuses bad arguments with a TypeError instead of crashing', () => {
     const m = createRequire(import.meta.url)(procfdPath()) as Record<string, (...a: unknown[]) => unknown>;
     expect(() => m.start!('/proc', [1, 2], 1)).toThrow(TypeError);
@@ -162,6 +205,13 @@ describe('native /proc reader', () => {
     expect(() => m.next!({})).toThrow(TypeError);
     expect(() => m.next!()).toThrow(TypeError);
     expect(() => m.cancel!('job')).toThrow(TypeError);
+    expect(() => m.kcmp!(1, 2, 'x', 0, 0)).toThrow(TypeError);
+    expect(() => m.kcmpEpoll!(1, 2, 3)).toThrow(TypeError);
+    expect(() => m.getxattr!('/a\0b', 'user.x')).toThrow(/NUL/);
+    expect(() => m.getxattr!({}, 'user.x')).toThrow(TypeError);
+    expect(() => m.diagDump!('not a buffer', null)).toThrow(TypeError);
+    expect(() => m.diagDump!(Buffer.alloc(4), null)).toThrow(TypeError);
+    expect(() => m.diagDump!(Buffer.alloc(40), 42)).toThrow(TypeError);
     const empty = m.start!('/proc', new Int32Array(0), 2);
     expect(m.next!(empty)).toBeNull();
   });

@@ -21,7 +21,7 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
-import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from './native.js';
+import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
 import { groupByKernel, partitionByKernel, type Kcmp } from './sharing.js';
@@ -175,7 +175,7 @@ export class Builder {
       },
       sockProtoName: (p: number, fd: number) => {
         try {
-          return native().getxattr(`${this.procRoot}/${p}/fd/${fd}`, 'system.sockprotoname') ?? '';
+          return sharingCalls().getxattr(`${this.procRoot}/${p}/fd/${fd}`, 'system.sockprotoname') ?? '';
         } catch {
           return '';
         }
@@ -528,9 +528,9 @@ function safeReadlink(p: string): string {
   }
 }
 
-function safeNative(): ReturnType<typeof native> | null {
+function safeNative(): ReturnType<typeof sharingCalls> | null {
   try {
-    return native();
+    return sharingCalls();
   } catch {
     return null;
   }

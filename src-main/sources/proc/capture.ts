@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
-import { native, type KcmpResult } from './native.js';
+import { sharingCalls, type KcmpResult } from './native.js';
 import { listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
 import type { Kcmp } from './sharing.js';
@@ -115,7 +115,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   let kcmp: Kcmp | null = null;
   if (!opts.noKcmp) {
     try {
-      const n = native();
+      const n = sharingCalls();
       kcmp = (a, b, t, i, j): KcmpResult => n.kcmp(a, b, t, i, j);
     } catch {
       kcmp = null;

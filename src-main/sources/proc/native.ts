@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { arch } from 'node:os';
+import { procfd } from './procfd-reader.js';
 
 export type Koffi = typeof import('koffi');
 
@@ -60,8 +61,24 @@ interface Libc {
   errno: () => number;
 }
 
+export type SharingCalls = Pick<Libc, 'kcmp' | 'kcmpEpoll' | 'getxattr'>;
+
+let calls: SharingCalls | undefined;
+
+/**
+ * kcmp and getxattr from the procfd addon where it loads, so a capture
+ * loads no FFI at all (koffi's start is ~6 ms); through koffi elsewhere.
+ */
+export function sharingCalls(): SharingCalls {
+  if (calls) return calls;
+  const p = procfd();
+  calls = p ? { kcmp: p.kcmp, kcmpEpoll: p.kcmpEpoll, getxattr: p.getxattr } : native();
+  return calls;
+}
+
 let libc: Libc | undefined;
 
+/** libc through koffi: the fallback for what the procfd addon does, and the calls it does not. */
 export function native(): Libc {
   if (libc) return libc;
   const k = loadKoffi();

@@ -25,12 +25,20 @@ type NativeFds = Omit<RawFdTable, 'link' | 'extra'> & {
 
 type NativeProc = Omit<RawProc, 'fds'> & { fds: NativeFds | null };
 
-interface Procfd {
+export interface Procfd {
   version: number;
   start(procRoot: string, pids: Int32Array, threads: number): object;
   next(job: object): NativeProc | null;
   cancel(job: object): void;
+  /** 0 equal, 1 or 2 a stable order, or an errno name. */
+  kcmp(pid1: number, pid2: number, type: number, idx1: number, idx2: number): 0 | 1 | 2 | string;
+  kcmpEpoll(pid1: number, fd1: number, pid2: number, efd: number, tfd: number, toff: number): 0 | 1 | 2 | string;
+  getxattr(path: string, name: string): string | null;
+  /** Every reply of one sock_diag dump, in the netns of nsPath (a /proc/PID/ns/net) or ours; an errno name on failure. */
+  diagDump(request: Buffer, nsPath: string | null): Buffer | string;
 }
+
+const VERSION = 2;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -52,13 +60,19 @@ function load(): Procfd | null {
   try {
     if (!existsSync(path)) throw new Error(`${path} is missing (npm install builds it; it needs a C compiler)`);
     const m = createRequire(import.meta.url)(path) as Procfd;
-    if (m.version !== 1) throw new Error(`${path} is version ${String(m.version)}, not 1: rebuild it (node scripts/build-native.mjs)`);
+    if (m.version !== VERSION)
+      throw new Error(`${path} is version ${String(m.version)}, not ${VERSION}: rebuild it (node scripts/build-native.mjs)`);
     loaded = m;
   } catch (e) {
     whyNot = (e as Error).message;
     if (mode === 'native') throw new Error(`native /proc reader unavailable: ${whyNot}`);
   }
   return loaded;
+}
+
+/** The addon, or null where it is not built or not wanted (then callers use koffi). */
+export function procfd(): Procfd | null {
+  return load();
 }
 
 /** Which reader captures use, and why not the native one when not. */

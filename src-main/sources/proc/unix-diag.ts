@@ -9,6 +9,7 @@
  */
 import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
 import { native } from './native.js';
+import { procfd } from './procfd-reader.js';
 import type { UnixInfo } from './net-tables.js';
 import { UNIX_TYPES } from './net-tables.js';
 
@@ -71,8 +72,74 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
   return bstrFromBytes(buf.subarray(from, to));
 }
 
-/** Every unix socket of a namespace (ours by default) by inode, or null when sock_diag is unavailable. */
-export function unixDiag(nsPath?: string): Map<number, UnixInfo> | null {
+function dumpRequest(): Buffer {
+  const req = Buffer.alloc(40);
+  req.writeUInt32LE(40, 0);
+  req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
+  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  req.writeUInt32LE(1, 8);
+  req.writeUInt8(AF_UNIX, 16);
+  req.writeUInt32LE(0xffffffff, 20);
+  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, 28);
+  return req;
+}
+
+/**
+ * The messages in buf[0, n) into `out`: 'done' at NLMSG_DONE, 'more' when
+ * the dump goes on in the next read, 'fail' on an error or a malformed message.
+ */
+function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done' | 'more' | 'fail' {
+  let off = 0;
+  while (off + 16 <= n) {
+    const len = buf.readUInt32LE(off);
+    const type = buf.readUInt16LE(off + 4);
+    if (len < 16 || off + len > n) return 'fail';
+    if (type === NLMSG_DONE) return 'done';
+    if (type === NLMSG_ERROR) return 'fail';
+    if (type === SOCK_DIAG_BY_FAMILY && len >= 32) {
+      const m = off + 16;
+      const stype = buf[m + 1]!;
+      const state = buf[m + 2]!;
+      const ino = buf.readUInt32LE(m + 4);
+      // Most sockets are unnamed: no bytes to copy or decode for them.
+      let name: BStr = '';
+      let peer = 0;
+      let a = m + 16;
+      while (a + 4 <= off + len) {
+        const alen = buf[a]! | (buf[a + 1]! << 8);
+        const atype = buf[a + 2]! | (buf[a + 3]! << 8);
+        if (alen < 4) break;
+        if (atype === UNIX_DIAG_NAME && alen > 4) name = diagName(buf, a + 4, a + alen);
+        else if (atype === UNIX_DIAG_PEER && alen >= 8) peer = buf.readUInt32LE(a + 4);
+        a += (alen + 3) & ~3;
+      }
+      const listening = state === TCP_LISTEN;
+      out.set(ino, {
+        type: UNIX_TYPES[stype] ?? String(stype),
+        state: listening ? 'LISTEN' : state === TCP_ESTABLISHED ? 'CONNECTED' : state === TCP_SYN_SENT ? 'CONNECTING' : 'UNCONNECTED',
+        name,
+        peer,
+        listening,
+      });
+    }
+    off += (len + 3) & ~3;
+  }
+  return 'more';
+}
+
+/**
+ * Every unix socket of a namespace (ours by default) by inode, or null when
+ * sock_diag is unavailable. Through the procfd addon where it loads (which
+ * enters another namespace on a short-lived thread of its own), else koffi.
+ */
+export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? 'procfd' : 'koffi'): Map<number, UnixInfo> | null {
+  const p = via === 'procfd' ? procfd() : null;
+  if (p) {
+    const replies = p.diagDump(dumpRequest(), nsPath ?? null);
+    if (typeof replies === 'string') return null;
+    const out = new Map<number, UnixInfo>();
+    return parseReplies(replies, replies.length, out) === 'done' ? out : null;
+  }
   let lib;
   try {
     lib = native();
@@ -82,55 +149,16 @@ export function unixDiag(nsPath?: string): Map<number, UnixInfo> | null {
   const fd = diagSocket(lib, nsPath);
   if (fd < 0) return null;
   try {
-    const req = Buffer.alloc(40);
-    req.writeUInt32LE(40, 0);
-    req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
-    req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-    req.writeUInt32LE(1, 8);
-    req.writeUInt8(AF_UNIX, 16);
-    req.writeUInt32LE(0xffffffff, 20);
-    req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, 28);
+    const req = dumpRequest();
     if (lib.send(fd, req) !== 40) return null;
     const out = new Map<number, UnixInfo>();
     const buf = Buffer.alloc(256 * 1024);
     for (;;) {
       const n = lib.recv(fd, buf);
       if (n <= 0) return null;
-      let off = 0;
-      while (off + 16 <= n) {
-        const len = buf.readUInt32LE(off);
-        const type = buf.readUInt16LE(off + 4);
-        if (len < 16 || off + len > n) return null;
-        if (type === NLMSG_DONE) return out;
-        if (type === NLMSG_ERROR) return null;
-        if (type === SOCK_DIAG_BY_FAMILY && len >= 32) {
-          const m = off + 16;
-          const stype = buf[m + 1]!;
-          const state = buf[m + 2]!;
-          const ino = buf.readUInt32LE(m + 4);
-          // Most sockets are unnamed: no bytes to copy or decode for them.
-          let name: BStr = '';
-          let peer = 0;
-          let a = m + 16;
-          while (a + 4 <= off + len) {
-            const alen = buf[a]! | (buf[a + 1]! << 8);
-            const atype = buf[a + 2]! | (buf[a + 3]! << 8);
-            if (alen < 4) break;
-            if (atype === UNIX_DIAG_NAME && alen > 4) name = diagName(buf, a + 4, a + alen);
-            else if (atype === UNIX_DIAG_PEER && alen >= 8) peer = buf.readUInt32LE(a + 4);
-            a += (alen + 3) & ~3;
-          }
-          const listening = state === TCP_LISTEN;
-          out.set(ino, {
-            type: UNIX_TYPES[stype] ?? String(stype),
-            state: listening ? 'LISTEN' : state === TCP_ESTABLISHED ? 'CONNECTED' : state === TCP_SYN_SENT ? 'CONNECTING' : 'UNCONNECTED',
-            name,
-            peer,
-            listening,
-          });
-        }
-        off += (len + 3) & ~3;
-      }
+      const r = parseReplies(buf, n, out);
+      if (r === 'done') return out;
+      if (r === 'fail') return null;
     }
   } finally {
     lib.close(fd);

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { koffiPath, loadKoffi } from './native.js';
 import { defaultThreads, nativeReadProcs } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
@@ -46,7 +46,9 @@ parentPort.on('message', ({ job, port }) => {
  */
 let shared: Worker | undefined;
 
-function readerWorker(): Worker {
+type WorkerThreads = typeof import('node:worker_threads');
+
+function readerWorker({ Worker }: WorkerThreads): Worker {
   if (shared) return shared;
   const w = new Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath() } });
   w.unref();
@@ -112,9 +114,11 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       onProc?.(m);
     }
   };
+  // Loaded only here: the native reader needs no worker (a few ms of start-up saved).
+  const wt = useWorker ? await import('node:worker_threads') : undefined;
   const drain = () => {
-    if (!port) return;
-    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) take(m.message as RawProc | null);
+    if (!port || !wt) return;
+    for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) take(m.message as RawProc | null);
   };
   const onError = (e: unknown) => {
     workerError = e instanceof Error ? e.message : String(e);
@@ -126,11 +130,11 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     drain();
     wake?.();
   };
-  if (useWorker) {
+  if (wt) {
     try {
-      const ch = new MessageChannel();
+      const ch = new wt.MessageChannel();
       port = ch.port1;
-      worker = readerWorker();
+      worker = readerWorker(wt);
       worker.on('error', onError);
       worker.on('exit', onExit);
       worker.postMessage({ job, port: ch.port2 }, [ch.port2]);

@@ -139,7 +139,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
     const builder = new Builder(procRoot, kcmp, errors);
-    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job }, (rp) => builder.prepare(rp));
+    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job }, (rp) =>
+      builder.prepare(rp),
+    );
     if (got.workerError)
       errors.push({
         errno: '',

@@ -7,7 +7,7 @@
  * follow those, and the TAIL seals the image with a count and a SHA-256.
  */
 import { kindByName, type KindSpec } from '../../src-shared/kinds/index.js';
-import type { FdTable, OpenFile, Snapshot } from '../../src-shared/model/index.js';
+import { FORMAT_MINOR, type FdTable, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import { ModelError } from './errors.js';
 import {
   FD_FLAG_CLOEXEC,
@@ -134,7 +134,9 @@ class SnapshotWriter {
     w.begin(RT.HEADER);
     w.bytes(MAGIC);
     w.u16(h.formatMajor);
-    w.u16(h.formatMinor);
+    // Re-encoding an image from a newer minor: this writer writes only the
+    // attributes it knows, so it must not claim the newer minor's.
+    w.u16(Math.min(h.formatMinor, FORMAT_MINOR));
     w.u32(h.frozen ? HEADER_FLAG_FROZEN : 0);
     w.u64(h.captureTime);
     w.u16(source);

@@ -16,7 +16,9 @@ export function bstrFromBytes(bytes: Uint8Array): BStr {
   try {
     return strictDecoder.decode(bytes);
   } catch {
-    return bytes.slice();
+    // A copy even when given a Buffer (whose slice() is a view): the bytes
+    // may sit in a buffer that is about to be reused.
+    return Uint8Array.prototype.slice.call(bytes);
   }
 }
 

@@ -191,6 +191,34 @@ describe('native /proc reader', () => {
     expect(procfd()!.diagDump(Buffer.alloc(40), '/nonexistent/ns')).toBe('ENOENT');
   });
 
+  it('keeps non-UTF-8 unix socket names exact across a dump of many replies, on both paths', async () => {
+    const sdir = join(dir, 'sockets');
+    fs.mkdirSync(sdir);
+    const names = await start('unixnames', [sdir, '3000']);
+    try {
+      const inos = fs
+        .readdirSync(`/proc/${names.pid}/fd`)
+        .map((f) => /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${names.pid}/fd/${f}`))?.[1])
+        .filter((x): x is string => x !== undefined)
+        .map(Number);
+      expect(inos.length).toBeGreaterThanOrEqual(3000); // and its stdio, socketpairs from spawn
+      const want = new Set(Array.from({ length: 3000 }, (_, i) => Buffer.concat([Buffer.from(`${sdir}/`), Buffer.from([0xff, 0xfe]), Buffer.from(String(i))]).toString('hex')));
+      for (const via of ['procfd', 'koffi'] as const) {
+        const got = unixDiag(undefined, via)!;
+        const seen = new Set<string>();
+        for (const ino of inos) {
+          const name = got.get(ino)?.name;
+          if (name === '') continue; // the unnamed stdio sockets
+          expect(name, `${via}: socket ${ino}`).toBeInstanceOf(Uint8Array);
+          seen.add(Buffer.from(name as Uint8Array).toString('hex'));
+        }
+        expect(seen).toEqual(want);
+      }
+    } finally {
+      await names.stop();
+    }
+  });
+
   it('refuses bad arguments with a TypeError instead of crashing', () => {
     const m = createRequire(import.meta.url)(procfdPath()) as Record<string, (...a: unknown[]) => unknown>;
     expect(() => m.start!('/proc', [1, 2], 1)).toThrow(TypeError);

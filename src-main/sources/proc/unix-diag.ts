@@ -69,7 +69,8 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
   }
   // A path name comes with the NUL its bind() address carried.
   while (to > from && buf[to - 1] === 0) to--;
-  return bstrFromBytes(buf.subarray(from, to));
+  // A copy: buf is reused for the next replies.
+  return bstrFromBytes(Uint8Array.prototype.slice.call(buf, from, to));
 }
 
 function dumpRequest(): Buffer {

@@ -281,6 +281,21 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     return;
   }
   close(h);
+  /* An io_uring prints its part of fdinfo only when it gets the ring's lock
+   * without waiting (kernel 6.x): a second reader of the same ring (a
+   * forked child's fd, read by our other thread) or the ring's own users
+   * leave it empty. Read it again a few times before keeping it so. */
+  static const char IOU[] = "anon_inode:[io_uring]";
+  for (int tries = 0; tries < 20 && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
+                      !memmem(rd->io.p, rd->io.n, "SqMask", 6);
+       tries++) {
+    sched_yield();
+    int again = openat(ifd, name, O_RDONLY | O_CLOEXEC);
+    if (again < 0) break;
+    int bad = read_all(again, &rd->io) < 0;
+    close(again);
+    if (bad) break;
+  }
   const char *b = rd->io.p;
   size_t n = rd->io.n;
 
@@ -385,8 +400,6 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     add_error(rp, errno, fdn, where, "cannot stat target");
   }
 }
-
-static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
 
 /* Decimal entries of an open directory, in the kernel's order. */
 static int *list_numeric(int dirfd, int *count) {
@@ -555,6 +568,7 @@ typedef struct {
   rproc_t *head, *tail;
   int finished, delivered;
   int joined;
+  size_t blob_cap;
 } job_t;
 
 static void *reader_main(void *arg) {
@@ -621,16 +635,25 @@ static void finalize_job(napi_env env, void *data, void *hint) {
     if ((call) != napi_ok) return fail(env, #call);  \
   } while (0)
 
+/* CHECK inside a handle scope: the scope is closed before failing. */
+#define CHECK_S(call)                                \
+  do {                                               \
+    if ((call) != napi_ok) {                         \
+      napi_value r = fail(env, #call);               \
+      napi_close_handle_scope(env, scope);           \
+      return r;                                      \
+    }                                                \
+  } while (0)
+
 static napi_value fail(napi_env env, const char *what) {
+  /* The message first: any later Node-API call clears it. */
   const napi_extended_error_info *info = NULL;
+  char msg[256];
   napi_get_last_error_info(env, &info);
+  snprintf(msg, sizeof msg, "procfd: %s failed: %s", what, info && info->error_message ? info->error_message : "unknown");
   bool pending = false;
   napi_is_exception_pending(env, &pending);
-  if (!pending) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "procfd: %s failed: %s", what, info && info->error_message ? info->error_message : "unknown");
-    napi_throw_error(env, NULL, msg);
-  }
+  if (!pending) napi_throw_error(env, NULL, msg);
   return NULL;
 }
 
@@ -680,7 +703,19 @@ static napi_status set(napi_env env, napi_value obj, const char *key, napi_value
   return napi_set_named_property(env, obj, key, v);
 }
 
-static napi_value to_js(napi_env env, rproc_t *rp) {
+/* The largest blob handed over as one string; CKPT_PROCFD_MAX_BLOB lowers
+ * it so tests can reach the too-large path without gigabytes of fdinfo. */
+static size_t max_blob(void) {
+  size_t cap = (1u << 29) - 24; /* V8's longest string */
+  const char *env = getenv("CKPT_PROCFD_MAX_BLOB");
+  if (env && *env) {
+    unsigned long long v = strtoull(env, NULL, 10);
+    if (v > 0 && v < cap) cap = (size_t)v;
+  }
+  return cap;
+}
+
+static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
   napi_value o, v;
   CHECK(napi_create_object(env, &o));
   CHECK(napi_create_int32(env, rp->pid, &v));
@@ -702,6 +737,7 @@ static napi_value to_js(napi_env env, rproc_t *rp) {
   for (int i = 0; i < NS_COUNT; i++) {
     if (!rp->ns_have[i]) continue;
     napi_value pair, t, l;
+    /* No handle scope: eight at most. */
     CHECK(napi_create_array_with_length(env, 2, &pair));
     CHECK(napi_create_string_latin1(env, NS_TYPES[i], NAPI_AUTO_LENGTH, &t));
     CHECK(napi_create_string_latin1(env, rp->ns[i].n ? rp->ns[i].p : "", rp->ns[i].n, &l));
@@ -714,18 +750,28 @@ static napi_value to_js(napi_env env, rproc_t *rp) {
   napi_value threads;
   CHECK(napi_create_array_with_length(env, (size_t)rp->nthreads, &threads));
   for (int i = 0; i < rp->nthreads; i++) {
+    /* A scope per item: a process may have thousands of threads. */
+    napi_handle_scope scope;
+    CHECK(napi_open_handle_scope(env, &scope));
     napi_value th, tid;
-    CHECK(napi_create_object(env, &th));
-    CHECK(napi_create_int32(env, rp->threads[i].tid, &tid));
-    CHECK(set(env, th, "tid", tid));
-    CHECK(set(env, th, "stat", bytes_or_null(env, rp->threads[i].have_stat, &rp->threads[i].stat)));
-    CHECK(napi_set_element(env, threads, (uint32_t)i, th));
+    CHECK_S(napi_create_object(env, &th));
+    CHECK_S(napi_create_int32(env, rp->threads[i].tid, &tid));
+    CHECK_S(set(env, th, "tid", tid));
+    CHECK_S(set(env, th, "stat", bytes_or_null(env, rp->threads[i].have_stat, &rp->threads[i].stat)));
+    CHECK_S(napi_set_element(env, threads, (uint32_t)i, th));
+    CHECK(napi_close_handle_scope(env, scope));
   }
   CHECK(set(env, o, "threads", threads));
 
   if (rp->have_fds) {
     rfds_t *t = &rp->fds;
     size_t n = (size_t)t->n;
+    if (t->links.n > blob_cap || t->extras.n > blob_cap) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "procfd: the fdinfo of process %d is too large (%zu bytes) to hand over in one piece", rp->pid, t->extras.n);
+      napi_throw_range_error(env, "ERR_PROCFD_TOO_LARGE", msg);
+      return NULL;
+    }
     napi_value f;
     CHECK(napi_create_object(env, &f));
     CHECK(napi_create_int32(env, t->n, &v));
@@ -747,16 +793,19 @@ static napi_value to_js(napi_env env, rproc_t *rp) {
     size_t nbig = t->big.n / 28;
     CHECK(napi_create_array_with_length(env, nbig, &big));
     for (size_t i = 0; i < nbig; i++) {
+      napi_handle_scope scope;
+      CHECK(napi_open_handle_scope(env, &scope));
       const char *rec = t->big.p + i * 28;
       int32_t slot;
       memcpy(&slot, rec, 4);
       napi_value pair, s, txt;
-      CHECK(napi_create_array_with_length(env, 2, &pair));
-      CHECK(napi_create_int32(env, slot, &s));
-      CHECK(napi_create_string_latin1(env, rec + 4, NAPI_AUTO_LENGTH, &txt));
-      CHECK(napi_set_element(env, pair, 0, s));
-      CHECK(napi_set_element(env, pair, 1, txt));
-      CHECK(napi_set_element(env, big, (uint32_t)i, pair));
+      CHECK_S(napi_create_array_with_length(env, 2, &pair));
+      CHECK_S(napi_create_int32(env, slot, &s));
+      CHECK_S(napi_create_string_latin1(env, rec + 4, NAPI_AUTO_LENGTH, &txt));
+      CHECK_S(napi_set_element(env, pair, 0, s));
+      CHECK_S(napi_set_element(env, pair, 1, txt));
+      CHECK_S(napi_set_element(env, big, (uint32_t)i, pair));
+      CHECK(napi_close_handle_scope(env, scope));
     }
     CHECK(set(env, f, "big", big));
     CHECK(set(env, o, "fds", f));
@@ -769,26 +818,29 @@ static napi_value to_js(napi_env env, rproc_t *rp) {
   napi_value errs;
   CHECK(napi_create_array_with_length(env, (size_t)rp->nerrors, &errs));
   for (int i = 0; i < rp->nerrors; i++) {
+    napi_handle_scope scope;
+    CHECK(napi_open_handle_scope(env, &scope));
     rerr_t *e = &rp->errors[i];
     napi_value eo;
-    CHECK(napi_create_object(env, &eo));
+    CHECK_S(napi_create_object(env, &eo));
     char ebuf[16];
     const char *name = errno_name(e->err);
     if (!name) {
       snprintf(ebuf, sizeof ebuf, "E%d", e->err);
       name = ebuf;
     }
-    CHECK(napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v));
-    CHECK(set(env, eo, "errno", v));
-    CHECK(napi_create_int32(env, e->pid, &v));
-    CHECK(set(env, eo, "pid", v));
-    CHECK(napi_create_int32(env, e->fd, &v));
-    CHECK(set(env, eo, "fd", v));
-    CHECK(napi_create_string_latin1(env, e->where ? e->where : "", NAPI_AUTO_LENGTH, &v));
-    CHECK(set(env, eo, "where", v));
-    CHECK(napi_create_string_latin1(env, e->message, NAPI_AUTO_LENGTH, &v));
-    CHECK(set(env, eo, "message", v));
-    CHECK(napi_set_element(env, errs, (uint32_t)i, eo));
+    CHECK_S(napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v));
+    CHECK_S(set(env, eo, "errno", v));
+    CHECK_S(napi_create_int32(env, e->pid, &v));
+    CHECK_S(set(env, eo, "pid", v));
+    CHECK_S(napi_create_int32(env, e->fd, &v));
+    CHECK_S(set(env, eo, "fd", v));
+    CHECK_S(napi_create_string_latin1(env, e->where ? e->where : "", NAPI_AUTO_LENGTH, &v));
+    CHECK_S(set(env, eo, "where", v));
+    CHECK_S(napi_create_string_latin1(env, e->message, NAPI_AUTO_LENGTH, &v));
+    CHECK_S(set(env, eo, "message", v));
+    CHECK_S(napi_set_element(env, errs, (uint32_t)i, eo));
+    CHECK(napi_close_handle_scope(env, scope));
   }
   CHECK(set(env, o, "errors", errs));
   return o;
@@ -842,6 +894,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   if (count) memcpy(job->pids, pdata, count * sizeof(int));
   job->npids = (int)count;
   job->nthreads = nthreads;
+  job->blob_cap = max_blob();
   napi_value handle;
   if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
     job_free(job);
@@ -891,7 +944,7 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
     napi_get_null(env, &out);
     return out;
   }
-  out = to_js(env, rp);
+  out = to_js(env, rp, job->blob_cap);
   free_proc(rp);
   return out;
 }

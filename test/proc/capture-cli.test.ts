@@ -137,6 +137,15 @@ describe('ckpt capture --pid / --all', () => {
     expect(pids2.has(js.pid!)).toBe(false);
   });
 
+  it('with CKPT_CAPTURE_READER=native, a missing addon is an error, not a fallback', () => {
+    const r = ckpt(['capture', '--all', '-o', join(work, 'strict.img')], {
+      env: { CKPT_PROCFD: join(work, 'no-such-addon.node'), CKPT_CAPTURE_READER: 'native' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('native /proc reader unavailable');
+    expect(existsSync(join(work, 'strict.img'))).toBe(false);
+  });
+
   it('falls back to the JavaScript reader when the addon is missing, and says why', () => {
     const img = join(work, 'fallback.img');
     const r = ckpt(['capture', '--pid', String(fx.pid), '-o', img], { env: { CKPT_PROCFD: join(work, 'no-such-addon.node') } });

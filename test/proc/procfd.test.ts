@@ -31,6 +31,13 @@ function children(pid: number): number[] {
   }
 }
 
+/** A native read that must complete: its processes. */
+function nread(root: string, list: number[], threads: number): RawProc[] {
+  const r = nativeReadProcs(root, list, threads)!;
+  expect(r.failed).toBeUndefined();
+  return r.procs;
+}
+
 function jsRead(list: number[]): RawProc[] {
   const counter = new Int32Array(new SharedArrayBuffer(8));
   return rawRead(loadKoffi(), fs, { procRoot: '/proc', pids: list, counter });
@@ -88,16 +95,14 @@ describe('native /proc reader', () => {
   it('reads what the JavaScript reader reads, fd for fd', () => {
     expect(pids.length).toBeGreaterThan(8);
     for (const threads of [1, 2, 4]) {
-      const got = nativeReadProcs('/proc', pids, threads)!;
+      const got = nread('/proc', pids, threads);
       const want = jsRead(pids);
       expect(got.map((r) => r.pid).sort()).toEqual(pids.slice().sort());
       const byPid = new Map(want.map((r) => [r.pid, comparable(r)]));
       for (const r of got) expect(comparable(r)).toEqual(byPid.get(r.pid));
     }
     // The comparison covered every kind the fixture opens, not just files.
-    const kinds = new Set(
-      nativeReadProcs('/proc', [fx.pid], 1)![0]!.fds!.link.map((l) => (l.startsWith('/') ? 'path' : l.replace(/[:[].*$/, ''))),
-    );
+    const kinds = new Set(nread('/proc', [fx.pid], 1)[0]!.fds!.link.map((l) => (l.startsWith('/') ? 'path' : l.replace(/[:[].*$/, ''))));
     for (const k of ['path', 'pipe', 'socket', 'anon_inode', 'net']) expect(kinds).toContain(k);
   });
 
@@ -117,8 +122,31 @@ describe('native /proc reader', () => {
     expect(a.files.length).toBeGreaterThan(500);
   });
 
+  it('hands what it cannot pass over in one piece to the JavaScript reader, says so, and loses nothing', async () => {
+    const opts = { pids: [fx.pid, many.pid], tree: true };
+    process.env.CKPT_PROCFD_MAX_BLOB = '64'; // read by the addon at start: any process with more fdinfo than this
+    let a;
+    try {
+      a = await captureProc(opts);
+    } finally {
+      delete process.env.CKPT_PROCFD_MAX_BLOB;
+    }
+    const b = await captureProc({ ...opts, reader: 'js' });
+    expect(a.header.options.reader).toBe('native+js');
+    const note = a.errors.filter((e) => e.where === 'native reader');
+    expect(note).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/stopped early.*too large \(\d+ bytes\) to hand over/) }),
+    ]);
+    const steady = (files: typeof a.files) =>
+      files.map((f) => (f.kind === 'timerfd' ? { ...f, attrs: { ...f.attrs, valueSec: 0, valueNsec: 0, ticks: 0 } } : f));
+    expect(a.tasks).toEqual(b.tasks);
+    expect(a.fdTables).toEqual(b.fdTables);
+    expect(steady(a.files)).toEqual(steady(b.files));
+    expect(a.errors.filter((e) => e.where !== 'native reader')).toEqual(b.errors);
+  });
+
   it('keeps non-UTF-8 link bytes exact', () => {
-    const got = nativeReadProcs('/proc', [fx.pid], 1)![0]!;
+    const got = nread('/proc', [fx.pid], 1)[0]!;
     const odd = got.fds!.link.filter((l) => /[\x80-\xff]/.test(l));
     const js = jsRead([fx.pid])[0]!.fds!.link.filter((l) => /[\x80-\xff]/.test(l));
     expect(odd).toEqual(js);
@@ -126,7 +154,7 @@ describe('native /proc reader', () => {
 
   it('turns a vanished or unreadable pid into error records, as the JavaScript reader does', () => {
     const gone = 0x3ffffff0; // above any pid_max a kernel allows by default
-    const got = nativeReadProcs('/proc', [gone, fx.pid], 2)!;
+    const got = nread('/proc', [gone, fx.pid], 2);
     const ghost = got.find((r) => r.pid === gone)!;
     expect(ghost.stat).toBeNull();
     expect(ghost.fds).toBeNull();
@@ -134,7 +162,7 @@ describe('native /proc reader', () => {
     expect(ghost.errors).toEqual(jsRead([gone])[0]!.errors);
     expect(got.find((r) => r.pid === fx.pid)!.fds!.n).toBeGreaterThan(10);
     // A procRoot that is not /proc at all.
-    const none = nativeReadProcs(join(dir, 'no-such-proc'), [1], 1)!;
+    const none = nread(join(dir, 'no-such-proc'), [1], 1);
     expect(none[0]!.errors[0]).toMatchObject({ errno: 'ENOENT', where: `${dir}/no-such-proc/1/stat` });
   });
 
@@ -146,7 +174,7 @@ describe('native /proc reader', () => {
       }),
     ).toThrow('stop here');
     // And reads again afterwards.
-    expect(nativeReadProcs('/proc', pids, 2)!.length).toBe(pids.length);
+    expect(nread('/proc', pids, 2).length).toBe(pids.length);
   });
 
   it('answers kcmp, kcmpEpoll and getxattr as koffi does, errors included', () => {
@@ -202,7 +230,11 @@ describe('native /proc reader', () => {
         .filter((x): x is string => x !== undefined)
         .map(Number);
       expect(inos.length).toBeGreaterThanOrEqual(3000); // and its stdio, socketpairs from spawn
-      const want = new Set(Array.from({ length: 3000 }, (_, i) => Buffer.concat([Buffer.from(`${sdir}/`), Buffer.from([0xff, 0xfe]), Buffer.from(String(i))]).toString('hex')));
+      const want = new Set(
+        Array.from({ length: 3000 }, (_, i) =>
+          Buffer.concat([Buffer.from(`${sdir}/`), Buffer.from([0xff, 0xfe]), Buffer.from(String(i))]).toString('hex'),
+        ),
+      );
       for (const via of ['procfd', 'koffi'] as const) {
         const got = unixDiag(undefined, via)!;
         const seen = new Set<string>();

@@ -11,7 +11,7 @@ import type { Snapshot } from '../../../src-shared/model/index.js';
 import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
 import { sharingCalls, type KcmpResult } from './native.js';
-import { listPids, takeReadAhead } from './procfd-reader.js';
+import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
 import type { Kcmp } from './sharing.js';
 import { readProcs } from './worker-pool.js';
@@ -72,6 +72,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   let selected: number[];
   // `ckpt capture --all` started reading before this module was loaded.
   const ahead = opts.all && !opts.freeze && opts.reader !== 'js' ? takeReadAhead(procRoot) : undefined;
+  if (!ahead) dropReadAhead();
   if (ahead) {
     selected = ahead.pids;
   } else if (opts.all) {
@@ -142,6 +143,14 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job }, (rp) =>
       builder.prepare(rp),
     );
+    if (got.nativeError)
+      errors.push({
+        errno: '',
+        pid: -1,
+        fd: -1,
+        where: 'native reader',
+        message: `stopped early, the rest read with the JavaScript reader: ${got.nativeError}`,
+      });
     if (got.workerError)
       errors.push({
         errno: '',

@@ -49,8 +49,12 @@ export function procfdPath(): string {
 }
 
 function load(): Procfd | null {
-  if (loaded !== undefined) return loaded;
   const mode = process.env.CKPT_CAPTURE_READER;
+  if (loaded !== undefined) {
+    // CKPT_CAPTURE_READER=native: every use fails, not just the first.
+    if (!loaded && mode === 'native') throw new Error(`native /proc reader unavailable: ${whyNot}`);
+    return loaded;
+  }
   loaded = null;
   if (mode === 'js') {
     whyNot = 'CKPT_CAPTURE_READER=js';
@@ -133,17 +137,33 @@ export function takeReadAhead(procRoot: string): { pids: number[]; job: object }
   return a;
 }
 
+/** Stops a read-ahead nobody will adopt (a capture that turned out to want other pids), so it stops taking the CPU. */
+export function dropReadAhead(): void {
+  const a = ahead;
+  ahead = undefined;
+  if (a) loaded?.cancel(a.job);
+}
+
 /** One reader per core; CKPT_CAPTURE_THREADS overrides. */
 export function defaultThreads(): number {
   const env = Number(process.env.CKPT_CAPTURE_THREADS);
   return env >= 1 ? env : availableParallelism();
 }
 
+export interface NativeRead {
+  /** What the readers handed over, in the order they finished. */
+  procs: RawProc[];
+  /** Why the addon stopped early (then the caller reads the pids missing from procs another way). */
+  failed?: string;
+}
+
 /**
  * Reads `pids` on `threads` native threads (or adopts `job`, a read-ahead of
- * those pids); `onProc` sees each process as
- * it arrives (in the order reading finished). Null when the addon is not
- * available: the caller reads with raw-read.ts instead.
+ * those pids); `onProc` sees each process as it arrives (in the order
+ * reading finished). Null when the addon is not available: the caller reads
+ * with raw-read.ts instead. An exception from `onProc` propagates; a
+ * failure of the addon itself (a thread that cannot start, a process whose
+ * fdinfo is too large to hand over) ends the read early with `failed` set.
  */
 export function nativeReadProcs(
   procRoot: string,
@@ -151,21 +171,33 @@ export function nativeReadProcs(
   threads: number,
   onProc?: (p: RawProc) => void,
   started?: object,
-): RawProc[] | null {
+): NativeRead | null {
   const m = load();
   if (!m) return null;
-  const job = started ?? m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)));
-  const out: RawProc[] = [];
+  const procs: RawProc[] = [];
+  let job: object;
   try {
-    for (let p = m.next(job); p; p = m.next(job)) {
+    job = started ?? m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)));
+  } catch (e) {
+    return { procs, failed: (e as Error).message };
+  }
+  try {
+    for (;;) {
+      let p: NativeProc | null;
+      try {
+        p = m.next(job);
+      } catch (e) {
+        return { procs, failed: (e as Error).message };
+      }
+      if (!p) break;
       const rp = p as unknown as RawProc;
       rp.fds = p.fds ? toRawFds(p.fds) : null;
-      out.push(rp);
+      procs.push(rp);
       onProc?.(rp);
     }
   } finally {
-    // After an exception in onProc: stop the readers, free what they queued.
+    // After an exception anywhere: stop the readers, free what they queued.
     m.cancel(job);
   }
-  return out;
+  return { procs };
 }

@@ -317,6 +317,17 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       return;
     }
     close(h);
+    // An io_uring prints its part of fdinfo only when it gets the ring's
+    // lock without waiting (see procfd.c): read it again a few times.
+    if (ln === 21 && lbuf.toString('latin1', 0, ln) === 'anon_inode:[io_uring]')
+      for (let tries = 0; tries < 20 && buf.subarray(0, n).indexOf('SqMask') < 0; tries++) {
+        const again = openat(ifd, name, O_RDONLY_CLOEXEC);
+        if (again < 0) break;
+        const r = read(again, buf, buf.length);
+        close(again);
+        if (r < 0) break;
+        n = r;
+      }
     const k = t.n++;
     const b4 = k * 4;
     const b6 = k * 6;

@@ -79,7 +79,9 @@ export interface ReadResult {
   byWorker: number;
   /** Why the worker failed, when it did (its pids were re-read here). */
   workerError?: string;
-  reader: 'native' | 'js';
+  /** Why the native reader stopped early, when it did (the rest was read with raw-read.ts). */
+  nativeError?: string;
+  reader: 'native' | 'js' | 'native+js';
 }
 
 export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
@@ -88,14 +90,21 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     // this thread classifies what they read meanwhile.
     const threads = opts.worker === false ? 1 : defaultThreads();
     const t0 = performance.now();
-    const procs = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started);
-    if (procs) {
+    const got = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started);
+    if (got) {
       if (process.env.CKPT_CAPTURE_TIMING)
-        process.stderr.write(`reader: native, ${threads} thread(s), ${procs.length} procs in ${(performance.now() - t0).toFixed(1)} ms\n`);
-      return { procs, byWorker: 0, reader: 'native' };
+        process.stderr.write(
+          `reader: native, ${threads} thread(s), ${got.procs.length} procs in ${(performance.now() - t0).toFixed(1)} ms\n`,
+        );
+      if (!got.failed) return { procs: got.procs, byWorker: 0, reader: 'native' };
+      // The addon gave up part way: what it did not hand over is read here.
+      const seen = new Set(got.procs.map((r) => r.pid));
+      const missing = opts.pids.filter((p) => !seen.has(p));
+      const counter = new Int32Array(new SharedArrayBuffer(8));
+      const rest = rawRead(loadKoffi(), fs, { procRoot: opts.procRoot, pids: missing, counter }, onProc);
+      return { procs: got.procs.concat(rest), byWorker: 0, reader: 'native+js', nativeError: got.failed };
     }
   }
-  // [0]: next pid index; [1]: set by the worker when it starts taking pids.
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
   const env = process.env.CKPT_CAPTURE_THREADS;

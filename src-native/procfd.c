@@ -768,7 +768,9 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
     size_t n = (size_t)t->n;
     if (t->links.n > blob_cap || t->extras.n > blob_cap) {
       char msg[160];
-      snprintf(msg, sizeof msg, "procfd: the fdinfo of process %d is too large (%zu bytes) to hand over in one piece", rp->pid, t->extras.n);
+      int links = t->links.n > blob_cap;
+      snprintf(msg, sizeof msg, "procfd: the %s of process %d is too large (%zu bytes) to hand over in one piece", links ? "link text" : "fdinfo",
+               rp->pid, links ? t->links.n : t->extras.n);
       napi_throw_range_error(env, "ERR_PROCFD_TOO_LARGE", msg);
       return NULL;
     }

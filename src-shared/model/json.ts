@@ -143,13 +143,15 @@ function scalarFromJson(f: ScalarField, j: Json | undefined, where: string): Att
   }
 }
 
-export function attrsFromJson(kind: string, o: JsonObj, where: string): AttrRecord {
+/** `minor`: the format minor the JSON was written at (0 when unknown: a lone file). */
+export function attrsFromJson(kind: string, o: JsonObj, where: string, minor = 0): AttrRecord {
   const spec = kindByName(kind);
   const out: AttrRecord = {};
   if (!spec) return out;
   for (const f of spec.fields) {
-    // JSON written from an image older than the field (see KindSpec's since).
-    if (f.since && o[f.name] === undefined) {
+    // JSON written from an image older than the field (see KindSpec's since);
+    // one of the minor that added it must hold it, as in the binary form.
+    if (f.since && o[f.name] === undefined && minor < f.since) {
       out[f.name] = emptyValue(f);
       continue;
     }
@@ -165,7 +167,7 @@ export function attrsFromJson(kind: string, o: JsonObj, where: string): AttrReco
   return out;
 }
 
-export function fileFromJson(j: Json, where = 'file'): OpenFile {
+export function fileFromJson(j: Json, where = 'file', minor = 0): OpenFile {
   const o = obj(j, where);
   const kind = str(o.kind, `${where}.kind`);
   const f: OpenFile = {
@@ -193,7 +195,7 @@ export function fileFromJson(j: Json, where = 'file'): OpenFile {
         end: lo.end === null ? null : u64FromJson(lo.end, 'lock.end'),
       };
     }),
-    attrs: attrsFromJson(kind, o, where),
+    attrs: attrsFromJson(kind, o, where, minor),
   };
   if (kind === 'unknown') {
     f.unknownKindCode = num(o.unknownKindCode, `${where}.unknownKindCode`);
@@ -248,7 +250,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         }),
       };
     }),
-    files: arr(o.files, 'files').map((f, i) => fileFromJson(f, `files[${i}]`)),
+    files: arr(o.files, 'files').map((f, i) => fileFromJson(f, `files[${i}]`, num(h.formatMinor, 'header.formatMinor'))),
     errors: arr(o.errors, 'errors').map((ej, i) => {
       const e = obj(ej, `errors[${i}]`);
       return { errno: str(e.errno, 'errno'), pid: num(e.pid, 'pid'), fd: num(e.fd, 'fd'), where: bstrJ(e.where, 'where'), message: str(e.message, 'message') };

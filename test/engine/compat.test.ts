@@ -6,7 +6,7 @@ import { ImageError } from '../../src-main/engine/errors.js';
 import { MAGIC, RT } from '../../src-main/engine/format.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
-import { FORMAT_MINOR, fileFromJson, snapshotToJson, type Json } from '../../src-shared/model/index.js';
+import { FORMAT_MINOR, fileFromJson, snapshotFromJson, snapshotToJson, type Json } from '../../src-shared/model/index.js';
 
 type Rec = (w: RecordWriter) => void;
 
@@ -174,6 +174,15 @@ describe('attributes a later minor version added (since)', () => {
     expect(fileFromJson({ ...common, kind: 'anon' }).attrs).toEqual({ fdinfo: '' });
     expect(() => fileFromJson({ ...common, kind: 'memfd' })).toThrow(/file\.name: expected an object/);
     expect(snapshotToJson(decodeImage(anonImage(0))).files as Json[]).toEqual([expect.objectContaining({ kind: 'anon', fdinfo: '' })]);
+    // Whole snapshots: the header's minor decides, as in the binary form.
+    const snap = (minor: number) => {
+      const j = snapshotToJson(decodeImage(anonImage(0))) as { header: { formatMinor: number }; files: { fdinfo?: unknown }[] };
+      j.header.formatMinor = minor;
+      delete j.files[0]!.fdinfo;
+      return j as unknown as Json;
+    };
+    expect(snapshotFromJson(snap(0)).files[0]!.attrs).toEqual({ fdinfo: '' });
+    expect(() => snapshotFromJson(snap(1))).toThrow(/files\[0\]\.fdinfo/);
   });
 });
 

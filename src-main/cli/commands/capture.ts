@@ -2,11 +2,76 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import type { Io } from '../command.js';
+import type { Parsed } from '../args.js';
+import type { ProcCaptureOptions } from '../../sources/proc/index.js';
+
+/** "500ms", "5s", "2m", "1h" or a plain number of seconds, in ms. */
+function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m?.[2] ?? 's']!;
+  const ms = m ? Number(m[1]) * unit : NaN;
+  if (!(ms >= 10 && ms <= 7 * 24 * 3_600_000)) throw new UsageError(`--every: not a duration between 10ms and 7 days: "${text}"`);
+  return ms;
+}
+
+/**
+ * `--every`: one capture per interval (measured from the start of each, so
+ * a slow capture is followed at once by the next), each stored as it is
+ * taken, in one process: after the first, captures run warm. SIGINT or
+ * SIGTERM while waiting ends the series (exit 0); during a capture they act
+ * as they always do (a frozen process is resumed, nothing half-stored).
+ */
+async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
+  const { captureProc } = await import('../../sources/proc/index.js');
+  const { encodeSnapshot } = await import('../../engine/writer.js');
+  const { imageLine, openLibrary } = await import('./library-util.js');
+  const store = openLibrary(opts);
+  const count = (opts.count as number | undefined) ?? Infinity;
+  let stop = false;
+  let wake: (() => void) | undefined;
+  const onSignal = () => {
+    stop = true;
+    wake?.();
+  };
+  try {
+    for (let n = 0; n < count && !stop; n++) {
+      const started = Date.now();
+      const snap = await captureProc(sel);
+      const r = store.importBytes(encodeSnapshot(snap), {
+        label: opts.label as string | undefined,
+        tags: opts.tag as string[] | undefined,
+      });
+      io.out(r.image.id);
+      io.err(
+        `${n + 1}: ${r.duplicate ? 'already in library' : 'stored'}: ${imageLine(r.image)}${snap.errors.length ? `  (${snap.errors.length} capture errors)` : ''}`,
+      );
+      if (n + 1 >= count) break;
+      const wait = started + every - Date.now();
+      if (wait <= 0) continue;
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, wait);
+        });
+      } finally {
+        wake = undefined;
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }
+  } finally {
+    store.close();
+  }
+  return 0;
+}
 
 export default defineCommand({
   name: 'capture',
   usage:
-    'ckpt capture (--pid PID[,PID...] [--tree] | --all) [--freeze] -o FILE\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
+    'ckpt capture (--pid PID[,PID...] [--tree] | --all) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all) --store [--every DURATION [--count N]] [--label TEXT]\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
   options: [
     { name: 'pid', type: 'list', value: 'PID[,PID...]', help: 'capture these processes from /proc (repeatable)' },
     { name: 'tree', type: 'flag', help: 'with --pid: also every descendant of those processes' },
@@ -22,6 +87,13 @@ export default defineCommand({
     { name: 'store', type: 'flag', help: 'import the capture straight into the library (prints its id; -o is then optional)' },
     { name: 'label', type: 'string', value: 'TEXT', help: 'with --store: label for the stored image' },
     { name: 'tag', type: 'list', value: 'TAG', help: 'with --store: tag for the stored image (repeatable)' },
+    {
+      name: 'every',
+      type: 'string',
+      value: 'DURATION',
+      help: 'with --store: capture again every DURATION (500ms, 5s, 2m; plain numbers are seconds) until interrupted',
+    },
+    { name: 'count', type: 'int', value: 'N', help: 'with --every: stop after N captures' },
   ],
   // The simulator is loaded for --sim and help only: a live capture does not compile it.
   details: async () => {
@@ -43,6 +115,15 @@ export default defineCommand({
         if (!/^\d+$/.test(p.trim()) || Number(p) < 1 || Number(p) > 0x3fffffff) throw new UsageError(`--pid: not a process id: "${p}"`);
         pids.push(Number(p));
       }
+    const every = opts.every !== undefined ? parseDuration(opts.every as string) : undefined;
+    if (opts.count !== undefined && every === undefined) throw new UsageError('--count needs --every');
+    if (every !== undefined) {
+      if (!live) throw new UsageError('--every repeats live captures (--pid, --all)');
+      if (!opts.store) throw new UsageError('--every stores each capture in the library: add --store');
+      if (out) throw new UsageError('--every stores each capture in the library; -o is not allowed (ckpt export writes files later)');
+      if (opts.count !== undefined && (opts.count as number) < 1) throw new UsageError('--count: must be at least 1');
+      return captureSeries({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true }, every, opts, io);
+    }
     let time: number | undefined;
     if (opts.time !== undefined) {
       time = Date.parse(opts.time as string);

@@ -1,0 +1,112 @@
+/**
+ * `ckpt capture --every`: a series of live captures from one process, each
+ * stored as it is taken; an interrupt between captures ends the series
+ * cleanly, and bad requests are usage errors.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './fixture.js';
+
+const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
+let home: string;
+let target: ChildProcess;
+
+function ckpt(args: string[], h = home) {
+  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, CKPT_HOME: h }, encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+interface Listed {
+  id: string;
+  label: string;
+  captureTime: number;
+  fdCount: number;
+}
+const list = (h = home): Listed[] => JSON.parse(ckpt(['list', '--json'], h).out) as Listed[];
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'ckpt-every-'));
+  target = spawn('sleep', ['120'], { stdio: 'ignore' });
+});
+afterAll(() => {
+  target?.kill();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('ckpt capture --every', () => {
+  it('takes --count captures at the interval, each stored with the label', () => {
+    const r = ckpt(['capture', '--pid', String(target.pid), '--store', '--every', '150ms', '--count', '3', '--label', 'series']);
+    expect(r.code, r.err).toBe(0);
+    const ids = r.out.trim().split('\n');
+    expect(ids).toHaveLength(3);
+    expect(r.err).toMatch(/^1: stored: .* series/m);
+    expect(r.err).toMatch(/^3: stored: /m);
+    const got = list().filter((i) => i.label === 'series');
+    expect(got.map((i) => i.id).sort()).toEqual([...ids].sort());
+    const times = got.map((i) => i.captureTime).sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(140);
+    // Each is a whole image of the process.
+    expect(ckpt(['verify', '--all']).code).toBe(0);
+    const tl = ckpt(['timeline', '--label', 'series', '--json']);
+    expect(tl.code, tl.err).toBe(0);
+  });
+
+  it('ends the series on SIGINT between captures, exit 0, every stored image whole', async () => {
+    const h = mkdtempSync(join(tmpdir(), 'ckpt-every-int-'));
+    try {
+      const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(target.pid), '--store', '--every', '300ms', '--label', 'int'], {
+        env: { ...process.env, CKPT_HOME: h },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const t = setInterval(() => {
+          if (out.trim().split('\n').filter(Boolean).length >= 2) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 20);
+        p.once('exit', (c) => reject(new Error(`exited early: ${c}`)));
+      });
+      const code = await new Promise<number | null>((resolve) => {
+        p.once('exit', (c) => resolve(c));
+        p.kill('SIGINT');
+      });
+      expect(code).toBe(0);
+      const ids = out.trim().split('\n');
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      expect(
+        list(h)
+          .map((i) => i.id)
+          .sort(),
+      ).toEqual([...ids].sort());
+      expect(ckpt(['verify', '--all'], h).code).toBe(0);
+      expect(readdirSync(h).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      rmSync(h, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses requests it cannot honour, as usage errors', () => {
+    const pid = String(target.pid);
+    const bad: [string[], RegExp][] = [
+      [['capture', '--pid', pid, '--every', '1s', '-o', join(home, 'x.ckpt')], /add --store/],
+      [['capture', '--pid', pid, '--store', '--every', '1s', '-o', join(home, 'x.ckpt')], /-o is not allowed/],
+      [['capture', '--sim', 'leaky', '--store', '--every', '1s'], /repeats live captures/],
+      [['capture', '--pid', pid, '--store', '--every', '5x'], /not a duration/],
+      [['capture', '--pid', pid, '--store', '--every', '1ms'], /not a duration/],
+      [['capture', '--pid', pid, '--store', '--count', '3'], /--count needs --every/],
+      [['capture', '--pid', pid, '--store', '--every', '1s', '--count', '0'], /at least 1/],
+    ];
+    for (const [args, why] of bad) {
+      const r = ckpt(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(why);
+    }
+  });
+});

@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -174,11 +175,16 @@ typedef struct {
   int mode, nlink;
 } pseudo_t;
 
+struct worker;
+
 typedef struct {
   pseudo_t pseudo[PSEUDO_MAX];
   int npseudo;
   buf_t io; /* file contents scratch */
+  struct worker *w;
 } reader_t;
+
+static void set_current_fd(reader_t *rd, int fd);
 
 /* Whole small /proc file; -1 (errno set) on failure. */
 static int read_all(int h, buf_t *into) {
@@ -472,7 +478,11 @@ static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *i
     ((int32_t *)t->linkOff.p)[0] = 0;
     ((int32_t *)t->extraOff.p)[0] = 0;
     rp->have_fds = 1;
-    for (int j = 0; j < count; j++) read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, names[j]);
+    for (int j = 0; j < count; j++) {
+      set_current_fd(rd, names[j]);
+      read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, names[j]);
+    }
+    set_current_fd(rd, -1);
   }
   close(dfd);
   close(ifd);
@@ -553,73 +563,177 @@ static void read_proc(reader_t *rd, rproc_t *rp, const char *root) {
   read_fds(rd, rp, path, p2);
 }
 
-/* ---- the job: reader threads and a queue of finished processes ---------- */
+/* ---- the job: reader threads and a queue of finished processes ---------- *
+ *
+ * A reader can hang in the kernel: a statx on a dead NFS server or a stopped
+ * FUSE daemon does not return. next() with a timeout gives up on such a
+ * reader (lsof -S does the same): the process it was on is reported as
+ * timed out, the thread is detached and replaced so the other pids go on,
+ * and whatever it returns with later is dropped. The job is reference
+ * counted so that a detached thread never touches freed memory. */
 
-typedef struct {
+#define MAX_WORKERS 64
+
+typedef struct job job_t;
+
+typedef struct worker {
+  job_t *job;
+  pthread_t th;
+  int pid;        /* the process being read, 0 between processes (job->mu) */
+  int64_t since;  /* when it began on it, monotonic ms (job->mu) */
+  int fd;         /* the fd being read, -1 outside the fd loop (relaxed atomics) */
+  int abandoned;  /* given up on (job->mu) */
+  int detached;   /* JavaScript thread only */
+} worker_t;
+
+struct job {
   char *root;
   int *pids;
   int npids;
   int next_idx; /* taken with __atomic */
   int cancel;
-  pthread_t *threads;
-  int nthreads, started;
+  worker_t *workers[MAX_WORKERS];
+  int nworkers; /* changed by the JavaScript thread only */
+  int refs;     /* the JavaScript handle and each running thread (job->mu) */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   rproc_t *head, *tail;
   int finished, delivered;
-  int joined;
   size_t blob_cap;
-} job_t;
+  int timed_out[MAX_WORKERS][2]; /* (pid, fd) given up on, not yet reported */
+  int ntimed;
+};
 
-static void *reader_main(void *arg) {
-  job_t *job = arg;
-  reader_t rd;
-  memset(&rd, 0, sizeof rd);
-  for (;;) {
-    if (__atomic_load_n(&job->cancel, __ATOMIC_RELAXED)) break;
-    int idx = __atomic_fetch_add(&job->next_idx, 1, __ATOMIC_RELAXED);
-    if (idx >= job->npids) break;
-    rproc_t *rp = calloc(1, sizeof *rp);
-    if (rp) {
-      rp->pid = job->pids[idx];
-      read_proc(&rd, rp, job->root);
-    }
-    pthread_mutex_lock(&job->mu);
-    if (rp) {
-      if (job->tail)
-        job->tail->next = rp;
-      else
-        job->head = rp;
-      job->tail = rp;
-    }
-    job->finished++;
-    pthread_cond_signal(&job->cv);
-    pthread_mutex_unlock(&job->mu);
-  }
-  buf_free(&rd.io);
-  return NULL;
+static void set_current_fd(reader_t *rd, int fd) {
+  if (rd->w) __atomic_store_n(&rd->w->fd, fd, __ATOMIC_RELAXED);
 }
 
-static void job_join(job_t *job) {
-  if (job->joined) return;
-  job->joined = 1;
-  for (int i = 0; i < job->started; i++) pthread_join(job->threads[i], NULL);
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void job_free(job_t *job) {
-  __atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
-  job_join(job);
+static void free_queue(job_t *job) {
   for (rproc_t *rp = job->head; rp;) {
     rproc_t *nx = rp->next;
     free_proc(rp);
     rp = nx;
   }
+  job->head = job->tail = NULL;
+}
+
+static void job_destroy(job_t *job) {
+  free_queue(job);
   pthread_mutex_destroy(&job->mu);
   pthread_cond_destroy(&job->cv);
-  free(job->threads);
+  for (int i = 0; i < job->nworkers; i++) free(job->workers[i]);
   free(job->pids);
   free(job->root);
   free(job);
+}
+
+/* Drops one reference; the last one frees the job. */
+static void job_release(job_t *job) {
+  pthread_mutex_lock(&job->mu);
+  int last = --job->refs == 0;
+  pthread_mutex_unlock(&job->mu);
+  if (last) job_destroy(job);
+}
+
+static void *reader_main(void *arg) {
+  worker_t *w = arg;
+  job_t *job = w->job;
+  reader_t rd;
+  memset(&rd, 0, sizeof rd);
+  rd.w = w;
+  for (;;) {
+    if (__atomic_load_n(&job->cancel, __ATOMIC_RELAXED)) break;
+    int idx = __atomic_fetch_add(&job->next_idx, 1, __ATOMIC_RELAXED);
+    if (idx >= job->npids) break;
+    rproc_t *rp = calloc(1, sizeof *rp);
+    pthread_mutex_lock(&job->mu);
+    w->pid = job->pids[idx];
+    w->since = now_ms();
+    pthread_mutex_unlock(&job->mu);
+    if (rp) {
+      rp->pid = job->pids[idx];
+      read_proc(&rd, rp, job->root);
+    }
+    pthread_mutex_lock(&job->mu);
+    int gone = w->abandoned;
+    w->pid = 0;
+    if (!gone) {
+      if (rp) {
+        if (job->tail)
+          job->tail->next = rp;
+        else
+          job->head = rp;
+        job->tail = rp;
+      }
+      job->finished++; /* an abandoned reader's pid was counted when it was given up on */
+      pthread_cond_signal(&job->cv);
+    }
+    pthread_mutex_unlock(&job->mu);
+    if (gone) {
+      if (rp) free_proc(rp);
+      break;
+    }
+  }
+  buf_free(&rd.io);
+  job_release(job);
+  return NULL;
+}
+
+/* A reader thread more (JavaScript thread only); -1 when none could start. */
+static int spawn_worker(job_t *job) {
+  if (job->nworkers >= MAX_WORKERS) return -1;
+  worker_t *w = calloc(1, sizeof *w);
+  if (!w) return -1;
+  w->job = job;
+  w->fd = -1;
+  pthread_mutex_lock(&job->mu);
+  job->refs++;
+  pthread_mutex_unlock(&job->mu);
+  /* Signals are Node's to handle, on its own thread: readers start with
+   * every signal blocked, so none lands on them (and none interrupts a
+   * read with EINTR). */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int rc = pthread_create(&w->th, NULL, reader_main, w);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0) {
+    pthread_mutex_lock(&job->mu);
+    job->refs--;
+    pthread_mutex_unlock(&job->mu);
+    free(w);
+    return -1;
+  }
+  job->workers[job->nworkers++] = w;
+  return 0;
+}
+
+/* Detaches every reader not yet detached (JavaScript thread only). Nothing
+ * ever joins a reader: one may be stuck in the kernel for good, and the
+ * reference count keeps the job alive until the last of them is done. */
+static void job_let_go(job_t *job) {
+  for (int i = 0; i < job->nworkers; i++) {
+    worker_t *w = job->workers[i];
+    if (w->detached) continue;
+    w->detached = 1;
+    pthread_detach(w->th);
+  }
+}
+
+/* The JavaScript handle is gone: stop the readers and let go of the job. */
+static void job_free(job_t *job) {
+  __atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
+  job_let_go(job);
+  pthread_mutex_lock(&job->mu);
+  free_queue(job);
+  pthread_mutex_unlock(&job->mu);
+  job_release(job);
 }
 
 static void finalize_job(napi_env env, void *data, void *hint) {
@@ -878,76 +992,144 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
 
   job_t *job = calloc(1, sizeof *job);
   if (!job) return fail(env, "calloc");
-  job->root = malloc(rootLen + 1);
-  job->pids = malloc((count ? count : 1) * sizeof(int));
-  job->threads = calloc((size_t)nthreads, sizeof(pthread_t));
+  job->refs = 1; /* the JavaScript handle */
   pthread_mutex_init(&job->mu, NULL);
   pthread_cond_init(&job->cv, NULL);
-  if (!job->root || !job->pids || !job->threads) {
-    job_free(job);
+  job->root = malloc(rootLen + 1);
+  job->pids = malloc((count ? count : 1) * sizeof(int));
+  if (!job->root || !job->pids) {
+    job_release(job);
     return fail(env, "malloc");
   }
   napi_get_value_string_utf8(env, argv[0], job->root, rootLen + 1, &rootLen);
   if (strlen(job->root) != rootLen) {
-    job_free(job);
+    job_release(job);
     napi_throw_type_error(env, NULL, "procfd.start: procRoot contains a NUL byte");
     return NULL;
   }
   if (count) memcpy(job->pids, pdata, count * sizeof(int));
   job->npids = (int)count;
-  job->nthreads = nthreads;
   job->blob_cap = max_blob();
   napi_value handle;
   if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
-    job_free(job);
+    job_release(job);
     return fail(env, "napi_create_external");
   }
-  /* Signals are Node's to handle, on its own thread: readers start with
-   * every signal blocked, so none lands on them (and none interrupts a
-   * read with EINTR). */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  for (int i = 0; i < nthreads && i < job->npids; i++) {
-    if (pthread_create(&job->threads[i], NULL, reader_main, job) != 0) break;
-    job->started++;
-  }
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (job->npids > 0 && job->started == 0) {
+  for (int i = 0; i < nthreads && i < job->npids; i++)
+    if (spawn_worker(job) != 0) break;
+  if (job->npids > 0 && job->nworkers == 0) {
     napi_throw_error(env, NULL, "procfd: cannot start a reader thread");
     return NULL;
   }
   return handle;
 }
 
-/* next(job) -> the next process read (in the order they finish), or null
- * when every pid has been delivered. Blocks while the readers work. */
+/* next(job, timeoutMs?) -> the next process read (in the order they
+ * finish); { timedOut: [{ pid, fd }] } when readers were given up on after
+ * timeoutMs on one process; null when every pid has been accounted for.
+ * Blocks while the readers work. */
 static napi_value js_next(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   job_t *job = NULL;
   if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
     napi_throw_type_error(env, NULL, "procfd.next: not a job");
     return NULL;
   }
+  int64_t timeout = 0;
+  if (argc > 1) {
+    napi_valuetype t;
+    napi_typeof(env, argv[1], &t);
+    if (t != napi_undefined && (t != napi_number || napi_get_value_int64(env, argv[1], &timeout) != napi_ok || timeout < 0)) {
+      napi_throw_type_error(env, NULL, "procfd.next: timeoutMs must be a number >= 0");
+      return NULL;
+    }
+  }
+  int respawn = 0;
   pthread_mutex_lock(&job->mu);
-  while (!job->head && job->finished < job->npids && !job->cancel) pthread_cond_wait(&job->cv, &job->mu);
+  while (!job->head && !job->ntimed && job->finished < job->npids && !job->cancel) {
+    if (timeout <= 0) {
+      pthread_cond_wait(&job->cv, &job->mu);
+      continue;
+    }
+    int64_t now = now_ms(), deadline = now + timeout;
+    for (int i = 0; i < job->nworkers; i++) {
+      worker_t *w = job->workers[i];
+      if (w->abandoned || !w->pid) continue;
+      if (w->since + timeout <= now) {
+        w->abandoned = 1;
+        job->timed_out[job->ntimed][0] = w->pid;
+        job->timed_out[job->ntimed][1] = __atomic_load_n(&w->fd, __ATOMIC_RELAXED);
+        job->ntimed++;
+        job->finished++;
+        respawn++;
+      } else if (w->since + timeout < deadline) {
+        deadline = w->since + timeout;
+      }
+    }
+    if (job->ntimed) break;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wait = deadline - now;
+    ts.tv_sec += wait / 1000;
+    ts.tv_nsec += (wait % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&job->cv, &job->mu, &ts);
+  }
   rproc_t *rp = job->head;
   if (rp) {
     job->head = rp->next;
     if (!job->head) job->tail = NULL;
     job->delivered++;
   }
+  int timed[MAX_WORKERS][2];
+  int ntimed = rp ? 0 : job->ntimed;
+  if (ntimed) {
+    memcpy(timed, job->timed_out, sizeof timed[0] * (size_t)ntimed);
+    job->ntimed = 0;
+  }
   pthread_mutex_unlock(&job->mu);
+  /* Replacements for the readers given up on, so the other pids go on. */
+  for (; respawn > 0; respawn--) {
+    if (__atomic_load_n(&job->next_idx, __ATOMIC_RELAXED) >= job->npids) break;
+    if (spawn_worker(job) != 0) {
+      /* None could start: the pids nobody will read are given up too. */
+      int idx = __atomic_exchange_n(&job->next_idx, job->npids, __ATOMIC_RELAXED);
+      pthread_mutex_lock(&job->mu);
+      if (idx < job->npids) job->finished += job->npids - idx;
+      pthread_cond_broadcast(&job->cv);
+      pthread_mutex_unlock(&job->mu);
+      break;
+    }
+  }
   napi_value out;
-  if (!rp) {
-    job_join(job);
-    napi_get_null(env, &out);
+  if (rp) {
+    out = to_js(env, rp, job->blob_cap);
+    free_proc(rp);
     return out;
   }
-  out = to_js(env, rp, job->blob_cap);
-  free_proc(rp);
+  if (ntimed) {
+    napi_value list, v;
+    CHECK(napi_create_object(env, &out));
+    CHECK(napi_create_array_with_length(env, (size_t)ntimed, &list));
+    for (int i = 0; i < ntimed; i++) {
+      napi_value item;
+      CHECK(napi_create_object(env, &item));
+      CHECK(napi_create_int32(env, timed[i][0], &v));
+      CHECK(set(env, item, "pid", v));
+      CHECK(napi_create_int32(env, timed[i][1], &v));
+      CHECK(set(env, item, "fd", v));
+      CHECK(napi_set_element(env, list, (uint32_t)i, item));
+    }
+    CHECK(set(env, out, "timedOut", list));
+    return out;
+  }
+  job_let_go(job);
+  napi_get_null(env, &out);
   return out;
 }
 
@@ -962,14 +1144,9 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
     return NULL;
   }
   __atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
-  job_join(job);
+  job_let_go(job);
   pthread_mutex_lock(&job->mu);
-  for (rproc_t *rp = job->head; rp;) {
-    rproc_t *nx = rp->next;
-    free_proc(rp);
-    rp = nx;
-  }
-  job->head = job->tail = NULL;
+  free_queue(job);
   pthread_mutex_unlock(&job->mu);
   return NULL;
 }
@@ -1209,7 +1386,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_value v;
   if (napi_define_properties(env, exports, 7, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 2, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 3, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

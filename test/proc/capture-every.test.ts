@@ -102,11 +102,15 @@ describe('ckpt capture --every', () => {
       [['capture', '--pid', pid, '--store', '--every', '1ms'], /not a duration/],
       [['capture', '--pid', pid, '--store', '--count', '3'], /--count needs --every/],
       [['capture', '--pid', pid, '--store', '--every', '1s', '--count', '0'], /at least 1/],
+      [['capture', '--pid', pid, '--timeout', 'soon', '-o', join(home, 'x.ckpt')], /--timeout: not a duration/],
+      [['capture', '--sim', 'leaky', '--timeout', '1s', '-o', join(home, 'x.ckpt')], /--timeout applies to live captures/],
     ];
     for (const [args, why] of bad) {
       const r = ckpt(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toMatch(why);
     }
+    for (const t of ['0', '250ms', '20'])
+      expect(ckpt(['capture', '--pid', pid, '--timeout', t, '-o', join(home, `t${t}.ckpt`)]).code).toBe(0);
   });
 });

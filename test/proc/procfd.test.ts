@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -251,6 +252,54 @@ describe('native /proc reader', () => {
     }
   });
 
+  it('gives up on a process whose reading hangs in the kernel, says so, and reads the rest', async () => {
+    // A fake /proc: pid 1's fdinfo/3 is a FIFO nobody writes, so opening it
+    // blocks as a statx on a dead NFS server would; pids 2 and 3 are fine.
+    const fake = join(dir, 'fakeproc');
+    for (const pid of [1, 2, 3]) {
+      const b = join(fake, String(pid));
+      for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
+      fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n`);
+      fs.writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t${pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
+      fs.writeFileSync(join(b, 'cmdline'), 'fake\0');
+      fs.symlinkSync('/', join(b, 'cwd'));
+      fs.symlinkSync('/', join(b, 'root'));
+      fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
+      if (pid === 1) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
+      else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
+    }
+    const t0 = Date.now();
+    const r = nativeReadProcs(fake, [1, 2, 3], 1, undefined, undefined, 300)!;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r.failed).toBeUndefined();
+    const hung = r.procs.find((p) => p.pid === 1)!;
+    expect(hung.stat).toBeNull();
+    expect(hung.errors).toEqual([
+      {
+        errno: 'ETIMEDOUT',
+        pid: 1,
+        fd: 3,
+        where: `${fake}/1/fd/3`,
+        message: expect.stringMatching(/no answer within 0\.3 s .*not captured/),
+      },
+    ]);
+    for (const pid of [2, 3]) {
+      const p = r.procs.find((x) => x.pid === pid)!;
+      expect(p.errors).toEqual([]);
+      expect(p.fds!.n).toBe(1);
+      expect(p.fds!.link[0]).toBe('/dev/null');
+    }
+    // Let the stuck reader go: it returns, sees it was given up on, drops what it read.
+    const w = fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    fs.closeSync(w);
+    // And the same through a capture: an error record, the rest captured.
+    const snap = await captureProc({ pids: [1, 2, 3], procRoot: fake, timeoutMs: 300 });
+    expect(snap.errors).toContainEqual(expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: 3 }));
+    expect(snap.tasks.map((t) => t.pid).sort()).toEqual([2, 3]);
+    const w2 = fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    fs.closeSync(w2);
+  });
+
   it('refuses bad arguments with a TypeError instead of crashing', () => {
     const m = createRequire(import.meta.url)(procfdPath()) as Record<string, (...a: unknown[]) => unknown>;
     expect(() => m.start!('/proc', [1, 2], 1)).toThrow(TypeError);
@@ -259,6 +308,8 @@ describe('native /proc reader', () => {
     expect(() => m.start!('/proc', new Int32Array([1]))).toThrow(TypeError);
     expect(() => m.next!({})).toThrow(TypeError);
     expect(() => m.next!()).toThrow(TypeError);
+    expect(() => m.next!(m.start!('/proc', new Int32Array([1]), 1), -5)).toThrow(TypeError);
+    expect(() => m.next!(m.start!('/proc', new Int32Array([1]), 1), 'soon')).toThrow(TypeError);
     expect(() => m.cancel!('job')).toThrow(TypeError);
     expect(() => m.kcmp!(1, 2, 'x', 0, 0)).toThrow(TypeError);
     expect(() => m.kcmpEpoll!(1, 2, 3)).toThrow(TypeError);

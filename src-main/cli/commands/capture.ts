@@ -7,11 +7,11 @@ import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
 
 /** "500ms", "5s", "2m", "1h" or a plain number of seconds, in ms. */
-function parseDuration(text: string): number {
+function parseDuration(option: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m?.[2] ?? 's']!;
   const ms = m ? Number(m[1]) * unit : NaN;
-  if (!(ms >= 10 && ms <= 7 * 24 * 3_600_000)) throw new UsageError(`--every: not a duration between 10ms and 7 days: "${text}"`);
+  if (!(ms >= 10 && ms <= 7 * 24 * 3_600_000)) throw new UsageError(`--${option}: not a duration between 10ms and 7 days: "${text}"`);
   return ms;
 }
 
@@ -94,6 +94,12 @@ export default defineCommand({
       help: 'with --store: capture again every DURATION (500ms, 5s, 2m; plain numbers are seconds) until interrupted',
     },
     { name: 'count', type: 'int', value: 'N', help: 'with --every: stop after N captures' },
+    {
+      name: 'timeout',
+      type: 'string',
+      value: 'DURATION',
+      help: 'give up on a process whose reading hangs longer (a dead NFS server, a stopped FUSE daemon); default 15s, 0 waits forever',
+    },
   ],
   // The simulator is loaded for --sim and help only: a live capture does not compile it.
   details: async () => {
@@ -115,14 +121,21 @@ export default defineCommand({
         if (!/^\d+$/.test(p.trim()) || Number(p) < 1 || Number(p) > 0x3fffffff) throw new UsageError(`--pid: not a process id: "${p}"`);
         pids.push(Number(p));
       }
-    const every = opts.every !== undefined ? parseDuration(opts.every as string) : undefined;
+    const every = opts.every !== undefined ? parseDuration('every', opts.every as string) : undefined;
+    const timeoutMs = opts.timeout === undefined ? undefined : opts.timeout === '0' ? 0 : parseDuration('timeout', opts.timeout as string);
+    if (timeoutMs !== undefined && !live) throw new UsageError('--timeout applies to live captures (--pid, --all)');
     if (opts.count !== undefined && every === undefined) throw new UsageError('--count needs --every');
     if (every !== undefined) {
       if (!live) throw new UsageError('--every repeats live captures (--pid, --all)');
       if (!opts.store) throw new UsageError('--every stores each capture in the library: add --store');
       if (out) throw new UsageError('--every stores each capture in the library; -o is not allowed (ckpt export writes files later)');
       if (opts.count !== undefined && (opts.count as number) < 1) throw new UsageError('--count: must be at least 1');
-      return captureSeries({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true }, every, opts, io);
+      return captureSeries(
+        { pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true, timeoutMs },
+        every,
+        opts,
+        io,
+      );
     }
     let time: number | undefined;
     if (opts.time !== undefined) {
@@ -132,7 +145,7 @@ export default defineCommand({
     const snap = live
       ? await (
           await import('../../sources/proc/index.js')
-        ).captureProc({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true })
+        ).captureProc({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true, timeoutMs })
       : (await import('../../sim/index.js')).simulate({
           scenario: opts.sim as string,
           seed: opts.seed as number | undefined,

@@ -35,6 +35,12 @@ export interface ProcCaptureOptions {
   worker?: boolean;
   /** 'js' reads with the JavaScript reader even where the native one loads. */
   reader?: 'native' | 'js';
+  /**
+   * Give up on a process whose reading hangs longer than this, as lsof -S
+   * does (a statx on a dead NFS server or a stopped FUSE daemon never
+   * returns): default 15000; 0 waits forever. Native reader only.
+   */
+  timeoutMs?: number;
   /** Forbid kcmp, to exercise the inference path. */
   noKcmp?: boolean;
   /** Test hook (also CKPT_TEST_HOLD_FROZEN_MS): wait this long while frozen, so a test can signal the capture. */
@@ -140,8 +146,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
     const builder = new Builder(procRoot, kcmp, errors);
-    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job }, (rp) =>
-      builder.prepare(rp),
+    const got = await readProcs(
+      { procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs: opts.timeoutMs ?? 15_000 },
+      (rp) => builder.prepare(rp),
     );
     if (got.nativeError)
       errors.push({

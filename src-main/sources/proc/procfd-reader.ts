@@ -28,7 +28,8 @@ type NativeProc = Omit<RawProc, 'fds'> & { fds: NativeFds | null };
 export interface Procfd {
   version: number;
   start(procRoot: string, pids: Int32Array, threads: number): object;
-  next(job: object): NativeProc | null;
+  /** The next process, readers given up on after timeoutMs on one process, or null when all are accounted for. */
+  next(job: object, timeoutMs?: number): NativeProc | { timedOut: { pid: number; fd: number }[] } | null;
   cancel(job: object): void;
   /** 0 equal, 1 or 2 a stable order, or an errno name. */
   kcmp(pid1: number, pid2: number, type: number, idx1: number, idx2: number): 0 | 1 | 2 | string;
@@ -38,7 +39,7 @@ export interface Procfd {
   diagDump(request: Buffer, nsPath: string | null): Buffer | string;
 }
 
-const VERSION = 2;
+const VERSION = 3;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -150,6 +151,24 @@ export function defaultThreads(): number {
   return env >= 1 ? env : availableParallelism();
 }
 
+/** A process whose reader hung in the kernel: not captured, said so. */
+function timedOut(procRoot: string, pid: number, fd: number, ms: number): RawProc {
+  const where = fd >= 0 ? `${procRoot}/${pid}/fd/${fd}` : `${procRoot}/${pid}`;
+  const message = `no answer within ${ms / 1000} s (a hung NFS or FUSE mount?): the process was not captured`;
+  return {
+    pid,
+    stat: null,
+    status: null,
+    cmdline: null,
+    cwd: null,
+    root: null,
+    ns: [],
+    threads: [],
+    fds: null,
+    errors: [{ errno: 'ETIMEDOUT', pid, fd, where, message }],
+  };
+}
+
 export interface NativeRead {
   /** What the readers handed over, in the order they finished. */
   procs: RawProc[];
@@ -171,6 +190,7 @@ export function nativeReadProcs(
   threads: number,
   onProc?: (p: RawProc) => void,
   started?: object,
+  timeoutMs = 0,
 ): NativeRead | null {
   const m = load();
   if (!m) return null;
@@ -183,13 +203,22 @@ export function nativeReadProcs(
   }
   try {
     for (;;) {
-      let p: NativeProc | null;
+      let got: ReturnType<Procfd['next']>;
       try {
-        p = m.next(job);
+        got = m.next(job, timeoutMs);
       } catch (e) {
         return { procs, failed: (e as Error).message };
       }
-      if (!p) break;
+      if (!got) break;
+      if ('timedOut' in got) {
+        for (const t of got.timedOut) {
+          const rp = timedOut(procRoot, t.pid, t.fd, timeoutMs);
+          procs.push(rp);
+          onProc?.(rp);
+        }
+        continue;
+      }
+      const p = got;
       const rp = p as unknown as RawProc;
       rp.fds = p.fds ? toRawFds(p.fds) : null;
       procs.push(rp);

@@ -71,6 +71,8 @@ export interface ReadOptions {
   reader?: 'native' | 'js';
   /** A native read of exactly these pids already under way (procfd-reader's read-ahead). */
   started?: object;
+  /** Give up on a process whose reading takes longer than this (native reader only; 0: wait forever). */
+  timeoutMs?: number;
 }
 
 export interface ReadResult {
@@ -90,7 +92,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     // this thread classifies what they read meanwhile.
     const threads = opts.worker === false ? 1 : defaultThreads();
     const t0 = performance.now();
-    const got = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started);
+    const got = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started, opts.timeoutMs ?? 0);
     if (got) {
       if (process.env.CKPT_CAPTURE_TIMING)
         process.stderr.write(

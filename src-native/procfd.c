@@ -472,8 +472,10 @@ static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *i
       buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4)) {
     rp->oom = 1;
   } else {
-    memset(t->i32.p, 0, c * 16);
-    memset(t->f64.p, 0, c * 48);
+    if (c) {
+      memset(t->i32.p, 0, c * 16);
+      memset(t->f64.p, 0, c * 48);
+    }
     memset(t->statted.p, 0, c + 1);
     ((int32_t *)t->linkOff.p)[0] = 0;
     ((int32_t *)t->extraOff.p)[0] = 0;
@@ -572,7 +574,7 @@ static void read_proc(reader_t *rd, rproc_t *rp, const char *root) {
  * and whatever it returns with later is dropped. The job is reference
  * counted so that a detached thread never touches freed memory. */
 
-#define MAX_WORKERS 64
+#define MAX_WORKERS 256
 
 typedef struct job job_t;
 
@@ -580,9 +582,10 @@ typedef struct worker {
   job_t *job;
   pthread_t th;
   int pid;        /* the process being read, 0 between processes (job->mu) */
-  int64_t since;  /* when it began on it, monotonic ms (job->mu) */
+  int64_t since;  /* when it last made progress (a process, an fd), monotonic ms (relaxed atomics) */
   int fd;         /* the fd being read, -1 outside the fd loop (relaxed atomics) */
   int abandoned;  /* given up on (job->mu) */
+  int exited;     /* its thread is past its last use of this struct (job->mu) */
   int detached;   /* JavaScript thread only */
 } worker_t;
 
@@ -600,18 +603,69 @@ struct job {
   rproc_t *head, *tail;
   int finished, delivered;
   size_t blob_cap;
-  int timed_out[MAX_WORKERS][2]; /* (pid, fd) given up on, not yet reported */
-  int ntimed;
+  int (*timed_out)[2]; /* (pid, fd) given up on, not yet reported; fd -2: never read, no reader left */
+  int ntimed, cap_timed;
 };
 
-static void set_current_fd(reader_t *rd, int fd) {
-  if (rd->w) __atomic_store_n(&rd->w->fd, fd, __ATOMIC_RELAXED);
+/* Pids whose reader was given up on and has not come back, across jobs:
+ * a later capture (ckpt capture --every, the app) reports them at once
+ * instead of sending one more thread into the same hang. */
+static pthread_mutex_t stuck_mu = PTHREAD_MUTEX_INITIALIZER;
+static int stuck_pids[256];
+static int nstuck;
+
+static int is_stuck(int pid) {
+  pthread_mutex_lock(&stuck_mu);
+  int hit = 0;
+  for (int i = 0; i < nstuck && !hit; i++) hit = stuck_pids[i] == pid;
+  pthread_mutex_unlock(&stuck_mu);
+  return hit;
+}
+
+static void stuck_add(int pid) {
+  pthread_mutex_lock(&stuck_mu);
+  if (nstuck < (int)(sizeof stuck_pids / sizeof stuck_pids[0])) stuck_pids[nstuck++] = pid;
+  pthread_mutex_unlock(&stuck_mu);
+}
+
+static void stuck_remove(int pid) {
+  pthread_mutex_lock(&stuck_mu);
+  for (int i = 0; i < nstuck; i++)
+    if (stuck_pids[i] == pid) {
+      stuck_pids[i] = stuck_pids[--nstuck];
+      break;
+    }
+  pthread_mutex_unlock(&stuck_mu);
+}
+
+/* Records a pid given up on (job->mu held); 0, or -1 out of memory. */
+static int add_timed(job_t *job, int pid, int fd) {
+  if (job->ntimed == job->cap_timed) {
+    int cap = job->cap_timed ? job->cap_timed * 2 : 16;
+    int(*t)[2] = realloc(job->timed_out, (size_t)cap * sizeof *t);
+    if (!t) return -1;
+    job->timed_out = t;
+    job->cap_timed = cap;
+  }
+  job->timed_out[job->ntimed][0] = pid;
+  job->timed_out[job->ntimed][1] = fd;
+  job->ntimed++;
+  return 0;
 }
 
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Progress: the timeout counts from the last fd begun, not from the start
+ * of the process, so a healthy process with very many fds is not taken for
+ * a hung one (lsof -S likewise times single calls). */
+static void set_current_fd(reader_t *rd, int fd) {
+  if (!rd->w) return;
+  __atomic_store_n(&rd->w->fd, fd, __ATOMIC_RELAXED);
+  __atomic_store_n(&rd->w->since, now_ms(), __ATOMIC_RELAXED);
 }
 
 static void free_queue(job_t *job) {
@@ -628,6 +682,7 @@ static void job_destroy(job_t *job) {
   pthread_mutex_destroy(&job->mu);
   pthread_cond_destroy(&job->cv);
   for (int i = 0; i < job->nworkers; i++) free(job->workers[i]);
+  free(job->timed_out);
   free(job->pids);
   free(job->root);
   free(job);
@@ -654,7 +709,7 @@ static void *reader_main(void *arg) {
     rproc_t *rp = calloc(1, sizeof *rp);
     pthread_mutex_lock(&job->mu);
     w->pid = job->pids[idx];
-    w->since = now_ms();
+    __atomic_store_n(&w->since, now_ms(), __ATOMIC_RELAXED);
     pthread_mutex_unlock(&job->mu);
     if (rp) {
       rp->pid = job->pids[idx];
@@ -662,6 +717,7 @@ static void *reader_main(void *arg) {
     }
     pthread_mutex_lock(&job->mu);
     int gone = w->abandoned;
+    int was = w->pid;
     w->pid = 0;
     if (!gone) {
       if (rp) {
@@ -677,21 +733,37 @@ static void *reader_main(void *arg) {
     pthread_mutex_unlock(&job->mu);
     if (gone) {
       if (rp) free_proc(rp);
+      stuck_remove(was); /* back from the hang: later captures may read it again */
       break;
     }
   }
   buf_free(&rd.io);
+  pthread_mutex_lock(&job->mu);
+  w->exited = 1;
+  pthread_mutex_unlock(&job->mu);
   job_release(job);
   return NULL;
 }
 
 /* A reader thread more (JavaScript thread only); -1 when none could start. */
 static int spawn_worker(job_t *job) {
-  if (job->nworkers >= MAX_WORKERS) return -1;
   worker_t *w = calloc(1, sizeof *w);
   if (!w) return -1;
   w->job = job;
   w->fd = -1;
+  int slot = job->nworkers;
+  if (slot >= MAX_WORKERS) {
+    /* Reuse the slot of a reader that is done with its struct for good. */
+    slot = -1;
+    pthread_mutex_lock(&job->mu);
+    for (int i = 0; i < job->nworkers && slot < 0; i++)
+      if (job->workers[i]->exited && job->workers[i]->detached) slot = i;
+    pthread_mutex_unlock(&job->mu);
+    if (slot < 0) {
+      free(w);
+      return -1;
+    }
+  }
   pthread_mutex_lock(&job->mu);
   job->refs++;
   pthread_mutex_unlock(&job->mu);
@@ -710,7 +782,9 @@ static int spawn_worker(job_t *job) {
     free(w);
     return -1;
   }
-  job->workers[job->nworkers++] = w;
+  if (slot < job->nworkers) free(job->workers[slot]);
+  else job->nworkers++;
+  job->workers[slot] = w;
   return 0;
 }
 
@@ -994,7 +1068,11 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   if (!job) return fail(env, "calloc");
   job->refs = 1; /* the JavaScript handle */
   pthread_mutex_init(&job->mu, NULL);
-  pthread_cond_init(&job->cv, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* next()'s deadlines do not move with the wall clock */
+  pthread_cond_init(&job->cv, &ca);
+  pthread_condattr_destroy(&ca);
   job->root = malloc(rootLen + 1);
   job->pids = malloc((count ? count : 1) * sizeof(int));
   if (!job->root || !job->pids) {
@@ -1007,8 +1085,15 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "procfd.start: procRoot contains a NUL byte");
     return NULL;
   }
-  if (count) memcpy(job->pids, pdata, count * sizeof(int));
-  job->npids = (int)count;
+  /* A pid whose reader from an earlier job is still stuck is not read
+   * again: it is reported at once (see next()). */
+  const int32_t *given = pdata;
+  for (size_t i = 0; i < count; i++) {
+    if (is_stuck(given[i]))
+      add_timed(job, given[i], -3);
+    else
+      job->pids[job->npids++] = given[i];
+  }
   job->blob_cap = max_blob();
   napi_value handle;
   if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
@@ -1025,9 +1110,11 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
 }
 
 /* next(job, timeoutMs?) -> the next process read (in the order they
- * finish); { timedOut: [{ pid, fd }] } when readers were given up on after
- * timeoutMs on one process; null when every pid has been accounted for.
- * Blocks while the readers work. */
+ * finish); { timedOut: [{ pid, fd }] } for pids given up on (fd >= -1: its
+ * reader made no progress for timeoutMs, on that fd or -1 outside the fd
+ * loop; -2: never read, no reader thread could start; -3: its reader from
+ * an earlier capture is still stuck); null when every pid is accounted for
+ * or the job was cancelled. Blocks while the readers work. */
 static napi_value js_next(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -1046,6 +1133,7 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
+  if (timeout > (int64_t)1 << 40) timeout = (int64_t)1 << 40; /* 35 years: no overflow below */
   int respawn = 0;
   pthread_mutex_lock(&job->mu);
   while (!job->head && !job->ntimed && job->finished < job->npids && !job->cancel) {
@@ -1053,25 +1141,24 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
       pthread_cond_wait(&job->cv, &job->mu);
       continue;
     }
-    int64_t now = now_ms(), deadline = now + timeout;
+    int64_t now = now_ms(), wait = timeout;
     for (int i = 0; i < job->nworkers; i++) {
       worker_t *w = job->workers[i];
-      if (w->abandoned || !w->pid) continue;
-      if (w->since + timeout <= now) {
+      if (w->abandoned || w->exited || !w->pid) continue;
+      int64_t idle = now - __atomic_load_n(&w->since, __ATOMIC_RELAXED);
+      if (idle >= timeout) {
         w->abandoned = 1;
-        job->timed_out[job->ntimed][0] = w->pid;
-        job->timed_out[job->ntimed][1] = __atomic_load_n(&w->fd, __ATOMIC_RELAXED);
-        job->ntimed++;
+        add_timed(job, w->pid, __atomic_load_n(&w->fd, __ATOMIC_RELAXED));
+        stuck_add(w->pid);
         job->finished++;
         respawn++;
-      } else if (w->since + timeout < deadline) {
-        deadline = w->since + timeout;
+      } else if (timeout - idle < wait) {
+        wait = timeout - idle;
       }
     }
     if (job->ntimed) break;
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t wait = deadline - now;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += wait / 1000;
     ts.tv_nsec += (wait % 1000) * 1000000;
     if (ts.tv_nsec >= 1000000000) {
@@ -1080,31 +1167,31 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
     }
     pthread_cond_timedwait(&job->cv, &job->mu, &ts);
   }
-  rproc_t *rp = job->head;
+  rproc_t *rp = job->cancel ? NULL : job->head;
   if (rp) {
     job->head = rp->next;
     if (!job->head) job->tail = NULL;
     job->delivered++;
   }
-  int timed[MAX_WORKERS][2];
-  int ntimed = rp ? 0 : job->ntimed;
-  if (ntimed) {
-    memcpy(timed, job->timed_out, sizeof timed[0] * (size_t)ntimed);
-    job->ntimed = 0;
-  }
   pthread_mutex_unlock(&job->mu);
   /* Replacements for the readers given up on, so the other pids go on. */
-  for (; respawn > 0; respawn--) {
+  for (; respawn > 0 && !job->cancel; respawn--) {
     if (__atomic_load_n(&job->next_idx, __ATOMIC_RELAXED) >= job->npids) break;
-    if (spawn_worker(job) != 0) {
-      /* None could start: the pids nobody will read are given up too. */
+    if (spawn_worker(job) == 0) continue;
+    pthread_mutex_lock(&job->mu);
+    int live = 0;
+    for (int i = 0; i < job->nworkers; i++) live += !job->workers[i]->abandoned && !job->workers[i]->exited;
+    if (!live) {
+      /* No reader is left and none can start: the pids nobody will read
+       * are given up too, and said so. */
       int idx = __atomic_exchange_n(&job->next_idx, job->npids, __ATOMIC_RELAXED);
-      pthread_mutex_lock(&job->mu);
-      if (idx < job->npids) job->finished += job->npids - idx;
-      pthread_cond_broadcast(&job->cv);
-      pthread_mutex_unlock(&job->mu);
-      break;
+      for (; idx < job->npids; idx++) {
+        add_timed(job, job->pids[idx], -2);
+        job->finished++;
+      }
     }
+    pthread_mutex_unlock(&job->mu);
+    break;
   }
   napi_value out;
   if (rp) {
@@ -1112,20 +1199,31 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
     free_proc(rp);
     return out;
   }
+  pthread_mutex_lock(&job->mu);
+  int ntimed = job->cancel ? 0 : job->ntimed;
+  int(*timed)[2] = NULL;
+  if (ntimed) {
+    timed = job->timed_out;
+    job->timed_out = NULL;
+    job->ntimed = job->cap_timed = 0;
+  }
+  pthread_mutex_unlock(&job->mu);
   if (ntimed) {
     napi_value list, v;
-    CHECK(napi_create_object(env, &out));
-    CHECK(napi_create_array_with_length(env, (size_t)ntimed, &list));
-    for (int i = 0; i < ntimed; i++) {
+    napi_status st = napi_create_object(env, &out);
+    if (st == napi_ok) st = napi_create_array_with_length(env, (size_t)ntimed, &list);
+    for (int i = 0; st == napi_ok && i < ntimed; i++) {
       napi_value item;
-      CHECK(napi_create_object(env, &item));
-      CHECK(napi_create_int32(env, timed[i][0], &v));
-      CHECK(set(env, item, "pid", v));
-      CHECK(napi_create_int32(env, timed[i][1], &v));
-      CHECK(set(env, item, "fd", v));
-      CHECK(napi_set_element(env, list, (uint32_t)i, item));
+      st = napi_create_object(env, &item);
+      if (st == napi_ok) st = napi_create_int32(env, timed[i][0], &v);
+      if (st == napi_ok) st = set(env, item, "pid", v);
+      if (st == napi_ok) st = napi_create_int32(env, timed[i][1], &v);
+      if (st == napi_ok) st = set(env, item, "fd", v);
+      if (st == napi_ok) st = napi_set_element(env, list, (uint32_t)i, item);
     }
-    CHECK(set(env, out, "timedOut", list));
+    if (st == napi_ok) st = set(env, out, "timedOut", list);
+    free(timed);
+    if (st != napi_ok) return fail(env, "building timedOut");
     return out;
   }
   job_let_go(job);
@@ -1374,6 +1472,20 @@ static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* stuck() -> Int32Array of the pids whose reader was given up on and has
+ * not come back (any job): a fallback reader must not walk into them. */
+static napi_value js_stuck(napi_env env, napi_callback_info info) {
+  (void)info;
+  int copy[256];
+  pthread_mutex_lock(&stuck_mu);
+  int n = nstuck;
+  memcpy(copy, stuck_pids, sizeof copy[0] * (size_t)n);
+  pthread_mutex_unlock(&stuck_mu);
+  napi_value v = typed(env, napi_int32_array, 4, (size_t)n, copy);
+  if (!v) return fail(env, "stuck");
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"start", NULL, js_start, NULL, NULL, NULL, napi_default, NULL},
@@ -1383,10 +1495,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"kcmpEpoll", NULL, js_kcmp_epoll, NULL, NULL, NULL, napi_default, NULL},
       {"getxattr", NULL, js_getxattr, NULL, NULL, NULL, napi_default, NULL},
       {"diagDump", NULL, js_diag_dump, NULL, NULL, NULL, napi_default, NULL},
+      {"stuck", NULL, js_stuck, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value v;
-  if (napi_define_properties(env, exports, 7, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 3, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_define_properties(env, exports, 8, props) != napi_ok) return NULL;
+  if (napi_create_int32(env, 4, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

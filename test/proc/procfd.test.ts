@@ -289,15 +289,60 @@ describe('native /proc reader', () => {
       expect(p.fds!.n).toBe(1);
       expect(p.fds!.link[0]).toBe('/dev/null');
     }
-    // Let the stuck reader go: it returns, sees it was given up on, drops what it read.
-    const w = fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-    fs.closeSync(w);
+    // While that reader is still stuck, a new read does not send another
+    // thread into the same hang: the pid is reported at once.
+    expect([...procfd()!.stuck()]).toContain(1);
+    const t1 = Date.now();
+    const again = nativeReadProcs(fake, [1, 2], 1, undefined, undefined, 300)!;
+    expect(Date.now() - t1).toBeLessThan(250);
+    expect(again.procs.find((p) => p.pid === 1)!.errors).toEqual([
+      { errno: 'ETIMEDOUT', pid: 1, fd: -1, where: `${fake}/1`, message: expect.stringMatching(/still stuck/) },
+    ]);
+    expect(again.procs.find((p) => p.pid === 2)!.fds!.n).toBe(1);
+    // Let the stuck reader go: it returns, sees it was given up on, drops
+    // what it read, and the pid may be read again.
+    const release = async () => {
+      fs.closeSync(fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      for (let i = 0; i < 100 && procfd()!.stuck().includes(1); i++) await new Promise((res) => setTimeout(res, 20));
+      expect([...procfd()!.stuck()]).not.toContain(1);
+    };
+    await release();
     // And the same through a capture: an error record, the rest captured.
     const snap = await captureProc({ pids: [1, 2, 3], procRoot: fake, timeoutMs: 300 });
     expect(snap.errors).toContainEqual(expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: 3 }));
     expect(snap.tasks.map((t) => t.pid).sort()).toEqual([2, 3]);
-    const w2 = fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-    fs.closeSync(w2);
+    await release();
+  });
+
+  it('accounts for every pid when more readers hang than it may start', async () => {
+    // 70 processes hang, 10 do not, on 16 threads: every pid is read or reported.
+    const fake = join(dir, 'manyhung');
+    const pidsHere = Array.from({ length: 80 }, (_, i) => 1001 + i);
+    for (const pid of pidsHere) {
+      const b = join(fake, String(pid));
+      for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
+      fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0\n`);
+      fs.writeFileSync(join(b, 'status'), `Tgid:\t${pid}\n`);
+      fs.writeFileSync(join(b, 'cmdline'), 'fake');
+      fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
+      if (pid <= 1070) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
+      else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\n');
+    }
+    const r = nativeReadProcs(fake, pidsHere, 16, undefined, undefined, 100)!;
+    expect(r.procs.map((p) => p.pid).sort((a, b) => a - b)).toEqual(pidsHere);
+    for (const p of r.procs) {
+      if (p.fds) expect(p.pid).toBeGreaterThan(1070);
+      else expect(p.errors).toEqual([expect.objectContaining({ errno: 'ETIMEDOUT', pid: p.pid })]);
+    }
+    expect(r.procs.filter((p) => p.fds).length).toBeGreaterThan(0);
+    for (const pid of pidsHere.slice(0, 70))
+      try {
+        fs.closeSync(fs.openSync(join(fake, String(pid), 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // nobody was reading this one
+      }
+    for (let i = 0; i < 100 && procfd()!.stuck().length; i++) await new Promise((res) => setTimeout(res, 20));
+    expect([...procfd()!.stuck()]).toEqual([]);
   });
 
   it('refuses bad arguments with a TypeError instead of crashing', () => {

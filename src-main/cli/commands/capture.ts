@@ -52,10 +52,13 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, wait);
+          timer = setTimeout(resolve, wait);
         });
+        // Woken by a signal: the pending timer must not keep the process alive until it fires.
+        clearTimeout(timer);
       } finally {
         wake = undefined;
         process.off('SIGINT', onSignal);

@@ -37,9 +37,11 @@ export interface Procfd {
   getxattr(path: string, name: string): string | null;
   /** Every reply of one sock_diag dump, in the netns of nsPath (a /proc/PID/ns/net) or ours; an errno name on failure. */
   diagDump(request: Buffer, nsPath: string | null): Buffer | string;
+  /** Pids whose reader was given up on and has not come back. */
+  stuck(): Int32Array;
 }
 
-const VERSION = 3;
+const VERSION = 4;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -151,10 +153,19 @@ export function defaultThreads(): number {
   return env >= 1 ? env : availableParallelism();
 }
 
-/** A process whose reader hung in the kernel: not captured, said so. */
-function timedOut(procRoot: string, pid: number, fd: number, ms: number): RawProc {
+/**
+ * A process the native reader gave up on (see procfd.c's next()): not
+ * captured, said so. fd -2: no reader thread could start; -3: a reader
+ * from an earlier capture is still stuck on it.
+ */
+export function timedOut(procRoot: string, pid: number, fd: number, ms: number): RawProc {
   const where = fd >= 0 ? `${procRoot}/${pid}/fd/${fd}` : `${procRoot}/${pid}`;
-  const message = `no answer within ${ms / 1000} s (a hung NFS or FUSE mount?): the process was not captured`;
+  const message =
+    fd === -2
+      ? 'not read: no reader thread could start'
+      : fd === -3
+        ? 'not read: the reader of an earlier capture is still stuck on it (a hung NFS or FUSE mount?)'
+        : `no answer within ${ms / 1000} s (a hung NFS or FUSE mount?): the process was not captured`;
   return {
     pid,
     stat: null,
@@ -165,7 +176,7 @@ function timedOut(procRoot: string, pid: number, fd: number, ms: number): RawPro
     ns: [],
     threads: [],
     fds: null,
-    errors: [{ errno: 'ETIMEDOUT', pid, fd, where, message }],
+    errors: [{ errno: 'ETIMEDOUT', pid, fd: fd >= 0 ? fd : -1, where, message }],
   };
 }
 

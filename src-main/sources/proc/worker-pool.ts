@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { koffiPath, loadKoffi } from './native.js';
-import { defaultThreads, nativeReadProcs } from './procfd-reader.js';
+import { defaultThreads, nativeReadProcs, procfd, timedOut } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
 /** Below this many processes one thread is faster than starting a worker. */
@@ -99,11 +99,19 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
           `reader: native, ${threads} thread(s), ${got.procs.length} procs in ${(performance.now() - t0).toFixed(1)} ms\n`,
         );
       if (!got.failed) return { procs: got.procs, byWorker: 0, reader: 'native' };
-      // The addon gave up part way: what it did not hand over is read here.
+      // The addon gave up part way: what it did not hand over is read here,
+      // but for processes its readers are stuck on (this reader has no timeout).
       const seen = new Set(got.procs.map((r) => r.pid));
-      const missing = opts.pids.filter((p) => !seen.has(p));
+      const stuck = new Set(procfd()?.stuck() ?? []);
+      const missing = opts.pids.filter((p) => !seen.has(p) && !stuck.has(p));
       const counter = new Int32Array(new SharedArrayBuffer(8));
       const rest = rawRead(loadKoffi(), fs, { procRoot: opts.procRoot, pids: missing, counter }, onProc);
+      for (const pid of opts.pids)
+        if (!seen.has(pid) && stuck.has(pid)) {
+          const rp = timedOut(opts.procRoot, pid, -3, opts.timeoutMs ?? 0);
+          rest.push(rp);
+          onProc?.(rp);
+        }
       return { procs: got.procs.concat(rest), byWorker: 0, reader: 'native+js', nativeError: got.failed };
     }
   }

@@ -603,35 +603,50 @@ struct job {
   rproc_t *head, *tail;
   int finished, delivered;
   size_t blob_cap;
+  uint64_t root_hash;
   int (*timed_out)[2]; /* (pid, fd) given up on, not yet reported; fd -2: never read, no reader left */
   int ntimed, cap_timed;
 };
 
 /* Pids whose reader was given up on and has not come back, across jobs:
  * a later capture (ckpt capture --every, the app) reports them at once
- * instead of sending one more thread into the same hang. */
+ * instead of sending one more thread into the same hang. Keyed by the
+ * proc root too, so a test's fake /proc never shadows the real one. */
 static pthread_mutex_t stuck_mu = PTHREAD_MUTEX_INITIALIZER;
-static int stuck_pids[256];
+static struct {
+  uint64_t root;
+  int pid;
+} stuck_pids[256];
 static int nstuck;
 
-static int is_stuck(int pid) {
+static uint64_t root_hash(const char *root) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *root; root++) h = (h ^ (unsigned char)*root) * 1099511628211ull;
+  return h;
+}
+
+static int is_stuck(uint64_t root, int pid) {
   pthread_mutex_lock(&stuck_mu);
   int hit = 0;
-  for (int i = 0; i < nstuck && !hit; i++) hit = stuck_pids[i] == pid;
+  for (int i = 0; i < nstuck && !hit; i++) hit = stuck_pids[i].root == root && stuck_pids[i].pid == pid;
   pthread_mutex_unlock(&stuck_mu);
   return hit;
 }
 
-static void stuck_add(int pid) {
+static void stuck_add(uint64_t root, int pid) {
   pthread_mutex_lock(&stuck_mu);
-  if (nstuck < (int)(sizeof stuck_pids / sizeof stuck_pids[0])) stuck_pids[nstuck++] = pid;
+  if (nstuck < (int)(sizeof stuck_pids / sizeof stuck_pids[0])) {
+    stuck_pids[nstuck].root = root;
+    stuck_pids[nstuck].pid = pid;
+    nstuck++;
+  }
   pthread_mutex_unlock(&stuck_mu);
 }
 
-static void stuck_remove(int pid) {
+static void stuck_remove(uint64_t root, int pid) {
   pthread_mutex_lock(&stuck_mu);
   for (int i = 0; i < nstuck; i++)
-    if (stuck_pids[i] == pid) {
+    if (stuck_pids[i].root == root && stuck_pids[i].pid == pid) {
       stuck_pids[i] = stuck_pids[--nstuck];
       break;
     }
@@ -733,7 +748,7 @@ static void *reader_main(void *arg) {
     pthread_mutex_unlock(&job->mu);
     if (gone) {
       if (rp) free_proc(rp);
-      stuck_remove(was); /* back from the hang: later captures may read it again */
+      stuck_remove(job->root_hash, was); /* back from the hang: later captures may read it again */
       break;
     }
   }
@@ -1088,8 +1103,9 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   /* A pid whose reader from an earlier job is still stuck is not read
    * again: it is reported at once (see next()). */
   const int32_t *given = pdata;
+  job->root_hash = root_hash(job->root);
   for (size_t i = 0; i < count; i++) {
-    if (is_stuck(given[i]))
+    if (is_stuck(job->root_hash, given[i]))
       add_timed(job, given[i], -3);
     else
       job->pids[job->npids++] = given[i];
@@ -1116,40 +1132,52 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
  * an earlier capture is still stuck); null when every pid is accounted for
  * or the job was cancelled. Blocks while the readers work. */
 static napi_value js_next(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   job_t *job = NULL;
   if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
     napi_throw_type_error(env, NULL, "procfd.next: not a job");
     return NULL;
   }
-  int64_t timeout = 0;
-  if (argc > 1) {
+  int64_t timeout = 0, yield_after = 0;
+  for (size_t a = 1; a < 3 && a < argc; a++) {
     napi_valuetype t;
-    napi_typeof(env, argv[1], &t);
-    if (t != napi_undefined && (t != napi_number || napi_get_value_int64(env, argv[1], &timeout) != napi_ok || timeout < 0)) {
-      napi_throw_type_error(env, NULL, "procfd.next: timeoutMs must be a number >= 0");
+    napi_typeof(env, argv[a], &t);
+    int64_t *into = a == 1 ? &timeout : &yield_after;
+    if (t != napi_undefined && (t != napi_number || napi_get_value_int64(env, argv[a], into) != napi_ok || *into < 0)) {
+      napi_throw_type_error(env, NULL, a == 1 ? "procfd.next: timeoutMs must be a number >= 0" : "procfd.next: yieldMs must be a number >= 0");
       return NULL;
     }
   }
   if (timeout > (int64_t)1 << 40) timeout = (int64_t)1 << 40; /* 35 years: no overflow below */
+  if (yield_after > (int64_t)1 << 40) yield_after = (int64_t)1 << 40;
+  int64_t entered = now_ms();
+  int pending = 0;
   int respawn = 0;
   pthread_mutex_lock(&job->mu);
   while (!job->head && !job->ntimed && job->finished < job->npids && !job->cancel) {
-    if (timeout <= 0) {
+    int64_t now = now_ms();
+    /* yieldMs: back to JavaScript with nothing yet, so its event loop (a
+     * signal handler, a server's other requests) runs while readers work. */
+    if (yield_after > 0 && now - entered >= yield_after) {
+      pending = 1;
+      break;
+    }
+    if (timeout <= 0 && yield_after <= 0) {
       pthread_cond_wait(&job->cv, &job->mu);
       continue;
     }
-    int64_t now = now_ms(), wait = timeout;
-    for (int i = 0; i < job->nworkers; i++) {
+    int64_t wait = timeout > 0 ? timeout : yield_after;
+    if (yield_after > 0 && entered + yield_after - now < wait) wait = entered + yield_after - now;
+    for (int i = 0; i < job->nworkers && timeout > 0; i++) {
       worker_t *w = job->workers[i];
       if (w->abandoned || w->exited || !w->pid) continue;
       int64_t idle = now - __atomic_load_n(&w->since, __ATOMIC_RELAXED);
       if (idle >= timeout) {
         w->abandoned = 1;
         add_timed(job, w->pid, __atomic_load_n(&w->fd, __ATOMIC_RELAXED));
-        stuck_add(w->pid);
+        stuck_add(job->root_hash, w->pid);
         job->finished++;
         respawn++;
       } else if (timeout - idle < wait) {
@@ -1167,7 +1195,7 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
     }
     pthread_cond_timedwait(&job->cv, &job->mu, &ts);
   }
-  rproc_t *rp = job->cancel ? NULL : job->head;
+  rproc_t *rp = job->cancel || pending ? NULL : job->head;
   if (rp) {
     job->head = rp->next;
     if (!job->head) job->tail = NULL;
@@ -1197,6 +1225,13 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
   if (rp) {
     out = to_js(env, rp, job->blob_cap);
     free_proc(rp);
+    return out;
+  }
+  if (pending) {
+    CHECK(napi_create_object(env, &out));
+    napi_value t;
+    CHECK(napi_get_boolean(env, true, &t));
+    CHECK(set(env, out, "pending", t));
     return out;
   }
   pthread_mutex_lock(&job->mu);
@@ -1472,14 +1507,24 @@ static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
   return v;
 }
 
-/* stuck() -> Int32Array of the pids whose reader was given up on and has
- * not come back (any job): a fallback reader must not walk into them. */
+/* stuck(procRoot) -> Int32Array of the pids under procRoot whose reader
+ * was given up on and has not come back (any job): a fallback reader must
+ * not walk into them. */
 static napi_value js_stuck(napi_env env, napi_callback_info info) {
-  (void)info;
-  int copy[256];
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "procfd.stuck(procRoot)");
+    return NULL;
+  }
+  char *root = string_arg(env, argv[0], "procfd.stuck: procRoot must be a string without NUL");
+  if (!root) return NULL;
+  uint64_t h = root_hash(root);
+  free(root);
+  int copy[256], n = 0;
   pthread_mutex_lock(&stuck_mu);
-  int n = nstuck;
-  memcpy(copy, stuck_pids, sizeof copy[0] * (size_t)n);
+  for (int i = 0; i < nstuck; i++)
+    if (stuck_pids[i].root == h) copy[n++] = stuck_pids[i].pid;
   pthread_mutex_unlock(&stuck_mu);
   napi_value v = typed(env, napi_int32_array, 4, (size_t)n, copy);
   if (!v) return fail(env, "stuck");
@@ -1499,7 +1544,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_value v;
   if (napi_define_properties(env, exports, 8, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 4, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 6, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

@@ -33,8 +33,8 @@ function children(pid: number): number[] {
 }
 
 /** A native read that must complete: its processes. */
-function nread(root: string, list: number[], threads: number): RawProc[] {
-  const r = nativeReadProcs(root, list, threads)!;
+async function nread(root: string, list: number[], threads: number): Promise<RawProc[]> {
+  const r = (await nativeReadProcs(root, list, threads))!;
   expect(r.failed).toBeUndefined();
   return r.procs;
 }
@@ -93,17 +93,19 @@ describe('native /proc reader', () => {
     expect(readerStatus()).toEqual({ reader: 'native' });
   });
 
-  it('reads what the JavaScript reader reads, fd for fd', () => {
+  it('reads what the JavaScript reader reads, fd for fd', async () => {
     expect(pids.length).toBeGreaterThan(8);
     for (const threads of [1, 2, 4]) {
-      const got = nread('/proc', pids, threads);
+      const got = await nread('/proc', pids, threads);
       const want = jsRead(pids);
       expect(got.map((r) => r.pid).sort()).toEqual(pids.slice().sort());
       const byPid = new Map(want.map((r) => [r.pid, comparable(r)]));
       for (const r of got) expect(comparable(r)).toEqual(byPid.get(r.pid));
     }
     // The comparison covered every kind the fixture opens, not just files.
-    const kinds = new Set(nread('/proc', [fx.pid], 1)[0]!.fds!.link.map((l) => (l.startsWith('/') ? 'path' : l.replace(/[:[].*$/, ''))));
+    const kinds = new Set(
+      (await nread('/proc', [fx.pid], 1))[0]!.fds!.link.map((l) => (l.startsWith('/') ? 'path' : l.replace(/[:[].*$/, ''))),
+    );
     for (const k of ['path', 'pipe', 'socket', 'anon_inode', 'net']) expect(kinds).toContain(k);
   });
 
@@ -146,16 +148,16 @@ describe('native /proc reader', () => {
     expect(a.errors.filter((e) => e.where !== 'native reader')).toEqual(b.errors);
   });
 
-  it('keeps non-UTF-8 link bytes exact', () => {
-    const got = nread('/proc', [fx.pid], 1)[0]!;
+  it('keeps non-UTF-8 link bytes exact', async () => {
+    const got = (await nread('/proc', [fx.pid], 1))[0]!;
     const odd = got.fds!.link.filter((l) => /[\x80-\xff]/.test(l));
     const js = jsRead([fx.pid])[0]!.fds!.link.filter((l) => /[\x80-\xff]/.test(l));
     expect(odd).toEqual(js);
   });
 
-  it('turns a vanished or unreadable pid into error records, as the JavaScript reader does', () => {
+  it('turns a vanished or unreadable pid into error records, as the JavaScript reader does', async () => {
     const gone = 0x3ffffff0; // above any pid_max a kernel allows by default
-    const got = nread('/proc', [gone, fx.pid], 2);
+    const got = await nread('/proc', [gone, fx.pid], 2);
     const ghost = got.find((r) => r.pid === gone)!;
     expect(ghost.stat).toBeNull();
     expect(ghost.fds).toBeNull();
@@ -163,19 +165,19 @@ describe('native /proc reader', () => {
     expect(ghost.errors).toEqual(jsRead([gone])[0]!.errors);
     expect(got.find((r) => r.pid === fx.pid)!.fds!.n).toBeGreaterThan(10);
     // A procRoot that is not /proc at all.
-    const none = nread(join(dir, 'no-such-proc'), [1], 1);
+    const none = await nread(join(dir, 'no-such-proc'), [1], 1);
     expect(none[0]!.errors[0]).toMatchObject({ errno: 'ENOENT', where: `${dir}/no-such-proc/1/stat` });
   });
 
-  it('stops its threads and frees what they read when the caller throws midway', () => {
+  it('stops its threads and frees what they read when the caller throws midway', async () => {
     const list = Array.from({ length: 40 }, () => pids).flat();
-    expect(() =>
+    await expect(
       nativeReadProcs('/proc', list, 2, () => {
         throw new Error('stop here');
       }),
-    ).toThrow('stop here');
+    ).rejects.toThrow('stop here');
     // And reads again afterwards.
-    expect(nread('/proc', pids, 2).length).toBe(pids.length);
+    expect((await nread('/proc', pids, 2)).length).toBe(pids.length);
   });
 
   it('answers kcmp, kcmpEpoll and getxattr as koffi does, errors included', () => {
@@ -269,7 +271,12 @@ describe('native /proc reader', () => {
       else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
     }
     const t0 = Date.now();
-    const r = nativeReadProcs(fake, [1, 2, 3], 1, undefined, undefined, 300)!;
+    // While a reader hangs, the event loop still runs (a signal handler, a host's requests).
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    const r = (await nativeReadProcs(fake, [1, 2, 3], 1, undefined, undefined, 300))!;
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThanOrEqual(2); // blocked, it would be 0
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(r.failed).toBeUndefined();
     const hung = r.procs.find((p) => p.pid === 1)!;
@@ -291,9 +298,10 @@ describe('native /proc reader', () => {
     }
     // While that reader is still stuck, a new read does not send another
     // thread into the same hang: the pid is reported at once.
-    expect([...procfd()!.stuck()]).toContain(1);
+    expect([...procfd()!.stuck(fake)]).toContain(1);
+    expect([...procfd()!.stuck('/proc')]).not.toContain(1); // the real pid 1 is not shadowed
     const t1 = Date.now();
-    const again = nativeReadProcs(fake, [1, 2], 1, undefined, undefined, 300)!;
+    const again = (await nativeReadProcs(fake, [1, 2], 1, undefined, undefined, 300))!;
     expect(Date.now() - t1).toBeLessThan(250);
     expect(again.procs.find((p) => p.pid === 1)!.errors).toEqual([
       { errno: 'ETIMEDOUT', pid: 1, fd: -1, where: `${fake}/1`, message: expect.stringMatching(/still stuck/) },
@@ -303,8 +311,8 @@ describe('native /proc reader', () => {
     // what it read, and the pid may be read again.
     const release = async () => {
       fs.closeSync(fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      for (let i = 0; i < 100 && procfd()!.stuck().includes(1); i++) await new Promise((res) => setTimeout(res, 20));
-      expect([...procfd()!.stuck()]).not.toContain(1);
+      for (let i = 0; i < 100 && procfd()!.stuck(fake).includes(1); i++) await new Promise((res) => setTimeout(res, 20));
+      expect([...procfd()!.stuck(fake)]).not.toContain(1);
     };
     await release();
     // And the same through a capture: an error record, the rest captured.
@@ -328,7 +336,7 @@ describe('native /proc reader', () => {
       if (pid <= 1070) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
       else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\n');
     }
-    const r = nativeReadProcs(fake, pidsHere, 16, undefined, undefined, 100)!;
+    const r = (await nativeReadProcs(fake, pidsHere, 16, undefined, undefined, 100))!;
     expect(r.procs.map((p) => p.pid).sort((a, b) => a - b)).toEqual(pidsHere);
     for (const p of r.procs) {
       if (p.fds) expect(p.pid).toBeGreaterThan(1070);
@@ -341,8 +349,8 @@ describe('native /proc reader', () => {
       } catch {
         // nobody was reading this one
       }
-    for (let i = 0; i < 100 && procfd()!.stuck().length; i++) await new Promise((res) => setTimeout(res, 20));
-    expect([...procfd()!.stuck()]).toEqual([]);
+    for (let i = 0; i < 100 && procfd()!.stuck(fake).length; i++) await new Promise((res) => setTimeout(res, 20));
+    expect([...procfd()!.stuck(fake)]).toEqual([]);
   });
 
   it('refuses bad arguments with a TypeError instead of crashing', () => {
@@ -355,6 +363,7 @@ describe('native /proc reader', () => {
     expect(() => m.next!()).toThrow(TypeError);
     expect(() => m.next!(m.start!('/proc', new Int32Array([1]), 1), -5)).toThrow(TypeError);
     expect(() => m.next!(m.start!('/proc', new Int32Array([1]), 1), 'soon')).toThrow(TypeError);
+    expect(() => m.next!(m.start!('/proc', new Int32Array([1]), 1), 0, -1)).toThrow(/yieldMs/);
     expect(() => m.cancel!('job')).toThrow(TypeError);
     expect(() => m.kcmp!(1, 2, 'x', 0, 0)).toThrow(TypeError);
     expect(() => m.kcmpEpoll!(1, 2, 3)).toThrow(TypeError);

@@ -28,8 +28,15 @@ type NativeProc = Omit<RawProc, 'fds'> & { fds: NativeFds | null };
 export interface Procfd {
   version: number;
   start(procRoot: string, pids: Int32Array, threads: number): object;
-  /** The next process, readers given up on after timeoutMs on one process, or null when all are accounted for. */
-  next(job: object, timeoutMs?: number): NativeProc | { timedOut: { pid: number; fd: number }[] } | null;
+  /**
+   * The next process; readers given up on after timeoutMs without progress;
+   * { pending } when nothing came within yieldMs; null when all are accounted for.
+   */
+  next(
+    job: object,
+    timeoutMs?: number,
+    yieldMs?: number,
+  ): NativeProc | { timedOut: { pid: number; fd: number }[] } | { pending: true } | null;
   cancel(job: object): void;
   /** 0 equal, 1 or 2 a stable order, or an errno name. */
   kcmp(pid1: number, pid2: number, type: number, idx1: number, idx2: number): 0 | 1 | 2 | string;
@@ -37,11 +44,11 @@ export interface Procfd {
   getxattr(path: string, name: string): string | null;
   /** Every reply of one sock_diag dump, in the netns of nsPath (a /proc/PID/ns/net) or ours; an errno name on failure. */
   diagDump(request: Buffer, nsPath: string | null): Buffer | string;
-  /** Pids whose reader was given up on and has not come back. */
-  stuck(): Int32Array;
+  /** Pids under procRoot whose reader was given up on and has not come back. */
+  stuck(procRoot: string): Int32Array;
 }
 
-const VERSION = 4;
+const VERSION = 6;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -153,6 +160,9 @@ export function defaultThreads(): number {
   return env >= 1 ? env : availableParallelism();
 }
 
+/** How long next() may block before JavaScript's event loop gets a turn. */
+const YIELD_MS = 50;
+
 /**
  * A process the native reader gave up on (see procfd.c's next()): not
  * captured, said so. fd -2: no reader thread could start; -3: a reader
@@ -195,14 +205,14 @@ export interface NativeRead {
  * failure of the addon itself (a thread that cannot start, a process whose
  * fdinfo is too large to hand over) ends the read early with `failed` set.
  */
-export function nativeReadProcs(
+export async function nativeReadProcs(
   procRoot: string,
   pids: number[],
   threads: number,
   onProc?: (p: RawProc) => void,
   started?: object,
   timeoutMs = 0,
-): NativeRead | null {
+): Promise<NativeRead | null> {
   const m = load();
   if (!m) return null;
   const procs: RawProc[] = [];
@@ -216,11 +226,17 @@ export function nativeReadProcs(
     for (;;) {
       let got: ReturnType<Procfd['next']>;
       try {
-        got = m.next(job, timeoutMs);
+        got = m.next(job, timeoutMs, YIELD_MS);
       } catch (e) {
         return { procs, failed: (e as Error).message };
       }
       if (!got) break;
+      if ('pending' in got) {
+        // Readers are slow (a big process, a hang): let the event loop run
+        // (signal handlers that resume frozen processes, a host's requests).
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       if ('timedOut' in got) {
         for (const t of got.timedOut) {
           const rp = timedOut(procRoot, t.pid, t.fd, timeoutMs);

@@ -92,7 +92,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     // this thread classifies what they read meanwhile.
     const threads = opts.worker === false ? 1 : defaultThreads();
     const t0 = performance.now();
-    const got = nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started, opts.timeoutMs ?? 0);
+    const got = await nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started, opts.timeoutMs ?? 0);
     if (got) {
       if (process.env.CKPT_CAPTURE_TIMING)
         process.stderr.write(
@@ -102,7 +102,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       // The addon gave up part way: what it did not hand over is read here,
       // but for processes its readers are stuck on (this reader has no timeout).
       const seen = new Set(got.procs.map((r) => r.pid));
-      const stuck = new Set(procfd()?.stuck() ?? []);
+      const stuck = new Set(procfd()?.stuck(opts.procRoot) ?? []);
       const missing = opts.pids.filter((p) => !seen.has(p) && !stuck.has(p));
       const counter = new Int32Array(new SharedArrayBuffer(8));
       const rest = rawRead(loadKoffi(), fs, { procRoot: opts.procRoot, pids: missing, counter }, onProc);

@@ -860,6 +860,39 @@ static napi_value fail(napi_env env, const char *what) {
   return NULL;
 }
 
+/* A string argument as a heap C string; NULL (and a TypeError) when not a string or it holds a NUL. */
+static char *string_arg(napi_env env, napi_value v, const char *what) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  if (!s) {
+    napi_throw_error(env, NULL, "procfd: out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  if (strlen(s) != len) {
+    free(s);
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  return s;
+}
+
+/* The job in argument 0 of next() or cancel(); NULL with a TypeError thrown when it is not one. */
+static job_t *job_arg(napi_env env, size_t argc, napi_value *argv, const char *fn) {
+  job_t *job = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "procfd.%s: not a job", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  return job;
+}
+
 static const char *errno_name(int e) {
   switch (e) {
     case EPERM: return "EPERM";
@@ -1060,11 +1093,6 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "procfd.start(procRoot, pids, threads)");
     return NULL;
   }
-  size_t rootLen;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &rootLen) != napi_ok) {
-    napi_throw_type_error(env, NULL, "procfd.start: procRoot must be a string");
-    return NULL;
-  }
   bool isTyped = false;
   napi_is_typedarray(env, argv[1], &isTyped);
   napi_typedarray_type tt;
@@ -1079,8 +1107,14 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   if (nthreads < 1) nthreads = 1;
   if (nthreads > 16) nthreads = 16;
 
+  char *root = string_arg(env, argv[0], "procfd.start: procRoot must be a string without NUL");
+  if (!root) return NULL;
   job_t *job = calloc(1, sizeof *job);
-  if (!job) return fail(env, "calloc");
+  if (!job) {
+    free(root);
+    return fail(env, "calloc");
+  }
+  job->root = root;
   job->refs = 1; /* the JavaScript handle */
   pthread_mutex_init(&job->mu, NULL);
   pthread_condattr_t ca;
@@ -1088,17 +1122,10 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* next()'s deadlines do not move with the wall clock */
   pthread_cond_init(&job->cv, &ca);
   pthread_condattr_destroy(&ca);
-  job->root = malloc(rootLen + 1);
   job->pids = malloc((count ? count : 1) * sizeof(int));
-  if (!job->root || !job->pids) {
+  if (!job->pids) {
     job_release(job);
     return fail(env, "malloc");
-  }
-  napi_get_value_string_utf8(env, argv[0], job->root, rootLen + 1, &rootLen);
-  if (strlen(job->root) != rootLen) {
-    job_release(job);
-    napi_throw_type_error(env, NULL, "procfd.start: procRoot contains a NUL byte");
-    return NULL;
   }
   /* A pid whose reader from an earlier job is still stuck is not read
    * again: it is reported at once (see next()). */
@@ -1135,11 +1162,8 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  job_t *job = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
-    napi_throw_type_error(env, NULL, "procfd.next: not a job");
-    return NULL;
-  }
+  job_t *job = job_arg(env, argc, argv, "next");
+  if (!job) return NULL;
   int64_t timeout = 0, yield_after = 0;
   for (size_t a = 1; a < 3 && a < argc; a++) {
     napi_valuetype t;
@@ -1271,11 +1295,8 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  job_t *job = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
-    napi_throw_type_error(env, NULL, "procfd.cancel: not a job");
-    return NULL;
-  }
+  job_t *job = job_arg(env, argc, argv, "cancel");
+  if (!job) return NULL;
   __atomic_store_n(&job->cancel, 1, __ATOMIC_RELAXED);
   job_let_go(job);
   pthread_mutex_lock(&job->mu);
@@ -1317,15 +1338,20 @@ static int int_args(napi_env env, napi_callback_info info, int64_t *out, size_t 
 #define SYS_kcmp -1
 #endif
 
+/* kcmp's answer: 0 equal, 1 or 2 an order, else the errno's name. */
+static napi_value kcmp_result(napi_env env, long r) {
+  if (r < 0 || r > 2) return errno_value(env, r < 0 ? errno : EINVAL);
+  napi_value v;
+  napi_create_int32(env, (int32_t)r, &v);
+  return v;
+}
+
 /* kcmp(pid1, pid2, type, idx1, idx2): 0 equal, 1 or 2 an order, or an errno name. */
 static napi_value js_kcmp(napi_env env, napi_callback_info info) {
   int64_t a[5];
   if (int_args(env, info, a, 5, "procfd.kcmp(pid1, pid2, type, idx1, idx2)")) return NULL;
   long r = SYS_kcmp < 0 ? (errno = ENOSYS, -1) : syscall(SYS_kcmp, (pid_t)a[0], (pid_t)a[1], (int)a[2], (unsigned long)a[3], (unsigned long)a[4]);
-  if (r < 0 || r > 2) return errno_value(env, r < 0 ? errno : EINVAL);
-  napi_value v;
-  napi_create_int32(env, (int32_t)r, &v);
-  return v;
+  return kcmp_result(env, r);
 }
 
 /* kcmpEpoll(pid1, fd1, pid2, efd, tfd, toff): is fd1 of pid1 the file pid2's epoll efd watches as tfd? */
@@ -1336,31 +1362,7 @@ static napi_value js_kcmp_epoll(napi_env env, napi_callback_info info) {
     uint32_t efd, tfd, toff;
   } slot = {(uint32_t)a[3], (uint32_t)a[4], (uint32_t)a[5]};
   long r = SYS_kcmp < 0 ? (errno = ENOSYS, -1) : syscall(SYS_kcmp, (pid_t)a[0], (pid_t)a[2], 7 /* KCMP_EPOLL_TFD */, (unsigned long)a[1], &slot);
-  if (r < 0 || r > 2) return errno_value(env, r < 0 ? errno : EINVAL);
-  napi_value v;
-  napi_create_int32(env, (int32_t)r, &v);
-  return v;
-}
-
-/* A string argument as a heap C string; NULL (and a TypeError) when not a string or it holds a NUL. */
-static char *string_arg(napi_env env, napi_value v, const char *what) {
-  size_t len;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
-  char *s = malloc(len + 1);
-  if (!s) {
-    napi_throw_error(env, NULL, "procfd: out of memory");
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  if (strlen(s) != len) {
-    free(s);
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
-  return s;
+  return kcmp_result(env, r);
 }
 
 /* getxattr(path, name): the value as latin1 without trailing NULs, or null. */

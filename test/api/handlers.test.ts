@@ -336,8 +336,12 @@ describe('search, diff, timeline and reports through the API', () => {
   it('answers each from the store, and refuses bad input with a typed error', async () => {
     const a = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'leaky', step: 1, label: 'leak 1' });
     const b = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'leaky', step: 4, label: 'leak 4' });
-    const s = await call<{ hitCount: number; groups: { image: { id: string } }[] }>('search.run', { query: 'kind:pipe' });
-    expect(s.hitCount).toBeGreaterThanOrEqual(0);
+    const s = await call<{ hitCount: number; groups: { image: { id: string }; hits: { kind: string }[] }[] }>('search.run', {
+      query: 'kind:inet-socket',
+    });
+    expect(s.hitCount).toBeGreaterThan(0);
+    expect(s.groups.map((g) => g.image.id)).toEqual(expect.arrayContaining([a.image.id, b.image.id]));
+    expect(new Set(s.groups.flatMap((g) => g.hits.map((h) => h.kind)))).toEqual(new Set(['inet-socket']));
     const d = await call<{ summary: { fdsOpened: number }; a: { id: string }; b: { id: string } }>('diff.run', {
       a: a.image.id,
       b: b.image.id,

@@ -160,13 +160,19 @@ describe('ckpt capture --pid / --all', () => {
 describe('ckpt capture --freeze', () => {
   const ours = () => [fx.pid, child, sibling];
 
-  it('stops the processes during the capture, says so in the header, and resumes them', async () => {
-    const img = join(work, 'frozen.img');
+  /** `capture --tree --freeze` of the fixture, held frozen for holdMs; resolves once every process is stopped. */
+  async function frozenCapture(img: string, holdMs: number) {
     const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
-      env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: '400' },
+      env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: String(holdMs) },
       stdio: 'ignore',
     });
     expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
+    return p;
+  }
+
+  it('stops the processes during the capture, says so in the header, and resumes them', async () => {
+    const img = join(work, 'frozen.img');
+    const p = await frozenCapture(img, 400);
     const code = await new Promise<number | null>((r) => p.once('exit', r));
     expect(code).toBe(0);
     for (const q of ours()) expect(procState(q)).not.toBe('T');
@@ -178,11 +184,7 @@ describe('ckpt capture --freeze', () => {
   for (const sig of ['SIGTERM', 'SIGINT'] as const)
     it(`resumes them when the capture gets ${sig}, and writes no image`, async () => {
       const img = join(work, `sig-${sig}.img`);
-      const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
-        env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: '30000' },
-        stdio: 'ignore',
-      });
-      expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
+      const p = await frozenCapture(img, 30_000);
       p.kill(sig);
       const [, signal] = await new Promise<[number | null, string | null]>((r) => p.once('exit', (c, s) => r([c, s])));
       expect(signal).toBe(sig);
@@ -193,11 +195,7 @@ describe('ckpt capture --freeze', () => {
 
   it('resumes them even when the capture is killed with SIGKILL (watchdog)', async () => {
     const img = join(work, 'killed.img');
-    const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
-      env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: '30000' },
-      stdio: 'ignore',
-    });
-    expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
+    const p = await frozenCapture(img, 30_000);
     p.kill('SIGKILL');
     expect(await waitFor(() => ours().every((q) => procState(q) !== 'T'), 5_000)).toBe(true);
   });

@@ -17,6 +17,7 @@ import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from '../../src-main/sources
 import { nativeReadProcs, procfd, procfdPath, readerStatus } from '../../src-main/sources/proc/procfd-reader.js';
 import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
+import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { start, type Running } from './fixture.js';
 
 let dir: string;
@@ -73,6 +74,46 @@ function comparable(r: RawProc) {
   };
 }
 
+/** Two captures of the same processes agree but for a timerfd's remaining time, which moves. */
+function expectSameProcesses(a: Snapshot, b: Snapshot): void {
+  const steady = (files: OpenFile[]) =>
+    files.map((f) => (f.kind === 'timerfd' ? { ...f, attrs: { ...f.attrs, valueSec: 0, valueNsec: 0, ticks: 0 } } : f));
+  expect(a.tasks).toEqual(b.tasks);
+  expect(a.fdTables).toEqual(b.fdTables);
+  expect(steady(a.files)).toEqual(steady(b.files));
+}
+
+/**
+ * A fake /proc at `root`: each pid holds fd 3 on /dev/null. Where `hangs`
+ * says so, its fdinfo/3 is a FIFO nobody writes, so opening it blocks as a
+ * statx on a dead NFS server would (releaseHang lets it go).
+ */
+function fakeProc(root: string, pidList: number[], hangs: (pid: number) => boolean): string {
+  for (const pid of pidList) {
+    const b = join(root, String(pid));
+    for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
+    fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n`);
+    fs.writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t${pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
+    fs.writeFileSync(join(b, 'cmdline'), 'fake\0');
+    fs.symlinkSync('/', join(b, 'cwd'));
+    fs.symlinkSync('/', join(b, 'root'));
+    fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
+    if (hangs(pid)) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
+    else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
+  }
+  return root;
+}
+
+/** Opens a hanging pid's FIFO for writing, which lets its blocked reader go; false when no reader was blocked on it. */
+function releaseHang(root: string, pid: number): boolean {
+  try {
+    fs.closeSync(fs.openSync(join(root, String(pid), 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 beforeAll(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'ckpt-procfd-')));
   fx = await start('kinds', [dir]);
@@ -115,12 +156,7 @@ describe('native /proc reader', () => {
     const b = await captureProc({ ...opts, reader: 'js' });
     expect(a.header.options).toMatchObject({ reader: 'native', sharing: 'kcmp' });
     expect(b.header.options).toMatchObject({ reader: 'js', sharing: 'kcmp' });
-    // A timerfd's remaining time moves between the two captures.
-    const steady = (files: typeof a.files) =>
-      files.map((f) => (f.kind === 'timerfd' ? { ...f, attrs: { ...f.attrs, valueSec: 0, valueNsec: 0, ticks: 0 } } : f));
-    expect(a.tasks).toEqual(b.tasks);
-    expect(a.fdTables).toEqual(b.fdTables);
-    expect(steady(a.files)).toEqual(steady(b.files));
+    expectSameProcesses(a, b);
     expect(a.errors).toEqual(b.errors);
     expect(a.files.length).toBeGreaterThan(500);
   });
@@ -140,11 +176,7 @@ describe('native /proc reader', () => {
     expect(note).toEqual([
       expect.objectContaining({ message: expect.stringMatching(/stopped early.*too large \(\d+ bytes\) to hand over/) }),
     ]);
-    const steady = (files: typeof a.files) =>
-      files.map((f) => (f.kind === 'timerfd' ? { ...f, attrs: { ...f.attrs, valueSec: 0, valueNsec: 0, ticks: 0 } } : f));
-    expect(a.tasks).toEqual(b.tasks);
-    expect(a.fdTables).toEqual(b.fdTables);
-    expect(steady(a.files)).toEqual(steady(b.files));
+    expectSameProcesses(a, b);
     expect(a.errors.filter((e) => e.where !== 'native reader')).toEqual(b.errors);
   });
 
@@ -255,21 +287,8 @@ describe('native /proc reader', () => {
   });
 
   it('gives up on a process whose reading hangs in the kernel, says so, and reads the rest', async () => {
-    // A fake /proc: pid 1's fdinfo/3 is a FIFO nobody writes, so opening it
-    // blocks as a statx on a dead NFS server would; pids 2 and 3 are fine.
-    const fake = join(dir, 'fakeproc');
-    for (const pid of [1, 2, 3]) {
-      const b = join(fake, String(pid));
-      for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
-      fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n`);
-      fs.writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t${pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
-      fs.writeFileSync(join(b, 'cmdline'), 'fake\0');
-      fs.symlinkSync('/', join(b, 'cwd'));
-      fs.symlinkSync('/', join(b, 'root'));
-      fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
-      if (pid === 1) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
-      else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
-    }
+    // pid 1 hangs; pids 2 and 3 are fine.
+    const fake = fakeProc(join(dir, 'fakeproc'), [1, 2, 3], (pid) => pid === 1);
     const t0 = Date.now();
     // While a reader hangs, the event loop still runs (a signal handler, a host's requests).
     let ticks = 0;
@@ -310,7 +329,7 @@ describe('native /proc reader', () => {
     // Let the stuck reader go: it returns, sees it was given up on, drops
     // what it read, and the pid may be read again.
     const release = async () => {
-      fs.closeSync(fs.openSync(join(fake, '1', 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      expect(releaseHang(fake, 1)).toBe(true);
       for (let i = 0; i < 100 && procfd()!.stuck(fake).includes(1); i++) await new Promise((res) => setTimeout(res, 20));
       expect([...procfd()!.stuck(fake)]).not.toContain(1);
     };
@@ -324,18 +343,8 @@ describe('native /proc reader', () => {
 
   it('accounts for every pid when more readers hang than it may start', async () => {
     // 70 processes hang, 10 do not, on 16 threads: every pid is read or reported.
-    const fake = join(dir, 'manyhung');
     const pidsHere = Array.from({ length: 80 }, (_, i) => 1001 + i);
-    for (const pid of pidsHere) {
-      const b = join(fake, String(pid));
-      for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
-      fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0\n`);
-      fs.writeFileSync(join(b, 'status'), `Tgid:\t${pid}\n`);
-      fs.writeFileSync(join(b, 'cmdline'), 'fake');
-      fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
-      if (pid <= 1070) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
-      else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\n');
-    }
+    const fake = fakeProc(join(dir, 'manyhung'), pidsHere, (pid) => pid <= 1070);
     const r = (await nativeReadProcs(fake, pidsHere, 16, undefined, undefined, 100))!;
     expect(r.procs.map((p) => p.pid).sort((a, b) => a - b)).toEqual(pidsHere);
     for (const p of r.procs) {
@@ -343,12 +352,7 @@ describe('native /proc reader', () => {
       else expect(p.errors).toEqual([expect.objectContaining({ errno: 'ETIMEDOUT', pid: p.pid })]);
     }
     expect(r.procs.filter((p) => p.fds).length).toBeGreaterThan(0);
-    for (const pid of pidsHere.slice(0, 70))
-      try {
-        fs.closeSync(fs.openSync(join(fake, String(pid), 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      } catch {
-        // nobody was reading this one
-      }
+    for (const pid of pidsHere.slice(0, 70)) releaseHang(fake, pid); // false for those no reader reached
     for (let i = 0; i < 100 && procfd()!.stuck(fake).length; i++) await new Promise((res) => setTimeout(res, 20));
     expect([...procfd()!.stuck(fake)]).toEqual([]);
   });

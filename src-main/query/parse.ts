@@ -186,7 +186,7 @@ function time(t: Token, now: number): Term {
 }
 
 /** Only * and ? make a pattern a glob; [ is then a class, and otherwise an ordinary character (socket:[123]). */
-function isGlob(v: string): boolean {
+export function isGlob(v: string): boolean {
   return /[*?]/.test(v);
 }
 

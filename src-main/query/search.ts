@@ -16,17 +16,17 @@ import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
-import { globToRegExp, parseQuery, type ParsedTerm } from './parse.js';
+import { globToRegExp, isGlob, parseQuery, type ParsedTerm } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
 
-function matchStrings(ctx: LibraryContext, mode: 'substring' | 'glob' | 'contains-any', values: string[]): number[] {
+function matchStrings(ctx: LibraryContext, glob: boolean, values: string[]): number[] {
   const { ids, texts } = ctx.stringTable();
   const out: number[] = [];
-  if (mode === 'glob') {
+  if (glob) {
     const res = values.map(globToRegExp);
     for (let i = 0; i < texts.length; i++) if (res.some((r) => r.test(texts[i]!))) out.push(ids[i]!);
   } else if (values.length === 1) {
@@ -97,7 +97,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       let c: string;
       if (t.field === 'pid') c = rangeSql('t.pid', t.ranges);
       else if (t.field === 'comm') {
-        const ids = matchStrings(ctx, t.values.some((v) => /[*?]/.test(v)) ? 'glob' : 'contains-any', t.values);
+        const ids = matchStrings(ctx, t.values.some(isGlob), t.values);
         c = 't.comm_id IN (SELECT value FROM json_each(?))';
         params.push(JSON.stringify(ids));
       } else continue;
@@ -125,7 +125,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const pathSets: { p: ParsedTerm; ids: number[] }[] = [];
   for (const p of by('path')) {
     const t = p.term as Extract<ParsedTerm['term'], { field: 'path' }>;
-    pathSets.push({ p, ids: matchStrings(ctx, t.mode === 'glob' ? 'glob' : t.values.length > 1 ? 'contains-any' : 'substring', t.values) });
+    pathSets.push({ p, ids: matchStrings(ctx, t.mode === 'glob', t.values) });
   }
   let filterSets = pathSets;
   const positivePaths = pathSets.filter((s) => !s.p.negated).sort((a, b) => a.ids.length - b.ids.length);

@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../src-main/sources/proc/index.js';
 import { encodeSnapshot } from '../src-main/engine/writer.js';
+import { readImageFile } from '../src-main/engine/reader.js';
 import { median, type BenchModule } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -71,7 +72,7 @@ const bench: BenchModule = {
       capture();
       const info = execFileSync(ckpt, ['verify', img], { encoding: 'utf8' }).trim();
       ctx.log(`fixture: ${nproc} processes x ${nfds} fds; machine-wide image: ${info.replace(/, sha256.*/, '')}`);
-      const reader = /"reader":\s*"(\w+)"/.exec(execFileSync(ckpt, ['show', img, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 }))?.[1];
+      const reader = readImageFile(img).header.options.reader;
       ctx.log(`reader: ${reader ?? 'unknown'}${reader === 'js' ? ' (the native addon was not built: see npm install output)' : ''}`);
       if (lsof) wall(lsof, ['-n', '-P', '-w']);
       cpu.clear();

@@ -3,7 +3,7 @@
 // files it was built from, so bin/ckpt.mjs can tell cheaply when it is stale.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,13 +22,14 @@ export async function buildCli() {
     target: 'node20',
     sourcemap: 'linked',
     metafile: true,
+    // The metafile's paths are relative to this; bin/ckpt.mjs rebuilds from
+    // whatever directory the user is in, and inputs.json must name root-relative paths.
+    absWorkingDir: root,
     external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
-  const inputs = Object.keys(r.metafile.inputs)
-    .filter((p) => !p.includes('node_modules'))
-    .map((p) => relative(root, join(root, p)));
+  const inputs = Object.keys(r.metafile.inputs).filter((p) => !p.includes('node_modules'));
   writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(inputs));
   // Chunks are named by content hash; a ckpt that started before this build
   // may still load its old ones, so only chunks unused for a while go.

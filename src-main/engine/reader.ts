@@ -66,8 +66,6 @@ export interface DecodeResult extends Snapshot {
 export interface DecodeVisitor {
   header(h: ImageHeader): void;
   task(t: Task): void;
-  /** The task's fd table objref, now that its TASK_OBJS has been read (also set on the task). */
-  taskObjs(t: Task): void;
   table(t: FdTable): void;
   fd(table: FdTable, fd: Fd): void;
   file(f: OpenFile): void;
@@ -86,7 +84,6 @@ class ModelBuilder implements DecodeVisitor {
   task(t: Task): void {
     this.tasks.push(t);
   }
-  taskObjs(): void {}
   table(t: FdTable): void {
     this.tables.push(t);
   }
@@ -271,7 +268,6 @@ class Decoder {
     if (ref !== 0) this.checkRef(ref, 2);
     task.fdTable = ref;
     this.pendingTask = null;
-    this.v.taskObjs(task);
   }
 
   private readTable(): void {
@@ -425,7 +421,6 @@ export function verifyImage(src: ScanSource): ImageCounts {
   const info = visitImage(src, {
     header: (h) => (header = h),
     task: () => n.tasks++,
-    taskObjs: () => {},
     table: () => n.fdTables++,
     fd: () => n.fds++,
     file: () => n.files++,

@@ -92,7 +92,6 @@ class Collector implements DecodeVisitor {
   task(t: Task): void {
     this.tasks.push(t);
   }
-  taskObjs(): void {}
   table(t: FdTable): void {
     this.tables.push({ ref: t.ref, inferred: t.sharingInferred, first: this.nfds, n: 0 });
   }

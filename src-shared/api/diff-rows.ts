@@ -88,19 +88,7 @@ class Shared<T> {
 }
 
 export function diffRows(d: DiffResult): BuiltRows {
-  const counts = Object.fromEntries([
-    ['appeared', 0],
-    ['vanished', 0],
-    ['opened', 0],
-    ['closed', 0],
-    ['retargeted', 0],
-    ['flags', 0],
-    ['moved', 0],
-    ['cloexec', 0],
-    ['deleted', 0],
-    ['shared', 0],
-    ['unshared', 0],
-  ]) as Record<Change, number>;
+  const counts = Object.fromEntries(CHANGE_IDS.map((c) => [c, 0])) as Record<Change, number>;
   const kinds = new Set<string>();
   const rows: DiffRow[] = [];
   const sharedChanges = new Shared<Change>();
@@ -183,7 +171,7 @@ export function diffRows(d: DiffResult): BuiltRows {
     fdRows.sort((x, y) => at(x) - at(y));
     for (const r of fdRows) {
       for (const c of r.changes) counts[c]++;
-      for (const k of r.kinds) if (k && !kinds.has(k)) kinds.add(k);
+      for (const k of r.kinds) if (k) kinds.add(k);
       rows.push(r);
     }
   }

@@ -85,7 +85,7 @@ function tableOf(a: OpenedImage, b: OpenedImage): (side: 'a' | 'b', pid: number)
   const tables = new Map<OpenedImage, Map<number, number>>();
   const tableFor = (img: OpenedImage, pid: number): number | undefined => {
     let m = tables.get(img);
-    if (!m) tables.set(img, (m = new Map(img.overview().tasks.map((t) => [t.pid, t.fdTable]))));
+    if (!m) tables.set(img, (m = new Map(img.snap.tasks.map((t) => [t.pid, t.fdTable]))));
     return m.get(pid);
   };
   return (side, pid) => {

@@ -22,20 +22,30 @@ function parseDuration(option: string, text: string): number {
  * SIGTERM while waiting ends the series (exit 0); during a capture they act
  * as they always do (a frozen process is resumed, nothing half-stored).
  */
+/** Waits `ms`; true, at once, when SIGINT or SIGTERM comes first (the timer must not then keep the process alive). */
+function waitOrSignal(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (signalled: boolean) => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signalled);
+    };
+    const onSignal = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
   const { captureProc } = await import('../../sources/proc/index.js');
   const { encodeSnapshot } = await import('../../engine/writer.js');
   const { imageLine, openLibrary } = await import('./library-util.js');
   const store = openLibrary(opts);
   const count = (opts.count as number | undefined) ?? Infinity;
-  let stop = false;
-  let wake: (() => void) | undefined;
-  const onSignal = () => {
-    stop = true;
-    wake?.();
-  };
   try {
-    for (let n = 0; n < count && !stop; n++) {
+    for (let n = 0; n < count; n++) {
       const started = Date.now();
       const snap = await captureProc(sel);
       const r = store.importBytes(encodeSnapshot(snap), {
@@ -48,22 +58,7 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
       );
       if (n + 1 >= count) break;
       const wait = started + every - Date.now();
-      if (wait <= 0) continue;
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, wait);
-        });
-        // Woken by a signal: the pending timer must not keep the process alive until it fires.
-        clearTimeout(timer);
-      } finally {
-        wake = undefined;
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      if (wait > 0 && (await waitOrSignal(wait))) break;
     }
   } finally {
     store.close();

@@ -152,7 +152,8 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
 
   function finish(): SearchResult {
     const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
-    type Hit = [number, number, number, number, number, number];
+    /** Image, fd table, and the fd's offset in that table's pack (kept in packs). */
+    type Hit = [number, number, number];
     // Hits are shown from their tables' packs: one small blob per table, whatever the number of hits in it.
     const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ? AND ref = ?').pluck();
     type Pack = { p: Int32Array; at: Map<number, number> | null; sorted: boolean | null };
@@ -194,17 +195,13 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       }
       return v.at.get(fd);
     };
-    const hit = (img: number, tref: number, pk: Int32Array, o: number): Hit => {
-      const bits = pk[o + P.bits]!;
-      return [img, tref, pk[o + P.fd]!, pk[o + P.attrs]!, bits & BIT_CLOEXEC ? 1 : 0, bits & BIT_SHARED ? 1 : 0];
-    };
     let rows: Hit[] = [];
     let moreImages = false;
     if (empty) rows = [];
     else if (tableKeys) {
       for (const [img, tref] of tableKeys) {
         const { p: pk } = packOf(img, tref);
-        for (let o = 0; o < pk.length && rows.length <= limit; o += PACK_FIELDS) if (keep(pk, o)) rows.push(hit(img, tref, pk, o));
+        for (let o = 0; o < pk.length && rows.length <= limit; o += PACK_FIELDS) if (keep(pk, o)) rows.push([img, tref, o]);
         if (rows.length > limit) break;
       }
     } else if (byImage || pathDriver) {
@@ -223,7 +220,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
             const pv = packOf(img, tref);
             const o = fdAt(pv, fd);
             if (o === undefined || !keep(pv.p, o)) continue;
-            rows.push(hit(img, tref, pv.p, o));
+            rows.push([img, tref, o]);
             if (rows.length > limit) break scan;
           }
         }
@@ -241,7 +238,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
             packs.set(`${img}:${tref}`, { p: pk, at: null, sorted: null });
             for (let o = 0; o < pk.length && got < want; o += PACK_FIELDS) {
               if (!keep(pk, o)) continue;
-              rows.push(hit(img, tref, pk, o));
+              rows.push([img, tref, o]);
               got++;
             }
             if (got >= want) break;
@@ -266,7 +263,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
     const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
     let hitCount = 0;
     let truncated = truncatedAll;
-    for (const [img, tref, fd, attrsId, cloexec, shared] of rows) {
+    for (const [img, tref, o] of rows) {
       const key = `${img}:${tref}`;
       let procs = procCache.get(key);
       if (!procs) {
@@ -287,10 +284,10 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       }
       let g = groups.get(img);
       if (!g) groups.set(img, (g = { hits: [], count: 0, truncated: false }));
-      const pv = packOf(img, tref);
-      const pk = pv.p;
-      const o = fdAt(pv, fd);
-      if (o === undefined) continue;
+      const pk = packs.get(key)!.p;
+      const fd = pk[o + P.fd]!;
+      const bits = pk[o + P.bits]!;
+      const attrsId = pk[o + P.attrs]!;
       const pathId = pk[o + P.path]!;
       let path = strCache.get(pathId);
       if (path === undefined) strCache.set(pathId, (path = ctx.strings.value(pathId)));
@@ -316,9 +313,9 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
           flags: file.flags,
           flagNames: formatFlags(file.flags),
           pos: typeof file.pos === 'bigint' ? file.pos.toString() : file.pos,
-          cloexec: cloexec === 1,
+          cloexec: (bits & BIT_CLOEXEC) !== 0,
           deleted: file.deleted,
-          shared: shared === 1,
+          shared: (bits & BIT_SHARED) !== 0,
         });
         hitCount++;
       }

@@ -4,8 +4,7 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { ExportFormat, ExportRequest } from '../../../src-shared/store-types.js';
 import { SELECTOR_OPTIONS, timelineSelector } from './timeline.js';
 import { withLibrary } from './library-util.js';
-
-const FORMATS = ['html', 'md', 'json', 'csv'];
+import { FORMATS } from '../../report/index.js';
 
 export default defineCommand({
   name: 'export',
@@ -25,7 +24,7 @@ export default defineCommand({
       const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
       format = ext === 'htm' ? 'html' : ext === 'markdown' ? 'md' : ext;
     }
-    if (!format || !FORMATS.includes(format))
+    if (!format || !FORMATS.includes(format as ExportFormat))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}${format ? `, got "${format}"` : ''}`);
     const [what, ...rest] = positional;
     let req: ExportRequest;

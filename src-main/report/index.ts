@@ -65,5 +65,3 @@ export function renderExport(src: ReportSource, req: ExportRequest, format: Expo
   const d = doc();
   return format === 'html' ? renderHtml(d) : format === 'md' ? renderMarkdown(d) : renderCsv(d);
 }
-
-export { renderHtml, renderMarkdown, renderCsv, diffDoc, imageDoc, searchDoc, timelineDoc };

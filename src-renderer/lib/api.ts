@@ -19,19 +19,14 @@ export class ApiCallError extends Error {
   }
 }
 
-interface Bridge {
-  call(method: string, args: unknown): Promise<Reply<unknown>>;
-  onEvent(cb: (ev: ApiEvent) => void): () => void;
-  host: 'electron';
-}
+type Listener = (ev: ApiEvent) => void;
 
 declare global {
   interface Window {
-    ckpt?: Record<string, ((args: unknown) => Promise<Reply<unknown>>) | unknown> & { onEvent?: Bridge['onEvent'] };
+    ckpt?: Record<string, ((args: unknown) => Promise<Reply<unknown>>) | unknown> & { onEvent?: (cb: Listener) => () => void };
   }
 }
 
-type Listener = (ev: ApiEvent) => void;
 const listeners = new Set<Listener>();
 
 function token(): string {
@@ -116,7 +111,6 @@ export function onEvent(l: Listener): () => void {
 
 /** Text of an error for a person. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiCallError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }

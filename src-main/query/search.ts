@@ -18,7 +18,7 @@ import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
 import { globToRegExp, isGlob, parseQuery, type ParsedTerm } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../store/fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, lowerBound, unpack } from '../store/fdpack.js';
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
@@ -371,16 +371,7 @@ function packFilter(terms: ParsedTerm[], pathSets: { p: ParsedTerm; ids: number[
 function intersectSorted(want: Int32Array, have: Int32Array): number[] {
   const out: number[] = [];
   if (want.length * 16 < have.length) {
-    for (const v of want) {
-      let lo = 0;
-      let hi = have.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (have[mid]! < v) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < have.length && have[lo] === v) out.push(v);
-    }
+    for (const v of want) if (have[lowerBound(have, v)] === v) out.push(v);
     return out;
   }
   let i = 0;

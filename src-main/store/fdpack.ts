@@ -57,3 +57,15 @@ export function putU64(a: Int32Array, at: number, v: number | bigint): void {
     a[at + 1] = Number(v & 0xffffffffn) | 0;
   }
 }
+
+/** The first index of the ascending list a whose value is v or more (a.length when none). */
+export function lowerBound(a: Int32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -21,7 +21,7 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
-import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls } from './native.js';
+import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls, type SharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
 import { groupByKernel, partitionByKernel, type Kcmp } from './sharing.js';
@@ -141,11 +141,16 @@ export class Builder {
   private readonly nets = new Map<string, NetTables | null>();
   private readonly ownNetns = safeReadlink('/proc/self/ns/net');
 
+  /** kcmp, or null where it may not be used (noKcmp) or is not there: sharing is then inferred. */
+  private readonly kcmp: Kcmp | null;
+
   constructor(
     private readonly procRoot: string,
-    private readonly kcmp: Kcmp | null,
+    private readonly calls: SharingCalls | null,
     private readonly errors: RawError[],
-  ) {}
+  ) {
+    this.kcmp = calls ? calls.kcmp : null;
+  }
 
   /** Comparisons kcmp would not answer so far. */
   refusedCount(): number {
@@ -469,7 +474,7 @@ export class Builder {
    * the fd the watch was added with first.
    */
   private resolveEpolls(epolls: OpenFile[], creator: number[], fileOf: Int32Array, e: Entries): void {
-    const lib = this.kcmp ? safeNative() : null;
+    const lib = this.calls;
     // Per table, its fds (entry numbers) by (ino, dev): a server's epoll may watch 10,000 fds.
     const indexes = new Map<number, Map<string, number[]>>();
     const byInode = (tableIdx: number): Map<string, number[]> => {
@@ -528,10 +533,3 @@ function safeReadlink(p: string): string {
   }
 }
 
-function safeNative(): ReturnType<typeof sharingCalls> | null {
-  try {
-    return sharingCalls();
-  } catch {
-    return null;
-  }
-}

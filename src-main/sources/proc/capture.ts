@@ -1,6 +1,6 @@
 /**
  * Live capture from /proc: select processes, optionally freeze them, read
- * every task and fd (two threads), classify each fd, ask the kernel (kcmp)
+ * every task and fd (reader threads), classify each fd, ask the kernel (kcmp)
  * which fds share an open file and which tasks a table, and build the
  * snapshot. Nothing a process can do to us (exit, close an fd, refuse
  * access) aborts a capture: it becomes an error record and the capture goes
@@ -10,10 +10,9 @@ import { readFileSync } from 'node:fs';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
-import { sharingCalls, type KcmpResult } from './native.js';
+import { sharingCalls, type SharingCalls } from './native.js';
 import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
-import type { Kcmp } from './sharing.js';
 import { readProcs } from './worker-pool.js';
 
 export type { ProcCaptureStats } from './build.js';
@@ -119,13 +118,12 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   }
   lap('select', t0);
 
-  let kcmp: Kcmp | null = null;
+  let calls: SharingCalls | null = null;
   if (!opts.noKcmp) {
     try {
-      const n = sharingCalls();
-      kcmp = (a, b, t, i, j): KcmpResult => n.kcmp(a, b, t, i, j);
+      calls = sharingCalls();
     } catch {
-      kcmp = null;
+      calls = null; // no FFI and no addon: sharing is inferred, and says so
     }
   }
 
@@ -145,7 +143,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // Each process the main thread reads is prepared (parsed, classified)
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
-    const builder = new Builder(procRoot, kcmp, errors);
+    const builder = new Builder(procRoot, calls, errors);
     const got = await readProcs(
       { procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs: opts.timeoutMs ?? 15_000 },
       (rp) => builder.prepare(rp),
@@ -181,7 +179,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     if (opts.freeze) o.freeze = 'true';
     // kcmp: every sharing relation proven; kcmp+inferred: some candidates
     // refused (their files are marked); inferred: no kcmp at all.
-    o.sharing = !kcmp ? 'inferred' : builder.refusedCount() > 0 ? 'kcmp+inferred' : 'kcmp';
+    o.sharing = !calls ? 'inferred' : builder.refusedCount() > 0 ? 'kcmp+inferred' : 'kcmp';
     // Which /proc reader ran (native addon or the JavaScript fallback): the
     // images are the same, the speed is not, and a slow capture should say why.
     o.reader = got.reader;

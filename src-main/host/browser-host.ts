@@ -16,7 +16,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { ApiEvent } from '../../src-shared/api/contract.js';
+import type { ApiEvent, Reply } from '../../src-shared/api/contract.js';
 import { createBackend, type Backend } from '../api/handlers.js';
 import { CSP } from './csp.js';
 
@@ -71,6 +71,11 @@ function baseHeaders(): Record<string, string> {
   };
 }
 
+function sendReply(res: ServerResponse, status: number, reply: Reply<unknown>): void {
+  res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(reply));
+}
+
 function sameToken(given: string | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -103,10 +108,8 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   const backend = createBackend({ home: opts.home, host: 'browser', emit, log });
   let port = 0;
 
-  const refuse = (res: ServerResponse, status: number, message: string) => {
-    res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ ok: false, error: { code: status === 404 ? 'not-found' : 'unavailable', message } }));
-  };
+  const refuse = (res: ServerResponse, status: number, message: string) =>
+    sendReply(res, status, { ok: false, error: { code: status === 404 ? 'not-found' : 'unavailable', message } });
 
   const server = createServer((req, res) => {
     const host = req.headers.host;
@@ -229,16 +232,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
         const text = Buffer.concat(chunks).toString('utf8');
         args = text.length ? JSON.parse(text) : {};
       } catch {
-        const body = JSON.stringify({ ok: false, error: { code: 'bad-argument', message: `${method}: the request body is not JSON` } });
-        res.writeHead(400, { ...baseHeaders(), 'Content-Type': 'application/json' });
-        return res.end(body);
+        return sendReply(res, 400, { ok: false, error: { code: 'bad-argument', message: `${method}: the request body is not JSON` } });
       }
-      backend.dispatch(method, args).then((reply) => {
-        const body = JSON.stringify(reply);
-        const status = reply.ok ? 200 : (STATUS[reply.error.code] ?? 422);
-        res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json' });
-        res.end(body);
-      });
+      backend.dispatch(method, args).then((reply) => sendReply(res, reply.ok ? 200 : (STATUS[reply.error.code] ?? 422), reply));
     });
   }
 

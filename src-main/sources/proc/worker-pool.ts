@@ -86,6 +86,19 @@ export interface ReadResult {
   reader: 'native' | 'js' | 'native+js';
 }
 
+/** The pids of `opts` that `have` lacks (but those in `skip`), read on this thread with raw-read.ts. */
+function readLeftover(opts: ReadOptions, have: RawProc[], onProc?: (p: RawProc) => void, skip?: Set<number>): RawProc[] {
+  const seen = new Set(have.map((r) => r.pid));
+  const pids = opts.pids.filter((p) => !seen.has(p) && !skip?.has(p));
+  const counter = new Int32Array(new SharedArrayBuffer(8));
+  return rawRead(
+    loadKoffi(),
+    fs,
+    { procRoot: opts.procRoot, pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly },
+    onProc,
+  );
+}
+
 export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
   if (!opts.fdDirOverride && !opts.fdsOnly && opts.reader !== 'js') {
     // The native reader's threads are cheap to start: one per core, and
@@ -101,13 +114,10 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       if (!got.failed) return { procs: got.procs, byWorker: 0, reader: 'native' };
       // The addon gave up part way: what it did not hand over is read here,
       // but for processes its readers are stuck on (this reader has no timeout).
-      const seen = new Set(got.procs.map((r) => r.pid));
       const stuck = new Set(procfd()?.stuck(opts.procRoot) ?? []);
-      const missing = opts.pids.filter((p) => !seen.has(p) && !stuck.has(p));
-      const counter = new Int32Array(new SharedArrayBuffer(8));
-      const rest = rawRead(loadKoffi(), fs, { procRoot: opts.procRoot, pids: missing, counter }, onProc);
-      for (const pid of opts.pids)
-        if (!seen.has(pid) && stuck.has(pid)) {
+      const rest = readLeftover(opts, got.procs, onProc, stuck);
+      for (const pid of stuck)
+        if (opts.pids.includes(pid) && !got.procs.some((r) => r.pid === pid)) {
           const rp = timedOut(opts.procRoot, pid, -3, opts.timeoutMs ?? 0);
           rest.push(rp);
           onProc?.(rp);
@@ -197,13 +207,8 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   }
   const tTheirs = performance.now();
   const all = mine.concat(theirs);
-  if (all.length < opts.pids.length) {
-    // A worker that died leaves pids unread: read them here.
-    const seen = new Set(all.map((r) => r.pid));
-    const missing = opts.pids.filter((p) => !seen.has(p));
-    const retry = new Int32Array(new SharedArrayBuffer(8));
-    all.push(...rawRead(loadKoffi(), fs, { ...job, pids: missing, counter: retry }, onProc));
-  }
+  // A worker that died leaves pids unread: read them here.
+  if (all.length < opts.pids.length) all.push(...readLeftover(opts, all, onProc));
   if (process.env.CKPT_CAPTURE_TIMING)
     process.stderr.write(
       `reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`,

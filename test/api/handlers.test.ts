@@ -24,6 +24,7 @@ import type {
 } from '../../src-shared/api/results.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { FIELDS } from '../../src-renderer/lib/query-help.js';
 
 let home: string;
 let backend: Backend;
@@ -363,6 +364,19 @@ describe('search, diff, timeline and reports through the API', () => {
     expect((await fail('timeline.get', {})).code).toBe('bad-argument');
     expect((await fail('report.export', { request: { what: 'image', id: a.image.id }, format: 'docx' })).code).toBe('bad-argument');
     expect((await fail('diff.run', { a: a.image.id, b: 'ffffffffffff' })).code).toBe('not-found');
+  });
+});
+
+describe('the search help', () => {
+  it('names exactly the fields the query parser knows, and each example is a query search.run accepts', async () => {
+    const e = await fail('search.run', { query: 'nosuchfield:x' });
+    expect(e.code).toBe('bad-argument');
+    const known = /known: ([a-z, ]*)/.exec(e.message)?.[1]?.trim().split(', ');
+    expect(known?.sort()).toEqual(FIELDS.map((f) => f.name).sort());
+    for (const f of FIELDS) {
+      const r = await backend.dispatch('search.run', { query: f.example });
+      expect(r.ok ? 'ok' : r.error.message, f.example).toBe('ok');
+    }
   });
 });
 

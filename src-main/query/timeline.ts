@@ -7,18 +7,22 @@
  * (protocol, state, remote address; the local port is ephemeral).
  */
 import { displayBStr } from '../../src-shared/model/index.js';
+import { kindByName } from '../../src-shared/kinds/index.js';
 import type { LeakSuspect, Timeline, TimelinePoint, TimelineSelector } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import type { ImageRow } from '../store/images.js';
 import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
+import { KIND_GROUPS } from './parse.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 
 const MAX_POINTS = 5000;
 /** Kinds whose names are per object (pipe, sockets): never a path series. */
-const NOT_PATHS = new Set([6, 8, 9, 10, 11, 12]);
-const INET_SOCKET = 9;
+const NOT_PATHS = new Set(['pipe', ...KIND_GROUPS.socket!].map((n) => kindByName(n)!.code));
+const INET_SOCKET = kindByName('inet-socket')!.code;
+/** Link texts naming one kernel object (pipe:[N], socket:[N], anon_inode:[x]): unique, so never a series. */
+const PER_OBJECT = /^(pipe|socket|anon_inode):/;
 
 function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
   if (!sel || typeof sel !== 'object') throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
@@ -43,7 +47,7 @@ function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
 }
 
 function family(path: string): string | null {
-  if (/^(pipe|socket|anon_inode):/.test(path) || path === '') return null;
+  if (PER_OBJECT.test(path) || path === '') return null;
   const m = /^(.*?)([._-]?)\d+$/.exec(path);
   return m && m[1] ? `${m[1]}${m[2]}*` : null;
 }
@@ -97,7 +101,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     for (const [pid, n] of c.paths) {
       let p = pathText.get(pid);
       if (p === undefined) pathText.set(pid, (p = displayBStr(ctx.strings.value(pid))));
-      if (!/^(pipe|socket|anon_inode):|^$/.test(p)) bump('path', p, i, n);
+      if (p !== '' && !PER_OBJECT.test(p)) bump('path', p, i, n);
       const fam = family(p);
       if (fam) bump('prefix', fam, i, n);
     }

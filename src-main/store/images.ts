@@ -61,43 +61,31 @@ const SORTS: Record<string, string> = {
   size: 'i.size',
 };
 
-export function filterSql(f: ImageFilter): { where: string; params: unknown[] } {
+/** Filter fields that are one condition with one parameter. */
+const CONDS: [keyof ImageFilter, string][] = [
+  ['label', 'i.label = ?'],
+  ['tag', 'EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)'],
+  ['since', 'i.capture_time >= ?'],
+  ['until', 'i.capture_time <= ?'],
+  ['host', 'i.host = ?'],
+  ['program', 'i.program = ?'],
+  ['source', 'i.source = ?'],
+];
+
+function filterSql(f: ImageFilter): { where: string; params: unknown[] } {
   const conds: string[] = [];
   const params: unknown[] = [];
-  if (f.label !== undefined) {
-    conds.push('i.label = ?');
-    params.push(f.label);
-  }
-  if (f.tag !== undefined) {
-    conds.push('EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)');
-    params.push(f.tag);
-  }
+  for (const [k, c] of CONDS)
+    if (f[k] !== undefined) {
+      conds.push(c);
+      params.push(f[k]);
+    }
   if (f.text) {
     conds.push(
       "(instr(lower(i.label), ?) OR instr(lower(i.note), ?) OR instr(lower(i.host), ?) OR instr(lower(i.program), ?) OR i.sha256 LIKE ? || '%')",
     );
     const t = f.text.toLowerCase();
     params.push(t, t, t, t, t);
-  }
-  if (f.since !== undefined) {
-    conds.push('i.capture_time >= ?');
-    params.push(f.since);
-  }
-  if (f.until !== undefined) {
-    conds.push('i.capture_time <= ?');
-    params.push(f.until);
-  }
-  if (f.host !== undefined) {
-    conds.push('i.host = ?');
-    params.push(f.host);
-  }
-  if (f.program !== undefined) {
-    conds.push('i.program = ?');
-    params.push(f.program);
-  }
-  if (f.source !== undefined) {
-    conds.push('i.source = ?');
-    params.push(f.source);
   }
   return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
 }

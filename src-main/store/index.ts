@@ -334,8 +334,7 @@ export class Store implements LibraryContext {
 
   /** Sets the free-text note (up to 10,000 characters). */
   setNote(idOrPrefix: string, note: string): ImageSummary {
-    if (typeof note !== 'string' || note.length > MAX_NOTE)
-      throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+    checkNote(note);
     const row = this.resolve(idOrPrefix);
     this.db.prepare('UPDATE images SET note = ? WHERE id = ?').run(note, row.id);
     return this.getImage(row.sha256);
@@ -407,6 +406,11 @@ function checkLabel(label: unknown): void {
     throw new StoreError('bad-argument', `a label is one line of text of at most ${MAX_LABEL} characters`);
 }
 
+function checkNote(note: unknown): void {
+  if (typeof note !== 'string' || note.length > MAX_NOTE)
+    throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+}
+
 function checkTags(tags: unknown): void {
   if (!Array.isArray(tags)) throw new StoreError('bad-argument', 'tags must be a list of words');
   for (const t of tags)
@@ -418,6 +422,5 @@ function checkImportOptions(o: ImportOptions): void {
   if (o === null || typeof o !== 'object') throw new StoreError('bad-argument', 'import options must be an object');
   if (o.label !== undefined) checkLabel(o.label);
   if (o.tags !== undefined) checkTags(o.tags);
-  if (o.note !== undefined && (typeof o.note !== 'string' || o.note.length > MAX_NOTE))
-    throw new StoreError('bad-argument', `a note is text of at most ${MAX_NOTE} characters`);
+  if (o.note !== undefined) checkNote(o.note);
 }

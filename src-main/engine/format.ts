@@ -37,6 +37,8 @@ export const MAX_RECORD_LEN = 32 * 1024 * 1024;
 /** Objrefs are positive and below this bound. */
 export const MAX_OBJREF = 0x7fffffff;
 export const TAIL_BODY_LEN = 8 + 32;
+/** The TAIL as written, header included: a whole image's checksummed bytes end this far before its end. */
+export const TAIL_RECORD_SPAN = RECORD_HEADER_LEN + TAIL_BODY_LEN;
 export const FILE_DESC_RECORD_SPAN = 24; // 8 header + 12 body, padded to 8
 
 export const SOURCE_CODES = { proc: 1, sim: 2, criu: 3 } as const;

@@ -34,11 +34,9 @@ import {
   FILE_DESC_RECORD_SPAN,
   RT,
   TABLE_FLAG_SHARING_INFERRED,
-  TAIL_BODY_LEN,
+  TAIL_RECORD_SPAN,
   recordName,
 } from './format.js';
-
-const TAIL_RECORD_SPAN = 8 + TAIL_BODY_LEN;
 import { readAttrs } from './kind-codec.js';
 import { RecordScanner, bufferSource, fdSource, type ScanSource } from './record-scanner.js';
 import { PARALLEL_DIGEST_MIN_BYTES, startParallelDigest } from './parallel-digest.js';

@@ -8,7 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { ImageError } from './errors.js';
-import { MAX_RECORD_LEN, RECORD_HEADER_LEN, RT, TAIL_BODY_LEN, align8, recordName } from './format.js';
+import { MAX_RECORD_LEN, RECORD_HEADER_LEN, RT, TAIL_BODY_LEN, TAIL_RECORD_SPAN, align8, recordName } from './format.js';
 
 const WINDOW = 4 << 20;
 
@@ -48,7 +48,7 @@ export interface ImageDigests {
  * that the reader checks (hand it to bufferSource so it is not hashed again).
  */
 export function imageDigests(bytes: Uint8Array): ImageDigests {
-  const tailAt = Math.max(0, bytes.length - RECORD_HEADER_LEN - TAIL_BODY_LEN);
+  const tailAt = Math.max(0, bytes.length - TAIL_RECORD_SPAN);
   const h = createHash('sha256').update(bytes.subarray(0, tailAt));
   const beforeTail = h.copy().digest();
   return { sha256: h.update(bytes.subarray(tailAt)).digest('hex'), tailAt, beforeTail };

@@ -63,7 +63,6 @@ export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
         omitted: nfds - rows.length,
       },
     ],
-    csvTable: 0,
   };
 }
 
@@ -103,7 +102,6 @@ export function searchDoc(r: SearchResult): Doc {
         rows,
       },
     ],
-    csvTable: 0,
   };
 }
 
@@ -199,7 +197,6 @@ export function diffDoc(d: DiffResult): Doc {
     ],
     charts: [{ kind: 'bars', title: 'Changes', labels, values }],
     tables: [{ title: 'Changes', headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'], rows }],
-    csvTable: 0,
   };
 }
 
@@ -254,6 +251,5 @@ export function timelineDoc(t: Timeline): Doc {
         ]),
       },
     ],
-    csvTable: 0,
   };
 }

@@ -21,7 +21,6 @@ export interface Doc {
   title: string;
   facts: [string, string][];
   charts: Chart[];
+  /** The first is the main one, the table that a CSV export holds. */
   tables: Table[];
-  /** The table that a CSV export holds. */
-  csvTable: number;
 }

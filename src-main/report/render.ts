@@ -93,6 +93,6 @@ export function renderMarkdown(d: Doc): string {
 }
 
 export function renderCsv(d: Doc): string {
-  const t = d.tables[d.csvTable]!;
+  const t = d.tables[0]!;
   return [t.headers, ...t.rows].map((r) => r.map(csv).join(',')).join('\r\n') + '\r\n';
 }

@@ -5,8 +5,8 @@
  * test-results/screens/. CKPT_BENCH=1 runs the timing benchmark instead.
  */
 import { defineConfig } from '@playwright/test';
+import { chromiumPath } from './e2e/host.js';
 
-const CHROMIUM = process.env.CKPT_CHROMIUM ?? '/usr/bin/chromium';
 const bench = process.env.CKPT_BENCH === '1';
 
 export default defineConfig({
@@ -33,7 +33,7 @@ export default defineConfig({
       use: {
         browserName: 'chromium',
         launchOptions: {
-          executablePath: CHROMIUM,
+          executablePath: chromiumPath,
           args: [
             '--no-sandbox',
             '--headless',

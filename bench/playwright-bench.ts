@@ -4,8 +4,8 @@
  * This runs one spec and hands back those figures.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { BenchContext } from './harness.js';
+import { haveChromium as chromiumFound } from '../e2e/host.js';
 
 export interface SpecFigure {
   name: string;
@@ -15,7 +15,7 @@ export interface SpecFigure {
 
 /** Whether there is a Chromium to run the specs in; says so when not (call before building their libraries). */
 export function haveChromium(ctx: BenchContext): boolean {
-  if (existsSync(process.env.CKPT_CHROMIUM ?? '/usr/bin/chromium')) return true;
+  if (chromiumFound) return true;
   ctx.log('no Chromium: skipped');
   return false;
 }

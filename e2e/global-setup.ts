@@ -3,13 +3,12 @@
  * bundle (out/cli, via bin/ckpt.mjs --version). Checks the browser: under CI
  * a missing Chromium fails the run instead of skipping it.
  */
-import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { chromiumPath, haveChromium } from './host.js';
 
 export default async function globalSetup(): Promise<void> {
-  const chromium = process.env.CKPT_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(chromium)) {
-    const msg = `Chromium not found at ${chromium} (apt-get install chromium, or set CKPT_CHROMIUM)`;
+  if (!haveChromium) {
+    const msg = `Chromium not found at ${chromiumPath} (apt-get install chromium, or set CKPT_CHROMIUM)`;
     if (process.env.CI) throw new Error(`${msg}; CI requires it`);
     console.log(`e2e: ${msg}; the browser tests will be skipped`);
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ckpt } from './run.js';
+import { COMMANDS } from '../../src-main/cli/commands/index.js';
 
 let dir: string;
 beforeAll(() => {
@@ -140,11 +141,15 @@ describe('ckpt capture --sim / show / records / verify', () => {
   it('--help everywhere', () => {
     const top = ckpt(['--help']);
     expect(top.code).toBe(0);
-    for (const c of ['capture', 'show', 'records', 'verify']) {
+    // Every command, not only these four: each module loads only when its command runs.
+    const names = COMMANDS.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['capture', 'show', 'records', 'verify']));
+    for (const { name: c, summary } of COMMANDS) {
       expect(top.out).toContain(c);
       const h = ckpt([c, '--help']);
-      expect(h.code).toBe(0);
+      expect(h.code, h.err).toBe(0);
       expect(h.out).toMatch(/^usage: ckpt /);
+      expect(h.out).toContain(summary);
     }
   });
 

@@ -5,23 +5,14 @@
  */
 import { test, expect, _electron as electron, type ElectronApplication, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// @ts-expect-error: a plain .mjs module without types
+import { electronBinary } from '../scripts/start.mjs';
 import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
 
-function electronPath(): { path?: string; why?: string } {
-  try {
-    const p = createRequire(import.meta.url)('electron') as unknown;
-    if (typeof p === 'string' && existsSync(p)) return { path: p };
-    return { why: `require('electron') names ${String(p)}, which does not exist` };
-  } catch (e) {
-    return { why: `require('electron') gives no binary: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
-const bin = electronPath();
+const bin = electronBinary() as { path?: string; why?: string };
 if (!bin.path) console.log(`electron e2e skipped: ${bin.why}`);
 test.skip(!bin.path, `no Electron binary: ${bin.why}`);
 test.describe.configure({ mode: 'serial' });

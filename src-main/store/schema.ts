@@ -3,19 +3,19 @@
  * PRAGMA user_version records the last one applied. A migration, once
  * released, never changes: a new one is appended.
  *
- * Layout, chosen for ingest speed and cross-image search:
+ * Layout (after every migration), chosen for ingest speed and cross-image
+ * search:
  * - strs interns every repeated byte string (paths, comm, command lines) by
  *   exact bytes: TEXT when valid UTF-8, BLOB otherwise, so a path held in a
  *   thousand images is stored once and searched once.
- * - fds holds one narrow row per descriptor with just what search filters
- *   on (kind, path, flags, cloexec, deleted, shared, attributes id). Narrow
- *   rows are what makes ingest fast: the row count is fixed, the bytes per
- *   row are not.
+ * - fds holds one key row per descriptor (image, path, table, fd) and
+ *   nothing else: an import appends its rows, sorted by path (migration 2).
+ *   image_paths lists each image's distinct path ids.
  * - fdtables.data holds the table's fds with their open files' fields
- *   packed as Int32 (fdpack.ts): file ref, mode, pos, dev, ino, rdev, size,
- *   nlink ... A file held by several fds (dup'd std streams) repeats its
- *   fields. Search reads the packs of the tables its hits are in; diff reads
- *   all of an image's packs, never the fd rows.
+ *   packed as Int32 (fdpack.ts): kind, path, flags, bits, file ref, mode,
+ *   pos, dev, ino, rdev, size, nlink ... A file held by several fds (dup'd
+ *   std streams) repeats its fields. Search tests its terms on the packs;
+ *   diff and timelines read all of an image's packs, never the fd rows.
  * - Kind attributes are JSON, interned in their own table (attrs_id, 0 =
  *   none) so path search never scans them.
  * - u64 values beyond SQLite's signed 64 bits are stored as decimal TEXT.

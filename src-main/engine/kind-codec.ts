@@ -74,15 +74,9 @@ export function writeAttrs(w: RecordWriter, spec: KindSpec, file: OpenFile, mapR
   }
 }
 
-const refFieldCache = new WeakMap<KindSpec, boolean>();
 /** Whether a kind has objref attributes (and so may need other files written first). */
 export function hasRefFields(spec: KindSpec): boolean {
-  let v = refFieldCache.get(spec);
-  if (v === undefined) {
-    v = spec.fields.some((f) => f.type === 'objref' || (f.type === 'list' && f.of.some((s) => s.type === 'objref')));
-    refFieldCache.set(spec, v);
-  }
-  return v;
+  return spec.fields.some((f) => f.type === 'objref' || (f.type === 'list' && f.of.some((s) => s.type === 'objref')));
 }
 
 /** File refs an attribute body points at: they must be written first. */

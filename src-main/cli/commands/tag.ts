@@ -15,14 +15,8 @@ export default defineCommand({
     return withLibrary(opts, (s) => {
       const cur = opts.clear ? [] : s.getImage(id!).tags;
       const drop = new Set((opts.remove as string[] | undefined) ?? []);
-      io.out(
-        imageLine(
-          s.setTags(
-            id!,
-            [...new Set([...cur, ...add])].filter((t) => !drop.has(t)),
-          ),
-        ),
-      );
+      const tags = [...new Set([...cur, ...add])].filter((t) => !drop.has(t));
+      io.out(imageLine(s.setTags(id!, tags)));
       return 0;
     });
   },

@@ -22,6 +22,7 @@ const MAX_ROWS = 100_000;
 
 export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
   const files = new Map(snap.files.map((f) => [f.ref, f]));
+  const tables = new Map(snap.fdTables.map((t) => [t.ref, t]));
   const { fileHolders, tableTasks } = holders(snap);
   const rows: string[][] = [];
   const kinds = new Map<string, number>();
@@ -29,7 +30,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
   for (const t of snap.tasks) {
     if (!t.fdTable || listed.has(t.fdTable)) continue;
     listed.add(t.fdTable);
-    const table = snap.fdTables.find((x) => x.ref === t.fdTable);
+    const table = tables.get(t.fdTable);
     const sharers = (tableTasks.get(t.fdTable) ?? []).filter((x) => x.pid === x.tgid).map((x) => x.pid);
     for (const d of table?.fds ?? []) {
       const f = files.get(d.file)!;

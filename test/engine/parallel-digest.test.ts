@@ -2,13 +2,15 @@
  * Images above PARALLEL_DIGEST_MIN_BYTES are checksummed by a worker thread
  * while the main thread parses: the same verdicts as hashing in-thread.
  */
-import { appendFileSync, mkdtempSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, readFileSync, readSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile, verifyImage, withImageFile } from '../../src-main/engine/reader.js';
 import { writeSnapshot, type WriteResult } from '../../src-main/engine/writer.js';
-import { PARALLEL_DIGEST_MIN_BYTES } from '../../src-main/engine/parallel-digest.js';
+import { PARALLEL_DIGEST_MIN_BYTES, startParallelDigest } from '../../src-main/engine/parallel-digest.js';
+import { TAIL_RECORD_SPAN } from '../../src-main/engine/format.js';
+import { imageDigests } from '../../src-main/engine/record-scanner.js';
 import { writeFileAtomic } from '../../src-main/util/atomic-file.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { ImageError } from '../../src-main/engine/errors.js';
@@ -44,6 +46,16 @@ function copyWith(name: string, edit: (fd: number) => void): string {
 describe('parallel checksum of large images', () => {
   it('is used for this image and agrees with the writer', () => {
     expect(written.bytes).toBeGreaterThan(PARALLEL_DIGEST_MIN_BYTES);
+    // The worker itself: a failed worker falls back to hashing in-thread,
+    // which the verdicts below could not tell apart.
+    const tailAt = written.bytes - TAIL_RECORD_SPAN;
+    const worker = startParallelDigest(file, tailAt)!;
+    try {
+      expect(worker.digestOf(tailAt)?.equals(imageDigests(readFileSync(file)).beforeTail)).toBe(true);
+      expect(worker.digestOf(tailAt - 8)).toBeNull();
+    } finally {
+      worker.dispose();
+    }
     const d = readImageFile(file);
     expect(d.info.sha256).toBe(written.sha256);
     expect(withImageFile(file, verifyImage).sha256).toBe(written.sha256);

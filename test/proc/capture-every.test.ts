@@ -46,8 +46,8 @@ describe('ckpt capture --every', () => {
     expect(r.code, r.err).toBe(0);
     const ids = r.out.trim().split('\n');
     expect(ids).toHaveLength(3);
-    expect(r.err).toMatch(/^1: stored: .* series/m);
-    expect(r.err).toMatch(/^3: stored: /m);
+    expect(r.err).toMatch(/^1: stored in library: .* series/m);
+    expect(r.err).toMatch(/^3: stored in library: /m);
     const got = list().filter((i) => i.label === 'series');
     expect(got.map((i) => i.id).sort()).toEqual([...ids].sort());
     // Capture times are taken inside each capture, so their spacing varies

@@ -40,22 +40,14 @@ function waitOrSignal(ms: number): Promise<boolean> {
 
 async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
   const { captureProc } = await import('../../sources/proc/index.js');
-  const { encodeSnapshot } = await import('../../engine/writer.js');
-  const { imageLine, openLibrary } = await import('./library-util.js');
+  const { openLibrary, storeSnapshot } = await import('./library-util.js');
   const store = openLibrary(opts);
   const count = (opts.count as number | undefined) ?? Infinity;
   try {
     for (let n = 0; n < count; n++) {
       const started = Date.now();
       const snap = await captureProc(sel);
-      const r = store.importBytes(encodeSnapshot(snap), {
-        label: opts.label as string | undefined,
-        tags: opts.tag as string[] | undefined,
-      });
-      io.out(r.image.id);
-      io.err(
-        `${n + 1}: ${r.duplicate ? 'already in library' : 'stored'}: ${imageLine(r.image)}${snap.errors.length ? `  (${snap.errors.length} capture errors)` : ''}`,
-      );
+      storeSnapshot(store, snap, opts, io, `${n + 1}: `);
       if (n + 1 >= count) break;
       const wait = started + every - Date.now();
       if (wait > 0 && (await waitOrSignal(wait))) break;

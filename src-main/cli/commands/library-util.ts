@@ -45,11 +45,19 @@ export function progressLine(): { update(s: string): void; done(): void } {
   };
 }
 
+/**
+ * `ckpt capture --store` (once, or each of a series): the snapshot goes
+ * straight into `store` with --label and --tag; the id goes to stdout
+ * unless the image itself does, a line to stderr, `prefix` before it.
+ */
+export function storeSnapshot(store: Store, snap: Snapshot, opts: Parsed['opts'], io: Io, prefix = ''): void {
+  const r = store.importBytes(encodeSnapshot(snap), { label: opts.label as string | undefined, tags: opts.tag as string[] | undefined });
+  if (opts.output !== '-') io.out(r.image.id);
+  const errors = snap.errors.length && prefix ? `  (${snap.errors.length} capture errors)` : '';
+  io.err(`${prefix}${r.duplicate ? 'already in library' : 'stored in library'}: ${imageLine(r.image)}${errors}`);
+}
+
 /** `ckpt capture --store`: the captured snapshot goes straight into the library. */
 export function storeCapture(snap: Snapshot, opts: Parsed['opts'], io: Io): void {
-  withLibrary(opts, (s) => {
-    const r = s.importBytes(encodeSnapshot(snap), { label: opts.label as string | undefined, tags: opts.tag as string[] | undefined });
-    io.err(`${r.duplicate ? 'already in library' : 'stored in library'}: ${imageLine(r.image)}`);
-    if (opts.output !== '-') io.out(r.image.id);
-  });
+  withLibrary(opts, (s) => storeSnapshot(s, snap, opts, io));
 }

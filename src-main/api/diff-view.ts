@@ -74,7 +74,7 @@ export class DiffCache {
     };
   }
 
-  /** An image was deleted: a kept diff of it must not outlive it. */
+  /** An image was deleted or relabelled: a kept diff must not outlive it or show its old summary (label, tags, note). */
   forget(id: string): void {
     this.kept = this.kept.filter((k) => !k.key.includes(id));
   }

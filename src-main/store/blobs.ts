@@ -6,7 +6,13 @@
  * opened.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+
+/** An image's id: the SHA-256 of its bytes, in hex. */
+export function sha256(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
 
 export class Blobs {
   readonly dir: string;

@@ -24,7 +24,6 @@ import type {
 } from '../../src-shared/store-types.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
 import { displayBStr } from '../../src-shared/model/index.js';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../engine/reader.js';
@@ -32,7 +31,7 @@ import { ImageError } from '../engine/errors.js';
 import { imageDigests } from '../engine/record-scanner.js';
 import { StoreError } from './errors.js';
 import { openDatabase, type DB } from './db.js';
-import { Blobs, unlinkQuiet } from './blobs.js';
+import { Blobs, sha256, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
 import { Indexer, programOf, type Collected } from './ingest.js';
 import { countImages, listImages, resolveImage, toSummary, type ImageRow } from './images.js';
@@ -46,6 +45,7 @@ import { renderExport } from '../report/index.js';
 
 export { StoreError, QueryError } from './errors.js';
 export { resolveHome, type HomeOptions } from './home.js';
+export { sha256 } from './blobs.js';
 
 export interface OpenOptions {
   /** Open without creating or migrating; fails with not-found when there is no library. */
@@ -395,10 +395,6 @@ export class Store implements LibraryContext {
     }
     this._db = null;
   }
-}
-
-export function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 function checkLabel(label: unknown): void {

@@ -4,10 +4,9 @@
  * integrity check. Problems are collected, never thrown.
  */
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import type { VerifyProblem, VerifyReport } from '../../src-shared/store-types.js';
 import { decodeImage } from '../engine/reader.js';
-import type { Blobs } from './blobs.js';
+import { sha256, type Blobs } from './blobs.js';
 import type { DB } from './db.js';
 import { P, PACK_FIELDS, unpack } from './fdpack.js';
 
@@ -39,7 +38,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
       problems.push({ imageId: r.sha256, code: 'missing-bytes', message: `stored bytes missing: ${(e as Error).message}` });
       return;
     }
-    const got = createHash('sha256').update(bytes).digest('hex');
+    const got = sha256(bytes);
     if (got !== r.sha256) {
       problems.push({ imageId: r.sha256, code: 'hash-mismatch', message: `stored bytes hash to ${got}` });
       return;

@@ -7,6 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { displayBStr, bstrFromBytes } from '../../src-shared/model/index.js';
 import type { ProcessInfo } from '../../src-shared/api/results.js';
+import { parseStat, splitCmdline } from '../sources/proc/proc-text.js';
+import { listPids } from '../sources/proc/procfd-reader.js';
 
 function userNames(): Map<number, string> {
   const m = new Map<number, string>();
@@ -22,20 +24,15 @@ function userNames(): Map<number, string> {
 }
 
 function readOne(pid: number, users: Map<number, string>): ProcessInfo | null {
-  let stat: string;
+  let stat: Uint8Array;
   let status: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    stat = readFileSync(`/proc/${pid}/stat`);
     status = readFileSync(`/proc/${pid}/status`, 'latin1');
   } catch {
     return null; // gone between readdir and read
   }
-  // comm is in parentheses and may itself contain ") ", so split at the last one.
-  const close = stat.lastIndexOf(')');
-  const after = stat.slice(close + 2).split(' ');
-  const ppid = Number(after[1] ?? 0);
-  const commBytes = readBytes(`/proc/${pid}/comm`);
-  const comm = commBytes ? displayBStr(bstrFromBytes(trimNewline(commBytes))) : stat.slice(stat.indexOf('(') + 1, close);
+  const st = parseStat(stat);
   const uidLine = /^Uid:\s+(\d+)/m.exec(status);
   const uid = uidLine ? Number(uidLine[1]) : -1;
   let fdCount: number | null = null;
@@ -44,51 +41,38 @@ function readOne(pid: number, users: Map<number, string>): ProcessInfo | null {
   } catch {
     fdCount = null;
   }
-  const cmd = readBytes(`/proc/${pid}/cmdline`);
-  const cmdline = cmd
-    ? Array.from(splitNul(cmd))
-        .map((a) => displayBStr(bstrFromBytes(a)))
-        .join(' ')
-    : '';
-  return { pid, ppid, comm, user: users.get(uid) ?? String(uid), uid, fdCount, cmdline: cmdline.slice(0, 500) };
-}
-
-function readBytes(path: string): Uint8Array | null {
+  let cmd: Uint8Array | null = null;
   try {
-    return readFileSync(path);
+    cmd = readFileSync(`/proc/${pid}/cmdline`);
   } catch {
-    return null;
+    cmd = null;
   }
-}
-
-function trimNewline(b: Uint8Array): Uint8Array {
-  return b.length && b[b.length - 1] === 0x0a ? b.subarray(0, b.length - 1) : b;
-}
-
-function* splitNul(b: Uint8Array): Generator<Uint8Array> {
-  let start = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 0) {
-      yield b.subarray(start, i);
-      start = i + 1;
-    }
-  }
-  if (start < b.length) yield b.subarray(start);
+  const cmdline = splitCmdline(cmd)
+    .map((a) => displayBStr(a))
+    .join(' ');
+  return {
+    pid,
+    ppid: st.ppid,
+    comm: displayBStr(bstrFromBytes(st.comm)),
+    user: users.get(uid) ?? String(uid),
+    uid,
+    fdCount,
+    cmdline: cmdline.slice(0, 500),
+  };
 }
 
 export function listProcesses(): ProcessInfo[] {
   const users = userNames();
   const out: ProcessInfo[] = [];
-  let names: string[];
+  let pids: number[];
   try {
-    names = readdirSync('/proc');
+    pids = listPids('/proc');
   } catch {
     return out;
   }
-  for (const n of names) {
-    if (!/^\d+$/.test(n)) continue;
-    const p = readOne(Number(n), users);
+  for (const pid of pids) {
+    const p = readOne(pid, users);
     if (p) out.push(p);
   }
-  return out.sort((a, b) => a.pid - b.pid);
+  return out;
 }

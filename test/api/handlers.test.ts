@@ -21,6 +21,7 @@ import type {
   RecordRow,
   RecordBytes,
   ImageSummary,
+  ProcessInfo,
 } from '../../src-shared/api/results.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
@@ -208,12 +209,12 @@ describe('live capture', () => {
     const child = spawn('/bin/sh', ['-c', `exec 7<"${marker}"; exec sleep 30`], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 300));
-      const procs = await call<{ processes: { pid: number; fdCount: number | null }[]; liveCaptureUnavailable: string | null }>(
-        'capture.processes',
-        {},
-      );
+      const procs = await call<{ processes: ProcessInfo[]; liveCaptureUnavailable: string | null }>('capture.processes', {});
       expect(procs.liveCaptureUnavailable).toBeNull();
-      expect(procs.processes.find((p) => p.pid === child.pid)?.fdCount).toBeGreaterThanOrEqual(4);
+      const listed = procs.processes.find((p) => p.pid === child.pid);
+      expect(listed?.fdCount).toBeGreaterThanOrEqual(4);
+      expect(listed).toMatchObject({ ppid: process.pid, comm: 'sleep', cmdline: 'sleep 30', uid: process.getuid!() });
+      expect(procs.processes.map((p) => p.pid)).toEqual([...procs.processes.map((p) => p.pid)].sort((a, b) => a - b));
       const cap = await call<CaptureResult>('capture.run', {
         source: 'proc',
         pids: [child.pid!],

@@ -21,6 +21,7 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
+import { parseStat, splitCmdline } from './proc-text.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls, type SharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
@@ -38,15 +39,6 @@ export interface ProcCaptureStats {
   ms: Record<string, number>;
 }
 
-function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
-  const open = stat.indexOf(40);
-  const close = stat.lastIndexOf(41);
-  const rest = Buffer.from(stat.buffer, stat.byteOffset + close + 2, stat.length - close - 2)
-    .toString('latin1')
-    .split(' ');
-  return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0) };
-}
-
 function statusField(status: string | null, key: string, col: number): number {
   if (!status) return 0;
   const at = status.indexOf(`\n${key}:`);
@@ -57,20 +49,6 @@ function statusField(status: string | null, key: string, col: number): number {
     .trim()
     .split(/\s+/);
   return Number(cols[col] ?? 0) >>> 0;
-}
-
-function splitCmdline(b: Uint8Array | null): ReturnType<typeof bstrFromBytes>[] {
-  if (!b || b.length === 0) return [];
-  const out = [];
-  let s = 0;
-  const end = b[b.length - 1] === 0 ? b.length - 1 : b.length;
-  for (let i = 0; i <= end; i++) {
-    if (i === end || b[i] === 0) {
-      out.push(bstrFromBytes(b.subarray(s, i)));
-      s = i + 1;
-    }
-  }
-  return out;
 }
 
 function nsIno(link: string): number | bigint {
@@ -532,4 +510,3 @@ function safeReadlink(p: string): string {
     return '';
   }
 }
-

@@ -1,0 +1,30 @@
+/**
+ * The /proc text formats more than one reader of /proc needs (the capture,
+ * the app's process list): stat's comm and ppid, cmdline's arguments.
+ */
+import { bstrFromBytes } from '../../../src-shared/model/index.js';
+
+/** comm as its exact bytes (it may hold spaces and ")"), state and ppid. */
+export function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
+  const open = stat.indexOf(40);
+  const close = stat.lastIndexOf(41);
+  const rest = Buffer.from(stat.buffer, stat.byteOffset + close + 2, stat.length - close - 2)
+    .toString('latin1')
+    .split(' ');
+  return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0) };
+}
+
+/** cmdline's NUL-separated arguments, bytes kept. */
+export function splitCmdline(b: Uint8Array | null): ReturnType<typeof bstrFromBytes>[] {
+  if (!b || b.length === 0) return [];
+  const out = [];
+  let s = 0;
+  const end = b[b.length - 1] === 0 ? b.length - 1 : b.length;
+  for (let i = 0; i <= end; i++) {
+    if (i === end || b[i] === 0) {
+      out.push(bstrFromBytes(b.subarray(s, i)));
+      s = i + 1;
+    }
+  }
+  return out;
+}

@@ -195,16 +195,17 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
       }
       return v.at.get(fd);
     };
-    let rows: Hit[] = [];
+    const rows: Hit[] = [];
     let moreImages = false;
-    if (empty) rows = [];
-    else if (tableKeys) {
+    if (empty) {
+      // An image or process filter matched nothing: no candidates.
+    } else if (tableKeys) {
       for (const [img, tref] of tableKeys) {
         const { p: pk } = packOf(img, tref);
         for (let o = 0; o < pk.length && rows.length <= limit; o += PACK_FIELDS) if (keep(pk, o)) rows.push([img, tref, o]);
         if (rows.length > limit) break;
       }
-    } else if (byImage || pathDriver) {
+    } else {
       const order = imageIds
         ? (db
             .prepare('SELECT id, sha256 FROM images WHERE id IN (SELECT value FROM json_each(?)) ORDER BY capture_time DESC, id DESC')

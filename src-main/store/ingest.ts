@@ -12,7 +12,7 @@
 import type Database from 'better-sqlite3';
 import type { ImportProgress } from '../../src-shared/store-types.js';
 import type { CaptureError, Fd, FdTable, ImageHeader, OpenFile, Task } from '../../src-shared/model/index.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS, putU64 } from './fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS, lowerBound, putU64 } from './fdpack.js';
 
 // A plain local copy: read per fd, and some module loaders turn an imported binding into a getter call.
 const P = { ...PF };
@@ -255,7 +255,7 @@ export class Indexer {
     // A counting sort on each fd's path rank keeps image order within a path.
     const rank = new Int32Array(total);
     const start = new Int32Array(distinct.length + 1);
-    for (let k = 0; k < total; k++) start[(rank[k] = rankOf(distinct, pathIds[k]!)) + 1]!++;
+    for (let k = 0; k < total; k++) start[(rank[k] = lowerBound(distinct, pathIds[k]!)) + 1]!++;
     for (let r = 0; r < distinct.length; r++) start[r + 1]! += start[r]!;
     const order = new Int32Array(total);
     for (let k = 0; k < total; k++) order[start[rank[k]!]!++] = k;
@@ -282,18 +282,7 @@ export class Indexer {
   }
 }
 
-/** Index of v in the ascending list a (v is in it). */
-function rankOf(a: Int32Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
+/** The ascending distinct values of a (sorted in place). */
 function distinctSorted(a: Int32Array): Int32Array {
   a.sort();
   let n = 0;

@@ -1,31 +1,14 @@
 /** Display helpers: byte strings, sizes, times, as the rest of the product shows them. */
-import type { BStrJson } from '../../src-shared/model/bstr.js';
+import { displayBStr, type BStrJson } from '../../src-shared/model/bstr.js';
 
-/** A byte string for display: the escaped text the backend already made, or the UTF-8 text itself. */
+/**
+ * A byte string for display: the escaped text the backend already made, or
+ * the UTF-8 text escaped the same way (displayBStr), so that no two names,
+ * valid UTF-8 or not, ever look the same.
+ */
 export function bstr(b: BStrJson | undefined | null): string {
   if (b === undefined || b === null) return '';
-  return typeof b === 'string' ? escapeControls(b) : b.text;
-}
-
-/** Strings from the model are valid UTF-8 but may still hold control or bidi characters. */
-export function escapeControls(s: string): string {
-  if (/^[\x20-\x7e]*$/.test(s)) return s;
-  let out = '';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (
-      cp < 0x20 ||
-      cp === 0x7f ||
-      (cp >= 0x80 && cp < 0xa0) ||
-      (cp >= 0x202a && cp <= 0x202e) ||
-      (cp >= 0x2066 && cp <= 0x2069) ||
-      cp === 0x2028 ||
-      cp === 0x2029
-    )
-      out += cp < 0x100 ? '\\x' + cp.toString(16).padStart(2, '0') : '\\u' + cp.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out;
+  return typeof b === 'string' ? displayBStr(b) : b.text;
 }
 
 export function size(n: number): string {

@@ -5,7 +5,7 @@
  * commas give alternatives within one field. Errors carry the offsets of the
  * offending token so a UI can underline it.
  */
-import { KINDS } from '../../src-shared/kinds/index.js';
+import { KIND_GROUPS, KINDS } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { QueryError } from '../store/errors.js';
 
@@ -50,13 +50,7 @@ const FIELDS = [
   'time',
 ];
 const KIND_NAMES = new Set(KINDS.map((k) => k.name));
-/** Kind groups a person types: every socket kind, every kind backed by an anonymous inode. */
-export const KIND_GROUPS: Record<string, string[]> = {
-  socket: KINDS.filter((k) => k.name.endsWith('socket')).map((k) => k.name),
-  file: ['regular', 'directory', 'memfd'],
-  device: ['chardev', 'blockdev', 'pty'],
-  anon: ['eventfd', 'epoll', 'inotify', 'fanotify', 'signalfd', 'timerfd', 'pidfd', 'userfaultfd', 'anon'],
-};
+export { KIND_GROUPS };
 
 interface Token {
   raw: string;

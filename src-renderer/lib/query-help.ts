@@ -3,7 +3,7 @@
  * (docs/search.md), kind names and groups, O_ flag names, yes/no, and the
  * library's labels and tags. Completion works on the term under the caret.
  */
-import { KINDS } from '../../src-shared/kinds/index.js';
+import { KIND_GROUPS, KINDS } from '../../src-shared/kinds/index.js';
 import { O } from '../../src-shared/model/flags.js';
 
 export interface FieldHelp {
@@ -38,13 +38,10 @@ export const SYNTAX: [string, string][] = [
   ['* ?', 'glob over the whole path: /var/log/*.log'],
 ];
 
-/** Kind names with what each is, then the words that stand for several kinds (parse.ts KIND_GROUPS and aliases). */
+/** Kind names with what each is, then the words that stand for several kinds (KIND_GROUPS, and parse.ts's aliases). */
 const KIND_HELP = new Map<string, string>([
   ...KINDS.map((k) => [k.name, k.label] as [string, string]),
-  ['socket', 'group: every socket kind'],
-  ['file', 'group: regular, directory, memfd'],
-  ['device', 'group: chardev, blockdev, pty'],
-  ['anon', 'group: eventfd, epoll, inotify, signalfd, timerfd, pidfd, … (anonymous inodes)'],
+  ...Object.entries(KIND_GROUPS).map(([g, kinds]) => [g, `group: ${kinds.join(', ')}`] as [string, string]),
   ['inet', 'inet-socket'],
   ['unix', 'unix-socket'],
   ['netlink', 'netlink-socket'],

@@ -93,3 +93,15 @@ export function kindByName(name: string): KindSpec | undefined {
   return byName.get(name);
 }
 export const KIND_NAMES: readonly string[] = KINDS.map((k) => k.name);
+
+/**
+ * Kind groups a person types in a search (kind:socket) and the app offers
+ * with their members: every socket kind, files, devices, and every kind
+ * backed by an anonymous inode.
+ */
+export const KIND_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  socket: KINDS.filter((k) => k.name.endsWith('socket')).map((k) => k.name),
+  file: ['regular', 'directory', 'memfd'],
+  device: ['chardev', 'blockdev', 'pty'],
+  anon: ['eventfd', 'epoll', 'inotify', 'fanotify', 'signalfd', 'timerfd', 'pidfd', 'userfaultfd', 'anon'],
+};

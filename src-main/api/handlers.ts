@@ -5,6 +5,7 @@
  * through `dispatch`, which validates the argument first, so a handler only
  * ever sees arguments that passed the contract's schema.
  */
+import { APP_VERSION } from '../../src-shared/version.js';
 import { readFileSync } from 'node:fs';
 import {
   ApiError,
@@ -97,7 +98,7 @@ export function createBackend(ctx: ApiContext): Backend {
 
   const handlers: Handlers = {
     'app.info': () => ({
-      version: '0.1.0',
+      version: APP_VERSION,
       host: ctx.host,
       home: ctx.home,
       liveCapture: liveCaptureUnavailable() === null,

@@ -4,6 +4,7 @@
  * 1 for the rest). An unexpected exception still exits 1, with its stack
  * only when CKPT_DEBUG is set.
  */
+import { APP_VERSION } from '../../src-shared/version.js';
 import { COMMANDS } from './commands/index.js';
 import { UsageError, formatOptions, parseArgs } from './args.js';
 import type { Command, Io } from './command.js';
@@ -27,7 +28,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (name === '--version') {
-    io.out(`ckpt 0.1.0 (image format ${FORMAT_MAJOR}.${FORMAT_MINOR})`);
+    io.out(`ckpt ${APP_VERSION} (image format ${FORMAT_MAJOR}.${FORMAT_MINOR})`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);

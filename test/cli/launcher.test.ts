@@ -27,7 +27,18 @@ describe('the ckpt executable', () => {
       const r = run(['capture', '--sim', 'pipeline', '--seed', '3', '-o', img]);
       expect(r.err).toContain(`into ${img}`);
       expect(r.code).toBe(0);
-      const viaNode = spawnSync(process.execPath, [CKPT, 'capture', '--sim', 'pipeline', '--seed', '3', '--time', '2026-01-01T00:00:00Z', '-o', '-']);
+      const viaNode = spawnSync(process.execPath, [
+        CKPT,
+        'capture',
+        '--sim',
+        'pipeline',
+        '--seed',
+        '3',
+        '--time',
+        '2026-01-01T00:00:00Z',
+        '-o',
+        '-',
+      ]);
       const direct = run(['capture', '--sim', 'pipeline', '--seed', '3', '--time', '2026-01-01T00:00:00Z', '-o', '-']);
       expect(direct.code).toBe(0);
       expect(Buffer.compare(direct.out, viaNode.stdout)).toBe(0); // stdout bytes unchanged
@@ -52,5 +63,15 @@ describe('the ckpt executable', () => {
     const direct = run(['--version'], bad);
     expect(direct.code).toBe(0);
     expect(direct.err).not.toMatch(/extra certs/i);
+  });
+});
+
+describe('the version', () => {
+  it("is package.json's, in ckpt --version", async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const { APP_VERSION } = await import('../../src-shared/version.js');
+    expect(APP_VERSION).toBe(pkg.version);
+    expect(run(['--version']).out.toString()).toMatch(new RegExp(`^ckpt ${pkg.version.replace(/\./g, '\\.')} \\(image format 1\\.\\d+\\)`));
   });
 });

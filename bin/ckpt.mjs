@@ -14,7 +14,9 @@
 // Runs the bundled CLI. In a checkout it first rebuilds the bundle when a
 // source it was built from changed (out/cli/inputs.json lists them: a few
 // dozen stats, not a walk of the tree) or when there is no build yet.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -53,6 +55,30 @@ if (existsSync(nativeBuilder) && existsSync(join(root, 'src-native'))) {
     /* captures say which reader they used */
   }
 }
+
+// `ckpt capture --all` spends most of its time in the kernel: start that
+// now, on the native reader's threads, before the CLI is even loaded (an
+// ESM import costs several ms; a require of the addon does not). The
+// capture adopts the job (procfd-reader.ts's readAheadAll, which checks
+// the addon's version and cancels a job it cannot use); nothing here may
+// fail a command. With --freeze reading must wait for the stop.
+const argv = process.argv.slice(2);
+if (
+  argv[0] === 'capture' &&
+  argv.includes('--all') &&
+  !argv.some((a) => a === '--freeze' || a === '--help' || a === '-h' || a.startsWith('--sim')) &&
+  process.env.CKPT_CAPTURE_READER !== 'js'
+)
+  try {
+    const m = createRequire(import.meta.url)(process.env.CKPT_PROCFD ?? join(root, 'out', 'native', 'procfd.node'));
+    const pids = [];
+    for (const n of readdirSync('/proc')) if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid) pids.push(Number(n));
+    pids.sort((a, b) => a - b);
+    const threads = Number(process.env.CKPT_CAPTURE_THREADS) >= 1 ? Number(process.env.CKPT_CAPTURE_THREADS) : availableParallelism();
+    globalThis[Symbol.for('checkpoint-studio.readAhead')] = { module: m, procRoot: '/proc', pids, job: m.start('/proc', Int32Array.from(pids), threads) };
+  } catch {
+    /* the capture itself reports what is wrong */
+  }
 
 if (stale()) {
   const { buildCli } = await import(pathToFileURL(builder).href);

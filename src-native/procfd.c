@@ -186,31 +186,39 @@ typedef struct {
 
 static void set_current_fd(reader_t *rd, int fd);
 
-/* Whole small /proc file; -1 (errno set) on failure. */
-static int read_all(int h, buf_t *into) {
+/* Whole small /proc file; -1 (errno set) on failure.
+ * single: the file is a single-record seq_file (single_open: fdinfo, stat,
+ * status), whose one record a read hands over whole when it fits, so a
+ * short read is the end and the read that would return 0 (a syscall per
+ * fd, about a tenth of a capture's) is skipped. Multi-record seq_files
+ * (/proc/net/...) stop a read short at a record that does not fit: never
+ * single. */
+static int read_all(int h, buf_t *into, int single) {
   into->n = 0;
   for (;;) {
     if (buf_reserve(into, 4096)) {
       errno = ENOMEM;
       return -1;
     }
-    ssize_t r = read(h, into->p + into->n, into->cap - into->n);
+    size_t want = into->cap - into->n;
+    ssize_t r = read(h, into->p + into->n, want);
     if (r < 0) {
       if (errno == EINTR) continue;
       return -1;
     }
     if (r == 0) return 0;
     into->n += (size_t)r;
+    if (single && (size_t)r < want) return 0;
   }
 }
 
-static int read_file(rproc_t *rp, const char *path, buf_t *into, int quiet) {
+static int read_file(rproc_t *rp, const char *path, buf_t *into, int quiet, int single) {
   int h = open(path, O_RDONLY | O_CLOEXEC);
   if (h < 0) {
     if (!quiet) add_error(rp, errno, -1, path, "cannot open");
     return 0;
   }
-  if (read_all(h, into) < 0) {
+  if (read_all(h, into, single) < 0) {
     if (!quiet) add_error(rp, errno, -1, path, "cannot read");
     close(h);
     buf_free(into);
@@ -279,7 +287,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     add_error(rp, errno, fdn, where, "cannot open fdinfo");
     return;
   }
-  if (read_all(h, &rd->io) < 0) {
+  if (read_all(h, &rd->io, 1) < 0) {
     int e = errno;
     close(h);
     snprintf(where, sizeof where, "%s/%s", infoDir, name);
@@ -298,7 +306,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     sched_yield();
     int again = openat(ifd, name, O_RDONLY | O_CLOEXEC);
     if (again < 0) break;
-    int bad = read_all(again, &rd->io) < 0;
+    int bad = read_all(again, &rd->io, 1) < 0;
     close(again);
     if (bad) break;
   }
@@ -496,12 +504,12 @@ static void read_proc(reader_t *rd, rproc_t *rp, const char *root) {
   char base[4200], path[4300], p2[4300];
   snprintf(base, sizeof base, "%s/%d", root, pid);
   snprintf(path, sizeof path, "%s/stat", base);
-  if (!read_file(rp, path, &rp->stat, 0)) return;
+  if (!read_file(rp, path, &rp->stat, 0, 1)) return;
   rp->have_stat = 1;
   snprintf(path, sizeof path, "%s/status", base);
-  rp->have_status = read_file(rp, path, &rp->status, 0);
+  rp->have_status = read_file(rp, path, &rp->status, 0, 1);
   snprintf(path, sizeof path, "%s/cmdline", base);
-  rp->have_cmdline = read_file(rp, path, &rp->cmdline, 0);
+  rp->have_cmdline = read_file(rp, path, &rp->cmdline, 0, 0);
   int bd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bd >= 0) {
     rp->have_cwd = read_link(bd, "cwd", &rp->cwd);
@@ -556,7 +564,7 @@ static void read_proc(reader_t *rd, rproc_t *rp, const char *root) {
       memset(th, 0, sizeof *th);
       th->tid = tids[i];
       snprintf(p2, sizeof p2, "%s/task/%d/stat", base, tids[i]);
-      th->have_stat = read_file(rp, p2, &th->stat, 1);
+      th->have_stat = read_file(rp, p2, &th->stat, 1, 1);
     }
     free(tids);
   }

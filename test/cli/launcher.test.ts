@@ -5,7 +5,7 @@
  * every start a parse of the certificate bundle) must not reach node.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,33 @@ describe('the ckpt executable', () => {
     const direct = run(['--version'], bad);
     expect(direct.code).toBe(0);
     expect(direct.err).not.toMatch(/extra certs/i);
+  });
+});
+
+describe('capture --all through the executable', () => {
+  it('starts reading before the CLI loads, and the capture adopts that read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-launcher-all-'));
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const img = join(dir, 'all.ckpt');
+      const r = run(['capture', '--all', '-o', img], { CKPT_CAPTURE_TIMING: '1' });
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toContain('read-ahead started by the launcher, adopted at');
+      // The adopted read is a whole capture: our child is in it, with its fds.
+      const shown = spawnSync(process.execPath, [CKPT, 'show', img, '--json'], { maxBuffer: 256 << 20, encoding: 'utf8' });
+      const snap = JSON.parse(shown.stdout) as { header: { options: Record<string, string> }; tasks: { pid: number; fdTable: number }[] };
+      expect(snap.header.options.reader).toMatch(/^native/);
+      const t = snap.tasks.find((x) => x.pid === child.pid);
+      expect(t?.fdTable).toBeGreaterThan(0);
+      expect(spawnSync(process.execPath, [CKPT, 'verify', img]).status).toBe(0);
+      // Without the addon the launcher starts nothing, and the capture says which reader ran.
+      const js = run(['capture', '--all', '-o', img], { CKPT_CAPTURE_TIMING: '1', CKPT_CAPTURE_READER: 'js' });
+      expect(js.code, js.err).toBe(0);
+      expect(js.err).not.toContain('read-ahead started by the launcher');
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

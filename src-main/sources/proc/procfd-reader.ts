@@ -133,6 +133,24 @@ let ahead: ReadAhead | undefined;
  */
 export function readAheadAll(procRoot = '/proc'): void {
   const m = load();
+  // bin/ckpt.mjs may have started it already, before loading the CLI.
+  const key = Symbol.for('checkpoint-studio.readAhead');
+  const early = (globalThis as Record<symbol, unknown>)[key] as (ReadAhead & { module: Procfd }) | undefined;
+  if (early) {
+    delete (globalThis as Record<symbol, unknown>)[key];
+    // The same addon (require caches it by path) of the version this code
+    // speaks, or the job is of no use: stop it.
+    if (m && early.module === m && !ahead) {
+      ahead = { procRoot: early.procRoot, pids: early.pids, job: early.job };
+      if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started by the launcher, adopted at ${performance.now().toFixed(1)} ms\n`);
+      return;
+    }
+    try {
+      early.module.cancel(early.job);
+    } catch {
+      /* an addon of another version: its threads end with the process */
+    }
+  }
   if (!m || ahead) return;
   const pids = listPids(procRoot).filter((p) => p !== process.pid);
   ahead = { procRoot, pids, job: m.start(procRoot, Int32Array.from(pids), defaultThreads()) };

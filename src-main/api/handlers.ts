@@ -19,8 +19,9 @@ import {
   type Result,
 } from '../../src-shared/api/contract.js';
 import type { ImageSummary } from '../../src-shared/api/results.js';
-import type { ExportRequest } from '../../src-shared/store-types.js';
+import type { ExportRequest, ImportOptions, ImportResult } from '../../src-shared/store-types.js';
 import { Store } from '../store/index.js';
+import { ImportThread } from '../store/import-thread.js';
 import { SCENARIOS, simulate } from '../sim/index.js';
 import { encodeSnapshot } from '../engine/writer.js';
 import { OpenedImage } from './opened-image.js';
@@ -43,7 +44,23 @@ export interface ApiContext {
   saveReport?: (r: BuiltReport) => Promise<string | null>;
   /** Opens a report with the system's viewer (Electron); returns the file opened. */
   openReport?: (r: BuiltReport) => Promise<string>;
+  /** The better-sqlite3 addon the host loads (Electron's own build); the import worker loads the same. */
+  nativeBinding?: string;
+  /** Images of at most this many bytes import on the host's thread; default IMPORT_INLINE_MAX_BYTES. */
+  importInlineMaxBytes?: number;
 }
+
+/**
+ * Images up to this size import on the host's thread, larger ones on the
+ * import worker. Images run 100-150 bytes per fd (sim and live alike), so
+ * 1 MiB is some 7,000-10,000 fds: at ~370,000 fds/s, 20-30 ms of the event
+ * loop, below what starting the worker costs (~45 ms measured from the CLI
+ * bundle: loading the store and engine chunks, opening a connection) and
+ * below what a click or a progress event can wait unnoticed. A host that
+ * only ever imports images this small never starts the worker. Either way
+ * the same Store.importBytes runs, so results and errors are the same.
+ */
+export const IMPORT_INLINE_MAX_BYTES = 1 << 20;
 
 type Handlers = { [M in MethodName]: (args: ParsedArgs<M>) => Promise<Result<M>> | Result<M> };
 
@@ -54,12 +71,52 @@ export interface Backend {
   dispatch(method: unknown, args: unknown): Promise<Reply<unknown>>;
   /** A report built by report.export (the browser host serves its bytes for download and viewing). */
   report(id: string): BuiltReport | undefined;
-  close(): void;
+  /**
+   * Imports an image file as Store.importFile would (no label, messages
+   * naming the path), in turn with the API's imports: the Electron app's
+   * file association.
+   */
+  importFile(path: string): Promise<ImageSummary>;
+  /** Stops an import in flight (it rolls back), then closes the library. */
+  close(): Promise<void>;
 }
 
 export function createBackend(ctx: ApiContext): Backend {
   let store: Store | null = null;
-  const getStore = (): Store => (store ??= Store.open(ctx.home));
+  const getStore = (): Store => (store ??= Store.open(ctx.home, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}));
+  const thread = new ImportThread(ctx.home, {
+    ...(ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}),
+    ...(ctx.log ? { log: ctx.log } : {}),
+    onLost: () => store?.recover(),
+  });
+  const inlineMax = ctx.importInlineMaxBytes ?? IMPORT_INLINE_MAX_BYTES;
+
+  // Imports, and the writes the API makes besides, run one at a time. Then
+  // a write never waits for the worker's write lock inside SQLite's busy
+  // handler, which would hold the event loop as long as the import, and the
+  // worker's import never overlaps one on this thread.
+  let writes: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(fn: () => T | Promise<T>): Promise<T> {
+    const p = writes.then(fn);
+    writes = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Store.importBytes, on the worker for a large image. The rows are read
+   * back through this thread's connection, so what the caller gets (and
+   * anything it reads next) is what this connection sees. `owned`: the
+   * caller made the bytes and lets go of them (moved to the worker, not copied).
+   */
+  async function importImage(bytes: Uint8Array, opts: ImportOptions, name?: string, owned = false): Promise<ImportResult> {
+    const st = getStore();
+    const inline = () => (name === undefined ? st.importBytes(bytes, opts) : st.importBytes(bytes, opts, undefined, name));
+    if (bytes.length <= inlineMax) return inline();
+    // Pooled Buffers (under Buffer.poolSize) share their ArrayBuffer; never move those.
+    const r = await thread.run(bytes, opts, name, owned && bytes.byteLength > Buffer.poolSize);
+    if (!r) return inline();
+    return { ...r, image: getStore().getImage(r.image.id) };
+  }
   const opened = new Map<string, OpenedImage>();
   const reports = new ReportCache();
   const diffs = new DiffCache();
@@ -115,43 +172,47 @@ export function createBackend(ctx: ApiContext): Backend {
       const bytes = Buffer.from(data, 'base64');
       if (bytes.length === 0) throw new ApiError('bad-argument', `${name}: the file is empty`);
       const label = name.replace(/\.ckpt$/i, '').slice(0, 200);
-      let r;
-      try {
-        r = getStore().importBytes(bytes);
-      } catch (e) {
-        const err = e as Error;
-        if (err?.name === 'StoreError' || err?.name === 'ImageError') err.message = `${name}: ${err.message}`;
-        throw e;
-      }
-      let image = r.image;
-      if (!r.duplicate && !image.label && label) image = getStore().setLabel(image.id, label);
-      changed('import', [image.id]);
-      return image;
+      return inTurn(async () => {
+        let r;
+        try {
+          r = await importImage(bytes, {}, undefined, true);
+        } catch (e) {
+          const err = e as Error;
+          if (err?.name === 'StoreError' || err?.name === 'ImageError') err.message = `${name}: ${err.message}`;
+          throw e;
+        }
+        let image = r.image;
+        if (!r.duplicate && !image.label && label) image = getStore().setLabel(image.id, label);
+        changed('import', [image.id]);
+        return image;
+      });
     },
 
-    'library.setLabel': ({ id, label }) => updated(getStore().setLabel(id, label)),
-    'library.setTags': ({ id, tags }) => updated(getStore().setTags(id, tags)),
-    'library.setNote': ({ id, note }) => updated(getStore().setNote(id, note)),
-    'library.delete': ({ ids }) => {
-      const st = getStore();
-      const gone: string[] = [];
-      for (const id of ids) {
-        const s = st.deleteImage(id);
-        opened.delete(s.id);
-        diffs.forget(s.id);
-        gone.push(s.id);
-      }
-      changed('delete', gone);
-      return { deleted: gone.length };
-    },
+    'library.setLabel': ({ id, label }) => inTurn(() => updated(getStore().setLabel(id, label))),
+    'library.setTags': ({ id, tags }) => inTurn(() => updated(getStore().setTags(id, tags))),
+    'library.setNote': ({ id, note }) => inTurn(() => updated(getStore().setNote(id, note))),
+    'library.delete': ({ ids }) =>
+      inTurn(() => {
+        const st = getStore();
+        const gone: string[] = [];
+        for (const id of ids) {
+          const s = st.deleteImage(id);
+          opened.delete(s.id);
+          diffs.forget(s.id);
+          gone.push(s.id);
+        }
+        changed('delete', gone);
+        return { deleted: gone.length };
+      }),
 
     'capture.scenarios': () => SCENARIOS.map((s) => ({ name: s.name, description: s.description })),
     'capture.processes': () => ({ processes: listProcesses(), liveCaptureUnavailable: liveCaptureUnavailable() }),
 
     'capture.run': async (a) => {
       const captureId = a.captureId ?? `c${Date.now().toString(36)}`;
-      // Simulating, encoding and importing are synchronous: yield after each
-      // step so its progress event leaves before the next step blocks.
+      // Simulating and encoding are synchronous (and a small import too):
+      // yield after each step so its progress event leaves before the next
+      // step blocks.
       const progress = async (phase: string, done: number, total: number) => {
         ctx.emit({ type: 'capture.progress', captureId, phase, done, total });
         await new Promise((r) => setImmediate(r));
@@ -168,9 +229,13 @@ export function createBackend(ctx: ApiContext): Backend {
         bytes = await liveCapture({ pids: a.pids, tree: a.tree, freeze: a.freeze }, (done, total) => void progress('capture', done, total));
       }
       await progress('import', 2, 3);
-      const r = getStore().importBytes(bytes, a.label ? { label: a.label } : {});
-      let image = r.image;
-      if (a.label && image.label !== a.label) image = getStore().setLabel(image.id, a.label);
+      const captured = bytes;
+      const image = await inTurn(async () => {
+        const r = await importImage(captured, a.label ? { label: a.label } : {}, undefined, true);
+        let image = r.image;
+        if (a.label && image.label !== a.label) image = getStore().setLabel(image.id, a.label);
+        return image;
+      });
       await progress('done', 3, 3);
       changed('capture', [image.id]);
       return { image, errors: image.errorCount };
@@ -251,8 +316,21 @@ export function createBackend(ctx: ApiContext): Backend {
       }
     },
     report: (id) => reports.get(id),
-    close() {
+    importFile: (path) =>
+      inTurn(async () => {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(path);
+        } catch {
+          // Store.importFile words the read error (not-found / io).
+          return getStore().importFile(path).image;
+        }
+        return (await importImage(bytes, {}, path, true)).image;
+      }),
+    async close() {
       opened.clear();
+      // Before the store closes: a stopped import repairs through it (onLost).
+      await thread.close();
       store?.close();
       store = null;
     },

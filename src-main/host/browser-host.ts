@@ -254,8 +254,11 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       new Promise<void>((ok) => {
         for (const s of streams) s.end();
         streams.clear();
-        backend.close();
-        server.close(() => ok());
+        // Both: an import in flight rolls back while the server stops.
+        let left = 2;
+        const one = () => void (--left === 0 && ok());
+        void backend.close().then(one, (e: Error) => (log(`ckpt: closing the library: ${e.message}`), one()));
+        server.close(one);
         server.closeAllConnections();
       }),
   };

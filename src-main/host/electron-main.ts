@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { EVENT_CHANNEL, IPC_PREFIX, METHOD_LIST } from '../../src-shared/api/methods.js';
 import type { ApiEvent } from '../../src-shared/api/contract.js';
 import { createBackend } from '../api/handlers.js';
-import { Store, resolveHome } from '../store/index.js';
+import { resolveHome } from '../store/index.js';
+import { electronBinding } from './electron-sqlite.js';
 import { CSP } from './csp.js';
 import { trustedSender } from './ipc-guard.js';
 import { openReportElectron, printPdfElectron, saveReportElectron } from './electron-reports.js';
@@ -33,6 +34,9 @@ const backend = createBackend({
   printPdf: printPdfElectron,
   saveReport: (r) => saveReportElectron(win, r),
   openReport: openReportElectron,
+  // Named here, not left to the shim's own lookup: the import worker must load
+  // the very addon this thread does, and a worker has no process.resourcesPath.
+  ...(electronBinding() ? { nativeBinding: electronBinding()! } : {}),
 });
 
 function trusted(ev: IpcMainInvokeEvent): boolean {
@@ -59,22 +63,23 @@ function lockDown(contents: WebContents): void {
 }
 app.on('web-contents-created', (_e, contents) => lockDown(contents));
 
-/** .ckpt files given on the command line (the file association) are imported and the last one opened. */
-function importArgs(argv: string[]): string | null {
+/**
+ * .ckpt files given on the command line (the file association) are imported
+ * and the last one opened. Through the backend, in turn with the window's
+ * imports: a second connection opened here would repair the library while
+ * the import worker's temporary file (named by this process's pid) looks
+ * like a dead import's.
+ */
+async function importArgs(argv: string[]): Promise<string | null> {
   let last: string | null = null;
   const files = argv.filter((a) => a.toLowerCase().endsWith('.ckpt') && existsSync(a));
   if (!files.length) return null;
-  const store = Store.open(home);
-  try {
-    for (const f of files) {
-      try {
-        last = store.importFile(resolve(f)).image.id;
-      } catch (e) {
-        console.error(`ckpt: cannot import ${f}: ${(e as Error).message}`);
-      }
+  for (const f of files) {
+    try {
+      last = (await backend.importFile(resolve(f))).id;
+    } catch (e) {
+      console.error(`ckpt: cannot import ${f}: ${(e as Error).message}`);
     }
-  } finally {
-    store.close();
   }
   if (last) emit({ type: 'library.changed', reason: 'import', ids: [last] });
   return last;
@@ -108,15 +113,15 @@ function createWindow(): void {
 
 if (!app.requestSingleInstanceLock()) app.quit();
 else {
-  app.on('second-instance', (_e, argv) => {
-    const id = importArgs(argv);
+  app.on('second-instance', async (_e, argv) => {
+    const id = await importArgs(argv);
     if (win) {
       if (win.isMinimized()) win.restore();
       win.focus();
       if (id) emit({ type: 'app.open', id });
     }
   });
-  app.whenReady().then(() => {
+  app.whenReady().then(async () => {
     const ses = session.defaultSession;
     ses.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
     ses.setPermissionCheckHandler(() => false);
@@ -124,12 +129,12 @@ else {
     ses.webRequest.onHeadersReceived((details, cb) =>
       cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
     );
-    const id = importArgs(process.argv.slice(1));
+    const id = await importArgs(process.argv.slice(1));
     createWindow();
     if (id) win!.webContents.once('did-finish-load', () => emit({ type: 'app.open', id }));
   });
   app.on('window-all-closed', () => {
-    backend.close();
-    app.quit();
+    // An import in flight rolls back first; quit either way.
+    void backend.close().finally(() => app.quit());
   });
 }

@@ -5,10 +5,15 @@ import { StoreError } from './errors.js';
 
 export type DB = Database.Database;
 
-export function openDatabase(file: string, readonly = false): DB {
+/**
+ * `nativeBinding`: the better_sqlite3.node to load instead of the package's
+ * own build (the Electron app's, built for Electron's ABI). The import worker
+ * is given the same one as its host, so both threads load one addon file.
+ */
+export function openDatabase(file: string, readonly = false, nativeBinding?: string): DB {
   let db: DB;
   try {
-    db = new Database(file, { readonly, fileMustExist: readonly });
+    db = new Database(file, { readonly, fileMustExist: readonly, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (e) {
     throw new StoreError(readonly ? 'not-found' : 'io', `cannot open the library database ${file}: ${(e as Error).message}`);
   }

@@ -50,6 +50,15 @@ export { sha256 } from './blobs.js';
 export interface OpenOptions {
   /** Open without creating or migrating; fails with not-found when there is no library. */
   readonly?: boolean;
+  /** The better-sqlite3 addon file to load (db.ts); default: the package's own. */
+  nativeBinding?: string;
+  /**
+   * false: skip the repair of leftovers (recover()). For the import worker,
+   * which opens the library while its host's connection is in use: it runs
+   * in the host's process, so recover() would take the host's own temporary
+   * files (named by pid) for a dead import's and remove them.
+   */
+  recover?: boolean;
 }
 
 const MAX_LABEL = 200;
@@ -97,8 +106,8 @@ export class Store implements LibraryContext {
     } catch (e) {
       throw new StoreError('io', `cannot create the library directory ${home}: ${(e as Error).message}`);
     }
-    const store = new Store(home, openDatabase(dbFile, opts.readonly));
-    if (!opts.readonly) store.recover();
+    const store = new Store(home, openDatabase(dbFile, opts.readonly, opts.nativeBinding));
+    if (!opts.readonly && opts.recover !== false) store.recover();
     return store;
   }
 
@@ -108,8 +117,12 @@ export class Store implements LibraryContext {
    * file whose image has a row but no file is finished; any other temporary
    * file of a dead process is removed, and so is an image file no row names
    * (a delete killed between its transaction and the unlink).
+   *
+   * Also called by the host after its import worker died or was stopped
+   * mid-import: only then, when no import of this process is running, since
+   * this process's own temporary files count as a dead import's.
    */
-  private recover(): void {
+  recover(): void {
     const known = new Set(this.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
     const files = this.blobs.list();
     for (const t of this.blobs.temps()) {

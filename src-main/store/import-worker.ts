@@ -1,0 +1,42 @@
+/**
+ * The import worker's side (see import-thread.ts): a thread with its own
+ * connection to the library that runs Store.importBytes for its host, so a
+ * large import does not hold the host's event loop.
+ *
+ * This module is only ever imported dynamically. In the bundled CLI that
+ * makes it a chunk of its own (esbuild splits at dynamic imports), whose
+ * import.meta.url the host hands to the worker to load; under vitest it is
+ * the .ts source itself. Loaded on the host's thread it only reports its
+ * URL; loaded by the worker it starts serving below.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Store } from './index.js';
+import { serializeError, type WorkerData, type WorkerReply, type WorkerJob } from './import-thread.js';
+
+export const IMPORT_WORKER_URL = import.meta.url;
+
+function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
+  let store: Store;
+  try {
+    // The host opened (and so migrated and repaired) the library already.
+    store = Store.open(data.home, { recover: false, ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
+  } catch (e) {
+    port.postMessage({ type: 'failed', error: serializeError(e) } satisfies WorkerReply);
+    return;
+  }
+  port.on('message', (job: WorkerJob) => {
+    let reply: WorkerReply;
+    try {
+      const bytes = new Uint8Array(job.buffer, job.byteOffset, job.byteLength);
+      const r = job.name === undefined ? store.importBytes(bytes, job.opts) : store.importBytes(bytes, job.opts, undefined, job.name);
+      reply = { type: 'done', id: job.id, result: r };
+    } catch (e) {
+      reply = { type: 'error', id: job.id, error: serializeError(e) };
+    }
+    port.postMessage(reply);
+  });
+  port.postMessage({ type: 'ready' } satisfies WorkerReply);
+}
+
+const data = workerData as WorkerData | null;
+if (!isMainThread && parentPort && data?.ckptImportWorker === 1) serve(parentPort, data);

@@ -104,8 +104,8 @@ typedef struct {
 typedef struct rproc {
   struct rproc *next;
   int pid;
-  int have_stat, have_status, have_cmdline, have_cwd, have_root, have_fds;
-  buf_t stat, status, cmdline, cwd, root;
+  int have_stat, have_status, have_cmdline, have_cwd, have_root, have_fds, have_nofile;
+  buf_t stat, status, cmdline, cwd, root, nofile;
   int ns_have[NS_COUNT];
   buf_t ns[NS_COUNT];
   rthread_t *threads;
@@ -152,6 +152,7 @@ static void free_proc(rproc_t *rp) {
   buf_free(&rp->stat);
   buf_free(&rp->status);
   buf_free(&rp->cmdline);
+  buf_free(&rp->nofile);
   buf_free(&rp->cwd);
   buf_free(&rp->root);
   for (int i = 0; i < NS_COUNT; i++) buf_free(&rp->ns[i]);
@@ -510,6 +511,22 @@ static void read_proc(reader_t *rd, rproc_t *rp, const char *root) {
   rp->have_status = read_file(rp, path, &rp->status, 0, 1);
   snprintf(path, sizeof path, "%s/cmdline", base);
   rp->have_cmdline = read_file(rp, path, &rp->cmdline, 0, 0);
+  /* limits: only its "Max open files" line goes over (JavaScript parses
+   * it, as the JavaScript reader does the whole file). Quiet: an older
+   * kernel or a fake /proc without it just leaves the limit unknown. */
+  snprintf(path, sizeof path, "%s/limits", base);
+  if (read_file(rp, path, &rp->nofile, 1, 1)) {
+    static const char KEY[] = "\nMax open files ";
+    char *at = memmem(rp->nofile.p, rp->nofile.n, KEY, sizeof KEY - 1);
+    if (at) {
+      at++;
+      char *end = memchr(at, '\n', (size_t)(rp->nofile.p + rp->nofile.n - at));
+      size_t len = (size_t)((end ? end : rp->nofile.p + rp->nofile.n) - at);
+      memmove(rp->nofile.p, at, len);
+      rp->nofile.n = len;
+      rp->have_nofile = 1;
+    }
+  }
   int bd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bd >= 0) {
     rp->have_cwd = read_link(bd, "cwd", &rp->cwd);
@@ -972,6 +989,12 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
   }
   CHECK(set(env, o, "status", v));
   CHECK(set(env, o, "cmdline", bytes_or_null(env, rp->have_cmdline, &rp->cmdline)));
+  if (rp->have_nofile) {
+    CHECK(napi_create_string_latin1(env, rp->nofile.n ? rp->nofile.p : "", rp->nofile.n, &v));
+  } else {
+    CHECK(napi_get_null(env, &v));
+  }
+  CHECK(set(env, o, "nofile", v));
   CHECK(set(env, o, "cwd", bytes_or_null(env, rp->have_cwd, &rp->cwd)));
   CHECK(set(env, o, "root", bytes_or_null(env, rp->have_root, &rp->root)));
 
@@ -1554,7 +1577,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_value v;
   if (napi_define_properties(env, exports, 8, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 6, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 7, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

@@ -48,6 +48,8 @@ export const FILE_FLAG_DELETED = 1;
 export const FILE_FLAG_SHARING_INFERRED = 2;
 export const TABLE_FLAG_SHARING_INFERRED = 1;
 export const FD_FLAG_CLOEXEC = 1;
+/** TASK flags (1.2; the field was reserved, 0, before): the fd limit fields hold the task's RLIMIT_NOFILE. */
+export const TASK_FLAG_FD_LIMIT = 1;
 
 export const LOCK_KINDS = ['posix', 'flock', 'ofd', 'lease'] as const;
 

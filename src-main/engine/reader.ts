@@ -11,6 +11,7 @@ import type {
   AttrRecord,
   CaptureError,
   Fd,
+  FdLimit,
   FdTable,
   FileLock,
   ImageHeader,
@@ -19,6 +20,7 @@ import type {
   Snapshot,
   SourceKind,
   Task,
+  U64,
 } from '../../src-shared/model/index.js';
 import { FORMAT_MAJOR } from '../../src-shared/model/index.js';
 import { BodyCursor } from './body-cursor.js';
@@ -35,6 +37,7 @@ import {
   RT,
   TABLE_FLAG_SHARING_INFERRED,
   TAIL_RECORD_SPAN,
+  TASK_FLAG_FD_LIMIT,
   recordName,
 } from './format.js';
 import { readAttrs } from './kind-codec.js';
@@ -223,6 +226,11 @@ class Decoder {
     for (let i = 0; i < nopts; i++) pairs.push([c.text('option name'), c.text('option value')]);
     // fromEntries defines own properties: an option named __proto__ stays an option.
     const options: Record<string, string> = Object.fromEntries(pairs);
+    const limits: [string, U64][] = [];
+    if (!this.endsBefore(2, 'HEADER', 'kernel limits')) {
+      const nlim = c.count(12, 'kernel limits');
+      for (let i = 0; i < nlim; i++) limits.push([c.text('kernel limit name'), c.u64()]);
+    }
     this.v.header({
       formatMajor: major,
       formatMinor: minor,
@@ -233,6 +241,7 @@ class Decoder {
       source,
       frozen: (flags & HEADER_FLAG_FROZEN) !== 0,
       options,
+      kernelLimits: Object.fromEntries(limits),
     });
   }
 
@@ -243,7 +252,7 @@ class Decoder {
     const ppid = c.u32();
     const uid = c.u32();
     const gid = c.u32();
-    c.u32();
+    const flags = c.u32();
     const comm = c.bstr();
     const argc = c.count(4, 'cmdline');
     const cmdline = new Array(argc);
@@ -253,9 +262,33 @@ class Decoder {
     const nns = c.count(12, 'namespaces');
     const namespaces: Namespace[] = [];
     for (let i = 0; i < nns; i++) namespaces.push({ type: c.text('namespace type'), ino: c.u64() });
-    const task: Task = { pid, tgid, ppid, uid, gid, comm, cmdline, cwd, root, namespaces, fdTable: 0 };
+    let fdLimit: FdLimit | null = null;
+    if (!this.endsBefore(2, 'TASK', 'fd limit')) {
+      const soft = this.limit(c.u64(), 'soft');
+      const hard = this.limit(c.u64(), 'hard');
+      if (flags & TASK_FLAG_FD_LIMIT) fdLimit = { soft, hard };
+    }
+    const task: Task = { pid, tgid, ppid, uid, gid, comm, cmdline, cwd, root, namespaces, fdTable: 0, fdLimit };
     this.v.task(task);
     this.pendingTask = task;
+  }
+
+  /**
+   * True when the body has ended exactly where fields added in 1.`since`
+   * would start and the image is older than that: they are absent, not
+   * cut (the same rule as kind attributes, see readAttrs).
+   */
+  private endsBefore(since: number, record: string, what: string): boolean {
+    if (this.c.remaining > 0) return false;
+    if (this.formatMinor < since) return true;
+    return this.c.fail('bad-length', `${record} ${what}: the record body ends before it (the image is format 1.${this.formatMinor})`);
+  }
+
+  /** An RLIMIT_NOFILE value: all ones is unlimited; nothing else exceeds 2^53 (the kernel caps it at fs.nr_open). */
+  private limit(v: U64, which: string): number | null {
+    if (typeof v === 'number') return v;
+    if (v === U64_MAX) return null;
+    return this.c.fail('bad-value', `TASK fd limit (${which}) ${v} is out of range`);
   }
 
   private readTaskObjs(): void {

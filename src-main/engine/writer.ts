@@ -19,6 +19,7 @@ import {
   RT,
   SOURCE_CODES,
   TABLE_FLAG_SHARING_INFERRED,
+  TASK_FLAG_FD_LIMIT,
 } from './format.js';
 import { attrRefs, hasRefFields, writeAttrs } from './kind-codec.js';
 import { ObjHash } from './objhash.js';
@@ -80,7 +81,8 @@ class SnapshotWriter {
       w.u32(task.ppid);
       w.u32(task.uid);
       w.u32(task.gid);
-      w.u32(0);
+      const limit = task.fdLimit;
+      w.u32(limit ? TASK_FLAG_FD_LIMIT : 0);
       w.bstr(task.comm);
       w.u32(task.cmdline.length);
       for (let i = 0; i < task.cmdline.length; i++) w.bstr(task.cmdline[i]!);
@@ -92,6 +94,9 @@ class SnapshotWriter {
         w.bstr(ns.type);
         w.u64(ns.ino);
       }
+      // 1.2: RLIMIT_NOFILE soft and hard, all ones for unlimited; zeros when unknown (the flag says which).
+      w.u64(limit ? (limit.soft ?? U64_MAX) : 0);
+      w.u64(limit ? (limit.hard ?? U64_MAX) : 0);
       w.end();
       let tableRef = 0;
       if (task.fdTable !== 0) {
@@ -149,6 +154,13 @@ class SnapshotWriter {
     for (const [k, v] of opts) {
       w.bstr(k);
       w.bstr(v);
+    }
+    // 1.2: the kernel's file limits.
+    const limits = Object.entries(h.kernelLimits);
+    w.u32(limits.length);
+    for (const [k, v] of limits) {
+      w.bstr(k);
+      w.u64(v);
     }
     w.end();
   }

@@ -5,7 +5,7 @@
  * a simulation is exactly what the same program would have.
  */
 import { emptyAttrs, kindByName } from '../../src-shared/kinds/index.js';
-import type { AttrRecord, BStr, FdTable, ImageHeader, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/index.js';
+import type { AttrRecord, BStr, FdLimit, FdTable, ImageHeader, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/index.js';
 import { O } from '../../src-shared/model/index.js';
 
 export const S_IFREG = 0o100000;
@@ -73,6 +73,8 @@ export interface ProcInit {
   gid?: number;
   cwd?: BStr;
   root?: BStr;
+  /** RLIMIT_NOFILE; default systemd's 1024 soft, 524288 hard. */
+  fdLimit?: FdLimit;
 }
 
 export class Proc {
@@ -122,7 +124,7 @@ export class Proc {
 
   /** fork(): a new process with a copy of the table sharing every open file. */
   fork(init: Omit<ProcInit, 'ppid'>): Proc {
-    const child = this.b.process({ cwd: this.task.cwd, root: this.task.root, uid: this.task.uid, gid: this.task.gid, ...init, ppid: this.pid });
+    const child = this.b.process({ cwd: this.task.cwd, root: this.task.root, uid: this.task.uid, gid: this.task.gid, fdLimit: this.task.fdLimit ?? undefined, ...init, ppid: this.pid });
     for (const d of this.table.fds) child.table.fds.push({ ...d });
     return child;
   }
@@ -222,6 +224,7 @@ export class SnapshotBuilder {
         { type: 'pid', ino: 4026531836 },
       ],
       fdTable: table.ref,
+      fdLimit: init.fdLimit ?? { soft: 1024, hard: 524288 },
     };
     this.tables.push(table);
     this.tasks.push(task);

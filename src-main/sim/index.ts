@@ -42,5 +42,14 @@ export function simulate(opts: SimOptions): Snapshot {
     source: 'sim',
     frozen: false,
     options,
+    // A typical machine's (Debian 12, systemd): file-max is LONG_MAX there.
+    kernelLimits: {
+      'fs.file-nr': 1184 + b.files.length,
+      'fs.file-max': 9223372036854775807n,
+      'fs.nr_open': 1073741816,
+      'fs.inotify.max_user_instances': 128,
+      'fs.inotify.max_user_watches': 65536,
+      'fs.epoll.max_user_watches': 1629483,
+    },
   });
 }

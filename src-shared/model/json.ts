@@ -71,6 +71,8 @@ export function taskToJson(t: Task): { [k: string]: Json } {
     root: bstrToJson(t.root),
     namespaces: t.namespaces.map((n) => ({ type: n.type, ino: u64ToJson(n.ino) })),
     fdTable: t.fdTable,
+    // null: not known; a limit of null: unlimited.
+    fdLimit: t.fdLimit ? { soft: t.fdLimit.soft, hard: t.fdLimit.hard } : null,
   };
 }
 
@@ -80,7 +82,11 @@ export function errorToJson(e: CaptureError): { [k: string]: Json } {
 
 export function snapshotToJson(s: Snapshot): { [k: string]: Json } {
   return {
-    header: { ...s.header, options: { ...s.header.options } },
+    header: {
+      ...s.header,
+      options: { ...s.header.options },
+      kernelLimits: Object.fromEntries(Object.entries(s.header.kernelLimits).map(([k, v]) => [k, u64ToJson(v)])),
+    },
     tasks: s.tasks.map(taskToJson),
     fdTables: s.fdTables.map((t) => ({ ref: t.ref, sharingInferred: t.sharingInferred, fds: t.fds.map((d) => ({ fd: d.fd, file: d.file, cloexec: d.cloexec })) })),
     files: s.files.map(fileToJson),
@@ -208,6 +214,16 @@ export function snapshotFromJson(j: Json): Snapshot {
   const o = obj(j, 'snapshot');
   const h = obj(o.header, 'header');
   const opts = obj(h.options, 'header.options');
+  const minor = num(h.formatMinor, 'header.formatMinor');
+  // Fields added in 1.2 may be missing from JSON of an older image (as kind attributes with a since).
+  const since2 = (v: Json | undefined) => v === undefined && minor < 2;
+  const limits = since2(h.kernelLimits) ? {} : obj(h.kernelLimits, 'header.kernelLimits');
+  const limitJ = (v: Json | undefined, where: string): number | null => {
+    if (v === null) return null;
+    const n = num(v, where);
+    if (!Number.isSafeInteger(n) || n < 0) throw new JsonModelError(`${where}: expected a count or null (unlimited)`);
+    return n;
+  };
   return {
     header: {
       formatMajor: num(h.formatMajor, 'header.formatMajor'),
@@ -219,6 +235,7 @@ export function snapshotFromJson(j: Json): Snapshot {
       source: str(h.source, 'header.source') as Snapshot['header']['source'],
       frozen: bool(h.frozen, 'header.frozen'),
       options: Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, str(v, `header.options.${k}`)])),
+      kernelLimits: Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, u64FromJson(v, `header.kernelLimits.${k}`)])),
     },
     tasks: arr(o.tasks, 'tasks').map((tj, i) => {
       const t = obj(tj, `tasks[${i}]`);
@@ -237,6 +254,13 @@ export function snapshotFromJson(j: Json): Snapshot {
           return { type: str(no.type, 'namespace.type'), ino: u64FromJson(no.ino, 'namespace.ino') };
         }),
         fdTable: num(t.fdTable, 'fdTable'),
+        fdLimit:
+          since2(t.fdLimit) || t.fdLimit === null
+            ? null
+            : (() => {
+                const l = obj(t.fdLimit, `tasks[${i}].fdLimit`);
+                return { soft: limitJ(l.soft, `tasks[${i}].fdLimit.soft`), hard: limitJ(l.hard, `tasks[${i}].fdLimit.hard`) };
+              })(),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {
@@ -250,7 +274,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         }),
       };
     }),
-    files: arr(o.files, 'files').map((f, i) => fileFromJson(f, `files[${i}]`, num(h.formatMinor, 'header.formatMinor'))),
+    files: arr(o.files, 'files').map((f, i) => fileFromJson(f, `files[${i}]`, minor)),
     errors: arr(o.errors, 'errors').map((ej, i) => {
       const e = obj(ej, `errors[${i}]`);
       return { errno: str(e.errno, 'errno'), pid: num(e.pid, 'pid'), fd: num(e.fd, 'fd'), where: bstrJ(e.where, 'where'), message: str(e.message, 'message') };

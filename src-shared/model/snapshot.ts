@@ -30,6 +30,31 @@ export interface ImageHeader {
   frozen: boolean;
   /** The options the capture ran with, as given (scenario, seed, pids ...). */
   options: Record<string, string>;
+  /**
+   * The machine's file limits at capture time, by sysctl name (KERNEL_LIMITS):
+   * what "too many open files" hits when it is not a process's own limit.
+   * Empty for images before 1.2 and where /proc/sys could not be read.
+   */
+  kernelLimits: Record<string, U64>;
+}
+
+/**
+ * The kernel limits a capture records (docs/image-format.md, HEADER).
+ * fs.file-nr is the first field of that file: file handles allocated now.
+ */
+export const KERNEL_LIMITS = [
+  'fs.file-nr',
+  'fs.file-max',
+  'fs.nr_open',
+  'fs.inotify.max_user_instances',
+  'fs.inotify.max_user_watches',
+  'fs.epoll.max_user_watches',
+] as const;
+
+/** RLIMIT_NOFILE of a process: null for "unlimited" (RLIM_INFINITY). */
+export interface FdLimit {
+  soft: number | null;
+  hard: number | null;
 }
 
 export interface Namespace {
@@ -52,6 +77,8 @@ export interface Task {
   namespaces: Namespace[];
   /** Ref of the fd table this task uses; 0 when it has none (zombie, unreadable). */
   fdTable: number;
+  /** Its RLIMIT_NOFILE (the highest fd number + 1 it may open); null where not known (images before 1.2, /proc/PID/limits unreadable). */
+  fdLimit: FdLimit | null;
 }
 
 export interface Fd {
@@ -139,5 +166,5 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-/** 1.1: anon files keep their fdinfo text (see docs/image-format.md, "Versions"). */
-export const FORMAT_MINOR = 1;
+/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 2;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ckpt } from './run.js';
 import { COMMANDS } from '../../src-main/cli/commands/index.js';
+import { FORMAT_MINOR } from '../../src-shared/model/index.js';
 
 let dir: string;
 beforeAll(() => {
@@ -18,7 +19,7 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(r.err).toMatch(/captured \d+ tasks, \d+ fds/);
     const v = ckpt(['verify', file]);
     expect(v.code).toBe(0);
-    expect(v.out).toMatch(/ok, format 1\.1, \d+ records/);
+    expect(v.out).toMatch(new RegExp(`ok, format 1\\.${FORMAT_MINOR}, \\d+ records`));
   });
 
   it('reads a format 1.0 image: verify names its version, show lists its anon file, --json gives it an empty fdinfo', () => {

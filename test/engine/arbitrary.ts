@@ -111,6 +111,9 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
             root: bstr(),
             namespaces: fc.array(fc.record({ type: fc.constantFrom('net', 'mnt', 'pid', 'user'), ino: u64() }), { maxLength: 3 }),
             tableIndex: fc.integer({ min: -1, max: ntables - 1 }),
+            fdLimit: fc.option(fc.record({ soft: fc.option(fc.nat({ max: 1 << 30 }), { nil: null }), hard: fc.option(fc.nat(), { nil: null }) }), {
+              nil: null,
+            }),
           }),
           { maxLength: ntasks },
         ),
@@ -126,6 +129,7 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
           source: fc.constantFrom('proc', 'sim', 'criu') as fc.Arbitrary<'proc'>,
           frozen: fc.boolean(),
           options: fc.dictionary(wellFormed, wellFormed, { maxKeys: 3 }),
+          kernelLimits: fc.dictionary(wellFormed, u64(), { maxKeys: 3 }),
         }),
         errors: fc.array(
           fc.record({ errno: fc.constantFrom('EACCES', 'ESRCH', 'ENOENT', ''), pid: fc.nat(), fd: fc.integer({ min: -1, max: 1000 }), where: bstr(), message: wellFormed }),

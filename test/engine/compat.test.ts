@@ -10,7 +10,11 @@ import { FORMAT_MINOR, fileFromJson, snapshotFromJson, snapshotToJson, type Json
 
 type Rec = (w: RecordWriter) => void;
 
+/** The minor of the image being built: records hold the fields that minor promises (1.2: limits). */
+let minorNow = 7;
+
 function image(records: Rec[], opts: { major?: number; minor?: number } = {}): Buffer {
+  minorNow = opts.minor ?? 7;
   const chunks: Buffer[] = [];
   const w = new RecordWriter((c) => chunks.push(Buffer.from(c)));
   w.begin(RT.HEADER);
@@ -25,6 +29,7 @@ function image(records: Rec[], opts: { major?: number; minor?: number } = {}): B
   w.bstr('6.1');
   w.bstr('host');
   w.u32(0);
+  if (minorNow >= 2) w.u32(0); // kernel limits
   w.end();
   for (const r of records) r(w);
   const n = w.recordCount;
@@ -45,6 +50,7 @@ const task = (pid: number): Rec => (w) => {
   w.bstr('/');
   w.bstr('/');
   w.u32(0);
+  if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
   w.end();
 };
 const taskObjs = (ref: number): Rec => (w) => {
@@ -99,6 +105,100 @@ function fails(b: Buffer, code: string, re?: RegExp): ImageError {
   }
   throw new Error('decoded an image that should have failed');
 }
+
+/** A TASK of 1.2 with the given flags and fd limit fields, or cut after `cut` of its 16 limit bytes. */
+const limitTask =
+  (flags: number, soft: bigint, hard: bigint, cut = 16): Rec =>
+  (w) => {
+    w.begin(RT.TASK);
+    for (const v of [1, 1, 1, 0, 0, flags]) w.u32(v);
+    w.bstr('t');
+    w.u32(0);
+    w.bstr('/');
+    w.bstr('/');
+    w.u32(0);
+    const b = Buffer.alloc(16);
+    b.writeBigUInt64LE(soft, 0);
+    b.writeBigUInt64LE(hard, 8);
+    w.bytes(b.subarray(0, cut));
+    w.end();
+  };
+const ALL_ONES = 0xffffffffffffffffn;
+
+describe('fd limits and kernel limits (1.2)', () => {
+  const decodeTask = (t: Rec, minor = 2) => decodeImage(image([t, taskObjs(0)], { minor })).tasks[0]!;
+
+  it('reads a task fd limit only where the flag says it is known', () => {
+    expect(decodeTask(limitTask(1, 1024n, 524288n)).fdLimit).toEqual({ soft: 1024, hard: 524288 });
+    expect(decodeTask(limitTask(0, 1024n, 524288n)).fdLimit).toBeNull();
+  });
+  it('all ones is unlimited; any other value past 2^53 is refused', () => {
+    expect(decodeTask(limitTask(1, ALL_ONES, ALL_ONES)).fdLimit).toEqual({ soft: null, hard: null });
+    fails(image([limitTask(1, 1n << 60n, ALL_ONES), taskObjs(0)], { minor: 2 }), 'bad-value', /TASK fd limit \(soft\) 1152921504606846976 is out of range/);
+  });
+  it('an image of 1.2 or later must hold them; an older one may end before them', () => {
+    fails(image([limitTask(1, 0n, 0n, 0), taskObjs(0)], { minor: 2 }), 'bad-length', /TASK fd limit: the record body ends before it \(the image is format 1\.2\)/);
+    expect(decodeTask(limitTask(1, 0n, 0n, 0), 1).fdLimit).toBeNull();
+    // Cut inside the fields: an error whatever the minor.
+    for (const minor of [1, 2]) fails(image([limitTask(1, 5n, 5n, 12), taskObjs(0)], { minor }), 'bad-length', /ends 4 bytes short of a 8-byte field/);
+  });
+  it('kernel limits: read by name, absent before 1.2, required from it', () => {
+    const withLimits = (minor: number, limits: [string, bigint][] | null) => {
+      const chunks: Buffer[] = [];
+      const w = new RecordWriter((c) => chunks.push(Buffer.from(c)));
+      w.begin(RT.HEADER);
+      w.bytes(MAGIC);
+      w.u16(1);
+      w.u16(minor);
+      w.u32(0);
+      w.u64(1000);
+      w.u16(2);
+      w.u16(0);
+      for (const t of ['x86_64', '6.1', 'host']) w.bstr(t);
+      w.u32(0);
+      if (limits) {
+        w.u32(limits.length);
+        for (const [k, v] of limits) {
+          w.bstr(k);
+          w.u64(v > BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v));
+        }
+      }
+      w.end();
+      const n = w.recordCount;
+      const sha = w.digest();
+      w.begin(RT.TAIL);
+      w.u64(n);
+      w.bytes(sha);
+      w.end();
+      w.flush();
+      return Buffer.concat(chunks);
+    };
+    const h = decodeImage(withLimits(2, [['fs.file-max', 9223372036854775807n], ['fs.nr_open', 1048576n], ['__proto__', 1n]])).header;
+    expect(h.kernelLimits['fs.file-max']).toBe(9223372036854775807n);
+    expect(h.kernelLimits['fs.nr_open']).toBe(1048576);
+    expect(Object.keys(h.kernelLimits)).toContain('__proto__'); // a name, not the prototype
+    expect(decodeImage(withLimits(1, null)).header.kernelLimits).toEqual({});
+    fails(withLimits(2, null), 'bad-length', /HEADER kernel limits: the record body ends before it/);
+  });
+  it('round-trips through the writer and through JSON', () => {
+    const s = decodeImage(image([limitTask(1, 4096n, ALL_ONES), taskObjs(0)], { minor: 2 }));
+    const again = decodeImage(encodeSnapshot(s));
+    expect(again.tasks[0]!.fdLimit).toEqual({ soft: 4096, hard: null });
+    const j = snapshotToJson(again);
+    expect(snapshotFromJson(JSON.parse(JSON.stringify(j)) as Json).tasks[0]!.fdLimit).toEqual({ soft: 4096, hard: null });
+  });
+  it('JSON of an older image may leave them out; JSON of 1.2 may not', () => {
+    const s = decodeImage(image([limitTask(1, 10n, 20n), taskObjs(0)], { minor: 2 }));
+    const j = snapshotToJson(s) as { header: { [k: string]: Json }; tasks: { [k: string]: Json }[] };
+    delete j.header.kernelLimits;
+    delete j.tasks[0]!.fdLimit;
+    expect(() => snapshotFromJson(j as Json)).toThrow(/header.kernelLimits: expected an object/);
+    j.header.formatMinor = 1;
+    const old = snapshotFromJson(j as Json);
+    expect(old.tasks[0]!.fdLimit).toBeNull();
+    expect(old.header.kernelLimits).toEqual({});
+  });
+});
 
 describe('forward compatibility', () => {
   it('skips record types it does not know', () => {

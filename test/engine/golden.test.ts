@@ -40,11 +40,44 @@ describe('golden image', () => {
   });
 });
 
+type OldJson = { [k: string]: Json; header: { [k: string]: Json }; tasks: { [k: string]: Json }[]; files: { [k: string]: Json }[] };
+
+/** 1.2 added tasks' fd limits and the header's kernel limits: older images read with them unknown. */
+const withoutLimits = (j: OldJson): OldJson => ({
+  ...j,
+  header: { ...j.header, kernelLimits: {} },
+  tasks: j.tasks.map((t) => ({ ...t, fdLimit: null })),
+});
+
+describe('golden image of format 1.1', () => {
+  const old = readFileSync(join(dir, 'golden-everything-1.1.ckpt'));
+  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.1.json'), 'utf8')) as OldJson;
+  const asRead = withoutLimits(oldJson);
+
+  it('still decodes, with no fd limits and no kernel limits', () => {
+    const s = decodeImage(old);
+    expect(s.header.formatMinor).toBe(1);
+    expect(s.tasks.length).toBeGreaterThan(0);
+    expect(s.tasks.every((t) => t.fdLimit === null)).toBe(true);
+    expect(s.header.kernelLimits).toEqual({});
+    expect(snapshotToJson(s)).toEqual(asRead);
+  });
+  it('its JSON still reads, the same way', () => {
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
+  });
+  it('differs from the 1.2 image only by the limits', () => {
+    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    const sansLimits = withoutLimits({ ...now, header: { ...now.header, formatMinor: 1 } });
+    // The everything scenario's child raised its soft limit in 1.2's scenario; nothing else changed.
+    expect(sansLimits).toEqual(asRead);
+  });
+});
+
 describe('golden image of format 1.0', () => {
   const old = readFileSync(join(dir, 'golden-everything-1.0.ckpt'));
-  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.0.json'), 'utf8')) as { [k: string]: Json; files: { [k: string]: Json }[] };
+  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.0.json'), 'utf8')) as OldJson;
   // 1.1 appended fdinfo to anon files: readers of 1.1 give 1.0 files an empty one.
-  const asRead = { ...oldJson, files: oldJson.files.map((f) => (f.kind === 'anon' ? { ...f, fdinfo: '' } : f)) };
+  const asRead = withoutLimits({ ...oldJson, files: oldJson.files.map((f) => (f.kind === 'anon' ? { ...f, fdinfo: '' } : f)) });
 
   it('still decodes, anon files with an empty fdinfo', () => {
     const s = decodeImage(old);

@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,7 +17,7 @@ import { nativeReadProcs, procfd, procfdPath, readerStatus } from '../../src-mai
 import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
 import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
-import { start, type Running } from './fixture.js';
+import { fakeProc, start, type Running } from './fixture.js';
 
 let dir: string;
 let fx: Running;
@@ -81,27 +80,6 @@ function expectSameProcesses(a: Snapshot, b: Snapshot): void {
   expect(a.tasks).toEqual(b.tasks);
   expect(a.fdTables).toEqual(b.fdTables);
   expect(steady(a.files)).toEqual(steady(b.files));
-}
-
-/**
- * A fake /proc at `root`: each pid holds fd 3 on /dev/null. Where `hangs`
- * says so, its fdinfo/3 is a FIFO nobody writes, so opening it blocks as a
- * statx on a dead NFS server would (releaseHang lets it go).
- */
-function fakeProc(root: string, pidList: number[], hangs: (pid: number) => boolean): string {
-  for (const pid of pidList) {
-    const b = join(root, String(pid));
-    for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
-    fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n`);
-    fs.writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t${pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
-    fs.writeFileSync(join(b, 'cmdline'), 'fake\0');
-    fs.symlinkSync('/', join(b, 'cwd'));
-    fs.symlinkSync('/', join(b, 'root'));
-    fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
-    if (hangs(pid)) expect(spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status).toBe(0);
-    else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
-  }
-  return root;
 }
 
 /** Opens a hanging pid's FIFO for writing, which lets its blocked reader go; false when no reader was blocked on it. */

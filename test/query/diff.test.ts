@@ -19,6 +19,7 @@ function header(time: number) {
     source: 'sim' as const,
     frozen: false,
     options: {},
+    kernelLimits: {},
   };
 }
 

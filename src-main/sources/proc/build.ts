@@ -21,7 +21,8 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
-import { parseStat, splitCmdline } from './proc-text.js';
+import { parseNofile, parseStat, splitCmdline } from './proc-text.js';
+import { readKernelLimits } from './kernel-limits.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls, type SharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
@@ -196,6 +197,8 @@ export class Builder {
     const cmdline = splitCmdline(r.cmdline);
     const cwd = r.cwd ? bstrFromBytes(r.cwd) : '';
     const root = r.root ? bstrFromBytes(r.root) : '';
+    // Threads share their process's rlimits.
+    const fdLimit = parseNofile(r.nofile);
     const zombie = st.state === 'Z' || st.state === 'X';
     const tableIdx = r.fds && !zombie ? this.addTable(r.pid, r.pid, netns, r.fds) : -1;
     const prep: Prepared = { pid: r.pid, tasks: [], taskTable: [] };
@@ -211,6 +214,7 @@ export class Builder {
       root,
       namespaces,
       fdTable: 0,
+      fdLimit,
     });
     prep.taskTable.push(tableIdx);
     for (const th of r.threads) {
@@ -227,6 +231,7 @@ export class Builder {
         root,
         namespaces,
         fdTable: 0,
+        fdLimit,
       });
       if (tableIdx < 0) {
         prep.taskTable.push(-1);
@@ -438,6 +443,7 @@ export class Builder {
         source: 'proc',
         frozen: false,
         options: {},
+        kernelLimits: readKernelLimits(this.procRoot),
       },
       tasks,
       fdTables,

@@ -1,8 +1,9 @@
 /**
  * The /proc text formats more than one reader of /proc needs (the capture,
- * the app's process list): stat's comm and ppid, cmdline's arguments.
+ * the app's process list): stat's comm and ppid, cmdline's arguments, the
+ * fd limit line of limits.
  */
-import { bstrFromBytes } from '../../../src-shared/model/index.js';
+import { bstrFromBytes, type FdLimit } from '../../../src-shared/model/index.js';
 
 /** comm as its exact bytes (it may hold spaces and ")"), state and ppid. */
 export function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
@@ -27,4 +28,21 @@ export function splitCmdline(b: Uint8Array | null): ReturnType<typeof bstrFromBy
     }
   }
   return out;
+}
+
+/**
+ * RLIMIT_NOFILE from limits' "Max open files  SOFT  HARD  files" line
+ * ("unlimited" is null); null when the line is not that.
+ */
+export function parseNofile(line: string | null): FdLimit | null {
+  const m = line ? /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)(?:\s|$)/.exec(line) : null;
+  if (!m) return null;
+  const v = (t: string): number | null | undefined => {
+    if (t === 'unlimited') return null;
+    const n = Number(t);
+    return Number.isSafeInteger(n) ? n : undefined;
+  };
+  const soft = v(m[1]!);
+  const hard = v(m[2]!);
+  return soft === undefined || hard === undefined ? null : { soft, hard };
 }

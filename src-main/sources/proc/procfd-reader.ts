@@ -48,7 +48,7 @@ export interface Procfd {
   stuck(procRoot: string): Int32Array;
 }
 
-const VERSION = 6;
+const VERSION = 7;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -199,6 +199,7 @@ export function timedOut(procRoot: string, pid: number, fd: number, ms: number):
     stat: null,
     status: null,
     cmdline: null,
+    nofile: null,
     cwd: null,
     root: null,
     ns: [],

@@ -123,6 +123,8 @@ export interface RawProc {
   stat: Uint8Array | null;
   status: string | null;
   cmdline: Uint8Array | null;
+  /** The "Max open files" line of /proc/PID/limits; null when there is none. */
+  nofile: string | null;
   cwd: Uint8Array | null;
   root: Uint8Array | null;
   ns: [string, string][];
@@ -448,7 +450,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     if (idx >= job.pids.length) break;
     const pid = job.pids[idx]!;
     const errors: RawError[] = [];
-    const rp: RawProc = { pid, stat: null, status: null, cmdline: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
+    const rp: RawProc = { pid, stat: null, status: null, cmdline: null, nofile: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
     results.push(rp);
     readOne(rp);
     if (onProc) onProc(rp);
@@ -468,6 +470,13 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     const status = readFile(`${base}/status`, pid, errors);
     rp.status = status ? status.toString('latin1') : null;
     rp.cmdline = readFile(`${base}/cmdline`, pid, errors);
+    // Quiet, as the native reader: without it the limit is just unknown.
+    const limits = readFile(`${base}/limits`, pid, errors, true)?.toString('latin1');
+    const at = limits ? limits.indexOf('\nMax open files ') : -1;
+    if (at >= 0) {
+      const end = limits!.indexOf('\n', at + 1);
+      rp.nofile = limits!.slice(at + 1, end < 0 ? undefined : end);
+    }
     const bd = openat(AT_FDCWD, base, O_DIR);
     if (bd >= 0) {
       rp.cwd = readLink(bd, 'cwd');

@@ -1,5 +1,5 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
-import { describeFile, displayBStr, formatFlags, holders, u64ToJson, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, displayBStr, formatFlags, holders, limitReport, u64ToJson, type Snapshot } from '../../src-shared/model/index.js';
 
 export function renderShow(s: Snapshot): string {
   const h = s.header;
@@ -14,13 +14,26 @@ export function renderShow(s: Snapshot): string {
   lines.push(
     `${s.tasks.length} tasks, ${s.fdTables.length} fd tables, ${nfds} fds, ${s.files.length} open files, ${s.errors.length} capture errors`,
   );
+  const lim = limitReport(s);
+  const machine: string[] = [];
+  if (lim.fileHandles.allocated !== null)
+    machine.push(`${String(lim.fileHandles.allocated)} file handles allocated${lim.fileHandles.max !== null ? ` (fs.file-max ${String(lim.fileHandles.max)})` : ''}`);
+  for (const u of lim.inotify.users)
+    machine.push(
+      `uid ${u.uid}: ${u.instances} inotify instance(s)${lim.inotify.maxInstances !== null ? ` of ${String(lim.inotify.maxInstances)}` : ''}, ${u.watches} watch(es)${lim.inotify.maxWatches !== null ? ` of ${String(lim.inotify.maxWatches)}` : ''}`,
+    );
+  if (machine.length) lines.push(`limits: ${machine.join('; ')}`);
+  for (const w of lim.warnings) lines.push(`warning: ${w}`);
+  const limitOf = new Map(lim.processes.map((p) => [p.pid, p]));
   const files = new Map(s.files.map((f) => [f.ref, f]));
   const tables = new Map(s.fdTables.map((t) => [t.ref, t]));
   const { fileHolders, tableTasks } = holders(s);
   for (const t of s.tasks) {
     lines.push('');
     const thread = t.pid !== t.tgid ? ` thread of ${t.tgid}` : '';
-    lines.push(`task ${t.pid}${thread} ppid ${t.ppid} uid ${t.uid} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
+    const l = limitOf.get(t.pid);
+    const fdLimit = l ? ` fds ${l.fds} of ${l.soft ?? 'unlimited'}${l.hard !== l.soft ? ` (hard ${l.hard ?? 'unlimited'})` : ''}` : '';
+    lines.push(`task ${t.pid}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
     if (!t.fdTable) {
       lines.push('  no fd table');
       continue;

@@ -3,3 +3,4 @@ export * from './snapshot.js';
 export * from './json.js';
 export * from './flags.js';
 export * from './describe.js';
+export * from './limits.js';

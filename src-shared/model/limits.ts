@@ -1,0 +1,129 @@
+/**
+ * How close an image's processes, and its machine, were to the limits
+ * behind "too many open files": a process's RLIMIT_NOFILE (EMFILE), the
+ * machine's file handles (ENFILE), and the per-user inotify instance and
+ * watch limits (inotify_init and inotify_add_watch fail with EMFILE and
+ * ENOSPC: the "too many open files" of file watchers). One analysis for
+ * `ckpt show`, reports and the app.
+ */
+import type { BStr } from './bstr.js';
+import type { Snapshot, U64 } from './snapshot.js';
+
+/** A process at or above this share of its soft fd limit is "near" it. */
+export const NEAR_LIMIT = 0.8;
+
+export interface ProcessLimit {
+  pid: number;
+  comm: BStr;
+  uid: number;
+  /** fds in its table (a table shared between processes counts for each: each may hit its limit). */
+  fds: number;
+  /** Its RLIMIT_NOFILE; null: unlimited. */
+  soft: number | null;
+  hard: number | null;
+  /** fds / soft; null where the soft limit is unlimited. */
+  used: number | null;
+}
+
+export interface UserInotify {
+  uid: number;
+  /** inotify instances (open files, however many fds and processes hold each). */
+  instances: number;
+  watches: number;
+}
+
+export interface LimitReport {
+  /** Processes (thread group leaders) whose limit is known, most used first. */
+  processes: ProcessLimit[];
+  /** Processes whose limit was not recorded (an image before format 1.2, an unreadable /proc/PID/limits). */
+  unknown: number;
+  /** Those at or above NEAR_LIMIT of their soft limit. */
+  near: ProcessLimit[];
+  /** fs.file-nr (allocated) and fs.file-max; null where the image has none. */
+  fileHandles: { allocated: U64 | null; max: U64 | null };
+  inotify: { maxInstances: U64 | null; maxWatches: U64 | null; users: UserInotify[] };
+  /** One sentence per limit a process or user is near or over, most pressing first. */
+  warnings: string[];
+}
+
+function share(n: number, of: U64 | null): number | null {
+  if (of === null) return null;
+  const d = typeof of === 'bigint' ? Number(of) : of;
+  return d > 0 ? n / d : null;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export function limitReport(s: Snapshot): LimitReport {
+  const tableSize = new Map(s.fdTables.map((t) => [t.ref, t.fds.length]));
+  const processes: ProcessLimit[] = [];
+  let unknown = 0;
+  const uidOf = new Map<number, number>();
+  for (const t of s.tasks) {
+    if (t.pid !== t.tgid) continue;
+    uidOf.set(t.pid, t.uid);
+    if (!t.fdLimit) {
+      unknown++;
+      continue;
+    }
+    const fds = tableSize.get(t.fdTable);
+    if (fds === undefined) continue; // no table (a zombie, unreadable): nothing to count
+    const { soft, hard } = t.fdLimit;
+    // A soft limit of 0 leaves a process no fd at all: at its limit.
+    processes.push({ pid: t.pid, comm: t.comm, uid: t.uid, fds, soft, hard, used: soft === null ? null : soft > 0 ? fds / soft : 1 });
+  }
+  processes.sort((a, b) => (b.used ?? -1) - (a.used ?? -1) || b.fds - a.fds || a.pid - b.pid);
+  const near = processes.filter((p) => p.used !== null && p.used >= NEAR_LIMIT);
+
+  // inotify: the kernel charges an instance and its watches to the user
+  // that created it; the image knows who holds it, so the lowest-pid
+  // holder's uid stands in for the creator.
+  const inotifyFiles = new Set(s.files.filter((f) => f.kind === 'inotify').map((f) => f.ref));
+  const owner = new Map<number, number>(); // file ref -> holder pid
+  if (inotifyFiles.size) {
+    const leaderOf = new Map<number, number[]>();
+    for (const t of s.tasks) if (t.pid === t.tgid && t.fdTable) leaderOf.set(t.fdTable, [...(leaderOf.get(t.fdTable) ?? []), t.pid]);
+    for (const table of s.fdTables)
+      for (const d of table.fds)
+        if (inotifyFiles.has(d.file))
+          for (const pid of leaderOf.get(table.ref) ?? []) if (!owner.has(d.file) || pid < owner.get(d.file)!) owner.set(d.file, pid);
+  }
+  const byUid = new Map<number, UserInotify>();
+  for (const f of s.files) {
+    if (f.kind !== 'inotify') continue;
+    const pid = owner.get(f.ref);
+    const uid = pid === undefined ? -1 : (uidOf.get(pid) ?? -1);
+    if (uid < 0) continue; // only an epoll watches it: no holder to charge
+    const u = byUid.get(uid) ?? { uid, instances: 0, watches: 0 };
+    u.instances++;
+    u.watches += ((f.attrs.watches as unknown[] | undefined) ?? []).length;
+    byUid.set(uid, u);
+  }
+  const users = [...byUid.values()].sort((a, b) => b.instances - a.instances || b.watches - a.watches || a.uid - b.uid);
+
+  const k = s.header.kernelLimits;
+  const get = (name: string): U64 | null => (Object.hasOwn(k, name) ? k[name]! : null);
+  const fileHandles = { allocated: get('fs.file-nr'), max: get('fs.file-max') };
+  const inotify = { maxInstances: get('fs.inotify.max_user_instances'), maxWatches: get('fs.inotify.max_user_watches'), users };
+
+  const warnings: string[] = [];
+  for (const p of near) {
+    const over = p.fds >= (p.soft ?? Infinity);
+    warnings.push(
+      `process ${p.pid} holds ${p.fds} fds, ${over ? 'at or over' : pct(p.used!) + ' of'} its soft limit of ${p.soft}` +
+        (p.hard !== null && p.hard !== p.soft ? ` (hard limit ${p.hard}: it may raise the soft one)` : ''),
+    );
+  }
+  const fh = fileHandles.allocated === null ? null : share(Number(fileHandles.allocated), fileHandles.max);
+  if (fh !== null && fh >= NEAR_LIMIT)
+    warnings.push(`the machine has ${String(fileHandles.allocated)} file handles allocated, ${pct(fh)} of fs.file-max ${String(fileHandles.max)}`);
+  for (const u of users) {
+    const i = share(u.instances, inotify.maxInstances);
+    if (i !== null && i >= NEAR_LIMIT)
+      warnings.push(`uid ${u.uid} holds ${u.instances} inotify instances, ${pct(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`);
+    const w = share(u.watches, inotify.maxWatches);
+    if (w !== null && w >= NEAR_LIMIT)
+      warnings.push(`uid ${u.uid} holds ${u.watches} inotify watches, ${pct(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`);
+  }
+  return { processes, unknown, near, fileHandles, inotify, warnings };
+}

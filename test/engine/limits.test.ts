@@ -1,0 +1,97 @@
+/** limitReport: processes against their fd limits, the machine against its own, inotify per user. */
+import { describe, expect, it } from 'vitest';
+import { FORMAT_MAJOR, FORMAT_MINOR, O, limitReport, type ImageHeader } from '../../src-shared/model/index.js';
+import { newBuilder } from '../../src-main/sim/scenarios.js';
+import { openFile } from '../../src-main/sim/common.js';
+import { renderShow } from '../../src-main/cli/render-show.js';
+
+const header = (kernelLimits: ImageHeader['kernelLimits']): ImageHeader => ({
+  formatMajor: FORMAT_MAJOR,
+  formatMinor: FORMAT_MINOR,
+  arch: 'x86_64',
+  kernelRelease: '6.1',
+  hostname: 'h',
+  captureTime: 0,
+  source: 'sim',
+  frozen: false,
+  options: {},
+  kernelLimits,
+});
+
+function inotify(p: ReturnType<ReturnType<typeof newBuilder>['process']>, watches: number): void {
+  p.open(
+    'inotify',
+    {
+      path: 'anon_inode:inotify',
+      flags: O.O_RDONLY,
+      attrs: { watches: Array.from({ length: watches }, (_, i) => ({ wd: i + 1, ino: 100 + i, sdev: 1, mask: 2, ignoredMask: 0 })) },
+    },
+    {},
+  );
+}
+
+function scene() {
+  const b = newBuilder('limits', 1);
+  // 9 fds of a soft limit of 10: near it (90%); the hard limit would let it raise the soft one.
+  const busy = b.process({ pid: 100, ppid: 1, comm: 'busy', cmdline: ['busy'], uid: 1000, fdLimit: { soft: 10, hard: 4096 } });
+  for (let i = 0; i < 9; i++) openFile(busy, `/data/${i}`);
+  // Unlimited: never near.
+  const free = b.process({ pid: 200, ppid: 1, comm: 'free', cmdline: ['free'], uid: 1000, fdLimit: { soft: null, hard: null } });
+  openFile(free, '/x');
+  // At its limit exactly, soft = hard.
+  const full = b.process({ pid: 300, ppid: 1, comm: 'full', cmdline: ['full'], uid: 0, fdLimit: { soft: 2, hard: 2 } });
+  openFile(full, '/a');
+  openFile(full, '/b');
+  // Two inotify instances of uid 1000, with 3 and 1 watches; the child shares the first (one instance, charged once).
+  inotify(busy, 3);
+  inotify(free, 1);
+  busy.fork({ pid: 101, comm: 'busy-child', cmdline: ['busy-child'] });
+  return b;
+}
+
+describe('limitReport', () => {
+  it('ranks processes by the share of their soft limit they use, and warns near it', () => {
+    const b = scene();
+    const r = limitReport(b.snapshot(header({})));
+    // busy now holds 10 fds (9 files + its inotify) of 10; its child inherited all 10.
+    expect(r.processes.map((p) => [p.pid, p.fds, p.soft, p.used])).toEqual([
+      [100, 10, 10, 1],
+      [101, 10, 10, 1],
+      [300, 2, 2, 1],
+      [200, 2, null, null],
+    ]);
+    expect(r.near.map((p) => p.pid)).toEqual([100, 101, 300]);
+    expect(r.warnings).toContain('process 100 holds 10 fds, at or over its soft limit of 10 (hard limit 4096: it may raise the soft one)');
+    expect(r.warnings).toContain('process 300 holds 2 fds, at or over its soft limit of 2');
+    expect(r.unknown).toBe(0);
+  });
+
+  it('counts inotify instances and watches per user, a shared instance once, against the user limits', () => {
+    const b = scene();
+    const r = limitReport(b.snapshot(header({ 'fs.inotify.max_user_instances': 2, 'fs.inotify.max_user_watches': 100, 'fs.file-nr': 950, 'fs.file-max': 1000 })));
+    expect(r.inotify.users).toEqual([{ uid: 1000, instances: 2, watches: 4 }]);
+    expect(r.inotify.maxInstances).toBe(2);
+    expect(r.warnings).toContain('uid 1000 holds 2 inotify instances, 100% of fs.inotify.max_user_instances 2');
+    expect(r.warnings.some((w) => w.includes('watches'))).toBe(false); // 4 of 100
+    expect(r.warnings).toContain('the machine has 950 file handles allocated, 95% of fs.file-max 1000');
+  });
+
+  it('says what it does not know instead of guessing', () => {
+    const b = scene();
+    const s = b.snapshot(header({}));
+    for (const t of s.tasks) t.fdLimit = null;
+    const r = limitReport(s);
+    expect(r.processes).toEqual([]);
+    expect(r.unknown).toBe(4);
+    expect(r.fileHandles).toEqual({ allocated: null, max: null });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('ckpt show prints each process against its limit, the machine limits and the warnings', () => {
+    const out = renderShow(scene().snapshot(header({ 'fs.file-nr': 950, 'fs.file-max': 9223372036854775807n, 'fs.inotify.max_user_instances': 128 })));
+    expect(out).toContain('task 100 ppid 1 uid 1000 fds 10 of 10 (hard 4096) busy: busy');
+    expect(out).toContain('task 200 ppid 1 uid 1000 fds 2 of unlimited free: free');
+    expect(out).toContain('limits: 950 file handles allocated (fs.file-max 9223372036854775807); uid 1000: 2 inotify instance(s) of 128, 4 watch(es)');
+    expect(out).toContain('warning: process 300 holds 2 fds, at or over its soft limit of 2');
+  });
+});

@@ -1,5 +1,51 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
-import { describeFile, displayBStr, formatFlags, holders, limitReport, u64ToJson, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, displayBStr, formatFlags, holders, limitReport, NEAR_LIMIT, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
+
+/** The machine's limits and the warnings, as show prints them under the counts. */
+function limitLines(lim: LimitReport): string[] {
+  const lines: string[] = [];
+  const machine: string[] = [];
+  if (lim.fileHandles.allocated !== null)
+    machine.push(`${String(lim.fileHandles.allocated)} file handles allocated${lim.fileHandles.max !== null ? ` (fs.file-max ${String(lim.fileHandles.max)})` : ''}`);
+  for (const u of lim.inotify.users)
+    machine.push(
+      `uid ${u.uid}: ${u.instances} inotify instance(s)${lim.inotify.maxInstances !== null ? ` of ${String(lim.inotify.maxInstances)}` : ''}, ${u.watches} watch(es)${lim.inotify.maxWatches !== null ? ` of ${String(lim.inotify.maxWatches)}` : ''}`,
+    );
+  if (machine.length) lines.push(`limits: ${machine.join('; ')}`);
+  // A fleet of workers near their limit is one finding, not a screenful.
+  const MAX = 10;
+  const perProcess = lim.warnings.filter((w) => w.startsWith('process '));
+  for (const w of lim.warnings.filter((x) => !x.startsWith('process ')).concat(perProcess.slice(0, MAX))) lines.push(`warning: ${w}`);
+  if (perProcess.length > MAX)
+    lines.push(`warning: ${perProcess.length - MAX} more process(es) at ${Math.round(NEAR_LIMIT * 100)}% of their fd limit or more (ckpt show --limits lists them all)`);
+  return lines;
+}
+
+/** `ckpt show --limits`: every process by the share of its soft fd limit it uses, most first. */
+export function renderLimits(s: Snapshot): string {
+  const lim = limitReport(s);
+  const lines = limitLines(lim);
+  if (lines.length) lines.push('');
+  const rows = lim.processes.map((p) => [
+    String(p.pid),
+    String(p.fds),
+    p.soft === null ? 'unlimited' : String(p.soft),
+    p.hard === null ? 'unlimited' : String(p.hard),
+    p.used === null ? '-' : `${Math.round(p.used * 100)}%`,
+    displayBStr(p.comm),
+  ]);
+  const head = ['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'];
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padStart(width[i]!)))
+      .join('  ')
+      .trimEnd();
+  if (rows.length) lines.push(fmt(head), ...rows.map(fmt));
+  else lines.push('no process in this image has a recorded fd limit');
+  if (lim.unknown) lines.push(`(${lim.unknown} process(es) without a recorded limit${s.header.formatMinor < 2 ? ': the image is older than format 1.2' : ''})`);
+  return lines.join('\n');
+}
 
 export function renderShow(s: Snapshot): string {
   const h = s.header;
@@ -15,15 +61,7 @@ export function renderShow(s: Snapshot): string {
     `${s.tasks.length} tasks, ${s.fdTables.length} fd tables, ${nfds} fds, ${s.files.length} open files, ${s.errors.length} capture errors`,
   );
   const lim = limitReport(s);
-  const machine: string[] = [];
-  if (lim.fileHandles.allocated !== null)
-    machine.push(`${String(lim.fileHandles.allocated)} file handles allocated${lim.fileHandles.max !== null ? ` (fs.file-max ${String(lim.fileHandles.max)})` : ''}`);
-  for (const u of lim.inotify.users)
-    machine.push(
-      `uid ${u.uid}: ${u.instances} inotify instance(s)${lim.inotify.maxInstances !== null ? ` of ${String(lim.inotify.maxInstances)}` : ''}, ${u.watches} watch(es)${lim.inotify.maxWatches !== null ? ` of ${String(lim.inotify.maxWatches)}` : ''}`,
-    );
-  if (machine.length) lines.push(`limits: ${machine.join('; ')}`);
-  for (const w of lim.warnings) lines.push(`warning: ${w}`);
+  lines.push(...limitLines(lim));
   const limitOf = new Map(lim.processes.map((p) => [p.pid, p]));
   const files = new Map(s.files.map((f) => [f.ref, f]));
   const tables = new Map(s.fdTables.map((t) => [t.ref, t]));

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { FORMAT_MAJOR, FORMAT_MINOR, O, limitReport, type ImageHeader } from '../../src-shared/model/index.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
 import { openFile } from '../../src-main/sim/common.js';
-import { renderShow } from '../../src-main/cli/render-show.js';
+import { renderLimits, renderShow } from '../../src-main/cli/render-show.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ckpt } from '../cli/run.js';
 
 const header = (kernelLimits: ImageHeader['kernelLimits']): ImageHeader => ({
   formatMajor: FORMAT_MAJOR,
@@ -93,5 +97,41 @@ describe('limitReport', () => {
     expect(out).toContain('task 200 ppid 1 uid 1000 fds 2 of unlimited free: free');
     expect(out).toContain('limits: 950 file handles allocated (fs.file-max 9223372036854775807); uid 1000: 2 inotify instance(s) of 128, 4 watch(es)');
     expect(out).toContain('warning: process 300 holds 2 fds, at or over its soft limit of 2');
+  });
+
+  it('ckpt show --limits ranks every process; many near their limit are one warning line past ten', () => {
+    const b = newBuilder('fleet', 1);
+    for (let i = 0; i < 12; i++) {
+      const w = b.process({ pid: 1000 + i, ppid: 1, comm: `w${i}`, cmdline: ['w'], fdLimit: { soft: 10, hard: 10 } });
+      for (let k = 0; k < 9; k++) openFile(w, `/f/${i}/${k}`);
+    }
+    b.process({ pid: 2000, ppid: 1, comm: 'old', cmdline: ['old'] }).task.fdLimit = null;
+    const s = b.snapshot(header({}));
+    const out = renderLimits(s).split('\n');
+    expect(out.filter((l) => l.startsWith('warning: process ')).length).toBe(10);
+    expect(out).toContain('warning: 2 more process(es) at 80% of their fd limit or more (ckpt show --limits lists them all)');
+    expect(out).toContain(' PID  FDS  SOFT  HARD  USED  COMM');
+    expect(out).toContain('1000    9    10    10   90%  w0');
+    expect(out.filter((l) => /^10\d\d /.test(l)).length).toBe(12);
+    expect(out).toContain('(1 process(es) without a recorded limit)');
+    expect(renderShow(s)).toContain('warning: 2 more process(es)');
+  });
+
+  it('the CLI: --limits on an image file, and on one older than 1.2; --json with it is a usage error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-limits-cli-'));
+    try {
+      const img = join(dir, 'e.ckpt');
+      expect(ckpt(['capture', '--sim', 'everything', '-o', img]).code).toBe(0);
+      const r = ckpt(['show', '--limits', img]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/^6001 +15 +65536 +524288 +0% +kitchen-child$/m);
+      const old = ckpt(['show', '--limits', join(__dirname, '..', 'fixtures', 'golden-everything-1.1.ckpt')]);
+      expect(old.out).toContain('(2 process(es) without a recorded limit: the image is older than format 1.2)');
+      const both = ckpt(['show', '--limits', '--json', img]);
+      expect(both.code).toBe(2);
+      expect(both.err).toContain('--json and --limits: pick one');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,28 +16,45 @@ function parseDuration(option: string, text: string): number {
 }
 
 /**
+ * Listens for SIGINT and SIGTERM from its creation, which is before a
+ * capture's stored line is printed: a signal that follows the line (a
+ * script that waits for it, Ctrl-C) must end the series, never kill it.
+ * `wait(ms)` resolves true at once if a signal came or comes first; the
+ * timer must not keep the process alive after one.
+ */
+function signalLatch() {
+  let fired = false;
+  let wake: (() => void) | undefined;
+  const onSignal = () => {
+    fired = true;
+    wake?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const wait = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      if (fired) return resolve(true);
+      const timer = setTimeout(() => resolve(false), ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  return { wait, dispose, fired: () => fired };
+}
+
+/**
  * `--every`: one capture per interval (measured from the start of each, so
  * a slow capture is followed at once by the next), each stored as it is
  * taken, in one process: after the first, captures run warm. SIGINT or
- * SIGTERM while waiting ends the series (exit 0); during a capture they act
- * as they always do (a frozen process is resumed, nothing half-stored).
+ * SIGTERM while a capture is stored or while waiting ends the series (exit
+ * 0, the capture stored whole); during a capture they act as they always
+ * do (a frozen process is resumed, nothing stored).
  */
-/** Waits `ms`; true, at once, when SIGINT or SIGTERM comes first (the timer must not then keep the process alive). */
-function waitOrSignal(ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (signalled: boolean) => {
-      clearTimeout(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signalled);
-    };
-    const onSignal = () => done(true);
-    const timer = setTimeout(() => done(false), ms);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
   const { captureProc } = await import('../../sources/proc/index.js');
   const { openLibrary, storeSnapshot } = await import('./library-util.js');
@@ -47,10 +64,15 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
     for (let n = 0; n < count; n++) {
       const started = Date.now();
       const snap = await captureProc(sel);
-      storeSnapshot(store, snap, opts, io, `${n + 1}: `);
-      if (n + 1 >= count) break;
-      const wait = started + every - Date.now();
-      if (wait > 0 && (await waitOrSignal(wait))) break;
+      const latch = signalLatch();
+      try {
+        storeSnapshot(store, snap, opts, io, `${n + 1}: `);
+        if (n + 1 >= count || latch.fired()) break;
+        const wait = started + every - Date.now();
+        if (wait > 0 && (await latch.wait(wait))) break;
+      } finally {
+        latch.dispose();
+      }
     }
   } finally {
     store.close();

@@ -326,3 +326,72 @@ test('inspector: an anon inode without a kind shows its fdinfo lines as lines', 
   expect(shown).toMatch(/\nNAPI:\tdisabled$/);
   await shot(page, 'inspector-anon-fdinfo');
 });
+
+test('inspector: each process its fds against its fd limit, the image its Limits panel; near a limit is marked; an image before 1.2 says not recorded', async () => {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'kitchen' }).dblclick();
+  await expect(page.getByTestId('inspector-title')).toHaveText('kitchen');
+  const tree = page.getByTestId('tree');
+  const proc = (pid: number) => tree.getByRole('option').filter({ hasText: new RegExp(`^\\s*${pid}\\b`) });
+  // The sim's kitchen-sink runs with systemd's defaults (1024 soft, 524288 hard); its child raised its soft limit.
+  await expect(proc(6000)).toContainText(/\b\d+ \/ 1024 fds/);
+  await expect(proc(6000).locator('.fdl')).not.toHaveClass(/near/);
+  await proc(6000).click();
+  const limit = page.getByTestId('process-fd-limit');
+  await expect(limit).toContainText(/\b\d+ \/ 1,024 fds/);
+  await expect(limit).toContainText('hard limit 524,288');
+  await expect(limit.getByRole('meter')).toBeVisible();
+  await proc(6001).click();
+  await expect(limit).toContainText(/\b\d+ \/ 65,536 fds/);
+
+  // Nothing is near a limit: the panel waits behind its button.
+  await expect(page.getByTestId('limits-panel')).toHaveCount(0);
+  await expect(page.getByTestId('limits-toggle')).toHaveText('Limits');
+  await page.getByTestId('limits-toggle').click();
+  const panel = page.getByTestId('limits-panel');
+  // fs.file-max is LONG_MAX: it arrives exact, as a string.
+  await expect(panel.getByTestId('limits-file-handles')).toContainText(/File handles\s*[\d,]+ \/ 9223372036854775807/);
+  await expect(panel.getByTestId('limits-inotify')).toContainText('limits: 128 instances, 65,536 watches');
+  await expect(panel.getByTestId('limits-inotify')).toContainText(/uid 0\s*1 \/ 128/);
+  await expect(panel.getByTestId('limits-processes')).toContainText('kitchen-sink');
+  await expect(panel.getByTestId('limit-warnings-none')).toBeVisible();
+  await shot(page, 'inspector-limits');
+
+  // A leak run long enough to reach its limit: the panel opens by itself with the warning; the process is marked.
+  const ctx = await pwRequest.newContext();
+  const headers = { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token };
+  const cap = await ctx.post(`${host.origin}/api/capture.run`, {
+    headers,
+    data: { source: 'sim', scenario: 'leaky', step: 250, label: 'near limit' },
+  });
+  expect((await cap.json()).ok).toBe(true);
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'near limit' }).dblclick();
+  await expect(page.getByTestId('inspector-title')).toHaveText('near limit');
+  await expect(page.getByTestId('limits-toggle')).toHaveText(/^\d+ limit warnings?$/);
+  await expect(page.getByTestId('limit-warnings')).toContainText(/process 5000 holds \d+ fds, (\d+% of|at or over) its soft limit of \d+/);
+  await expect(proc(5000).locator('.fdl')).toHaveClass(/near/);
+  await proc(5000).click();
+  await expect(limit).toContainText(/(near|at) its limit/);
+  await expect(limit.getByRole('meter')).toHaveClass(/near/);
+  await shot(page, 'inspector-limits-near');
+
+  // An image from format 1.1 recorded no limits: it says so, and shows no zero.
+  const old = readFileSync('test/fixtures/golden-everything-1.1.ckpt').toString('base64');
+  const imp = await ctx.post(`${host.origin}/api/library.import`, { headers, data: { name: 'format-1.1.ckpt', data: old } });
+  expect((await imp.json()).ok).toBe(true);
+  await ctx.dispose();
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'format-1.1' }).dblclick();
+  await expect(page.getByTestId('inspector-title')).toHaveText('format-1.1');
+  await expect(proc(6000)).toContainText(/\b\d+ fds/);
+  await expect(proc(6000)).not.toContainText('/');
+  await proc(6000).click();
+  await expect(limit).toContainText('not recorded (the image is format 1.1; limits are recorded from 1.2 on)');
+  await page.getByTestId('limits-toggle').click();
+  await expect(panel.getByTestId('limits-not-recorded')).toContainText('Limits not recorded: this image is format 1.1');
+  await expect(panel.getByTestId('limits-file-handles')).toContainText('not recorded');
+  await expect(panel.getByTestId('limits-processes')).toContainText('not recorded');
+  await expect(panel.getByTestId('limits-processes')).toContainText('2 processes: limit not recorded');
+  await shot(page, 'inspector-limits-1.1');
+});

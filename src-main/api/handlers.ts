@@ -244,6 +244,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.open': ({ id }) => openImage(id).overview(),
     'image.task': ({ id, pid }) => openImage(id).task(pid),
     'image.fds': ({ id, table, offset, limit, query }) => openImage(id).fds(table, offset, limit, query),
+    'image.limits': ({ id }) => openImage(id).limits(),
     'image.locate': ({ id, pid, fd }) => openImage(id).locate(pid, fd),
     'image.file': ({ id, ref }) => openImage(id).file(ref),
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),

@@ -15,9 +15,11 @@ import {
   describeFile,
   fileToJson,
   flagNames,
+  limitReport,
   modeType,
   taskToJson,
   u64ToJson,
+  type LimitReport,
   type OpenFile,
   type Task,
 } from '../../src-shared/model/index.js';
@@ -28,6 +30,8 @@ import type {
   CaptureErrorRow,
   FdRow,
   FileDetail,
+  FdLimitUse,
+  ImageLimits,
   ImageOverview,
   ImageSummary,
   Page,
@@ -37,9 +41,14 @@ import type {
   TaskRow,
 } from '../../src-shared/api/results.js';
 import { ApiError } from '../../src-shared/api/contract.js';
+import { fdLimitUse, limitsToJson } from '../../src-shared/api/limits-json.js';
 
 /** Bytes of a record shown in the hex pane at most; the rest is summarised. */
 const HEX_LIMIT = 64 * 1024;
+/** Processes image.limits lists (the panel shows the top of the ranking; the tree rows carry every process's own). */
+export const LIMIT_PROCESSES = 100;
+/** Per-process warnings image.limits sends; the rest are counted. */
+const LIMIT_PROCESS_WARNINGS = 20;
 
 export class OpenedImage {
   readonly snap: DecodeResult;
@@ -153,6 +162,23 @@ export class OpenedImage {
     }
   }
 
+  private limitReportCache: LimitReport | null = null;
+  private limitByPid: Map<number, FdLimitUse> | null = null;
+
+  private get limitReport(): LimitReport {
+    return (this.limitReportCache ??= limitReport(this.snap));
+  }
+
+  private fdLimitOf(t: Task): FdLimitUse | null {
+    if (t.pid !== t.tgid) return null;
+    this.limitByPid ??= new Map(this.limitReport.processes.map((p) => [p.pid, fdLimitUse(p)]));
+    return this.limitByPid.get(t.pid) ?? null;
+  }
+
+  limits(): ImageLimits {
+    return limitsToJson(this.limitReport, this.snap.header, { maxProcesses: LIMIT_PROCESSES, maxProcessWarnings: LIMIT_PROCESS_WARNINGS });
+  }
+
   overview(): ImageOverview {
     const s = this.snap;
     const tasks: TaskRow[] = s.tasks.map((t) => this.taskRow(t));
@@ -174,7 +200,12 @@ export class OpenedImage {
     const fds = s.fdTables.reduce((a, t) => a + t.fds.length, 0);
     return {
       summary: this.summary,
-      header: { ...s.header, options: { ...s.header.options } },
+      // JSON has no bigint: the kernel limits go as u64 JSON like every other 64-bit value.
+      header: {
+        ...s.header,
+        options: { ...s.header.options },
+        kernelLimits: Object.fromEntries(Object.entries(s.header.kernelLimits).map(([k, v]) => [k, u64ToJson(v)])),
+      },
       tasks,
       tables,
       errors,
@@ -199,6 +230,7 @@ export class OpenedImage {
       fdTable: t.fdTable,
       fdCount: t.fdTable ? (this.tables.get(t.fdTable)?.fds.length ?? 0) : 0,
       record: this.taskRecord.get(t.pid) ?? -1,
+      fdLimit: this.fdLimitOf(t),
     };
   }
 

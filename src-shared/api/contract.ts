@@ -99,6 +99,8 @@ export const METHODS = {
   'capture.run': { args: z.discriminatedUnion('source', [simCapture, procCapture]), result: null as unknown as R.CaptureResult },
 
   'image.open': { args: z.strictObject({ id }), result: null as unknown as R.ImageOverview },
+  /** How near the image's processes, users and machine were to the limits behind "too many open files". */
+  'image.limits': { args: z.strictObject({ id }), result: null as unknown as R.ImageLimits },
   'image.task': { args: z.strictObject({ id, pid: int(0, 0x7fffffff) }), result: null as unknown as R.TaskDetail },
   /** A page of one fd table; `query` keeps the fds whose number, kind, target or O_ flag matches. */
   'image.fds': {

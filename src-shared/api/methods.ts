@@ -16,6 +16,7 @@ export const METHOD_LIST = [
   'capture.processes',
   'capture.run',
   'image.open',
+  'image.limits',
   'image.task',
   'image.fds',
   'image.locate',

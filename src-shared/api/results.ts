@@ -73,6 +73,70 @@ export interface TaskRow {
   fdCount: number;
   /** Record index of its TASK record. */
   record: number;
+  /**
+   * A process leader's fds against its RLIMIT_NOFILE (limitReport); null
+   * where the limit was not recorded (an image before format 1.2, an
+   * unreadable /proc/PID/limits), for a task without a table, and for a
+   * thread (the limit is its process's, shown on the leader).
+   */
+  fdLimit: FdLimitUse | null;
+}
+
+/** fds held against RLIMIT_NOFILE, as limitReport (src-shared/model/limits.ts) has them. */
+export interface FdLimitUse {
+  fds: number;
+  /** null: unlimited. */
+  soft: number | null;
+  hard: number | null;
+  /** fds / soft; null where the soft limit is unlimited. */
+  used: number | null;
+  /** At or above NEAR_LIMIT of the soft limit. */
+  near: boolean;
+}
+
+export interface ProcessLimitRow extends FdLimitUse {
+  pid: number;
+  comm: BStrJson;
+  uid: number;
+}
+
+/** One user's inotify instances and watches against the per-user limits. */
+export interface UserInotifyRow {
+  uid: number;
+  instances: number;
+  watches: number;
+  /** Shares of fs.inotify.max_user_instances / max_user_watches; null where that limit is not recorded. */
+  instancesUsed: number | null;
+  watchesUsed: number | null;
+}
+
+/**
+ * An image's limits (image.limits): limitReport made plain JSON. A limit
+ * the image does not hold is null, never 0: the UI says "not recorded".
+ */
+export interface ImageLimits {
+  /** The image is format 1.2 or later, which records limits; before it nothing was recorded. */
+  recorded: boolean;
+  format: string;
+  /** The share of a limit at which a process or user counts as near it (0.8). */
+  nearShare: number;
+  /** Processes with a recorded limit, most used first (image.limits sends the first LIMIT_PROCESSES; a report all). */
+  processes: ProcessLimitRow[];
+  /** Processes with a recorded limit (more than processes.length when cut). */
+  known: number;
+  /** Processes whose limit was not recorded. */
+  unknown: number;
+  /** Processes at or above nearShare of their soft limit. */
+  near: number;
+  /** fs.file-nr's allocated handles against fs.file-max (ENFILE). */
+  fileHandles: { allocated: U64Json | null; max: U64Json | null; used: number | null };
+  inotify: { maxInstances: U64Json | null; maxWatches: U64Json | null; users: UserInotifyRow[] };
+  /** Every kernel limit the header holds, by sysctl name. */
+  kernel: Record<string, U64Json>;
+  /** limitReport's sentences: the machine's and users' first, then processes' (the first few of those). */
+  warnings: string[];
+  /** Per-process warnings left out of `warnings`. */
+  moreWarnings: number;
 }
 
 export interface TaskDetail extends TaskRow {
@@ -101,10 +165,12 @@ export interface CaptureErrorRow {
   record: number;
 }
 
+/** The image header as plain JSON: the kernel limits are u64 (fs.file-max is LONG_MAX on most machines). */
+export type ImageHeaderJson = Omit<ImageHeader, 'kernelLimits'> & { kernelLimits: Record<string, U64Json> };
+
 export interface ImageOverview {
   summary: ImageSummary;
-  /** The image's header as the model has it (all plain JSON already). */
-  header: ImageHeader;
+  header: ImageHeaderJson;
   tasks: TaskRow[];
   tables: TableRow[];
   errors: CaptureErrorRow[];

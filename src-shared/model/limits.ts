@@ -46,7 +46,8 @@ export interface LimitReport {
   warnings: string[];
 }
 
-function share(n: number, of: U64 | null): number | null {
+/** n as a share of a limit; null where the limit is not recorded or is 0. The app's bars use it too, so they agree with the warnings. */
+export function share(n: number, of: U64 | null): number | null {
   if (of === null) return null;
   const d = typeof of === 'bigint' ? Number(of) : of;
   return d > 0 ? n / d : null;

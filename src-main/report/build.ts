@@ -1,7 +1,19 @@
 /** Turns each exportable result into a Doc. All text here is display text (escaped bytes). */
-import { describeFile, displayBStr, formatFlags, holders, u64ToJson, type Snapshot } from '../../src-shared/model/index.js';
+import {
+  describeFile,
+  displayBStr,
+  formatFlags,
+  holders,
+  limitReport,
+  u64ToJson,
+  type FdLimit,
+  type LimitReport,
+  type Snapshot,
+} from '../../src-shared/model/index.js';
+import { limitsToJson } from '../../src-shared/api/limits-json.js';
+import type { ImageLimits } from '../../src-shared/api/results.js';
 import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
-import type { Doc } from './doc.js';
+import type { Doc, Section, Table } from './doc.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
@@ -19,12 +31,91 @@ function imageFacts(s: ImageSummary, prefix = ''): [string, string][] {
 }
 
 const MAX_ROWS = 100_000;
+/** Per-process limit warnings a report spells out; the Fd limits table lists every process anyway. */
+const MAX_PROCESS_WARNINGS = 100;
 
-export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
+const NOT_RECORDED = 'not recorded';
+const pct = (x: number | null) => (x === null ? '-' : `${Math.round(x * 100)}%`);
+const limitText = (v: number | null) => (v === null ? 'unlimited' : String(v));
+const u64Text = (v: string | number | null) => (v === null ? NOT_RECORDED : String(v));
+
+/** An image's limits as the report gives them (and its JSON export carries). */
+export function imageLimits(snap: Snapshot, r: LimitReport = limitReport(snap)): ImageLimits {
+  return limitsToJson(r, snap.header, { maxProcessWarnings: MAX_PROCESS_WARNINGS });
+}
+
+function limitsSection(l: ImageLimits): Section {
+  const facts: [string, string][] = [];
+  const k = (name: string) => u64Text(Object.hasOwn(l.kernel, name) ? l.kernel[name]! : null);
+  if (!l.recorded)
+    facts.push([
+      'Limits',
+      `${NOT_RECORDED}: the image is format ${l.format}; fd limits and the machine's file limits are recorded from format 1.2 on`,
+    ]);
+  facts.push([
+    'Fd limits (RLIMIT_NOFILE)',
+    l.known
+      ? `${l.known} process(es) with a recorded limit, ${l.near} at ${pct(l.nearShare)} of their soft limit or more` +
+        (l.unknown ? `; ${l.unknown} ${NOT_RECORDED}` : '')
+      : `${NOT_RECORDED}${l.unknown ? ` for any of the ${l.unknown} process(es)` : ''}`,
+  ]);
+  const fh = l.fileHandles;
+  facts.push([
+    'File handles (fs.file-nr of fs.file-max)',
+    fh.allocated === null ? NOT_RECORDED : `${fh.allocated} allocated of ${u64Text(fh.max)}${fh.used === null ? '' : ` (${pct(fh.used)})`}`,
+  ]);
+  facts.push(['fs.nr_open (highest hard fd limit)', k('fs.nr_open')]);
+  facts.push([
+    'inotify limits per user',
+    `fs.inotify.max_user_instances ${u64Text(l.inotify.maxInstances)}, fs.inotify.max_user_watches ${u64Text(l.inotify.maxWatches)}`,
+  ]);
+  for (const u of l.inotify.users)
+    facts.push([
+      `inotify of uid ${u.uid}`,
+      `${u.instances} instance(s)${u.instancesUsed === null ? '' : ` (${pct(u.instancesUsed)})`}, ${u.watches} watch(es)${u.watchesUsed === null ? '' : ` (${pct(u.watchesUsed)})`}`,
+    ]);
+  facts.push(['fs.epoll.max_user_watches', k('fs.epoll.max_user_watches')]);
+  const warnings = [...l.warnings];
+  if (l.moreWarnings)
+    warnings.push(`${l.moreWarnings} more process(es) at ${pct(l.nearShare)} of their soft fd limit or more (see the Fd limits table)`);
+  return { title: 'Limits', facts, warnings };
+}
+
+function limitsTable(l: ImageLimits): Table {
+  return {
+    title: 'Fd limits',
+    headers: ['pid', 'comm', 'uid', 'fds', 'soft limit', 'hard limit', 'used', 'near'],
+    rows: l.processes
+      .slice(0, MAX_ROWS)
+      .map((p) => [
+        String(p.pid),
+        typeof p.comm === 'string' ? displayBStr(p.comm) : p.comm.text,
+        String(p.uid),
+        String(p.fds),
+        limitText(p.soft),
+        limitText(p.hard),
+        pct(p.used),
+        p.near ? 'yes' : 'no',
+      ]),
+    omitted: Math.max(0, l.processes.length - MAX_ROWS),
+  };
+}
+
+export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits = imageLimits(snap)): Doc {
   const files = new Map(snap.files.map((f) => [f.ref, f]));
   const tables = new Map(snap.fdTables.map((t) => [t.ref, t]));
   const { fileHolders, tableTasks } = holders(snap);
   const rows: string[][] = [];
+  // CSV holds one table: each fd row carries its process's limit there.
+  const limitCols: string[][] = [];
+  const fdLimitOf = new Map<number, FdLimit | null>(snap.tasks.map((t) => [t.pid, t.fdLimit]));
+  const limitCol = (pids: number[], side: 'soft' | 'hard') =>
+    pids
+      .map((p) => {
+        const l = fdLimitOf.get(p);
+        return l ? limitText(l[side]) : NOT_RECORDED;
+      })
+      .join(' ');
   const kinds = new Map<string, number>();
   const listed = new Set<number>();
   for (const t of snap.tasks) {
@@ -32,38 +123,47 @@ export function imageDoc(s: ImageSummary, snap: Snapshot): Doc {
     listed.add(t.fdTable);
     const table = tables.get(t.fdTable);
     const sharers = (tableTasks.get(t.fdTable) ?? []).filter((x) => x.pid === x.tgid).map((x) => x.pid);
+    // A thread's limit is its process's.
+    const limitPids = sharers.length ? sharers : [t.tgid];
+    const limits = [limitCol(limitPids, 'soft'), limitCol(limitPids, 'hard')];
     for (const d of table?.fds ?? []) {
       const f = files.get(d.file)!;
       kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
       const shared = new Set((fileHolders.get(d.file) ?? []).map((h) => h.pid)).size > 1;
-      if (rows.length < MAX_ROWS)
-        rows.push([
-          sharers.join(' ') || String(t.pid),
-          displayBStr(t.comm),
-          String(d.fd),
-          f.kind,
-          formatFlags(f.flags),
-          String(u64ToJson(f.pos)),
-          d.cloexec ? 'yes' : 'no',
-          shared ? 'yes' : 'no',
-          describeFile(f),
-        ]);
+      if (rows.length >= MAX_ROWS) continue;
+      limitCols.push(limits);
+      rows.push([
+        sharers.join(' ') || String(t.pid),
+        displayBStr(t.comm),
+        String(d.fd),
+        f.kind,
+        formatFlags(f.flags),
+        String(u64ToJson(f.pos)),
+        d.cloexec ? 'yes' : 'no',
+        shared ? 'yes' : 'no',
+        describeFile(f),
+      ]);
     }
   }
   const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
   const sorted = [...kinds].sort((a, b) => b[1] - a[1]);
+  const fdTable: Table = {
+    title: 'Open fds',
+    headers: ['pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'cloexec', 'shared', 'target'],
+    rows,
+    omitted: nfds - rows.length,
+  };
   return {
     title: `Checkpoint image ${name(s)}`,
     facts: imageFacts(s),
+    sections: [limitsSection(limits)],
     charts: [{ kind: 'bars', title: 'Fds by kind', labels: sorted.map(([k]) => k), values: sorted.map(([, n]) => n) }],
-    tables: [
-      {
-        title: 'Open fds',
-        headers: ['pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'cloexec', 'shared', 'target'],
-        rows,
-        omitted: nfds - rows.length,
-      },
-    ],
+    tables: [fdTable, limitsTable(limits)],
+    csv: {
+      ...fdTable,
+      headers: [...fdTable.headers, 'fd soft limit', 'fd hard limit'],
+      rows: rows.map((r, i) => [...r, ...limitCols[i]!]),
+    },
   };
 }
 

@@ -17,10 +17,22 @@ export interface Table {
   omitted?: number;
 }
 
+/** A titled group of facts with the warnings that go with them (an image's limits). */
+export interface Section {
+  title: string;
+  facts: [string, string][];
+  /** Sentences a reader should act on; an empty list is said as "none". */
+  warnings: string[];
+}
+
 export interface Doc {
   title: string;
   facts: [string, string][];
+  /** Shown after the facts, before the charts. */
+  sections?: Section[];
   charts: Chart[];
   /** The first is the main one, the table that a CSV export holds. */
   tables: Table[];
+  /** What a CSV export holds instead of tables[0]: the main table with columns a one-table format cannot carry elsewhere. */
+  csv?: Table;
 }

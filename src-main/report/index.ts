@@ -12,7 +12,7 @@ import type {
   TimelineSelector,
 } from '../../src-shared/store-types.js';
 import { StoreError } from '../store/errors.js';
-import { diffDoc, imageDoc, searchDoc, timelineDoc } from './build.js';
+import { diffDoc, imageDoc, imageLimits, searchDoc, timelineDoc } from './build.js';
 import type { Doc } from './doc.js';
 import { json } from './escape.js';
 import { renderCsv, renderHtml, renderMarkdown } from './render.js';
@@ -36,8 +36,9 @@ export function renderExport(src: ReportSource, req: ExportRequest, format: Expo
     case 'image': {
       const image = src.getImage(req.id);
       const snap = src.getSnapshot(image.id);
-      data = { image, snapshot: snapshotToJson(snap) };
-      doc = () => imageDoc(image, snap);
+      const limits = imageLimits(snap);
+      data = { image, snapshot: snapshotToJson(snap), limits };
+      doc = () => imageDoc(image, snap, limits);
       break;
     }
     case 'diff': {

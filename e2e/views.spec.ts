@@ -4,9 +4,10 @@
  * (hostile file names): Diff (two images from the library, "compare with
  * previous", filters, either side into the inspector), Search (completion,
  * help, a hit into the inspector, a marked query error), Timeline (a leak
- * suspect, a point into the inspector), and reports in every format, saved
- * and opened, from the views and the Reports view. Screenshots of each view
- * land in test-results/screens/.
+ * suspect, the soft fd limit line and the projection to it, a point into
+ * the inspector), and reports in every format, saved and opened, from the
+ * views and the Reports view. Screenshots of each view land in
+ * test-results/screens/.
  */
 import { test, expect, request as pwRequest, type Page, type Download } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -183,6 +184,19 @@ test('timeline: the leaky series shows a leak suspect on the chart; a point open
   const suspects = page.getByTestId('timeline-suspects').getByTestId('suspect');
   await expect(suspects.filter({ hasText: 'CLOSE_WAIT' }).first()).toBeVisible();
   await expect(page.getByTestId('suspect-line')).toHaveCount(await suspects.count());
+  // leaky-svc's soft fd limit (128) is in reach of its 12-24 fds: drawn as a line, horizontal (one limit
+  // throughout), above every point; the projection says when the growing count reaches it.
+  const limitLine = page.getByTestId('timeline-limit-line');
+  await expect(limitLine).toHaveCount(1);
+  const d = (await limitLine.getAttribute('d'))!;
+  const ys = [...d.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
+  expect(new Set(ys).size).toBe(1);
+  for (const cy of await page.getByTestId('timeline-point').evaluateAll((els) => els.map((e) => Number(e.getAttribute('cy')))))
+    expect(cy).toBeGreaterThan(ys[0]!);
+  await expect(page.getByTestId('timeline-chart')).toContainText('soft fd limit 128');
+  await expect(page.getByTestId('timeline-limit')).toContainText(
+    /^process 5000 holds 24 fds, growing by .* an hour: reaches its soft limit of 128 in about /,
+  );
   await suspects.first().click();
   await shot(page, 'timeline');
   await page.getByTestId('timeline-point').nth(1).click();

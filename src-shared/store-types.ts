@@ -268,6 +268,37 @@ export interface TimelinePoint {
   label: string;
   total: number;
   byKind: Record<string, number>;
+  /**
+   * The series' process at this capture: the image's first process (the
+   * one `program` names), the fds in its table and its RLIMIT_NOFILE. null
+   * when the library does not know which process that is (indexed before
+   * fd limits were, schema 3). `fdLimit` null: not known (an image before
+   * format 1.2, /proc/PID/limits unreadable, indexed before schema 3);
+   * `soft`/`hard` null: unlimited.
+   */
+  process: { pid: number; fds: number; fdLimit: { soft: number | null; hard: number | null } | null } | null;
+}
+
+/**
+ * Where the series' process stands against its soft fd limit (of the last
+ * point): 'at-limit' when it holds at least that many fds; 'growing' when
+ * its fds grow at the fitted rate, with when they would reach it.
+ */
+export interface LimitProjection {
+  state: 'at-limit' | 'growing';
+  pid: number;
+  /** fds at the last point, and the soft and hard limits then (hard null: unlimited). */
+  fds: number;
+  soft: number;
+  hard: number | null;
+  /** Fitted fds per hour over `fitPoints` points ending at the last one (0 when not fitted). */
+  perHour: number;
+  fitPoints: number;
+  /** 'growing': hours from the last capture until `soft` at that rate, and that instant (ms since the epoch). */
+  hoursLeft: number | null;
+  reachTime: number | null;
+  /** One sentence, as the CLI and the app show it. */
+  text: string;
 }
 
 export interface LeakSuspect {
@@ -290,6 +321,8 @@ export interface Timeline {
   points: TimelinePoint[];
   kinds: string[];
   suspects: LeakSuspect[];
+  /** null: no soft limit to project to (unknown, unlimited) or fds not growing. */
+  projection: LimitProjection | null;
   elapsedMs: number;
 }
 

@@ -14,6 +14,8 @@ export type Term =
   | { field: 'kind'; values: string[] }
   | { field: 'pid' | 'fd'; ranges: [number, number][] }
   | { field: 'comm'; values: string[] }
+  /** The process holds at least `share` (0.8 for 80%) of its soft fd limit. */
+  | { field: 'limit'; share: number }
   | { field: 'flags'; masks: { mask: number; value: number }[] }
   | { field: 'deleted' | 'shared' | 'cloexec'; value: boolean }
   | { field: 'label' | 'tag' | 'image'; values: string[] }
@@ -37,6 +39,7 @@ const FIELDS = [
   'kind',
   'pid',
   'comm',
+  'limit',
   'fd',
   'flags',
   'deleted',
@@ -228,6 +231,12 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
       case 'comm':
         term = { field: 'comm', values: alternatives(t) };
         break;
+      case 'limit': {
+        const m = /^(\d{1,4}(?:\.\d+)?)%?$/.exec(t.value);
+        if (!m) fail(t, 'query-bad-value', `limit: expected a share of the soft fd limit such as 80% or 100%, got "${t.value}"`);
+        term = { field: 'limit', share: Number(m[1]) / 100 };
+        break;
+      }
       case 'flags': {
         const names = t.value.split(/[,|]/);
         const masks = names.map(
@@ -287,6 +296,8 @@ function normalizeTerm(p: ParsedTerm): string {
     case 'tag':
     case 'image':
       return `${neg}${t.field}:${t.values.map(quote).join(',')}`;
+    case 'limit':
+      return `${neg}limit:${+(t.share * 100).toFixed(6)}%`;
     case 'pid':
     case 'fd':
       return `${neg}${t.field}:${t.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;

@@ -12,6 +12,7 @@
 import { bstrToJson, describeFile, displayBStr, formatFlags } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { SearchGroup, SearchHit, SearchOptions, SearchResult } from '../../src-shared/store-types.js';
+import { SCHEMA_FD_LIMITS } from '../store/schema.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
@@ -87,7 +88,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   }
 
   // Processes (pid, comm) -> (image, fd table) pairs, and which pids matched in each.
-  const taskTerms = [...by('pid'), ...by('comm')];
+  const taskTerms = [...by('pid'), ...by('comm'), ...by('limit')];
   let tables: Map<string, number[]> | null = null;
   if (taskTerms.length) {
     const conds: string[] = ['t.pid = t.tgid'];
@@ -100,6 +101,14 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
         const ids = matchStrings(ctx, t.values.some(isGlob), t.values);
         c = 't.comm_id IN (SELECT value FROM json_each(?))';
         params.push(JSON.stringify(ids));
+      } else if (t.field === 'limit') {
+        // fds in its table against its soft limit; an unknown or unlimited
+        // limit is never near (so -limit: keeps those processes). A library
+        // opened read-only before schema 3 knows no limits at all.
+        if (ctx.schema >= SCHEMA_FD_LIMITS) {
+          c = `coalesce(t.fd_soft >= 0 AND (SELECT f.nfds FROM fdtables f WHERE f.image_id = t.image_id AND f.ref = t.table_ref) >= t.fd_soft * ?, 0)`;
+          params.push(t.share);
+        } else c = '0';
       } else continue;
       conds.push(p.negated ? `NOT (${c})` : c);
     }

@@ -8,7 +8,7 @@
  */
 import { displayBStr } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
-import type { LeakSuspect, Timeline, TimelinePoint, TimelineSelector } from '../../src-shared/store-types.js';
+import type { LeakSuspect, LimitProjection, Timeline, TimelinePoint, TimelineSelector } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import type { ImageRow } from '../store/images.js';
@@ -16,6 +16,7 @@ import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
 import { KIND_GROUPS } from './parse.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
+import { FD_UNLIMITED, SCHEMA_FD_LIMITS } from '../store/schema.js';
 
 const MAX_POINTS = 5000;
 /** Kinds whose names are per object (pipe, sockets): never a path series. */
@@ -83,6 +84,27 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     if (!s) series.set(k, (s = { what, key, counts: new Array(rows.length).fill(0) }));
     s.counts[i]! += n;
   };
+  // The series' process (the first one, recorded at ingest) with its table's
+  // size and its limit. A library opened read-only is not migrated: before
+  // schema 3 there is nothing to read, and every point says "not known".
+  const procStmt =
+    ctx.schema >= SCHEMA_FD_LIMITS
+      ? db
+          .prepare(
+            `SELECT t.pid, t.fd_soft, t.fd_hard, coalesce(f.nfds, 0) FROM images i
+             JOIN tasks t ON t.image_id = i.id AND t.pid = i.program_pid
+             LEFT JOIN fdtables f ON f.image_id = i.id AND f.ref = t.table_ref
+             WHERE i.id = ?`,
+          )
+          .raw()
+      : null;
+  const processAt = (imageId: number): TimelinePoint['process'] => {
+    const r = procStmt?.get(imageId) as [number, number | null, number | null, number] | undefined;
+    if (!r) return null;
+    const [pid, soft, hard, fds] = r;
+    const lim = (v: number) => (v === FD_UNLIMITED ? null : v);
+    return { pid, fds, fdLimit: soft === null || hard === null ? null : { soft: lim(soft), hard: lim(hard) } };
+  };
   const pathText = new Map<number, string>();
   const kinds = new Set<string>();
   rows.forEach((r, i) => {
@@ -97,7 +119,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       total += n;
       bump('kind', k, i, n);
     }
-    points.push({ time: r.capture_time, imageId: r.sha256, label: r.label, total, byKind });
+    points.push({ time: r.capture_time, imageId: r.sha256, label: r.label, total, byKind, process: processAt(r.id) });
     for (const [pid, n] of c.paths) {
       let p = pathText.get(pid);
       if (p === undefined) pathText.set(pid, (p = displayBStr(ctx.strings.value(pid))));
@@ -153,6 +175,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     points,
     kinds: [...kinds].sort(),
     suspects,
+    projection: projectLimit(points),
     elapsedMs: performance.now() - t0,
   };
 }
@@ -170,4 +193,91 @@ function slopePerHour(times: number[], counts: number[]): number {
     den += (t[i]! - mt) ** 2;
   }
   return den > 0 ? num / den : 0;
+}
+
+/** The most recent points a projection fits its rate to. */
+export const FIT_WINDOW = 10;
+/** Fewer points than this give no rate: two captures cannot tell a leak from churn. */
+export const FIT_MIN = 3;
+
+/**
+ * When the series' process would reach its soft fd limit at the rate its
+ * fds grow, or that it already holds that many.
+ *
+ * The rate is the least-squares slope of the process's fd count over
+ * capture time, over the trailing run of points of the same process (same
+ * pid as the last point, with a known fd count: a restart resets the count,
+ * so earlier points describe another process), at most the last FIT_WINDOW
+ * of them. Least squares rather than first-to-last: per-capture churn
+ * (short-lived connections) moves single points, and a fit over all of
+ * them moves less. The recent part rather than the whole run: a leak that
+ * began (or sped up) midway is projected at its current rate, which is the
+ * one that will hit the limit; ten points still average the churn out.
+ * The projection starts from the last observed count, not from the fitted
+ * line: the count is a fact, only the rate is estimated.
+ *
+ * "Growing" needs at least FIT_MIN points, a positive slope, a fitted rise
+ * of at least one fd across the window and a last count above the
+ * window's first: below that the fit is reading noise, and a projection of
+ * years from a flat series would be noise too. null: no soft limit known
+ * at the last point, unlimited, or not growing.
+ */
+export function projectLimit(points: TimelinePoint[]): LimitProjection | null {
+  const last = points[points.length - 1];
+  const proc = last?.process;
+  if (!last || !proc?.fdLimit || proc.fdLimit.soft === null) return null;
+  const { soft, hard } = proc.fdLimit;
+  const base = { pid: proc.pid, fds: proc.fds, soft, hard };
+  const hardNote =
+    hard === null
+      ? ' (its hard limit is unlimited: it may raise the soft one)'
+      : hard > soft
+        ? ` (hard limit ${hard}: it may raise the soft one)`
+        : '';
+  if (proc.fds >= soft)
+    return {
+      state: 'at-limit',
+      ...base,
+      perHour: 0,
+      fitPoints: 0,
+      hoursLeft: null,
+      reachTime: null,
+      text: `process ${proc.pid} holds ${proc.fds} fds: at or over its soft limit of ${soft}${hardNote}`,
+    };
+  let from = points.length - 1;
+  while (from > 0 && points.length - from < FIT_WINDOW && points[from - 1]!.process?.pid === proc.pid) from--;
+  const run = points.slice(from);
+  if (run.length < FIT_MIN) return null;
+  const times = run.map((p) => p.time);
+  const counts = run.map((p) => p.process!.fds);
+  const perHour = slopePerHour(times, counts);
+  const spanHours = (times[times.length - 1]! - times[0]!) / 36e5;
+  if (!(perHour > 0) || perHour * spanHours < 1 || counts[counts.length - 1]! <= counts[0]!) return null;
+  const hoursLeft = (soft - proc.fds) / perHour;
+  const reachTime = last.time + hoursLeft * 36e5;
+  return {
+    state: 'growing',
+    ...base,
+    perHour,
+    fitPoints: run.length,
+    hoursLeft,
+    reachTime,
+    text:
+      `process ${proc.pid} holds ${proc.fds} fds, growing by ${perHour >= 10 ? Math.round(perHour) : perHour.toPrecision(2)} an hour: ` +
+      `reaches its soft limit of ${soft} in about ${aboutHours(hoursLeft)}${around(reachTime)}${hardNote}`,
+  };
+}
+
+/** A duration as a person says it: minutes under an hour, hours under two days, days beyond. */
+export function aboutHours(h: number): string {
+  if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
+  if (h < 48) return `${Math.round(h)} h`;
+  const d = h / 24;
+  return d < 1000 ? `${Math.round(d)} d` : `${Math.round(d / 365.25)} years`;
+}
+
+/** ", around 2026-11-27 14:05 UTC", to the nearest minute; nothing past what a Date can hold. */
+function around(ms: number): string {
+  const t = new Date(Math.round(ms / 60_000) * 60_000);
+  return Number.isFinite(t.getTime()) ? `, around ${t.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
 }

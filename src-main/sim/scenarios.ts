@@ -147,7 +147,10 @@ function database(b: SnapshotBuilder, p: ScenarioParams): void {
  */
 function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
   const r = b.rng;
-  const svc = b.process({ pid: 5000, ppid: 1, comm: 'leaky-svc', cmdline: ['/usr/local/bin/leaky-svc', '--port', '9000'], uid: 1002, gid: 1002, cwd: '/srv/leaky' });
+  // A low soft fd limit, as a unit file's LimitNOFILE= might set: at 4 fds
+  // a step the series reaches it at step 30, so a timeline of a few steps
+  // shows the limit in range and a projection to it, and step 30 on is at it.
+  const svc = b.process({ pid: 5000, ppid: 1, comm: 'leaky-svc', cmdline: ['/usr/local/bin/leaky-svc', '--port', '9000'], uid: 1002, gid: 1002, cwd: '/srv/leaky', fdLimit: { soft: 128, hard: 4096 } });
   stdNull(svc);
   openFile(svc, '/srv/leaky/config.yaml', { flags: O.O_RDONLY, pos: 512, size: 512, cloexec: true });
   tcpListen(svc, '0.0.0.0', 9000, 4, true);

@@ -33,7 +33,7 @@ import { StoreError } from './errors.js';
 import { openDatabase, type DB } from './db.js';
 import { Blobs, sha256, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
-import { Indexer, programOf, type Collected } from './ingest.js';
+import { Indexer, programOf, programTask, type Collected } from './ingest.js';
 import { countImages, listImages, resolveImage, toSummary, type ImageRow } from './images.js';
 import type { LibraryContext } from './context.js';
 import { verifyLibrary } from './verify.js';
@@ -70,7 +70,14 @@ export class Store implements LibraryContext {
   readonly strings: Interner;
   readonly attrs: Interner;
   private readonly blobs: Blobs;
-  private readonly indexer: Indexer;
+  private _indexer: Indexer | null = null;
+  /**
+   * The schema version of the database as opened. A library opened
+   * read-only is never migrated, so it may be older than MIGRATIONS: the
+   * queries check this before reading columns a later migration added
+   * (fd limits: SCHEMA_FD_LIMITS), and answer as for unknown values.
+   */
+  readonly schema: number;
   private strIds: number[] = [];
   private strTexts: string[] = [];
   private strMax = 0;
@@ -84,7 +91,12 @@ export class Store implements LibraryContext {
     this.blobs = new Blobs(home);
     this.strings = new Interner(db);
     this.attrs = new Interner(db, 'attrs');
-    this.indexer = new Indexer(db, this.strings, this.attrs);
+    this.schema = db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /** Made on first import: its statements name the current schema's columns, which an old library opened read-only lacks. */
+  private get indexer(): Indexer {
+    return (this._indexer ??= new Indexer(this.db, this.strings, this.attrs));
   }
 
   get db(): DB {
@@ -279,7 +291,7 @@ export class Store implements LibraryContext {
           const id = Number(
             this.db
               .prepare(
-                'INSERT INTO images (sha256, label, note, capture_time, imported_time, source, host, arch, kernel, frozen, options, program, n_tasks, n_tables, n_fds, n_files, n_errors, size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                'INSERT INTO images (sha256, label, note, capture_time, imported_time, source, host, arch, kernel, frozen, options, program, program_pid, n_tasks, n_tables, n_fds, n_files, n_errors, size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
               )
               .run(
                 sha,
@@ -294,6 +306,7 @@ export class Store implements LibraryContext {
                 h.frozen ? 1 : 0,
                 JSON.stringify(h.options),
                 programOf(c),
+                programTask(c)?.pid ?? null,
                 c.tasks.length,
                 c.tables.length,
                 c.nfds,

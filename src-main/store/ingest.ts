@@ -22,15 +22,21 @@ import { bufferSource, type ImageDigests } from '../engine/record-scanner.js';
 import { visitImage, type DecodeVisitor } from '../engine/reader.js';
 import type { DB } from './db.js';
 import { Interner, joinCmdline } from './intern.js';
+import { FD_UNLIMITED } from './schema.js';
 
 export function kindCode(f: { kind: string; unknownKindCode?: number }): number {
   if (f.kind === 'unknown') return f.unknownKindCode ?? 0;
   return kindByName(f.kind)?.code ?? 0;
 }
 
+/** The first process (thread group leader) of an image: the one a series is named after. */
+export function programTask(s: { tasks: Task[] }): Task | undefined {
+  return s.tasks.find((x) => x.pid === x.tgid) ?? s.tasks[0];
+}
+
 /** The command line of the first process, as a person reads it: what a series is keyed on. */
 export function programOf(s: { tasks: Task[] }): string {
-  const t = s.tasks.find((x) => x.pid === x.tgid) ?? s.tasks[0];
+  const t = programTask(s);
   if (!t) return '';
   return t.cmdline.length ? t.cmdline.map(displayBStr).join(' ') : displayBStr(t.comm);
 }
@@ -174,7 +180,9 @@ export class Indexer {
     readonly strings: Interner,
     readonly attrTexts: Interner,
   ) {
-    this.insTask = db.prepare('INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)');
+    this.insTask = db.prepare(
+      'INSERT INTO tasks (image_id, pid, tgid, ppid, uid, gid, comm_id, cmd_id, table_ref, fd_soft, fd_hard) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+    );
     this.insTable = db.prepare('INSERT INTO fdtables VALUES (?,?,?,?,?)');
     const cols = 'INSERT INTO fds (image_id, path_id, table_ref, fd) VALUES ';
     this.insFd = db.prepare(`${cols}(?,?,?,?)`);
@@ -205,7 +213,20 @@ export class Indexer {
     const str = this.strings;
     const tableProcs = new Map<number, number[]>();
     for (const t of s.tasks) {
-      this.insTask.run(imageId, t.pid, t.tgid, t.ppid, t.uid, t.gid, str.id(t.comm), str.id(joinCmdline(t.cmdline)), t.fdTable);
+      const lim = t.fdLimit;
+      this.insTask.run(
+        imageId,
+        t.pid,
+        t.tgid,
+        t.ppid,
+        t.uid,
+        t.gid,
+        str.id(t.comm),
+        str.id(joinCmdline(t.cmdline)),
+        t.fdTable,
+        lim ? (lim.soft ?? FD_UNLIMITED) : null,
+        lim ? (lim.hard ?? FD_UNLIMITED) : null,
+      );
       if (!t.fdTable) continue;
       let l = tableProcs.get(t.fdTable);
       if (!l) tableProcs.set(t.fdTable, (l = []));

@@ -19,6 +19,8 @@
  * - Kind attributes are JSON, interned in their own table (attrs_id, 0 =
  *   none) so path search never scans them.
  * - u64 values beyond SQLite's signed 64 bits are stored as decimal TEXT.
+ * - tasks.fd_soft / fd_hard: RLIMIT_NOFILE; NULL not known, -1 unlimited
+ *   (migration 3).
  */
 import type Database from 'better-sqlite3';
 
@@ -133,4 +135,25 @@ export const MIGRATIONS: Migration[] = [
       ins.run(id, Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength));
     }
   },
+  // 3: fd limits (image format 1.2), for timelines' projections and search.
+  // tasks.fd_soft / fd_hard: RLIMIT_NOFILE, NULL where not known, FD_UNLIMITED
+  // (-1) for RLIM_INFINITY, so "unlimited" and "unknown" stay apart.
+  // images.program_pid: the task programOf() names the series after; the
+  // tasks table is keyed by pid and keeps no image order, so which task is
+  // "the first process" must be recorded at ingest. Rows indexed before
+  // this migration keep NULL in all three: their limits are unknown to the
+  // index (the image bytes may hold them; re-deriving them would mean
+  // decoding every stored image here), never guessed. ADD COLUMN with no
+  // default only rewrites the schema, not the rows: instant on any library.
+  `
+  ALTER TABLE tasks ADD COLUMN fd_soft INTEGER;
+  ALTER TABLE tasks ADD COLUMN fd_hard INTEGER;
+  ALTER TABLE images ADD COLUMN program_pid INTEGER;
+  `,
 ];
+
+/** tasks.fd_soft / fd_hard for an unlimited RLIMIT_NOFILE (NULL is "not known"). */
+export const FD_UNLIMITED = -1;
+
+/** The first schema version whose rows carry fd limits (a read-only library may be older: see db.ts). */
+export const SCHEMA_FD_LIMITS = 3;

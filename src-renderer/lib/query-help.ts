@@ -17,6 +17,7 @@ export const FIELDS: FieldHelp[] = [
   { name: 'kind', example: 'kind:socket', help: 'kind of file: a kind name, inet/unix/netlink/packet, or a group: socket, file, device, anon' },
   { name: 'pid', example: 'pid:1200-1300', help: 'held by process N; ranges 100-200, >1000, <50' },
   { name: 'comm', example: 'comm:nginx', help: 'process comm contains the text (a glob with * or ?)' },
+  { name: 'limit', example: 'limit:80%', help: 'the process holds at least this share of its soft fd limit (100%: at it)' },
   { name: 'fd', example: 'fd:>2', help: 'fd number; ranges as for pid' },
   { name: 'flags', example: 'flags:wronly,append', help: 'every named O_ flag is set (O_ optional)' },
   { name: 'deleted', example: 'deleted:yes', help: 'the file was unlinked while open' },

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { timelineText } from '../../report/text.js';
-import type { TimelineSelector } from '../../../src-shared/store-types.js';
+import type { Timeline, TimelineSelector } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
 import { withLibrary } from './library-util.js';
 
@@ -25,13 +25,23 @@ export default defineCommand({
   usage: 'ckpt timeline (--program CMDLINE | --label TEXT | --tag TAG | ID...) [--json]',
   options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
   details:
-    'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher.',
+    'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher. ' +
+    "The last line sets the series' first process against its soft fd limit: at it, when it would reach it at the rate its fds grow (least squares over its last 10 captures), or why there is no projection.",
   run({ opts, positional }, io) {
     const sel = timelineSelector(opts, positional);
     return withLibrary(opts, (s) => {
       const t = s.timeline(sel);
-      io.out(opts.json ? JSON.stringify(t, null, 1) : timelineText(t));
+      io.out(opts.json ? JSON.stringify(t, null, 1) : `${timelineText(t)}\n\n${limitLine(t)}`);
       return 0;
     });
   },
 });
+
+/** The series' process against its soft fd limit, from the last point: the projection, or why there is none. */
+export function limitLine(t: Timeline): string {
+  if (t.projection) return `fd limit: ${t.projection.text}`;
+  const p = t.points[t.points.length - 1]?.process;
+  if (!p?.fdLimit) return 'fd limit: not known for this series (images before format 1.2, or imported before the library recorded limits)';
+  if (p.fdLimit.soft === null) return `fd limit: process ${p.pid} holds ${p.fds} fds, with no soft limit (unlimited)`;
+  return `fd limit: process ${p.pid} holds ${p.fds} fds of its soft limit of ${p.fdLimit.soft}; no growth to project from its recent captures`;
+}

@@ -149,16 +149,24 @@ function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
   const r = b.rng;
   // A low soft fd limit, as a unit file's LimitNOFILE= might set: at 4 fds
   // a step the series reaches it at step 30, so a timeline of a few steps
-  // shows the limit in range and a projection to it, and step 30 on is at it.
-  const svc = b.process({ pid: 5000, ppid: 1, comm: 'leaky-svc', cmdline: ['/usr/local/bin/leaky-svc', '--port', '9000'], uid: 1002, gid: 1002, cwd: '/srv/leaky', fdLimit: { soft: 128, hard: 4096 } });
+  // shows the limit in range and a projection to it, and step 30 on is at it:
+  // from there every open fails with EMFILE, as the kernel makes it, so the
+  // table never holds more than the limit.
+  const SOFT = 128;
+  const svc = b.process({ pid: 5000, ppid: 1, comm: 'leaky-svc', cmdline: ['/usr/local/bin/leaky-svc', '--port', '9000'], uid: 1002, gid: 1002, cwd: '/srv/leaky', fdLimit: { soft: SOFT, hard: 4096 } });
+  const room = () => svc.table.fds.length < SOFT;
   stdNull(svc);
   openFile(svc, '/srv/leaky/config.yaml', { flags: O.O_RDONLY, pos: 512, size: 512, cloexec: true });
   tcpListen(svc, '0.0.0.0', 9000, 4, true);
   eventfd(svc, 50);
   const step = Math.max(0, p.step);
   openFile(svc, '/var/log/leaky/app.log', { flags: O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE, pos: 1_000 * (step + 1) + r.int(0, 999), cloexec: true });
-  for (let i = 0; i < step; i++) {
-    for (let k = 0; k < 3; k++) tcpConn(svc, '10.0.0.7', 40000 + 3 * i + k, '10.0.3.20', 5432, 'CLOSE_WAIT');
+  leak: for (let i = 0; i < step; i++) {
+    for (let k = 0; k < 3; k++) {
+      if (!room()) break leak;
+      tcpConn(svc, '10.0.0.7', 40000 + 3 * i + k, '10.0.3.20', 5432, 'CLOSE_WAIT');
+    }
+    if (!room()) break;
     // Rotated away and, but for the newest, deleted by the rotation since.
     openFile(svc, `/var/log/leaky/app.log.${i + 1}`, { flags: O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE, deleted: i < step - 1, pos: 10_485_760, size: 10_485_760, cloexec: true });
   }
@@ -166,7 +174,11 @@ function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
   // different ones at every step.
   const live = r.int(1, 4);
   const churn = new Rng(hashName('leaky-clients') ^ Math.imul(p.seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b));
-  for (let i = 0; i < live; i++) tcpConn(svc, '10.0.0.7', 9000, `10.0.9.${churn.int(1, 254)}`, churn.int(32768, 60999));
+  for (let i = 0; i < live; i++) {
+    const peer = `10.0.9.${churn.int(1, 254)}`;
+    const port = churn.int(32768, 60999);
+    if (room()) tcpConn(svc, '10.0.0.7', 9000, peer, port);
+  }
 }
 
 const HOSTILE = Uint8Array.from([...Buffer.from('/tmp/evil\n<script>alert("x")</script>'), 0xff, 0xfe, ...Buffer.from("'\u202e.txt")]);

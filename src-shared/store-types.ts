@@ -229,6 +229,25 @@ export interface DiffSummary {
   sharingEnded: number;
   tablesBecameShared: number;
   tablesSplit: number;
+  /** Paired processes whose RLIMIT_NOFILE (soft or hard) differs, where both images recorded it. */
+  fdLimitsChanged: number;
+}
+
+/** A process's fd limit: null soft/hard is unlimited. */
+export interface FdLimitValue {
+  soft: number | null;
+  hard: number | null;
+}
+
+/** A paired process whose fd limit changed between the images (setrlimit, prlimit, a new LimitNOFILE= after a restart). */
+export interface LimitChange {
+  /** The process in image B (its pid in A when paired by command line is `beforePid`). */
+  pid: number;
+  beforePid: number;
+  commText: string;
+  fds: number;
+  before: FdLimitValue;
+  after: FdLimitValue;
 }
 
 export interface DiffResult {
@@ -242,6 +261,8 @@ export interface DiffResult {
   /** Only tasks with at least one change. */
   tasks: TaskDiff[];
   tables: TableChange[];
+  /** fd limits that changed, by pid in B. */
+  limits: LimitChange[];
   elapsedMs: number;
 }
 

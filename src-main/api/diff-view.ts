@@ -64,6 +64,7 @@ export class DiffCache {
       matching: r.matching,
       summary: r.summary,
       tables: r.tables,
+      limits: r.limits,
       elapsedMs: r.elapsedMs,
       counts: k.built.counts,
       kinds: k.built.kinds,

@@ -15,6 +15,8 @@ import type {
   DiffTask,
   FdChange,
   FieldChange,
+  FdLimitValue,
+  LimitChange,
   SharingChange,
   TableChange,
   TaskDiff,
@@ -26,6 +28,7 @@ import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
 import { fileFromPack } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
+import { FD_UNLIMITED, SCHEMA_FD_LIMITS } from '../store/schema.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -37,6 +40,8 @@ interface Proc {
   commId: number;
   cmdId: number;
   table: number;
+  /** null: not recorded (an image before format 1.2, a library indexed before schema 3). */
+  fdLimit: FdLimitValue | null;
 }
 
 interface Loaded {
@@ -51,18 +56,24 @@ interface Loaded {
 
 function load(ctx: LibraryContext, row: ImageRow): Loaded {
   const db = ctx.db;
-  const tasks = db.prepare('SELECT pid, tgid, comm_id, cmd_id, table_ref FROM tasks WHERE image_id = ? ORDER BY pid').raw().all(row.id) as [
+  // A library opened read-only before schema 3 has no limit columns: every limit is then not known.
+  const limits = ctx.schema >= SCHEMA_FD_LIMITS ? 'fd_soft, fd_hard' : 'NULL, NULL';
+  const tasks = db.prepare(`SELECT pid, tgid, comm_id, cmd_id, table_ref, ${limits} FROM tasks WHERE image_id = ? ORDER BY pid`).raw().all(row.id) as [
     number,
     number,
     number,
     number,
     number,
+    number | null,
+    number | null,
   ][];
   const procs: Proc[] = [];
   const tableProcs = new Map<number, number[]>();
-  for (const [pid, tgid, commId, cmdId, table] of tasks) {
+  const lim = (v: number) => (v === FD_UNLIMITED ? null : v);
+  for (const [pid, tgid, commId, cmdId, table, soft, hard] of tasks) {
     if (pid !== tgid) continue;
-    procs.push({ pid, tgid, commId, cmdId, table });
+    const fdLimit = soft === null || hard === null ? null : { soft: lim(soft), hard: lim(hard) };
+    procs.push({ pid, tgid, commId, cmdId, table, fdLimit });
     if (!table) continue;
     const l = tableProcs.get(table);
     if (l) l.push(pid);
@@ -256,10 +267,16 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     sharingEnded: 0,
     tablesBecameShared: 0,
     tablesSplit: 0,
+    fdLimitsChanged: 0,
   };
+  const limitChanges: LimitChange[] = [];
   const pa_ = A.pack;
   const pb_ = B.pack;
   for (const [pa, pb] of pairs) {
+    const la = pa.fdLimit;
+    const lb = pb.fdLimit;
+    if (la && lb && (la.soft !== lb.soft || la.hard !== lb.hard))
+      limitChanges.push({ pid: pb.pid, beforePid: pa.pid, commText: displayBStr(str(pb.commId)), fds: fdCount(B, pb), before: la, after: lb });
     const ia = fdOrder(A, pa.table);
     const ib = fdOrder(B, pb.table);
     const opened: DiffFd[] = [];
@@ -355,6 +372,8 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   summary.tablesBecameShared = tables.filter((t) => t.change === 'became-shared').length;
   summary.tablesSplit = tables.filter((t) => t.change === 'split').length;
   tasks.sort((x, y) => x.before.pid - y.before.pid);
+  limitChanges.sort((x, y) => x.pid - y.pid);
+  summary.fdLimitsChanged = limitChanges.length;
   return {
     a: toSummary(A.row),
     b: toSummary(B.row),
@@ -364,6 +383,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     vanished,
     tasks,
     tables,
+    limits: limitChanges,
     elapsedMs: performance.now() - t0,
   };
 }

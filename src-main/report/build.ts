@@ -2,6 +2,7 @@
 import {
   describeFile,
   displayBStr,
+  formatFdLimit,
   formatFlags,
   holders,
   limitReport,
@@ -253,6 +254,8 @@ export function diffDoc(d: DiffResult): Doc {
         '',
       ]);
   }
+  for (const l of d.limits)
+    rows.push(['fd limit changed', String(l.beforePid), String(l.pid), l.commText, '', 'fd limit', formatFdLimit(l.before), `${formatFdLimit(l.after)} (${l.fds} fds)`]);
   for (const tb of d.tables)
     rows.push([
       tb.change === 'split' ? 'fd table split' : 'fd table became shared',
@@ -275,6 +278,7 @@ export function diffDoc(d: DiffResult): Doc {
     'sharing ended',
     'tables shared',
     'tables split',
+    'fd limits changed',
   ];
   const values = [
     s.tasksAppeared,
@@ -287,6 +291,7 @@ export function diffDoc(d: DiffResult): Doc {
     s.sharingEnded,
     s.tablesBecameShared,
     s.tablesSplit,
+    s.fdLimitsChanged,
   ];
   return {
     title: `Diff ${name(d.a)} -> ${name(d.b)}`,

@@ -1,5 +1,6 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
 import type { DiffResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import { formatFdLimit } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
@@ -27,6 +28,7 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
     `tasks: ${s.tasksAppeared} appeared, ${s.tasksVanished} vanished, ${s.tasksChanged} changed`,
     `fds: ${s.fdsOpened} opened, ${s.fdsClosed} closed, ${s.fdsChanged} changed`,
     `sharing: ${s.sharingStarted} started, ${s.sharingEnded} ended; fd tables: ${s.tablesBecameShared} became shared, ${s.tablesSplit} split`,
+    `fd limits: ${s.fdLimitsChanged} changed`,
   ];
   const lines: string[] = [];
   for (const t of d.appeared) lines.push(`+ task ${t.pid} ${t.commText}: ${t.cmdline} (${t.fdCount} fds)`);
@@ -35,6 +37,7 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
     lines.push(
       tb.change === 'split' ? `~ fd table shared by ${tb.pids.join(', ')} split` : `~ ${tb.pids.join(', ')} now share one fd table`,
     );
+  for (const l of d.limits) lines.push(`~ task ${l.beforePid === l.pid ? l.pid : `${l.beforePid} -> ${l.pid}`} ${l.commText}: fd limit ${formatFdLimit(l.before)} -> ${formatFdLimit(l.after)} (${l.fds} fds)`);
   for (const t of d.tasks) {
     lines.push(`task ${t.before.pid === t.after.pid ? t.before.pid : `${t.before.pid} -> ${t.after.pid}`} ${t.after.commText}:`);
     for (const f of t.opened) lines.push(`  + fd ${f.fd} ${f.kind} ${f.flagNames} ${f.target}`);

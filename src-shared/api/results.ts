@@ -6,7 +6,7 @@
 import type { BStrJson } from '../model/bstr.js';
 import type { Json } from '../model/json.js';
 import type { ImageHeader } from '../model/snapshot.js';
-import type { DiffMatching, DiffSummary, ImageSummary, TableChange } from '../store-types.js';
+import type { DiffMatching, DiffSummary, ImageSummary, LimitChange, TableChange } from '../store-types.js';
 import type { Change, DiffRow } from './diff-rows.js';
 
 export type { Change, DiffRow };
@@ -295,6 +295,8 @@ export interface DiffView {
   matching: DiffMatching;
   summary: DiffSummary;
   tables: TableChange[];
+  /** Paired processes whose fd limit changed. */
+  limits: LimitChange[];
   /** The store's time to compute the diff (when it was computed; later pages come from the kept diff). */
   elapsedMs: number;
   /** Rows carrying each kind of change, before filtering. */

@@ -128,3 +128,8 @@ export function limitReport(s: Snapshot): LimitReport {
   }
   return { processes, unknown, near, fileHandles, inotify, warnings };
 }
+
+/** "soft 1024, hard 4096" ("unlimited" for null), as diffs and reports name a limit. */
+export function formatFdLimit(l: { soft: number | null; hard: number | null }): string {
+  return `soft ${l.soft ?? 'unlimited'}, hard ${l.hard ?? 'unlimited'}`;
+}

@@ -7,6 +7,8 @@ import { newBuilder } from '../../src-main/sim/scenarios.js';
 import { fixSocketPaths, openFile, stdNull } from '../../src-main/sim/common.js';
 import { withStore, T0 } from '../store/helpers.js';
 import type { Store } from '../../src-main/store/index.js';
+import { diffText } from '../../src-main/report/text.js';
+import { diffDoc } from '../../src-main/report/build.js';
 
 function header(time: number) {
   return {
@@ -121,12 +123,40 @@ describe('diff', () => {
         sharingEnded: 0,
         tablesBecameShared: 1,
         tablesSplit: 0,
+        fdLimitsChanged: 0,
       });
       // The other way round: the table split, the sharing ended.
       const r = s.diff(b, a);
       expect(r.tables).toEqual([{ change: 'split', pids: [500, 501] }]);
       expect(r.summary.sharingEnded).toBe(9);
       expect(r.tasks.find((t) => t.before.pid === 100)!.changed.find((c) => c.fd === 3)!.posDelta).toBe(-500);
+    }));
+
+  it('lists fd limits that changed, where both images recorded them', () =>
+    withStore((s) => {
+      const A = before();
+      const B = after();
+      const task = (snap: Snapshot, pid: number) => snap.tasks.find((t) => t.pid === pid)!;
+      task(B, 100).fdLimit = { soft: 4096, hard: 4096 }; // raised (prlimit); it holds fds 0-3 and 5-7
+      task(B, 200).fdLimit = { soft: 1024, hard: null }; // hard limit now unlimited
+      task(A, 500).fdLimit = null; // not recorded before: not a change
+      task(B, 501).fdLimit = { soft: 1024, hard: 524288 }; // the default both times: not a change
+      const [a, b] = importBoth(s, A, B);
+      const d = s.diff(a, b);
+      expect(d.limits).toEqual([
+        { pid: 100, beforePid: 100, commText: 'app', fds: 7, before: { soft: 1024, hard: 524288 }, after: { soft: 4096, hard: 4096 } },
+        { pid: 200, beforePid: 200, commText: 'helper', fds: 3, before: { soft: 1024, hard: 524288 }, after: { soft: 1024, hard: null } },
+      ]);
+      expect(d.summary.fdLimitsChanged).toBe(2);
+      const text = diffText(d);
+      expect(text).toContain('fd limits: 2 changed');
+      expect(text).toContain('~ task 100 app: fd limit soft 1024, hard 524288 -> soft 4096, hard 4096 (7 fds)');
+      expect(text).toContain('~ task 200 helper: fd limit soft 1024, hard 524288 -> soft 1024, hard unlimited (3 fds)');
+      const rows = diffDoc(d).tables[0]!.rows.filter((r) => r[0] === 'fd limit changed');
+      expect(rows).toEqual([
+        ['fd limit changed', '100', '100', 'app', '', 'fd limit', 'soft 1024, hard 524288', 'soft 4096, hard 4096 (7 fds)'],
+        ['fd limit changed', '200', '200', 'helper', '', 'fd limit', 'soft 1024, hard 524288', 'soft 1024, hard unlimited (3 fds)'],
+      ]);
     }));
 
   it('pairs processes by command line after a restart changed the pids', () =>

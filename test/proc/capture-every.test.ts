@@ -100,6 +100,35 @@ describe('ckpt capture --every', () => {
     }
   });
 
+  it('ends the series on a signal that comes while a capture is stored, even with no time left to wait', async () => {
+    const h = mkdtempSync(join(tmpdir(), 'ckpt-every-store-'));
+    try {
+      // An interval shorter than a capture: there is never a wait in which to
+      // hear the signal. The hook holds the (synchronous) store for 1.5 s
+      // after printing its line, and the signal lands inside that hold.
+      const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(target.pid), '--store', '--every', '10ms', '--count', '3', '--label', 'slow'], {
+        env: { ...process.env, CKPT_HOME: h, CKPT_TEST_HOLD_STORED_MS: '1500' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      await new Promise<void>((resolve, reject) => {
+        p.stdout!.on('data', () => resolve());
+        p.once('exit', (c) => reject(new Error(`exited early: ${c}`)));
+      });
+      const code = await new Promise<number | null>((resolve) => {
+        p.once('exit', (c) => resolve(c));
+        p.kill('SIGTERM');
+      });
+      expect(code).toBe(0);
+      // Without the signal it would have gone on to --count 3.
+      expect(out.trim().split('\n')).toHaveLength(1);
+      expect(list(h).map((i) => i.id)).toEqual([out.trim()]);
+    } finally {
+      rmSync(h, { recursive: true, force: true });
+    }
+  });
+
   it('refuses requests it cannot honour, as usage errors', () => {
     const pid = String(target.pid);
     const bad: [string[], RegExp][] = [

@@ -67,7 +67,17 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
       const latch = signalLatch();
       try {
         storeSnapshot(store, snap, opts, io, `${n + 1}: `);
-        if (n + 1 >= count || latch.fired()) break;
+        // Test hook: a slow store (a big image, a busy disk), so a test can signal during it.
+        const hold = Number(process.env.CKPT_TEST_HOLD_STORED_MS) || 0;
+        if (hold > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, hold);
+        if (n + 1 >= count) break;
+        // A signal that came while storing (synchronous) is still queued in
+        // the event loop: let it through before asking, since disposing the
+        // latch unheard would drop it, and with no wait left (a capture
+        // slower than the interval) the series would go on. libuv reads
+        // signals in its poll phase; two immediates straddle one.
+        for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+        if (latch.fired()) break;
         const wait = started + every - Date.now();
         if (wait > 0 && (await latch.wait(wait))) break;
       } finally {

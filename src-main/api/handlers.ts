@@ -88,6 +88,13 @@ export function createBackend(ctx: ApiContext): Backend {
     ...(ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}),
     ...(ctx.log ? { log: ctx.log } : {}),
     onLost: () => store?.recover(),
+    stored: (sha) => {
+      try {
+        return store ? { image: store.getImage(sha), duplicate: false, elapsedMs: 0 } : null;
+      } catch {
+        return null; // not there: it rolled back
+      }
+    },
   });
   const inlineMax = ctx.importInlineMaxBytes ?? IMPORT_INLINE_MAX_BYTES;
 
@@ -135,7 +142,7 @@ export function createBackend(ctx: ApiContext): Backend {
       opened.set(summary.id, hit);
       return hit;
     }
-    const img = new OpenedImage(summary, readFileSync(st.imagePath(summary.id)));
+    const img = new OpenedImage(summary, st.imageBytes(summary.id));
     opened.set(summary.id, img);
     while (opened.size > OPEN_LIMIT) opened.delete(opened.keys().next().value!);
     return img;

@@ -232,8 +232,14 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
         term = { field: 'comm', values: alternatives(t) };
         break;
       case 'limit': {
-        const m = /^(\d{1,4}(?:\.\d+)?)%?$/.exec(t.value);
-        if (!m) fail(t, 'query-bad-value', `limit: expected a share of the soft fd limit such as 80% or 100%, got "${t.value}"`);
+        // The % is required: "limit:0.8" meant as a fraction would match nearly every process at 0.8%.
+        const m = /^(\d{1,4}(?:\.\d+)?)%$/.exec(t.value);
+        if (!m)
+          fail(
+            t,
+            'query-bad-value',
+            `limit: expected a percentage of the soft fd limit such as 80% or 100%, got "${t.value}"${/^\d+(\.\d+)?$/.test(t.value) ? ` (did you mean ${Number(t.value) <= 1 ? Number(t.value) * 100 : t.value}%?)` : ''}`,
+          );
         term = { field: 'limit', share: Number(m[1]) / 100 };
         break;
       }

@@ -5,7 +5,7 @@
  * killed import left, so rows and files always agree once the library is
  * opened.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -52,6 +52,30 @@ export class Blobs {
     mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
     renameSync(tempPath, dest);
     syncDir(join(this.dir, sha.slice(0, 2)));
+  }
+
+  /**
+   * A committed image's bytes. Its rows commit before its file is renamed
+   * into place, so a reader on another connection (the host while the
+   * import worker publishes, another process) can find the row first: the
+   * fsync'd temporary copy is then read instead. ENOENT only when neither
+   * is there.
+   */
+  read(sha: string): Buffer {
+    const final = this.path(sha);
+    try {
+      return readFileSync(final);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      for (const f of safeReaddir(this.tmp))
+        if (f.startsWith(`${sha}.`) && f.endsWith('.tmp'))
+          try {
+            return readFileSync(join(this.tmp, f));
+          } catch {
+            /* renamed into place meanwhile */
+          }
+      return readFileSync(final); // published meanwhile, or ENOENT for good
+    }
   }
 
   remove(sha: string): void {

@@ -50,6 +50,7 @@ interface SerializedError {
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: SerializedError }
+  | { type: 'hash'; id: number; sha256: string }
   | { type: 'done'; id: number; result: ImportResult }
   | { type: 'error'; id: number; error: SerializedError };
 
@@ -114,6 +115,8 @@ const { workerData } = require('node:worker_threads');
 
 interface Pending {
   name: string | undefined;
+  /** The image's sha256, once the worker has hashed it (before it commits). */
+  sha256?: string;
   resolve(r: ImportResult): void;
   reject(e: Error): void;
 }
@@ -129,6 +132,8 @@ export interface ImportThreadOptions {
    * process's pid, may remain.
    */
   onLost?: () => void;
+  /** After onLost: the image with this sha256 if the library holds it (the job committed before it was stopped). */
+  stored?: (sha256: string) => ImportResult | null;
 }
 
 export class ImportThread {
@@ -233,6 +238,11 @@ export class ImportThread {
   }
 
   private settle(m: WorkerReply): void {
+    if (m.type === 'hash') {
+      const p = this.pending.get(m.id);
+      if (p) p.sha256 = m.sha256;
+      return;
+    }
     if (m.type !== 'done' && m.type !== 'error') return;
     const p = this.pending.get(m.id);
     if (!p) return;
@@ -250,12 +260,26 @@ export class ImportThread {
     } catch (e) {
       this.opts.log?.(`ckpt: repairing the library after a stopped import failed: ${(e as Error).message}`);
     }
-    for (const p of this.pending.values())
+    for (const p of this.pending.values()) {
+      // Stopped after its commit: the repair above published it, so it is stored, whole.
+      let stored: ImportResult | null = null;
+      try {
+        stored = p.sha256 ? (this.opts.stored?.(p.sha256) ?? null) : null;
+      } catch {
+        stored = null;
+      }
+      if (stored) {
+        p.resolve(stored);
+        continue;
+      }
+      // The caller names the file in front (handlers.ts) when it has a name to give.
+      const named = p.name ? `${p.name}: ` : '';
       p.reject(
         this.closing
-          ? new StoreError('closed', `${p.name ?? 'image'}: import stopped, nothing stored: the library was closed`)
-          : new StoreError('io', `${p.name ?? 'image'}: import failed, nothing stored: ${why}`),
+          ? new StoreError('closed', `${named}import stopped, nothing stored: the library was closed`)
+          : new StoreError('io', `${named}import failed, nothing stored: ${why}`),
       );
+    }
     this.pending.clear();
   }
 }

@@ -9,6 +9,7 @@
  * the .ts source itself. Loaded on the host's thread it only reports its
  * URL; loaded by the worker it starts serving below.
  */
+import { createHash } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Store } from './index.js';
 import { serializeError, type WorkerData, type WorkerReply, type WorkerJob } from './import-thread.js';
@@ -28,6 +29,11 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
     let reply: WorkerReply;
     try {
       const bytes = new Uint8Array(job.buffer, job.byteOffset, job.byteLength);
+      // Which image this is, before anything commits: if this thread is
+      // stopped between its commit and its reply, the host can still find
+      // what it stored (import-thread.ts, lost()). One more pass over the
+      // bytes, on this thread, not the host's.
+      port.postMessage({ type: 'hash', id: job.id, sha256: createHash('sha256').update(bytes).digest('hex') } satisfies WorkerReply);
       const r = job.name === undefined ? store.importBytes(bytes, job.opts) : store.importBytes(bytes, job.opts, undefined, job.name);
       reply = { type: 'done', id: job.id, result: r };
     } catch (e) {

@@ -135,8 +135,12 @@ export class Store implements LibraryContext {
    * this process's own temporary files count as a dead import's.
    */
   recover(): void {
-    const known = new Set(this.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
+    // Files first, rows second: another process's import that commits and
+    // renames its file into place between the two reads then has its row
+    // read too; read the other way round, its file would look like no
+    // row's and be removed.
     const files = this.blobs.list();
+    const known = new Set(this.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
     for (const t of this.blobs.temps()) {
       if (t.alive) continue;
       if (t.sha && known.has(t.sha) && !files.has(t.sha)) {
@@ -221,6 +225,11 @@ export class Store implements LibraryContext {
       if (e instanceof ImageError) throw new StoreError('corrupt', `stored image ${idOrPrefix} no longer decodes: ${e.message}`);
       throw e;
     }
+  }
+
+  /** The stored image's bytes, unchecked (getBytes checks them), also while it is being published. */
+  imageBytes(idOrPrefix: string): Buffer {
+    return this.blobs.read(this.resolve(idOrPrefix).sha256);
   }
 
   /** Absolute path of the stored image file (read-only; do not modify it). */

@@ -249,7 +249,7 @@ describe('closing the host mid-import', () => {
         // It committed before the stop reached it: then it is whole.
         expect(images.map((i) => i.fdCount)).toEqual([bigFds]);
       } else {
-        expect(r.error.message).toBe('fleet2.ckpt: image: import stopped, nothing stored: the library was closed');
+        expect(r.error.message).toBe('fleet2.ckpt: import stopped, nothing stored: the library was closed');
         expect(images).toEqual([]);
         expect(st.db.prepare('SELECT count(*) FROM fds').pluck().get()).toBe(0);
         expect(st.db.prepare('SELECT count(*) FROM tasks').pluck().get()).toBe(0);

@@ -75,11 +75,18 @@ it('leaves limits unknown where /proc has none (an older kernel, a fake /proc)',
       expect(snap.tasks[0]!.fdLimit).toBeNull();
       expect(snap.header.kernelLimits).toEqual({});
     }
-    // A limits file without the line, or with one that does not parse: unknown too.
-    writeFileSync(join(root, '4242', 'limits'), 'Limit  Soft Limit  Hard Limit  Units\nMax open files  lots  2000  files\n');
-    expect((await captureProc({ pids: [4242], procRoot: root })).tasks[0]!.fdLimit).toBeNull();
-    writeFileSync(join(root, '4242', 'limits'), 'Limit  Soft Limit  Hard Limit  Units\nMax open files  unlimited  unlimited  files\n');
-    expect((await captureProc({ pids: [4242], procRoot: root })).tasks[0]!.fdLimit).toEqual({ soft: null, hard: null });
+    // A limits file without the line, or with one that does not parse: unknown too; "unlimited" is null. Both readers.
+    const cases: [string, unknown][] = [
+      ['Limit  Soft Limit  Hard Limit  Units\nMax processes  63000  63000  processes\n', null],
+      ['Limit  Soft Limit  Hard Limit  Units\nMax open files  lots  2000  files\n', null],
+      ['Limit  Soft Limit  Hard Limit  Units\nMax open files  unlimited  unlimited  files\n', { soft: null, hard: null }],
+      ['Limit  Soft Limit  Hard Limit  Units\nMax open files  300  4096  files\nMax locked memory  8388608  8388608  bytes\n', { soft: 300, hard: 4096 }],
+    ];
+    for (const [text, want] of cases) {
+      writeFileSync(join(root, '4242', 'limits'), text);
+      for (const reader of ['native', 'js'] as const)
+        expect((await captureProc({ pids: [4242], procRoot: root, reader })).tasks[0]!.fdLimit, `${reader}: ${text}`).toEqual(want);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -171,7 +171,7 @@ describe('search by share of the fd limit', () => {
           .sort();
       expect(labels('limit:80%')).toEqual(['leak 26', 'leak 30', 'leak 31']);
       expect(labels('limit:100%')).toEqual(['leak 30', 'leak 31']);
-      expect(labels('limit:87.5')).toEqual(['leak 26', 'leak 30', 'leak 31']);
+      expect(labels('limit:87.5%')).toEqual(['leak 26', 'leak 30', 'leak 31']);
       expect(labels('limit:88%')).toEqual(['leak 30', 'leak 31']);
       expect(labels('-limit:80%')).toEqual(['leak 10', 'old', 'unlimited']);
       // Every fd of the process, as pid: would give.
@@ -181,7 +181,10 @@ describe('search by share of the fd limit', () => {
       expect(s.search('limit:80% kind:socket').normalized).toBe(
         'limit:80% kind:unix-socket,inet-socket,netlink-socket,packet-socket,socket',
       );
-      expect(() => s.search('limit:lots')).toThrow(/limit: expected a share of the soft fd limit/);
+      expect(() => s.search('limit:lots')).toThrow(/limit: expected a percentage of the soft fd limit such as 80% or 100%, got "lots"/);
+      // A fraction or a bare number is not taken as a percentage: 0.8 would be 0.8%.
+      expect(() => s.search('limit:0.8')).toThrow(/got "0\.8" \(did you mean 80%\?\)/);
+      expect(() => s.search('limit:90')).toThrow(/got "90" \(did you mean 90%\?\)/);
     });
   });
 });

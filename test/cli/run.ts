@@ -22,3 +22,8 @@ export function ckpt(args: string[], opts: { env?: Record<string, string>; input
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), stdout: r.stdout };
 }
+
+/** `ckpt capture` of the leaky simulation at `step`, an hour after 10:00 per step, stored with label leaky: a series for timeline tests. */
+export function leakyStepArgs(step: number): string[] {
+  return ['capture', '--sim', 'leaky', '--step', String(step), '--time', `2026-11-20T1${step}:00:00Z`, '--store', '--label', 'leaky'];
+}

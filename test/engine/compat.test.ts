@@ -13,7 +13,8 @@ type Rec = (w: RecordWriter) => void;
 /** The minor of the image being built: records hold the fields that minor promises (1.2: limits). */
 let minorNow = 7;
 
-function image(records: Rec[], opts: { major?: number; minor?: number } = {}): Buffer {
+/** `limits`: the HEADER's kernel limits (1.2); null leaves the field out; default none, where the minor has it. */
+function image(records: Rec[], opts: { major?: number; minor?: number; limits?: [string, bigint][] | null } = {}): Buffer {
   minorNow = opts.minor ?? 7;
   const chunks: Buffer[] = [];
   const w = new RecordWriter((c) => chunks.push(Buffer.from(c)));
@@ -29,7 +30,14 @@ function image(records: Rec[], opts: { major?: number; minor?: number } = {}): B
   w.bstr('6.1');
   w.bstr('host');
   w.u32(0);
-  if (minorNow >= 2) w.u32(0); // kernel limits
+  const limits = opts.limits === undefined ? (minorNow >= 2 ? [] : null) : opts.limits;
+  if (limits) {
+    w.u32(limits.length);
+    for (const [k, v] of limits) {
+      w.bstr(k);
+      w.u64(v > BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v));
+    }
+  }
   w.end();
   for (const r of records) r(w);
   const n = w.recordCount;
@@ -143,36 +151,7 @@ describe('fd limits and kernel limits (1.2)', () => {
     for (const minor of [1, 2]) fails(image([limitTask(1, 5n, 5n, 12), taskObjs(0)], { minor }), 'bad-length', /ends 4 bytes short of a 8-byte field/);
   });
   it('kernel limits: read by name, absent before 1.2, required from it', () => {
-    const withLimits = (minor: number, limits: [string, bigint][] | null) => {
-      const chunks: Buffer[] = [];
-      const w = new RecordWriter((c) => chunks.push(Buffer.from(c)));
-      w.begin(RT.HEADER);
-      w.bytes(MAGIC);
-      w.u16(1);
-      w.u16(minor);
-      w.u32(0);
-      w.u64(1000);
-      w.u16(2);
-      w.u16(0);
-      for (const t of ['x86_64', '6.1', 'host']) w.bstr(t);
-      w.u32(0);
-      if (limits) {
-        w.u32(limits.length);
-        for (const [k, v] of limits) {
-          w.bstr(k);
-          w.u64(v > BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v));
-        }
-      }
-      w.end();
-      const n = w.recordCount;
-      const sha = w.digest();
-      w.begin(RT.TAIL);
-      w.u64(n);
-      w.bytes(sha);
-      w.end();
-      w.flush();
-      return Buffer.concat(chunks);
-    };
+    const withLimits = (minor: number, limits: [string, bigint][] | null) => image([], { minor, limits });
     const h = decodeImage(withLimits(2, [['fs.file-max', 9223372036854775807n], ['fs.nr_open', 1048576n], ['__proto__', 1n]])).header;
     expect(h.kernelLimits['fs.file-max']).toBe(9223372036854775807n);
     expect(h.kernelLimits['fs.nr_open']).toBe(1048576);

@@ -46,7 +46,7 @@ async function serve(extraEnv: Record<string, string> = {}) {
       p.once('exit', ok);
       p.kill('SIGTERM');
     });
-  return { call, stop, stderr: () => stderr };
+  return { url, token, call, stop, stderr: () => stderr };
 }
 
 describe('ckpt serve', () => {
@@ -60,33 +60,14 @@ describe('ckpt serve', () => {
   });
 
   it('prints a loopback URL with a token that opens the app, and stops on SIGTERM', async () => {
-    const p = spawn(process.execPath, ['bin/ckpt.mjs', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((ok, fail) => {
-      let out = '';
-      p.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-        if (m) ok(m[1]!);
-      });
-      p.once('exit', (c) => fail(new Error(`exited ${c}`)));
-    });
+    const { url, call, stop } = await serve();
     const first = await fetch(url, { redirect: 'manual' });
     expect(first.status).toBe(303);
     const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
     const page = await fetch(new URL('/', url), { headers: { Cookie: cookie } });
     expect(await page.text()).toContain('served');
-    const token = new URL(url).searchParams.get('token')!;
-    const info = await fetch(new URL('/api/app.info', url), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': token },
-      body: '{}',
-    });
-    expect(((await info.json()) as { result: { home: string } }).result.home).toBe(join(dir, 'home'));
-    const code = await new Promise<number | null>((ok) => {
-      p.once('exit', ok);
-      p.kill('SIGTERM');
-    });
-    expect(code).toBe(0);
+    expect(((await call('app.info', {})).result as { home: string }).home).toBe(join(dir, 'home'));
+    expect(await stop()).toBe(0);
   });
 
   it('answers app.info and library.list while a large library.import waits on the write lock (the import runs on a worker)', async () => {

@@ -11,7 +11,7 @@ import { FIT_WINDOW, aboutHours, projectLimit } from '../../src-main/query/timel
 import { createBackend } from '../../src-main/api/handlers.js';
 import { Store } from '../../src-main/store/index.js';
 import type { Timeline, TimelinePoint } from '../../src-shared/store-types.js';
-import { ckpt } from '../cli/run.js';
+import { ckpt, leakyStepArgs } from '../cli/run.js';
 import { simBytes, T0, withStore } from '../store/helpers.js';
 
 const HOUR = 3_600_000;
@@ -144,20 +144,7 @@ describe('limits in a timeline of the leaky series', () => {
     const home = join(dir, 'home');
     try {
       for (const step of [1, 2, 3]) {
-        const r = ckpt([
-          'capture',
-          '--sim',
-          'leaky',
-          '--step',
-          String(step),
-          '--time',
-          `2026-11-20T1${step}:00:00Z`,
-          '--store',
-          '--label',
-          'leaky',
-          '--home',
-          home,
-        ]);
+        const r = ckpt([...leakyStepArgs(step), '--home', home]);
         expect(r.code, r.err).toBe(0);
       }
       // 12, 16, 20 fds an hour apart: 4/h; (128 - 20) / 4 = 27 h after 13:00: 2026-11-21 16:00 UTC.

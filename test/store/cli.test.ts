@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ckpt } from '../cli/run.js';
+import { ckpt, leakyStepArgs } from '../cli/run.js';
 import type { DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 
 let dir: string;
@@ -19,20 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ckpt library commands', () => {
   it('capture --store, import (with dedupe), list, label, tag, note, show ID', () => {
     for (const step of [1, 2, 3]) {
-      const r = lib([
-        'capture',
-        '--sim',
-        'leaky',
-        '--step',
-        String(step),
-        '--time',
-        `2026-11-20T1${step}:00:00Z`,
-        '--store',
-        '--label',
-        'leaky',
-        '--tag',
-        'series',
-      ]);
+      const r = lib([...leakyStepArgs(step), '--tag', 'series']);
       expect(r.code, r.err).toBe(0);
       expect(r.out.trim()).toMatch(/^[0-9a-f]{64}$/);
     }

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
+import { NS_TYPES, type NsType } from '../../sources/proc/select.js';
 
 /** "500ms", "5s", "2m", "1h" or a plain number of seconds, in ms. */
 function parseDuration(option: string, text: string): number {
@@ -93,11 +94,23 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
 export default defineCommand({
   name: 'capture',
   usage:
-    'ckpt capture (--pid PID[,PID...] [--tree] | --all) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all) --store [--every DURATION [--count N]] [--label TEXT]\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
+    'ckpt capture (--pid PID[,PID...] [--tree] | --all | --cgroup PATH | --ns TYPE:PID) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all | --cgroup ... | --ns ...) --store [--every DURATION [--count N]] [--label TEXT]\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
   options: [
     { name: 'pid', type: 'list', value: 'PID[,PID...]', help: 'capture these processes from /proc (repeatable)' },
     { name: 'tree', type: 'flag', help: 'with --pid: also every descendant of those processes' },
     { name: 'all', type: 'flag', help: 'capture every process this user can see' },
+    {
+      name: 'cgroup',
+      type: 'string',
+      value: 'PATH',
+      help: 'capture every process in this cgroup or below it, as /proc/PID/cgroup names it (a container, a systemd unit)',
+    },
+    {
+      name: 'ns',
+      type: 'string',
+      value: 'TYPE:PID',
+      help: `capture every process in the TYPE namespace of PID (${NS_TYPES.join(', ')}): pid:PID for a container's processes`,
+    },
     { name: 'freeze', type: 'flag', help: 'stop the processes (SIGSTOP) for a consistent cut; always resumed (docs/capture.md)' },
     { name: 'sim', type: 'string', value: 'SCENARIO', help: 'simulate a scenario instead of reading /proc' },
     { name: 'seed', type: 'int', value: 'N', help: 'simulation seed (default 1): same scenario and seed, same image' },
@@ -131,12 +144,24 @@ export default defineCommand({
   async run({ opts }, io) {
     const out = opts.output as string | undefined;
     if (!out && !opts.store) throw new UsageError('-o FILE or --store is required');
-    const live = opts.pid !== undefined || opts.all === true;
-    if (!opts.sim && !live) throw new UsageError('say what to capture: --pid PID[,PID...], --all or --sim SCENARIO');
-    if (opts.sim && live) throw new UsageError('--sim cannot be combined with --pid or --all');
+    const byContainer = opts.cgroup !== undefined || opts.ns !== undefined;
+    const live = opts.pid !== undefined || opts.all === true || byContainer;
+    if (!opts.sim && !live) throw new UsageError('say what to capture: --pid PID[,PID...], --all, --cgroup PATH, --ns TYPE:PID or --sim SCENARIO');
+    if (opts.sim && live) throw new UsageError('--sim cannot be combined with --pid, --all, --cgroup or --ns');
     if (opts.pid !== undefined && opts.all) throw new UsageError('--pid and --all exclude each other');
-    if ((opts.tree || opts.freeze) && !live) throw new UsageError('--tree and --freeze apply to live captures (--pid, --all)');
+    if (byContainer && (opts.pid !== undefined || opts.all)) throw new UsageError('--cgroup and --ns select processes themselves: not with --pid or --all');
+    if ((opts.tree || opts.freeze) && !live) throw new UsageError('--tree and --freeze apply to live captures (--pid, --all, --cgroup, --ns)');
     if (opts.tree && !opts.pid) throw new UsageError('--tree needs --pid');
+    if (opts.cgroup !== undefined && !String(opts.cgroup).startsWith('/'))
+      throw new UsageError(`--cgroup: a path as /proc/PID/cgroup shows it, starting with /: "${String(opts.cgroup)}"`);
+    let ns: ProcCaptureOptions['ns'];
+    if (opts.ns !== undefined) {
+      const m = /^([a-z]+):(\d+)$/.exec(String(opts.ns));
+      if (!m || !(NS_TYPES as readonly string[]).includes(m[1]!) || Number(m[2]) < 1 || Number(m[2]) > 0x3fffffff)
+        throw new UsageError(`--ns: TYPE:PID with TYPE one of ${NS_TYPES.join(', ')}, got "${String(opts.ns)}"`);
+      ns = { type: m[1] as NsType, of: Number(m[2]) };
+    }
+    const selector = { all: opts.all === true, ...(opts.cgroup !== undefined ? { cgroup: String(opts.cgroup) } : {}), ...(ns ? { ns } : {}) };
     const pids: number[] = [];
     for (const word of (opts.pid as string[] | undefined) ?? [])
       for (const p of word.split(',')) {
@@ -145,15 +170,15 @@ export default defineCommand({
       }
     const every = opts.every !== undefined ? parseDuration('every', opts.every as string) : undefined;
     const timeoutMs = opts.timeout === undefined ? undefined : opts.timeout === '0' ? 0 : parseDuration('timeout', opts.timeout as string);
-    if (timeoutMs !== undefined && !live) throw new UsageError('--timeout applies to live captures (--pid, --all)');
+    if (timeoutMs !== undefined && !live) throw new UsageError('--timeout applies to live captures (--pid, --all, --cgroup, --ns)');
     if (opts.count !== undefined && every === undefined) throw new UsageError('--count needs --every');
     if (every !== undefined) {
-      if (!live) throw new UsageError('--every repeats live captures (--pid, --all)');
+      if (!live) throw new UsageError('--every repeats live captures (--pid, --all, --cgroup, --ns)');
       if (!opts.store) throw new UsageError('--every stores each capture in the library: add --store');
       if (out) throw new UsageError('--every stores each capture in the library; -o is not allowed (ckpt export writes files later)');
       if (opts.count !== undefined && (opts.count as number) < 1) throw new UsageError('--count: must be at least 1');
       return captureSeries(
-        { pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true, timeoutMs },
+        { pids, tree: opts.tree === true, ...selector, freeze: opts.freeze === true, timeoutMs },
         every,
         opts,
         io,
@@ -167,7 +192,7 @@ export default defineCommand({
     const snap = live
       ? await (
           await import('../../sources/proc/index.js')
-        ).captureProc({ pids, tree: opts.tree === true, all: opts.all === true, freeze: opts.freeze === true, timeoutMs })
+        ).captureProc({ pids, tree: opts.tree === true, ...selector, freeze: opts.freeze === true, timeoutMs })
       : (await import('../../sim/index.js')).simulate({
           scenario: opts.sim as string,
           seed: opts.seed as number | undefined,

@@ -14,6 +14,7 @@ import { sharingCalls, type SharingCalls } from './native.js';
 import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
 import { readProcs } from './worker-pool.js';
+import { inCgroup, inNamespaceOf, normalizeCgroup, type NsType } from './select.js';
 
 export type { ProcCaptureStats } from './build.js';
 
@@ -27,6 +28,10 @@ export interface ProcCaptureOptions {
   tree?: boolean;
   /** Every process the caller can see (except the capture itself). */
   all?: boolean;
+  /** Every process in this cgroup or below it (any hierarchy), except the capture itself. */
+  cgroup?: string;
+  /** Every process in the `type` namespace of process `of` (it included), except the capture itself. */
+  ns?: { type: NsType; of: number };
   freeze?: boolean;
   /** Default "/proc". */
   procRoot?: string;
@@ -75,6 +80,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
 
   // Selection.
   let selected: number[];
+  let nsLink: { pids: number[]; ns: string } | undefined;
   // `ckpt capture --all` started reading before this module was loaded.
   const ahead = opts.all && !opts.freeze && opts.reader !== 'js' ? takeReadAhead(procRoot) : undefined;
   if (!ahead) dropReadAhead();
@@ -82,6 +88,21 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     selected = ahead.pids;
   } else if (opts.all) {
     selected = listPids(procRoot).filter((p) => p !== process.pid);
+  } else if (opts.cgroup !== undefined || opts.ns) {
+    // Both given: the processes in both.
+    selected = listPids(procRoot).filter((p) => p !== process.pid);
+    if (opts.ns) nsLink = inNamespaceOf(procRoot, selected, opts.ns.type, opts.ns.of, errors);
+    if (nsLink) selected = nsLink.pids;
+    if (opts.cgroup !== undefined) selected = inCgroup(procRoot, selected, opts.cgroup);
+    if (selected.length === 0)
+      throw new ProcCaptureError(
+        `no process to capture: none ${[
+          opts.cgroup !== undefined ? `is in cgroup ${normalizeCgroup(opts.cgroup)}` : '',
+          opts.ns ? `shares the ${opts.ns.type} namespace of ${opts.ns.of}` : '',
+        ]
+          .filter(Boolean)
+          .join(' and ')}${errors.length ? ` (${errors.map((e) => e.message).join('; ')})` : ''}`,
+      );
   } else {
     const asked = [...new Set(opts.pids ?? [])];
     if (asked.length === 0) throw new ProcCaptureError('nothing to capture: give pids or ask for all processes');
@@ -176,6 +197,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     if (opts.all) o.all = 'true';
     if (opts.pids?.length) o.pids = opts.pids.join(',');
     if (opts.tree) o.tree = 'true';
+    if (opts.cgroup !== undefined) o.cgroup = normalizeCgroup(opts.cgroup);
+    // The namespace itself, not only the pid that named it: the pid may be reused.
+    if (opts.ns) o.ns = `${opts.ns.type}:${opts.ns.of} ${nsLink?.ns ?? ''}`.trim();
     if (opts.freeze) o.freeze = 'true';
     // kcmp: every sharing relation proven; kcmp+inferred: some candidates
     // refused (their files are marked); inferred: no kcmp at all.

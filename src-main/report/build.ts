@@ -15,6 +15,7 @@ import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
 import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
+import { timelineLimitLine } from './text.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
@@ -325,6 +326,7 @@ export function timelineDoc(t: Timeline): Doc {
               .join('; ')
           : 'none',
       ],
+      ['Fd limit', timelineLimitLine(t).replace(/^fd limit: /, '')],
     ],
     charts: [
       {
@@ -336,6 +338,20 @@ export function timelineDoc(t: Timeline): Doc {
           ...kinds.map((k) => ({ name: k, values: t.points.map((p) => p.byKind[k] ?? 0) })),
         ],
       },
+      // The process's own fds against its soft limit, where every point knows it (an unknown is no 0).
+      ...(t.points.length && t.points.every((p) => p.process?.fdLimit && p.process.fdLimit.soft !== null)
+        ? [
+            {
+              kind: 'lines' as const,
+              title: `Fds of process ${t.points[t.points.length - 1]!.process!.pid} against its soft fd limit`,
+              x: t.points.map((p) => p.time),
+              series: [
+                { name: 'fds', values: t.points.map((p) => p.process!.fds) },
+                { name: 'soft limit', values: t.points.map((p) => p.process!.fdLimit!.soft!) },
+              ],
+            },
+          ]
+        : []),
     ],
     tables: [
       {

@@ -165,3 +165,31 @@ describe('an image from before format 1.2', () => {
     for (const r of rows.slice(1)) expect(r.slice(-2)).toEqual(['not recorded', 'not recorded']);
   });
 });
+
+describe('a timeline report', () => {
+  it('states the fd limit projection and charts the process against its soft limit; not for a series without limits', () => {
+    const h = tempHome();
+    const s = Store.open(h.home);
+    try {
+      // leaky: 8 + 4 x step fds, soft limit 128; steps 1-3 an hour apart: 4/h, (128 - 20) / 4 = 27 h after the last.
+      for (const step of [1, 2, 3]) s.importBytes(encodeSnapshot(simulate({ scenario: 'leaky', step, time: T0 + step * 3_600_000 })), { tags: ['lk'] });
+      const md = s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'md').replace(/\\(.)/g, '$1');
+      expect(md).toContain('- **Fd limit**: process 5000 holds 20 fds, growing by 4.0 an hour: reaches its soft limit of 128 in about 27 h');
+      // JSON is the Timeline itself: the projection is there as data.
+      const json = JSON.parse(s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'json')) as { projection: { state: string; hoursLeft: number | null } };
+      expect(json.projection).toMatchObject({ state: 'growing', hoursLeft: 27 });
+      const html = s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'html');
+      expect(html).toContain('Fds of process 5000 against its soft fd limit');
+      expect(html).toContain('soft limit');
+      // The 1.1 golden holds no limits: no chart of them, and the fact says so.
+      s.importBytes(readFileSync(join(__dirname, '..', 'fixtures', 'golden-everything-1.1.ckpt')), { tags: ['old'] });
+      expect(s.export({ what: 'timeline', selector: { tag: 'old' } }, 'html')).not.toContain('against its soft fd limit');
+      expect(s.export({ what: 'timeline', selector: { tag: 'old' } }, 'md').replace(/\\(.)/g, '$1')).toContain(
+        '- **Fd limit**: not known for this series (images before format 1.2, or imported before the library recorded limits)',
+      );
+    } finally {
+      s.close();
+      h.cleanup();
+    }
+  });
+});

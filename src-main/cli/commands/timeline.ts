@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { timelineText } from '../../report/text.js';
-import type { Timeline, TimelineSelector } from '../../../src-shared/store-types.js';
+import { timelineLimitLine as limitLine, timelineText } from '../../report/text.js';
+import type { TimelineSelector } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
 import { withLibrary } from './library-util.js';
 
@@ -36,12 +36,3 @@ export default defineCommand({
     });
   },
 });
-
-/** The series' process against its soft fd limit, from the last point: the projection, or why there is none. */
-export function limitLine(t: Timeline): string {
-  if (t.projection) return `fd limit: ${t.projection.text}`;
-  const p = t.points[t.points.length - 1]?.process;
-  if (!p?.fdLimit) return 'fd limit: not known for this series (images before format 1.2, or imported before the library recorded limits)';
-  if (p.fdLimit.soft === null) return `fd limit: process ${p.pid} holds ${p.fds} fds, with no soft limit (unlimited)`;
-  return `fd limit: process ${p.pid} holds ${p.fds} fds of its soft limit of ${p.fdLimit.soft}; no growth to project from its recent captures`;
-}

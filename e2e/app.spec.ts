@@ -7,7 +7,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { imageWithErrors } from './errors.js';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
@@ -171,6 +171,72 @@ test('capture view: pick a live process from the searchable list and capture it'
     await shot(page, 'inspector-live');
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('capture view: every process in a picked process network namespace, counted, captured and opened', async () => {
+  const canUnshare = spawnSync('unshare', ['--net', 'true']).status === 0;
+  test.skip(!canUnshare, 'unshare --net is not allowed here');
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-ns-'));
+  const marker = join(dir, 'ns-marker.txt');
+  writeFileSync(marker, 'x');
+  // A shell and two children in a network namespace of their own, all holding the marker on fd 9.
+  const shell = spawn('unshare', ['--net', 'sh', '-c', `exec 9<"${marker}"; sleep 60 & sleep 60 & echo ready; wait`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let kids: string[] = [];
+  try {
+    await new Promise<void>((ok, fail) => {
+      shell.stdout!.once('data', () => ok());
+      shell.once('exit', (c) => fail(new Error(`namespace fixture exited ${c}`)));
+    });
+    kids = readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, 'latin1').trim().split(/\s+/);
+    const members = [String(shell.pid), ...kids];
+    await page.getByTestId('nav-capture').click();
+    await page.getByTestId('mode-proc').click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByTestId('by-net-ns').check();
+    await expect(page.getByTestId('selector-summary')).toContainText('Click a process');
+    await expect(page.getByTestId('capture-run')).toBeDisabled();
+    await page.getByTestId('proc-search').fill(String(shell.pid));
+    const rows = page.getByTestId('proc-list').getByRole('option');
+    await expect(rows).toHaveCount(1);
+    await rows.first().click();
+    await expect(page.getByTestId('selector-count')).toHaveText('3');
+    await expect(page.getByTestId('selector-summary')).toContainText(`network namespace of ${shell.pid} sh`);
+    // The cgroup choice starts from the picked process's cgroup, editable, counted as it is edited.
+    await page.getByTestId('by-cgroup').check();
+    const v2 = readFileSync(`/proc/${shell.pid}/cgroup`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
+    if (v2) await expect(page.getByTestId('cgroup-path')).toHaveValue(v2.slice(3));
+    await page.getByTestId('cgroup-path').fill('/no/such/cgroup');
+    await expect(page.getByTestId('selector-count')).toHaveText('0');
+    await page.getByTestId('cgroup-path').fill('no-slash');
+    await expect(page.getByTestId('capture-run')).toBeDisabled();
+    await page.getByTestId('by-net-ns').check();
+    // The list renders only the rows in view: mark-check the children through a search for them.
+    await page.getByTestId('proc-search').fill('sleep 60');
+    for (const k of kids) await expect(rows.filter({ hasText: k }).locator('[data-covered="true"]')).toHaveCount(1);
+    await page.getByTestId('capture-label').fill('netns e2e');
+    await shot(page, 'capture-netns');
+    await page.getByTestId('capture-run').click();
+    await expect(page.getByTestId('inspector-title')).toHaveText('netns e2e');
+    const tree = page.getByTestId('tree').getByRole('option');
+    await expect(tree).toHaveCount(3);
+    const row = (pid: string) => tree.filter({ has: page.locator('.pid', { hasText: new RegExp(`^${pid}$`) }) });
+    for (const pid of members) await expect(row(pid)).toHaveCount(1);
+    await row(kids[1]!).click();
+    await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'ns-marker.txt' })).toHaveCount(1);
+    await shot(page, 'inspector-netns');
+  } finally {
+    shell.kill('SIGKILL');
+    for (const k of kids)
+      try {
+        process.kill(Number(k), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
   }
 });
 

@@ -213,7 +213,7 @@ export function createBackend(ctx: ApiContext): Backend {
       }),
 
     'capture.scenarios': () => SCENARIOS.map((s) => ({ name: s.name, description: s.description })),
-    'capture.processes': () => ({ processes: listProcesses(), liveCaptureUnavailable: liveCaptureUnavailable() }),
+    'capture.processes': () => ({ processes: listProcesses(), selfPid: process.pid, liveCaptureUnavailable: liveCaptureUnavailable() }),
 
     'capture.run': async (a) => {
       const captureId = a.captureId ?? `c${Date.now().toString(36)}`;
@@ -233,7 +233,11 @@ export function createBackend(ctx: ApiContext): Backend {
       } else {
         const why = liveCaptureUnavailable();
         if (why) throw new ApiError('unavailable', why);
-        bytes = await liveCapture({ pids: a.pids, tree: a.tree, freeze: a.freeze }, (done, total) => void progress('capture', done, total));
+        // The contract let through one way of selecting; pass on only that one.
+        const sel = a.pids
+          ? { pids: a.pids, tree: a.tree, freeze: a.freeze }
+          : { ...(a.cgroup !== undefined ? { cgroup: a.cgroup } : {}), ...(a.ns ? { ns: a.ns } : {}), freeze: a.freeze };
+        bytes = await liveCapture(sel, (done, total) => void progress('capture', done, total));
       }
       await progress('import', 2, 3);
       const captured = bytes;

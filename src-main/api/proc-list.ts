@@ -1,11 +1,13 @@
 /**
  * The live process list of the capture view: pid, comm, user and fd count
- * straight from /proc. A process that vanishes while it is read, or whose fd
- * directory is not ours to read, is still listed (fd count unknown) or
- * skipped; it never fails the list.
+ * straight from /proc, and what contains each process (its pid and network
+ * namespaces, its cgroup), so the view can offer "every process of this
+ * one's container" and say how many that is. A process that vanishes while
+ * it is read, or whose fd directory is not ours to read, is still listed
+ * (fd count unknown) or skipped; it never fails the list.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { displayBStr, bstrFromBytes } from '../../src-shared/model/index.js';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { displayBStr, bstrFromBytes, bstrToJson, type BStrJson } from '../../src-shared/model/index.js';
 import type { ProcessInfo } from '../../src-shared/api/results.js';
 import { parseStat, splitCmdline } from '../sources/proc/proc-text.js';
 import { listPids } from '../sources/proc/procfd-reader.js';
@@ -21,6 +23,47 @@ function userNames(): Map<number, string> {
     /* no passwd: users show as numbers */
   }
   return m;
+}
+
+/** The inode of a namespace link ("net:[4026531833]"), or null where it cannot be read (another user's process, without root). */
+function nsInode(pid: number, type: 'pid' | 'net'): number | null {
+  try {
+    const m = /\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/${type}`));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One cgroup path per process, the one a container or unit is named by: the
+ * unified hierarchy's ("0::PATH") where there is one, else the first v1
+ * hierarchy's. The capture's selection matches any hierarchy; one path is
+ * what the view needs to prefill and count, and keeps the list small.
+ */
+function cgroupOf(pid: number): BStrJson | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(`/proc/${pid}/cgroup`);
+  } catch {
+    return null;
+  }
+  let first: Buffer | null = null;
+  let at = 0;
+  while (at < bytes.length) {
+    let end = bytes.indexOf(0x0a, at);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(at, end);
+    at = end + 1;
+    // hierarchy-ID:controllers:path; the path may itself hold ':'.
+    const a = line.indexOf(0x3a);
+    const b = a < 0 ? -1 : line.indexOf(0x3a, a + 1);
+    if (b < 0) continue;
+    const path = line.subarray(b + 1);
+    if (b === 2 && line[0] === 0x30) return bstrToJson(bstrFromBytes(path));
+    first ??= path;
+  }
+  return first ? bstrToJson(bstrFromBytes(first)) : null;
 }
 
 function readOne(pid: number, users: Map<number, string>): ProcessInfo | null {
@@ -58,6 +101,9 @@ function readOne(pid: number, users: Map<number, string>): ProcessInfo | null {
     uid,
     fdCount,
     cmdline: cmdline.slice(0, 500),
+    pidNs: nsInode(pid, 'pid'),
+    netNs: nsInode(pid, 'net'),
+    cgroup: cgroupOf(pid),
   };
 }
 

@@ -16,6 +16,7 @@ import type * as R from './results.js';
 import type { METHOD_LIST } from './methods.js';
 import type { DiffResult, SearchResult, Timeline } from '../store-types.js';
 import { CHANGE_IDS } from './diff-rows.js';
+import { NS_TYPES } from '../model/namespaces.js';
 
 const id = z.string().min(1).max(200);
 /** A built report's handle: 32 hex digits, random per report. */
@@ -38,19 +39,40 @@ const simCapture = z.strictObject({
   captureId: z.string().min(1).max(100).optional(),
 });
 
-const procCapture = z.strictObject({
-  source: z.literal('proc'),
-  pids: z
-    .array(int(1, 2 ** 22))
-    .min(1)
-    .max(100_000),
-  /** Include each picked process's descendants. */
-  tree: z.boolean().default(false),
-  /** Stop the processes for a consistent cut while reading them. */
-  freeze: z.boolean().default(false),
-  label: label.optional(),
-  captureId: z.string().min(1).max(100).optional(),
-});
+/**
+ * A live capture selects its processes one way: by pids (with their
+ * descendants, with `tree`), or by what contains them, a cgroup and/or one
+ * process's namespace (both given: the processes in both), as `ckpt capture
+ * --cgroup/--ns` do. A mixture would leave the caller guessing which one won.
+ */
+const procCapture = z
+  .strictObject({
+    source: z.literal('proc'),
+    pids: z
+      .array(int(1, 2 ** 22))
+      .min(1)
+      .max(100_000)
+      .optional(),
+    /** Every process in this cgroup or below it, as /proc/PID/cgroup names it (any hierarchy). */
+    cgroup: z.string().max(4096).startsWith('/', 'a cgroup path as /proc/PID/cgroup shows it, starting with /').optional(),
+    /** Every process in the `type` namespace of process `of`, it included. */
+    ns: z.strictObject({ type: z.enum(NS_TYPES), of: int(1, 2 ** 22) }).optional(),
+    /** Include each picked process's descendants. */
+    tree: z.boolean().default(false),
+    /** Stop the processes for a consistent cut while reading them. */
+    freeze: z.boolean().default(false),
+    label: label.optional(),
+    captureId: z.string().min(1).max(100).optional(),
+  })
+  .superRefine((a, ctx) => {
+    const bySelector = a.cgroup !== undefined || a.ns !== undefined;
+    if (a.pids !== undefined && bySelector)
+      ctx.addIssue({ code: 'custom', path: ['pids'], message: 'select by pids or by cgroup/ns, not both' });
+    else if (a.pids === undefined && !bySelector)
+      ctx.addIssue({ code: 'custom', path: ['pids'], message: 'say which processes: pids, or a cgroup and/or ns' });
+    if (bySelector && a.tree)
+      ctx.addIssue({ code: 'custom', path: ['tree'], message: 'tree applies to pids; cgroup and ns select the processes themselves' });
+  });
 
 /** Which images form a series: exactly one of program, label, tag or ids. */
 const timelineSelector = z

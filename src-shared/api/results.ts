@@ -47,10 +47,18 @@ export interface ProcessInfo {
   /** Open fds, or null when /proc/PID/fd cannot be read. */
   fdCount: number | null;
   cmdline: string;
+  /** Its pid namespace's inode (one per container), or null where the link cannot be read. */
+  pidNs: number | null;
+  /** Its network namespace's inode, or null where the link cannot be read. */
+  netNs: number | null;
+  /** Its cgroup: the unified (v2) hierarchy's path, else the first v1 hierarchy's; null where unreadable. */
+  cgroup: BStrJson | null;
 }
 
 export interface ProcessList {
   processes: ProcessInfo[];
+  /** The backend's own pid: listed, but never captured (a cgroup or namespace capture leaves it out). */
+  selfPid: number;
   /** Why live capture is not offered, when it is not. */
   liveCaptureUnavailable: string | null;
 }

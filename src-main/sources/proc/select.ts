@@ -7,9 +7,9 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { RawError } from './raw-read.js';
+import type { NsType } from '../../../src-shared/model/namespaces.js';
 
-export const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
-export type NsType = (typeof NS_TYPES)[number];
+export { NS_TYPES, type NsType } from '../../../src-shared/model/namespaces.js';
 
 export class SelectError extends Error {
   override readonly name = 'CaptureError';

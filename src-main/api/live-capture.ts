@@ -19,25 +19,13 @@ export function liveCaptureUnavailable(): string | null {
   return null;
 }
 
-/**
- * The selection reads /proc/PID/cgroup as latin1, one char per byte; the
- * contract's cgroup is text a person typed or the process list gave as
- * UTF-8. Its UTF-8 bytes as latin1 are the same bytes in select.ts's terms.
- * The header then records the path as select.ts matched it, which for a
- * non-ASCII name is mojibake; test/api/capture-select.test.ts pins that, so
- * a select.ts that reads UTF-8 drops this conversion too.
- */
-function cgroupAsProcText(path: string): string {
-  return Buffer.from(path, 'utf8').toString('latin1');
-}
-
 export async function liveCapture(opts: LiveCaptureOptions, progress: (done: number, total: number) => void): Promise<Uint8Array> {
   progress(0, 2);
   const snap = await captureProc(
     'pids' in opts
       ? { pids: opts.pids, tree: opts.tree, freeze: opts.freeze }
       : {
-          ...(opts.cgroup !== undefined ? { cgroup: cgroupAsProcText(opts.cgroup) } : {}),
+          ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
           ...(opts.ns ? { ns: opts.ns } : {}),
           freeze: opts.freeze,
         },

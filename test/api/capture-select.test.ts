@@ -132,12 +132,8 @@ describe.skipIf(!canUnshare)('capture by namespace and cgroup, through the handl
       id: (await call<CaptureResult>('capture.run', { source: 'proc', cgroup: cg.path })).image.id,
     });
     expect(leaders(inside)).toEqual([kids[0]]);
-    // select.ts reads /proc/PID/cgroup as latin1 and records the path as it
-    // matched it, so a non-ASCII name reaches the header as mojibake (the CLI's
-    // --cgroup with such a name selects nothing). Pinned here so that fixing
-    // select.ts to read UTF-8 fails this test and live-capture.ts's
-    // conversion is dropped with it.
-    expect(inside.header.options.cgroup).toBe(Buffer.from(cg.path, 'utf8').toString('latin1'));
+    // A non-ASCII cgroup name is matched by its bytes and recorded as given.
+    expect(inside.header.options.cgroup).toBe(cg.path);
     const both = await call<CaptureResult>('capture.run', {
       source: 'proc',
       cgroup: `${cg.path}/`,

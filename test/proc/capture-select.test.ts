@@ -43,7 +43,8 @@ beforeAll(async () => {
   // One of the children in a cgroup of its own, where the machine lets us make one.
   const root = cgroup2Root();
   if (root) {
-    const path = `${root.base}/ckpt-test-${process.pid}`;
+    // Not ASCII: cgroup names are bytes, matched as such.
+    const path = `${root.base}/ckpt-tëst-${process.pid}`;
     const dir = join(root.mount, path);
     try {
       mkdirSync(dir);

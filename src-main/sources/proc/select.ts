@@ -21,29 +21,38 @@ export function normalizeCgroup(path: string): string {
   return p;
 }
 
-/** The cgroup paths of a process, one per hierarchy (v1) or the one of v2; null when unreadable (it exited). */
-function cgroupsOf(procRoot: string, pid: number): string[] | null {
-  let text: string;
+/**
+ * The cgroup paths of a process, one per hierarchy (v1) or the one of v2,
+ * as their bytes (a cgroup's name is whatever bytes its creator chose);
+ * null when unreadable (it exited).
+ */
+function cgroupsOf(procRoot: string, pid: number): Buffer[] | null {
+  let b: Buffer;
   try {
-    text = readFileSync(`${procRoot}/${pid}/cgroup`, 'latin1');
+    b = readFileSync(`${procRoot}/${pid}/cgroup`);
   } catch {
     return null;
   }
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
+  const out: Buffer[] = [];
+  for (let at = 0; at < b.length; ) {
+    let end = b.indexOf(10, at);
+    if (end < 0) end = b.length;
     // hierarchy-ID:controllers:path; the path may itself hold ':'.
-    const a = line.indexOf(':');
-    const b = a < 0 ? -1 : line.indexOf(':', a + 1);
-    if (b >= 0) out.push(line.slice(b + 1));
+    const a = b.indexOf(58, at);
+    const c = a < 0 || a >= end ? -1 : b.indexOf(58, a + 1);
+    if (c >= 0 && c < end) out.push(b.subarray(c + 1, end));
+    at = end + 1;
   }
   return out;
 }
 
-/** Processes in cgroup `path` or below it, in any hierarchy. */
+/** Processes in cgroup `path` (its UTF-8 bytes, as a command line or the app gives it) or below it, in any hierarchy. */
 export function inCgroup(procRoot: string, pids: number[], path: string): number[] {
-  const want = normalizeCgroup(path);
-  const under = want === '/' ? '/' : `${want}/`;
-  return pids.filter((pid) => (cgroupsOf(procRoot, pid) ?? []).some((p) => p === want || p.startsWith(under)));
+  const want = Buffer.from(normalizeCgroup(path), 'utf8');
+  const under = want.length === 1 ? want : Buffer.concat([want, Buffer.from('/')]);
+  return pids.filter((pid) =>
+    (cgroupsOf(procRoot, pid) ?? []).some((p) => p.equals(want) || (p.length >= under.length && p.subarray(0, under.length).equals(under))),
+  );
 }
 
 /**

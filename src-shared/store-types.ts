@@ -140,6 +140,44 @@ export interface SearchResult {
   elapsedMs: number;
 }
 
+/**
+ * One holder of matching fds across the library: a process (pid, comm)
+ * holding one file (target) at one fd number, in one or more images.
+ * "Who has this file open, and since when".
+ */
+export interface Holder {
+  pid: number;
+  comm: BStrJson;
+  commText: string;
+  fd: number;
+  kind: string;
+  target: string;
+  path: BStrJson;
+  /** Capture times (ms) of the first and last image it was held in. */
+  firstSeen: number;
+  lastSeen: number;
+  /** Images it was held in. */
+  images: number;
+  /** Images the query covers between firstSeen and lastSeen where it was not held (closed and reopened, or the process restarted under the same pid). */
+  gaps: number;
+  /** Held in the newest image the query covers. */
+  now: boolean;
+  /** That newest image's id where `now`, else the last image it was held in. */
+  lastImage: string;
+}
+
+export interface HoldersResult {
+  query: string;
+  normalized: string;
+  holders: Holder[];
+  /** Images the query covers (its label, tag, image and time terms), and the newest one's capture time. */
+  imagesCovered: number;
+  newest: number | null;
+  /** The search behind it hit its bound: holders are from the newest matches only. */
+  truncated: boolean;
+  elapsedMs: number;
+}
+
 /** A query that cannot be parsed: what is wrong and where (offsets into the query string, end exclusive). */
 export interface QueryErrorInfo {
   code: 'query-syntax' | 'query-unknown-field' | 'query-bad-value';

@@ -58,34 +58,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   const by = (f: string) => parsed.terms.filter((t) => t.term.field === f);
 
   // Images.
-  const imageTerms = parsed.terms.filter((t) => ['label', 'tag', 'image', 'time'].includes(t.term.field));
-  let imageIds: number[] | null = null;
-  if (imageTerms.length) {
-    const conds: string[] = [];
-    const params: unknown[] = [];
-    for (const p of imageTerms) {
-      const t = p.term;
-      let c: string;
-      if (t.field === 'label') {
-        c = `i.label IN (${t.values.map(() => '?').join(',')})`;
-        params.push(...t.values);
-      } else if (t.field === 'tag') {
-        c = `EXISTS (SELECT 1 FROM tags g WHERE g.image_id = i.id AND g.tag IN (${t.values.map(() => '?').join(',')}))`;
-        params.push(...t.values);
-      } else if (t.field === 'image') {
-        c = `(${t.values.map(() => 'substr(i.sha256, 1, ?) = ?').join(' OR ')})`;
-        for (const v of t.values) params.push(v.length, v);
-      } else if (t.field === 'time') {
-        c = 'i.capture_time BETWEEN ? AND ?';
-        params.push(t.from, t.to);
-      } else continue;
-      conds.push(p.negated ? `NOT (${c})` : c);
-    }
-    imageIds = db
-      .prepare(`SELECT id FROM images i WHERE ${conds.join(' AND ')}`)
-      .pluck()
-      .all(...params) as number[];
-  }
+  const imageIds = imagesOfQuery(ctx, parsed);
 
   // Processes (pid, comm) -> (image, fd table) pairs, and which pids matched in each.
   const taskTerms = [...by('pid'), ...by('comm'), ...by('limit')];
@@ -347,6 +320,39 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
 }
 
 /** The fd-level terms as a test on one packed fd (what the SQL conditions say of an fd row). */
+/**
+ * The ids of the images a query's image terms (label, tag, image, time)
+ * admit; null when it has none (every image).
+ */
+export function imagesOfQuery(ctx: LibraryContext, parsed: ReturnType<typeof parseQuery>): number[] | null {
+  const imageTerms = parsed.terms.filter((t) => ['label', 'tag', 'image', 'time'].includes(t.term.field));
+  if (!imageTerms.length) return null;
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  for (const p of imageTerms) {
+    const t = p.term;
+    let c: string;
+    if (t.field === 'label') {
+      c = `i.label IN (${t.values.map(() => '?').join(',')})`;
+      params.push(...t.values);
+    } else if (t.field === 'tag') {
+      c = `EXISTS (SELECT 1 FROM tags g WHERE g.image_id = i.id AND g.tag IN (${t.values.map(() => '?').join(',')}))`;
+      params.push(...t.values);
+    } else if (t.field === 'image') {
+      c = `(${t.values.map(() => 'substr(i.sha256, 1, ?) = ?').join(' OR ')})`;
+      for (const v of t.values) params.push(v.length, v);
+    } else if (t.field === 'time') {
+      c = 'i.capture_time BETWEEN ? AND ?';
+      params.push(t.from, t.to);
+    } else continue;
+    conds.push(p.negated ? `NOT (${c})` : c);
+  }
+  return ctx.db
+    .prepare(`SELECT id FROM images i WHERE ${conds.join(' AND ')}`)
+    .pluck()
+    .all(...params) as number[];
+}
+
 function packFilter(terms: ParsedTerm[], pathSets: { p: ParsedTerm; ids: number[] }[]): (pk: Int32Array, o: number) => boolean {
   type Test = (pk: Int32Array, o: number) => boolean;
   const tests: Test[] = [];

@@ -1,5 +1,5 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
-import type { DiffResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import { formatFdLimit } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
@@ -17,6 +17,33 @@ export function searchText(r: SearchResult): string {
         `  ${String(h.pid).padStart(7)} ${h.commText.padEnd(15)} ${String(h.fd).padStart(5)}${h.cloexec ? '*' : ' '} ${h.kind.padEnd(13)} ${h.flagNames.padEnd(24)} ${h.target}${h.shared ? '  [shared]' : ''}`,
       );
   }
+  return out.join('\n');
+}
+
+/** `ckpt search --holders`: who held what, since when, and whether they still do. */
+export function holdersText(r: HoldersResult): string {
+  const out: string[] = [
+    `${r.holders.length} holder(s) of ${r.normalized || '(everything)'} across ${r.imagesCovered} image(s)${r.newest !== null ? ` up to ${iso(r.newest)}` : ''}${r.truncated ? ' (the search hit its bound: holders from the newest matches only)' : ''}`,
+  ];
+  if (!r.holders.length) return out.join('\n');
+  const rows = r.holders.map((h) => [
+    String(h.pid),
+    h.commText,
+    String(h.fd),
+    iso(h.firstSeen),
+    h.now ? 'now' : iso(h.lastSeen),
+    `${h.images}${h.gaps ? ` (${h.gaps} gap${h.gaps > 1 ? 's' : ''})` : ''}`,
+    h.target,
+  ]);
+  const head = ['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'];
+  const width = head.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i]!.length)));
+  const right = new Set([0, 2]);
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
+      .join('  ')
+      .trimEnd();
+  out.push('', fmt(head), ...rows.map(fmt));
   return out.join('\n');
 }
 

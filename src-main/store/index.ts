@@ -18,6 +18,7 @@ import type {
   ImportResult,
   SearchOptions,
   SearchResult,
+  HoldersResult,
   Timeline,
   TimelineSelector,
   VerifyReport,
@@ -39,6 +40,7 @@ import type { LibraryContext } from './context.js';
 import { verifyLibrary } from './verify.js';
 import { unpack } from './fdpack.js';
 import { runSearch } from '../query/search.js';
+import { runHolders } from '../query/holders.js';
 import { runDiff } from '../query/diff.js';
 import { runTimeline } from '../query/timeline.js';
 import { renderExport } from '../report/index.js';
@@ -392,6 +394,11 @@ export class Store implements LibraryContext {
   /** Runs a query (docs/search.md) across all images; QueryError names the offending token. */
   search(query: string, opts: SearchOptions = {}): SearchResult {
     return runSearch(this, query, opts);
+  }
+
+  /** Who held the fds a query matches, folded across images: since when, until when, held now. */
+  holders(query: string, opts: { maxHits?: number } = {}): HoldersResult {
+    return runHolders(this, query, opts);
   }
 
   /** What changed from image A to image B (ids, prefixes or labels). */

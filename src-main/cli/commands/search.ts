@@ -1,33 +1,42 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { searchText } from '../../report/text.js';
+import { holdersText, searchText } from '../../report/text.js';
 import { withLibrary } from './library-util.js';
 import { QueryError } from '../../store/index.js';
 
 export default defineCommand({
   name: 'search',
-  usage: 'ckpt search QUERY... [--limit N] [--per-image N] [--json]',
+  usage: 'ckpt search QUERY... [--limit N] [--per-image N] [--holders] [--json]',
   options: [
+    {
+      name: 'holders',
+      type: 'flag',
+      help: 'who holds the matching files: one line per process and fd across the images, since when, until when (or now)',
+    },
     { name: 'limit', type: 'int', value: 'N', help: 'most hits in all (default 1000)' },
     { name: 'per-image', type: 'int', value: 'N', help: 'most hits per image (default 200)' },
     { name: 'json', type: 'flag', help: 'the SearchResult as JSON' },
   ],
   details:
-    'QUERY terms all must hold: a bare word is a path substring (a glob with * ? [..]), or field:value with fields\n  path kind pid comm fd flags deleted shared cloexec label tag image after before time\ne.g. ckpt search kind:socket comm:nginx; ckpt search "/var/log/*.log" deleted:yes after:7d. See docs/search.md.',
+    'QUERY terms all must hold: a bare word is a path substring (a glob with * ? [..]), or field:value with fields\n  path kind pid comm limit fd flags deleted shared cloexec label tag image after before time\ne.g. ckpt search kind:socket comm:nginx; ckpt search "/var/log/*.log" deleted:yes after:7d. See docs/search.md.',
   run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
     const query = positional.join(' ');
     return withLibrary(opts, (s) => {
+      if (opts.holders && (opts.limit !== undefined || opts['per-image'] !== undefined))
+        throw new UsageError('--holders folds every matching fd: --limit and --per-image do not apply');
       let r;
       try {
-        r = s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
+        r = opts.holders
+          ? s.holders(query)
+          : s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
       } catch (e) {
         if (!(e instanceof QueryError)) throw e;
         // Underline the offending token under the query as typed.
         io.err(`ckpt search: ${e.detail}\n  ${query}\n  ${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}`);
         return 1;
       }
-      io.out(opts.json ? JSON.stringify(r, null, 1) : searchText(r));
+      io.out(opts.json ? JSON.stringify(r, null, 1) : 'holders' in r ? holdersText(r) : searchText(r));
       return 0;
     });
   },

@@ -1,0 +1,94 @@
+/** ckpt search --holders: who held the matching files across the library, since when, until when or now. */
+import { describe, expect, it } from 'vitest';
+import { FORMAT_MAJOR, FORMAT_MINOR, type Snapshot } from '../../src-shared/model/index.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { newBuilder } from '../../src-main/sim/scenarios.js';
+import { openFile } from '../../src-main/sim/common.js';
+import { holdersText } from '../../src-main/report/text.js';
+import { ckpt } from '../cli/run.js';
+import { T0, withStore } from '../store/helpers.js';
+
+const HOUR = 3_600_000;
+
+/** Image k (0, 1, 2) of a series an hour apart: who holds /srv/x at which fd in it. */
+function image(k: number): Snapshot {
+  const b = newBuilder('holders', 1);
+  const a = b.process({ pid: 100, ppid: 1, comm: 'daemon', cmdline: ['daemon'] });
+  openFile(a, '/srv/x', { at: 3 }); // all three: held now, since image 0
+  const c = b.process({ pid: 200, ppid: 1, comm: 'batch', cmdline: ['batch'] });
+  if (k < 2) openFile(c, '/srv/x', { at: 4 }); // images 0 and 1, then closed
+  const d = b.process({ pid: 300, ppid: 1, comm: 'flaky', cmdline: ['flaky'] });
+  if (k !== 1) openFile(d, '/srv/x', { at: 5 }); // 0 and 2: a gap
+  // Rotated away in image 1 and deleted in image 2: still one file held at fd 6.
+  openFile(a, '/srv/log.1', { at: 6, deleted: k === 2 });
+  if (k === 2) openFile(c, '/srv/other', { at: 7 });
+  return b.snapshot({
+    formatMajor: FORMAT_MAJOR,
+    formatMinor: FORMAT_MINOR,
+    arch: 'x86_64',
+    kernelRelease: '6.1',
+    hostname: 'h',
+    captureTime: T0 + k * HOUR,
+    source: 'sim',
+    frozen: false,
+    options: {},
+    kernelLimits: {},
+  });
+}
+
+describe('holders', () => {
+  it('folds matches across images: since, until or now, images held in, gaps', () =>
+    withStore((s) => {
+      for (const k of [0, 1, 2]) s.importBytes(encodeSnapshot(image(k)), { label: `s${k}`, tags: ['series'] });
+      const r = s.holders('/srv/x');
+      expect(r.imagesCovered).toBe(3);
+      expect(r.newest).toBe(T0 + 2 * HOUR);
+      expect(r.holders.map((h) => [h.pid, h.commText, h.fd, h.firstSeen - T0, h.lastSeen - T0, h.images, h.gaps, h.now])).toEqual([
+        // Held now, longest first.
+        [100, 'daemon', 3, 0, 2 * HOUR, 3, 0, true],
+        [300, 'flaky', 5, 0, 2 * HOUR, 2, 1, true],
+        // No longer held: until image 1.
+        [200, 'batch', 4, 0, HOUR, 2, 0, false],
+      ]);
+      expect(r.holders[2]!.lastImage).toBe(s.getImage('s1').id);
+      // A file renamed and deleted while held is one holder, read as it is now.
+      const log = s.holders('log.1').holders;
+      expect(log.map((h) => [h.pid, h.fd, h.images, h.now, h.target])).toEqual([[100, 6, 3, true, '/srv/log.1 (deleted)']]);
+    }));
+
+  it('"now" and gaps are about the images the query covers', () =>
+    withStore((s) => {
+      for (const k of [0, 1, 2]) s.importBytes(encodeSnapshot(image(k)), { label: `s${k}` });
+      // Only images 0 and 1: batch still holds it in the newest of those, and flaky has no gap there.
+      const r = s.holders('/srv/x label:s0,s1');
+      expect(r.imagesCovered).toBe(2);
+      expect(r.holders.map((h) => [h.pid, h.now, h.images, h.gaps])).toEqual([
+        [100, true, 2, 0],
+        [200, true, 2, 0],
+        [300, false, 1, 0],
+      ]);
+      expect(s.holders('/nothing/like/this').holders).toEqual([]);
+      expect(() => s.holders('/srv/x', { maxHits: 0 })).toThrow(/holders maxHits must be an integer/);
+    }));
+
+  it('prints a table; the CLI refuses --limit with it', () =>
+    withStore((s, home) => {
+      for (const k of [0, 1, 2]) s.importBytes(encodeSnapshot(image(k)));
+      const text = holdersText(s.holders('/srv/x'));
+      const iso = (k: number) => new Date(T0 + k * HOUR).toISOString().slice(0, 19) + 'Z';
+      expect(text.split('\n')).toEqual([
+        `3 holder(s) of path:/srv/x across 3 image(s) up to ${iso(2)}`,
+        '',
+        `PID  COMM    FD  SINCE                 UNTIL                 IMAGES     TARGET`,
+        `100  daemon   3  ${iso(0)}  now                   3          /srv/x`,
+        `300  flaky    5  ${iso(0)}  now                   2 (1 gap)  /srv/x`,
+        `200  batch    4  ${iso(0)}  ${iso(1)}  2          /srv/x`,
+      ]);
+      const cli = ckpt(['search', '--holders', '/srv/x', '--home', home]);
+      expect(cli.code, cli.err).toBe(0);
+      expect(cli.out.trim()).toBe(text);
+      const bad = ckpt(['search', '--holders', '--limit', '5', '/srv/x', '--home', home]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain('--holders folds every matching fd: --limit and --per-image do not apply');
+    }));
+});

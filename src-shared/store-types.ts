@@ -145,14 +145,7 @@ export interface SearchResult {
  * holding one file (target) at one fd number, in one or more images.
  * "Who has this file open, and since when".
  */
-export interface Holder {
-  pid: number;
-  comm: BStrJson;
-  commText: string;
-  fd: number;
-  kind: string;
-  target: string;
-  path: BStrJson;
+export interface Holder extends Pick<SearchHit, 'pid' | 'comm' | 'commText' | 'fd' | 'kind' | 'target' | 'path'> {
   /** Capture times (ms) of the first and last image it was held in. */
   firstSeen: number;
   lastSeen: number;

@@ -9,6 +9,7 @@
 import type { Holder, HoldersResult } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
+import { lowerBound } from '../store/fdpack.js';
 import { parseQuery } from './parse.js';
 import { imagesOfQuery, runSearch } from './search.js';
 
@@ -31,7 +32,8 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       : (ctx.db.prepare('SELECT capture_time FROM images').pluck().all() as number[])
   ).sort((a, b) => a - b);
   const newest = times.length ? times[times.length - 1]! : null;
-  const coveredBetween = (from: number, to: number) => lower(times, to + 1) - lower(times, from);
+  // Capture times are integers: the first one past `to` is the first at or after to + 1.
+  const coveredBetween = (from: number, to: number) => lowerBound(times, to + 1) - lowerBound(times, from);
 
   const byKey = new Map<string, Holder & { seen: Set<string> }>();
   for (const g of r.groups) {
@@ -89,16 +91,4 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     truncated: r.truncated,
     elapsedMs: performance.now() - t0,
   };
-}
-
-/** Index of the first time >= t (capture times are integers: the first > t is at t + 1). */
-function lower(a: number[], t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m]! < t) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }

@@ -59,7 +59,7 @@ export function putU64(a: Int32Array, at: number, v: number | bigint): void {
 }
 
 /** The first index of the ascending list a whose value is v or more (a.length when none). */
-export function lowerBound(a: Int32Array, v: number): number {
+export function lowerBound(a: ArrayLike<number>, v: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {

@@ -6,83 +6,36 @@
  * offer and count them, and the arguments the contract refuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend, type Backend } from '../../src-main/api/handlers.js';
 import type { CaptureResult, ImageOverview, ProcessList } from '../../src-shared/api/results.js';
 import { covered } from '../../src-renderer/lib/select.js';
+import { canUnshare, startContainer, type Container } from '../proc/containers.js';
+import { dispatcher } from './dispatch.js';
 
-const canUnshare = spawnSync('unshare', ['--net', 'true']).status === 0;
 let home: string;
 let backend: Backend;
-let shell: ChildProcess | undefined;
+let box: Container | undefined;
+let shell: Container['shell'] | undefined;
 let members: number[] = [];
 let kids: number[] = [];
-let cg: { dir: string; path: string } | null = null;
+let cg: Container['cg'] = null;
 
-async function call<T>(method: string, args: unknown): Promise<T> {
-  const r = await backend.dispatch(method, args);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-async function fail(method: string, args: unknown): Promise<{ code: string; message: string }> {
-  const r = await backend.dispatch(method, args);
-  if (r.ok) throw new Error(`${method} succeeded with ${JSON.stringify(args)}`);
-  return r.error;
-}
-
-/** Where a cgroup v2 directory may be made below our own, or null. */
-function cgroup2Root(): { mount: string; base: string } | null {
-  const mount = readFileSync('/proc/mounts', 'latin1')
-    .split('\n')
-    .map((l) => l.split(' '))
-    .find((f) => f[2] === 'cgroup2')?.[1];
-  const line = readFileSync('/proc/self/cgroup', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('0::'));
-  if (!mount || !line) return null;
-  return { mount, base: line.slice(3) === '/' ? '' : line.slice(3) };
-}
+const { call, fail } = dispatcher(() => backend);
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'ckpt-api-select-'));
   backend = createBackend({ home, host: 'browser', emit: () => undefined, log: () => undefined });
   if (!canUnshare) return;
-  shell = spawn('unshare', ['--net', 'sh', '-c', 'sleep 60 & sleep 60 & echo ready; wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    shell!.stdout!.once('data', () => resolve());
-    shell!.once('exit', (c) => reject(new Error(`namespace fixture exited ${c}`)));
-  });
-  kids = readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, 'latin1').trim().split(/\s+/).map(Number);
-  members = [shell.pid!, ...kids].sort((a, b) => a - b);
-  const root = cgroup2Root();
-  if (root) {
-    // Not ASCII on purpose: the list gives the name as UTF-8 text and the capture must find the same bytes.
-    const path = `${root.base}/ckpt-api-ü-${process.pid}`;
-    const dir = join(root.mount, path);
-    try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'cgroup.procs'), String(kids[0]));
-      cg = { dir, path };
-    } catch {
-      cg = null;
-    }
-  }
+  // Not ASCII on purpose: the list gives the name as UTF-8 text and the capture must find the same bytes.
+  box = await startContainer('ckpt-api-ü');
+  ({ shell, members, kids, cg } = box);
 });
 
 afterAll(() => {
-  shell?.kill('SIGKILL');
-  for (const p of members) spawnSync('kill', ['-9', String(p)]);
-  if (cg)
-    for (let i = 0; i < 50; i++)
-      try {
-        rmdirSync(cg.dir);
-        break;
-      } catch {
-        spawnSync('sleep', ['0.05']);
-      }
+  box?.stop();
   backend?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });

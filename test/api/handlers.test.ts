@@ -26,21 +26,13 @@ import type {
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { FIELDS } from '../../src-renderer/lib/query-help.js';
+import { dispatcher } from './dispatch.js';
 
 let home: string;
 let backend: Backend;
 const events: ApiEvent[] = [];
 
-async function call<T>(method: string, args: unknown): Promise<T> {
-  const r = await backend.dispatch(method, args);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-async function fail(method: string, args: unknown): Promise<{ code: string; message: string }> {
-  const r = await backend.dispatch(method, args);
-  if (r.ok) throw new Error(`${method} succeeded with ${JSON.stringify(args)}`);
-  return r.error;
-}
+const { call, fail } = dispatcher(() => backend);
 
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'ckpt-api-'));

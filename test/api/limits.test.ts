@@ -18,21 +18,13 @@ import { openFile } from '../../src-main/sim/common.js';
 import { FORMAT_MAJOR, FORMAT_MINOR, limitReport } from '../../src-shared/model/index.js';
 import { header, pressured } from './limit-scenes.js';
 import type { ImageLimits, ImageOverview, ImageSummary, TaskDetail } from '../../src-shared/api/results.js';
+import { dispatcher } from './dispatch.js';
 
 let home: string;
 let backend: Backend;
 
 /** A call as the browser host answers it: through JSON.stringify, which refuses a bigint. */
-async function call<T>(method: string, args: unknown): Promise<T> {
-  const r = await backend.dispatch(method, args);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return JSON.parse(JSON.stringify(r.result)) as T;
-}
-async function fail(method: string, args: unknown): Promise<{ code: string; message: string }> {
-  const r = await backend.dispatch(method, args);
-  if (r.ok) throw new Error(`${method} succeeded with ${JSON.stringify(args)}`);
-  return r.error;
-}
+const { call, fail } = dispatcher(() => backend, { asJson: true });
 async function importBytes(bytes: Uint8Array, name: string): Promise<ImageSummary> {
   return call<ImageSummary>('library.import', { name, data: Buffer.from(bytes).toString('base64') });
 }

@@ -3,7 +3,8 @@
  * holding the `leaky` series (steps 1 to 4) and the `everything` simulation
  * (hostile file names): Diff (two images from the library, "compare with
  * previous", filters, either side into the inspector), Search (completion,
- * help, a hit into the inspector, a marked query error), Timeline (a leak
+ * help, a hit into the inspector, a marked query error, "who holds it"
+ * across the series and a holder into the inspector), Timeline (a leak
  * suspect, the soft fd limit line and the projection to it, a point into
  * the inspector), and reports in every format, saved and opened, from the
  * views and the Reports view. Screenshots of each view land in
@@ -15,6 +16,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { shot } from './flows.js';
+import { time } from '../src-renderer/lib/format.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -22,6 +24,8 @@ test.describe.configure({ mode: 'serial' });
 let host: RunningHost;
 let page: Page;
 const ids: Record<string, string> = {};
+/** Capture time (ms) of each image by label, as the backend recorded it. */
+const times: Record<string, number> = {};
 
 test.beforeAll(async ({ browser }) => {
   host = await startHost();
@@ -35,6 +39,7 @@ test.beforeAll(async ({ browser }) => {
     const body = await r.json();
     expect(body.ok).toBe(true);
     ids[label] = body.result.image.id;
+    times[label] = body.result.image.captureTime;
     // Distinct capture times keep the series' order certain.
     await new Promise((ok) => setTimeout(ok, 5));
   };
@@ -173,6 +178,87 @@ test('search: a query that cannot be parsed is marked where it fails', async () 
   await expect(err).toBeVisible();
   await expect(err.locator('mark')).toHaveText('nosuchkind');
   await shot(page, 'search-error');
+});
+
+test("search, who holds it: the leaky series' log files folded into holders, since the step that opened each, now; one opens in the inspector", async () => {
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  // The leaky series only: "now" is about the newest image the query covers, and kitchen came after it.
+  await input.fill('/var/log/leaky/app.log -label:kitchen');
+  await input.press('Enter');
+  // app.log in every step, app.log.k from step k on: 4 + 4 + 3 + 2 + 1.
+  await expect(page.getByTestId('search-summary')).toContainText('14 hits in 4 images');
+  await page.getByTestId('search-mode-holders').click();
+  await expect(page.getByTestId('search-mode-holders')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('holders-summary')).toContainText('5 holders across 4 images covered');
+  const rows = page.getByTestId('search-holders').getByTestId('holder-row');
+  await expect(rows).toHaveCount(5);
+  // leaky-svc opens app.log on fd 6 from step 1, and at step k three leaked connections then app.log.k on fd 6 + 4k;
+  // all are still held in leak 4. Held now first, longest held first.
+  for (let k = 0; k <= 4; k++) {
+    const row = rows.nth(k);
+    const since = `leak ${Math.max(1, k)}`;
+    const name = k === 0 ? '/var/log/leaky/app.log' : `/var/log/leaky/app.log.${k}`;
+    expect((await row.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual(['5000', 'leaky-svc', String(k === 0 ? 6 : 6 + 4 * k)]);
+    await expect(row.getByTestId('holder-since')).toHaveText(time(times[since]!));
+    await expect(row.getByTestId('holder-since')).toHaveAttribute('title', new Date(times[since]!).toISOString());
+    await expect(row.getByTestId('holder-until')).toHaveText('now');
+    await expect(row).toHaveClass(/\bnow\b/);
+    await expect(row.getByTestId('holder-images')).toHaveText(String(4 - Math.max(1, k) + 1));
+    await expect(row.getByTestId('holder-gaps')).toHaveText('0');
+    // Rotated and deleted since: read as in leak 4.
+    await expect(row).toContainText(k >= 1 && k <= 3 ? `${name} (deleted)` : name);
+  }
+  await expect(page.getByTestId('search-run')).toHaveText('Search');
+  await expect(page.getByTestId('search-run')).toBeEnabled();
+  await shot(page, 'search-holders');
+
+  // Every image, kitchen the newest: nobody holds the logs now; each was last seen in leak 4.
+  await input.fill('/var/log/leaky/app.log');
+  await input.press('Enter');
+  await expect(page.getByTestId('holders-summary')).toContainText('5 holders across 5 images covered');
+  const first = rows.first();
+  await expect(first.getByTestId('holder-until')).toHaveText(time(times['leak 4']!));
+  await expect(first.getByTestId('holder-until')).toHaveAttribute('title', new Date(times['leak 4']!).toISOString());
+  await expect(first).not.toHaveClass(/\bnow\b/);
+  await expect(first.getByTestId('holder-since')).toHaveText(time(times['leak 1']!));
+
+  // Back to the hits: of the query now in the box (the hit list shown was of the narrower one), then the holders again.
+  await page.getByTestId('search-mode-hits').click();
+  await expect(page.getByTestId('search-summary')).toContainText('14 hits in 4 images');
+  await expect(page.getByTestId('search-summary')).not.toContainText('kitchen');
+  await page.getByTestId('search-mode-holders').click();
+  await expect(rows).toHaveCount(5);
+
+  // A query that does not parse is marked where it fails, as for hits.
+  await input.fill('/var/log/leaky/app.log kind:nosuchkind');
+  await input.press('Enter');
+  await expect(page.getByTestId('search-error').locator('mark')).toHaveText('nosuchkind');
+  await expect(rows).toHaveCount(0);
+  await input.fill('/var/log/leaky/app.log');
+  await input.press('Enter');
+  await expect(rows).toHaveCount(5);
+
+  // The keyboard: app.log.2 is the third holder; Enter opens it in the latest image it was held in.
+  await page.getByTestId('search-holders').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('search-holders').locator('.row.cursor')).toContainText('app.log.2');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');
+  await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText('5000');
+  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(fdRow(14));
+  await expect(page.getByTestId('file-detail')).toContainText('/var/log/leaky/app.log.2');
+
+  // A click: app.log.4 on fd 22.
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('search-mode-holders').click();
+  await input.fill('app.log.4');
+  await input.press('Enter');
+  await expect(rows).toHaveCount(1);
+  await rows.first().click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');
+  await expect(page.getByTestId('fd-list').locator('.row.cursor')).toContainText(fdRow(22));
 });
 
 test('timeline: the leaky series shows a leak suspect on the chart; a point opens its image', async () => {

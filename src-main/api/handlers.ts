@@ -261,6 +261,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
+    'search.holders': ({ query }) => getStore().holders(query),
     'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
     'diff.view': (args) => diffs.view(getStore(), args, openImage),
     'timeline.get': (sel) => getStore().timeline(sel),

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { Json } from '../model/json.js';
 import type * as R from './results.js';
 import type { METHOD_LIST } from './methods.js';
-import type { DiffResult, SearchResult, Timeline } from '../store-types.js';
+import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../store-types.js';
 import { CHANGE_IDS } from './diff-rows.js';
 import { NS_TYPES } from '../model/namespaces.js';
 
@@ -26,6 +26,8 @@ const tag = z.string().min(1).max(100);
 const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 /** A page of a long list: offset and limit, bounded so no answer is unbounded. */
 const page = { offset: int(0), limit: int(1, 5000) };
+/** A query of docs/search.md, one bound for every method taking one, so a query the hit list accepts the holders table accepts too. */
+const searchQuery = z.string().min(1).max(4000);
 
 const simCapture = z.strictObject({
   source: z.literal('sim'),
@@ -143,9 +145,16 @@ export const METHODS = {
   // now, so those views only add UI): thin, validated doors to the store.
   /** A search across the library (docs/search.md); a query that cannot be parsed is bad-argument with the token's offsets. */
   'search.run': {
-    args: z.strictObject({ query: z.string().min(1).max(4000), limit: int(1, 100_000).optional(), perImage: int(1, 100_000).optional() }),
+    args: z.strictObject({ query: searchQuery, limit: int(1, 100_000).optional(), perImage: int(1, 100_000).optional() }),
     result: null as unknown as SearchResult,
   },
+  /**
+   * "Who has it open, and since when": the fds the query matches folded
+   * across images into holders (Store.holders, as `ckpt search --holders`),
+   * errors as search.run's. No limit to pass: the store folds up to its own
+   * bound and says `truncated` past it.
+   */
+  'search.holders': { args: z.strictObject({ query: searchQuery }), result: null as unknown as HoldersResult },
   'diff.run': {
     args: z.strictObject({ a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
     result: null as unknown as DiffResult,
@@ -175,7 +184,7 @@ export const METHODS = {
       request: z.discriminatedUnion('what', [
         z.strictObject({ what: z.literal('image'), id }),
         z.strictObject({ what: z.literal('diff'), a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
-        z.strictObject({ what: z.literal('search'), query: z.string().min(1).max(4000) }),
+        z.strictObject({ what: z.literal('search'), query: searchQuery }),
         z.strictObject({ what: z.literal('timeline'), selector: timelineSelector }),
       ]),
       format: z.enum(['html', 'md', 'json', 'csv', 'pdf']),

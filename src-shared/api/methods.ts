@@ -25,6 +25,7 @@ export const METHOD_LIST = [
   'image.recordBytes',
   'image.close',
   'search.run',
+  'search.holders',
   'diff.run',
   'diff.view',
   'timeline.get',

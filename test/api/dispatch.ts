@@ -1,5 +1,6 @@
 /** Calling the API handlers as a host does: a result, or the error it answers with. */
 import type { Backend } from '../../src-main/api/handlers.js';
+import type { ApiErrorShape } from '../../src-shared/api/contract.js';
 
 /**
  * `call` resolves a method's result or throws with its error code and
@@ -13,7 +14,7 @@ export function dispatcher(backend: () => Backend, opts: { asJson?: boolean } = 
       if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
       return (opts.asJson ? JSON.parse(JSON.stringify(r.result)) : r.result) as T;
     },
-    async fail(method: string, args: unknown): Promise<{ code: string; message: string }> {
+    async fail(method: string, args: unknown): Promise<ApiErrorShape> {
       const r = await backend().dispatch(method, args);
       if (r.ok) throw new Error(`${method} succeeded with ${JSON.stringify(args)}`);
       return r.error;

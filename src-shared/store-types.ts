@@ -103,6 +103,9 @@ export interface SearchHit {
   path: BStrJson;
   /** The open file's ref inside its image (see ImageDetail / snapshot JSON). */
   fileRef: number;
+  /** Device and inode of what the fd points at: a file's identity across renames and images. */
+  dev: U64Json;
+  ino: U64Json;
   flags: number;
   /** "O_RDWR|O_APPEND". */
   flagNames: string;

@@ -7,11 +7,15 @@
  * a week of hits.
  */
 import type { Holder, HoldersResult } from '../../src-shared/store-types.js';
+import { KIND_GROUPS } from '../../src-shared/kinds/index.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { lowerBound } from '../store/fdpack.js';
 import { parseQuery } from './parse.js';
 import { imagesOfQuery, runSearch } from './search.js';
+
+/** Kinds whose inode is the file's own (not a pseudo filesystem's shared one). */
+const BY_INODE = new Set([...KIND_GROUPS.file!, ...KIND_GROUPS.device!, 'fifo']);
 
 /** The most fd hits folded: a bound on memory and time for a query that matches everything. */
 export const HOLDERS_MAX_HITS = 1_000_000;
@@ -32,15 +36,16 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       : (ctx.db.prepare('SELECT capture_time FROM images').pluck().all() as number[])
   ).sort((a, b) => a - b);
   const newest = times.length ? times[times.length - 1]! : null;
-  // Capture times are integers: the first one past `to` is the first at or after to + 1.
-  const coveredBetween = (from: number, to: number) => lowerBound(times, to + 1) - lowerBound(times, from);
 
   const byKey = new Map<string, Holder & { seen: Set<string> }>();
   for (const g of r.groups) {
     for (const h of g.hits) {
-      // The path, not how the file reads: a log rotated away and then
-      // deleted is one file held all along, though it now reads "(deleted)".
-      const key = `${h.pid}\u0000${h.commText}\u0000${h.fd}\u0000${h.kind}\u0000${JSON.stringify(h.path)}`;
+      // A file by its device and inode, not its name: a log rotated away
+      // (renamed) and then deleted is one file held all along. Other kinds
+      // by their link text, which names the object (socket:[N], pipe:[N]);
+      // anonymous inodes share one inode, so their text is all there is.
+      const id = BY_INODE.has(h.kind) && h.ino !== 0 ? `${String(h.dev)}:${String(h.ino)}` : JSON.stringify(h.path);
+      const key = `${h.pid}\u0000${h.commText}\u0000${h.fd}\u0000${h.kind}\u0000${id}`;
       let x = byKey.get(key);
       if (!x) {
         x = {
@@ -73,10 +78,30 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       }
     }
   }
+  // Gaps count the covered images that captured the holder's process (a
+  // process by that pid) and found the file not held: an image of another
+  // host or series is no evidence either way.
+  const pids = [...new Set([...byKey.values()].map((x) => x.pid))];
+  const timesOfPid = new Map<number, number[]>();
+  if (pids.length)
+    for (const [pid, t] of ctx.db
+      .prepare(
+        `SELECT t.pid, i.capture_time FROM tasks t JOIN images i ON i.id = t.image_id
+         WHERE t.pid = t.tgid AND t.pid IN (SELECT value FROM json_each(?))${ids ? ' AND i.id IN (SELECT value FROM json_each(?))' : ''}`,
+      )
+      .raw()
+      .all(...[JSON.stringify(pids), ...(ids ? [JSON.stringify(ids)] : [])]) as [number, number][]) {
+      const l = timesOfPid.get(pid);
+      if (l) l.push(t);
+      else timesOfPid.set(pid, [t]);
+    }
+  for (const l of timesOfPid.values()) l.sort((a, b) => a - b);
   const holders: Holder[] = [];
   for (const { seen, ...x } of byKey.values()) {
     void seen;
-    x.gaps = Math.max(0, coveredBetween(x.firstSeen, x.lastSeen) - x.images);
+    const pt = timesOfPid.get(x.pid) ?? [];
+    // Capture times are integers: the first one past lastSeen is the first at or after lastSeen + 1.
+    x.gaps = Math.max(0, lowerBound(pt, x.lastSeen + 1) - lowerBound(pt, x.firstSeen) - x.images);
     x.now = newest !== null && x.lastSeen === newest;
     holders.push(x);
   }

@@ -9,7 +9,7 @@
  * terms look at. Path matching scans the de-duplicated string table in
  * memory, never the fds.
  */
-import { bstrToJson, describeFile, displayBStr, formatFlags } from '../../src-shared/model/index.js';
+import { bstrToJson, describeFile, displayBStr, formatFlags, u64ToJson } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { SearchGroup, SearchHit, SearchOptions, SearchResult } from '../../src-shared/store-types.js';
 import { SCHEMA_FD_LIMITS } from '../store/schema.js';
@@ -293,6 +293,8 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
           target: describeFile(file),
           path: bstrToJson(file.path),
           fileRef: file.ref,
+          dev: u64ToJson(file.dev),
+          ino: u64ToJson(file.ino),
           flags: file.flags,
           flagNames: formatFlags(file.flags),
           pos: typeof file.pos === 'bigint' ? file.pos.toString() : file.pos,

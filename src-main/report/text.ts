@@ -23,7 +23,7 @@ export function searchText(r: SearchResult): string {
 /** `ckpt search --holders`: who held what, since when, and whether they still do. */
 export function holdersText(r: HoldersResult): string {
   const out: string[] = [
-    `${r.holders.length} holder(s) of ${r.normalized || '(everything)'} across ${r.imagesCovered} image(s)${r.newest !== null ? ` up to ${iso(r.newest)}` : ''}${r.truncated ? ' (the search hit its bound: holders from the newest matches only)' : ''}`,
+    `${r.holders.length} holder(s) of ${r.normalized || '(everything)'} across ${r.imagesCovered} image(s)${r.newest !== null ? ` up to ${iso(r.newest)}` : ''}${r.truncated ? ' (more matching fds than it folds: some were left out; narrow the query)' : ''}`,
   ];
   if (!r.holders.length) return out.join('\n');
   const rows = r.holders.map((h) => [

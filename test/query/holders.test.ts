@@ -19,8 +19,8 @@ function image(k: number): Snapshot {
   if (k < 2) openFile(c, '/srv/x', { at: 4 }); // images 0 and 1, then closed
   const d = b.process({ pid: 300, ppid: 1, comm: 'flaky', cmdline: ['flaky'] });
   if (k !== 1) openFile(d, '/srv/x', { at: 5 }); // 0 and 2: a gap
-  // Rotated away in image 1 and deleted in image 2: still one file held at fd 6.
-  openFile(a, '/srv/log.1', { at: 6, deleted: k === 2 });
+  // Rotated away (renamed) in image 1 and deleted in image 2: one file, held at fd 6 all along.
+  openFile(a, k === 0 ? '/srv/app.log' : '/srv/app.log.1', { at: 6, dev: 2049, ino: 777, deleted: k === 2 });
   if (k === 2) openFile(c, '/srv/other', { at: 7 });
   return b.snapshot({
     formatMajor: FORMAT_MAJOR,
@@ -52,8 +52,20 @@ describe('holders', () => {
       ]);
       expect(r.holders[2]!.lastImage).toBe(s.getImage('s1').id);
       // A file renamed and deleted while held is one holder, read as it is now.
-      const log = s.holders('log.1').holders;
-      expect(log.map((h) => [h.pid, h.fd, h.images, h.now, h.target])).toEqual([[100, 6, 3, true, '/srv/log.1 (deleted)']]);
+      const log = s.holders('app.log').holders;
+      expect(log.map((h) => [h.pid, h.fd, h.firstSeen - T0, h.images, h.now, h.target])).toEqual([[100, 6, 0, 3, true, '/srv/app.log.1 (deleted)']]);
+    }));
+
+  it('an image that did not capture the process is no gap', () =>
+    withStore((s) => {
+      for (const k of [0, 1, 2]) s.importBytes(encodeSnapshot(image(k)));
+      // Another host's capture between images 0 and 2 (T0 + 30 min): no pid 300 in it.
+      const other = newBuilder('elsewhere', 2);
+      openFile(other.process({ pid: 999, ppid: 1, comm: 'other', cmdline: ['other'] }), '/elsewhere');
+      const snap = other.snapshot({ ...image(0).header, hostname: 'other', captureTime: T0 + HOUR / 2 });
+      s.importBytes(encodeSnapshot(snap));
+      const flaky = s.holders('/srv/x').holders.find((h) => h.pid === 300)!;
+      expect([flaky.images, flaky.gaps]).toEqual([2, 1]); // image 1 only, not the other host's
     }));
 
   it('"now" and gaps are about the images the query covers', () =>

@@ -4,11 +4,13 @@
  * or both. Real processes in a real new network namespace and a real cgroup.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
-import { ckpt } from '../cli/run.js';
+import { CKPT, ckpt } from '../cli/run.js';
+import type { Snapshot } from '../../src-shared/model/index.js';
 import { canUnshare, startContainer, type Container } from './containers.js';
 
 let box: Container | undefined;
@@ -47,6 +49,62 @@ describe.skipIf(!canUnshare)('selecting by namespace and cgroup', () => {
     expect(pidsOf(await captureProc({ cgroup: cg.path, ns: { type: 'net', of: shell!.pid! } }))).toEqual([kids[0]]);
     // And the trailing-slash spelling means the same cgroup.
     expect(pidsOf(await captureProc({ cgroup: `${cg.path}/` }))).toEqual([kids[0]]);
+  });
+
+  it('a --cgroup series goes on while the cgroup is empty (a unit restarting), and says so', async (ctx) => {
+    if (!cg) return ctx.skip();
+    const home = mkdtempSync(join(tmpdir(), 'ckpt-select-series-'));
+    const parentProcs = join(cg.dir, '..', 'cgroup.procs');
+    try {
+      const run = spawn(process.execPath, [CKPT, 'capture', '--cgroup', cg.path, '--store', '--every', '300ms', '--count', '3', '--home', home]);
+      let err = '';
+      const code = await new Promise<number | null>((resolve) => {
+        run.stderr!.on('data', (d: Buffer) => {
+          const first = !err.includes('1: stored');
+          err += d.toString();
+          // After the first capture its only process leaves the cgroup.
+          if (first && err.includes('1: stored')) writeFileSync(parentProcs, String(kids[0]));
+        });
+        run.on('exit', resolve);
+      });
+      expect(code, err).toBe(0);
+      expect(err).toContain(`2: no process to capture: none is in cgroup ${cg.path}; trying again at the next interval`);
+      expect(err).toContain('3: no process to capture');
+      expect(JSON.parse(ckpt(['list', '--json', '--home', home]).out)).toHaveLength(1);
+    } finally {
+      writeFileSync(join(cg.dir, 'cgroup.procs'), String(kids[0])); // back, for the other tests
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a --ns series keeps the namespace it began with when the process that named it exits', async () => {
+    const other = await startContainer('ckpt-ns-series');
+    const home = mkdtempSync(join(tmpdir(), 'ckpt-select-ns-'));
+    try {
+      const run = spawn(process.execPath, [CKPT, 'capture', '--ns', `net:${other.shell.pid}`, '--store', '--every', '300ms', '--count', '2', '--home', home]);
+      let err = '';
+      const code = await new Promise<number | null>((resolve) => {
+        run.stderr!.on('data', (d: Buffer) => {
+          const first = !err.includes('1: stored');
+          err += d.toString();
+          // The shell goes; its children stay in the namespace (its pid could now be anyone's).
+          if (first && err.includes('1: stored')) other.shell.kill('SIGKILL');
+        });
+        run.on('exit', resolve);
+      });
+      expect(code, err).toBe(0);
+      const ids = (JSON.parse(ckpt(['list', '--json', '--home', home]).out) as { id: string; captureTime: number }[])
+        .sort((a, b) => a.captureTime - b.captureTime)
+        .map((i) => i.id);
+      expect(ids).toHaveLength(2);
+      const second = JSON.parse(ckpt(['show', ids[1]!, '--json', '--home', home]).out) as Snapshot;
+      expect(second.tasks.map((t) => t.pid).sort((a, b) => a - b)).toEqual(other.kids.slice().sort((a, b) => a - b));
+      const first = JSON.parse(ckpt(['show', ids[0]!, '--json', '--home', home]).out) as Snapshot;
+      expect(second.header.options.ns).toBe(first.header.options.ns);
+    } finally {
+      other.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('the CLI: errors name what and where; selectors do not mix with --pid or --all', () => {

@@ -59,15 +59,27 @@ function signalLatch() {
 async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
   const { captureProc } = await import('../../sources/proc/index.js');
   const { openLibrary, storeSnapshot } = await import('./library-util.js');
+  const { EmptySelectionError, namespaceLink } = await import('../../sources/proc/select.js');
+  // The namespace the series watches is the one `of` is in now: if `of`
+  // exits, its pid may go to a process of another namespace (the host's).
+  if (sel.ns && !sel.ns.link) sel = { ...sel, ns: { ...sel.ns, link: namespaceLink('/proc', sel.ns.type, sel.ns.of) } };
   const store = openLibrary(opts);
   const count = (opts.count as number | undefined) ?? Infinity;
   try {
     for (let n = 0; n < count; n++) {
       const started = Date.now();
-      const snap = await captureProc(sel);
+      let snap;
+      try {
+        snap = await captureProc(sel);
+      } catch (e) {
+        // A container between processes, a unit restarting: the series
+        // waits for the next round. Only the first round must find one.
+        if (!(e instanceof EmptySelectionError) || n === 0) throw e;
+        io.err(`${n + 1}: ${e.message}; trying again at the next interval`);
+      }
       const latch = signalLatch();
       try {
-        storeSnapshot(store, snap, opts, io, `${n + 1}: `);
+        if (snap) storeSnapshot(store, snap, opts, io, `${n + 1}: `);
         // Test hook: a slow store (a big image, a busy disk), so a test can signal during it.
         const hold = Number(process.env.CKPT_TEST_HOLD_STORED_MS) || 0;
         if (hold > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, hold);

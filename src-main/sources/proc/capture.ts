@@ -14,7 +14,8 @@ import { sharingCalls, type SharingCalls } from './native.js';
 import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
 import { readProcs } from './worker-pool.js';
-import { inCgroup, inNamespaceOf, normalizeCgroup, type NsType } from './select.js';
+import { EmptySelectionError, inCgroup, inNamespaceOf, normalizeCgroup, type NsType } from './select.js';
+import { displayBStr } from '../../../src-shared/model/index.js';
 
 export type { ProcCaptureStats } from './build.js';
 
@@ -30,8 +31,12 @@ export interface ProcCaptureOptions {
   all?: boolean;
   /** Every process in this cgroup or below it (any hierarchy), except the capture itself. */
   cgroup?: string;
-  /** Every process in the `type` namespace of process `of` (it included), except the capture itself. */
-  ns?: { type: NsType; of: number };
+  /**
+   * Every process in the `type` namespace of process `of` (it included),
+   * except the capture itself; `link`: the namespace itself (as
+   * /proc/PID/ns/TYPE reads), which a series resolves once.
+   */
+  ns?: { type: NsType; of: number; link?: string };
   freeze?: boolean;
   /** Default "/proc". */
   procRoot?: string;
@@ -91,14 +96,15 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   } else if (opts.cgroup !== undefined || opts.ns) {
     // Both given: the processes in both.
     selected = listPids(procRoot).filter((p) => p !== process.pid);
-    if (opts.ns) nsLink = inNamespaceOf(procRoot, selected, opts.ns.type, opts.ns.of, errors);
+    if (opts.ns) nsLink = inNamespaceOf(procRoot, selected, opts.ns.type, opts.ns.of, errors, opts.ns.link);
     if (nsLink) selected = nsLink.pids;
     if (opts.cgroup !== undefined) selected = inCgroup(procRoot, selected, opts.cgroup);
     if (selected.length === 0)
-      throw new ProcCaptureError(
+      throw new EmptySelectionError(
         `no process to capture: none ${[
-          opts.cgroup !== undefined ? `is in cgroup ${normalizeCgroup(opts.cgroup)}` : '',
-          opts.ns ? `shares the ${opts.ns.type} namespace of ${opts.ns.of}` : '',
+          // A cgroup's name is whatever its creator chose: shown escaped, as names are.
+          opts.cgroup !== undefined ? `is in cgroup ${displayBStr(normalizeCgroup(opts.cgroup))}` : '',
+          opts.ns ? `is in the ${opts.ns.type} namespace ${opts.ns.link ?? `of ${opts.ns.of}`}` : '',
         ]
           .filter(Boolean)
           .join(' and ')}${errors.length ? ` (${errors.map((e) => e.message).join('; ')})` : ''}`,

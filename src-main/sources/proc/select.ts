@@ -15,6 +15,9 @@ export class SelectError extends Error {
   override readonly name = 'CaptureError';
 }
 
+/** A selection that took no process: the first capture of a series fails with it, later ones wait for the next round. */
+export class EmptySelectionError extends SelectError {}
+
 /** "/a/b/" and "a/b" as "/a/b"; "/" stays. */
 export function normalizeCgroup(path: string): string {
   const p = `/${path.split('/').filter(Boolean).join('/')}`;
@@ -55,23 +58,36 @@ export function inCgroup(procRoot: string, pids: number[], path: string): number
   );
 }
 
-/**
- * Processes in the `type` namespace of process `of` (it included). Reading
- * another user's namespace links needs ptrace access: those that cannot be
- * read are left out, and one error record says how many and why.
- */
-export function inNamespaceOf(procRoot: string, pids: number[], type: NsType, of: number, errors: RawError[]): { pids: number[]; ns: string } {
-  let ns: string;
+/** The namespace link of process `of` (`net:[4026532008]`), or a SelectError saying why not. */
+export function namespaceLink(procRoot: string, type: NsType, of: number): string {
   try {
-    ns = readlinkSync(`${procRoot}/${of}/ns/${type}`);
+    return readlinkSync(`${procRoot}/${of}/ns/${type}`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     throw new SelectError(
       code === 'ENOENT'
         ? `--ns ${type}:${of}: no such process (or this kernel has no ${type} namespaces)`
-        : `--ns ${type}:${of}: cannot read its ${type} namespace (${code}${code === 'EACCES' || code === 'EPERM' ? ': another user\'s process needs root' : ''})`,
+        : `--ns ${type}:${of}: cannot read its ${type} namespace (${code}${code === 'EACCES' || code === 'EPERM' ? ": another user's process needs root" : ''})`,
     );
   }
+}
+
+/**
+ * Processes in the `type` namespace of process `of` (it included), or in
+ * the namespace `link` names when given (a series keeps the namespace it
+ * began with: `of` may exit and its pid go to another process). Reading
+ * another user's namespace links needs ptrace access: those that cannot be
+ * read are left out, and one error record says how many and why.
+ */
+export function inNamespaceOf(
+  procRoot: string,
+  pids: number[],
+  type: NsType,
+  of: number,
+  errors: RawError[],
+  link?: string,
+): { pids: number[]; ns: string } {
+  const ns = link ?? namespaceLink(procRoot, type, of);
   const out: number[] = [];
   const refused = new Map<string, number>();
   for (const pid of pids) {

@@ -206,7 +206,7 @@ export class Store implements LibraryContext {
     const row = this.resolve(idOrPrefix);
     let bytes: Buffer;
     try {
-      bytes = readFileSync(this.blobs.path(row.sha256));
+      bytes = this.blobs.read(row.sha256); // also while an import publishes it
     } catch (e) {
       throw new StoreError(
         'corrupt',

@@ -3,7 +3,6 @@
  * decoded counts compared with what the index holds; then SQLite's own
  * integrity check. Problems are collected, never thrown.
  */
-import { readFileSync } from 'node:fs';
 import type { VerifyProblem, VerifyReport } from '../../src-shared/store-types.js';
 import { decodeImage } from '../engine/reader.js';
 import { sha256, type Blobs } from './blobs.js';
@@ -40,7 +39,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     progress?.(i, rows.length);
     let bytes: Buffer;
     try {
-      bytes = readFileSync(blobs.path(r.sha256));
+      bytes = blobs.read(r.sha256); // also while an import publishes it
     } catch (e) {
       problems.push({ imageId: r.sha256, code: 'missing-bytes', message: `stored bytes missing: ${(e as Error).message}` });
       return;

@@ -19,6 +19,10 @@ describe('reading an image while it is published', () => {
       const temp = join(home, 'tmp', `${basename(final)}.${process.pid + 1}.tmp`);
       renameSync(final, temp);
       expect(Buffer.compare(s.imageBytes(id), bytes)).toBe(0);
+      // And so do show, export and verify, with the checksum checked.
+      expect(Buffer.compare(s.getBytes(id), bytes)).toBe(0);
+      expect(s.getSnapshot(id).tasks.length).toBeGreaterThan(0);
+      expect(s.verifyAll().problems).toEqual([]);
       // Published: read from its place.
       renameSync(temp, final);
       expect(Buffer.compare(s.imageBytes(id), bytes)).toBe(0);

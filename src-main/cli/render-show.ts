@@ -51,10 +51,13 @@ export function renderShow(s: Snapshot): string {
   const h = s.header;
   const lines: string[] = [];
   const nfds = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
-  lines.push(`image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture of ${h.hostname} (${h.arch}, ${h.kernelRelease})`);
+  // Header texts come from the image (a hostname, a cgroup name a container chose): escaped like every name.
+  lines.push(
+    `image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture of ${displayBStr(h.hostname)} (${displayBStr(h.arch)}, ${displayBStr(h.kernelRelease)})`,
+  );
   lines.push(`captured ${new Date(h.captureTime).toISOString()}${h.frozen ? ', processes frozen' : ''}`);
   const opts = Object.entries(h.options)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${displayBStr(k)}=${displayBStr(v)}`)
     .join(' ');
   if (opts) lines.push(`options: ${opts}`);
   lines.push(

@@ -134,4 +134,14 @@ describe('limitReport', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('ckpt show escapes the texts of the header too (a cgroup a container named, a hostname)', () => {
+    const hostile = '/ctr/\x1b]0;owned\x07\u202e';
+    const s = scene().snapshot({ ...header({}), hostname: 'h\x1b[2J', options: { cgroup: hostile } });
+    const text = renderShow(s);
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
+    expect(text).toContain('options: cgroup=/ctr/\\x1b]0;owned\\x07\\u202e');
+    expect(text).toContain('capture of h\\x1b[2J');
+  });
 });

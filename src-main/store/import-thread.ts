@@ -50,7 +50,8 @@ interface SerializedError {
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'hash'; id: number; sha256: string }
+  /** Before the import: the image's sha256, and whether the library already held it (then finding it later proves nothing about this job). */
+  | { type: 'hash'; id: number; sha256: string; preexisting: boolean }
   | { type: 'done'; id: number; result: ImportResult }
   | { type: 'error'; id: number; error: SerializedError };
 
@@ -117,6 +118,8 @@ interface Pending {
   name: string | undefined;
   /** The image's sha256, once the worker has hashed it (before it commits). */
   sha256?: string;
+  /** The library held that image before this job began to store it. */
+  preexisting?: boolean;
   resolve(r: ImportResult): void;
   reject(e: Error): void;
 }
@@ -240,7 +243,10 @@ export class ImportThread {
   private settle(m: WorkerReply): void {
     if (m.type === 'hash') {
       const p = this.pending.get(m.id);
-      if (p) p.sha256 = m.sha256;
+      if (p) {
+        p.sha256 = m.sha256;
+        p.preexisting = m.preexisting;
+      }
       return;
     }
     if (m.type !== 'done' && m.type !== 'error') return;
@@ -264,7 +270,7 @@ export class ImportThread {
       // Stopped after its commit: the repair above published it, so it is stored, whole.
       let stored: ImportResult | null = null;
       try {
-        stored = p.sha256 ? (this.opts.stored?.(p.sha256) ?? null) : null;
+        stored = p.sha256 && !p.preexisting ? (this.opts.stored?.(p.sha256) ?? null) : null;
       } catch {
         stored = null;
       }

@@ -33,7 +33,9 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
       // stopped between its commit and its reply, the host can still find
       // what it stored (import-thread.ts, lost()). One more pass over the
       // bytes, on this thread, not the host's.
-      port.postMessage({ type: 'hash', id: job.id, sha256: createHash('sha256').update(bytes).digest('hex') } satisfies WorkerReply);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const preexisting = store.db.prepare('SELECT 1 FROM images WHERE sha256 = ?').get(sha256) !== undefined;
+      port.postMessage({ type: 'hash', id: job.id, sha256, preexisting } satisfies WorkerReply);
       const r = job.name === undefined ? store.importBytes(bytes, job.opts) : store.importBytes(bytes, job.opts, undefined, job.name);
       reply = { type: 'done', id: job.id, result: r };
     } catch (e) {

@@ -238,7 +238,7 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
           fail(
             t,
             'query-bad-value',
-            `limit: expected a percentage of the soft fd limit such as 80% or 100%, got "${t.value}"${/^\d+(\.\d+)?$/.test(t.value) ? ` (did you mean ${Number(t.value) <= 1 ? Number(t.value) * 100 : t.value}%?)` : ''}`,
+            `limit: expected a percentage of the soft fd limit such as 80% or 100%, got "${t.value}"${limitHint(t.value)}`,
           );
         term = { field: 'limit', share: Number(m[1]) / 100 };
         break;
@@ -337,4 +337,16 @@ export function globToRegExp(g: string): RegExp {
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
   return new RegExp(re + '$', 's');
+}
+
+/**
+ * A guess at the percentage a bare number meant: a fraction below 1 as a
+ * share (0.8 -> 80%), a whole number up to 9999 as itself. None for 1 (1%
+ * and 100% are as likely) or for what would not parse either.
+ */
+function limitHint(v: string): string {
+  if (!/^\d+(\.\d+)?$/.test(v)) return '';
+  const n = Number(v);
+  const pct = n < 1 ? Number((n * 100).toFixed(4)) : n === 1 ? null : n;
+  return pct !== null && pct > 0 && pct <= 9999 ? ` (did you mean ${pct}%?)` : '';
 }

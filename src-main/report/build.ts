@@ -307,6 +307,30 @@ export function diffDoc(d: DiffResult): Doc {
   };
 }
 
+function limitChart(t: Timeline): Doc['charts'] {
+  const last = t.points[t.points.length - 1]?.process;
+  if (!last) return [];
+  let from = t.points.length;
+  while (from > 0) {
+    const p = t.points[from - 1]!.process;
+    if (!p || p.pid !== last.pid || !p.fdLimit || p.fdLimit.soft === null) break;
+    from--;
+  }
+  const run = t.points.slice(from);
+  if (run.length < 2) return [];
+  return [
+    {
+      kind: 'lines',
+      title: `Fds of process ${last.pid} against its soft fd limit`,
+      x: run.map((p) => p.time),
+      series: [
+        { name: 'fds', values: run.map((p) => p.process!.fds) },
+        { name: 'soft fd limit', values: run.map((p) => p.process!.fdLimit!.soft!) },
+      ],
+    },
+  ];
+}
+
 export function timelineDoc(t: Timeline): Doc {
   const kinds = t.kinds;
   return {
@@ -338,20 +362,10 @@ export function timelineDoc(t: Timeline): Doc {
           ...kinds.map((k) => ({ name: k, values: t.points.map((p) => p.byKind[k] ?? 0) })),
         ],
       },
-      // The process's own fds against its soft limit, where every point knows it (an unknown is no 0).
-      ...(t.points.length && t.points.every((p) => p.process?.fdLimit && p.process.fdLimit.soft !== null)
-        ? [
-            {
-              kind: 'lines' as const,
-              title: `Fds of process ${t.points[t.points.length - 1]!.process!.pid} against its soft fd limit`,
-              x: t.points.map((p) => p.time),
-              series: [
-                { name: 'fds', values: t.points.map((p) => p.process!.fds) },
-                { name: 'soft limit', values: t.points.map((p) => p.process!.fdLimit!.soft!) },
-              ],
-            },
-          ]
-        : []),
+      // The latest process's own fds against its soft limit: the trailing
+      // run of points with its pid (a restart is another process), where
+      // each knows the limit (an unknown is no 0).
+      ...limitChart(t),
     ],
     tables: [
       {

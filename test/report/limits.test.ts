@@ -11,6 +11,8 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { Store } from '../../src-main/store/index.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
+import type { Timeline } from '../../src-shared/store-types.js';
+import { timelineDoc } from '../../src-main/report/build.js';
 import { tempHome, T0 } from '../store/helpers.js';
 import { pressured } from '../api/limit-scenes.js';
 
@@ -180,7 +182,9 @@ describe('a timeline report', () => {
       expect(json.projection).toMatchObject({ state: 'growing', hoursLeft: 27 });
       const html = s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'html');
       expect(html).toContain('Fds of process 5000 against its soft fd limit');
-      expect(html).toContain('soft limit');
+      // The chart's two series, in its legend.
+      expect(html).toMatch(/<text [^>]*>fds<\/text>/);
+      expect(html).toMatch(/<text [^>]*>soft fd limit<\/text>/);
       // The 1.1 golden holds no limits: no chart of them, and the fact says so.
       s.importBytes(readFileSync(join(__dirname, '..', 'fixtures', 'golden-everything-1.1.ckpt')), { tags: ['old'] });
       expect(s.export({ what: 'timeline', selector: { tag: 'old' } }, 'html')).not.toContain('against its soft fd limit');
@@ -191,5 +195,37 @@ describe('a timeline report', () => {
       s.close();
       h.cleanup();
     }
+  });
+});
+
+describe('the timeline report limit chart', () => {
+  it('charts only the latest process: the trailing run of points with its pid that know the limit', () => {
+    const lim = { soft: 100, hard: 200 };
+    const point = (i: number, pid: number, fds: number, fdLimit: typeof lim | null = lim) => ({
+      time: T0 + i * 60_000,
+      imageId: `i${i}`,
+      label: '',
+      total: fds,
+      byKind: {},
+      process: { pid, fds, fdLimit },
+    });
+    const t = (points: ReturnType<typeof point>[]): Timeline => ({
+      selector: { tag: 'x' },
+      program: 'p',
+      points,
+      kinds: [],
+      suspects: [],
+      projection: null,
+      elapsedMs: 0,
+    });
+    // A restart (pid 10 -> 20): only 20's three points.
+    const chart = timelineDoc(t([point(0, 10, 50), point(1, 10, 60), point(2, 20, 5), point(3, 20, 7), point(4, 20, 9)])).charts[1]!;
+    expect(chart).toMatchObject({ title: 'Fds of process 20 against its soft fd limit', x: [T0 + 120_000, T0 + 180_000, T0 + 240_000] });
+    expect((chart as { series: { values: number[] }[] }).series.map((s) => s.values)).toEqual([
+      [5, 7, 9],
+      [100, 100, 100],
+    ]);
+    // An unknown limit cuts the run; a run of one point is no chart.
+    expect(timelineDoc(t([point(0, 20, 5), point(1, 20, 6, null), point(2, 20, 7)])).charts).toHaveLength(1);
   });
 });

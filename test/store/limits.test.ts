@@ -185,6 +185,9 @@ describe('search by share of the fd limit', () => {
       // A fraction or a bare number is not taken as a percentage: 0.8 would be 0.8%.
       expect(() => s.search('limit:0.8')).toThrow(/got "0\.8" \(did you mean 80%\?\)/);
       expect(() => s.search('limit:90')).toThrow(/got "90" \(did you mean 90%\?\)/);
+      expect(() => s.search('limit:0.07')).toThrow(/got "0\.07" \(did you mean 7%\?\) \(at/);
+      expect(() => s.search('limit:1')).toThrow(/got "1" \(at/); // 1% or 100%: no guess
+      expect(() => s.search('limit:12345')).toThrow(/got "12345" \(at/); // a suggestion that would be refused: none
     });
   });
 });

@@ -212,6 +212,14 @@ test('capture view: every process in a picked process network namespace, counted
     if (v2) await expect(page.getByTestId('cgroup-path')).toHaveValue(v2.slice(3));
     await page.getByTestId('cgroup-path').fill('/no/such/cgroup');
     await expect(page.getByTestId('selector-count')).toHaveText('0');
+    // A typed path stays when the cursor moves to another process (only a prefilled one follows it).
+    await page.getByTestId('proc-search').fill('');
+    await rows.first().click();
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('cgroup-path')).toHaveValue('/no/such/cgroup');
+    // Back to the shell as the process meant.
+    await page.getByTestId('proc-search').fill(String(shell.pid));
+    await rows.first().click();
     await page.getByTestId('cgroup-path').fill('no-slash');
     await expect(page.getByTestId('capture-run')).toBeDisabled();
     await page.getByTestId('by-net-ns').check();

@@ -25,7 +25,16 @@ export function electronBinary() {
 function fetchElectron() {
   if (process.env.CKPT_NO_FETCH === '1') return false;
   console.error('start: no Electron binary; trying to download it (node_modules/electron/install.js) ...');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], { stdio: 'inherit', timeout: 180_000 });
+  // Its progress goes through; a failure is one line, not a stack trace (offline is the common case).
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (r.status !== 0) {
+    const first = (r.stderr || r.error?.message || '').split('\n').find((l) => l.trim()) ?? `exit ${r.status}`;
+    console.error(`start: the download failed: ${first.trim()}`);
+  }
   return r.status === 0;
 }
 

@@ -319,6 +319,38 @@ describe('native /proc reader', () => {
     await release();
   });
 
+  it('the JavaScript reader gives up on a hung process too, and reads the rest', async () => {
+    const fake = fakeProc(join(dir, 'fakeproc-js'), [1, 2, 3], (pid) => pid === 1);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    const t0 = Date.now();
+    const snap = await captureProc({ pids: [1, 2, 3], procRoot: fake, timeoutMs: 300, reader: 'js' });
+    clearInterval(ticker);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(ticks).toBeGreaterThanOrEqual(2); // the event loop ran while a reader hung
+    expect(snap.header.options.reader).toBe('js');
+    expect(snap.errors).toContainEqual(
+      expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: 3, where: `${fake}/1/fd/3`, message: expect.stringMatching(/no answer within 0\.3 s/) }),
+    );
+    expect(snap.tasks.map((t) => t.pid).sort()).toEqual([2, 3]);
+    // While that reader still hangs, another capture does not send a new one after it.
+    const t1 = Date.now();
+    const again = await captureProc({ pids: [1, 2], procRoot: fake, timeoutMs: 300, reader: 'js' });
+    expect(Date.now() - t1).toBeLessThan(2000);
+    expect(again.errors).toContainEqual(expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: -1, message: expect.stringMatching(/still stuck/) }));
+    expect(again.tasks.map((t) => t.pid)).toEqual([2]);
+    // Released, the stuck reader's worker ends, and the pid reads again.
+    expect(releaseHang(fake, 1)).toBe(true);
+    let after = again;
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      after = await captureProc({ pids: [1], procRoot: fake, timeoutMs: 300, reader: 'js' });
+      if (!after.errors.some((e) => /still stuck/.test(e.message))) break;
+    }
+    expect(after.errors.some((e) => /still stuck/.test(e.message))).toBe(false);
+    releaseHang(fake, 1); // the last capture's reader, hung on the FIFO again
+  });
+
   it('accounts for every pid when more readers hang than it may start', async () => {
     // 70 processes hang, 10 do not, on 16 threads: every pid is read or reported.
     const pidsHere = Array.from({ length: 80 }, (_, i) => 1001 + i);

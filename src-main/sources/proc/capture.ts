@@ -47,7 +47,7 @@ export interface ProcCaptureOptions {
   /**
    * Give up on a process whose reading hangs longer than this, as lsof -S
    * does (a statx on a dead NFS server or a stopped FUSE daemon never
-   * returns): default 15000; 0 waits forever. Native reader only.
+   * returns): default 15000; 0 waits forever. Both readers (the JavaScript one then reads on worker threads only).
    */
   timeoutMs?: number;
   /** Forbid kcmp, to exercise the inference path. */

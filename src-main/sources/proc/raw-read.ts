@@ -144,6 +144,15 @@ export interface RawReadJob {
   fdDirOverride?: Record<number, string>;
   /** Skip metadata, read only fds (re-reading one thread's own table). */
   fdsOnly?: boolean;
+  /**
+   * A supervised reader (worker-pool.ts, --timeout): its slot in `beat`,
+   * where it stamps (pid, fd, process.hrtime) as it starts each process and
+   * fd, and in `stop`, which it reads before taking the next pid: a reader
+   * given up on takes no more once its hung syscall returns.
+   */
+  slot?: number;
+  beat?: BigInt64Array;
+  stop?: Int32Array;
 }
 
 type Koffi = typeof import('koffi');
@@ -436,25 +445,41 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       extra: [],
       big: [],
     };
-    for (const name of names) readOneFd(pid, fdDir, infoDir, dfd, ifd, t, name, errors);
+    for (const name of names) {
+      if (beat) stamp(pid, +name);
+      readOneFd(pid, fdDir, infoDir, dfd, ifd, t, name, errors);
+    }
     close(dfd);
     close(ifd);
     return t;
   };
 
   const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+  const { beat, stop } = job;
+  const slot = job.slot ?? 0;
+  const stamp = (pid: number, fd: number) => {
+    Atomics.store(beat!, slot * 3, BigInt(pid));
+    Atomics.store(beat!, slot * 3 + 1, BigInt(fd));
+    Atomics.store(beat!, slot * 3 + 2, process.hrtime.bigint());
+  };
+  const givenUp = () => stop !== undefined && Atomics.load(stop, slot) === 1;
   const results: RawProc[] = [];
   const root = job.procRoot;
   for (;;) {
+    if (givenUp()) break;
     const idx = Atomics.add(job.counter, 0, 1);
     if (idx >= job.pids.length) break;
     const pid = job.pids[idx]!;
+    if (beat) stamp(pid, -1);
     const errors: RawError[] = [];
     const rp: RawProc = { pid, stat: null, status: null, cmdline: null, nofile: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
-    results.push(rp);
     readOne(rp);
+    // Given up on while this pid hung: it was reported as timed out; what came late is dropped.
+    if (givenUp()) break;
+    results.push(rp);
     if (onProc) onProc(rp);
   }
+  if (beat) Atomics.store(beat, slot * 3 + 2, 0n); // idle: nothing to time out
   return results;
 
   function readOne(rp: RawProc): void {

@@ -71,7 +71,7 @@ export interface ReadOptions {
   reader?: 'native' | 'js';
   /** A native read of exactly these pids already under way (procfd-reader's read-ahead). */
   started?: object;
-  /** Give up on a process whose reading takes longer than this (native reader only; 0: wait forever). */
+  /** Give up on a process whose reading takes longer than this without progress (0: wait forever). */
   timeoutMs?: number;
 }
 
@@ -124,6 +124,10 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
         }
       return { procs: got.procs.concat(rest), byWorker: 0, reader: 'native+js', nativeError: got.failed };
     }
+  }
+  if ((opts.timeoutMs ?? 0) > 0 && opts.worker !== false) {
+    const wt = await import('node:worker_threads');
+    return readSupervised(opts, wt, onProc);
   }
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const job: RawReadJob = { procRoot: opts.procRoot, pids: opts.pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly };
@@ -214,4 +218,120 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       `reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`,
     );
   return { procs: all, byWorker: theirs.length, workerError, reader: 'js' };
+}
+
+/** JavaScript readers given up on: "procRoot\0pid" until their worker exits (its hung syscall returned). */
+const stuckJs = new Set<string>();
+
+/** Most readers one supervised read may start, hung ones included. */
+const MAX_READERS = 64;
+
+/**
+ * The JavaScript reader with --timeout: every process is read on worker
+ * threads (none on this one, which could not be rescued from a hung
+ * syscall), each stamping the pid and fd it is on; a reader whose stamp is
+ * older than the timeout is given up on (its process becomes an ETIMEDOUT
+ * record naming the fd, its worker is told to take no more and terminated
+ * once the syscall returns), and a fresh reader goes on with the pids
+ * left. As the native reader does, without it.
+ */
+async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p: RawProc) => void): Promise<ReadResult> {
+  const { procRoot } = opts;
+  const timeoutMs = opts.timeoutMs!;
+  const procs: RawProc[] = [];
+  const emit = (rp: RawProc) => {
+    procs.push(rp);
+    onProc?.(rp);
+  };
+  // A reader from an earlier capture still hangs on these: no new one is sent after it.
+  const pids: number[] = [];
+  for (const pid of opts.pids) {
+    if (stuckJs.has(`${procRoot}\0${pid}`)) emit(timedOut(procRoot, pid, -3, timeoutMs));
+    else pids.push(pid);
+  }
+  const counter = new Int32Array(new SharedArrayBuffer(8));
+  const beat = new BigInt64Array(new SharedArrayBuffer(8 * 3 * MAX_READERS));
+  const stop = new Int32Array(new SharedArrayBuffer(4 * MAX_READERS));
+  const base: RawReadJob = { procRoot, pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly, beat, stop };
+  interface Reader {
+    w: Worker;
+    port: MessagePort;
+    done: boolean;
+  }
+  const readers = new Map<number, Reader>();
+  let workerError: string | undefined;
+  let wake: (() => void) | undefined;
+  const start = (): boolean => {
+    const slot = readers.size;
+    if (slot >= MAX_READERS) return false;
+    let w: Worker;
+    const ch = new wt.MessageChannel();
+    try {
+      w = new wt.Worker(workerSource(), { eval: true, workerData: { koffiPath: koffiPath() } });
+    } catch (e) {
+      workerError = (e as Error).message;
+      return false;
+    }
+    const r: Reader = { w, port: ch.port1, done: false };
+    readers.set(slot, r);
+    w.unref();
+    const finish = () => {
+      r.done = true;
+      wake?.();
+    };
+    w.on('error', (e) => {
+      workerError = e.message;
+      finish();
+    });
+    w.once('exit', finish);
+    ch.port1.on('message', (m: RawProc | null) => {
+      if (m === null) finish();
+      else if (Atomics.load(stop, slot) === 0) emit(m);
+    });
+    w.postMessage({ job: { ...base, slot }, port: ch.port2 }, [ch.port2]);
+    return true;
+  };
+  const n = Math.max(1, Math.min(defaultThreads(), pids.length));
+  for (let i = 0; i < n && pids.length; i++) if (!start()) break;
+  const limit = BigInt(timeoutMs) * 1_000_000n;
+  for (;;) {
+    const live = [...readers.entries()].filter(([, r]) => !r.done);
+    if (!live.length) break;
+    // Woken by a reader's end, or every 50 ms to look at the stamps (the event loop runs meanwhile).
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 50);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    wake = undefined;
+    const now = process.hrtime.bigint();
+    for (const [slot, r] of live) {
+      const at = Atomics.load(beat, slot * 3 + 2);
+      if (r.done || at === 0n || now - at <= limit) continue;
+      Atomics.store(stop, slot, 1);
+      r.done = true;
+      r.port.close();
+      const pid = Number(Atomics.load(beat, slot * 3));
+      const fd = Number(Atomics.load(beat, slot * 3 + 1));
+      const key = `${procRoot}\0${pid}`;
+      stuckJs.add(key);
+      r.w.once('exit', () => stuckJs.delete(key));
+      void r.w.terminate(); // takes effect when the hung syscall returns
+      emit(timedOut(procRoot, pid, fd, timeoutMs));
+      // Pids left: a fresh reader takes them; none can start: they are reported.
+      if (Atomics.load(counter, 0) < pids.length && !start()) {
+        const seen = new Set(procs.map((p) => p.pid));
+        for (const p of pids.slice(Atomics.add(counter, 0, pids.length))) if (!seen.has(p)) emit(timedOut(procRoot, p, -2, timeoutMs));
+      }
+    }
+  }
+  for (const [slot, r] of readers) if (Atomics.load(stop, slot) === 0) void r.w.terminate();
+  // A reader that died (not hung) leaves pids unread: read them here.
+  if (procs.length < opts.pids.length) {
+    const seen = new Set(procs.map((p) => p.pid));
+    if (pids.some((p) => !seen.has(p))) for (const rp of readLeftover({ ...opts, pids }, procs)) emit(rp);
+  }
+  return { procs, byWorker: procs.length, reader: 'js', ...(workerError ? { workerError } : {}) };
 }

@@ -7,9 +7,11 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import * as fs from 'node:fs';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = join(__dirname, '..', '..');
+// Also loaded outside vitest (hang-child.ts under tsx), where ESM has no __dirname.
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SRC = join(ROOT, 'test', 'fixtures', 'proc');
 
 const built = new Map<string, string>();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -349,6 +350,37 @@ describe('native /proc reader', () => {
     }
     expect(after.errors.some((e) => /still stuck/.test(e.message))).toBe(false);
     releaseHang(fake, 1); // the last capture's reader, hung on the FIFO again
+  });
+
+  it('a hung reader does not keep the process from ending, with its exit code (both readers)', async () => {
+    for (const reader of ['js', 'native'])
+      for (const how of ['natural', 'exit']) {
+        const root = join(dir, `hang-child-${reader}-${how}`);
+        const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'hang-child.ts'), root, how, reader], { cwd: join(__dirname, '..', '..') });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        const code = await new Promise<number | null>((resolve) => {
+          const t = setTimeout(() => resolve(-1), 8000); // still alive: it waited for the hung reader
+          child.once('exit', (c) => {
+            clearTimeout(t);
+            resolve(c);
+          });
+        });
+        releaseHang(root, 1);
+        if (code === -1) await new Promise((r) => child.once('exit', r));
+        expect(out, `${reader} ${how}`).toContain('captured 2 tasks, errors ETIMEDOUT');
+        expect(code, `${reader} ${how}`).toBe(how === 'exit' ? 4 : 3);
+      }
+  });
+
+  it('the supervised JavaScript reader reads what the plain one does (a name in fd/ that is not a number)', async () => {
+    const root = fakeProc(join(dir, 'oddname'), [1, 2, 3]);
+    fs.symlinkSync('/dev/null', join(root, '2', 'fd', 'x'));
+    const plain = await captureProc({ pids: [1, 2, 3], procRoot: root, timeoutMs: 0, reader: 'js' });
+    const supervised = await captureProc({ pids: [1, 2, 3], procRoot: root, timeoutMs: 300, reader: 'js' });
+    expect(supervised.tasks.map((t) => t.pid).sort()).toEqual([1, 2, 3]);
+    expect(supervised.errors).toEqual(plain.errors);
+    expect(supervised.fdTables.map((t) => t.fds.length)).toEqual(plain.fdTables.map((t) => t.fds.length));
   });
 
   it('accounts for every pid when more readers hang than it may start', async () => {

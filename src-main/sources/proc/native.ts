@@ -18,6 +18,19 @@ export function loadKoffi(): Koffi {
   return koffiMod;
 }
 
+/**
+ * Ends the process at once with `code` (libc _exit): no atexit work and no
+ * wait for threads. Only for a process holding a worker thread stuck in a
+ * hung syscall, which Node would otherwise wait for at exit, forever on a
+ * dead mount. stdout and stderr are synchronous on Linux (files, pipes,
+ * terminals): what was written is out.
+ */
+export function hardExit(code: number): never {
+  const libc = loadKoffi().load('libc.so.6');
+  (libc.func('void _exit(int)') as (c: number) => void)(code);
+  process.exit(code); // not reached
+}
+
 /** Absolute path of koffi's entry, so a worker thread can require it. */
 export function koffiPath(): string {
   return req.resolve('koffi');

@@ -146,13 +146,16 @@ export interface RawReadJob {
   fdsOnly?: boolean;
   /**
    * A supervised reader (worker-pool.ts, --timeout): its slot in `beat`,
-   * where it stamps (pid, fd, process.hrtime) as it starts each process and
-   * fd, and in `stop`, which it reads before taking the next pid: a reader
-   * given up on takes no more once its hung syscall returns.
+   * where it stamps (pid, fd, process.hrtime; time 0 when it is not
+   * reading) as it starts each process and fd, under `gen[slot]`, a
+   * seqlock: odd while it writes, even when the stamp is whole, -1 once the
+   * supervisor gave up on it (a compare-exchange, so a reader that moved on
+   * is never given up on, and one given up on knows it at its next stamp
+   * and delivers nothing more).
    */
   slot?: number;
   beat?: BigInt64Array;
-  stop?: Int32Array;
+  gen?: Int32Array;
 }
 
 type Koffi = typeof import('koffi');
@@ -446,7 +449,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       big: [],
     };
     for (const name of names) {
-      if (beat) stamp(pid, +name);
+      if (gen && !stamp(pid, Number.isSafeInteger(+name) ? +name : -1, true)) break; // given up on: stop here
       readOneFd(pid, fdDir, infoDir, dfd, ifd, t, name, errors);
     }
     close(dfd);
@@ -455,31 +458,36 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
 
   const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
-  const { beat, stop } = job;
+  const { beat, gen } = job;
   const slot = job.slot ?? 0;
-  const stamp = (pid: number, fd: number) => {
+  let mine = 0;
+  let givenUp = false;
+  /** Publishes (pid, fd, now or 0); false once the supervisor has given this reader up. */
+  const stamp = (pid: number, fd: number, reading: boolean): boolean => {
+    if (givenUp || Atomics.compareExchange(gen!, slot, mine, mine + 1) !== mine) return !(givenUp = true);
     Atomics.store(beat!, slot * 3, BigInt(pid));
     Atomics.store(beat!, slot * 3 + 1, BigInt(fd));
-    Atomics.store(beat!, slot * 3 + 2, process.hrtime.bigint());
+    Atomics.store(beat!, slot * 3 + 2, reading ? process.hrtime.bigint() : 0n);
+    Atomics.store(gen!, slot, (mine += 2));
+    return true;
   };
-  const givenUp = () => stop !== undefined && Atomics.load(stop, slot) === 1;
   const results: RawProc[] = [];
   const root = job.procRoot;
   for (;;) {
-    if (givenUp()) break;
     const idx = Atomics.add(job.counter, 0, 1);
     if (idx >= job.pids.length) break;
     const pid = job.pids[idx]!;
-    if (beat) stamp(pid, -1);
+    if (gen && !stamp(pid, -1, true)) break;
     const errors: RawError[] = [];
     const rp: RawProc = { pid, stat: null, status: null, cmdline: null, nofile: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
     readOne(rp);
-    // Given up on while this pid hung: it was reported as timed out; what came late is dropped.
-    if (givenUp()) break;
+    // Done with it (not reading: nothing to time out while it is handed
+    // over), unless it was given up on while it hung: then it was reported
+    // as timed out, and what came late is dropped.
+    if (gen && !stamp(pid, -1, false)) break;
     results.push(rp);
     if (onProc) onProc(rp);
   }
-  if (beat) Atomics.store(beat, slot * 3 + 2, 0n); // idle: nothing to time out
   return results;
 
   function readOne(rp: RawProc): void {

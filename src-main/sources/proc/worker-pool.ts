@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { koffiPath, loadKoffi } from './native.js';
+import { hardExit, koffiPath, loadKoffi } from './native.js';
 import { defaultThreads, nativeReadProcs, procfd, timedOut } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
@@ -31,10 +31,15 @@ parentPort.on('message', ({ job, port }) => {
   Atomics.store(job.counter, 1, 1);
   try {
     rawRead(koffi, fs, job, (p) => port.postMessage(p));
+  } catch (e) {
+    // Said before the end, so the reader's failure is not lost to a race with 'error'.
+    port.postMessage({ failed: String((e && e.message) || e) });
   } finally {
     port.postMessage(null);
     port.close();
   }
+  // Given up on while stuck (readSupervised): this thread ends, and with it the reader's count as stuck.
+  if (job.gen && Atomics.load(job.gen, job.slot) === -1) process.exit(0);
 });
 `;
 }
@@ -140,8 +145,9 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   let workerDone = false;
   let workerExited = false;
   const theirs: RawProc[] = [];
-  const take = (m: RawProc | null) => {
+  const take = (m: RawProc | { failed: string } | null) => {
     if (m === null) workerDone = true;
+    else if ('failed' in m) workerError = m.failed;
     else {
       theirs.push(m);
       onProc?.(m);
@@ -151,7 +157,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   const wt = useWorker ? await import('node:worker_threads') : undefined;
   const drain = () => {
     if (!port || !wt) return;
-    for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) take(m.message as RawProc | null);
+    for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) take(m.message as RawProc | { failed: string } | null);
   };
   const onError = (e: unknown) => {
     workerError = e instanceof Error ? e.message : String(e);
@@ -196,7 +202,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
             if (workerDone || workerExited) resolve();
           };
           wake = check;
-          p.on('message', (m: RawProc | null) => {
+          p.on('message', (m: RawProc | { failed: string } | null) => {
             take(m);
             check();
           });
@@ -220,8 +226,10 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   return { procs: all, byWorker: theirs.length, workerError, reader: 'js' };
 }
 
-/** JavaScript readers given up on: "procRoot\0pid" until their worker exits (its hung syscall returned). */
-const stuckJs = new Set<string>();
+/** JavaScript readers given up on, by "procRoot\0pid": how many are still stuck there (their hung syscall has not returned). */
+const stuckJs = new Map<string, number>();
+
+let exitHooked = false;
 
 /** Most readers one supervised read may start, hung ones included. */
 const MAX_READERS = 64;
@@ -229,17 +237,20 @@ const MAX_READERS = 64;
 /**
  * The JavaScript reader with --timeout: every process is read on worker
  * threads (none on this one, which could not be rescued from a hung
- * syscall), each stamping the pid and fd it is on; a reader whose stamp is
- * older than the timeout is given up on (its process becomes an ETIMEDOUT
- * record naming the fd, its worker is told to take no more and terminated
- * once the syscall returns), and a fresh reader goes on with the pids
- * left. As the native reader does, without it.
+ * syscall), each stamping the pid and fd it is on (raw-read.ts's seqlock);
+ * a reader whose stamp is older than the timeout is given up on (its
+ * process becomes an ETIMEDOUT record naming the fd, it delivers nothing
+ * more, its worker is terminated once the syscall returns), and a fresh
+ * reader goes on with the pids left. As the native reader does, without it.
  */
-async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p: RawProc) => void): Promise<ReadResult> {
+async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p: RawProc) => void, round = 0): Promise<ReadResult> {
   const { procRoot } = opts;
   const timeoutMs = opts.timeoutMs!;
   const procs: RawProc[] = [];
+  const done = new Set<number>();
   const emit = (rp: RawProc) => {
+    if (done.has(rp.pid)) return; // never twice, whatever the races
+    done.add(rp.pid);
     procs.push(rp);
     onProc?.(rp);
   };
@@ -251,18 +262,21 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
   }
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const beat = new BigInt64Array(new SharedArrayBuffer(8 * 3 * MAX_READERS));
-  const stop = new Int32Array(new SharedArrayBuffer(4 * MAX_READERS));
-  const base: RawReadJob = { procRoot, pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly, beat, stop };
+  const gen = new Int32Array(new SharedArrayBuffer(4 * MAX_READERS));
+  const base: RawReadJob = { procRoot, pids, counter, fdDirOverride: opts.fdDirOverride, fdsOnly: opts.fdsOnly, beat, gen };
   interface Reader {
     w: Worker;
     port: MessagePort;
-    done: boolean;
+    /** It said it is done (or failed), or exited. */
+    finished: boolean;
+    givenUp: boolean;
   }
-  const readers = new Map<number, Reader>();
+  const readers: Reader[] = [];
+  let byWorker = 0;
   let workerError: string | undefined;
   let wake: (() => void) | undefined;
   const start = (): boolean => {
-    const slot = readers.size;
+    const slot = readers.length;
     if (slot >= MAX_READERS) return false;
     let w: Worker;
     const ch = new wt.MessageChannel();
@@ -272,11 +286,11 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       workerError = (e as Error).message;
       return false;
     }
-    const r: Reader = { w, port: ch.port1, done: false };
-    readers.set(slot, r);
+    const r: Reader = { w, port: ch.port1, finished: false, givenUp: false };
+    readers.push(r);
     w.unref();
     const finish = () => {
-      r.done = true;
+      r.finished = true;
       wake?.();
     };
     w.on('error', (e) => {
@@ -284,9 +298,13 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       finish();
     });
     w.once('exit', finish);
-    ch.port1.on('message', (m: RawProc | null) => {
+    ch.port1.on('message', (m: RawProc | { failed: string } | null) => {
       if (m === null) finish();
-      else if (Atomics.load(stop, slot) === 0) emit(m);
+      else if ('failed' in m) workerError = m.failed;
+      else if (!r.givenUp) {
+        byWorker++;
+        emit(m);
+      }
     });
     w.postMessage({ job: { ...base, slot }, port: ch.port2 }, [ch.port2]);
     return true;
@@ -295,7 +313,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
   for (let i = 0; i < n && pids.length; i++) if (!start()) break;
   const limit = BigInt(timeoutMs) * 1_000_000n;
   for (;;) {
-    const live = [...readers.entries()].filter(([, r]) => !r.done);
+    const live = readers.map((r, slot) => ({ r, slot })).filter(({ r }) => !r.finished && !r.givenUp);
     if (!live.length) break;
     // Woken by a reader's end, or every 50 ms to look at the stamps (the event loop runs meanwhile).
     await new Promise<void>((resolve) => {
@@ -307,31 +325,54 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
     });
     wake = undefined;
     const now = process.hrtime.bigint();
-    for (const [slot, r] of live) {
-      const at = Atomics.load(beat, slot * 3 + 2);
-      if (r.done || at === 0n || now - at <= limit) continue;
-      Atomics.store(stop, slot, 1);
-      r.done = true;
-      r.port.close();
+    for (const { r, slot } of live) {
+      if (r.finished) continue;
+      // A whole stamp (even and unchanged across the reads) older than the
+      // timeout, and still the reader's latest when it is given up on.
+      const g = Atomics.load(gen, slot);
+      if (g < 0 || g % 2 === 1) continue;
       const pid = Number(Atomics.load(beat, slot * 3));
       const fd = Number(Atomics.load(beat, slot * 3 + 1));
-      const key = `${procRoot}\0${pid}`;
-      stuckJs.add(key);
-      r.w.once('exit', () => stuckJs.delete(key));
-      void r.w.terminate(); // takes effect when the hung syscall returns
-      emit(timedOut(procRoot, pid, fd, timeoutMs));
-      // Pids left: a fresh reader takes them; none can start: they are reported.
-      if (Atomics.load(counter, 0) < pids.length && !start()) {
-        const seen = new Set(procs.map((p) => p.pid));
-        for (const p of pids.slice(Atomics.add(counter, 0, pids.length))) if (!seen.has(p)) emit(timedOut(procRoot, p, -2, timeoutMs));
+      const at = Atomics.load(beat, slot * 3 + 2);
+      if (at === 0n || now - at <= limit || Atomics.compareExchange(gen, slot, g, -1) !== g) continue;
+      r.givenUp = true;
+      r.port.close();
+      // Node joins its worker threads before exiting: a stuck one would keep
+      // `ckpt capture` (or the app) from ever ending. Exit without it.
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', (code) => {
+          if (stuckJs.size) hardExit(typeof code === 'number' ? code : Number(process.exitCode ?? 0));
+        });
       }
+      const key = `${procRoot}\0${pid}`;
+      stuckJs.set(key, (stuckJs.get(key) ?? 0) + 1);
+      r.w.once('exit', () => {
+        const left = (stuckJs.get(key) ?? 1) - 1;
+        if (left > 0) stuckJs.set(key, left);
+        else stuckJs.delete(key);
+      });
+      // Not terminate(): it would hold this process open until the hung
+      // syscall returns. Told it was given up on (gen -1), the reader ends
+      // its thread itself when the syscall does return (workerSource).
+      emit(timedOut(procRoot, pid, fd >= 0 ? fd : -1, timeoutMs));
+      // Pids left: a fresh reader takes them (if none can start, the live ones will, or the sweep below reports them).
+      if (Atomics.load(counter, 0) < pids.length) start();
     }
   }
-  for (const [slot, r] of readers) if (Atomics.load(stop, slot) === 0) void r.w.terminate();
-  // A reader that died (not hung) leaves pids unread: read them here.
-  if (procs.length < opts.pids.length) {
-    const seen = new Set(procs.map((p) => p.pid));
-    if (pids.some((p) => !seen.has(p))) for (const rp of readLeftover({ ...opts, pids }, procs)) emit(rp);
+  for (const r of readers) if (!r.givenUp) void r.w.terminate();
+  // Pids no reader delivered: one that crashed (not hung) left them. A
+  // fresh round reads them, on workers again (never here, where a hang
+  // could not be rescued); past that, or with no reader to start, each is
+  // reported.
+  const missing = pids.filter((p) => !done.has(p));
+  if (missing.length) {
+    const again =
+      round < 2 && readers.length < MAX_READERS ? await readSupervised({ ...opts, pids: missing }, wt, undefined, round + 1) : null;
+    for (const rp of again?.procs ?? []) emit(rp);
+    byWorker += again?.byWorker ?? 0;
+    workerError ??= again?.workerError;
+    for (const p of missing) emit(timedOut(procRoot, p, -2, timeoutMs));
   }
-  return { procs, byWorker: procs.length, reader: 'js', ...(workerError ? { workerError } : {}) };
+  return { procs, byWorker, reader: 'js', ...(workerError ? { workerError } : {}) };
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -371,6 +371,14 @@ describe('native /proc reader', () => {
         expect(out, `${reader} ${how}`).toContain('captured 2 tasks, errors ETIMEDOUT');
         expect(code, `${reader} ${how}`).toBe(how === 'exit' ? 4 : 3);
       }
+    // Ending that way leaves its output pipe as it found it (blocking): the
+    // next program writing to the same pipe loses nothing.
+    const root = join(dir, 'hang-child-pipe');
+    const script = `(${JSON.stringify(process.execPath)} --import tsx test/proc/hang-child.ts ${root} natural js; head -c 4000000 /dev/zero) | (sleep 1; wc -c)`;
+    const r = spawnSync('sh', ['-c', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8', timeout: 30_000 });
+    releaseHang(root, 1);
+    expect(r.stderr).not.toMatch(/Resource temporarily unavailable/);
+    expect(Number(r.stdout.trim())).toBe(4_000_000 + 'captured 2 tasks, errors ETIMEDOUT\n'.length);
   });
 
   it('the supervised JavaScript reader reads what the plain one does (a name in fd/ that is not a number)', async () => {

@@ -189,7 +189,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
         pid: -1,
         fd: -1,
         where: 'reader thread',
-        message: `worker failed, read on one thread instead: ${got.workerError}`,
+        message: `a reader thread failed: ${got.workerError}`,
       });
     lap('read', tRead);
 

@@ -19,14 +19,24 @@ export function loadKoffi(): Koffi {
 }
 
 /**
- * Ends the process at once with `code` (libc _exit): no atexit work and no
- * wait for threads. Only for a process holding a worker thread stuck in a
- * hung syscall, which Node would otherwise wait for at exit, forever on a
- * dead mount. stdout and stderr are synchronous on Linux (files, pipes,
- * terminals): what was written is out.
+ * Ends the process at once with `code` (libc _exit): no wait for threads.
+ * Only for a process holding a worker thread stuck in a hung syscall,
+ * which Node would otherwise wait for at exit, forever on a dead mount.
+ * Called from an 'exit' listener, after the event loop has drained (what
+ * was written is out). Node's own exit would also put stdin, stdout and
+ * stderr back to blocking mode; _exit skips that, so it is done here: a
+ * pipe left non-blocking breaks the next program writing to it.
  */
 export function hardExit(code: number): never {
   const libc = loadKoffi().load('libc.so.6');
+  const fcntl = libc.func('int fcntl(int, int, int)') as (fd: number, cmd: number, arg: number) => number;
+  const F_GETFL = 3;
+  const F_SETFL = 4;
+  const O_NONBLOCK = 0o4000;
+  for (const fd of [0, 1, 2]) {
+    const fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0 && fl & O_NONBLOCK) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
   (libc.func('void _exit(int)') as (c: number) => void)(code);
   process.exit(code); // not reached
 }

@@ -473,20 +473,27 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
   const results: RawProc[] = [];
   const root = job.procRoot;
-  for (;;) {
-    const idx = Atomics.add(job.counter, 0, 1);
-    if (idx >= job.pids.length) break;
-    const pid = job.pids[idx]!;
-    if (gen && !stamp(pid, -1, true)) break;
-    const errors: RawError[] = [];
-    const rp: RawProc = { pid, stat: null, status: null, cmdline: null, nofile: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
-    readOne(rp);
-    // Done with it (not reading: nothing to time out while it is handed
-    // over), unless it was given up on while it hung: then it was reported
-    // as timed out, and what came late is dropped.
-    if (gen && !stamp(pid, -1, false)) break;
-    results.push(rp);
-    if (onProc) onProc(rp);
+  try {
+    for (;;) {
+      const idx = Atomics.add(job.counter, 0, 1);
+      if (idx >= job.pids.length) break;
+      const pid = job.pids[idx]!;
+      if (gen && !stamp(pid, -1, true)) break;
+      const errors: RawError[] = [];
+      const rp: RawProc = { pid, stat: null, status: null, cmdline: null, nofile: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
+      readOne(rp);
+      // Done with it (not reading: nothing to time out while it is handed
+      // over), unless it was given up on while it hung: then it was reported
+      // as timed out, and what came late is dropped.
+      if (gen && !stamp(pid, -1, false)) break;
+      results.push(rp);
+      if (onProc) onProc(rp);
+    }
+  } finally {
+    // However it ends (done, given up on, an exception), the seqlock is
+    // left odd for good: the supervisor never gives up on a reader that
+    // has ended. Failing means it had been given up on already (-1).
+    if (gen && !givenUp && Atomics.compareExchange(gen, slot, mine, mine + 1) !== mine) givenUp = true;
   }
   return results;
 

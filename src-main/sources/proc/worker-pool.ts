@@ -218,7 +218,10 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   const tTheirs = performance.now();
   const all = mine.concat(theirs);
   // A worker that died leaves pids unread: read them here.
-  if (all.length < opts.pids.length) all.push(...readLeftover(opts, all, onProc));
+  if (all.length < opts.pids.length) {
+    all.push(...readLeftover(opts, all, onProc));
+    if (workerError) workerError += '; its processes were read on one thread instead';
+  }
   if (process.env.CKPT_CAPTURE_TIMING)
     process.stderr.write(
       `reader: main ${mine.length} procs done at ${(tMine - t0).toFixed(1)} ms, worker ${theirs.length} procs all in at ${(tTheirs - t0).toFixed(1)} ms\n`,
@@ -270,6 +273,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
     /** It said it is done (or failed), or exited. */
     finished: boolean;
     givenUp: boolean;
+    take: (m: RawProc | { failed: string } | null) => void;
   }
   const readers: Reader[] = [];
   let byWorker = 0;
@@ -286,7 +290,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       workerError = (e as Error).message;
       return false;
     }
-    const r: Reader = { w, port: ch.port1, finished: false, givenUp: false };
+    const r: Reader = { w, port: ch.port1, finished: false, givenUp: false, take: () => undefined };
     readers.push(r);
     w.unref();
     const finish = () => {
@@ -298,14 +302,15 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       finish();
     });
     w.once('exit', finish);
-    ch.port1.on('message', (m: RawProc | { failed: string } | null) => {
+    r.take = (m: RawProc | { failed: string } | null) => {
       if (m === null) finish();
       else if ('failed' in m) workerError = m.failed;
       else if (!r.givenUp) {
         byWorker++;
         emit(m);
       }
-    });
+    };
+    ch.port1.on('message', r.take);
     w.postMessage({ job: { ...base, slot }, port: ch.port2 }, [ch.port2]);
     return true;
   };
@@ -335,15 +340,23 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       const fd = Number(Atomics.load(beat, slot * 3 + 1));
       const at = Atomics.load(beat, slot * 3 + 2);
       if (at === 0n || now - at <= limit || Atomics.compareExchange(gen, slot, g, -1) !== g) continue;
+      // What it handed over before it hung may still be queued: take it
+      // first (once given up on, it can post nothing more).
+      for (let m = wt.receiveMessageOnPort(r.port); m; m = wt.receiveMessageOnPort(r.port)) r.take(m.message as RawProc | { failed: string } | null);
       r.givenUp = true;
       r.port.close();
       // Node joins its worker threads before exiting: a stuck one would keep
       // `ckpt capture` (or the app) from ever ending. Exit without it.
       if (!exitHooked) {
         exitHooked = true;
-        process.once('exit', (code) => {
-          if (stuckJs.size) hardExit(typeof code === 'number' ? code : Number(process.exitCode ?? 0));
-        });
+        const hook = (code: number) => {
+          if (!stuckJs.size) return;
+          // The 'exit' listeners after this one would not run: run them first.
+          const all = process.listeners('exit');
+          for (const l of all.slice(all.indexOf(hook) + 1)) l(code);
+          hardExit(Number(process.exitCode ?? code));
+        };
+        process.on('exit', hook);
       }
       const key = `${procRoot}\0${pid}`;
       stuckJs.set(key, (stuckJs.get(key) ?? 0) + 1);
@@ -367,12 +380,24 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
   // reported.
   const missing = pids.filter((p) => !done.has(p));
   if (missing.length) {
-    const again =
-      round < 2 && readers.length < MAX_READERS ? await readSupervised({ ...opts, pids: missing }, wt, undefined, round + 1) : null;
-    for (const rp of again?.procs ?? []) emit(rp);
-    byWorker += again?.byWorker ?? 0;
-    workerError ??= again?.workerError;
-    for (const p of missing) emit(timedOut(procRoot, p, -2, timeoutMs));
+    // No reader ever ran (a worker cannot load koffi here, say): read them
+    // on this thread as the reader without a timeout does, and say so.
+    const ranAny = readers.some((_, slot) => Atomics.load(gen, slot) !== 0);
+    if (!ranAny) {
+      workerError = `${workerError ?? 'the reader threads did not run'}; read on this thread, without a timeout`;
+      for (const rp of readLeftover({ ...opts, pids: missing }, [])) emit(rp);
+    } else if (round < 2) {
+      const again = await readSupervised({ ...opts, pids: missing }, wt, undefined, round + 1);
+      for (const rp of again.procs) emit(rp);
+      byWorker += again.byWorker;
+      workerError ??= again.workerError;
+    }
+    // Still not read: its reader failed each time (a crash, not a hang).
+    for (const pid of missing)
+      emit({
+        ...timedOut(procRoot, pid, -2, timeoutMs),
+        errors: [{ errno: 'EIO', pid, fd: -1, where: `${procRoot}/${pid}`, message: `not read: its reader failed${workerError ? ` (${workerError})` : ''}` }],
+      });
   }
   return { procs, byWorker, reader: 'js', ...(workerError ? { workerError } : {}) };
 }

@@ -1,5 +1,5 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
-import { describeFile, displayBStr, formatFlags, holders, limitReport, NEAR_LIMIT, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, displayBStr, formatFlags, holders, limitReport, listedWarnings, NEAR_LIMIT, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
 function limitLines(lim: LimitReport): string[] {
@@ -12,12 +12,11 @@ function limitLines(lim: LimitReport): string[] {
       `uid ${u.uid}: ${u.instances} inotify instance(s)${lim.inotify.maxInstances !== null ? ` of ${String(lim.inotify.maxInstances)}` : ''}, ${u.watches} watch(es)${lim.inotify.maxWatches !== null ? ` of ${String(lim.inotify.maxWatches)}` : ''}`,
     );
   if (machine.length) lines.push(`limits: ${machine.join('; ')}`);
-  // A fleet of workers near their limit is one finding, not a screenful.
-  const MAX = 10;
-  const perProcess = lim.warnings.filter((w) => w.startsWith('process '));
-  for (const w of lim.warnings.filter((x) => !x.startsWith('process ')).concat(perProcess.slice(0, MAX))) lines.push(`warning: ${w}`);
-  if (perProcess.length > MAX)
-    lines.push(`warning: ${perProcess.length - MAX} more process(es) at ${Math.round(NEAR_LIMIT * 100)}% of their fd limit or more (ckpt show --limits lists them all)`);
+  // Ten per-process warnings at most; the rest are one line.
+  const { warnings, more } = listedWarnings(lim, 10);
+  for (const w of warnings) lines.push(`warning: ${w}`);
+  if (more)
+    lines.push(`warning: ${more} more process(es) at ${Math.round(NEAR_LIMIT * 100)}% of their fd limit or more (ckpt show --limits lists them all)`);
   return lines;
 }
 

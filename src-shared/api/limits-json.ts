@@ -5,7 +5,7 @@
  */
 import { bstrToJson } from '../model/bstr.js';
 import { u64ToJson } from '../model/json.js';
-import { NEAR_LIMIT, share, type LimitReport, type ProcessLimit } from '../model/limits.js';
+import { NEAR_LIMIT, listedWarnings, share, type LimitReport, type ProcessLimit } from '../model/limits.js';
 import type { ImageHeader, U64 } from '../model/snapshot.js';
 import type { FdLimitUse, ImageLimits, ProcessLimitRow, U64Json } from './results.js';
 
@@ -29,14 +29,10 @@ export interface LimitsJsonOptions {
 
 export function limitsToJson(r: LimitReport, h: ImageHeader, o: LimitsJsonOptions = {}): ImageLimits {
   const maxP = o.maxProcesses ?? Infinity;
-  const maxW = o.maxProcessWarnings ?? Infinity;
   const processes: ProcessLimitRow[] = r.processes
     .slice(0, maxP)
     .map((p) => ({ pid: p.pid, comm: bstrToJson(p.comm), uid: p.uid, ...fdLimitUse(p) }));
-  // limitReport words each near process's warning "process PID ..."; the machine's and users' come first here, being fewer and wider.
-  const perProcess = r.warnings.filter((w) => w.startsWith('process '));
-  const others = r.warnings.filter((w) => !w.startsWith('process '));
-  const kept = perProcess.slice(0, maxW);
+  const { warnings, more } = listedWarnings(r, o.maxProcessWarnings);
   return {
     recorded: recordsLimits(h),
     format: `${h.formatMajor}.${h.formatMinor}`,
@@ -62,7 +58,7 @@ export function limitsToJson(r: LimitReport, h: ImageHeader, o: LimitsJsonOption
       })),
     },
     kernel: Object.fromEntries(Object.entries(h.kernelLimits).map(([k, v]) => [k, u64ToJson(v)])),
-    warnings: [...others, ...kept],
-    moreWarnings: perProcess.length - kept.length,
+    warnings,
+    moreWarnings: more,
   };
 }

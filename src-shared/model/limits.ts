@@ -42,8 +42,10 @@ export interface LimitReport {
   /** fs.file-nr (allocated) and fs.file-max; null where the image has none. */
   fileHandles: { allocated: U64 | null; max: U64 | null };
   inotify: { maxInstances: U64 | null; maxWatches: U64 | null; users: UserInotify[] };
-  /** One sentence per limit a process or user is near or over, most pressing first. */
-  warnings: string[];
+  /** One sentence per process near or over its soft fd limit, in `near` order. */
+  processWarnings: string[];
+  /** One sentence per machine or user limit near or over: the machine's file handles, then each user's inotify. */
+  otherWarnings: string[];
 }
 
 /** n as a share of a limit; null where the limit is not recorded or is 0. The app's bars use it too, so they agree with the warnings. */
@@ -107,26 +109,38 @@ export function limitReport(s: Snapshot): LimitReport {
   const fileHandles = { allocated: get('fs.file-nr'), max: get('fs.file-max') };
   const inotify = { maxInstances: get('fs.inotify.max_user_instances'), maxWatches: get('fs.inotify.max_user_watches'), users };
 
-  const warnings: string[] = [];
+  const processWarnings: string[] = [];
   for (const p of near) {
     const over = p.fds >= (p.soft ?? Infinity);
-    warnings.push(
+    processWarnings.push(
       `process ${p.pid} holds ${p.fds} fds, ${over ? 'at or over' : pct(p.used!) + ' of'} its soft limit of ${p.soft}` +
         (p.hard !== null && p.hard !== p.soft ? ` (hard limit ${p.hard}: it may raise the soft one)` : ''),
     );
   }
+  const otherWarnings: string[] = [];
   const fh = fileHandles.allocated === null ? null : share(Number(fileHandles.allocated), fileHandles.max);
   if (fh !== null && fh >= NEAR_LIMIT)
-    warnings.push(`the machine has ${String(fileHandles.allocated)} file handles allocated, ${pct(fh)} of fs.file-max ${String(fileHandles.max)}`);
+    otherWarnings.push(`the machine has ${String(fileHandles.allocated)} file handles allocated, ${pct(fh)} of fs.file-max ${String(fileHandles.max)}`);
   for (const u of users) {
     const i = share(u.instances, inotify.maxInstances);
     if (i !== null && i >= NEAR_LIMIT)
-      warnings.push(`uid ${u.uid} holds ${u.instances} inotify instances, ${pct(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`);
+      otherWarnings.push(`uid ${u.uid} holds ${u.instances} inotify instances, ${pct(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`);
     const w = share(u.watches, inotify.maxWatches);
     if (w !== null && w >= NEAR_LIMIT)
-      warnings.push(`uid ${u.uid} holds ${u.watches} inotify watches, ${pct(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`);
+      otherWarnings.push(`uid ${u.uid} holds ${u.watches} inotify watches, ${pct(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`);
   }
-  return { processes, unknown, near, fileHandles, inotify, warnings };
+  return { processes, unknown, near, fileHandles, inotify, processWarnings, otherWarnings };
+}
+
+/**
+ * The warnings as every consumer lists them: the machine's and users' first,
+ * being fewer and wider, then the first `maxProcesses` processes' (a fleet of
+ * workers near their limit is one finding, not a screenful); `more` counts
+ * the processes' left out.
+ */
+export function listedWarnings(r: LimitReport, maxProcesses = Infinity): { warnings: string[]; more: number } {
+  const kept = r.processWarnings.slice(0, maxProcesses);
+  return { warnings: [...r.otherWarnings, ...kept], more: r.processWarnings.length - kept.length };
 }
 
 /** "soft 1024, hard 4096" ("unlimited" for null), as diffs and reports name a limit. */

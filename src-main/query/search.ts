@@ -17,7 +17,7 @@ import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
-import { globToRegExp, isGlob, parseQuery, type ParsedTerm } from './parse.js';
+import { globToRegExp, isGlob, parseQuery, type ParsedQuery, type ParsedTerm } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, lowerBound, unpack } from '../store/fdpack.js';
 
@@ -321,12 +321,11 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   }
 }
 
-/** The fd-level terms as a test on one packed fd (what the SQL conditions say of an fd row). */
 /**
  * The ids of the images a query's image terms (label, tag, image, time)
  * admit; null when it has none (every image).
  */
-export function imagesOfQuery(ctx: LibraryContext, parsed: ReturnType<typeof parseQuery>): number[] | null {
+export function imagesOfQuery(ctx: LibraryContext, parsed: ParsedQuery): number[] | null {
   const imageTerms = parsed.terms.filter((t) => ['label', 'tag', 'image', 'time'].includes(t.term.field));
   if (!imageTerms.length) return null;
   const conds: string[] = [];
@@ -355,6 +354,7 @@ export function imagesOfQuery(ctx: LibraryContext, parsed: ReturnType<typeof par
     .all(...params) as number[];
 }
 
+/** The fd-level terms as a test on one packed fd (what the SQL conditions say of an fd row). */
 function packFilter(terms: ParsedTerm[], pathSets: { p: ParsedTerm; ids: number[] }[]): (pk: Int32Array, o: number) => boolean {
   type Test = (pk: Int32Array, o: number) => boolean;
   const tests: Test[] = [];

@@ -626,7 +626,7 @@ struct job {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   rproc_t *head, *tail;
-  int finished, delivered;
+  int finished;
   size_t blob_cap;
   uint64_t root_hash;
   int (*timed_out)[2]; /* (pid, fd) given up on, not yet reported; fd -2: never read, no reader left */
@@ -703,7 +703,6 @@ static int64_t now_ms(void) {
  * of the process, so a healthy process with very many fds is not taken for
  * a hung one (lsof -S likewise times single calls). */
 static void set_current_fd(reader_t *rd, int fd) {
-  if (!rd->w) return;
   __atomic_store_n(&rd->w->fd, fd, __ATOMIC_RELAXED);
   __atomic_store_n(&rd->w->since, now_ms(), __ATOMIC_RELAXED);
 }
@@ -1254,7 +1253,6 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
   if (rp) {
     job->head = rp->next;
     if (!job->head) job->tail = NULL;
-    job->delivered++;
   }
   pthread_mutex_unlock(&job->mu);
   /* Replacements for the readers given up on, so the other pids go on. */

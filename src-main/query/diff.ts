@@ -28,7 +28,7 @@ import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
 import { fileFromPack } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
-import { FD_UNLIMITED, SCHEMA_FD_LIMITS } from '../store/schema.js';
+import { SCHEMA_FD_LIMITS, fdLimitOfRow } from '../store/schema.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -69,11 +69,9 @@ function load(ctx: LibraryContext, row: ImageRow): Loaded {
   ][];
   const procs: Proc[] = [];
   const tableProcs = new Map<number, number[]>();
-  const lim = (v: number) => (v === FD_UNLIMITED ? null : v);
   for (const [pid, tgid, commId, cmdId, table, soft, hard] of tasks) {
     if (pid !== tgid) continue;
-    const fdLimit = soft === null || hard === null ? null : { soft: lim(soft), hard: lim(hard) };
-    procs.push({ pid, tgid, commId, cmdId, table, fdLimit });
+    procs.push({ pid, tgid, commId, cmdId, table, fdLimit: fdLimitOfRow(soft, hard) });
     if (!table) continue;
     const l = tableProcs.get(table);
     if (l) l.push(pid);

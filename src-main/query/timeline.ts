@@ -16,7 +16,7 @@ import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
 import { KIND_GROUPS } from './parse.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
-import { FD_UNLIMITED, SCHEMA_FD_LIMITS } from '../store/schema.js';
+import { SCHEMA_FD_LIMITS, fdLimitOfRow } from '../store/schema.js';
 
 const MAX_POINTS = 5000;
 /** Kinds whose names are per object (pipe, sockets): never a path series. */
@@ -102,8 +102,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     const r = procStmt?.get(imageId) as [number, number | null, number | null, number] | undefined;
     if (!r) return null;
     const [pid, soft, hard, fds] = r;
-    const lim = (v: number) => (v === FD_UNLIMITED ? null : v);
-    return { pid, fds, fdLimit: soft === null || hard === null ? null : { soft: lim(soft), hard: lim(hard) } };
+    return { pid, fds, fdLimit: fdLimitOfRow(soft, hard) };
   };
   const pathText = new Map<number, string>();
   const kinds = new Set<string>();

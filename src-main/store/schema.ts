@@ -23,6 +23,7 @@
  *   (migration 3).
  */
 import type Database from 'better-sqlite3';
+import type { FdLimit } from '../../src-shared/model/index.js';
 
 /** SQL, or a step that needs JS (filling a new table from existing rows). */
 export type Migration = string | ((db: Database.Database) => void);
@@ -154,6 +155,12 @@ export const MIGRATIONS: Migration[] = [
 
 /** tasks.fd_soft / fd_hard for an unlimited RLIMIT_NOFILE (NULL is "not known"). */
 export const FD_UNLIMITED = -1;
+
+/** A task's fd limit from its tasks.fd_soft / fd_hard: null when not known; unlimited (FD_UNLIMITED) as null inside it. */
+export function fdLimitOfRow(soft: number | null, hard: number | null): FdLimit | null {
+  if (soft === null || hard === null) return null;
+  return { soft: soft === FD_UNLIMITED ? null : soft, hard: hard === FD_UNLIMITED ? null : hard };
+}
 
 /** The first schema version whose rows carry fd limits (a read-only library may be older: see db.ts). */
 export const SCHEMA_FD_LIMITS = 3;

@@ -15,7 +15,7 @@ import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
 import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
-import { timelineLimitLine } from './text.js';
+import { timelineLimitText } from './text.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
@@ -350,7 +350,7 @@ export function timelineDoc(t: Timeline): Doc {
               .join('; ')
           : 'none',
       ],
-      ['Fd limit', timelineLimitLine(t).replace(/^fd limit: /, '')],
+      ['Fd limit', timelineLimitText(t)],
     ],
     charts: [
       {

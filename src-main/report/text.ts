@@ -106,11 +106,16 @@ export function timelineText(t: Timeline): string {
   return out.join('\n');
 }
 
-/** The series' process against its soft fd limit, from the last point: the projection, or why there is none. */
-export function timelineLimitLine(t: Timeline): string {
-  if (t.projection) return `fd limit: ${t.projection.text}`;
+/** The series' process against its soft fd limit, from the last point: the projection, or why there is none (a report's "Fd limit" fact). */
+export function timelineLimitText(t: Timeline): string {
+  if (t.projection) return t.projection.text;
   const p = t.points[t.points.length - 1]?.process;
-  if (!p?.fdLimit) return 'fd limit: not known for this series (images before format 1.2, or imported before the library recorded limits)';
-  if (p.fdLimit.soft === null) return `fd limit: process ${p.pid} holds ${p.fds} fds, with no soft limit (unlimited)`;
-  return `fd limit: process ${p.pid} holds ${p.fds} fds of its soft limit of ${p.fdLimit.soft}; no growth to project from its recent captures`;
+  if (!p?.fdLimit) return 'not known for this series (images before format 1.2, or imported before the library recorded limits)';
+  if (p.fdLimit.soft === null) return `process ${p.pid} holds ${p.fds} fds, with no soft limit (unlimited)`;
+  return `process ${p.pid} holds ${p.fds} fds of its soft limit of ${p.fdLimit.soft}; no growth to project from its recent captures`;
+}
+
+/** timelineLimitText as `ckpt timeline` ends with it. */
+export function timelineLimitLine(t: Timeline): string {
+  return `fd limit: ${timelineLimitText(t)}`;
 }

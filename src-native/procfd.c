@@ -938,6 +938,19 @@ static const char *errno_name(int e) {
   }
 }
 
+/* An errno as JavaScript names it ("ENOENT", else "E<number>"); NULL if the string could not be made. */
+static napi_value errno_value(napi_env env, int e) {
+  char ebuf[16];
+  const char *name = errno_name(e);
+  if (!name) {
+    snprintf(ebuf, sizeof ebuf, "E%d", e);
+    name = ebuf;
+  }
+  napi_value v;
+  if (napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
+  return v;
+}
+
 static napi_value bytes_or_null(napi_env env, int have, buf_t *b) {
   napi_value v;
   if (!have) {
@@ -1091,14 +1104,7 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
     rerr_t *e = &rp->errors[i];
     napi_value eo;
     CHECK_S(napi_create_object(env, &eo));
-    char ebuf[16];
-    const char *name = errno_name(e->err);
-    if (!name) {
-      snprintf(ebuf, sizeof ebuf, "E%d", e->err);
-      name = ebuf;
-    }
-    CHECK_S(napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v));
-    CHECK_S(set(env, eo, "errno", v));
+    CHECK_S(set(env, eo, "errno", errno_value(env, e->err)));
     CHECK_S(napi_create_int32(env, e->pid, &v));
     CHECK_S(set(env, eo, "pid", v));
     CHECK_S(napi_create_int32(env, e->fd, &v));
@@ -1335,18 +1341,6 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
 }
 
 /* ---- the few other syscalls a capture needs (so it need not load an FFI) */
-
-static napi_value errno_value(napi_env env, int e) {
-  char ebuf[16];
-  const char *name = errno_name(e);
-  if (!name) {
-    snprintf(ebuf, sizeof ebuf, "E%d", e);
-    name = ebuf;
-  }
-  napi_value v;
-  napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v);
-  return v;
-}
 
 static int int_args(napi_env env, napi_callback_info info, int64_t *out, size_t want, const char *usage) {
   size_t argc = 6;

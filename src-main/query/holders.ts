@@ -37,7 +37,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   ).sort((a, b) => a - b);
   const newest = times.length ? times[times.length - 1]! : null;
 
-  const byKey = new Map<string, Holder & { seen: Set<string> }>();
+  const byKey = new Map<string, Holder>();
   for (const g of r.groups) {
     for (const h of g.hits) {
       // A file by its device and inode, not its name: a log rotated away
@@ -62,13 +62,11 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
           gaps: 0,
           now: false,
           lastImage: g.image.id,
-          seen: new Set(),
         };
         byKey.set(key, x);
       }
-      // A thread's fds are listed under its process: one image counts once.
-      if (x.seen.has(g.image.id)) continue;
-      x.seen.add(g.image.id);
+      // A search lists each process's fd once per image (threads under their
+      // process; a pid has one table): each hit of a holder is another image.
       x.images++;
       if (g.image.captureTime < x.firstSeen) x.firstSeen = g.image.captureTime;
       if (g.image.captureTime >= x.lastSeen) {
@@ -97,8 +95,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     }
   for (const l of timesOfPid.values()) l.sort((a, b) => a - b);
   const holders: Holder[] = [];
-  for (const { seen, ...x } of byKey.values()) {
-    void seen;
+  for (const x of byKey.values()) {
     const pt = timesOfPid.get(x.pid) ?? [];
     // Capture times are integers: the first one past lastSeen is the first at or after lastSeen + 1.
     x.gaps = Math.max(0, lowerBound(pt, x.lastSeen + 1) - lowerBound(pt, x.firstSeen) - x.images);

@@ -4,21 +4,16 @@
  * cleanly, and bad requests are usage errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './fixture.js';
+import { CKPT, ckpt as run } from '../cli/run.js';
 
-const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
 let home: string;
 let target: ChildProcess;
 
-function ckpt(args: string[], h = home) {
-  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, CKPT_HOME: h }, encoding: 'utf8', timeout: 60_000 });
-  if (r.error) throw r.error;
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const ckpt = (args: string[], h = home) => run(args, { env: { CKPT_HOME: h } });
 
 interface Listed {
   id: string;

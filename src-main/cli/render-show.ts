@@ -1,5 +1,5 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
-import { describeFile, displayBStr, formatFlags, holders, limitReport, listedWarnings, NEAR_LIMIT, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, displayBStr, formatFlags, holders, limitReport, listedWarnings, NEAR_LIMIT, recordsLimits, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
 function limitLines(lim: LimitReport): string[] {
@@ -42,7 +42,7 @@ export function renderLimits(s: Snapshot): string {
       .trimEnd();
   if (rows.length) lines.push(fmt(head), ...rows.map(fmt));
   else lines.push('no process in this image has a recorded fd limit');
-  if (lim.unknown) lines.push(`(${lim.unknown} process(es) without a recorded limit${s.header.formatMinor < 2 ? ': the image is older than format 1.2' : ''})`);
+  if (lim.unknown) lines.push(`(${lim.unknown} process(es) without a recorded limit${recordsLimits(s.header) ? '' : ': the image is older than format 1.2'})`);
   return lines.join('\n');
 }
 

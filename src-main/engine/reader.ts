@@ -22,7 +22,7 @@ import type {
   Task,
   U64,
 } from '../../src-shared/model/index.js';
-import { FORMAT_MAJOR } from '../../src-shared/model/index.js';
+import { FORMAT_MAJOR, LIMITS_SINCE } from '../../src-shared/model/index.js';
 import { BodyCursor } from './body-cursor.js';
 import { ImageError } from './errors.js';
 import {
@@ -227,7 +227,7 @@ class Decoder {
     // fromEntries defines own properties: an option named __proto__ stays an option.
     const options: Record<string, string> = Object.fromEntries(pairs);
     const limits: [string, U64][] = [];
-    if (!this.endsBefore(2, 'HEADER', 'kernel limits')) {
+    if (!this.endsBefore(LIMITS_SINCE, 'HEADER', 'kernel limits')) {
       const nlim = c.count(12, 'kernel limits');
       for (let i = 0; i < nlim; i++) limits.push([c.text('kernel limit name'), c.u64()]);
     }
@@ -263,7 +263,7 @@ class Decoder {
     const namespaces: Namespace[] = [];
     for (let i = 0; i < nns; i++) namespaces.push({ type: c.text('namespace type'), ino: c.u64() });
     let fdLimit: FdLimit | null = null;
-    if (!this.endsBefore(2, 'TASK', 'fd limit')) {
+    if (!this.endsBefore(LIMITS_SINCE, 'TASK', 'fd limit')) {
       const soft = this.limit(c.u64(), 'soft');
       const hard = this.limit(c.u64(), 'hard');
       if (flags & TASK_FLAG_FD_LIMIT) fdLimit = { soft, hard };

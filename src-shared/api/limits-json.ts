@@ -5,14 +5,9 @@
  */
 import { bstrToJson } from '../model/bstr.js';
 import { u64ToJson } from '../model/json.js';
-import { NEAR_LIMIT, listedWarnings, share, type LimitReport, type ProcessLimit } from '../model/limits.js';
+import { NEAR_LIMIT, listedWarnings, recordsLimits, share, type LimitReport, type ProcessLimit } from '../model/limits.js';
 import type { ImageHeader, U64 } from '../model/snapshot.js';
 import type { FdLimitUse, ImageLimits, ProcessLimitRow, U64Json } from './results.js';
-
-/** Images record limits from format 1.2 on. */
-export function recordsLimits(h: Pick<ImageHeader, 'formatMajor' | 'formatMinor'>): boolean {
-  return h.formatMajor > 1 || (h.formatMajor === 1 && h.formatMinor >= 2);
-}
 
 export function fdLimitUse(p: ProcessLimit): FdLimitUse {
   return { fds: p.fds, soft: p.soft, hard: p.hard, used: p.used, near: p.used !== null && p.used >= NEAR_LIMIT };

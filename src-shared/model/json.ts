@@ -6,7 +6,7 @@
  */
 import { emptyValue, kindByName, type ScalarField } from '../kinds/index.js';
 import { bstrFromJson, bstrToJson, bytesToHex, hexToBytes, type BStr } from './bstr.js';
-import type { AttrRecord, AttrValue, CaptureError, FileLock, OpenFile, Snapshot, Task, U64 } from './snapshot.js';
+import { LIMITS_SINCE, type AttrRecord, type AttrValue, type CaptureError, type FileLock, type OpenFile, type Snapshot, type Task, type U64 } from './snapshot.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -215,9 +215,9 @@ export function snapshotFromJson(j: Json): Snapshot {
   const h = obj(o.header, 'header');
   const opts = obj(h.options, 'header.options');
   const minor = num(h.formatMinor, 'header.formatMinor');
-  // Fields added in 1.2 may be missing from JSON of an older image (as kind attributes with a since).
-  const since2 = (v: Json | undefined) => v === undefined && minor < 2;
-  const limits = since2(h.kernelLimits) ? {} : obj(h.kernelLimits, 'header.kernelLimits');
+  // The limits (LIMITS_SINCE) may be missing from JSON of an older image (as kind attributes with a since).
+  const absentLimit = (v: Json | undefined) => v === undefined && minor < LIMITS_SINCE;
+  const limits = absentLimit(h.kernelLimits) ? {} : obj(h.kernelLimits, 'header.kernelLimits');
   const limitJ = (v: Json | undefined, where: string): number | null => {
     if (v === null) return null;
     const n = num(v, where);
@@ -255,7 +255,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         }),
         fdTable: num(t.fdTable, 'fdTable'),
         fdLimit:
-          since2(t.fdLimit) || t.fdLimit === null
+          absentLimit(t.fdLimit) || t.fdLimit === null
             ? null
             : (() => {
                 const l = obj(t.fdLimit, `tasks[${i}].fdLimit`);

@@ -7,7 +7,12 @@
  * `ckpt show`, reports and the app.
  */
 import type { BStr } from './bstr.js';
-import type { Snapshot, U64 } from './snapshot.js';
+import { LIMITS_SINCE, type ImageHeader, type Snapshot, type U64 } from './snapshot.js';
+
+/** Images record limits from format 1.2 (LIMITS_SINCE) on. */
+export function recordsLimits(h: Pick<ImageHeader, 'formatMajor' | 'formatMinor'>): boolean {
+  return h.formatMajor > 1 || (h.formatMajor === 1 && h.formatMinor >= LIMITS_SINCE);
+}
 
 /** A process at or above this share of its soft fd limit is "near" it. */
 export const NEAR_LIMIT = 0.8;

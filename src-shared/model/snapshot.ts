@@ -168,3 +168,5 @@ export interface Snapshot {
 export const FORMAT_MAJOR = 1;
 /** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits (see docs/image-format.md, "Versions"). */
 export const FORMAT_MINOR = 2;
+/** The minor that added tasks' fd limits (TASK) and the kernel's file limits (HEADER): older images lack them. */
+export const LIMITS_SINCE = 2;

@@ -11,8 +11,7 @@ import { KIND_GROUPS } from '../../src-shared/kinds/index.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { lowerBound } from '../store/fdpack.js';
-import { parseQuery } from './parse.js';
-import { imagesOfQuery, runSearch } from './search.js';
+import { searchCovering } from './search.js';
 
 /** Kinds whose inode is the file's own (not a pseudo filesystem's shared one). */
 const BY_INODE = new Set([...KIND_GROUPS.file!, ...KIND_GROUPS.device!, 'fifo']);
@@ -25,11 +24,10 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   const maxHits = opts.maxHits ?? HOLDERS_MAX_HITS;
   if (!Number.isSafeInteger(maxHits) || maxHits < 1 || maxHits > HOLDERS_MAX_HITS)
     throw new StoreError('bad-argument', `holders maxHits must be an integer from 1 to ${HOLDERS_MAX_HITS}, got ${String(maxHits)}`);
-  const r = runSearch(ctx, query, { limit: maxHits, perImage: maxHits });
+  const { result: r, imageIds: ids } = searchCovering(ctx, query, { limit: maxHits, perImage: maxHits });
 
   // The images the query covers, by capture time: gaps and "now" are about
   // those, not only the ones with hits (an image where nobody held it).
-  const ids = imagesOfQuery(ctx, parseQuery(query));
   const times = (
     ids
       ? (ctx.db.prepare('SELECT capture_time FROM images WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as number[])

@@ -44,6 +44,18 @@ function rangeSql(col: string, ranges: [number, number][]): string {
 }
 
 export function runSearch(ctx: LibraryContext, query: string, opts: SearchOptions = {}): SearchResult {
+  return searchCovering(ctx, query, opts).result;
+}
+
+/**
+ * runSearch, with the ids of the images the query's image terms admit (null:
+ * every image), from the same parse: what holders.ts reports coverage on.
+ */
+export function searchCovering(
+  ctx: LibraryContext,
+  query: string,
+  opts: SearchOptions = {},
+): { result: SearchResult; imageIds: number[] | null } {
   const t0 = performance.now();
   const limit = opts.limit ?? 1000;
   const perImage = opts.perImage ?? 200;
@@ -130,7 +142,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
   // images instead of filling the limit from the first one.
   const byImage = !tableKeys && !pathDriver;
   const keep = packFilter(parsed.terms, filterSets);
-  return finish();
+  return { result: finish(), imageIds };
 
   function finish(): SearchResult {
     const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
@@ -325,7 +337,7 @@ export function runSearch(ctx: LibraryContext, query: string, opts: SearchOption
  * The ids of the images a query's image terms (label, tag, image, time)
  * admit; null when it has none (every image).
  */
-export function imagesOfQuery(ctx: LibraryContext, parsed: ParsedQuery): number[] | null {
+function imagesOfQuery(ctx: LibraryContext, parsed: ParsedQuery): number[] | null {
   const imageTerms = parsed.terms.filter((t) => ['label', 'tag', 'image', 'time'].includes(t.term.field));
   if (!imageTerms.length) return null;
   const conds: string[] = [];

@@ -4,7 +4,7 @@
  * and an exported report say the same thing about an image.
  */
 import { bstrToJson } from '../model/bstr.js';
-import { u64ToJson } from '../model/json.js';
+import { kernelLimitsToJson, u64ToJson } from '../model/json.js';
 import { NEAR_LIMIT, listedWarnings, recordsLimits, share, type LimitReport, type ProcessLimit } from '../model/limits.js';
 import type { ImageHeader, U64 } from '../model/snapshot.js';
 import type { FdLimitUse, ImageLimits, ProcessLimitRow, U64Json } from './results.js';
@@ -52,7 +52,7 @@ export function limitsToJson(r: LimitReport, h: ImageHeader, o: LimitsJsonOption
         watchesUsed: share(u.watches, r.inotify.maxWatches),
       })),
     },
-    kernel: Object.fromEntries(Object.entries(h.kernelLimits).map(([k, v]) => [k, u64ToJson(v)])),
+    kernel: kernelLimitsToJson(h.kernelLimits),
     warnings,
     moreWarnings: more,
   };

@@ -80,12 +80,17 @@ export function errorToJson(e: CaptureError): { [k: string]: Json } {
   return { errno: e.errno, pid: e.pid, fd: e.fd, where: bstrToJson(e.where), message: e.message };
 }
 
+/** The header's kernel limits by sysctl name, u64s as JSON numbers or decimal strings. */
+export function kernelLimitsToJson(limits: Record<string, U64>): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(limits).map(([k, v]) => [k, u64ToJson(v)]));
+}
+
 export function snapshotToJson(s: Snapshot): { [k: string]: Json } {
   return {
     header: {
       ...s.header,
       options: { ...s.header.options },
-      kernelLimits: Object.fromEntries(Object.entries(s.header.kernelLimits).map(([k, v]) => [k, u64ToJson(v)])),
+      kernelLimits: kernelLimitsToJson(s.header.kernelLimits),
     },
     tasks: s.tasks.map(taskToJson),
     fdTables: s.fdTables.map((t) => ({ ref: t.ref, sharingInferred: t.sharingInferred, fds: t.fds.map((d) => ({ fd: d.fd, file: d.file, cloexec: d.cloexec })) })),

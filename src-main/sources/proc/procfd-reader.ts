@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../host/paths.js';
-import type { RawFdTable, RawProc } from './raw-read.js';
+import type { RawError, RawFdTable, RawProc } from './raw-read.js';
 
 /** A RawFdTable whose strings come as one blob and offsets each. */
 type NativeFds = Omit<RawFdTable, 'link' | 'extra'> & {
@@ -194,6 +194,11 @@ export function timedOut(procRoot: string, pid: number, fd: number, ms: number):
       : fd === -3
         ? 'not read: the reader of an earlier capture is still stuck on it (a hung NFS or FUSE mount?)'
         : `no answer within ${ms / 1000} s (a hung NFS or FUSE mount?): the process was not captured`;
+  return unreadProc(pid, { errno: 'ETIMEDOUT', pid, fd: fd >= 0 ? fd : -1, where, message });
+}
+
+/** A process of which nothing was read: only the error record that says why. */
+export function unreadProc(pid: number, error: RawError): RawProc {
   return {
     pid,
     stat: null,
@@ -205,7 +210,7 @@ export function timedOut(procRoot: string, pid: number, fd: number, ms: number):
     ns: [],
     threads: [],
     fds: null,
-    errors: [{ errno: 'ETIMEDOUT', pid, fd: fd >= 0 ? fd : -1, where, message }],
+    errors: [error],
   };
 }
 

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { hardExit, koffiPath, loadKoffi } from './native.js';
-import { defaultThreads, nativeReadProcs, procfd, timedOut } from './procfd-reader.js';
+import { defaultThreads, nativeReadProcs, procfd, timedOut, unreadProc } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
 /** Below this many processes one thread is faster than starting a worker. */
@@ -394,10 +394,15 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
     }
     // Still not read: its reader failed each time (a crash, not a hang).
     for (const pid of missing)
-      emit({
-        ...timedOut(procRoot, pid, -2, timeoutMs),
-        errors: [{ errno: 'EIO', pid, fd: -1, where: `${procRoot}/${pid}`, message: `not read: its reader failed${workerError ? ` (${workerError})` : ''}` }],
-      });
+      emit(
+        unreadProc(pid, {
+          errno: 'EIO',
+          pid,
+          fd: -1,
+          where: `${procRoot}/${pid}`,
+          message: `not read: its reader failed${workerError ? ` (${workerError})` : ''}`,
+        }),
+      );
   }
   return { procs, byWorker, reader: 'js', ...(workerError ? { workerError } : {}) };
 }

@@ -53,7 +53,6 @@ const FIELDS = [
   'time',
 ];
 const KIND_NAMES = new Set(KINDS.map((k) => k.name));
-export { KIND_GROUPS };
 
 interface Token {
   raw: string;

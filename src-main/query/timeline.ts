@@ -7,14 +7,13 @@
  * (protocol, state, remote address; the local port is ephemeral).
  */
 import { displayBStr } from '../../src-shared/model/index.js';
-import { kindByName } from '../../src-shared/kinds/index.js';
+import { KIND_GROUPS, kindByName } from '../../src-shared/kinds/index.js';
 import type { LeakSuspect, LimitProjection, Timeline, TimelinePoint, TimelineSelector } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import type { ImageRow } from '../store/images.js';
 import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
-import { KIND_GROUPS } from './parse.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 import { SCHEMA_FD_LIMITS, fdLimitOfRow } from '../store/schema.js';
 

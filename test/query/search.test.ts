@@ -7,7 +7,8 @@ import { describeFile, displayBStr, holders, type Snapshot } from '../../src-sha
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { QueryError, Store } from '../../src-main/store/index.js';
-import { globToRegExp, KIND_GROUPS } from '../../src-main/query/parse.js';
+import { globToRegExp } from '../../src-main/query/parse.js';
+import { KIND_GROUPS } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { tempHome, T0 } from '../store/helpers.js';
 

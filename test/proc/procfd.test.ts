@@ -64,6 +64,7 @@ function comparable(r: RawProc) {
     comm: stat?.slice(0, stat.lastIndexOf(')') + 1),
     status: r.status?.split('\n').filter((l) => /^(Name|Tgid|Pid|PPid|Uid|Gid):/.test(l)),
     cmdline: r.cmdline && Buffer.from(r.cmdline).toString('latin1'),
+    nofile: r.nofile,
     cwd: r.cwd && Buffer.from(r.cwd).toString('latin1'),
     root: r.root && Buffer.from(r.root).toString('latin1'),
     ns: r.ns,

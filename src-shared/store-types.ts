@@ -7,7 +7,7 @@
  * field is already escaped for display (displayBStr) and safe to show.
  */
 import type { BStrJson } from './model/bstr.js';
-import type { SourceKind } from './model/snapshot.js';
+import type { FdLimit, SourceKind } from './model/snapshot.js';
 
 /** A 64-bit value in JSON: a number while safe, a decimal string above 2^53. */
 export type U64Json = number | string;
@@ -267,11 +267,8 @@ export interface DiffSummary {
   fdLimitsChanged: number;
 }
 
-/** A process's fd limit: null soft/hard is unlimited. */
-export interface FdLimitValue {
-  soft: number | null;
-  hard: number | null;
-}
+/** A process's fd limit, the model's FdLimit (plain JSON already): null soft/hard is unlimited. */
+export type FdLimitValue = FdLimit;
 
 /** A paired process whose fd limit changed between the images (setrlimit, prlimit, a new LimitNOFILE= after a restart). */
 export interface LimitChange {
@@ -331,7 +328,7 @@ export interface TimelinePoint {
    * format 1.2, /proc/PID/limits unreadable, indexed before schema 3);
    * `soft`/`hard` null: unlimited.
    */
-  process: { pid: number; fds: number; fdLimit: { soft: number | null; hard: number | null } | null } | null;
+  process: { pid: number; fds: number; fdLimit: FdLimitValue | null } | null;
 }
 
 /**

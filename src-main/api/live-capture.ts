@@ -21,15 +21,7 @@ export function liveCaptureUnavailable(): string | null {
 
 export async function liveCapture(opts: LiveCaptureOptions, progress: (done: number, total: number) => void): Promise<Uint8Array> {
   progress(0, 2);
-  const snap = await captureProc(
-    'pids' in opts
-      ? { pids: opts.pids, tree: opts.tree, freeze: opts.freeze }
-      : {
-          ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
-          ...(opts.ns ? { ns: opts.ns } : {}),
-          freeze: opts.freeze,
-        },
-  );
+  const snap = await captureProc(opts);
   progress(1, 2);
   return encodeSnapshot(snap);
 }

@@ -4,8 +4,7 @@
  * them), and their JSON report of what they opened parsed for the asserts.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,17 +88,16 @@ export function cleanupBuilds(): void {
 export function fakeProc(root: string, pidList: number[], hangs: (pid: number) => boolean = () => false): string {
   for (const pid of pidList) {
     const b = join(root, String(pid));
-    for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) fs.mkdirSync(join(b, d), { recursive: true });
-    fs.writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n`);
-    fs.writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t${pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
-    fs.writeFileSync(join(b, 'cmdline'), 'fake\0');
-    fs.symlinkSync('/', join(b, 'cwd'));
-    fs.symlinkSync('/', join(b, 'root'));
-    fs.symlinkSync('/dev/null', join(b, 'fd', '3'));
+    for (const d of ['fd', 'fdinfo', 'ns', `task/${pid}`]) mkdirSync(join(b, d), { recursive: true });
+    writeFileSync(join(b, 'stat'), `${pid} (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n`);
+    writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t${pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
+    writeFileSync(join(b, 'cmdline'), 'fake\0');
+    symlinkSync('/', join(b, 'cwd'));
+    symlinkSync('/', join(b, 'root'));
+    symlinkSync('/dev/null', join(b, 'fd', '3'));
     if (hangs(pid)) {
       if (spawnSync('mkfifo', [join(b, 'fdinfo', '3')]).status !== 0) throw new Error('mkfifo failed');
-    }
-    else fs.writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
+    } else writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
   }
   return root;
 }

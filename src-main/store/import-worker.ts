@@ -9,8 +9,8 @@
  * the .ts source itself. Loaded on the host's thread it only reports its
  * URL; loaded by the worker it starts serving below.
  */
-import { createHash } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { sha256 } from './blobs.js';
 import { Store } from './index.js';
 import { serializeError, type WorkerData, type WorkerReply, type WorkerJob } from './import-thread.js';
 
@@ -33,10 +33,11 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
       // stopped between its commit and its reply, the host can still find
       // what it stored (import-thread.ts, lost()). One more pass over the
       // bytes, on this thread, not the host's.
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const preexisting = store.db.prepare('SELECT 1 FROM images WHERE sha256 = ?').get(sha256) !== undefined;
-      port.postMessage({ type: 'hash', id: job.id, sha256, preexisting } satisfies WorkerReply);
-      const r = job.name === undefined ? store.importBytes(bytes, job.opts) : store.importBytes(bytes, job.opts, undefined, job.name);
+      const sha = sha256(bytes);
+      const preexisting = store.db.prepare('SELECT 1 FROM images WHERE sha256 = ?').get(sha) !== undefined;
+      port.postMessage({ type: 'hash', id: job.id, sha256: sha, preexisting } satisfies WorkerReply);
+      // No name: importBytes's own default ('image').
+      const r = store.importBytes(bytes, job.opts, undefined, job.name);
       reply = { type: 'done', id: job.id, result: r };
     } catch (e) {
       reply = { type: 'error', id: job.id, error: serializeError(e) };

@@ -1,4 +1,9 @@
 /**
+ * Picks the /proc reader: the native one (procfd-reader.ts) where the addon
+ * loads, with what it could not hand over read here after it; else, with a
+ * timeout, rawRead on supervised worker threads only (readSupervised);
+ * else, below.
+ *
  * Runs rawRead on the main thread and on one worker at once, the two taking
  * pids from a shared counter so neither waits on the other's slow process.
  * The worker sends each process as soon as it has read it, and the main

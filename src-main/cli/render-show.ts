@@ -1,5 +1,5 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
-import { describeFile, displayBStr, formatFlags, holders, limitReport, listedWarnings, NEAR_LIMIT, recordsLimits, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, displayBStr, formatFlags, formatLimit, formatShare, holders, limitReport, listedWarnings, NEAR_LIMIT, recordsLimits, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
 function limitLines(lim: LimitReport): string[] {
@@ -16,7 +16,7 @@ function limitLines(lim: LimitReport): string[] {
   const { warnings, more } = listedWarnings(lim, 10);
   for (const w of warnings) lines.push(`warning: ${w}`);
   if (more)
-    lines.push(`warning: ${more} more process(es) at ${Math.round(NEAR_LIMIT * 100)}% of their fd limit or more (ckpt show --limits lists them all)`);
+    lines.push(`warning: ${more} more process(es) at ${formatShare(NEAR_LIMIT)} of their fd limit or more (ckpt show --limits lists them all)`);
   return lines;
 }
 
@@ -28,9 +28,9 @@ export function renderLimits(s: Snapshot): string {
   const rows = lim.processes.map((p) => [
     String(p.pid),
     String(p.fds),
-    p.soft === null ? 'unlimited' : String(p.soft),
-    p.hard === null ? 'unlimited' : String(p.hard),
-    p.used === null ? '-' : `${Math.round(p.used * 100)}%`,
+    formatLimit(p.soft),
+    formatLimit(p.hard),
+    formatShare(p.used),
     displayBStr(p.comm),
   ]);
   const head = ['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'];
@@ -72,7 +72,7 @@ export function renderShow(s: Snapshot): string {
     lines.push('');
     const thread = t.pid !== t.tgid ? ` thread of ${t.tgid}` : '';
     const l = limitOf.get(t.pid);
-    const fdLimit = l ? ` fds ${l.fds} of ${l.soft ?? 'unlimited'}${l.hard !== l.soft ? ` (hard ${l.hard ?? 'unlimited'})` : ''}` : '';
+    const fdLimit = l ? ` fds ${l.fds} of ${formatLimit(l.soft)}${l.hard !== l.soft ? ` (hard ${formatLimit(l.hard)})` : ''}` : '';
     lines.push(`task ${t.pid}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
     if (!t.fdTable) {
       lines.push('  no fd table');

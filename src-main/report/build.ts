@@ -4,6 +4,8 @@ import {
   displayBStr,
   formatFdLimit,
   formatFlags,
+  formatLimit,
+  formatShare,
   holders,
   limitReport,
   u64ToJson,
@@ -37,8 +39,6 @@ const MAX_ROWS = 100_000;
 const MAX_PROCESS_WARNINGS = 100;
 
 const NOT_RECORDED = 'not recorded';
-const pct = (x: number | null) => (x === null ? '-' : `${Math.round(x * 100)}%`);
-const limitText = (v: number | null) => (v === null ? 'unlimited' : String(v));
 const u64Text = (v: string | number | null) => (v === null ? NOT_RECORDED : String(v));
 
 /** An image's limits as the report gives them (and its JSON export carries). */
@@ -57,14 +57,14 @@ function limitsSection(l: ImageLimits): Section {
   facts.push([
     'Fd limits (RLIMIT_NOFILE)',
     l.known
-      ? `${l.known} process(es) with a recorded limit, ${l.near} at ${pct(l.nearShare)} of their soft limit or more` +
+      ? `${l.known} process(es) with a recorded limit, ${l.near} at ${formatShare(l.nearShare)} of their soft limit or more` +
         (l.unknown ? `; ${l.unknown} ${NOT_RECORDED}` : '')
       : `${NOT_RECORDED}${l.unknown ? ` for any of the ${l.unknown} process(es)` : ''}`,
   ]);
   const fh = l.fileHandles;
   facts.push([
     'File handles (fs.file-nr of fs.file-max)',
-    fh.allocated === null ? NOT_RECORDED : `${fh.allocated} allocated of ${u64Text(fh.max)}${fh.used === null ? '' : ` (${pct(fh.used)})`}`,
+    fh.allocated === null ? NOT_RECORDED : `${fh.allocated} allocated of ${u64Text(fh.max)}${fh.used === null ? '' : ` (${formatShare(fh.used)})`}`,
   ]);
   facts.push(['fs.nr_open (highest hard fd limit)', k('fs.nr_open')]);
   facts.push([
@@ -74,12 +74,12 @@ function limitsSection(l: ImageLimits): Section {
   for (const u of l.inotify.users)
     facts.push([
       `inotify of uid ${u.uid}`,
-      `${u.instances} instance(s)${u.instancesUsed === null ? '' : ` (${pct(u.instancesUsed)})`}, ${u.watches} watch(es)${u.watchesUsed === null ? '' : ` (${pct(u.watchesUsed)})`}`,
+      `${u.instances} instance(s)${u.instancesUsed === null ? '' : ` (${formatShare(u.instancesUsed)})`}, ${u.watches} watch(es)${u.watchesUsed === null ? '' : ` (${formatShare(u.watchesUsed)})`}`,
     ]);
   facts.push(['fs.epoll.max_user_watches', k('fs.epoll.max_user_watches')]);
   const warnings = [...l.warnings];
   if (l.moreWarnings)
-    warnings.push(`${l.moreWarnings} more process(es) at ${pct(l.nearShare)} of their soft fd limit or more (see the Fd limits table)`);
+    warnings.push(`${l.moreWarnings} more process(es) at ${formatShare(l.nearShare)} of their soft fd limit or more (see the Fd limits table)`);
   return { title: 'Limits', facts, warnings };
 }
 
@@ -94,9 +94,9 @@ function limitsTable(l: ImageLimits): Table {
         typeof p.comm === 'string' ? displayBStr(p.comm) : p.comm.text,
         String(p.uid),
         String(p.fds),
-        limitText(p.soft),
-        limitText(p.hard),
-        pct(p.used),
+        formatLimit(p.soft),
+        formatLimit(p.hard),
+        formatShare(p.used),
         p.near ? 'yes' : 'no',
       ]),
     omitted: Math.max(0, l.processes.length - MAX_ROWS),
@@ -115,7 +115,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits = 
     pids
       .map((p) => {
         const l = fdLimitOf.get(p);
-        return l ? limitText(l[side]) : NOT_RECORDED;
+        return l ? formatLimit(l[side]) : NOT_RECORDED;
       })
       .join(' ');
   const kinds = new Map<string, number>();

@@ -60,7 +60,15 @@ export function share(n: number, of: U64 | null): number | null {
   return d > 0 ? n / d : null;
 }
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+/** A share as warnings, `ckpt show --limits` and reports print it: "90%"; "-" where there is none (an unlimited soft limit). */
+export function formatShare(x: number | null): string {
+  return x === null ? '-' : `${Math.round(x * 100)}%`;
+}
+
+/** One RLIMIT_NOFILE value: the number, or "unlimited" for null. */
+export function formatLimit(v: number | null): string {
+  return v === null ? 'unlimited' : String(v);
+}
 
 export function limitReport(s: Snapshot): LimitReport {
   const tableSize = new Map(s.fdTables.map((t) => [t.ref, t.fds.length]));
@@ -118,21 +126,21 @@ export function limitReport(s: Snapshot): LimitReport {
   for (const p of near) {
     const over = p.fds >= (p.soft ?? Infinity);
     processWarnings.push(
-      `process ${p.pid} holds ${p.fds} fds, ${over ? 'at or over' : pct(p.used!) + ' of'} its soft limit of ${p.soft}` +
+      `process ${p.pid} holds ${p.fds} fds, ${over ? 'at or over' : formatShare(p.used) + ' of'} its soft limit of ${p.soft}` +
         (p.hard !== null && p.hard !== p.soft ? ` (hard limit ${p.hard}: it may raise the soft one)` : ''),
     );
   }
   const otherWarnings: string[] = [];
   const fh = fileHandles.allocated === null ? null : share(Number(fileHandles.allocated), fileHandles.max);
   if (fh !== null && fh >= NEAR_LIMIT)
-    otherWarnings.push(`the machine has ${String(fileHandles.allocated)} file handles allocated, ${pct(fh)} of fs.file-max ${String(fileHandles.max)}`);
+    otherWarnings.push(`the machine has ${String(fileHandles.allocated)} file handles allocated, ${formatShare(fh)} of fs.file-max ${String(fileHandles.max)}`);
   for (const u of users) {
     const i = share(u.instances, inotify.maxInstances);
     if (i !== null && i >= NEAR_LIMIT)
-      otherWarnings.push(`uid ${u.uid} holds ${u.instances} inotify instances, ${pct(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`);
+      otherWarnings.push(`uid ${u.uid} holds ${u.instances} inotify instances, ${formatShare(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`);
     const w = share(u.watches, inotify.maxWatches);
     if (w !== null && w >= NEAR_LIMIT)
-      otherWarnings.push(`uid ${u.uid} holds ${u.watches} inotify watches, ${pct(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`);
+      otherWarnings.push(`uid ${u.uid} holds ${u.watches} inotify watches, ${formatShare(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`);
   }
   return { processes, unknown, near, fileHandles, inotify, processWarnings, otherWarnings };
 }
@@ -150,5 +158,5 @@ export function listedWarnings(r: LimitReport, maxProcesses = Infinity): { warni
 
 /** "soft 1024, hard 4096" ("unlimited" for null), as diffs and reports name a limit. */
 export function formatFdLimit(l: { soft: number | null; hard: number | null }): string {
-  return `soft ${l.soft ?? 'unlimited'}, hard ${l.hard ?? 'unlimited'}`;
+  return `soft ${formatLimit(l.soft)}, hard ${formatLimit(l.hard)}`;
 }

@@ -117,7 +117,7 @@ export function createBackend(ctx: ApiContext): Backend {
    */
   async function importImage(bytes: Uint8Array, opts: ImportOptions, name?: string, owned = false): Promise<ImportResult> {
     const st = getStore();
-    const inline = () => (name === undefined ? st.importBytes(bytes, opts) : st.importBytes(bytes, opts, undefined, name));
+    const inline = () => st.importBytes(bytes, opts, undefined, name);
     if (bytes.length <= inlineMax) return inline();
     // Pooled Buffers (under Buffer.poolSize) share their ArrayBuffer; never move those.
     const r = await thread.run(bytes, opts, name, owned && bytes.byteLength > Buffer.poolSize);

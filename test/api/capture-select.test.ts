@@ -34,9 +34,9 @@ beforeAll(async () => {
   ({ shell, members, kids, cg } = box);
 });
 
-afterAll(() => {
+afterAll(async () => {
   box?.stop();
-  backend?.close();
+  await backend?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });
 

@@ -38,8 +38,8 @@ beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'ckpt-api-'));
   backend = createBackend({ home, host: 'browser', emit: (e) => events.push(e), log: () => undefined });
 });
-afterAll(() => {
-  backend.close();
+afterAll(async () => {
+  await backend.close();
   rmSync(home, { recursive: true, force: true });
 });
 

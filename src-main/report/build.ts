@@ -10,7 +10,6 @@ import {
   limitReport,
   u64ToJson,
   type FdLimit,
-  type LimitReport,
   type Snapshot,
 } from '../../src-shared/model/index.js';
 import { limitsToJson } from '../../src-shared/api/limits-json.js';
@@ -42,8 +41,8 @@ const NOT_RECORDED = 'not recorded';
 const u64Text = (v: string | number | null) => (v === null ? NOT_RECORDED : String(v));
 
 /** An image's limits as the report gives them (and its JSON export carries). */
-export function imageLimits(snap: Snapshot, r: LimitReport = limitReport(snap)): ImageLimits {
-  return limitsToJson(r, snap.header, { maxProcessWarnings: MAX_PROCESS_WARNINGS });
+export function imageLimits(snap: Snapshot): ImageLimits {
+  return limitsToJson(limitReport(snap), snap.header, { maxProcessWarnings: MAX_PROCESS_WARNINGS });
 }
 
 function limitsSection(l: ImageLimits): Section {
@@ -103,7 +102,7 @@ function limitsTable(l: ImageLimits): Table {
   };
 }
 
-export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits = imageLimits(snap)): Doc {
+export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): Doc {
   const files = new Map(snap.files.map((f) => [f.ref, f]));
   const tables = new Map(snap.fdTables.map((t) => [t.ref, t]));
   const { fileHolders, tableTasks } = holders(snap);

@@ -250,16 +250,14 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     server,
     backend,
     emit,
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const s of streams) s.end();
-        streams.clear();
-        // Both: an import in flight rolls back while the server stops.
-        let left = 2;
-        const one = () => void (--left === 0 && ok());
-        void backend.close().then(one, (e: Error) => (log(`ckpt: closing the library: ${e.message}`), one()));
-        server.close(one);
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      for (const s of streams) s.end();
+      streams.clear();
+      // Both at once: an import in flight rolls back while the server stops.
+      const library = backend.close().catch((e: Error) => log(`ckpt: closing the library: ${e.message}`));
+      const stopped = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections();
+      await Promise.all([library, stopped]);
+    },
   };
 }

@@ -1,5 +1,6 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
 import { describeFile, displayBStr, formatFlags, formatLimit, formatShare, holders, limitReport, listedWarnings, NEAR_LIMIT, recordsLimits, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
+import { columns } from '../report/text.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
 function limitLines(lim: LimitReport): string[] {
@@ -33,14 +34,7 @@ export function renderLimits(s: Snapshot): string {
     formatShare(p.used),
     displayBStr(p.comm),
   ]);
-  const head = ['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'];
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padStart(width[i]!)))
-      .join('  ')
-      .trimEnd();
-  if (rows.length) lines.push(fmt(head), ...rows.map(fmt));
+  if (rows.length) lines.push(...columns(['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'], rows, () => true));
   else lines.push('no process in this image has a recorded fd limit');
   if (lim.unknown) lines.push(`(${lim.unknown} process(es) without a recorded limit${recordsLimits(s.header) ? '' : ': the image is older than format 1.2'})`);
   return lines.join('\n');

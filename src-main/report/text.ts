@@ -20,6 +20,21 @@ export function searchText(r: SearchResult): string {
   return out.join('\n');
 }
 
+/**
+ * A header and rows as aligned lines: each column as wide as its widest
+ * cell, two spaces apart, right-aligned where `right` says so, the last
+ * column unpadded.
+ */
+export function columns(head: string[], rows: string[][], right: (column: number) => boolean): string[] {
+  const width = head.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : right(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [fmt(head), ...rows.map(fmt)];
+}
+
 /** `ckpt search --holders`: who held what, since when, and whether they still do. */
 export function holdersText(r: HoldersResult): string {
   const out: string[] = [
@@ -35,15 +50,8 @@ export function holdersText(r: HoldersResult): string {
     `${h.images}${h.gaps ? ` (${h.gaps} gap${h.gaps > 1 ? 's' : ''})` : ''}`,
     h.target,
   ]);
-  const head = ['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'];
-  const width = head.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i]!.length)));
-  const right = new Set([0, 2]);
-  const fmt = (r: string[]) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
-      .join('  ')
-      .trimEnd();
-  out.push('', fmt(head), ...rows.map(fmt));
+  // PID and FD right-aligned.
+  out.push('', ...columns(['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'], rows, (i) => i === 0 || i === 2));
   return out.join('\n');
 }
 

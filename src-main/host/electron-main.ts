@@ -27,6 +27,9 @@ let win: BrowserWindow | null = null;
 const emit = (ev: ApiEvent) => {
   for (const w of BrowserWindow.getAllWindows()) w.webContents.send(EVENT_CHANNEL, ev);
 };
+// Named here, not left to the shim's own lookup: the import worker must load
+// the very addon this thread does, and a worker has no process.resourcesPath.
+const nativeBinding = electronBinding();
 const backend = createBackend({
   home,
   host: 'electron',
@@ -34,9 +37,7 @@ const backend = createBackend({
   printPdf: printPdfElectron,
   saveReport: (r) => saveReportElectron(win, r),
   openReport: openReportElectron,
-  // Named here, not left to the shim's own lookup: the import worker must load
-  // the very addon this thread does, and a worker has no process.resourcesPath.
-  ...(electronBinding() ? { nativeBinding: electronBinding()! } : {}),
+  ...(nativeBinding ? { nativeBinding } : {}),
 });
 
 function trusted(ev: IpcMainInvokeEvent): boolean {

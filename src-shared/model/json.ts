@@ -6,7 +6,7 @@
  */
 import { emptyValue, kindByName, type ScalarField } from '../kinds/index.js';
 import { bstrFromJson, bstrToJson, bytesToHex, hexToBytes, type BStr } from './bstr.js';
-import { LIMITS_SINCE, type AttrRecord, type AttrValue, type CaptureError, type FileLock, type OpenFile, type Snapshot, type Task, type U64 } from './snapshot.js';
+import { LIMITS_SINCE, type AttrRecord, type AttrValue, type CaptureError, type FdLimit, type FileLock, type OpenFile, type Snapshot, type Task, type U64 } from './snapshot.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -215,6 +215,21 @@ export function fileFromJson(j: Json, where = 'file', minor = 0): OpenFile {
   return f;
 }
 
+/** One RLIMIT_NOFILE value: a count, or null for unlimited. */
+function limitFromJson(j: Json | undefined, where: string): number | null {
+  if (j === null) return null;
+  const n = num(j, where);
+  if (!Number.isSafeInteger(n) || n < 0) throw new JsonModelError(`${where}: expected a count or null (unlimited)`);
+  return n;
+}
+
+/** A task's fdLimit: null where not known, else its soft and hard limits. */
+function fdLimitFromJson(j: Json | undefined, where: string): FdLimit | null {
+  if (j === null) return null;
+  const l = obj(j, where);
+  return { soft: limitFromJson(l.soft, `${where}.soft`), hard: limitFromJson(l.hard, `${where}.hard`) };
+}
+
 export function snapshotFromJson(j: Json): Snapshot {
   const o = obj(j, 'snapshot');
   const h = obj(o.header, 'header');
@@ -223,12 +238,6 @@ export function snapshotFromJson(j: Json): Snapshot {
   // The limits (LIMITS_SINCE) may be missing from JSON of an older image (as kind attributes with a since).
   const absentLimit = (v: Json | undefined) => v === undefined && minor < LIMITS_SINCE;
   const limits = absentLimit(h.kernelLimits) ? {} : obj(h.kernelLimits, 'header.kernelLimits');
-  const limitJ = (v: Json | undefined, where: string): number | null => {
-    if (v === null) return null;
-    const n = num(v, where);
-    if (!Number.isSafeInteger(n) || n < 0) throw new JsonModelError(`${where}: expected a count or null (unlimited)`);
-    return n;
-  };
   return {
     header: {
       formatMajor: num(h.formatMajor, 'header.formatMajor'),
@@ -259,13 +268,7 @@ export function snapshotFromJson(j: Json): Snapshot {
           return { type: str(no.type, 'namespace.type'), ino: u64FromJson(no.ino, 'namespace.ino') };
         }),
         fdTable: num(t.fdTable, 'fdTable'),
-        fdLimit:
-          absentLimit(t.fdLimit) || t.fdLimit === null
-            ? null
-            : (() => {
-                const l = obj(t.fdLimit, `tasks[${i}].fdLimit`);
-                return { soft: limitJ(l.soft, `tasks[${i}].fdLimit.soft`), hard: limitJ(l.hard, `tasks[${i}].fdLimit.hard`) };
-              })(),
+        fdLimit: absentLimit(t.fdLimit) ? null : fdLimitFromJson(t.fdLimit, `tasks[${i}].fdLimit`),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {

@@ -28,7 +28,7 @@ import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
 import { fileFromPack } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
-import { SCHEMA_FD_LIMITS, fdLimitOfRow } from '../store/schema.js';
+import { fdLimitOfRow } from '../store/schema.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -56,9 +56,7 @@ interface Loaded {
 
 function load(ctx: LibraryContext, row: ImageRow): Loaded {
   const db = ctx.db;
-  // A library opened read-only before schema 3 has no limit columns: every limit is then not known.
-  const limits = ctx.schema >= SCHEMA_FD_LIMITS ? 'fd_soft, fd_hard' : 'NULL, NULL';
-  const tasks = db.prepare(`SELECT pid, tgid, comm_id, cmd_id, table_ref, ${limits} FROM tasks WHERE image_id = ? ORDER BY pid`).raw().all(row.id) as [
+  const tasks = db.prepare('SELECT pid, tgid, comm_id, cmd_id, table_ref, fd_soft, fd_hard FROM tasks WHERE image_id = ? ORDER BY pid').raw().all(row.id) as [
     number,
     number,
     number,

@@ -12,7 +12,6 @@
 import { bstrToJson, describeFile, displayBStr, formatFlags, u64ToJson } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { SearchGroup, SearchHit, SearchOptions, SearchResult } from '../../src-shared/store-types.js';
-import { SCHEMA_FD_LIMITS } from '../store/schema.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
@@ -88,12 +87,9 @@ export function searchCovering(
         params.push(JSON.stringify(ids));
       } else if (t.field === 'limit') {
         // fds in its table against its soft limit; an unknown or unlimited
-        // limit is never near (so -limit: keeps those processes). A library
-        // opened read-only before schema 3 knows no limits at all.
-        if (ctx.schema >= SCHEMA_FD_LIMITS) {
-          c = `coalesce(t.fd_soft >= 0 AND (SELECT f.nfds FROM fdtables f WHERE f.image_id = t.image_id AND f.ref = t.table_ref) >= t.fd_soft * ?, 0)`;
-          params.push(t.share);
-        } else c = '0';
+        // limit is never near (so -limit: keeps those processes).
+        c = `coalesce(t.fd_soft >= 0 AND (SELECT f.nfds FROM fdtables f WHERE f.image_id = t.image_id AND f.ref = t.table_ref) >= t.fd_soft * ?, 0)`;
+        params.push(t.share);
       } else continue;
       conds.push(p.negated ? `NOT (${c})` : c);
     }

@@ -15,7 +15,7 @@ import type { ImageRow } from '../store/images.js';
 import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
-import { SCHEMA_FD_LIMITS, fdLimitOfRow } from '../store/schema.js';
+import { fdLimitOfRow } from '../store/schema.js';
 
 const MAX_POINTS = 5000;
 /** Kinds whose names are per object (pipe, sockets): never a path series. */
@@ -84,21 +84,17 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     s.counts[i]! += n;
   };
   // The series' process (the first one, recorded at ingest) with its table's
-  // size and its limit. A library opened read-only is not migrated: before
-  // schema 3 there is nothing to read, and every point says "not known".
-  const procStmt =
-    ctx.schema >= SCHEMA_FD_LIMITS
-      ? db
-          .prepare(
-            `SELECT t.pid, t.fd_soft, t.fd_hard, coalesce(f.nfds, 0) FROM images i
-             JOIN tasks t ON t.image_id = i.id AND t.pid = i.program_pid
-             LEFT JOIN fdtables f ON f.image_id = i.id AND f.ref = t.table_ref
-             WHERE i.id = ?`,
-          )
-          .raw()
-      : null;
+  // size and its limit; none for an image indexed before schema 3.
+  const procStmt = db
+    .prepare(
+      `SELECT t.pid, t.fd_soft, t.fd_hard, coalesce(f.nfds, 0) FROM images i
+       JOIN tasks t ON t.image_id = i.id AND t.pid = i.program_pid
+       LEFT JOIN fdtables f ON f.image_id = i.id AND f.ref = t.table_ref
+       WHERE i.id = ?`,
+    )
+    .raw();
   const processAt = (imageId: number): TimelinePoint['process'] => {
-    const r = procStmt?.get(imageId) as [number, number | null, number | null, number] | undefined;
+    const r = procStmt.get(imageId) as [number, number | null, number | null, number] | undefined;
     if (!r) return null;
     const [pid, soft, hard, fds] = r;
     return { pid, fds, fdLimit: fdLimitOfRow(soft, hard) };

@@ -5,8 +5,6 @@ import type { ImageRow } from './images.js';
 
 export interface LibraryContext {
   db: DB;
-  /** Schema version as opened (a read-only library is not migrated and may lack later columns). */
-  readonly schema: number;
   strings: Interner;
   /** Kind attributes (JSON text) by attrs_id. */
   attrs: Interner;

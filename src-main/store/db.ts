@@ -1,6 +1,6 @@
 /** Opens the library database: WAL, foreign keys, migrations. */
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './schema.js';
+import { MIGRATIONS, SCHEMA_FD_LIMITS } from './schema.js';
 import { StoreError } from './errors.js';
 
 export type DB = Database.Database;
@@ -35,8 +35,20 @@ export function openDatabase(file: string, readonly = false, nativeBinding?: str
     // Before migrating: a development build's version 1 cannot be migrated.
     checkLayout(db, file);
     if (!readonly) migrate(db);
-    else if ((db.pragma('user_version', { simple: true }) as number) > MIGRATIONS.length)
-      throw new StoreError('corrupt', 'the library was written by a newer version of Checkpoint Studio');
+    else {
+      const have = db.pragma('user_version', { simple: true }) as number;
+      if (have > MIGRATIONS.length) throw new StoreError('corrupt', 'the library was written by a newer version of Checkpoint Studio');
+      // Read-only, so not migrated: before schema 3 tasks and images lack
+      // the fd limit columns. Views of this connection's own (TEMP: nothing
+      // is written to the library) shadow both tables with those columns
+      // NULL, "not known", as rows indexed before the migration read, so
+      // the queries need not know which schema they read.
+      if (have < SCHEMA_FD_LIMITS)
+        db.exec(`
+          CREATE TEMP VIEW tasks AS SELECT *, NULL AS fd_soft, NULL AS fd_hard FROM main.tasks;
+          CREATE TEMP VIEW images AS SELECT *, NULL AS program_pid FROM main.images;
+        `);
+    }
   } catch (e) {
     db.close();
     if (e instanceof StoreError) throw e;

@@ -75,9 +75,8 @@ export class Store implements LibraryContext {
   private _indexer: Indexer | null = null;
   /**
    * The schema version of the database as opened. A library opened
-   * read-only is never migrated, so it may be older than MIGRATIONS: the
-   * queries check this before reading columns a later migration added
-   * (fd limits: SCHEMA_FD_LIMITS), and answer as for unknown values.
+   * read-only is never migrated, so it may be older than MIGRATIONS; the
+   * columns a later migration added read as NULL there (db.ts).
    */
   readonly schema: number;
   private strIds: number[] = [];
@@ -96,7 +95,7 @@ export class Store implements LibraryContext {
     this.schema = db.pragma('user_version', { simple: true }) as number;
   }
 
-  /** Made on first import: its statements name the current schema's columns, which an old library opened read-only lacks. */
+  /** Made on first import: its statements insert into tasks and images, which an old library opened read-only has as views (db.ts). */
   private get indexer(): Indexer {
     return (this._indexer ??= new Indexer(this.db, this.strings, this.attrs));
   }

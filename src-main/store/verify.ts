@@ -9,14 +9,11 @@ import { sha256, type Blobs } from './blobs.js';
 import type { DB } from './db.js';
 import { P, PACK_FIELDS, unpack } from './fdpack.js';
 import { programTask } from './ingest.js';
-import { FD_UNLIMITED, SCHEMA_FD_LIMITS } from './schema.js';
+import { FD_UNLIMITED } from './schema.js';
 
 export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, total: number) => void): VerifyReport {
   const t0 = performance.now();
-  const limits = (db.pragma('user_version', { simple: true }) as number) >= SCHEMA_FD_LIMITS;
-  const rows = db
-    .prepare(`SELECT id, sha256, n_tasks, n_tables, n_fds, n_files, ${limits ? 'program_pid' : 'NULL AS program_pid'} FROM images ORDER BY id`)
-    .all() as {
+  const rows = db.prepare('SELECT id, sha256, n_tasks, n_tables, n_fds, n_files, program_pid FROM images ORDER BY id').all() as {
     id: number;
     sha256: string;
     n_tasks: number;
@@ -31,7 +28,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     fds: db.prepare('SELECT count(*) FROM fds WHERE image_id = ?').pluck(),
     packs: db.prepare('SELECT ref, nfds, data FROM fdtables WHERE image_id = ?').raw(),
     paths: db.prepare('SELECT ids FROM image_paths WHERE image_id = ?').pluck(),
-    limits: limits ? db.prepare('SELECT pid, fd_soft, fd_hard FROM tasks WHERE image_id = ?').raw() : null,
+    limits: db.prepare('SELECT pid, fd_soft, fd_hard FROM tasks WHERE image_id = ?').raw(),
   };
   const problems: VerifyProblem[] = [];
   let ok = 0;
@@ -86,17 +83,15 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     // none in its rows, whatever its bytes hold; one indexed since has
     // exactly the image's.
     let limitBad = 0;
-    if (counts.limits) {
-      const indexed = r.program_pid !== null;
-      const want = new Map(s.tasks.map((t) => [t.pid, t.fdLimit]));
-      const enc = (v: number | null) => (v === null ? FD_UNLIMITED : v);
-      for (const [pid, soft, hard] of counts.limits.all(r.id) as [number, number | null, number | null][]) {
-        const l = want.get(pid);
-        const ok = !indexed || !l ? soft === null && hard === null : soft === enc(l.soft) && hard === enc(l.hard);
-        if (!ok) limitBad++;
-      }
-      if (indexed && r.program_pid !== (programTask(s)?.pid ?? null)) limitBad++;
+    const indexed = r.program_pid !== null;
+    const want = new Map(s.tasks.map((t) => [t.pid, t.fdLimit]));
+    const enc = (v: number | null) => (v === null ? FD_UNLIMITED : v);
+    for (const [pid, soft, hard] of counts.limits.all(r.id) as [number, number | null, number | null][]) {
+      const l = want.get(pid);
+      const ok = !indexed || !l ? soft === null && hard === null : soft === enc(l.soft) && hard === enc(l.hard);
+      if (!ok) limitBad++;
     }
+    if (indexed && r.program_pid !== (programTask(s)?.pid ?? null)) limitBad++;
     const checks: [string, number, number, number][] = [
       ['tasks', s.tasks.length, r.n_tasks, counts.tasks.get(r.id) as number],
       ['fd tables', s.fdTables.length, r.n_tables, ntables],

@@ -107,6 +107,8 @@ describe('a schema 2 library', () => {
         expect(ro.getSnapshot('leak').tasks[0]!.fdLimit).toEqual({ soft: 128, hard: 4096 });
         expect(ro.search('comm:leaky kind:regular').groups.length).toBe(4);
         expect(ro.search('limit:0%').groups).toEqual([]);
+        expect(ro.diff(before.points[0]!.imageId, before.points[3]!.imageId).limits).toEqual([]);
+        expect(ro.verifyAll().problems).toEqual([]);
       } finally {
         ro.close();
       }

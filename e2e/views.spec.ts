@@ -300,14 +300,19 @@ test('timeline: the leaky series shows a leak suspect on the chart; a point open
   await expect(page.getByTestId('inspector-title')).toHaveText('leak 4');
 });
 
+/** Opens the image labelled `label` in the inspector from the library (a double click on its row). */
+async function openImage(label: string): Promise<void> {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: label }).dblclick();
+  await expect(page.getByTestId('inspector-title')).toHaveText(label);
+}
+
 async function saved(d: Download): Promise<Buffer> {
   return readFileSync((await d.path())!);
 }
 
 test('reports: the hostile image in every format, saved and checked; HTML opened stays inert', async ({ browser }) => {
-  await page.getByTestId('nav-library').click();
-  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'kitchen' }).dblclick();
-  await expect(page.getByTestId('inspector-title')).toHaveText('kitchen');
+  await openImage('kitchen');
   const bar = page.getByTestId('image-export');
   const files: Record<string, Buffer> = {};
   for (const format of ['html', 'md', 'json', 'csv', 'pdf']) {
@@ -410,9 +415,7 @@ test('reports: the diff, search and timeline on screen export too; the Reports v
 });
 
 test('inspector: an anon inode without a kind shows its fdinfo lines as lines', async () => {
-  await page.getByTestId('nav-library').click();
-  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'kitchen' }).dblclick();
-  await expect(page.getByTestId('inspector-title')).toHaveText('kitchen');
+  await openImage('kitchen');
   await page.getByTestId('tree').getByRole('option').first().click();
   const fds = page.getByTestId('fd-list');
   await page.getByTestId('fd-filter').fill('io_uring');
@@ -428,9 +431,7 @@ test('inspector: an anon inode without a kind shows its fdinfo lines as lines', 
 });
 
 test('inspector: each process its fds against its fd limit, the image its Limits panel; near a limit is marked; an image before 1.2 says not recorded', async () => {
-  await page.getByTestId('nav-library').click();
-  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'kitchen' }).dblclick();
-  await expect(page.getByTestId('inspector-title')).toHaveText('kitchen');
+  await openImage('kitchen');
   const tree = page.getByTestId('tree');
   const proc = (pid: number) => tree.getByRole('option').filter({ hasText: new RegExp(`^\\s*${pid}\\b`) });
   // The sim's kitchen-sink runs with systemd's defaults (1024 soft, 524288 hard); its child raised its soft limit.
@@ -465,9 +466,7 @@ test('inspector: each process its fds against its fd limit, the image its Limits
     data: { source: 'sim', scenario: 'leaky', step: 250, label: 'near limit' },
   });
   expect((await cap.json()).ok).toBe(true);
-  await page.getByTestId('nav-library').click();
-  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'near limit' }).dblclick();
-  await expect(page.getByTestId('inspector-title')).toHaveText('near limit');
+  await openImage('near limit');
   await expect(page.getByTestId('limits-toggle')).toHaveText(/^\d+ limit warnings?$/);
   await expect(page.getByTestId('limit-warnings')).toContainText(/process 5000 holds \d+ fds, (\d+% of|at or over) its soft limit of \d+/);
   await expect(proc(5000).locator('.fdl')).toHaveClass(/near/);
@@ -481,9 +480,7 @@ test('inspector: each process its fds against its fd limit, the image its Limits
   const imp = await ctx.post(`${host.origin}/api/library.import`, { headers, data: { name: 'format-1.1.ckpt', data: old } });
   expect((await imp.json()).ok).toBe(true);
   await ctx.dispose();
-  await page.getByTestId('nav-library').click();
-  await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'format-1.1' }).dblclick();
-  await expect(page.getByTestId('inspector-title')).toHaveText('format-1.1');
+  await openImage('format-1.1');
   await expect(proc(6000)).toContainText(/\b\d+ fds/);
   await expect(proc(6000)).not.toContainText('/');
   await proc(6000).click();

@@ -22,7 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ImportOptions, ImportResult } from '../../src-shared/store-types.js';
 import { ImageError, type ImageErrorCode } from '../engine/errors.js';
-import { QueryError, StoreError } from './errors.js';
+import { StoreError } from './errors.js';
 
 export interface WorkerData {
   ckptImportWorker: 1;
@@ -56,9 +56,11 @@ export type WorkerReply =
   | { type: 'error'; id: number; error: SerializedError };
 
 // Structured clone keeps only an Error's message (and a standard name), so
-// the typed errors travel as their fields and are rebuilt with their class:
-// the host's error mapping (api/errors.ts) then sees what it always saw.
-const FIELDS = ['code', 'detail', 'offset', 'recordIndex', 'recordType', 'start', 'end', 'token'] as const;
+// the typed errors an import throws (StoreError, ImageError) travel as their
+// fields and are rebuilt with their class: the host's error mapping
+// (api/errors.ts) then sees what it always saw. Any other error keeps its
+// name and those fields.
+const FIELDS = ['code', 'detail', 'offset', 'recordIndex', 'recordType'] as const;
 
 export function serializeError(e: unknown): SerializedError {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e), fields: {} };
@@ -70,7 +72,7 @@ export function serializeError(e: unknown): SerializedError {
   return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), fields };
 }
 
-export function deserializeError(s: SerializedError): Error {
+function deserializeError(s: SerializedError): Error {
   const f = s.fields;
   let e: Error;
   if (s.name === 'StoreError') e = new StoreError(f.code as StoreError['code'], s.message);
@@ -82,8 +84,6 @@ export function deserializeError(s: SerializedError): Error {
       Number(f.recordIndex),
       ...(typeof f.recordType === 'string' ? [f.recordType] : []),
     );
-  else if (s.name === 'QueryError')
-    e = new QueryError(f.code as QueryError['code'], String(f.detail), Number(f.start), Number(f.end), String(f.token));
   else {
     e = new Error(s.message);
     e.name = s.name;

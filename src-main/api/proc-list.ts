@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { displayBStr, bstrFromBytes, bstrToJson, type BStrJson } from '../../src-shared/model/index.js';
 import type { ProcessInfo } from '../../src-shared/api/results.js';
-import { parseStat, splitCmdline } from '../sources/proc/proc-text.js';
+import { parseStat, splitCmdline, cgroupPaths } from '../sources/proc/proc-text.js';
 import { listPids } from '../sources/proc/procfd-reader.js';
 
 function userNames(): Map<number, string> {
@@ -48,21 +48,9 @@ function cgroupOf(pid: number): BStrJson | null {
   } catch {
     return null;
   }
-  let first: Buffer | null = null;
-  let at = 0;
-  while (at < bytes.length) {
-    let end = bytes.indexOf(0x0a, at);
-    if (end < 0) end = bytes.length;
-    const line = bytes.subarray(at, end);
-    at = end + 1;
-    // hierarchy-ID:controllers:path; the path may itself hold ':'.
-    const a = line.indexOf(0x3a);
-    const b = a < 0 ? -1 : line.indexOf(0x3a, a + 1);
-    if (b < 0) continue;
-    const path = line.subarray(b + 1);
-    if (b === 2 && line[0] === 0x30) return bstrToJson(bstrFromBytes(path));
-    first ??= path;
-  }
+  const lines = cgroupPaths(bytes);
+  // The unified (v2) hierarchy's path where there is one, else the first v1 one.
+  const first = (lines.find((l) => l.id === '0') ?? lines[0])?.path ?? null;
   return first ? bstrToJson(bstrFromBytes(first)) : null;
 }
 

@@ -6,6 +6,7 @@
  * processes came or went meanwhile.
  */
 import type { ProcessInfo } from '../../src-shared/api/results.js';
+import { normalizeCgroup } from '../../src-shared/model/namespaces.js';
 
 export type Selector = { cgroup: string } | { ns: { type: 'pid' | 'net'; of: number } };
 
@@ -14,10 +15,7 @@ export function cgroupText(c: ProcessInfo['cgroup']): string {
   return c === null ? '' : typeof c === 'string' ? c : c.text;
 }
 
-/** "/a/b/" and "a//b" as "/a/b", as the capture's selection reads a cgroup path. */
-export function normCgroup(path: string): string {
-  return `/${path.split('/').filter(Boolean).join('/')}`;
-}
+
 
 /**
  * The pids the selector takes from `procs`, leaving out `selfPid` (the
@@ -31,7 +29,7 @@ export function covered(procs: readonly ProcessInfo[], sel: Selector, selfPid: n
   const out = new Set<number>();
   if ('cgroup' in sel) {
     if (!sel.cgroup.startsWith('/')) return out;
-    const want = normCgroup(sel.cgroup);
+    const want = normalizeCgroup(sel.cgroup);
     const under = want === '/' ? '/' : `${want}/`;
     for (const p of procs) {
       if (p.pid === selfPid || p.cgroup === null) continue;

@@ -7,3 +7,8 @@
  */
 export const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
 export type NsType = (typeof NS_TYPES)[number];
+
+/** A cgroup path as selection reads it: "/a/b/" and "a//b" as "/a/b"; "/" stays. (The capture and the app's count both use this.) */
+export function normalizeCgroup(path: string): string {
+  return `/${path.split('/').filter(Boolean).join('/')}`;
+}

@@ -1,7 +1,7 @@
 /**
  * The /proc text formats more than one reader of /proc needs (the capture,
  * the app's process list): stat's comm and ppid, cmdline's arguments, the
- * fd limit line of limits.
+ * fd limit line of limits, the paths of cgroup.
  */
 import { bstrFromBytes, type FdLimit } from '../../../src-shared/model/index.js';
 
@@ -45,4 +45,23 @@ export function parseNofile(line: string | null): FdLimit | null {
   const soft = v(m[1]!);
   const hard = v(m[2]!);
   return soft === undefined || hard === undefined ? null : { soft, hard };
+}
+
+/**
+ * /proc/PID/cgroup's lines as (hierarchy id, path bytes): one per v1
+ * hierarchy, and "0" for the unified (v2) one. A cgroup's name is whatever
+ * bytes its creator chose: kept as bytes.
+ */
+export function cgroupPaths(b: Buffer): { id: string; path: Buffer }[] {
+  const out: { id: string; path: Buffer }[] = [];
+  for (let at = 0; at < b.length; ) {
+    let end = b.indexOf(10, at);
+    if (end < 0) end = b.length;
+    // hierarchy-ID:controllers:path; the path may itself hold ':'.
+    const a = b.indexOf(58, at);
+    const c = a < 0 || a >= end ? -1 : b.indexOf(58, a + 1);
+    if (c >= 0 && c < end) out.push({ id: b.toString('latin1', at, a), path: b.subarray(c + 1, end) });
+    at = end + 1;
+  }
+  return out;
 }

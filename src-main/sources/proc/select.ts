@@ -7,9 +7,10 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { RawError } from './raw-read.js';
-import type { NsType } from '../../../src-shared/model/namespaces.js';
+import { normalizeCgroup, type NsType } from '../../../src-shared/model/namespaces.js';
+import { cgroupPaths } from './proc-text.js';
 
-export { NS_TYPES, type NsType } from '../../../src-shared/model/namespaces.js';
+export { NS_TYPES, normalizeCgroup, type NsType } from '../../../src-shared/model/namespaces.js';
 
 export class SelectError extends Error {
   override readonly name = 'CaptureError';
@@ -18,35 +19,13 @@ export class SelectError extends Error {
 /** A selection that took no process: the first capture of a series fails with it, later ones wait for the next round. */
 export class EmptySelectionError extends SelectError {}
 
-/** "/a/b/" and "a/b" as "/a/b"; "/" stays. */
-export function normalizeCgroup(path: string): string {
-  const p = `/${path.split('/').filter(Boolean).join('/')}`;
-  return p;
-}
-
-/**
- * The cgroup paths of a process, one per hierarchy (v1) or the one of v2,
- * as their bytes (a cgroup's name is whatever bytes its creator chose);
- * null when unreadable (it exited).
- */
+/** The cgroup paths of a process (every hierarchy's); null when unreadable (it exited). */
 function cgroupsOf(procRoot: string, pid: number): Buffer[] | null {
-  let b: Buffer;
   try {
-    b = readFileSync(`${procRoot}/${pid}/cgroup`);
+    return cgroupPaths(readFileSync(`${procRoot}/${pid}/cgroup`)).map((l) => l.path);
   } catch {
     return null;
   }
-  const out: Buffer[] = [];
-  for (let at = 0; at < b.length; ) {
-    let end = b.indexOf(10, at);
-    if (end < 0) end = b.length;
-    // hierarchy-ID:controllers:path; the path may itself hold ':'.
-    const a = b.indexOf(58, at);
-    const c = a < 0 || a >= end ? -1 : b.indexOf(58, a + 1);
-    if (c >= 0 && c < end) out.push(b.subarray(c + 1, end));
-    at = end + 1;
-  }
-  return out;
 }
 
 /** Processes in cgroup `path` (its UTF-8 bytes, as a command line or the app gives it) or below it, in any hierarchy. */

@@ -34,7 +34,7 @@ export function renderLimits(s: Snapshot): string {
     formatShare(p.used),
     displayBStr(p.comm),
   ]);
-  if (rows.length) lines.push(...columns(['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'], rows, () => true));
+  if (rows.length) for (const l of columns(['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'], rows, () => true)) lines.push(l);
   else lines.push('no process in this image has a recorded fd limit');
   if (lim.unknown) lines.push(`(${lim.unknown} process(es) without a recorded limit${recordsLimits(s.header) ? '' : ': the image is older than format 1.2'})`);
   return lines.join('\n');

@@ -26,7 +26,9 @@ export function searchText(r: SearchResult): string {
  * column unpadded.
  */
 export function columns(head: string[], rows: string[][], right: (column: number) => boolean): string[] {
-  const width = head.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...lengths): a spread of a few hundred thousand rows (a broad --holders) exceeds the call stack.
+  const width = head.map((x) => x.length);
+  for (const r of rows) for (let i = 0; i < width.length; i++) width[i] = Math.max(width[i]!, r[i]!.length);
   const fmt = (r: string[]) =>
     r
       .map((c, i) => (i === r.length - 1 ? c : right(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!)))
@@ -51,8 +53,8 @@ export function holdersText(r: HoldersResult): string {
     h.target,
   ]);
   // PID and FD right-aligned.
-  out.push('', ...columns(['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'], rows, (i) => i === 0 || i === 2));
-  return out.join('\n');
+  // concat, not push(...): a broad query has more rows than a call takes arguments.
+  return out.concat('', columns(['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'], rows, (i) => i === 0 || i === 2)).join('\n');
 }
 
 export function diffText(d: DiffResult, maxLines = 2000): string {

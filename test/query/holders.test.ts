@@ -103,4 +103,13 @@ describe('holders', () => {
       expect(bad.code).toBe(2);
       expect(bad.err).toContain('--holders folds every matching fd: --limit and --per-image do not apply');
     }));
+
+  it('prints hundreds of thousands of holders (a broad query) without running out of stack', () => {
+    const h = { pid: 1, comm: 'c', commText: 'c', fd: 3, kind: 'regular', target: '/x', path: '/x', firstSeen: T0, lastSeen: T0, images: 1, gaps: 0, now: true, lastImage: 'i' };
+    const holders = Array.from({ length: 300_000 }, (_, i) => ({ ...h, fd: i }));
+    const text = holdersText({ query: 'q', normalized: 'q', holders, imagesCovered: 1, newest: T0, truncated: false, elapsedMs: 0 });
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(3 + 300_000);
+    expect(lines.at(-1)).toBe(`  1  c     299999  ${new Date(T0).toISOString().slice(0, 19)}Z  now    1       /x`);
+  });
 });

@@ -15,6 +15,7 @@ import {
   describeFile,
   fileToJson,
   flagNames,
+  kernelLimitsToJson,
   limitReport,
   modeType,
   taskToJson,
@@ -204,7 +205,7 @@ export class OpenedImage {
       header: {
         ...s.header,
         options: { ...s.header.options },
-        kernelLimits: Object.fromEntries(Object.entries(s.header.kernelLimits).map(([k, v]) => [k, u64ToJson(v)])),
+        kernelLimits: kernelLimitsToJson(s.header.kernelLimits),
       },
       tasks,
       tables,

@@ -87,8 +87,8 @@ const bench: BenchModule = {
         fl1.push(floorMs(1));
         fl2.push(floorMs(2));
       }
-      // The ratio moves with machine load: ckpt uses two threads and more
-      // user time than lsof, so a busy machine hurts it more.
+      // The ratio moves with machine load: ckpt reads on a thread per core
+      // and spends more user time than lsof, so a busy machine hurts it more.
       ctx.log(
         `load average after the runs: ${loadavg()
           .map((x) => x.toFixed(2))

@@ -73,8 +73,8 @@ export interface ProcInit {
   gid?: number;
   cwd?: BStr;
   root?: BStr;
-  /** RLIMIT_NOFILE; default systemd's 1024 soft, 524288 hard. */
-  fdLimit?: FdLimit;
+  /** RLIMIT_NOFILE (null: not known); default systemd's 1024 soft, 524288 hard. */
+  fdLimit?: FdLimit | null;
 }
 
 export class Proc {
@@ -124,7 +124,7 @@ export class Proc {
 
   /** fork(): a new process with a copy of the table sharing every open file. */
   fork(init: Omit<ProcInit, 'ppid'>): Proc {
-    const child = this.b.process({ cwd: this.task.cwd, root: this.task.root, uid: this.task.uid, gid: this.task.gid, fdLimit: this.task.fdLimit ?? undefined, ...init, ppid: this.pid });
+    const child = this.b.process({ cwd: this.task.cwd, root: this.task.root, uid: this.task.uid, gid: this.task.gid, fdLimit: this.task.fdLimit, ...init, ppid: this.pid });
     for (const d of this.table.fds) child.table.fds.push({ ...d });
     return child;
   }
@@ -224,7 +224,7 @@ export class SnapshotBuilder {
         { type: 'pid', ino: 4026531836 },
       ],
       fdTable: table.ref,
-      fdLimit: init.fdLimit ?? { soft: 1024, hard: 524288 },
+      fdLimit: init.fdLimit === undefined ? { soft: 1024, hard: 524288 } : init.fdLimit,
     };
     this.tables.push(table);
     this.tasks.push(task);

@@ -25,6 +25,21 @@ export interface Grouping<T> {
   calls: number;
 }
 
+/**
+ * What both groupings take: the items, the key that makes them candidates
+ * for one kernel object, each one's (pid, index) for kcmp, which object
+ * kcmp compares, kcmp itself (null: not allowed), and the key inferred
+ * from when kcmp cannot answer.
+ */
+type KernelQuestion<T> = [
+  items: T[],
+  key: (t: T) => string,
+  cand: (t: T) => Candidate,
+  type: typeof KCMP_FILE | typeof KCMP_FILES,
+  kcmp: Kcmp | null,
+  infer: (t: T) => string,
+];
+
 /** Where partitionByKernel hands its groups; each item lands in exactly one. */
 export interface GroupSink<T> {
   /** An item no other shares a key with: its own object, nothing to prove. */
@@ -36,17 +51,10 @@ export interface GroupSink<T> {
  * Groups items that key together into kernel objects. `infer` gives the key
  * used when kcmp cannot answer for a bucket.
  */
-export function groupByKernel<T extends object | number>(
-  items: T[],
-  key: (t: T) => string,
-  cand: (t: T) => Candidate,
-  type: typeof KCMP_FILE | typeof KCMP_FILES,
-  kcmp: Kcmp | null,
-  infer: (t: T) => string,
-): Grouping<T> {
+export function groupByKernel<T extends object | number>(...what: KernelQuestion<T>): Grouping<T> {
   const groups: T[][] = [];
   const inferred: boolean[] = [];
-  const r = partitionByKernel(items, key, cand, type, kcmp, infer, {
+  const r = partitionByKernel(...what, {
     alone: (it) => {
       groups.push([it]);
       inferred.push(false);
@@ -83,14 +91,7 @@ function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): v
  * key hashed (hashing 30,000 strings costs more than 30,000 numbers).
  */
 export function partitionByKernel<T extends object | number>(
-  items: T[],
-  key: (t: T) => string,
-  cand: (t: T) => Candidate,
-  type: typeof KCMP_FILE | typeof KCMP_FILES,
-  kcmp: Kcmp | null,
-  infer: (t: T) => string,
-  sink: GroupSink<T>,
-  prekey?: (t: T) => number,
+  ...[items, key, cand, type, kcmp, infer, sink, prekey]: [...KernelQuestion<T>, sink: GroupSink<T>, prekey?: (t: T) => number]
 ): Pick<Grouping<T>, 'refusals' | 'calls'> {
   const buckets = new Map<string, T | T[]>();
   if (prekey) {

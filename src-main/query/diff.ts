@@ -6,7 +6,7 @@
  * within a process pair. Sharing is judged per open file across processes.
  */
 import { bstrToJson, describeFile, displayBStr, formatFlags } from '../../src-shared/model/index.js';
-import type { BStr } from '../../src-shared/model/index.js';
+import type { AttrRecord, BStr } from '../../src-shared/model/index.js';
 import type {
   DiffFd,
   DiffMatching,
@@ -26,7 +26,7 @@ import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
-import { fileFromPack } from './rows.js';
+import { fileFromPack, parseAttrs } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
 import { fdLimitOfRow } from '../store/schema.js';
 
@@ -227,21 +227,34 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     }
     return v;
   };
+  // Two unrelated images list every fd as changed: each attribute row and
+  // flag word is then met thousands of times, parsed or named once here.
+  const parsedAttrs = new Map<number, AttrRecord>();
+  const flagText = new Map<number, string>();
   const fdOf = (L: Loaded, i: number): DiffFd => {
     const p = L.pack;
     const o = i * PACK_FIELDS;
     const path = strOf(L, p[o + P.path]!, strCache, (id) => ctx.strings.value(id));
     const attrsId = p[o + P.attrs]!;
-    const attrs = attrsId ? strOf(L, attrsId, attrCache, (id) => ctx.attrs.value(id)) : null;
-    const f = fileFromPack(p, o, path, typeof attrs === 'string' ? attrs : null);
+    let attrs: AttrRecord | null = null;
+    if (attrsId) {
+      attrs = parsedAttrs.get(attrsId) ?? null;
+      if (!attrs) {
+        const json = strOf(L, attrsId, attrCache, (id) => ctx.attrs.value(id));
+        parsedAttrs.set(attrsId, (attrs = parseAttrs(typeof json === 'string' ? json : null)));
+      }
+    }
+    const f = fileFromPack(p, o, path, attrs);
     const bits = p[o + P.bits]!;
+    let names = flagText.get(f.flags);
+    if (names === undefined) flagText.set(f.flags, (names = formatFlags(f.flags)));
     return {
       fd: p[o + P.fd]!,
       kind: f.kind,
       target: describeFile(f),
       path: bstrToJson(path),
       flags: f.flags,
-      flagNames: formatFlags(f.flags),
+      flagNames: names,
       pos: typeof f.pos === 'bigint' ? f.pos.toString() : f.pos,
       cloexec: (bits & BIT_CLOEXEC) !== 0,
       deleted: f.deleted,

@@ -22,8 +22,20 @@ function attrsFromJson(j: unknown): AttrRecord {
   return out;
 }
 
-/** The open file of the fd at offset `o` of a table pack (fdpack.ts), with its strings resolved. */
-export function fileFromPack(p: Int32Array, o: number, path: BStr, attrs: string | null): OpenFile {
+/** An attributes row's JSON as describeFile reads it; callers that meet one row many times cache this. */
+export function parseAttrs(json: string | null): AttrRecord {
+  return json ? attrsFromJson(JSON.parse(json)) : NO_ATTRS;
+}
+
+const NO_ATTRS: AttrRecord = Object.freeze({});
+/** Nothing the index keeps: locks are not indexed. Frozen: shared by every file built here. */
+const NO_LOCKS: never[] = Object.freeze([]) as never[];
+
+/**
+ * The open file of the fd at offset `o` of a table pack (fdpack.ts), with
+ * its strings resolved; `attrs` as its row's JSON or already parsed.
+ */
+export function fileFromPack(p: Int32Array, o: number, path: BStr, attrs: string | AttrRecord | null): OpenFile {
   return {
     ref: p[o + P.file]!,
     kind: kindName(p[o + P.kind]!),
@@ -39,7 +51,7 @@ export function fileFromPack(p: Int32Array, o: number, path: BStr, attrs: string
     nlink: p[o + P.nlink]! >>> 0,
     deleted: (p[o + P.bits]! & BIT_DELETED) !== 0,
     sharingInferred: false,
-    locks: [],
-    attrs: attrs ? attrsFromJson(JSON.parse(attrs)) : {},
+    locks: NO_LOCKS,
+    attrs: typeof attrs === 'string' || attrs === null ? parseAttrs(attrs) : attrs,
   };
 }

@@ -27,7 +27,7 @@ import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
 import { fromDb, splitCmdline } from '../store/intern.js';
 import { fileFromPack, parseAttrs } from './rows.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, unpack } from '../store/fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, joinU64, unpack } from '../store/fdpack.js';
 import { fdLimitOfRow } from '../store/schema.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
@@ -143,8 +143,13 @@ function fdOrder(L: Loaded, table: number): number[] {
   return out;
 }
 
-function posOf(p: Int32Array, i: number): bigint {
-  return (BigInt(p[i * PACK_FIELDS + P.posHi]! >>> 0) << 32n) | BigInt(p[i * PACK_FIELDS + P.posLo]! >>> 0);
+/** How far a position moved, from pack offsets `oa` and `ob`; a bigint only where a position is past 2^53. */
+function posDeltaOf(pa: Int32Array, oa: number, pb: Int32Array, ob: number): U64Json {
+  const a = joinU64(pa[oa + P.posHi]!, pa[oa + P.posLo]!);
+  const b = joinU64(pb[ob + P.posHi]!, pb[ob + P.posLo]!);
+  if (typeof a === 'number' && typeof b === 'number') return b - a;
+  const d = BigInt(b) - BigInt(a);
+  return d >= -BigInt(Number.MAX_SAFE_INTEGER) && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d.toString();
 }
 
 export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: DiffOptions = {}): DiffResult {
@@ -191,20 +196,20 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     };
   };
   // Strings come one query at a time until many are needed; then every
-  // path and attribute text the image's pack names is read in one go.
+  // path and attribute text either image's pack names is read in one go
+  // (one query for both: two captures share most of their strings).
   const PRELOAD_AFTER = 2000;
   let misses = 0;
-  const preloaded = new Set<Loaded>();
-  const preload = (L: Loaded) => {
-    if (preloaded.has(L)) return;
-    preloaded.add(L);
-    const p = L.pack;
+  let preloaded = false;
+  const preload = () => {
+    preloaded = true;
     const paths = new Set<number>();
     const attrs = new Set<number>();
-    for (let o = 0; o < p.length; o += PACK_FIELDS) {
-      paths.add(p[o + P.path]!);
-      if (p[o + P.attrs]) attrs.add(p[o + P.attrs]!);
-    }
+    for (const { pack: p } of [A, B])
+      for (let o = 0; o < p.length; o += PACK_FIELDS) {
+        paths.add(p[o + P.path]!);
+        if (p[o + P.attrs]) attrs.add(p[o + P.attrs]!);
+      }
     const rows = ctx.db
       .prepare('SELECT id, b FROM strs WHERE id IN (SELECT value FROM json_each(?))')
       .raw()
@@ -216,11 +221,11 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       .all(JSON.stringify([...attrs])) as [number, string][];
     for (const [id, b] of arows) attrCache.set(id, b);
   };
-  const strOf = (L: Loaded, id: number, cache: Map<number, BStr>, one: (id: number) => BStr): BStr => {
+  const strOf = <T,>(id: number, cache: Map<number, T>, one: (id: number) => T): T => {
     let v = cache.get(id);
     if (v === undefined) {
-      if (++misses > PRELOAD_AFTER && !preloaded.has(L)) {
-        preload(L);
+      if (++misses > PRELOAD_AFTER && !preloaded) {
+        preload();
         v = cache.get(id);
       }
       if (v === undefined) cache.set(id, (v = one(id)));
@@ -234,13 +239,13 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   const fdOf = (L: Loaded, i: number): DiffFd => {
     const p = L.pack;
     const o = i * PACK_FIELDS;
-    const path = strOf(L, p[o + P.path]!, strCache, (id) => ctx.strings.value(id));
+    const path = strOf(p[o + P.path]!, strCache, (id) => ctx.strings.value(id));
     const attrsId = p[o + P.attrs]!;
     let attrs: AttrRecord | null = null;
     if (attrsId) {
       attrs = parsedAttrs.get(attrsId) ?? null;
       if (!attrs) {
-        const json = strOf(L, attrsId, attrCache, (id) => ctx.attrs.value(id));
+        const json = strOf(attrsId, attrCache, (id) => ctx.attrs.value(id));
         parsedAttrs.set(attrsId, (attrs = parseAttrs(typeof json === 'string' ? json : null)));
       }
     }
@@ -331,8 +336,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
         let posDelta: U64Json | undefined;
         if (!samePos) {
           changes.push({ field: 'pos', before: String(before.pos), after: String(after.pos) });
-          const d = posOf(pb_, j) - posOf(pa_, i);
-          posDelta = d >= -BigInt(Number.MAX_SAFE_INTEGER) && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d.toString();
+          posDelta = posDeltaOf(pa_, oa, pb_, ob);
         }
         if ((bitsA & BIT_CLOEXEC) !== (bitsB & BIT_CLOEXEC))
           changes.push({ field: 'cloexec', before: before.cloexec ? 'yes' : 'no', after: after.cloexec ? 'yes' : 'no' });

@@ -24,10 +24,11 @@ import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, lowerBound, unpac
 const DRIVE_BY_PATH_MAX = 100_000;
 
 function matchStrings(ctx: LibraryContext, glob: boolean, values: string[]): number[] {
-  const { ids, texts } = ctx.stringTable();
+  const { ids, texts, shown } = ctx.stringTable();
   const out: number[] = [];
+  const res = glob ? values.map(globToRegExp) : [];
+  const test = (t: string) => (glob ? res.some((r) => r.test(t)) : values.some((v) => t.includes(v)));
   if (glob) {
-    const res = values.map(globToRegExp);
     for (let i = 0; i < texts.length; i++) if (res.some((r) => r.test(texts[i]!))) out.push(ids[i]!);
   } else if (values.length === 1) {
     const v = values[0]!;
@@ -35,7 +36,11 @@ function matchStrings(ctx: LibraryContext, glob: boolean, values: string[]): num
   } else {
     for (let i = 0; i < texts.length; i++) if (values.some((v) => texts[i]!.includes(v))) out.push(ids[i]!);
   }
-  return out;
+  // A name holding a newline, an escape or a bidi character, named the way
+  // `ckpt show` prints it (`\n`, `\x1b`): few, so checked apart.
+  const before = out.length;
+  for (const [i, t] of shown) if (!test(texts[i]!) && test(t)) out.push(ids[i]!);
+  return out.length > before ? out.sort((a, b) => a - b) : out;
 }
 
 function rangeSql(col: string, ranges: [number, number][]): string {

@@ -81,6 +81,7 @@ export class Store implements LibraryContext {
   readonly schema: number;
   private strIds: number[] = [];
   private strTexts: string[] = [];
+  private readonly strShown = new Map<number, string>();
   private strMax = 0;
   private readonly pathSets = new Map<number, { sha: string; ids: Int32Array }>();
 
@@ -162,14 +163,18 @@ export class Store implements LibraryContext {
     return resolveImage(this.db, ref);
   }
 
-  stringTable(): { ids: number[]; texts: string[] } {
+  stringTable(): { ids: number[]; texts: string[]; shown: Map<number, string> } {
     const rows = this.db.prepare('SELECT id, b FROM strs WHERE id > ? ORDER BY id').raw().all(this.strMax) as [number, string | Buffer][];
     for (const [id, b] of rows) {
+      if (typeof b === 'string') {
+        const shown = displayBStr(b);
+        if (shown !== b) this.strShown.set(this.strTexts.length, shown);
+        this.strTexts.push(b);
+      } else this.strTexts.push(displayBStr(fromDb(b)));
       this.strIds.push(id);
-      this.strTexts.push(typeof b === 'string' ? b : displayBStr(fromDb(b)));
       this.strMax = id;
     }
-    return { ids: this.strIds, texts: this.strTexts };
+    return { ids: this.strIds, texts: this.strTexts, shown: this.strShown };
   }
 
   imagePaths(imageId: number, sha: string): Int32Array {

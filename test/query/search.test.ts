@@ -201,3 +201,37 @@ describe('search', () => {
       expect(err!.toJSON()).toMatchObject({ name: 'QueryError', code, start: err!.start, end: err!.end });
     });
 });
+
+describe('names with control and bidi characters', () => {
+  const names = ['/srv/new\nline.log', '/srv/esc\x1b[31m.log', '/srv/\u202egnp.exe', '/srv/tab\there.log', '/srv/back\\slash.log'];
+  let s: Store;
+  let done: () => void;
+  beforeAll(() => {
+    const t = tempHome();
+    done = t.cleanup;
+    s = Store.open(t.home);
+    const snap = simulate({ scenario: 'web-server', seed: 5, time: T0 });
+    const regular = snap.files.filter((f) => f.kind === 'regular');
+    expect(regular.length).toBeGreaterThanOrEqual(names.length);
+    names.forEach((n, i) => (regular[i]!.path = n));
+    s.importBytes(encodeSnapshot(snap), { label: 'hostile' });
+  });
+  afterAll(() => {
+    s.close();
+    done();
+  });
+  const paths = (q: string) => [...new Set(s.search(`label:hostile ${q}`).groups.flatMap((g) => g.hits.map((h) => h.path)))];
+
+  it('matches them by the escaped form ckpt show prints, and by their own text', () => {
+    expect(paths(String.raw`new\nline`)).toEqual([names[0]]);
+    expect(paths(String.raw`esc\x1b[31m`)).toEqual([names[1]]);
+    expect(paths(String.raw`\u202e`)).toEqual([names[2]]);
+    expect(paths(String.raw`tab\there`)).toEqual([names[3]]);
+    expect(paths(String.raw`path:*esc\x1b*`)).toEqual([names[1]]);
+    expect(paths(String.raw`path:/srv/new\nline.log`)).toEqual([names[0]]);
+    // The raw text still matches, and a plain backslash is not taken for an escape.
+    expect(paths('"esc\x1b[31m"')).toEqual([names[1]]);
+    expect(paths(String.raw`back\slash`)).toEqual([names[4]]);
+    expect(paths('gnp')).toEqual([names[2]]);
+  });
+});

@@ -186,6 +186,7 @@ typedef struct {
 } reader_t;
 
 static void set_current_fd(reader_t *rd, int fd);
+static const char *errno_name(int e);
 
 /* Whole small /proc file; -1 (errno set) on failure.
  * single: the file is a single-record seq_file (single_open: fdinfo, stat,
@@ -277,31 +278,46 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
   snprintf(name, sizeof name, "%d", fdn);
   char link[4097];
   ssize_t ln = readlinkat(dfd, name, link, sizeof link);
-  if (ln < 0) {
-    snprintf(where, sizeof where, "%s/%s", fdDir, name);
-    add_error(rp, errno, fdn, where, "cannot read link");
-    return;
-  }
+  /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet the
+   * fd is there: kept when its fdinfo reads, with the name not known.
+   * Without fdinfo either, the fd vanished meanwhile: only this record. */
+  int link_err = ln < 0 ? errno : 0;
   int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
   if (h < 0) {
-    snprintf(where, sizeof where, "%s/%s", infoDir, name);
-    add_error(rp, errno, fdn, where, "cannot open fdinfo");
+    int e = errno;
+    snprintf(where, sizeof where, "%s/%s", link_err ? fdDir : infoDir, name);
+    add_error(rp, link_err ? link_err : e, fdn, where, link_err ? "cannot read link" : "cannot open fdinfo");
     return;
   }
   if (read_all(h, &rd->io, 1) < 0) {
     int e = errno;
     close(h);
-    snprintf(where, sizeof where, "%s/%s", infoDir, name);
-    add_error(rp, e, fdn, where, "cannot read fdinfo");
+    snprintf(where, sizeof where, "%s/%s", link_err ? fdDir : infoDir, name);
+    add_error(rp, link_err ? link_err : e, fdn, where, link_err ? "cannot read link" : "cannot read fdinfo");
     return;
   }
   close(h);
+  if (link_err) {
+    snprintf(where, sizeof where, "%s/%s", fdDir, name);
+    add_error(rp, link_err, fdn, where, "cannot read link: the fd is kept, its name not known");
+    /* NUL and the errno name: no link the kernel gives holds a NUL (raw-read.ts, RawFdTable.link). */
+    const char *en = errno_name(link_err);
+    char num[16];
+    if (!en) {
+      snprintf(num, sizeof num, "E%d", link_err);
+      en = num;
+    }
+    link[0] = 0;
+    size_t el = strlen(en);
+    memcpy(link + 1, en, el);
+    ln = (ssize_t)el + 1;
+  }
   /* An io_uring prints its part of fdinfo only when it gets the ring's lock
    * without waiting (kernel 6.x): a second reader of the same ring (a
    * forked child's fd, read by our other thread) or the ring's own users
    * leave it empty. Read it again a few times before keeping it so. */
   static const char IOU[] = "anon_inode:[io_uring]";
-  for (int tries = 0; tries < 20 && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
+  for (int tries = 0; tries < 20 && !link_err && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
                       !memmem(rd->io.p, rd->io.n, "SqMask", 6);
        tries++) {
     sched_yield();
@@ -367,7 +383,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
    * pidfs, the others on anon_inodefs. */
   char key[64];
   int keyed = 0;
-  if (ln > 0 && link[0] != '/') {
+  if (!link_err && ln > 0 && link[0] != '/') {
     ssize_t colon = 0;
     while (colon < ln && link[colon] != ':') colon++;
     size_t klen = (size_t)colon;
@@ -1569,7 +1585,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_value v;
   if (napi_define_properties(env, exports, 8, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 7, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 8, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

@@ -48,7 +48,7 @@ export interface Procfd {
   stuck(procRoot: string): Int32Array;
 }
 
-const VERSION = 7;
+const VERSION = 8;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';

@@ -27,7 +27,12 @@ export interface RawFdTable {
   statted: Uint8Array;
   /** The link's bytes are all ASCII, so the latin1 string is already its text. */
   linkAscii: Uint8Array;
-  /** Link bytes as latin1 strings: one char per byte, exact and cheap. */
+  /**
+   * Link bytes as latin1 strings: one char per byte, exact and cheap. A link
+   * that could not be read (ENAMETOOLONG: a name beyond PATH_MAX) of an fd
+   * whose fdinfo could is NUL and the errno name ("\0ENAMETOOLONG"): no
+   * link the kernel gives holds a NUL, and the link column stays one type.
+   */
   link: string[];
   /** fdinfo lines after the common ones, verbatim. */
   extra: string[];
@@ -182,6 +187,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     40: 'ELOOP',
     95: 'EOPNOTSUPP',
   };
+  const KEPT_UNNAMED = 'cannot read link: the fd is kept, its name not known';
   type Fn = (...a: unknown[]) => number;
   const g = globalThis as unknown as { __ckptLibc?: { openat: Fn; readlinkat: Fn; read: Fn; close: Fn; statx: Fn } };
   if (!g.__ckptLibc) {
@@ -303,13 +309,14 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     const { i32, f64 } = t;
     const fdn = +name;
     const ln = readlinkat(dfd, name, lbuf, 4097);
-    if (ln < 0) {
-      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
-      return;
-    }
+    // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet the
+    // fd is there: kept when its fdinfo reads, with the name not known.
+    // Without fdinfo either, the fd vanished meanwhile: only this record.
+    const linkErr = ln < 0 ? errnoName() : '';
     const h = openat(ifd, name, O_RDONLY_CLOEXEC);
     if (h < 0) {
-      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
+      if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
+      else errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
       return;
     }
     let n = 0;
@@ -326,14 +333,16 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       buf = bigger;
     }
     if (n < 0) {
-      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
+      if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
+      else errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
       close(h);
       return;
     }
     close(h);
+    if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: KEPT_UNNAMED });
     // An io_uring prints its part of fdinfo only when it gets the ring's
     // lock without waiting (see procfd.c): read it again a few times.
-    if (ln === 21 && lbuf.toString('latin1', 0, ln) === 'anon_inode:[io_uring]')
+    if (!linkErr && ln === 21 && lbuf.toString('latin1', 0, ln) === 'anon_inode:[io_uring]')
       for (let tries = 0; tries < 20 && buf.subarray(0, n).indexOf('SqMask') < 0; tries++) {
         const again = openat(ifd, name, O_RDONLY_CLOEXEC);
         if (again < 0) break;
@@ -353,7 +362,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         break;
       }
     t.linkAscii[k] = ascii;
-    const link = lbuf.toString('latin1', 0, ln);
+    const link = linkErr ? `\0${linkErr}` : lbuf.toString('latin1', 0, ln);
     t.link.push(link);
     // fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines.
     // One loop with one call site each: the optimising compiler inlines
@@ -385,7 +394,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
     // pidfs, the others on anon_inodefs.
     let key = '';
-    if (lbuf[0] !== 47) {
+    if (!linkErr && lbuf[0] !== 47) {
       const c = link.indexOf(':');
       key = c < 0 ? link : link.slice(0, c);
       if (key === 'anon_inode') key = link;

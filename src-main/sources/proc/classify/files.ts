@@ -30,7 +30,7 @@ function minor(dev: number): number {
 }
 
 export const pathFile: Classifier = (raw, _text, base) => {
-  let link = raw.link;
+  let link = raw.link.charCodeAt(0) === 0 ? '' : raw.link;
   // A live file may really be named "... (deleted)": only nlink 0 says it is gone.
   const deleted = raw.statted && raw.nlink === 0;
   if (deleted && link.endsWith(DELETED)) link = link.slice(0, link.length - DELETED.length);

@@ -35,7 +35,10 @@ function bracketIno(text: string): number | bigint {
  * with its share key stored at `keys[at]` (see types.ts).
  */
 export function classify(raw: RawFd, ctx: ClassifyContext, keys: string[], at: number): OpenFile {
-  const isPath = raw.link.charCodeAt(0) === 47;
+  // A link that could not be read ("\0ENAMETOOLONG", raw-read.ts) is a name
+  // too long to give back: a path, whose name stays empty (the error record
+  // says why) and whose stat and fdinfo still say what it is.
+  const isPath = raw.link.charCodeAt(0) === 47 || raw.link.charCodeAt(0) === 0;
   const text = isPath ? '' : raw.link;
   const ino = raw.fdinfoIno !== -1 ? raw.fdinfoIno : isPath ? raw.ino : bracketIno(text);
   // Every field of OpenFile, in one order: one hidden class for all files.

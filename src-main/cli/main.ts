@@ -50,7 +50,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`ckpt ${cmd.name}: ${err.message}\nusage: ${cmd.usage}`);
       return 2;
     }
-    const known = ['ImageError', 'ModelError', 'SimError', 'StoreError', 'QueryError', 'CaptureError'];
+    // An argument the command could not make sense of (a query that does
+    // not parse, a simulation that does not exist) is the caller's to fix,
+    // like an unknown option; the message already points at it.
+    if (err?.name === 'QueryError' || err?.name === 'SimError') {
+      io.err(`ckpt ${cmd.name}: ${err.message}`);
+      return 2;
+    }
+    const known = ['ImageError', 'ModelError', 'StoreError', 'CaptureError'];
     if (known.includes(err?.name)) {
       io.err(`ckpt ${cmd.name}: ${err.message}`);
       return 1;

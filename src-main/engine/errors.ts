@@ -27,7 +27,8 @@ export class ImageError extends Error {
     readonly recordType?: string,
   ) {
     const rec = recordIndex >= 0 ? ` (record #${recordIndex}${recordType ? ` ${recordType}` : ''})` : '';
-    super(`${code} at byte ${offset}${rec}: ${detail}`);
+    // A file that cannot be opened or is not an image has no byte to point at.
+    super(recordIndex < 0 && (code === 'io' || code === 'not-an-image') ? detail : `${code} at byte ${offset}${rec}: ${detail}`);
   }
 }
 

@@ -8,7 +8,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { ImageError } from './errors.js';
-import { MAX_RECORD_LEN, RECORD_HEADER_LEN, RT, TAIL_BODY_LEN, TAIL_RECORD_SPAN, align8, recordName } from './format.js';
+import { MAGIC, MAX_RECORD_LEN, RECORD_HEADER_LEN, RT, TAIL_BODY_LEN, TAIL_RECORD_SPAN, align8, recordName } from './format.js';
 
 const WINDOW = 4 << 20;
 
@@ -91,6 +91,25 @@ export class RecordScanner {
     throw new ImageError(code, detail, offset, this.index, this.index >= 0 ? recordName(this.type) : undefined);
   }
 
+  /** fail() for a record whose header could not be read: its number, no type. */
+  private failUnread(code: ImageError['code'], detail: string, offset: number): never {
+    throw new ImageError(code, detail, offset, this.index);
+  }
+
+  /**
+   * Any file handed to a command that wants an image: say it is not one
+   * before its first bytes are taken for a record length.
+   */
+  private checkMagic(): void {
+    const need = RECORD_HEADER_LEN + MAGIC.length;
+    if (this.src.size < need)
+      throw new ImageError('not-an-image', `${this.src.size} bytes, too few for a checkpoint image`, 0, -1);
+    this.window(0, need);
+    let ok = this.view.getUint32(0, true) === RT.HEADER;
+    for (let i = 0; ok && i < MAGIC.length; i++) ok = this.buf[RECORD_HEADER_LEN + i] === MAGIC[i];
+    if (!ok) throw new ImageError('not-an-image', 'not a checkpoint image (it does not begin with a HEADER record and the magic number)', 0, -1);
+  }
+
   /** Makes image bytes [from, from+n) present in buf. */
   private window(from: number, n: number): void {
     if (from >= this.winStart && from + n <= this.winStart + this.fill) return;
@@ -135,11 +154,10 @@ export class RecordScanner {
     this.index++;
     this.offset = at;
     this.type = 0;
-    if (at >= this.src.size) {
-      this.index--;
-      this.fail('truncated', 'image ends without a TAIL record', at);
-    }
-    if (this.src.size - at < RECORD_HEADER_LEN) this.fail('truncated', `${this.src.size - at} bytes left, too few for a record header`, at);
+    if (at === 0) this.checkMagic();
+    if (at >= this.src.size) this.failUnread('truncated', 'the image ends where this record would begin, without a TAIL record', at);
+    if (this.src.size - at < RECORD_HEADER_LEN)
+      this.failUnread('truncated', `${this.src.size - at} bytes left, too few for a record header`, at);
     this.window(at, RECORD_HEADER_LEN);
     const p = at - this.winStart;
     const type = this.view.getUint32(p, true);

@@ -14,17 +14,45 @@ import { randomBytes } from 'node:crypto';
 
 type Produce<T> = (write: (chunk: Uint8Array) => void) => T;
 
-function writer(fd: number): (chunk: Uint8Array) => void {
+/**
+ * A file system error of writing `target`, named by the target the user
+ * gave rather than by the temporary file beside it; the code is kept.
+ */
+function failedWrite(target: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.syscall !== 'string' || typeof err.code !== 'string') return e as Error;
+  const why: Record<string, string> = {
+    ENOENT: 'its directory does not exist',
+    EACCES: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+  };
+  return Object.assign(new Error(`cannot write ${target}: ${err.code} (${why[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`), {
+    code: err.code,
+  });
+}
+
+function writer(fd: number, target: string): (chunk: Uint8Array) => void {
   return (chunk) => {
     let off = 0;
-    while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    try {
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    } catch (e) {
+      throw failedWrite(target, e);
+    }
   };
 }
 
 function writeInPlace<T>(target: string, produce: Produce<T>): T {
-  const fd = openSync(target, 'w');
+  let fd: number;
   try {
-    return produce(writer(fd));
+    fd = openSync(target, 'w');
+  } catch (e) {
+    throw failedWrite(target, e);
+  }
+  try {
+    return produce(writer(fd, target));
   } finally {
     closeSync(fd);
   }
@@ -50,13 +78,22 @@ export function writeFileAtomic<T>(target: string, produce: Produce<T>): T {
     return writeInPlace(target, produce);
   }
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    throw failedWrite(target, e);
+  }
   let ok = false;
   try {
-    const result = produce(writer(fd));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, target);
+    const result = produce(writer(fd, target));
+    try {
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(tmp, target);
+    } catch (e) {
+      throw failedWrite(target, e);
+    }
     ok = true;
     return result;
   } finally {

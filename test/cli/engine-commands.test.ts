@@ -119,6 +119,29 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(t.err).toMatch(/short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end/);
   });
 
+  it('records lists the framing up to the damage, then names it', () => {
+    const good = readFileSync(join(dir, 'everything.ckpt'));
+    const all = JSON.parse(ckpt(['records', join(dir, 'everything.ckpt'), '--json']).out) as { offset: number; len: number }[];
+    // Cut exactly where record #5 begins: records 0-4 are listed, #5 is named as missing.
+    const at = all[5]!.offset;
+    const cut = join(dir, 'boundary.ckpt');
+    writeFileSync(cut, good.subarray(0, at));
+    const r = ckpt(['records', cut]);
+    expect(r.code).toBe(1);
+    expect(r.out.trim().split('\n')).toHaveLength(1 + 5);
+    expect(r.err).toContain(`truncated at byte ${at} (record #5): the image ends where this record would begin, without a TAIL record`);
+    const j = ckpt(['records', cut, '--json']);
+    expect(j.code).toBe(1);
+    expect((JSON.parse(j.out) as unknown[]).length).toBe(5);
+    // Not an image at all: said so, nothing listed.
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'hello world, this is not a checkpoint image\n');
+    const t = ckpt(['records', text]);
+    expect(t.code).toBe(1);
+    expect(t.out).toBe('');
+    expect(t.err).toMatch(/^ckpt records: not a checkpoint image \(/);
+  });
+
   it('usage errors exit 2 with the usage line; missing files exit 1', () => {
     expect(ckpt(['capture', '--sim', 'pipeline']).code).toBe(2);
     const u = ckpt(['capture', '--bogus']);
@@ -127,9 +150,9 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(ckpt(['frobnicate']).code).toBe(2);
     const m = ckpt(['show', join(dir, 'nope.ckpt')]);
     expect(m.code).toBe(1);
-    expect(m.err).toMatch(/^ckpt show: io at byte 0: cannot open .*nope\.ckpt: ENOENT/);
+    expect(m.err).toMatch(/^ckpt show: cannot open .*nope\.ckpt: ENOENT/);
     const s = ckpt(['capture', '--sim', 'nope', '-o', join(dir, 'x.ckpt')]);
-    expect(s.code).toBe(1);
+    expect(s.code).toBe(2);
     expect(s.err).toMatch(/unknown scenario "nope"/);
   });
 

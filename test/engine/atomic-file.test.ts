@@ -15,6 +15,19 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(f, 'utf8')).toBe('new');
     expect(readdirSync(d)).toEqual(['a.ckpt']);
   });
+  it('names the target, not its temporary file, when it cannot be written', () => {
+    const d = mkdtempSync(join(tmpdir(), 'atomic-'));
+    const f = join(d, 'missing', 'r.html');
+    let err: (Error & { code?: string }) | undefined;
+    try {
+      writeFileAtomic(f, (w) => w(bytes('x')));
+    } catch (e) {
+      err = e as Error & { code?: string };
+    }
+    expect(err?.message).toBe(`cannot write ${f}: ENOENT (its directory does not exist)`);
+    expect(err?.code).toBe('ENOENT');
+    expect(readdirSync(d)).toEqual([]);
+  });
   it('leaves the old file when producing fails', () => {
     const d = mkdtempSync(join(tmpdir(), 'atomic-'));
     const f = join(d, 'a.ckpt');

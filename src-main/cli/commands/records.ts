@@ -11,20 +11,29 @@ export default defineCommand({
     if (positional.length !== 1) throw new UsageError('records takes exactly one image');
     const rows: string[] = [];
     const json: unknown[] = [];
-    withImageFile(positional[0]!, (src) =>
-      scanRecords(src, (r) => {
-        if (opts.json) json.push(r);
-        else
-          rows.push(
-            `${String(r.index).padStart(7)} ${String(r.offset).padStart(12)}  ${r.typeName.padEnd(12)} ${String(r.len).padStart(8)}  ${r.objref || ''}`,
-          );
-      }),
-    );
-    io.out(
-      opts.json
-        ? JSON.stringify(json)
-        : [`${'index'.padStart(7)} ${'offset'.padStart(12)}  ${'type'.padEnd(12)} ${'len'.padStart(8)}  objref`, ...rows].join('\n'),
-    );
+    const print = () =>
+      io.out(
+        opts.json
+          ? JSON.stringify(json)
+          : [`${'index'.padStart(7)} ${'offset'.padStart(12)}  ${'type'.padEnd(12)} ${'len'.padStart(8)}  objref`, ...rows].join('\n'),
+      );
+    try {
+      withImageFile(positional[0]!, (src) =>
+        scanRecords(src, (r) => {
+          if (opts.json) json.push(r);
+          else
+            rows.push(
+              `${String(r.index).padStart(7)} ${String(r.offset).padStart(12)}  ${r.typeName.padEnd(12)} ${String(r.len).padStart(8)}  ${r.objref || ''}`,
+            );
+        }),
+      );
+    } catch (e) {
+      // A damaged image is when the framing matters most: list what was
+      // framed before the damage, then say where it is (and fail).
+      if (rows.length || json.length) print();
+      throw e;
+    }
+    print();
     return 0;
   },
 });

@@ -7,6 +7,7 @@
  */
 import { KIND_GROUPS, KINDS } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
+import { QUERY_FIELD_NAMES, SOCKET_STATES } from '../../src-shared/query-fields.js';
 import { QueryError } from '../store/errors.js';
 
 export type Term =
@@ -18,8 +19,22 @@ export type Term =
   | { field: 'limit'; share: number }
   | { field: 'flags'; masks: { mask: number; value: number }[] }
   | { field: 'deleted' | 'shared' | 'cloexec'; value: boolean }
+  /** An inet socket's port: `side` any (port:), local (lport:) or remote (rport:). */
+  | { field: 'port'; side: Side; ranges: [number, number][] }
+  | { field: 'addr'; side: Side; matchers: AddrMatcher[] }
+  /** Socket states, upper case as the kernel names them. */
+  | { field: 'state'; values: string[] }
   | { field: 'label' | 'tag' | 'image'; values: string[] }
   | { field: 'time'; from: number; to: number };
+
+export type Side = 'any' | 'local' | 'remote';
+
+/**
+ * An address term's alternative: an address or CIDR prefix, compared as 16
+ * bytes (IPv4 as ::ffff:a.b.c.d, so it matches v4-mapped sockets too), or a
+ * glob over the address text as captured.
+ */
+export type AddrMatcher = { net: Uint8Array; bits: number; text: string } | { glob: RegExp; text: string };
 
 export interface ParsedTerm {
   term: Term;
@@ -34,24 +49,8 @@ export interface ParsedQuery {
   normalized: string;
 }
 
-const FIELDS = [
-  'path',
-  'kind',
-  'pid',
-  'comm',
-  'limit',
-  'fd',
-  'flags',
-  'deleted',
-  'shared',
-  'cloexec',
-  'label',
-  'tag',
-  'image',
-  'after',
-  'before',
-  'time',
-];
+const FIELDS: readonly string[] = QUERY_FIELD_NAMES;
+const SIDES: Record<string, Side> = { port: 'any', lport: 'local', rport: 'remote', addr: 'any', laddr: 'local', raddr: 'remote' };
 const KIND_NAMES = new Set(KINDS.map((k) => k.name));
 
 interface Token {
@@ -257,6 +256,29 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
       case 'cloexec':
         term = { field: f, value: yesNo(t) };
         break;
+      case 'port':
+      case 'lport':
+      case 'rport': {
+        const rs = ranges(t);
+        for (const [a] of rs) if (a > 65535) fail(t, 'query-bad-value', `${f}: ${a} is not a port (0-65535)`);
+        term = { field: 'port', side: SIDES[f]!, ranges: rs.map(([a, b]) => [a, Math.min(b, 65535)]) };
+        break;
+      }
+      case 'addr':
+      case 'laddr':
+      case 'raddr':
+        term = { field: 'addr', side: SIDES[f]!, matchers: alternatives(t).map((v) => addrMatcher(t, v)) };
+        break;
+      case 'state': {
+        const values = alternatives(t).map((v) => {
+          const s = v.toUpperCase().replace(/-/g, '_');
+          if (!SOCKET_STATES.includes(s))
+            failPart(t, v, 'query-bad-value', `state: unknown socket state "${v}"; known: ${SOCKET_STATES.join(', ')}`);
+          return s;
+        });
+        term = { field: 'state', values };
+        break;
+      }
       case 'label':
       case 'tag':
         term = { field: f, values: alternatives(t) };
@@ -312,9 +334,92 @@ function normalizeTerm(p: ParsedTerm): string {
     case 'shared':
     case 'cloexec':
       return `${neg}${t.field}:${t.value ? 'yes' : 'no'}`;
+    case 'port':
+      return `${neg}${{ any: 'port', local: 'lport', remote: 'rport' }[t.side]}:${t.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;
+    case 'addr':
+      return `${neg}${{ any: 'addr', local: 'laddr', remote: 'raddr' }[t.side]}:${t.matchers.map((m) => quote(m.text)).join(',')}`;
+    case 'state':
+      return `${neg}state:${t.values.join(',')}`;
     case 'time':
       return `${neg}time:${t.from ? new Date(t.from).toISOString() : ''}..${t.to < Number.MAX_SAFE_INTEGER ? new Date(t.to).toISOString() : ''}`;
   }
+}
+
+function addrMatcher(t: Token, v: string): AddrMatcher {
+  if (isGlob(v)) return { glob: globToRegExp(v), text: v };
+  const slash = v.lastIndexOf('/');
+  const host = slash < 0 ? v : v.slice(0, slash);
+  const net = parseIp(host);
+  const v4 = net !== null && !host.includes(':');
+  const max = v4 ? 32 : 128;
+  const bits = slash < 0 ? max : /^\d{1,3}$/.test(v.slice(slash + 1)) ? Number(v.slice(slash + 1)) : NaN;
+  if (!net || !(bits <= max))
+    failPart(
+      t,
+      v,
+      'query-bad-value',
+      `${t.field}: "${v}" is not an IP address (10.0.0.5, ::1), a CIDR prefix (10.0.0.0/8, fd00::/8) or a glob over the address (10.0.*)`,
+    );
+  const shown = host.replace(/^\[(.*)\]$/, '$1');
+  return { net, bits: v4 ? bits + 96 : bits, text: slash < 0 ? shown : `${shown}/${bits}` };
+}
+
+/**
+ * An IPv4 or IPv6 address (brackets and a %zone allowed) as 16 bytes, IPv4
+ * as ::ffff:a.b.c.d; null when it is not one.
+ */
+export function parseIp(s: string): Uint8Array | null {
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const zone = s.indexOf('%');
+  if (zone >= 0 && s.includes(':')) s = s.slice(0, zone);
+  const out = new Uint8Array(16);
+  const v4 = (x: string, at: number): boolean => {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(x);
+    if (!m) return false;
+    for (let i = 0; i < 4; i++) {
+      const n = Number(m[i + 1]);
+      if (n > 255) return false;
+      out[at + i] = n;
+    }
+    return true;
+  };
+  if (!s.includes(':')) {
+    if (!v4(s, 12)) return null;
+    out[10] = out[11] = 0xff;
+    return out;
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return null;
+  const words = (h: string): string[] => (h === '' ? [] : h.split(':'));
+  const head = words(halves[0]!);
+  const tail = halves.length === 2 ? words(halves[1]!) : [];
+  // A dotted IPv4 tail (::ffff:10.0.0.5) stands for the last two words.
+  const last = (halves.length === 2 ? tail : head).at(-1);
+  let dotted = 0;
+  if (last?.includes('.')) {
+    if (!v4(last, 12)) return null;
+    (halves.length === 2 ? tail : head).pop();
+    dotted = 2;
+  }
+  const n = head.length + tail.length + dotted;
+  if (halves.length === 1 ? n !== 8 : n > 7) return null;
+  const put = (ws: string[], at: number): boolean =>
+    ws.every((w, i) => {
+      if (!/^[0-9a-f]{1,4}$/i.test(w)) return false;
+      const x = parseInt(w, 16);
+      out[(at + i) * 2] = x >> 8;
+      out[(at + i) * 2 + 1] = x & 255;
+      return true;
+    });
+  if (!put(head, 0) || !put(tail, 8 - dotted - tail.length)) return null;
+  return out;
+}
+
+/** Whether the first `bits` bits of a and b agree. */
+export function samePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean {
+  let i = 0;
+  for (; bits >= 8; bits -= 8, i++) if (a[i] !== b[i]) return false;
+  return bits === 0 || ((a[i]! ^ b[i]!) & (0xff << (8 - bits)) & 0xff) === 0;
 }
 
 /** A shell-style glob over a whole path: * any run (including /), ? one character, [...] a class. */

@@ -16,7 +16,7 @@ import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
-import { globToRegExp, isGlob, parseQuery, type ParsedQuery, type ParsedTerm } from './parse.js';
+import { globToRegExp, isGlob, parseIp, parseQuery, samePrefix, type ParsedQuery, type ParsedTerm, type Term } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, lowerBound, unpack } from '../store/fdpack.js';
 
@@ -41,6 +41,57 @@ function matchStrings(ctx: LibraryContext, glob: boolean, values: string[]): num
   const before = out.length;
   for (const [i, t] of shown) if (!test(texts[i]!) && test(t)) out.push(ids[i]!);
   return out.length > before ? out.sort((a, b) => a - b) : out;
+}
+
+/**
+ * The unix socket attrs rows whose bound name (as shown, @ for abstract;
+ * or a valid name's own characters) a path term matches: a socket's link
+ * text is only socket:[INO], so `ckpt search ctl.sock` looks here too.
+ */
+function matchUnixNames(ctx: LibraryContext, glob: boolean, values: string[]): Set<number> {
+  const { ids, name, raw } = ctx.socketAttrs().unix;
+  const res = glob ? values.map(globToRegExp) : [];
+  const test = (t: string) => (glob ? res.some((r) => r.test(t)) : values.some((v) => t.includes(v)));
+  const out = new Set<number>();
+  for (let i = 0; i < ids.length; i++) if (name[i] !== '' && (test(name[i]!) || (raw[i] !== null && test(raw[i]!)))) out.add(ids[i]!);
+  return out;
+}
+
+/** The socket attrs rows a port:, addr: or state: term holds for: each distinct row tested once per query. */
+function matchSockets(ctx: LibraryContext, t: Extract<Term, { field: 'port' | 'addr' | 'state' }>): Set<number> {
+  const { inet, unix } = ctx.socketAttrs();
+  const out = new Set<number>();
+  if (t.field === 'state') {
+    const want = new Set(t.values);
+    for (const k of [inet, unix]) for (let i = 0; i < k.ids.length; i++) if (want.has(k.state[i]!)) out.add(k.ids[i]!);
+    return out;
+  }
+  const local = t.side !== 'remote';
+  const remote = t.side !== 'local';
+  // A socket without a peer (listening, an unconnected udp socket) has no
+  // remote endpoint: its 0.0.0.0:0 is not an address anyone talks to.
+  if (t.field === 'port') {
+    const rs = t.ranges;
+    const hit = (p: number) => rs.some(([a, b]) => p >= a && p <= b);
+    for (let i = 0; i < inet.ids.length; i++)
+      if ((local && hit(inet.lport[i]!)) || (remote && inet.rport[i] !== 0 && hit(inet.rport[i]!))) out.add(inet.ids[i]!);
+    return out;
+  }
+  // Addresses repeat across rows: each distinct text is parsed and tested once.
+  const verdict = new Map<string, boolean>();
+  const ms = t.matchers;
+  const test = (a: string): boolean => {
+    let v = verdict.get(a);
+    if (v === undefined) {
+      const bytes = parseIp(a);
+      v = ms.some((m) => ('glob' in m ? m.glob.test(a) : bytes !== null && samePrefix(bytes, m.net, m.bits)));
+      verdict.set(a, v);
+    }
+    return v;
+  };
+  for (let i = 0; i < inet.ids.length; i++)
+    if ((local && test(inet.laddr[i]!)) || (remote && inet.rport[i] !== 0 && test(inet.raddr[i]!))) out.add(inet.ids[i]!);
+  return out;
 }
 
 function rangeSql(col: string, ranges: [number, number][]): string {
@@ -117,13 +168,21 @@ export function searchCovering(
   // fd-level filters: every driver tests each candidate fd on its table's
   // pack (fd rows are only the key image, path, table, fd).
   let pathDriver: Int32Array | null = null;
-  const pathSets: { p: ParsedTerm; ids: number[] }[] = [];
+  const pathSets: PathSet[] = [];
   for (const p of by('path')) {
     const t = p.term as Extract<ParsedTerm['term'], { field: 'path' }>;
-    pathSets.push({ p, ids: matchStrings(ctx, t.mode === 'glob', t.values) });
+    const glob = t.mode === 'glob';
+    pathSets.push({ p, ids: matchStrings(ctx, glob, t.values), names: matchUnixNames(ctx, glob, t.values) });
   }
+  const socketSets: SocketSet[] = [];
+  for (const p of parsed.terms)
+    if (p.term.field === 'port' || p.term.field === 'addr' || p.term.field === 'state')
+      socketSets.push({ p, ids: matchSockets(ctx, p.term) });
   let filterSets = pathSets;
-  const positivePaths = pathSets.filter((s) => !s.p.negated).sort((a, b) => a.ids.length - b.ids.length);
+  // A term that also matched unix socket names cannot drive by path: those
+  // fds' paths are socket:[INO], found only by testing their packs.
+  const positivePaths = pathSets.filter((s) => !s.p.negated && s.names.size === 0).sort((a, b) => a.ids.length - b.ids.length);
+  const noSocket = socketSets.some((s) => !s.p.negated && s.ids.size === 0);
   // Queries by process read the matched tables' packs and filter them here.
   let tableKeys: [number, number][] | null = null;
   if (tables) {
@@ -142,11 +201,12 @@ export function searchCovering(
   // most perImage+1 hits from each: a common kind then shows up across many
   // images instead of filling the limit from the first one.
   const byImage = !tableKeys && !pathDriver;
-  const keep = packFilter(parsed.terms, filterSets);
+  const keep = packFilter(parsed.terms, filterSets, socketSets);
   return { result: finish(), imageIds };
 
   function finish(): SearchResult {
-    const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0);
+    // A port, address or state no socket row has: no fd can match.
+    const empty = (imageIds && imageIds.length === 0) || (tables && tables.size === 0) || noSocket;
     /** Image, fd table, and the fd's offset in that table's pack (kept in packs). */
     type Hit = [number, number, number];
     // Hits are shown from their tables' packs: one small blob per table, whatever the number of hits in it.
@@ -208,7 +268,9 @@ export function searchCovering(
             .all(JSON.stringify(imageIds)) as [number, string][])
         : (db.prepare('SELECT id, sha256 FROM images ORDER BY capture_time DESC, id DESC').raw().all() as [number, string][]);
       if (pathDriver) {
-        const stmt = db.prepare('SELECT f.table_ref, f.fd FROM json_each(?) q CROSS JOIN fds f WHERE f.image_id = ? AND f.path_id = q.value').raw();
+        const stmt = db
+          .prepare('SELECT f.table_ref, f.fd FROM json_each(?) q CROSS JOIN fds f WHERE f.image_id = ? AND f.path_id = q.value')
+          .raw();
         scan: for (const [img, sha] of order) {
           const present = intersectSorted(pathDriver, ctx.imagePaths(img, sha));
           if (!present.length) continue;
@@ -367,8 +429,11 @@ function imagesOfQuery(ctx: LibraryContext, parsed: ParsedQuery): number[] | nul
     .all(...params) as number[];
 }
 
+type PathSet = { p: ParsedTerm; ids: number[]; names: Set<number> };
+type SocketSet = { p: ParsedTerm; ids: Set<number> };
+
 /** The fd-level terms as a test on one packed fd (what the SQL conditions say of an fd row). */
-function packFilter(terms: ParsedTerm[], pathSets: { p: ParsedTerm; ids: number[] }[]): (pk: Int32Array, o: number) => boolean {
+function packFilter(terms: ParsedTerm[], pathSets: PathSet[], socketSets: SocketSet[]): (pk: Int32Array, o: number) => boolean {
   type Test = (pk: Int32Array, o: number) => boolean;
   const tests: Test[] = [];
   const add = (negated: boolean, f: Test) => tests.push(negated ? (pk, o) => !f(pk, o) : f);
@@ -393,7 +458,13 @@ function packFilter(terms: ParsedTerm[], pathSets: { p: ParsedTerm; ids: number[
   }
   for (const s of pathSets) {
     const ids = new Set(s.ids);
-    add(s.p.negated, (pk, o) => ids.has(pk[o + P.path]!));
+    const names = s.names;
+    if (names.size) add(s.p.negated, (pk, o) => ids.has(pk[o + P.path]!) || names.has(pk[o + P.attrs]!));
+    else add(s.p.negated, (pk, o) => ids.has(pk[o + P.path]!));
+  }
+  for (const s of socketSets) {
+    const ids = s.ids;
+    add(s.p.negated, (pk, o) => ids.has(pk[o + P.attrs]!));
   }
   return (pk, o) => tests.every((f) => f(pk, o));
 }

@@ -18,4 +18,18 @@ export interface LibraryContext {
   stringTable(): { ids: Int32Array | number[]; texts: string[]; shown: Map<number, string> };
   /** The image's distinct path ids, ascending (cached; `sha256` tells a reused image id from the one cached). */
   imagePaths(imageId: number, sha256: string): Int32Array;
+  /** Every inet and unix socket attrs row, parsed (cached; new rows are read on each call). */
+  socketAttrs(): SocketAttrs;
+}
+
+/**
+ * The socket rows of the attrs table, parsed once per open library (rows
+ * are interned, so a busy server's thousand connections to one port are
+ * still few rows): what port:, addr:, state: and a unix socket's name are
+ * matched on. Parallel arrays by row.
+ */
+export interface SocketAttrs {
+  inet: { ids: number[]; state: string[]; lport: number[]; rport: number[]; laddr: string[]; raddr: string[] };
+  /** `name`: the bound name as `ckpt show` prints it (@ for abstract), '' when unnamed; `raw`: a valid name's own characters when they differ. */
+  unix: { ids: number[]; state: string[]; name: string[]; raw: (string | null)[] };
 }

@@ -24,7 +24,7 @@ import type {
   VerifyReport,
 } from '../../src-shared/store-types.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
-import { displayBStr } from '../../src-shared/model/index.js';
+import { bstrFromJson, displayBStr, type BStrJson } from '../../src-shared/model/index.js';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../engine/reader.js';
@@ -36,7 +36,7 @@ import { Blobs, sha256, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
 import { Indexer, programOf, programTask, type Collected } from './ingest.js';
 import { countImages, listImages, resolveImage, toSummary, type ImageRow } from './images.js';
-import type { LibraryContext } from './context.js';
+import type { LibraryContext, SocketAttrs } from './context.js';
 import { verifyLibrary } from './verify.js';
 import { unpack } from './fdpack.js';
 import { runSearch } from '../query/search.js';
@@ -84,6 +84,11 @@ export class Store implements LibraryContext {
   private readonly strShown = new Map<number, string>();
   private strMax = 0;
   private readonly pathSets = new Map<number, { sha: string; ids: Int32Array }>();
+  private readonly sockets: SocketAttrs = {
+    inet: { ids: [], state: [], lport: [], rport: [], laddr: [], raddr: [] },
+    unix: { ids: [], state: [], name: [], raw: [] },
+  };
+  private socketMax = 0;
 
   private constructor(
     readonly home: string,
@@ -175,6 +180,42 @@ export class Store implements LibraryContext {
       this.strMax = id;
     }
     return { ids: this.strIds, texts: this.strTexts, shown: this.strShown };
+  }
+
+  socketAttrs(): SocketAttrs {
+    // Both socket kinds have a state; instr() skips epoll watch lists,
+    // eventfd counters and the like without parsing them.
+    const rows = this.db
+      .prepare(`SELECT id, b FROM attrs WHERE id > ? AND instr(b, '"state":') > 0 ORDER BY id`)
+      .raw()
+      .all(this.socketMax) as [number, string][];
+    const { inet, unix } = this.sockets;
+    for (const [id, b] of rows) {
+      this.socketMax = id;
+      let a: Record<string, unknown>;
+      try {
+        a = JSON.parse(b) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const text = (v: unknown): string =>
+        typeof v === 'string' ? v : v && typeof v === 'object' ? displayBStr(bstrFromJson(v as BStrJson)) : '';
+      if (typeof a.localPort === 'number') {
+        inet.ids.push(id);
+        inet.state.push(text(a.state));
+        inet.lport.push(a.localPort);
+        inet.rport.push(typeof a.remotePort === 'number' ? a.remotePort : 0);
+        inet.laddr.push(text(a.localAddr));
+        inet.raddr.push(text(a.remoteAddr));
+      } else if ('peer' in a && 'name' in a) {
+        const name = typeof a.name === 'string' ? displayBStr(a.name) : text(a.name);
+        unix.ids.push(id);
+        unix.state.push(text(a.state));
+        unix.name.push(name);
+        unix.raw.push(typeof a.name === 'string' && a.name !== name ? a.name : null);
+      }
+    }
+    return this.sockets;
   }
 
   imagePaths(imageId: number, sha: string): Int32Array {

@@ -5,31 +5,11 @@
  */
 import { KIND_GROUPS, KINDS } from '../../src-shared/kinds/index.js';
 import { O } from '../../src-shared/model/flags.js';
+import { QUERY_FIELDS, SOCKET_STATES } from '../../src-shared/query-fields.js';
 
-export interface FieldHelp {
-  name: string;
-  example: string;
-  help: string;
-}
-
-export const FIELDS: FieldHelp[] = [
-  { name: 'path', example: 'path:/var/log', help: 'path (link text) contains the text; a bare word means the same; * and ? make it a whole-path glob' },
-  { name: 'kind', example: 'kind:socket', help: 'kind of file: a kind name, inet/unix/netlink/packet, or a group: socket, file, device, anon' },
-  { name: 'pid', example: 'pid:1200-1300', help: 'held by process N; ranges 100-200, >1000, <50' },
-  { name: 'comm', example: 'comm:nginx', help: 'process comm contains the text (a glob with * or ?)' },
-  { name: 'limit', example: 'limit:80%', help: 'the process holds at least this share of its soft fd limit (100%: at it)' },
-  { name: 'fd', example: 'fd:>2', help: 'fd number; ranges as for pid' },
-  { name: 'flags', example: 'flags:wronly,append', help: 'every named O_ flag is set (O_ optional)' },
-  { name: 'deleted', example: 'deleted:yes', help: 'the file was unlinked while open' },
-  { name: 'shared', example: 'shared:yes', help: 'the open file is held by fds of more than one process' },
-  { name: 'cloexec', example: 'cloexec:no', help: 'close-on-exec is set on the descriptor' },
-  { name: 'label', example: 'label:prod-web', help: "the image's label is exactly the text" },
-  { name: 'tag', example: 'tag:weekly', help: 'the image carries the tag' },
-  { name: 'image', example: 'image:3fa2', help: 'the image id starts with the hex' },
-  { name: 'after', example: 'after:7d', help: 'captured at/after a date (2026-11-20, 2026-11-20T10:00, 30m, 12h, 7d, 2w ago)' },
-  { name: 'before', example: 'before:2026-11-20', help: 'captured at/before a date (a whole day for a bare date)' },
-  { name: 'time', example: 'time:2026-11-01..2026-11-20', help: 'captured between FROM and TO (either may be empty)' },
-];
+export type { FieldHelp } from '../../src-shared/query-fields.js';
+/** The fields the parser knows (one list in src-shared, which `ckpt search --help` names too). */
+export const FIELDS = QUERY_FIELDS;
 
 export const SYNTAX: [string, string][] = [
   ['a b', 'every term must hold'],
@@ -52,6 +32,7 @@ const KIND_HELP = new Map<string, string>([
 const KIND_WORDS = [...KIND_HELP.keys()];
 const FLAG_WORDS = Object.keys(O).map((k) => k.replace(/^O_/, '').toLowerCase());
 const YES_NO = ['yes', 'no'];
+const STATE_WORDS = SOCKET_STATES.map((s) => s.toLowerCase());
 
 export interface Suggestion {
   /** Text that replaces the term under the caret. */
@@ -81,7 +62,11 @@ export function complete(query: string, caret: number, library: { labels: string
   let items: Suggestion[] = [];
   if (colon < 0) {
     if (body.length === 0 || body.startsWith('/') || body.includes('"')) return null;
-    items = FIELDS.filter((f) => f.name.startsWith(body.toLowerCase()) && f.name !== body).map((f) => ({ insert: `${neg}${f.name}:`, label: `${f.name}:`, detail: f.help }));
+    items = FIELDS.filter((f) => f.name.startsWith(body.toLowerCase()) && f.name !== body).map((f) => ({
+      insert: `${neg}${f.name}:`,
+      label: `${f.name}:`,
+      detail: f.help,
+    }));
   } else {
     const field = body.slice(0, colon).toLowerCase();
     const value = body.slice(colon + 1);
@@ -90,7 +75,19 @@ export function complete(query: string, caret: number, library: { labels: string
     const kept = value.slice(0, cut);
     const part = value.slice(cut).toLowerCase();
     const words =
-      field === 'kind' ? KIND_WORDS : field === 'flags' ? FLAG_WORDS : field === 'deleted' || field === 'shared' || field === 'cloexec' ? YES_NO : field === 'label' ? library.labels : field === 'tag' ? library.tags : [];
+      field === 'kind'
+        ? KIND_WORDS
+        : field === 'flags'
+          ? FLAG_WORDS
+          : field === 'deleted' || field === 'shared' || field === 'cloexec'
+            ? YES_NO
+            : field === 'state'
+              ? STATE_WORDS
+              : field === 'label'
+                ? library.labels
+                : field === 'tag'
+                  ? library.tags
+                  : [];
     const detail = FIELDS.find((f) => f.name === field)?.help ?? '';
     items = words
       .filter((w) => w.toLowerCase().startsWith(part) && w.toLowerCase() !== part)

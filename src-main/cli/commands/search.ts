@@ -3,6 +3,7 @@ import { UsageError } from '../args.js';
 import { holdersText, searchText } from '../../report/text.js';
 import { withLibrary } from './library-util.js';
 import { QueryError } from '../../store/index.js';
+import { QUERY_FIELD_NAMES } from '../../../src-shared/query-fields.js';
 
 export default defineCommand({
   name: 'search',
@@ -17,8 +18,7 @@ export default defineCommand({
     { name: 'per-image', type: 'int', value: 'N', help: 'most hits per image (default 200)' },
     { name: 'json', type: 'flag', help: 'the SearchResult as JSON' },
   ],
-  details:
-    'QUERY terms all must hold: a bare word is a path substring (a glob with * ? [..]), or field:value with fields\n  path kind pid comm limit fd flags deleted shared cloexec label tag image after before time\ne.g. ckpt search kind:socket comm:nginx; ckpt search "/var/log/*.log" deleted:yes after:7d. See docs/search.md.',
+  details: `QUERY terms all must hold: a bare word is a path (or unix socket name) substring (a glob with * ? [..]), or field:value with fields\n  ${QUERY_FIELD_NAMES.join(' ')}\ne.g. ckpt search kind:socket comm:nginx; ckpt search "/var/log/*.log" deleted:yes after:7d; ckpt search port:443 state:listen;\n  ckpt search addr:10.0.0.0/8 -state:established. See docs/search.md.`,
   run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
     const query = positional.join(' ');

@@ -23,6 +23,8 @@ export const QUERY_FIELDS: readonly FieldHelp[] = [
   },
   { name: 'pid', example: 'pid:1200-1300', help: 'held by process N; ranges 100-200, >1000, <50' },
   { name: 'comm', example: 'comm:nginx', help: 'process comm contains the text (a glob with * or ?)' },
+  { name: 'uid', example: 'uid:0', help: "the process's (effective) uid; ranges as for pid" },
+  { name: 'user', example: 'user:root', help: "the process's user, by name (this machine's /etc/passwd) or uid" },
   { name: 'limit', example: 'limit:80%', help: 'the process holds at least this share of its soft fd limit (100%: at it)' },
   { name: 'fd', example: 'fd:>2', help: 'fd number; ranges as for pid' },
   { name: 'flags', example: 'flags:wronly,append', help: 'every named O_ flag is set (O_ optional)' },

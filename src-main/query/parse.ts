@@ -8,6 +8,7 @@
 import { KIND_GROUPS, KINDS } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { QUERY_FIELD_NAMES, SOCKET_STATES } from '../../src-shared/query-fields.js';
+import { readFileSync } from 'node:fs';
 import { QueryError } from '../store/errors.js';
 
 export type Term =
@@ -15,6 +16,8 @@ export type Term =
   | { field: 'kind'; values: string[] }
   | { field: 'pid' | 'fd'; ranges: [number, number][] }
   | { field: 'comm'; values: string[] }
+  /** The process's uid; `names`: as the query named them (user:), for the normalized form. */
+  | { field: 'uid'; ranges: [number, number][]; names?: string[] }
   /** The process holds at least `share` (0.8 for 80%) of its soft fd limit. */
   | { field: 'limit'; share: number }
   | { field: 'flags'; masks: { mask: number; value: number }[] }
@@ -185,7 +188,25 @@ export function isGlob(v: string): boolean {
   return /[*?]/.test(v);
 }
 
-export function parseQuery(q: string, now = Date.now()): ParsedQuery {
+/** A user name's uid on this machine (/etc/passwd), undefined when it has none. */
+export type UserLookup = (name: string) => number | undefined;
+
+/** Reads /etc/passwd on each query: a user added since stays findable in a long-running app. */
+export const passwdLookup: UserLookup = (name) => {
+  let text: string;
+  try {
+    text = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length > 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+  }
+  return undefined;
+};
+
+export function parseQuery(q: string, now = Date.now(), users: UserLookup = passwdLookup): ParsedQuery {
   if (typeof q !== 'string') throw new QueryError('query-syntax', 'the query must be text', 0, 0, '');
   if (q.length > 4000) throw new QueryError('query-syntax', 'query longer than 4000 characters', 4000, q.length, '');
   const terms: ParsedTerm[] = [];
@@ -229,6 +250,21 @@ export function parseQuery(q: string, now = Date.now()): ParsedQuery {
       case 'comm':
         term = { field: 'comm', values: alternatives(t) };
         break;
+      case 'uid':
+        term = { field: 'uid', ranges: ranges(t) };
+        break;
+      case 'user': {
+        // A name first (a user may be called "1000"); else a plain uid, as lsof -u takes either.
+        const names = alternatives(t);
+        const uids = names.map((n) => {
+          const uid = users(n) ?? (/^\d{1,10}$/.test(n) ? Number(n) : undefined);
+          if (uid === undefined)
+            failPart(t, n, 'query-bad-value', `user: no user "${n}" in this machine's /etc/passwd (uid:N takes a number)`);
+          return uid;
+        });
+        term = { field: 'uid', ranges: uids.map((u) => [u, u]), names };
+        break;
+      }
       case 'limit': {
         // The % is required: "limit:0.8" meant as a fraction would match nearly every process at 0.8%.
         const m = /^(\d{1,4}(?:\.\d+)?)%$/.exec(t.value);
@@ -325,6 +361,9 @@ function normalizeTerm(p: ParsedTerm): string {
       return `${neg}${t.field}:${t.values.map(quote).join(',')}`;
     case 'limit':
       return `${neg}limit:${+(t.share * 100).toFixed(6)}%`;
+    case 'uid':
+      if (t.names) return `${neg}user:${t.names.map(quote).join(',')}`;
+      return `${neg}uid:${t.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;
     case 'pid':
     case 'fd':
       return `${neg}${t.field}:${t.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`;

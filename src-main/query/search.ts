@@ -128,7 +128,7 @@ export function searchCovering(
   const imageIds = imagesOfQuery(ctx, parsed);
 
   // Processes (pid, comm) -> (image, fd table) pairs, and which pids matched in each.
-  const taskTerms = [...by('pid'), ...by('comm'), ...by('limit')];
+  const taskTerms = [...by('pid'), ...by('uid'), ...by('comm'), ...by('limit')];
   let tables: Map<string, number[]> | null = null;
   if (taskTerms.length) {
     const conds: string[] = ['t.pid = t.tgid'];
@@ -137,6 +137,7 @@ export function searchCovering(
       const t = p.term;
       let c: string;
       if (t.field === 'pid') c = rangeSql('t.pid', t.ranges);
+      else if (t.field === 'uid') c = rangeSql('t.uid', t.ranges);
       else if (t.field === 'comm') {
         const ids = matchStrings(ctx, t.values.some(isGlob), t.values);
         c = 't.comm_id IN (SELECT value FROM json_each(?))';

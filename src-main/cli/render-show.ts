@@ -1,5 +1,21 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
-import { describeFile, displayBStr, formatFlags, formatLimit, formatShare, holders, limitReport, listedWarnings, NEAR_LIMIT, recordsLimits, u64ToJson, type LimitReport, type Snapshot } from '../../src-shared/model/index.js';
+import {
+  describeFile,
+  displayBStr,
+  formatFlags,
+  formatLimit,
+  formatShare,
+  holders,
+  limitReport,
+  listedWarnings,
+  NEAR_LIMIT,
+  recordsLimits,
+  u64ToJson,
+  type AttrRecord,
+  type LimitReport,
+  type OpenFile,
+  type Snapshot,
+} from '../../src-shared/model/index.js';
 import { columns } from '../report/text.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
@@ -40,7 +56,78 @@ export function renderLimits(s: Snapshot): string {
   return lines.join('\n');
 }
 
-export function renderShow(s: Snapshot): string {
+/** What `ckpt show` lists: every process and fd, or those named by --pid and --kind. */
+export interface ShowFilter {
+  pids?: Set<number>;
+  kinds?: Set<string>;
+}
+
+/** Sizes as people read them; bytes exact below 1 KiB. */
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+function sizeOf(f: OpenFile): number {
+  return typeof f.size === 'bigint' ? Number(f.size) : f.size;
+}
+
+/**
+ * Where the other end of each connected socket in this image is held:
+ * unix sockets by their peer's inode, TCP by the reversed address pair.
+ * "pid:fd" lists by the socket file's ref.
+ */
+function socketEnds(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
+  const byUnixIno = new Map<string, OpenFile>();
+  const byPair = new Map<string, OpenFile>();
+  const pair = (a: AttrRecord, reverse: boolean) =>
+    reverse
+      ? `${String(a.proto)}|${String(a.remoteAddr)}|${String(a.remotePort)}|${String(a.localAddr)}|${String(a.localPort)}`
+      : `${String(a.proto)}|${String(a.localAddr)}|${String(a.localPort)}|${String(a.remoteAddr)}|${String(a.remotePort)}`;
+  for (const f of s.files) {
+    if (f.kind === 'unix-socket') byUnixIno.set(String(f.ino), f);
+    else if (f.kind === 'inet-socket' && f.attrs.remotePort) byPair.set(pair(f.attrs, false), f);
+  }
+  const ends = new Map<number, string>();
+  const held = (other: OpenFile | undefined) => {
+    const h = other ? (fileHolders.get(other.ref) ?? []) : [];
+    return h.length ? `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}` : '';
+  };
+  for (const f of s.files) {
+    let other: OpenFile | undefined;
+    if (f.kind === 'unix-socket' && f.attrs.peer) other = byUnixIno.get(String(f.attrs.peer));
+    else if (f.kind === 'inet-socket' && f.attrs.remotePort) other = byPair.get(pair(f.attrs, true));
+    const h = other && other !== f ? held(other) : '';
+    if (h) ends.set(f.ref, h);
+  }
+  return ends;
+}
+
+/**
+ * Deleted files still open pin their blocks until the last close: how many,
+ * how much, and the largest, each inode once (shared or opened twice).
+ * (A memfd holds memory, not disk, and shows its size already.)
+ */
+function deletedLine(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): string | null {
+  const seen = new Map<string, OpenFile>();
+  for (const f of s.files)
+    if (f.deleted && f.kind === 'regular' && fileHolders.has(f.ref)) seen.set(`${String(f.dev)}:${String(f.ino)}`, f);
+  if (!seen.size) return null;
+  const files = [...seen.values()].sort((a, b) => sizeOf(b) - sizeOf(a));
+  const total = files.reduce((n, f) => n + sizeOf(f), 0);
+  const big = files[0]!;
+  const by = fileHolders.get(big.ref)![0]!;
+  return `deleted files still open: ${files.length}, ${formatSize(total)} of disk not freed until they are closed (largest ${displayBStr(big.path)}, ${formatSize(sizeOf(big))}, held by ${by.pid}:${by.fd})`;
+}
+
+export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const h = s.header;
   const lines: string[] = [];
   const nfds = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
@@ -62,12 +149,26 @@ export function renderShow(s: Snapshot): string {
   const files = new Map(s.files.map((f) => [f.ref, f]));
   const tables = new Map(s.fdTables.map((t) => [t.ref, t]));
   const { fileHolders, tableTasks } = holders(s);
+  const deleted = deletedLine(s, fileHolders);
+  if (deleted) lines.push(deleted);
+  const ends = socketEnds(s, fileHolders);
+  const filtered = Boolean(filter.pids || filter.kinds);
+  let listed = 0;
   for (const t of s.tasks) {
+    if (filter.pids && !filter.pids.has(t.pid) && !filter.pids.has(t.tgid)) continue;
+    const table = t.fdTable ? tables.get(t.fdTable) : undefined;
+    const fds = filter.kinds ? (table?.fds ?? []).filter((d) => filter.kinds!.has(files.get(d.file)!.kind)) : (table?.fds ?? []);
+    if (filter.kinds && !fds.length) continue;
+    listed++;
     lines.push('');
     const thread = t.pid !== t.tgid ? ` thread of ${t.tgid}` : '';
     const l = limitOf.get(t.pid);
     const fdLimit = l ? ` fds ${l.fds} of ${formatLimit(l.soft)}${l.hard !== l.soft ? ` (hard ${formatLimit(l.hard)})` : ''}` : '';
     lines.push(`task ${t.pid}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
+    // Where it runs from, as lsof's cwd and rtd: a daemon can pin a directory, or be chrooted.
+    const root = displayBStr(t.root);
+    if (t.pid === t.tgid && (t.cwd.length || t.root.length))
+      lines.push(`  cwd ${t.cwd.length ? displayBStr(t.cwd) : '(unknown)'}${root && root !== '/' ? `  root ${root}` : ''}`);
     if (!t.fdTable) {
       lines.push('  no fd table');
       continue;
@@ -81,8 +182,7 @@ export function renderShow(s: Snapshot): string {
       }
       lines.push(`  fd table ${t.fdTable}, shared with ${sharers.join(', ')}`);
     }
-    const table = tables.get(t.fdTable);
-    for (const d of table?.fds ?? []) {
+    for (const d of fds) {
       const f = files.get(d.file)!;
       const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === t.tgid && x.fd === d.fd));
       const share = others.length
@@ -91,11 +191,17 @@ export function renderShow(s: Snapshot): string {
             .map((x) => `${x.pid}:${x.fd}`)
             .join(' ')}${others.length > 4 ? ` +${others.length - 4}` : ''}]`
         : '';
+      const end = ends.get(f.ref);
+      // A deleted file's size is what it keeps from the disk: "(deleted, 4.8 MiB)".
+      let desc = describeFile(f);
+      if (f.deleted && f.kind === 'regular' && desc.endsWith(')'))
+        desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
       lines.push(
-        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(28)} pos ${String(u64ToJson(f.pos)).padEnd(10)} ${describeFile(f)}${share}`,
+        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(28)} pos ${String(u64ToJson(f.pos)).padEnd(10)} ${desc}${end ? `  [other end ${end}]` : ''}${share}`,
       );
     }
   }
+  if (filtered && !listed) lines.push('', 'no process or fd matches --pid/--kind');
   if (s.errors.length) {
     lines.push('', 'capture errors:');
     for (const e of s.errors)

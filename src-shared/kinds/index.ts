@@ -105,3 +105,21 @@ export const KIND_GROUPS: Readonly<Record<string, readonly string[]>> = {
   device: ['chardev', 'blockdev', 'pty'],
   anon: ['eventfd', 'epoll', 'inotify', 'fanotify', 'signalfd', 'timerfd', 'pidfd', 'userfaultfd', 'anon'],
 };
+
+/**
+ * The kinds a typed name stands for: a group (socket, file, device, anon),
+ * a kind, or a socket family without its suffix (inet, unix); null when it
+ * names none. What `kind:` in a search and `ckpt show --kind` accept.
+ */
+export function kindsNamed(name: string): readonly string[] | null {
+  const k = name.toLowerCase();
+  if (KIND_GROUPS[k]) return KIND_GROUPS[k]!;
+  if (KIND_NAMES.includes(k)) return [k];
+  if (KIND_NAMES.includes(`${k}-socket`)) return [`${k}-socket`];
+  return null;
+}
+
+/** Every name kindsNamed() accepts, each once, for error messages. */
+export function kindNameList(): string[] {
+  return [...new Set([...Object.keys(KIND_GROUPS), ...KIND_NAMES])];
+}

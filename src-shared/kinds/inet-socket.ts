@@ -20,6 +20,9 @@ export default defineKind({
     const a = f.attrs;
     const host = (addr: unknown) => (a.family === 6 ? `[${String(addr)}]` : String(addr));
     const remote = a.remotePort ? ` -> ${host(a.remoteAddr)}:${String(a.remotePort)}` : '';
-    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${String(a.state)}`;
+    // Bytes nobody reads (or the peer does not take) are what a stuck socket looks like: as ss's Recv-Q and Send-Q.
+    const rq = a.rxQueue ? ` recv-q ${String(a.rxQueue)}` : '';
+    const sq = a.txQueue ? ` send-q ${String(a.txQueue)}` : '';
+    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${String(a.state)}${rq}${sq}`;
   },
 });

@@ -15,7 +15,8 @@ export default defineKind({
   ],
   summary: (f) => {
     const name = displayBStr(f.attrs.name as BStr);
+    // Its own inode beside its peer's: the other end can then be found by it.
     const peer = f.attrs.peer ? ` peer [${String(f.attrs.peer)}]` : '';
-    return `unix ${String(f.attrs.type)} ${name || '(unnamed)'} ${String(f.attrs.state)}${peer}`;
+    return `unix ${String(f.attrs.type)} [${String(f.ino)}] ${name || '(unnamed)'} ${String(f.attrs.state)}${peer}`;
   },
 });

@@ -119,6 +119,39 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(t.err).toMatch(/short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end/);
   });
 
+  it('show names devices, the other end of sockets, what deleted files hold, and filters by pid and kind', () => {
+    const file = join(dir, 'show-everything.ckpt');
+    expect(ckpt(['capture', '--sim', 'everything', '-o', file]).code).toBe(0);
+    const out = ckpt(['show', file]).out;
+    const line = (fd: number, pid = 6000) => {
+      const lines = out.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(`task ${pid} `));
+      return lines.slice(at + 1).find((l) => new RegExp(`^\\s+${fd}[* ] `).test(l)) ?? '';
+    };
+    expect(line(8)).toContain('/dev/null (char 1:3)');
+    expect(line(9)).toContain('/dev/sda (block 8:0)');
+    // The unix pair: each end names its own inode, its peer's, and who holds the other end.
+    expect(line(14)).toMatch(/unix stream \[100007\] \(unnamed\) CONNECTED peer \[100008\] {2}\[other end 6001:14\]/);
+    expect(line(14, 6001)).toMatch(/unix stream \[100008\] .* peer \[100007\] {2}\[other end 6000:14\]/);
+    expect(out).toMatch(/^deleted files still open: 1, 4\.0 KiB of disk not freed until they are closed \(largest \/tmp\/scratch\.bin, 4\.0 KiB, held by 6000:33\)$/m);
+    expect(line(33)).toMatch(/ \/tmp\/scratch\.bin \(deleted, 4\.0 KiB\)$/);
+    expect(out).toMatch(/^task 6000 .*\n {2}cwd \/home\/dev$/m);
+
+    const socks = ckpt(['show', file, '--kind', 'socket']).out;
+    expect(socks).toContain('unix stream [100007]');
+    expect(socks).not.toMatch(/ regular /);
+    const child = ckpt(['show', file, '--pid', '6001', '--kind', 'device']).out;
+    expect(child).not.toContain('task 6000 ');
+    expect(child.split('\n').filter((l) => /^\s+\d+[* ] /.test(l)).map((l) => l.trim().split(/\s+/)[1])).toEqual(['pty', 'pty', 'pty', 'pty', 'chardev', 'blockdev']);
+    expect(ckpt(['show', file, '--pid', '99']).out).toContain('no process or fd matches --pid/--kind');
+    const bad = ckpt(['show', file, '--kind', 'sock']);
+    expect(bad.code).toBe(2);
+    // Each name once: a group and a kind may share one (socket, anon).
+    const known = /known: (.*)$/m.exec(bad.err)![1]!.split(', ');
+    expect(new Set(known).size).toBe(known.length);
+    expect(ckpt(['show', file, '--pid', 'x']).code).toBe(2);
+  });
+
   it('records lists the framing up to the damage, then names it', () => {
     const good = readFileSync(join(dir, 'everything.ckpt'));
     const all = JSON.parse(ckpt(['records', join(dir, 'everything.ckpt'), '--json']).out) as { offset: number; len: number }[];

@@ -2,25 +2,43 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { readImageFile } from '../../engine/reader.js';
 import { snapshotToJson } from '../../../src-shared/model/index.js';
-import { renderLimits, renderShow } from '../render-show.js';
+import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
+import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
 import { existsSync } from 'node:fs';
 import { withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
-  usage: 'ckpt show FILE|ID [--json | --limits]',
+  usage: 'ckpt show FILE|ID [--pid PID[,PID...]] [--kind KIND[,KIND...]] [--json | --limits]',
   options: [
+    { name: 'pid', type: 'string', value: 'PID[,PID...]', help: 'only these processes (and their threads)' },
+    { name: 'kind', type: 'string', value: 'KIND[,KIND...]', help: 'only fds of these kinds: a kind (regular, pipe, unix-socket...) or a group (socket, file, device, anon); inet, unix' },
     { name: 'json', type: 'flag', help: 'one JSON object: header, tasks, fdTables, files, errors (docs/cli.md)' },
     { name: 'limits', type: 'flag', help: 'only the limits: every process by the share of its fd limit it uses, the machine, inotify per user' },
   ],
   run({ opts, positional }, io) {
     if (positional.length !== 1) throw new UsageError('show takes exactly one image');
     if (opts.json && opts.limits) throw new UsageError('--json and --limits: pick one');
+    const filter: ShowFilter = {};
+    if (opts.pid !== undefined) {
+      const pids = String(opts.pid).split(',');
+      if (!pids.every((p) => /^\d+$/.test(p))) throw new UsageError(`--pid takes process ids separated by commas, got "${String(opts.pid)}"`);
+      filter.pids = new Set(pids.map(Number));
+    }
+    if (opts.kind !== undefined) {
+      filter.kinds = new Set();
+      for (const k of String(opts.kind).split(',')) {
+        const named = kindsNamed(k);
+        if (!named) throw new UsageError(`--kind: unknown kind "${k}"; known: ${kindNameList().join(', ')}`);
+        for (const n of named) filter.kinds.add(n);
+      }
+    }
+    if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
     // A path (it exists, has a slash or ends in .ckpt) is a file; anything else names a library image.
     const arg = positional[0]!;
     const isFile = existsSync(arg) || arg.includes('/') || arg.endsWith('.ckpt');
     const snap = isFile ? readImageFile(arg) : withLibrary(opts, (s) => s.getSnapshot(arg), { readonly: true });
-    io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : opts.limits ? renderLimits(snap) : renderShow(snap));
+    io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : opts.limits ? renderLimits(snap) : renderShow(snap, filter));
     return 0;
   },
 });

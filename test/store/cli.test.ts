@@ -1,6 +1,6 @@
 /** The library commands of the real `ckpt`, end to end on one --home. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ckpt, leakyStepArgs } from '../cli/run.js';
@@ -68,6 +68,29 @@ describe('ckpt library commands', () => {
     expect(d.out).toMatch(/^fds: \d+ opened, \d+ closed, \d+ changed$/m);
     const dj = JSON.parse(lib(['diff', '--json', ids[0]!, ids[2]!]).out) as DiffResult;
     expect(dj.summary.fdsOpened - dj.summary.fdsClosed).toBe(8);
+
+    // Image files, not in the library: indexed for the diff only, nothing stored, no scratch left.
+    const f1 = join(dir, 'leaky-1.ckpt');
+    const f3 = join(dir, 'leaky-3.ckpt');
+    for (const [step, f] of [
+      [1, f1],
+      [3, f3],
+    ] as const)
+      expect(ckpt(['capture', '--sim', 'leaky', '--step', String(step), '--time', `2026-11-20T1${step}:00:00Z`, '-o', f]).code).toBe(0);
+    const scratch = mkdtempSync(join(tmpdir(), 'ckpt-diff-tmp-'));
+    const before = (JSON.parse(lib(['list', '--json']).out) as unknown[]).length;
+    const files = JSON.parse(ckpt(['diff', '--json', f1, f3, '--home', home], { env: { TMPDIR: scratch } }).out) as DiffResult;
+    expect(files.summary).toEqual(dj.summary);
+    // One side from the library, the other a file.
+    const mixed = JSON.parse(lib(['diff', '--json', ids[0]!, f3]).out) as DiffResult;
+    expect(mixed.summary).toEqual(dj.summary);
+    expect(mixed.a.id).toBe(ids[0]);
+    expect((JSON.parse(lib(['list', '--json']).out) as unknown[]).length).toBe(before);
+    expect(readdirSync(scratch)).toEqual([]);
+    rmSync(scratch, { recursive: true });
+    const missing = lib(['diff', f1, join(dir, 'nope.ckpt')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('nope.ckpt');
 
     const t = JSON.parse(lib(['timeline', '--json', '--tag', 'series']).out) as Timeline;
     expect(t.points.map((p) => p.total)).toEqual([12, 16, 20].map((n) => n + (t.points[0]!.total - 12)));

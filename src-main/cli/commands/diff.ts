@@ -1,12 +1,12 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
-import type { DiffMatching } from '../../../src-shared/store-types.js';
-import { withLibrary } from './library-util.js';
+import type { DiffMatching, DiffResult } from '../../../src-shared/store-types.js';
+import { looksLikeFile, withLibrary, withScratchLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'diff',
-  usage: 'ckpt diff A B [--match pid|command] [--json]',
+  usage: 'ckpt diff A|FILE B|FILE [--match pid|command] [--json]',
   options: [
     {
       name: 'match',
@@ -16,15 +16,30 @@ export default defineCommand({
     },
     { name: 'json', type: 'flag', help: 'the DiffResult as JSON' },
   ],
-  details: 'A and B are image ids, id prefixes or labels. The summary with counts comes first, then the details.',
+  details:
+    'A and B are image ids, id prefixes or labels in the library, or image files (a path: it exists, has a slash or ends in .ckpt), which are indexed for this diff only and not stored. The summary with counts comes first, then the details.',
   run({ opts, positional }, io) {
     if (positional.length !== 2) throw new UsageError('diff takes two images');
     const m = opts.match as string | undefined;
     if (m !== undefined && m !== 'pid' && m !== 'command') throw new UsageError(`--match must be pid or command, got "${m}"`);
-    return withLibrary(opts, (s) => {
-      const d = s.diff(positional[0]!, positional[1]!, m ? { matching: m as DiffMatching } : {});
-      io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
+    const diffOpts = m ? { matching: m as DiffMatching } : {};
+    const print = (d: DiffResult) => io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
+    const [a, b] = positional as [string, string];
+    if (!looksLikeFile(a) && !looksLikeFile(b)) {
+      print(withLibrary(opts, (s) => s.diff(a, b, diffOpts), { readonly: true }));
       return 0;
-    });
+    }
+    // The diff runs on the library's index: files are indexed into a
+    // scratch library, with the library image (if one side names one).
+    const fromLibrary = [a, b].filter((x) => !looksLikeFile(x));
+    const bytes = fromLibrary.length ? withLibrary(opts, (s) => fromLibrary.map((x) => s.getBytes(x)), { readonly: true }) : [];
+    print(
+      withScratchLibrary((s) => {
+        const id = (x: string) => (looksLikeFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;
+        const ia = id(a);
+        return s.diff(ia, id(b), diffOpts);
+      }),
+    );
+    return 0;
   },
 });

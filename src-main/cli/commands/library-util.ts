@@ -5,6 +5,32 @@ import type { Parsed } from '../args.js';
 import type { Io } from '../command.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../engine/writer.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A path (it exists, has a slash or ends in .ckpt) names an image file; anything else a library image. */
+export function looksLikeFile(arg: string): boolean {
+  return existsSync(arg) || arg.includes('/') || arg.endsWith('.ckpt');
+}
+
+/**
+ * Runs `fn` on a library made for this call in a temporary directory,
+ * removed afterwards: for a library-only query over image files.
+ */
+export function withScratchLibrary<T>(fn: (s: Store) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-scratch-'));
+  try {
+    const s = Store.open(dir);
+    try {
+      return fn(s);
+    } finally {
+      s.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function openLibrary(opts: Parsed['opts'], open: OpenOptions = {}): Store {
   return Store.open(resolveHome({ home: opts.home as string | undefined }), open);

@@ -4,8 +4,7 @@ import { readImageFile } from '../../engine/reader.js';
 import { snapshotToJson } from '../../../src-shared/model/index.js';
 import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
-import { existsSync } from 'node:fs';
-import { withLibrary } from './library-util.js';
+import { looksLikeFile, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
@@ -34,9 +33,8 @@ export default defineCommand({
       }
     }
     if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
-    // A path (it exists, has a slash or ends in .ckpt) is a file; anything else names a library image.
     const arg = positional[0]!;
-    const isFile = existsSync(arg) || arg.includes('/') || arg.endsWith('.ckpt');
+    const isFile = looksLikeFile(arg);
     const snap = isFile ? readImageFile(arg) : withLibrary(opts, (s) => s.getSnapshot(arg), { readonly: true });
     io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : opts.limits ? renderLimits(snap) : renderShow(snap, filter));
     return 0;

@@ -152,6 +152,14 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const deleted = deletedLine(s, fileHolders);
   if (deleted) lines.push(deleted);
   const ends = socketEnds(s, fileHolders);
+  // Columns as wide as this image's widest flags and positions (flags up to
+  // a point: one odd fd should not push every line of a big image right).
+  let flagsWidth = 28;
+  let posWidth = 10;
+  for (const f of s.files) {
+    flagsWidth = Math.max(flagsWidth, Math.min(48, formatFlags(f.flags).length));
+    posWidth = Math.max(posWidth, String(u64ToJson(f.pos)).length);
+  }
   const filtered = Boolean(filter.pids || filter.kinds);
   let listed = 0;
   for (const t of s.tasks) {
@@ -197,7 +205,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       if (f.deleted && f.kind === 'regular' && desc.endsWith(')'))
         desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
       lines.push(
-        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(28)} pos ${String(u64ToJson(f.pos)).padEnd(10)} ${desc}${end ? `  [other end ${end}]` : ''}${share}`,
+        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${end ? `  [other end ${end}]` : ''}${share}`,
       );
     }
   }

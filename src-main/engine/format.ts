@@ -50,6 +50,8 @@ export const TABLE_FLAG_SHARING_INFERRED = 1;
 export const FD_FLAG_CLOEXEC = 1;
 /** TASK flags (1.2; the field was reserved, 0, before): the fd limit fields hold the task's RLIMIT_NOFILE. */
 export const TASK_FLAG_FD_LIMIT = 1;
+/** TASK flags (1.3; 0 before): the task was a zombie (exited, not reaped), so it has no fds, cwd or root. */
+export const TASK_FLAG_ZOMBIE = 2;
 
 export const LOCK_KINDS = ['posix', 'flock', 'ofd', 'lease'] as const;
 

@@ -38,6 +38,7 @@ import {
   TABLE_FLAG_SHARING_INFERRED,
   TAIL_RECORD_SPAN,
   TASK_FLAG_FD_LIMIT,
+  TASK_FLAG_ZOMBIE,
   recordName,
 } from './format.js';
 import { readAttrs } from './kind-codec.js';
@@ -269,6 +270,8 @@ class Decoder {
       if (flags & TASK_FLAG_FD_LIMIT) fdLimit = { soft, hard };
     }
     const task: Task = { pid, tgid, ppid, uid, gid, comm, cmdline, cwd, root, namespaces, fdTable: 0, fdLimit };
+    // Before 1.3 the bit was 0, never the opposite of a fact: set, it is one.
+    if (flags & TASK_FLAG_ZOMBIE) task.zombie = true;
     this.v.task(task);
     this.pendingTask = task;
   }

@@ -20,6 +20,7 @@ import {
   SOURCE_CODES,
   TABLE_FLAG_SHARING_INFERRED,
   TASK_FLAG_FD_LIMIT,
+  TASK_FLAG_ZOMBIE,
 } from './format.js';
 import { attrRefs, hasRefFields, writeAttrs } from './kind-codec.js';
 import { ObjHash } from './objhash.js';
@@ -82,7 +83,7 @@ class SnapshotWriter {
       w.u32(task.uid);
       w.u32(task.gid);
       const limit = task.fdLimit;
-      w.u32(limit ? TASK_FLAG_FD_LIMIT : 0);
+      w.u32((limit ? TASK_FLAG_FD_LIMIT : 0) | (task.zombie ? TASK_FLAG_ZOMBIE : 0));
       w.bstr(task.comm);
       w.u32(task.cmdline.length);
       for (let i = 0; i < task.cmdline.length; i++) w.bstr(task.cmdline[i]!);

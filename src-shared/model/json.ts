@@ -73,6 +73,8 @@ export function taskToJson(t: Task): { [k: string]: Json } {
     fdTable: t.fdTable,
     // null: not known; a limit of null: unlimited.
     fdLimit: t.fdLimit ? { soft: t.fdLimit.soft, hard: t.fdLimit.hard } : null,
+    // Only where it is one: the JSON of every other task stays as it was.
+    ...(t.zombie ? { zombie: true } : {}),
   };
 }
 
@@ -269,6 +271,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         }),
         fdTable: num(t.fdTable, 'fdTable'),
         fdLimit: absentLimit(t.fdLimit) ? null : fdLimitFromJson(t.fdLimit, `tasks[${i}].fdLimit`),
+        ...(t.zombie !== undefined && bool(t.zombie, `tasks[${i}].zombie`) ? { zombie: true } : {}),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {

@@ -79,6 +79,13 @@ export interface Task {
   fdTable: number;
   /** Its RLIMIT_NOFILE (the highest fd number + 1 it may open); null where not known (images before 1.2, /proc/PID/limits unreadable). */
   fdLimit: FdLimit | null;
+  /**
+   * True for a zombie: the process has exited and its parent has not
+   * reaped it (state Z), so it has no fds, cwd or root, by that state and
+   * not for want of reading them. Absent otherwise. Images before 1.3 do
+   * not say (taskStateKnown()).
+   */
+  zombie?: boolean;
 }
 
 export interface Fd {
@@ -166,7 +173,14 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits (see docs/image-format.md, "Versions"). */
-export const FORMAT_MINOR = 2;
+/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 3;
 /** The minor that added tasks' fd limits (TASK) and the kernel's file limits (HEADER): older images lack them. */
 export const LIMITS_SINCE = 2;
+/** The minor that marks zombie tasks (TASK flag bit 1): in older images a task without the mark may have been one. */
+export const ZOMBIE_SINCE = 3;
+
+/** Whether the image says which tasks were zombies (a task without `zombie` then was not one). */
+export function taskStateKnown(h: Pick<ImageHeader, 'formatMinor'>): boolean {
+  return h.formatMinor >= ZOMBIE_SINCE;
+}

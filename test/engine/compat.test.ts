@@ -6,7 +6,7 @@ import { ImageError } from '../../src-main/engine/errors.js';
 import { MAGIC, RT } from '../../src-main/engine/format.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
-import { FORMAT_MINOR, fileFromJson, snapshotFromJson, snapshotToJson, type Json } from '../../src-shared/model/index.js';
+import { FORMAT_MINOR, fileFromJson, snapshotFromJson, snapshotToJson, taskStateKnown, type Json } from '../../src-shared/model/index.js';
 
 type Rec = (w: RecordWriter) => void;
 
@@ -50,52 +50,62 @@ function image(records: Rec[], opts: { major?: number; minor?: number; limits?: 
   return Buffer.concat(chunks);
 }
 
-const task = (pid: number): Rec => (w) => {
-  w.begin(RT.TASK);
-  for (const v of [pid, pid, 1, 0, 0, 0]) w.u32(v);
-  w.bstr('t');
-  w.u32(0);
-  w.bstr('/');
-  w.bstr('/');
-  w.u32(0);
-  if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
-  w.end();
-};
-const taskObjs = (ref: number): Rec => (w) => {
-  w.begin(RT.TASK_OBJS);
-  w.u32(ref);
-  w.u32(0);
-  w.end();
-};
-const table = (ref: number, nfds: number): Rec => (w) => {
-  w.begin(RT.FILE_TABLE);
-  w.u32(ref);
-  w.u32(nfds);
-  w.u32(0);
-  w.end();
-};
-const fd = (file: number, n: number): Rec => (w) => {
-  w.begin(RT.FILE_DESC);
-  w.u32(file);
-  w.u32(n);
-  w.u32(0);
-  w.end();
-};
-const file = (ref: number, kindCode = 1, extra: (w: RecordWriter) => void = () => {}): Rec => (w) => {
-  w.begin(RT.FILE);
-  w.u32(ref);
-  w.u16(kindCode);
-  w.u16(0);
-  w.u32(2);
-  w.u32(0o100644);
-  for (let i = 0; i < 5; i++) w.u64(i);
-  w.u32(1);
-  w.u32(1);
-  w.bstr('/a');
-  w.u32(0);
-  extra(w);
-  w.end();
-};
+const task =
+  (pid: number): Rec =>
+  (w) => {
+    w.begin(RT.TASK);
+    for (const v of [pid, pid, 1, 0, 0, 0]) w.u32(v);
+    w.bstr('t');
+    w.u32(0);
+    w.bstr('/');
+    w.bstr('/');
+    w.u32(0);
+    if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
+    w.end();
+  };
+const taskObjs =
+  (ref: number): Rec =>
+  (w) => {
+    w.begin(RT.TASK_OBJS);
+    w.u32(ref);
+    w.u32(0);
+    w.end();
+  };
+const table =
+  (ref: number, nfds: number): Rec =>
+  (w) => {
+    w.begin(RT.FILE_TABLE);
+    w.u32(ref);
+    w.u32(nfds);
+    w.u32(0);
+    w.end();
+  };
+const fd =
+  (file: number, n: number): Rec =>
+  (w) => {
+    w.begin(RT.FILE_DESC);
+    w.u32(file);
+    w.u32(n);
+    w.u32(0);
+    w.end();
+  };
+const file =
+  (ref: number, kindCode = 1, extra: (w: RecordWriter) => void = () => {}): Rec =>
+  (w) => {
+    w.begin(RT.FILE);
+    w.u32(ref);
+    w.u16(kindCode);
+    w.u16(0);
+    w.u32(2);
+    w.u32(0o100644);
+    for (let i = 0; i < 5; i++) w.u64(i);
+    w.u32(1);
+    w.u32(1);
+    w.bstr('/a');
+    w.u32(0);
+    extra(w);
+    w.end();
+  };
 const unknownRecord: Rec = (w) => {
   w.begin(4242);
   w.bstr('from the future');
@@ -133,6 +143,42 @@ const limitTask =
   };
 const ALL_ONES = 0xffffffffffffffffn;
 
+describe('zombie tasks (1.3)', () => {
+  const zombieTask =
+    (flags: number): Rec =>
+    (w) => {
+      w.begin(RT.TASK);
+      for (const v of [7, 7, 1, 0, 0, flags]) w.u32(v);
+      w.bstr('z');
+      w.u32(0);
+      w.bstr('');
+      w.bstr('');
+      w.u32(0);
+      for (let i = 0; i < 2; i++) w.u64(0);
+      w.end();
+    };
+  it('reads the flag as a zombie, and a task without it as none only from 1.3', () => {
+    const z = decodeImage(image([zombieTask(2), taskObjs(0)], { minor: 3 }));
+    expect(z.tasks[0]!.zombie).toBe(true);
+    expect(taskStateKnown(z.header)).toBe(true);
+    const live = decodeImage(image([zombieTask(0), taskObjs(0)], { minor: 3 }));
+    expect('zombie' in live.tasks[0]!).toBe(false);
+    const old = decodeImage(image([zombieTask(0), taskObjs(0)], { minor: 2 }));
+    expect(taskStateKnown(old.header)).toBe(false);
+  });
+  it('round-trips through the writer and through JSON, the flag beside a known fd limit', () => {
+    const s = decodeImage(image([zombieTask(3), taskObjs(0)], { minor: 3 }));
+    expect(s.tasks[0]!.fdLimit).toEqual({ soft: 0, hard: 0 });
+    const again = decodeImage(encodeSnapshot(s));
+    expect(again.tasks[0]).toEqual(s.tasks[0]);
+    const j = snapshotToJson(again) as { tasks: { [k: string]: Json }[] };
+    expect(j.tasks[0]!.zombie).toBe(true);
+    expect(snapshotFromJson(JSON.parse(JSON.stringify(j)) as Json).tasks[0]!.zombie).toBe(true);
+    j.tasks[0]!.zombie = 'yes';
+    expect(() => snapshotFromJson(j as Json)).toThrow(/tasks\[0\]\.zombie/);
+  });
+});
+
 describe('fd limits and kernel limits (1.2)', () => {
   const decodeTask = (t: Rec, minor = 2) => decodeImage(image([t, taskObjs(0)], { minor })).tasks[0]!;
 
@@ -142,17 +188,32 @@ describe('fd limits and kernel limits (1.2)', () => {
   });
   it('all ones is unlimited; any other value past 2^53 is refused', () => {
     expect(decodeTask(limitTask(1, ALL_ONES, ALL_ONES)).fdLimit).toEqual({ soft: null, hard: null });
-    fails(image([limitTask(1, 1n << 60n, ALL_ONES), taskObjs(0)], { minor: 2 }), 'bad-value', /TASK fd limit \(soft\) 1152921504606846976 is out of range/);
+    fails(
+      image([limitTask(1, 1n << 60n, ALL_ONES), taskObjs(0)], { minor: 2 }),
+      'bad-value',
+      /TASK fd limit \(soft\) 1152921504606846976 is out of range/,
+    );
   });
   it('an image of 1.2 or later must hold them; an older one may end before them', () => {
-    fails(image([limitTask(1, 0n, 0n, 0), taskObjs(0)], { minor: 2 }), 'bad-length', /TASK fd limit: the record body ends before it \(the image is format 1\.2\)/);
+    fails(
+      image([limitTask(1, 0n, 0n, 0), taskObjs(0)], { minor: 2 }),
+      'bad-length',
+      /TASK fd limit: the record body ends before it \(the image is format 1\.2\)/,
+    );
     expect(decodeTask(limitTask(1, 0n, 0n, 0), 1).fdLimit).toBeNull();
     // Cut inside the fields: an error whatever the minor.
-    for (const minor of [1, 2]) fails(image([limitTask(1, 5n, 5n, 12), taskObjs(0)], { minor }), 'bad-length', /ends 4 bytes short of a 8-byte field/);
+    for (const minor of [1, 2])
+      fails(image([limitTask(1, 5n, 5n, 12), taskObjs(0)], { minor }), 'bad-length', /ends 4 bytes short of a 8-byte field/);
   });
   it('kernel limits: read by name, absent before 1.2, required from it', () => {
     const withLimits = (minor: number, limits: [string, bigint][] | null) => image([], { minor, limits });
-    const h = decodeImage(withLimits(2, [['fs.file-max', 9223372036854775807n], ['fs.nr_open', 1048576n], ['__proto__', 1n]])).header;
+    const h = decodeImage(
+      withLimits(2, [
+        ['fs.file-max', 9223372036854775807n],
+        ['fs.nr_open', 1048576n],
+        ['__proto__', 1n],
+      ]),
+    ).header;
     expect(h.kernelLimits['fs.file-max']).toBe(9223372036854775807n);
     expect(h.kernelLimits['fs.nr_open']).toBe(1048576);
     expect(Object.keys(h.kernelLimits)).toContain('__proto__'); // a name, not the prototype
@@ -231,7 +292,11 @@ describe('attributes a later minor version added (since)', () => {
   });
   it('a body that ends inside the field fails, whatever the minor', () => {
     for (const minor of [0, 1]) {
-      fails(anonImage(minor, (w) => w.u16(3)), 'bad-length', /ends 2 bytes short of a 4-byte field/);
+      fails(
+        anonImage(minor, (w) => w.u16(3)),
+        'bad-length',
+        /ends 2 bytes short of a 4-byte field/,
+      );
       const cut = (w: RecordWriter) => {
         w.u32(10);
         w.bytes(Buffer.from('abc'));
@@ -249,7 +314,22 @@ describe('attributes a later minor version added (since)', () => {
     expect(e.recordIndex).toBe(3);
   });
   it('JSON of a 1.0 image reads the same way; a missing original attribute is still an error', () => {
-    const common = { ref: 1, path: 'anon_inode:bpf-map', flags: 2, mode: 0, pos: 0, mntId: 0, dev: 15, ino: 1, rdev: 0, size: 0, nlink: 1, deleted: false, sharingInferred: false, locks: [] };
+    const common = {
+      ref: 1,
+      path: 'anon_inode:bpf-map',
+      flags: 2,
+      mode: 0,
+      pos: 0,
+      mntId: 0,
+      dev: 15,
+      ino: 1,
+      rdev: 0,
+      size: 0,
+      nlink: 1,
+      deleted: false,
+      sharingInferred: false,
+      locks: [],
+    };
     expect(fileFromJson({ ...common, kind: 'anon' }).attrs).toEqual({ fdinfo: '' });
     expect(() => fileFromJson({ ...common, kind: 'memfd' })).toThrow(/file\.name: expected an object/);
     expect(snapshotToJson(decodeImage(anonImage(0))).files as Json[]).toEqual([expect.objectContaining({ kind: 'anon', fdinfo: '' })]);

@@ -185,10 +185,15 @@ export class Builder {
   }
 
   prepare(r: RawProc): void {
-    for (const e of r.errors) this.errors.push(e);
-    if (!r.stat) return;
+    const st = r.stat ? parseStat(r.stat) : null;
+    // A zombie (exited, not reaped) has no fds, cwd, root or namespaces: that is its
+    // state, recorded on its task, not a failure to read them. A leader
+    // that exited while its threads run is no zombie process: it keeps its
+    // records.
+    const zombieProcess = st !== null && st.state === 'Z' && r.threads.length === 0;
+    for (const e of r.errors) if (!(zombieProcess && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
+    if (!st) return;
     const kcmp = this.kcmp;
-    const st = parseStat(r.stat);
     const uid = statusField(r.status, 'Uid', 1);
     const gid = statusField(r.status, 'Gid', 1);
     const tgid = statusField(r.status, 'Tgid', 0) || r.pid;
@@ -216,6 +221,7 @@ export class Builder {
       fdTable: 0,
       fdLimit,
     });
+    if (zombieProcess) prep.tasks[0]!.zombie = true;
     prep.taskTable.push(tableIdx);
     for (const th of r.threads) {
       const ts = th.stat ? parseStat(th.stat) : null;
@@ -507,6 +513,14 @@ export class Builder {
       if (inferred) file.sharingInferred = true;
     }
   }
+}
+
+/** A zombie's /proc paths that have nothing to give: its cwd and root links, its fd and fdinfo directories, its namespaces. */
+function zombieLacks(procRoot: string, pid: number, where: string): boolean {
+  const base = `${procRoot}/${pid}/`;
+  if (!where.startsWith(base)) return false;
+  const rest = where.slice(base.length);
+  return rest === 'cwd' || rest === 'root' || rest === 'fd' || rest === 'fdinfo' || rest === 'ns';
 }
 
 function safeReadlink(p: string): string {

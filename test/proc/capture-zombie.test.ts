@@ -1,0 +1,72 @@
+/**
+ * A zombie (exited, its parent has not reaped it) has no fds, cwd or root:
+ * the capture records it as a zombie, with no error records for what it
+ * cannot have, in both readers, as root and as an unprivileged user.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureProc } from '../../src-main/sources/proc/index.js';
+import { decodeImage, readImageFile } from '../../src-main/engine/reader.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { taskStateKnown, type Snapshot } from '../../src-shared/model/index.js';
+import { ROOT, procState, start, type Running } from './fixture.js';
+
+let work: string;
+let parent: Running;
+let zombie: number;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ckpt-zombie-'));
+  chmodSync(work, 0o777);
+  parent = await start('named', [Buffer.from('zparent').toString('hex'), 'zombie']);
+  zombie = Number(parent.line.split(' ')[1]);
+});
+
+afterAll(async () => {
+  await parent?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function expectZombie(s: Snapshot): void {
+  const z = s.tasks.find((t) => t.pid === zombie)!;
+  expect(z).toMatchObject({ zombie: true, fdTable: 0, ppid: parent.pid, cwd: '', root: '' });
+  expect(s.errors.filter((e) => e.pid === zombie)).toEqual([]);
+  // Its parent is alive, and no zombie.
+  const p = s.tasks.find((t) => t.pid === parent.pid)!;
+  expect('zombie' in p).toBe(false);
+}
+
+describe('a zombie', () => {
+  it('is a task marked zombie, with no error records, in both readers', async () => {
+    expect(procState(zombie)).toBe('Z');
+    for (const reader of ['native', 'js'] as const) {
+      const s = await captureProc({ pids: [parent.pid], tree: true, reader });
+      expect(s.header.options.reader).toBe(reader);
+      expectZombie(s);
+      expect(s.errors).toEqual([]);
+      // The mark survives the image, which says it knows.
+      const back = decodeImage(encodeSnapshot(s));
+      expect(taskStateKnown(back.header)).toBe(true);
+      expectZombie(back);
+    }
+  });
+
+  it('is a zombie to an unprivileged capture too, with no EACCES records for what it cannot have', () => {
+    const img = join(work, 'nobody.img');
+    // The bundle, built by root (bin/ckpt.mjs rebuilds it when stale): nobody may not write it.
+    expect(spawnSync(process.execPath, [join(ROOT, 'bin', 'ckpt.mjs'), '--version']).status).toBe(0);
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'out', 'cli', 'ckpt.mjs'), 'capture', '--pid', `${parent.pid},${zombie}`, '-o', img],
+      { uid: 65534, gid: 65534, timeout: 60_000 },
+    );
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const s = readImageFile(img);
+    expectZombie(s);
+    // Its live parent is another user's: that is what the records are about.
+    expect(s.errors.some((e) => e.pid === parent.pid && e.errno === 'EACCES')).toBe(true);
+  });
+});

@@ -14,7 +14,17 @@ import { sharingCalls, type SharingCalls } from './native.js';
 import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError } from './raw-read.js';
 import { readProcs } from './worker-pool.js';
-import { EmptySelectionError, inCgroup, inNamespaceOf, normalizeCgroup, type NsType } from './select.js';
+import {
+  EmptySelectionError,
+  NoSuchProcessError,
+  byComm,
+  byRealUid,
+  commPattern,
+  inCgroup,
+  inNamespaceOf,
+  normalizeCgroup,
+  type NsType,
+} from './select.js';
 import { displayBStr } from '../../../src-shared/model/index.js';
 
 export type { ProcCaptureStats } from './build.js';
@@ -37,6 +47,10 @@ export interface ProcCaptureOptions {
    * /proc/PID/ns/TYPE reads), which a series resolves once.
    */
   ns?: { type: NsType; of: number; link?: string };
+  /** Every process whose real uid is one of these (lsof -u), except the capture itself. */
+  users?: number[];
+  /** Every process whose comm is one of these, as UTF-8 bytes; `NAME*` takes names that start with NAME (lsof -c, pgrep -x). */
+  comms?: string[];
   freeze?: boolean;
   /** Default "/proc". */
   procRoot?: string;
@@ -54,6 +68,13 @@ export interface ProcCaptureOptions {
   noKcmp?: boolean;
   /** Test hook (also CKPT_TEST_HOLD_FROZEN_MS): wait this long while frozen, so a test can signal the capture. */
   holdFrozenMs?: number;
+}
+
+const NO_SUCH_PROCESS = 'no such process';
+
+/** The given pids a capture did not find (each has an ESRCH error record), in the order given. */
+export function missingPids(snap: Snapshot): number[] {
+  return snap.errors.filter((e) => e.errno === 'ESRCH' && e.fd === -1 && e.message === NO_SUCH_PROCESS).map((e) => e.pid);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -93,18 +114,22 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     selected = ahead.pids;
   } else if (opts.all) {
     selected = listPids(procRoot).filter((p) => p !== process.pid);
-  } else if (opts.cgroup !== undefined || opts.ns) {
-    // Both given: the processes in both.
+  } else if (opts.cgroup !== undefined || opts.ns || opts.users?.length || opts.comms?.length) {
+    // Several given: the processes that every one takes.
     selected = listPids(procRoot).filter((p) => p !== process.pid);
     if (opts.ns) nsLink = inNamespaceOf(procRoot, selected, opts.ns.type, opts.ns.of, errors, opts.ns.link);
     if (nsLink) selected = nsLink.pids;
     if (opts.cgroup !== undefined) selected = inCgroup(procRoot, selected, opts.cgroup);
+    if (opts.users?.length) selected = byRealUid(procRoot, selected, opts.users);
+    if (opts.comms?.length) selected = byComm(procRoot, selected, opts.comms.map(commPattern));
     if (selected.length === 0)
       throw new EmptySelectionError(
         `no process to capture: none ${[
           // A cgroup's name is whatever its creator chose: shown escaped, as names are.
           opts.cgroup !== undefined ? `is in cgroup ${displayBStr(normalizeCgroup(opts.cgroup))}` : '',
           opts.ns ? `is in the ${opts.ns.type} namespace ${opts.ns.link ?? `of ${opts.ns.of}`}` : '',
+          opts.users?.length ? `has real uid ${opts.users.join(' or ')}` : '',
+          opts.comms?.length ? `has comm ${opts.comms.map(displayBStr).join(' or ')}` : '',
         ]
           .filter(Boolean)
           .join(' and ')}${errors.length ? ` (${errors.map((e) => e.message).join('; ')})` : ''}`,
@@ -122,9 +147,12 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
       // A thread id is not listed in /proc but resolves there: capture its process.
       const tgid = tgidOf(procRoot, p);
       if (tgid > 0 && !asked.includes(tgid)) selected.push(tgid);
-      else if (tgid <= 0) errors.push({ errno: 'ESRCH', pid: p, fd: -1, where: `${procRoot}/${p}`, message: 'no such process' });
+      else if (tgid <= 0) errors.push({ errno: 'ESRCH', pid: p, fd: -1, where: `${procRoot}/${p}`, message: NO_SUCH_PROCESS });
     }
     selected = [...new Set(selected)];
+    // Not one of them exists: an image of nothing would pass for a capture
+    // of processes that held nothing.
+    if (selected.length === 0) throw new NoSuchProcessError(asked);
     if (opts.tree && selected.length) {
       const children = new Map<number, number[]>();
       for (const p of present) {
@@ -204,6 +232,8 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     if (opts.pids?.length) o.pids = opts.pids.join(',');
     if (opts.tree) o.tree = 'true';
     if (opts.cgroup !== undefined) o.cgroup = normalizeCgroup(opts.cgroup);
+    if (opts.users?.length) o.user = opts.users.join(',');
+    if (opts.comms?.length) o.comm = opts.comms.join(',');
     // The namespace itself, not only the pid that named it: the pid may be reused.
     if (opts.ns) o.ns = `${opts.ns.type}:${opts.ns.of} ${nsLink?.ns ?? ''}`.trim();
     if (opts.freeze) o.freeze = 'true';

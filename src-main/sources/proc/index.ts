@@ -1,2 +1,2 @@
 /** Live capture of processes from /proc into a snapshot. */
-export { captureProc, ProcCaptureError, type ProcCaptureOptions, type ProcCaptureStats } from './capture.js';
+export { captureProc, missingPids, ProcCaptureError, type ProcCaptureOptions, type ProcCaptureStats } from './capture.js';

@@ -87,3 +87,61 @@ export function inNamespaceOf(
     });
   return { pids: out, ns };
 }
+
+/** The real uid of a process (first column of status's Uid line); -1 when unreadable (it exited). */
+function realUidOf(procRoot: string, pid: number): number {
+  try {
+    const m = /\nUid:\s*(\d+)/.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** Processes whose real uid is one of `uids` (as lsof -u; the kernel's uid, whoever the name was). */
+export function byRealUid(procRoot: string, pids: number[], uids: number[]): number[] {
+  const want = new Set(uids);
+  return pids.filter((pid) => want.has(realUidOf(procRoot, pid)));
+}
+
+/**
+ * A --comm pattern as bytes: the UTF-8 of NAME, whole, or its start when it
+ * ends in `*` (as lsof -c and pgrep -x: a comm is at most 15 bytes, and the
+ * kernel cuts longer names there).
+ */
+export interface CommPattern {
+  bytes: Buffer;
+  prefix: boolean;
+}
+
+export function commPattern(text: string): CommPattern {
+  const prefix = text.endsWith('*');
+  return { bytes: Buffer.from(prefix ? text.slice(0, -1) : text, 'utf8'), prefix };
+}
+
+/** Processes whose comm (/proc/PID/comm, its bytes without the newline) one of `patterns` matches. */
+export function byComm(procRoot: string, pids: number[], patterns: CommPattern[]): number[] {
+  return pids.filter((pid) => {
+    let comm: Buffer;
+    try {
+      comm = readFileSync(`${procRoot}/${pid}/comm`);
+    } catch {
+      return false; // it exited
+    }
+    if (comm.length && comm[comm.length - 1] === 10) comm = comm.subarray(0, comm.length - 1);
+    return patterns.some((p) =>
+      p.prefix ? comm.length >= p.bytes.length && comm.subarray(0, p.bytes.length).equals(p.bytes) : comm.equals(p.bytes),
+    );
+  });
+}
+
+/**
+ * None of the pids a capture was given exists (any more): a single capture
+ * fails with it, and a series ends, since those processes cannot return
+ * (a new process with the same pid is another process).
+ */
+export class NoSuchProcessError extends SelectError {
+  constructor(readonly pids: number[]) {
+    super(`no such process: ${pids.join(', ')}`);
+  }
+}

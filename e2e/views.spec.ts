@@ -5,10 +5,10 @@
  * previous", filters, either side into the inspector), Search (completion,
  * help, a hit into the inspector, a marked query error, "who holds it"
  * across the series and a holder into the inspector), Timeline (a leak
- * suspect, the soft fd limit line and the projection to it, a point into
- * the inspector), and reports in every format, saved and opened, from the
- * views and the Reports view. Screenshots of each view land in
- * test-results/screens/.
+ * suspect, the soft fd limit line and the projection to it, the processes
+ * heading for their limit, a point into the inspector), and reports in
+ * every format, saved and opened, from the views and the Reports view.
+ * Screenshots of each view land in test-results/screens/.
  */
 import { test, expect, request as pwRequest, type Page, type Download } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -283,6 +283,18 @@ test('timeline: the leaky series shows a leak suspect on the chart; a point open
   await expect(page.getByTestId('timeline-limit')).toContainText(
     /^process 5000 holds 24 fds, growing by .* an hour: reaches its soft limit of 128 in about /,
   );
+  // Every process heading for its own limit is listed (here the series' one only); picking it draws its fds and its limit.
+  const procs = page.getByTestId('timeline-procs').getByTestId('timeline-proc');
+  await expect(procs).toHaveCount(1);
+  await expect(procs.first()).toContainText('5000 leaky-svc');
+  await expect(procs.first()).toContainText('24 / 128 fds');
+  await expect(procs.first()).toContainText(/reaches it in about .* UTC/);
+  await expect(page.getByTestId('timeline-proc-line')).toHaveCount(0);
+  await procs.first().click();
+  await expect(page.getByTestId('timeline-proc-line')).toHaveCount(1);
+  await expect(page.getByTestId('timeline-chart')).toContainText('soft fd limit of 5000: 128');
+  await procs.first().click();
+  await expect(page.getByTestId('timeline-proc-line')).toHaveCount(0);
   await suspects.first().click();
   await shot(page, 'timeline');
   await page.getByTestId('timeline-point').nth(1).click();

@@ -353,6 +353,22 @@ export interface LimitProjection {
   text: string;
 }
 
+/**
+ * A process of the series' last image against its own soft fd limit: the
+ * projection of LimitProjection, fitted to that process's fd counts (a
+ * process is one pid running one command line: a pid reused by another
+ * command, or a restart under a new pid, is another process).
+ */
+export interface ProcessLimitProjection extends LimitProjection {
+  /** Display text (escaped bytes) of its comm and command line at the last point. */
+  commText: string;
+  cmdline: string;
+  /** Its fds at each point, same order as `points`; null where the series holds no such process (before it started, or its pid ran another command). */
+  counts: (number | null)[];
+  /** When it reaches its soft limit, for a person: "at it now" or "in about 27 h, around 2026-11-21 16:00 UTC". */
+  reaches: string;
+}
+
 export interface LeakSuspect {
   /** 'kind': an fd kind; 'path': one path (or socket state/remote); 'prefix': a path family such as /var/log/app.log.* */
   what: 'kind' | 'path' | 'socket' | 'prefix';
@@ -375,6 +391,15 @@ export interface Timeline {
   suspects: LeakSuspect[];
   /** null: no soft limit to project to (unknown, unlimited) or fds not growing. */
   projection: LimitProjection | null;
+  /**
+   * Every process of the last image at or heading for its own soft fd limit
+   * (the program's process among them), those at it first, then by when they
+   * reach it; at most the first 20. Processes whose limit is unknown or
+   * unlimited, or whose fds do not grow, are not listed.
+   */
+  limitProjections: ProcessLimitProjection[];
+  /** How many processes had a projection in all: more than `limitProjections` holds when it was cut. */
+  limitProjectionCount: number;
   elapsedMs: number;
 }
 

@@ -8,7 +8,15 @@
  */
 import { displayBStr } from '../../src-shared/model/index.js';
 import { KIND_GROUPS, kindByName } from '../../src-shared/kinds/index.js';
-import type { LeakSuspect, LimitProjection, Timeline, TimelinePoint, TimelineSelector } from '../../src-shared/store-types.js';
+import type {
+  FdLimitValue,
+  LeakSuspect,
+  LimitProjection,
+  ProcessLimitProjection,
+  Timeline,
+  TimelinePoint,
+  TimelineSelector,
+} from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import type { ImageRow } from '../store/images.js';
@@ -16,6 +24,7 @@ import { IMAGE_COLS } from '../store/images.js';
 import { kindName } from './rows.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 import { fdLimitOfRow } from '../store/schema.js';
+import { splitCmdline } from '../store/intern.js';
 
 const MAX_POINTS = 5000;
 /** Kinds whose names are per object (pipe, sockets): never a path series. */
@@ -170,8 +179,93 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     kinds: [...kinds].sort(),
     suspects,
     projection: projectLimit(points),
+    ...processProjections(ctx, rows),
     elapsedMs: performance.now() - t0,
   };
+}
+
+/** How many per-process projections a timeline carries: a screen's worth; the count says how many more there were. */
+export const LIMIT_PROJECTIONS_MAX = 20;
+
+/**
+ * Every process of the last image against its own soft fd limit, fitted
+ * like the program's process (projectSamples), those at their limit first,
+ * then the earliest to reach it.
+ *
+ * A process is a pid running one command line (tasks.cmd_id: the exact
+ * bytes): a pid the kernel reused for another program is not joined to
+ * the one before it. A restart (same command, new pid) starts a new
+ * process too, as projectLimit's trailing run of one pid does: a restart
+ * resets the count, so a fit across it would read the drop as no growth
+ * (or worse, fit the old process's rate). A process absent from a capture
+ * in between is cut there the same way (it may have been restarted under a
+ * pid it held before). The tasks table has no start time to tell more.
+ * A process that retitles itself (setproctitle) starts a new series with
+ * each title. Processes sharing one fd table (CLONE_FILES) are each listed:
+ * each has its own limit against the one table.
+ *
+ * Two queries for the whole series, never one per image or per process (a
+ * machine captured every few minutes is thousands of processes per image):
+ * every process of the last FIT_WINDOW images, all a fit reads, and then
+ * the listed processes' counts across the whole series, for the chart.
+ */
+function processProjections(ctx: LibraryContext, rows: ImageRow[]): Pick<Timeline, 'limitProjections' | 'limitProjectionCount'> {
+  const tail = rows.slice(-FIT_WINDOW);
+  const ids = (images: ImageRow[]) => JSON.stringify(images.map((r) => r.id));
+  const key = (pid: number, cmdId: number) => `${pid} ${cmdId}`;
+  // Thread group leaders only: threads share their leader's table and limit.
+  const tasks = `FROM json_each(?) j JOIN tasks t ON t.image_id = j.value AND t.pid = t.tgid
+    LEFT JOIN fdtables f ON f.image_id = t.image_id AND f.ref = t.table_ref`;
+  interface Proc {
+    pid: number;
+    cmdId: number;
+    commId: number;
+    samples: (ProcessSample | null)[];
+  }
+  const procs = new Map<string, Proc>();
+  const tailAt = new Map(tail.map((r, i) => [r.id, i]));
+  const stmt = ctx.db.prepare(`SELECT t.image_id, t.pid, t.cmd_id, t.comm_id, t.fd_soft, t.fd_hard, coalesce(f.nfds, 0) ${tasks}`).raw();
+  for (const [imageId, pid, cmdId, commId, soft, hard, fds] of stmt.iterate(ids(tail)) as IterableIterator<
+    [number, number, number, number, number | null, number | null, number]
+  >) {
+    const i = tailAt.get(imageId)!;
+    let p = procs.get(key(pid, cmdId));
+    if (!p) procs.set(key(pid, cmdId), (p = { pid, cmdId, commId, samples: new Array<ProcessSample | null>(tail.length).fill(null) }));
+    p.samples[i] = { time: tail[i]!.capture_time, pid, fds, fdLimit: fdLimitOfRow(soft, hard) };
+  }
+  const found: [LimitProjection, Proc][] = [];
+  for (const p of procs.values()) {
+    // Only the processes still there at the last capture are heading anywhere.
+    if (!p.samples[tail.length - 1]) continue;
+    const proj = projectSamples(p.samples);
+    if (proj) found.push([proj, p]);
+  }
+  // At the limit is already failing opens: before any projection; among those, the furthest over it first.
+  const at = (x: LimitProjection) => x.reachTime ?? -Infinity;
+  found.sort(([a], [b]) => at(a) - at(b) || b.fds / b.soft - a.fds / a.soft || a.pid - b.pid);
+  const shown = found.slice(0, LIMIT_PROJECTIONS_MAX);
+  const counts = new Map(shown.map(([, p]) => [key(p.pid, p.cmdId), new Array<number | null>(rows.length).fill(null)]));
+  if (shown.length) {
+    const pointAt = new Map(rows.map((r, i) => [r.id, i]));
+    const countStmt = ctx.db.prepare(`SELECT t.image_id, t.pid, t.cmd_id, coalesce(f.nfds, 0) ${tasks} WHERE t.pid IN (SELECT value FROM json_each(?))`).raw();
+    for (const [imageId, pid, cmdId, fds] of countStmt.iterate(ids(rows), JSON.stringify(shown.map(([, p]) => p.pid))) as IterableIterator<
+      [number, number, number, number]
+    >) {
+      const c = counts.get(key(pid, cmdId));
+      if (c) c[pointAt.get(imageId)!] = fds;
+    }
+  }
+  const str = (id: number) => ctx.strings.value(id);
+  const limitProjections = shown.map(
+    ([proj, p]): ProcessLimitProjection => ({
+      ...proj,
+      commText: displayBStr(str(p.commId)),
+      cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' ') || displayBStr(str(p.commId)),
+      counts: counts.get(key(p.pid, p.cmdId))!,
+      reaches: proj.reachTime === null ? 'at it now' : `in about ${aboutHours(proj.hoursLeft!)}${around(proj.reachTime)}`,
+    }),
+  );
+  return { limitProjections, limitProjectionCount: found.length };
 }
 
 /** Least-squares slope of count over time, in fds per hour. */
@@ -194,14 +288,28 @@ export const FIT_WINDOW = 10;
 /** Fewer points than this give no rate: two captures cannot tell a leak from churn. */
 export const FIT_MIN = 3;
 
+/** One process at one capture, as a projection reads it. */
+export interface ProcessSample {
+  time: number;
+  pid: number;
+  fds: number;
+  fdLimit: FdLimitValue | null;
+}
+
+/** When the series' process would reach its soft fd limit: projectSamples over each point's process. */
+export function projectLimit(points: TimelinePoint[]): LimitProjection | null {
+  return projectSamples(points.map((p) => (p.process ? { time: p.time, ...p.process } : null)));
+}
+
 /**
- * When the series' process would reach its soft fd limit at the rate its
- * fds grow, or that it already holds that many.
+ * When a process would reach its soft fd limit at the rate its fds grow,
+ * or that it already holds that many: from its samples in capture order,
+ * null where a capture has none of it; the last one is now.
  *
  * The rate is the least-squares slope of the process's fd count over
- * capture time, over the trailing run of points of the same process (same
- * pid as the last point, with a known fd count: a restart resets the count,
- * so earlier points describe another process), at most the last FIT_WINDOW
+ * capture time, over the trailing run of samples of the same process (same
+ * pid as the last one, none missing: a restart resets the count, so
+ * earlier samples describe another process), at most the last FIT_WINDOW
  * of them. Least squares rather than first-to-last: per-capture churn
  * (short-lived connections) moves single points, and a fit over all of
  * them moves less. The recent part rather than the whole run: a leak that
@@ -214,12 +322,11 @@ export const FIT_MIN = 3;
  * of at least one fd across the window and a last count above the
  * window's first: below that the fit is reading noise, and a projection of
  * years from a flat series would be noise too. null: no soft limit known
- * at the last point, unlimited, or not growing.
+ * at the last sample, unlimited, or not growing.
  */
-export function projectLimit(points: TimelinePoint[]): LimitProjection | null {
-  const last = points[points.length - 1];
-  const proc = last?.process;
-  if (!last || !proc?.fdLimit || proc.fdLimit.soft === null) return null;
+export function projectSamples(samples: readonly (ProcessSample | null)[]): LimitProjection | null {
+  const proc = samples[samples.length - 1];
+  if (!proc?.fdLimit || proc.fdLimit.soft === null) return null;
   const { soft, hard } = proc.fdLimit;
   const base = { pid: proc.pid, fds: proc.fds, soft, hard };
   const hardNote =
@@ -238,17 +345,17 @@ export function projectLimit(points: TimelinePoint[]): LimitProjection | null {
       reachTime: null,
       text: `process ${proc.pid} holds ${proc.fds} fds: at or over its soft limit of ${soft}${hardNote}`,
     };
-  let from = points.length - 1;
-  while (from > 0 && points.length - from < FIT_WINDOW && points[from - 1]!.process?.pid === proc.pid) from--;
-  const run = points.slice(from);
+  let from = samples.length - 1;
+  while (from > 0 && samples.length - from < FIT_WINDOW && samples[from - 1]?.pid === proc.pid) from--;
+  const run = samples.slice(from) as ProcessSample[];
   if (run.length < FIT_MIN) return null;
   const times = run.map((p) => p.time);
-  const counts = run.map((p) => p.process!.fds);
+  const counts = run.map((p) => p.fds);
   const perHour = slopePerHour(times, counts);
   const spanHours = (times[times.length - 1]! - times[0]!) / 36e5;
   if (!(perHour > 0) || perHour * spanHours < 1 || counts[counts.length - 1]! <= counts[0]!) return null;
   const hoursLeft = (soft - proc.fds) / perHour;
-  const reachTime = last.time + hoursLeft * 36e5;
+  const reachTime = proc.time + hoursLeft * 36e5;
   return {
     state: 'growing',
     ...base,

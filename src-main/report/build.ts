@@ -16,7 +16,7 @@ import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
 import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
-import { timelineLimitText } from './text.js';
+import { perHourText, timelineLimitText } from './text.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
@@ -350,6 +350,16 @@ export function timelineDoc(t: Timeline): Doc {
           : 'none',
       ],
       ['Fd limit', timelineLimitText(t)],
+      [
+        'Processes heading for their fd limit',
+        t.limitProjectionCount
+          ? `${t.limitProjectionCount}, earliest first: ` +
+            t.limitProjections
+              .slice(0, 3)
+              .map((p) => `${p.pid} ${p.commText} (${p.fds} of ${p.soft} fds, ${p.reaches})`)
+              .join('; ')
+          : 'none',
+      ],
     ],
     charts: [
       {
@@ -384,6 +394,21 @@ export function timelineDoc(t: Timeline): Doc {
           s.perHour.toFixed(2),
           s.counts.join(' '),
         ]),
+      },
+      {
+        title: 'Processes heading for their fd limit (earliest first)',
+        headers: ['pid', 'comm', 'command', 'fds', 'soft limit', 'hard limit', 'per hour', 'reaches its soft limit'],
+        rows: t.limitProjections.map((p) => [
+          String(p.pid),
+          p.commText,
+          p.cmdline,
+          String(p.fds),
+          String(p.soft),
+          p.hard === null ? 'unlimited' : String(p.hard),
+          perHourText(p),
+          p.reaches,
+        ]),
+        omitted: t.limitProjectionCount - t.limitProjections.length,
       },
     ],
   };

@@ -125,6 +125,28 @@ export function timelineLimitText(t: Timeline): string {
   return `process ${p.pid} holds ${p.fds} fds of its soft limit of ${p.fdLimit.soft}; no growth to project from its recent captures`;
 }
 
+/** A projection's fitted rate as the CLI and reports print it: '-' where none was fitted (at the limit already). */
+export function perHourText(p: { state: string; perHour: number }): string {
+  return p.state === 'at-limit' ? '-' : p.perHour >= 10 ? String(Math.round(p.perHour)) : p.perHour.toPrecision(2);
+}
+
+/**
+ * `ckpt timeline`'s "processes heading for their fd limit" section, earliest
+ * first; empty when there are none, or when the one there is the series'
+ * own process, which the last line already states.
+ */
+export function timelineProjectionsText(t: Timeline): string {
+  const list = t.limitProjections;
+  if (!list.length || (t.limitProjectionCount === 1 && t.projection?.pid === list[0]!.pid)) return '';
+  const rows = list.map((p) => [String(p.pid), `${p.fds}/${p.soft}`, perHourText(p), p.reaches, p.cmdline]);
+  const out = [
+    `processes heading for their fd limit (${t.limitProjectionCount}, earliest first):`,
+    ...columns(['pid', 'fds/soft', 'per hour', 'reaches its soft limit', 'command'], rows, (i) => i < 3).map((l) => `  ${l}`),
+  ];
+  if (t.limitProjectionCount > list.length) out.push(`  ... and ${t.limitProjectionCount - list.length} more`);
+  return out.join('\n');
+}
+
 /** timelineLimitText as `ckpt timeline` ends with it. */
 export function timelineLimitLine(t: Timeline): string {
   return `fd limit: ${timelineLimitText(t)}`;

@@ -181,6 +181,35 @@ function leaky(b: SnapshotBuilder, p: ScenarioParams): void {
   }
 }
 
+/**
+ * A machine captured with --all while the leaky service leaks (--step K as
+ * for leaky): init first (what the series is named after), a steady sshd,
+ * the leaky service third, a log shipper leaking one fd a step against a
+ * soft limit of 1024, a cache whose fds shrink with the steps, and an agent
+ * whose fds grow but whose limit could not be read.
+ */
+function leakyHost(b: SnapshotBuilder, p: ScenarioParams): void {
+  const step = Math.max(0, p.step);
+  const init = b.process({ pid: 1, ppid: 0, comm: 'systemd', cmdline: ['/sbin/init', 'splash'], fdLimit: { soft: 1073741816, hard: 1073741816 } });
+  stdNull(init);
+  unixListen(init, '/run/systemd/private');
+  openFile(init, '/proc/1/mountinfo', { flags: O.O_RDONLY, cloexec: true });
+  const sshd = b.process({ pid: 610, ppid: 1, comm: 'sshd', cmdline: ['sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups'] });
+  stdNull(sshd);
+  tcpListen(sshd, '0.0.0.0', 22, 4, true);
+  tcpListen(sshd, '::', 22, 6, true);
+  leaky(b, p);
+  const shipper = b.process({ pid: 5300, ppid: 1, comm: 'log-shipper', cmdline: ['/usr/bin/log-shipper', '--spool', '/var/spool/ship'], fdLimit: { soft: 1024, hard: 1024 } });
+  stdNull(shipper);
+  for (let i = 0; i < step; i++) openFile(shipper, `/var/spool/ship/batch-${i}.json`, { flags: O.O_RDONLY, deleted: true, size: 4096, cloexec: true });
+  const cache = b.process({ pid: 5100, ppid: 1, comm: 'cache-warmer', cmdline: ['/usr/bin/cache-warmer'], fdLimit: { soft: 256, hard: 4096 } });
+  stdNull(cache);
+  for (let i = 0; i < Math.max(0, 40 - 2 * step); i++) openFile(cache, `/var/cache/warm/${i}.bin`, { flags: O.O_RDONLY, size: 65536, cloexec: true });
+  const agent = b.process({ pid: 5200, ppid: 1, comm: 'metrics-agent', cmdline: ['/opt/agent/bin/metrics-agent'], fdLimit: null });
+  stdNull(agent);
+  for (let i = 0; i < 2 * step; i++) openFile(agent, `/var/lib/agent/wal-${i}`, { flags: O.O_WRONLY | O.O_APPEND, cloexec: true });
+}
+
 const HOSTILE = Uint8Array.from([...Buffer.from('/tmp/evil\n<script>alert("x")</script>'), 0xff, 0xfe, ...Buffer.from("'\u202e.txt")]);
 
 /** An idle ring's fdinfo as Linux 6.x prints it: what an unknown anon inode keeps. */
@@ -268,6 +297,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'threads', description: 'a JVM whose threads share one fd table, and a CLONE_FILES helper', build: (b) => threads(b) },
   { name: 'database', description: 'postgres: relation files at varied positions, a deleted temp file, locks', build: database },
   { name: 'leaky', description: 'one service whose fds grow with --step K (a series)', build: leaky },
+  { name: 'leaky-host', description: 'a machine (--all) whose third process is the leaky service, with --step K (a series)', build: leakyHost },
   { name: 'everything', description: 'every kind of file the model has, hostile names included', build: (b) => everything(b) },
   { name: 'large', description: '--processes N --fds M, for benchmarks', build: large },
 ];

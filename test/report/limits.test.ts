@@ -216,6 +216,8 @@ describe('the timeline report limit chart', () => {
       kinds: [],
       suspects: [],
       projection: null,
+      limitProjections: [],
+      limitProjectionCount: 0,
       elapsedMs: 0,
     });
     // A restart (pid 10 -> 20): only 20's three points.

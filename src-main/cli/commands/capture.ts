@@ -126,7 +126,7 @@ export default defineCommand({
     { name: 'freeze', type: 'flag', help: 'stop the processes (SIGSTOP) for a consistent cut; always resumed (docs/capture.md)' },
     { name: 'sim', type: 'string', value: 'SCENARIO', help: 'simulate a scenario instead of reading /proc' },
     { name: 'seed', type: 'int', value: 'N', help: 'simulation seed (default 1): same scenario and seed, same image' },
-    { name: 'step', type: 'int', value: 'K', help: 'step of a series (leaky)' },
+    { name: 'step', type: 'int', value: 'K', help: 'step of a series (leaky, leaky-host)' },
     { name: 'processes', type: 'int', value: 'N', help: 'processes in the large scenario (default 100)' },
     { name: 'fds', type: 'int', value: 'M', help: 'fds per process in the large scenario (default 100)' },
     { name: 'time', type: 'string', value: 'ISO', help: 'capture time to record (simulations; default now)' },

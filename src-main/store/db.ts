@@ -1,9 +1,38 @@
 /** Opens the library database: WAL, foreign keys, migrations. */
 import Database from 'better-sqlite3';
+import { accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { MIGRATIONS, SCHEMA_FD_LIMITS } from './schema.js';
 import { StoreError } from './errors.js';
 
 export type DB = Database.Database;
+
+// A WAL database can be read without write permission only while its -wal
+// and -shm files exist (another connection has it open) or can be created
+// (https://sqlite.org/wal.html#readonly); a library in a directory this user
+// cannot write, closed by its owner (the last close removes both files), is
+// then read with SQLite's immutable=1 URI parameter. better-sqlite3 opens
+// without SQLITE_OPEN_URI; its addon turns URI names on for the process when
+// SQLITE_USE_URI=1 is set as it loads (at the first new Database). Only that
+// fallback names a file "file:...": every library path here is absolute.
+process.env.SQLITE_USE_URI ??= '1';
+
+/** SQLite's error codes for a WAL database whose -wal/-shm this connection can neither open nor create. */
+const NO_WAL_FILES = new Set(['SQLITE_READONLY_DIRECTORY', 'SQLITE_CANTOPEN', 'SQLITE_READONLY_CANTINIT', 'SQLITE_READONLY_RECOVERY']);
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** file: URI of an absolute path: SQLite reads %HH escapes, and ? and # would end the path. */
+function fileUri(path: string, params: string): string {
+  return `file:${path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}?${params}`;
+}
 
 /**
  * `nativeBinding`: the better_sqlite3.node to load instead of the package's
@@ -11,11 +40,40 @@ export type DB = Database.Database;
  * is given the same one as its host, so both threads load one addon file.
  */
 export function openDatabase(file: string, readonly = false, nativeBinding?: string): DB {
-  let db: DB;
-  try {
-    db = new Database(file, { readonly, fileMustExist: readonly, ...(nativeBinding ? { nativeBinding } : {}) });
-  } catch (e) {
-    throw new StoreError(readonly ? 'not-found' : 'io', `cannot open the library database ${file}: ${(e as Error).message}`);
+  file = resolve(file);
+  const open = (name: string): DB => {
+    try {
+      return new Database(name, { readonly, fileMustExist: readonly, ...(nativeBinding ? { nativeBinding } : {}) });
+    } catch (e) {
+      throw new StoreError(readonly ? 'not-found' : 'io', `cannot open the library database ${file}: ${(e as Error).message}`);
+    }
+  };
+  let db = open(file);
+  if (readonly) {
+    try {
+      // The first read is what opens (or fails to open) the WAL.
+      db.pragma('user_version', { simple: true });
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (!NO_WAL_FILES.has(code) || writable(dirname(file))) {
+        db.close();
+        throw new StoreError('corrupt', `the library database ${file} cannot be used: ${(e as Error).message}`);
+      }
+      db.close();
+      // Immutable: no locks, no WAL; what the owner commits meanwhile is not
+      // seen by this connection (docs/store.md, "Read-only libraries").
+      db = open(fileUri(file, 'mode=ro&immutable=1'));
+      try {
+        db.pragma('user_version', { simple: true });
+      } catch (e2) {
+        db.close();
+        const hint =
+          process.env.SQLITE_USE_URI === '1'
+            ? ''
+            : ' (SQLITE_USE_URI is set to something other than 1 in the environment, which turns off the immutable read)';
+        throw new StoreError('io', `the library database ${file} cannot be read: ${(e2 as Error).message}${hint}`);
+      }
+    }
   }
   try {
     // Another process (the app, a second CLI) may hold the write lock for a

@@ -25,7 +25,8 @@ import type {
 } from '../../src-shared/store-types.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
 import { bstrFromJson, displayBStr, type BStrJson } from '../../src-shared/model/index.js';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
@@ -90,10 +91,19 @@ export class Store implements LibraryContext {
   };
   private socketMax = 0;
 
+  /**
+   * Why this store cannot change the library (null: it can): opened
+   * read-only, or the library is one this user may read but not write (a
+   * shared one owned by root), which opens read-only by itself.
+   */
+  readonly readOnlyReason: string | null;
+
   private constructor(
     readonly home: string,
     db: DB,
+    readOnlyReason: string | null,
   ) {
+    this.readOnlyReason = readOnlyReason;
     this._db = db;
     this.blobs = new Blobs(home);
     this.strings = new Interner(db);
@@ -119,14 +129,22 @@ export class Store implements LibraryContext {
   static open(home: string, opts: OpenOptions = {}): Store {
     if (typeof home !== 'string' || home === '') throw new StoreError('bad-argument', 'the library home directory is required');
     const dbFile = join(home, 'library.db');
-    if (opts.readonly && !existsSync(dbFile)) throw new StoreError('not-found', `no library in ${home}`);
-    try {
-      mkdirSync(home, { recursive: true });
-    } catch (e) {
-      throw new StoreError('io', `cannot create the library directory ${home}: ${(e as Error).message}`);
-    }
-    const store = new Store(home, openDatabase(dbFile, opts.readonly, opts.nativeBinding));
-    if (!opts.readonly && opts.recover !== false) store.recover();
+    const exists = existsSync(dbFile);
+    if (opts.readonly && !exists) throw new StoreError('not-found', `no library in ${home}`);
+    // Every command opens a library it can read, even when it may not write it
+    // (list, search, show, diff, timeline, export, verify); only the ones that
+    // change it fail, saying which permission is missing (mustWrite).
+    const denied = exists && !opts.readonly ? unwritable(home) : null;
+    const readonly = Boolean(opts.readonly) || denied !== null;
+    if (!exists)
+      try {
+        mkdirSync(home, { recursive: true });
+      } catch (e) {
+        throw new StoreError('io', `cannot create the library directory ${home}: ${(e as Error).message}`);
+      }
+    const reason = denied ? `${whoAmI()} has no write permission on ${denied}` : readonly ? 'it was opened read-only' : null;
+    const store = new Store(home, openDatabase(dbFile, readonly, opts.nativeBinding), reason);
+    if (!readonly && opts.recover !== false) store.recover();
     return store;
   }
 
@@ -166,6 +184,12 @@ export class Store implements LibraryContext {
 
   resolve(ref: string): ImageRow {
     return resolveImage(this.db, ref);
+  }
+
+  /** Refuses a change to a library this store may only read, naming what is missing. */
+  private mustWrite(what: string): void {
+    if (this.readOnlyReason !== null)
+      throw new StoreError('io', `cannot ${what}: the library ${this.home} is read-only here: ${this.readOnlyReason}`);
   }
 
   stringTable(): { ids: number[]; texts: string[]; shown: Map<number, string> } {
@@ -307,6 +331,7 @@ export class Store implements LibraryContext {
   importBytes(bytes: Uint8Array, opts: ImportOptions = {}, progress?: (p: ImportProgress) => void, name = 'image'): ImportResult {
     const t0 = performance.now();
     if (!(bytes instanceof Uint8Array)) throw new StoreError('bad-argument', 'importBytes needs a Uint8Array');
+    this.mustWrite(`import ${name}`);
     checkImportOptions(opts);
     progress?.({ phase: 'hash', done: 0, total: 0 });
     // One pass gives the id and the digest the reader checks the tail against.
@@ -397,6 +422,7 @@ export class Store implements LibraryContext {
   /** Sets the label (any text up to 200 characters; "" clears it). Returns the updated image. */
   setLabel(idOrPrefix: string, label: string): ImageSummary {
     checkLabel(label);
+    this.mustWrite('set a label');
     const row = this.resolve(idOrPrefix);
     this.db.prepare('UPDATE images SET label = ? WHERE id = ?').run(label, row.id);
     return this.getImage(row.sha256);
@@ -405,6 +431,7 @@ export class Store implements LibraryContext {
   /** Replaces the tags (each 1-64 chars, no whitespace or commas; duplicates dropped). */
   setTags(idOrPrefix: string, tags: string[]): ImageSummary {
     checkTags(tags);
+    this.mustWrite('set tags');
     const row = this.resolve(idOrPrefix);
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM tags WHERE image_id = ?').run(row.id);
@@ -417,6 +444,7 @@ export class Store implements LibraryContext {
   /** Sets the free-text note (up to 10,000 characters). */
   setNote(idOrPrefix: string, note: string): ImageSummary {
     checkNote(note);
+    this.mustWrite('set a note');
     const row = this.resolve(idOrPrefix);
     this.db.prepare('UPDATE images SET note = ? WHERE id = ?').run(note, row.id);
     return this.getImage(row.sha256);
@@ -424,6 +452,7 @@ export class Store implements LibraryContext {
 
   /** Removes an image: all its index rows (one transaction), then its bytes. Returns what was removed. */
   deleteImage(idOrPrefix: string): ImageSummary {
+    this.mustWrite('remove images');
     const row = this.resolve(idOrPrefix);
     const summary = toSummary(row);
     this.db.transaction(() => {
@@ -481,6 +510,32 @@ export class Store implements LibraryContext {
       this._db.close();
     }
     this._db = null;
+  }
+}
+
+/**
+ * The first of the library's parts an import or edit writes (its directory,
+ * the database, the image and temporary directories) this user may not
+ * write, or null when it may write them all.
+ */
+function unwritable(home: string): string | null {
+  for (const p of [home, join(home, 'library.db'), join(home, 'images'), join(home, 'tmp')]) {
+    if (!existsSync(p)) continue;
+    try {
+      accessSync(p, constants.W_OK);
+    } catch {
+      return p;
+    }
+  }
+  return null;
+}
+
+function whoAmI(): string {
+  const uid = process.getuid?.() ?? -1;
+  try {
+    return `user ${userInfo().username} (uid ${uid})`;
+  } catch {
+    return `uid ${uid}`;
   }
 }
 

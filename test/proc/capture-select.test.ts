@@ -123,7 +123,7 @@ describe.skipIf(!canUnshare)('selecting by namespace and cgroup', () => {
       for (const [args, re] of [
         [['--cgroup', 'relative/path'], /--cgroup: a path as \/proc\/PID\/cgroup shows it, starting with \//],
         [['--ns', 'netns:1'], /--ns: TYPE:PID with TYPE one of cgroup, ipc, mnt, net, pid, time, user, uts, got "netns:1"/],
-        [['--ns', 'net:1', '--all'], /--cgroup and --ns select processes themselves: not with --pid or --all/],
+        [['--ns', 'net:1', '--all'], /--cgroup, --ns, --user and --comm select processes themselves: not with --pid or --all/],
         [['--cgroup', '/', '--pid', '1'], /not with --pid or --all/],
       ] as [string[], RegExp][]) {
         const r = ckpt(['capture', ...args, '-o', img]);

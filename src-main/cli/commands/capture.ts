@@ -6,6 +6,60 @@ import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
 import { NS_TYPES, type NsType } from '../../sources/proc/select.js';
+import { readFileSync } from 'node:fs';
+
+/** /etc/passwd's names and uids, read once (as lsof -u and ps -u do, without NSS). */
+function passwdUids(): Map<string, number> {
+  const m = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return m;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && f[0] && /^\d+$/.test(f[2]!) && !m.has(f[0])) m.set(f[0], Number(f[2]));
+  }
+  return m;
+}
+
+/** --user USER|UID[,...]: uids, in the order given; a name /etc/passwd does not know is a usage error naming it. */
+function parseUsers(words: string[]): number[] {
+  let names: Map<string, number> | undefined;
+  const out: number[] = [];
+  for (const word of words)
+    for (const u of word.split(',')) {
+      const t = u.trim();
+      if (/^\d+$/.test(t) && Number(t) <= 0xffffffff) out.push(Number(t));
+      else {
+        names ??= passwdUids();
+        const uid = names.get(t);
+        if (uid === undefined) throw new UsageError(`--user: no such user "${t}" (not in /etc/passwd)`);
+        out.push(uid);
+      }
+    }
+  return [...new Set(out)];
+}
+
+/** --comm NAME[,...]: a comm is at most 15 bytes (TASK_COMM_LEN), so a longer NAME could never match. */
+function parseComms(words: string[]): string[] {
+  const out: string[] = [];
+  for (const word of words)
+    for (const c of word.split(',')) {
+      const name = c.endsWith('*') ? c.slice(0, -1) : c;
+      if (!c) throw new UsageError('--comm: an empty name');
+      if (Buffer.byteLength(name, 'utf8') > 15)
+        throw new UsageError(
+          `--comm: "${c}" is longer than a comm can be (15 bytes); use a prefix: "${Buffer.from(name, 'utf8')
+            .subarray(0, 15)
+            .toString('utf8')
+            .replace(/\uFFFD$/, '')}*"`,
+        );
+      out.push(c);
+    }
+  return [...new Set(out)];
+}
 
 /** "500ms", "5s", "2m", "1h" or a plain number of seconds, in ms. */
 function parseDuration(option: string, text: string): number {
@@ -59,12 +113,14 @@ function signalLatch() {
 async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
   const { captureProc } = await import('../../sources/proc/index.js');
   const { openLibrary, storeSnapshot } = await import('./library-util.js');
-  const { EmptySelectionError, namespaceLink } = await import('../../sources/proc/select.js');
+  const { EmptySelectionError, NoSuchProcessError, namespaceLink } = await import('../../sources/proc/select.js');
+  const { missingPids } = await import('../../sources/proc/index.js');
   // The namespace the series watches is the one `of` is in now: if `of`
   // exits, its pid may go to a process of another namespace (the host's).
   if (sel.ns && !sel.ns.link) sel = { ...sel, ns: { ...sel.ns, link: namespaceLink('/proc', sel.ns.type, sel.ns.of) } };
   const store = openLibrary(opts);
   const count = (opts.count as number | undefined) ?? Infinity;
+  let stored = 0;
   try {
     for (let n = 0; n < count; n++) {
       const started = Date.now();
@@ -72,14 +128,26 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
       try {
         snap = await captureProc(sel);
       } catch (e) {
+        // The processes a --pid series follows are gone, and cannot come
+        // back (a pid reused later is another process): the series is over.
+        if (e instanceof NoSuchProcessError && n > 0) {
+          const who = e.pids.length === 1 ? `process ${e.pids[0]}` : `processes ${e.pids.join(', ')}`;
+          io.err(`${who} exited; the series ends after ${stored} capture${stored === 1 ? '' : 's'}`);
+          return 0;
+        }
         // A container between processes, a unit restarting: the series
         // waits for the next round. Only the first round must find one.
         if (!(e instanceof EmptySelectionError) || n === 0) throw e;
         io.err(`${n + 1}: ${e.message}; trying again at the next interval`);
       }
+      const missing = snap ? missingPids(snap) : [];
+      if (missing.length) io.err(`${n + 1}: no such process: ${missing.join(', ')} (an error record each in the image)`);
       const latch = signalLatch();
       try {
-        if (snap) storeSnapshot(store, snap, opts, io, `${n + 1}: `);
+        if (snap) {
+          storeSnapshot(store, snap, opts, io, `${n + 1}: `);
+          stored++;
+        }
         // Test hook: a slow store (a big image, a busy disk), so a test can signal during it.
         const hold = Number(process.env.CKPT_TEST_HOLD_STORED_MS) || 0;
         if (hold > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, hold);
@@ -106,7 +174,7 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
 export default defineCommand({
   name: 'capture',
   usage:
-    'ckpt capture (--pid PID[,PID...] [--tree] | --all | --cgroup PATH | --ns TYPE:PID) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all | --cgroup ... | --ns ...) --store [--every DURATION [--count N]] [--label TEXT]\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
+    'ckpt capture (--pid PID[,PID...] [--tree] | --all | [--cgroup PATH] [--ns TYPE:PID] [--user USER[,...]] [--comm NAME[,...]]) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all | --cgroup/--ns/--user/--comm ...) --store [--every DURATION [--count N]] [--label TEXT]\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
   options: [
     { name: 'pid', type: 'list', value: 'PID[,PID...]', help: 'capture these processes from /proc (repeatable)' },
     { name: 'tree', type: 'flag', help: 'with --pid: also every descendant of those processes' },
@@ -122,6 +190,18 @@ export default defineCommand({
       type: 'string',
       value: 'TYPE:PID',
       help: `capture every process in the TYPE namespace of PID (${NS_TYPES.join(', ')}): pid:PID for a container's processes`,
+    },
+    {
+      name: 'user',
+      type: 'list',
+      value: 'USER[,USER...]',
+      help: 'capture every process whose real uid is one of these (names from /etc/passwd, or uids), as lsof -u (repeatable)',
+    },
+    {
+      name: 'comm',
+      type: 'list',
+      value: 'NAME[,NAME...]',
+      help: 'capture every process whose comm is NAME (its bytes), or starts with NAME for NAME*, as lsof -c / pgrep -x (repeatable)',
     },
     { name: 'freeze', type: 'flag', help: 'stop the processes (SIGSTOP) for a consistent cut; always resumed (docs/capture.md)' },
     { name: 'sim', type: 'string', value: 'SCENARIO', help: 'simulate a scenario instead of reading /proc' },
@@ -156,13 +236,18 @@ export default defineCommand({
   async run({ opts }, io) {
     const out = opts.output as string | undefined;
     if (!out && !opts.store) throw new UsageError('-o FILE or --store is required');
-    const byContainer = opts.cgroup !== undefined || opts.ns !== undefined;
-    const live = opts.pid !== undefined || opts.all === true || byContainer;
-    if (!opts.sim && !live) throw new UsageError('say what to capture: --pid PID[,PID...], --all, --cgroup PATH, --ns TYPE:PID or --sim SCENARIO');
-    if (opts.sim && live) throw new UsageError('--sim cannot be combined with --pid, --all, --cgroup or --ns');
+    const bySelector = opts.cgroup !== undefined || opts.ns !== undefined || opts.user !== undefined || opts.comm !== undefined;
+    const live = opts.pid !== undefined || opts.all === true || bySelector;
+    if (!opts.sim && !live)
+      throw new UsageError(
+        'say what to capture: --pid PID[,PID...], --all, --cgroup PATH, --ns TYPE:PID, --user USER, --comm NAME or --sim SCENARIO',
+      );
+    if (opts.sim && live) throw new UsageError('--sim cannot be combined with --pid, --all, --cgroup, --ns, --user or --comm');
     if (opts.pid !== undefined && opts.all) throw new UsageError('--pid and --all exclude each other');
-    if (byContainer && (opts.pid !== undefined || opts.all)) throw new UsageError('--cgroup and --ns select processes themselves: not with --pid or --all');
-    if ((opts.tree || opts.freeze) && !live) throw new UsageError('--tree and --freeze apply to live captures (--pid, --all, --cgroup, --ns)');
+    if (bySelector && (opts.pid !== undefined || opts.all))
+      throw new UsageError('--cgroup, --ns, --user and --comm select processes themselves: not with --pid or --all');
+    if ((opts.tree || opts.freeze) && !live)
+      throw new UsageError('--tree and --freeze apply to live captures (--pid, --all, --cgroup, --ns, --user, --comm)');
     if (opts.tree && !opts.pid) throw new UsageError('--tree needs --pid');
     if (opts.cgroup !== undefined && !String(opts.cgroup).startsWith('/'))
       throw new UsageError(`--cgroup: a path as /proc/PID/cgroup shows it, starting with /: "${String(opts.cgroup)}"`);
@@ -173,7 +258,13 @@ export default defineCommand({
         throw new UsageError(`--ns: TYPE:PID with TYPE one of ${NS_TYPES.join(', ')}, got "${String(opts.ns)}"`);
       ns = { type: m[1] as NsType, of: Number(m[2]) };
     }
-    const selector = { all: opts.all === true, ...(opts.cgroup !== undefined ? { cgroup: String(opts.cgroup) } : {}), ...(ns ? { ns } : {}) };
+    const selector = {
+      all: opts.all === true,
+      ...(opts.cgroup !== undefined ? { cgroup: String(opts.cgroup) } : {}),
+      ...(ns ? { ns } : {}),
+      ...(opts.user !== undefined ? { users: parseUsers(opts.user as string[]) } : {}),
+      ...(opts.comm !== undefined ? { comms: parseComms(opts.comm as string[]) } : {}),
+    };
     const pids: number[] = [];
     for (const word of (opts.pid as string[] | undefined) ?? [])
       for (const p of word.split(',')) {
@@ -182,19 +273,15 @@ export default defineCommand({
       }
     const every = opts.every !== undefined ? parseDuration('every', opts.every as string) : undefined;
     const timeoutMs = opts.timeout === undefined ? undefined : opts.timeout === '0' ? 0 : parseDuration('timeout', opts.timeout as string);
-    if (timeoutMs !== undefined && !live) throw new UsageError('--timeout applies to live captures (--pid, --all, --cgroup, --ns)');
+    if (timeoutMs !== undefined && !live)
+      throw new UsageError('--timeout applies to live captures (--pid, --all, --cgroup, --ns, --user, --comm)');
     if (opts.count !== undefined && every === undefined) throw new UsageError('--count needs --every');
     if (every !== undefined) {
-      if (!live) throw new UsageError('--every repeats live captures (--pid, --all, --cgroup, --ns)');
+      if (!live) throw new UsageError('--every repeats live captures (--pid, --all, --cgroup, --ns, --user, --comm)');
       if (!opts.store) throw new UsageError('--every stores each capture in the library: add --store');
       if (out) throw new UsageError('--every stores each capture in the library; -o is not allowed (ckpt export writes files later)');
       if (opts.count !== undefined && (opts.count as number) < 1) throw new UsageError('--count: must be at least 1');
-      return captureSeries(
-        { pids, tree: opts.tree === true, ...selector, freeze: opts.freeze === true, timeoutMs },
-        every,
-        opts,
-        io,
-      );
+      return captureSeries({ pids, tree: opts.tree === true, ...selector, freeze: opts.freeze === true, timeoutMs }, every, opts, io);
     }
     let time: number | undefined;
     if (opts.time !== undefined) {
@@ -213,6 +300,10 @@ export default defineCommand({
           fds: opts.fds as number | undefined,
           time,
         });
+    if (live) {
+      const missing = (await import('../../sources/proc/index.js')).missingPids(snap);
+      if (missing.length) io.err(`note: no such process: ${missing.join(', ')} (an error record each in the image)`);
+    }
     // Loaded only when asked for: a plain capture never opens SQLite.
     if (opts.store) (await import('./library-util.js')).storeCapture(snap, opts, io);
     if (!out) return 0;

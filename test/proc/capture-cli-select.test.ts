@@ -1,0 +1,177 @@
+/**
+ * `ckpt capture` through the real CLI: --pid of processes that are gone
+ * (an error, or a note beside the image, or the end of a series), and
+ * --user / --comm selection (usage errors, the header's selector, a series
+ * that selects anew each round), as root and as nobody.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readImageFile } from '../../src-main/engine/reader.js';
+import { CKPT, ckpt as run } from '../cli/run.js';
+import { ROOT, start, type Running } from './fixture.js';
+
+const TAG = `c${process.pid % 100000}`;
+const hex = (s: string) => Buffer.from(s).toString('hex');
+const gone = 0x3ffffff0; // above any pid_max a kernel allows by default
+let work: string;
+let home: string;
+let mine: Running;
+
+const ckpt = (args: string[], h = home) => run(args, { env: { CKPT_HOME: h } });
+const stored = (h: string) => JSON.parse(ckpt(['list', '--json'], h).out) as { id: string; label: string }[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ckpt-cli-select-'));
+  chmodSync(work, 0o777);
+  home = join(work, 'home');
+  mine = await start('named', [hex(`${TAG}root`)]);
+});
+
+afterAll(async () => {
+  await mine?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Starts `ckpt capture ... --store --every` and resolves with its exit code, stdout and stderr; `onLine` runs at each stored line. */
+function series(args: string[], h: string, onLine: (n: number) => void | Promise<void>) {
+  return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const p = spawn(process.execPath, [CKPT, 'capture', ...args], {
+      env: { ...process.env, CKPT_HOME: h },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let lines = 0;
+    p.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const n = out.split('\n').filter(Boolean).length;
+      while (lines < n) void onLine(++lines);
+    });
+    p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    p.once('exit', (code) => resolve({ code, out, err }));
+    setTimeout(() => p.kill('SIGKILL'), 60_000).unref();
+  });
+}
+
+describe('--pid of processes that do not exist', () => {
+  it('none of them: exit 1 naming them; no image written, nothing stored', () => {
+    const img = join(work, 'none.ckpt');
+    const r = ckpt(['capture', '--pid', `${gone},${gone + 1}`, '-o', img, '--store']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`no such process: ${gone}, ${gone + 1}`);
+    expect(existsSync(img)).toBe(false);
+    expect(stored(home)).toEqual([]);
+    const t = ckpt(['capture', '--pid', String(gone), '--tree', '-o', img]);
+    expect(t.code).toBe(1);
+    expect(existsSync(img)).toBe(false);
+  });
+
+  it('some of them: the image of the others, and stderr names the missing', () => {
+    const img = join(work, 'some.ckpt');
+    const r = ckpt(['capture', '--pid', `${mine.pid},${gone}`, '-o', img]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`note: no such process: ${gone}`);
+    const s = readImageFile(img);
+    expect(s.tasks.map((t) => t.pid)).toEqual([mine.pid]);
+    expect(s.errors).toContainEqual(expect.objectContaining({ errno: 'ESRCH', pid: gone }));
+  });
+
+  it('a series ends when its process exits, exit 0, saying after how many captures', async () => {
+    for (const tree of [false, true]) {
+      const h = join(work, `series-${tree}`);
+      const p = await start('named', [hex(`${TAG}ser`)]);
+      const r = await series(
+        ['--pid', String(p.pid), ...(tree ? ['--tree'] : []), '--store', '--every', '150ms', '--label', 'ser'],
+        h,
+        async (n) => {
+          if (n === 2) await p.stop();
+        },
+      );
+      expect(r.code, r.err).toBe(0);
+      const n = r.out.trim().split('\n').length;
+      expect(n).toBeGreaterThanOrEqual(2);
+      expect(r.err).toContain(`process ${p.pid} exited; the series ends after ${n} captures`);
+      expect(stored(h)).toHaveLength(n);
+    }
+  });
+
+  it('a series whose process is gone at the start fails at once, storing nothing', () => {
+    const h = join(work, 'series-gone');
+    const r = ckpt(['capture', '--pid', String(gone), '--store', '--every', '100ms'], h);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`no such process: ${gone}`);
+    expect(stored(h)).toEqual([]);
+  });
+});
+
+describe('--user and --comm', () => {
+  it('refuse what cannot select anything, as usage errors naming it', () => {
+    const img = join(work, 'x.ckpt');
+    const bad: [string[], RegExp][] = [
+      [['--user', 'no-such-user-ckpt'], /--user: no such user "no-such-user-ckpt"/],
+      [['--user', 'root,no-such-user-ckpt'], /no such user "no-such-user-ckpt"/],
+      [['--comm', 'a-name-of-16-byt'], /--comm: "a-name-of-16-byt" is longer than a comm can be \(15 bytes\)/],
+      [['--comm', 'x', '--pid', '1'], /not with --pid or --all/],
+      [['--user', '0', '--all'], /not with --pid or --all/],
+      [['--comm', 'x', '--sim', 'leaky'], /--sim cannot be combined/],
+    ];
+    for (const [args, why] of bad) {
+      const r = ckpt(['capture', ...args, '-o', img]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(why);
+    }
+    expect(existsSync(img)).toBe(false);
+  });
+
+  it('select by name and uid, as an intersection, recorded in the header', () => {
+    const img = join(work, 'sel.ckpt');
+    const r = ckpt(['capture', '--user', 'root', '--comm', `${TAG}*`, '--cgroup', '/', '-o', img]);
+    expect(r.code, r.err).toBe(0);
+    const s = readImageFile(img);
+    expect(s.tasks.map((t) => t.pid)).toEqual([mine.pid]);
+    expect(s.header.options).toMatchObject({ user: '0', comm: `${TAG}*`, cgroup: '/' });
+    const none = ckpt(['capture', '--user', '65534', '--comm', `${TAG}root`, '-o', join(work, 'none2.ckpt')]);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain(`no process to capture: none has real uid 65534 and has comm ${TAG}root`);
+    expect(existsSync(join(work, 'none2.ckpt'))).toBe(false);
+  });
+
+  it('a --comm series selects anew each round: an empty round is reported and the series goes on', async () => {
+    const h = join(work, 'comm-series');
+    const p = await start('named', [hex(`${TAG}cs`)]);
+    const r = await series(['--comm', `${TAG}cs`, '--store', '--every', '150ms', '--count', '4', '--label', 'cs'], h, async (n) => {
+      if (n === 1) await p.stop();
+    });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split('\n').length).toBeGreaterThanOrEqual(1);
+    expect(r.err).toMatch(new RegExp(`^[234]: no process to capture: none has comm ${TAG}cs; trying again at the next interval$`, 'm'));
+  });
+
+  it('as nobody: --user nobody captures its own processes whole', async () => {
+    const theirs = await start('named', [hex(`${TAG}nob`)], { uid: 65534, gid: 65534 });
+    try {
+      const img = join(work, 'nobody.ckpt');
+      // The bundle, built by root (bin/ckpt.mjs rebuilds it when stale): nobody may not write it.
+      expect(spawnSync(process.execPath, [CKPT, '--version']).status).toBe(0);
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, 'out', 'cli', 'ckpt.mjs'), 'capture', '--user', 'nobody', '--comm', `${TAG}*`, '-o', img],
+        {
+          uid: 65534,
+          gid: 65534,
+          timeout: 60_000,
+        },
+      );
+      expect(r.status, r.stderr.toString()).toBe(0);
+      const s = readImageFile(img);
+      expect(s.tasks.map((t) => t.pid)).toEqual([theirs.pid]);
+      expect(s.tasks[0]!.fdTable).not.toBe(0);
+      expect(s.errors).toEqual([]);
+    } finally {
+      await theirs.stop();
+    }
+  });
+});

@@ -154,16 +154,41 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     rows,
     omitted: nfds - rows.length,
   };
+  // What could not be read is part of what the image says: a report without
+  // it would count fewer fds than the process had and not say why.
+  const comm = new Map(snap.tasks.map((t) => [t.pid, displayBStr(t.comm)]));
+  const errors = snap.errors.slice(0, MAX_ROWS);
+  const errorTable: Table = {
+    title: 'Capture errors',
+    headers: ['errno', 'pid', 'fd', 'where', 'what'],
+    rows: errors.map((e) => [e.errno || '-', String(e.pid), e.fd >= 0 ? String(e.fd) : '-', displayBStr(e.where), e.message]),
+    omitted: snap.errors.length - errors.length,
+  };
+  // CSV is one table: each error is a row of it, kind "capture error", its
+  // errno, place and message as the target.
+  const errorRows = errors.map((e) => [
+    String(e.pid),
+    comm.get(e.pid) ?? '',
+    e.fd >= 0 ? String(e.fd) : '',
+    'capture error',
+    '',
+    '',
+    '',
+    '',
+    `${e.errno || '-'} ${displayBStr(e.where)}: ${e.message}`,
+    '',
+    '',
+  ]);
   return {
     title: `Checkpoint image ${name(s)}`,
-    facts: imageFacts(s),
+    facts: [...imageFacts(s), ['Capture errors', snap.errors.length ? `${snap.errors.length} (listed under Capture errors)` : 'none']],
     sections: [limitsSection(limits)],
     charts: [{ kind: 'bars', title: 'Fds by kind', labels: sorted.map(([k]) => k), values: sorted.map(([, n]) => n) }],
-    tables: [fdTable, limitsTable(limits)],
+    tables: [fdTable, ...(snap.errors.length ? [errorTable] : []), limitsTable(limits)],
     csv: {
       ...fdTable,
       headers: [...fdTable.headers, 'fd soft limit', 'fd hard limit'],
-      rows: rows.map((r, i) => [...r, ...limitCols[i]!]),
+      rows: [...rows.map((r, i) => [...r, ...limitCols[i]!]), ...errorRows],
     },
   };
 }

@@ -40,6 +40,8 @@ beforeAll(() => {
   const f = B.files.find((x) => x.path === '/home/dev/notes.txt')!;
   f.path = EVIL_PATH;
   f.flags = O.O_RDWR;
+  // B could not read one link: a capture error whose place is a hostile name too.
+  B.errors.push({ errno: 'ENAMETOOLONG', pid: B.tasks[0]!.pid, fd: 7, where: EVIL_PATH, message: 'cannot read link: the fd is kept, its name not known' });
   a = store.importBytes(encodeSnapshot(A), { label: EVIL_LABEL, tags: ['t'] }).image.id;
   b = store.importBytes(encodeSnapshot(B), { label: EVIL_LABEL + ' 2', tags: ['t'] }).image.id;
 });
@@ -160,6 +162,25 @@ describe('exports with hostile names', () => {
       for (const r of rows) for (const c of r) expect(c).not.toMatch(/^[=+@]/);
     });
   }
+
+  it('an image report lists its capture errors in every format', () => {
+    const pid = String(store.getSnapshot(b).tasks[0]!.pid);
+    const html = store.export({ what: 'image', id: b }, 'html');
+    expect(html).toContain('<h2>Capture errors</h2>');
+    expect(html).toMatch(/<td>ENAMETOOLONG<\/td>/);
+    expect(html).not.toContain('<script>alert');
+    const md = store.export({ what: 'image', id: b }, 'md');
+    expect(md).toContain('- **Capture errors**: 1 \\(listed under Capture errors\\)');
+    expect(md).toMatch(/\| ENAMETOOLONG \| \d+ \| 7 \| .* \| cannot read link: the fd is kept, its name not known \|/);
+    const rows = parseCsv(store.export({ what: 'image', id: b }, 'csv'));
+    const err = rows.filter((r) => r[3] === 'capture error');
+    expect(err).toHaveLength(1);
+    expect(err[0]!.slice(0, 3)).toEqual([pid, displayBStr(EVIL_COMM), '7']);
+    expect(err[0]![8]).toMatch(/^ENAMETOOLONG .*: cannot read link/);
+    // An image without errors says none and has no such table.
+    expect(store.export({ what: 'image', id: a }, 'md')).toContain('- **Capture errors**: none');
+    expect(store.export({ what: 'image', id: a }, 'html')).not.toContain('<h2>Capture errors');
+  });
 
   it('refuses an unknown format and an unknown kind of export', () => {
     expect(() => store.export({ what: 'image', id: a }, 'pdf' as ExportFormat)).toThrow(/format/);

@@ -299,6 +299,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
   close(h);
   if (link_err) {
     snprintf(where, sizeof where, "%s/%s", fdDir, name);
+    /* NAME_NOT_READABLE in src-shared/model/describe.ts: show looks for it. */
     add_error(rp, link_err, fdn, where, "cannot read link: the fd is kept, its name not known");
     /* NUL and the errno name: no link the kernel gives holds a NUL (raw-read.ts, RawFdTable.link). */
     const char *en = errno_name(link_err);

@@ -38,3 +38,18 @@ export function holders(s: Snapshot): Holders {
   }
   return { fileHolders, tableTasks };
 }
+
+/**
+ * The capture error message of an fd kept without its name (its link could
+ * not be read, e.g. ENAMETOOLONG beyond PATH_MAX, but its fdinfo could): the
+ * file's path is empty. Written by both /proc readers (raw-read.ts and
+ * procfd.c, which cannot import it), matched here.
+ */
+export const NAME_NOT_READABLE = 'cannot read link: the fd is kept, its name not known';
+
+/** Per `${pid}:${fd}` of an fd kept without its name, the errno that hid it ("ENAMETOOLONG"): show says "(name not readable: ENAMETOOLONG)". */
+export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const e of s.errors) if (e.fd >= 0 && e.message === NAME_NOT_READABLE) m.set(`${e.pid}:${e.fd}`, e.errno);
+  return m;
+}

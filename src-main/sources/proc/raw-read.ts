@@ -187,6 +187,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     40: 'ELOOP',
     95: 'EOPNOTSUPP',
   };
+  // NAME_NOT_READABLE (src-shared/model/describe.ts), which this self-contained function cannot import; procfd.c writes it too.
   const KEPT_UNNAMED = 'cannot read link: the fd is kept, its name not known';
   type Fn = (...a: unknown[]) => number;
   const g = globalThis as unknown as { __ckptLibc?: { openat: Fn; readlinkat: Fn; read: Fn; close: Fn; statx: Fn } };

@@ -6,7 +6,7 @@
  * folded: app.log.1, app.log.2 ... -> app.log.*), and per socket endpoint
  * (protocol, state, remote address; the local port is ephemeral).
  */
-import { displayBStr } from '../../src-shared/model/index.js';
+import { displayBStr, formatRate } from '../../src-shared/model/index.js';
 import { KIND_GROUPS, kindByName } from '../../src-shared/kinds/index.js';
 import type {
   FdLimitValue,
@@ -49,10 +49,17 @@ function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
       .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)`)
       .all(sel.tag) as ImageRow[];
   else throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
-  if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${JSON.stringify(sel)}`);
+  if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${selectorText(sel)}`);
   if (rows.length > MAX_POINTS)
     throw new StoreError('bad-argument', `the series has ${rows.length} images; at most ${MAX_POINTS} fit one timeline`);
   return rows.sort((a, b) => a.capture_time - b.capture_time || a.id - b.id);
+}
+
+/** A selector as the command line names it: label "nightly", ids abc, def. */
+function selectorText(sel: TimelineSelector): string {
+  if (sel.ids) return `ids ${sel.ids.map(String).join(', ')}`;
+  const [k, v] = sel.program !== undefined ? ['program', sel.program] : sel.label !== undefined ? ['label', sel.label] : ['tag', sel.tag];
+  return `${k} ${JSON.stringify(String(v))}`;
 }
 
 function family(path: string): string | null {
@@ -262,7 +269,7 @@ function processProjections(ctx: LibraryContext, rows: ImageRow[]): Pick<Timelin
       commText: displayBStr(str(p.commId)),
       cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' ') || displayBStr(str(p.commId)),
       counts: counts.get(key(p.pid, p.cmdId))!,
-      reaches: proj.reachTime === null ? 'at it now' : `in about ${aboutHours(proj.hoursLeft!)}${around(proj.reachTime)}`,
+      reaches: proj.reachTime === null ? 'at it now' : `${inAbout(proj.hoursLeft!)}${around(proj.reachTime)}`,
     }),
   );
   return { limitProjections, limitProjectionCount: found.length };
@@ -364,17 +371,21 @@ export function projectSamples(samples: readonly (ProcessSample | null)[]): Limi
     hoursLeft,
     reachTime,
     text:
-      `process ${proc.pid} holds ${proc.fds} fds, growing by ${perHour >= 10 ? Math.round(perHour) : perHour.toPrecision(2)} an hour: ` +
-      `reaches its soft limit of ${soft} in about ${aboutHours(hoursLeft)}${around(reachTime)}${hardNote}`,
+      `process ${proc.pid} holds ${proc.fds} fds, growing by ${formatRate(perHour)} an hour: ` +
+      `reaches its soft limit of ${soft} ${inAbout(hoursLeft)}${around(reachTime)}${hardNote}`,
   };
 }
 
-/** A duration as a person says it: minutes under an hour, hours under two days, days beyond. */
-export function aboutHours(h: number): string {
-  if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
-  if (h < 48) return `${Math.round(h)} h`;
+/**
+ * A time from now as a person says it: minutes under an hour, hours under
+ * two days, days beyond; under a minute as such, not rounded up to one.
+ */
+export function inAbout(h: number): string {
+  if (h * 60 < 1) return 'in less than a minute';
+  if (h < 1) return `in about ${Math.round(h * 60)} min`;
+  if (h < 48) return `in about ${Math.round(h)} h`;
   const d = h / 24;
-  return d < 1000 ? `${Math.round(d)} d` : `${Math.round(d / 365.25)} years`;
+  return `in about ${d < 1000 ? `${Math.round(d)} d` : `${Math.round(d / 365.25)} years`}`;
 }
 
 /** ", around 2026-11-27 14:05 UTC", to the nearest minute; nothing past what a Date can hold. */

@@ -5,6 +5,7 @@ import {
   formatFdLimit,
   formatFlags,
   formatLimit,
+  formatRate,
   formatShare,
   holders,
   limitReport,
@@ -370,7 +371,7 @@ export function timelineDoc(t: Timeline): Doc {
         t.suspects.length
           ? t.suspects
               .slice(0, 5)
-              .map((s) => `${s.key} (+${s.perImage.toFixed(2)}/image, +${s.perHour.toFixed(2)}/h)`)
+              .map((s) => `${s.key} (+${formatRate(s.perImage)}/image, +${formatRate(s.perHour)}/h)`)
               .join('; ')
           : 'none',
       ],

@@ -1,6 +1,6 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
 import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
-import { formatFdLimit } from '../../src-shared/model/index.js';
+import { formatFdLimit, formatRate } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
@@ -110,7 +110,7 @@ export function timelineText(t: Timeline): string {
     out.push('leak suspects (count only grows):');
     for (const s of t.suspects)
       out.push(
-        `  ${s.what.padEnd(7)} ${s.key}: ${s.first} -> ${s.last}, +${s.perImage.toFixed(2)} per image, +${s.perHour.toFixed(2)} per hour`,
+        `  ${s.what.padEnd(7)} ${s.key}: ${s.first} -> ${s.last}, +${formatRate(s.perImage)} per image, +${formatRate(s.perHour)} per hour`,
       );
   }
   return out.join('\n');
@@ -127,7 +127,7 @@ export function timelineLimitText(t: Timeline): string {
 
 /** A projection's fitted rate as the CLI and reports print it: '-' where none was fitted (at the limit already). */
 export function perHourText(p: { state: string; perHour: number }): string {
-  return p.state === 'at-limit' ? '-' : p.perHour >= 10 ? String(Math.round(p.perHour)) : p.perHour.toPrecision(2);
+  return p.state === 'at-limit' ? '-' : formatRate(p.perHour);
 }
 
 /**

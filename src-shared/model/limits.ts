@@ -65,6 +65,11 @@ export function formatShare(x: number | null): string {
   return x === null ? '-' : `${Math.round(x * 100)}%`;
 }
 
+/** A rate (fds per hour, per image) as people read one: whole from 10 up, two significant digits below. */
+export function formatRate(v: number): string {
+  return Math.abs(v) >= 10 ? String(Math.round(v)) : v.toPrecision(2);
+}
+
 /** One RLIMIT_NOFILE value: the number, or "unlimited" for null. */
 export function formatLimit(v: number | null): string {
   return v === null ? 'unlimited' : String(v);

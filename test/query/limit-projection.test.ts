@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIT_WINDOW, aboutHours, projectLimit } from '../../src-main/query/timeline.js';
+import { FIT_WINDOW, inAbout, projectLimit } from '../../src-main/query/timeline.js';
 import { createBackend } from '../../src-main/api/handlers.js';
 import { Store } from '../../src-main/store/index.js';
 import type { Timeline, TimelinePoint } from '../../src-shared/store-types.js';
@@ -102,13 +102,15 @@ describe('projectLimit arithmetic', () => {
   });
 
   it('says durations as a person would', () => {
-    expect(aboutHours(0.25)).toBe('15 min');
-    expect(aboutHours(0.001)).toBe('1 min');
-    expect(aboutHours(3.4)).toBe('3 h');
-    expect(aboutHours(47.4)).toBe('47 h');
-    expect(aboutHours(48)).toBe('2 d');
-    expect(aboutHours(24 * 400)).toBe('400 d');
-    expect(aboutHours(24 * 365.25 * 3)).toBe('3 years');
+    expect(inAbout(0.25)).toBe('in about 15 min');
+    // Under a minute is said so: 2 fds from the limit at 1.5 fds a second is not "about 1 min" away.
+    expect(inAbout(0.001)).toBe('in less than a minute');
+    expect(inAbout(1 / 60)).toBe('in about 1 min');
+    expect(inAbout(3.4)).toBe('in about 3 h');
+    expect(inAbout(47.4)).toBe('in about 47 h');
+    expect(inAbout(48)).toBe('in about 2 d');
+    expect(inAbout(24 * 400)).toBe('in about 400 d');
+    expect(inAbout(24 * 365.25 * 3)).toBe('in about 3 years');
   });
 });
 

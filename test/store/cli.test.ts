@@ -97,6 +97,9 @@ describe('ckpt library commands', () => {
     expect(t.suspects[0]).toMatchObject({ what: 'socket', key: 'tcp CLOSE_WAIT -> 10.0.3.20:5432', perImage: 3 });
     expect(lib(['timeline', '--label', 'leaky']).out).toContain('leak suspects');
     expect(lib(['timeline']).code).toBe(2);
+    const none = lib(['timeline', '--label', 'nosuch']);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('no images match the timeline selector label "nosuch"');
   });
 
   it('export writes each format; verify --all; rm', () => {

@@ -5,7 +5,7 @@
  * commas give alternatives within one field. Errors carry the offsets of the
  * offending token so a UI can underline it.
  */
-import { KIND_GROUPS, KINDS } from '../../src-shared/kinds/index.js';
+import { kindNameList, kindsNamed } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { QUERY_FIELD_NAMES, SOCKET_STATES } from '../../src-shared/query-fields.js';
 import { readFileSync } from 'node:fs';
@@ -54,7 +54,6 @@ export interface ParsedQuery {
 
 const FIELDS: readonly string[] = QUERY_FIELD_NAMES;
 const SIDES: Record<string, Side> = { port: 'any', lport: 'local', rport: 'remote', addr: 'any', laddr: 'local', raddr: 'remote' };
-const KIND_NAMES = new Set(KINDS.map((k) => k.name));
 
 interface Token {
   raw: string;
@@ -228,17 +227,9 @@ export function parseQuery(q: string, now = Date.now(), users: UserLookup = pass
       case 'kind': {
         const values: string[] = [];
         for (const v of alternatives(t)) {
-          const k = v.toLowerCase();
-          if (KIND_GROUPS[k]) values.push(...KIND_GROUPS[k]);
-          else if (KIND_NAMES.has(k) || k === 'unknown') values.push(k);
-          else if (KIND_NAMES.has(`${k}-socket`)) values.push(`${k}-socket`);
-          else
-            failPart(
-              t,
-              v,
-              'query-bad-value',
-              `kind: unknown kind "${v}"; known: ${[...Object.keys(KIND_GROUPS), ...KIND_NAMES].join(', ')}`,
-            );
+          const named = v.toLowerCase() === 'unknown' ? ['unknown'] : kindsNamed(v);
+          if (named) values.push(...named);
+          else failPart(t, v, 'query-bad-value', `kind: unknown kind "${v}"; known: ${kindNameList().join(', ')}`);
         }
         term = { field: 'kind', values };
         break;

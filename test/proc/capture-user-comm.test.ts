@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureProc, missingPids } from '../../src-main/sources/proc/index.js';
 import { EmptySelectionError, NoSuchProcessError } from '../../src-main/sources/proc/select.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
-import { start, type Running } from './fixture.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fakeProc, start, type Running } from './fixture.js';
 
 /** Comms unlikely to be anyone else's; one is not UTF-8 at all. */
 const TAG = `k${process.pid % 100000}`;
@@ -87,6 +90,20 @@ describe('--pid of processes that do not exist', () => {
     expect((e as NoSuchProcessError).pids).toEqual([gone, gone + 1]);
     expect((e as Error).message).toBe(`no such process: ${gone}, ${gone + 1}`);
     await expect(captureProc({ pids: [gone], tree: true })).rejects.toThrow(NoSuchProcessError);
+  });
+
+  it('none of them left by the time they are read: the same error', async () => {
+    // A fake /proc whose pid directory is listed but whose stat is gone: the process exited after it was selected.
+    const root = mkdtempSync(join(tmpdir(), 'ckpt-fake-proc-'));
+    try {
+      fakeProc(root, [4242]);
+      rmSync(join(root, '4242', 'stat'));
+      const e = await captureProc({ procRoot: root, pids: [4242], reader: 'js', timeoutMs: 0 }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(NoSuchProcessError);
+      expect((e as NoSuchProcessError).pids).toEqual([4242]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('some of them: the image of the others, an error record and a name for each missing one', async () => {

@@ -107,6 +107,8 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   // Selection.
   let selected: number[];
   let nsLink: { pids: number[]; ns: string } | undefined;
+  /** The pids given (--pid), when the selection is by pid. */
+  let asked: number[] | undefined;
   // `ckpt capture --all` started reading before this module was loaded.
   const ahead = opts.all && !opts.freeze && opts.reader !== 'js' ? takeReadAhead(procRoot) : undefined;
   if (!ahead) dropReadAhead();
@@ -135,7 +137,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
           .join(' and ')}${errors.length ? ` (${errors.map((e) => e.message).join('; ')})` : ''}`,
       );
   } else {
-    const asked = [...new Set(opts.pids ?? [])];
+    asked = [...new Set(opts.pids ?? [])];
     if (asked.length === 0) throw new ProcCaptureError('nothing to capture: give pids or ask for all processes');
     const present = new Set(listPids(procRoot));
     selected = [];
@@ -224,6 +226,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     const tBuild = performance.now();
     const snap = builder.link(stats);
     lap('build', tBuild);
+    // Every given process exited between the selection and its reading:
+    // as much "no such process" as if it had gone a moment sooner.
+    if (asked && snap.tasks.length === 0) throw new NoSuchProcessError(asked);
     // Frozen only when every selected process was stopped; the error
     // records name those that could not be.
     snap.header.frozen = frozen;

@@ -226,9 +226,17 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     const tBuild = performance.now();
     const snap = builder.link(stats);
     lap('build', tBuild);
-    // Every given process exited between the selection and its reading:
-    // as much "no such process" as if it had gone a moment sooner.
-    if (asked && snap.tasks.length === 0) throw new NoSuchProcessError(asked);
+    // Every given process exited between the selection and its reading
+    // (its stat gone; not one that hung or was refused): as much "no such
+    // process" as if it had gone a moment sooner.
+    if (asked && snap.tasks.length === 0) {
+      const gone = new Set(
+        errors
+          .filter((e) => e.fd === -1 && (e.errno === 'ENOENT' || e.errno === 'ESRCH') && e.where === `${procRoot}/${e.pid}/stat`)
+          .map((e) => e.pid),
+      );
+      if (selected.every((p) => gone.has(p))) throw new NoSuchProcessError(asked);
+    }
     // Frozen only when every selected process was stopped; the error
     // records name those that could not be.
     snap.header.frozen = frozen;

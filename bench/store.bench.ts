@@ -79,11 +79,21 @@ const bench: BenchModule = {
     // Search, as the app does it: one open library, many queries. The first
     // query after opening also loads the path table, reported separately.
     const s = Store.open(home);
+    // Ten postgres captures spread over the library's time span: the only
+    // images with a unix socket name (/var/run/postgresql/.s.PGSQL.5432,
+    // matched by a path term as well as the relation files' paths) and with
+    // a listener on port 5432 (the leaky images only talk to one).
+    for (let j = 0; j < 10; j++)
+      s.importBytes(encodeSnapshot(simulate({ scenario: 'database', seed: j + 1, time: T0 + j * 50_000_000 })), { label: 'db' });
     const queries: [string, string][] = [
       ['path substring', '/srv/data/shard-17-4'],
       ['kind', 'kind:eventfd'],
       ['combined', 'kind:regular comm:worker-4 /tmp/cache deleted:no fd:100-400'],
       ['leak hunt (combined, small images)', 'app.log deleted:yes pid:5000'],
+      ['socket, rare port (10 images)', 'lport:5432'],
+      ['socket, state (no 100k-fd image has one)', 'state:listen'],
+      ['socket, remote port in every 100k-fd image', 'rport:30018'],
+      ['path matching a unix socket name too (10 images)', 'postgresql'],
     ];
     const tOpen = performance.now();
     s.search('warm-up-nothing-matches');

@@ -19,6 +19,7 @@ import { fromDb } from '../store/intern.js';
 import { globToRegExp, isGlob, parseIp, parseQuery, samePrefix, type ParsedQuery, type ParsedTerm, type Term } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, lowerBound, unpack } from '../store/fdpack.js';
+import { tablesHolding } from '../store/attrset.js';
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
@@ -180,8 +181,11 @@ export function searchCovering(
     if (p.term.field === 'port' || p.term.field === 'addr' || p.term.field === 'state')
       socketSets.push({ p, ids: matchSockets(ctx, p.term) });
   let filterSets = pathSets;
-  // A term that also matched unix socket names cannot drive by path: those
-  // fds' paths are socket:[INO], found only by testing their packs.
+  // A term that also matched unix socket names does not drive by path: its
+  // hits are found image by image, as a scan finds them (so the same hits,
+  // counted and cut the same way), but only in the tables that hold a
+  // matching path (the path index) or a matching unix socket (image_attrs);
+  // see narrows below.
   const positivePaths = pathSets.filter((s) => !s.p.negated && s.names.size === 0).sort((a, b) => a.ids.length - b.ids.length);
   const noSocket = socketSets.some((s) => !s.p.negated && s.ids.size === 0);
   // Queries by process read the matched tables' packs and filter them here.
@@ -202,6 +206,16 @@ export function searchCovering(
   // most perImage+1 hits from each: a common kind then shows up across many
   // images instead of filling the limit from the first one.
   const byImage = !tableKeys && !pathDriver;
+  // Every hit has, for each positive socket term, one of its attrs ids, and
+  // for each positive path term that matched unix names, one of its path ids
+  // or one of those names: image_attrs (and the path index) then say which
+  // images, and which of their tables, can hold a hit. Socket terms first:
+  // they need no SQL.
+  const narrows: Narrow[] = [];
+  for (const s of socketSets) if (!s.p.negated) narrows.push({ attrs: sortedIds(s.ids), paths: null });
+  for (const s of pathSets)
+    if (!s.p.negated && s.names.size && s.ids.length <= DRIVE_BY_PATH_MAX)
+      narrows.push({ attrs: sortedIds(s.names), paths: Int32Array.from(s.ids).sort() });
   const keep = packFilter(parsed.terms, filterSets, socketSets);
   return { result: finish(), imageIds };
 
@@ -273,6 +287,8 @@ export function searchCovering(
           .prepare('SELECT f.table_ref, f.fd FROM json_each(?) q CROSS JOIN fds f WHERE f.image_id = ? AND f.path_id = q.value')
           .raw();
         scan: for (const [img, sha] of order) {
+          const pairs = narrows.length ? ctx.imageAttrs(img, sha) : null;
+          if (pairs && narrows.some((n) => !n.paths && !tablesHolding(pairs, n.attrs, new Set()).size)) continue;
           const present = intersectSorted(pathDriver, ctx.imagePaths(img, sha));
           if (!present.length) continue;
           for (const [tref, fd] of stmt.iterate(JSON.stringify(present), img) as IterableIterator<[number, number]>) {
@@ -286,13 +302,40 @@ export function searchCovering(
       } else {
         // Each image's tables in order, stopping at perImage+1 hits: a common
         // kind is found in the first tables, and no fd row order matters.
+        // Narrowed, only the tables that can hold a hit, in the same order:
+        // a skipped table or image would have had none.
         const tablesOf = db.prepare('SELECT ref, data FROM fdtables WHERE image_id = ? ORDER BY ref').raw();
+        const tablesOfPaths = db
+          .prepare('SELECT DISTINCT f.table_ref FROM json_each(?) q CROSS JOIN fds f WHERE f.image_id = ? AND f.path_id = q.value')
+          .pluck();
+        const narrowed = (img: number, sha: string): number[] | null => {
+          const pairs = ctx.imageAttrs(img, sha);
+          if (!pairs) return null;
+          let only: Set<number> | null = null;
+          for (const n of narrows) {
+            const t = tablesHolding(pairs, n.attrs, new Set());
+            if (n.paths) {
+              const present = intersectSorted(n.paths, ctx.imagePaths(img, sha));
+              if (present.length) for (const r of tablesOfPaths.all(JSON.stringify(present), img) as number[]) t.add(r);
+            }
+            const prev: Set<number> | null = only;
+            only = prev ? new Set([...prev].filter((r: number) => t.has(r))) : t;
+            if (!only.size) break;
+          }
+          return only ? [...only].sort((a, b) => a - b) : null;
+        };
         let counted = 0;
         for (let k = 0; k < order.length; k++) {
-          const img = order[k]![0];
+          const [img, sha] = order[k]!;
           const want = Math.min(perImage, limit - counted) + 1;
           let got = 0;
-          for (const [tref, data] of tablesOf.iterate(img) as IterableIterator<[number, Buffer]>) {
+          const only = narrows.length ? narrowed(img, sha) : null;
+          if (only && !only.length) continue;
+          const tables: Iterable<[number, Buffer | undefined]> = only
+            ? only.map((r) => [r, packStmt.get(img, r) as Buffer | undefined])
+            : (tablesOf.iterate(img) as IterableIterator<[number, Buffer]>);
+          for (const [tref, data] of tables) {
+            if (!data) continue;
             const pk = unpack(data);
             packs.set(`${img}:${tref}`, { p: pk, at: null, sorted: null });
             for (let o = 0; o < pk.length && got < want; o += PACK_FIELDS) {
@@ -432,6 +475,12 @@ function imagesOfQuery(ctx: LibraryContext, parsed: ParsedQuery): number[] | nul
 
 type PathSet = { p: ParsedTerm; ids: number[]; names: Set<number> };
 type SocketSet = { p: ParsedTerm; ids: Set<number> };
+/** What a hit must hold: one of `attrs`, or (a path term) one of `paths`. Both ascending. */
+type Narrow = { attrs: Int32Array; paths: Int32Array | null };
+
+function sortedIds(ids: Set<number>): Int32Array {
+  return Int32Array.from(ids).sort();
+}
 
 /** The fd-level terms as a test on one packed fd (what the SQL conditions say of an fd row). */
 function packFilter(terms: ParsedTerm[], pathSets: PathSet[], socketSets: SocketSet[]): (pk: Int32Array, o: number) => boolean {

@@ -18,6 +18,13 @@ export interface LibraryContext {
   stringTable(): { ids: Int32Array | number[]; texts: string[]; shown: Map<number, string> };
   /** The image's distinct path ids, ascending (cached; `sha256` tells a reused image id from the one cached). */
   imagePaths(imageId: number, sha256: string): Int32Array;
+  /**
+   * The image's (attrs id, table ref) pairs, ascending by attrs id
+   * (attrset.ts; cached like imagePaths); null when the library does not
+   * index them for this image (a read-only library older than schema 4):
+   * read all its tables.
+   */
+  imageAttrs(imageId: number, sha256: string): Int32Array | null;
   /** Every inet and unix socket attrs row, parsed (cached; new rows are read on each call). */
   socketAttrs(): SocketAttrs;
 }

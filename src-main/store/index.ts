@@ -40,6 +40,7 @@ import { countImages, listImages, resolveImage, toSummary, type ImageRow } from 
 import type { LibraryContext, SocketAttrs } from './context.js';
 import { verifyLibrary } from './verify.js';
 import { unpack } from './fdpack.js';
+import { SCHEMA_IMAGE_ATTRS } from './schema.js';
 import { runSearch } from '../query/search.js';
 import { runHolders } from '../query/holders.js';
 import { runDiff } from '../query/diff.js';
@@ -85,6 +86,7 @@ export class Store implements LibraryContext {
   private readonly strShown = new Map<number, string>();
   private strMax = 0;
   private readonly pathSets = new Map<number, { sha: string; ids: Int32Array }>();
+  private readonly attrSets = new Map<number, { sha: string; pairs: Int32Array | null }>();
   private readonly sockets: SocketAttrs = {
     inet: { ids: [], state: [], lport: [], rport: [], laddr: [], raddr: [] },
     unix: { ids: [], state: [], name: [], raw: [] },
@@ -249,6 +251,17 @@ export class Store implements LibraryContext {
     const ids = b ? unpack(b) : new Int32Array(0);
     this.pathSets.set(imageId, { sha, ids });
     return ids;
+  }
+
+  imageAttrs(imageId: number, sha: string): Int32Array | null {
+    // A read-only library from before schema 4 has no image_attrs: its images are scanned.
+    if (this.schema < SCHEMA_IMAGE_ATTRS) return null;
+    const got = this.attrSets.get(imageId);
+    if (got && got.sha === sha) return got.pairs;
+    const b = this.db.prepare('SELECT pairs FROM image_attrs WHERE image_id = ?').pluck().get(imageId) as Buffer | undefined;
+    const pairs = b ? unpack(b) : null;
+    this.attrSets.set(imageId, { sha, pairs });
+    return pairs;
   }
 
   /** Images matching the filter, newest capture first by default. */
@@ -457,7 +470,7 @@ export class Store implements LibraryContext {
     const summary = toSummary(row);
     this.db.transaction(() => {
       // Children first, by primary-key prefix: faster than the cascade's per-row checks.
-      for (const t of ['fds', 'image_paths', 'fdtables', 'tasks', 'tags'])
+      for (const t of ['fds', 'image_paths', ...(this.schema >= SCHEMA_IMAGE_ATTRS ? ['image_attrs'] : []), 'fdtables', 'tasks', 'tags'])
         this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
       this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
     })();

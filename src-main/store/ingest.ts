@@ -23,6 +23,7 @@ import { visitImage, type DecodeVisitor } from '../engine/reader.js';
 import type { DB } from './db.js';
 import { Interner, joinCmdline } from './intern.js';
 import { FD_UNLIMITED } from './schema.js';
+import { attrPairs } from './attrset.js';
 
 export function kindCode(f: { kind: string; unknownKindCode?: number }): number {
   if (f.kind === 'unknown') return f.unknownKindCode ?? 0;
@@ -172,6 +173,7 @@ export class Indexer {
   private readonly insFd: Database.Statement;
   private readonly insFds: Database.Statement;
   private readonly insPaths: Database.Statement;
+  private readonly insAttrs: Database.Statement;
   private readonly batch: number[] = new Array<number>(FD_BATCH * FD_COLS);
   private readonly buf: Buffers = { fds: new Int32Array(4096 * FD_STRIDE), ff: new Int32Array(4096 * FF), rowOf: new Int32Array(4096) };
 
@@ -188,6 +190,7 @@ export class Indexer {
     this.insFd = db.prepare(`${cols}(?,?,?,?)`);
     this.insFds = db.prepare(cols + Array<string>(FD_BATCH).fill('(?,?,?,?)').join(','));
     this.insPaths = db.prepare('INSERT INTO image_paths VALUES (?, ?)');
+    this.insAttrs = db.prepare('INSERT INTO image_attrs VALUES (?, ?)');
   }
 
   /**
@@ -252,8 +255,10 @@ export class Indexer {
     const total = s.nfds;
     const pathIds = new Int32Array(total);
     let next = 50_000;
+    const packs: [number, Int32Array][] = [];
     for (const tb of s.tables) {
       const pack = new Int32Array(tb.n * PACK_FIELDS);
+      packs.push([tb.ref, pack]);
       let o = 0;
       for (let k = tb.first; k < tb.first + tb.n; k++) {
         const q = k * FD_STRIDE;
@@ -271,6 +276,7 @@ export class Indexer {
     }
     const distinct = distinctSorted(pathIds.slice());
     this.insPaths.run(imageId, packIds(distinct));
+    this.insAttrs.run(imageId, packIds(attrPairs(packs)));
 
     // fd rows in key order (path, then image order), so every insert appends.
     // A counting sort on each fd's path rank keeps image order within a path.

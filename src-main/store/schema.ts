@@ -21,9 +21,13 @@
  * - u64 values beyond SQLite's signed 64 bits are stored as decimal TEXT.
  * - tasks.fd_soft / fd_hard: RLIMIT_NOFILE; NULL not known, -1 unlimited
  *   (migration 3).
+ * - image_attrs lists each image's (attrs id, fd table) pairs, so socket
+ *   terms skip the images and tables that cannot match (migration 4).
  */
 import type Database from 'better-sqlite3';
 import type { FdLimit } from '../../src-shared/model/index.js';
+import { attrPairs } from './attrset.js';
+import { unpack } from './fdpack.js';
 
 /** SQL, or a step that needs JS (filling a new table from existing rows). */
 export type Migration = string | ((db: Database.Database) => void);
@@ -151,7 +155,38 @@ export const MIGRATIONS: Migration[] = [
   ALTER TABLE tasks ADD COLUMN fd_hard INTEGER;
   ALTER TABLE images ADD COLUMN program_pid INTEGER;
   `,
+  // 4: image_attrs, each image's (attrs id, table ref) pairs (attrset.ts).
+  // Socket terms match a few attrs ids across the library, but nothing said
+  // which images hold them, so such a query read every image's packs; and a
+  // path term that also matched a unix socket name could not drive by path.
+  // Filled here from the packs (every image read once: about 0.2 s per
+  // million fds, docs/store.md) rather than lazily by searches: a search
+  // would then write, taking the write lock beside imports, and a library
+  // opened read-only could never be filled. An image without a row is
+  // scanned, as before (search.ts), so a read-only schema-3 library still
+  // answers the same.
+  (db) => {
+    db.exec(`
+      CREATE TABLE image_attrs (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        pairs BLOB NOT NULL
+      );
+    `);
+    fillImageAttrs(db);
+  },
 ];
+
+/** Writes image_attrs for every image that has no row, from its packs. */
+export function fillImageAttrs(db: Database.Database): void {
+  const ins = db.prepare('INSERT INTO image_attrs VALUES (?, ?)');
+  const packs = db.prepare('SELECT ref, data FROM fdtables WHERE image_id = ? ORDER BY ref').raw();
+  const missing = db.prepare('SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM image_attrs) ORDER BY id').pluck();
+  for (const id of missing.all() as number[]) {
+    const tables = (packs.all(id) as [number, Buffer][]).map(([ref, b]) => [ref, unpack(b)] as const);
+    const pairs = attrPairs(tables);
+    ins.run(id, Buffer.from(pairs.buffer, pairs.byteOffset, pairs.byteLength));
+  }
+}
 
 /** tasks.fd_soft / fd_hard for an unlimited RLIMIT_NOFILE (NULL is "not known"). */
 export const FD_UNLIMITED = -1;
@@ -164,3 +199,5 @@ export function fdLimitOfRow(soft: number | null, hard: number | null): FdLimit 
 
 /** The first schema version whose rows carry fd limits (a read-only library may be older: see db.ts). */
 export const SCHEMA_FD_LIMITS = 3;
+/** The first schema version with image_attrs (older: every image is scanned for socket terms). */
+export const SCHEMA_IMAGE_ATTRS = 4;

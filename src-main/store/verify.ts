@@ -9,6 +9,7 @@ import { sha256, type Blobs } from './blobs.js';
 import type { DB } from './db.js';
 import { P, PACK_FIELDS, unpack } from './fdpack.js';
 import { programTask } from './ingest.js';
+import { attrPairs } from './attrset.js';
 import { FD_UNLIMITED } from './schema.js';
 
 export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, total: number) => void): VerifyReport {
@@ -22,12 +23,15 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     n_files: number;
     program_pid: number | null;
   }[];
+  const hasAttrIndex = db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'image_attrs'").get() !== undefined;
   const counts = {
     tasks: db.prepare('SELECT count(*) FROM tasks WHERE image_id = ?').pluck(),
     tables: db.prepare('SELECT count(*), coalesce(sum(nfds), 0) FROM fdtables WHERE image_id = ?').raw(),
     fds: db.prepare('SELECT count(*) FROM fds WHERE image_id = ?').pluck(),
     packs: db.prepare('SELECT ref, nfds, data FROM fdtables WHERE image_id = ?').raw(),
     paths: db.prepare('SELECT ids FROM image_paths WHERE image_id = ?').pluck(),
+    // A read-only library older than schema 4 has none (its searches scan).
+    attrs: hasAttrIndex ? db.prepare('SELECT pairs FROM image_attrs WHERE image_id = ?').pluck() : null,
     limits: db.prepare('SELECT pid, fd_soft, fd_hard FROM tasks WHERE image_id = ?').raw(),
   };
   const problems: VerifyProblem[] = [];
@@ -72,6 +76,22 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     const pathSet = setBlob ? unpack(setBlob) : null;
     let pathBad = pathSet ? Math.abs(pathSet.length - packPaths.size) : packPaths.size + 1;
     if (pathSet) for (let i = 0; i < pathSet.length; i++) if (!packPaths.has(pathSet[i]!) || (i > 0 && pathSet[i]! <= pathSet[i - 1]!)) pathBad++;
+    // So must its attrs pairs (what socket terms consult first): a missing
+    // pair would make search skip a table holding a hit.
+    let attrsBad = 0;
+    if (counts.attrs) {
+      const blob = counts.attrs.get(r.id) as Buffer | undefined;
+      const want = attrPairs([...packed].sort((a, b) => a[0] - b[0]));
+      const have = blob ? unpack(blob) : null;
+      if (!have) attrsBad = want.length / 2 + 1;
+      else {
+        const k = (a: Int32Array, i: number) => `${a[i]!}:${a[i + 1]!}`;
+        const wantSet = new Set<string>();
+        for (let i = 0; i < want.length; i += 2) wantSet.add(k(want, i));
+        attrsBad = Math.abs(have.length - want.length) / 2;
+        for (let i = 0; i < have.length; i += 2) if (!wantSet.has(k(have, i)) || (i > 0 && have[i]! < have[i - 2]!)) attrsBad++;
+      }
+    }
     for (const t of s.fdTables) {
       const p = packed.get(t.ref);
       t.fds.forEach((d, k) => {
@@ -101,6 +121,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
       ['packed fds', nfds, nfds, packFds],
       ['packed fds that disagree with the image', 0, 0, packBad],
       ['path set entries that disagree with the packs', 0, 0, pathBad],
+      ['attrs pairs that disagree with the packs', 0, 0, attrsBad],
       ['fd limits that disagree with the image', 0, 0, limitBad],
     ];
     const bad = checks.filter(([, dec, row, idx]) => dec !== row || dec !== idx);

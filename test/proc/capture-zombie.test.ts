@@ -70,3 +70,31 @@ describe('a zombie', () => {
     expect(s.errors.some((e) => e.pid === parent.pid && e.errno === 'EACCES')).toBe(true);
   });
 });
+
+describe('a process whose leader thread exited', () => {
+  it('is no zombie: its fds, cwd and namespaces are read through its live thread, in both readers', async () => {
+    const p = await start('named', [Buffer.from('zleader').toString('hex'), 'leader-exits']);
+    try {
+      const fd = Number(p.line.split(' ')[1]);
+      for (let i = 0; i < 100 && procState(p.pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(procState(p.pid)).toBe('Z');
+      for (const reader of ['native', 'js'] as const) {
+        const s = await captureProc({ pids: [p.pid], reader });
+        expect(s.errors).toEqual([]);
+        const leader = s.tasks.find((t) => t.pid === p.pid)!;
+        const thread = s.tasks.find((t) => t.tgid === p.pid && t.pid !== p.pid)!;
+        expect('zombie' in leader).toBe(false);
+        // The exited leader holds no table; the live thread holds the process's.
+        expect(leader.fdTable).toBe(0);
+        expect(thread.fdTable).not.toBe(0);
+        expect(leader.cwd).toBe(process.cwd());
+        expect(leader.namespaces.map((n) => n.type)).toContain('net');
+        const fds = s.fdTables.find((t) => t.ref === thread.fdTable)!.fds;
+        const devnull = s.files.find((f) => f.ref === fds.find((d) => d.fd === fd)?.file);
+        expect(devnull).toMatchObject({ kind: 'chardev', path: '/dev/null' });
+      }
+    } finally {
+      await p.stop();
+    }
+  });
+});

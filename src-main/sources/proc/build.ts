@@ -21,6 +21,7 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
+import { NS_TYPES } from '../../../src-shared/model/namespaces.js';
 import { parseNofile, parseStat, splitCmdline } from './proc-text.js';
 import { readKernelLimits } from './kernel-limits.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls, type SharingCalls } from './native.js';
@@ -191,21 +192,29 @@ export class Builder {
     // that exited while its threads run is no zombie process: it keeps its
     // records.
     const zombieProcess = st !== null && st.state === 'Z' && r.threads.length === 0;
-    for (const e of r.errors) if (!(zombieProcess && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
+    // A leader that exited (pthread_exit) while its threads run shows Z
+    // too, and /proc/PID's fd, cwd, root and ns are its own, gone with it:
+    // the process's are read through its first live thread instead.
+    const leaderGone = st !== null && st.state === 'Z' && r.threads.length > 0;
+    for (const e of r.errors)
+      if (!((zombieProcess || leaderGone) && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
     if (!st) return;
     const kcmp = this.kcmp;
+    /** The task whose fd table, cwd, root and namespaces are the process's. */
+    const via = leaderGone ? r.threads[0]!.tid : r.pid;
+    const seen = leaderGone ? this.throughThread(r.pid, via) : r;
     const uid = statusField(r.status, 'Uid', 1);
     const gid = statusField(r.status, 'Gid', 1);
     const tgid = statusField(r.status, 'Tgid', 0) || r.pid;
-    const namespaces: Namespace[] = r.ns.map(([type, link]) => ({ type, ino: nsIno(link) }));
-    const netns = r.ns.find(([t]) => t === 'net')?.[1] ?? `unknown:${r.pid}`;
+    const namespaces: Namespace[] = seen.ns.map(([type, link]) => ({ type, ino: nsIno(link) }));
+    const netns = seen.ns.find(([t]) => t === 'net')?.[1] ?? `unknown:${r.pid}`;
     const cmdline = splitCmdline(r.cmdline);
-    const cwd = r.cwd ? bstrFromBytes(r.cwd) : '';
-    const root = r.root ? bstrFromBytes(r.root) : '';
+    const cwd = seen.cwd ? bstrFromBytes(seen.cwd) : '';
+    const root = seen.root ? bstrFromBytes(seen.root) : '';
     // Threads share their process's rlimits.
     const fdLimit = parseNofile(r.nofile);
-    const zombie = st.state === 'Z' || st.state === 'X';
-    const tableIdx = r.fds && !zombie ? this.addTable(r.pid, r.pid, netns, r.fds) : -1;
+    const noTable = zombieProcess || st.state === 'X';
+    const tableIdx = seen.fds && !noTable ? this.addTable(via, via, netns, seen.fds) : -1;
     const prep: Prepared = { pid: r.pid, tasks: [], taskTable: [] };
     prep.tasks.push({
       pid: r.pid,
@@ -222,7 +231,8 @@ export class Builder {
       fdLimit,
     });
     if (zombieProcess) prep.tasks[0]!.zombie = true;
-    prep.taskTable.push(tableIdx);
+    // An exited leader holds no table of its own any more; its threads do.
+    prep.taskTable.push(leaderGone ? -1 : tableIdx);
     for (const th of r.threads) {
       const ts = th.stat ? parseStat(th.stat) : null;
       prep.tasks.push({
@@ -239,13 +249,13 @@ export class Builder {
         fdTable: 0,
         fdLimit,
       });
-      if (tableIdx < 0) {
-        prep.taskTable.push(-1);
+      if (tableIdx < 0 || th.tid === via) {
+        prep.taskTable.push(tableIdx);
         continue;
       }
       // A thread normally shares its leader's table; one that called
       // unshare(CLONE_FILES) has its own, read separately.
-      const same = kcmp ? kcmp(r.pid, th.tid, KCMP_FILES, 0, 0) : 'ENOSYS';
+      const same = kcmp ? kcmp(via, th.tid, KCMP_FILES, 0, 0) : 'ENOSYS';
       if (kcmp) this.kcmpCalls++;
       if (same === 0 || typeof same === 'string') {
         if (typeof same === 'string') {
@@ -255,29 +265,45 @@ export class Builder {
         prep.taskTable.push(tableIdx);
         continue;
       }
-      const counter = new Int32Array(new SharedArrayBuffer(8));
-      const own = rawRead(loadKoffi(), fs, {
-        procRoot: this.procRoot,
-        pids: [th.tid],
-        counter,
-        fdDirOverride: { [th.tid]: `${r.pid}/task/${th.tid}` },
-        fdsOnly: true,
-      });
-      for (const e of own[0]?.errors ?? []) this.errors.push(e);
-      const none: RawFdTable = {
-        n: 0,
-        fd: new Int32Array(0),
-        i32: new Int32Array(0),
-        f64: new Float64Array(0),
-        statted: new Uint8Array(0),
-        linkAscii: new Uint8Array(0),
-        link: [],
-        extra: [],
-        big: [],
-      };
-      prep.taskTable.push(this.addTable(th.tid, r.pid, netns, own[0]?.fds ?? none));
+      prep.taskTable.push(this.addTable(th.tid, via, netns, this.threadFds(r.pid, th.tid) ?? NO_FDS));
     }
     this.prepared.push(prep);
+  }
+
+  /** The fd table of thread `tid` of process `pid`, read from /proc/PID/task/TID/fd; null (and an error record) when it cannot be. */
+  private threadFds(pid: number, tid: number): RawFdTable | null {
+    const counter = new Int32Array(new SharedArrayBuffer(8));
+    const own = rawRead(loadKoffi(), fs, {
+      procRoot: this.procRoot,
+      pids: [tid],
+      counter,
+      fdDirOverride: { [tid]: `${pid}/task/${tid}` },
+      fdsOnly: true,
+    });
+    for (const e of own[0]?.errors ?? []) this.errors.push(e);
+    return own[0]?.fds ?? null;
+  }
+
+  /** What a process whose leader exited holds, read through its live thread `tid`: fd table, cwd, root, namespaces. */
+  private throughThread(pid: number, tid: number): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
+    const dir = `${this.procRoot}/${pid}/task/${tid}`;
+    const link = (name: string): Buffer | null => {
+      try {
+        return readlinkSync(`${dir}/${name}`, { encoding: 'buffer' });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        // ENOENT: a namespace type this kernel lacks, or the thread exited too.
+        if (code !== 'ENOENT' || !name.startsWith('ns/'))
+          this.errors.push({ errno: code, pid, fd: -1, where: `${dir}/${name}`, message: 'cannot read link' });
+        return null;
+      }
+    };
+    const ns: [string, string][] = [];
+    for (const t of NS_TYPES) {
+      const l = link(`ns/${t}`);
+      if (l) ns.push([t, l.toString('latin1')]);
+    }
+    return { fds: this.threadFds(pid, tid), cwd: link('cwd'), root: link('root'), ns };
   }
 
   link(stats?: ProcCaptureStats): Snapshot {
@@ -514,6 +540,18 @@ export class Builder {
     }
   }
 }
+
+const NO_FDS: RawFdTable = {
+  n: 0,
+  fd: new Int32Array(0),
+  i32: new Int32Array(0),
+  f64: new Float64Array(0),
+  statted: new Uint8Array(0),
+  linkAscii: new Uint8Array(0),
+  link: [],
+  extra: [],
+  big: [],
+};
 
 /** A zombie's /proc paths that have nothing to give: its cwd and root links, its fd and fdinfo directories, its namespaces. */
 function zombieLacks(procRoot: string, pid: number, where: string): boolean {

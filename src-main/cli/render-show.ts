@@ -11,6 +11,8 @@ import {
   NEAR_LIMIT,
   recordsLimits,
   u64ToJson,
+  unreadableNames,
+  UNNAMED,
   type AttrRecord,
   type LimitReport,
   type OpenFile,
@@ -152,6 +154,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const deleted = deletedLine(s, fileHolders);
   if (deleted) lines.push(deleted);
   const ends = socketEnds(s, fileHolders);
+  const unnamed = unreadableNames(s);
   // Columns as wide as this image's widest flags and positions (flags up to
   // a point: one odd fd should not push every line of a big image right).
   let flagsWidth = 28;
@@ -178,7 +181,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     if (t.pid === t.tgid && (t.cwd.length || t.root.length))
       lines.push(`  cwd ${t.cwd.length ? displayBStr(t.cwd) : '(unknown)'}${root && root !== '/' ? `  root ${root}` : ''}`);
     if (!t.fdTable) {
-      lines.push('  no fd table');
+      lines.push(t.zombie ? `  zombie: exited, not reaped by its parent (ppid ${t.ppid})` : '  no fd table');
       continue;
     }
     const sharers = (tableTasks.get(t.fdTable) ?? []).filter((o) => o !== t).map((o) => o.pid);
@@ -202,6 +205,8 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       const end = ends.get(f.ref);
       // A deleted file's size is what it keeps from the disk: "(deleted, 4.8 MiB)".
       let desc = describeFile(f);
+      const why = desc.startsWith(UNNAMED) ? unnamed.get(`${t.pid}:${d.fd}`) : undefined;
+      if (why) desc = `(name not readable: ${why})${desc.slice(UNNAMED.length)}`;
       if (f.deleted && f.kind === 'regular' && desc.endsWith(')'))
         desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
       lines.push(

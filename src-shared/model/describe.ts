@@ -3,9 +3,12 @@ import { kindByName } from '../kinds/index.js';
 import { displayBStr } from './bstr.js';
 import type { OpenFile, Snapshot, Task } from './snapshot.js';
 
+/** What an fd kept without its name (see NAME_NOT_READABLE) reads as everywhere, rather than nothing. */
+export const UNNAMED = '(name not readable)';
+
 export function describeFile(f: OpenFile): string {
   const spec = kindByName(f.kind);
-  const base = spec?.summary ? spec.summary(f) : displayBStr(f.path);
+  const base = (spec?.summary ? spec.summary(f) : displayBStr(f.path)) || UNNAMED;
   return f.deleted ? `${base} (deleted)` : base;
 }
 

@@ -234,7 +234,9 @@ export function createBackend(ctx: ApiContext): Backend {
         const why = liveCaptureUnavailable();
         if (why) throw new ApiError('unavailable', why);
         // The contract let through one way of selecting; pass on only that one.
-        const sel = a.pids ? { pids: a.pids, tree: a.tree, freeze: a.freeze } : { cgroup: a.cgroup, ns: a.ns, freeze: a.freeze };
+        const sel = a.pids
+          ? { pids: a.pids, tree: a.tree, freeze: a.freeze }
+          : { cgroup: a.cgroup, ns: a.ns, user: a.user, comm: a.comm, freeze: a.freeze };
         bytes = await liveCapture(sel, (done, total) => void progress('capture', done, total));
       }
       await progress('import', 2, 3);

@@ -4,13 +4,20 @@
  * what the capture could not read is recorded in the image, and the view
  * shows it.
  */
+import { readFileSync } from 'node:fs';
 import { captureProc } from '../sources/proc/index.js';
 import type { NsType } from '../sources/proc/select.js';
 import { encodeSnapshot } from '../engine/writer.js';
+import { ApiError } from '../../src-shared/api/contract.js';
+import { displayBStr } from '../../src-shared/model/index.js';
+import { passwdUids, resolveUsers } from '../../src-shared/model/proc-select.js';
 
-/** Exactly one way of selecting, as the contract has checked: pids, or a cgroup and/or a namespace. */
+/**
+ * Exactly one way of selecting, as the contract has checked: pids, or any
+ * of a cgroup, a namespace, users (uids or names) and comm patterns.
+ */
 export type LiveCaptureOptions = { freeze: boolean } & (
-  { pids: number[]; tree: boolean } | { cgroup?: string; ns?: { type: NsType; of: number } }
+  { pids: number[]; tree: boolean } | { cgroup?: string; ns?: { type: NsType; of: number }; user?: (string | number)[]; comm?: string[] }
 );
 
 /** Null when live capture works here, else the reason a person reads. */
@@ -19,9 +26,36 @@ export function liveCaptureUnavailable(): string | null {
   return null;
 }
 
+/** /etc/passwd's names, as `ckpt capture --user` reads them (no NSS): the app and the command line take the same names. */
+function systemUsers(): Map<string, number> {
+  try {
+    return passwdUids(readFileSync('/etc/passwd', 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The uids `user` names; a name /etc/passwd does not know is the caller's mistake, and the message names it. */
+export function userUids(user: (string | number)[]): number[] {
+  const r = resolveUsers(user, systemUsers);
+  if ('unknown' in r) {
+    // Worded as the contract words a bad argument, since only /etc/passwd could tell this one.
+    const issue = `user: no such user "${displayBStr(r.unknown)}" (not in /etc/passwd)`;
+    throw new ApiError('bad-argument', `capture.run: ${issue}`, { issues: [issue] });
+  }
+  return r.uids;
+}
+
 export async function liveCapture(opts: LiveCaptureOptions, progress: (done: number, total: number) => void): Promise<Uint8Array> {
+  let sel;
+  if ('pids' in opts) sel = opts;
+  else {
+    const { user, comm, ...rest } = opts;
+    // Names become uids before anything is read: the header records the uids, as the command line's does.
+    sel = { ...rest, ...(user ? { users: userUids(user) } : {}), ...(comm ? { comms: comm } : {}) };
+  }
   progress(0, 2);
-  const snap = await captureProc(opts);
+  const snap = await captureProc(sel);
   progress(1, 2);
   return encodeSnapshot(snap);
 }

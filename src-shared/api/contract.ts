@@ -17,6 +17,7 @@ import type { METHOD_LIST } from './methods.js';
 import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../store-types.js';
 import { CHANGE_IDS } from './diff-rows.js';
 import { NS_TYPES } from '../model/namespaces.js';
+import { commProblem, UID_MAX } from '../model/proc-select.js';
 
 const id = z.string().min(1).max(200);
 /** A built report's handle: 32 hex digits, random per report. */
@@ -41,11 +42,35 @@ const simCapture = z.strictObject({
   captureId: z.string().min(1).max(100).optional(),
 });
 
+const uidRange = `a uid is 0 to ${UID_MAX}`;
+/** A user as `ckpt capture --user` takes one: a uid, or a name the backend looks up in /etc/passwd (digits are a uid). */
+const procUser = z.union(
+  [
+    z.number().int(uidRange).min(0, uidRange).max(UID_MAX, uidRange),
+    z
+      .string()
+      .min(1, 'an empty user name')
+      .max(256)
+      .regex(/^[^:,\n]+$/, 'a user name has no ":", "," or line break'),
+  ],
+  { error: 'a uid or a user name' },
+);
+
+/** A comm pattern as `ckpt capture --comm` takes one: NAME, or NAME* for the names that start with NAME. */
+const procComm = z
+  .string()
+  .max(256)
+  .superRefine((c, ctx) => {
+    const why = commProblem(c);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+
 /**
  * A live capture selects its processes one way: by pids (with their
- * descendants, with `tree`), or by what contains them, a cgroup and/or one
- * process's namespace (both given: the processes in both), as `ckpt capture
- * --cgroup/--ns` do. A mixture would leave the caller guessing which one won.
+ * descendants, with `tree`), or by what they are, any of a cgroup, one
+ * process's namespace, users and names (several given: the processes every
+ * one takes), as `ckpt capture --cgroup/--ns/--user/--comm` do. A mixture
+ * would leave the caller guessing which one won.
  */
 const procCapture = z
   .strictObject({
@@ -59,6 +84,10 @@ const procCapture = z
     cgroup: z.string().max(4096).startsWith('/', 'a cgroup path as /proc/PID/cgroup shows it, starting with /').optional(),
     /** Every process in the `type` namespace of process `of`, it included. */
     ns: z.strictObject({ type: z.enum(NS_TYPES), of: int(1, 2 ** 22) }).optional(),
+    /** Every process whose real uid is one of these (lsof -u); a name /etc/passwd does not know is a bad-argument naming it. */
+    user: z.array(procUser).min(1).max(100).optional(),
+    /** Every process whose comm is one of these, compared as UTF-8 bytes; NAME* for a prefix (lsof -c). */
+    comm: z.array(procComm).min(1).max(100).optional(),
     /** Include each picked process's descendants. */
     tree: z.boolean().default(false),
     /** Stop the processes for a consistent cut while reading them. */
@@ -67,13 +96,17 @@ const procCapture = z
     captureId: z.string().min(1).max(100).optional(),
   })
   .superRefine((a, ctx) => {
-    const bySelector = a.cgroup !== undefined || a.ns !== undefined;
+    const bySelector = a.cgroup !== undefined || a.ns !== undefined || a.user !== undefined || a.comm !== undefined;
     if (a.pids !== undefined && bySelector)
-      ctx.addIssue({ code: 'custom', path: ['pids'], message: 'select by pids or by cgroup/ns, not both' });
+      ctx.addIssue({ code: 'custom', path: ['pids'], message: 'select by pids or by cgroup/ns/user/comm, not both' });
     else if (a.pids === undefined && !bySelector)
-      ctx.addIssue({ code: 'custom', path: ['pids'], message: 'say which processes: pids, or a cgroup and/or ns' });
+      ctx.addIssue({ code: 'custom', path: ['pids'], message: 'say which processes: pids, or any of cgroup, ns, user and comm' });
     if (bySelector && a.tree)
-      ctx.addIssue({ code: 'custom', path: ['tree'], message: 'tree applies to pids; cgroup and ns select the processes themselves' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tree'],
+        message: 'tree applies to pids; cgroup, ns, user and comm select the processes themselves',
+      });
   });
 
 /** Which images form a series: exactly one of program, label, tag or ids. */

@@ -108,9 +108,9 @@ describe.skipIf(!canUnshare)('capture by namespace and cgroup, through the handl
 
 describe('capture.run selectors: what the contract refuses', () => {
   const cases: [object, RegExp][] = [
-    [{ pids: [1], cgroup: '/' }, /pids: select by pids or by cgroup\/ns, not both/],
-    [{ pids: [1], ns: { type: 'net', of: 1 } }, /pids: select by pids or by cgroup\/ns, not both/],
-    [{}, /pids: say which processes: pids, or a cgroup and\/or ns/],
+    [{ pids: [1], cgroup: '/' }, /pids: select by pids or by cgroup\/ns\/user\/comm, not both/],
+    [{ pids: [1], ns: { type: 'net', of: 1 } }, /pids: select by pids or by cgroup\/ns\/user\/comm, not both/],
+    [{}, /pids: say which processes: pids, or any of cgroup, ns, user and comm/],
     [{ cgroup: 'system.slice' }, /cgroup: a cgroup path as \/proc\/PID\/cgroup shows it, starting with \//],
     [{ cgroup: `/${'x'.repeat(4096)}` }, /cgroup: Too big/],
     [
@@ -121,7 +121,7 @@ describe('capture.run selectors: what the contract refuses', () => {
     [{ ns: { type: 'net', of: 1.5 } }, /ns\.of: /],
     [{ ns: { type: 'net' } }, /ns\.of: /],
     [{ ns: { type: 'net', of: 1, extra: true } }, /ns: Unrecognized key: "extra"/],
-    [{ cgroup: '/', tree: true }, /tree: tree applies to pids; cgroup and ns select the processes themselves/],
+    [{ cgroup: '/', tree: true }, /tree: tree applies to pids; cgroup, ns, user and comm select the processes themselves/],
   ];
   it.each(cases.map(([args, re]) => ({ name: JSON.stringify(args).slice(0, 60), args, re })))(
     '$name is bad-argument',

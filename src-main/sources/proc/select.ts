@@ -9,8 +9,11 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import type { RawError } from './raw-read.js';
 import { normalizeCgroup, type NsType } from '../../../src-shared/model/namespaces.js';
 import { cgroupPaths } from './proc-text.js';
+import { commMatches, type CommPattern } from '../../../src-shared/model/proc-select.js';
 
 export { NS_TYPES, normalizeCgroup, type NsType } from '../../../src-shared/model/namespaces.js';
+// What a comm pattern takes is decided once, where the app's count can use it too.
+export { commPattern, type CommPattern } from '../../../src-shared/model/proc-select.js';
 
 export class SelectError extends Error {
   override readonly name = 'CaptureError';
@@ -104,21 +107,6 @@ export function byRealUid(procRoot: string, pids: number[], uids: number[]): num
   return pids.filter((pid) => want.has(realUidOf(procRoot, pid)));
 }
 
-/**
- * A --comm pattern as bytes: the UTF-8 of NAME, whole, or its start when it
- * ends in `*` (as lsof -c and pgrep -x: a comm is at most 15 bytes, and the
- * kernel cuts longer names there).
- */
-export interface CommPattern {
-  bytes: Buffer;
-  prefix: boolean;
-}
-
-export function commPattern(text: string): CommPattern {
-  const prefix = text.endsWith('*');
-  return { bytes: Buffer.from(prefix ? text.slice(0, -1) : text, 'utf8'), prefix };
-}
-
 /** Processes whose comm (/proc/PID/comm, its bytes without the newline) one of `patterns` matches. */
 export function byComm(procRoot: string, pids: number[], patterns: CommPattern[]): number[] {
   return pids.filter((pid) => {
@@ -129,9 +117,7 @@ export function byComm(procRoot: string, pids: number[], patterns: CommPattern[]
       return false; // it exited
     }
     if (comm.length && comm[comm.length - 1] === 10) comm = comm.subarray(0, comm.length - 1);
-    return patterns.some((p) =>
-      p.prefix ? comm.length >= p.bytes.length && comm.subarray(0, p.bytes.length).equals(p.bytes) : comm.equals(p.bytes),
-    );
+    return commMatches(comm, patterns);
   });
 }
 

@@ -1,0 +1,128 @@
+/**
+ * The Capture view selecting live processes by name (comm) and by user, in
+ * Chromium against the real browser host: the name field starts from the
+ * clicked process's name, the count and marks follow what is typed, and the
+ * image holds exactly the processes so named. (Named *-app.spec.ts so the
+ * config's Chromium project runs it.)
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { shot } from './flows.js';
+
+test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
+test.describe.configure({ mode: 'serial' });
+
+/** Names no other process has: a comm is the executable's file name. */
+const TAG = `ck${process.pid % 100000}`;
+
+let host: RunningHost;
+let page: Page;
+let dir: string;
+const procs: ChildProcess[] = [];
+
+/** A sleep whose comm is `name`, holding `marker` on fd 9, started from its own copy of sleep. */
+async function named(name: string, marker: string): Promise<number> {
+  const bin = join(dir, name);
+  // Two processes of one name share the copy: it cannot be rewritten while one runs it.
+  if (!existsSync(bin)) copyFileSync('/bin/sleep', bin);
+  const child = spawn('/bin/sh', ['-c', `exec 9<"${marker}"; exec "${bin}" 120`], { stdio: 'ignore' });
+  procs.push(child);
+  // Ready once the exec has happened: until then its comm is sh's.
+  for (let i = 0; i < 200; i++) {
+    try {
+      if (readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === name) return child.pid!;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${name} did not start`);
+}
+
+test.beforeAll(async ({ browser }) => {
+  dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-comm-'));
+  host = await startHost();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(host.url);
+});
+test.afterAll(async () => {
+  for (const p of procs) p.kill('SIGKILL');
+  await page?.close();
+  await host?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('capture view: every process named like the clicked one, counted, marked, captured; nothing else in the image', async () => {
+  const marker = join(dir, 'comm-marker.txt');
+  writeFileSync(marker, 'x');
+  const workers = [await named(`${TAG}w`, marker), await named(`${TAG}w`, marker)];
+  const other = await named(`${TAG}x`, marker);
+
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-proc').click();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByTestId('by-comm').check();
+  await expect(page.getByTestId('capture-run')).toBeDisabled();
+  await page.getByTestId('proc-search').fill(`${TAG}w`);
+  const rows = page.getByTestId('proc-list').getByRole('option');
+  await expect(rows).toHaveCount(2);
+  await rows.first().click();
+  // The name field starts from the clicked process's name, whole: both of that name.
+  await expect(page.getByTestId('comm-names')).toHaveValue(`${TAG}w`);
+  await expect(page.getByTestId('selector-count')).toHaveText('2');
+  await expect(page.getByTestId('selector-summary')).toContainText(`listed processes named ${TAG}w`);
+
+  // A prefix takes the other one too; a name longer than a comm can be is refused before capturing.
+  await page.getByTestId('comm-names').fill(`${TAG}*`);
+  await expect(page.getByTestId('selector-count')).toHaveText('3');
+  await page.getByTestId('comm-names').fill(`${TAG}-a-name-far-too-long`);
+  await expect(page.getByTestId('comm-problem')).toContainText('is longer than a comm can be (15 bytes)');
+  await expect(page.getByTestId('capture-run')).toBeDisabled();
+
+  // Typed text stays when the cursor moves (only a prefilled name follows it).
+  await page.getByTestId('comm-names').fill(`${TAG}w*`);
+  await page.getByTestId('proc-search').fill(TAG);
+  await expect(rows).toHaveCount(3);
+  await rows.last().click();
+  await expect(page.getByTestId('comm-names')).toHaveValue(`${TAG}w*`);
+  await expect(page.getByTestId('selector-count')).toHaveText('2');
+  for (const pid of workers) await expect(rows.filter({ hasText: String(pid) }).locator('[data-covered="true"]')).toHaveCount(1);
+  await expect(rows.filter({ hasText: String(other) }).locator('[data-covered="false"]')).toHaveCount(1);
+
+  await page.getByTestId('capture-label').fill('comm e2e');
+  await shot(page, 'capture-comm');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('comm e2e');
+  const tree = page.getByTestId('tree').getByRole('option');
+  await expect(tree).toHaveCount(2);
+  const row = (pid: number) => tree.filter({ has: page.locator('.pid', { hasText: new RegExp(`^${pid}$`) }) });
+  for (const pid of workers) await expect(row(pid)).toHaveCount(1);
+  await expect(row(other)).toHaveCount(0);
+  await row(workers[1]!).click();
+  await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'comm-marker.txt' })).toHaveCount(1);
+  await shot(page, 'inspector-comm');
+});
+
+test('capture view: the user choice starts from the clicked process user; an unknown name is the backend error, named', async () => {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-proc').click();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByTestId('by-user').check();
+  await page.getByTestId('proc-search').fill(`${TAG}x`);
+  const rows = page.getByTestId('proc-list').getByRole('option');
+  await expect(rows).toHaveCount(1);
+  const listedUser = (await rows.first().locator('.c-user').textContent())!.trim();
+  await rows.first().click();
+  await expect(page.getByTestId('user-names')).toHaveValue(listedUser);
+  expect(Number(await page.getByTestId('selector-count').textContent())).toBeGreaterThanOrEqual(3);
+  await page.getByTestId('user-names').fill('no-such-ckpt-user');
+  await expect(page.getByTestId('selector-count')).toHaveText('0');
+  await expect(page.getByTestId('user-unlisted')).toContainText('No listed process of no-such-ckpt-user');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('capture-error')).toContainText('no such user "no-such-ckpt-user" (not in /etc/passwd)');
+});

@@ -4,13 +4,13 @@
  * what the capture could not read is recorded in the image, and the view
  * shows it.
  */
-import { readFileSync } from 'node:fs';
 import { captureProc } from '../sources/proc/index.js';
 import type { NsType } from '../sources/proc/select.js';
 import { encodeSnapshot } from '../engine/writer.js';
 import { ApiError } from '../../src-shared/api/contract.js';
 import { displayBStr } from '../../src-shared/model/index.js';
-import { passwdUids, resolveUsers } from '../../src-shared/model/proc-select.js';
+import { resolveUsers } from '../../src-shared/model/proc-select.js';
+import { systemUsers } from '../util/passwd.js';
 
 /**
  * Exactly one way of selecting, as the contract has checked: pids, or any
@@ -24,15 +24,6 @@ export type LiveCaptureOptions = { freeze: boolean } & (
 export function liveCaptureUnavailable(): string | null {
   if (process.platform !== 'linux') return 'live capture reads /proc, which only Linux has';
   return null;
-}
-
-/** /etc/passwd's names, as `ckpt capture --user` reads them (no NSS): the app and the command line take the same names. */
-function systemUsers(): Map<string, number> {
-  try {
-    return passwdUids(readFileSync('/etc/passwd', 'utf8'));
-  } catch {
-    return new Map();
-  }
 }
 
 /** The uids `user` names; a name /etc/passwd does not know is the caller's mistake, and the message names it. */

@@ -11,19 +11,7 @@ import { displayBStr, bstrFromBytes, bstrToJson, type BStrJson } from '../../src
 import type { ProcessInfo } from '../../src-shared/api/results.js';
 import { parseStat, splitCmdline, cgroupPaths } from '../sources/proc/proc-text.js';
 import { listPids } from '../sources/proc/procfd-reader.js';
-
-function userNames(): Map<number, string> {
-  const m = new Map<number, string>();
-  try {
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const p = line.split(':');
-      if (p.length > 3 && /^\d+$/.test(p[2]!)) m.set(Number(p[2]), p[0]!);
-    }
-  } catch {
-    /* no passwd: users show as numbers */
-  }
-  return m;
-}
+import { systemUserNames } from '../util/passwd.js';
 
 /** The inode of a namespace link ("net:[4026531833]"), or null where it cannot be read (another user's process, without root). */
 function nsInode(pid: number, type: 'pid' | 'net'): number | null {
@@ -96,7 +84,7 @@ function readOne(pid: number, users: Map<number, string>): ProcessInfo | null {
 }
 
 export function listProcesses(): ProcessInfo[] {
-  const users = userNames();
+  const users = systemUserNames();
   const out: ProcessInfo[] = [];
   let pids: number[];
   try {

@@ -6,9 +6,9 @@
  * offending token so a UI can underline it.
  */
 import { kindNameList, kindsNamed } from '../../src-shared/kinds/index.js';
+import { systemUsers } from '../util/passwd.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { QUERY_FIELD_NAMES, SOCKET_STATES } from '../../src-shared/query-fields.js';
-import { readFileSync } from 'node:fs';
 import { QueryError } from '../store/errors.js';
 
 export type Term =
@@ -191,19 +191,7 @@ export function isGlob(v: string): boolean {
 export type UserLookup = (name: string) => number | undefined;
 
 /** Reads /etc/passwd on each query: a user added since stays findable in a long-running app. */
-export const passwdLookup: UserLookup = (name) => {
-  let text: string;
-  try {
-    text = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && f.length > 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
-  }
-  return undefined;
-};
+export const passwdLookup: UserLookup = (name) => systemUsers().get(name);
 
 export function parseQuery(q: string, now = Date.now(), users: UserLookup = passwdLookup): ParsedQuery {
   if (typeof q !== 'string') throw new QueryError('query-syntax', 'the query must be text', 0, 0, '');

@@ -6,58 +6,27 @@ import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
 import { NS_TYPES, type NsType } from '../../sources/proc/select.js';
-import { readFileSync } from 'node:fs';
-
-/** /etc/passwd's names and uids, read once (as lsof -u and ps -u do, without NSS). */
-function passwdUids(): Map<string, number> {
-  const m = new Map<string, number>();
-  let text = '';
-  try {
-    text = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    return m;
-  }
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length >= 3 && f[0] && /^\d+$/.test(f[2]!) && !m.has(f[0])) m.set(f[0], Number(f[2]));
-  }
-  return m;
-}
+import { commProblem, resolveUsers } from '../../../src-shared/model/proc-select.js';
+import { displayBStr } from '../../../src-shared/model/index.js';
+import { systemUsers } from '../../util/passwd.js';
 
 /** --user USER|UID[,...]: uids, in the order given; a name /etc/passwd does not know is a usage error naming it. */
 function parseUsers(words: string[]): number[] {
-  let names: Map<string, number> | undefined;
-  const out: number[] = [];
-  for (const word of words)
-    for (const u of word.split(',')) {
-      const t = u.trim();
-      if (/^\d+$/.test(t) && Number(t) <= 0xffffffff) out.push(Number(t));
-      else {
-        names ??= passwdUids();
-        const uid = names.get(t);
-        if (uid === undefined) throw new UsageError(`--user: no such user "${t}" (not in /etc/passwd)`);
-        out.push(uid);
-      }
-    }
-  return [...new Set(out)];
+  const r = resolveUsers(
+    words.flatMap((w) => w.split(',').map((u) => u.trim())),
+    systemUsers,
+  );
+  if ('unknown' in r) throw new UsageError(`--user: no such user "${displayBStr(r.unknown)}" (not in /etc/passwd)`);
+  return r.uids;
 }
 
 /** --comm NAME[,...]: a comm is at most 15 bytes (TASK_COMM_LEN), so a longer NAME could never match. */
 function parseComms(words: string[]): string[] {
-  const out: string[] = [];
-  for (const word of words)
-    for (const c of word.split(',')) {
-      const name = c.endsWith('*') ? c.slice(0, -1) : c;
-      if (!c) throw new UsageError('--comm: an empty name');
-      if (Buffer.byteLength(name, 'utf8') > 15)
-        throw new UsageError(
-          `--comm: "${c}" is longer than a comm can be (15 bytes); use a prefix: "${Buffer.from(name, 'utf8')
-            .subarray(0, 15)
-            .toString('utf8')
-            .replace(/\uFFFD$/, '')}*"`,
-        );
-      out.push(c);
-    }
+  const out = words.flatMap((w) => w.split(','));
+  for (const c of out) {
+    const problem = commProblem(c);
+    if (problem) throw new UsageError(`--comm: ${problem}`);
+  }
   return [...new Set(out)];
 }
 

@@ -118,6 +118,27 @@ test('errors recorded in an image are shown, and shared fd tables list every pro
   await shot(page, 'inspector-shared-table');
 });
 
+test("a connected socket's other end is one click away", async () => {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-sim').click();
+  await page.getByTestId('scenario-everything').check();
+  await page.getByTestId('capture-label').fill('peers e2e');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('peers e2e');
+  await page.getByTestId('tree').getByRole('option').filter({ hasText: '6000' }).first().click();
+  const fds = page.getByTestId('fd-list');
+  await fds.getByRole('option').filter({ hasText: 'unix stream [100007]' }).click();
+  const other = page.getByTestId('other-end');
+  await expect(page.getByText('Other end: unix stream [100008]')).toBeVisible();
+  await expect(other.getByTestId('other-end-holder')).toHaveCount(1);
+  await expect(other.getByTestId('other-end-holder')).toContainText('6001');
+  await shot(page, 'inspector-other-end');
+  await other.getByTestId('other-end-holder').click();
+  // Now on the peer process, with the peer's fd selected: its other end is where we came from.
+  await expect(page.getByText('Other end: unix stream [100007]')).toBeVisible();
+  await expect(page.getByTestId('other-end').getByTestId('other-end-holder')).toContainText('6000');
+});
+
 test('rename and delete an image', async () => {
   await page.getByTestId('nav-library').click();
   await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: 'web e2e' })).toHaveCount(1);

@@ -18,6 +18,7 @@ import {
   kernelLimitsToJson,
   limitReport,
   modeType,
+  socketPeers,
   taskToJson,
   u64ToJson,
   type LimitReport,
@@ -31,6 +32,7 @@ import type {
   CaptureErrorRow,
   FdRow,
   FileDetail,
+  FileHolder,
   FdLimitUse,
   ImageLimits,
   ImageOverview,
@@ -335,8 +337,30 @@ export class OpenedImage {
         ? { name: fl.name, label: fl.label, type: fl.type, of: fl.of.map((o) => ({ name: o.name, label: o.label, type: o.type })) }
         : { name: fl.name, label: fl.label, type: fl.type },
     );
-    // Every fd of every table that points at this file, with each process using that table.
-    const holders: FileDetail['holders'] = [];
+    const holders = this.holdersOf(ref);
+    this.peers ??= socketPeers(this.snap.files);
+    const peer = this.peers.get(ref);
+    const peerFile = peer === undefined ? undefined : this.files.get(peer);
+    return {
+      ref,
+      kind: f.kind,
+      kindLabel: spec?.label ?? f.kind,
+      description: describeFile(f),
+      flagNames: flagNames(f.flags),
+      modeType: modeType(f.mode),
+      file: fileToJson(f),
+      attrLabels,
+      holders,
+      otherEnd: peerFile ? { ref: peerFile.ref, description: describeFile(peerFile), holders: this.holdersOf(peerFile.ref) } : null,
+      record: this.fileRecord.get(ref) ?? -1,
+    };
+  }
+
+  private peers: Map<number, number> | undefined;
+
+  /** Every fd of every table that points at file `ref`, with each process using that table. */
+  private holdersOf(ref: number): FileHolder[] {
+    const holders: FileHolder[] = [];
     for (const t of this.snap.fdTables) {
       for (let position = 0; position < t.fds.length; position++) {
         const d = t.fds[position]!;
@@ -357,18 +381,7 @@ export class OpenedImage {
         }
       }
     }
-    return {
-      ref,
-      kind: f.kind,
-      kindLabel: spec?.label ?? f.kind,
-      description: describeFile(f),
-      flagNames: flagNames(f.flags),
-      modeType: modeType(f.mode),
-      file: fileToJson(f),
-      attrLabels,
-      holders,
-      record: this.fileRecord.get(ref) ?? -1,
-    };
+    return holders;
   }
 
   records(offset: number, limit: number): Page<RecordRow> {

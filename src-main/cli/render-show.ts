@@ -11,9 +11,9 @@ import {
   NEAR_LIMIT,
   recordsLimits,
   u64ToJson,
+  socketPeers,
   unreadableNames,
   UNNAMED,
-  type AttrRecord,
   type LimitReport,
   type OpenFile,
   type Snapshot,
@@ -81,33 +81,12 @@ function sizeOf(f: OpenFile): number {
   return typeof f.size === 'bigint' ? Number(f.size) : f.size;
 }
 
-/**
- * Where the other end of each connected socket in this image is held:
- * unix sockets by their peer's inode, TCP by the reversed address pair.
- * "pid:fd" lists by the socket file's ref.
- */
+/** "pid:fd" lists of who holds the other end of each connected socket in the image, by the socket file's ref. */
 function socketEnds(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
-  const byUnixIno = new Map<string, OpenFile>();
-  const byPair = new Map<string, OpenFile>();
-  const pair = (a: AttrRecord, reverse: boolean) =>
-    reverse
-      ? `${String(a.proto)}|${String(a.remoteAddr)}|${String(a.remotePort)}|${String(a.localAddr)}|${String(a.localPort)}`
-      : `${String(a.proto)}|${String(a.localAddr)}|${String(a.localPort)}|${String(a.remoteAddr)}|${String(a.remotePort)}`;
-  for (const f of s.files) {
-    if (f.kind === 'unix-socket') byUnixIno.set(String(f.ino), f);
-    else if (f.kind === 'inet-socket' && f.attrs.remotePort) byPair.set(pair(f.attrs, false), f);
-  }
   const ends = new Map<number, string>();
-  const held = (other: OpenFile | undefined) => {
-    const h = other ? (fileHolders.get(other.ref) ?? []) : [];
-    return h.length ? `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}` : '';
-  };
-  for (const f of s.files) {
-    let other: OpenFile | undefined;
-    if (f.kind === 'unix-socket' && f.attrs.peer) other = byUnixIno.get(String(f.attrs.peer));
-    else if (f.kind === 'inet-socket' && f.attrs.remotePort) other = byPair.get(pair(f.attrs, true));
-    const h = other && other !== f ? held(other) : '';
-    if (h) ends.set(f.ref, h);
+  for (const [ref, other] of socketPeers(s.files)) {
+    const h = fileHolders.get(other) ?? [];
+    if (h.length) ends.set(ref, `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`);
   }
   return ends;
 }

@@ -227,7 +227,19 @@ export interface FileDetail {
   file: { [k: string]: Json };
   attrLabels: AttrLabel[];
   /** Every fd in every process that holds this open file. */
-  holders: { pid: number; comm: BStrJson; fd: number; table: number; cloexec: boolean; position: number; record: number }[];
+  holders: FileHolder[];
+  /** A connected socket's other end when it is in this image (socketPeers): that file and who holds it. */
+  otherEnd: { ref: number; description: string; holders: FileHolder[] } | null;
+  record: number;
+}
+
+export interface FileHolder {
+  pid: number;
+  comm: BStrJson;
+  fd: number;
+  table: number;
+  cloexec: boolean;
+  position: number;
   record: number;
 }
 

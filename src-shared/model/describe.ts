@@ -56,3 +56,33 @@ export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string
   for (const e of s.errors) if (e.fd >= 0 && e.message === NAME_NOT_READABLE) m.set(`${e.pid}:${e.fd}`, e.errno);
   return m;
 }
+
+/**
+ * The other end of each connected socket whose other end is in the same
+ * image, by open file ref: a unix socket's by its peer's inode, a TCP one's
+ * by the reversed address pair. What `ss` shows as a peer, for `ckpt show`
+ * and the Inspector.
+ */
+export function socketPeers(files: readonly OpenFile[]): Map<number, number> {
+  const pair = (a: OpenFile['attrs'], reverse: boolean) =>
+    [a.proto, ...(reverse ? [a.remoteAddr, a.remotePort, a.localAddr, a.localPort] : [a.localAddr, a.localPort, a.remoteAddr, a.remotePort])]
+      .map(String)
+      .join('|');
+  const byIno = new Map<string, OpenFile>();
+  const byPair = new Map<string, OpenFile>();
+  for (const f of files) {
+    if (f.kind === 'unix-socket') byIno.set(String(f.ino), f);
+    else if (f.kind === 'inet-socket' && f.attrs.remotePort) byPair.set(pair(f.attrs, false), f);
+  }
+  const out = new Map<number, number>();
+  for (const f of files) {
+    const other =
+      f.kind === 'unix-socket' && f.attrs.peer
+        ? byIno.get(String(f.attrs.peer))
+        : f.kind === 'inet-socket' && f.attrs.remotePort
+          ? byPair.get(pair(f.attrs, true))
+          : undefined;
+    if (other && other !== f) out.set(f.ref, other.ref);
+  }
+  return out;
+}

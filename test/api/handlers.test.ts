@@ -69,6 +69,22 @@ describe('capture, library and inspector', () => {
     expect(list.images.map((i) => i.id)).toContain(cap.image.id);
   });
 
+  it("names who holds a connected socket's other end when the image has it", async () => {
+    const ev = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'everything', seed: 1, label: 'peers', captureId: 'c-peers' });
+    const ov = await call<ImageOverview>('image.open', { id: ev.image.id });
+    const sink = ov.tasks.find((t) => t.pid === 6000)!;
+    const fds = await call<Page<FdRow>>('image.fds', { id: ev.image.id, table: sink.fdTable, offset: 0, limit: 1000 });
+    const pairEnd = fds.rows.find((r) => r.fd === 14)!;
+    expect(pairEnd.target).toMatch(/^unix stream \[100007\] .* peer \[100008\]$/);
+    const f = await call<FileDetail>('image.file', { id: ev.image.id, ref: pairEnd.file });
+    expect(f.otherEnd).not.toBeNull();
+    expect(f.otherEnd!.description).toMatch(/^unix stream \[100008\] .* peer \[100007\]$/);
+    expect(f.otherEnd!.holders.map((h) => [h.pid, h.fd])).toEqual([[6001, 14]]);
+    // A listening socket has no other end.
+    const listening = fds.rows.find((r) => r.kind === 'inet-socket' && r.target.endsWith('LISTEN'))!;
+    expect((await call<FileDetail>('image.file', { id: ev.image.id, ref: listening.file })).otherEnd).toBeNull();
+  });
+
   it('opens the image: tree, tables, counts', async () => {
     const ov = await call<ImageOverview>('image.open', { id: cap.image.id });
     expect(ov.tasks.length).toBe(cap.image.taskCount);

@@ -18,8 +18,13 @@ import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
 import { globToRegExp, isGlob, parseIp, parseQuery, samePrefix, type ParsedQuery, type ParsedTerm, type Term } from './parse.js';
 import { fileFromPack, kindName } from './rows.js';
-import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, lowerBound, unpack } from '../store/fdpack.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, lowerBound, unpack } from '../store/fdpack.js';
 import { tablesHolding } from '../store/attrset.js';
+
+// Plain local copies: read per fd, and some module loaders (tsx, which the
+// benches and tests run under) turn an imported binding into a getter call.
+const P = { ...PF };
+const PACK_FIELDS = PACK_FIELDS_;
 
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
@@ -516,6 +521,7 @@ function packFilter(terms: ParsedTerm[], pathSets: PathSet[], socketSets: Socket
     const ids = s.ids;
     add(s.p.negated, (pk, o) => ids.has(pk[o + P.attrs]!));
   }
+  if (tests.length === 1) return tests[0]!;
   return (pk, o) => tests.every((f) => f(pk, o));
 }
 

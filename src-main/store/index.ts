@@ -470,7 +470,7 @@ export class Store implements LibraryContext {
     const summary = toSummary(row);
     this.db.transaction(() => {
       // Children first, by primary-key prefix: faster than the cascade's per-row checks.
-      for (const t of ['fds', 'image_paths', ...(this.schema >= SCHEMA_IMAGE_ATTRS ? ['image_attrs'] : []), 'fdtables', 'tasks', 'tags'])
+      for (const t of ['fds', 'image_paths', 'image_attrs', 'fdtables', 'tasks', 'tags'])
         this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
       this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
     })();

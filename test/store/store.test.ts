@@ -127,7 +127,7 @@ describe('store', () => {
       expect(s.listImages().map((i) => i.id)).toEqual([b.id]);
       expect(existsSync(join(home, 'images', a.id.slice(0, 2), a.id))).toBe(false);
       const db = new Database(join(home, 'library.db'), { readonly: true });
-      for (const t of ['fds', 'image_paths', 'tasks', 'fdtables', 'tags'])
+      for (const t of ['fds', 'image_paths', 'image_attrs', 'tasks', 'fdtables', 'tags'])
         expect(db.prepare(`SELECT count(*) FROM ${t} WHERE image_id NOT IN (SELECT id FROM images)`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT count(*) FROM fds').pluck().get()).toBe(b.fdCount);
       db.close();

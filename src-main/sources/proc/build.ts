@@ -185,7 +185,23 @@ export class Builder {
     return idx;
   }
 
-  prepare(r: RawProc): void {
+  /**
+   * The live thread through which a process whose leader exited must be
+   * read (see prepare()), 0 for any other process. Its fd table is read
+   * before prepare(), by the caller's supervised reader (--timeout): a
+   * statx there can hang on a dead NFS mount as on any fd.
+   */
+  static readThrough(r: RawProc): number {
+    if (!r.stat || r.threads.length === 0) return 0;
+    return parseStat(r.stat).state === 'Z' ? r.threads[0]!.tid : 0;
+  }
+
+  /**
+   * `viaFds`: for a process readThrough() names a thread of, that thread's
+   * fds as the caller read them (fds null when they could not be, its
+   * errors saying why); without it they are read here, unsupervised.
+   */
+  prepare(r: RawProc, viaFds?: Pick<RawProc, 'fds' | 'errors'>): void {
     const st = r.stat ? parseStat(r.stat) : null;
     // A zombie (exited, not reaped) has no fds, cwd, root or namespaces: that is its
     // state, recorded on its task, not a failure to read them. A leader
@@ -202,7 +218,7 @@ export class Builder {
     const kcmp = this.kcmp;
     /** The task whose fd table, cwd, root and namespaces are the process's. */
     const via = leaderGone ? r.threads[0]!.tid : r.pid;
-    const seen = leaderGone ? this.throughThread(r.pid, via) : r;
+    const seen = leaderGone ? this.throughThread(r.pid, via, viaFds) : r;
     const uid = statusField(r.status, 'Uid', 1);
     const gid = statusField(r.status, 'Gid', 1);
     const tgid = statusField(r.status, 'Tgid', 0) || r.pid;
@@ -285,7 +301,7 @@ export class Builder {
   }
 
   /** What a process whose leader exited holds, read through its live thread `tid`: fd table, cwd, root, namespaces. */
-  private throughThread(pid: number, tid: number): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
+  private throughThread(pid: number, tid: number, viaFds?: Pick<RawProc, 'fds' | 'errors'>): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
     const dir = `${this.procRoot}/${pid}/task/${tid}`;
     const link = (name: string): Buffer | null => {
       try {
@@ -303,7 +319,12 @@ export class Builder {
       const l = link(`ns/${t}`);
       if (l) ns.push([t, l.toString('latin1')]);
     }
-    return { fds: this.threadFds(pid, tid), cwd: link('cwd'), root: link('root'), ns };
+    let fds: RawFdTable | null;
+    if (viaFds) {
+      for (const e of viaFds.errors) this.errors.push(e);
+      fds = viaFds.fds;
+    } else fds = this.threadFds(pid, tid);
+    return { fds, cwd: link('cwd'), root: link('root'), ns };
   }
 
   link(stats?: ProcCaptureStats): Snapshot {

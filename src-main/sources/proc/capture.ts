@@ -12,7 +12,7 @@ import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
 import { sharingCalls, type SharingCalls } from './native.js';
 import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
-import type { RawError } from './raw-read.js';
+import type { RawError, RawProc } from './raw-read.js';
 import { readProcs } from './worker-pool.js';
 import {
   EmptySelectionError,
@@ -201,10 +201,25 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
     const builder = new Builder(procRoot, calls, errors);
-    const got = await readProcs(
-      { procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs: opts.timeoutMs ?? 15_000 },
-      (rp) => builder.prepare(rp),
-    );
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    // Processes whose leader exited are read through a live thread, whose
+    // fds are read below under the same timeout as every other process.
+    const through: { rp: RawProc; tid: number }[] = [];
+    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs }, (rp) => {
+      const tid = Builder.readThrough(rp);
+      if (tid) through.push({ rp, tid });
+      else builder.prepare(rp);
+    });
+    if (through.length) {
+      const fdDirOverride: Record<number, string> = {};
+      for (const { rp, tid } of through) fdDirOverride[tid] = `${rp.pid}/task/${tid}`;
+      const threads = await readProcs({ procRoot, pids: through.map((t) => t.tid), worker: opts.worker, fdDirOverride, fdsOnly: true, timeoutMs });
+      const byTid = new Map(threads.procs.map((p) => [p.pid, p]));
+      for (const { rp, tid } of through) {
+        const th = byTid.get(tid);
+        builder.prepare(rp, { fds: th?.fds ?? null, errors: th?.errors ?? [] });
+      }
+    }
     if (got.nativeError)
       errors.push({
         errno: '',

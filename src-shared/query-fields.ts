@@ -56,13 +56,9 @@ export const QUERY_FIELDS: readonly FieldHelp[] = [
 
 export const QUERY_FIELD_NAMES: readonly string[] = QUERY_FIELDS.map((f) => f.name);
 
-/**
- * Socket states `state:` knows: the kernel's TCP states as /proc/net/tcp
- * names them (UDP and raw sockets use ESTABLISHED and CLOSE too), then the
- * unix socket states of /proc/net/unix and sock_diag (LISTEN is both).
- */
-export const SOCKET_STATES: readonly string[] = [
-  'LISTEN',
+/** TCP states by the number /proc/net/tcp and sock_diag give (index 0 unused). */
+export const TCP_STATES: readonly string[] = [
+  '',
   'ESTABLISHED',
   'SYN_SENT',
   'SYN_RECV',
@@ -72,10 +68,17 @@ export const SOCKET_STATES: readonly string[] = [
   'CLOSE',
   'CLOSE_WAIT',
   'LAST_ACK',
+  'LISTEN',
   'CLOSING',
   'NEW_SYN_RECV',
-  'UNCONNECTED',
-  'CONNECTING',
-  'CONNECTED',
-  'DISCONNECTING',
 ];
+
+/** Unix socket states by the number /proc/net/unix gives (index 0 unused). */
+export const UNIX_STATES: readonly string[] = ['', 'UNCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTING'];
+
+/**
+ * Socket states `state:` knows: the kernel's TCP states as /proc/net/tcp
+ * names them (UDP and raw sockets use ESTABLISHED and CLOSE too), then the
+ * unix socket states of /proc/net/unix and sock_diag (LISTEN is both).
+ */
+export const SOCKET_STATES: readonly string[] = [...new Set(['LISTEN', ...TCP_STATES.slice(1), ...UNIX_STATES.slice(1)])];

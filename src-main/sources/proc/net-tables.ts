@@ -3,6 +3,7 @@
  * sock_diag when the namespace is ours, for exact names and peers; else from
  * /proc/PID/net/unix), tcp/udp/raw over IPv4 and IPv6, netlink and packet.
  */
+import { TCP_STATES, UNIX_STATES } from '../../../src-shared/query-fields.js';
 import { readFileSync } from 'node:fs';
 import { bstrFromBytes, type AttrRecord, type BStr } from '../../../src-shared/model/index.js';
 import type { RawError } from './raw-read.js';
@@ -46,23 +47,7 @@ export interface NetTables {
   unixPeers: boolean;
 }
 
-const TCP_STATES = [
-  '',
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'NEW_SYN_RECV',
-];
 export const UNIX_TYPES: Record<number, string> = { 1: 'stream', 2: 'dgram', 3: 'raw', 4: 'rdm', 5: 'seqpacket' };
-const UNIX_STATES = ['', 'UNCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTING'];
 
 function ipv4(hex: string): string {
   const v = parseInt(hex, 16) >>> 0;

@@ -13,6 +13,7 @@ import {
   bstrToJson,
   bytesToHex,
   describeFile,
+  displayBStr,
   fileToJson,
   flagNames,
   kernelLimitsToJson,
@@ -192,12 +193,13 @@ export class OpenedImage {
       sharingInferred: t.sharingInferred,
       record: this.tableRecord.get(t.ref) ?? -1,
     }));
+    // errno and message are the image's text, not ours: escaped as names are.
     const errors: CaptureErrorRow[] = s.errors.map((e, i) => ({
-      errno: e.errno,
+      errno: displayBStr(e.errno),
       pid: e.pid,
       fd: e.fd,
       where: bstrToJson(e.where),
-      message: e.message,
+      message: displayBStr(e.message),
       record: this.errorRecords[i] ?? -1,
     }));
     const fds = s.fdTables.reduce((a, t) => a + t.fds.length, 0);
@@ -338,7 +340,7 @@ export class OpenedImage {
         : { name: fl.name, label: fl.label, type: fl.type },
     );
     const holders = this.holdersOf(ref);
-    this.peers ??= socketPeers(this.snap.files);
+    this.peers ??= socketPeers(this.snap);
     const peer = this.peers.get(ref);
     const peerFile = peer === undefined ? undefined : this.files.get(peer);
     return {
@@ -423,7 +425,7 @@ export class OpenedImage {
         break;
       case RT.ERROR: {
         const e = this.snap.errors[sortedIndexOf(this.errorRecords, i)];
-        if (e) row.note = `${e.errno || 'error'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''}: ${e.message}`;
+        if (e) row.note = `${displayBStr(e.errno) || 'error'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''}: ${displayBStr(e.message)}`;
         break;
       }
       case RT.HEADER:

@@ -84,7 +84,7 @@ function sizeOf(f: OpenFile): number {
 /** "pid:fd" lists of who holds the other end of each connected socket in the image, by the socket file's ref. */
 function socketEnds(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
   const ends = new Map<number, string>();
-  for (const [ref, other] of socketPeers(s.files)) {
+  for (const [ref, other] of socketPeers(s)) {
     const h = fileHolders.get(other) ?? [];
     if (h.length) ends.set(ref, `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`);
   }
@@ -143,6 +143,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     posWidth = Math.max(posWidth, String(u64ToJson(f.pos)).length);
   }
   const filtered = Boolean(filter.pids || filter.kinds);
+  const listedUnder = new Map<number, number>();
   let listed = 0;
   for (const t of s.tasks) {
     if (filter.pids && !filter.pids.has(t.pid) && !filter.pids.has(t.tgid)) continue;
@@ -163,15 +164,18 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       lines.push(t.zombie ? `  zombie: exited, not reaped by its parent (ppid ${t.ppid})` : '  no fd table');
       continue;
     }
+    // A shared table is listed under the first of its tasks shown: with
+    // --pid that may be a thread or a CLONE_FILES sharer, not the first user.
     const sharers = (tableTasks.get(t.fdTable) ?? []).filter((o) => o !== t).map((o) => o.pid);
     if (sharers.length) {
-      const first = (tableTasks.get(t.fdTable) ?? [])[0]!;
-      if (first !== t) {
-        lines.push(`  fd table ${t.fdTable} shared with ${sharers.join(', ')} (listed under ${first.pid})`);
+      const under = listedUnder.get(t.fdTable);
+      if (under !== undefined) {
+        lines.push(`  fd table ${t.fdTable} shared with ${sharers.join(', ')} (listed under ${under})`);
         continue;
       }
       lines.push(`  fd table ${t.fdTable}, shared with ${sharers.join(', ')}`);
     }
+    listedUnder.set(t.fdTable, t.pid);
     for (const d of fds) {
       const f = files.get(d.file)!;
       const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === t.tgid && x.fd === d.fd));
@@ -197,7 +201,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   if (s.errors.length) {
     lines.push('', 'capture errors:');
     for (const e of s.errors)
-      lines.push(`  ${e.errno || '-'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''} ${displayBStr(e.where)}: ${e.message}`);
+      lines.push(`  ${displayBStr(e.errno) || '-'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''} ${displayBStr(e.where)}: ${displayBStr(e.message)}`);
   }
   lines.push('', '(* = close-on-exec)');
   return lines.join('\n');

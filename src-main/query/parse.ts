@@ -7,6 +7,7 @@
  */
 import { kindNameList, kindsNamed } from '../../src-shared/kinds/index.js';
 import { systemUsers } from '../util/passwd.js';
+import { UID_MAX } from '../../src-shared/model/proc-select.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { QUERY_FIELD_NAMES, SOCKET_STATES } from '../../src-shared/query-fields.js';
 import { QueryError } from '../store/errors.js';
@@ -132,12 +133,20 @@ function alternatives(t: Token): string[] {
   return vs;
 }
 
-function ranges(t: Token): [number, number][] {
+/**
+ * Ranges of a numeric field up to `max`, its largest value (a uid is 32
+ * bits, a pid or fd fits 31): `>N` runs to it, and `<0` or `>max`, which
+ * nothing can match, are refused rather than read as an empty range.
+ */
+function ranges(t: Token, max = 2 ** 31 - 1): [number, number][] {
   return alternatives(t).map((v) => {
     const m = /^(\d+)(?:-(\d+))?$/.exec(v) ?? /^([<>])(\d+)$/.exec(v);
     if (!m) failPart(t, v, 'query-bad-value', `${t.field}: "${v}" is not a number, a range N-M, or <N / >N`);
-    if (m[1] === '<') return [0, Number(m[2]) - 1];
-    if (m[1] === '>') return [Number(m[2]) + 1, 2 ** 31];
+    if (m[1] === '<' || m[1] === '>') {
+      const n = Number(m[2]);
+      if (m[1] === '<' ? n === 0 : n >= max) failPart(t, v, 'query-bad-value', `${t.field}: nothing is ${m[1]} ${n} (values run 0-${max})`);
+      return m[1] === '<' ? [0, n - 1] : [n + 1, max];
+    }
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a) fail(t, 'query-bad-value', `${t.field}: bad range "${v}"`);
@@ -230,7 +239,7 @@ export function parseQuery(q: string, now = Date.now(), users: UserLookup = pass
         term = { field: 'comm', values: alternatives(t) };
         break;
       case 'uid':
-        term = { field: 'uid', ranges: ranges(t) };
+        term = { field: 'uid', ranges: ranges(t, UID_MAX) };
         break;
       case 'user': {
         // A name first (a user may be called "1000"); else a plain uid, as lsof -u takes either.
@@ -274,7 +283,7 @@ export function parseQuery(q: string, now = Date.now(), users: UserLookup = pass
       case 'port':
       case 'lport':
       case 'rport': {
-        const rs = ranges(t);
+        const rs = ranges(t, 65535);
         for (const [a] of rs) if (a > 65535) fail(t, 'query-bad-value', `${f}: ${a} is not a port (0-65535)`);
         term = { field: 'port', side: SIDES[f]!, ranges: rs.map(([a, b]) => [a, Math.min(b, 65535)]) };
         break;

@@ -162,7 +162,8 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
   const errorTable: Table = {
     title: 'Capture errors',
     headers: ['errno', 'pid', 'fd', 'where', 'what'],
-    rows: errors.map((e) => [e.errno || '-', String(e.pid), e.fd >= 0 ? String(e.fd) : '-', displayBStr(e.where), e.message]),
+    // An image's text, like any name in it: escaped before a report renders it.
+    rows: errors.map((e) => [displayBStr(e.errno) || '-', String(e.pid), e.fd >= 0 ? String(e.fd) : '-', displayBStr(e.where), displayBStr(e.message)]),
     omitted: snap.errors.length - errors.length,
   };
   // CSV is one table: each error is a row of it, kind "capture error", its
@@ -176,7 +177,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     '',
     '',
     '',
-    `${e.errno || '-'} ${displayBStr(e.where)}: ${e.message}`,
+    `${displayBStr(e.errno) || '-'} ${displayBStr(e.where)}: ${displayBStr(e.message)}`,
     '',
     '',
   ]);

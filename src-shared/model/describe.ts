@@ -59,28 +59,41 @@ export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string
 
 /**
  * The other end of each connected socket whose other end is in the same
- * image, by open file ref: a unix socket's by its peer's inode, a TCP one's
- * by the reversed address pair. What `ss` shows as a peer, for `ckpt show`
- * and the Inspector.
+ * image, by open file ref: a unix socket's by its peer's inode (unique on
+ * the machine), a TCP one's by the reversed address pair within one network
+ * namespace (two containers may each have 10.0.0.2:5432 <-> 10.0.0.3:40000).
+ * What `ss` shows as a peer, for `ckpt show` and the Inspector.
  */
-export function socketPeers(files: readonly OpenFile[]): Map<number, number> {
-  const pair = (a: OpenFile['attrs'], reverse: boolean) =>
-    [a.proto, ...(reverse ? [a.remoteAddr, a.remotePort, a.localAddr, a.localPort] : [a.localAddr, a.localPort, a.remoteAddr, a.remotePort])]
-      .map(String)
-      .join('|');
+export function socketPeers(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Map<number, number> {
+  // Each socket's network namespace: its holders' (a socket stays in the namespace it was made in).
+  const netOfTable = new Map<number, string>();
+  for (const t of s.tasks) {
+    const net = t.namespaces.find((n) => n.type === 'net');
+    if (t.fdTable && net && !netOfTable.has(t.fdTable)) netOfTable.set(t.fdTable, String(net.ino));
+  }
+  const netOf = new Map<number, string>();
+  for (const t of s.fdTables) {
+    const net = netOfTable.get(t.ref);
+    if (net !== undefined) for (const d of t.fds) if (!netOf.has(d.file)) netOf.set(d.file, net);
+  }
+  const pair = (f: OpenFile, reverse: boolean) => {
+    const a = f.attrs;
+    const ends = reverse ? [a.remoteAddr, a.remotePort, a.localAddr, a.localPort] : [a.localAddr, a.localPort, a.remoteAddr, a.remotePort];
+    return [netOf.get(f.ref) ?? '?', a.proto, ...ends].map(String).join('|');
+  };
   const byIno = new Map<string, OpenFile>();
   const byPair = new Map<string, OpenFile>();
-  for (const f of files) {
+  for (const f of s.files) {
     if (f.kind === 'unix-socket') byIno.set(String(f.ino), f);
-    else if (f.kind === 'inet-socket' && f.attrs.remotePort) byPair.set(pair(f.attrs, false), f);
+    else if (f.kind === 'inet-socket' && f.attrs.remotePort) byPair.set(pair(f, false), f);
   }
   const out = new Map<number, number>();
-  for (const f of files) {
+  for (const f of s.files) {
     const other =
       f.kind === 'unix-socket' && f.attrs.peer
         ? byIno.get(String(f.attrs.peer))
         : f.kind === 'inet-socket' && f.attrs.remotePort
-          ? byPair.get(pair(f.attrs, true))
+          ? byPair.get(pair(f, true))
           : undefined;
     if (other && other !== f) out.set(f.ref, other.ref);
   }

@@ -183,7 +183,7 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(ckpt(['frobnicate']).code).toBe(2);
     const m = ckpt(['show', join(dir, 'nope.ckpt')]);
     expect(m.code).toBe(1);
-    expect(m.err).toMatch(/^ckpt show: cannot open .*nope\.ckpt: ENOENT/);
+    expect(m.err).toMatch(/^ckpt show: cannot open .*nope\.ckpt: ENOENT \(no such file\), and no library in /);
     const s = ckpt(['capture', '--sim', 'nope', '-o', join(dir, 'x.ckpt')]);
     expect(s.code).toBe(2);
     expect(s.err).toMatch(/unknown scenario "nope"/);

@@ -26,3 +26,41 @@ describe('show', () => {
     expect(describeFile(f)).toBe(UNNAMED);
   });
 });
+
+describe('show --pid', () => {
+  it('lists a shared table under the first task shown: a thread or a CLONE_FILES sharer asked for alone', () => {
+    const s = simulate({ scenario: 'threads', seed: 1, time: 0 });
+    const whole = renderShow(s);
+    const fdLines = (out: string) => out.split('\n').filter((l) => /^\s+\d+[* ] /.test(l)).length;
+    const table = s.tasks.find((t) => t.pid === 3000)!.fdTable;
+    const n = s.fdTables.find((t) => t.ref === table)!.fds.length;
+    expect(fdLines(whole)).toBeGreaterThanOrEqual(n);
+    for (const pid of [3001, 3010]) {
+      const out = renderShow(s, { pids: new Set([pid]) });
+      expect(out, String(pid)).toMatch(new RegExp(`^task ${pid} `, 'm'));
+      expect(fdLines(out), String(pid)).toBe(n);
+      expect(out).not.toContain('listed under');
+    }
+    // Both asked for: the table once, under the first, and the other points at it.
+    const both = renderShow(s, { pids: new Set([3001, 3010]) });
+    expect(fdLines(both)).toBe(n);
+    expect(both).toMatch(/fd table \d+ shared with .* \(listed under 3001\)/);
+  });
+});
+
+describe('socket other ends', () => {
+  it('pairs TCP ends by address only within one network namespace', () => {
+    const s = simulate({ scenario: 'everything', seed: 1, time: 0 });
+    const client = s.files.find((f) => f.kind === 'inet-socket' && f.attrs.remotePort === 8443)!;
+    const ref = Math.max(...s.files.map((f) => f.ref)) + 1;
+    const a = client.attrs;
+    s.files.push({ ...client, ref, ino: 999_999, attrs: { ...a, localAddr: a.remoteAddr!, localPort: a.remotePort!, remoteAddr: a.localAddr!, remotePort: a.localPort! } });
+    const child = s.tasks.find((t) => t.pid === 6001)!;
+    s.fdTables.find((t) => t.ref === child.fdTable)!.fds.push({ fd: 40, file: ref, cloexec: false });
+    const line = (out: string) => out.split('\n').find((l) => l.includes(`:50000 -> `) && l.includes('ESTABLISHED'))!;
+    expect(line(renderShow(s))).toContain('[other end 6001:40]');
+    // The same addresses in another network namespace are another connection.
+    child.namespaces = child.namespaces.map((n) => (n.type === 'net' ? { ...n, ino: 4026532999 } : n));
+    expect(line(renderShow(s))).not.toContain('other end');
+  });
+});

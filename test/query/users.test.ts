@@ -112,4 +112,13 @@ describe('uid: and user:', () => {
     expect(q.detail).toContain('/etc/passwd');
     expect(() => parseQuery('uid:abc')).toThrow(QueryError);
   });
+
+  it('ranges run to the largest value of their field; one nothing can match is refused', () => {
+    const term = (q: string) => parseQuery(q).terms[0]!.term as { ranges: [number, number][] };
+    // A uid is 32 bits: one above 2^31 is reachable by >N.
+    expect(term('uid:>3000000000').ranges).toEqual([[3000000001, 4294967295]]);
+    expect(term('pid:>100').ranges).toEqual([[101, 2 ** 31 - 1]]);
+    expect(term('port:>1023').ranges).toEqual([[1024, 65535]]);
+    for (const q of ['port:<0', 'fd:<0', 'port:>65535', 'uid:>4294967295']) expect(() => parseQuery(q), q).toThrow(/nothing is [<>]/);
+  });
 });

@@ -42,6 +42,8 @@ beforeAll(() => {
   f.flags = O.O_RDWR;
   // B could not read one link: a capture error whose place is a hostile name too.
   B.errors.push({ errno: 'ENAMETOOLONG', pid: B.tasks[0]!.pid, fd: 7, where: EVIL_PATH, message: 'cannot read link: the fd is kept, its name not known' });
+  // An image's error text is the image's, not ours: a crafted one holds terminal escapes and a newline.
+  B.errors.push({ errno: 'E\x1b]0;PWNED\x07', pid: B.tasks[0]!.pid, fd: -1, where: '/proc', message: 'evil\x1b[2J\nsecond | line\u202e' });
   a = store.importBytes(encodeSnapshot(A), { label: EVIL_LABEL, tags: ['t'] }).image.id;
   b = store.importBytes(encodeSnapshot(B), { label: EVIL_LABEL + ' 2', tags: ['t'] }).image.id;
 });
@@ -170,11 +172,18 @@ describe('exports with hostile names', () => {
     expect(html).toMatch(/<td>ENAMETOOLONG<\/td>/);
     expect(html).not.toContain('<script>alert');
     const md = store.export({ what: 'image', id: b }, 'md');
-    expect(md).toContain('- **Capture errors**: 1 \\(listed under Capture errors\\)');
+    expect(md).toContain('- **Capture errors**: 2 \\(listed under Capture errors\\)');
     expect(md).toMatch(/\| ENAMETOOLONG \| \d+ \| 7 \| .* \| cannot read link: the fd is kept, its name not known \|/);
+    for (const text of [html, md]) {
+      // eslint-disable-next-line no-control-regex -- the raw bytes must not be there
+      expect(text).not.toMatch(/[\x1b\x07\u202e]/);
+      expect(text).toMatch(/evil\\+x1b/);
+    }
     const rows = parseCsv(store.export({ what: 'image', id: b }, 'csv'));
     const err = rows.filter((r) => r[3] === 'capture error');
-    expect(err).toHaveLength(1);
+    expect(err).toHaveLength(2);
+    // eslint-disable-next-line no-control-regex -- the raw bytes must not be there
+    expect(err[1]![8]).not.toMatch(/[\x1b\x07\n\u202e]/);
     expect(err[0]!.slice(0, 3)).toEqual([pid, displayBStr(EVIL_COMM), '7']);
     expect(err[0]![8]).toMatch(/^ENAMETOOLONG .*: cannot read link/);
     // An image without errors says none and has no such table.

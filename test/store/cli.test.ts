@@ -57,7 +57,9 @@ describe('ckpt library commands', () => {
     const sj = JSON.parse(lib(['search', '--json', 'deleted:yes', 'label:leaky']).out) as SearchResult;
     expect(sj.groups.map((g) => g.hits.length).sort()).toEqual([1, 2]);
     const bad = lib(['search', 'kind:sock']);
-    expect(bad.code).toBe(1);
+    // A query that does not parse is a usage error, as for export search.
+    expect(bad.code).toBe(2);
+    expect(lib(['export', 'search', 'kind:sock', '-o', '-']).code).toBe(2);
     expect(bad.err).toContain('kind:sock\n');
     expect(bad.err).toMatch(/\n\s+\^{4}/);
 
@@ -90,7 +92,13 @@ describe('ckpt library commands', () => {
     rmSync(scratch, { recursive: true });
     const missing = lib(['diff', f1, join(dir, 'nope.ckpt')]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain('nope.ckpt');
+    expect(missing.err).toMatch(/cannot open .*nope\.ckpt: ENOENT \(no such file\), and no image ".*nope\.ckpt" in the library/);
+    // A label may look like a path: where no such file exists, it names the library image.
+    expect(lib(['label', ids[0]!, 'release/1.2']).code).toBe(0);
+    const byLabel = JSON.parse(lib(['diff', '--json', 'release/1.2', ids[2]!]).out) as DiffResult;
+    expect(byLabel.summary).toEqual(dj.summary);
+    expect(lib(['show', 'release/1.2']).out).toMatch(/^image format/);
+    expect(lib(['label', ids[0]!, 'leaky']).code).toBe(0);
 
     const t = JSON.parse(lib(['timeline', '--json', '--tag', 'series']).out) as Timeline;
     expect(t.points.map((p) => p.total)).toEqual([12, 16, 20].map((n) => n + (t.points[0]!.total - 12)));

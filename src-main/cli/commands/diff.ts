@@ -2,7 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
 import type { DiffMatching, DiffResult } from '../../../src-shared/store-types.js';
-import { looksLikeFile, withLibrary, withScratchLibrary } from './library-util.js';
+import { isImageFile, libraryImage, withLibrary, withScratchLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'diff',
@@ -17,7 +17,7 @@ export default defineCommand({
     { name: 'json', type: 'flag', help: 'the DiffResult as JSON' },
   ],
   details:
-    'A and B are image ids, id prefixes or labels in the library, or image files (a path: it exists, has a slash or ends in .ckpt), which are indexed for this diff only and not stored. The summary with counts comes first, then the details.',
+    'A and B are image files (where a file of that name exists: indexed for this diff only, not stored) or image ids, id prefixes or labels in the library. The summary with counts comes first, then the details.',
   run({ opts, positional }, io) {
     if (positional.length !== 2) throw new UsageError('diff takes two images');
     const m = opts.match as string | undefined;
@@ -25,17 +25,30 @@ export default defineCommand({
     const diffOpts = m ? { matching: m as DiffMatching } : {};
     const print = (d: DiffResult) => io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
     const [a, b] = positional as [string, string];
-    if (!looksLikeFile(a) && !looksLikeFile(b)) {
-      print(withLibrary(opts, (s) => s.diff(a, b, diffOpts), { readonly: true }));
+    if (!isImageFile(a) && !isImageFile(b)) {
+      print(
+        libraryImage(a, () =>
+          withLibrary(
+            opts,
+            (s) => {
+              for (const x of [a, b]) libraryImage(x, () => s.resolve(x));
+              return s.diff(a, b, diffOpts);
+            },
+            { readonly: true },
+          ),
+        ),
+      );
       return 0;
     }
     // The diff runs on the library's index: files are indexed into a
     // scratch library, with the library image (if one side names one).
-    const fromLibrary = [a, b].filter((x) => !looksLikeFile(x));
-    const bytes = fromLibrary.length ? withLibrary(opts, (s) => fromLibrary.map((x) => s.getBytes(x)), { readonly: true }) : [];
+    const fromLibrary = [a, b].filter((x) => !isImageFile(x));
+    const bytes = fromLibrary.length
+      ? libraryImage(fromLibrary[0]!, () => withLibrary(opts, (s) => fromLibrary.map((x) => libraryImage(x, () => s.getBytes(x))), { readonly: true }))
+      : [];
     print(
       withScratchLibrary((s) => {
-        const id = (x: string) => (looksLikeFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;
+        const id = (x: string) => (isImageFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;
         const ia = id(a);
         return s.diff(ia, id(b), diffOpts);
       }),

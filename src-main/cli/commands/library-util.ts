@@ -1,5 +1,5 @@
 /** What the library commands share: opening the store from --home, and compact text forms. */
-import { Store, resolveHome, type OpenOptions } from '../../store/index.js';
+import { Store, StoreError, resolveHome, type OpenOptions } from '../../store/index.js';
 import type { ImageSummary } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
 import type { Io } from '../command.js';
@@ -9,9 +9,28 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A path (it exists, has a slash or ends in .ckpt) names an image file; anything else a library image. */
-export function looksLikeFile(arg: string): boolean {
-  return existsSync(arg) || arg.includes('/') || arg.endsWith('.ckpt');
+/**
+ * An image argument names a file when one exists there; anything else a
+ * library image (an id, a prefix, or a label, which may hold a slash:
+ * release/1.2).
+ */
+export function isImageFile(arg: string): boolean {
+  return existsSync(arg);
+}
+
+/**
+ * `fn` with a library image named `arg` (opening the library included);
+ * when there is none, or no library, and `arg` looks like a path, the error
+ * is first that no such file exists.
+ */
+export function libraryImage<T>(arg: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StoreError && e.code === 'not-found' && (arg.includes('/') || arg.endsWith('.ckpt')))
+      throw new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`);
+    throw e;
+  }
 }
 
 /**

@@ -34,7 +34,8 @@ export default defineCommand({
         if (!(e instanceof QueryError)) throw e;
         // Underline the offending token under the query as typed.
         io.err(`ckpt search: ${e.detail}\n  ${query}\n  ${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}`);
-        return 1;
+        // A query that does not parse is a usage error, as everywhere (main.ts).
+        return 2;
       }
       io.out(opts.json ? JSON.stringify(r, null, 1) : 'holders' in r ? holdersText(r) : searchText(r));
       return 0;

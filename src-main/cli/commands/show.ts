@@ -4,7 +4,7 @@ import { readImageFile } from '../../engine/reader.js';
 import { snapshotToJson } from '../../../src-shared/model/index.js';
 import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
-import { looksLikeFile, withLibrary } from './library-util.js';
+import { isImageFile, libraryImage, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
@@ -34,8 +34,7 @@ export default defineCommand({
     }
     if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
     const arg = positional[0]!;
-    const isFile = looksLikeFile(arg);
-    const snap = isFile ? readImageFile(arg) : withLibrary(opts, (s) => s.getSnapshot(arg), { readonly: true });
+    const snap = isImageFile(arg) ? readImageFile(arg) : libraryImage(arg, () => withLibrary(opts, (s) => s.getSnapshot(arg), { readonly: true }));
     io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : opts.limits ? renderLimits(snap) : renderShow(snap, filter));
     return 0;
   },

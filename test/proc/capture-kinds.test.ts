@@ -4,14 +4,15 @@
  * attribute and sharing relation against what the fixture reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, realpathSync, rmSync } from 'node:fs';
 import { hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { O, O_ACCMODE, describeFile, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
-import { start, type Running } from './fixture.js';
+import { ROOT, start, type Running } from './fixture.js';
 
 interface Fact {
   fd: number;
@@ -31,21 +32,21 @@ let snap: Snapshot;
 const num = (k: string) => facts[k] as unknown as number;
 const fact = (k: string) => facts[k] as Fact;
 
-function task(pid: number): Task {
-  const t = snap.tasks.find((x) => x.pid === pid);
+function task(pid: number, s = snap): Task {
+  const t = s.tasks.find((x) => x.pid === pid);
   if (!t) throw new Error(`task ${pid} not captured`);
   return t;
 }
-function fdOf(pid: number, fd: number): Fd {
-  const t = task(pid);
-  const table = snap.fdTables.find((x) => x.ref === t.fdTable);
+function fdOf(pid: number, fd: number, s = snap): Fd {
+  const t = task(pid, s);
+  const table = s.fdTables.find((x) => x.ref === t.fdTable);
   const f = table?.fds.find((x) => x.fd === fd);
   if (!f) throw new Error(`fd ${fd} of ${pid} not captured`);
   return f;
 }
-function fileOf(pid: number, fd: number): OpenFile {
-  const ref = fdOf(pid, fd).file;
-  return snap.files.find((f) => f.ref === ref)!;
+function fileOf(pid: number, fd: number, s = snap): OpenFile {
+  const ref = fdOf(pid, fd, s).file;
+  return s.files.find((f) => f.ref === ref)!;
 }
 /** The parent's file for a fact name. */
 const pf = (k: string) => fileOf(fx.pid, fact(k).fd);
@@ -98,19 +99,26 @@ describe('live capture of every kind of fd', () => {
     expect(snap.errors).toEqual([]);
   });
 
-  it('a thread that unshared its fd table gets its own table, sharing the copied fds', () => {
-    const lone = task(num('loneThread'));
-    expect(lone.tgid).toBe(fx.pid);
-    expect(lone.fdTable).not.toBe(task(fx.pid).fdTable);
-    expect(lone.fdTable).not.toBe(0);
-    const only = fileOf(lone.pid, num('loneFd'));
-    expect(only.path).toBe(`${dir}/thread-only.txt`);
-    // unshare(CLONE_FILES) copies the table: the copies point at the same open files.
-    expect(fileOf(lone.pid, fact('file').fd).ref).toBe(pf('file').ref);
-    expect(fileOf(lone.pid, fact('eventfd').fd).ref).toBe(pf('eventfd').ref);
-    // The process's own table does not hold the thread's file.
-    const table = snap.fdTables.find((t) => t.ref === task(fx.pid).fdTable)!;
-    expect(table.fds.some((x) => x.file === only.ref)).toBe(false);
+  it('a thread that unshared its fd table gets its own table, sharing the copied fds, in both readers', async () => {
+    // Its table is read apart from its process's (supervised, as every
+    // table: capture.ts), by the JavaScript reader whichever read the rest.
+    for (const reader of ['native', 'js'] as const) {
+      const s = decodeImage(encodeSnapshot(await captureProc({ pids: [fx.pid], tree: true, reader })));
+      expect(s.header.options.reader, reader).toBe(reader);
+      expect(s.errors, reader).toEqual([]);
+      const lone = task(num('loneThread'), s);
+      expect(lone.tgid).toBe(fx.pid);
+      expect(lone.fdTable, reader).not.toBe(task(fx.pid, s).fdTable);
+      expect(lone.fdTable).not.toBe(0);
+      const only = fileOf(lone.pid, num('loneFd'), s);
+      expect(only.path, reader).toBe(`${dir}/thread-only.txt`);
+      // unshare(CLONE_FILES) copies the table: the copies point at the same open files.
+      expect(fileOf(lone.pid, fact('file').fd, s).ref, reader).toBe(fileOf(fx.pid, fact('file').fd, s).ref);
+      expect(fileOf(lone.pid, fact('eventfd').fd, s).ref, reader).toBe(fileOf(fx.pid, fact('eventfd').fd, s).ref);
+      // The process's own table does not hold the thread's file.
+      const table = s.fdTables.find((t) => t.ref === task(fx.pid, s).fdTable)!;
+      expect(table.fds.some((x) => x.file === only.ref), reader).toBe(false);
+    }
   });
 
   it('regular files: flags, pos, inode, close-on-exec per fd, dup shares, reopen does not', () => {
@@ -396,4 +404,41 @@ describe('sharing without kcmp', () => {
     expect(table.sharingInferred).toBe(true);
     decodeImage(encodeSnapshot(s));
   });
+});
+
+describe('a thread with an fd table of its own', () => {
+  it('whose table hangs (a dead NFS mount) is given up on within --timeout, in both readers', async () => {
+    // A real process and thread (kcmp asks the kernel about real pids), seen through a fake /proc.
+    const lone = await start('named', [Buffer.from('unshared').toString('hex'), 'unshared']);
+    try {
+      const tid = lone.line.split(' ')[1]!;
+      for (const reader of ['js', 'native']) {
+        const root = join(dir, `unshared-hang-${reader}`);
+        const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'unshared-hang-child.ts'), root, reader, String(lone.pid), tid], { cwd: ROOT });
+        let out = '';
+        let err = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+        const code = await new Promise<number | null>((resolve) => {
+          const t = setTimeout(() => resolve(-1), 10_000); // still reading: it waited for the hung table
+          child.once('exit', (c) => {
+            clearTimeout(t);
+            resolve(c);
+          });
+        });
+        try {
+          closeSync(openSync(join(root, String(lone.pid), 'task', tid, 'fdinfo', '3'), constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          /* no reader is waiting on it */
+        }
+        if (code === -1) await new Promise((r) => child.once('exit', r));
+        expect(code, `${reader}: ${err}`).toBe(0);
+        // The process and its thread, each with its table (the thread's
+        // empty), and the one record saying the thread's was not read.
+        expect(out, reader).toContain(`captured 2 tasks, 2 tables, errors ETIMEDOUT ${tid}\n`);
+      }
+    } finally {
+      await lone.stop();
+    }
+  }, 40_000);
 });

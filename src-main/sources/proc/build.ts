@@ -4,7 +4,6 @@
  * fd), then link() once everything is in (table and file sharing through
  * kcmp, epoll targets, refs).
  */
-import * as fs from 'node:fs';
 import { readlinkSync } from 'node:fs';
 import { hostname, machine, release } from 'node:os';
 import {
@@ -24,9 +23,9 @@ import { classify } from './classify/index.js';
 import { NS_TYPES } from '../../../src-shared/model/namespaces.js';
 import { parseNofile, parseStat, splitCmdline } from './proc-text.js';
 import { readKernelLimits } from './kernel-limits.js';
-import { KCMP_FILE, KCMP_FILES, loadKoffi, sharingCalls, type SharingCalls } from './native.js';
+import { KCMP_FILE, KCMP_FILES, sharingCalls, type KcmpResult, type SharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
-import { emptyRawFd, rawFdAt, rawRead, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
+import { emptyRawFd, rawFdAt, type RawError, type RawFdTable, type RawProc } from './raw-read.js';
 import { groupByKernel, partitionByKernel, type Kcmp } from './sharing.js';
 
 export interface ProcCaptureStats {
@@ -118,6 +117,8 @@ export class Builder {
   private readonly inferredTables = new Set<number>();
   private readonly refusals: Record<string, number> = {};
   private kcmpCalls = 0;
+  /** sameTable()'s answers, by tid, from tablesToRead() until prepare() takes them. */
+  private readonly threadKcmp = new Map<number, KcmpResult>();
   private readonly nets = new Map<string, NetTables | null>();
   private readonly ownNetns = safeReadlink('/proc/self/ns/net');
 
@@ -186,22 +187,54 @@ export class Builder {
   }
 
   /**
-   * The live thread through which a process whose leader exited must be
-   * read (see prepare()), 0 for any other process. Its fd table is read
-   * before prepare(), by the caller's supervised reader (--timeout): a
-   * statx there can hang on a dead NFS mount as on any fd.
+   * The tasks whose fd tables prepare(r) needs besides the process's own:
+   * the live thread through which a process whose leader exited is read
+   * (its task holds the table, see prepare()), and each thread that called
+   * unshare(CLONE_FILES) (kcmp says its table is not the process's). The
+   * caller reads them first, with its supervised reader (--timeout), and
+   * hands them to prepare(): a statx in any table can hang on a dead NFS or
+   * FUSE mount, and prepare() runs on a thread no timeout could rescue.
    */
-  static readThrough(r: RawProc): number {
-    if (!r.stat || r.threads.length === 0) return 0;
-    return parseStat(r.stat).state === 'Z' ? r.threads[0]!.tid : 0;
+  tablesToRead(r: RawProc): number[] {
+    if (!r.stat || r.threads.length === 0) return [];
+    const st = parseStat(r.stat);
+    if (st.state === 'X') return [];
+    const leaderGone = st.state === 'Z';
+    // Its own table unread: prepare() gives its threads none either.
+    if (!leaderGone && !r.fds) return [];
+    const via = leaderGone ? r.threads[0]!.tid : r.pid;
+    const tids = leaderGone ? [via] : [];
+    for (const th of r.threads) {
+      if (th.tid === via) continue;
+      const same = this.sameTable(via, th.tid);
+      if (typeof same === 'number' && same !== 0) tids.push(th.tid);
+    }
+    return tids;
   }
 
   /**
-   * `viaFds`: for a process readThrough() names a thread of, that thread's
-   * fds as the caller read them (fds null when they could not be, its
-   * errors saying why); without it they are read here, unsupervised.
+   * kcmp(KCMP_FILES) of thread `tid` against `via`, the task its process is
+   * read through: 0 for the same table, another number for its own, an
+   * errno where kcmp refused or is not there. Asked once per thread, by
+   * tablesToRead(), and taken by prepare(): the two must agree, or a
+   * thread that unshared in between would need a table nobody read.
    */
-  prepare(r: RawProc, viaFds?: Pick<RawProc, 'fds' | 'errors'>): void {
+  private sameTable(via: number, tid: number, take = false): KcmpResult {
+    let same = this.threadKcmp.get(tid);
+    if (same === undefined) {
+      same = this.kcmp ? this.kcmp(via, tid, KCMP_FILES, 0, 0) : 'ENOSYS';
+      if (this.kcmp) this.kcmpCalls++;
+      if (!take) this.threadKcmp.set(tid, same);
+    } else if (take) this.threadKcmp.delete(tid);
+    return same;
+  }
+
+  /**
+   * `read`: the fd tables of the tasks tablesToRead(r) named, by tid, as
+   * the caller read them (fds null when they could not be, its errors
+   * saying why).
+   */
+  prepare(r: RawProc, read?: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>>): void {
     const st = r.stat ? parseStat(r.stat) : null;
     // A zombie (exited, not reaped) has no fds, cwd, root or namespaces: that is its
     // state, recorded on its task, not a failure to read them. A leader
@@ -215,10 +248,9 @@ export class Builder {
     for (const e of r.errors)
       if (!((zombieProcess || leaderGone) && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
     if (!st) return;
-    const kcmp = this.kcmp;
     /** The task whose fd table, cwd, root and namespaces are the process's. */
     const via = leaderGone ? r.threads[0]!.tid : r.pid;
-    const seen = leaderGone ? this.throughThread(r.pid, via, viaFds) : r;
+    const seen = leaderGone ? this.throughThread(r.pid, via, read) : r;
     const uid = statusField(r.status, 'Uid', 1);
     const gid = statusField(r.status, 'Gid', 1);
     const tgid = statusField(r.status, 'Tgid', 0) || r.pid;
@@ -270,9 +302,8 @@ export class Builder {
         continue;
       }
       // A thread normally shares its leader's table; one that called
-      // unshare(CLONE_FILES) has its own, read separately.
-      const same = kcmp ? kcmp(via, th.tid, KCMP_FILES, 0, 0) : 'ENOSYS';
-      if (kcmp) this.kcmpCalls++;
+      // unshare(CLONE_FILES) has its own, read by the caller (tablesToRead()).
+      const same = this.sameTable(via, th.tid, true);
       if (same === 0 || typeof same === 'string') {
         if (typeof same === 'string') {
           this.refuse(same);
@@ -281,27 +312,29 @@ export class Builder {
         prep.taskTable.push(tableIdx);
         continue;
       }
-      prep.taskTable.push(this.addTable(th.tid, via, netns, this.threadFds(r.pid, th.tid) ?? NO_FDS));
+      prep.taskTable.push(this.addTable(th.tid, via, netns, this.readTable(r.pid, th.tid, read) ?? NO_FDS));
     }
     this.prepared.push(prep);
   }
 
-  /** The fd table of thread `tid` of process `pid`, read from /proc/PID/task/TID/fd; null (and an error record) when it cannot be. */
-  private threadFds(pid: number, tid: number): RawFdTable | null {
-    const counter = new Int32Array(new SharedArrayBuffer(8));
-    const own = rawRead(loadKoffi(), fs, {
-      procRoot: this.procRoot,
-      pids: [tid],
-      counter,
-      fdDirOverride: { [tid]: `${pid}/task/${tid}` },
-      fdsOnly: true,
-    });
-    for (const e of own[0]?.errors ?? []) this.errors.push(e);
-    return own[0]?.fds ?? null;
+  /**
+   * The fd table of task `tid` of process `pid` as the caller read it
+   * (tablesToRead()), its errors recorded; null when it could not be read.
+   * Never read here, where a hang could not be given up on: one the caller
+   * did not read is recorded as not read.
+   */
+  private readTable(pid: number, tid: number, read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined): RawFdTable | null {
+    const got = read?.get(tid);
+    if (!got) {
+      this.errors.push({ errno: 'EIO', pid, fd: -1, where: `${this.procRoot}/${pid}/task/${tid}/fd`, message: 'not read: no table was read for this thread' });
+      return null;
+    }
+    for (const e of got.errors) this.errors.push(e);
+    return got.fds;
   }
 
   /** What a process whose leader exited holds, read through its live thread `tid`: fd table, cwd, root, namespaces. */
-  private throughThread(pid: number, tid: number, viaFds?: Pick<RawProc, 'fds' | 'errors'>): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
+  private throughThread(pid: number, tid: number, read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
     const dir = `${this.procRoot}/${pid}/task/${tid}`;
     const link = (name: string): Buffer | null => {
       try {
@@ -319,12 +352,7 @@ export class Builder {
       const l = link(`ns/${t}`);
       if (l) ns.push([t, l.toString('latin1')]);
     }
-    let fds: RawFdTable | null;
-    if (viaFds) {
-      for (const e of viaFds.errors) this.errors.push(e);
-      fds = viaFds.fds;
-    } else fds = this.threadFds(pid, tid);
-    return { fds, cwd: link('cwd'), root: link('root'), ns };
+    return { fds: this.readTable(pid, tid, read), cwd: link('cwd'), root: link('root'), ns };
   }
 
   link(stats?: ProcCaptureStats): Snapshot {

@@ -202,23 +202,25 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // the classification work too.
     const builder = new Builder(procRoot, calls, errors);
     const timeoutMs = opts.timeoutMs ?? 15_000;
-    // Processes whose leader exited are read through a live thread, whose
-    // fds are read below under the same timeout as every other process.
-    const through: { rp: RawProc; tid: number }[] = [];
+    // The fd tables a process needs besides its own (the live thread of one
+    // whose leader exited, a thread that unshared its table) are read
+    // below, with the same reader and timeout as every process's: read on
+    // this thread, a hung statx there could not be given up on.
+    const deferred: RawProc[] = [];
+    const fdDirOverride: Record<number, string> = {};
     const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs }, (rp) => {
-      const tid = Builder.readThrough(rp);
-      if (tid) through.push({ rp, tid });
+      const tids = builder.tablesToRead(rp);
+      for (const tid of tids) fdDirOverride[tid] = `${rp.pid}/task/${tid}`;
+      if (tids.length) deferred.push(rp);
       else builder.prepare(rp);
     });
-    if (through.length) {
-      const fdDirOverride: Record<number, string> = {};
-      for (const { rp, tid } of through) fdDirOverride[tid] = `${rp.pid}/task/${tid}`;
-      const threads = await readProcs({ procRoot, pids: through.map((t) => t.tid), worker: opts.worker, fdDirOverride, fdsOnly: true, timeoutMs });
-      const byTid = new Map(threads.procs.map((p) => [p.pid, p]));
-      for (const { rp, tid } of through) {
-        const th = byTid.get(tid);
-        builder.prepare(rp, { fds: th?.fds ?? null, errors: th?.errors ?? [] });
-      }
+    let workerError = got.workerError;
+    if (deferred.length) {
+      const pids = Object.keys(fdDirOverride).map(Number);
+      const tables = await readProcs({ procRoot, pids, worker: opts.worker, fdDirOverride, fdsOnly: true, timeoutMs });
+      workerError ??= tables.workerError;
+      const byTid = new Map(tables.procs.map((p) => [p.pid, p]));
+      for (const rp of deferred) builder.prepare(rp, byTid);
     }
     if (got.nativeError)
       errors.push({
@@ -228,13 +230,13 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
         where: 'native reader',
         message: `stopped early, the rest read with the JavaScript reader: ${got.nativeError}`,
       });
-    if (got.workerError)
+    if (workerError)
       errors.push({
         errno: '',
         pid: -1,
         fd: -1,
         where: 'reader thread',
-        message: `a reader thread failed: ${got.workerError}`,
+        message: `a reader thread failed: ${workerError}`,
       });
     lap('read', tRead);
 

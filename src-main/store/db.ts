@@ -1,6 +1,6 @@
 /** Opens the library database: WAL, foreign keys, migrations. */
 import Database from 'better-sqlite3';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MIGRATIONS, SCHEMA_FD_LIMITS } from './schema.js';
 import { StoreError } from './errors.js';
@@ -19,6 +19,73 @@ process.env.SQLITE_USE_URI ??= '1';
 
 /** SQLite's error codes for a WAL database whose -wal/-shm this connection can neither open nor create. */
 const NO_WAL_FILES = new Set(['SQLITE_READONLY_DIRECTORY', 'SQLITE_CANTOPEN', 'SQLITE_READONLY_CANTINIT', 'SQLITE_READONLY_RECOVERY']);
+
+/** Connections opened with immutable=1 (isImmutable). */
+const immutableDbs = new WeakSet<DB>();
+
+/** Whether this connection reads the file as immutable (the owner's later writes are not seen and may tear its reads). */
+export function isImmutable(db: DB): boolean {
+  return immutableDbs.has(db);
+}
+
+/**
+ * Below this age a file's mtime may not tell a later write apart: Linux
+ * stamps files from a clock that advances once per tick (1 to 10 ms), so two
+ * writes within one tick leave one mtime. libraryState waits until the last
+ * change is older than this (what git calls a racily clean index).
+ */
+const RACY_MS = 25;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * What tells whether library.db changed: its device, inode, size, mtime and
+ * ctime (ns), its first 100 bytes (the header: file change counter, page
+ * count, freelist, schema cookie) and whether -wal and -shm exist (the owner
+ * has it open). An owner's write between two calls changes it: a checkpoint
+ * writes the file (mtime), an open creates -wal; a write within the same
+ * clock tick as the one before is ruled out by waiting out a fresh mtime
+ * first (RACY_MS). '' when the file cannot be read.
+ */
+export function libraryState(file: string): string {
+  // Bounded: a file rewritten every few ms for good is caught by the size, the header or -wal instead.
+  for (let wait = 0; ; wait++) {
+    let st;
+    try {
+      st = statSync(file, { bigint: true });
+    } catch {
+      return '';
+    }
+    const age = Date.now() - Number(st.mtimeNs / 1_000_000n);
+    if (age >= 0 && age < RACY_MS && wait < 20) {
+      sleepSync(RACY_MS - age + 1);
+      continue;
+    }
+    const head = Buffer.alloc(100);
+    try {
+      const fd = openSync(file, 'r');
+      try {
+        readSync(fd, head, 0, 100, 0);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return '';
+    }
+    return [
+      st.dev,
+      st.ino,
+      st.size,
+      st.mtimeNs,
+      st.ctimeNs,
+      head.toString('hex'),
+      existsSync(`${file}-wal`) ? 'wal' : '',
+      existsSync(`${file}-shm`) ? 'shm' : '',
+    ].join(' ');
+  }
+}
 
 function writable(path: string): boolean {
   try {
@@ -60,9 +127,13 @@ export function openDatabase(file: string, readonly = false, nativeBinding?: str
         throw new StoreError('corrupt', `the library database ${file} cannot be used: ${(e as Error).message}`);
       }
       db.close();
-      // Immutable: no locks, no WAL; what the owner commits meanwhile is not
-      // seen by this connection (docs/store.md, "Read-only libraries").
+      // Immutable: no locks, no WAL, and SQLite trusts the file never to
+      // change: it keeps its page cache and never looks for a change. The
+      // owner may still write it (a checkpoint rewrites pages under this
+      // connection), so the Store checks the file around every read on such
+      // a connection and reopens it (libraryState below; index.ts, read()).
       db = open(fileUri(file, 'mode=ro&immutable=1'));
+      immutableDbs.add(db);
       try {
         db.pragma('user_version', { simple: true });
       } catch (e2) {

@@ -32,7 +32,7 @@ import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
 import { imageDigests } from '../engine/record-scanner.js';
 import { StoreError } from './errors.js';
-import { openDatabase, type DB } from './db.js';
+import { isImmutable, libraryState, openDatabase, type DB } from './db.js';
 import { Blobs, sha256, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
 import { Indexer, programOf, programTask, type Collected } from './ingest.js';
@@ -66,13 +66,16 @@ export interface OpenOptions {
 }
 
 const MAX_LABEL = 200;
+/** Reads of an immutable connection tried this many times while the library keeps changing under them. */
+const READ_ATTEMPTS = 5;
 const MAX_NOTE = 10_000;
 const TAG_RE = /^[^\s,]{1,64}$/;
 
 export class Store implements LibraryContext {
   private _db: DB | null;
-  readonly strings: Interner;
-  readonly attrs: Interner;
+  /** Replaced with the connection when an immutable one is reopened (read()). */
+  strings: Interner;
+  attrs: Interner;
   private readonly blobs: Blobs;
   private _indexer: Indexer | null = null;
   /**
@@ -80,18 +83,28 @@ export class Store implements LibraryContext {
    * read-only is never migrated, so it may be older than MIGRATIONS; the
    * columns a later migration added read as NULL there (db.ts).
    */
-  readonly schema: number;
+  schema: number;
+  // Everything below is read from the database and kept: reopen() drops it all.
   private strIds: number[] = [];
   private strTexts: string[] = [];
-  private readonly strShown = new Map<number, string>();
+  private strShown = new Map<number, string>();
   private strMax = 0;
-  private readonly pathSets = new Map<number, { sha: string; ids: Int32Array }>();
-  private readonly attrSets = new Map<number, { sha: string; pairs: Int32Array | null }>();
-  private readonly sockets: SocketAttrs = {
-    inet: { ids: [], state: [], lport: [], rport: [], laddr: [], raddr: [] },
-    unix: { ids: [], state: [], name: [], raw: [] },
-  };
+  private pathSets = new Map<number, { sha: string; ids: Int32Array }>();
+  private attrSets = new Map<number, { sha: string; pairs: Int32Array | null }>();
+  private sockets: SocketAttrs = emptySockets();
   private socketMax = 0;
+
+  /**
+   * For an immutable connection (db.ts: a library this user cannot write,
+   * closed by its owner): libraryState() as it was when it was opened; null
+   * when it must be reopened before the next read. null for every other
+   * connection, which SQLite keeps consistent by itself.
+   */
+  private dbState: string | null;
+  private immutable: boolean;
+  /** > 0 inside a public read: nested ones (export calling search) join it. */
+  private readDepth = 0;
+  private closed = false;
 
   /**
    * Why this store cannot change the library (null: it can): opened
@@ -104,9 +117,13 @@ export class Store implements LibraryContext {
     readonly home: string,
     db: DB,
     readOnlyReason: string | null,
+    state: string,
+    private readonly nativeBinding?: string,
   ) {
     this.readOnlyReason = readOnlyReason;
     this._db = db;
+    this.immutable = isImmutable(db);
+    this.dbState = this.immutable ? state : null;
     this.blobs = new Blobs(home);
     this.strings = new Interner(db);
     this.attrs = new Interner(db, 'attrs');
@@ -119,8 +136,101 @@ export class Store implements LibraryContext {
   }
 
   get db(): DB {
-    if (!this._db) throw new StoreError('closed', 'the library is closed');
+    if (!this._db || this.closed) throw new StoreError('closed', 'the library is closed');
     return this._db;
+  }
+
+  /**
+   * Whether this store reads the library as an immutable file (db.ts: one
+   * this user cannot write, closed by its owner when it was last opened).
+   * Such reads are checked against the file and read again when it changed
+   * (read()); false once the owner's -wal is used.
+   */
+  get readsImmutable(): boolean {
+    return this.immutable && !this.closed;
+  }
+
+  /**
+   * Runs one public read operation as one consistent read: a read
+   * transaction (WAL gives it one snapshot, taken at its first read), so a
+   * commit landing between its statements is not half seen. Nested reads
+   * (export calling search) join the outer one.
+   *
+   * On an immutable connection SQLite sees no commit at all and a
+   * checkpoint of the owner's can tear its reads (pages of two states,
+   * "database disk image is malformed"), so there the file's state is
+   * taken before and after: a change since the connection was opened
+   * reopens it first (this store then sees the owner's later changes,
+   * through the owner's -wal when it is open now); a change during the read
+   * throws the result away, error or not, and reads again, at most
+   * READ_ATTEMPTS times, then fails with busy: "the library changed while
+   * it was read; try again". A result is only ever one state the library had.
+   */
+  private read<T>(fn: () => T): T {
+    const db = this.db;
+    if (this.readDepth > 0) return fn();
+    this.readDepth++;
+    try {
+      if (!this.immutable) return inSnapshot(db, fn);
+      return this.readImmutable(fn);
+    } finally {
+      this.readDepth--;
+    }
+  }
+
+  private readImmutable<T>(fn: () => T): T {
+    const file = join(this.home, 'library.db');
+    for (let attempt = 1; ; attempt++) {
+      const before = libraryState(file);
+      let out: T | undefined;
+      let failed: unknown = null;
+      try {
+        if (this.dbState === null || before !== this.dbState) this.reopen(before);
+        out = inSnapshot(this.db, fn);
+        // Reopened through the owner's -wal: SQLite keeps that one consistent itself.
+        if (!this.immutable) return out;
+      } catch (e) {
+        failed = e ?? new Error('read failed');
+        if (!this.immutable && this.dbState === null && !isTornRead(e)) throw e;
+      }
+      const after = libraryState(file);
+      if (after !== '' && after === before && !(failed && isTornRead(failed))) {
+        if (failed) throw failed;
+        return out as T;
+      }
+      // Changed (or torn while it looked unchanged): read it again from a new connection.
+      this.dbState = null;
+      if (attempt >= READ_ATTEMPTS) {
+        if (after !== '' && after === before && failed)
+          throw new StoreError('corrupt', `the library database cannot be read: ${(failed as Error).message}`);
+        throw new StoreError('busy', `the library ${this.home} changed while it was read; try again`);
+      }
+      sleepMs(10 * attempt);
+    }
+  }
+
+  /** A new connection for an immutable one whose file changed: every cache read from the old one is dropped. */
+  private reopen(state: string): void {
+    const db = openDatabase(join(this.home, 'library.db'), true, this.nativeBinding);
+    try {
+      this._db?.close();
+    } catch {
+      /* the new connection replaces it either way */
+    }
+    this._db = db;
+    this.immutable = isImmutable(db);
+    this.dbState = this.immutable ? state : null;
+    this.strings = new Interner(db);
+    this.attrs = new Interner(db, 'attrs');
+    this.schema = db.pragma('user_version', { simple: true }) as number;
+    this.strIds = [];
+    this.strTexts = [];
+    this.strShown = new Map();
+    this.strMax = 0;
+    this.pathSets = new Map();
+    this.attrSets = new Map();
+    this.sockets = emptySockets();
+    this.socketMax = 0;
   }
 
   /**
@@ -145,7 +255,21 @@ export class Store implements LibraryContext {
         throw new StoreError('io', `cannot create the library directory ${home}: ${(e as Error).message}`);
       }
     const reason = denied ? `${whoAmI()} has no write permission on ${denied}` : readonly ? 'it was opened read-only' : null;
-    const store = new Store(home, openDatabase(dbFile, readonly, opts.nativeBinding), reason);
+    // Only a directory this user cannot write can make db.ts fall back to an immutable connection.
+    const mayBeImmutable = readonly && unwritable(home) === home;
+    let db: DB;
+    let state = '';
+    for (let attempt = 1; ; attempt++) {
+      state = mayBeImmutable ? libraryState(dbFile) : '';
+      try {
+        db = openDatabase(dbFile, readonly, opts.nativeBinding);
+        break;
+      } catch (e) {
+        // An immutable open reads the schema too, and may meet a checkpoint of the owner's.
+        if (!mayBeImmutable || attempt >= READ_ATTEMPTS || libraryState(dbFile) === state) throw e;
+      }
+    }
+    const store = new Store(home, db, reason, state, opts.nativeBinding);
     if (!readonly && opts.recover !== false) store.recover();
     return store;
   }
@@ -266,12 +390,12 @@ export class Store implements LibraryContext {
 
   /** Images matching the filter, newest capture first by default. */
   listImages(filter: ImageFilter = {}): ImageSummary[] {
-    return listImages(this.db, filter);
+    return this.read(() => listImages(this.db, filter));
   }
 
   /** Number of images matching the filter (ignores limit/offset). */
   countImages(filter: ImageFilter = {}): number {
-    return countImages(this.db, filter);
+    return this.read(() => countImages(this.db, filter));
   }
 
   /**
@@ -280,12 +404,12 @@ export class Store implements LibraryContext {
    * not-found / ambiguous-id otherwise.
    */
   getImage(idOrPrefix: string): ImageSummary {
-    return toSummary(this.resolve(idOrPrefix));
+    return this.read(() => toSummary(this.resolve(idOrPrefix)));
   }
 
   /** The stored bytes of an image, checked against its id. */
   getBytes(idOrPrefix: string): Buffer {
-    const row = this.resolve(idOrPrefix);
+    const row = this.read(() => this.resolve(idOrPrefix));
     let bytes: Buffer;
     try {
       bytes = this.blobs.read(row.sha256); // also while an import publishes it
@@ -302,7 +426,7 @@ export class Store implements LibraryContext {
 
   /** The decoded snapshot of an image (decodes the stored bytes; for show and reports). */
   getSnapshot(idOrPrefix: string): Snapshot {
-    const bytes = this.getBytes(idOrPrefix);
+    const bytes = this.read(() => this.getBytes(idOrPrefix));
     try {
       return decodeImage(bytes);
     } catch (e) {
@@ -313,12 +437,12 @@ export class Store implements LibraryContext {
 
   /** The stored image's bytes, unchecked (getBytes checks them), also while it is being published. */
   imageBytes(idOrPrefix: string): Buffer {
-    return this.blobs.read(this.resolve(idOrPrefix).sha256);
+    return this.blobs.read(this.read(() => this.resolve(idOrPrefix)).sha256);
   }
 
   /** Absolute path of the stored image file (read-only; do not modify it). */
   imagePath(idOrPrefix: string): string {
-    return this.blobs.path(this.resolve(idOrPrefix).sha256);
+    return this.blobs.path(this.read(() => this.resolve(idOrPrefix)).sha256);
   }
 
   /**
@@ -480,27 +604,27 @@ export class Store implements LibraryContext {
 
   /** Runs a query (docs/search.md) across all images; QueryError names the offending token. */
   search(query: string, opts: SearchOptions = {}): SearchResult {
-    return runSearch(this, query, opts);
+    return this.read(() => runSearch(this, query, opts));
   }
 
   /** Who held the fds a query matches, folded across images: since when, until when, held now. */
   holders(query: string, opts: { maxHits?: number } = {}): HoldersResult {
-    return runHolders(this, query, opts);
+    return this.read(() => runHolders(this, query, opts));
   }
 
   /** What changed from image A to image B (ids, prefixes or labels). */
   diff(a: string, b: string, opts: DiffOptions = {}): DiffResult {
-    return runDiff(this, a, b, opts);
+    return this.read(() => runDiff(this, a, b, opts));
   }
 
   /** Fd counts over a series of images and the leak suspects among them. */
   timeline(selector: TimelineSelector): Timeline {
-    return runTimeline(this, selector);
+    return this.read(() => runTimeline(this, selector));
   }
 
   /** Renders an image, diff, search or timeline as a self-contained document (html, md, json, csv). */
   export(req: ExportRequest, format: ExportFormat): string {
-    return renderExport(this, req, format);
+    return this.read(() => renderExport(this, req, format));
   }
 
   /**
@@ -509,11 +633,12 @@ export class Store implements LibraryContext {
    * a bad image: it is reported in `problems`.
    */
   verifyAll(progress?: (done: number, total: number) => void): VerifyReport {
-    return verifyLibrary(this.db, this.blobs, progress);
+    return this.read(() => verifyLibrary(this.db, this.blobs, progress));
   }
 
   /** Closes the database; later calls fail with code 'closed'. */
   close(): void {
+    this.closed = true;
     if (this._db) {
       try {
         this._db.pragma('optimize');
@@ -524,6 +649,31 @@ export class Store implements LibraryContext {
     }
     this._db = null;
   }
+}
+
+function emptySockets(): SocketAttrs {
+  return { inet: { ids: [], state: [], lport: [], rport: [], laddr: [], raddr: [] }, unix: { ids: [], state: [], name: [], raw: [] } };
+}
+
+/** One read transaction around fn (joining one already open: a write's, or a nested read's). */
+function inSnapshot<T>(db: DB, fn: () => T): T {
+  return db.inTransaction ? fn() : db.transaction(fn)();
+}
+
+/**
+ * What a read of an immutable file that changed underneath may fail with
+ * even when the change went unseen: a torn page, a file shorter than its
+ * header says. Read again from a new connection; only a file that fails
+ * the same way every time is corrupt.
+ */
+function isTornRead(e: unknown): boolean {
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  if (/^SQLITE_(CORRUPT|NOTADB|IOERR_SHORT_READ)/.test(code)) return true;
+  return /malformed|not a database/i.test(String((e as Error | null)?.message ?? ''));
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**

@@ -73,31 +73,65 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const rows = selectImages(ctx, sel);
   const db = ctx.db;
   // Counted from the fd tables' packs (kind, path and attributes of each fd).
+  // Paths are counted by sorting their ids (an image of 100,000 fds holds
+  // tens of thousands of distinct paths, where a map per fd costs more).
   const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ?').pluck();
   const counts = (imageId: number, withPaths: boolean) => {
     const kinds = new Map<number, number>();
-    const paths = new Map<number, number>();
     const socks = new Map<number, number>();
+    let paths = new Int32Array(1024);
+    let np = 0;
     for (const b of packStmt.iterate(imageId) as IterableIterator<Buffer>) {
       const p = unpack(b);
       for (let o = 0; o < p.length; o += PACK_FIELDS) {
         const kind = p[o + P.kind]!;
         kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         if (!withPaths) continue;
-        if (!NOT_PATHS.has(kind)) paths.set(p[o + P.path]!, (paths.get(p[o + P.path]!) ?? 0) + 1);
-        else if (kind === INET_SOCKET && p[o + P.attrs]) socks.set(p[o + P.attrs]!, (socks.get(p[o + P.attrs]!) ?? 0) + 1);
+        if (!NOT_PATHS.has(kind)) {
+          if (np === paths.length) {
+            const grown = new Int32Array(np * 2);
+            grown.set(paths);
+            paths = grown;
+          }
+          paths[np++] = p[o + P.path]!;
+        } else if (kind === INET_SOCKET && p[o + P.attrs]) socks.set(p[o + P.attrs]!, (socks.get(p[o + P.attrs]!) ?? 0) + 1);
       }
     }
+    const ids = paths.subarray(0, np).sort();
+    const pathCounts: [number, number][] = [];
+    for (let i = 0; i < np; ) {
+      let j = i + 1;
+      while (j < np && ids[j] === ids[i]) j++;
+      pathCounts.push([ids[i]!, j - i]);
+      i = j;
+    }
     const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
-    return { kinds: sorted(kinds), paths: sorted(paths), socks: sorted(socks) };
+    return { kinds: sorted(kinds), paths: pathCounts, socks: sorted(socks) };
   };
   const points: TimelinePoint[] = [];
-  const series = new Map<string, { what: LeakSuspect['what']; key: string; counts: number[] }>();
+  // A series' counts as (image index, count) pairs: most paths of a fleet
+  // are in one image or a few, so no array per path of every image's zero.
+  interface Series {
+    what: LeakSuspect['what'];
+    key: string;
+    at: number[];
+    n: number[];
+  }
+  const series = new Map<string, Series>();
+  const pathSeries = new Map<number, Series>();
+  const bumpIn = (s: Series, i: number, n: number) => {
+    const last = s.at.length - 1;
+    if (last >= 0 && s.at[last] === i) s.n[last]! += n;
+    else {
+      s.at.push(i);
+      s.n.push(n);
+    }
+  };
   const bump = (what: LeakSuspect['what'], key: string, i: number, n: number) => {
     const k = `${what}\0${key}`;
     let s = series.get(k);
-    if (!s) series.set(k, (s = { what, key, counts: new Array(rows.length).fill(0) }));
-    s.counts[i]! += n;
+    if (!s) series.set(k, (s = { what, key, at: [], n: [] }));
+    bumpIn(s, i, n);
   };
   // The series' process (the first one, recorded at ingest) with its table's
   // size and its limit; none for an image indexed before schema 3.
@@ -115,7 +149,28 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     const [pid, soft, hard, fds] = r;
     return { pid, fds, fdLimit: fdLimitOfRow(soft, hard) };
   };
-  const pathText = new Map<number, string>();
+  // Per path id once: its text (null when it names no series: an object's
+  // link text, an empty path) and its family's series, if it has one.
+  const pathInfo = new Map<number, { text: string; family: Series | null } | null>();
+  const infoOf = (id: number) => {
+    let info = pathInfo.get(id);
+    if (info === undefined) {
+      const p = displayBStr(ctx.strings.value(id));
+      if (p === '' || PER_OBJECT.test(p)) info = null;
+      else {
+        const fam = family(p);
+        let f: Series | null = null;
+        if (fam) {
+          const k = `prefix\0${fam}`;
+          f = series.get(k) ?? null;
+          if (!f) series.set(k, (f = { what: 'prefix', key: fam, at: [], n: [] }));
+        }
+        info = { text: p, family: f };
+      }
+      pathInfo.set(id, info);
+    }
+    return info;
+  };
   const kinds = new Set<string>();
   rows.forEach((r, i) => {
     const byKind: Record<string, number> = {};
@@ -130,12 +185,13 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       bump('kind', k, i, n);
     }
     points.push({ time: r.capture_time, imageId: r.sha256, label: r.label, total, byKind, process: processAt(r.id) });
-    for (const [pid, n] of c.paths) {
-      let p = pathText.get(pid);
-      if (p === undefined) pathText.set(pid, (p = displayBStr(ctx.strings.value(pid))));
-      if (p !== '' && !PER_OBJECT.test(p)) bump('path', p, i, n);
-      const fam = family(p);
-      if (fam) bump('prefix', fam, i, n);
+    for (const [id, n] of c.paths) {
+      const info = infoOf(id);
+      if (!info) continue;
+      let ps = pathSeries.get(id);
+      if (!ps) pathSeries.set(id, (ps = { what: 'path', key: info.text, at: [], n: [] }));
+      bumpIn(ps, i, n);
+      if (info.family) bumpIn(info.family, i, n);
     }
     for (const [attrsId, n] of c.socks) {
       const attrs = String(ctx.attrs.value(attrsId));
@@ -149,8 +205,12 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const suspects: LeakSuspect[] = [];
   if (rows.length >= 2) {
     const hours = (rows[rows.length - 1]!.capture_time - rows[0]!.capture_time) / 36e5;
-    for (const s of series.values()) {
-      const c = s.counts;
+    for (const s of [...series.values(), ...pathSeries.values()]) {
+      // Absent from the last image, or (in a series of three or more, which
+      // wants growth at two steps) present in one only: never a leak.
+      if (s.at[s.at.length - 1] !== rows.length - 1 || (s.at.length < 2 && rows.length >= 3)) continue;
+      const c = new Array<number>(rows.length).fill(0);
+      for (let k = 0; k < s.at.length; k++) c[s.at[k]!] = s.n[k]!;
       let monotone = true;
       for (let i = 1; i < c.length; i++) if (c[i]! < c[i - 1]!) monotone = false;
       const first = c[0]!;

@@ -73,40 +73,45 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const rows = selectImages(ctx, sel);
   const db = ctx.db;
   // Counted from the fd tables' packs (kind, path and attributes of each fd).
-  // Paths are counted by sorting their ids (an image of 100,000 fds holds
-  // tens of thousands of distinct paths, where a map per fd costs more).
+  // An image of 100,000 fds holds tens of thousands of distinct paths: they
+  // are counted in arrays indexed by path id, stamped with the image so
+  // nothing is cleared between images (a map per fd costs several times more).
   const packStmt = db.prepare('SELECT data FROM fdtables WHERE image_id = ?').pluck();
-  const counts = (imageId: number, withPaths: boolean) => {
-    const kinds = new Map<number, number>();
+  const maxStr = (db.prepare('SELECT coalesce(max(id), 0) FROM strs').pluck().get() as number) + 1;
+  const stamp = new Int32Array(maxStr).fill(-1);
+  const tally = new Int32Array(maxStr);
+  const kindTally = new Int32Array(256);
+  const counts = (imageId: number, imageIndex: number, withPaths: boolean) => {
+    kindTally.fill(0);
+    const otherKinds = new Map<number, number>();
     const socks = new Map<number, number>();
-    let paths = new Int32Array(1024);
-    let np = 0;
+    const seen: number[] = [];
     for (const b of packStmt.iterate(imageId) as IterableIterator<Buffer>) {
       const p = unpack(b);
       for (let o = 0; o < p.length; o += PACK_FIELDS) {
         const kind = p[o + P.kind]!;
-        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        if (kind >= 0 && kind < 256) kindTally[kind]!++;
+        else otherKinds.set(kind, (otherKinds.get(kind) ?? 0) + 1);
         if (!withPaths) continue;
         if (!NOT_PATHS.has(kind)) {
-          if (np === paths.length) {
-            const grown = new Int32Array(np * 2);
-            grown.set(paths);
-            paths = grown;
+          const id = p[o + P.path]!;
+          // An id interned after maxStr was read (an import meanwhile) is not counted rather than misread.
+          if (id < 0 || id >= maxStr) continue;
+          if (stamp[id] !== imageIndex) {
+            stamp[id] = imageIndex;
+            tally[id] = 0;
+            seen.push(id);
           }
-          paths[np++] = p[o + P.path]!;
+          tally[id]!++;
         } else if (kind === INET_SOCKET && p[o + P.attrs]) socks.set(p[o + P.attrs]!, (socks.get(p[o + P.attrs]!) ?? 0) + 1);
       }
     }
-    const ids = paths.subarray(0, np).sort();
-    const pathCounts: [number, number][] = [];
-    for (let i = 0; i < np; ) {
-      let j = i + 1;
-      while (j < np && ids[j] === ids[i]) j++;
-      pathCounts.push([ids[i]!, j - i]);
-      i = j;
-    }
+    const kinds: [number, number][] = [];
+    for (let k = 0; k < 256; k++) if (kindTally[k]) kinds.push([k, kindTally[k]!]);
+    kinds.push(...[...otherKinds].sort((a, b) => a[0] - b[0]));
+    seen.sort((a, b) => a - b);
     const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
-    return { kinds: sorted(kinds), paths: pathCounts, socks: sorted(socks) };
+    return { kinds, paths: seen.map((id): [number, number] => [id, tally[id]!]), socks: sorted(socks) };
   };
   const points: TimelinePoint[] = [];
   // A series' counts as (image index, count) pairs: most paths of a fleet
@@ -176,7 +181,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     const byKind: Record<string, number> = {};
     let total = 0;
     // Per-path counting is for programs, not fleets: skip it for huge images.
-    const c = counts(r.id, r.n_fds <= 200_000);
+    const c = counts(r.id, i, r.n_fds <= 200_000);
     for (const [code, n] of c.kinds) {
       const k = kindName(code);
       byKind[k] = (byKind[k] ?? 0) + n;

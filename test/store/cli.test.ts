@@ -98,6 +98,20 @@ describe('ckpt library commands', () => {
     const byLabel = JSON.parse(lib(['diff', '--json', 'release/1.2', ids[2]!]).out) as DiffResult;
     expect(byLabel.summary).toEqual(dj.summary);
     expect(lib(['show', 'release/1.2']).out).toMatch(/^image format/);
+    // Each missing image is named once, and only the one missing: not the
+    // other side, found in the library, nor the same path twice.
+    const nope = join(dir, 'nope.ckpt');
+    const noImage = (x: string) => `no image ${JSON.stringify(x)} in the library`;
+    expect(missing.err.trim()).toBe(`ckpt diff: cannot open ${nope}: ENOENT (no such file), and ${noImage(nope)} (give an id, an id prefix of 2+ hex digits, or a label)`);
+    const otherMissing = lib(['diff', 'release/1.2', 'nosuch']);
+    expect(otherMissing.code).toBe(1);
+    expect(otherMissing.err).not.toContain('release/1.2');
+    expect(otherMissing.err).toContain(noImage('nosuch'));
+    const bothPaths = lib(['diff', 'release/1.2', 'x/nosuch.ckpt']);
+    expect(bothPaths.code).toBe(1);
+    expect(bothPaths.err).not.toContain('release/1.2');
+    expect(bothPaths.err.split('ENOENT').length).toBe(2);
+    expect(bothPaths.err).toContain(`cannot open x/nosuch.ckpt: ENOENT (no such file), and ${noImage('x/nosuch.ckpt')}`);
     expect(lib(['label', ids[0]!, 'leaky']).code).toBe(0);
 
     const t = JSON.parse(lib(['timeline', '--json', '--tag', 'series']).out) as Timeline;

@@ -27,11 +27,18 @@ export function libraryImage<T>(arg: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof StoreError && e.code === 'not-found' && (arg.includes('/') || arg.endsWith('.ckpt')))
-      throw new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`);
-    throw e;
+    // Nested (diff: around the library's opening, and around each image):
+    // the innermost call that saw the error answers for it, so an image
+    // missing is named once, and never as the other argument's file.
+    if (!(e instanceof StoreError) || e.code !== 'not-found' || answered.has(e)) throw e;
+    const out = arg.includes('/') || arg.endsWith('.ckpt') ? new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`) : e;
+    answered.add(out);
+    throw out;
   }
 }
+
+/** not-found errors a libraryImage() call already worded (see there). */
+const answered = new WeakSet<Error>();
 
 /**
  * Runs `fn` on a library made for this call in a temporary directory,

@@ -10,6 +10,7 @@ import { QueryError, Store } from '../../src-main/store/index.js';
 import { globToRegExp } from '../../src-main/query/parse.js';
 import { KIND_GROUPS } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
+import { hitKeys, rowKeys } from './oracle.js';
 import { tempHome, T0 } from '../store/helpers.js';
 
 interface Row {
@@ -77,18 +78,8 @@ afterAll(() => {
   cleanup();
 });
 
-function got(q: string): string[] {
-  const r = store.search(q, { limit: 100_000, perImage: 100_000 });
-  expect(r.truncated).toBe(false);
-  return r.groups.flatMap((g) => g.hits.map((h) => `${g.image.label}:${h.pid}:${h.fd}`)).sort();
-}
-
-function want(pred: (r: Row) => boolean): string[] {
-  return rows
-    .filter(pred)
-    .map((r) => `${r.image}:${r.pid}:${r.fd}`)
-    .sort();
-}
+const got = (q: string): string[] => hitKeys(store, q);
+const want = (pred: (r: Row) => boolean): string[] => rowKeys(rows, pred);
 
 const kinds = (...ks: string[]) => ks.flatMap((k) => KIND_GROUPS[k] ?? [k]);
 

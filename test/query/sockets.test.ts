@@ -9,6 +9,7 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { QueryError, Store } from '../../src-main/store/index.js';
 import { parseIp, parseQuery } from '../../src-main/query/parse.js';
+import { hitKeys, rowKeys } from './oracle.js';
 import { tempHome, T0 } from '../store/helpers.js';
 
 interface Row {
@@ -68,18 +69,8 @@ afterAll(() => {
   cleanup();
 });
 
-function got(q: string): string[] {
-  const r = store.search(q, { limit: 100_000, perImage: 100_000 });
-  expect(r.truncated).toBe(false);
-  return r.groups.flatMap((g) => g.hits.map((h) => `${g.image.label}:${h.pid}:${h.fd}`)).sort();
-}
-
-function want(pred: (r: Row) => boolean): string[] {
-  return rows
-    .filter(pred)
-    .map((r) => `${r.image}:${r.pid}:${r.fd}`)
-    .sort();
-}
+const got = (q: string): string[] => hitKeys(store, q);
+const want = (pred: (r: Row) => boolean): string[] => rowKeys(rows, pred);
 
 const inet = (r: Row) => r.kind === 'inet-socket';
 const lport = (r: Row) => r.a.localPort as number;

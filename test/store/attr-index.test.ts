@@ -7,12 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../src-main/store/index.js';
 import { MIGRATIONS, SCHEMA_IMAGE_ATTRS } from '../../src-main/store/schema.js';
 import { unpack } from '../../src-main/store/fdpack.js';
-import { simBytes, tempHome, T0 } from './helpers.js';
+import { olderLibrary, simBytes, tempHome, T0 } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -82,22 +81,6 @@ function pairsOf(s: Store): Record<string, string[]> {
   return out;
 }
 
-/** A library as schema 3 wrote it, from a current one's rows (as limits.test.ts makes a schema-2 one). */
-function schema3Library(from: string, to: string): void {
-  const db = new Database(join(to, 'library.db'));
-  db.exec(MIGRATIONS[0] as string);
-  (MIGRATIONS[1] as (d: Database.Database) => void)(db);
-  db.exec(MIGRATIONS[2] as string);
-  db.pragma('user_version = 3');
-  db.exec(`ATTACH '${join(from, 'library.db')}' AS cur`);
-  for (const t of ['images', 'tags', 'strs', 'attrs', 'tasks', 'fdtables', 'fds', 'image_paths']) {
-    const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[]).join(', ');
-    db.exec(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM cur.${t}`);
-  }
-  db.exec('DETACH cur');
-  db.close();
-  cpSync(join(from, 'images'), join(to, 'images'), { recursive: true });
-}
 
 describe('image_attrs', () => {
   it('gives the results of a scan, on this library, a schema-3 one read-only, and the same migrated', () => {
@@ -116,7 +99,7 @@ describe('image_attrs', () => {
       expect(Object.keys(indexed)).toHaveLength(cur.countImages());
       expect(cur.verifyAll().problems).toEqual([]);
       cur.close();
-      schema3Library(a.home, b.home);
+      olderLibrary(a.home, b.home, 3);
 
       // Read-only: not migrated, no image_attrs: every image is scanned.
       const ro = Store.open(b.home, { readonly: true });

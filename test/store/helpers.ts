@@ -1,10 +1,12 @@
 /** Shared setup for the library tests: temp homes and simulated images as bytes. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate, type SimOptions } from '../../src-main/sim/index.js';
 import { Store } from '../../src-main/store/index.js';
+import { MIGRATIONS } from '../../src-main/store/schema.js';
 
 export const T0 = Date.parse('2026-11-20T10:00:00Z');
 
@@ -27,4 +29,27 @@ export function withStore<T>(fn: (s: Store, home: string) => T): T {
     s.close();
     cleanup();
   }
+}
+
+/**
+ * A library as schema `version` wrote it, from a current one's rows: the
+ * first `version` migrations, then every table that version has copied
+ * column by column (by name, so columns added later are left behind), and
+ * the image files. For tests of opening and migrating older libraries.
+ */
+export function olderLibrary(from: string, to: string, version: number): void {
+  const db = new Database(join(to, 'library.db'));
+  for (const m of MIGRATIONS.slice(0, version)) {
+    if (typeof m === 'string') db.exec(m);
+    else m(db);
+  }
+  db.pragma(`user_version = ${version}`);
+  db.exec(`ATTACH '${join(from, 'library.db')}' AS cur`);
+  for (const t of ['images', 'tags', 'strs', 'attrs', 'tasks', 'fdtables', 'fds', 'image_paths']) {
+    const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[]).join(', ');
+    db.exec(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM cur.${t}`);
+  }
+  db.exec('DETACH cur');
+  db.close();
+  cpSync(join(from, 'images'), join(to, 'images'), { recursive: true });
 }

@@ -7,13 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../src-main/store/index.js';
 import { FD_UNLIMITED, MIGRATIONS, SCHEMA_FD_LIMITS } from '../../src-main/store/schema.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
-import { simBytes, tempHome, withStore, T0 } from './helpers.js';
+import { olderLibrary, simBytes, tempHome, withStore, T0 } from './helpers.js';
 
 const HOUR = 3_600_000;
 const GOLDEN_11 = join(__dirname, '..', 'fixtures', 'golden-everything-1.1.ckpt');
@@ -65,21 +64,6 @@ describe('fd limits at ingest', () => {
   });
 });
 
-/** A library as schema 2 wrote it, from a current one's rows (columns by name, as migrate.test.ts does for schema 1). */
-function schema2Library(from: string, to: string): void {
-  const db = new Database(join(to, 'library.db'));
-  db.exec(MIGRATIONS[0] as string);
-  (MIGRATIONS[1] as (d: Database.Database) => void)(db);
-  db.pragma('user_version = 2');
-  db.exec(`ATTACH '${join(from, 'library.db')}' AS cur`);
-  for (const t of ['images', 'tags', 'strs', 'attrs', 'tasks', 'fdtables', 'fds', 'image_paths']) {
-    const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[]).join(', ');
-    db.exec(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM cur.${t}`);
-  }
-  db.exec('DETACH cur');
-  db.close();
-  cpSync(join(from, 'images'), join(to, 'images'), { recursive: true });
-}
 
 describe('a schema 2 library', () => {
   it('opens read-only unmigrated, and migrated with its limits unknown until new imports', () => {
@@ -93,7 +77,7 @@ describe('a schema 2 library', () => {
       // The images themselves are format 1.2 and hold limits: the index of the old library will not.
       expect(before.points.every((p) => p.process?.fdLimit?.soft === 128)).toBe(true);
       cur.close();
-      schema2Library(a.home, b.home);
+      olderLibrary(a.home, b.home, 2);
 
       // Read-only: no migration (it could not write one), queries still answer, limits unknown.
       const ro = Store.open(b.home, { readonly: true });

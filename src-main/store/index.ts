@@ -211,6 +211,9 @@ export class Store implements LibraryContext {
 
   /** A new connection for an immutable one whose file changed: every cache read from the old one is dropped. */
   private reopen(state: string): void {
+    // Until the new connection and empty caches are all in place, the next
+    // read must reopen again: a failure midway leaves nothing half-swapped.
+    this.dbState = null;
     const db = openDatabase(join(this.home, 'library.db'), true, this.nativeBinding);
     try {
       this._db?.close();
@@ -219,7 +222,6 @@ export class Store implements LibraryContext {
     }
     this._db = db;
     this.immutable = isImmutable(db);
-    this.dbState = this.immutable ? state : null;
     this.strings = new Interner(db);
     this.attrs = new Interner(db, 'attrs');
     this.schema = db.pragma('user_version', { simple: true }) as number;
@@ -231,6 +233,7 @@ export class Store implements LibraryContext {
     this.attrSets = new Map();
     this.sockets = emptySockets();
     this.socketMax = 0;
+    this.dbState = this.immutable ? state : null;
   }
 
   /**

@@ -19,9 +19,10 @@ import {
   type Result,
 } from '../../src-shared/api/contract.js';
 import type { ImageSummary } from '../../src-shared/api/results.js';
-import type { ExportRequest, ImportOptions, ImportResult } from '../../src-shared/store-types.js';
+import type { ExportRequest, HoldersResult, ImportOptions, ImportResult } from '../../src-shared/store-types.js';
 import { Store } from '../store/index.js';
 import { ImportThread } from '../store/import-thread.js';
+import { ReadThread } from '../store/read-thread.js';
 import { SCENARIOS, simulate } from '../sim/index.js';
 import { encodeSnapshot } from '../engine/writer.js';
 import { OpenedImage } from './opened-image.js';
@@ -48,6 +49,8 @@ export interface ApiContext {
   nativeBinding?: string;
   /** Images of at most this many bytes import on the host's thread; default IMPORT_INLINE_MAX_BYTES. */
   importInlineMaxBytes?: number;
+  /** Libraries of at most this many fds answer search.holders on the host's thread; default HOLDERS_INLINE_MAX_FDS. */
+  holdersInlineMaxFds?: number;
 }
 
 /**
@@ -61,6 +64,18 @@ export interface ApiContext {
  * the same Store.importBytes runs, so results and errors are the same.
  */
 export const IMPORT_INLINE_MAX_BYTES = 1 << 20;
+
+/**
+ * search.holders runs on the host's thread when the whole library holds at
+ * most this many fds (the sum of its images' fd counts, one cheap read of
+ * the images table: no query can cover more), on the read worker otherwise
+ * (store/read-thread.ts). Holders folds some 300,000-400,000 fds/s, so
+ * 20,000 fds is at most ~50-60 ms of the event loop, about what starting the
+ * worker costs (~45 ms): below it the worker would only make the answer
+ * later. Either way the same Store.holders runs, so results and errors are
+ * the same.
+ */
+export const HOLDERS_INLINE_MAX_FDS = 20_000;
 
 type Handlers = { [M in MethodName]: (args: ParsedArgs<M>) => Promise<Result<M>> | Result<M> };
 
@@ -97,6 +112,24 @@ export function createBackend(ctx: ApiContext): Backend {
     },
   });
   const inlineMax = ctx.importInlineMaxBytes ?? IMPORT_INLINE_MAX_BYTES;
+  const reads = new ReadThread(ctx.home, {
+    ...(ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}),
+    ...(ctx.log ? { log: ctx.log } : {}),
+  });
+  const holdersInlineMax = ctx.holdersInlineMaxFds ?? HOLDERS_INLINE_MAX_FDS;
+
+  /** Store.holders, on the read worker unless the library is small (HOLDERS_INLINE_MAX_FDS). */
+  async function holders(query: string): Promise<HoldersResult> {
+    const st = getStore();
+    let fds = Infinity;
+    try {
+      fds = st.db.prepare('SELECT coalesce(sum(n_fds), 0) FROM images').pluck().get() as number;
+    } catch {
+      // Unknown: the worker (the same call, off this thread) answers.
+    }
+    if (fds <= holdersInlineMax) return st.holders(query);
+    return (await reads.holders(query)) ?? getStore().holders(query);
+  }
 
   // Imports, and the writes the API makes besides, run one at a time. Then
   // a write never waits for the worker's write lock inside SQLite's busy
@@ -261,7 +294,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
-    'search.holders': ({ query }) => getStore().holders(query),
+    'search.holders': ({ query }) => holders(query),
     'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}),
     'diff.view': (args) => diffs.view(getStore(), args, openImage),
     'timeline.get': (sel) => getStore().timeline(sel),
@@ -343,7 +376,7 @@ export function createBackend(ctx: ApiContext): Backend {
     async close() {
       opened.clear();
       // Before the store closes: a stopped import repairs through it (onLost).
-      await thread.close();
+      await Promise.all([thread.close(), reads.close()]);
       store?.close();
       store = null;
     },

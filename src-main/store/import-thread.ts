@@ -22,13 +22,15 @@
 import { Worker } from 'node:worker_threads';
 import type { ImportOptions, ImportResult } from '../../src-shared/store-types.js';
 import { ImageError, type ImageErrorCode } from '../engine/errors.js';
-import { StoreError } from './errors.js';
+import { QueryError, StoreError } from './errors.js';
 
 export interface WorkerData {
   ckptImportWorker: 1;
   url: string;
   home: string;
   nativeBinding?: string;
+  /** What the worker serves: imports (the default), or reads on a read-only connection (read-thread.ts). */
+  role?: 'import' | 'read';
 }
 
 export interface WorkerJob {
@@ -40,7 +42,7 @@ export interface WorkerJob {
   name?: string;
 }
 
-interface SerializedError {
+export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
@@ -60,7 +62,8 @@ export type WorkerReply =
 // fields and are rebuilt with their class: the host's error mapping
 // (api/errors.ts) then sees what it always saw. Any other error keeps its
 // name and those fields.
-const FIELDS = ['code', 'detail', 'offset', 'recordIndex', 'recordType'] as const;
+// QueryError's token offsets (start, end, token) travel the same way.
+const FIELDS = ['code', 'detail', 'offset', 'recordIndex', 'recordType', 'start', 'end', 'token'] as const;
 
 export function serializeError(e: unknown): SerializedError {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e), fields: {} };
@@ -72,10 +75,12 @@ export function serializeError(e: unknown): SerializedError {
   return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), fields };
 }
 
-function deserializeError(s: SerializedError): Error {
+export function deserializeError(s: SerializedError): Error {
   const f = s.fields;
   let e: Error;
   if (s.name === 'StoreError') e = new StoreError(f.code as StoreError['code'], s.message);
+  else if (s.name === 'QueryError')
+    e = new QueryError(f.code as QueryError['code'], String(f.detail), Number(f.start), Number(f.end), String(f.token ?? ''));
   else if (s.name === 'ImageError')
     e = new ImageError(
       f.code as ImageErrorCode,
@@ -203,36 +208,11 @@ export class ImportThread {
   }
 
   private async spawn(): Promise<Worker | null> {
-    const gaveUp = (why: string) => {
-      this.opts.log?.(`ckpt: imports run on the main thread: the import worker did not start: ${why}`);
-      return null;
-    };
-    let w: Worker;
-    try {
-      const { IMPORT_WORKER_URL } = await import('./import-worker.js');
-      const data: WorkerData = {
-        ckptImportWorker: 1,
-        url: IMPORT_WORKER_URL,
-        home: this.home,
-        ...(this.opts.nativeBinding ? { nativeBinding: this.opts.nativeBinding } : {}),
-      };
-      w = new Worker(BOOT, { eval: true, workerData: data });
-    } catch (e) {
-      return gaveUp((e as Error).message);
-    }
-    const started = await new Promise<true | string>((resolve) => {
-      w.on('message', (m: WorkerReply) => {
-        if (m.type === 'ready') resolve(true);
-        else if (m.type === 'failed') resolve(m.error.message);
-        else this.settle(m);
-      });
-      w.once('error', (e) => resolve(e.message));
-      w.once('exit', (code) => resolve(`it exited with code ${code}`));
+    const w = await startStoreWorker(this.home, 'import', (m: WorkerReply) => this.settle(m), {
+      ...this.opts,
+      gaveUp: (why) => this.opts.log?.(`ckpt: imports run on the main thread: the import worker did not start: ${why}`),
     });
-    if (started !== true) {
-      void w.terminate();
-      return gaveUp(started);
-    }
+    if (!w) return null;
     let crash: string | null = null;
     w.on('error', (e) => (crash ??= e.message));
     w.on('exit', (code) => this.lost(w, crash ?? (this.closing ? 'the library was closed' : `the import worker exited with code ${code}`)));
@@ -288,4 +268,50 @@ export class ImportThread {
     }
     this.pending.clear();
   }
+}
+
+/**
+ * Starts a worker on the worker module (import-worker.ts) serving `role`
+ * for the library in `home`, and waits for it to say it is ready: the
+ * worker, or null when it did not start (gaveUp is told why). Its messages
+ * other than ready/failed go to onMessage, from the start.
+ */
+export async function startStoreWorker<R extends { type: string }>(
+  home: string,
+  role: 'import' | 'read',
+  onMessage: (m: R) => void,
+  opts: { nativeBinding?: string; gaveUp: (why: string) => void },
+): Promise<Worker | null> {
+  const gaveUp = (why: string) => {
+    opts.gaveUp(why);
+    return null;
+  };
+  let w: Worker;
+  try {
+    const { IMPORT_WORKER_URL } = await import('./import-worker.js');
+    const data: WorkerData = {
+      ckptImportWorker: 1,
+      url: IMPORT_WORKER_URL,
+      home,
+      ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
+      ...(role === 'import' ? {} : { role }),
+    };
+    w = new Worker(BOOT, { eval: true, workerData: data });
+  } catch (e) {
+    return gaveUp((e as Error).message);
+  }
+  const started = await new Promise<true | string>((resolve) => {
+    w.on('message', (m: R | { type: 'ready' } | { type: 'failed'; error: SerializedError }) => {
+      if (m.type === 'ready') resolve(true);
+      else if (m.type === 'failed') resolve((m as { error: SerializedError }).error.message);
+      else onMessage(m as R);
+    });
+    w.once('error', (e) => resolve(e.message));
+    w.once('exit', (code) => resolve(`it exited with code ${code}`));
+  });
+  if (started !== true) {
+    void w.terminate();
+    return gaveUp(started);
+  }
+  return w;
 }

@@ -13,6 +13,8 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sha256 } from './blobs.js';
 import { Store } from './index.js';
 import { serializeError, type WorkerData, type WorkerReply, type WorkerJob } from './import-thread.js';
+import type { HoldersResult } from '../../src-shared/store-types.js';
+import { READ_PART, type ReadJob, type ReadReply } from './read-thread.js';
 
 export const IMPORT_WORKER_URL = import.meta.url;
 
@@ -47,5 +49,51 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
   port.postMessage({ type: 'ready' } satisfies WorkerReply);
 }
 
+/**
+ * The read worker's side (read-thread.ts): a read-only connection answering
+ * the host's long reads (Store.holders), each one consistent snapshot as on
+ * the host's own connection, one after another.
+ */
+function serveReads(port: NonNullable<typeof parentPort>, data: WorkerData): void {
+  let store: Store;
+  try {
+    store = Store.open(data.home, { readonly: true, ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
+  } catch (e) {
+    port.postMessage({ type: 'failed', error: serializeError(e) } satisfies ReadReply);
+    return;
+  }
+  // Results past READ_PART holders go in parts, one per request of the
+  // host's: it decodes each message in one go on its thread, and takes every
+  // message waiting at once, so a few hundred thousand holders sent together
+  // would hold it for a third of a second however they were cut.
+  const outbox = new Map<number, { result: HoldersResult; sent: number }>();
+  const next = (id: number) => {
+    const o = outbox.get(id);
+    if (!o) return;
+    const { holders, ...rest } = o.result;
+    const end = o.sent + READ_PART;
+    if (end >= holders.length) {
+      outbox.delete(id);
+      port.postMessage({ type: 'done', id, result: { ...rest, holders: holders.slice(o.sent) } } satisfies ReadReply);
+    } else {
+      port.postMessage({ type: 'part', id, holders: holders.slice(o.sent, end) } satisfies ReadReply);
+      o.sent = end;
+    }
+  };
+  port.on('message', (job: ReadJob) => {
+    if (job.what === 'more') return next(job.id);
+    let result: HoldersResult;
+    try {
+      result = store.holders(job.query);
+    } catch (e) {
+      port.postMessage({ type: 'error', id: job.id, error: serializeError(e) } satisfies ReadReply);
+      return;
+    }
+    outbox.set(job.id, { result, sent: 0 });
+    next(job.id);
+  });
+  port.postMessage({ type: 'ready' } satisfies ReadReply);
+}
+
 const data = workerData as WorkerData | null;
-if (!isMainThread && parentPort && data?.ckptImportWorker === 1) serve(parentPort, data);
+if (!isMainThread && parentPort && data?.ckptImportWorker === 1) (data.role === 'read' ? serveReads : serve)(parentPort, data);

@@ -72,7 +72,7 @@ function readOne(pid: number, users: Map<number, string>): ProcessInfo | null {
   return {
     pid,
     ppid: st.ppid,
-    comm: displayBStr(bstrFromBytes(st.comm)),
+    comm: bstrToJson(bstrFromBytes(st.comm)),
     user: users.get(uid) ?? String(uid),
     uid,
     fdCount,

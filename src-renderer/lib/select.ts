@@ -7,6 +7,7 @@
  * processes came or went meanwhile.
  */
 import type { ProcessInfo } from '../../src-shared/api/results.js';
+import { bstrFromJson, bstrToBytes, type BStrJson } from '../../src-shared/model/bstr.js';
 import { normalizeCgroup } from '../../src-shared/model/namespaces.js';
 import { commMatches, commPattern, resolveUsers } from '../../src-shared/model/proc-select.js';
 
@@ -20,53 +21,13 @@ export function listItems(text: string): string[] {
     .filter(Boolean);
 }
 
-const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
- * The bytes of a name the backend sent escaped (displayBStr: the list's
- * comm). The escaping is reversible (a backslash is always escaped itself),
- * and a comm pattern is matched against bytes, as the capture matches it.
+ * A listed name (comm, cgroup) as a text field edits it: its own text when
+ * its bytes are UTF-8 (a pattern or path is UTF-8 text); else the escaped
+ * text, which then selects nothing and the count shows it.
  */
-export function displayedBytes(text: string): Uint8Array {
-  const out: number[] = [];
-  const push = (s: string) => out.push(...utf8.encode(s));
-  for (let i = 0; i < text.length;) {
-    if (text[i] === '\\') {
-      const c = text[i + 1];
-      if (c === 'x') {
-        // A control character or a byte that is not UTF-8: either way, this byte.
-        out.push(parseInt(text.slice(i + 2, i + 4), 16));
-        i += 4;
-        continue;
-      }
-      if (c === 'u') {
-        push(String.fromCodePoint(parseInt(text.slice(i + 2, i + 6), 16)));
-        i += 6;
-        continue;
-      }
-      out.push(c === 'n' ? 10 : c === 'r' ? 13 : c === 't' ? 9 : 92);
-      i += 2;
-      continue;
-    }
-    const cp = text.codePointAt(i)!;
-    push(String.fromCodePoint(cp));
-    i += cp > 0xffff ? 2 : 1;
-  }
-  return Uint8Array.from(out);
-}
-
-/**
- * A listed comm as the name field edits it: its own text when its bytes
- * are UTF-8 (a pattern is UTF-8 text); else the escaped text, which then
- * selects nothing and the count shows it.
- */
-export function commText(displayed: string): string {
-  try {
-    return strictUtf8.decode(displayedBytes(displayed));
-  } catch {
-    return displayed;
-  }
+export function fieldText(b: BStrJson | null): string {
+  return b === null ? '' : typeof b === 'string' ? b : b.text;
 }
 
 /**
@@ -90,11 +51,6 @@ export function listedUids(procs: readonly ProcessInfo[], users: readonly string
   return { uids: [...uids], unknown };
 }
 
-/** The list's cgroup as a text field edits it: a name that is not UTF-8 arrives escaped (and then selects nothing). */
-export function cgroupText(c: ProcessInfo['cgroup']): string {
-  return c === null ? '' : typeof c === 'string' ? c : c.text;
-}
-
 /**
  * The pids the selector takes from `procs`, leaving out `selfPid` (the
  * backend, which never captures itself). A process whose namespace link
@@ -111,14 +67,14 @@ export function covered(procs: readonly ProcessInfo[], sel: Selector, selfPid: n
     const under = want === '/' ? '/' : `${want}/`;
     for (const p of procs) {
       if (p.pid === selfPid || p.cgroup === null) continue;
-      const c = cgroupText(p.cgroup);
+      const c = fieldText(p.cgroup);
       if (c === want || c.startsWith(under)) out.add(p.pid);
     }
     return out;
   }
   if ('comm' in sel) {
     const patterns = sel.comm.map(commPattern);
-    for (const p of procs) if (p.pid !== selfPid && commMatches(displayedBytes(p.comm), patterns)) out.add(p.pid);
+    for (const p of procs) if (p.pid !== selfPid && commMatches(bstrToBytes(bstrFromJson(p.comm)), patterns)) out.add(p.pid);
     return out;
   }
   if ('user' in sel) {

@@ -41,7 +41,8 @@ export interface Scenario {
 export interface ProcessInfo {
   pid: number;
   ppid: number;
-  comm: string;
+  /** Its bytes as JSON (bstrToJson), as a task's comm: the view matches comm patterns against them as the capture does. */
+  comm: BStrJson;
   user: string;
   uid: number;
   /** Open fds, or null when /proc/PID/fd cannot be read. */

@@ -7,6 +7,7 @@
  * unix socket's kernel address (lsof's DEVICE for it), cwd/rtd's device,
  * size and inode (only their paths are captured), the process group (-F g).
  */
+import { deviceNumbers } from '../../src-shared/kinds/format.js';
 import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
 import type { FileLock, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/snapshot.js';
 import { TCP_STATES } from '../../src-shared/query-fields.js';
@@ -218,15 +219,7 @@ function lockLetter(locks: FileLock[]): string {
   return w ? (whole ? 'W' : 'w') : whole ? 'R' : 'r';
 }
 
-function major(dev: U64): bigint {
-  const d = BigInt(dev);
-  return ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
-}
-function minor(dev: U64): bigint {
-  const d = BigInt(dev);
-  return (d & 0xffn) | ((d >> 12n) & ~0xffn);
-}
-const devText = (dev: U64) => `${major(dev)},${minor(dev)}`;
+const devText = (dev: U64) => deviceNumbers(dev).join(',');
 /** lsof prints an offset in decimal up to 8 digits, beyond that in hex. */
 const offText = (pos: U64) => (BigInt(pos) < 100_000_000n ? `0t${String(pos)}` : `0x${BigInt(pos).toString(16)}`);
 

@@ -119,14 +119,119 @@ const { workerData } = require('node:worker_threads');
 })().catch((e) => setImmediate(() => { throw e; }));
 `;
 
-interface Pending {
+export interface WorkerCall<T> {
+  resolve(r: T): void;
+  reject(e: Error): void;
+}
+
+export const closedError = () => new StoreError('closed', 'the library is closed');
+
+type Settled<T> = { type: 'done'; id: number; result: T } | { type: 'error'; id: number; error: SerializedError };
+
+/**
+ * The host's side of a store worker (import-worker.ts) serving `role`: one
+ * worker, started on first use through BOOT, its calls answered by id. When
+ * it cannot start, every later call resolves null and the caller runs it
+ * in-thread. Subclasses say what a call sends, what its other messages mean
+ * (progress) and what happens to calls in flight when the worker stops (lost).
+ */
+export abstract class StoreWorkerClient<T, P extends WorkerCall<T>, R extends { type: string }> {
+  protected worker: Worker | null = null;
+  private starting: Promise<Worker | null> | null = null;
+  private readonly pending = new Map<number, P>();
+  private nextId = 1;
+  private unavailable = false;
+  protected closing = false;
+
+  protected constructor(
+    private readonly home: string,
+    private readonly role: 'import' | 'read',
+    /** What runs on the main thread instead when the worker does not start ('imports'), for the log line. */
+    private readonly calls: string,
+    private readonly opts: { nativeBinding?: string; log?: (line: string) => void },
+  ) {}
+
+  /** Stops the worker; calls in flight go to lost(). */
+  async close(): Promise<void> {
+    this.closing = true;
+    const w = this.worker ?? (await this.starting?.catch(() => null)) ?? null;
+    if (w) await w.terminate();
+  }
+
+  /** Posts call `id` (post) with its pending state; null when no worker can be started. */
+  protected async call(state: Omit<P, keyof WorkerCall<T>>, post: (w: Worker, id: number) => void): Promise<T | null> {
+    if (this.closing) throw closedError();
+    const w = await this.start();
+    if (!w) return null;
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { ...state, resolve, reject } as P);
+      w.ref();
+      post(w, id);
+    });
+  }
+
+  private start(): Promise<Worker | null> {
+    if (this.worker) return Promise.resolve(this.worker);
+    if (this.unavailable) return Promise.resolve(null);
+    return (this.starting ??= this.spawn().then((w) => {
+      this.starting = null;
+      if (w) this.worker = w;
+      else this.unavailable = true;
+      return w;
+    }));
+  }
+
+  protected inFlight(id: number): P | undefined {
+    return this.pending.get(id);
+  }
+
+  /** A message of the worker's other than a call's end. */
+  protected abstract progress(m: Exclude<R, Settled<T>>): void;
+  /** What call `p` resolves with, given the worker's result. */
+  protected finish(_p: P, result: T): T {
+    return result;
+  }
+  /** The worker stopped with these calls in flight (none settled yet); `why` in words. */
+  protected abstract lost(calls: P[], why: string): void;
+
+  private async spawn(): Promise<Worker | null> {
+    const w = await startStoreWorker(this.home, this.role, (m: R) => this.settle(m), {
+      ...(this.opts.nativeBinding ? { nativeBinding: this.opts.nativeBinding } : {}),
+      gaveUp: (why) => this.opts.log?.(`ckpt: ${this.calls} run on the main thread: the ${this.role} worker did not start: ${why}`),
+    });
+    if (!w) return null;
+    let crash: string | null = null;
+    w.on('error', (e) => (crash ??= e.message));
+    w.on('exit', (code) => {
+      if (this.worker === w) this.worker = null;
+      if (!this.pending.size) return;
+      const calls = [...this.pending.values()];
+      this.pending.clear();
+      this.lost(calls, crash ?? (this.closing ? 'the library was closed' : `the ${this.role} worker exited with code ${code}`));
+    });
+    w.unref();
+    return w;
+  }
+
+  private settle(m: R): void {
+    if (m.type !== 'done' && m.type !== 'error') return this.progress(m as Exclude<R, Settled<T>>);
+    const s = m as unknown as Settled<T>;
+    const p = this.pending.get(s.id);
+    if (!p) return;
+    this.pending.delete(s.id);
+    if (!this.pending.size) this.worker?.unref();
+    if (s.type === 'done') p.resolve(this.finish(p, s.result));
+    else p.reject(deserializeError(s.error));
+  }
+}
+
+interface PendingImport extends WorkerCall<ImportResult> {
   name: string | undefined;
   /** The image's sha256, once the worker has hashed it (before it commits). */
   sha256?: string;
   /** The library held that image before this job began to store it. */
   preexisting?: boolean;
-  resolve(r: ImportResult): void;
-  reject(e: Error): void;
 }
 
 export interface ImportThreadOptions {
@@ -144,19 +249,13 @@ export interface ImportThreadOptions {
   stored?: (sha256: string) => ImportResult | null;
 }
 
-export class ImportThread {
-  private worker: Worker | null = null;
-  private starting: Promise<Worker | null> | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  /** The worker could not be started: every later import runs in-thread, as before. */
-  private unavailable = false;
-  private closing = false;
-
+export class ImportThread extends StoreWorkerClient<ImportResult, PendingImport, WorkerReply> {
   constructor(
-    private readonly home: string,
-    private readonly opts: ImportThreadOptions = {},
-  ) {}
+    home: string,
+    private readonly options: ImportThreadOptions = {},
+  ) {
+    super(home, 'import', 'imports', options);
+  }
 
   /**
    * Store.importBytes(bytes, opts[, undefined, name]) on the worker. Resolves
@@ -164,22 +263,16 @@ export class ImportThread {
    * With `transfer` the bytes' ArrayBuffer moves to the worker (no copy): the
    * caller must own all of it and not use it afterwards.
    */
-  async run(bytes: Uint8Array, opts: ImportOptions, name?: string, transfer = false): Promise<ImportResult | null> {
-    if (this.closing) throw new StoreError('closed', 'the library is closed');
-    const w = await this.start();
-    if (!w) return null;
-    const id = this.nextId++;
-    const job: WorkerJob = {
-      id,
-      buffer: bytes.buffer as ArrayBuffer,
-      byteOffset: bytes.byteOffset,
-      byteLength: bytes.byteLength,
-      opts,
-      ...(name === undefined ? {} : { name }),
-    };
-    return new Promise<ImportResult>((resolve, reject) => {
-      this.pending.set(id, { name, resolve, reject });
-      w.ref();
+  run(bytes: Uint8Array, opts: ImportOptions, name?: string, transfer = false): Promise<ImportResult | null> {
+    return this.call({ name }, (w, id) => {
+      const job: WorkerJob = {
+        id,
+        buffer: bytes.buffer as ArrayBuffer,
+        byteOffset: bytes.byteOffset,
+        byteLength: bytes.byteLength,
+        opts,
+        ...(name === undefined ? {} : { name }),
+      };
       if (transfer) w.postMessage(job, [job.buffer]);
       else {
         // Only the image's own bytes, not whatever else shares its ArrayBuffer.
@@ -189,68 +282,26 @@ export class ImportThread {
     });
   }
 
-  /** Stops the worker; a job in flight rolls back and rejects. */
-  async close(): Promise<void> {
-    this.closing = true;
-    const w = this.worker ?? (await this.starting?.catch(() => null)) ?? null;
-    if (w) await w.terminate();
-  }
-
-  private start(): Promise<Worker | null> {
-    if (this.worker) return Promise.resolve(this.worker);
-    if (this.unavailable) return Promise.resolve(null);
-    return (this.starting ??= this.spawn().then((w) => {
-      this.starting = null;
-      if (w) this.worker = w;
-      else this.unavailable = true;
-      return w;
-    }));
-  }
-
-  private async spawn(): Promise<Worker | null> {
-    const w = await startStoreWorker(this.home, 'import', (m: WorkerReply) => this.settle(m), {
-      ...this.opts,
-      gaveUp: (why) => this.opts.log?.(`ckpt: imports run on the main thread: the import worker did not start: ${why}`),
-    });
-    if (!w) return null;
-    let crash: string | null = null;
-    w.on('error', (e) => (crash ??= e.message));
-    w.on('exit', (code) => this.lost(w, crash ?? (this.closing ? 'the library was closed' : `the import worker exited with code ${code}`)));
-    w.unref();
-    return w;
-  }
-
-  private settle(m: WorkerReply): void {
-    if (m.type === 'hash') {
-      const p = this.pending.get(m.id);
-      if (p) {
-        p.sha256 = m.sha256;
-        p.preexisting = m.preexisting;
-      }
-      return;
+  protected progress(m: Exclude<WorkerReply, Settled<ImportResult>>): void {
+    if (m.type !== 'hash') return;
+    const p = this.inFlight(m.id);
+    if (p) {
+      p.sha256 = m.sha256;
+      p.preexisting = m.preexisting;
     }
-    if (m.type !== 'done' && m.type !== 'error') return;
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    if (!this.pending.size) this.worker?.unref();
-    if (m.type === 'done') p.resolve(m.result);
-    else p.reject(deserializeError(m.error));
   }
 
-  private lost(w: Worker, why: string): void {
-    if (this.worker === w) this.worker = null;
-    if (!this.pending.size) return;
+  protected lost(calls: PendingImport[], why: string): void {
     try {
-      this.opts.onLost?.();
+      this.options.onLost?.();
     } catch (e) {
-      this.opts.log?.(`ckpt: repairing the library after a stopped import failed: ${(e as Error).message}`);
+      this.options.log?.(`ckpt: repairing the library after a stopped import failed: ${(e as Error).message}`);
     }
-    for (const p of this.pending.values()) {
+    for (const p of calls) {
       // Stopped after its commit: the repair above published it, so it is stored, whole.
       let stored: ImportResult | null = null;
       try {
-        stored = p.sha256 && !p.preexisting ? (this.opts.stored?.(p.sha256) ?? null) : null;
+        stored = p.sha256 && !p.preexisting ? (this.options.stored?.(p.sha256) ?? null) : null;
       } catch {
         stored = null;
       }
@@ -266,7 +317,6 @@ export class ImportThread {
           : new StoreError('io', `${named}import failed, nothing stored: ${why}`),
       );
     }
-    this.pending.clear();
   }
 }
 
@@ -276,7 +326,7 @@ export class ImportThread {
  * worker, or null when it did not start (gaveUp is told why). Its messages
  * other than ready/failed go to onMessage, from the start.
  */
-export async function startStoreWorker<R extends { type: string }>(
+async function startStoreWorker<R extends { type: string }>(
   home: string,
   role: 'import' | 'read',
   onMessage: (m: R) => void,

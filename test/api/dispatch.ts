@@ -1,5 +1,5 @@
 /** Calling the API handlers as a host does: a result, or the error it answers with. */
-import type { Backend } from '../../src-main/api/handlers.js';
+import { createBackend, type ApiContext, type Backend } from '../../src-main/api/handlers.js';
 import type { ApiErrorShape } from '../../src-shared/api/contract.js';
 
 /**
@@ -20,4 +20,22 @@ export function dispatcher(backend: () => Backend, opts: { asJson?: boolean } = 
       return r.error;
     },
   };
+}
+
+/**
+ * A backend whose workers (import, read) must start: one that did not
+ * would answer in-thread, the same result by design, and a test of the
+ * worker would pass without it. Its dispatch fails instead.
+ */
+export function workerBackend(ctx: Omit<ApiContext, 'log'>): Backend {
+  const logged: string[] = [];
+  const b = createBackend({ ...ctx, log: (l) => logged.push(l) });
+  const dispatch = b.dispatch.bind(b);
+  b.dispatch = async (m, a) => {
+    const r = await dispatch(m, a);
+    const fallback = logged.find((l) => l.includes('did not start'));
+    if (fallback) throw new Error(fallback);
+    return r;
+  };
+  return b;
 }

@@ -10,11 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, HOLDERS_INLINE_MAX_FDS, type ApiContext, type Backend } from '../../src-main/api/handlers.js';
+import { HOLDERS_INLINE_MAX_FDS, type ApiContext, type Backend } from '../../src-main/api/handlers.js';
 import type { Reply } from '../../src-shared/api/contract.js';
 import type { HoldersResult } from '../../src-shared/store-types.js';
 import { Store } from '../../src-main/store/index.js';
 import { simBytes, T0 } from '../store/helpers.js';
+import { workerBackend } from './dispatch.js';
 
 const BROAD = 'kind:regular';
 let home: string;
@@ -25,17 +26,8 @@ let syncMs: number;
 let libraryFds = 0;
 
 function backend(extra: Partial<ApiContext> = {}): Backend {
-  const logged: string[] = [];
-  const b = createBackend({ home, host: 'browser', emit: () => undefined, log: (l) => logged.push(l), ...extra });
+  const b = workerBackend({ home, host: 'browser', emit: () => undefined, ...extra });
   backends.push(b);
-  // A worker that failed to start would silently answer in-thread: make that loud.
-  const dispatch = b.dispatch.bind(b);
-  b.dispatch = async (m, a) => {
-    const r = await dispatch(m, a);
-    const fallback = logged.find((l) => l.includes('did not start'));
-    if (fallback) throw new Error(fallback);
-    return r;
-  };
   return b;
 }
 /** What differs between two runs of the same read: how long it took. */

@@ -16,12 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, IMPORT_INLINE_MAX_BYTES, type ApiContext, type Backend } from '../../src-main/api/handlers.js';
+import { IMPORT_INLINE_MAX_BYTES, type ApiContext, type Backend } from '../../src-main/api/handlers.js';
 import type { ApiEvent, Reply } from '../../src-shared/api/contract.js';
 import type { CaptureResult, ImageSummary, LibraryList } from '../../src-shared/api/results.js';
 import { Store } from '../../src-main/store/index.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { workerBackend } from './dispatch.js';
 
 const dirs: string[] = [];
 const backends: Backend[] = [];
@@ -31,17 +32,8 @@ function home(): string {
   return d;
 }
 function backend(h: string, extra: Partial<ApiContext> = {}, events: ApiEvent[] = []): Backend {
-  const logged: string[] = [];
-  const b = createBackend({ home: h, host: 'browser', emit: (e) => events.push(e), log: (l) => logged.push(l), ...extra });
+  const b = workerBackend({ home: h, host: 'browser', emit: (e) => events.push(e), ...extra });
   backends.push(b);
-  // A worker that failed to start would silently import in-thread: make that loud.
-  const dispatch = b.dispatch.bind(b);
-  b.dispatch = async (m, a) => {
-    const r = await dispatch(m, a);
-    const fallback = logged.find((l) => l.includes('did not start'));
-    if (fallback) throw new Error(fallback);
-    return r;
-  };
   return b;
 }
 async function ok<T>(p: Promise<Reply<unknown>>): Promise<T> {

@@ -9,6 +9,7 @@
  */
 import { deviceNumbers } from '../../src-shared/kinds/format.js';
 import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
+import { O, O_ACCMODE } from '../../src-shared/model/flags.js';
 import type { FileLock, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/snapshot.js';
 import { TCP_STATES } from '../../src-shared/query-fields.js';
 import { systemUserNames } from '../util/passwd.js';
@@ -200,13 +201,10 @@ export function lsofFile(f: OpenFile): LsofFile {
   return (LSOF_KINDS[f.kind] ?? byMode)(f);
 }
 
-const O_PATH = 0o10000000;
-const O_CLOEXEC = 0o2000000;
-
 /** lsof goes by the fd link's r/w bits, which an O_PATH (or access mode 3) file has neither of: lsof then says u. */
 function accessLetter(flags: number): string {
-  if (flags & O_PATH) return 'u';
-  return ['r', 'w', 'u', 'u'][flags & 3]!;
+  if (flags & O.O_PATH) return 'u';
+  return ['r', 'w', 'u', 'u'][flags & O_ACCMODE]!;
 }
 
 /** lsof's lock letter: R/W a read/write lock on the whole file, r/w on part of it, u both kinds. */
@@ -364,7 +362,7 @@ export function renderLsofFields(s: Snapshot, opts: LsofOptions = {}): string {
       }
       const f = r.file!;
       const l = r.l!;
-      out.push(`t${l.type}`, `G0x${(f.flags | (r.cloexec ? O_CLOEXEC : 0)).toString(16)};0x0`);
+      out.push(`t${l.type}`, `G0x${(f.flags | (r.cloexec ? O.O_CLOEXEC : 0)).toString(16)};0x0`);
       // -F D is the file's own st_dev even for a device file (DEVICE shows the device it is); sockets lsof finds in /proc/net go by inode (d).
       if (l.device === 'dev' || l.device === 'rdev') out.push(`D0x${BigInt(f.dev).toString(16)}`);
       else if (l.device === 'ino') out.push(`d${String(f.ino)}`);

@@ -97,11 +97,13 @@ export interface Backend {
 }
 
 export function createBackend(ctx: ApiContext): Backend {
+  // The host's connection and both workers' load the same addon (the Electron host names its own build).
+  const addon = ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {};
+  const workerOpts = { ...addon, ...(ctx.log ? { log: ctx.log } : {}) };
   let store: Store | null = null;
-  const getStore = (): Store => (store ??= Store.open(ctx.home, ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}));
+  const getStore = (): Store => (store ??= Store.open(ctx.home, addon));
   const thread = new ImportThread(ctx.home, {
-    ...(ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}),
-    ...(ctx.log ? { log: ctx.log } : {}),
+    ...workerOpts,
     onLost: () => store?.recover(),
     stored: (sha) => {
       try {
@@ -112,10 +114,7 @@ export function createBackend(ctx: ApiContext): Backend {
     },
   });
   const inlineMax = ctx.importInlineMaxBytes ?? IMPORT_INLINE_MAX_BYTES;
-  const reads = new ReadThread(ctx.home, {
-    ...(ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {}),
-    ...(ctx.log ? { log: ctx.log } : {}),
-  });
+  const reads = new ReadThread(ctx.home, workerOpts);
   const holdersInlineMax = ctx.holdersInlineMaxFds ?? HOLDERS_INLINE_MAX_FDS;
 
   /** Store.holders, on the read worker unless the library is small (HOLDERS_INLINE_MAX_FDS). */

@@ -12,6 +12,7 @@ import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
 import { O, O_ACCMODE } from '../../src-shared/model/flags.js';
 import type { FileLock, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/snapshot.js';
 import { TCP_STATES } from '../../src-shared/query-fields.js';
+import { parseIp } from '../query/parse.js';
 import { systemUserNames } from '../util/passwd.js';
 import type { ShowFilter } from './render-show.js';
 
@@ -83,34 +84,15 @@ function endpoint(family: unknown, addr: string, port: number): string {
   let host = isWildcard(addr) ? '*' : family === 6 ? `[${addr}]` : addr;
   // lsof shows an IPv4-mapped IPv6 address (a v4 peer of a v6 socket) as the IPv4 address it is.
   if (family === 6 && host !== '*') {
-    const b = ipv6Bytes(addr);
-    if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) host = b.slice(12).join('.');
+    const b = parseIp(addr);
+    if (b && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) host = b.subarray(12).join('.');
   }
   return `${host}:${port ? String(port) : '*'}`;
 }
 
-function ipv6Bytes(text: string): number[] {
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let s = text;
-  const tail: number[] = [];
-  if (v4) {
-    tail.push(...v4[1]!.split('.').map(Number));
-    s = text.slice(0, -v4[1]!.length);
-    // Keep a "::" before the IPv4 part, drop a lone ":".
-    if (!s.endsWith('::')) s = s.slice(0, -1);
-  }
-  const [head, rest] = s.includes('::') ? s.split('::') : [s, undefined];
-  const words = (x: string | undefined) => (x ? x.split(':').filter((w) => w !== '').map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const r = words(rest);
-  const fill = 8 - tail.length / 2 - h.length - r.length;
-  const all = [...h, ...Array<number>(rest !== undefined ? fill : 0).fill(0), ...r];
-  return [...all.flatMap((w) => [w >> 8, w & 255]), ...tail];
-}
-
 /** An address as /proc/net/raw[6] prints it (each 32-bit word in host order, little-endian here): what lsof shows for raw sockets. */
 function rawHex(family: unknown, addr: string): string {
-  const bytes = family === 6 ? ipv6Bytes(addr) : addr.split('.').map(Number);
+  const bytes = family === 6 ? (parseIp(addr) ?? []) : addr.split('.').map(Number);
   let out = '';
   for (let i = 0; i < bytes.length; i += 4)
     for (let k = 3; k >= 0; k--) out += (bytes[i + k] ?? 0).toString(16).padStart(2, '0').toUpperCase();

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { ckpt } from './run.js';
 import { start, type Running } from '../proc/fixture.js';
 import { KIND_NAMES } from '../../src-shared/kinds/index.js';
-import { LSOF_KINDS, renderLsof } from '../../src-main/cli/render-lsof.js';
+import { LSOF_KINDS, lsofFile, renderLsof } from '../../src-main/cli/render-lsof.js';
+import type { OpenFile } from '../../src-shared/model/snapshot.js';
 import { simulate } from '../../src-main/sim/index.js';
 
 const LSOF = '/usr/bin/lsof';
@@ -245,5 +246,17 @@ describe('lsof kinds', () => {
     const lines = renderLsof(s, { users: new Map([[0, 'root']]) }).split('\n');
     expect(lines.length).toBeGreaterThan(s.tasks.length);
     expect(lines.join('\n')).not.toMatch(RAW_CONTROL);
+  });
+
+  it('names IPv6 ends as lsof 4.95 did for the same sockets: v4-mapped as IPv4, raw6 in /proc/net/raw6 order', () => {
+    const inet = (attrs: Record<string, unknown>) => lsofFile({ kind: 'inet-socket', attrs } as unknown as OpenFile);
+    const tcp6 = inet({ family: 6, proto: 'tcp', localAddr: '::ffff:7f00:1', localPort: 42031, remoteAddr: '::ffff:127.0.0.1', remotePort: 36054, state: 'ESTABLISHED', rxQueue: 0, txQueue: 0 });
+    expect([tcp6.type, tcp6.proto, tcp6.name]).toEqual(['IPv6', 'TCP', '127.0.0.1:42031->127.0.0.1:36054']);
+    const lo6 = inet({ family: 6, proto: 'tcp', localAddr: '::1', localPort: 36302, remoteAddr: '::1', remotePort: 42031, state: 'ESTABLISHED', rxQueue: 0, txQueue: 0 });
+    expect(lo6.name).toBe('[::1]:36302->[::1]:42031');
+    const raw6 = inet({ family: 6, proto: 'raw', localAddr: '::1', localPort: 58, remoteAddr: '::', remotePort: 0, state: 'CLOSE' });
+    expect([raw6.type, raw6.name]).toEqual(['raw6', '00000000000000000000000001000000:003A->00000000000000000000000000000000:0000 st=07']);
+    const raw4 = inet({ family: 4, proto: 'raw', localAddr: '127.0.0.1', localPort: 1, remoteAddr: '0.0.0.0', remotePort: 0, state: 'CLOSE' });
+    expect([raw4.type, raw4.name]).toEqual(['raw', '0100007F:0001->00000000:0000 st=07']);
   });
 });

@@ -11,22 +11,29 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { sha256 } from './blobs.js';
-import { Store } from './index.js';
+import { Store, type OpenOptions } from './index.js';
 import { serializeError, type WorkerData, type WorkerReply, type WorkerJob } from './import-thread.js';
 import type { HoldersResult } from '../../src-shared/store-types.js';
 import { READ_PART, type ReadJob, type ReadReply } from './read-thread.js';
 
 export const IMPORT_WORKER_URL = import.meta.url;
 
-function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
-  let store: Store;
+type Port = NonNullable<typeof parentPort>;
+
+/** The library as `opts` open it, or null once the host is told why not ('failed'). */
+function open(port: Port, data: WorkerData, opts: OpenOptions): Store | null {
   try {
-    // The host opened (and so migrated and repaired) the library already.
-    store = Store.open(data.home, { recover: false, ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
+    return Store.open(data.home, { ...opts, ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
   } catch (e) {
     port.postMessage({ type: 'failed', error: serializeError(e) } satisfies WorkerReply);
-    return;
+    return null;
   }
+}
+
+function serve(port: Port, data: WorkerData): void {
+  // The host opened (and so migrated and repaired) the library already.
+  const store = open(port, data, { recover: false });
+  if (!store) return;
   port.on('message', (job: WorkerJob) => {
     let reply: WorkerReply;
     try {
@@ -54,14 +61,9 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
  * the host's long reads (Store.holders), each one consistent snapshot as on
  * the host's own connection, one after another.
  */
-function serveReads(port: NonNullable<typeof parentPort>, data: WorkerData): void {
-  let store: Store;
-  try {
-    store = Store.open(data.home, { readonly: true, ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
-  } catch (e) {
-    port.postMessage({ type: 'failed', error: serializeError(e) } satisfies ReadReply);
-    return;
-  }
+function serveReads(port: Port, data: WorkerData): void {
+  const store = open(port, data, { readonly: true });
+  if (!store) return;
   // Results past READ_PART holders go in parts, one per request of the
   // host's: it decodes each message in one go on its thread, and takes every
   // message waiting at once, so a few hundred thousand holders sent together

@@ -81,12 +81,17 @@ function sizeOf(f: OpenFile): number {
   return typeof f.size === 'bigint' ? Number(f.size) : f.size;
 }
 
-/** "pid:fd" lists of who holds the other end of each connected socket in the image, by the socket file's ref. */
+/** Holders as "pid:fd" pairs, the first four and a count of the rest: a file a fleet holds stays one line. */
+function holderList(h: { pid: number; fd: number }[]): string {
+  return `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
+}
+
+/** Who holds the other end of each connected socket in the image, by the socket file's ref. */
 function socketEnds(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
   const ends = new Map<number, string>();
   for (const [ref, other] of socketPeers(s)) {
     const h = fileHolders.get(other) ?? [];
-    if (h.length) ends.set(ref, `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`);
+    if (h.length) ends.set(ref, holderList(h));
   }
   return ends;
 }
@@ -179,12 +184,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     for (const d of fds) {
       const f = files.get(d.file)!;
       const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === t.tgid && x.fd === d.fd));
-      const share = others.length
-        ? `  [file ${f.ref} also ${others
-            .slice(0, 4)
-            .map((x) => `${x.pid}:${x.fd}`)
-            .join(' ')}${others.length > 4 ? ` +${others.length - 4}` : ''}]`
-        : '';
+      const share = others.length ? `  [file ${f.ref} also ${holderList(others)}]` : '';
       const end = ends.get(f.ref);
       // A deleted file's size is what it keeps from the disk: "(deleted, 4.8 MiB)".
       let desc = describeFile(f);

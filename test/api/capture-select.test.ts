@@ -13,7 +13,7 @@ import { createBackend, type Backend } from '../../src-main/api/handlers.js';
 import type { CaptureResult, ImageOverview, ProcessList } from '../../src-shared/api/results.js';
 import { covered } from '../../src-renderer/lib/select.js';
 import { canUnshare, startContainer, type Container } from '../proc/containers.js';
-import { dispatcher } from './dispatch.js';
+import { dispatcher, leaders } from './dispatch.js';
 
 let home: string;
 let backend: Backend;
@@ -40,11 +40,6 @@ afterAll(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-const leaders = (ov: ImageOverview) =>
-  ov.tasks
-    .filter((t) => t.pid === t.tgid)
-    .map((t) => t.pid)
-    .sort((a, b) => a - b);
 const inode = (link: string) => Number(/\[(\d+)\]$/.exec(link)![1]);
 
 describe.skipIf(!canUnshare)('capture by namespace and cgroup, through the handlers', () => {

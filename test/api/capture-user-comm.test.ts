@@ -14,7 +14,7 @@ import type { CaptureResult, ImageOverview, ProcessList } from '../../src-shared
 import { commMatches, commPattern, commProblem, passwdUids, resolveUsers } from '../../src-shared/model/proc-select.js';
 import { covered, fieldText, listedUids, listItems } from '../../src-renderer/lib/select.js';
 import { start, type Running } from '../proc/fixture.js';
-import { dispatcher } from './dispatch.js';
+import { dispatcher, leaders } from './dispatch.js';
 
 /** Comms unlikely to be anyone else's. */
 const TAG = `a${process.pid % 100000}`;
@@ -45,11 +45,6 @@ afterAll(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-const leaders = (ov: ImageOverview) =>
-  ov.tasks
-    .filter((t) => t.pid === t.tgid)
-    .map((t) => t.pid)
-    .sort((a, b) => a - b);
 const sorted = (...r: (Running | undefined)[]) =>
   r
     .filter((x): x is Running => x !== undefined)

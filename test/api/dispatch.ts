@@ -1,6 +1,7 @@
 /** Calling the API handlers as a host does: a result, or the error it answers with. */
 import { createBackend, type ApiContext, type Backend } from '../../src-main/api/handlers.js';
 import type { ApiErrorShape } from '../../src-shared/api/contract.js';
+import type { ImageOverview } from '../../src-shared/api/results.js';
 
 /**
  * `call` resolves a method's result or throws with its error code and
@@ -39,3 +40,10 @@ export function workerBackend(ctx: Omit<ApiContext, 'log'>): Backend {
   };
   return b;
 }
+
+/** The pids of the processes (not threads) an opened image holds, in order: what a capture by selector took. */
+export const leaders = (ov: ImageOverview): number[] =>
+  ov.tasks
+    .filter((t) => t.pid === t.tgid)
+    .map((t) => t.pid)
+    .sort((a, b) => a - b);

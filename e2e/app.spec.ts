@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { imageWithErrors } from './errors.js';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot } from './flows.js';
+import { captureScenario, captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -103,12 +103,7 @@ test('errors recorded in an image are shown, and shared fd tables list every pro
   await shot(page, 'inspector-errors');
 
   // The threads scenario: a JVM whose threads share one table, and a CLONE_FILES helper sharing it across processes.
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-sim').click();
-  await page.getByTestId('scenario-threads').check();
-  await page.getByTestId('capture-label').fill('threads e2e');
-  await page.getByTestId('capture-run').click();
-  await expect(page.getByTestId('inspector-title')).toHaveText('threads e2e');
+  await captureScenario(page, 'threads', 'threads e2e');
   const shared = page.getByTestId('tree').getByRole('option').filter({ hasText: 'shared table' });
   expect(await shared.count()).toBeGreaterThan(1);
   await shared.first().click();
@@ -119,12 +114,7 @@ test('errors recorded in an image are shown, and shared fd tables list every pro
 });
 
 test("a connected socket's other end is one click away", async () => {
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-sim').click();
-  await page.getByTestId('scenario-everything').check();
-  await page.getByTestId('capture-label').fill('peers e2e');
-  await page.getByTestId('capture-run').click();
-  await expect(page.getByTestId('inspector-title')).toHaveText('peers e2e');
+  await captureScenario(page, 'everything', 'peers e2e');
   await page.getByTestId('tree').getByRole('option').filter({ hasText: '6000' }).first().click();
   const fds = page.getByTestId('fd-list');
   await fds.getByRole('option').filter({ hasText: 'unix stream [100007]' }).click();
@@ -253,9 +243,8 @@ test('capture view: every process in a picked process network namespace, counted
     await expect(page.getByTestId('inspector-title')).toHaveText('netns e2e');
     const tree = page.getByTestId('tree').getByRole('option');
     await expect(tree).toHaveCount(3);
-    const row = (pid: string) => tree.filter({ has: page.locator('.pid', { hasText: new RegExp(`^${pid}$`) }) });
-    for (const pid of members) await expect(row(pid)).toHaveCount(1);
-    await row(kids[1]!).click();
+    for (const pid of members) await expect(treeRow(page, pid)).toHaveCount(1);
+    await treeRow(page, kids[1]!).click();
     await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'ns-marker.txt' })).toHaveCount(1);
     await shot(page, 'inspector-netns');
   } finally {

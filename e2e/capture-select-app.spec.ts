@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { shot } from './flows.js';
+import { shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -100,10 +100,9 @@ test('capture view: every process named like the clicked one, counted, marked, c
   await expect(page.getByTestId('inspector-title')).toHaveText('comm e2e');
   const tree = page.getByTestId('tree').getByRole('option');
   await expect(tree).toHaveCount(2);
-  const row = (pid: number) => tree.filter({ has: page.locator('.pid', { hasText: new RegExp(`^${pid}$`) }) });
-  for (const pid of workers) await expect(row(pid)).toHaveCount(1);
-  await expect(row(other)).toHaveCount(0);
-  await row(workers[1]!).click();
+  for (const pid of workers) await expect(treeRow(page, pid)).toHaveCount(1);
+  await expect(treeRow(page, other)).toHaveCount(0);
+  await treeRow(page, workers[1]!).click();
   await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'comm-marker.txt' })).toHaveCount(1);
   await shot(page, 'inspector-comm');
 });

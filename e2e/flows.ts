@@ -2,7 +2,7 @@
  * The user flows, written once against a Page, run in Chromium against the
  * browser host (app.spec.ts) and in Electron (electron.spec.ts).
  */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 export const SCREENS = 'test-results/screens';
@@ -21,6 +21,24 @@ export async function captureSimulation(page: Page, label: string, prefix: strin
   await shot(page, `${prefix}capture`);
   await page.getByTestId('capture-run').click();
   await expect(page.getByTestId('inspector-title')).toHaveText(label);
+}
+
+/** Capture one simulation scenario from the capture view; ends in the inspector on the new image. */
+export async function captureScenario(page: Page, scenario: string, label: string): Promise<void> {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-sim').click();
+  await page.getByTestId(`scenario-${scenario}`).check();
+  await page.getByTestId('capture-label').fill(label);
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText(label);
+}
+
+/** The inspector tree's row of process `pid`: its pid cell exactly, not a pid that contains it. */
+export function treeRow(page: Page, pid: number | string): Locator {
+  return page
+    .getByTestId('tree')
+    .getByRole('option')
+    .filter({ has: page.locator('.pid', { hasText: new RegExp(`^${pid}$`) }) });
 }
 
 /** The library lists the image; select it and open it. */

@@ -9,7 +9,7 @@
  */
 import { deviceNumbers } from '../../src-shared/kinds/format.js';
 import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
-import { O, O_ACCMODE } from '../../src-shared/model/flags.js';
+import { modeType, O, O_ACCMODE } from '../../src-shared/model/flags.js';
 import type { FileLock, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/snapshot.js';
 import { TCP_STATES } from '../../src-shared/query-fields.js';
 import { parseIp } from '../query/parse.js';
@@ -65,6 +65,8 @@ const anonName = (f: OpenFile) => {
   const p = lsofEscape(f.path);
   return p.startsWith(ANON) ? p.slice(ANON.length) : p;
 };
+/** What lsof says of an anon inode: its fdinfo's name for it where it has one, else the link text without "anon_inode:". */
+const aInode = (f: OpenFile, name = anonName(f)): LsofFile => ({ type: 'a_inode', device: 'dev', size: true, name });
 const str = (v: unknown) => (v === undefined ? '' : typeof v === 'string' || v instanceof Uint8Array ? lsofEscape(v) : String(v));
 
 /** Netlink protocols by number, as lsof names them (the kernel's NETLINK_* without the prefix). */
@@ -154,27 +156,29 @@ export const LSOF_KINDS: Readonly<Record<string, (f: OpenFile) => LsofFile>> = {
     name: `type=${SOCK_TYPES[Number(f.attrs.type)] ?? String(f.attrs.type)}`,
   }),
   socket: (f) => ({ type: 'sock', device: 'dev', size: false, name: f.attrs.family ? `protocol: ${str(f.attrs.family)}` : "can't identify protocol" }),
-  eventfd: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: f.attrs.id !== undefined ? `[eventfd:${String(f.attrs.id)}]` : anonName(f) }),
+  eventfd: (f) => aInode(f, f.attrs.id !== undefined ? `[eventfd:${String(f.attrs.id)}]` : undefined),
   epoll: (f) => {
     const tfds = ((f.attrs.watches as { tfd: number }[] | undefined) ?? []).map((w) => Number(w.tfd)).sort((x, y) => x - y);
-    return { type: 'a_inode', device: 'dev', size: true, name: tfds.length ? `[eventpoll:${tfds.join(',')}]` : anonName(f) };
+    return aInode(f, tfds.length ? `[eventpoll:${tfds.join(',')}]` : undefined);
   },
-  inotify: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: anonName(f) }),
-  fanotify: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: anonName(f) }),
-  signalfd: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: anonName(f) }),
-  timerfd: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: anonName(f) }),
-  pidfd: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: f.attrs.pid !== undefined ? `[pidfd:${String(f.attrs.pid)}]` : anonName(f) }),
-  userfaultfd: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: anonName(f) }),
+  inotify: (f) => aInode(f),
+  fanotify: (f) => aInode(f),
+  signalfd: (f) => aInode(f),
+  timerfd: (f) => aInode(f),
+  pidfd: (f) => aInode(f, f.attrs.pid !== undefined ? `[pidfd:${String(f.attrs.pid)}]` : undefined),
+  userfaultfd: (f) => aInode(f),
   // A namespace file is a regular file to stat; lsof names it by its type alone.
   nsfd: (f) => ({ type: 'REG', device: 'dev', size: true, name: str(f.attrs.nsType) }),
   memfd: (f) => ({ type: 'REG', device: 'dev', size: true, name: filePath(f) }),
-  anon: (f) => ({ type: 'a_inode', device: 'dev', size: true, name: anonName(f) }),
+  anon: (f) => aInode(f),
 };
+
+/** lsof's TYPE by st_mode's file type (modeType's names); anything else it reads as an anon inode. */
+const MODE_TYPES: Readonly<Record<string, string>> = { regular: 'REG', directory: 'DIR', char: 'CHR', block: 'BLK', fifo: 'FIFO', socket: 'sock', symlink: 'LINK' };
 
 /** A kind this version cannot read: what its st_mode says, as lsof would go by. */
 function byMode(f: OpenFile): LsofFile {
-  const t: Record<number, string> = { 0o100000: 'REG', 0o040000: 'DIR', 0o020000: 'CHR', 0o060000: 'BLK', 0o010000: 'FIFO', 0o140000: 'sock', 0o120000: 'LINK' };
-  const type = t[f.mode & 0o170000] ?? 'a_inode';
+  const type = MODE_TYPES[modeType(f.mode)] ?? 'a_inode';
   const dev = type === 'CHR' || type === 'BLK';
   return { type, device: dev ? 'rdev' : 'dev', size: !dev && type !== 'FIFO' && type !== 'sock', name: type === 'a_inode' ? anonName(f) : filePath(f) };
 }

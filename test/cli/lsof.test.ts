@@ -244,7 +244,10 @@ describe('lsof kinds', () => {
     expect(KIND_NAMES.filter((k) => !LSOF_KINDS[k])).toEqual([]);
     const s = simulate({ scenario: 'everything', seed: 1, time: 0 });
     const lines = renderLsof(s, { users: new Map([[0, 'root']]) }).split('\n');
-    expect(lines.length).toBeGreaterThan(s.tasks.length);
+    // The heading, then per process (threads are not listed) its cwd and rtd and every fd.
+    const fdsOf = new Map(s.fdTables.map((t) => [t.ref, t.fds.length]));
+    const leaders = s.tasks.filter((t) => t.pid === t.tgid);
+    expect(lines.length).toBe(1 + leaders.reduce((n, t) => n + Number(t.cwd.length > 0) + Number(t.root.length > 0) + (fdsOf.get(t.fdTable) ?? 0), 0));
     expect(lines.join('\n')).not.toMatch(RAW_CONTROL);
   });
 

@@ -144,6 +144,10 @@ test('search: completion and help; a path lands on its fd in the inspector', asy
   await input.pressSequentially('uni');
   await expect(completion.getByRole('option').first()).toContainText('unix');
   await shot(page, 'search-completion');
+  // Socket states complete too (the list the parser takes).
+  await input.fill('');
+  await input.pressSequentially('state:li');
+  await expect(completion.getByRole('option').locator('.mono')).toHaveText(['listen']);
   await input.press('Escape');
   await page.getByTestId('search-help-toggle').click();
   await expect(page.getByTestId('search-help')).toContainText('deleted:yes');

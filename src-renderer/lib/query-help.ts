@@ -33,6 +33,15 @@ const KIND_WORDS = [...KIND_HELP.keys()];
 const FLAG_WORDS = Object.keys(O).map((k) => k.replace(/^O_/, '').toLowerCase());
 const YES_NO = ['yes', 'no'];
 const STATE_WORDS = SOCKET_STATES.map((s) => s.toLowerCase());
+/** The values a field takes, where the language has a fixed list (labels and tags are the library's). */
+const VALUE_WORDS = new Map<string, readonly string[]>([
+  ['kind', KIND_WORDS],
+  ['flags', FLAG_WORDS],
+  ['deleted', YES_NO],
+  ['shared', YES_NO],
+  ['cloexec', YES_NO],
+  ['state', STATE_WORDS],
+]);
 
 export interface Suggestion {
   /** Text that replaces the term under the caret. */
@@ -74,20 +83,7 @@ export function complete(query: string, caret: number, library: { labels: string
     const cut = value.lastIndexOf(',') + 1;
     const kept = value.slice(0, cut);
     const part = value.slice(cut).toLowerCase();
-    const words =
-      field === 'kind'
-        ? KIND_WORDS
-        : field === 'flags'
-          ? FLAG_WORDS
-          : field === 'deleted' || field === 'shared' || field === 'cloexec'
-            ? YES_NO
-            : field === 'state'
-              ? STATE_WORDS
-              : field === 'label'
-                ? library.labels
-                : field === 'tag'
-                  ? library.tags
-                  : [];
+    const words = field === 'label' ? library.labels : field === 'tag' ? library.tags : (VALUE_WORDS.get(field) ?? []);
     const detail = FIELDS.find((f) => f.name === field)?.help ?? '';
     items = words
       .filter((w) => w.toLowerCase().startsWith(part) && w.toLowerCase() !== part)

@@ -2,7 +2,7 @@
  * Search tests check the store against an oracle: the same terms evaluated
  * directly on the decoded snapshots. Both sides as sorted "image:pid:fd" keys.
  */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Store } from '../../src-main/store/index.js';
 
 /** The store's hits for `q`, every one (the test fails if any were cut). */
@@ -18,4 +18,19 @@ export function rowKeys<R extends { image: string; pid: number; fd: number }>(ro
     .filter(pred)
     .map((r) => `${r.image}:${r.pid}:${r.fd}`)
     .sort();
+}
+
+/** One test per case: `q` finds exactly the rows `pred` holds for, and there are some. */
+export function eachFindsExactly<R>(
+  cases: readonly (readonly [q: string, pred: (r: R) => boolean])[],
+  got: (q: string) => string[],
+  want: (pred: (r: R) => boolean) => string[],
+  what = 'what the snapshots hold',
+): void {
+  for (const [q, pred] of cases)
+    it(`"${q}" finds exactly ${what}`, () => {
+      const w = want(pred);
+      expect(w.length).toBeGreaterThan(0);
+      expect(got(q)).toEqual(w);
+    });
 }

@@ -9,6 +9,7 @@ import { simulate } from '../../src-main/sim/index.js';
 import { QueryError, Store } from '../../src-main/store/index.js';
 import { parseQuery, passwdLookup } from '../../src-main/query/parse.js';
 import { tempHome, T0 } from '../store/helpers.js';
+import { eachFindsExactly, hitKeys, rowKeys } from './oracle.js';
 
 let store: Store;
 let cleanup: () => void;
@@ -40,16 +41,8 @@ afterAll(() => {
   cleanup();
 });
 
-function got(q: string): string[] {
-  const r = store.search(q, { limit: 100_000, perImage: 100_000 });
-  return r.groups.flatMap((g) => g.hits.map((h) => `${g.image.label}:${h.pid}:${h.fd}`)).sort();
-}
-function want(pred: (r: (typeof rows)[number]) => boolean): string[] {
-  return rows
-    .filter(pred)
-    .map((r) => `${r.image}:${r.pid}:${r.fd}`)
-    .sort();
-}
+const got = (q: string): string[] => hitKeys(store, q);
+const want = (pred: (r: (typeof rows)[number]) => boolean): string[] => rowKeys(rows, pred);
 
 describe('uid: and user:', () => {
   it('the sims hold several uids', () => {
@@ -68,12 +61,7 @@ describe('uid: and user:', () => {
     ['user:root,112', (r) => r.uid === 0 || r.uid === 112],
     ['user:33 kind:socket', (r) => r.uid === 33 && r.kind.endsWith('socket')],
   ];
-  for (const [q, pred] of cases)
-    it(`"${q}" finds exactly the fds of those processes`, () => {
-      const w = want(pred);
-      expect(w.length).toBeGreaterThan(0);
-      expect(got(q)).toEqual(w);
-    });
+  eachFindsExactly(cases, got, want, 'the fds of those processes');
 
   it('resolves names through the lookup, normalized as typed', () => {
     const users = (n: string) => ({ www: 33, postgres: 112, '1000': 4242 })[n];

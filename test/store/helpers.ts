@@ -7,6 +7,7 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate, type SimOptions } from '../../src-main/sim/index.js';
 import { Store } from '../../src-main/store/index.js';
 import { MIGRATIONS } from '../../src-main/store/schema.js';
+import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../../src-main/store/fdpack.js';
 
 export const T0 = Date.parse('2026-11-20T10:00:00Z');
 
@@ -46,8 +47,32 @@ export function olderLibrary(from: string, to: string, version: number): void {
   db.pragma(`user_version = ${version}`);
   db.exec(`ATTACH '${join(from, 'library.db')}' AS cur`);
   for (const t of ['images', 'tags', 'strs', 'attrs', 'tasks', 'fdtables', 'fds', 'image_paths']) {
-    const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[]).join(', ');
+    const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}', 'main')`).pluck().all() as string[]).join(', ');
+    // Tables that version did not have yet, and version 1's fd rows (below).
+    if (!cols || (t === 'fds' && version === 1)) continue;
     db.exec(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM cur.${t}`);
+  }
+  if (version === 1) {
+    // Version 1's wide fd rows, as it wrote them, from the packs.
+    const ins = db.prepare('INSERT INTO fds VALUES (?,?,?,?,?,?,?,?,?,?)');
+    for (const [img, data] of db.prepare('SELECT image_id, data FROM fdtables').raw().all() as [number, Buffer][]) {
+      const p = unpack(data);
+      for (let o = 0; o < p.length; o += PACK_FIELDS) {
+        const bits = p[o + P.bits]!;
+        ins.run(
+          img,
+          p[o + P.table],
+          p[o + P.fd],
+          p[o + P.kind],
+          p[o + P.path],
+          p[o + P.flags],
+          bits & BIT_CLOEXEC ? 1 : 0,
+          bits & BIT_DELETED ? 1 : 0,
+          bits & BIT_SHARED ? 1 : 0,
+          p[o + P.attrs],
+        );
+      }
+    }
   }
   db.exec('DETACH cur');
   db.close();

@@ -2,7 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
 import type { DiffMatching, DiffResult } from '../../../src-shared/store-types.js';
-import { isImageFile, libraryImage, withLibrary, withScratchLibrary } from './library-util.js';
+import { isImageFile, withLibraryImages, withScratchLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'diff',
@@ -26,26 +26,13 @@ export default defineCommand({
     const print = (d: DiffResult) => io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
     const [a, b] = positional as [string, string];
     if (!isImageFile(a) && !isImageFile(b)) {
-      print(
-        libraryImage(a, () =>
-          withLibrary(
-            opts,
-            (s) => {
-              for (const x of [a, b]) libraryImage(x, () => s.resolve(x));
-              return s.diff(a, b, diffOpts);
-            },
-            { readonly: true },
-          ),
-        ),
-      );
+      print(withLibraryImages(opts, [a, b], (s) => s.diff(a, b, diffOpts)));
       return 0;
     }
     // The diff runs on the library's index: files are indexed into a
     // scratch library, with the library image (if one side names one).
     const fromLibrary = [a, b].filter((x) => !isImageFile(x));
-    const bytes = fromLibrary.length
-      ? libraryImage(fromLibrary[0]!, () => withLibrary(opts, (s) => fromLibrary.map((x) => libraryImage(x, () => s.getBytes(x))), { readonly: true }))
-      : [];
+    const bytes = fromLibrary.length ? withLibraryImages(opts, fromLibrary, (s) => fromLibrary.map((x) => s.getBytes(x))) : [];
     print(
       withScratchLibrary((s) => {
         const id = (x: string) => (isImageFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;

@@ -19,26 +19,35 @@ export function isImageFile(arg: string): boolean {
 }
 
 /**
- * `fn` with a library image named `arg` (opening the library included);
- * when there is none, or no library, and `arg` looks like a path, the error
- * is first that no such file exists.
+ * `fn` on the library, read-only, once each of `refs` (image arguments that
+ * are no file) names an image in it. Where the library or an image is
+ * missing and the argument looks like a path, the error says first that no
+ * such file exists: the user most likely meant one. The library's absence
+ * is worded for the first argument.
  */
-export function libraryImage<T>(arg: string, fn: () => T): T {
+export function withLibraryImages<T>(opts: Parsed['opts'], refs: readonly string[], fn: (s: Store) => T): T {
+  const missing = (arg: string, e: unknown): unknown =>
+    e instanceof StoreError && e.code === 'not-found' && (arg.includes('/') || arg.endsWith('.ckpt'))
+      ? new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`)
+      : e;
+  let s: Store;
   try {
-    return fn();
+    s = openLibrary(opts, { readonly: true });
   } catch (e) {
-    // Nested (diff: around the library's opening, and around each image):
-    // the innermost call that saw the error answers for it, so an image
-    // missing is named once, and never as the other argument's file.
-    if (!(e instanceof StoreError) || e.code !== 'not-found' || answered.has(e)) throw e;
-    const out = arg.includes('/') || arg.endsWith('.ckpt') ? new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`) : e;
-    answered.add(out);
-    throw out;
+    throw missing(refs[0] ?? '', e);
+  }
+  try {
+    for (const ref of refs)
+      try {
+        s.resolve(ref);
+      } catch (e) {
+        throw missing(ref, e);
+      }
+    return fn(s);
+  } finally {
+    s.close();
   }
 }
-
-/** not-found errors a libraryImage() call already worded (see there). */
-const answered = new WeakSet<Error>();
 
 /**
  * Runs `fn` on a library made for this call in a temporary directory,

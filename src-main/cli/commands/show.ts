@@ -5,7 +5,7 @@ import { snapshotToJson } from '../../../src-shared/model/index.js';
 import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { renderLsof, renderLsofFields } from '../render-lsof.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
-import { isImageFile, libraryImage, withLibrary } from './library-util.js';
+import { isImageFile, withLibraryImages } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
@@ -38,7 +38,7 @@ export default defineCommand({
     }
     if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
     const arg = positional[0]!;
-    const snap = isImageFile(arg) ? readImageFile(arg) : libraryImage(arg, () => withLibrary(opts, (s) => s.getSnapshot(arg), { readonly: true }));
+    const snap = isImageFile(arg) ? readImageFile(arg) : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
     if (opts.lsof || opts['lsof-fields']) {
       // lsof prints nothing at all when nothing matches, and scripts test for that.
       const text = opts.lsof ? renderLsof(snap, { filter }) : renderLsofFields(snap, { filter });

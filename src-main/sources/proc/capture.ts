@@ -23,6 +23,7 @@ import {
   inCgroup,
   inNamespaceOf,
   normalizeCgroup,
+  statusNumber,
   type NsType,
 } from './select.js';
 import { displayBStr } from '../../../src-shared/model/index.js';
@@ -88,15 +89,6 @@ function ppidOf(procRoot: string, pid: number): number {
   }
 }
 
-function tgidOf(procRoot: string, pid: number): number {
-  try {
-    const m = /\nTgid:\s*(\d+)/.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) : -1;
-  } catch {
-    return -1;
-  }
-}
-
 export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureStats): Promise<Snapshot> {
   const procRoot = opts.procRoot ?? '/proc';
   const t0 = performance.now();
@@ -147,7 +139,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
         continue;
       }
       // A thread id is not listed in /proc but resolves there: capture its process.
-      const tgid = tgidOf(procRoot, p);
+      const tgid = statusNumber(procRoot, p, 'Tgid');
       if (tgid > 0 && !asked.includes(tgid)) selected.push(tgid);
       else if (tgid <= 0) errors.push({ errno: 'ESRCH', pid: p, fd: -1, where: `${procRoot}/${p}`, message: NO_SUCH_PROCESS });
     }

@@ -91,11 +91,13 @@ export function inNamespaceOf(
   return { pids: out, ns };
 }
 
-/** The real uid of a process (first column of status's Uid line); -1 when unreadable (it exited). */
-function realUidOf(procRoot: string, pid: number): number {
+/** The first number of status's `key` line (Tgid's, Uid's real uid) of process `pid`; -1 when unreadable (it exited). */
+export function statusNumber(procRoot: string, pid: number, key: string): number {
   try {
-    const m = /\nUid:\s*(\d+)/.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) : -1;
+    const text = readFileSync(`${procRoot}/${pid}/status`, 'latin1');
+    const at = text.indexOf(`\n${key}:`);
+    const n = at < 0 ? NaN : parseInt(text.slice(at + key.length + 2), 10);
+    return Number.isNaN(n) ? -1 : n;
   } catch {
     return -1;
   }
@@ -104,7 +106,7 @@ function realUidOf(procRoot: string, pid: number): number {
 /** Processes whose real uid is one of `uids` (as lsof -u; the kernel's uid, whoever the name was). */
 export function byRealUid(procRoot: string, pids: number[], uids: number[]): number[] {
   const want = new Set(uids);
-  return pids.filter((pid) => want.has(realUidOf(procRoot, pid)));
+  return pids.filter((pid) => want.has(statusNumber(procRoot, pid, 'Uid')));
 }
 
 /** Processes whose comm (/proc/PID/comm, its bytes without the newline) one of `patterns` matches. */

@@ -111,8 +111,10 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   } else if (opts.cgroup !== undefined || opts.ns || opts.users?.length || opts.comms?.length) {
     // Several given: the processes that every one takes.
     selected = listPids(procRoot).filter((p) => p !== process.pid);
-    if (opts.ns) nsLink = inNamespaceOf(procRoot, selected, opts.ns.type, opts.ns.of, errors, opts.ns.link);
-    if (nsLink) selected = nsLink.pids;
+    if (opts.ns) {
+      nsLink = inNamespaceOf(procRoot, selected, opts.ns.type, opts.ns.of, errors, opts.ns.link);
+      selected = nsLink.pids;
+    }
     if (opts.cgroup !== undefined) selected = inCgroup(procRoot, selected, opts.cgroup);
     if (opts.users?.length) selected = byRealUid(procRoot, selected, opts.users);
     if (opts.comms?.length) selected = byComm(procRoot, selected, opts.comms.map(commPattern));
@@ -147,7 +149,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // Not one of them exists: an image of nothing would pass for a capture
     // of processes that held nothing.
     if (selected.length === 0) throw new NoSuchProcessError(asked);
-    if (opts.tree && selected.length) {
+    if (opts.tree) {
       const children = new Map<number, number[]>();
       for (const p of present) {
         const pp = ppidOf(procRoot, p);

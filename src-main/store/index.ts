@@ -66,6 +66,20 @@ export interface OpenOptions {
 }
 
 const MAX_LABEL = 200;
+/** A Store's copies of database content (string table, socket attrs, per-image id sets), refilled on demand. */
+function emptyCache() {
+  return {
+    strIds: [] as number[],
+    strTexts: [] as string[],
+    strShown: new Map<number, string>(),
+    strMax: 0,
+    pathSets: new Map<number, { sha: string; ids: Int32Array }>(),
+    attrSets: new Map<number, { sha: string; pairs: Int32Array | null }>(),
+    sockets: emptySockets() as SocketAttrs,
+    socketMax: 0,
+  };
+}
+
 /** Reads of an immutable connection tried this many times while the library keeps changing under them. */
 const READ_ATTEMPTS = 5;
 const MAX_NOTE = 10_000;
@@ -84,15 +98,8 @@ export class Store implements LibraryContext {
    * columns a later migration added read as NULL there (db.ts).
    */
   schema: number;
-  // Everything below is read from the database and kept: reopen() drops it all.
-  private strIds: number[] = [];
-  private strTexts: string[] = [];
-  private strShown = new Map<number, string>();
-  private strMax = 0;
-  private pathSets = new Map<number, { sha: string; ids: Int32Array }>();
-  private attrSets = new Map<number, { sha: string; pairs: Int32Array | null }>();
-  private sockets: SocketAttrs = emptySockets();
-  private socketMax = 0;
+  /** What is read from the database and kept: reopen() replaces it whole. */
+  private cache = emptyCache();
 
   /**
    * For an immutable connection (db.ts: a library this user cannot write,
@@ -225,14 +232,7 @@ export class Store implements LibraryContext {
     this.strings = new Interner(db);
     this.attrs = new Interner(db, 'attrs');
     this.schema = db.pragma('user_version', { simple: true }) as number;
-    this.strIds = [];
-    this.strTexts = [];
-    this.strShown = new Map();
-    this.strMax = 0;
-    this.pathSets = new Map();
-    this.attrSets = new Map();
-    this.sockets = emptySockets();
-    this.socketMax = 0;
+    this.cache = emptyCache();
     this.dbState = this.immutable ? state : null;
   }
 
@@ -322,17 +322,17 @@ export class Store implements LibraryContext {
   }
 
   stringTable(): { ids: number[]; texts: string[]; shown: Map<number, string> } {
-    const rows = this.db.prepare('SELECT id, b FROM strs WHERE id > ? ORDER BY id').raw().all(this.strMax) as [number, string | Buffer][];
+    const rows = this.db.prepare('SELECT id, b FROM strs WHERE id > ? ORDER BY id').raw().all(this.cache.strMax) as [number, string | Buffer][];
     for (const [id, b] of rows) {
       if (typeof b === 'string') {
         const shown = displayBStr(b);
-        if (shown !== b) this.strShown.set(this.strTexts.length, shown);
-        this.strTexts.push(b);
-      } else this.strTexts.push(displayBStr(fromDb(b)));
-      this.strIds.push(id);
-      this.strMax = id;
+        if (shown !== b) this.cache.strShown.set(this.cache.strTexts.length, shown);
+        this.cache.strTexts.push(b);
+      } else this.cache.strTexts.push(displayBStr(fromDb(b)));
+      this.cache.strIds.push(id);
+      this.cache.strMax = id;
     }
-    return { ids: this.strIds, texts: this.strTexts, shown: this.strShown };
+    return { ids: this.cache.strIds, texts: this.cache.strTexts, shown: this.cache.strShown };
   }
 
   socketAttrs(): SocketAttrs {
@@ -341,10 +341,10 @@ export class Store implements LibraryContext {
     const rows = this.db
       .prepare(`SELECT id, b FROM attrs WHERE id > ? AND instr(b, '"state":') > 0 ORDER BY id`)
       .raw()
-      .all(this.socketMax) as [number, string][];
-    const { inet, unix } = this.sockets;
+      .all(this.cache.socketMax) as [number, string][];
+    const { inet, unix } = this.cache.sockets;
     for (const [id, b] of rows) {
-      this.socketMax = id;
+      this.cache.socketMax = id;
       let a: Record<string, unknown>;
       try {
         a = JSON.parse(b) as Record<string, unknown>;
@@ -368,26 +368,26 @@ export class Store implements LibraryContext {
         unix.raw.push(typeof a.name === 'string' && a.name !== name ? a.name : null);
       }
     }
-    return this.sockets;
+    return this.cache.sockets;
   }
 
   imagePaths(imageId: number, sha: string): Int32Array {
-    const got = this.pathSets.get(imageId);
+    const got = this.cache.pathSets.get(imageId);
     if (got && got.sha === sha) return got.ids;
     const b = this.db.prepare('SELECT ids FROM image_paths WHERE image_id = ?').pluck().get(imageId) as Buffer | undefined;
     const ids = b ? unpack(b) : new Int32Array(0);
-    this.pathSets.set(imageId, { sha, ids });
+    this.cache.pathSets.set(imageId, { sha, ids });
     return ids;
   }
 
   imageAttrs(imageId: number, sha: string): Int32Array | null {
     // A read-only library from before schema 4 has no image_attrs: its images are scanned.
     if (this.schema < SCHEMA_IMAGE_ATTRS) return null;
-    const got = this.attrSets.get(imageId);
+    const got = this.cache.attrSets.get(imageId);
     if (got && got.sha === sha) return got.pairs;
     const b = this.db.prepare('SELECT pairs FROM image_attrs WHERE image_id = ?').pluck().get(imageId) as Buffer | undefined;
     const pairs = b ? unpack(b) : null;
-    this.attrSets.set(imageId, { sha, pairs });
+    this.cache.attrSets.set(imageId, { sha, pairs });
     return pairs;
   }
 

@@ -186,7 +186,7 @@ typedef struct {
 } reader_t;
 
 static void set_current_fd(reader_t *rd, int fd);
-static const char *errno_name(int e);
+static const char *errno_name(int e, char *num);
 
 /* Whole small /proc file; -1 (errno set) on failure.
  * single: the file is a single-record seq_file (single_open: fdinfo, stat,
@@ -302,12 +302,8 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     /* NAME_NOT_READABLE in src-shared/model/describe.ts: show looks for it. */
     add_error(rp, link_err, fdn, where, "cannot read link: the fd is kept, its name not known");
     /* NUL and the errno name: no link the kernel gives holds a NUL (raw-read.ts, RawFdTable.link). */
-    const char *en = errno_name(link_err);
     char num[16];
-    if (!en) {
-      snprintf(num, sizeof num, "E%d", link_err);
-      en = num;
-    }
+    const char *en = errno_name(link_err, num);
     link[0] = 0;
     size_t el = strlen(en);
     memcpy(link + 1, en, el);
@@ -934,7 +930,9 @@ static job_t *job_arg(napi_env env, size_t argc, napi_value *argv, const char *f
   return job;
 }
 
-static const char *errno_name(int e) {
+/* An errno as JavaScript names it: "ENOENT", else "E<number>", written in
+ * `num` (16 bytes). */
+static const char *errno_name(int e, char *num) {
   switch (e) {
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
@@ -951,20 +949,15 @@ static const char *errno_name(int e) {
     case ELOOP: return "ELOOP";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ENODATA: return "ENODATA";
-    default: return NULL;
+    default: snprintf(num, 16, "E%d", e); return num;
   }
 }
 
-/* An errno as JavaScript names it ("ENOENT", else "E<number>"); NULL if the string could not be made. */
+/* errno_name() as a string; NULL if it could not be made. */
 static napi_value errno_value(napi_env env, int e) {
-  char ebuf[16];
-  const char *name = errno_name(e);
-  if (!name) {
-    snprintf(ebuf, sizeof ebuf, "E%d", e);
-    name = ebuf;
-  }
+  char num[16];
   napi_value v;
-  if (napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
+  if (napi_create_string_latin1(env, errno_name(e, num), NAPI_AUTO_LENGTH, &v) != napi_ok) return NULL;
   return v;
 }
 

@@ -122,7 +122,7 @@ export function createBackend(ctx: ApiContext): Backend {
     const st = getStore();
     let fds = Infinity;
     try {
-      fds = st.db.prepare('SELECT coalesce(sum(n_fds), 0) FROM images').pluck().get() as number;
+      fds = st.fdCount();
     } catch {
       // Unknown: the worker (the same call, off this thread) answers.
     }

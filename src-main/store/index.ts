@@ -401,6 +401,11 @@ export class Store implements LibraryContext {
     return this.read(() => countImages(this.db, filter));
   }
 
+  /** The fds of every image in the library together. */
+  fdCount(): number {
+    return this.read(() => this.db.prepare('SELECT coalesce(sum(n_fds), 0) FROM images').pluck().get() as number);
+  }
+
   /**
    * One image by full id, exact label (the newest capture with it), or
    * unique id prefix (2+ hex digits), tried in that order.

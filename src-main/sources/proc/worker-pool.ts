@@ -22,6 +22,9 @@ import { hardExit, koffiPath, loadKoffi } from './native.js';
 import { defaultThreads, nativeReadProcs, procfd, timedOut, unreadProc } from './procfd-reader.js';
 import { rawRead, type RawProc, type RawReadJob } from './raw-read.js';
 
+/** What a reader worker posts: a process it read, why it failed, or null once it is done (workerSource). */
+type ReaderMessage = RawProc | { failed: string } | null;
+
 /** Below this many processes one thread is faster than starting a worker. */
 const WORKER_MIN_PIDS = 24;
 
@@ -150,7 +153,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   let workerDone = false;
   let workerExited = false;
   const theirs: RawProc[] = [];
-  const take = (m: RawProc | { failed: string } | null) => {
+  const take = (m: ReaderMessage) => {
     if (m === null) workerDone = true;
     else if ('failed' in m) workerError = m.failed;
     else {
@@ -162,7 +165,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
   const wt = useWorker ? await import('node:worker_threads') : undefined;
   const drain = () => {
     if (!port || !wt) return;
-    for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) take(m.message as RawProc | { failed: string } | null);
+    for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) take(m.message as ReaderMessage);
   };
   const onError = (e: unknown) => {
     workerError = e instanceof Error ? e.message : String(e);
@@ -207,7 +210,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
             if (workerDone || workerExited) resolve();
           };
           wake = check;
-          p.on('message', (m: RawProc | { failed: string } | null) => {
+          p.on('message', (m: ReaderMessage) => {
             take(m);
             check();
           });
@@ -278,7 +281,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
     /** It said it is done (or failed), or exited. */
     finished: boolean;
     givenUp: boolean;
-    take: (m: RawProc | { failed: string } | null) => void;
+    take: (m: ReaderMessage) => void;
   }
   const readers: Reader[] = [];
   let byWorker = 0;
@@ -307,7 +310,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       finish();
     });
     w.once('exit', finish);
-    r.take = (m: RawProc | { failed: string } | null) => {
+    r.take = (m: ReaderMessage) => {
       if (m === null) finish();
       else if ('failed' in m) workerError = m.failed;
       else if (!r.givenUp) {
@@ -347,7 +350,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       if (at === 0n || now - at <= limit || Atomics.compareExchange(gen, slot, g, -1) !== g) continue;
       // What it handed over before it hung may still be queued: take it
       // first (once given up on, it can post nothing more).
-      for (let m = wt.receiveMessageOnPort(r.port); m; m = wt.receiveMessageOnPort(r.port)) r.take(m.message as RawProc | { failed: string } | null);
+      for (let m = wt.receiveMessageOnPort(r.port); m; m = wt.receiveMessageOnPort(r.port)) r.take(m.message as ReaderMessage);
       r.givenUp = true;
       r.port.close();
       // Node joins its worker threads before exiting: a stuck one would keep

@@ -242,6 +242,24 @@ const stuckJs = new Map<string, number>();
 
 let exitHooked = false;
 
+/**
+ * Node joins its worker threads before exiting: a stuck one would keep
+ * `ckpt capture` (or the app) from ever ending. While any reader is stuck,
+ * the process exits without them.
+ */
+function exitPastStuckReaders(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const hook = (code: number) => {
+    if (!stuckJs.size) return;
+    // The 'exit' listeners after this one would not run: run them first.
+    const all = process.listeners('exit');
+    for (const l of all.slice(all.indexOf(hook) + 1)) l(code);
+    hardExit(Number(process.exitCode ?? code));
+  };
+  process.on('exit', hook);
+}
+
 /** Most readers one supervised read may start, hung ones included. */
 const MAX_READERS = 64;
 
@@ -353,19 +371,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
       for (let m = wt.receiveMessageOnPort(r.port); m; m = wt.receiveMessageOnPort(r.port)) r.take(m.message as ReaderMessage);
       r.givenUp = true;
       r.port.close();
-      // Node joins its worker threads before exiting: a stuck one would keep
-      // `ckpt capture` (or the app) from ever ending. Exit without it.
-      if (!exitHooked) {
-        exitHooked = true;
-        const hook = (code: number) => {
-          if (!stuckJs.size) return;
-          // The 'exit' listeners after this one would not run: run them first.
-          const all = process.listeners('exit');
-          for (const l of all.slice(all.indexOf(hook) + 1)) l(code);
-          hardExit(Number(process.exitCode ?? code));
-        };
-        process.on('exit', hook);
-      }
+      exitPastStuckReaders();
       const key = `${procRoot}\0${pid}`;
       stuckJs.set(key, (stuckJs.get(key) ?? 0) + 1);
       r.w.once('exit', () => {

@@ -4,15 +4,14 @@
  * attribute and sharing relation against what the fixture reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { O, O_ACCMODE, describeFile, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
-import { ROOT, start, type Running } from './fixture.js';
+import { runHangChild, start, type Running } from './fixture.js';
 
 interface Fact {
   fd: number;
@@ -414,28 +413,12 @@ describe('a thread with an fd table of its own', () => {
       const tid = lone.line.split(' ')[1]!;
       for (const reader of ['js', 'native']) {
         const root = join(dir, `unshared-hang-${reader}`);
-        const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'unshared-hang-child.ts'), root, reader, String(lone.pid), tid], { cwd: ROOT });
-        let out = '';
-        let err = '';
-        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-        const code = await new Promise<number | null>((resolve) => {
-          const t = setTimeout(() => resolve(-1), 10_000); // still reading: it waited for the hung table
-          child.once('exit', (c) => {
-            clearTimeout(t);
-            resolve(c);
-          });
-        });
-        try {
-          closeSync(openSync(join(root, String(lone.pid), 'task', tid, 'fdinfo', '3'), constants.O_WRONLY | constants.O_NONBLOCK));
-        } catch {
-          /* no reader is waiting on it */
-        }
-        if (code === -1) await new Promise((r) => child.once('exit', r));
+        const hang = join(root, String(lone.pid), 'task', tid, 'fdinfo', '3');
+        const { code, out, err } = await runHangChild('unshared-hang-child.ts', [root, reader, String(lone.pid), tid], hang, 10_000);
         expect(code, `${reader}: ${err}`).toBe(0);
         // The process and its thread, each with its table (the thread's
         // empty), and the one record saying the thread's was not read.
-        expect(out, reader).toContain(`captured 2 tasks, 2 tables, errors ETIMEDOUT ${tid}\n`);
+        expect(out, reader).toBe(`captured 2 tasks, 2 tables, errors ETIMEDOUT ${tid}\n`);
       }
     } finally {
       await lone.stop();

@@ -4,15 +4,15 @@
  * cannot have, in both readers, as root and as an unprivileged user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage, readImageFile } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { taskStateKnown, type Snapshot } from '../../src-shared/model/index.js';
-import { ROOT, procState, start, type Running } from './fixture.js';
+import { ROOT, procState, runHangChild, start, type Running } from './fixture.js';
 
 let work: string;
 let parent: Running;
@@ -100,27 +100,10 @@ describe('a process whose leader thread exited', () => {
   it('whose thread hangs (a dead NFS mount) is given up on within --timeout, in both readers', async () => {
     for (const reader of ['js', 'native']) {
       const root = join(work, `leader-hang-${reader}`);
-      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'leader-gone-hang-child.ts'), root, reader], { cwd: ROOT });
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      const code = await new Promise<number | null>((resolve) => {
-        const t = setTimeout(() => resolve(-1), 10_000); // still reading: it waited for the hung thread
-        child.once('exit', (c) => {
-          clearTimeout(t);
-          resolve(c);
-        });
-      });
-      try {
-        closeSync(openSync(join(root, '5', 'task', '6', 'fdinfo', '3'), constants.O_WRONLY | constants.O_NONBLOCK));
-      } catch {
-        /* no reader is waiting on it */
-      }
-      if (code === -1) await new Promise((r) => child.once('exit', r));
+      const { code, out, err } = await runHangChild('leader-gone-hang-child.ts', [root, reader], join(root, '5', 'task', '6', 'fdinfo', '3'), 10_000);
       expect(code, `${reader}: ${err}`).toBe(0);
       // The leader and its thread, and the record saying the fds were not read.
-      expect(out, reader).toContain('captured 2 tasks, errors ETIMEDOUT');
+      expect(out, reader).toBe('captured 2 tasks, errors ETIMEDOUT\n');
     }
   }, 40_000);
 });

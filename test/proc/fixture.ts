@@ -4,7 +4,18 @@
  * them), and their JSON report of what they opened parsed for the asserts.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +94,7 @@ export function cleanupBuilds(): void {
 /**
  * A fake /proc at `root`: each pid holds fd 3 on /dev/null. Where `hangs`
  * says so, its fdinfo/3 is a FIFO nobody writes, so opening it blocks as a
- * statx on a dead NFS server would (releaseHang lets it go).
+ * statx on a dead NFS server would (releaseFifo lets it go).
  */
 export function fakeProc(root: string, pidList: number[], hangs: (pid: number) => boolean = () => false): string {
   for (const pid of pidList) {
@@ -100,4 +111,41 @@ export function fakeProc(root: string, pidList: number[], hangs: (pid: number) =
     } else writeFileSync(join(b, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t1\n');
   }
   return root;
+}
+
+/** Opens the FIFO at `path` for writing, which lets a reader blocked opening it go; false when no reader was blocked on it. */
+export function releaseFifo(path: string): boolean {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs test/proc/SCRIPT ARGS under tsx, a capture one of whose reads hangs
+ * on the FIFO `hang`: it must end by itself within `ms`. Then the FIFO is
+ * released, so a child that did wait for it ends too. code -1: it was still
+ * running at `ms`; out and err are all it wrote.
+ */
+export async function runHangChild(
+  script: string,
+  args: string[],
+  hang: string,
+  ms: number,
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'proc', script), ...args], { cwd: ROOT });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // 'close', not 'exit': its output is all in by then.
+  const ended = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([ended, new Promise<number>((resolve) => (timer = setTimeout(() => resolve(-1), ms)))]);
+  clearTimeout(timer);
+  releaseFifo(hang);
+  await ended;
+  return { code, out, err };
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { nativeReadProcs, procfd, procfdPath, readerStatus } from '../../src-mai
 import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
 import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
-import { fakeProc, start, type Running } from './fixture.js';
+import { fakeProc, releaseFifo, runHangChild, start, type Running } from './fixture.js';
 
 let dir: string;
 let fx: Running;
@@ -84,15 +84,8 @@ function expectSameProcesses(a: Snapshot, b: Snapshot): void {
   expect(steady(a.files)).toEqual(steady(b.files));
 }
 
-/** Opens a hanging pid's FIFO for writing, which lets its blocked reader go; false when no reader was blocked on it. */
-function releaseHang(root: string, pid: number): boolean {
-  try {
-    fs.closeSync(fs.openSync(join(root, String(pid), 'fdinfo', '3'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Lets a hanging pid's blocked reader go; false when no reader was blocked on it. */
+const releaseHang = (root: string, pid: number): boolean => releaseFifo(join(root, String(pid), 'fdinfo', '3'));
 
 beforeAll(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'ckpt-procfd-')));
@@ -357,19 +350,8 @@ describe('native /proc reader', () => {
     for (const reader of ['js', 'native'])
       for (const how of ['natural', 'exit']) {
         const root = join(dir, `hang-child-${reader}-${how}`);
-        const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'hang-child.ts'), root, how, reader], { cwd: join(__dirname, '..', '..') });
-        let out = '';
-        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        const code = await new Promise<number | null>((resolve) => {
-          const t = setTimeout(() => resolve(-1), 8000); // still alive: it waited for the hung reader
-          child.once('exit', (c) => {
-            clearTimeout(t);
-            resolve(c);
-          });
-        });
-        releaseHang(root, 1);
-        if (code === -1) await new Promise((r) => child.once('exit', r));
-        expect(out, `${reader} ${how}`).toContain('captured 2 tasks, errors ETIMEDOUT');
+        const { code, out } = await runHangChild('hang-child.ts', [root, how, reader], join(root, '1', 'fdinfo', '3'), 8000);
+        expect(out, `${reader} ${how}`).toBe('captured 2 tasks, errors ETIMEDOUT\n');
         expect(code, `${reader} ${how}`).toBe(how === 'exit' ? 4 : 3);
       }
     // Ending that way leaves its output pipe as it found it (blocking): the

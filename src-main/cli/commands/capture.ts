@@ -5,9 +5,9 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
-import { NS_TYPES, type NsType } from '../../sources/proc/select.js';
+import { EmptySelectionError, NS_TYPES, NoSuchProcessError, namespaceLink, type NsType } from '../../sources/proc/select.js';
 import { commProblem, resolveUsers } from '../../../src-shared/model/proc-select.js';
-import { displayBStr } from '../../../src-shared/model/index.js';
+import { displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
 import { systemUsers } from '../../util/passwd.js';
 
 /** --user USER|UID[,...]: uids, in the order given; a name /etc/passwd does not know is a usage error naming it. */
@@ -80,10 +80,8 @@ function signalLatch() {
  * do (a frozen process is resumed, nothing stored).
  */
 async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parsed['opts'], io: Io): Promise<number> {
-  const { captureProc } = await import('../../sources/proc/index.js');
+  const { captureProc, missingPids } = await import('../../sources/proc/index.js');
   const { openLibrary, storeSnapshot } = await import('./library-util.js');
-  const { EmptySelectionError, NoSuchProcessError, namespaceLink } = await import('../../sources/proc/select.js');
-  const { missingPids } = await import('../../sources/proc/index.js');
   // The namespace the series watches is the one `of` is in now: if `of`
   // exits, its pid may go to a process of another namespace (the host's).
   if (sel.ns && !sel.ns.link) sel = { ...sel, ns: { ...sel.ns, link: namespaceLink('/proc', sel.ns.type, sel.ns.of) } };
@@ -257,22 +255,21 @@ export default defineCommand({
       time = Date.parse(opts.time as string);
       if (Number.isNaN(time) || time < 0) throw new UsageError(`--time: not a date: "${String(opts.time)}"`);
     }
-    const snap = live
-      ? await (
-          await import('../../sources/proc/index.js')
-        ).captureProc({ pids, tree: opts.tree === true, ...selector, freeze: opts.freeze === true, timeoutMs })
-      : (await import('../../sim/index.js')).simulate({
-          scenario: opts.sim as string,
-          seed: opts.seed as number | undefined,
-          step: opts.step as number | undefined,
-          processes: opts.processes as number | undefined,
-          fds: opts.fds as number | undefined,
-          time,
-        });
+    let snap: Snapshot;
     if (live) {
-      const missing = (await import('../../sources/proc/index.js')).missingPids(snap);
+      const { captureProc, missingPids } = await import('../../sources/proc/index.js');
+      snap = await captureProc({ pids, tree: opts.tree === true, ...selector, freeze: opts.freeze === true, timeoutMs });
+      const missing = missingPids(snap);
       if (missing.length) io.err(`note: no such process: ${missing.join(', ')} (an error record each in the image)`);
-    }
+    } else
+      snap = (await import('../../sim/index.js')).simulate({
+        scenario: opts.sim as string,
+        seed: opts.seed as number | undefined,
+        step: opts.step as number | undefined,
+        processes: opts.processes as number | undefined,
+        fds: opts.fds as number | undefined,
+        time,
+      });
     // Loaded only when asked for: a plain capture never opens SQLite.
     if (opts.store) (await import('./library-util.js')).storeCapture(snap, opts, io);
     if (!out) return 0;

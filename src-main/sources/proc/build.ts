@@ -207,6 +207,7 @@ export class Builder {
     for (const th of r.threads) {
       if (th.tid === via) continue;
       const same = this.sameTable(via, th.tid);
+      this.threadKcmp.set(th.tid, same);
       if (typeof same === 'number' && same !== 0) tids.push(th.tid);
     }
     return tids;
@@ -216,17 +217,13 @@ export class Builder {
    * kcmp(KCMP_FILES) of thread `tid` against `via`, the task its process is
    * read through: 0 for the same table, another number for its own, an
    * errno where kcmp refused or is not there. Asked once per thread, by
-   * tablesToRead(), and taken by prepare(): the two must agree, or a
-   * thread that unshared in between would need a table nobody read.
+   * tablesToRead(), and the answer kept for prepare(): the two must agree,
+   * or a thread that unshared in between would need a table nobody read.
    */
-  private sameTable(via: number, tid: number, take = false): KcmpResult {
-    let same = this.threadKcmp.get(tid);
-    if (same === undefined) {
-      same = this.kcmp ? this.kcmp(via, tid, KCMP_FILES, 0, 0) : 'ENOSYS';
-      if (this.kcmp) this.kcmpCalls++;
-      if (!take) this.threadKcmp.set(tid, same);
-    } else if (take) this.threadKcmp.delete(tid);
-    return same;
+  private sameTable(via: number, tid: number): KcmpResult {
+    if (!this.kcmp) return 'ENOSYS';
+    this.kcmpCalls++;
+    return this.kcmp(via, tid, KCMP_FILES, 0, 0);
   }
 
   /**
@@ -303,7 +300,8 @@ export class Builder {
       }
       // A thread normally shares its leader's table; one that called
       // unshare(CLONE_FILES) has its own, read by the caller (tablesToRead()).
-      const same = this.sameTable(via, th.tid, true);
+      const same = this.threadKcmp.get(th.tid) ?? this.sameTable(via, th.tid);
+      this.threadKcmp.delete(th.tid);
       if (same === 0 || typeof same === 'string') {
         if (typeof same === 'string') {
           this.refuse(same);

@@ -91,9 +91,11 @@ describe('search.holders on the read worker', () => {
     );
     expect(reply.ok).toBe(true);
     expect(same(reply)).toEqual(same({ ok: true, result: expected }));
-    // Answered all along: many calls, none held up behind the fold.
+    // Answered all along: many calls, none held up behind the fold. On this
+    // thread one list would wait the whole fold (syncMs, measured in the same
+    // run, so a loaded machine slows both alike).
     expect(answers.length).toBeGreaterThanOrEqual(5);
-    expect(worst).toBeLessThan(100);
+    expect(worst).toBeLessThan(syncMs / 2);
   }, 20_000);
 
   it('answers errors as the synchronous call does: QueryError offsets, StoreError codes', async () => {

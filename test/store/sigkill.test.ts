@@ -54,18 +54,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('import killed with SIGKILL at random instants', () => {
   it('leaves each image whole or absent, and a sound database', async () => {
     const home = join(dir, 'home');
-    // Calibrate: how long one uninterrupted import of three images takes here.
-    const cal = join(dir, 'cal');
-    const t0 = performance.now();
-    const r = await runImport(cal, files.slice(0, 3), null);
-    const full = performance.now() - t0;
-    expect(r.code).toBe(0);
-
-    // And how long the CLI takes to start and open the library, so we can
-    // count the kills that landed while an import was really running.
-    const t1 = performance.now();
-    expect((await runImport(cal, [files[0]!], null)).code).toBe(0); // a duplicate: start, open, hash, done
-    const startup = performance.now() - t1;
+    // Calibrate: how long one uninterrupted import of three images takes
+    // here, and how long the CLI takes to start and open the library (a
+    // duplicate: start, open, hash, done), so we can count the kills that
+    // landed while an import was really running. Medians of three, so one
+    // run slowed by a busy moment does not skew every delay below.
+    let cals = 0;
+    /** One import into a fresh library (`into` none) or into `into`, timed. */
+    const timed = async (args: string[], into?: string) => {
+      const t = performance.now();
+      expect((await runImport(into ?? join(dir, `cal-${++cals}`), args, null)).code).toBe(0);
+      return performance.now() - t;
+    };
+    const median3 = async (run: () => Promise<number>) => [await run(), await run(), await run()].sort((x, y) => x - y)[1]!;
+    const full = await median3(() => timed(files.slice(0, 3)));
+    const startup = await median3(() => timed([files[0]!], join(dir, 'cal-1')));
 
     let killed = 0;
     let midImport = 0;

@@ -107,6 +107,32 @@ test('capture view: every process named like the clicked one, counted, marked, c
   await shot(page, 'inspector-comm');
 });
 
+test('capture view: a name with a comma and a star is prefilled escaped, and selects exactly its process', async () => {
+  const marker = join(dir, 'comma-marker.txt');
+  writeFileSync(marker, 'x');
+  const odd = await named(`${TAG},o*`, marker);
+  const near = await named(`${TAG},o`, marker);
+
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-proc').click();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByTestId('by-comm').check();
+  await page.getByTestId('proc-search').fill(String(odd));
+  const rows = page.getByTestId('proc-list').getByRole('option');
+  await rows.filter({ hasText: String(odd) }).first().click();
+  // Unescaped, the comma would split it in two and the star take both.
+  await expect(page.getByTestId('comm-names')).toHaveValue(`${TAG}\\,o\\*`);
+  await expect(page.getByTestId('selector-count')).toHaveText('1');
+  await page.getByTestId('proc-search').fill(`${TAG},o`);
+  await expect(rows.filter({ hasText: String(odd) }).locator('[data-covered="true"]')).toHaveCount(1);
+  await expect(rows.filter({ hasText: String(near) }).locator('[data-covered="false"]')).toHaveCount(1);
+  await page.getByTestId('capture-label').fill('comma e2e');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('comma e2e');
+  await expect(page.getByTestId('tree').getByRole('option')).toHaveCount(1);
+  await expect(treeRow(page, odd)).toHaveCount(1);
+});
+
 test('capture view: the user choice starts from the clicked process user; an unknown name is the backend error, named', async () => {
   await page.getByTestId('nav-capture').click();
   await page.getByTestId('mode-proc').click();

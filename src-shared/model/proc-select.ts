@@ -13,7 +13,9 @@ export const COMM_MAX = 15;
 
 /**
  * A comm pattern as bytes: the UTF-8 of NAME, whole, or its start when it
- * ends in `*` (as lsof -c and pgrep -x).
+ * ends in `*` (as lsof -c and pgrep -x). A backslash takes the character
+ * after it as it is, so any comm can be named: `a\,b` (a comma, which
+ * otherwise separates names), `x\*` (a comm that ends in a star), `\\`.
  */
 export interface CommPattern {
   bytes: Uint8Array;
@@ -23,8 +25,53 @@ export interface CommPattern {
 const encoder = new TextEncoder();
 
 export function commPattern(text: string): CommPattern {
-  const prefix = text.endsWith('*');
-  return { bytes: encoder.encode(prefix ? text.slice(0, -1) : text), prefix };
+  let name = '';
+  let prefix = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) name += text[++i];
+    else if (c === '*' && i === text.length - 1) prefix = true;
+    else name += c;
+  }
+  return { bytes: encoder.encode(name), prefix };
+}
+
+/**
+ * A list of comm patterns as typed (`--comm`, the Capture view): split at
+ * commas a backslash does not take, each without the blanks around it;
+ * the patterns keep their backslashes (commPattern reads them).
+ */
+export function splitCommList(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  const push = () => {
+    // Blanks at the end stay when a backslash took the last of them.
+    let end = cur.length;
+    while (end > 0 && /\s/.test(cur[end - 1]!) && !escapedAt(cur, end - 1)) end--;
+    const item = cur.slice(0, end).replace(/^\s+/, '');
+    if (item) out.push(item);
+    cur = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) cur += c + text[++i];
+    else if (c === ',') push();
+    else cur += c;
+  }
+  push();
+  return out;
+}
+
+/** Whether the character at `at` is taken as it is by a backslash before it. */
+function escapedAt(text: string, at: number): boolean {
+  let n = 0;
+  while (at - 1 - n >= 0 && text[at - 1 - n] === '\\') n++;
+  return n % 2 === 1;
+}
+
+/** A comm as a pattern that takes exactly it (the Capture view prefills with this). */
+export function commAsPattern(comm: string): string {
+  return comm.replace(/[\\,*]|^\s|\s$/g, (c) => `\\${c}`);
 }
 
 /** Whether one of `patterns` takes `comm` (its bytes, without the newline /proc/PID/comm ends with). */
@@ -39,12 +86,14 @@ export function commMatches(comm: Uint8Array, patterns: readonly CommPattern[]):
 /** Why `text` can never select a process as a comm pattern, or null when it can. */
 export function commProblem(text: string): string | null {
   if (!text) return 'an empty name';
+  if (text.endsWith('\\') && !escapedAt(text, text.length - 1))
+    return `"${displayBStr(text)}" ends in a lone backslash (\\\\ names a backslash, \\, a comma, \\* a star)`;
   const bytes = commPattern(text).bytes;
   if (bytes.length <= COMM_MAX) return null;
   // The longest whole-character start that fits, as a prefix the person can use instead.
   let cut = COMM_MAX;
   while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
-  return `"${displayBStr(text)}" is longer than a comm can be (${COMM_MAX} bytes); use a prefix: "${displayBStr(new TextDecoder().decode(bytes.subarray(0, cut)))}*"`;
+  return `"${displayBStr(text)}" is longer than a comm can be (${COMM_MAX} bytes); use a prefix: "${displayBStr(commAsPattern(new TextDecoder().decode(bytes.subarray(0, cut))))}*"`;
 }
 
 /** The names and uids of a passwd file's text; a name listed twice keeps its first uid (as lsof -u and ps -u read it, without NSS). */

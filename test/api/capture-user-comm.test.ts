@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend, type Backend } from '../../src-main/api/handlers.js';
 import type { CaptureResult, ImageOverview, ProcessList } from '../../src-shared/api/results.js';
-import { commMatches, commPattern, commProblem, passwdUids, resolveUsers } from '../../src-shared/model/proc-select.js';
+import { commAsPattern, commMatches, commPattern, commProblem, passwdUids, resolveUsers, splitCommList } from '../../src-shared/model/proc-select.js';
 import { covered, fieldText, listedUids, listItems } from '../../src-renderer/lib/select.js';
 import { start, type Running } from '../proc/fixture.js';
 import { dispatcher, leaders } from './dispatch.js';
@@ -148,6 +148,8 @@ describe('the view counts what a user or comm choice covers, with the capture ow
   });
 });
 
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
 describe('the shared pieces', () => {
   it('comm patterns, passwd names and typed lists', () => {
     expect(commMatches(Buffer.from('nginx'), [commPattern('nginx')])).toBe(true);
@@ -173,6 +175,18 @@ describe('the shared pieces', () => {
     expect(resolveUsers(['alice', 7, '0', 'alice'], () => names)).toEqual({ uids: [1000, 7, 0] });
     expect(resolveUsers(['bob'], () => names)).toEqual({ unknown: 'bob' });
     expect(listItems(' nginx* , ,php-fpm ')).toEqual(['nginx*', 'php-fpm']);
+    // A backslash takes the next character as it is: a comma, a star, a blank, itself.
+    expect(splitCommList(' nginx* , ,php-fpm ')).toEqual(['nginx*', 'php-fpm']);
+    expect(splitCommList('a\\,b,c\\\\,d\\ ')).toEqual(['a\\,b', 'c\\\\', 'd\\ ']);
+    expect(commPattern('a\\,b')).toEqual({ bytes: utf8('a,b'), prefix: false });
+    expect(commPattern('x\\*')).toEqual({ bytes: utf8('x*'), prefix: false });
+    expect(commPattern('x\\**')).toEqual({ bytes: utf8('x*'), prefix: true });
+    expect(commPattern('c\\\\')).toEqual({ bytes: utf8('c\\'), prefix: false });
+    expect(commProblem('c\\')).toMatch(/^"c\\\\" ends in a lone backslash/);
+    expect(commProblem('c\\\\')).toBeNull();
+    // A comm as a pattern for exactly it, back through the list and the pattern.
+    for (const comm of ['a,b*', ' lead', 'trail ', 'back\\slash', 'plain', '*'])
+      expect(splitCommList(`${commAsPattern(comm)},other`).map((p) => Buffer.from(commPattern(p).bytes).toString())).toEqual([comm, 'other']);
     expect(fieldText(null)).toBe('');
   });
 });

@@ -139,6 +139,38 @@ describe('--user and --comm', () => {
     expect(existsSync(join(work, 'none2.ckpt'))).toBe(false);
   });
 
+  it('a backslash names a comm with a comma, a star or a blank; the list is split at the other commas', async () => {
+    const star = await start('named', [hex(`${TAG},a*`)]);
+    const plain = await start('named', [hex(`${TAG},a`)]);
+    try {
+      const img = join(work, 'escaped.ckpt');
+      const pidsOf = (comm: string) => {
+        const r = ckpt(['capture', '--comm', comm, '-o', img]);
+        expect(r.code, `${comm}: ${r.err}`).toBe(0);
+        const s = readImageFile(img);
+        expect(s.header.options.comm).toBe(comm.split(/(?<!\\),/).map((c) => c.trim()).filter(Boolean).join(','));
+        return s.tasks.map((t) => t.pid).sort((x, y) => x - y);
+      };
+      // The star taken as it is: exactly the comm that ends in one.
+      expect(pidsOf(`${TAG}\\,a\\*`)).toEqual([star.pid]);
+      // The star unescaped: a prefix, which takes both.
+      expect(pidsOf(`${TAG}\\,a*`)).toEqual([star.pid, plain.pid].sort((x, y) => x - y));
+      // Two names, blanks around them trimmed; the escaped comma stays in the first.
+      expect(pidsOf(` ${TAG}\\,a , ${TAG}root`)).toEqual([mine.pid, plain.pid].sort((x, y) => x - y));
+      // Unescaped, the comma splits: "${TAG}" and "a" are no process's names.
+      const split = ckpt(['capture', '--comm', `${TAG},a`, '-o', join(work, 'split.ckpt')]);
+      expect(split.code).toBe(1);
+      expect(split.err).toContain(`no process to capture: none has comm ${TAG} or a`);
+      const lone = ckpt(['capture', '--comm', `${TAG}\\`, '-o', join(work, 'lone.ckpt')]);
+      expect(lone.code).toBe(2);
+      // Shown escaped, as names are: the backslash doubled.
+      expect(lone.err).toContain(`--comm: "${TAG}\\\\" ends in a lone backslash`);
+    } finally {
+      await star.stop();
+      await plain.stop();
+    }
+  });
+
   it('a --comm series selects anew each round: an empty round is reported and the series goes on', async () => {
     const h = join(work, 'comm-series');
     const p = await start('named', [hex(`${TAG}cs`)]);

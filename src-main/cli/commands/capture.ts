@@ -6,7 +6,7 @@ import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
 import { EmptySelectionError, NS_TYPES, NoSuchProcessError, namespaceLink, type NsType } from '../../sources/proc/select.js';
-import { commProblem, resolveUsers } from '../../../src-shared/model/proc-select.js';
+import { commProblem, resolveUsers, splitCommList } from '../../../src-shared/model/proc-select.js';
 import { displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
 import { systemUsers } from '../../util/passwd.js';
 
@@ -22,7 +22,7 @@ function parseUsers(words: string[]): number[] {
 
 /** --comm NAME[,...]: a comm is at most 15 bytes (TASK_COMM_LEN), so a longer NAME could never match. */
 function parseComms(words: string[]): string[] {
-  const out = words.flatMap((w) => w.split(','));
+  const out = words.flatMap(splitCommList);
   for (const c of out) {
     const problem = commProblem(c);
     if (problem) throw new UsageError(`--comm: ${problem}`);
@@ -168,7 +168,7 @@ export default defineCommand({
       name: 'comm',
       type: 'list',
       value: 'NAME[,NAME...]',
-      help: 'capture every process whose comm is NAME (its bytes), or starts with NAME for NAME*, as lsof -c / pgrep -x (repeatable)',
+      help: 'capture every process whose comm is NAME (its bytes), or starts with NAME for NAME*, as lsof -c / pgrep -x (repeatable; \\, \\* and \\\\ for a comma, star or backslash in a name)',
     },
     { name: 'freeze', type: 'flag', help: 'stop the processes (SIGSTOP) for a consistent cut; always resumed (docs/capture.md)' },
     { name: 'sim', type: 'string', value: 'SCENARIO', help: 'simulate a scenario instead of reading /proc' },

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
@@ -95,6 +95,40 @@ describe('--pid of processes that do not exist', () => {
       expect(n).toBeGreaterThanOrEqual(2);
       expect(r.err).toContain(`process ${p.pid} exited; the series ends after ${n} captures`);
       expect(stored(h)).toHaveLength(n);
+    }
+  });
+
+  it('a series ends when its process is a zombie, its last capture stored, naming the parent that has not reaped it', async () => {
+    const h = join(work, 'series-zombie');
+    // sh starts the child, then becomes a sleep that never waits for it.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0.6 & exec sleep 60'], { stdio: 'ignore' });
+    try {
+      let child = 0;
+      for (let i = 0; i < 200 && !child; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        try {
+          child = Number(readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+        } catch {
+          /* not yet */
+        }
+      }
+      expect(child).toBeGreaterThan(0);
+      const r = await series(['--pid', String(child), '--store', '--every', '150ms', '--label', 'zom'], h, () => undefined);
+      expect(r.code, r.err).toBe(0);
+      const n = r.out.trim().split('\n').length;
+      expect(n).toBeGreaterThanOrEqual(2);
+      expect(r.err).toContain(
+        `process ${child} exited and is a zombie (its parent, process ${parent.pid}, has not reaped it); the series ends after ${n} captures`,
+      );
+      const images = stored(h);
+      expect(images).toHaveLength(n);
+      // The last image shows it a zombie; the first, taken while it ran, does not.
+      const show = (id: string) => JSON.parse(ckpt(['show', id, '--json'], h).out) as { tasks: { pid: number; zombie?: boolean }[] };
+      const byTime = images.map((i) => i.id);
+      const zombieIn = byTime.map((id) => show(id).tasks.find((t) => t.pid === child)?.zombie === true);
+      expect(zombieIn.filter(Boolean)).toHaveLength(1);
+    } finally {
+      parent.kill('SIGKILL');
     }
   });
 

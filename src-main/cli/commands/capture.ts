@@ -72,6 +72,18 @@ function signalLatch() {
 }
 
 /**
+ * "process N exited ..." when every process in `snap` is a zombie, naming
+ * who has not reaped it; else null (one still runs, or none was found).
+ */
+function exitedUnreaped(snap: Snapshot): string | null {
+  const procs = snap.tasks.filter((t) => t.pid === t.tgid);
+  if (!procs.length || !procs.every((t) => t.zombie)) return null;
+  return procs
+    .map((t) => `process ${t.pid} exited and is a zombie (its parent, process ${t.ppid}, has not reaped it)`)
+    .join('; ');
+}
+
+/**
  * `--every`: one capture per interval (measured from the start of each, so
  * a slow capture is followed at once by the next), each stored as it is
  * taken, in one process: after the first, captures run warm. SIGINT or
@@ -118,6 +130,14 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
         // Test hook: a slow store (a big image, a busy disk), so a test can signal during it.
         const hold = Number(process.env.CKPT_TEST_HOLD_STORED_MS) || 0;
         if (hold > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, hold);
+        // Every process a --pid series follows is a zombie: it has exited,
+        // and holds nothing it could still open or close. Stored once, so
+        // the library shows how it ended; further captures would repeat it.
+        const zombies = snap && sel.pids ? exitedUnreaped(snap) : null;
+        if (zombies) {
+          io.err(`${zombies}; the series ends after ${stored} capture${stored === 1 ? '' : 's'}`);
+          break;
+        }
         if (n + 1 >= count) break;
         // A signal that came while storing (synchronous) is still queued in
         // the event loop: let it through before asking, since disposing the

@@ -26,6 +26,22 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   { name: 'home', type: 'string', value: 'DIR', help: 'library directory (default: $CKPT_HOME or ~/.local/share/checkpoint-studio)' },
 ];
 
+/**
+ * Whether `word` is itself an option of `all` (or `--`): then it cannot be
+ * the value of the option before it, which is missing its value (`--pid
+ * $(pgrep nothing) -o f`). `-` (stdin/stdout) and anything else starting
+ * with a dash that names no option (`-5`) stay values.
+ */
+function isOptionWord(word: string, all: OptionSpec[]): boolean {
+  if (word === '--') return true;
+  if (word.startsWith('--')) {
+    const eq = word.indexOf('=');
+    const name = eq >= 0 ? word.slice(2, eq) : word.slice(2);
+    return all.some((o) => o.name === name);
+  }
+  return word.length > 1 && word.startsWith('-') && all.some((o) => o.short === word.slice(1, 2));
+}
+
 export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
   const all = [...specs, ...COMMON_OPTIONS];
   const opts: Parsed['opts'] = {};
@@ -59,8 +75,13 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
       opts[name] = true;
       continue;
     }
-    const v = inline ?? argv[++i];
-    if (v === undefined) throw new UsageError(`--${name} needs a value`);
+    let v = inline;
+    if (v === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || isOptionWord(next, all)) throw new UsageError(`--${name} needs a value${next === undefined ? '' : `, got the option ${next}`}`);
+      v = next;
+      i++;
+    }
     if (spec.type === 'int') {
       if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} needs a non-negative integer, got "${v}"`);
       opts[name] = Number(v);

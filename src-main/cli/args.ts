@@ -42,18 +42,48 @@ function isOptionWord(word: string, all: OptionSpec[]): boolean {
   return word.length > 1 && word.startsWith('-') && all.some((o) => o.short === word.slice(1, 2));
 }
 
-export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
+export interface ParseOptions {
+  /**
+   * The command takes no positional arguments: a word that is no option or
+   * option value is a usage error naming it (`ckpt capture --pid 111 222`),
+   * not silently ignored. `command` names it in the message.
+   */
+  noPositional?: { command: string };
+}
+
+/**
+ * "pids are comma-separated: --pid 111,222" when `word` came right after
+ * the value of an option whose value is a comma list (PID[,PID...]): the
+ * words were meant as more values of it.
+ */
+function listHint(spec: OptionSpec | undefined, value: string | undefined, word: string): string {
+  const m = spec && value !== undefined ? /^([A-Z]+)\[,/.exec(spec.value ?? '') : null;
+  return m ? `; ${m[1]!.toLowerCase()}s are comma-separated: --${spec!.name} ${value},${word}` : '';
+}
+
+export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions = {}): Parsed {
   const all = [...specs, ...COMMON_OPTIONS];
   const opts: Parsed['opts'] = {};
   const positional: string[] = [];
+  // The option whose value the previous word was, for listHint.
+  let lastSpec: OptionSpec | undefined;
+  let lastValue: string | undefined;
+  const stray = (word: string) => {
+    if (how.noPositional)
+      throw new UsageError(`${how.noPositional.command} takes no arguments, got "${word}"${listHint(lastSpec, lastValue, word)}`);
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
-      positional.push(...argv.slice(i + 1));
+      const rest = argv.slice(i + 1);
+      if (rest.length) stray(rest[0]!);
+      positional.push(...rest);
       break;
     }
     if (!a.startsWith('-') || a === '-') {
+      stray(a);
       positional.push(a);
+      lastSpec = undefined;
       continue;
     }
     let name: string;
@@ -70,6 +100,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
     }
     const spec = all.find((o) => o.name === name);
     if (!spec) throw new UsageError(`unknown option --${name}`);
+    lastSpec = undefined;
     if (spec.type === 'flag') {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
       opts[name] = true;
@@ -82,6 +113,8 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Parsed {
       v = next;
       i++;
     }
+    lastSpec = spec;
+    lastValue = v;
     if (spec.type === 'int') {
       if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} needs a non-negative integer, got "${v}"`);
       opts[name] = Number(v);

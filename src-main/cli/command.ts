@@ -14,6 +14,12 @@ export interface Command {
   usage: string;
   options: OptionSpec[];
   /**
+   * true: the command takes positional arguments (image files, ids, a
+   * query) and checks their number itself. Otherwise it takes none, and a
+   * stray word is a usage error naming it (args.ts), never ignored.
+   */
+  positional?: true;
+  /**
    * Longer help printed after the options; a function when the text needs a
    * module that running the command does not always load.
    */

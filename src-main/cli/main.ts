@@ -38,7 +38,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const cmd = (await entry.load()).default;
   try {
-    const parsed = parseArgs(rest, cmd.options);
+    const parsed = parseArgs(rest, cmd.options, cmd.positional ? {} : { noPositional: { command: cmd.name } });
     if (parsed.opts.help) {
       io.out(await help(cmd, entry.summary));
       return 0;

@@ -31,3 +31,30 @@ describe('an option missing its value', () => {
     expect(n.err).toContain('--seed needs a non-negative integer, got "-5"');
   });
 });
+
+describe('stray arguments', () => {
+  it('capture --pid 111 222 is a usage error naming 222, with the comma hint; nothing captured', () => {
+    const out = join(dir, 'stray.ckpt');
+    const r = ckpt(['capture', '--pid', String(process.pid), '222', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`ckpt capture: capture takes no arguments, got "222"; pids are comma-separated: --pid ${process.pid},222`);
+    expect(existsSync(out)).toBe(false);
+    const u = ckpt(['capture', '--user', 'root', 'daemon', '-o', out]);
+    expect(u.code).toBe(2);
+    expect(u.err).toContain('got "daemon"; users are comma-separated: --user root,daemon');
+    // Not after a list option: named, no hint.
+    const s = ckpt(['capture', 'web-server', '--sim', 'web-server', '-o', out]);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/capture takes no arguments, got "web-server"\n/);
+    expect(ckpt(['capture', '--sim', 'web-server', '-o', out, '--', 'x']).err).toContain('capture takes no arguments, got "x"');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('every command that takes none says so the same way', () => {
+    for (const c of ['list', 'serve']) {
+      const r = ckpt([c, 'extra']);
+      expect(r.code, c).toBe(2);
+      expect(r.err).toContain(`ckpt ${c}: ${c} takes no arguments, got "extra"`);
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { isImageFile, withLibraryImages, withScratchLibrary } from './library-ut
 export default defineCommand({
   name: 'diff',
   usage: 'ckpt diff A|FILE B|FILE [--match pid|command] [--json]',
+  positional: true,
   options: [
     {
       name: 'match',

@@ -10,6 +10,7 @@ export default defineCommand({
   name: 'export',
   usage:
     'ckpt export (image ID | diff A B | search QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
+  positional: true,
   options: [
     { name: 'format', short: 'f', type: 'string', value: 'FORMAT', help: 'html, md, json or csv (default: from the -o extension)' },
     { name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'file to write ("-" for stdout)' },

@@ -6,6 +6,7 @@ import { imageLine, progressLine, withLibrary } from './library-util.js';
 export default defineCommand({
   name: 'import',
   usage: 'ckpt import FILE... [--label TEXT] [--tag TAG]... [--note TEXT] [--json]',
+  positional: true,
   options: [
     { name: 'label', type: 'string', value: 'TEXT', help: 'label for the imported images' },
     { name: 'tag', type: 'list', value: 'TAG', help: 'tag to add (repeatable)' },

@@ -5,6 +5,7 @@ import { imageLine, withLibrary } from './library-util.js';
 export default defineCommand({
   name: 'label',
   usage: 'ckpt label ID TEXT',
+  positional: true,
   options: [],
   run({ opts, positional }, io) {
     if (positional.length !== 2) throw new UsageError('label takes an image id and the label text');

@@ -16,8 +16,7 @@ export default defineCommand({
     { name: 'limit', type: 'int', value: 'N', help: 'at most N images' },
     { name: 'json', type: 'flag', help: 'a JSON array of image summaries' },
   ],
-  run({ opts, positional }, io) {
-    if (positional.length) throw new UsageError('list takes no arguments (use --label, --tag or --text to filter)');
+  run({ opts }, io) {
     const f: ImageFilter = {};
     if (opts.label !== undefined) f.label = opts.label as string;
     if (opts.tag !== undefined) f.tag = opts.tag as string;

@@ -5,6 +5,7 @@ import { withLibrary } from './library-util.js';
 export default defineCommand({
   name: 'note',
   usage: 'ckpt note ID [TEXT]',
+  positional: true,
   options: [],
   run({ opts, positional }, io) {
     if (positional.length < 1 || positional.length > 2) throw new UsageError('note takes an image id and, to set it, the text');

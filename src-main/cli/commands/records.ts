@@ -5,6 +5,7 @@ import { scanRecords, withImageFile } from '../../engine/reader.js';
 export default defineCommand({
   name: 'records',
   usage: 'ckpt records FILE [--json]',
+  positional: true,
   options: [{ name: 'json', type: 'flag', help: 'a JSON array of {index, offset, type, typeName, len, objref}' }],
   details: 'Lists framing only; `ckpt verify` checks what the records mean.',
   run({ opts, positional }, io) {

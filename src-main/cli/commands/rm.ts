@@ -5,6 +5,7 @@ import { imageLine, withLibrary } from './library-util.js';
 export default defineCommand({
   name: 'rm',
   usage: 'ckpt rm ID...',
+  positional: true,
   options: [],
   run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('rm needs at least one image id');

@@ -8,6 +8,7 @@ import { QUERY_FIELD_NAMES } from '../../../src-shared/query-fields.js';
 export default defineCommand({
   name: 'search',
   usage: 'ckpt search QUERY... [--limit N] [--per-image N] [--holders] [--json]',
+  positional: true,
   options: [
     {
       name: 'holders',

@@ -10,6 +10,7 @@ import { isImageFile, withLibraryImages } from './library-util.js';
 export default defineCommand({
   name: 'show',
   usage: 'ckpt show FILE|ID [--pid PID[,PID...]] [--kind KIND[,KIND...]] [--json | --limits | --lsof | --lsof-fields]',
+  positional: true,
   options: [
     { name: 'pid', type: 'string', value: 'PID[,PID...]', help: 'only these processes (and their threads)' },
     { name: 'kind', type: 'string', value: 'KIND[,KIND...]', help: 'only fds of these kinds: a kind (regular, pipe, unix-socket...) or a group (socket, file, device, anon); inet, unix' },

@@ -5,6 +5,7 @@ import { imageLine, withLibrary } from './library-util.js';
 export default defineCommand({
   name: 'tag',
   usage: 'ckpt tag ID [TAG...] [--remove TAG]... [--clear]',
+  positional: true,
   options: [
     { name: 'remove', type: 'list', value: 'TAG', help: 'remove this tag (repeatable)' },
     { name: 'clear', type: 'flag', help: 'remove every tag first' },

@@ -23,6 +23,7 @@ export const SELECTOR_OPTIONS = [
 export default defineCommand({
   name: 'timeline',
   usage: 'ckpt timeline (--program CMDLINE | --label TEXT | --tag TAG | ID...) [--json]',
+  positional: true,
   options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
   details:
     'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher. ' +

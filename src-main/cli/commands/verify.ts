@@ -7,6 +7,7 @@ import { progressLine, withLibrary } from './library-util.js';
 export default defineCommand({
   name: 'verify',
   usage: 'ckpt verify FILE... | ckpt verify --all',
+  positional: true,
   options: [
     {
       name: 'all',

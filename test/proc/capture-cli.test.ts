@@ -160,10 +160,14 @@ describe('ckpt capture --pid / --all', () => {
 describe('ckpt capture --freeze', () => {
   const ours = () => [fx.pid, child, sibling];
 
-  /** `capture --tree --freeze` of the fixture, held frozen for holdMs; resolves once every process is stopped. */
-  async function frozenCapture(img: string, holdMs: number) {
+  /**
+   * `capture --tree --freeze` of the fixture, held frozen for holdMs (busy:
+   * without a turn of the event loop, as while reading); resolves once
+   * every process is stopped.
+   */
+  async function frozenCapture(img: string, holdMs: number, busy = false) {
     const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(fx.pid), '--tree', '--freeze', '-o', img], {
-      env: { ...process.env, CKPT_TEST_HOLD_FROZEN_MS: String(holdMs) },
+      env: { ...process.env, [busy ? 'CKPT_TEST_BUSY_FROZEN_MS' : 'CKPT_TEST_HOLD_FROZEN_MS']: String(holdMs) },
       stdio: 'ignore',
     });
     expect(await waitFor(() => ours().every((q) => procState(q) === 'T'), 10_000)).toBe(true);
@@ -191,6 +195,19 @@ describe('ckpt capture --freeze', () => {
       for (const q of ours()) expect(procState(q)).not.toBe('T');
       expect(existsSync(img)).toBe(false);
       expect(readdirSync(work).filter((f) => f.includes(`sig-${sig}`))).toEqual([]);
+    });
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    it(`a ${sig} that comes while the capture is busy reading is not lost: resumed, no image, dies of it`, async () => {
+      const img = join(work, `busy-${sig}.img`);
+      const p = await frozenCapture(img, 4000, true);
+      // Past the short read of the fixture, well inside the 4 s busy hold.
+      await new Promise((r) => setTimeout(r, 600));
+      p.kill(sig);
+      const [code, signal] = await new Promise<[number | null, string | null]>((r) => p.once('exit', (c, s) => r([c, s])));
+      expect({ code, signal }).toEqual({ code: null, signal: sig });
+      for (const q of ours()) expect(procState(q)).not.toBe('T');
+      expect(existsSync(img)).toBe(false);
     });
 
   it('resumes them even when the capture is killed with SIGKILL (watchdog)', async () => {

@@ -188,6 +188,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
       const hold = opts.holdFrozenMs ?? (Number(process.env.CKPT_TEST_HOLD_FROZEN_MS) || 0);
       if (hold > 0) await sleep(hold);
       else await sleep(0); // let a pending SIGINT/SIGTERM run its handler now
+
     }
 
     const tRead = performance.now();
@@ -237,6 +238,10 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     const tBuild = performance.now();
     const snap = builder.link(stats);
     lap('build', tBuild);
+    // Test hook: still frozen, busy without a turn of the event loop (as
+    // reading and building are), so a test can signal the capture then.
+    const busy = Number(process.env.CKPT_TEST_BUSY_FROZEN_MS) || 0;
+    if (freezer && busy > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, busy);
     // Every given process exited between the selection and its reading
     // (its stat gone; not one that hung or was refused): as much "no such
     // process" as if it had gone a moment sooner.
@@ -278,7 +283,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     }
     return snap;
   } finally {
-    freezer?.release();
+    await freezer?.release();
     lap('total', t0);
     if (process.env.CKPT_CAPTURE_TIMING)
       process.stderr.write(

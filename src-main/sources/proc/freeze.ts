@@ -115,12 +115,22 @@ export class Freezer {
     }
   }
 
-  /** Resumes and removes every hook; safe to call twice. */
-  release(): void {
+  /**
+   * Resumes at once, then removes every hook once the event loop has had
+   * its turn; safe to call twice. A SIGINT that came while the capture read
+   * (synchronous work, most of a capture) is still queued in the event
+   * loop: removing the handlers first would drop it, and the capture would
+   * go on to write its image and exit 0 as if no one had pressed Ctrl-C.
+   * Left attached for that turn, the handler runs and the signal takes its
+   * course (libuv reads signals in its poll phase; two immediates straddle
+   * one).
+   */
+  async release(): Promise<void> {
     // The watchdog goes first: it must not resume anything after we have
     // (someone may stop a process again in between).
     this.stopWatchdog();
     this.resume();
+    if (this.attached) for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
     this.detach();
   }
 

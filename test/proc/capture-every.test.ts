@@ -136,6 +136,8 @@ describe('ckpt capture --every', () => {
       [['capture', '--pid', pid, '--store', '--every', '1s', '--count', '0'], /at least 1/],
       [['capture', '--pid', pid, '--timeout', 'soon', '-o', join(home, 'x.ckpt')], /--timeout: not a duration/],
       [['capture', '--sim', 'leaky', '--timeout', '1s', '-o', join(home, 'x.ckpt')], /--timeout applies to live captures/],
+      [['capture', '--pid', pid, '--label', 'nightly', '-o', join(home, 'x.ckpt')], /--label names the image stored in the library: add --store/],
+      [['capture', '--sim', 'leaky', '--tag', 'a', '-o', join(home, 'x.ckpt')], /--tag names the image stored in the library: add --store/],
     ];
     for (const [args, why] of bad) {
       const r = ckpt(args);

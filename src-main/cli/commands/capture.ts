@@ -223,6 +223,11 @@ export default defineCommand({
   async run({ opts }, io) {
     const out = opts.output as string | undefined;
     if (!out && !opts.store) throw new UsageError('-o FILE or --store is required');
+    // An image file has no label or tags (only a library entry does): dropped
+    // silently, a later `timeline --label` would find nothing.
+    for (const o of ['label', 'tag'] as const)
+      if (opts[o] !== undefined && !opts.store)
+        throw new UsageError(`--${o} names the image stored in the library: add --store (an image file keeps none; ckpt import --${o} sets it later)`);
     const bySelector = opts.cgroup !== undefined || opts.ns !== undefined || opts.user !== undefined || opts.comm !== undefined;
     const live = opts.pid !== undefined || opts.all === true || bySelector;
     if (!opts.sim && !live)

@@ -1,5 +1,27 @@
 import { defineKind } from './schema.js';
 
+/**
+ * The IPv4 address inside a v4-mapped IPv6 address's text (`::ffff:127.0.0.1`,
+ * or `::ffff:7f00:1` as images before the dotted form wrote it), else null:
+ * what an IPv4 peer of a dual-stack (`[::]`) socket looks like from its side.
+ */
+export function mappedIpv4(addr: string): string | null {
+  const dotted = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.exec(addr);
+  if (dotted) return dotted[1]!;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(addr);
+  if (!hex) return null;
+  const hi = parseInt(hex[1]!, 16);
+  const lo = parseInt(hex[2]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/** An address as ss and inet_ntop write it: IPv6 in brackets, a v4-mapped one with its IPv4 part dotted. */
+export function displayInetAddr(family: unknown, addr: unknown): string {
+  if (family !== 6) return String(addr);
+  const v4 = mappedIpv4(String(addr));
+  return v4 === null ? `[${String(addr)}]` : `[::ffff:${v4}]`;
+}
+
 /** TCP, UDP or raw socket over IPv4 or IPv6, from /proc/net/{tcp,udp,raw}[6]. */
 export default defineKind({
   code: 9,
@@ -18,7 +40,7 @@ export default defineKind({
   ],
   summary: (f) => {
     const a = f.attrs;
-    const host = (addr: unknown) => (a.family === 6 ? `[${String(addr)}]` : String(addr));
+    const host = (addr: unknown) => displayInetAddr(a.family, addr);
     const remote = a.remotePort ? ` -> ${host(a.remoteAddr)}:${String(a.remotePort)}` : '';
     // Bytes nobody reads (or the peer does not take) are what a stuck socket looks like: as ss's Recv-Q and Send-Q.
     const rq = a.rxQueue ? ` recv-q ${String(a.rxQueue)}` : '';

@@ -1,5 +1,6 @@
 /** How a file reads to a person: one line for lists, shared by the CLI, reports and the UI. */
 import { kindByName } from '../kinds/index.js';
+import { mappedIpv4 } from '../kinds/inet-socket.js';
 import { displayBStr } from './bstr.js';
 import type { OpenFile, Snapshot, Task } from './snapshot.js';
 
@@ -18,7 +19,24 @@ export interface Holders {
   tableTasks: Map<number, Task[]>;
 }
 
-/** Holders of each file counted once per process (threads share a table). */
+/**
+ * Whose fds a table's are, as "pid:fd" names them: the process (its
+ * leader's pid) for the table its threads share; a thread's own pid for a
+ * table only it and its sibling threads use (unshare(CLONE_FILES)), as
+ * lsof -K does: else two tables of one process would both say pid:fd.
+ * One per process using the table (CLONE_FILES across processes).
+ */
+export function tableHolderPids(tasks: readonly Task[]): number[] {
+  const byProcess = new Map<number, number>();
+  for (const t of tasks) {
+    const cur = byProcess.get(t.tgid);
+    if (t.pid === t.tgid) byProcess.set(t.tgid, t.pid);
+    else if (cur === undefined || (cur !== t.tgid && t.pid < cur)) byProcess.set(t.tgid, t.pid);
+  }
+  return [...byProcess.values()];
+}
+
+/** Holders of each file counted once per process (threads share a table), or per thread for a thread's own table. */
 export function holders(s: Snapshot): Holders {
   const tableTasks = new Map<number, Task[]>();
   for (const t of s.tasks) {
@@ -30,9 +48,7 @@ export function holders(s: Snapshot): Holders {
   const fileHolders = new Map<number, { pid: number; fd: number }[]>();
   for (const table of s.fdTables) {
     const tasks = tableTasks.get(table.ref) ?? [];
-    // A table shared by threads of one process counts once, under the leader;
-    // one shared by several processes (CLONE_FILES) counts for each.
-    const pids = [...new Set(tasks.map((t) => t.tgid))];
+    const pids = tableHolderPids(tasks);
     for (const d of table.fds) {
       let l = fileHolders.get(d.file);
       if (!l) fileHolders.set(d.file, (l = []));
@@ -61,7 +77,9 @@ export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string
  * The other end of each connected socket whose other end is in the same
  * image, by open file ref: a unix socket's by its peer's inode (unique on
  * the machine), a TCP one's by the reversed address pair within one network
- * namespace (two containers may each have 10.0.0.2:5432 <-> 10.0.0.3:40000).
+ * namespace (two containers may each have 10.0.0.2:5432 <-> 10.0.0.3:40000),
+ * an IPv4 address and its v4-mapped IPv6 form (`::ffff:127.0.0.1`, as a
+ * dual-stack listener's accepted socket has it) being one address.
  * What `ss` shows as a peer, for `ckpt show` and the Inspector.
  */
 export function socketPeers(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Map<number, number> {
@@ -76,9 +94,13 @@ export function socketPeers(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): 
     const net = netOfTable.get(t.ref);
     if (net !== undefined) for (const d of t.fds) if (!netOf.has(d.file)) netOf.set(d.file, net);
   }
+  // An IPv4 socket connected to a dual-stack IPv6 one sees 127.0.0.1 where
+  // the other sees ::ffff:127.0.0.1: one address, as the kernel routes it.
+  const addr = (v: unknown) => mappedIpv4(String(v)) ?? String(v);
   const pair = (f: OpenFile, reverse: boolean) => {
     const a = f.attrs;
-    const ends = reverse ? [a.remoteAddr, a.remotePort, a.localAddr, a.localPort] : [a.localAddr, a.localPort, a.remoteAddr, a.remotePort];
+    const [la, ra] = [addr(a.localAddr), addr(a.remoteAddr)];
+    const ends = reverse ? [ra, a.remotePort, la, a.localPort] : [la, a.localPort, ra, a.remotePort];
     return [netOf.get(f.ref) ?? '?', a.proto, ...ends].map(String).join('|');
   };
   const byIno = new Map<string, OpenFile>();

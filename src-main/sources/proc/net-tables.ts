@@ -54,10 +54,21 @@ function ipv4(hex: string): string {
   return `${v & 255}.${(v >>> 8) & 255}.${(v >>> 16) & 255}.${v >>> 24}`;
 }
 
-/** RFC 5952 text of 16 address bytes (longest zero run as ::). */
+/**
+ * Text of 16 address bytes as inet_ntop (and so ss) gives it: RFC 5952's
+ * longest zero run as ::, and an IPv4 address inside an IPv6 one in dotted
+ * form: `::ffff:127.0.0.1` for a v4-mapped address (an IPv4 peer of a
+ * dual-stack socket), `::10.0.0.1` for the old IPv4-compatible ones.
+ */
 export function formatIpv6(b: Uint8Array): string {
   const words: number[] = [];
   for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
+  if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0) {
+    const v4 = `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+    if (words[5] === 0xffff) return `::ffff:${v4}`;
+    // glibc's rule: a zero run of exactly six words before a non-zero seventh (so ::1 stays ::1).
+    if (words[5] === 0 && words[6] !== 0) return `::${v4}`;
+  }
   let bestAt = -1;
   let bestLen = 1;
   for (let i = 0; i < 8;) {

@@ -1,0 +1,116 @@
+/** How sockets read (describeFile) and pair (socketPeers): v4-mapped addresses. */
+import { describe, expect, it } from 'vitest';
+import { formatIpv6 } from '../../src-main/sources/proc/net-tables.js';
+import { displayInetAddr, mappedIpv4 } from '../../src-shared/kinds/inet-socket.js';
+import { socketPeers, type AttrRecord, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+
+const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
+
+describe('formatIpv6, as inet_ntop writes addresses', () => {
+  it.each([
+    ['00000000000000000000ffff7f000001', '::ffff:127.0.0.1'],
+    ['00000000000000000000ffff00000000', '::ffff:0.0.0.0'],
+    ['00000000000000000000ffffc0a80a01', '::ffff:192.168.10.1'],
+    // IPv4-compatible (deprecated): glibc writes them dotted too, but never ::1 or ::.
+    ['0000000000000000000000000a000001', '::10.0.0.1'],
+    ['00000000000000000000000000000001', '::1'],
+    ['00000000000000000000000000000000', '::'],
+    ['20010db8000000000000000000000001', '2001:db8::1'],
+    ['fe800000000000000000ffff7f000001', 'fe80::ffff:7f00:1'],
+    ['0000000000000000ffff00007f000001', '::ffff:0:7f00:1'],
+  ])('%s is %s', (hex, text) => {
+    expect(formatIpv6(bytes(hex))).toBe(text);
+  });
+});
+
+describe('v4-mapped addresses in images', () => {
+  it('finds the IPv4 address in either text form (images before the dotted one wrote ::ffff:7f00:1)', () => {
+    expect(mappedIpv4('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(mappedIpv4('::ffff:7f00:1')).toBe('127.0.0.1');
+    expect(mappedIpv4('::FFFF:C0A8:A01')).toBe('192.168.10.1');
+    expect(mappedIpv4('::1')).toBeNull();
+    expect(mappedIpv4('fe80::ffff:7f00:1')).toBeNull();
+    expect(mappedIpv4('127.0.0.1')).toBeNull();
+  });
+  it('displays them as ss does, whatever form the image holds', () => {
+    expect(displayInetAddr(6, '::ffff:7f00:1')).toBe('[::ffff:127.0.0.1]');
+    expect(displayInetAddr(6, '::ffff:127.0.0.1')).toBe('[::ffff:127.0.0.1]');
+    expect(displayInetAddr(6, '::')).toBe('[::]');
+    expect(displayInetAddr(4, '127.0.0.1')).toBe('127.0.0.1');
+  });
+});
+
+function sock(ref: number, kind: string, attrs: AttrRecord, ino = 1000 + ref): OpenFile {
+  return {
+    ref,
+    kind,
+    path: `socket:[${ino}]`,
+    flags: 2,
+    mode: 0o140777,
+    pos: 0,
+    mntId: 0,
+    dev: 8,
+    ino,
+    rdev: 0,
+    size: 0,
+    nlink: 1,
+    deleted: false,
+    sharingInferred: false,
+    locks: [],
+    attrs,
+  };
+}
+const tcp = (family: number, la: string, lp: number, ra: string, rp: number): AttrRecord => ({
+  proto: 'tcp',
+  family,
+  state: 'ESTABLISHED',
+  localAddr: la,
+  localPort: lp,
+  remoteAddr: ra,
+  remotePort: rp,
+  txQueue: 0,
+  rxQueue: 0,
+});
+function task(pid: number, table: number, net: number): Task {
+  return {
+    pid,
+    tgid: pid,
+    ppid: 1,
+    uid: 0,
+    gid: 0,
+    comm: 'x',
+    cmdline: [],
+    cwd: '/',
+    root: '/',
+    namespaces: [{ type: 'net', ino: net }],
+    fdTable: table,
+    fdLimit: null,
+  };
+}
+
+describe('socketPeers across IPv4 and v4-mapped IPv6', () => {
+  const scene = (serverNet: number, serverAddr: string): Pick<Snapshot, 'files' | 'fdTables' | 'tasks'> => ({
+    files: [
+      sock(1, 'inet-socket', tcp(6, serverAddr, 9600, serverAddr, 45938)),
+      sock(2, 'inet-socket', tcp(4, '127.0.0.1', 45938, '127.0.0.1', 9600)),
+    ],
+    fdTables: [
+      { ref: 1, fds: [{ fd: 4, file: 1, cloexec: false }], sharingInferred: false },
+      { ref: 2, fds: [{ fd: 3, file: 2, cloexec: false }], sharingInferred: false },
+    ],
+    tasks: [task(10, 1, serverNet), task(20, 2, 77)],
+  });
+  it('pairs a tcp4 end with the tcp6 end that sees it v4-mapped, in either text form', () => {
+    for (const addr of ['::ffff:127.0.0.1', '::ffff:7f00:1']) {
+      const p = socketPeers(scene(77, addr));
+      expect(p.get(1)).toBe(2);
+      expect(p.get(2)).toBe(1);
+    }
+  });
+  it('not across network namespaces', () => {
+    expect(socketPeers(scene(78, '::ffff:127.0.0.1')).size).toBe(0);
+  });
+  it('not a non-mapped IPv6 address', () => {
+    expect(socketPeers(scene(77, '::1')).size).toBe(0);
+  });
+});

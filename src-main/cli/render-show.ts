@@ -6,6 +6,7 @@ import {
   formatLimit,
   formatShare,
   holders,
+  tableHolderPids,
   limitReport,
   listedWarnings,
   NEAR_LIMIT,
@@ -179,11 +180,13 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
         continue;
       }
       lines.push(`  fd table ${t.fdTable}, shared with ${sharers.join(', ')}`);
-    }
+    } else if (t.pid !== t.tgid) lines.push(`  fd table ${t.fdTable}, its own (the thread unshared it from process ${t.tgid}'s)`);
     listedUnder.set(t.fdTable, t.pid);
+    // This table's fds as the holder lists name them: the process's, or a thread's own.
+    const self = tableHolderPids((tableTasks.get(t.fdTable) ?? []).filter((o) => o.tgid === t.tgid))[0] ?? t.tgid;
     for (const d of fds) {
       const f = files.get(d.file)!;
-      const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === t.tgid && x.fd === d.fd));
+      const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === self && x.fd === d.fd));
       const share = others.length ? `  [file ${f.ref} also ${holderList(others)}]` : '';
       const end = ends.get(f.ref);
       // A deleted file's size is what it keeps from the disk: "(deleted, 4.8 MiB)".

@@ -5,7 +5,7 @@
  * types it does not know are skipped, so newer minor versions stay readable;
  * a newer major version is refused.
  */
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { kindByCode } from '../../src-shared/kinds/index.js';
 import type {
   AttrRecord,
@@ -430,7 +430,7 @@ export function decodeImage(bytes: Uint8Array): DecodeResult {
 }
 
 /** Checks and decodes an image file, streaming it. */
-export function readImageFile(path: string): DecodeResult {
+export function readImageFile(path: string | number): DecodeResult {
   return withImageFile(path, buildModel);
 }
 
@@ -487,22 +487,88 @@ export function scanRecords(src: ScanSource, each: (r: RecordInfo, scanner: Reco
   }
 }
 
-export function withImageFile<T>(path: string, fn: (src: ScanSource) => T): T {
+/**
+ * The most a pipe, FIFO or other file of no stated size may hold: it is read
+ * into memory whole before it is checked, so it needs a bound, and this is
+ * the one `ckpt import` has for any file (Node reads at most 2 GiB into one
+ * buffer). A regular file has none: it is streamed, in bounded memory.
+ */
+export const MAX_UNSIZED_IMAGE_BYTES = 2 ** 31 - 1;
+
+/**
+ * Runs `fn` on the image in `path` (or in the open file descriptor `path`,
+ * such as 0 for standard input, which stays open). A regular file is
+ * streamed; a pipe, FIFO or character device is read to its end first
+ * (fstat gives no size for it), at most MAX_UNSIZED_IMAGE_BYTES. A directory
+ * is refused as one.
+ */
+export function withImageFile<T>(path: string | number, fn: (src: ScanSource) => T): T {
+  const name = typeof path === 'number' ? (path === 0 ? 'standard input' : `fd ${path}`) : path;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = typeof path === 'number' ? path : openSync(path, 'r');
   } catch (e) {
-    throw new ImageError('io', `cannot open ${path}: ${(e as Error).message}`, 0, -1);
+    throw new ImageError('io', `cannot open ${name}: ${(e as Error).message}`, 0, -1);
   }
-  const size = fstatSync(fd).size;
-  const src = fdSource(fd, size);
-  // A whole image ends with a 48-byte TAIL: hash what precedes it on the other core.
-  const parallel = size >= PARALLEL_DIGEST_MIN_BYTES ? startParallelDigest(path, size - TAIL_RECORD_SPAN) : null;
-  if (parallel) src.digestOf = (end) => parallel.digestOf(end);
+  let parallel: ReturnType<typeof startParallelDigest> | null = null;
   try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ImageError('io', `${name} is a directory, not an image`, 0, -1);
+    let src: ScanSource;
+    if (st.isFile()) {
+      src = fdSource(fd, st.size);
+      // A whole image ends with a 48-byte TAIL: hash what precedes it on the other core.
+      parallel = typeof path === 'string' && st.size >= PARALLEL_DIGEST_MIN_BYTES ? startParallelDigest(path, st.size - TAIL_RECORD_SPAN) : null;
+      if (parallel) src.digestOf = (end) => parallel!.digestOf(end);
+    } else {
+      // Read to EOF in chunks filled whole, served in place (no second copy).
+      const CHUNK = 8 << 20;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for (let fill = CHUNK; ; ) {
+        if (fill === CHUNK) {
+          chunks.push(Buffer.allocUnsafe(CHUNK));
+          fill = 0;
+        }
+        let n: number;
+        try {
+          n = readSync(fd, chunks.at(-1)!, fill, CHUNK - fill, null);
+        } catch (e) {
+          // A non-blocking descriptor (stdin shared with a parent) with nothing yet: wait for it.
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+            continue;
+          }
+          throw new ImageError('io', `cannot read ${name}: ${(e as Error).message}`, size, -1);
+        }
+        if (n === 0) break;
+        fill += n;
+        size += n;
+        if (size > MAX_UNSIZED_IMAGE_BYTES)
+          throw new ImageError(
+            'io',
+            `${name}: more than 2 GiB (${MAX_UNSIZED_IMAGE_BYTES} bytes), the most read from a pipe; save the image to a file (read in bounded memory)`,
+            size,
+            -1,
+          );
+      }
+      src = {
+        size,
+        read: (buf, off, len, pos) => {
+          let n = 0;
+          while (n < len && pos + n < size) {
+            const at = pos + n;
+            const chunk = chunks[Math.floor(at / CHUNK)]!;
+            const from = at % CHUNK;
+            n += chunk.copy(buf, off + n, from, Math.min(CHUNK, from + len - n, from + size - at));
+          }
+          return n;
+        },
+      };
+    }
     return fn(src);
   } finally {
     parallel?.dispose();
-    closeSync(fd);
+    if (typeof path === 'string') closeSync(fd);
   }
 }

@@ -1,11 +1,27 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { StoreError } from '../../store/index.js';
-import { imageLine, progressLine, withLibrary } from './library-util.js';
+import { withImageFile } from '../../engine/reader.js';
+import { ImageError } from '../../engine/errors.js';
+import { imageLine, imageName, progressLine, withLibrary } from './library-util.js';
+
+/** Standard input read whole (a pipe: at most what withImageFile reads from one). */
+function readStdin(): Buffer {
+  try {
+    return withImageFile(0, (src) => {
+      const b = Buffer.allocUnsafe(src.size);
+      src.read(b, 0, src.size, 0);
+      return b;
+    });
+  } catch (e) {
+    if (e instanceof ImageError) throw new StoreError('io', e.message);
+    throw e;
+  }
+}
 
 export default defineCommand({
   name: 'import',
-  usage: 'ckpt import FILE... [--label TEXT] [--tag TAG]... [--note TEXT] [--json]',
+  usage: 'ckpt import FILE...|- [--label TEXT] [--tag TAG]... [--note TEXT] [--json]',
   positional: true,
   options: [
     { name: 'label', type: 'string', value: 'TEXT', help: 'label for the imported images' },
@@ -23,12 +39,12 @@ export default defineCommand({
       const p = progressLine();
       positional.forEach((file, i) => {
         try {
-          const r = store.importFile(file, o, (pr) =>
-            p.update(`[${i + 1}/${positional.length}] ${file}: ${pr.phase}${pr.total ? ` ${pr.done}/${pr.total} fds` : ''}`),
-          );
+          const progress = (pr: { phase: string; done: number; total: number }) =>
+            p.update(`[${i + 1}/${positional.length}] ${imageName(file)}: ${pr.phase}${pr.total ? ` ${pr.done}/${pr.total} fds` : ''}`);
+          const r = file === '-' ? store.importBytes(readStdin(), o, progress, imageName(file)) : store.importFile(file, o, progress);
           p.done();
           if (opts.json) io.out(JSON.stringify(r));
-          else io.out(`${r.duplicate ? 'already in library' : 'imported'}: ${imageLine(r.image)}  (${file}, ${r.elapsedMs.toFixed(0)} ms)`);
+          else io.out(`${r.duplicate ? 'already in library' : 'imported'}: ${imageLine(r.image)}  (${imageName(file)}, ${r.elapsedMs.toFixed(0)} ms)`);
         } catch (e) {
           p.done();
           if (!(e instanceof StoreError)) throw e;

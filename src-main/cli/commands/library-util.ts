@@ -18,6 +18,16 @@ export function isImageFile(arg: string): boolean {
   return existsSync(arg);
 }
 
+/** An image argument as the engine reads it: `-` is standard input (fd 0), as `capture -o -` is standard output. */
+export function imageInput(arg: string): string | number {
+  return arg === '-' ? 0 : arg;
+}
+
+/** An image argument as messages name it. */
+export function imageName(arg: string): string {
+  return arg === '-' ? 'standard input' : arg;
+}
+
 /**
  * `fn` on the library, read-only, once each of `refs` (image arguments that
  * are no file) names an image in it. Where the library or an image is

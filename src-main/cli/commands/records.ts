@@ -1,10 +1,11 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { scanRecords, withImageFile } from '../../engine/reader.js';
+import { imageInput } from './library-util.js';
 
 export default defineCommand({
   name: 'records',
-  usage: 'ckpt records FILE [--json]',
+  usage: 'ckpt records FILE|- [--json]',
   positional: true,
   options: [{ name: 'json', type: 'flag', help: 'a JSON array of {index, offset, type, typeName, len, objref}' }],
   details: 'Lists framing only; `ckpt verify` checks what the records mean.',
@@ -19,7 +20,7 @@ export default defineCommand({
           : [`${'index'.padStart(7)} ${'offset'.padStart(12)}  ${'type'.padEnd(12)} ${'len'.padStart(8)}  objref`, ...rows].join('\n'),
       );
     try {
-      withImageFile(positional[0]!, (src) =>
+      withImageFile(imageInput(positional[0]!), (src) =>
         scanRecords(src, (r) => {
           if (opts.json) json.push(r);
           else

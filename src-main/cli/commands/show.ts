@@ -5,11 +5,11 @@ import { snapshotToJson } from '../../../src-shared/model/index.js';
 import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { renderLsof, renderLsofFields } from '../render-lsof.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
-import { isImageFile, withLibraryImages } from './library-util.js';
+import { imageInput, isImageFile, withLibraryImages } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
-  usage: 'ckpt show FILE|ID [--pid PID[,PID...]] [--kind KIND[,KIND...]] [--json | --limits | --lsof | --lsof-fields]',
+  usage: 'ckpt show FILE|-|ID [--pid PID[,PID...]] [--kind KIND[,KIND...]] [--json | --limits | --lsof | --lsof-fields]',
   positional: true,
   options: [
     { name: 'pid', type: 'string', value: 'PID[,PID...]', help: 'only these processes (and their threads)' },
@@ -39,7 +39,7 @@ export default defineCommand({
     }
     if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
     const arg = positional[0]!;
-    const snap = isImageFile(arg) ? readImageFile(arg) : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
+    const snap = arg === '-' || isImageFile(arg) ? readImageFile(imageInput(arg)) : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
     if (opts.lsof || opts['lsof-fields']) {
       // lsof prints nothing at all when nothing matches, and scripts test for that.
       const text = opts.lsof ? renderLsof(snap, { filter }) : renderLsofFields(snap, { filter });

@@ -2,11 +2,11 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { verifyImage, withImageFile } from '../../engine/reader.js';
 import { ImageError } from '../../engine/errors.js';
-import { progressLine, withLibrary } from './library-util.js';
+import { imageInput, imageName, progressLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'verify',
-  usage: 'ckpt verify FILE... | ckpt verify --all',
+  usage: 'ckpt verify FILE|-... | ckpt verify --all',
   positional: true,
   options: [
     {
@@ -33,13 +33,14 @@ export default defineCommand({
     for (const file of positional) {
       try {
         // Streams: a huge image verifies in bounded memory.
-        const s = withImageFile(file, verifyImage);
+        const s = withImageFile(imageInput(file), verifyImage);
         io.out(
-          `${file}: ok, format ${s.header.formatMajor}.${s.header.formatMinor}, ${s.records} records, ${s.tasks} tasks, ${s.fds} fds, ${s.files} open files, ${s.errors} capture errors, sha256 ${s.sha256}`,
+          `${imageName(file)}: ok, format ${s.header.formatMajor}.${s.header.formatMinor}, ${s.records} records, ${s.tasks} tasks, ${s.fds} fds, ${s.files} open files, ${s.errors} capture errors, sha256 ${s.sha256}`,
         );
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
-        io.err(`${file}: ${e.message}`);
+        // A file that cannot be opened or read is named by the message itself.
+        io.err(e.code === 'io' && e.recordIndex < 0 ? e.message : `${imageName(file)}: ${e.message}`);
         bad++;
       }
     }

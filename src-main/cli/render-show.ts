@@ -8,6 +8,7 @@ import {
   holders,
   tableHolderPids,
   limitReport,
+  locksTag,
   listedWarnings,
   NEAR_LIMIT,
   recordsLimits,
@@ -196,7 +197,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       if (f.deleted && f.kind === 'regular' && desc.endsWith(')'))
         desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
       lines.push(
-        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${end ? `  [other end ${end}]` : ''}${share}`,
+        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
       );
     }
   }

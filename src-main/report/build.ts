@@ -9,6 +9,7 @@ import {
   formatShare,
   holders,
   limitReport,
+  locksTag,
   u64ToJson,
   type FdLimit,
   type Snapshot,
@@ -143,7 +144,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
         String(u64ToJson(f.pos)),
         d.cloexec ? 'yes' : 'no',
         shared ? 'yes' : 'no',
-        describeFile(f),
+        f.locks.length ? `${describeFile(f)}  ${locksTag(f.locks)}` : describeFile(f),
       ]);
     }
   }

@@ -4,3 +4,4 @@ export * from './json.js';
 export * from './flags.js';
 export * from './describe.js';
 export * from './limits.js';
+export * from './lock-text.js';

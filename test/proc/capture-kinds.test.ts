@@ -4,6 +4,8 @@
  * attribute and sharing relation against what the fixture reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderShow } from '../../src-main/cli/render-show.js';
+import { lockLong } from '../../src-shared/model/lock-text.js';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +152,14 @@ describe('live capture of every kind of fd', () => {
     expect(pf('file').locks).toEqual([{ kind: 'posix', write: true, pid: fx.pid, start: 10, end: 29 }]);
     expect(pf('dir').locks).toEqual([{ kind: 'flock', write: false, pid: fx.pid, start: 0, end: null }]);
     expect(pf('fileAgain').locks).toEqual([]);
+    // As show and reports print them on the fd's line, and the app in a file's details.
+    const shown = renderShow(snap, { pids: new Set([fx.pid]) }).split('\n');
+    const lineOf = (k: string) => shown.find((l) => new RegExp(`^ +${fact(k).fd}[ *] `).test(l))!;
+    expect(lineOf('file')).toContain('  [lock posix W 10-29]');
+    expect(lineOf('dir')).toContain('  [lock flock R]');
+    expect(lineOf('fileAgain')).not.toContain('[lock');
+    expect(pf('file').locks.map(lockLong)).toEqual([`POSIX record lock, exclusive (write), bytes 10-29, held by process ${fx.pid}`]);
+    expect(pf('dir').locks.map(lockLong)).toEqual([`flock lock, shared (read), whole file, held by process ${fx.pid}`]);
   });
 
   it('directories, O_PATH fds, unlinked files and names that only look deleted', () => {

@@ -508,7 +508,10 @@ export function withImageFile<T>(path: string | number, fn: (src: ScanSource) =>
   try {
     fd = typeof path === 'number' ? path : openSync(path, 'r');
   } catch (e) {
-    throw new ImageError('io', `cannot open ${name}: ${(e as Error).message}`, 0, -1);
+    // "ENOENT (no such file)", not Node's "ENOENT: no such file or directory, open 'PATH'" naming the path again.
+    const { code, message } = e as NodeJS.ErrnoException;
+    const why = code === 'ENOENT' ? 'no such file' : /^[A-Z]+: ([^,]*)/.exec(message)?.[1];
+    throw new ImageError('io', `cannot open ${name}: ${code && why ? `${code} (${why})` : message}`, 0, -1);
   }
   let parallel: ReturnType<typeof startParallelDigest> | null = null;
   try {

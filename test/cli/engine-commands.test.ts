@@ -110,13 +110,22 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(c.err).toMatch(/cut\.ckpt: bad-length at byte \d+ \(record #2 FILE_TABLE\): fd table 1 announces \d+ fds/);
     const s = ckpt(['show', cut]);
     expect(s.code).toBe(1);
-    expect(s.err).toMatch(/^ckpt show: bad-length at byte \d+ \(record #2 FILE_TABLE\)/);
+    // Named as verify names it: which file, then where and what.
+    expect(s.err).toBe(`ckpt show: ${cut}: ${c.err.slice(`${cut}: `.length)}`);
+    expect(s.err).toMatch(/^ckpt show: .*cut\.ckpt: bad-length at byte \d+ \(record #2 FILE_TABLE\)/);
     // Cut inside the TAIL: the last record runs past the end.
     const short = join(dir, 'short.ckpt');
     writeFileSync(short, good.subarray(0, good.length - 20));
     const t = ckpt(['verify', short]);
     expect(t.code).toBe(1);
     expect(t.err).toMatch(/short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end/);
+    expect(ckpt(['show', short]).err).toMatch(/^ckpt show: .*short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end of the image \(\d+ bytes left\)\n$/);
+    expect(ckpt(['records', short]).err).toMatch(/^ckpt records: .*short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\)/);
+    // A missing file: said once, as show says it, not Node's message naming the path three times.
+    const missing = join(dir, 'missing.ckpt');
+    const m = ckpt(['verify', missing]);
+    expect(m.code).toBe(1);
+    expect(m.err).toBe(`cannot open ${missing}: ENOENT (no such file)\n`);
   });
 
   it('show names devices, the other end of sockets, what deleted files hold, and filters by pid and kind', () => {
@@ -162,7 +171,7 @@ describe('ckpt capture --sim / show / records / verify', () => {
     const r = ckpt(['records', cut]);
     expect(r.code).toBe(1);
     expect(r.out.trim().split('\n')).toHaveLength(1 + 5);
-    expect(r.err).toContain(`truncated at byte ${at} (record #5): the image ends where this record would begin, without a TAIL record`);
+    expect(r.err).toBe(`ckpt records: ${cut}: truncated at byte ${at} (record #5): the image ends where this record would begin, without a TAIL record\n`);
     const j = ckpt(['records', cut, '--json']);
     expect(j.code).toBe(1);
     expect((JSON.parse(j.out) as unknown[]).length).toBe(5);
@@ -172,7 +181,8 @@ describe('ckpt capture --sim / show / records / verify', () => {
     const t = ckpt(['records', text]);
     expect(t.code).toBe(1);
     expect(t.out).toBe('');
-    expect(t.err).toMatch(/^ckpt records: not a checkpoint image \(/);
+    expect(t.err).toMatch(/^ckpt records: .*notes\.txt: not a checkpoint image \(/);
+    expect(ckpt(['show', text]).err).toMatch(/^ckpt show: .*notes\.txt: not a checkpoint image \(/);
   });
 
   it('usage errors exit 2 with the usage line; missing files exit 1', () => {

@@ -5,6 +5,7 @@ import type { Parsed } from '../args.js';
 import type { Io } from '../command.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../engine/writer.js';
+import { ImageError } from '../../engine/errors.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,16 @@ export function imageInput(arg: string): string | number {
 /** An image argument as messages name it. */
 export function imageName(arg: string): string {
   return arg === '-' ? 'standard input' : arg;
+}
+
+/**
+ * `e`, an ImageError from reading `arg`, made to name it as verify and
+ * import do (`c.ckpt: truncated at byte 1960 ...`); one that names it
+ * already (cannot open or read it) stays as it is. Anything else as it is.
+ */
+export function namingFile(arg: string, e: unknown): unknown {
+  if (e instanceof ImageError && !(e.code === 'io' && e.recordIndex < 0)) e.message = `${imageName(arg)}: ${e.message}`;
+  return e;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { scanRecords, withImageFile } from '../../engine/reader.js';
-import { imageInput } from './library-util.js';
+import { imageInput, namingFile } from './library-util.js';
 
 export default defineCommand({
   name: 'records',
@@ -33,7 +33,7 @@ export default defineCommand({
       // A damaged image is when the framing matters most: list what was
       // framed before the damage, then say where it is (and fail).
       if (rows.length || json.length) print();
-      throw e;
+      throw namingFile(positional[0]!, e);
     }
     print();
     return 0;

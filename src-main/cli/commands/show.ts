@@ -5,7 +5,7 @@ import { snapshotToJson } from '../../../src-shared/model/index.js';
 import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { renderLsof, renderLsofFields } from '../render-lsof.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
-import { imageInput, isImageFile, withLibraryImages } from './library-util.js';
+import { imageInput, isImageFile, namingFile, withLibraryImages } from './library-util.js';
 
 export default defineCommand({
   name: 'show',
@@ -39,7 +39,14 @@ export default defineCommand({
     }
     if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
     const arg = positional[0]!;
-    const snap = arg === '-' || isImageFile(arg) ? readImageFile(imageInput(arg)) : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
+    const readFile = () => {
+      try {
+        return readImageFile(imageInput(arg));
+      } catch (e) {
+        throw namingFile(arg, e);
+      }
+    };
+    const snap = arg === '-' || isImageFile(arg) ? readFile() : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
     if (opts.lsof || opts['lsof-fields']) {
       // lsof prints nothing at all when nothing matches, and scripts test for that.
       const text = opts.lsof ? renderLsof(snap, { filter }) : renderLsofFields(snap, { filter });

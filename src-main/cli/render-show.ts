@@ -115,6 +115,13 @@ function deletedLine(s: Snapshot, fileHolders: Map<number, { pid: number; fd: nu
   return `deleted files still open: ${files.length}, ${formatSize(total)} of disk not freed until they are closed (largest ${displayBStr(big.path)}, ${formatSize(sizeOf(big))}, held by ${by.pid}:${by.fd})`;
 }
 
+/** Per pid, the capture error that kept its fd table out (its fd or fdinfo directory could not be read). */
+function fdTableErrors(s: Snapshot): Map<number, Snapshot['errors'][number]> {
+  const m = new Map<number, Snapshot['errors'][number]>();
+  for (const e of s.errors) if (e.fd === -1 && /\/(fd|fdinfo)$/.test(displayBStr(e.where)) && !m.has(e.pid)) m.set(e.pid, e);
+  return m;
+}
+
 export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const h = s.header;
   const lines: string[] = [];
@@ -141,6 +148,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   if (deleted) lines.push(deleted);
   const ends = socketEnds(s, fileHolders);
   const unnamed = unreadableNames(s);
+  const tableErrors = fdTableErrors(s);
   // Columns as wide as this image's widest flags and positions (flags up to
   // a point: one odd fd should not push every line of a big image right).
   let flagsWidth = 28;
@@ -168,7 +176,16 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     if (t.pid === t.tgid && (t.cwd.length || t.root.length))
       lines.push(`  cwd ${t.cwd.length ? displayBStr(t.cwd) : '(unknown)'}${root && root !== '/' ? `  root ${root}` : ''}`);
     if (!t.fdTable) {
-      lines.push(t.zombie ? `  zombie: exited, not reaped by its parent (ppid ${t.ppid})` : '  no fd table');
+      const why = tableErrors.get(t.pid);
+      lines.push(
+        t.zombie
+          ? `  zombie: exited, not reaped by its parent (ppid ${t.ppid})`
+          : why
+            ? `  no fd table: ${displayBStr(why.errno)} on ${displayBStr(why.where)} (${displayBStr(why.message)})`
+            : t.pid !== t.tgid && tableErrors.has(t.tgid)
+              ? `  no fd table (as its process, ${t.tgid})`
+              : '  no fd table',
+      );
       continue;
     }
     // A shared table is listed under the first of its tasks shown: with

@@ -236,6 +236,25 @@ describe('--user and --comm', () => {
       expect(s.tasks.map((t) => t.pid)).toEqual([theirs.pid]);
       expect(s.tasks[0]!.fdTable).not.toBe(0);
       expect(s.errors).toEqual([]);
+
+      // By namespace, as nobody: the namespaces of other users' processes
+      // cannot be read; one record says how many were left out and names them.
+      const asNobody = (args: string[]) =>
+        spawnSync(process.execPath, [join(ROOT, 'out', 'cli', 'ckpt.mjs'), 'capture', ...args], { uid: 65534, gid: 65534, timeout: 60_000, encoding: 'utf8' });
+      const nsImg = join(work, 'nobody-ns.ckpt');
+      const ns = asNobody(['--ns', `net:${theirs.pid}`, '-o', nsImg]);
+      expect(ns.status, ns.stderr).toBe(0);
+      const left = readImageFile(nsImg).errors.filter((e) => e.where === '/proc/*/ns/net');
+      expect(left).toHaveLength(1);
+      expect(left[0]!.errno).toBe('EACCES');
+      expect(left[0]!.message).toMatch(/^\d+ process\(es\) whose net namespace could not be read were left out of the selection \(\d+(, \d+)*(, …)?\)$/);
+      expect(left[0]!.message).toContain(`(${left[0]!.pid}`);
+      // Another user's namespace: why, worded for a user who is not root.
+      const other = asNobody(['--ns', `net:${mine.pid}`, '-o', join(work, 'nobody-ns2.ckpt')]);
+      expect(other.status).toBe(1);
+      expect(other.stderr).toContain(
+        `--ns net:${mine.pid}: cannot read its net namespace (EACCES: another user's process: reading it needs root or CAP_SYS_PTRACE)`,
+      );
     } finally {
       await theirs.stop();
     }

@@ -225,6 +225,14 @@ describe('an unprivileged capture', () => {
     expect(r.code, r.err).toBe(0);
     const snap = readImageFile(img);
     expect(snap.errors).toContainEqual(expect.objectContaining({ errno: 'EACCES', pid: fx.pid, where: `/proc/${fx.pid}/fd` }));
+    // Said apart from the error count, and why, since the image reads as if they held nothing.
+    const refused = new Set(snap.errors.filter((e) => e.errno === 'EACCES' && e.where === `/proc/${e.pid}/fd`).map((e) => e.pid));
+    expect(r.err).toContain(
+      `note: the fds of ${refused.size} processes could not be read (EACCES: another user's process: reading it needs root or CAP_SYS_PTRACE)\n`,
+    );
+    // And show says it where the fds would be.
+    const shown = ckpt(['show', img, '--pid', String(fx.pid)]).out;
+    expect(shown).toContain(`  no fd table: EACCES on /proc/${fx.pid}/fd (cannot list fds)\n`);
     const t = snap.tasks.find((x) => x.pid === fx.pid);
     expect(t?.fdTable).toBe(0);
     expect(ckpt(['verify', img]).code).toBe(0);

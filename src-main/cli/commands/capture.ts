@@ -302,6 +302,18 @@ export default defineCommand({
     if (process.env.CKPT_CAPTURE_TIMING) io.err(`image written at ${performance.now().toFixed(1)} ms`);
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);
+    if (live) {
+      // Processes whose fds could not be read at all: said apart from the
+      // list of errors, since the image otherwise reads as if they held none.
+      const refused = snap.errors.filter((e) => e.fd === -1 && (e.errno === 'EACCES' || e.errno === 'EPERM') && /\/(fd|fdinfo)$/.test(displayBStr(e.where)));
+      const pids = [...new Set(refused.map((e) => e.pid))];
+      if (pids.length) {
+        const { refusedWhy } = await import('../../sources/proc/select.js');
+        io.err(
+          `note: the fds of ${pids.length === 1 ? `process ${pids[0]}` : `${pids.length} processes`} could not be read (${refused[0]!.errno}: ${refusedWhy()})`,
+        );
+      }
+    }
     if (live && snap.header.options.reader === 'js' && process.env.CKPT_CAPTURE_READER !== 'js') {
       const { readerStatus } = await import('../../sources/proc/procfd-reader.js');
       io.err(`note: read with the slower JavaScript reader: ${readerStatus().why ?? 'native reader unavailable'}`);

@@ -40,6 +40,17 @@ export function inCgroup(procRoot: string, pids: number[], path: string): number
   );
 }
 
+/**
+ * Why /proc refuses a process's fds or links, for a person: to a user,
+ * another user's process needs root (or CAP_SYS_PTRACE); to root, a
+ * process in another user namespace, or one a security module guards.
+ */
+export function refusedWhy(): string {
+  return process.geteuid?.() === 0
+    ? 'refused even to root: the process is in another user namespace or guarded by a security module'
+    : "another user's process: reading it needs root or CAP_SYS_PTRACE";
+}
+
 /** The namespace link of process `of` (`net:[4026532008]`), or a SelectError saying why not. */
 export function namespaceLink(procRoot: string, type: NsType, of: number): string {
   try {
@@ -49,7 +60,7 @@ export function namespaceLink(procRoot: string, type: NsType, of: number): strin
     throw new SelectError(
       code === 'ENOENT'
         ? `--ns ${type}:${of}: no such process (or this kernel has no ${type} namespaces)`
-        : `--ns ${type}:${of}: cannot read its ${type} namespace (${code}${code === 'EACCES' || code === 'EPERM' ? ": another user's process needs root" : ''})`,
+        : `--ns ${type}:${of}: cannot read its ${type} namespace (${code}${code === 'EACCES' || code === 'EPERM' ? `: ${refusedWhy()}` : ''})`,
     );
   }
 }
@@ -71,22 +82,24 @@ export function inNamespaceOf(
 ): { pids: number[]; ns: string } {
   const ns = link ?? namespaceLink(procRoot, type, of);
   const out: number[] = [];
-  const refused = new Map<string, number>();
+  const refused = new Map<string, number[]>();
   for (const pid of pids) {
     try {
       if (readlinkSync(`${procRoot}/${pid}/ns/${type}`) === ns) out.push(pid);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      if (code !== 'ENOENT') refused.set(code, (refused.get(code) ?? 0) + 1); // ENOENT: it exited
+      if (code !== 'ENOENT') refused.set(code, [...(refused.get(code) ?? []), pid]); // ENOENT: it exited
     }
   }
-  for (const [code, n] of refused)
+  // One record per errno, on the first pid, naming the first few: a pid of
+  // -1 would read as a process, and hundreds of records as noise.
+  for (const [code, left] of refused)
     errors.push({
       errno: code,
-      pid: -1,
+      pid: left[0]!,
       fd: -1,
       where: `${procRoot}/*/ns/${type}`,
-      message: `${n} process(es) whose ${type} namespace could not be read were left out of the selection`,
+      message: `${left.length} process(es) whose ${type} namespace could not be read were left out of the selection (${left.slice(0, 10).join(', ')}${left.length > 10 ? ', …' : ''})`,
     });
   return { pids: out, ns };
 }

@@ -12,11 +12,17 @@ export default defineKind({
     { name: 'name', type: 'bstr', label: 'Bound name (@ for abstract)' },
     { name: 'peer', type: 'u64', label: 'Peer socket inode' },
     { name: 'listening', type: 'bool', label: 'Listening' },
+    // As inet-socket's, and as ss -x shows them (a listener's Send-Q there is its backlog; here 0, as /proc/net/tcp has a TCP listener's).
+    { name: 'txQueue', type: 'u32', label: 'Send queue bytes (written, not yet read by the peer)', since: 4 },
+    { name: 'rxQueue', type: 'u32', label: 'Receive queue: bytes unread (a listener: connections not yet accepted)', since: 4 },
   ],
   summary: (f) => {
     const name = displayBStr(f.attrs.name as BStr);
     // Its own inode beside its peer's: the other end can then be found by it.
     const peer = f.attrs.peer ? ` peer [${String(f.attrs.peer)}]` : '';
-    return `unix ${String(f.attrs.type)} [${String(f.ino)}] ${name || '(unnamed)'} ${String(f.attrs.state)}${peer}`;
+    // As inet-socket's: what a stuck socket or a listener nobody accepts from looks like (an older image has 0: none shown).
+    const rq = f.attrs.rxQueue ? ` recv-q ${String(f.attrs.rxQueue)}` : '';
+    const sq = f.attrs.txQueue ? ` send-q ${String(f.attrs.txQueue)}` : '';
+    return `unix ${String(f.attrs.type)} [${String(f.ino)}] ${name || '(unnamed)'} ${String(f.attrs.state)}${rq}${sq}${peer}`;
   },
 });

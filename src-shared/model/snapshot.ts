@@ -173,8 +173,8 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks (see docs/image-format.md, "Versions"). */
-export const FORMAT_MINOR = 3;
+/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 4;
 /** The minor that added tasks' fd limits (TASK) and the kernel's file limits (HEADER): older images lack them. */
 export const LIMITS_SINCE = 2;
 /** The minor that marks zombie tasks (TASK flag bit 1): in older images a task without the mark may have been one. */

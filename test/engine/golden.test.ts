@@ -42,11 +42,40 @@ describe('golden image', () => {
 
 type OldJson = { [k: string]: Json; header: { [k: string]: Json }; tasks: { [k: string]: Json }[]; files: { [k: string]: Json }[] };
 
-/** 1.2 added tasks' fd limits and the header's kernel limits: older images read with them unknown. */
-const withoutLimits = (j: OldJson): OldJson => ({
+/** 1.4 appended unix sockets' queues: older images read with them 0. */
+const withoutUnixQueues = (j: OldJson): OldJson => ({
   ...j,
-  header: { ...j.header, kernelLimits: {} },
-  tasks: j.tasks.map((t) => ({ ...t, fdLimit: null })),
+  files: j.files.map((f) => (f.kind === 'unix-socket' ? { ...f, txQueue: 0, rxQueue: 0 } : f)),
+});
+
+/** 1.2 added tasks' fd limits and the header's kernel limits: older images read with them unknown (and without 1.4's queues). */
+const withoutLimits = (j: OldJson): OldJson =>
+  withoutUnixQueues({
+    ...j,
+    header: { ...j.header, kernelLimits: {} },
+    tasks: j.tasks.map((t) => ({ ...t, fdLimit: null })),
+  });
+
+describe('golden image of format 1.3', () => {
+  const old = readFileSync(join(dir, 'golden-everything-1.3.ckpt'));
+  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.3.json'), 'utf8')) as OldJson;
+  const asRead = withoutUnixQueues(oldJson);
+
+  it('still decodes, its unix sockets with empty queues', () => {
+    const s = decodeImage(old);
+    expect(s.header.formatMinor).toBe(3);
+    const unix = s.files.filter((f) => f.kind === 'unix-socket');
+    expect(unix.length).toBeGreaterThan(0);
+    expect(unix.every((f) => f.attrs.txQueue === 0 && f.attrs.rxQueue === 0)).toBe(true);
+    expect(snapshotToJson(s)).toEqual(asRead);
+  });
+  it('its JSON still reads, the same way', () => {
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
+  });
+  it('differs from the 1.4 image only by its minor and the queues (the scenario has none queued)', () => {
+    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    expect({ ...now, header: { ...now.header, formatMinor: 3 } }).toEqual(asRead);
+  });
 });
 
 describe('golden image of format 1.2', () => {
@@ -58,13 +87,14 @@ describe('golden image of format 1.2', () => {
     expect(s.header.formatMinor).toBe(2);
     expect(taskStateKnown(s.header)).toBe(false);
     expect(s.tasks.some((t) => 'zombie' in t)).toBe(false);
-    expect(snapshotToJson(s)).toEqual(oldJson);
-    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(oldJson);
+    expect(snapshotToJson(s)).toEqual(withoutUnixQueues(oldJson));
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(withoutUnixQueues(oldJson));
   });
   it('differs from the 1.3 image only by its minor (the scenario has no zombie)', () => {
-    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
-    expect(taskStateKnown(decodeImage(bytes).header)).toBe(true);
-    expect({ ...now, header: { ...now.header, formatMinor: 2 } }).toEqual(oldJson);
+    const old13 = readFileSync(join(dir, 'golden-everything-1.3.ckpt'));
+    const now = snapshotToJson(decodeImage(old13)) as OldJson;
+    expect(taskStateKnown(decodeImage(old13).header)).toBe(true);
+    expect(withoutUnixQueues({ ...now, header: { ...now.header, formatMinor: 2 } })).toEqual(withoutUnixQueues(oldJson));
   });
 });
 

@@ -1,8 +1,11 @@
-/** How sockets read (describeFile) and pair (socketPeers): v4-mapped addresses. */
+/** How sockets read (describeFile) and pair (socketPeers): v4-mapped addresses, unix queues, images older than them. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIpv6 } from '../../src-main/sources/proc/net-tables.js';
+import { decodeImage } from '../../src-main/engine/reader.js';
 import { displayInetAddr, mappedIpv4 } from '../../src-shared/kinds/inet-socket.js';
-import { socketPeers, type AttrRecord, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+import { describeFile, socketPeers, type AttrRecord, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 
@@ -112,5 +115,26 @@ describe('socketPeers across IPv4 and v4-mapped IPv6', () => {
   });
   it('not a non-mapped IPv6 address', () => {
     expect(socketPeers(scene(77, '::1')).size).toBe(0);
+  });
+});
+
+describe('unix socket queues in descriptions', () => {
+  const unix = (attrs: AttrRecord) => sock(1, 'unix-socket', { type: 'stream', name: '', peer: 0, listening: false, ...attrs }, 42);
+  it('shows them as TCP does, only when not empty', () => {
+    expect(describeFile(unix({ state: 'LISTEN', name: '@srv', listening: true, rxQueue: 2, txQueue: 0 }))).toBe(
+      'unix stream [42] @srv LISTEN recv-q 2',
+    );
+    expect(describeFile(unix({ state: 'CONNECTED', peer: 43, rxQueue: 0, txQueue: 768 }))).toBe(
+      'unix stream [42] (unnamed) CONNECTED send-q 768 peer [43]',
+    );
+    expect(describeFile(unix({ state: 'CONNECTED', peer: 43, rxQueue: 0, txQueue: 0 }))).toBe(
+      'unix stream [42] (unnamed) CONNECTED peer [43]',
+    );
+  });
+  it('an image of 1.3 (no queues) reads and shows its unix sockets as before', () => {
+    const s = decodeImage(readFileSync(join(__dirname, '..', 'fixtures', 'golden-everything-1.3.ckpt')));
+    const unixFiles = s.files.filter((f) => f.kind === 'unix-socket');
+    expect(unixFiles.length).toBeGreaterThan(0);
+    for (const f of unixFiles) expect(describeFile(f)).toMatch(/^unix (stream|dgram) \[\d+\] \S+ (LISTEN|CONNECTED)( peer \[\d+\])?$/);
   });
 });

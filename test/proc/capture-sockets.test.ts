@@ -1,7 +1,11 @@
 /**
- * Sockets whose peers a fixture knows (test/fixtures/proc/sockets.c): an
- * IPv4 client of a dual-stack [::] listener.
+ * Sockets whose queues and peers a fixture knows (test/fixtures/proc/sockets.c):
+ * a unix listener with two connections never accepted, unread bytes on a
+ * socketpair, and an IPv4 client of a dual-stack [::] listener. The unix
+ * queues are held to the fixture's values and to what `ss -x` says of the
+ * same sockets.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
@@ -38,13 +42,65 @@ function fileOf(fd: number): OpenFile {
   return snap.files.find((f) => f.ref === d.file)!;
 }
 
+/** `ss -xaH` by socket inode: Recv-Q and Send-Q; null when ss is not there. */
+function ssUnix(): Map<number, { state: string; recvQ: number; sendQ: number }> | null {
+  const r = spawnSync('ss', ['-xaH'], { encoding: 'utf8' });
+  if (r.status !== 0 || r.error) return null;
+  const m = new Map<number, { state: string; recvQ: number; sendQ: number }>();
+  for (const line of r.stdout.split('\n')) {
+    // Netid State Recv-Q Send-Q Local-Address Local-Port(inode) Peer-Address Peer-Port: our names hold no blanks.
+    const c = line.trim().split(/\s+/);
+    if (c.length < 8) continue;
+    m.set(Number(c[5]), { state: c[1]!, recvQ: Number(c[2]), sendQ: Number(c[3]) });
+  }
+  return m;
+}
+
 beforeAll(async () => {
   fx = await start('sockets', []);
   facts = JSON.parse(fx.line) as Facts;
+  // Asserted on the decoded image: the format carries the new attributes.
   snap = decodeImage(encodeSnapshot(await captureProc({ pids: [fx.pid] })));
 });
 afterAll(async () => {
   await fx?.stop();
+});
+
+describe('unix socket queues', () => {
+  it('a listener: its connections not accepted as its receive queue, shown as TCP shows them', () => {
+    const l = fileOf(facts.listener.fd);
+    expect(l.kind).toBe('unix-socket');
+    expect(l.ino).toBe(facts.listener.ino);
+    expect(l.attrs).toMatchObject({ type: 'stream', state: 'LISTEN', listening: true, name: facts.name, rxQueue: 2, txQueue: 0 });
+    expect(describeFile(l)).toBe(`unix stream [${facts.listener.ino}] ${facts.name} LISTEN recv-q 2`);
+  });
+
+  it('connected ends: unread bytes as the receive queue, bytes the peer has not read as the send queue', () => {
+    const b = fileOf(facts.pairB.fd);
+    expect(b.attrs).toMatchObject({ state: 'CONNECTED', peer: facts.pairA.ino, rxQueue: 11, txQueue: 0 });
+    expect(describeFile(b)).toBe(`unix stream [${facts.pairB.ino}] (unnamed) CONNECTED recv-q 11 peer [${facts.pairA.ino}]`);
+    const a = fileOf(facts.pairA.fd);
+    expect(a.attrs.rxQueue).toBe(0);
+    // Counted in buffer memory, as ss shows it: at least the bytes written.
+    expect(a.attrs.txQueue as number).toBeGreaterThanOrEqual(11);
+    expect(describeFile(a)).toContain(` CONNECTED send-q ${String(a.attrs.txQueue)} peer [${facts.pairB.ino}]`);
+    expect(fileOf(facts.c1.fd).attrs).toMatchObject({ rxQueue: 0, txQueue: 0 });
+    expect(fileOf(facts.c2.fd).attrs.txQueue as number).toBeGreaterThanOrEqual(7);
+  });
+
+  it('says what ss -x says of the same sockets', (ctx) => {
+    const ss = ssUnix();
+    if (!ss) return ctx.skip();
+    for (const k of ['listener', 'c1', 'c2', 'pairA', 'pairB'] as const) {
+      const f = fileOf(facts[k].fd);
+      const row = ss.get(facts[k].ino);
+      expect(row, k).toBeDefined();
+      expect(f.attrs.rxQueue, `${k} Recv-Q`).toBe(row!.recvQ);
+      // A listener's Send-Q in ss is its backlog (listen(fd, 8)), not a queue: recorded as 0, as /proc/net/tcp has a TCP listener's.
+      if (k === 'listener') expect(row!.sendQ).toBe(8);
+      else expect(f.attrs.txQueue, `${k} Send-Q`).toBe(row!.sendQ);
+    }
+  });
 });
 
 describe('an IPv4 client of a dual-stack listener', () => {

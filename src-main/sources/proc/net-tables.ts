@@ -16,6 +16,9 @@ export interface UnixInfo extends AttrRecord {
   name: BStr;
   peer: number;
   listening: boolean;
+  /** Only sock_diag gives the queues: 0 from /proc/net/unix. */
+  txQueue: number;
+  rxQueue: number;
 }
 export interface InetInfo {
   proto: string;
@@ -163,6 +166,8 @@ function parseUnixProc(bytes: Buffer, into: Map<number, UnixInfo>): void {
       name: bstrFromBytes(name),
       peer: 0,
       listening,
+      txQueue: 0,
+      rxQueue: 0,
     });
   }
 }

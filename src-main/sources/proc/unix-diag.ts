@@ -24,8 +24,11 @@ const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 const UDIAG_SHOW_NAME = 1;
 const UDIAG_SHOW_PEER = 4;
+const UDIAG_SHOW_RQLEN = 0x10;
 const UNIX_DIAG_NAME = 0;
 const UNIX_DIAG_PEER = 2;
+/** struct unix_diag_rqlen { u32 udiag_rqueue, udiag_wqueue }. */
+const UNIX_DIAG_RQLEN = 4;
 const TCP_ESTABLISHED = 1;
 const TCP_SYN_SENT = 2;
 const TCP_LISTEN = 10;
@@ -81,7 +84,7 @@ function dumpRequest(): Buffer {
   req.writeUInt32LE(1, 8);
   req.writeUInt8(AF_UNIX, 16);
   req.writeUInt32LE(0xffffffff, 20);
-  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, 28);
+  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, 28);
   return req;
 }
 
@@ -105,6 +108,8 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
       // Most sockets are unnamed: no bytes to copy or decode for them.
       let name: BStr = '';
       let peer = 0;
+      let rqueue = 0;
+      let wqueue = 0;
       let a = m + 16;
       while (a + 4 <= off + len) {
         const alen = buf[a]! | (buf[a + 1]! << 8);
@@ -112,6 +117,10 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
         if (alen < 4) break;
         if (atype === UNIX_DIAG_NAME && alen > 4) name = diagName(buf, a + 4, a + alen);
         else if (atype === UNIX_DIAG_PEER && alen >= 8) peer = buf.readUInt32LE(a + 4);
+        else if (atype === UNIX_DIAG_RQLEN && alen >= 12) {
+          rqueue = buf.readUInt32LE(a + 4);
+          wqueue = buf.readUInt32LE(a + 8);
+        }
         a += (alen + 3) & ~3;
       }
       const listening = state === TCP_LISTEN;
@@ -121,6 +130,13 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
         name,
         peer,
         listening,
+        // As /proc/net/tcp has a TCP socket's: a listener's receive queue is
+        // its connections not yet accepted, and its send queue 0 (sock_diag's
+        // wqueue is then the backlog, which ss shows as Send-Q, not a queue);
+        // otherwise bytes unread, and bytes written the peer has not read
+        // (counted in buffer memory, as ss shows them).
+        txQueue: listening ? 0 : wqueue,
+        rxQueue: rqueue,
       });
     }
     off += (len + 3) & ~3;

@@ -17,8 +17,8 @@ export interface Run {
 /** Tests never touch the user's real library: every run gets this empty home unless told otherwise. */
 const isolatedHome = mkdtempSync(join(tmpdir(), 'ckpt-cli-home-'));
 
-export function ckpt(args: string[], opts: { env?: Record<string, string>; input?: Buffer } = {}): Run {
-  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, CKPT_HOME: isolatedHome, ...opts.env }, input: opts.input, maxBuffer: 256 << 20, timeout: 120_000 });
+export function ckpt(args: string[], opts: { env?: Record<string, string>; input?: Buffer; cwd?: string } = {}): Run {
+  const r = spawnSync(process.execPath, [CKPT, ...args], { cwd: opts.cwd, env: { ...process.env, CKPT_HOME: isolatedHome, ...opts.env }, input: opts.input, maxBuffer: 256 << 20, timeout: 120_000 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), stdout: r.stdout };
 }

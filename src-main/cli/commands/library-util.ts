@@ -6,17 +6,30 @@ import type { Io } from '../command.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../engine/writer.js';
 import { ImageError } from '../../engine/errors.js';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
  * An image argument names a file when one exists there; anything else a
  * library image (an id, a prefix, or a label, which may hold a slash:
- * release/1.2).
+ * release/1.2). A directory is never an image: `logs` names the library's
+ * image so labelled even where the current directory has a `logs/`.
  */
 export function isImageFile(arg: string): boolean {
-  return existsSync(arg);
+  try {
+    return !statSync(arg).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(arg: string): boolean {
+  try {
+    return statSync(arg).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** An image argument as the engine reads it: `-` is standard input (fd 0), as `capture -o -` is standard output. */
@@ -48,9 +61,13 @@ export function namingFile(arg: string, e: unknown): unknown {
  */
 export function withLibraryImages<T>(opts: Parsed['opts'], refs: readonly string[], fn: (s: Store) => T): T {
   const missing = (arg: string, e: unknown): unknown =>
-    e instanceof StoreError && e.code === 'not-found' && (arg.includes('/') || arg.endsWith('.ckpt'))
-      ? new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`)
-      : e;
+    !(e instanceof StoreError && e.code === 'not-found')
+      ? e
+      : isDirectory(arg)
+        ? new StoreError('not-found', `${arg} is a directory, not an image, and ${e.message}`)
+        : arg.includes('/') || arg.endsWith('.ckpt')
+          ? new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`)
+          : e;
   let s: Store;
   try {
     s = openLibrary(opts, { readonly: true });

@@ -231,6 +231,11 @@ export interface FdChange {
 export interface SharingChange {
   fd: number;
   target: string;
+  /** The fd as it is (unchanged but for the sharing) in the image where the sharing exists. */
+  kind: string;
+  flagNames: string;
+  pos: U64Json;
+  cloexec: boolean;
   /** The other holders, as pid:fd in the image where the sharing exists. */
   with: { pid: number; fd: number }[];
 }

@@ -350,8 +350,17 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       if ((bitsA & BIT_SHARED) !== (bitsB & BIT_SHARED)) {
         const wa = others(A, i, pa.pid);
         const wb = others(B, j, pb.pid);
-        if (!wa.length && wb.length) sharingStarted.push({ fd: pb_[ob + P.fd]!, target: fdOf(B, j).target, with: wb });
-        else if (wa.length && !wb.length) sharingEnded.push({ fd: pa_[oa + P.fd]!, target: fdOf(A, i).target, with: wa });
+        const sharing = (f: DiffFd, w: { pid: number; fd: number }[]): SharingChange => ({
+          fd: f.fd,
+          target: f.target,
+          kind: f.kind,
+          flagNames: f.flagNames,
+          pos: f.pos,
+          cloexec: f.cloexec,
+          with: w,
+        });
+        if (!wa.length && wb.length) sharingStarted.push(sharing(fdOf(B, j), wb));
+        else if (wa.length && !wb.length) sharingEnded.push(sharing(fdOf(A, i), wa));
       }
     }
     if (opened.length + closed.length + changed.length + sharingStarted.length + sharingEnded.length === 0) continue;

@@ -38,7 +38,7 @@ export const CHANGES: { id: Change; label: string; short: string }[] = [
   { id: 'unshared', label: 'sharing lost', short: 'unshared' },
 ];
 
-/** What one side of a row shows (a sharing-only row knows the fd's target, not its flags). */
+/** What one side of a row shows. */
 export type Side = Pick<DiffFd, 'fd' | 'kind' | 'target' | 'flagNames' | 'pos' | 'cloexec'>;
 
 export type DiffRow =
@@ -158,8 +158,9 @@ export function diffRows(d: DiffResult): BuiltRows {
           r.changes = [...r.changes, change];
           r.note = note;
         } else {
-          const side: Side = { fd: s.fd, kind: '', target: s.target, flagNames: '', pos: '', cloexec: false };
-          add(side, side, [change], none, [], undefined);
+          // Nothing but the sharing changed: both sides are the fd as it is.
+          const side: Side = { fd: s.fd, kind: s.kind, target: s.target, flagNames: s.flagNames, pos: s.pos, cloexec: s.cloexec };
+          add(side, side, [change], none, kindsOf(s.kind, s.kind), undefined);
           fdRows[fdRows.length - 1]!.note = note;
         }
       }

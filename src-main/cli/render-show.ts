@@ -153,6 +153,8 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   // a point: one odd fd should not push every line of a big image right).
   let flagsWidth = 28;
   let posWidth = 10;
+  let fdWidth = 4;
+  for (const t of s.fdTables) for (const d of t.fds) fdWidth = Math.max(fdWidth, String(d.fd).length);
   for (const f of s.files) {
     flagsWidth = Math.max(flagsWidth, Math.min(48, formatFlags(f.flags).length));
     posWidth = Math.max(posWidth, String(u64ToJson(f.pos)).length);
@@ -214,7 +216,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       if (f.deleted && f.kind === 'regular' && desc.endsWith(')'))
         desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
       lines.push(
-        `  ${String(d.fd).padStart(4)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
+        `  ${String(d.fd).padStart(fdWidth)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
       );
     }
   }

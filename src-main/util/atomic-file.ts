@@ -8,7 +8,7 @@
  * renaming over it would replace the device node itself. A symlink is
  * followed, so the file it points at is replaced and the link stays.
  */
-import { closeSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -22,7 +22,8 @@ function failedWrite(target: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.syscall !== 'string' || typeof err.code !== 'string') return e as Error;
   const why: Record<string, string> = {
-    ENOENT: 'its directory does not exist',
+    // Said only when so: /proc, for one, has the directory but refuses new files with ENOENT.
+    ...(!existsSync(dirname(target)) ? { ENOENT: 'its directory does not exist' } : { ENOENT: 'the file system will not create it there' }),
     EACCES: 'permission denied',
     EROFS: 'read-only file system',
     ENOSPC: 'no space left on the device',

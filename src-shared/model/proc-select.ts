@@ -88,6 +88,11 @@ export function commProblem(text: string): string | null {
   if (!text) return 'an empty name';
   if (text.endsWith('\\') && !escapedAt(text, text.length - 1))
     return `"${displayBStr(text)}" ends in a lone backslash (\\\\ names a backslash, \\, a comma, \\* a star)`;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '*')
+      return `"${displayBStr(text)}": a * only at the end (NAME* for names that start with NAME); \\* for a star in a name`;
+  }
   const bytes = commPattern(text).bytes;
   if (bytes.length <= COMM_MAX) return null;
   // The longest whole-character start that fits, as a prefix the person can use instead.

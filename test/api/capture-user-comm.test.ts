@@ -184,6 +184,10 @@ describe('the shared pieces', () => {
     expect(commPattern('c\\\\')).toEqual({ bytes: utf8('c\\'), prefix: false });
     expect(commProblem('c\\')).toMatch(/^"c\\\\" ends in a lone backslash/);
     expect(commProblem('c\\\\')).toBeNull();
+    // A star only at the end: search's globs are not comm patterns.
+    expect(commProblem('py*3')).toBe('"py*3": a * only at the end (NAME* for names that start with NAME); \\* for a star in a name');
+    expect(commProblem('*thon*')).toMatch(/a \* only at the end/);
+    expect(commProblem('py\\*3')).toBeNull();
     // A comm as a pattern for exactly it, back through the list and the pattern.
     for (const comm of ['a,b*', ' lead', 'trail ', 'back\\slash', 'plain', '*'])
       expect(splitCommList(`${commAsPattern(comm)},other`).map((p) => Buffer.from(commPattern(p).bytes).toString())).toEqual([comm, 'other']);

@@ -27,6 +27,10 @@ describe('writeFileAtomic', () => {
     expect(err?.message).toBe(`cannot write ${f}: ENOENT (its directory does not exist)`);
     expect(err?.code).toBe('ENOENT');
     expect(readdirSync(d)).toEqual([]);
+    // A directory that exists but takes no new files (procfs answers ENOENT): no wrong guess.
+    expect(() => writeFileAtomic('/proc/ckpt-test.ckpt', (w) => w(bytes('x')))).toThrow(
+      'cannot write /proc/ckpt-test.ckpt: ENOENT (the file system will not create it there)',
+    );
   });
   it('leaves the old file when producing fails', () => {
     const d = mkdtempSync(join(tmpdir(), 'atomic-'));

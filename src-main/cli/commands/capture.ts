@@ -117,7 +117,7 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
         // A container between processes, a unit restarting: the series
         // waits for the next round. Only the first round must find one.
         if (!(e instanceof EmptySelectionError) || n === 0) throw e;
-        io.err(`${n + 1}: ${e.message}; trying again at the next interval`);
+        io.err(`${n + 1}: ${e.message}${n + 1 < count ? '; trying again at the next interval' : ''}`);
       }
       const missing = snap ? missingPids(snap) : [];
       if (missing.length) io.err(`${n + 1}: no such process: ${missing.join(', ')} (an error record each in the image)`);

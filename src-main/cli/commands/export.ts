@@ -21,12 +21,16 @@ export default defineCommand({
     const out = opts.output as string | undefined;
     if (!out) throw new UsageError('-o FILE is required');
     let format = opts.format as string | undefined;
-    if (!format) {
+    if (format === undefined) {
       const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
       format = ext === 'htm' ? 'html' : ext === 'markdown' ? 'md' : ext;
+      // No --format given: what is missing is the extension, not a --format.
+      if (!format || !FORMATS.includes(format as ExportFormat))
+        throw new UsageError(
+          `cannot tell the format from "${out}": add --format ${FORMATS.join('|')} or an extension (${FORMATS.map((f) => `.${f}`).join(' ')})`,
+        );
     }
-    if (!format || !FORMATS.includes(format as ExportFormat))
-      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}${format ? `, got "${format}"` : ''}`);
+    if (!FORMATS.includes(format as ExportFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
     const [what, ...rest] = positional;
     let req: ExportRequest;
     if (what === 'image' && rest.length === 1) req = { what, id: rest[0]! };

@@ -382,7 +382,9 @@ export function projectLimit(points: TimelinePoint[]): LimitProjection | null {
  * capture time, over the trailing run of samples of the same process (same
  * pid as the last one, none missing: a restart resets the count, so
  * earlier samples describe another process), at most the last FIT_WINDOW
- * of them. Least squares rather than first-to-last: per-capture churn
+ * of them, and none from before its soft limit last changed (a process
+ * pinned at a limit it then raised would read as barely growing). Least
+ * squares rather than first-to-last: per-capture churn
  * (short-lived connections) moves single points, and a fit over all of
  * them moves less. The recent part rather than the whole run: a leak that
  * began (or sped up) midway is projected at its current rate, which is the
@@ -418,7 +420,10 @@ export function projectSamples(samples: readonly (ProcessSample | null)[]): Limi
       text: `process ${proc.pid} holds ${proc.fds} fds: at or over its soft limit of ${soft}${hardNote}`,
     };
   let from = samples.length - 1;
-  while (from > 0 && samples.length - from < FIT_WINDOW && samples[from - 1]?.pid === proc.pid) from--;
+  // Back to where the soft limit was last changed, too: captures taken
+  // under the old limit (pinned at it, or below a limit since raised) tell
+  // nothing of the rate under this one.
+  while (from > 0 && samples.length - from < FIT_WINDOW && samples[from - 1]?.pid === proc.pid && samples[from - 1]!.fdLimit?.soft === soft) from--;
   const run = samples.slice(from) as ProcessSample[];
   if (run.length < FIT_MIN) return null;
   const times = run.map((p) => p.time);

@@ -78,6 +78,18 @@ describe('projectLimit arithmetic', () => {
     expect(p.reachTime).toBeCloseTo(T0 + 19 * HOUR, 0);
   });
 
+  it('a soft limit raised midway starts the fit again: captures pinned at the old limit are not the new rate', () => {
+    // Pinned at 64 (soft 64) for hours 0..3, raised to 128: 70, 76, 82 at hours 4..6, 6/h. (128 - 82) / 6 = 7.67 h.
+    const points = series([0, 1, 2, 3, 4, 5, 6], [64, 64, 64, 64, 70, 76, 82], 128);
+    for (const p of points.slice(0, 4)) p.process!.fdLimit = { soft: 64, hard: 128 };
+    const p = projectLimit(points)!;
+    expect(p).toMatchObject({ pid: 100, fitPoints: 3, fds: 82, soft: 128 });
+    expect(p.perHour).toBeCloseTo(6, 12);
+    expect(p.hoursLeft).toBeCloseTo(46 / 6, 9);
+    // With one capture since the raise there is no rate yet, rather than one read across the pinned ones.
+    expect(projectLimit(points.slice(0, 5))).toBeNull();
+  });
+
   it('at or over the soft limit, whatever the trend', () => {
     expect(projectLimit(series([0, 1], [130, 128], 128, { hard: 128 }))).toMatchObject({
       state: 'at-limit',

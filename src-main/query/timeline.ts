@@ -49,10 +49,28 @@ function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
       .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)`)
       .all(sel.tag) as ImageRow[];
   else throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
-  if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${selectorText(sel)}`);
+  if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${selectorText(sel)}${nearMisses(ctx, sel)}`);
   if (rows.length > MAX_POINTS)
     throw new StoreError('bad-argument', `the series has ${rows.length} images; at most ${MAX_POINTS} fit one timeline`);
   return rows.sort((a, b) => a.capture_time - b.capture_time || a.id - b.id);
+}
+
+/**
+ * "; programs that contain it: ..." when a program or label is not one
+ * exactly but some contain its text: a program is the whole command line
+ * (`/usr/bin/python3 leaker.py`), so `leaker.py` alone finds nothing.
+ */
+function nearMisses(ctx: LibraryContext, sel: TimelineSelector): string {
+  const col = sel.program !== undefined ? 'program' : sel.label !== undefined ? 'label' : null;
+  const text = sel.program ?? sel.label;
+  if (!col || typeof text !== 'string' || !text) return '';
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const found = ctx.db
+    .prepare(`SELECT ${col} AS v, count(*) AS n FROM images WHERE ${col} LIKE ? ESCAPE '\\' GROUP BY ${col} ORDER BY n DESC, v LIMIT 6`)
+    .all(like) as { v: string; n: number }[];
+  if (!found.length) return '';
+  const list = found.slice(0, 5).map((r) => `${JSON.stringify(displayBStr(r.v))} (${r.n} image${r.n === 1 ? '' : 's'})`);
+  return `; ${col}s that contain it: ${list.join(', ')}${found.length > 5 ? ', …' : ''}`;
 }
 
 /** A selector as the command line names it: label "nightly", ids abc, def. */

@@ -122,6 +122,16 @@ describe('ckpt library commands', () => {
     const none = lib(['timeline', '--label', 'nosuch']);
     expect(none.code).toBe(1);
     expect(none.err).toContain('no images match the timeline selector label "nosuch"');
+    expect(none.err).not.toContain('contain it');
+    // A part of a label or a program (the whole command line) is not one, but is offered.
+    const part = lib(['timeline', '--label', 'eak']);
+    expect(part.code).toBe(1);
+    expect(part.err).toMatch(/no images match the timeline selector label "eak"; labels that contain it: "leaky" \(\d+ images?\)/);
+    const program = (JSON.parse(lib(['list', '--json']).out) as { program: string }[]).map((i) => i.program).find((p) => p.length > 4)!;
+    const word = program.slice(1, -1);
+    const prog = lib(['timeline', '--program', word]);
+    expect(prog.code).toBe(1);
+    expect(prog.err).toContain(`; programs that contain it: ${JSON.stringify(program)} (`);
   });
 
   it('export writes each format; verify --all; rm', () => {

@@ -24,5 +24,11 @@ export default defineKind({
       ],
     },
   ],
-  summary: (f) => `epoll watching ${(f.attrs.watches as unknown[]).length}`,
+  // The watched fds by number, as lsof's [eventpoll:3,5]: which of the
+  // process's fds an event loop waits on is the question.
+  summary: (f) => {
+    const w = f.attrs.watches as { tfd: number }[];
+    const fds = w.slice(0, 8).map((x) => String(x.tfd));
+    return `epoll watching ${w.length}${w.length ? ` (fd${w.length === 1 ? '' : 's'} ${fds.join(', ')}${w.length > 8 ? ', …' : ''})` : ''}`;
+  },
 });

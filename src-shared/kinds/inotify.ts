@@ -18,5 +18,8 @@ export default defineKind({
       ],
     },
   ],
-  summary: (f) => `inotify with ${(f.attrs.watches as unknown[]).length} watches`,
+  summary: (f) => {
+    const n = (f.attrs.watches as unknown[]).length;
+    return `inotify with ${n} watch${n === 1 ? '' : 'es'}`;
+  },
 });

@@ -1,0 +1,32 @@
+/** One-line summaries of anon kinds (describeFile): which fds an epoll watches, watch counts said right, timer clocks by name. */
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src-main/sim/index.js';
+import { describeFile, type OpenFile } from '../../src-shared/model/index.js';
+
+const ofKind = (kind: string): OpenFile => simulate({ scenario: 'everything', seed: 1, time: 0 }).files.find((f) => f.kind === kind)!;
+
+describe('kind summaries', () => {
+  it('epoll names the fds it watches, the first eight', () => {
+    const e = ofKind('epoll');
+    const tfds = (e.attrs.watches as { tfd: number }[]).map((w) => w.tfd);
+    expect(describeFile(e)).toBe(`epoll watching ${tfds.length} (fds ${tfds.join(', ')})`);
+    const many = { ...e, attrs: { watches: Array.from({ length: 10 }, (_, i) => ({ tfd: i + 3, events: 1, data: 0, ino: 0, sdev: 0, file: 0 })) } };
+    expect(describeFile(many)).toBe('epoll watching 10 (fds 3, 4, 5, 6, 7, 8, 9, 10, …)');
+    expect(describeFile({ ...e, attrs: { watches: [many.attrs.watches[0]!] } })).toBe('epoll watching 1 (fd 3)');
+    expect(describeFile({ ...e, attrs: { watches: [] } })).toBe('epoll watching 0');
+  });
+  it('inotify counts watches in the singular and plural', () => {
+    const i = ofKind('inotify');
+    const w = (i.attrs.watches as unknown[])[0]!;
+    expect(describeFile({ ...i, attrs: { watches: [w] } })).toBe('inotify with 1 watch');
+    expect(describeFile({ ...i, attrs: { watches: [w, w] } })).toBe('inotify with 2 watches');
+  });
+  it('timerfd says its clock by name, and whether it repeats, fires once or is disarmed', () => {
+    const t = ofKind('timerfd');
+    const at = (a: Record<string, number>) => describeFile({ ...t, attrs: { ...t.attrs, ...a } });
+    expect(at({ clockid: 1, intervalSec: 1, intervalNsec: 0 })).toBe('timerfd CLOCK_MONOTONIC every 1.000000000s');
+    expect(at({ clockid: 0, intervalSec: 0, intervalNsec: 0, valueSec: 2, valueNsec: 500 })).toBe('timerfd CLOCK_REALTIME once, in 2.000000500s');
+    expect(at({ clockid: 7, intervalSec: 0, intervalNsec: 0, valueSec: 0, valueNsec: 0 })).toBe('timerfd CLOCK_BOOTTIME disarmed');
+    expect(at({ clockid: 42, intervalSec: 0, intervalNsec: 5, valueSec: 0, valueNsec: 0 })).toBe('timerfd clock 42 every 0.000000005s');
+  });
+});

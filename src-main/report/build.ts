@@ -154,6 +154,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     title: 'Open fds',
     headers: ['pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'cloexec', 'shared', 'target'],
     rows,
+    wrap: [8],
     omitted: nfds - rows.length,
   };
   // What could not be read is part of what the image says: a report without
@@ -163,6 +164,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
   const errorTable: Table = {
     title: 'Capture errors',
     headers: ['errno', 'pid', 'fd', 'where', 'what'],
+    wrap: [3, 4],
     // An image's text, like any name in it: escaped before a report renders it.
     rows: errors.map((e) => [displayBStr(e.errno) || '-', String(e.pid), e.fd >= 0 ? String(e.fd) : '-', displayBStr(e.where), displayBStr(e.message)]),
     omitted: snap.errors.length - errors.length,
@@ -230,6 +232,7 @@ export function searchDoc(r: SearchResult): Doc {
         title: 'Hits',
         headers: ['image', 'label', 'captured', 'pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'deleted', 'shared', 'target'],
         rows,
+        wrap: [1, 11],
       },
     ],
   };
@@ -330,7 +333,7 @@ export function diffDoc(d: DiffResult): Doc {
       ['Summary', labels.map((l, i) => `${values[i]} ${l}`).join(', ')],
     ],
     charts: [{ kind: 'bars', title: 'Changes', labels, values }],
-    tables: [{ title: 'Changes', headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'], rows }],
+    tables: [{ title: 'Changes', headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'], rows, wrap: [6, 7] }],
   };
 }
 
@@ -408,11 +411,13 @@ export function timelineDoc(t: Timeline): Doc {
       {
         title: 'Points',
         headers: ['time', 'image', 'label', 'total', ...kinds],
+        wrap: [2],
         rows: t.points.map((p) => [iso(p.time), short(p.imageId), p.label, String(p.total), ...kinds.map((k) => String(p.byKind[k] ?? 0))]),
       },
       {
         title: 'Leak suspects (count only grows)',
         headers: ['what', 'key', 'first', 'last', 'per image', 'per hour', 'counts'],
+        wrap: [1, 6],
         rows: t.suspects.map((s) => [
           s.what,
           s.key,
@@ -426,6 +431,7 @@ export function timelineDoc(t: Timeline): Doc {
       {
         title: 'Processes heading for their fd limit (earliest first)',
         headers: ['pid', 'comm', 'command', 'fds', 'soft limit', 'hard limit', 'per hour', 'reaches its soft limit'],
+        wrap: [2, 7],
         rows: t.limitProjections.map((p) => [
           String(p.pid),
           p.commText,

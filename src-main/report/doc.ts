@@ -13,6 +13,12 @@ export interface Table {
   title: string;
   headers: string[];
   rows: string[][];
+  /**
+   * Columns of long text (paths, places, command lines) that wrap, where
+   * needed at any character; every other column (numbers, names, flags) is
+   * kept on one line and the wrapping columns take the width that is left.
+   */
+  wrap?: number[];
   /** Rows omitted from the document (shown as a note). */
   omitted?: number;
 }

@@ -1,5 +1,5 @@
 /** Doc -> HTML (self-contained, inline SVG, no network), Markdown, CSV. */
-import type { Chart, Doc, Section } from './doc.js';
+import type { Chart, Doc, Section, Table } from './doc.js';
 import { csv, html, md } from './escape.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -52,7 +52,32 @@ function sectionHtml(s: Section): string {
   return `<section><h2>${html(s.title)}</h2>${facts}<h3>Warnings</h3>${warnings}</section>`;
 }
 
-const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111;background:#fff}table{border-collapse:collapse;margin:1em 0;font-size:12px}th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}th{background:#f0f0f0}td{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em}dt{font-weight:600}dd{margin:0;font-family:ui-monospace,monospace;word-break:break-all}@media print{body{margin:0}svg{max-width:100%}tr{break-inside:avoid}}.warnings li{color:#8a1c00;font-weight:600}`;
+/*
+ * Tables: every cell stays on one line (white-space: pre) except those of a
+ * table's wrap columns (paths, places, command lines), which wrap, at any
+ * character where a name has no better place, and take the width the others
+ * leave: a 2 KB path must not squeeze a pid into "306/61", nor a PDF print
+ * pos 6000 as "600/0". A table wider than the window scrolls on screen; in
+ * print the page is A4 landscape with a smaller type, where a 1-process
+ * image's fds are one line each.
+ */
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111;background:#fff}\
+.tw{overflow-x:auto}\
+table{border-collapse:collapse;margin:1em 0;font-size:12px}\
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;white-space:pre}\
+th{background:#f0f0f0}td{font-family:ui-monospace,monospace}\
+th.w,td.w{white-space:pre-wrap;overflow-wrap:anywhere;min-width:24ch}\
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em}dt{font-weight:600}\
+dd{margin:0;font-family:ui-monospace,monospace;overflow-wrap:anywhere;min-width:0}\
+.warnings li{color:#8a1c00;font-weight:600}\
+@page{size:A4 landscape;margin:10mm}\
+@media print{body{margin:0;font-size:11px}.tw{overflow:visible}table{font-size:9px}th,td{padding:1px 4px}svg{max-width:100%}tr{break-inside:avoid}}`;
+
+function tableHtml(t: Table): string {
+  const wrap = new Set(t.wrap ?? []);
+  const cell = (tag: 'th' | 'td', v: string, i: number) => `<${tag}${wrap.has(i) ? ' class="w"' : ''}>${html(v)}</${tag}>`;
+  return `<h2>${html(t.title)}</h2><div class="tw"><table><thead><tr>${t.headers.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('\n')}</tbody></table></div>${t.omitted ? `<p>${t.omitted} more rows omitted.</p>` : ''}`;
+}
 
 export function renderHtml(d: Doc): string {
   const facts = `<dl>${d.facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>`;
@@ -60,12 +85,7 @@ export function renderHtml(d: Doc): string {
   const charts = d.charts
     .map((c) => `<figure><figcaption>${html(c.title)}</figcaption>${c.kind === 'bars' ? barsSvg(c) : linesSvg(c)}</figure>`)
     .join('');
-  const tables = d.tables
-    .map(
-      (t) =>
-        `<h2>${html(t.title)}</h2><table><thead><tr>${t.headers.map((h) => `<th>${html(h)}</th>`).join('')}</tr></thead><tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${html(c)}</td>`).join('')}</tr>`).join('\n')}</tbody></table>${t.omitted ? `<p>${t.omitted} more rows omitted.</p>` : ''}`,
-    )
-    .join('\n');
+  const tables = d.tables.map(tableHtml).join('\n');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -75,7 +75,7 @@ describe('a 1.2 image with no process near its limit (sim everything)', () => {
     expect(html).toContain('<h3>Warnings</h3><p>Warnings: none.</p>');
     expect(html).toContain('<dt>fs.nr_open (highest hard fd limit)</dt><dd>1073741816</dd>');
     expect(html).toMatch(
-      /<h2>Fd limits<\/h2><table>.*<td>6000<\/td><td>kitchen-sink<\/td><td>0<\/td><td>\d+<\/td><td>1024<\/td><td>524288<\/td>/s,
+      /<h2>Fd limits<\/h2><div class="tw"><table>.*<td>6000<\/td><td>kitchen-sink<\/td><td>0<\/td><td>\d+<\/td><td>1024<\/td><td>524288<\/td>/s,
     );
   });
 

@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from '../../src-shared/model/index.js';
 import { columns } from '../report/text.js';
+import { formatSize } from '../../src-shared/model/size-text.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
 function limitLines(lim: LimitReport): string[] {
@@ -66,18 +67,6 @@ export interface ShowFilter {
   kinds?: Set<string>;
 }
 
-/** Sizes as people read them; bytes exact below 1 KiB. */
-function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
-}
 
 function sizeOf(f: OpenFile): number {
   return typeof f.size === 'bigint' ? Number(f.size) : f.size;

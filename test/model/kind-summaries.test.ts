@@ -1,7 +1,7 @@
 /** One-line summaries of anon kinds (describeFile): which fds an epoll watches, watch counts said right, timer clocks by name. */
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src-main/sim/index.js';
-import { describeFile, type OpenFile } from '../../src-shared/model/index.js';
+import { describeFile, type AttrRecord, type OpenFile } from '../../src-shared/model/index.js';
 
 const ofKind = (kind: string): OpenFile => simulate({ scenario: 'everything', seed: 1, time: 0 }).files.find((f) => f.kind === kind)!;
 
@@ -17,7 +17,7 @@ describe('kind summaries', () => {
   });
   it('inotify counts watches in the singular and plural', () => {
     const i = ofKind('inotify');
-    const w = (i.attrs.watches as unknown[])[0]!;
+    const w = (i.attrs.watches as AttrRecord[])[0]!;
     expect(describeFile({ ...i, attrs: { watches: [w] } })).toBe('inotify with 1 watch');
     expect(describeFile({ ...i, attrs: { watches: [w, w] } })).toBe('inotify with 2 watches');
   });
@@ -28,5 +28,10 @@ describe('kind summaries', () => {
     expect(at({ clockid: 0, intervalSec: 0, intervalNsec: 0, valueSec: 2, valueNsec: 500 })).toBe('timerfd CLOCK_REALTIME once, in 2.000000500s');
     expect(at({ clockid: 7, intervalSec: 0, intervalNsec: 0, valueSec: 0, valueNsec: 0 })).toBe('timerfd CLOCK_BOOTTIME disarmed');
     expect(at({ clockid: 42, intervalSec: 0, intervalNsec: 5, valueSec: 0, valueNsec: 0 })).toBe('timerfd clock 42 every 0.000000005s');
+  });
+  it('memfd gives its size as show gives sizes', () => {
+    const m = ofKind('memfd');
+    expect(describeFile({ ...m, size: 1000, deleted: false })).toBe(`memfd:${String(m.attrs.name)} (1000 B)`);
+    expect(describeFile({ ...m, size: 5 * 1024 * 1024, deleted: true })).toBe(`memfd:${String(m.attrs.name)} (5.0 MiB) (deleted)`);
   });
 });

@@ -54,6 +54,8 @@ export { sha256 } from './blobs.js';
 export interface OpenOptions {
   /** Open without creating or migrating; fails with not-found when there is no library. */
   readonly?: boolean;
+  /** false: fail with not-found when there is no library, instead of creating one (a command that only reads, or changes images that must exist). */
+  create?: boolean;
   /** The better-sqlite3 addon file to load (db.ts); default: the package's own. */
   nativeBinding?: string;
   /**
@@ -245,7 +247,7 @@ export class Store implements LibraryContext {
     if (typeof home !== 'string' || home === '') throw new StoreError('bad-argument', 'the library home directory is required');
     const dbFile = join(home, 'library.db');
     const exists = existsSync(dbFile);
-    if (opts.readonly && !exists) throw new StoreError('not-found', `no library in ${home}`);
+    if ((opts.readonly || opts.create === false) && !exists) throw new StoreError('not-found', `no library in ${home}`);
     // Every command opens a library it can read, even when it may not write it
     // (list, search, show, diff, timeline, export, verify); only the ones that
     // change it fail, saying which permission is missing (mustWrite).

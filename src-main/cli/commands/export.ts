@@ -3,7 +3,7 @@ import { UsageError } from '../args.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { ExportFormat, ExportRequest } from '../../../src-shared/store-types.js';
 import { SELECTOR_OPTIONS, timelineSelector } from './timeline.js';
-import { withLibrary } from './library-util.js';
+import { NO_CREATE, withLibrary } from './library-util.js';
 import { FORMATS } from '../../report/index.js';
 
 export default defineCommand({
@@ -47,6 +47,6 @@ export default defineCommand({
         io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
       }
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { imageLine, withLibrary } from './library-util.js';
+import { imageLine, withLibrary, NO_CREATE } from './library-util.js';
 
 export default defineCommand({
   name: 'label',
@@ -12,6 +12,6 @@ export default defineCommand({
     return withLibrary(opts, (s) => {
       io.out(imageLine(s.setLabel(positional[0]!, positional[1]!)));
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

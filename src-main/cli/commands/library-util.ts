@@ -109,6 +109,14 @@ export function openLibrary(opts: Parsed['opts'], open: OpenOptions = {}): Store
   return Store.open(resolveHome({ home: opts.home as string | undefined }), open);
 }
 
+/**
+ * For withLibrary: a library that does not exist is an error (`no library
+ * in DIR`), not made empty. Every command but the ones that add images
+ * (import, capture --store) opens the library so: a --home with a typo must
+ * not be answered with "no images" forever.
+ */
+export const NO_CREATE: OpenOptions = { create: false };
+
 /** Runs `fn` with the library open, closing it whatever happens. */
 export function withLibrary<T>(opts: Parsed['opts'], fn: (s: Store) => T, open: OpenOptions = {}): T {
   const s = openLibrary(opts, open);

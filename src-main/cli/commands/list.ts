@@ -2,7 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { parseTime } from '../../query/parse.js';
 import type { ImageFilter } from '../../../src-shared/store-types.js';
-import { imageLine, withLibrary } from './library-util.js';
+import { imageLine, withLibrary, NO_CREATE } from './library-util.js';
 
 export default defineCommand({
   name: 'list',
@@ -34,6 +34,6 @@ export default defineCommand({
       else if (!images.length) io.out('no images in the library');
       else io.out(images.map(imageLine).join('\n'));
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { withLibrary } from './library-util.js';
+import { NO_CREATE, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'note',
@@ -13,6 +13,6 @@ export default defineCommand({
       const img = positional.length === 2 ? s.setNote(positional[0]!, positional[1]!) : s.getImage(positional[0]!);
       io.out(img.note);
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { imageLine, withLibrary } from './library-util.js';
+import { imageLine, withLibrary, NO_CREATE } from './library-util.js';
 
 export default defineCommand({
   name: 'rm',
@@ -14,6 +14,6 @@ export default defineCommand({
       const ids = positional.map((p) => s.getImage(p).id);
       for (const id of ids) io.out(`removed ${imageLine(s.deleteImage(id))}`);
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { holdersText, searchText } from '../../report/text.js';
-import { withLibrary } from './library-util.js';
+import { NO_CREATE, withLibrary } from './library-util.js';
 import { QueryError } from '../../store/index.js';
 import { QUERY_FIELD_NAMES } from '../../../src-shared/query-fields.js';
 
@@ -40,6 +40,6 @@ export default defineCommand({
       }
       io.out(opts.json ? JSON.stringify(r, null, 1) : 'holders' in r ? holdersText(r) : searchText(r));
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

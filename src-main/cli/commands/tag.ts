@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { imageLine, withLibrary } from './library-util.js';
+import { imageLine, withLibrary, NO_CREATE } from './library-util.js';
 
 export default defineCommand({
   name: 'tag',
@@ -19,6 +19,6 @@ export default defineCommand({
       const tags = [...new Set([...cur, ...add])].filter((t) => !drop.has(t));
       io.out(imageLine(s.setTags(id!, tags)));
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

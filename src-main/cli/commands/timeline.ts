@@ -3,7 +3,7 @@ import { UsageError } from '../args.js';
 import { timelineLimitLine as limitLine, timelineProjectionsText, timelineText } from '../../report/text.js';
 import type { TimelineSelector } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
-import { withLibrary } from './library-util.js';
+import { NO_CREATE, withLibrary } from './library-util.js';
 
 export function timelineSelector(opts: Parsed['opts'], ids: string[]): TimelineSelector {
   const given = [opts.program !== undefined, opts.label !== undefined, opts.tag !== undefined, ids.length > 0].filter(Boolean).length;
@@ -36,6 +36,6 @@ export default defineCommand({
       const procs = timelineProjectionsText(t);
       io.out(opts.json ? JSON.stringify(t, null, 1) : `${timelineText(t)}\n\n${procs ? `${procs}\n\n` : ''}${limitLine(t)}`);
       return 0;
-    });
+    }, NO_CREATE);
   },
 });

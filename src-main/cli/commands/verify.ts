@@ -2,7 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { verifyImage, withImageFile } from '../../engine/reader.js';
 import { ImageError } from '../../engine/errors.js';
-import { imageInput, imageName, progressLine, withLibrary } from './library-util.js';
+import { NO_CREATE, imageInput, imageName, progressLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'verify',
@@ -26,7 +26,7 @@ export default defineCommand({
         for (const pr of r.problems) io.err(`${pr.imageId.slice(0, 12)}: ${pr.code}: ${pr.message}`);
         io.out(`library ${store.home}: ${r.ok}/${r.checked} images ok, ${r.problems.length} problems, database integrity: ${r.integrity}`);
         return r.problems.length || r.integrity !== 'ok' ? 1 : 0;
-      });
+      }, NO_CREATE);
     }
     if (positional.length === 0) throw new UsageError('verify needs at least one image (or --all)');
     let bad = 0;

@@ -21,7 +21,11 @@ let home: string;
 let mine: Running;
 
 const ckpt = (args: string[], h = home) => run(args, { env: { CKPT_HOME: h } });
-const stored = (h: string) => JSON.parse(ckpt(['list', '--json'], h).out) as { id: string; label: string }[];
+// A home nothing was ever stored in holds no library: list says so (exit 1) and creates none.
+const stored = (h: string) => {
+  const r = ckpt(['list', '--json'], h);
+  return (r.code === 1 && r.err.includes('no library in') ? [] : JSON.parse(r.out)) as { id: string; label: string }[];
+};
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ckpt-cli-select-'));

@@ -156,7 +156,12 @@ export interface Holder extends Pick<SearchHit, 'pid' | 'comm' | 'commText' | 'f
   images: number;
   /** Images the query covers between firstSeen and lastSeen where it was not held (closed and reopened, or the process restarted under the same pid). */
   gaps: number;
-  /** Held in the newest image the query covers. */
+  /**
+   * Still held as far as the images the query covers tell: no later one
+   * captured its process (by pid, on its host) without it, and no later
+   * capture of every process on its host (--all) lacks it. A later image
+   * of another series or host is no news of it.
+   */
   now: boolean;
   /** That newest image's id where `now`, else the last image it was held in. */
   lastImage: string;

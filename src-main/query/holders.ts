@@ -28,12 +28,22 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
 
   // The images the query covers, by capture time: gaps and "now" are about
   // those, not only the ones with hits (an image where nobody held it).
-  const times = (
-    ids
-      ? (ctx.db.prepare('SELECT capture_time FROM images WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as number[])
-      : (ctx.db.prepare('SELECT capture_time FROM images').pluck().all() as number[])
-  ).sort((a, b) => a - b);
+  const covered = (
+    ctx.db
+      .prepare(
+        `SELECT capture_time, host, json_extract(options, '$.all') = 'true' FROM images${ids ? ' WHERE id IN (SELECT value FROM json_each(?))' : ''}`,
+      )
+      .raw()
+      .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, string, number | null][]
+  ).sort((a, b) => a[0] - b[0]);
+  const times = covered.map(([t]) => t);
   const newest = times.length ? times[times.length - 1]! : null;
+  // Per host, the covered captures of every process (--all): one without a
+  // holder's process says the process is gone.
+  const allTimes = new Map<string, number[]>();
+  for (const [t, host, all] of covered) if (all) (allTimes.get(host) ?? allTimes.set(host, []).get(host)!).push(t);
+  /** The host of each holder's last image (by key). */
+  const hostOf = new Map<string, string>();
 
   const byKey = new Map<string, Holder>();
   for (const g of r.groups) {
@@ -70,6 +80,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       if (g.image.captureTime >= x.lastSeen) {
         x.lastSeen = g.image.captureTime;
         x.lastImage = g.image.id;
+        hostOf.set(key, g.image.host);
         x.target = h.target; // as it reads in the latest image
       }
     }
@@ -79,25 +90,33 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   // host or series is no evidence either way.
   const pids = [...new Set([...byKey.values()].map((x) => x.pid))];
   const timesOfPid = new Map<number, number[]>();
+  /** Capture times of each pid per host (`${pid} ${host}`). */
+  const timesOfPidOn = new Map<string, number[]>();
   if (pids.length)
-    for (const [pid, t] of ctx.db
+    for (const [pid, t, host] of ctx.db
       .prepare(
-        `SELECT t.pid, i.capture_time FROM tasks t JOIN images i ON i.id = t.image_id
+        `SELECT t.pid, i.capture_time, i.host FROM tasks t JOIN images i ON i.id = t.image_id
          WHERE t.pid = t.tgid AND t.pid IN (SELECT value FROM json_each(?))${ids ? ' AND i.id IN (SELECT value FROM json_each(?))' : ''}`,
       )
       .raw()
-      .all(...[JSON.stringify(pids), ...(ids ? [JSON.stringify(ids)] : [])]) as [number, number][]) {
-      const l = timesOfPid.get(pid);
-      if (l) l.push(t);
-      else timesOfPid.set(pid, [t]);
+      .all(...[JSON.stringify(pids), ...(ids ? [JSON.stringify(ids)] : [])]) as [number, number, string][]) {
+      (timesOfPid.get(pid) ?? timesOfPid.set(pid, []).get(pid)!).push(t);
+      const k = `${pid} ${host}`;
+      (timesOfPidOn.get(k) ?? timesOfPidOn.set(k, []).get(k)!).push(t);
     }
   for (const l of timesOfPid.values()) l.sort((a, b) => a - b);
   const holders: Holder[] = [];
-  for (const x of byKey.values()) {
+  for (const [key, x] of byKey) {
     const pt = timesOfPid.get(x.pid) ?? [];
     // Capture times are integers: the first one past lastSeen is the first at or after lastSeen + 1.
     x.gaps = Math.max(0, lowerBound(pt, x.lastSeen + 1) - lowerBound(pt, x.firstSeen) - x.images);
-    x.now = newest !== null && x.lastSeen === newest;
+    // Held now: no later capture that would have seen it says otherwise —
+    // none of its process on its host, none of every process there. A later
+    // capture of something else (another series, another host) is no news
+    // of this process, so it does not end "now".
+    const host = hostOf.get(key)!;
+    const later = (l: number[] | undefined) => (l ?? []).some((t) => t > x.lastSeen);
+    x.now = newest !== null && !later(timesOfPidOn.get(`${x.pid} ${host}`)) && !later(allTimes.get(host));
     holders.push(x);
   }
   // Held now first, longest held first: the daemon that has had it since Monday.

@@ -68,6 +68,25 @@ describe('holders', () => {
       expect([flaky.images, flaky.gaps]).toEqual([2, 1]); // image 1 only, not the other host's
     }));
 
+  it('"now" ends only with a later capture that would have seen the holder: of its process, or of every process on its host', () =>
+    withStore((s) => {
+      for (const k of [0, 1]) s.importBytes(encodeSnapshot(image(k)));
+      // Later captures of something else: another process of the same host, another host's every process.
+      const later = (pid: number, host: string, hours: number, all: boolean) => {
+        const b = newBuilder('later', 3);
+        openFile(b.process({ pid, ppid: 1, comm: 'other', cmdline: ['other'] }), '/elsewhere');
+        s.importBytes(encodeSnapshot(b.snapshot({ ...image(0).header, hostname: host, captureTime: T0 + hours * HOUR, options: all ? { all: 'true' } : { pids: String(pid) } })));
+      };
+      later(999, 'h', 2, false);
+      later(998, 'other-host', 3, true);
+      const now = () => Object.fromEntries(s.holders('/srv/x').holders.map((h) => [h.pid, h.now]));
+      // batch (200) and daemon (100) held it at their last capture, and nothing since looked at them.
+      expect(now()).toEqual({ 100: true, 200: true, 300: false });
+      // Every process of host h, without them: they are gone, so no longer held.
+      later(997, 'h', 4, true);
+      expect(now()).toEqual({ 100: false, 200: false, 300: false });
+    }));
+
   it('"now" and gaps are about the images the query covers', () =>
     withStore((s) => {
       for (const k of [0, 1, 2]) s.importBytes(encodeSnapshot(image(k)), { label: `s${k}` });

@@ -163,7 +163,7 @@ export interface Holder extends Pick<SearchHit, 'pid' | 'comm' | 'commText' | 'f
    * of another series or host is no news of it.
    */
   now: boolean;
-  /** That newest image's id where `now`, else the last image it was held in. */
+  /** The last image it was held in. */
   lastImage: string;
 }
 

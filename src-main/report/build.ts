@@ -155,6 +155,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     headers: ['pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'cloexec', 'shared', 'target'],
     rows,
     wrap: [8],
+    code: [8],
     omitted: nfds - rows.length,
   };
   // What could not be read is part of what the image says: a report without
@@ -165,6 +166,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     title: 'Capture errors',
     headers: ['errno', 'pid', 'fd', 'where', 'what'],
     wrap: [3, 4],
+    code: [3],
     // An image's text, like any name in it: escaped before a report renders it.
     rows: errors.map((e) => [displayBStr(e.errno) || '-', String(e.pid), e.fd >= 0 ? String(e.fd) : '-', displayBStr(e.where), displayBStr(e.message)]),
     omitted: snap.errors.length - errors.length,
@@ -233,6 +235,7 @@ export function searchDoc(r: SearchResult): Doc {
         headers: ['image', 'label', 'captured', 'pid', 'comm', 'fd', 'kind', 'flags', 'pos', 'deleted', 'shared', 'target'],
         rows,
         wrap: [1, 11],
+        code: [11],
       },
     ],
   };
@@ -333,7 +336,7 @@ export function diffDoc(d: DiffResult): Doc {
       ['Summary', labels.map((l, i) => `${values[i]} ${l}`).join(', ')],
     ],
     charts: [{ kind: 'bars', title: 'Changes', labels, values }],
-    tables: [{ title: 'Changes', headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'], rows, wrap: [6, 7] }],
+    tables: [{ title: 'Changes', headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'], rows, wrap: [6, 7], code: [6, 7] }],
   };
 }
 
@@ -418,6 +421,7 @@ export function timelineDoc(t: Timeline): Doc {
         title: 'Leak suspects (count only grows)',
         headers: ['what', 'key', 'first', 'last', 'per image', 'per hour', 'counts'],
         wrap: [1, 6],
+        code: [1],
         rows: t.suspects.map((s) => [
           s.what,
           s.key,
@@ -432,6 +436,7 @@ export function timelineDoc(t: Timeline): Doc {
         title: 'Processes heading for their fd limit (earliest first)',
         headers: ['pid', 'comm', 'command', 'fds', 'soft limit', 'hard limit', 'per hour', 'reaches its soft limit'],
         wrap: [2, 7],
+        code: [2],
         rows: t.limitProjections.map((p) => [
           String(p.pid),
           p.commText,

@@ -19,6 +19,8 @@ export interface Table {
    * kept on one line and the wrapping columns take the width that is left.
    */
   wrap?: number[];
+  /** Columns of literal names (targets, paths, command lines) that Markdown writes as code spans. */
+  code?: number[];
   /** Rows omitted from the document (shown as a note). */
   omitted?: number;
 }

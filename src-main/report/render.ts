@@ -1,6 +1,6 @@
 /** Doc -> HTML (self-contained, inline SVG, no network), Markdown, CSV. */
 import type { Chart, Doc, Section, Table } from './doc.js';
-import { csv, html, md } from './escape.js';
+import { csv, html, md, mdCode } from './escape.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
@@ -109,7 +109,7 @@ export function renderMarkdown(d: Doc): string {
     for (const [k, v] of s.facts) out.push(`- **${md(k)}**: ${md(v)}`);
     out.push('', `### Warnings`, '');
     if (!s.warnings.length) out.push('none');
-    for (const w of s.warnings) out.push(`- ${md(w)}`);
+    for (const w of s.warnings) out.push(`- ${md(w, true)}`);
   }
   for (const c of d.charts) {
     if (c.kind !== 'bars' || !c.labels?.length) continue;
@@ -122,8 +122,9 @@ export function renderMarkdown(d: Doc): string {
       out.push('(none)');
       continue;
     }
-    out.push(`| ${t.headers.map(md).join(' | ')} |`, `|${t.headers.map(() => '---').join('|')}|`);
-    for (const r of t.rows) out.push(`| ${r.map(md).join(' | ')} |`);
+    const code = new Set(t.code ?? []);
+    out.push(`| ${t.headers.map((h) => md(h)).join(' | ')} |`, `|${t.headers.map(() => '---').join('|')}|`);
+    for (const r of t.rows) out.push(`| ${r.map((c, i) => (code.has(i) ? mdCode(c, true) : md(c))).join(' | ')} |`);
     if (t.omitted) out.push('', `${t.omitted} more rows omitted.`);
   }
   return out.join('\n') + '\n';

@@ -99,6 +99,41 @@ function parseCsv(text: string): string[][] {
 
 const shown = displayBStr(EVIL_PATH);
 
+/** The Markdown without its code spans (a run of n backticks to the next run of exactly n), each line's table cells joined. */
+function proseOf(md: string): string {
+  return md
+    .split('\n')
+    .map((whole) => {
+      // The template's own bold keys: "- **key**: value".
+      const line = whole.replace(/^- \*\*((?:[^\\*]|\\.)*)\*\*: /, '- $1: ');
+      let out = '';
+      let i = 0;
+      while (i < line.length) {
+        if (line[i] === '\\') {
+          out += line.slice(i, i + 2);
+          i += 2;
+          continue;
+        }
+        const run = /^`+/.exec(line.slice(i));
+        if (!run) {
+          out += line[i++];
+          continue;
+        }
+        const close = new RegExp(`(?<!\`)${run[0]}(?!\`)`, 'g');
+        close.lastIndex = i + run[0].length;
+        const m = close.exec(line);
+        if (!m) {
+          out += line.slice(i, i + run[0].length);
+          i += run[0].length;
+          continue;
+        }
+        i = m.index + run[0].length;
+      }
+      return out;
+    })
+    .join('\n');
+}
+
 describe('exports with hostile names', () => {
   it('the display form escapes the name as expected', () => {
     expect(shown).toBe('/tmp/a\\n"quoted",<script>alert(1)</script>|`x`\\r\\xff\\xc3\'\\u202e=cmd|\' /C calc');
@@ -124,7 +159,11 @@ describe('exports with hostile names', () => {
     it(`${what} as Markdown keeps tables whole and markup escaped`, () => {
       const req = requests().find(([w]) => w === what)![1];
       const md = store.export(req, 'md');
-      expect(md).not.toMatch(/<(script|img|b>)/i);
+      // Outside code spans no markup: no unescaped < (HTML), ` * ~, link or emphasis opener.
+      const prose = proseOf(md);
+      expect(prose).not.toMatch(/(^|[^\\])(\\\\)*[<`*~]/);
+      expect(prose).not.toMatch(/(^|[^\\])(\\\\)*\]\(/);
+      expect(prose).not.toMatch(/(^|[^\\\p{L}\p{N}])(\\\\)*_/u);
       expect(md).not.toContain('\u202e');
       // Every table row has as many unescaped cell separators as its header.
       let cols = -1;
@@ -137,7 +176,8 @@ describe('exports with hostile names', () => {
         if (cols < 0) cols = n;
         expect(n).toBe(cols);
       }
-      if (what === 'image' || what === 'search') expect(md).toContain('&lt;script&gt;alert\\(1\\)&lt;/script&gt;');
+      // The hostile path as it is, in a code span (fenced past its backticks; | as \| in a table).
+      if (what === 'image' || what === 'search') expect(md).toContain('| ``' + shown.replace(/\|/g, '\\|') + '`` |');
     });
 
     it(`${what} as JSON parses and keeps the exact bytes`, () => {
@@ -172,7 +212,7 @@ describe('exports with hostile names', () => {
     expect(html).toMatch(/<td>ENAMETOOLONG<\/td>/);
     expect(html).not.toContain('<script>alert');
     const md = store.export({ what: 'image', id: b }, 'md');
-    expect(md).toContain('- **Capture errors**: 2 \\(listed under Capture errors\\)');
+    expect(md).toContain('- **Capture errors**: 2 (listed under Capture errors)');
     expect(md).toMatch(/\| ENAMETOOLONG \| \d+ \| 7 \| .* \| cannot read link: the fd is kept, its name not known \|/);
     for (const text of [html, md]) {
       // eslint-disable-next-line no-control-regex -- the raw bytes must not be there
@@ -191,6 +231,18 @@ describe('exports with hostile names', () => {
     expect(store.export({ what: 'image', id: a }, 'html')).not.toContain('<h2>Capture errors');
   });
 
+  it('Markdown keeps paths, addresses and titles greppable: no escaped . ( ) - or &gt;', () => {
+    const md = store.export({ what: 'image', id: a }, 'md');
+    const snap = store.getSnapshot(a);
+    const paths = snap.files.map((f) => displayBStr(f.path)).filter((p) => /^\/[\w/.-]+\.\w+$/.test(p));
+    expect(paths.length).toBeGreaterThan(3);
+    for (const p of paths) expect(md).toContain(p);
+    expect(md).toContain('`tcp6 [::1]:50000 -> [::1]:8443 ESTABLISHED`');
+    expect(md).not.toMatch(/\\[.()-]|&gt;/);
+    const diff = store.export({ what: 'diff', a, b }, 'md');
+    expect(diff).toMatch(/^# Diff .* \([0-9a-f]{12}\) -> /);
+  });
+
   it('refuses an unknown format and an unknown kind of export', () => {
     expect(() => store.export({ what: 'image', id: a }, 'pdf' as ExportFormat)).toThrow(/format/);
     expect(() => store.export({ what: 'nope' } as unknown as ExportRequest, 'html')).toThrow(/what/);
@@ -198,15 +250,39 @@ describe('exports with hostile names', () => {
 });
 
 describe('Markdown escaping', () => {
-  it('leaves intraword _ and - alone and escapes everything that could become markup', async () => {
+  it('leaves text as it reads (paths, addresses, intraword _) and escapes what would be markup there', async () => {
     const { md } = await import('../../src-main/report/escape.js');
     expect(md('tcp CLOSE_WAIT')).toBe('tcp CLOSE_WAIT');
-    expect(md('/var/log/my-app_1.log')).toBe('/var/log/my-app_1\\.log');
-    expect(md('_x_ *y* [a](b) <s> & `c` |t| ~~d~~ #h !i')).toBe(
-      '\\_x\\_ \\*y\\* \\[a\\]\\(b\\) &lt;s&gt; &amp; \\`c\\` \\|t\\| \\~\\~d\\~\\~ \\#h \\!i',
-    );
+    expect(md('/var/log/my-app_1.log (deleted)')).toBe('/var/log/my-app_1.log (deleted)');
+    expect(md('tcp4 127.0.0.1:57208 -> 127.0.0.1:47123 ESTABLISHED')).toBe('tcp4 127.0.0.1:57208 -> 127.0.0.1:47123 ESTABLISHED');
+    expect(md('Diff a (be56216de491) -> b')).toBe('Diff a (be56216de491) -> b');
+    expect(md('_x_ *y* [a](b) <s> `c` |t| ~~d~~ #h !i')).toBe('\\_x\\_ \\*y\\* [a\\](b) \\<s> \\`c\\` \\|t\\| \\~\\~d\\~\\~ \\#h !i');
+    expect(md('![i][r] a & b &amp; &#60;')).toBe('![i\\][r] a & b \\&amp; \\&#60;');
     expect(md('a__b')).toBe('a\\_\\_b'); // a run of two is not intraword on both sides
-    expect(md('www.evil.example')).toBe('www\\.evil\\.example'); // no GFM autolink
-    expect(md('- x')).toBe('\\- x');
+    expect(md('www.evil.example and http://x.example')).toBe('www\\.evil.example and http\\://x.example'); // no GFM autolink
+    expect(md('/srv/www.example')).toBe('/srv/www.example');
+    // A backslash stays where it escapes nothing (displayBStr's \n, \xff), is doubled before punctuation and at the end.
+    expect(md('line1\\nline2 \\xff a\\*b c\\')).toBe('line1\\nline2 \\xff a\\\\\\*b c\\\\');
+    // Control characters never reach a line raw.
+    expect(md('a\nb\r\x1b')).toBe('a\\nb\\r\\x1b');
+    // Where the text starts a line (a list item's text), what would start a block there.
+    expect(md('- x')).toBe('- x');
+    expect(md('- x', true)).toBe('\\- x');
+    expect(md('> q', true)).toBe('\\> q');
+    expect(md('12. x', true)).toBe('12\\. x');
+    expect(md('3) x', true)).toBe('3\\) x');
+    expect(md('[ ] task', true)).toBe('[ ] task');
+  });
+
+  it('code spans: fenced past the longest backtick run, padded where a space would be taken off, | escaped in a cell', async () => {
+    const { mdCode } = await import('../../src-main/report/escape.js');
+    expect(mdCode('/tmp/app.log (deleted)', true)).toBe('`/tmp/app.log (deleted)`');
+    expect(mdCode('a`b``c', true)).toBe('```a`b``c```');
+    expect(mdCode('`x`')).toBe('`` `x` ``');
+    expect(mdCode(' both ')).toBe('`  both  `');
+    expect(mdCode('a|b\\|c', true)).toBe('`a\\|b\\\\|c`');
+    expect(mdCode('a|b')).toBe('`a|b`');
+    expect(mdCode('a\nb')).toBe('`a\\nb`');
+    expect(mdCode('')).toBe('');
   });
 });

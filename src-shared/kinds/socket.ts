@@ -1,15 +1,23 @@
 import { defineKind } from './schema.js';
 import { displayBStr, type BStr } from '../model/bstr.js';
 
+/** What a socket marked `unlisted` reads as, after its inode and family. */
+export const UNLISTED_NOTE = '(not in the socket tables at capture time: opened or closed during the capture)';
+
 /** A socket the /proc/net tables do not list: still a socket, known by its inode. */
 export default defineKind({
   code: 12,
   name: 'socket',
   label: 'Socket (unresolved)',
-  fields: [{ name: 'family', type: 'bstr', label: 'Address family if known' }],
+  fields: [
+    { name: 'family', type: 'bstr', label: 'Address family if known' },
+    // A unix, inet, netlink or packet socket the tables did not have, read twice: it was opened or closed while the capture ran.
+    { name: 'unlisted', type: 'bool', label: 'Not in the socket tables at capture time (opened or closed during the capture)', since: 4 },
+  ],
   // The kernel's protocol name where it gave one (TCP for a socket never bound), as lsof prints it.
   summary: (f) => {
     const family = f.attrs.family !== undefined ? displayBStr(f.attrs.family as BStr) : '';
-    return family ? `socket:[${String(f.ino)}] ${family}` : `socket:[${String(f.ino)}]`;
+    const base = family ? `socket:[${String(f.ino)}] ${family}` : `socket:[${String(f.ino)}]`;
+    return f.attrs.unlisted ? `${base} ${UNLISTED_NOTE}` : base;
   },
 });

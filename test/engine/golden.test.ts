@@ -42,10 +42,12 @@ describe('golden image', () => {
 
 type OldJson = { [k: string]: Json; header: { [k: string]: Json }; tasks: { [k: string]: Json }[]; files: { [k: string]: Json }[] };
 
-/** 1.4 appended unix sockets' queues: older images read with them 0. */
+/** 1.4 appended unix sockets' queues and generic sockets' unlisted mark: older images read with them 0 and false. */
 const withoutUnixQueues = (j: OldJson): OldJson => ({
   ...j,
-  files: j.files.map((f) => (f.kind === 'unix-socket' ? { ...f, txQueue: 0, rxQueue: 0 } : f)),
+  files: j.files.map((f) =>
+    f.kind === 'unix-socket' ? { ...f, txQueue: 0, rxQueue: 0 } : f.kind === 'socket' ? { ...f, unlisted: false } : f,
+  ),
 });
 
 /** 1.2 added tasks' fd limits and the header's kernel limits: older images read with them unknown (and without 1.4's queues). */
@@ -72,7 +74,7 @@ describe('golden image of format 1.3', () => {
   it('its JSON still reads, the same way', () => {
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
   });
-  it('differs from the 1.4 image only by its minor and the queues (the scenario has none queued)', () => {
+  it('differs from the 1.4 image only by its minor and what 1.4 added (the scenario has no queue and no unlisted socket)', () => {
     const now = snapshotToJson(decodeImage(bytes)) as OldJson;
     expect({ ...now, header: { ...now.header, formatMinor: 3 } }).toEqual(asRead);
   });

@@ -20,6 +20,7 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
+import { lateSocket } from './classify/sockets.js';
 import { NS_TYPES } from '../../../src-shared/model/namespaces.js';
 import { parseNofile, parseStat, splitCmdline } from './proc-text.js';
 import { readKernelLimits } from './kernel-limits.js';
@@ -120,6 +121,8 @@ export class Builder {
   /** sameTable()'s answers, by tid, from tablesToRead() until prepare() takes them. */
   private readonly threadKcmp = new Map<number, KcmpResult>();
   private readonly nets = new Map<string, NetTables | null>();
+  /** Files classified as the generic `socket` (no table listed them), by table source: looked up again in link(). */
+  private readonly unresolved: { src: number; file: OpenFile; fd: number }[] = [];
   private readonly ownNetns = safeReadlink('/proc/self/ns/net');
 
   /** kcmp, or null where it may not be used (noKcmp) or is not there: sharing is then inferred. */
@@ -180,7 +183,8 @@ export class Builder {
       const raw = rawFdAt(fds, order ? order[i]! : i, this.cursor);
       c.fd[i] = raw.fd;
       c.cloexec[i] = raw.flags & 0o2000000 ? 1 : 0;
-      c.files[i] = classify(raw, ctx, c.keys, i);
+      const f = (c.files[i] = classify(raw, ctx, c.keys, i));
+      if (f.kind === 'socket') this.unresolved.push({ src: idx, file: f, fd: raw.fd });
     }
     this.classified.push(c);
     return idx;
@@ -353,9 +357,49 @@ export class Builder {
     return { fds: this.readTable(pid, tid, read), cwd: link('cwd'), root: link('root'), ns };
   }
 
+  /**
+   * Sockets no table listed when their namespace's tables were read (once,
+   * at the first socket looked up there): without --freeze, one opened
+   * after that, in a process read later, is not in them, nor is one closed
+   * before. The tables are read once more, lazily (only those the sockets'
+   * protocols name, and another namespace's only for a socket its own does
+   * not have, see lateSocket); sockets found there take their kind, the
+   * others (of a family the tables list) are marked `unlisted`, which their
+   * description says, and one error record counts them.
+   */
+  private resolveLateSockets(): void {
+    // Fresh tables of every namespace the capture met, ours too; nothing is read until a socket is looked up in them.
+    const fresh = new Map<string, NetTables>();
+    if (this.ownNetns) fresh.set(this.ownNetns, readNetTables(this.procRoot, process.pid, true, this.errors));
+    for (const t of this.tableSrcs)
+      if (!fresh.has(t.netns)) fresh.set(t.netns, readNetTables(this.procRoot, t.procPid, t.netns === this.ownNetns, this.errors));
+    let unlisted = 0;
+    const example: string[] = [];
+    // Each fd has its own file until link() groups them: a socket held by several fds counts once.
+    const counted = new Set<string>();
+    for (const u of this.unresolved) {
+      const own = this.tableSrcs[u.src]!.netns;
+      const order = [fresh.get(own)!, ...[...fresh].filter(([ns]) => ns !== own).map(([, t]) => t)];
+      if (!lateSocket(u.file, order) || counted.has(String(u.file.ino))) continue;
+      counted.add(String(u.file.ino));
+      unlisted++;
+      if (example.length < 3) example.push(`pid ${this.tableSrcs[u.src]!.pid} fd ${u.fd} socket:[${String(u.file.ino)}]`);
+    }
+    this.unresolved.length = 0;
+    if (unlisted > 0)
+      this.errors.push({
+        errno: 'ENOENT',
+        pid: -1,
+        fd: -1,
+        where: 'socket tables',
+        message: `${unlisted} socket(s) not in the socket tables at capture time, read twice (opened or closed during the capture; e.g. ${example.join(', ')}): kept as kind socket, marked unlisted`,
+      });
+  }
+
   link(stats?: ProcCaptureStats): Snapshot {
     const { kcmp, tableSrcs } = this;
     this.prepared.sort((a, b) => a.pid - b.pid);
+    if (this.unresolved.length) this.resolveLateSockets();
 
     // Tables shared between processes (clone(CLONE_FILES)). Up to a few
     // thousand tables, kcmp orders them all (about 1.4 n log2 n calls, ~2 ms

@@ -1,43 +1,101 @@
 /**
  * Sockets, "socket:[INO]", resolved through the socket tables of the owner's
- * network namespace. One the tables do not list (a protocol /proc does not
- * show, or one created after the tables were read) stays a socket with its
- * inode and, where the kernel names it, its protocol.
+ * network namespace. One the tables do not list stays a socket with its
+ * inode and, where the kernel names it, its protocol: a protocol /proc does
+ * not show, or one opened after the tables were read or closed before, which
+ * the builder looks up once more in fresh tables (lateSocket) and marks
+ * `unlisted` when they do not have it either.
  */
+import type { AttrRecord, OpenFile } from '../../../../src-shared/model/index.js';
+import type { NetTables } from '../net-tables.js';
 import type { Classifier } from './types.js';
+
+/** The tables a socket of the kernel's protocol name (system.sockprotoname) is listed in, if any. */
+export type SocketTable = 'unix' | 'netlink' | 'packet' | 'inet';
+
+/**
+ * Which table lists sockets of protocol `name` (`UNIX-STREAM`, `TCPv6`,
+ * `PINGv6` ...); 'any' for no name (the xattr could not be read: the fd
+ * closed meanwhile); null for a family no table lists (vsock, alg, sctp ...).
+ */
+export function socketTable(name: string): SocketTable | 'any' | null {
+  if (name === '') return 'any';
+  if (name.startsWith('UNIX')) return 'unix';
+  if (name === 'NETLINK') return 'netlink';
+  if (name === 'PACKET') return 'packet';
+  if (/^(TCP|UDP|UDP-Lite|UDPLITE|RAW|PING)(v6)?$/.test(name)) return 'inet';
+  return null;
+}
+
+/** The kind and attributes of socket `ino` in `net`'s table `which`, or null when that table lacks it. */
+export function lookUp(net: NetTables, which: SocketTable, ino: number): { kind: string; attrs: AttrRecord } | null {
+  switch (which) {
+    case 'unix': {
+      // The table's record has exactly the kind's attributes: shared, not copied
+      // (one socket inode is one open file, and nothing writes to either).
+      const u = net.unix.get(ino);
+      return u ? { kind: 'unix-socket', attrs: u } : null;
+    }
+    case 'netlink': {
+      const nl = net.netlink.get(ino);
+      return nl ? { kind: 'netlink-socket', attrs: { protocol: nl.protocol, portId: nl.portId, groups: nl.groups } } : null;
+    }
+    case 'packet': {
+      const pk = net.packet.get(ino);
+      return pk ? { kind: 'packet-socket', attrs: { type: pk.type, protocol: pk.protocol, ifindex: pk.ifindex } } : null;
+    }
+    case 'inet': {
+      const inet = net.inet.get(ino);
+      return inet ? { kind: 'inet-socket', attrs: { ...inet } } : null;
+    }
+  }
+}
+
+/** Looked up in this order: the inet tables cost the most to read (net-tables.ts). */
+export const ALL_TABLES: readonly SocketTable[] = ['unix', 'netlink', 'packet', 'inet'];
 
 export const socket: Classifier = (raw, _text, base, ctx) => {
   const ino = Number(base.ino);
   const key = `s:${ino}`;
   const net = ctx.net();
-  const unix = net?.unix.get(ino);
-  if (unix) {
-    base.kind = 'unix-socket';
-    // The table's record has exactly the kind's attributes: shared, not copied
-    // (one socket inode is one open file, and nothing writes to either).
-    base.attrs = unix;
-    return key;
-  }
-  const nl = net?.netlink.get(ino);
-  if (nl) {
-    base.kind = 'netlink-socket';
-    base.attrs = { protocol: nl.protocol, portId: nl.portId, groups: nl.groups };
-    return key;
-  }
-  const pk = net?.packet.get(ino);
-  if (pk) {
-    base.kind = 'packet-socket';
-    base.attrs = { type: pk.type, protocol: pk.protocol, ifindex: pk.ifindex };
-    return key;
-  }
-  // Last: the inet tables cost the most to read (net-tables.ts).
-  const inet = net?.inet.get(ino);
-  if (inet) {
-    base.kind = 'inet-socket';
-    base.attrs = { ...inet };
-    return key;
-  }
+  if (net)
+    for (const which of ALL_TABLES) {
+      const hit = lookUp(net, which, ino);
+      if (hit) {
+        base.kind = hit.kind;
+        base.attrs = hit.attrs;
+        return key;
+      }
+    }
   base.kind = 'socket';
-  base.attrs = { family: ctx.sockProtoName(ctx.pid, raw.fd) };
+  base.attrs = { family: ctx.sockProtoName(ctx.pid, raw.fd), unlisted: false };
   return key;
 };
+
+/**
+ * A socket the tables read during the capture did not list, looked up in
+ * `fresh` tables (only the one its protocol names): its own namespace's
+ * first, then the others' (a socket stays in the namespace it was made in,
+ * and a process in another may hold it: stdio socketpairs from a parent
+ * outside its container). Found, it becomes what the classifier would have
+ * made of it; not found, though its family is one the tables list, it is
+ * marked `unlisted` (opened or closed while the capture ran). True when it
+ * is so marked.
+ */
+export function lateSocket(f: OpenFile, fresh: readonly NetTables[]): boolean {
+  const family = String(f.attrs.family ?? '');
+  const where = socketTable(family);
+  if (where === null) return false;
+  const ino = Number(f.ino);
+  for (const net of fresh)
+    for (const which of where === 'any' ? ALL_TABLES : [where]) {
+      const hit = lookUp(net, which, ino);
+      if (hit) {
+        f.kind = hit.kind;
+        f.attrs = hit.attrs;
+        return false;
+      }
+    }
+  f.attrs = { family: f.attrs.family ?? '', unlisted: true };
+  return true;
+}

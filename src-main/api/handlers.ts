@@ -51,7 +51,16 @@ export interface ApiContext {
   importInlineMaxBytes?: number;
   /** Libraries of at most this many fds answer search.holders on the host's thread; default HOLDERS_INLINE_MAX_FDS. */
   holdersInlineMaxFds?: number;
+  /** How often to look for changes other processes made to the library (ms); default LIBRARY_POLL_MS, 0 never. */
+  libraryPollMs?: number;
 }
+
+/**
+ * How often the host asks SQLite whether another process (`ckpt capture
+ * --store`, `ckpt import`, another window's host) committed to the library,
+ * so open views refresh: a pragma that reads a counter, nothing more.
+ */
+export const LIBRARY_POLL_MS = 2000;
 
 /**
  * Images up to this size import on the host's thread, larger ones on the
@@ -180,9 +189,31 @@ export function createBackend(ctx: ApiContext): Backend {
     return img;
   }
 
-  function changed(reason: 'import' | 'capture' | 'update' | 'delete', ids: string[]): void {
+  function changed(reason: 'import' | 'capture' | 'update' | 'delete' | 'external', ids: string[]): void {
     ctx.emit({ type: 'library.changed', reason, ids });
   }
+
+  // Changes by other processes: SQLite's data_version moves when another
+  // connection commits (this host's import worker too: its imports are then
+  // announced twice, which a view takes as two reloads). Only once the
+  // library is open here: a host nobody has used yet has no views to refresh.
+  let seenVersion: number | undefined;
+  const pollMs = ctx.libraryPollMs ?? LIBRARY_POLL_MS;
+  const poll =
+    pollMs > 0
+      ? setInterval(() => {
+          if (!store) return;
+          let v: number;
+          try {
+            v = store.dataVersion();
+          } catch {
+            return; // closed or busy: asked again at the next turn
+          }
+          if (seenVersion !== undefined && v !== seenVersion) changed('external', []);
+          seenVersion = v;
+        }, pollMs)
+      : undefined;
+  poll?.unref();
 
   function updated(s: ImageSummary): ImageSummary {
     const o = opened.get(s.id);
@@ -373,6 +404,7 @@ export function createBackend(ctx: ApiContext): Backend {
         return (await importImage(bytes, {}, path, true)).image;
       }),
     async close() {
+      if (poll) clearInterval(poll);
       opened.clear();
       // Before the store closes: a stopped import repairs through it (onLost).
       await Promise.all([thread.close(), reads.close()]);

@@ -404,6 +404,11 @@ export class Store implements LibraryContext {
   }
 
   /** The fds of every image in the library together. */
+  /** SQLite's data_version: it moves when another connection (another process, a worker) commits to the library. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   fdCount(): number {
     return this.read(() => this.db.prepare('SELECT coalesce(sum(n_fds), 0) FROM images').pluck().get() as number);
   }

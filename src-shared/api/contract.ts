@@ -254,7 +254,8 @@ export function isMethodName(s: unknown): s is MethodName {
 /** Events the backend pushes to every window. */
 export type ApiEvent =
   | { type: 'capture.progress'; captureId: string; phase: string; done: number; total: number }
-  | { type: 'library.changed'; reason: 'import' | 'capture' | 'update' | 'delete'; ids: string[] }
+  /** `external`: another process changed the library (ids not known); views reload. */
+  | { type: 'library.changed'; reason: 'import' | 'capture' | 'update' | 'delete' | 'external'; ids: string[] }
   /** The desktop app was asked to open an image (a .ckpt file opened from the file manager). */
   | { type: 'app.open'; id: string };
 

@@ -110,7 +110,20 @@ export function createBackend(ctx: ApiContext): Backend {
   const addon = ctx.nativeBinding ? { nativeBinding: ctx.nativeBinding } : {};
   const workerOpts = { ...addon, ...(ctx.log ? { log: ctx.log } : {}) };
   let store: Store | null = null;
-  const getStore = (): Store => (store ??= Store.open(ctx.home, addon));
+  /** SQLite's data_version when this host last looked (changes by other processes: the poll below). */
+  let seenVersion: number | undefined;
+  const getStore = (): Store => {
+    if (store) return store;
+    store = Store.open(ctx.home, addon);
+    // The baseline is what this connection saw at opening: a commit between
+    // here and the first poll is news too.
+    try {
+      seenVersion = store.dataVersion();
+    } catch {
+      seenVersion = undefined;
+    }
+    return store;
+  };
   const thread = new ImportThread(ctx.home, {
     ...workerOpts,
     onLost: () => store?.recover(),
@@ -197,7 +210,6 @@ export function createBackend(ctx: ApiContext): Backend {
   // connection commits (this host's import worker too: its imports are then
   // announced twice, which a view takes as two reloads). Only once the
   // library is open here: a host nobody has used yet has no views to refresh.
-  let seenVersion: number | undefined;
   const pollMs = ctx.libraryPollMs ?? LIBRARY_POLL_MS;
   const poll =
     pollMs > 0

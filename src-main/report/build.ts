@@ -14,9 +14,10 @@ import {
   type FdLimit,
   type Snapshot,
 } from '../../src-shared/model/index.js';
+import { CHANGES, FIELD_CHANGE, type Change } from '../../src-shared/api/diff-rows.js';
 import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
-import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import type { DiffFd, DiffResult, ImageSummary, SearchResult, SharingChange, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
 import { perHourText, timelineLimitText } from './text.js';
 
@@ -245,18 +246,21 @@ const fdText = (f: DiffFd) => `${f.kind} ${f.flagNames} ${f.target}`;
 
 export function diffDoc(d: DiffResult): Doc {
   const s = d.summary;
+  // The Diff view's words: each row named as the view marks it.
+  const label = (c: Change) => CHANGES.find((x) => x.id === c)!.label;
+  const holders = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(' ');
   const rows: string[][] = [];
-  for (const t of d.appeared) rows.push(['task appeared', '', String(t.pid), t.commText, '', '', '', `${t.cmdline} (${t.fdCount} fds)`]);
-  for (const t of d.vanished) rows.push(['task vanished', String(t.pid), '', t.commText, '', '', `${t.cmdline} (${t.fdCount} fds)`, '']);
+  for (const t of d.appeared) rows.push([label('appeared'), '', String(t.pid), t.commText, '', '', '', `${t.cmdline} (${t.fdCount} fds)`]);
+  for (const t of d.vanished) rows.push([label('vanished'), String(t.pid), '', t.commText, '', '', `${t.cmdline} (${t.fdCount} fds)`, '']);
   for (const t of d.tasks) {
     const pa = String(t.before.pid);
     const pb = String(t.after.pid);
-    for (const f of t.opened) rows.push(['fd opened', pa, pb, t.after.commText, String(f.fd), '', '', fdText(f)]);
-    for (const f of t.closed) rows.push(['fd closed', pa, pb, t.before.commText, String(f.fd), '', fdText(f), '']);
+    for (const f of t.opened) rows.push([label('opened'), pa, pb, t.after.commText, String(f.fd), '', '', fdText(f)]);
+    for (const f of t.closed) rows.push([label('closed'), pa, pb, t.before.commText, String(f.fd), '', fdText(f), '']);
     for (const c of t.changed)
       for (const ch of c.changes)
         rows.push([
-          'fd changed',
+          label(FIELD_CHANGE[ch.field] ?? 'retargeted'),
           pa,
           pb,
           t.after.commText,
@@ -266,27 +270,9 @@ export function diffDoc(d: DiffResult): Doc {
           ch.field === 'pos' && c.posDelta !== undefined ? `${ch.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : ch.after,
         ]);
     for (const c of t.sharingStarted)
-      rows.push([
-        'sharing started',
-        pa,
-        pb,
-        t.after.commText,
-        String(c.fd),
-        '',
-        '',
-        `${c.target} now also held by ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`,
-      ]);
+      rows.push([label('shared'), pa, pb, t.after.commText, String(c.fd), '', c.target, `${c.target} now shared with ${holders(c.with)}`]);
     for (const c of t.sharingEnded)
-      rows.push([
-        'sharing ended',
-        pa,
-        pb,
-        t.before.commText,
-        String(c.fd),
-        '',
-        `${c.target} was also held by ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`,
-        '',
-      ]);
+      rows.push([label('unshared'), pa, pb, t.before.commText, String(c.fd), '', `${c.target} shared with ${holders(c.with)}`, `${c.target} no longer shared with ${holders(c.with)}`]);
   }
   for (const l of d.limits)
     rows.push(['fd limit changed', String(l.beforePid), String(l.pid), l.commText, '', 'fd limit', formatFdLimit(l.before), `${formatFdLimit(l.after)} (${l.fds} fds)`]);
@@ -301,16 +287,17 @@ export function diffDoc(d: DiffResult): Doc {
       '',
       '',
     ]);
+  // The Diff view's summary: tasks appeared, gone, changed; fds opened, closed, changed; sharing gained, lost.
   const labels = [
     'tasks appeared',
-    'tasks vanished',
+    'tasks gone',
     'tasks changed',
     'fds opened',
     'fds closed',
     'fds changed',
-    'sharing started',
-    'sharing ended',
-    'tables shared',
+    'sharing gained',
+    'sharing lost',
+    'tables became shared',
     'tables split',
     'fd limits changed',
   ];

@@ -24,6 +24,8 @@ export const CHANGE_IDS = [
 ] as const;
 export type Change = (typeof CHANGE_IDS)[number];
 
+/** What the Diff view and the diff report call each kind of change. */
+
 export const CHANGES: { id: Change; label: string; short: string }[] = [
   { id: 'appeared', label: 'process appeared', short: '+proc' },
   { id: 'vanished', label: 'process gone', short: '−proc' },
@@ -66,7 +68,8 @@ export interface BuiltRows {
   kinds: string[];
 }
 
-const FIELD_CHANGE: Record<string, Change> = {
+/** The kind of change a changed field is marked with (the diff report names its rows by these too). */
+export const FIELD_CHANGE: Record<string, Change> = {
   target: 'retargeted',
   kind: 'retargeted',
   flags: 'flags',

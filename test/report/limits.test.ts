@@ -36,11 +36,12 @@ afterAll(() => {
 const exp = (which: keyof typeof ids, format: 'html' | 'md' | 'json' | 'csv') => store.export({ what: 'image', id: ids[which] }, format);
 /** Markdown with its backslash escapes taken off, to read it as text. */
 const mdText = (which: keyof typeof ids) => exp(which, 'md').replace(/\\(.)/g, '$1');
+/** RFC 4180 records: a quoted field may hold commas (epoll's 'watching 3 (fds 22, 10, 11)'); no field here holds a line break. */
 const csvRows = (which: keyof typeof ids) =>
   exp(which, 'csv')
     .trimEnd()
     .split('\r\n')
-    .map((l) => l.split(','));
+    .map((l) => [...l.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => m[1]!.replace(/^"|"$/g, '').replace(/""/g, '"')));
 /** The Markdown section between a heading and the next heading of the same level. */
 function mdSection(md: string, heading: string): string {
   const at = md.indexOf(`\n${heading}\n`);

@@ -281,6 +281,7 @@ export class OpenedImage {
         flagNames: flagNames(f.flags),
         pos: u64ToJson(f.pos),
         cloexec: d.cloexec,
+        deleted: f.deleted,
         holders: this.holderCount.get(d.file) ?? 0,
         record: recs?.[position] ?? -1,
         position,

@@ -196,6 +196,8 @@ export interface FdRow {
   flagNames: string[];
   pos: U64Json;
   cloexec: boolean;
+  /** The file was unlinked while open (the target then ends in " (deleted)"; a name may end so too). */
+  deleted: boolean;
   /** How many fds in the image hold the same open file. */
   holders: number;
   record: number;

@@ -83,6 +83,11 @@ describe('capture, library and inspector', () => {
     // A listening socket has no other end.
     const listening = fds.rows.find((r) => r.kind === 'inet-socket' && r.target.endsWith('LISTEN'))!;
     expect((await call<FileDetail>('image.file', { id: ev.image.id, ref: listening.file })).otherEnd).toBeNull();
+    // Each row says whether its file was deleted (the badge), not left to a name that may end in " (deleted)".
+    const all = (await Promise.all(ov.tables.map((t) => call<Page<FdRow>>('image.fds', { id: ev.image.id, table: t.ref, offset: 0, limit: 1000 })))).flatMap((p) => p.rows);
+    const deleted = all.filter((r) => r.deleted);
+    expect(deleted.length).toBeGreaterThan(0);
+    for (const r of all) expect(r.deleted, r.target).toBe(r.target.endsWith(' (deleted)'));
   });
 
   it('opens the image: tree, tables, counts', async () => {

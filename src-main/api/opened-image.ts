@@ -250,6 +250,7 @@ export class OpenedImage {
       cwd: j.cwd as TaskDetail['cwd'],
       root: j.root as TaskDetail['root'],
       namespaces: j.namespaces as TaskDetail['namespaces'],
+      nsPids: t.nsPids ? [...t.nsPids] : null,
     };
   }
 

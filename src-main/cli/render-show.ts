@@ -161,7 +161,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     const thread = t.pid !== t.tgid ? ` thread of ${t.tgid}` : '';
     const l = limitOf.get(t.pid);
     const fdLimit = l ? ` fds ${l.fds} of ${formatLimit(l.soft)}${l.hard !== l.soft ? ` (hard ${formatLimit(l.hard)})` : ''}` : '';
-    lines.push(`task ${t.pid}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
+    // A container's process by the pid its own logs and ps inside it use, too.
+    const inside = t.nsPids && t.nsPids.length > 1 ? ` (pid ${t.nsPids[t.nsPids.length - 1]} in its pid namespace)` : '';
+    lines.push(`task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
     // Where it runs from, as lsof's cwd and rtd: a daemon can pin a directory, or be chrooted.
     const root = displayBStr(t.root);
     if (t.pid === t.tgid && (t.cwd.length || t.root.length))

@@ -22,7 +22,7 @@ import type {
   Task,
   U64,
 } from '../../src-shared/model/index.js';
-import { FORMAT_MAJOR, LIMITS_SINCE } from '../../src-shared/model/index.js';
+import { FORMAT_MAJOR, LIMITS_SINCE, NSPIDS_SINCE } from '../../src-shared/model/index.js';
 import { BodyCursor } from './body-cursor.js';
 import { ImageError } from './errors.js';
 import {
@@ -270,6 +270,14 @@ class Decoder {
       if (flags & TASK_FLAG_FD_LIMIT) fdLimit = { soft, hard };
     }
     const task: Task = { pid, tgid, ppid, uid, gid, comm, cmdline, cwd, root, namespaces, fdTable: 0, fdLimit };
+    if (!this.endsBefore(NSPIDS_SINCE, 'TASK', 'pids in pid namespaces')) {
+      const n = c.count(4, 'pids in pid namespaces');
+      if (n > 0) {
+        const nsPids = new Array<number>(n);
+        for (let i = 0; i < n; i++) nsPids[i] = c.u32();
+        task.nsPids = nsPids;
+      }
+    }
     // Before 1.3 the bit was 0, never the opposite of a fact: set, it is one.
     if (flags & TASK_FLAG_ZOMBIE) task.zombie = true;
     this.v.task(task);

@@ -98,6 +98,10 @@ class SnapshotWriter {
       // 1.2: RLIMIT_NOFILE soft and hard, all ones for unlimited; zeros when unknown (the flag says which).
       w.u64(limit ? (limit.soft ?? U64_MAX) : 0);
       w.u64(limit ? (limit.hard ?? U64_MAX) : 0);
+      // 1.5: its pids in its pid namespaces, outermost first; none when not known.
+      const nsPids = task.nsPids ?? [];
+      w.u32(nsPids.length);
+      for (let i = 0; i < nsPids.length; i++) w.u32(nsPids[i]!);
       w.end();
       let tableRef = 0;
       if (task.fdTable !== 0) {

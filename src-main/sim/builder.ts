@@ -75,6 +75,8 @@ export interface ProcInit {
   root?: BStr;
   /** RLIMIT_NOFILE (null: not known); default systemd's 1024 soft, 524288 hard. */
   fdLimit?: FdLimit | null;
+  /** Its pids in its pid namespaces (a container's process); default not recorded. */
+  nsPids?: number[];
 }
 
 export class Proc {
@@ -226,6 +228,7 @@ export class SnapshotBuilder {
       fdTable: table.ref,
       fdLimit: init.fdLimit === undefined ? { soft: 1024, hard: 524288 } : init.fdLimit,
     };
+    if (init.nsPids) task.nsPids = [...init.nsPids];
     this.tables.push(table);
     this.tasks.push(task);
     return new Proc(this, task, table);

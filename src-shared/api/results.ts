@@ -154,6 +154,8 @@ export interface TaskDetail extends TaskRow {
   cwd: BStrJson;
   root: BStrJson;
   namespaces: { type: string; ino: U64Json }[];
+  /** Its pid in each pid namespace, the capture's first and its own last (a container's pid 3); null where the image does not say. */
+  nsPids: number[] | null;
 }
 
 export interface TableRow {

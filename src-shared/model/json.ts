@@ -75,6 +75,7 @@ export function taskToJson(t: Task): { [k: string]: Json } {
     fdLimit: t.fdLimit ? { soft: t.fdLimit.soft, hard: t.fdLimit.hard } : null,
     // Only where it is one: the JSON of every other task stays as it was.
     ...(t.zombie ? { zombie: true } : {}),
+    ...(t.nsPids ? { nsPids: [...t.nsPids] } : {}),
   };
 }
 
@@ -272,6 +273,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         fdTable: num(t.fdTable, 'fdTable'),
         fdLimit: absentLimit(t.fdLimit) ? null : fdLimitFromJson(t.fdLimit, `tasks[${i}].fdLimit`),
         ...(t.zombie !== undefined && bool(t.zombie, `tasks[${i}].zombie`) ? { zombie: true } : {}),
+        ...(t.nsPids !== undefined ? { nsPids: arr(t.nsPids, `tasks[${i}].nsPids`).map((p, k) => num(p, `tasks[${i}].nsPids[${k}]`)) } : {}),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {

@@ -86,6 +86,13 @@ export interface Task {
    * not say (taskStateKnown()).
    */
   zombie?: boolean;
+  /**
+   * Its pid in each pid namespace it is in, from the capture's (so the
+   * first is `pid` as the capture saw it) to its own, innermost one
+   * (/proc/PID/status NSpid): `[32604, 3]` for pid 3 of a container. Absent
+   * where not known (images before 1.5, a kernel without NSpid, a thread).
+   */
+  nsPids?: number[];
 }
 
 export interface Fd {
@@ -173,12 +180,14 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues (see docs/image-format.md, "Versions"). */
-export const FORMAT_MINOR = 4;
+/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues; 1.5: tasks' pids in their pid namespaces (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 5;
 /** The minor that added tasks' fd limits (TASK) and the kernel's file limits (HEADER): older images lack them. */
 export const LIMITS_SINCE = 2;
 /** The minor that marks zombie tasks (TASK flag bit 1): in older images a task without the mark may have been one. */
 export const ZOMBIE_SINCE = 3;
+/** The minor that added tasks' pids in their pid namespaces (TASK, after the fd limit). */
+export const NSPIDS_SINCE = 5;
 
 /** Whether the image says which tasks were zombies (a task without `zombie` then was not one). */
 export function taskStateKnown(h: Pick<ImageHeader, 'formatMinor'>): boolean {

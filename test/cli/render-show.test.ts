@@ -20,7 +20,8 @@ describe('show', () => {
     child.root = '';
     const out = renderShow(s);
     expect(out).toMatch(new RegExp(`^\\s+${d.fd}[* ] regular .* \\(name not readable: ENAMETOOLONG\\)`, 'm'));
-    expect(out).toContain(`task ${child.pid} ppid ${child.ppid}`);
+    // The sim's child runs as pid 1 of a pid namespace of its own.
+    expect(out).toContain(`task ${child.pid} (pid 1 in its pid namespace) ppid ${child.ppid}`);
     expect(out).toMatch(new RegExp(`^task ${child.pid} .*\\n  zombie: exited, not reaped by its parent \\(ppid ${child.ppid}\\)$`, 'm'));
     // Elsewhere (search, diff, reports, the app) the file reads as unnamed, not as nothing.
     expect(describeFile(f)).toBe(UNNAMED);

@@ -61,6 +61,7 @@ const task =
     w.bstr('/');
     w.u32(0);
     if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
+    if (minorNow >= 5) w.u32(0); // pids in pid namespaces (1.5): none recorded
     w.end();
   };
 const taskObjs =
@@ -142,6 +143,42 @@ const limitTask =
     w.end();
   };
 const ALL_ONES = 0xffffffffffffffffn;
+
+describe("tasks' pids in their pid namespaces (1.5)", () => {
+  const nsTask =
+    (pids: number[] | null, cut = false): Rec =>
+    (w) => {
+      w.begin(RT.TASK);
+      for (const v of [7, 7, 1, 0, 0, 0]) w.u32(v);
+      w.bstr('c');
+      w.u32(0);
+      w.bstr('/');
+      w.bstr('/');
+      w.u32(0);
+      for (let i = 0; i < 2; i++) w.u64(0);
+      if (pids) {
+        w.u32(pids.length);
+        for (const p of cut ? pids.slice(0, -1) : pids) w.u32(p);
+      }
+      w.end();
+    };
+  it('reads them from 1.5; none recorded (0) or an older image leaves them out', () => {
+    expect(decodeImage(image([nsTask([7, 3]), taskObjs(0)], { minor: 5 })).tasks[0]!.nsPids).toEqual([7, 3]);
+    expect('nsPids' in decodeImage(image([nsTask([]), taskObjs(0)], { minor: 5 })).tasks[0]!).toBe(false);
+    expect('nsPids' in decodeImage(image([nsTask(null), taskObjs(0)], { minor: 4 })).tasks[0]!).toBe(false);
+  });
+  it('an image of 1.5 must hold them, and a list cut short is an error', () => {
+    fails(image([nsTask(null), taskObjs(0)], { minor: 5 }), 'bad-length', /TASK pids in pid namespaces: the record body ends before it \(the image is format 1\.5\)/);
+    fails(image([nsTask([7, 3], true), taskObjs(0)], { minor: 5 }), 'bad-length', /.+/);
+  });
+  it('round-trips through the writer and JSON', () => {
+    const s = decodeImage(image([nsTask([7, 3]), taskObjs(0)], { minor: 5 }));
+    const again = decodeImage(encodeSnapshot(s));
+    expect(again.tasks[0]!.nsPids).toEqual([7, 3]);
+    expect(snapshotToJson(again).tasks).toEqual(snapshotToJson(s).tasks);
+    expect(snapshotFromJson(snapshotToJson(s)).tasks[0]!.nsPids).toEqual([7, 3]);
+  });
+});
 
 describe('zombie tasks (1.3)', () => {
   const zombieTask =

@@ -58,6 +58,27 @@ const withoutLimits = (j: OldJson): OldJson =>
     tasks: j.tasks.map((t) => ({ ...t, fdLimit: null })),
   });
 
+/** 1.5 added tasks' pids in their pid namespaces: older images read without them (no key). */
+const withoutNsPids = (j: OldJson): OldJson => ({ ...j, tasks: j.tasks.map(({ nsPids: _, ...t }) => t) });
+
+describe('golden image of format 1.4', () => {
+  const old = readFileSync(join(dir, 'golden-everything-1.4.ckpt'));
+  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.4.json'), 'utf8')) as OldJson;
+
+  it('still decodes, as it did: no task says its pids in pid namespaces', () => {
+    const s = decodeImage(old);
+    expect(s.header.formatMinor).toBe(4);
+    expect(s.tasks.some((t) => 'nsPids' in t)).toBe(false);
+    expect(snapshotToJson(s)).toEqual(oldJson);
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(oldJson);
+  });
+  it('differs from the 1.5 image only by its minor and the container child\'s pids (6001 is pid 1 inside)', () => {
+    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    expect(now.tasks.map((t) => t.nsPids ?? null)).toEqual([null, [6001, 1]]);
+    expect(withoutNsPids({ ...now, header: { ...now.header, formatMinor: 4 } })).toEqual(oldJson);
+  });
+});
+
 describe('golden image of format 1.3', () => {
   const old = readFileSync(join(dir, 'golden-everything-1.3.ckpt'));
   const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.3.json'), 'utf8')) as OldJson;
@@ -75,7 +96,7 @@ describe('golden image of format 1.3', () => {
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
   });
   it('differs from the 1.4 image only by its minor and what 1.4 added (the scenario has no queue and no unlisted socket)', () => {
-    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    const now = snapshotToJson(decodeImage(readFileSync(join(dir, 'golden-everything-1.4.ckpt')))) as OldJson;
     expect({ ...now, header: { ...now.header, formatMinor: 3 } }).toEqual(asRead);
   });
 });

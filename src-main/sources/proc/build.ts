@@ -53,6 +53,24 @@ function statusField(status: string | null, key: string, col: number): number {
   return Number(cols[col] ?? 0) >>> 0;
 }
 
+/**
+ * The NSpid line of /proc/PID/status: the pid in each pid namespace the
+ * process is in, from the reader's to its own; null where the kernel has
+ * no such line (before 4.1) or the status is unreadable.
+ */
+function nsPidsOf(status: string | null): number[] | null {
+  if (!status) return null;
+  const at = status.indexOf('\nNSpid:');
+  if (at < 0) return null;
+  const end = status.indexOf('\n', at + 1);
+  const cols = status
+    .slice(at + 7, end < 0 ? undefined : end)
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return cols.length && cols.every((n) => Number.isSafeInteger(n) && n > 0) ? cols : null;
+}
+
 function nsIno(link: string): number | bigint {
   const m = /\[(\d+)\]$/.exec(link);
   if (!m) return 0;
@@ -280,6 +298,9 @@ export class Builder {
       fdLimit,
     });
     if (zombieProcess) prep.tasks[0]!.zombie = true;
+    // Its pid as its own pid namespace (a container) sees it, the one its logs and tools there use.
+    const nsPids = nsPidsOf(r.status);
+    if (nsPids) prep.tasks[0]!.nsPids = nsPids;
     // An exited leader holds no table of its own any more; its threads do.
     prep.taskTable.push(leaderGone ? -1 : tableIdx);
     for (const th of r.threads) {

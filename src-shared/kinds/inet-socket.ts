@@ -45,6 +45,9 @@ export default defineKind({
     // Bytes nobody reads (or the peer does not take) are what a stuck socket looks like: as ss's Recv-Q and Send-Q.
     const rq = a.rxQueue ? ` recv-q ${String(a.rxQueue)}` : '';
     const sq = a.txQueue ? ` send-q ${String(a.txQueue)}` : '';
-    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${String(a.state)}${rq}${sq}`;
+    // A udp or raw socket not connected is in the kernel's TCP_CLOSE: shown as
+    // ss shows it (UNCONN), since "CLOSE" reads as a socket being closed.
+    const state = a.proto !== 'tcp' && a.state === 'CLOSE' ? 'UNCONN' : String(a.state);
+    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${state}${rq}${sq}`;
   },
 });

@@ -34,4 +34,11 @@ describe('kind summaries', () => {
     expect(describeFile({ ...m, size: 1000, deleted: false })).toBe(`memfd:${String(m.attrs.name)} (1000 B)`);
     expect(describeFile({ ...m, size: 5 * 1024 * 1024, deleted: true })).toBe(`memfd:${String(m.attrs.name)} (5.0 MiB) (deleted)`);
   });
+  it('a udp socket not connected reads UNCONN, as ss says it; a tcp one in CLOSE stays CLOSE', () => {
+    const sock = ofKind('inet-socket');
+    const at = (proto: string, state: string) => describeFile({ ...sock, deleted: false, attrs: { ...sock.attrs, proto, state, remotePort: 0, rxQueue: 0, txQueue: 0 } });
+    expect(at('udp', 'CLOSE')).toMatch(/^udp\S* \S+ UNCONN$/);
+    expect(at('tcp', 'CLOSE')).toMatch(/^tcp\S* \S+ CLOSE$/);
+    expect(at('udp', 'ESTABLISHED')).toMatch(/ ESTABLISHED$/);
+  });
 });

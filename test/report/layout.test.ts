@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORMAT_MAJOR, FORMAT_MINOR, O, type Snapshot } from '../../src-shared/model/index.js';
 import { countPdfPages, findChromium, printPdfWithChromium } from '../../src-main/api/pdf-chromium.js';

@@ -23,13 +23,15 @@ import { perHourText, timelineLimitText } from './text.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
-const name = (s: ImageSummary) => (s.label ? `${s.label} (${short(s.id)})` : short(s.id));
+/** A label or tag as names are shown: a person chose it (or a file name did), so bidi and control characters are escaped. */
+const shown = (text: string) => displayBStr(text);
+const name = (s: ImageSummary) => (s.label ? `${shown(s.label)} (${short(s.id)})` : short(s.id));
 
 function imageFacts(s: ImageSummary, prefix = ''): [string, string][] {
   return [
     [`${prefix}Image`, s.id],
-    [`${prefix}Label`, s.label || '-'],
-    [`${prefix}Tags`, s.tags.join(', ') || '-'],
+    [`${prefix}Label`, shown(s.label) || '-'],
+    [`${prefix}Tags`, s.tags.map(shown).join(', ') || '-'],
     [`${prefix}Captured`, `${iso(s.captureTime)} on ${s.host} (${s.source}${s.frozen ? ', frozen' : ''})`],
     [`${prefix}Program`, s.program],
     [`${prefix}Contents`, `${s.taskCount} tasks, ${s.fdCount} fds, ${s.fileCount} open files`],
@@ -207,7 +209,7 @@ export function searchDoc(r: SearchResult): Doc {
     for (const h of g.hits)
       rows.push([
         short(g.image.id),
-        g.image.label,
+        shown(g.image.label),
         iso(g.image.captureTime),
         String(h.pid),
         h.commText,
@@ -402,7 +404,7 @@ export function timelineDoc(t: Timeline): Doc {
         title: 'Points',
         headers: ['time', 'image', 'label', 'total', ...kinds],
         wrap: [2],
-        rows: t.points.map((p) => [iso(p.time), short(p.imageId), p.label, String(p.total), ...kinds.map((k) => String(p.byKind[k] ?? 0))]),
+        rows: t.points.map((p) => [iso(p.time), short(p.imageId), shown(p.label), String(p.total), ...kinds.map((k) => String(p.byKind[k] ?? 0))]),
       },
       {
         title: 'Leak suspects (count only grows)',

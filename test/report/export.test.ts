@@ -231,6 +231,16 @@ describe('exports with hostile names', () => {
     expect(store.export({ what: 'image', id: a }, 'html')).not.toContain('<h2>Capture errors');
   });
 
+  it('a label or tag with bidi or control characters is shown escaped, as names are (a file name can become a label)', () => {
+    const id = store.importBytes(encodeSnapshot(simulate({ scenario: 'leaky', time: T0 + 7_200_000 })), { label: 'evil\u202eLABEL', tags: ['x\u202ey'] }).image.id;
+    for (const fmt of ['html', 'md', 'csv'] as const) {
+      const text = store.export({ what: 'image', id }, fmt);
+      expect(text, fmt).not.toContain('\u202e');
+      if (fmt !== 'csv') expect(text, fmt).toContain('evil\\u202eLABEL'); // CSV is the fd table: no label
+    }
+    expect(store.export({ what: 'image', id }, 'md')).toContain('x\\u202ey');
+  });
+
   it('Markdown keeps paths, addresses and titles greppable: no escaped . ( ) - or &gt;', () => {
     const md = store.export({ what: 'image', id: a }, 'md');
     const snap = store.getSnapshot(a);

@@ -1,10 +1,10 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
 import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
-import { formatFdLimit, formatRate } from '../../src-shared/model/index.js';
+import { displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
-  `${i.id.slice(0, 12)} ${i.label ? `"${i.label}" ` : ''}${iso(i.captureTime)}`;
+  `${i.id.slice(0, 12)} ${i.label ? `"${displayBStr(i.label)}" ` : ''}${iso(i.captureTime)}`;
 
 export function searchText(r: SearchResult): string {
   const out: string[] = [

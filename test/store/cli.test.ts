@@ -153,6 +153,17 @@ describe('ckpt library commands', () => {
     expect((JSON.parse(lib(['list', '--json']).out) as unknown[]).length).toBe(3);
   });
 
+  it('prints labels and tags escaped as names are: a bidi character would reverse the line', () => {
+    const other = join(dir, 'bidi-home');
+    const r = ckpt(['capture', '--sim', 'leaky', '--store', '--label', 'evil\u202eLABEL', '--tag', 't\u202ex', '--home', other]);
+    expect(r.code, r.err).toBe(0);
+    for (const out of [r.out + r.err, ckpt(['list', '--home', other]).out, ckpt(['search', 'kind:regular', '--home', other]).out]) {
+      expect(out).not.toContain('\u202e');
+      expect(out).toContain('evil\\u202eLABEL');
+    }
+    expect(ckpt(['list', '--home', other]).out).toContain('[t\\u202ex]');
+  });
+
   it('uses $CKPT_HOME when --home is not given', () => {
     const r = ckpt(['list', '--json'], { env: { CKPT_HOME: home } });
     expect((JSON.parse(r.out) as unknown[]).length).toBe(3);

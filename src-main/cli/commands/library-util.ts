@@ -3,7 +3,7 @@ import { Store, StoreError, resolveHome, type OpenOptions } from '../../store/in
 import type { ImageSummary } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
 import type { Io } from '../command.js';
-import type { Snapshot } from '../../../src-shared/model/index.js';
+import { displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../engine/writer.js';
 import { ImageError } from '../../engine/errors.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -128,8 +128,9 @@ export function withLibrary<T>(opts: Parsed['opts'], fn: (s: Store) => T, open: 
 }
 
 export function imageLine(i: ImageSummary): string {
-  const tags = i.tags.length ? ` [${i.tags.join(',')}]` : '';
-  return `${i.id.slice(0, 12)}  ${new Date(i.captureTime).toISOString().slice(0, 19)}Z  ${String(i.fdCount).padStart(8)} fds  ${String(i.taskCount).padStart(5)} tasks  ${i.label || '-'}${tags}  ${i.program}`;
+  // Labels and tags as names are shown (a file name can become a label): a bidi character would reverse the line.
+  const tags = i.tags.length ? ` [${i.tags.map(displayBStr).join(',')}]` : '';
+  return `${i.id.slice(0, 12)}  ${new Date(i.captureTime).toISOString().slice(0, 19)}Z  ${String(i.fdCount).padStart(8)} fds  ${String(i.taskCount).padStart(5)} tasks  ${displayBStr(i.label) || '-'}${tags}  ${i.program}`;
 }
 
 /** A progress line on a terminal, rewritten in place; nothing when stderr is not a TTY. */

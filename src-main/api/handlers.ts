@@ -221,8 +221,15 @@ export function createBackend(ctx: ApiContext): Backend {
           } catch {
             return; // closed or busy: asked again at the next turn
           }
-          if (seenVersion !== undefined && v !== seenVersion) changed('external', []);
+          const news = seenVersion !== undefined && v !== seenVersion;
           seenVersion = v;
+          // From a timer: a listener that throws must not take the host down with it.
+          if (news)
+            try {
+              changed('external', []);
+            } catch (e) {
+              ctx.log?.(`library.changed listener failed: ${String((e as Error)?.message ?? e)}`);
+            }
         }, pollMs)
       : undefined;
   poll?.unref();

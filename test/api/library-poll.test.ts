@@ -32,7 +32,10 @@ describe('library changes by other processes', () => {
   it("are announced once the library is open here; the host's own imports are not taken for them", async () => {
     expect((await backend.dispatch('library.list', {})).ok).toBe(true);
     // The host's own import: announced as an import, and nothing external follows.
-    const own = await backend.dispatch('library.import', { name: 'own.ckpt', data: Buffer.from(simBytes({ scenario: 'leaky', seed: 1, time: T0 })).toString('base64') });
+    const own = await backend.dispatch('library.import', {
+      name: 'own.ckpt',
+      data: Buffer.from(simBytes({ scenario: 'leaky', seed: 1, time: T0 })).toString('base64'),
+    });
     expect(own.ok, JSON.stringify(own)).toBe(true);
     await sleep(300);
     expect(external()).toEqual([]);
@@ -50,5 +53,30 @@ describe('library changes by other processes', () => {
     expect(external()).toHaveLength(1);
     const list = await backend.dispatch('library.list', {});
     expect(list.ok && (list.result as { images: { label: string }[] }).images.map((i) => i.label)).toContain('from-a-shell');
+  });
+  it('a listener that throws is logged, not thrown from the timer', async () => {
+    const logged: string[] = [];
+    const b = createBackend({
+      home,
+      host: 'browser',
+      emit: () => {
+        throw new Error('window gone');
+      },
+      libraryPollMs: 20,
+      log: (l) => logged.push(l),
+    });
+    try {
+      expect((await b.dispatch('library.list', {})).ok).toBe(true);
+      const other = Store.open(home);
+      try {
+        other.importBytes(simBytes({ scenario: 'leaky', seed: 3, time: T0 + 2 }));
+      } finally {
+        other.close();
+      }
+      for (let i = 0; i < 100 && !logged.length; i++) await sleep(20);
+      expect(logged).toContain('library.changed listener failed: window gone');
+    } finally {
+      await b.close();
+    }
   });
 });

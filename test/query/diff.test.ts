@@ -1,29 +1,16 @@
 /** Diff against hand-built before/after snapshots whose every change is known. */
 import { describe, expect, it } from 'vitest';
-import { FORMAT_MAJOR, FORMAT_MINOR, O, type Snapshot } from '../../src-shared/model/index.js';
+import { O, type Snapshot } from '../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
 import { fixSocketPaths, openFile, stdNull } from '../../src-main/sim/common.js';
-import { withStore, T0 } from '../store/helpers.js';
+import { simHeader, withStore, T0 } from '../store/helpers.js';
 import type { Store } from '../../src-main/store/index.js';
 import { diffText } from '../../src-main/report/text.js';
 import { diffDoc } from '../../src-main/report/build.js';
 
-function header(time: number) {
-  return {
-    formatMajor: FORMAT_MAJOR,
-    formatMinor: FORMAT_MINOR,
-    arch: 'x86_64',
-    kernelRelease: '6.1',
-    hostname: 'h',
-    captureTime: time,
-    source: 'sim' as const,
-    frozen: false,
-    options: {},
-    kernelLimits: {},
-  };
-}
+const header = simHeader;
 
 type Builder = ReturnType<typeof newBuilder>;
 type Proc = ReturnType<Builder['process']>;

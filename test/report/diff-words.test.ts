@@ -4,27 +4,14 @@
  * retargeted, position moved..., not vanished, started/ended, fd changed.
  */
 import { describe, expect, it } from 'vitest';
-import { FORMAT_MAJOR, FORMAT_MINOR, O, type Snapshot } from '../../src-shared/model/index.js';
+import { O, type Snapshot } from '../../src-shared/model/index.js';
 import { CHANGES } from '../../src-shared/api/diff-rows.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
 import { openFile, stdNull } from '../../src-main/sim/common.js';
-import { withStore, T0 } from '../store/helpers.js';
+import { simHeader, withStore, T0 } from '../store/helpers.js';
 
-function header(time: number) {
-  return {
-    formatMajor: FORMAT_MAJOR,
-    formatMinor: FORMAT_MINOR,
-    arch: 'x86_64',
-    kernelRelease: '6.1',
-    hostname: 'h',
-    captureTime: time,
-    source: 'sim' as const,
-    frozen: false,
-    options: {},
-    kernelLimits: {},
-  };
-}
+const header = simHeader;
 
 function image(after: boolean): Snapshot {
   const b = newBuilder('words', 1);

@@ -11,31 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMAT_MAJOR, FORMAT_MINOR, O, type Snapshot } from '../../src-shared/model/index.js';
+import { O, type Snapshot } from '../../src-shared/model/index.js';
 import { countPdfPages, findChromium, printPdfWithChromium } from '../../src-main/api/pdf-chromium.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { openFile, stdNull, tcpConn, tcpListen } from '../../src-main/sim/common.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
 import { Store } from '../../src-main/store/index.js';
-import { tempHome, T0 } from '../store/helpers.js';
+import { simHeader, tempHome, T0 } from '../store/helpers.js';
 
 const CHROMIUM = findChromium();
 const DEEP = '/tmp/trial/fx/deep/' + Array.from({ length: 60 }, (_, i) => `directory-level-${String(i).padStart(2, '0')}-x`).join('/') + '/file.txt';
 
-function header(time: number) {
-  return {
-    formatMajor: FORMAT_MAJOR,
-    formatMinor: FORMAT_MINOR,
-    arch: 'x86_64',
-    kernelRelease: '6.1',
-    hostname: 'h',
-    captureTime: time,
-    source: 'sim' as const,
-    frozen: false,
-    options: {},
-    kernelLimits: {},
-  };
-}
+const header = simHeader;
 
 const LOG_FLAGS = O.O_WRONLY | O.O_APPEND | O.O_LARGEFILE;
 

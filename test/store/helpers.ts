@@ -7,9 +7,26 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate, type SimOptions } from '../../src-main/sim/index.js';
 import { Store } from '../../src-main/store/index.js';
 import { MIGRATIONS } from '../../src-main/store/schema.js';
+import { FORMAT_MAJOR, FORMAT_MINOR } from '../../src-shared/model/index.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P, PACK_FIELDS, unpack } from '../../src-main/store/fdpack.js';
 
 export const T0 = Date.parse('2026-11-20T10:00:00Z');
+
+/** The header of a hand-built image (newBuilder(...).snapshot(header)): this writer's version, host "h", captured at `time`. */
+export function simHeader(time: number) {
+  return {
+    formatMajor: FORMAT_MAJOR,
+    formatMinor: FORMAT_MINOR,
+    arch: 'x86_64',
+    kernelRelease: '6.1',
+    hostname: 'h',
+    captureTime: time,
+    source: 'sim' as const,
+    frozen: false,
+    options: {},
+    kernelLimits: {},
+  };
+}
 
 export function tempHome(): { home: string; cleanup: () => void } {
   const home = mkdtempSync(join(tmpdir(), 'ckpt-store-test-'));

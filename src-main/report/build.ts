@@ -32,7 +32,7 @@ function imageFacts(s: ImageSummary, prefix = ''): [string, string][] {
     [`${prefix}Image`, s.id],
     [`${prefix}Label`, shown(s.label) || '-'],
     [`${prefix}Tags`, s.tags.map(shown).join(', ') || '-'],
-    [`${prefix}Captured`, `${iso(s.captureTime)} on ${s.host} (${s.source}${s.frozen ? ', frozen' : ''})`],
+    [`${prefix}Captured`, `${iso(s.captureTime)} on ${shown(s.host)} (${s.source}${s.frozen ? ', frozen' : ''})`],
     [`${prefix}Program`, s.program],
     [`${prefix}Contents`, `${s.taskCount} tasks, ${s.fdCount} fds, ${s.fileCount} open files`],
   ];

@@ -231,12 +231,17 @@ describe('exports with hostile names', () => {
     expect(store.export({ what: 'image', id: a }, 'html')).not.toContain('<h2>Capture errors');
   });
 
-  it('a label or tag with bidi or control characters is shown escaped, as names are (a file name can become a label)', () => {
-    const id = store.importBytes(encodeSnapshot(simulate({ scenario: 'leaky', time: T0 + 7_200_000 })), { label: 'evil\u202eLABEL', tags: ['x\u202ey'] }).image.id;
+  it('a label, tag or host with bidi or control characters is shown escaped, as names are (a file name can become a label)', () => {
+    const snap = simulate({ scenario: 'leaky', time: T0 + 7_200_000 });
+    snap.header.hostname = 'host\u202eLIVE\x1b[31mred'; // an image's header is the image's, like any name in it
+    const id = store.importBytes(encodeSnapshot(snap), { label: 'evil\u202eLABEL', tags: ['x\u202ey'] }).image.id;
     for (const fmt of ['html', 'md', 'csv'] as const) {
       const text = store.export({ what: 'image', id }, fmt);
       expect(text, fmt).not.toContain('\u202e');
+      // eslint-disable-next-line no-control-regex -- the raw bytes must not be there
+      expect(text, fmt).not.toMatch(/\x1b/);
       if (fmt !== 'csv') expect(text, fmt).toContain('evil\\u202eLABEL'); // CSV is the fd table: no label
+      if (fmt !== 'csv') expect(text, fmt).toContain('host\\u202eLIVE\\x1b[31mred');
     }
     expect(store.export({ what: 'image', id }, 'md')).toContain('x\\u202ey');
   });

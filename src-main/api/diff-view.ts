@@ -75,6 +75,11 @@ export class DiffCache {
     };
   }
 
+  /** Another process changed the library: nothing kept may be trusted. */
+  clear(): void {
+    this.kept = [];
+  }
+
   /** An image was deleted or relabelled: a kept diff must not outlive it or show its old summary (label, tags, note). */
   forget(id: string): void {
     this.kept = this.kept.filter((k) => !k.key.includes(id));

@@ -223,6 +223,17 @@ export function createBackend(ctx: ApiContext): Backend {
           }
           const news = seenVersion !== undefined && v !== seenVersion;
           seenVersion = v;
+          if (news) {
+            // What this host keeps of images (an open image's summary, the
+            // diffs built) may be out of date now: a label set, an image removed.
+            for (const [id, o] of opened)
+              try {
+                o.summary = store.getImage(id);
+              } catch {
+                opened.delete(id);
+              }
+            diffs.clear();
+          }
           // From a timer: a listener that throws must not take the host down with it.
           if (news)
             try {

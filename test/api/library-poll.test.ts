@@ -54,6 +54,34 @@ describe('library changes by other processes', () => {
     const list = await backend.dispatch('library.list', {});
     expect(list.ok && (list.result as { images: { label: string }[] }).images.map((i) => i.label)).toContain('from-a-shell');
   });
+  it("what the host keeps of an image follows another process's change: an open image's label, a diff's", async () => {
+    const list = await backend.dispatch('library.list', {});
+    const [x, y] = (list.ok ? (list.result as { images: { id: string }[] }).images : []).map((i) => i.id);
+    const open = async () =>
+      ((await backend.dispatch('image.open', { id: x })) as { ok: true; result: { summary: { label: string } } }).result.summary.label;
+    const diffA = async () =>
+      (
+        (await backend.dispatch('diff.view', { a: x, b: y, offset: 0, limit: 10 })) as {
+          ok: true;
+          result: { a: { id: string; label: string } };
+        }
+      ).result;
+    await open();
+    await diffA();
+    const before = external().length;
+    const other = Store.open(home);
+    try {
+      other.setLabel(x!, 'relabelled-elsewhere');
+    } finally {
+      other.close();
+    }
+    for (let i = 0; i < 100 && external().length === before; i++) await sleep(20);
+    expect(external().length).toBe(before + 1);
+    expect(await open()).toBe('relabelled-elsewhere');
+    const d = await diffA();
+    expect([d.a.id, d.a.label]).toEqual([x, 'relabelled-elsewhere']);
+  });
+
   it('a listener that throws is logged, not thrown from the timer', async () => {
     const logged: string[] = [];
     const b = createBackend({

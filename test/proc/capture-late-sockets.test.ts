@@ -112,8 +112,9 @@ describe('a process that keeps creating and closing sockets, captured again and 
     await churn?.stop();
   });
 
-  it('leaves no socket of a family the tables list generic without the mark', async () => {
+  it('leaves no unix socket generic without the mark, and marks no inet socket that is not bound (never listed)', async () => {
     let marked = 0;
+    let unbound = 0;
     for (let i = 0; i < 15; i++) {
       const snap = await captureProc({ pids: [churn.pid], worker: i % 2 === 0 });
       // Sockets still open now, by fd.
@@ -130,7 +131,15 @@ describe('a process that keeps creating and closing sockets, captured again and 
       for (const d of snap.fdTables.find((x) => x.ref === t.fdTable)!.fds) {
         const f = snap.files.find((x) => x.ref === d.file)!;
         if (f.kind !== 'socket') continue;
-        // Unix and inet sockets are in the tables: generic only with the mark, which the description shows.
+        const family = String(f.attrs.family ?? '');
+        if (/^(TCP|UDP)/.test(family)) {
+          // The fixture's inet sockets are never bound: no table lists them, which says nothing of the capture.
+          expect(f.attrs.unlisted, `fd ${d.fd} ${describeFile(f)}`).toBeFalsy();
+          expect(describeFile(f)).not.toContain(UNLISTED_NOTE);
+          unbound++;
+          continue;
+        }
+        // Unix sockets are all in the tables: generic only with the mark, which the description shows.
         expect(f.attrs.unlisted, `fd ${d.fd} ${describeFile(f)} (now ${openNow.get(d.fd) ?? 'closed'})`).toBe(true);
         expect(describeFile(f)).toContain(UNLISTED_NOTE);
         marked++;
@@ -138,7 +147,30 @@ describe('a process that keeps creating and closing sockets, captured again and 
       const rec = snap.errors.filter((e) => e.where === 'socket tables');
       expect(rec.length).toBeLessThanOrEqual(1);
     }
-    // The churn is fast enough that some capture meets a socket closed under it.
+    // The churn is fast enough that some capture meets a socket closed under it, and its unbound inet sockets.
     expect(marked).toBeGreaterThan(0);
+    expect(unbound).toBeGreaterThan(0);
   });
 });
+
+describe('sockets no table lists while nothing changes', () => {
+  it('unbound TCP and UDP, a refused connect, an unbound netlink: generic with their protocol, no mark, no record', async () => {
+    const fx = await start('unbound', []);
+    try {
+      const fds = fx.line.split(' ').slice(1).map(Number);
+      const snap = await captureProc({ pids: [fx.pid] });
+      const families = fds.map((fd) => {
+        const f = fileOf(snap, fx.pid, fd);
+        expect(f.kind, `fd ${fd}`).toBe('socket');
+        expect(f.attrs.unlisted, `fd ${fd}`).toBeFalsy();
+        expect(describeFile(f)).not.toContain(UNLISTED_NOTE);
+        return String(f.attrs.family);
+      });
+      expect(families).toEqual(['TCP', 'UDPv6', 'TCP', 'NETLINK']);
+      expect(snap.errors.filter((e) => e.where === 'socket tables')).toEqual([]);
+    } finally {
+      await fx.stop();
+    }
+  });
+});
+

@@ -20,7 +20,7 @@ import {
   type Task,
 } from '../../../src-shared/model/index.js';
 import { classify } from './classify/index.js';
-import { lateSocket } from './classify/sockets.js';
+import { alwaysListed, lateSocket } from './classify/sockets.js';
 import { NS_TYPES } from '../../../src-shared/model/namespaces.js';
 import { parseNofile, parseStat, splitCmdline } from './proc-text.js';
 import { readKernelLimits } from './kernel-limits.js';
@@ -202,7 +202,7 @@ export class Builder {
       c.fd[i] = raw.fd;
       c.cloexec[i] = raw.flags & 0o2000000 ? 1 : 0;
       const f = (c.files[i] = classify(raw, ctx, c.keys, i));
-      if (f.kind === 'socket') this.unresolved.push({ src: idx, file: f, fd: raw.fd });
+      if (f.kind === 'socket' && alwaysListed(String(f.attrs.family ?? ''))) this.unresolved.push({ src: idx, file: f, fd: raw.fd });
     }
     this.classified.push(c);
     return idx;
@@ -389,18 +389,24 @@ export class Builder {
    * description says, and one error record counts them.
    */
   private resolveLateSockets(): void {
-    // Fresh tables of every namespace the capture met, ours too; nothing is read until a socket is looked up in them.
+    // Fresh tables of the socket's own namespace and of ours (a socket
+    // inherited across namespaces, stdio from the parent, is in its
+    // creator's), read only when a socket is looked up in them: a late
+    // socket costs a dump or two, not one per namespace the capture met.
     const fresh = new Map<string, NetTables>();
-    if (this.ownNetns) fresh.set(this.ownNetns, readNetTables(this.procRoot, process.pid, true, this.errors));
-    for (const t of this.tableSrcs)
-      if (!fresh.has(t.netns)) fresh.set(t.netns, readNetTables(this.procRoot, t.procPid, t.netns === this.ownNetns, this.errors));
+    const tablesOf = (netns: string, pid: number): NetTables => {
+      let t = fresh.get(netns);
+      if (!t) fresh.set(netns, (t = readNetTables(this.procRoot, pid, netns === this.ownNetns, this.errors)));
+      return t;
+    };
     let unlisted = 0;
     const example: string[] = [];
     // Each fd has its own file until link() groups them: a socket held by several fds counts once.
     const counted = new Set<string>();
     for (const u of this.unresolved) {
-      const own = this.tableSrcs[u.src]!.netns;
-      const order = [fresh.get(own)!, ...[...fresh].filter(([ns]) => ns !== own).map(([, t]) => t)];
+      const src = this.tableSrcs[u.src]!;
+      const order = [tablesOf(src.netns, src.procPid)];
+      if (this.ownNetns && src.netns !== this.ownNetns) order.push(tablesOf(this.ownNetns, process.pid));
       if (!lateSocket(u.file, order) || counted.has(String(u.file.ino))) continue;
       counted.add(String(u.file.ino));
       unlisted++;

@@ -27,6 +27,21 @@ export function socketTable(name: string): SocketTable | 'any' | null {
   return null;
 }
 
+/**
+ * Whether a socket of protocol `name` missing from its table can only have
+ * been opened or closed while the capture ran: unix (sock_diag and
+ * /proc/net/unix list every one) and packet sockets are listed from their
+ * creation, and an unreadable name means the fd closed. TCP and UDP sockets
+ * are listed only once hashed (bound, listening, connected: a socket only
+ * created, or left in CLOSE after a failed connect, is not), netlink ones
+ * once bound: their absence says nothing, so they are not looked up again
+ * nor marked.
+ */
+export function alwaysListed(name: string): boolean {
+  const t = socketTable(name);
+  return t === 'unix' || t === 'packet' || t === 'any';
+}
+
 /** The kind and attributes of socket `ino` in `net`'s table `which`, or null when that table lacks it. */
 export function lookUp(net: NetTables, which: SocketTable, ino: number): { kind: string; attrs: AttrRecord } | null {
   switch (which) {

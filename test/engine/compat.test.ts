@@ -168,7 +168,11 @@ describe("tasks' pids in their pid namespaces (1.5)", () => {
     expect('nsPids' in decodeImage(image([nsTask(null), taskObjs(0)], { minor: 4 })).tasks[0]!).toBe(false);
   });
   it('an image of 1.5 must hold them, and a list cut short is an error', () => {
-    fails(image([nsTask(null), taskObjs(0)], { minor: 5 }), 'bad-length', /TASK pids in pid namespaces: the record body ends before it \(the image is format 1\.5\)/);
+    fails(
+      image([nsTask(null), taskObjs(0)], { minor: 5 }),
+      'bad-length',
+      /TASK pids in pid namespaces: the record body ends before it \(the image is format 1\.5\)/,
+    );
     fails(image([nsTask([7, 3], true), taskObjs(0)], { minor: 5 }), 'bad-length', /.+/);
   });
   it('round-trips through the writer and JSON', () => {
@@ -313,6 +317,22 @@ describe('attributes a later minor version added (since)', () => {
   const anonImage = (minor: number, body: (w: RecordWriter) => void = () => {}) =>
     image([task(1), table(2, 1), file(3, ANON, body), fd(3, 0), taskObjs(2)], { minor });
 
+  it("socket's unlisted (1.5): a 1.4 image holds it or not (builds of one day wrote it in 1.4), and both read; 1.5 must hold it", () => {
+    const SOCKET = kindByName('socket')!.code;
+    const sock = (minor: number, body: (w: RecordWriter) => void) =>
+      image([task(1), table(2, 1), file(3, SOCKET, body), fd(3, 0), taskObjs(2)], { minor });
+    expect(decodeImage(sock(4, (w) => w.bstr('UNIX-STREAM'))).files[0]!.attrs).toEqual({ family: 'UNIX-STREAM', unlisted: false });
+    expect(decodeImage(sock(4, (w) => (w.bstr('UNIX-STREAM'), w.u8(1)))).files[0]!.attrs).toEqual({
+      family: 'UNIX-STREAM',
+      unlisted: true,
+    });
+    expect(decodeImage(sock(5, (w) => (w.bstr('TCP'), w.u8(0)))).files[0]!.attrs).toEqual({ family: 'TCP', unlisted: false });
+    fails(
+      sock(5, (w) => w.bstr('TCP')),
+      'bad-length',
+      /socket attribute unlisted: the record body ends before it/,
+    );
+  });
   it('a 1.0 anon file, whose body ends before fdinfo, reads with fdinfo empty', () => {
     const s = decodeImage(anonImage(0));
     expect(s.files[0]!.kind).toBe('anon');

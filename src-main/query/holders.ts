@@ -105,6 +105,10 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       (timesOfPidOn.get(k) ?? timesOfPidOn.set(k, []).get(k)!).push(t);
     }
   for (const l of timesOfPid.values()) l.sort((a, b) => a - b);
+  // Only the latest of each list matters for "now": once, not per holder.
+  const latest = (m: Map<string, number[]>) => new Map([...m].map(([k, l]) => [k, l.reduce((a, b) => (b > a ? b : a), -Infinity)]));
+  const lastOfPidOn = latest(timesOfPidOn);
+  const lastAll = latest(allTimes);
   const holders: Holder[] = [];
   for (const [key, x] of byKey) {
     const pt = timesOfPid.get(x.pid) ?? [];
@@ -115,8 +119,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     // capture of something else (another series, another host) is no news
     // of this process, so it does not end "now".
     const host = hostOf.get(key)!;
-    const later = (l: number[] | undefined) => (l ?? []).some((t) => t > x.lastSeen);
-    x.now = newest !== null && !later(timesOfPidOn.get(`${x.pid} ${host}`)) && !later(allTimes.get(host));
+    x.now = newest !== null && (lastOfPidOn.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen && (lastAll.get(host) ?? -Infinity) <= x.lastSeen;
     holders.push(x);
   }
   // Held now first, longest held first: the daemon that has had it since Monday.

@@ -122,6 +122,12 @@ function num(j: Json | undefined, where: string): number {
   if (typeof j !== 'number' || !Number.isFinite(j)) throw new JsonModelError(`${where}: expected a number`);
   return j;
 }
+/** A u32 field's value: what the image writes in 32 bits, not wrapped there silently. */
+function u32(j: Json | undefined, where: string): number {
+  const n = num(j, where);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new JsonModelError(`${where}: expected an integer from 0 to 4294967295, got ${n}`);
+  return n;
+}
 function str(j: Json | undefined, where: string): string {
   if (typeof j !== 'string') throw new JsonModelError(`${where}: expected a string`);
   return j;
@@ -273,7 +279,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         fdTable: num(t.fdTable, 'fdTable'),
         fdLimit: absentLimit(t.fdLimit) ? null : fdLimitFromJson(t.fdLimit, `tasks[${i}].fdLimit`),
         ...(t.zombie !== undefined && bool(t.zombie, `tasks[${i}].zombie`) ? { zombie: true } : {}),
-        ...(t.nsPids !== undefined ? { nsPids: arr(t.nsPids, `tasks[${i}].nsPids`).map((p, k) => num(p, `tasks[${i}].nsPids[${k}]`)) } : {}),
+        ...(t.nsPids !== undefined ? { nsPids: arr(t.nsPids, `tasks[${i}].nsPids`).map((p, k) => u32(p, `tasks[${i}].nsPids[${k}]`)) } : {}),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {

@@ -186,7 +186,13 @@ describe('--user and --comm', () => {
         const r = ckpt(['capture', '--comm', comm, '-o', img]);
         expect(r.code, `${comm}: ${r.err}`).toBe(0);
         const s = readImageFile(img);
-        expect(s.header.options.comm).toBe(comm.split(/(?<!\\),/).map((c) => c.trim()).filter(Boolean).join(','));
+        expect(s.header.options.comm).toBe(
+          comm
+            .split(/(?<!\\),/)
+            .map((c) => c.trim())
+            .filter(Boolean)
+            .join(','),
+        );
         return s.tasks.map((t) => t.pid).sort((x, y) => x - y);
       };
       // The star taken as it is: exactly the comm that ends in one.
@@ -244,14 +250,21 @@ describe('--user and --comm', () => {
       // By namespace, as nobody: the namespaces of other users' processes
       // cannot be read; one record says how many were left out and names them.
       const asNobody = (args: string[]) =>
-        spawnSync(process.execPath, [join(ROOT, 'out', 'cli', 'ckpt.mjs'), 'capture', ...args], { uid: 65534, gid: 65534, timeout: 60_000, encoding: 'utf8' });
+        spawnSync(process.execPath, [join(ROOT, 'out', 'cli', 'ckpt.mjs'), 'capture', ...args], {
+          uid: 65534,
+          gid: 65534,
+          timeout: 60_000,
+          encoding: 'utf8',
+        });
       const nsImg = join(work, 'nobody-ns.ckpt');
       const ns = asNobody(['--ns', `net:${theirs.pid}`, '-o', nsImg]);
       expect(ns.status, ns.stderr).toBe(0);
       const left = readImageFile(nsImg).errors.filter((e) => e.where === '/proc/*/ns/net');
       expect(left).toHaveLength(1);
       expect(left[0]!.errno).toBe('EACCES');
-      expect(left[0]!.message).toMatch(/^\d+ process\(es\) whose net namespace could not be read were left out of the selection \(\d+(, \d+)*(, …)?\)$/);
+      expect(left[0]!.message).toMatch(
+        /^\d+ process\(es\) whose net namespace could not be read were left out of the selection \(\d+(, \d+)*(, …)?\)$/,
+      );
       expect(left[0]!.message).toContain(`(${left[0]!.pid}`);
       // Another user's namespace: why, worded for a user who is not root.
       const other = asNobody(['--ns', `net:${mine.pid}`, '-o', join(work, 'nobody-ns2.ckpt')]);
@@ -259,6 +272,28 @@ describe('--user and --comm', () => {
       expect(other.stderr).toContain(
         `--ns net:${mine.pid}: cannot read its net namespace (EACCES: another user's process: reading it needs root or CAP_SYS_PTRACE)`,
       );
+      // Root without CAP_SYS_PTRACE (as in a container by default): said so, not blamed on namespaces.
+      const noPtrace = spawnSync(
+        'setpriv',
+        [
+          '--bounding-set=-sys_ptrace',
+          '--inh-caps=-sys_ptrace',
+          process.execPath,
+          join(ROOT, 'out', 'cli', 'ckpt.mjs'),
+          'capture',
+          '--pid',
+          String(theirs.pid),
+          '-o',
+          join(work, 'noptrace.ckpt'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      if (noPtrace.error === undefined) {
+        expect(noPtrace.status, noPtrace.stderr).toBe(0);
+        expect(noPtrace.stderr).toContain(
+          `note: the fds of process ${theirs.pid} could not be read (EACCES: root without CAP_SYS_PTRACE (a container's default drops it): another user's process needs it)`,
+        );
+      }
     } finally {
       await theirs.stop();
     }

@@ -46,9 +46,24 @@ export function inCgroup(procRoot: string, pids: number[], path: string): number
  * process in another user namespace, or one a security module guards.
  */
 export function refusedWhy(): string {
-  return process.geteuid?.() === 0
+  if (process.geteuid?.() !== 0) return "another user's process: reading it needs root or CAP_SYS_PTRACE";
+  return hasPtraceCap()
     ? 'refused even to root: the process is in another user namespace or guarded by a security module'
-    : "another user's process: reading it needs root or CAP_SYS_PTRACE";
+    : "root without CAP_SYS_PTRACE (a container's default drops it): another user's process needs it";
+}
+
+/** Whether this process holds CAP_SYS_PTRACE (bit 19 of CapEff); true where that cannot be read, as root usually does. */
+function hasPtraceCap(): boolean {
+  const eff = /\nCapEff:\s*([0-9a-f]+)/.exec(readFileSyncOr('/proc/self/status'))?.[1];
+  return eff === undefined || (BigInt(`0x${eff}`) & (1n << 19n)) !== 0n;
+}
+
+function readFileSyncOr(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return '';
+  }
 }
 
 /** The namespace link of process `of` (`net:[4026532008]`), or a SelectError saying why not. */
@@ -88,7 +103,7 @@ export function inNamespaceOf(
       if (readlinkSync(`${procRoot}/${pid}/ns/${type}`) === ns) out.push(pid);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      if (code !== 'ENOENT') refused.set(code, [...(refused.get(code) ?? []), pid]); // ENOENT: it exited
+      if (code !== 'ENOENT') (refused.get(code) ?? refused.set(code, []).get(code)!).push(pid); // ENOENT: it exited
     }
   }
   // One record per errno, on the first pid, naming the first few: a pid of

@@ -41,9 +41,17 @@ test('a capture stored from a shell shows in the library and grows the timeline 
   await page.getByTestId('timeline-by').selectOption('label');
   await page.getByTestId('timeline-series').selectOption({ value: 'grow' });
   await expect(page.getByTestId('timeline-point')).toHaveCount(2);
+  // A suspect picked stays picked through the refresh (by what it is: the list may reorder).
+  const suspects = page.getByTestId('timeline-suspects').getByTestId('suspect');
+  const picked = suspects.last();
+  const pickedText = (await picked.innerText()).split('\n')[0]!.replace(/^\d+\s*/, '').slice(0, 20);
+  await picked.click();
+  await expect(page.locator('[data-testid="suspect"].picked')).toHaveCount(1);
   storeStep(3);
   // The host polls every 2 s; the chart follows without anything clicked.
   await expect(page.getByTestId('timeline-point')).toHaveCount(3, { timeout: 10_000 });
+  await expect(page.locator('[data-testid="suspect"].picked')).toHaveCount(1);
+  await expect(page.locator('[data-testid="suspect"].picked')).toContainText(pickedText);
   await page.getByTestId('nav-library').click();
   await expect(page.getByTestId('library-list').getByRole('option')).toHaveCount(3, { timeout: 10_000 });
 });

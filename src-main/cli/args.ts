@@ -58,7 +58,9 @@ export interface ParseOptions {
  */
 function listHint(spec: OptionSpec | undefined, value: string | undefined, word: string): string {
   const m = spec && value !== undefined ? /^([A-Z]+)\[,/.exec(spec.value ?? '') : null;
-  return m ? `; ${m[1]!.toLowerCase()}s are comma-separated: --${spec!.name} ${value},${word}` : '';
+  // Only a word that could be one of them: `--pid 123 out.ckpt` forgot -o, it listed no second pid.
+  const fits = m?.[1] === 'PID' ? /^\d+$/.test(word) : !/[/.]/.test(word);
+  return m && fits ? `; ${m[1]!.toLowerCase()}s are comma-separated: --${spec!.name} ${value},${word}` : '';
 }
 
 export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions = {}): Parsed {
@@ -68,8 +70,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions
   // The option whose value the previous word was, for listHint.
   let lastSpec: OptionSpec | undefined;
   let lastValue: string | undefined;
+  // Help asked for is help given, whatever else the line holds.
+  const helpAsked = argv.includes('--help') || argv.includes('-h');
   const stray = (word: string) => {
-    if (how.noPositional)
+    if (how.noPositional && !helpAsked)
       throw new UsageError(`${how.noPositional.command} takes no arguments, got "${word}"${listHint(lastSpec, lastValue, word)}`);
   };
   for (let i = 0; i < argv.length; i++) {

@@ -474,7 +474,10 @@ export class Store implements LibraryContext {
       bytes = readFileSync(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', `cannot read ${path}: ${(e as Error).message}`);
+      // Worded as show, verify and records word them.
+      const why =
+        code === 'EISDIR' ? `${path} is a directory, not an image` : code === 'ENOENT' ? `cannot read ${path}: ENOENT (no such file)` : `cannot read ${path}: ${(e as Error).message}`;
+      throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', why);
     }
     return this.importBytes(bytes, opts, progress, path);
   }

@@ -47,6 +47,12 @@ describe('stray arguments', () => {
     expect(s.code).toBe(2);
     expect(s.err).toMatch(/capture takes no arguments, got "web-server"\n/);
     expect(ckpt(['capture', '--sim', 'web-server', '-o', out, '--', 'x']).err).toContain('capture takes no arguments, got "x"');
+    // A word that could not be one of them (a forgotten -o): named, no hint.
+    expect(ckpt(['capture', '--pid', String(process.pid), 'out.ckpt']).err).toMatch(/capture takes no arguments, got "out\.ckpt"\n/);
+    // Help asked for is given, stray words or not.
+    const help = ckpt(['list', '--help', 'extra']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('usage: ckpt list');
     expect(existsSync(out)).toBe(false);
   });
 

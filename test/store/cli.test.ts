@@ -164,6 +164,11 @@ describe('ckpt library commands', () => {
     expect(ckpt(['list', '--home', other]).out).toContain('[t\\u202ex]');
   });
 
+  it('import words a directory or a missing file as show does', () => {
+    expect(lib(['import', dir]).err).toContain(`ckpt import: ${dir} is a directory, not an image`);
+    expect(lib(['import', join(dir, 'no-such.ckpt')]).err).toContain(`cannot read ${join(dir, 'no-such.ckpt')}: ENOENT (no such file)`);
+  });
+
   it('uses $CKPT_HOME when --home is not given', () => {
     const r = ckpt(['list', '--json'], { env: { CKPT_HOME: home } });
     expect((JSON.parse(r.out) as unknown[]).length).toBe(3);

@@ -25,7 +25,12 @@ export default defineCommand({
       const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
       format = ext === 'htm' ? 'html' : ext === 'markdown' ? 'md' : ext;
       // No --format given: what is missing is the extension, not a --format.
-      if (!format || !FORMATS.includes(format as ExportFormat))
+      if (out === '-') throw new UsageError(`-o - (standard output) needs --format ${FORMATS.join('|')}`);
+      if (format && !FORMATS.includes(format as ExportFormat))
+        throw new UsageError(
+          `"${out}": .${format} is not a format export writes (${FORMATS.join(', ')}; or --format)${format === 'pdf' ? '; a PDF is printed from the app (ckpt serve, or the desktop app)' : ''}`,
+        );
+      if (!format)
         throw new UsageError(
           `cannot tell the format from "${out}": add --format ${FORMATS.join('|')} or an extension (${FORMATS.map((f) => `.${f}`).join(' ')})`,
         );

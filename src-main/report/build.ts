@@ -14,10 +14,10 @@ import {
   type FdLimit,
   type Snapshot,
 } from '../../src-shared/model/index.js';
-import { CHANGES, FIELD_CHANGE, type Change } from '../../src-shared/api/diff-rows.js';
+import { CHANGES, FIELD_CHANGE, withText, type Change } from '../../src-shared/api/diff-rows.js';
 import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
-import type { DiffFd, DiffResult, ImageSummary, SearchResult, SharingChange, Timeline } from '../../src-shared/store-types.js';
+import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
 import { perHourText, timelineLimitText } from './text.js';
 
@@ -250,7 +250,7 @@ export function diffDoc(d: DiffResult): Doc {
   const s = d.summary;
   // The Diff view's words: each row named as the view marks it.
   const label = (c: Change) => CHANGES.find((x) => x.id === c)!.label;
-  const holders = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(' ');
+  const holders = withText;
   const rows: string[][] = [];
   for (const t of d.appeared) rows.push([label('appeared'), '', String(t.pid), t.commText, '', '', '', `${t.cmdline} (${t.fdCount} fds)`]);
   for (const t of d.vanished) rows.push([label('vanished'), String(t.pid), '', t.commText, '', '', `${t.cmdline} (${t.fdCount} fds)`, '']);

@@ -78,7 +78,8 @@ export const FIELD_CHANGE: Record<string, Change> = {
   deleted: 'deleted',
 };
 
-const withText = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(', ');
+/** The other holders of a file whose sharing changed, as the view and the diff report say them: "200:4, 300:4". */
+export const withText = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(', ');
 
 /** Arrays shared by every row with the same content (a large diff repeats a handful of them 100,000 times); never mutated. */
 class Shared<T> {

@@ -119,7 +119,10 @@ test('capture view: a name with a comma and a star is prefilled escaped, and sel
   await page.getByTestId('by-comm').check();
   await page.getByTestId('proc-search').fill(String(odd));
   const rows = page.getByTestId('proc-list').getByRole('option');
-  await rows.filter({ hasText: String(odd) }).first().click();
+  await rows
+    .filter({ hasText: String(odd) })
+    .first()
+    .click();
   // Unescaped, the comma would split it in two and the star take both.
   await expect(page.getByTestId('comm-names')).toHaveValue(`${TAG}\\,o\\*`);
   await expect(page.getByTestId('selector-count')).toHaveText('1');

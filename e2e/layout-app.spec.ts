@@ -54,7 +54,13 @@ async function open(label: string): Promise<void> {
 /** Every shortened target keeps its start and its last path component (file name, "(deleted)"), and fits its box. */
 async function checkTargets(targets: Locator): Promise<number> {
   const all = await targets.evaluateAll((els) =>
-    els.map((e) => ({ shown: e.querySelector('.shown')?.textContent ?? '', full: e.getAttribute('data-full') ?? '', title: e.getAttribute('title'), sw: e.scrollWidth, cw: e.clientWidth })),
+    els.map((e) => ({
+      shown: e.querySelector('.shown')?.textContent ?? '',
+      full: e.getAttribute('data-full') ?? '',
+      title: e.getAttribute('title'),
+      sw: e.scrollWidth,
+      cw: e.clientWidth,
+    })),
   );
   let shortened = 0;
   for (const t of all) {
@@ -69,7 +75,8 @@ async function checkTargets(targets: Locator): Promise<number> {
     expect(t.full.endsWith(tail) || t.full.replace(/ \(deleted\)$/, '').endsWith(tail)).toBe(true);
     // A path's file name is whole unless it is itself wider than the cell.
     const slash = t.full.lastIndexOf('/', t.full.length - 2);
-    if (slash > 4 && t.cw > 200 && t.full.length - slash < 30) expect(t.full.endsWith(tail) ? tail : `${tail} (deleted)`).toBe(t.full.slice(slash));
+    if (slash > 4 && t.cw > 200 && t.full.length - slash < 30)
+      expect(t.full.endsWith(tail) ? tail : `${tail} (deleted)`).toBe(t.full.slice(slash));
   }
   return shortened;
 }
@@ -83,10 +90,13 @@ test('inspector: deleted fds carry a badge, the ×N marker has its own cell, tar
   await expect(deleted).toHaveCount(3);
   for (const r of await deleted.all()) await expect(r.getByTestId('fd-target')).toHaveAttribute('data-full', / \(deleted\)$/);
   // The target column is the widest: wider than the flags.
-  const w = await fds.getByRole('option').first().evaluate((row) => {
-    const q = (s: string) => (row.querySelector(s) as HTMLElement).getBoundingClientRect().width;
-    return { target: q('.c-target'), flags: q('.c-flags') };
-  });
+  const w = await fds
+    .getByRole('option')
+    .first()
+    .evaluate((row) => {
+      const q = (s: string) => (row.querySelector(s) as HTMLElement).getBoundingClientRect().width;
+      return { target: q('.c-target'), flags: q('.c-flags') };
+    });
   expect(w.target).toBeGreaterThan(w.flags * 1.5);
   await checkTargets(fds.getByTestId('fd-target'));
   await shot(page, 'layout-inspector-deleted');
@@ -121,7 +131,11 @@ test('inspector at 800 x 700: panes stack, the fd target keeps its width, the pr
   }
   // Shortened ones keep the file name; "(deleted)" is the badge beside it.
   await checkTargets(targets);
-  for (const r of await page.getByTestId('fd-list').getByRole('option').filter({ has: page.getByTestId('fd-deleted') }).all()) {
+  for (const r of await page
+    .getByTestId('fd-list')
+    .getByRole('option')
+    .filter({ has: page.getByTestId('fd-deleted') })
+    .all()) {
     await expect(r.getByTestId('fd-target').locator('.shown')).toHaveText(/\/app\.log\.\d$/);
     await expect(r.getByTestId('fd-deleted')).toBeVisible();
   }
@@ -137,7 +151,9 @@ test('inspector at 800 x 700: panes stack, the fd target keeps its width, the pr
   }
   await expect(page.getByTestId('process-fd-limit')).toContainText('of the soft limit');
   // Nothing is cut off sideways, and what is below is reachable by scrolling.
-  const insp = await page.getByTestId('inspector').evaluate((e) => ({ sw: e.scrollWidth, cw: e.clientWidth, oy: getComputedStyle(e).overflowY }));
+  const insp = await page
+    .getByTestId('inspector')
+    .evaluate((e) => ({ sw: e.scrollWidth, cw: e.clientWidth, oy: getComputedStyle(e).overflowY }));
   expect(insp.sw).toBeLessThanOrEqual(insp.cw);
   expect(insp.oy).toBe('auto');
   const doc = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
@@ -149,7 +165,12 @@ test('inspector at 800 x 700: panes stack, the fd target keeps its width, the pr
   await shot(page, 'layout-800-inspector');
 
   // A file's pane: the path wraps, the words of its labels do not.
-  await page.getByTestId('fd-list').getByRole('option').filter({ has: page.getByTestId('fd-deleted') }).first().click();
+  await page
+    .getByTestId('fd-list')
+    .getByRole('option')
+    .filter({ has: page.getByTestId('fd-deleted') })
+    .first()
+    .click();
   const file = page.getByTestId('file-detail');
   await expect(file).toContainText('app.log');
   for (const dd of (await file.locator('dd').all()).slice(0, 6)) {
@@ -191,7 +212,10 @@ test('search at 800 x 700: the target gets the room, the toolbar buttons stay on
     .getByTestId('search-hits')
     .getByTestId('hit-target-cell')
     .first()
-    .evaluate((c) => ({ cell: c.getBoundingClientRect().width, flags: (c.parentElement!.querySelector('.c-flags') as HTMLElement).getBoundingClientRect().width }));
+    .evaluate((c) => ({
+      cell: c.getBoundingClientRect().width,
+      flags: (c.parentElement!.querySelector('.c-flags') as HTMLElement).getBoundingClientRect().width,
+    }));
   // The flags give up their room first (F15: the target was cut with 180 px empty beside the flags).
   expect(w.cell).toBeGreaterThan(3 * w.flags);
   expect(w.cell).toBeGreaterThan(280);
@@ -215,7 +239,8 @@ test('diff: the path and "now shared with" are apart; targets keep their file na
   await expect(rows.getByTestId('diff-target').first()).toBeVisible();
   const targets = rows.getByTestId('diff-target');
   await checkTargets(targets);
-  for (const t of await targets.evaluateAll((els) => els.map((e) => e.getAttribute('data-full') ?? ''))) expect(t).not.toContain('shared with');
+  for (const t of await targets.evaluateAll((els) => els.map((e) => e.getAttribute('data-full') ?? '')))
+    expect(t).not.toContain('shared with');
   await expect(rows.getByTestId('diff-target').filter({ hasText: 'app.log.4' })).toHaveCount(1);
 
   await page.setViewportSize({ width: 800, height: 700 });

@@ -16,10 +16,14 @@ let page: Page;
 
 /** One step of the leaky simulation stored with label "grow", by the CLI: another process than the host. */
 function storeStep(step: number): void {
-  const r = spawnSync(process.execPath, ['bin/ckpt.mjs', 'capture', '--sim', 'leaky', '--step', String(step), '--store', '--label', 'grow'], {
-    env: { ...process.env, CKPT_HOME: host.home },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/ckpt.mjs', 'capture', '--sim', 'leaky', '--step', String(step), '--store', '--label', 'grow'],
+    {
+      env: { ...process.env, CKPT_HOME: host.home },
+      encoding: 'utf8',
+    },
+  );
   expect(r.status, r.stderr).toBe(0);
 }
 
@@ -44,7 +48,10 @@ test('a capture stored from a shell shows in the library and grows the timeline 
   // A suspect picked stays picked through the refresh (by what it is: the list may reorder).
   const suspects = page.getByTestId('timeline-suspects').getByTestId('suspect');
   const picked = suspects.last();
-  const pickedText = (await picked.innerText()).split('\n')[0]!.replace(/^\d+\s*/, '').slice(0, 20);
+  const pickedText = (await picked.innerText())
+    .split('\n')[0]!
+    .replace(/^\d+\s*/, '')
+    .slice(0, 20);
   await picked.click();
   await expect(page.locator('[data-testid="suspect"].picked')).toHaveCount(1);
   storeStep(3);

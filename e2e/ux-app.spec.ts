@@ -96,7 +96,9 @@ test('tags split on commas only; a too-long tag is named; labels and tags with b
   // A space inside a tag is named, not split into words (the store keeps tags one word).
   await page.getByTestId('tags-input').fill('tag with space, b');
   await page.getByTestId('tags-save').click();
-  await expect(page.getByTestId('library-error')).toHaveText('The tag “tag with space” has a space in it: a tag is one word (use - or _); commas separate tags.');
+  await expect(page.getByTestId('library-error')).toHaveText(
+    'The tag “tag with space” has a space in it: a tag is one word (use - or _); commas separate tags.',
+  );
   await page.getByTestId('tags-input').fill(' two-words , b ,\u202etag');
   await page.getByTestId('tags-save').click();
   const badges = libRow('tags here').locator('.c-tags .badge');
@@ -107,5 +109,7 @@ test('tags split on commas only; a too-long tag is named; labels and tags with b
   await expect(page.getByTestId('library-error')).not.toContainText('library.setTags');
   await page.getByTestId('label-input').fill('evil\u202eLABEL <img src=x>');
   await page.getByTestId('label-save').click();
-  await expect(page.getByTestId('library-list').getByTestId('image-label').filter({ hasText: 'LABEL' })).toHaveText('evil\\u202eLABEL <img src=x>');
+  await expect(page.getByTestId('library-list').getByTestId('image-label').filter({ hasText: 'LABEL' })).toHaveText(
+    'evil\\u202eLABEL <img src=x>',
+  );
 });

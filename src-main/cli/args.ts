@@ -113,7 +113,8 @@ export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions
     let v = inline;
     if (v === undefined) {
       const next = argv[i + 1];
-      if (next === undefined || isOptionWord(next, all)) throw new UsageError(`--${name} needs a value${next === undefined ? '' : `, got the option ${next}`}`);
+      if (next === undefined || isOptionWord(next, all))
+        throw new UsageError(`--${name} needs a value${next === undefined ? '' : `, got the option ${next}`}`);
       v = next;
       i++;
     }

@@ -28,7 +28,9 @@ function limitLines(lim: LimitReport): string[] {
   const lines: string[] = [];
   const machine: string[] = [];
   if (lim.fileHandles.allocated !== null)
-    machine.push(`${String(lim.fileHandles.allocated)} file handles allocated${lim.fileHandles.max !== null ? ` (fs.file-max ${String(lim.fileHandles.max)})` : ''}`);
+    machine.push(
+      `${String(lim.fileHandles.allocated)} file handles allocated${lim.fileHandles.max !== null ? ` (fs.file-max ${String(lim.fileHandles.max)})` : ''}`,
+    );
   for (const u of lim.inotify.users)
     machine.push(
       `uid ${u.uid}: ${u.instances} inotify instance(s)${lim.inotify.maxInstances !== null ? ` of ${String(lim.inotify.maxInstances)}` : ''}, ${u.watches} watch(es)${lim.inotify.maxWatches !== null ? ` of ${String(lim.inotify.maxWatches)}` : ''}`,
@@ -38,7 +40,9 @@ function limitLines(lim: LimitReport): string[] {
   const { warnings, more } = listedWarnings(lim, 10);
   for (const w of warnings) lines.push(`warning: ${w}`);
   if (more)
-    lines.push(`warning: ${more} more process(es) at ${formatShare(NEAR_LIMIT)} of their fd limit or more (ckpt show --limits lists them all)`);
+    lines.push(
+      `warning: ${more} more process(es) at ${formatShare(NEAR_LIMIT)} of their fd limit or more (ckpt show --limits lists them all)`,
+    );
   return lines;
 }
 
@@ -57,7 +61,10 @@ export function renderLimits(s: Snapshot): string {
   ]);
   if (rows.length) for (const l of columns(['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'], rows, () => true)) lines.push(l);
   else lines.push('no process in this image has a recorded fd limit');
-  if (lim.unknown) lines.push(`(${lim.unknown} process(es) without a recorded limit${recordsLimits(s.header) ? '' : ': the image is older than format 1.2'})`);
+  if (lim.unknown)
+    lines.push(
+      `(${lim.unknown} process(es) without a recorded limit${recordsLimits(s.header) ? '' : ': the image is older than format 1.2'})`,
+    );
   return lines.join('\n');
 }
 
@@ -67,14 +74,16 @@ export interface ShowFilter {
   kinds?: Set<string>;
 }
 
-
 function sizeOf(f: OpenFile): number {
   return typeof f.size === 'bigint' ? Number(f.size) : f.size;
 }
 
 /** Holders as "pid:fd" pairs, the first four and a count of the rest: a file a fleet holds stays one line. */
 function holderList(h: { pid: number; fd: number }[]): string {
-  return `${h.slice(0, 4).map((x) => `${x.pid}:${x.fd}`).join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
+  return `${h
+    .slice(0, 4)
+    .map((x) => `${x.pid}:${x.fd}`)
+    .join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
 }
 
 /** Who holds the other end of each connected socket in the image, by the socket file's ref. */
@@ -163,7 +172,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     const fdLimit = l ? ` fds ${l.fds} of ${formatLimit(l.soft)}${l.hard !== l.soft ? ` (hard ${formatLimit(l.hard)})` : ''}` : '';
     // A container's process by the pid its own logs and ps inside it use, too.
     const inside = t.nsPids && t.nsPids.length > 1 ? ` (pid ${t.nsPids[t.nsPids.length - 1]} in its pid namespace)` : '';
-    lines.push(`task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`);
+    lines.push(
+      `task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`,
+    );
     // Where it runs from, as lsof's cwd and rtd: a daemon can pin a directory, or be chrooted.
     const root = displayBStr(t.root);
     if (t.pid === t.tgid && (t.cwd.length || t.root.length))
@@ -204,8 +215,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       let desc = describeFile(f);
       const why = desc.startsWith(UNNAMED) ? unnamed.get(`${t.pid}:${d.fd}`) : undefined;
       if (why) desc = `(name not readable: ${why})${desc.slice(UNNAMED.length)}`;
-      if (f.deleted && f.kind === 'regular' && desc.endsWith(')'))
-        desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
+      if (f.deleted && f.kind === 'regular' && desc.endsWith(')')) desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
       lines.push(
         `  ${String(d.fd).padStart(fdWidth)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
       );
@@ -215,7 +225,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   if (s.errors.length) {
     lines.push('', 'capture errors:');
     for (const e of s.errors)
-      lines.push(`  ${displayBStr(e.errno) || '-'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''} ${displayBStr(e.where)}: ${displayBStr(e.message)}`);
+      lines.push(
+        `  ${displayBStr(e.errno) || '-'} pid ${e.pid}${e.fd >= 0 ? ` fd ${e.fd}` : ''} ${displayBStr(e.where)}: ${displayBStr(e.message)}`,
+      );
   }
   lines.push('', '(* = close-on-exec)');
   return lines.join('\n');

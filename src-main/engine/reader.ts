@@ -529,14 +529,15 @@ export function withImageFile<T>(path: string | number, fn: (src: ScanSource) =>
     if (st.isFile()) {
       src = fdSource(fd, st.size);
       // A whole image ends with a 48-byte TAIL: hash what precedes it on the other core.
-      parallel = typeof path === 'string' && st.size >= PARALLEL_DIGEST_MIN_BYTES ? startParallelDigest(path, st.size - TAIL_RECORD_SPAN) : null;
+      parallel =
+        typeof path === 'string' && st.size >= PARALLEL_DIGEST_MIN_BYTES ? startParallelDigest(path, st.size - TAIL_RECORD_SPAN) : null;
       if (parallel) src.digestOf = (end) => parallel!.digestOf(end);
     } else {
       // Read to EOF in chunks filled whole, served in place (no second copy).
       const CHUNK = 8 << 20;
       const chunks: Buffer[] = [];
       let size = 0;
-      for (let fill = CHUNK; ; ) {
+      for (let fill = CHUNK; ;) {
         if (fill === CHUNK) {
           chunks.push(Buffer.allocUnsafe(CHUNK));
           fill = 0;

@@ -23,7 +23,12 @@ export async function printPdfElectron(html: string): Promise<Uint8Array> {
   try {
     await w.loadURL(pathToFileURL(file).href);
     // The report's own @page (A4 landscape: wide tables) decides, as the system Chromium path does.
-    const pdf = await w.webContents.printToPDF({ printBackground: true, pageSize: 'A4', preferCSSPageSize: true, margins: { marginType: 'default' } });
+    const pdf = await w.webContents.printToPDF({
+      printBackground: true,
+      pageSize: 'A4',
+      preferCSSPageSize: true,
+      margins: { marginType: 'default' },
+    });
     return new Uint8Array(pdf);
   } finally {
     w.destroy();

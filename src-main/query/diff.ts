@@ -56,15 +56,10 @@ interface Loaded {
 
 function load(ctx: LibraryContext, row: ImageRow): Loaded {
   const db = ctx.db;
-  const tasks = db.prepare('SELECT pid, tgid, comm_id, cmd_id, table_ref, fd_soft, fd_hard FROM tasks WHERE image_id = ? ORDER BY pid').raw().all(row.id) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number | null,
-    number | null,
-  ][];
+  const tasks = db
+    .prepare('SELECT pid, tgid, comm_id, cmd_id, table_ref, fd_soft, fd_hard FROM tasks WHERE image_id = ? ORDER BY pid')
+    .raw()
+    .all(row.id) as [number, number, number, number, number, number | null, number | null][];
   const procs: Proc[] = [];
   const tableProcs = new Map<number, number[]>();
   for (const [pid, tgid, commId, cmdId, table, soft, hard] of tasks) {
@@ -221,7 +216,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       .all(JSON.stringify([...attrs])) as [number, string][];
     for (const [id, b] of arows) attrCache.set(id, b);
   };
-  const strOf = <T,>(id: number, cache: Map<number, T>, one: (id: number) => T): T => {
+  const strOf = <T>(id: number, cache: Map<number, T>, one: (id: number) => T): T => {
     let v = cache.get(id);
     if (v === undefined) {
       if (++misses > PRELOAD_AFTER && !preloaded) {
@@ -290,7 +285,14 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     const la = pa.fdLimit;
     const lb = pb.fdLimit;
     if (la && lb && (la.soft !== lb.soft || la.hard !== lb.hard))
-      limitChanges.push({ pid: pb.pid, beforePid: pa.pid, commText: displayBStr(str(pb.commId)), fds: fdCount(B, pb), before: la, after: lb });
+      limitChanges.push({
+        pid: pb.pid,
+        beforePid: pa.pid,
+        commText: displayBStr(str(pb.commId)),
+        fds: fdCount(B, pb),
+        before: la,
+        after: lb,
+      });
     const ia = fdOrder(A, pa.table);
     const ib = fdOrder(B, pb.table);
     const opened: DiffFd[] = [];

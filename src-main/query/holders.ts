@@ -119,7 +119,8 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     // capture of something else (another series, another host) is no news
     // of this process, so it does not end "now".
     const host = hostOf.get(key)!;
-    x.now = newest !== null && (lastOfPidOn.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen && (lastAll.get(host) ?? -Infinity) <= x.lastSeen;
+    x.now =
+      newest !== null && (lastOfPidOn.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen && (lastAll.get(host) ?? -Infinity) <= x.lastSeen;
     holders.push(x);
   }
   // Held now first, longest held first: the daemon that has had it since Monday.

@@ -49,7 +49,8 @@ function selectImages(ctx: LibraryContext, sel: TimelineSelector): ImageRow[] {
       .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND t.tag = ?)`)
       .all(sel.tag) as ImageRow[];
   else throw new StoreError('bad-argument', 'a timeline needs a selector: program, label, tag or ids');
-  if (rows.length === 0) throw new StoreError('not-found', `no images match the timeline selector ${selectorText(sel)}${nearMisses(ctx, sel)}`);
+  if (rows.length === 0)
+    throw new StoreError('not-found', `no images match the timeline selector ${selectorText(sel)}${nearMisses(ctx, sel)}`);
   if (rows.length > MAX_POINTS)
     throw new StoreError('bad-argument', `the series has ${rows.length} images; at most ${MAX_POINTS} fit one timeline`);
   return rows.sort((a, b) => a.capture_time - b.capture_time || a.id - b.id);
@@ -337,7 +338,9 @@ function processProjections(ctx: LibraryContext, rows: ImageRow[]): Pick<Timelin
   const counts = new Map(shown.map(([, p]) => [key(p.pid, p.cmdId), new Array<number | null>(rows.length).fill(null)]));
   if (shown.length) {
     const pointAt = new Map(rows.map((r, i) => [r.id, i]));
-    const countStmt = ctx.db.prepare(`SELECT t.image_id, t.pid, t.cmd_id, coalesce(f.nfds, 0) ${tasks} WHERE t.pid IN (SELECT value FROM json_each(?))`).raw();
+    const countStmt = ctx.db
+      .prepare(`SELECT t.image_id, t.pid, t.cmd_id, coalesce(f.nfds, 0) ${tasks} WHERE t.pid IN (SELECT value FROM json_each(?))`)
+      .raw();
     for (const [imageId, pid, cmdId, fds] of countStmt.iterate(ids(rows), JSON.stringify(shown.map(([, p]) => p.pid))) as IterableIterator<
       [number, number, number, number]
     >) {
@@ -346,15 +349,13 @@ function processProjections(ctx: LibraryContext, rows: ImageRow[]): Pick<Timelin
     }
   }
   const str = (id: number) => ctx.strings.value(id);
-  const limitProjections = shown.map(
-    ([proj, p]): ProcessLimitProjection => ({
-      ...proj,
-      commText: displayBStr(str(p.commId)),
-      cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' ') || displayBStr(str(p.commId)),
-      counts: counts.get(key(p.pid, p.cmdId))!,
-      reaches: proj.reachTime === null ? 'at it now' : `${inAbout(proj.hoursLeft!)}${around(proj.reachTime)}`,
-    }),
-  );
+  const limitProjections = shown.map(([proj, p]): ProcessLimitProjection => ({
+    ...proj,
+    commText: displayBStr(str(p.commId)),
+    cmdline: splitCmdline(str(p.cmdId)).map(displayBStr).join(' ') || displayBStr(str(p.commId)),
+    counts: counts.get(key(p.pid, p.cmdId))!,
+    reaches: proj.reachTime === null ? 'at it now' : `${inAbout(proj.hoursLeft!)}${around(proj.reachTime)}`,
+  }));
   return { limitProjections, limitProjectionCount: found.length };
 }
 
@@ -441,7 +442,8 @@ export function projectSamples(samples: readonly (ProcessSample | null)[]): Limi
   // Back to where the soft limit was last changed, too: captures taken
   // under the old limit (pinned at it, or below a limit since raised) tell
   // nothing of the rate under this one.
-  while (from > 0 && samples.length - from < FIT_WINDOW && samples[from - 1]?.pid === proc.pid && samples[from - 1]!.fdLimit?.soft === soft) from--;
+  while (from > 0 && samples.length - from < FIT_WINDOW && samples[from - 1]?.pid === proc.pid && samples[from - 1]!.fdLimit?.soft === soft)
+    from--;
   const run = samples.slice(from) as ProcessSample[];
   if (run.length < FIT_MIN) return null;
   const times = run.map((p) => p.time);

@@ -68,7 +68,9 @@ function limitsSection(l: ImageLimits): Section {
   const fh = l.fileHandles;
   facts.push([
     'File handles (fs.file-nr of fs.file-max)',
-    fh.allocated === null ? NOT_RECORDED : `${fh.allocated} allocated of ${u64Text(fh.max)}${fh.used === null ? '' : ` (${formatShare(fh.used)})`}`,
+    fh.allocated === null
+      ? NOT_RECORDED
+      : `${fh.allocated} allocated of ${u64Text(fh.max)}${fh.used === null ? '' : ` (${formatShare(fh.used)})`}`,
   ]);
   facts.push(['fs.nr_open (highest hard fd limit)', k('fs.nr_open')]);
   facts.push([
@@ -83,7 +85,9 @@ function limitsSection(l: ImageLimits): Section {
   facts.push(['fs.epoll.max_user_watches', k('fs.epoll.max_user_watches')]);
   const warnings = [...l.warnings];
   if (l.moreWarnings)
-    warnings.push(`${l.moreWarnings} more process(es) at ${formatShare(l.nearShare)} of their soft fd limit or more (see the Fd limits table)`);
+    warnings.push(
+      `${l.moreWarnings} more process(es) at ${formatShare(l.nearShare)} of their soft fd limit or more (see the Fd limits table)`,
+    );
   return { title: 'Limits', facts, warnings };
 }
 
@@ -171,7 +175,13 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     wrap: [3, 4],
     code: [3],
     // An image's text, like any name in it: escaped before a report renders it.
-    rows: errors.map((e) => [displayBStr(e.errno) || '-', String(e.pid), e.fd >= 0 ? String(e.fd) : '-', displayBStr(e.where), displayBStr(e.message)]),
+    rows: errors.map((e) => [
+      displayBStr(e.errno) || '-',
+      String(e.pid),
+      e.fd >= 0 ? String(e.fd) : '-',
+      displayBStr(e.where),
+      displayBStr(e.message),
+    ]),
     omitted: snap.errors.length - errors.length,
   };
   // CSV is one table: each error is a row of it, kind "capture error", its
@@ -274,10 +284,28 @@ export function diffDoc(d: DiffResult): Doc {
     for (const c of t.sharingStarted)
       rows.push([label('shared'), pa, pb, t.after.commText, String(c.fd), '', c.target, `${c.target} now shared with ${holders(c.with)}`]);
     for (const c of t.sharingEnded)
-      rows.push([label('unshared'), pa, pb, t.before.commText, String(c.fd), '', `${c.target} shared with ${holders(c.with)}`, `${c.target} no longer shared with ${holders(c.with)}`]);
+      rows.push([
+        label('unshared'),
+        pa,
+        pb,
+        t.before.commText,
+        String(c.fd),
+        '',
+        `${c.target} shared with ${holders(c.with)}`,
+        `${c.target} no longer shared with ${holders(c.with)}`,
+      ]);
   }
   for (const l of d.limits)
-    rows.push(['fd limit changed', String(l.beforePid), String(l.pid), l.commText, '', 'fd limit', formatFdLimit(l.before), `${formatFdLimit(l.after)} (${l.fds} fds)`]);
+    rows.push([
+      'fd limit changed',
+      String(l.beforePid),
+      String(l.pid),
+      l.commText,
+      '',
+      'fd limit',
+      formatFdLimit(l.before),
+      `${formatFdLimit(l.after)} (${l.fds} fds)`,
+    ]);
   for (const tb of d.tables)
     rows.push([
       tb.change === 'split' ? 'fd table split' : 'fd table became shared',
@@ -325,7 +353,15 @@ export function diffDoc(d: DiffResult): Doc {
       ['Summary', labels.map((l, i) => `${values[i]} ${l}`).join(', ')],
     ],
     charts: [{ kind: 'bars', title: 'Changes', labels, values }],
-    tables: [{ title: 'Changes', headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'], rows, wrap: [6, 7], code: [6, 7] }],
+    tables: [
+      {
+        title: 'Changes',
+        headers: ['change', 'pid before', 'pid after', 'comm', 'fd', 'field', 'before', 'after'],
+        rows,
+        wrap: [6, 7],
+        code: [6, 7],
+      },
+    ],
   };
 }
 
@@ -404,7 +440,13 @@ export function timelineDoc(t: Timeline): Doc {
         title: 'Points',
         headers: ['time', 'image', 'label', 'total', ...kinds],
         wrap: [2],
-        rows: t.points.map((p) => [iso(p.time), short(p.imageId), shown(p.label), String(p.total), ...kinds.map((k) => String(p.byKind[k] ?? 0))]),
+        rows: t.points.map((p) => [
+          iso(p.time),
+          short(p.imageId),
+          shown(p.label),
+          String(p.total),
+          ...kinds.map((k) => String(p.byKind[k] ?? 0)),
+        ]),
       },
       {
         title: 'Leak suspects (count only grows)',

@@ -22,7 +22,9 @@ export function html(s: string): string {
  */
 const CONTROL = /[\x00-\x1f\x7f]/g; // eslint-disable-line no-control-regex -- the characters a line must not hold
 const controls = (s: string) =>
-  s.replace(CONTROL, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  s.replace(CONTROL, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 const ALNUM = /[\p{L}\p{N}]/u;
 const PUNCT = /[!-/:-@[-`{-~]/;
 

@@ -54,7 +54,12 @@ export function holdersText(r: HoldersResult): string {
   ]);
   // PID and FD right-aligned.
   // concat, not push(...): a broad query has more rows than a call takes arguments.
-  return out.concat('', columns(['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'], rows, (i) => i === 0 || i === 2)).join('\n');
+  return out
+    .concat(
+      '',
+      columns(['PID', 'COMM', 'FD', 'SINCE', 'UNTIL', 'IMAGES', 'TARGET'], rows, (i) => i === 0 || i === 2),
+    )
+    .join('\n');
 }
 
 export function diffText(d: DiffResult, maxLines = 2000): string {
@@ -74,7 +79,10 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
     lines.push(
       tb.change === 'split' ? `~ fd table shared by ${tb.pids.join(', ')} split` : `~ ${tb.pids.join(', ')} now share one fd table`,
     );
-  for (const l of d.limits) lines.push(`~ task ${l.beforePid === l.pid ? l.pid : `${l.beforePid} -> ${l.pid}`} ${l.commText}: fd limit ${formatFdLimit(l.before)} -> ${formatFdLimit(l.after)} (${l.fds} fds)`);
+  for (const l of d.limits)
+    lines.push(
+      `~ task ${l.beforePid === l.pid ? l.pid : `${l.beforePid} -> ${l.pid}`} ${l.commText}: fd limit ${formatFdLimit(l.before)} -> ${formatFdLimit(l.after)} (${l.fds} fds)`,
+    );
   for (const t of d.tasks) {
     lines.push(`task ${t.before.pid === t.after.pid ? t.before.pid : `${t.before.pid} -> ${t.after.pid}`} ${t.after.commText}:`);
     for (const f of t.opened) lines.push(`  + fd ${f.fd} ${f.kind} ${f.flagNames} ${f.target}`);

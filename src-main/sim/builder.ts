@@ -126,7 +126,15 @@ export class Proc {
 
   /** fork(): a new process with a copy of the table sharing every open file. */
   fork(init: Omit<ProcInit, 'ppid'>): Proc {
-    const child = this.b.process({ cwd: this.task.cwd, root: this.task.root, uid: this.task.uid, gid: this.task.gid, fdLimit: this.task.fdLimit, ...init, ppid: this.pid });
+    const child = this.b.process({
+      cwd: this.task.cwd,
+      root: this.task.root,
+      uid: this.task.uid,
+      gid: this.task.gid,
+      fdLimit: this.task.fdLimit,
+      ...init,
+      ppid: this.pid,
+    });
     for (const d of this.table.fds) child.table.fds.push({ ...d });
     return child;
   }
@@ -156,7 +164,11 @@ export class Proc {
   pipe(opts: { cloexec?: boolean } = {}): [number, number] {
     const ino = this.b.nextIno();
     const r = this.open('pipe', { path: `pipe:[${ino}]`, flags: 0, mode: S_IFIFO | 0o600, ino, dev: 14, attrs: { end: 'read' } }, opts);
-    const w = this.open('pipe', { path: `pipe:[${ino}]`, flags: O.O_WRONLY, mode: S_IFIFO | 0o600, ino, dev: 14, attrs: { end: 'write' } }, opts);
+    const w = this.open(
+      'pipe',
+      { path: `pipe:[${ino}]`, flags: O.O_WRONLY, mode: S_IFIFO | 0o600, ino, dev: 14, attrs: { end: 'write' } },
+      opts,
+    );
     return [r, w];
   }
 }

@@ -324,7 +324,10 @@ export class Store implements LibraryContext {
   }
 
   stringTable(): { ids: number[]; texts: string[]; shown: Map<number, string> } {
-    const rows = this.db.prepare('SELECT id, b FROM strs WHERE id > ? ORDER BY id').raw().all(this.cache.strMax) as [number, string | Buffer][];
+    const rows = this.db.prepare('SELECT id, b FROM strs WHERE id > ? ORDER BY id').raw().all(this.cache.strMax) as [
+      number,
+      string | Buffer,
+    ][];
     for (const [id, b] of rows) {
       if (typeof b === 'string') {
         const shown = displayBStr(b);
@@ -476,7 +479,11 @@ export class Store implements LibraryContext {
       const code = (e as NodeJS.ErrnoException).code;
       // Worded as show, verify and records word them.
       const why =
-        code === 'EISDIR' ? `${path} is a directory, not an image` : code === 'ENOENT' ? `cannot read ${path}: ENOENT (no such file)` : `cannot read ${path}: ${(e as Error).message}`;
+        code === 'EISDIR'
+          ? `${path} is a directory, not an image`
+          : code === 'ENOENT'
+            ? `cannot read ${path}: ENOENT (no such file)`
+            : `cannot read ${path}: ${(e as Error).message}`;
       throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', why);
     }
     return this.importBytes(bytes, opts, progress, path);

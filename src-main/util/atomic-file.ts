@@ -29,9 +29,12 @@ function failedWrite(target: string, e: unknown): Error {
     ENOSPC: 'no space left on the device',
     EDQUOT: 'disk quota exceeded',
   };
-  return Object.assign(new Error(`cannot write ${target}: ${err.code} (${why[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`), {
-    code: err.code,
-  });
+  return Object.assign(
+    new Error(`cannot write ${target}: ${err.code} (${why[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`),
+    {
+      code: err.code,
+    },
+  );
 }
 
 function writer(fd: number, target: string): (chunk: Uint8Array) => void {

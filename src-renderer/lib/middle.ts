@@ -29,7 +29,11 @@ export function middleEllipsis(text: string, width: number, measure: (s: string)
   const MIN_HEAD = 4;
   if (slash >= 0) {
     const tail = n - slash; // keeps the '/' so the name reads as one
-    if (slash >= MIN_HEAD && fits(MIN_HEAD, tail)) return join(largest(MIN_HEAD, slash - 1, (h) => fits(h, tail)), tail);
+    if (slash >= MIN_HEAD && fits(MIN_HEAD, tail))
+      return join(
+        largest(MIN_HEAD, slash - 1, (h) => fits(h, tail)),
+        tail,
+      );
   }
   // Total characters kept, a third of them from the head.
   const split = (k: number): [number, number] => {

@@ -18,5 +18,8 @@ export function previousInSeries(images: readonly ImageSummary[], img: ImageSumm
     }
     return best;
   };
-  return (img.program ? newestEarlier((s) => s.program === img.program) : null) ?? (img.label !== '' ? newestEarlier((s) => s.label === img.label) : null);
+  return (
+    (img.program ? newestEarlier((s) => s.program === img.program) : null) ??
+    (img.label !== '' ? newestEarlier((s) => s.label === img.label) : null)
+  );
 }

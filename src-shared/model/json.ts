@@ -6,7 +6,18 @@
  */
 import { emptyValue, kindByName, type ScalarField } from '../kinds/index.js';
 import { bstrFromJson, bstrToJson, bytesToHex, hexToBytes, type BStr } from './bstr.js';
-import { LIMITS_SINCE, type AttrRecord, type AttrValue, type CaptureError, type FdLimit, type FileLock, type OpenFile, type Snapshot, type Task, type U64 } from './snapshot.js';
+import {
+  LIMITS_SINCE,
+  type AttrRecord,
+  type AttrValue,
+  type CaptureError,
+  type FdLimit,
+  type FileLock,
+  type OpenFile,
+  type Snapshot,
+  type Task,
+  type U64,
+} from './snapshot.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -96,7 +107,11 @@ export function snapshotToJson(s: Snapshot): { [k: string]: Json } {
       kernelLimits: kernelLimitsToJson(s.header.kernelLimits),
     },
     tasks: s.tasks.map(taskToJson),
-    fdTables: s.fdTables.map((t) => ({ ref: t.ref, sharingInferred: t.sharingInferred, fds: t.fds.map((d) => ({ fd: d.fd, file: d.file, cloexec: d.cloexec })) })),
+    fdTables: s.fdTables.map((t) => ({
+      ref: t.ref,
+      sharingInferred: t.sharingInferred,
+      fds: t.fds.map((d) => ({ fd: d.fd, file: d.file, cloexec: d.cloexec })),
+    })),
     files: s.files.map(fileToJson),
     errors: s.errors.map(errorToJson),
   };
@@ -125,7 +140,8 @@ function num(j: Json | undefined, where: string): number {
 /** A u32 field's value: what the image writes in 32 bits, not wrapped there silently. */
 function u32(j: Json | undefined, where: string): number {
   const n = num(j, where);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new JsonModelError(`${where}: expected an integer from 0 to 4294967295, got ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new JsonModelError(`${where}: expected an integer from 0 to 4294967295, got ${n}`);
   return n;
 }
 function str(j: Json | undefined, where: string): string {
@@ -279,7 +295,9 @@ export function snapshotFromJson(j: Json): Snapshot {
         fdTable: num(t.fdTable, 'fdTable'),
         fdLimit: absentLimit(t.fdLimit) ? null : fdLimitFromJson(t.fdLimit, `tasks[${i}].fdLimit`),
         ...(t.zombie !== undefined && bool(t.zombie, `tasks[${i}].zombie`) ? { zombie: true } : {}),
-        ...(t.nsPids !== undefined ? { nsPids: arr(t.nsPids, `tasks[${i}].nsPids`).map((p, k) => u32(p, `tasks[${i}].nsPids[${k}]`)) } : {}),
+        ...(t.nsPids !== undefined
+          ? { nsPids: arr(t.nsPids, `tasks[${i}].nsPids`).map((p, k) => u32(p, `tasks[${i}].nsPids[${k}]`)) }
+          : {}),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {
@@ -296,7 +314,13 @@ export function snapshotFromJson(j: Json): Snapshot {
     files: arr(o.files, 'files').map((f, i) => fileFromJson(f, `files[${i}]`, minor)),
     errors: arr(o.errors, 'errors').map((ej, i) => {
       const e = obj(ej, `errors[${i}]`);
-      return { errno: str(e.errno, 'errno'), pid: num(e.pid, 'pid'), fd: num(e.fd, 'fd'), where: bstrJ(e.where, 'where'), message: str(e.message, 'message') };
+      return {
+        errno: str(e.errno, 'errno'),
+        pid: num(e.pid, 'pid'),
+        fd: num(e.fd, 'fd'),
+        where: bstrJ(e.where, 'where'),
+        message: str(e.message, 'message'),
+      };
     }),
   };
 }

@@ -34,7 +34,8 @@ export function locksTag(locks: readonly LockLike[]): string {
 
 /** Long, for a file's details: "POSIX record lock, exclusive (write), bytes 0-9, held by process 123". */
 export function lockLong(l: LockLike): string {
-  const kind = { posix: 'POSIX record lock', flock: 'flock lock', ofd: 'open file description lock', lease: 'lease' }[l.kind] ?? String(l.kind);
+  const kind =
+    { posix: 'POSIX record lock', flock: 'flock lock', ofd: 'open file description lock', lease: 'lease' }[l.kind] ?? String(l.kind);
   const r = range(l);
   const who = l.pid > 0 ? `, held by process ${l.pid}` : '';
   return `${kind}, ${l.write ? 'exclusive (write)' : 'shared (read)'}, ${r ? `bytes ${r}` : 'whole file'}${who}`;

@@ -11,7 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend, type Backend } from '../../src-main/api/handlers.js';
 import type { CaptureResult, ImageOverview, ProcessList } from '../../src-shared/api/results.js';
-import { commAsPattern, commMatches, commPattern, commProblem, passwdUids, resolveUsers, splitCommList } from '../../src-shared/model/proc-select.js';
+import {
+  commAsPattern,
+  commMatches,
+  commPattern,
+  commProblem,
+  passwdUids,
+  resolveUsers,
+  splitCommList,
+} from '../../src-shared/model/proc-select.js';
 import { covered, fieldText, listedUids, listItems } from '../../src-renderer/lib/select.js';
 import { start, type Running } from '../proc/fixture.js';
 import { dispatcher, leaders } from './dispatch.js';
@@ -129,7 +137,10 @@ describe('the view counts what a user or comm choice covers, with the capture ow
     expect(listed(accented).comm).toBe(`${TAG}ë`);
     expect(fieldText(listed(accented).comm)).toBe(`${TAG}ë`);
     // The list carries a comm that is not UTF-8 as its bytes, shown escaped.
-    expect(listed(binary).comm).toEqual({ text: `${TAG}\\xff\\xfe`, hex: hex(Buffer.concat([Buffer.from(TAG), Buffer.from([0xff, 0xfe])])) });
+    expect(listed(binary).comm).toEqual({
+      text: `${TAG}\\xff\\xfe`,
+      hex: hex(Buffer.concat([Buffer.from(TAG), Buffer.from([0xff, 0xfe])])),
+    });
     expect(fieldText(listed(binary).comm)).toBe(`${TAG}\\xff\\xfe`);
     expect(count([fieldText(listed(binary).comm)])).toEqual([]);
   });
@@ -190,7 +201,10 @@ describe('the shared pieces', () => {
     expect(commProblem('py\\*3')).toBeNull();
     // A comm as a pattern for exactly it, back through the list and the pattern.
     for (const comm of ['a,b*', ' lead', 'trail ', 'back\\slash', 'plain', '*'])
-      expect(splitCommList(`${commAsPattern(comm)},other`).map((p) => Buffer.from(commPattern(p).bytes).toString())).toEqual([comm, 'other']);
+      expect(splitCommList(`${commAsPattern(comm)},other`).map((p) => Buffer.from(commPattern(p).bytes).toString())).toEqual([
+        comm,
+        'other',
+      ]);
     expect(fieldText(null)).toBe('');
   });
 });

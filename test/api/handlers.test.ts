@@ -70,7 +70,13 @@ describe('capture, library and inspector', () => {
   });
 
   it("names who holds a connected socket's other end when the image has it", async () => {
-    const ev = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'everything', seed: 1, label: 'peers', captureId: 'c-peers' });
+    const ev = await call<CaptureResult>('capture.run', {
+      source: 'sim',
+      scenario: 'everything',
+      seed: 1,
+      label: 'peers',
+      captureId: 'c-peers',
+    });
     const ov = await call<ImageOverview>('image.open', { id: ev.image.id });
     const sink = ov.tasks.find((t) => t.pid === 6000)!;
     const fds = await call<Page<FdRow>>('image.fds', { id: ev.image.id, table: sink.fdTable, offset: 0, limit: 1000 });
@@ -84,7 +90,9 @@ describe('capture, library and inspector', () => {
     const listening = fds.rows.find((r) => r.kind === 'inet-socket' && r.target.endsWith('LISTEN'))!;
     expect((await call<FileDetail>('image.file', { id: ev.image.id, ref: listening.file })).otherEnd).toBeNull();
     // Each row says whether its file was deleted (the badge), not left to a name that may end in " (deleted)".
-    const all = (await Promise.all(ov.tables.map((t) => call<Page<FdRow>>('image.fds', { id: ev.image.id, table: t.ref, offset: 0, limit: 1000 })))).flatMap((p) => p.rows);
+    const all = (
+      await Promise.all(ov.tables.map((t) => call<Page<FdRow>>('image.fds', { id: ev.image.id, table: t.ref, offset: 0, limit: 1000 })))
+    ).flatMap((p) => p.rows);
     const deleted = all.filter((r) => r.deleted);
     expect(deleted.length).toBeGreaterThan(0);
     for (const r of all) expect(r.deleted, r.target).toBe(r.target.endsWith(' (deleted)'));

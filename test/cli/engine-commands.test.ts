@@ -31,7 +31,9 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(s.code, s.err).toBe(0);
     expect(s.out).toMatch(/^ +\d+\* anon +O_RDWR +pos 0 +anon_inode:\[io_uring\]$/m);
     const j = JSON.parse(ckpt(['show', old, '--json']).out);
-    expect(j.files.filter((f: { kind: string }) => f.kind === 'anon')).toEqual([expect.objectContaining({ path: 'anon_inode:[io_uring]', fdinfo: '' })]);
+    expect(j.files.filter((f: { kind: string }) => f.kind === 'anon')).toEqual([
+      expect.objectContaining({ path: 'anon_inode:[io_uring]', fdinfo: '' }),
+    ]);
   });
 
   it('show names an anon file by its link; its fdinfo lines are in the JSON whole', () => {
@@ -119,7 +121,9 @@ describe('ckpt capture --sim / show / records / verify', () => {
     const t = ckpt(['verify', short]);
     expect(t.code).toBe(1);
     expect(t.err).toMatch(/short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end/);
-    expect(ckpt(['show', short]).err).toMatch(/^ckpt show: .*short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end of the image \(\d+ bytes left\)\n$/);
+    expect(ckpt(['show', short]).err).toMatch(
+      /^ckpt show: .*short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\): record of 48 bytes runs past the end of the image \(\d+ bytes left\)\n$/,
+    );
     expect(ckpt(['records', short]).err).toMatch(/^ckpt records: .*short\.ckpt: truncated at byte \d+ \(record #\d+ TAIL\)/);
     // A missing file: said once, as show says it, not Node's message naming the path three times.
     const missing = join(dir, 'missing.ckpt');
@@ -142,7 +146,9 @@ describe('ckpt capture --sim / show / records / verify', () => {
     // The unix pair: each end names its own inode, its peer's, and who holds the other end.
     expect(line(14)).toMatch(/unix stream \[100007\] \(unnamed\) CONNECTED peer \[100008\] {2}\[other end 6001:14\]/);
     expect(line(14, 6001)).toMatch(/unix stream \[100008\] .* peer \[100007\] {2}\[other end 6000:14\]/);
-    expect(out).toMatch(/^deleted files still open: 1, 4\.0 KiB of disk not freed until they are closed \(largest \/tmp\/scratch\.bin, 4\.0 KiB, held by 6000:33\)$/m);
+    expect(out).toMatch(
+      /^deleted files still open: 1, 4\.0 KiB of disk not freed until they are closed \(largest \/tmp\/scratch\.bin, 4\.0 KiB, held by 6000:33\)$/m,
+    );
     expect(line(33)).toMatch(/ \/tmp\/scratch\.bin \(deleted, 4\.0 KiB\)$/);
     expect(out).toMatch(/^task 6000 .*\n {2}cwd \/home\/dev$/m);
 
@@ -151,7 +157,12 @@ describe('ckpt capture --sim / show / records / verify', () => {
     expect(socks).not.toMatch(/ regular /);
     const child = ckpt(['show', file, '--pid', '6001', '--kind', 'device']).out;
     expect(child).not.toContain('task 6000 ');
-    expect(child.split('\n').filter((l) => /^\s+\d+[* ] /.test(l)).map((l) => l.trim().split(/\s+/)[1])).toEqual(['pty', 'pty', 'pty', 'pty', 'chardev', 'blockdev']);
+    expect(
+      child
+        .split('\n')
+        .filter((l) => /^\s+\d+[* ] /.test(l))
+        .map((l) => l.trim().split(/\s+/)[1]),
+    ).toEqual(['pty', 'pty', 'pty', 'pty', 'chardev', 'blockdev']);
     expect(ckpt(['show', file, '--pid', '99']).out).toContain('no process or fd matches --pid/--kind');
     const bad = ckpt(['show', file, '--kind', 'sock']);
     expect(bad.code).toBe(2);
@@ -171,7 +182,9 @@ describe('ckpt capture --sim / show / records / verify', () => {
     const r = ckpt(['records', cut]);
     expect(r.code).toBe(1);
     expect(r.out.trim().split('\n')).toHaveLength(1 + 5);
-    expect(r.err).toBe(`ckpt records: ${cut}: truncated at byte ${at} (record #5): the image ends where this record would begin, without a TAIL record\n`);
+    expect(r.err).toBe(
+      `ckpt records: ${cut}: truncated at byte ${at} (record #5): the image ends where this record would begin, without a TAIL record\n`,
+    );
     const j = ckpt(['records', cut, '--json']);
     expect(j.code).toBe(1);
     expect((JSON.parse(j.out) as unknown[]).length).toBe(5);

@@ -9,8 +9,12 @@ describe('ckpt export format', () => {
     expect(r.err).toMatch(
       /^ckpt export: cannot tell the format from "report": add --format html\|md\|json\|csv or an extension \(\.html \.md \.json \.csv\)\n/,
     );
-    expect(ckpt(['export', 'image', 'abc', '-o', 'report.txt']).err).toContain('"report.txt": .txt is not a format export writes (html, md, json, csv; or --format)\n');
-    expect(ckpt(['export', 'image', 'abc', '-o', 'r.pdf']).err).toContain('.pdf is not a format export writes (html, md, json, csv; or --format); a PDF is printed from the app');
+    expect(ckpt(['export', 'image', 'abc', '-o', 'report.txt']).err).toContain(
+      '"report.txt": .txt is not a format export writes (html, md, json, csv; or --format)\n',
+    );
+    expect(ckpt(['export', 'image', 'abc', '-o', 'r.pdf']).err).toContain(
+      '.pdf is not a format export writes (html, md, json, csv; or --format); a PDF is printed from the app',
+    );
     expect(ckpt(['export', 'image', 'abc', '-o', '-']).err).toContain('-o - (standard output) needs --format html|md|json|csv');
   });
 

@@ -56,7 +56,12 @@ describe('socket other ends', () => {
     const client = s.files.find((f) => f.kind === 'inet-socket' && f.attrs.remotePort === 8443)!;
     const ref = Math.max(...s.files.map((f) => f.ref)) + 1;
     const a = client.attrs;
-    s.files.push({ ...client, ref, ino: 999_999, attrs: { ...a, localAddr: a.remoteAddr!, localPort: a.remotePort!, remoteAddr: a.localAddr!, remotePort: a.localPort! } });
+    s.files.push({
+      ...client,
+      ref,
+      ino: 999_999,
+      attrs: { ...a, localAddr: a.remoteAddr!, localPort: a.remotePort!, remoteAddr: a.localAddr!, remotePort: a.localPort! },
+    });
     const child = s.tasks.find((t) => t.pid === 6001)!;
     s.fdTables.find((t) => t.ref === child.fdTable)!.fds.push({ fd: 40, file: ref, cloexec: false });
     const line = (out: string) => out.split('\n').find((l) => l.includes(`:50000 -> `) && l.includes('ESTABLISHED'))!;

@@ -18,7 +18,13 @@ export interface Run {
 const isolatedHome = mkdtempSync(join(tmpdir(), 'ckpt-cli-home-'));
 
 export function ckpt(args: string[], opts: { env?: Record<string, string>; input?: Buffer; cwd?: string } = {}): Run {
-  const r = spawnSync(process.execPath, [CKPT, ...args], { cwd: opts.cwd, env: { ...process.env, CKPT_HOME: isolatedHome, ...opts.env }, input: opts.input, maxBuffer: 256 << 20, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CKPT, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, CKPT_HOME: isolatedHome, ...opts.env },
+    input: opts.input,
+    maxBuffer: 256 << 20,
+    timeout: 120_000,
+  });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), stdout: r.stdout };
 }

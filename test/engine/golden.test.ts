@@ -72,7 +72,7 @@ describe('golden image of format 1.4', () => {
     expect(snapshotToJson(s)).toEqual(oldJson);
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(oldJson);
   });
-  it('differs from the 1.5 image only by its minor and the container child\'s pids (6001 is pid 1 inside)', () => {
+  it("differs from the 1.5 image only by its minor and the container child's pids (6001 is pid 1 inside)", () => {
     const now = snapshotToJson(decodeImage(bytes)) as OldJson;
     expect(now.tasks.map((t) => t.nsPids ?? null)).toEqual([null, [6001, 1]]);
     expect(withoutNsPids({ ...now, header: { ...now.header, formatMinor: 4 } })).toEqual(oldJson);

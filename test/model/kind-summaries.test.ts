@@ -10,7 +10,10 @@ describe('kind summaries', () => {
     const e = ofKind('epoll');
     const tfds = (e.attrs.watches as { tfd: number }[]).map((w) => w.tfd);
     expect(describeFile(e)).toBe(`epoll watching ${tfds.length} (fds ${tfds.join(', ')})`);
-    const many = { ...e, attrs: { watches: Array.from({ length: 10 }, (_, i) => ({ tfd: i + 3, events: 1, data: 0, ino: 0, sdev: 0, file: 0 })) } };
+    const many = {
+      ...e,
+      attrs: { watches: Array.from({ length: 10 }, (_, i) => ({ tfd: i + 3, events: 1, data: 0, ino: 0, sdev: 0, file: 0 })) },
+    };
     expect(describeFile(many)).toBe('epoll watching 10 (fds 3, 4, 5, 6, 7, 8, 9, 10, …)');
     expect(describeFile({ ...e, attrs: { watches: [many.attrs.watches[0]!] } })).toBe('epoll watching 1 (fd 3)');
     expect(describeFile({ ...e, attrs: { watches: [] } })).toBe('epoll watching 0');
@@ -25,7 +28,9 @@ describe('kind summaries', () => {
     const t = ofKind('timerfd');
     const at = (a: Record<string, number>) => describeFile({ ...t, attrs: { ...t.attrs, ...a } });
     expect(at({ clockid: 1, intervalSec: 1, intervalNsec: 0 })).toBe('timerfd CLOCK_MONOTONIC every 1.000000000s');
-    expect(at({ clockid: 0, intervalSec: 0, intervalNsec: 0, valueSec: 2, valueNsec: 500 })).toBe('timerfd CLOCK_REALTIME once, in 2.000000500s');
+    expect(at({ clockid: 0, intervalSec: 0, intervalNsec: 0, valueSec: 2, valueNsec: 500 })).toBe(
+      'timerfd CLOCK_REALTIME once, in 2.000000500s',
+    );
     expect(at({ clockid: 7, intervalSec: 0, intervalNsec: 0, valueSec: 0, valueNsec: 0 })).toBe('timerfd CLOCK_BOOTTIME disarmed');
     expect(at({ clockid: 42, intervalSec: 0, intervalNsec: 5, valueSec: 0, valueNsec: 0 })).toBe('timerfd clock 42 every 0.000000005s');
   });
@@ -36,7 +41,8 @@ describe('kind summaries', () => {
   });
   it('a udp socket not connected reads UNCONN, as ss says it; a tcp one in CLOSE stays CLOSE', () => {
     const sock = ofKind('inet-socket');
-    const at = (proto: string, state: string) => describeFile({ ...sock, deleted: false, attrs: { ...sock.attrs, proto, state, remotePort: 0, rxQueue: 0, txQueue: 0 } });
+    const at = (proto: string, state: string) =>
+      describeFile({ ...sock, deleted: false, attrs: { ...sock.attrs, proto, state, remotePort: 0, rxQueue: 0, txQueue: 0 } });
     expect(at('udp', 'CLOSE')).toMatch(/^udp\S* \S+ UNCONN$/);
     expect(at('tcp', 'CLOSE')).toMatch(/^tcp\S* \S+ CLOSE$/);
     expect(at('udp', 'ESTABLISHED')).toMatch(/ ESTABLISHED$/);

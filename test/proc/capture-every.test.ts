@@ -101,10 +101,14 @@ describe('ckpt capture --every', () => {
       // An interval shorter than a capture: there is never a wait in which to
       // hear the signal. The hook holds the (synchronous) store for 1.5 s
       // after printing its line, and the signal lands inside that hold.
-      const p = spawn(process.execPath, [CKPT, 'capture', '--pid', String(target.pid), '--store', '--every', '10ms', '--count', '3', '--label', 'slow'], {
-        env: { ...process.env, CKPT_HOME: h, CKPT_TEST_HOLD_STORED_MS: '1500' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const p = spawn(
+        process.execPath,
+        [CKPT, 'capture', '--pid', String(target.pid), '--store', '--every', '10ms', '--count', '3', '--label', 'slow'],
+        {
+          env: { ...process.env, CKPT_HOME: h, CKPT_TEST_HOLD_STORED_MS: '1500' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
       await new Promise<void>((resolve, reject) => {
@@ -136,7 +140,10 @@ describe('ckpt capture --every', () => {
       [['capture', '--pid', pid, '--store', '--every', '1s', '--count', '0'], /at least 1/],
       [['capture', '--pid', pid, '--timeout', 'soon', '-o', join(home, 'x.ckpt')], /--timeout: not a duration/],
       [['capture', '--sim', 'leaky', '--timeout', '1s', '-o', join(home, 'x.ckpt')], /--timeout applies to live captures/],
-      [['capture', '--pid', pid, '--label', 'nightly', '-o', join(home, 'x.ckpt')], /--label names the image stored in the library: add --store/],
+      [
+        ['capture', '--pid', pid, '--label', 'nightly', '-o', join(home, 'x.ckpt')],
+        /--label names the image stored in the library: add --store/,
+      ],
       [['capture', '--sim', 'leaky', '--tag', 'a', '-o', join(home, 'x.ckpt')], /--tag names the image stored in the library: add --store/],
     ];
     for (const [args, why] of bad) {

@@ -118,7 +118,10 @@ describe('live capture of every kind of fd', () => {
       expect(fileOf(lone.pid, fact('eventfd').fd, s).ref, reader).toBe(fileOf(fx.pid, fact('eventfd').fd, s).ref);
       // The process's own table does not hold the thread's file.
       const table = s.fdTables.find((t) => t.ref === task(fx.pid, s).fdTable)!;
-      expect(table.fds.some((x) => x.file === only.ref), reader).toBe(false);
+      expect(
+        table.fds.some((x) => x.file === only.ref),
+        reader,
+      ).toBe(false);
     }
   });
 

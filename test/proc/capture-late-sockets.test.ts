@@ -173,4 +173,3 @@ describe('sockets no table lists while nothing changes', () => {
     }
   });
 });
-

@@ -19,12 +19,7 @@ let unshare: ChildProcess | undefined;
 let init = 0;
 let child = 0;
 
-const childrenOf = (pid: number) =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-    .trim()
-    .split(' ')
-    .filter(Boolean)
-    .map(Number);
+const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ckpt-pidns-'));

@@ -326,14 +326,22 @@ describe('native /proc reader', () => {
     expect(ticks).toBeGreaterThanOrEqual(2); // the event loop ran while a reader hung
     expect(snap.header.options.reader).toBe('js');
     expect(snap.errors).toContainEqual(
-      expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: 3, where: `${fake}/1/fd/3`, message: expect.stringMatching(/no answer within 0\.3 s/) }),
+      expect.objectContaining({
+        errno: 'ETIMEDOUT',
+        pid: 1,
+        fd: 3,
+        where: `${fake}/1/fd/3`,
+        message: expect.stringMatching(/no answer within 0\.3 s/),
+      }),
     );
     expect(snap.tasks.map((t) => t.pid).sort()).toEqual([2, 3]);
     // While that reader still hangs, another capture does not send a new one after it.
     const t1 = Date.now();
     const again = await captureProc({ pids: [1, 2], procRoot: fake, timeoutMs: 300, reader: 'js' });
     expect(Date.now() - t1).toBeLessThan(2000);
-    expect(again.errors).toContainEqual(expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: -1, message: expect.stringMatching(/still stuck/) }));
+    expect(again.errors).toContainEqual(
+      expect.objectContaining({ errno: 'ETIMEDOUT', pid: 1, fd: -1, message: expect.stringMatching(/still stuck/) }),
+    );
     expect(again.tasks.map((t) => t.pid)).toEqual([2]);
     // Released, the stuck reader's worker ends, and the pid reads again.
     expect(releaseHang(fake, 1)).toBe(true);

@@ -53,7 +53,9 @@ describe('holders', () => {
       expect(r.holders[2]!.lastImage).toBe(s.getImage('s1').id);
       // A file renamed and deleted while held is one holder, read as it is now.
       const log = s.holders('app.log').holders;
-      expect(log.map((h) => [h.pid, h.fd, h.firstSeen - T0, h.images, h.now, h.target])).toEqual([[100, 6, 0, 3, true, '/srv/app.log.1 (deleted)']]);
+      expect(log.map((h) => [h.pid, h.fd, h.firstSeen - T0, h.images, h.now, h.target])).toEqual([
+        [100, 6, 0, 3, true, '/srv/app.log.1 (deleted)'],
+      ]);
     }));
 
   it('an image that did not capture the process is no gap', () =>
@@ -75,7 +77,16 @@ describe('holders', () => {
       const later = (pid: number, host: string, hours: number, all: boolean) => {
         const b = newBuilder('later', 3);
         openFile(b.process({ pid, ppid: 1, comm: 'other', cmdline: ['other'] }), '/elsewhere');
-        s.importBytes(encodeSnapshot(b.snapshot({ ...image(0).header, hostname: host, captureTime: T0 + hours * HOUR, options: all ? { all: 'true' } : { pids: String(pid) } })));
+        s.importBytes(
+          encodeSnapshot(
+            b.snapshot({
+              ...image(0).header,
+              hostname: host,
+              captureTime: T0 + hours * HOUR,
+              options: all ? { all: 'true' } : { pids: String(pid) },
+            }),
+          ),
+        );
       };
       later(999, 'h', 2, false);
       later(998, 'other-host', 3, true);
@@ -124,7 +135,21 @@ describe('holders', () => {
     }));
 
   it('prints hundreds of thousands of holders (a broad query) without running out of stack', () => {
-    const h = { pid: 1, comm: 'c', commText: 'c', fd: 3, kind: 'regular', target: '/x', path: '/x', firstSeen: T0, lastSeen: T0, images: 1, gaps: 0, now: true, lastImage: 'i' };
+    const h = {
+      pid: 1,
+      comm: 'c',
+      commText: 'c',
+      fd: 3,
+      kind: 'regular',
+      target: '/x',
+      path: '/x',
+      firstSeen: T0,
+      lastSeen: T0,
+      images: 1,
+      gaps: 0,
+      now: true,
+      lastImage: 'i',
+    };
     const holders = Array.from({ length: 300_000 }, (_, i) => ({ ...h, fd: i }));
     const text = holdersText({ query: 'q', normalized: 'q', holders, imagesCovered: 1, newest: T0, truncated: false, elapsedMs: 0 });
     const lines = text.split('\n');

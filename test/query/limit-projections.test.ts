@@ -39,7 +39,13 @@ function machine(time: number, procs: Spec[]): Buffer {
   const b = newBuilder('limit-projections', 1);
   for (const p of procs) {
     const argv = p.cmd.split(' ');
-    const proc = b.process({ pid: p.pid, ppid: 1, comm: argv[0]!.split('/').pop()!.slice(0, 15), cmdline: [...argv, ...(p.args ?? [])], fdLimit: p.limit === undefined ? { soft: 100, hard: 4096 } : p.limit });
+    const proc = b.process({
+      pid: p.pid,
+      ppid: 1,
+      comm: argv[0]!.split('/').pop()!.slice(0, 15),
+      cmdline: [...argv, ...(p.args ?? [])],
+      fdLimit: p.limit === undefined ? { soft: 100, hard: 4096 } : p.limit,
+    });
     stdNull(proc);
     for (let i = 0; i < p.fds; i++) openFile(proc, `/data/${p.pid}/${argv[0]!.split('/').pop()}/${i}`, { cloexec: true });
   }
@@ -56,7 +62,8 @@ describe('per-process limit projections', () => {
       // holds 11 + 4 x step fds: 15 ... 35, exactly 4 an hour. (128 - 35) / 4 = 23.25 h after the last
       // capture (T0 + 6 h = 16:00): T0 + 29.25 h = 2026-11-21 15:15 UTC.
       // The log shipper (pid 5300): 3 + step fds, 4 ... 9, 1 an hour against 1024: (1024 - 9) / 1 = 1015 h.
-      for (let step = 1; step <= 6; step++) s.importBytes(simBytes({ scenario: 'leaky-host', step, time: T0 + step * HOUR }), { label: 'host' });
+      for (let step = 1; step <= 6; step++)
+        s.importBytes(simBytes({ scenario: 'leaky-host', step, time: T0 + step * HOUR }), { label: 'host' });
       const t = s.timeline({ label: 'host' });
       expect(t.program).toBe('/sbin/init splash');
       // The series' process is init, flat: the single projection stays as it was, none.
@@ -103,7 +110,9 @@ describe('per-process limit projections', () => {
       expect(table[5]).toMatch(/^\| 5300 \| log-shipper \|/);
       const html = s.export({ what: 'timeline', selector: { label: 'host' } }, 'html');
       expect(html).toContain('Processes heading for their fd limit (earliest first)');
-      expect((JSON.parse(s.export({ what: 'timeline', selector: { label: 'host' } }, 'json')) as Timeline).limitProjections).toEqual(t.limitProjections);
+      expect((JSON.parse(s.export({ what: 'timeline', selector: { label: 'host' } }, 'json')) as Timeline).limitProjections).toEqual(
+        t.limitProjections,
+      );
     });
   });
 
@@ -117,7 +126,11 @@ describe('per-process limit projections', () => {
       const fds = { a: [10, 20, 30], b: [50, 52, 54] };
       for (let h = 0; h < 6; h++) {
         const procs: Spec[] = [INIT];
-        procs.push(h < 3 ? { pid: 700, cmd: '/usr/bin/worker-a', fds: fds.a[h]! } : { pid: 700, cmd: '/usr/bin/worker-b --fast', fds: fds.b[h - 3]! });
+        procs.push(
+          h < 3
+            ? { pid: 700, cmd: '/usr/bin/worker-a', fds: fds.a[h]! }
+            : { pid: 700, cmd: '/usr/bin/worker-b --fast', fds: fds.b[h - 3]! },
+        );
         procs.push(h < 3 ? { pid: 800, cmd: '/usr/bin/svc', fds: 5 * h } : { pid: 801, cmd: '/usr/bin/svc', fds: 7 + h });
         s.importBytes(machine(T0 + h * HOUR, procs), { label: 'reuse' });
       }
@@ -186,7 +199,8 @@ describe('per-process limit projections', () => {
     const { home, cleanup } = tempHome();
     try {
       const s = Store.open(home);
-      for (let step = 1; step <= 4; step++) s.importBytes(simBytes({ scenario: 'leaky-host', step, time: T0 + step * HOUR }), { label: 'host' });
+      for (let step = 1; step <= 4; step++)
+        s.importBytes(simBytes({ scenario: 'leaky-host', step, time: T0 + step * HOUR }), { label: 'host' });
       expect(s.timeline({ label: 'host' }).limitProjectionCount).toBe(2);
       s.close();
       // What migration 3 leaves on rows indexed before it.
@@ -214,7 +228,8 @@ describe('per-process limit projections', () => {
       const N = 30;
       for (let h = 0; h < 4; h++) {
         const procs: Spec[] = [INIT];
-        for (let k = 0; k < N; k++) procs.push({ pid: 100 + k, cmd: `/usr/bin/w${k}`, fds: (k + 1) * h, limit: { soft: k % 3 ? 1000 : 200, hard: 4096 } });
+        for (let k = 0; k < N; k++)
+          procs.push({ pid: 100 + k, cmd: `/usr/bin/w${k}`, fds: (k + 1) * h, limit: { soft: k % 3 ? 1000 : 200, hard: 4096 } });
         s.importBytes(machine(T0 + h * HOUR, procs), { label: 'many' });
       }
       const t = s.timeline({ label: 'many' });
@@ -234,7 +249,20 @@ describe('ckpt timeline: processes heading for their fd limit', () => {
     const home = join(dir, 'home');
     try {
       for (const step of [1, 2, 3, 4]) {
-        const r = ckpt(['capture', '--sim', 'leaky-host', '--step', String(step), '--time', `2026-11-20T1${step}:00:00Z`, '--store', '--label', 'host', '--home', home]);
+        const r = ckpt([
+          'capture',
+          '--sim',
+          'leaky-host',
+          '--step',
+          String(step),
+          '--time',
+          `2026-11-20T1${step}:00:00Z`,
+          '--store',
+          '--label',
+          'host',
+          '--home',
+          home,
+        ]);
         expect(r.code, r.err).toBe(0);
       }
       // leaky-svc: 15, 19, 23, 27 fds an hour apart from 11:00: (128 - 27) / 4 = 25.25 h after 14:00.
@@ -249,7 +277,10 @@ describe('ckpt timeline: processes heading for their fd limit', () => {
         '  5000    27/128       4.0  in about 25 h, around 2026-11-21 15:15 UTC  /usr/local/bin/leaky-svc --port 9000',
         '  5300    7/1024       1.0  in about 42 d, around 2027-01-01 23:00 UTC  /usr/bin/log-shipper --spool /var/spool/ship',
       ]);
-      expect(lines.slice(at + 4)).toEqual(['', 'fd limit: process 1 holds 5 fds of its soft limit of 1073741816; no growth to project from its recent captures']);
+      expect(lines.slice(at + 4)).toEqual([
+        '',
+        'fd limit: process 1 holds 5 fds of its soft limit of 1073741816; no growth to project from its recent captures',
+      ]);
       const json = JSON.parse(ckpt(['timeline', '--label', 'host', '--json', '--home', home]).out) as Timeline;
       expect(json.limitProjectionCount).toBe(2);
       expect(json.limitProjections.map((p) => [p.pid, p.fds, p.soft, p.reachTime])).toEqual([
@@ -257,10 +288,27 @@ describe('ckpt timeline: processes heading for their fd limit', () => {
         [5300, 7, 1024, Date.parse('2026-11-20T14:00:00Z') + 1017 * HOUR],
       ]);
       // A single program's series: its one process is what the last line says; no section repeats it.
-      for (const step of [1, 2, 3]) ckpt(['capture', '--sim', 'leaky', '--step', String(step), '--time', `2026-11-20T1${step}:00:00Z`, '--store', '--label', 'one', '--home', home]);
+      for (const step of [1, 2, 3])
+        ckpt([
+          'capture',
+          '--sim',
+          'leaky',
+          '--step',
+          String(step),
+          '--time',
+          `2026-11-20T1${step}:00:00Z`,
+          '--store',
+          '--label',
+          'one',
+          '--home',
+          home,
+        ]);
       const one = ckpt(['timeline', '--label', 'one', '--home', home]).out;
       expect(one).not.toContain('processes heading for their fd limit');
-      expect(JSON.parse(ckpt(['timeline', '--label', 'one', '--json', '--home', home]).out)).toMatchObject({ limitProjectionCount: 1, limitProjections: [{ pid: 5000 }] });
+      expect(JSON.parse(ckpt(['timeline', '--label', 'one', '--json', '--home', home]).out)).toMatchObject({
+        limitProjectionCount: 1,
+        limitProjections: [{ pid: 5000 }],
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -35,7 +35,7 @@ function image(after: boolean): Snapshot {
 const VIEW_WORDS = new Set([...CHANGES.map((c) => c.label), 'fd limit changed', 'fd table split', 'fd table became shared']);
 
 describe('diff report words', () => {
-  it("names every change as the Diff view does, in the table, summary and chart", () =>
+  it('names every change as the Diff view does, in the table, summary and chart', () =>
     withStore((s) => {
       const a = s.importBytes(encodeSnapshot(image(false)), { label: 'A' }).image.id;
       const b = s.importBytes(encodeSnapshot(image(true)), { label: 'B' }).image.id;
@@ -58,11 +58,33 @@ describe('diff report words', () => {
         expect(new Set(changes)).toEqual(
           new Set(
             forward
-              ? ['process appeared', 'process gone', 'opened', 'closed', 'retargeted', 'flags changed', 'position moved', 'close-on-exec', 'sharing gained']
-              : ['process appeared', 'process gone', 'opened', 'closed', 'retargeted', 'flags changed', 'position moved', 'close-on-exec', 'sharing lost'],
+              ? [
+                  'process appeared',
+                  'process gone',
+                  'opened',
+                  'closed',
+                  'retargeted',
+                  'flags changed',
+                  'position moved',
+                  'close-on-exec',
+                  'sharing gained',
+                ]
+              : [
+                  'process appeared',
+                  'process gone',
+                  'opened',
+                  'closed',
+                  'retargeted',
+                  'flags changed',
+                  'position moved',
+                  'close-on-exec',
+                  'sharing lost',
+                ],
           ),
         );
-        expect(md).toMatch(/- \*\*Summary\*\*: 1 tasks appeared, 1 tasks gone, \d+ tasks changed, \d+ fds opened, \d+ fds closed, \d+ fds changed, \d+ sharing gained, \d+ sharing lost/);
+        expect(md).toMatch(
+          /- \*\*Summary\*\*: 1 tasks appeared, 1 tasks gone, \d+ tasks changed, \d+ fds opened, \d+ fds closed, \d+ fds changed, \d+ sharing gained, \d+ sharing lost/,
+        );
         expect(md).toContain(forward ? 'now shared with 200:' : 'no longer shared with 200:');
       }
     }));

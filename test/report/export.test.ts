@@ -41,7 +41,13 @@ beforeAll(() => {
   f.path = EVIL_PATH;
   f.flags = O.O_RDWR;
   // B could not read one link: a capture error whose place is a hostile name too.
-  B.errors.push({ errno: 'ENAMETOOLONG', pid: B.tasks[0]!.pid, fd: 7, where: EVIL_PATH, message: 'cannot read link: the fd is kept, its name not known' });
+  B.errors.push({
+    errno: 'ENAMETOOLONG',
+    pid: B.tasks[0]!.pid,
+    fd: 7,
+    where: EVIL_PATH,
+    message: 'cannot read link: the fd is kept, its name not known',
+  });
   // An image's error text is the image's, not ours: a crafted one holds terminal escapes and a newline.
   B.errors.push({ errno: 'E\x1b]0;PWNED\x07', pid: B.tasks[0]!.pid, fd: -1, where: '/proc', message: 'evil\x1b[2J\nsecond | line\u202e' });
   a = store.importBytes(encodeSnapshot(A), { label: EVIL_LABEL, tags: ['t'] }).image.id;

@@ -20,7 +20,8 @@ import { Store } from '../../src-main/store/index.js';
 import { simHeader, tempHome, T0 } from '../store/helpers.js';
 
 const CHROMIUM = findChromium();
-const DEEP = '/tmp/trial/fx/deep/' + Array.from({ length: 60 }, (_, i) => `directory-level-${String(i).padStart(2, '0')}-x`).join('/') + '/file.txt';
+const DEEP =
+  '/tmp/trial/fx/deep/' + Array.from({ length: 60 }, (_, i) => `directory-level-${String(i).padStart(2, '0')}-x`).join('/') + '/file.txt';
 
 const header = simHeader;
 
@@ -98,7 +99,11 @@ async function cells(page: Page): Promise<Cell[]> {
   });
 }
 
-async function layout(html: string, width: number, media: 'screen' | 'print'): Promise<{ cells: Cell[]; pageWidth: number; bodyWidth: number }> {
+async function layout(
+  html: string,
+  width: number,
+  media: 'screen' | 'print',
+): Promise<{ cells: Cell[]; pageWidth: number; bodyWidth: number }> {
   const page = await browser!.newPage({ viewport: { width, height: 900 } });
   try {
     await page.emulateMedia({ media });
@@ -129,7 +134,9 @@ describe.skipIf(!CHROMIUM)('report layout in Chromium', () => {
       ]) {
         const { cells: all, pageWidth, bodyWidth } = await layout(store.export(req, 'html'), width, media);
         expect(all.length).toBeGreaterThanOrEqual(8);
-        const bad = all.filter((c) => !c.wrap && (c.lines !== 1 || c.overflow)).map((c) => `${c.table}/${c.col}: ${c.text} (${c.lines} lines)`);
+        const bad = all
+          .filter((c) => !c.wrap && (c.lines !== 1 || c.overflow))
+          .map((c) => `${c.table}/${c.col}: ${c.text} (${c.lines} lines)`);
         expect(bad).toEqual([]);
         // The page does not scroll sideways: the path's column took what was left, and wrapped.
         expect(pageWidth).toBeLessThanOrEqual(bodyWidth);
@@ -158,11 +165,14 @@ describe.skipIf(!CHROMIUM)('report layout in Chromium', () => {
         writeFileSync(file, pdf);
         const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
         // The deleted log's row, whole on one line: pid, comm, fd, kind, flags, pos, target.
-        expect(text).toMatch(/\b30661\s+python3\s+3\s+regular\s+O_WRONLY\|O_APPEND\|O_LARGEFILE\s+6000\s+no\s+no\s+\/tmp\/trial-app\/fx\/logs\/service\.log \(deleted/);
+        expect(text).toMatch(
+          /\b30661\s+python3\s+3\s+regular\s+O_WRONLY\|O_APPEND\|O_LARGEFILE\s+6000\s+no\s+no\s+\/tmp\/trial-app\/fx\/logs\/service\.log \(deleted/,
+        );
         // The fd rows (the Fd limits table has one more line for the pid).
         const rows = text.split('\n').filter((l) => /^\s*30661\s+python3\s+\d+\s+[a-z]/.test(l));
         expect(rows).toHaveLength(33);
-        for (const l of rows) expect(l).toMatch(/^\s*30661\s+python3\s+\d+\s+(chardev|regular|inet-socket)\s+O_\S+\s+\d+\s+(yes|no)\s+(yes|no)\s+\S/);
+        for (const l of rows)
+          expect(l).toMatch(/^\s*30661\s+python3\s+\d+\s+(chardev|regular|inet-socket)\s+O_\S+\s+\d+\s+(yes|no)\s+(yes|no)\s+\S/);
       }
       const diff = await printPdfWithChromium(store.export({ what: 'diff', a: plain, b: deep }, 'html'));
       writeFileSync(join(dir, 'd.pdf'), diff);

@@ -175,11 +175,16 @@ describe('a timeline report', () => {
     const s = Store.open(h.home);
     try {
       // leaky: 8 + 4 x step fds, soft limit 128; steps 1-3 an hour apart: 4/h, (128 - 20) / 4 = 27 h after the last.
-      for (const step of [1, 2, 3]) s.importBytes(encodeSnapshot(simulate({ scenario: 'leaky', step, time: T0 + step * 3_600_000 })), { tags: ['lk'] });
+      for (const step of [1, 2, 3])
+        s.importBytes(encodeSnapshot(simulate({ scenario: 'leaky', step, time: T0 + step * 3_600_000 })), { tags: ['lk'] });
       const md = s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'md').replace(/\\(.)/g, '$1');
-      expect(md).toContain('- **Fd limit**: process 5000 holds 20 fds, growing by 4.0 an hour: reaches its soft limit of 128 in about 27 h');
+      expect(md).toContain(
+        '- **Fd limit**: process 5000 holds 20 fds, growing by 4.0 an hour: reaches its soft limit of 128 in about 27 h',
+      );
       // JSON is the Timeline itself: the projection is there as data.
-      const json = JSON.parse(s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'json')) as { projection: { state: string; hoursLeft: number | null } };
+      const json = JSON.parse(s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'json')) as {
+        projection: { state: string; hoursLeft: number | null };
+      };
       expect(json.projection).toMatchObject({ state: 'growing', hoursLeft: 27 });
       const html = s.export({ what: 'timeline', selector: { tag: 'lk' } }, 'html');
       expect(html).toContain('Fds of process 5000 against its soft fd limit');

@@ -102,7 +102,9 @@ describe('ckpt library commands', () => {
     // other side, found in the library, nor the same path twice.
     const nope = join(dir, 'nope.ckpt');
     const noImage = (x: string) => `no image ${JSON.stringify(x)} in the library`;
-    expect(missing.err.trim()).toBe(`ckpt diff: cannot open ${nope}: ENOENT (no such file), and ${noImage(nope)} (give an id, an id prefix of 2+ hex digits, or a label)`);
+    expect(missing.err.trim()).toBe(
+      `ckpt diff: cannot open ${nope}: ENOENT (no such file), and ${noImage(nope)} (give an id, an id prefix of 2+ hex digits, or a label)`,
+    );
     const otherMissing = lib(['diff', 'release/1.2', 'nosuch']);
     expect(otherMissing.code).toBe(1);
     expect(otherMissing.err).not.toContain('release/1.2');

@@ -78,9 +78,7 @@ function signalLatch() {
 function exitedUnreaped(snap: Snapshot): string | null {
   const procs = snap.tasks.filter((t) => t.pid === t.tgid);
   if (!procs.length || !procs.every((t) => t.zombie)) return null;
-  return procs
-    .map((t) => `process ${t.pid} exited and is a zombie (its parent, process ${t.ppid}, has not reaped it)`)
-    .join('; ');
+  return procs.map((t) => `process ${t.pid} exited and is a zombie (its parent, process ${t.ppid}, has not reaped it)`).join('; ');
 }
 
 /**
@@ -227,7 +225,9 @@ export default defineCommand({
     // silently, a later `timeline --label` would find nothing.
     for (const o of ['label', 'tag'] as const)
       if (opts[o] !== undefined && !opts.store)
-        throw new UsageError(`--${o} names the image stored in the library: add --store (an image file keeps none; ckpt import --${o} sets it later)`);
+        throw new UsageError(
+          `--${o} names the image stored in the library: add --store (an image file keeps none; ckpt import --${o} sets it later)`,
+        );
     const bySelector = opts.cgroup !== undefined || opts.ns !== undefined || opts.user !== undefined || opts.comm !== undefined;
     const live = opts.pid !== undefined || opts.all === true || bySelector;
     if (!opts.sim && !live)
@@ -305,7 +305,9 @@ export default defineCommand({
     if (live) {
       // Processes whose fds could not be read at all: said apart from the
       // list of errors, since the image otherwise reads as if they held none.
-      const refused = snap.errors.filter((e) => e.fd === -1 && (e.errno === 'EACCES' || e.errno === 'EPERM') && /\/(fd|fdinfo)$/.test(displayBStr(e.where)));
+      const refused = snap.errors.filter(
+        (e) => e.fd === -1 && (e.errno === 'EACCES' || e.errno === 'EPERM') && /\/(fd|fdinfo)$/.test(displayBStr(e.where)),
+      );
       const pids = [...new Set(refused.map((e) => e.pid))];
       if (pids.length) {
         const { refusedWhy } = await import('../../sources/proc/select.js');

@@ -43,15 +43,19 @@ export default defineCommand({
     else if (what === 'search' && rest.length >= 1) req = { what, query: rest.join(' ') };
     else if (what === 'timeline') req = { what, selector: timelineSelector(opts, rest) };
     else throw new UsageError('say what to export: image ID, diff A B, search QUERY, or timeline ...');
-    return withLibrary(opts, (s) => {
-      const text = s.export(req, format as ExportFormat);
-      const bytes = Buffer.from(text, 'utf8');
-      if (out === '-') io.outBytes(bytes);
-      else {
-        writeFileAtomic(out, (write) => write(bytes));
-        io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
-      }
-      return 0;
-    }, NO_CREATE);
+    return withLibrary(
+      opts,
+      (s) => {
+        const text = s.export(req, format as ExportFormat);
+        const bytes = Buffer.from(text, 'utf8');
+        if (out === '-') io.outBytes(bytes);
+        else {
+          writeFileAtomic(out, (write) => write(bytes));
+          io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
+        }
+        return 0;
+      },
+      NO_CREATE,
+    );
   },
 });

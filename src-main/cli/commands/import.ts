@@ -44,7 +44,10 @@ export default defineCommand({
           const r = file === '-' ? store.importBytes(readStdin(), o, progress, imageName(file)) : store.importFile(file, o, progress);
           p.done();
           if (opts.json) io.out(JSON.stringify(r));
-          else io.out(`${r.duplicate ? 'already in library' : 'imported'}: ${imageLine(r.image)}  (${imageName(file)}, ${r.elapsedMs.toFixed(0)} ms)`);
+          else
+            io.out(
+              `${r.duplicate ? 'already in library' : 'imported'}: ${imageLine(r.image)}  (${imageName(file)}, ${r.elapsedMs.toFixed(0)} ms)`,
+            );
         } catch (e) {
           p.done();
           if (!(e instanceof StoreError)) throw e;

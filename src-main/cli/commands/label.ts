@@ -9,9 +9,13 @@ export default defineCommand({
   options: [],
   run({ opts, positional }, io) {
     if (positional.length !== 2) throw new UsageError('label takes an image id and the label text');
-    return withLibrary(opts, (s) => {
-      io.out(imageLine(s.setLabel(positional[0]!, positional[1]!)));
-      return 0;
-    }, NO_CREATE);
+    return withLibrary(
+      opts,
+      (s) => {
+        io.out(imageLine(s.setLabel(positional[0]!, positional[1]!)));
+        return 0;
+      },
+      NO_CREATE,
+    );
   },
 });

@@ -28,12 +28,16 @@ export default defineCommand({
       if (t === undefined) throw new UsageError(`--${k}: not a date: "${String(opts[k])}"`);
       f[k] = t;
     }
-    return withLibrary(opts, (store) => {
-      const images = store.listImages(f);
-      if (opts.json) io.out(JSON.stringify(images, null, 1));
-      else if (!images.length) io.out('no images in the library');
-      else io.out(images.map(imageLine).join('\n'));
-      return 0;
-    }, NO_CREATE);
+    return withLibrary(
+      opts,
+      (store) => {
+        const images = store.listImages(f);
+        if (opts.json) io.out(JSON.stringify(images, null, 1));
+        else if (!images.length) io.out('no images in the library');
+        else io.out(images.map(imageLine).join('\n'));
+        return 0;
+      },
+      NO_CREATE,
+    );
   },
 });

@@ -23,23 +23,27 @@ export default defineCommand({
   run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
     const query = positional.join(' ');
-    return withLibrary(opts, (s) => {
-      if (opts.holders && (opts.limit !== undefined || opts['per-image'] !== undefined))
-        throw new UsageError('--holders folds every matching fd: --limit and --per-image do not apply');
-      let r;
-      try {
-        r = opts.holders
-          ? s.holders(query)
-          : s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
-      } catch (e) {
-        if (!(e instanceof QueryError)) throw e;
-        // Underline the offending token under the query as typed.
-        io.err(`ckpt search: ${e.detail}\n  ${query}\n  ${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}`);
-        // A query that does not parse is a usage error, as everywhere (main.ts).
-        return 2;
-      }
-      io.out(opts.json ? JSON.stringify(r, null, 1) : 'holders' in r ? holdersText(r) : searchText(r));
-      return 0;
-    }, NO_CREATE);
+    return withLibrary(
+      opts,
+      (s) => {
+        if (opts.holders && (opts.limit !== undefined || opts['per-image'] !== undefined))
+          throw new UsageError('--holders folds every matching fd: --limit and --per-image do not apply');
+        let r;
+        try {
+          r = opts.holders
+            ? s.holders(query)
+            : s.search(query, { limit: opts.limit as number | undefined, perImage: opts['per-image'] as number | undefined });
+        } catch (e) {
+          if (!(e instanceof QueryError)) throw e;
+          // Underline the offending token under the query as typed.
+          io.err(`ckpt search: ${e.detail}\n  ${query}\n  ${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}`);
+          // A query that does not parse is a usage error, as everywhere (main.ts).
+          return 2;
+        }
+        io.out(opts.json ? JSON.stringify(r, null, 1) : 'holders' in r ? holdersText(r) : searchText(r));
+        return 0;
+      },
+      NO_CREATE,
+    );
   },
 });

@@ -13,11 +13,24 @@ export default defineCommand({
   positional: true,
   options: [
     { name: 'pid', type: 'string', value: 'PID[,PID...]', help: 'only these processes (and their threads)' },
-    { name: 'kind', type: 'string', value: 'KIND[,KIND...]', help: 'only fds of these kinds: a kind (regular, pipe, unix-socket...) or a group (socket, file, device, anon); inet, unix' },
+    {
+      name: 'kind',
+      type: 'string',
+      value: 'KIND[,KIND...]',
+      help: 'only fds of these kinds: a kind (regular, pipe, unix-socket...) or a group (socket, file, device, anon); inet, unix',
+    },
     { name: 'json', type: 'flag', help: 'one JSON object: header, tasks, fdTables, files, errors (docs/cli.md)' },
-    { name: 'lsof', type: 'flag', help: 'as lsof -n -P -w would have listed these processes at capture time (no txt/mem lines: not captured)' },
+    {
+      name: 'lsof',
+      type: 'flag',
+      help: 'as lsof -n -P -w would have listed these processes at capture time (no txt/mem lines: not captured)',
+    },
     { name: 'lsof-fields', type: 'flag', help: "as lsof -F prints its default fields, for scripts that parse lsof's field output" },
-    { name: 'limits', type: 'flag', help: 'only the limits: every process by the share of its fd limit it uses, the machine, inotify per user' },
+    {
+      name: 'limits',
+      type: 'flag',
+      help: 'only the limits: every process by the share of its fd limit it uses, the machine, inotify per user',
+    },
   ],
   run({ opts, positional }, io) {
     if (positional.length !== 1) throw new UsageError('show takes exactly one image');
@@ -26,7 +39,8 @@ export default defineCommand({
     const filter: ShowFilter = {};
     if (opts.pid !== undefined) {
       const pids = String(opts.pid).split(',');
-      if (!pids.every((p) => /^\d+$/.test(p))) throw new UsageError(`--pid takes process ids separated by commas, got "${String(opts.pid)}"`);
+      if (!pids.every((p) => /^\d+$/.test(p)))
+        throw new UsageError(`--pid takes process ids separated by commas, got "${String(opts.pid)}"`);
       filter.pids = new Set(pids.map(Number));
     }
     if (opts.kind !== undefined) {
@@ -37,7 +51,8 @@ export default defineCommand({
         for (const n of named) filter.kinds.add(n);
       }
     }
-    if ((filter.pids || filter.kinds) && (opts.json || opts.limits)) throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
+    if ((filter.pids || filter.kinds) && (opts.json || opts.limits))
+      throw new UsageError('--pid and --kind filter the listing; not with --json or --limits');
     const arg = positional[0]!;
     const readFile = () => {
       try {

@@ -13,12 +13,16 @@ export default defineCommand({
   run({ opts, positional }, io) {
     if (positional.length < 1) throw new UsageError('tag needs an image id');
     const [id, ...add] = positional;
-    return withLibrary(opts, (s) => {
-      const cur = opts.clear ? [] : s.getImage(id!).tags;
-      const drop = new Set((opts.remove as string[] | undefined) ?? []);
-      const tags = [...new Set([...cur, ...add])].filter((t) => !drop.has(t));
-      io.out(imageLine(s.setTags(id!, tags)));
-      return 0;
-    }, NO_CREATE);
+    return withLibrary(
+      opts,
+      (s) => {
+        const cur = opts.clear ? [] : s.getImage(id!).tags;
+        const drop = new Set((opts.remove as string[] | undefined) ?? []);
+        const tags = [...new Set([...cur, ...add])].filter((t) => !drop.has(t));
+        io.out(imageLine(s.setTags(id!, tags)));
+        return 0;
+      },
+      NO_CREATE,
+    );
   },
 });

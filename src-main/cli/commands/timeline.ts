@@ -27,15 +27,19 @@ export default defineCommand({
   options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
   details:
     'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher. ' +
-    "Then every process of the last capture at or heading for its own soft fd limit, earliest first (the first 20; a process is a pid running one command line, a restart is a new one). " +
+    'Then every process of the last capture at or heading for its own soft fd limit, earliest first (the first 20; a process is a pid running one command line, a restart is a new one). ' +
     "The last line sets the series' first process against its soft fd limit: at it, when it would reach it at the rate its fds grow (least squares over its last 10 captures), or why there is no projection.",
   run({ opts, positional }, io) {
     const sel = timelineSelector(opts, positional);
-    return withLibrary(opts, (s) => {
-      const t = s.timeline(sel);
-      const procs = timelineProjectionsText(t);
-      io.out(opts.json ? JSON.stringify(t, null, 1) : `${timelineText(t)}\n\n${procs ? `${procs}\n\n` : ''}${limitLine(t)}`);
-      return 0;
-    }, NO_CREATE);
+    return withLibrary(
+      opts,
+      (s) => {
+        const t = s.timeline(sel);
+        const procs = timelineProjectionsText(t);
+        io.out(opts.json ? JSON.stringify(t, null, 1) : `${timelineText(t)}\n\n${procs ? `${procs}\n\n` : ''}${limitLine(t)}`);
+        return 0;
+      },
+      NO_CREATE,
+    );
   },
 });

@@ -19,14 +19,20 @@ export default defineCommand({
   run({ opts, positional }, io) {
     if (opts.all) {
       if (positional.length) throw new UsageError('verify --all takes no files');
-      return withLibrary(opts, (store) => {
-        const p = progressLine();
-        const r = store.verifyAll((done, total) => p.update(`verifying ${done}/${total} images`));
-        p.done();
-        for (const pr of r.problems) io.err(`${pr.imageId.slice(0, 12)}: ${pr.code}: ${pr.message}`);
-        io.out(`library ${store.home}: ${r.ok}/${r.checked} images ok, ${r.problems.length} problems, database integrity: ${r.integrity}`);
-        return r.problems.length || r.integrity !== 'ok' ? 1 : 0;
-      }, NO_CREATE);
+      return withLibrary(
+        opts,
+        (store) => {
+          const p = progressLine();
+          const r = store.verifyAll((done, total) => p.update(`verifying ${done}/${total} images`));
+          p.done();
+          for (const pr of r.problems) io.err(`${pr.imageId.slice(0, 12)}: ${pr.code}: ${pr.message}`);
+          io.out(
+            `library ${store.home}: ${r.ok}/${r.checked} images ok, ${r.problems.length} problems, database integrity: ${r.integrity}`,
+          );
+          return r.problems.length || r.integrity !== 'ok' ? 1 : 0;
+        },
+        NO_CREATE,
+      );
     }
     if (positional.length === 0) throw new UsageError('verify needs at least one image (or --all)');
     let bad = 0;

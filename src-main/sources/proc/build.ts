@@ -349,7 +349,13 @@ export class Builder {
   private readTable(pid: number, tid: number, read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined): RawFdTable | null {
     const got = read?.get(tid);
     if (!got) {
-      this.errors.push({ errno: 'EIO', pid, fd: -1, where: `${this.procRoot}/${pid}/task/${tid}/fd`, message: 'not read: no table was read for this thread' });
+      this.errors.push({
+        errno: 'EIO',
+        pid,
+        fd: -1,
+        where: `${this.procRoot}/${pid}/task/${tid}/fd`,
+        message: 'not read: no table was read for this thread',
+      });
       return null;
     }
     for (const e of got.errors) this.errors.push(e);
@@ -357,7 +363,11 @@ export class Builder {
   }
 
   /** What a process whose leader exited holds, read through its live thread `tid`: fd table, cwd, root, namespaces. */
-  private throughThread(pid: number, tid: number, read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
+  private throughThread(
+    pid: number,
+    tid: number,
+    read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined,
+  ): Pick<RawProc, 'fds' | 'cwd' | 'root' | 'ns'> {
     const dir = `${this.procRoot}/${pid}/task/${tid}`;
     const link = (name: string): Buffer | null => {
       try {

@@ -188,7 +188,6 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
       const hold = opts.holdFrozenMs ?? (Number(process.env.CKPT_TEST_HOLD_FROZEN_MS) || 0);
       if (hold > 0) await sleep(hold);
       else await sleep(0); // let a pending SIGINT/SIGTERM run its handler now
-
     }
 
     const tRead = performance.now();
@@ -203,12 +202,15 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     // this thread, a hung statx there could not be given up on.
     const deferred: RawProc[] = [];
     const fdDirOverride: Record<number, string> = {};
-    const got = await readProcs({ procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs }, (rp) => {
-      const tids = builder.tablesToRead(rp);
-      for (const tid of tids) fdDirOverride[tid] = `${rp.pid}/task/${tid}`;
-      if (tids.length) deferred.push(rp);
-      else builder.prepare(rp);
-    });
+    const got = await readProcs(
+      { procRoot, pids: selected, worker: opts.worker, reader: opts.reader, started: ahead?.job, timeoutMs },
+      (rp) => {
+        const tids = builder.tablesToRead(rp);
+        for (const tid of tids) fdDirOverride[tid] = `${rp.pid}/task/${tid}`;
+        if (tids.length) deferred.push(rp);
+        else builder.prepare(rp);
+      },
+    );
     let workerError = got.workerError;
     if (deferred.length) {
       const pids = Object.keys(fdDirOverride).map(Number);

@@ -2,8 +2,9 @@
  * The user flows, written once against a Page, run in Chromium against the
  * browser host (app.spec.ts) and in Electron (electron.spec.ts).
  */
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, request, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import type { RunningHost } from './host.js';
 
 export const SCREENS = 'test-results/screens';
 
@@ -110,4 +111,30 @@ export async function renameAndDelete(page: Page, label: string, renamed: string
   await shot(page, `${prefix}library-delete-confirm`);
   await page.getByTestId('confirm-ok').click();
   await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: renamed })).toHaveCount(0);
+}
+
+/**
+ * Stores simulated captures through the browser host's API (not the UI:
+ * that is app.spec.ts's), as a view's tests set up their library; each
+ * resolves the image's id and capture time, a few ms apart so a series'
+ * order is certain. `done` lets the request context go.
+ */
+export async function apiCapturer(host: RunningHost): Promise<{
+  capture: (data: object, label: string) => Promise<{ id: string; captureTime: number }>;
+  done: () => Promise<void>;
+}> {
+  const ctx = await request.newContext();
+  return {
+    capture: async (data, label) => {
+      const r = await ctx.post(`${host.origin}/api/capture.run`, {
+        headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
+        data: { source: 'sim', ...data, label },
+      });
+      const body = await r.json();
+      expect(body.ok).toBe(true);
+      await new Promise((ok) => setTimeout(ok, 5));
+      return body.result.image as { id: string; captureTime: number };
+    },
+    done: () => ctx.dispose(),
+  };
 }

@@ -9,9 +9,9 @@
  * target the room, and prose never breaks inside a word. Checked by
  * computed widths and boxes, not pixels.
  */
-import { test, expect, request as pwRequest, type Page, type Locator } from '@playwright/test';
+import { test, expect, type Page, type Locator } from '@playwright/test';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { shot, treeRow } from './flows.js';
+import { apiCapturer, shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -22,20 +22,11 @@ const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
   host = await startHost();
-  const ctx = await pwRequest.newContext();
-  const capture = async (data: object, label: string) => {
-    const r = await ctx.post(`${host.origin}/api/capture.run`, {
-      headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
-      data: { source: 'sim', ...data, label },
-    });
-    const body = await r.json();
-    expect(body.ok).toBe(true);
-    ids[label] = body.result.image.id;
-    await new Promise((ok) => setTimeout(ok, 5));
-  };
+  const api = await apiCapturer(host);
+  const capture = async (data: object, label: string) => (ids[label] = (await api.capture(data, label)).id);
   for (const step of [1, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
   await capture({ scenario: 'everything' }, 'kitchen');
-  await ctx.dispose();
+  await api.done();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(host.url);
 });

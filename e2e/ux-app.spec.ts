@@ -6,9 +6,9 @@
  * changed, the fd filter's match count, the diff pickers while comparing,
  * and a too-long search query said in words.
  */
-import { test, expect, request as pwRequest, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { treeRow } from './flows.js';
+import { apiCapturer, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -19,22 +19,13 @@ const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
   host = await startHost();
-  const ctx = await pwRequest.newContext();
-  const capture = async (data: object, label: string, key = label) => {
-    const r = await ctx.post(`${host.origin}/api/capture.run`, {
-      headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
-      data: { source: 'sim', ...data, label },
-    });
-    const body = await r.json();
-    expect(body.ok).toBe(true);
-    ids[key] = body.result.image.id;
-    await new Promise((ok) => setTimeout(ok, 5));
-  };
+  const api = await apiCapturer(host);
+  const capture = async (data: object, label: string, key = label) => (ids[key] = (await api.capture(data, label)).id);
   // One label over two programs: a "restart" whose command line changed.
   await capture({ scenario: 'leaky', step: 2 }, 'restarted', 'before');
   await capture({ scenario: 'everything' }, 'restarted', 'after');
   await capture({ scenario: 'web-server' }, 'tags here');
-  await ctx.dispose();
+  await api.done();
   page = await browser.newPage();
   await page.goto(host.url);
 });

@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { shot } from './flows.js';
+import { apiCapturer, shot } from './flows.js';
 import { time } from '../src-renderer/lib/format.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
@@ -30,22 +30,15 @@ const times: Record<string, number> = {};
 test.beforeAll(async ({ browser }) => {
   host = await startHost();
   // The series is set up through the API (the UI capture is covered in app.spec.ts).
-  const ctx = await pwRequest.newContext();
+  const api = await apiCapturer(host);
   const capture = async (data: object, label: string) => {
-    const r = await ctx.post(`${host.origin}/api/capture.run`, {
-      headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
-      data: { source: 'sim', ...data, label },
-    });
-    const body = await r.json();
-    expect(body.ok).toBe(true);
-    ids[label] = body.result.image.id;
-    times[label] = body.result.image.captureTime;
-    // Distinct capture times keep the series' order certain.
-    await new Promise((ok) => setTimeout(ok, 5));
+    const image = await api.capture(data, label);
+    ids[label] = image.id;
+    times[label] = image.captureTime;
   };
   for (const step of [1, 2, 3, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
   await capture({ scenario: 'everything' }, 'kitchen');
-  await ctx.dispose();
+  await api.done();
   page = await browser.newPage({ acceptDownloads: true });
   await page.goto(host.url);
 });

@@ -16,8 +16,7 @@ export default defineCommand({
   ],
   details:
     'Prints a URL with a per-run access token; open it in a browser on this machine.\nRequests without the token, or naming another Host or Origin, are refused.\nStops on Ctrl-C.',
-  async run({ opts, positional }, io) {
-    if (positional.length) throw new UsageError(`serve takes no arguments, got "${positional[0]}"`);
+  async run({ opts }, io) {
     const port = opts.port as number | undefined;
     if (port !== undefined && (port < 0 || port > 65535)) throw new UsageError(`--port must be 0-65535, got ${port}`);
     const home = resolveHome({ home: opts.home as string | undefined });

@@ -5,6 +5,7 @@
  * and otherwise they stay the generic `socket`, marked unlisted, which
  * their description says, with an error record counting them.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Builder } from '../../src-main/sources/proc/build.js';
@@ -16,7 +17,7 @@ import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { UNLISTED_NOTE } from '../../src-shared/kinds/socket.js';
 import { describeFile, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
-import { start, type Running } from './fixture.js';
+import { compile, start, type Running } from './fixture.js';
 
 function fileOf(s: Snapshot, pid: number, fd: number): OpenFile {
   const t = s.tasks.find((x) => x.pid === pid)!;
@@ -170,6 +171,47 @@ describe('sockets no table lists while nothing changes', () => {
       expect(snap.errors.filter((e) => e.where === 'socket tables')).toEqual([]);
     } finally {
       await fx.stop();
+    }
+  });
+});
+
+describe('a late socket whose namespace has no process left to read it through', () => {
+  const root = process.geteuid?.() === 0;
+  it.skipIf(!root)('is left generic without the mark (its absence says nothing), and no table is read through a process gone', async () => {
+    // Two processes in a network namespace of their own: the first makes its
+    // unix table be read, the second opens a pair after that; then both exit.
+    const bin = compile('sockchurn');
+    const inNs = (cmd: string, args: string[]) => spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const running = async (p: ReturnType<typeof inNs>): Promise<Running> => {
+      const line = await new Promise<string>((ok) => p.stdout!.once('data', (c: Buffer) => ok(c.toString().split('\n')[0]!)));
+      return { proc: p, pid: p.pid!, line, stop: async () => void p.kill('SIGKILL') };
+    };
+    const first = await running(inNs('unshare', ['-n', bin, 'step']));
+    const second = await running(inNs('nsenter', [`--net=/proc/${first.pid}/ns/net`, bin, 'step']));
+    try {
+      expect(readlinkSync(`/proc/${second.pid}/ns/net`)).toBe(readlinkSync(`/proc/${first.pid}/ns/net`));
+      await ask(first, 'o');
+      const errors: RawError[] = [];
+      const builder = new Builder('/proc', sharingCalls(), errors);
+      builder.prepare(await rawOf(first.pid));
+      const [y0, iy0] = (await ask(second, 'o')).split(' ').map(Number) as [number, number];
+      builder.prepare(await rawOf(second.pid));
+      for (const p of [first, second]) {
+        const gone = new Promise((ok) => p.proc.once('exit', ok));
+        p.proc.kill('SIGKILL');
+        await gone;
+      }
+      const snap = decodeImage(encodeSnapshot(builder.link()));
+      const y = fileOf(snap, second.pid, y0);
+      expect(y.kind).toBe('socket');
+      expect(y.ino).toBe(iy0);
+      expect(y.attrs).toEqual({ family: 'UNIX-STREAM', unlisted: false });
+      expect(snap.errors.filter((e) => e.where === 'socket tables')).toEqual([]);
+      // Nothing was read through the dead processes' /proc entries.
+      expect(snap.errors.filter((e) => String(e.where).includes(`/proc/${first.pid}/net`))).toEqual([]);
+    } finally {
+      first.proc.kill('SIGKILL');
+      second.proc.kill('SIGKILL');
     }
   });
 });

@@ -403,11 +403,25 @@ export class Builder {
     // inherited across namespaces, stdio from the parent, is in its
     // creator's), read only when a socket is looked up in them: a late
     // socket costs a dump or two, not one per namespace the capture met.
-    const fresh = new Map<string, NetTables>();
-    const tablesOf = (netns: string, pid: number): NetTables => {
-      let t = fresh.get(netns);
-      if (!t) fresh.set(netns, (t = readNetTables(this.procRoot, pid, netns === this.ownNetns, this.errors)));
-      return t;
+    const fresh = new Map<string, NetTables | null>();
+    // Another namespace is read through a process in it, which may have
+    // exited since (or its pid gone to a process elsewhere): one still in
+    // it, checked now, or none (the namespace is not read again).
+    const liveIn = (netns: string, first: number): number | null => {
+      for (const pid of new Set([first, ...this.tableSrcs.filter((t) => t.netns === netns).map((t) => t.procPid)]))
+        try {
+          if (readlinkSync(`${this.procRoot}/${pid}/ns/net`) === netns) return pid;
+        } catch {
+          /* gone: the next one */
+        }
+      return null;
+    };
+    const tablesOf = (netns: string, pid: number): NetTables | null => {
+      if (!fresh.has(netns)) {
+        const via = netns === this.ownNetns ? process.pid : liveIn(netns, pid);
+        fresh.set(netns, via === null ? null : readNetTables(this.procRoot, via, netns === this.ownNetns, this.errors));
+      }
+      return fresh.get(netns)!;
     };
     let unlisted = 0;
     const example: string[] = [];
@@ -415,9 +429,11 @@ export class Builder {
     const counted = new Set<string>();
     for (const u of this.unresolved) {
       const src = this.tableSrcs[u.src]!;
-      const order = [tablesOf(src.netns, src.procPid)];
-      if (this.ownNetns && src.netns !== this.ownNetns) order.push(tablesOf(this.ownNetns, process.pid));
-      if (!lateSocket(u.file, order) || counted.has(String(u.file.ino))) continue;
+      const own = tablesOf(src.netns, src.procPid);
+      const order: NetTables[] = own ? [own] : [];
+      if (this.ownNetns && src.netns !== this.ownNetns) order.push(tablesOf(this.ownNetns, process.pid)!);
+      // Marked only when its own namespace was read again: else its absence says nothing.
+      if (!lateSocket(u.file, order, own !== null) || counted.has(String(u.file.ino))) continue;
       counted.add(String(u.file.ino));
       unlisted++;
       if (example.length < 3) example.push(`pid ${this.tableSrcs[u.src]!.pid} fd ${u.fd} socket:[${String(u.file.ino)}]`);

@@ -94,10 +94,11 @@ export const socket: Classifier = (raw, _text, base, ctx) => {
  * and a process in another may hold it: stdio socketpairs from a parent
  * outside its container). Found, it becomes what the classifier would have
  * made of it; not found, though its family is one the tables list, it is
- * marked `unlisted` (opened or closed while the capture ran). True when it
- * is so marked.
+ * marked `unlisted` (opened or closed while the capture ran), unless `mark`
+ * is false (its own namespace could not be read again: no process is left
+ * in it). True when it is so marked.
  */
-export function lateSocket(f: OpenFile, fresh: readonly NetTables[]): boolean {
+export function lateSocket(f: OpenFile, fresh: readonly NetTables[], mark = true): boolean {
   const family = String(f.attrs.family ?? '');
   const where = socketTable(family);
   if (where === null) return false;
@@ -111,6 +112,7 @@ export function lateSocket(f: OpenFile, fresh: readonly NetTables[]): boolean {
         return false;
       }
     }
+  if (!mark) return false;
   f.attrs = { family: f.attrs.family ?? '', unlisted: true };
   return true;
 }

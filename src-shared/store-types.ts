@@ -112,6 +112,8 @@ export interface SearchHit {
   pos: U64Json;
   cloexec: boolean;
   deleted: boolean;
+  /** The file's size (st_size): what a deleted file still holds of the disk. */
+  size: U64Json;
   /** The open file is held by fds of more than one process. */
   shared: boolean;
 }

@@ -424,6 +424,7 @@ export function searchCovering(
           pos: typeof file.pos === 'bigint' ? file.pos.toString() : file.pos,
           cloexec: (bits & BIT_CLOEXEC) !== 0,
           deleted: file.deleted,
+          size: u64ToJson(file.size),
           shared: (bits & BIT_SHARED) !== 0,
         });
         hitCount++;

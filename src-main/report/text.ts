@@ -1,10 +1,17 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
-import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import type { DiffResult, HoldersResult, SearchHit, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import { formatSize } from '../../src-shared/model/size-text.js';
 import { displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
   `${i.id.slice(0, 12)} ${i.label ? `"${displayBStr(i.label)}" ` : ''}${iso(i.captureTime)}`;
+
+/** A deleted file's target with the disk it still holds, as show says it: "/var/log/app.log (deleted, 4.8 MiB)". */
+function deletedSize(h: SearchHit): string {
+  if (!h.deleted || h.kind !== 'regular' || !h.target.endsWith(')')) return h.target;
+  return `${h.target.slice(0, -1)}, ${formatSize(typeof h.size === 'string' ? BigInt(h.size) : h.size)})`;
+}
 
 export function searchText(r: SearchResult): string {
   const out: string[] = [
@@ -14,7 +21,7 @@ export function searchText(r: SearchResult): string {
     out.push('', `${img(g.image)}  ${g.image.program}${g.truncated ? `  (${g.hits.length} shown)` : ''}`);
     for (const h of g.hits)
       out.push(
-        `  ${String(h.pid).padStart(7)} ${h.commText.padEnd(15)} ${String(h.fd).padStart(5)}${h.cloexec ? '*' : ' '} ${h.kind.padEnd(13)} ${h.flagNames.padEnd(24)} ${h.target}${h.shared ? '  [shared]' : ''}`,
+        `  ${String(h.pid).padStart(7)} ${h.commText.padEnd(15)} ${String(h.fd).padStart(5)}${h.cloexec ? '*' : ' '} ${h.kind.padEnd(13)} ${h.flagNames.padEnd(24)} ${deletedSize(h)}${h.shared ? '  [shared]' : ''}`,
       );
   }
   return out.join('\n');

@@ -166,6 +166,17 @@ describe('ckpt library commands', () => {
     expect(ckpt(['list', '--home', other]).out).toContain('[t\\u202ex]');
   });
 
+  it('search shows what a deleted file still holds of the disk, as show does', () => {
+    const other = join(dir, 'deleted-home');
+    expect(ckpt(['capture', '--sim', 'database', '--store', '--home', other]).code).toBe(0);
+    const out = ckpt(['search', 'deleted:yes kind:regular', '--home', other]).out;
+    expect(out).toMatch(/pgsql_tmp4010\.0 \(deleted, 64 MiB\)$/m);
+    const hit = (
+      JSON.parse(ckpt(['search', 'deleted:yes kind:regular', '--json', '--home', other]).out) as { groups: { hits: { size: number }[] }[] }
+    ).groups[0]!.hits[0]!;
+    expect(hit.size).toBe(64 * 1024 * 1024);
+  });
+
   it('import words a directory or a missing file as show does', () => {
     expect(lib(['import', dir]).err).toContain(`ckpt import: ${dir} is a directory, not an image`);
     expect(lib(['import', join(dir, 'no-such.ckpt')]).err).toContain(`cannot read ${join(dir, 'no-such.ckpt')}: ENOENT (no such file)`);

@@ -113,6 +113,30 @@ function deletedLine(s: Snapshot, fileHolders: Map<number, { pid: number; fd: nu
   return `deleted files still open: ${files.length}, ${formatSize(total)} of disk not freed until they are closed (largest ${displayBStr(big.path)}, ${formatSize(sizeOf(big))}, held by ${by.pid}:${by.fd})`;
 }
 
+/**
+ * Per namespace type, the inode most of the image's processes share (the
+ * host's, for a capture of a machine): a process elsewhere is in a
+ * container, and show says in which. Types only one process has a view of
+ * are left out: there is nothing to compare with.
+ */
+function usualNamespaces(s: Snapshot): Map<string, string> {
+  const count = new Map<string, Map<string, number>>();
+  for (const t of s.tasks) {
+    if (t.pid !== t.tgid) continue;
+    for (const n of t.namespaces) {
+      const m = count.get(n.type) ?? count.set(n.type, new Map()).get(n.type)!;
+      m.set(String(n.ino), (m.get(String(n.ino)) ?? 0) + 1);
+    }
+  }
+  const usual = new Map<string, string>();
+  for (const [type, m] of count) {
+    const [ino, n] = [...m].reduce((a, b) => (b[1] > a[1] ? b : a));
+    // A majority that is one process alone says nothing about the others.
+    if (m.size > 1 && n > 1) usual.set(type, ino);
+  }
+  return usual;
+}
+
 /** Per pid, the capture error that kept its fd table out (its fd or fdinfo directory could not be read). */
 function fdTableErrors(s: Snapshot): Map<number, Snapshot['errors'][number]> {
   const m = new Map<number, Snapshot['errors'][number]>();
@@ -147,6 +171,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const ends = socketEnds(s, fileHolders);
   const unnamed = unreadableNames(s);
   const tableErrors = fdTableErrors(s);
+  const usualNs = usualNamespaces(s);
   // Columns as wide as this image's widest flags and positions (flags up to
   // a point: one odd fd should not push every line of a big image right).
   let flagsWidth = 28;
@@ -179,6 +204,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     const root = displayBStr(t.root);
     if (t.pid === t.tgid && (t.cwd.length || t.root.length))
       lines.push(`  cwd ${t.cwd.length ? displayBStr(t.cwd) : '(unknown)'}${root && root !== '/' ? `  root ${root}` : ''}`);
+    // Which container it is in: its namespaces that are not the image's usual ones.
+    const own = t.pid === t.tgid ? t.namespaces.filter((n) => usualNs.has(n.type) && usualNs.get(n.type) !== String(n.ino)) : [];
+    if (own.length) lines.push(`  namespaces of its own: ${own.map((n) => `${displayBStr(n.type)}:[${String(n.ino)}]`).join(' ')}`);
     if (!t.fdTable) {
       const why = tableErrors.get(t.pid);
       lines.push(

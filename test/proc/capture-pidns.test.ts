@@ -55,6 +55,17 @@ describe.skipIf(!root)('a process in its own pid namespace', () => {
     const shown = ckpt(['show', img]).out;
     expect(shown).toMatch(new RegExp(`^task ${init} \\(pid 1 in its pid namespace\\) ppid ${unshare!.pid} `, 'm'));
     expect(shown).toMatch(new RegExp(`^task ${child} \\(pid 2 in its pid namespace\\) ppid ${init} `, 'm'));
+    // Beside processes of the host's pid namespace (the most of them), show names the container's as its own.
+    const mixed = join(dir, 'mixed.ckpt');
+    expect(ckpt(['capture', '--pid', [init, child, unshare!.pid, process.pid, process.ppid].join(','), '-o', mixed]).code).toBe(0);
+    const pidNs = (pid: number) =>
+      readImageFile(mixed)
+        .tasks.find((t) => t.pid === pid)!
+        .namespaces.find((n) => n.type === 'pid')!.ino;
+    const mixedOut = ckpt(['show', mixed]).out;
+    for (const pid of [init, child])
+      expect(mixedOut).toMatch(new RegExp(`^task ${pid} .*\\n(  cwd .*\\n)?  namespaces of its own: pid:\\[${String(pidNs(pid))}\\]`, 'm'));
+    expect(mixedOut.match(/namespaces of its own/g)).toHaveLength(2);
     // A process of the capture's own namespace: its one pid, nothing printed beside it.
     const here = join(dir, 'here.ckpt');
     expect(ckpt(['capture', '--pid', String(unshare!.pid), '-o', here]).code).toBe(0);

@@ -84,7 +84,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions
       positional.push(...rest);
       break;
     }
-    if (!a.startsWith('-') || a === '-') {
+    // A word with one dash that is no option but holds : / or . is a negated
+    // query term where the command takes words (`ckpt search app.log -kind:socket`).
+    const term = !how.noPositional && /^-[^-]/.test(a) && /[:/.]/.test(a) && !all.some((o) => o.short === a.slice(1, 2));
+    if (!a.startsWith('-') || a === '-' || term) {
       stray(a);
       positional.push(a);
       lastSpec = undefined;

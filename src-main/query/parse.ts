@@ -295,7 +295,8 @@ export function parseQuery(q: string, now = Date.now(), users: UserLookup = pass
         break;
       case 'state': {
         const values = alternatives(t).map((v) => {
-          const s = v.toUpperCase().replace(/-/g, '_');
+          // UNCONN: what show (and ss) print for a udp or raw socket in CLOSE.
+          const s = v.toUpperCase().replace(/-/g, '_') === 'UNCONN' ? 'CLOSE' : v.toUpperCase().replace(/-/g, '_');
           if (!SOCKET_STATES.includes(s))
             failPart(t, v, 'query-bad-value', `state: unknown socket state "${v}"; known: ${SOCKET_STATES.join(', ')}`);
           return s;

@@ -482,7 +482,7 @@ export class Store implements LibraryContext {
         code === 'EISDIR'
           ? `${path} is a directory, not an image`
           : code === 'ENOENT'
-            ? `cannot read ${path}: ENOENT (no such file)`
+            ? `cannot open ${path}: ENOENT (no such file)`
             : `cannot read ${path}: ${(e as Error).message}`;
       throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', why);
     }

@@ -49,6 +49,15 @@ describe('stray arguments', () => {
     expect(ckpt(['capture', '--sim', 'web-server', '-o', out, '--', 'x']).err).toContain('capture takes no arguments, got "x"');
     // A word that could not be one of them (a forgotten -o): named, no hint.
     expect(ckpt(['capture', '--pid', String(process.pid), 'out.ckpt']).err).toMatch(/capture takes no arguments, got "out\.ckpt"\n/);
+    // A negated query term as its own word is a term where the command takes words, not an unknown option.
+    const home = join(dir, 'neg-home');
+    expect(ckpt(['capture', '--sim', 'everything', '--store', '--home', home]).code).toBe(0);
+    const neg = ckpt(['search', 'socket:[', '-kind:unix', '--home', home]);
+    expect(neg.code, neg.err).toBe(0);
+    expect(neg.out).toMatch(/^\d+ hits in 1 images for path:socket:\[ -kind:unix-socket$/m);
+    expect(ckpt(['search', '-path:/proc', '--json', '--home', home]).code).toBe(0);
+    // A word with no : / or . is still an option, and an unknown one is refused.
+    expect(ckpt(['search', 'x', '-l', '5', '--home', home]).err).toContain('unknown option -l');
     // Help asked for is given, stray words or not.
     const help = ckpt(['list', '--help', 'extra']);
     expect(help.code).toBe(0);

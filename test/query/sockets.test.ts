@@ -93,6 +93,8 @@ describe('socket fields', () => {
     ['port:>50000', (r) => inet(r) && (lport(r) > 50000 || rport(r) > 50000)],
     ['state:ESTABLISHED', (r) => r.a.state === 'ESTABLISHED' && (inet(r) || r.kind === 'unix-socket')],
     ['state:close-wait', (r) => r.a.state === 'CLOSE_WAIT'],
+    // UNCONN, as show prints a udp or raw socket in CLOSE, finds what state:close finds.
+    ['state:unconn', (r) => r.a.state === 'CLOSE'],
     ['state:listen kind:unix', (r) => r.kind === 'unix-socket' && r.a.state === 'LISTEN'],
     ['state:connected,unconnected', (r) => r.kind === 'unix-socket' && ['CONNECTED', 'UNCONNECTED'].includes(r.a.state as string)],
     ['-state:established kind:inet', (r) => inet(r) && r.a.state !== 'ESTABLISHED'],

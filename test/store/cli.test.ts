@@ -179,7 +179,7 @@ describe('ckpt library commands', () => {
 
   it('import words a directory or a missing file as show does', () => {
     expect(lib(['import', dir]).err).toContain(`ckpt import: ${dir} is a directory, not an image`);
-    expect(lib(['import', join(dir, 'no-such.ckpt')]).err).toContain(`cannot read ${join(dir, 'no-such.ckpt')}: ENOENT (no such file)`);
+    expect(lib(['import', join(dir, 'no-such.ckpt')]).err).toContain(`cannot open ${join(dir, 'no-such.ckpt')}: ENOENT (no such file)`);
   });
 
   it('uses $CKPT_HOME when --home is not given', () => {

@@ -159,7 +159,7 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
 export default defineCommand({
   name: 'capture',
   usage:
-    'ckpt capture (--pid PID[,PID...] [--tree] | --all | [--cgroup PATH] [--ns TYPE:PID] [--user USER[,...]] [--comm NAME[,...]]) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all | --cgroup/--ns/--user/--comm ...) --store [--every DURATION [--count N]] [--label TEXT]\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--processes N --fds M] -o FILE',
+    'ckpt capture (--pid PID[,PID...] [--tree] | --all | [--cgroup PATH] [--ns TYPE:PID] [--user USER[,...]] [--comm NAME[,...]]) [--freeze] -o FILE\n       ckpt capture (--pid ... | --all | --cgroup/--ns/--user/--comm ...) --store [--every DURATION [--count N]] [--label TEXT] [--tag TAG]...\n       ckpt capture --sim SCENARIO [--seed N] [--step K] [--time ISO] [--processes N --fds M] (-o FILE | --store)',
   options: [
     { name: 'pid', type: 'list', value: 'PID[,PID...]', help: 'capture these processes from /proc (repeatable)' },
     { name: 'tree', type: 'flag', help: 'with --pid: also every descendant of those processes' },

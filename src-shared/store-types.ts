@@ -437,6 +437,7 @@ export type ExportRequest =
   | { what: 'image'; id: string }
   | { what: 'diff'; a: string; b: string; options?: DiffOptions }
   | { what: 'search'; query: string; options?: SearchOptions }
+  | { what: 'holders'; query: string }
   | { what: 'timeline'; selector: TimelineSelector };
 
 export type StoreErrorCode = 'not-found' | 'ambiguous-id' | 'bad-argument' | 'bad-image' | 'corrupt' | 'io' | 'busy' | 'closed';

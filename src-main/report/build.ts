@@ -17,7 +17,7 @@ import {
 import { CHANGES, FIELD_CHANGE, withText, type Change } from '../../src-shared/api/diff-rows.js';
 import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
-import type { DiffFd, DiffResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import type { DiffFd, DiffResult, HoldersResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
 import { perHourText, timelineLimitText } from './text.js';
 
@@ -249,6 +249,50 @@ export function searchDoc(r: SearchResult): Doc {
         rows,
         wrap: [1, 11],
         code: [11],
+      },
+    ],
+  };
+}
+
+/**
+ * "Who holds it" as a report: each holder (a process holding the file at
+ * one fd) since when and until when or now, what an incident note attaches.
+ */
+export function holdersDoc(r: HoldersResult): Doc {
+  const shownRows = r.holders.slice(0, MAX_ROWS);
+  return {
+    title: `Who holds it: ${r.query}`,
+    facts: [
+      ['Query', r.query],
+      ['Understood as', r.normalized || '(everything)'],
+      [
+        'Holders',
+        `${r.holders.length} across ${r.imagesCovered} images covered${r.newest !== null ? `, the newest captured ${iso(r.newest)}` : ''}${r.truncated ? ' (more matched than were folded; narrow the query)' : ''}`,
+      ],
+      [
+        'Now',
+        `${r.holders.filter((h) => h.now).length} still held: no later capture of their process, or of every process on its host, lacks them`,
+      ],
+    ],
+    charts: [],
+    tables: [
+      {
+        title: 'Holders',
+        headers: ['pid', 'comm', 'fd', 'kind', 'since', 'until', 'images', 'gaps', 'target'],
+        rows: shownRows.map((h) => [
+          String(h.pid),
+          h.commText,
+          String(h.fd),
+          h.kind,
+          iso(h.firstSeen),
+          h.now ? 'now' : iso(h.lastSeen),
+          String(h.images),
+          String(h.gaps),
+          h.target,
+        ]),
+        omitted: r.holders.length - shownRows.length,
+        wrap: [8],
+        code: [8],
       },
     ],
   };

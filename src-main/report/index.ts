@@ -1,10 +1,11 @@
-/** Exports: an image, diff, search or timeline as HTML, Markdown, JSON or CSV. */
+/** Exports: an image, diff, search, who holds it, or timeline as HTML, Markdown, JSON or CSV. */
 import { snapshotToJson, type Snapshot } from '../../src-shared/model/index.js';
 import type {
   DiffOptions,
   DiffResult,
   ExportFormat,
   ExportRequest,
+  HoldersResult,
   ImageSummary,
   SearchOptions,
   SearchResult,
@@ -12,7 +13,7 @@ import type {
   TimelineSelector,
 } from '../../src-shared/store-types.js';
 import { StoreError } from '../store/errors.js';
-import { diffDoc, imageDoc, imageLimits, searchDoc, timelineDoc } from './build.js';
+import { diffDoc, holdersDoc, imageDoc, imageLimits, searchDoc, timelineDoc } from './build.js';
 import type { Doc } from './doc.js';
 import { json } from './escape.js';
 import { renderCsv, renderHtml, renderMarkdown } from './render.js';
@@ -23,6 +24,7 @@ export interface ReportSource {
   search(q: string, o?: SearchOptions): SearchResult;
   diff(a: string, b: string, o?: DiffOptions): DiffResult;
   timeline(s: TimelineSelector): Timeline;
+  holders(q: string): HoldersResult;
 }
 
 export const FORMATS: ExportFormat[] = ['html', 'md', 'json', 'csv'];
@@ -59,8 +61,14 @@ export function renderExport(src: ReportSource, req: ExportRequest, format: Expo
       doc = () => timelineDoc(t);
       break;
     }
+    case 'holders': {
+      const h = src.holders(req.query);
+      data = h;
+      doc = () => holdersDoc(h);
+      break;
+    }
     default:
-      throw new StoreError('bad-argument', 'export needs what: image, diff, search or timeline');
+      throw new StoreError('bad-argument', 'export needs what: image, diff, search, holders or timeline');
   }
   if (format === 'json') return json(data) + '\n';
   const d = doc();

@@ -218,6 +218,7 @@ export const METHODS = {
         z.strictObject({ what: z.literal('image'), id }),
         z.strictObject({ what: z.literal('diff'), a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
         z.strictObject({ what: z.literal('search'), query: searchQuery }),
+        z.strictObject({ what: z.literal('holders'), query: searchQuery }),
         z.strictObject({ what: z.literal('timeline'), selector: timelineSelector }),
       ]),
       format: z.enum(['html', 'md', 'json', 'csv', 'pdf']),

@@ -93,6 +93,16 @@ describe('search.holders', () => {
     expect(pick(r)).toEqual(expectedLogHolders(true));
   });
 
+  it('exports as a report through report.export, as the Search view does in this mode', async () => {
+    const r = await call<{ text: string; suggestedName: string }>('report.export', {
+      request: { what: 'holders', query: '/var/log/leaky/app.log' },
+      format: 'md',
+    });
+    expect(r.suggestedName).toBe('holders.md');
+    expect(r.text).toContain('# Who holds it: /var/log/leaky/app.log');
+    expect(r.text).toContain('| pid | comm | fd | kind | since | until | images | gaps | target |');
+  });
+
   it("is the store's answer, unchanged by the trip through JSON (a name that is not UTF-8 included)", async () => {
     const st = Store.open(home);
     try {

@@ -177,6 +177,19 @@ describe('ckpt library commands', () => {
     expect(hit.size).toBe(64 * 1024 * 1024);
   });
 
+  it('export holders QUERY writes who holds it, since when, in every format', () => {
+    const other = join(dir, 'holders-home');
+    expect(ckpt(['capture', '--sim', 'database', '--store', '--home', other]).code).toBe(0);
+    const md = ckpt(['export', 'holders', 'deleted:yes', '--format', 'md', '-o', '-', '--home', other]);
+    expect(md.code, md.err).toBe(0);
+    expect(md.out).toContain('# Who holds it: deleted:yes');
+    expect(md.out).toMatch(/^\| 4010 \| postgres \| 29 \| regular \| .* \| now \| 1 \| 0 \| `.*pgsql_tmp4010\.0 \(deleted\)` \|$/m);
+    const json = JSON.parse(ckpt(['export', 'holders', 'deleted:yes', '--format', 'json', '-o', '-', '--home', other]).out) as {
+      holders: unknown[];
+    };
+    expect(json.holders).toHaveLength(2);
+  });
+
   it('import words a directory or a missing file as show does', () => {
     expect(lib(['import', dir]).err).toContain(`ckpt import: ${dir} is a directory, not an image`);
     expect(lib(['import', join(dir, 'no-such.ckpt')]).err).toContain(`cannot open ${join(dir, 'no-such.ckpt')}: ENOENT (no such file)`);

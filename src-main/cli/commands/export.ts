@@ -9,7 +9,7 @@ import { FORMATS } from '../../report/index.js';
 export default defineCommand({
   name: 'export',
   usage:
-    'ckpt export (image ID | diff A B | search QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
+    'ckpt export (image ID | diff A B | search QUERY... | holders QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
   positional: true,
   options: [
     { name: 'format', short: 'f', type: 'string', value: 'FORMAT', help: 'html, md, json or csv (default: from the -o extension)' },
@@ -41,8 +41,9 @@ export default defineCommand({
     if (what === 'image' && rest.length === 1) req = { what, id: rest[0]! };
     else if (what === 'diff' && rest.length === 2) req = { what, a: rest[0]!, b: rest[1]! };
     else if (what === 'search' && rest.length >= 1) req = { what, query: rest.join(' ') };
+    else if (what === 'holders' && rest.length >= 1) req = { what, query: rest.join(' ') };
     else if (what === 'timeline') req = { what, selector: timelineSelector(opts, rest) };
-    else throw new UsageError('say what to export: image ID, diff A B, search QUERY, or timeline ...');
+    else throw new UsageError('say what to export: image ID, diff A B, search QUERY, holders QUERY, or timeline ...');
     return withLibrary(
       opts,
       (s) => {

@@ -406,6 +406,16 @@ test('reports: the diff, search and timeline on screen export too; the Reports v
   const csv = (await saved(d2)).toString('utf8').trim().split('\r\n');
   expect(csv.length).toBe(2);
   expect(csv[1]).toContain('app.log.4');
+  // The same query's holders export too, from the holders mode.
+  await page.getByTestId('search-mode-holders').click();
+  await expect(page.getByTestId('holders-summary')).toContainText('1 holder');
+  await page.getByTestId('search-export-run').click();
+  const [dh] = await Promise.all([page.waitForEvent('download'), page.getByTestId('search-export-save').click()]);
+  const held = (await saved(dh)).toString('utf8').trim().split('\r\n');
+  expect(held[0]).toBe('pid,comm,fd,kind,since,until,images,gaps,target');
+  expect(held).toHaveLength(2);
+  expect(held[1]).toMatch(/,now,1,0,.*app\.log\.4/);
+  await page.getByTestId('search-mode-hits').click();
 
   // Timeline as Markdown from the Timeline view names the suspect.
   await page.getByTestId('nav-timeline').click();

@@ -4,6 +4,16 @@ import { displayBStr, type BStr } from '../model/bstr.js';
 /** What a socket marked `unlisted` reads as, after its inode and family. */
 export const UNLISTED_NOTE = '(not in the socket tables at capture time: opened or closed during the capture)';
 
+/**
+ * What a TCP, UDP or netlink socket no table lists reads as: the kernel
+ * lists those only once bound, listening or connected, so one that is not
+ * was never bound, or is closed (a TCP socket after a refused or reset
+ * connect stays open in CLOSE: a leak lsof shows as a bare "protocol: TCP").
+ */
+export const UNHASHED_NOTE = '(in no socket table: never bound or connected, or closed)';
+
+const UNHASHED = /^(TCP|UDP|UDP-Lite|UDPLITE|RAW|PING)(v6)?$|^NETLINK$/;
+
 /** A socket the /proc/net tables do not list: still a socket, known by its inode. */
 export default defineKind({
   code: 12,
@@ -19,6 +29,6 @@ export default defineKind({
   summary: (f) => {
     const family = f.attrs.family !== undefined ? displayBStr(f.attrs.family as BStr) : '';
     const base = family ? `socket:[${String(f.ino)}] ${family}` : `socket:[${String(f.ino)}]`;
-    return f.attrs.unlisted ? `${base} ${UNLISTED_NOTE}` : base;
+    return f.attrs.unlisted ? `${base} ${UNLISTED_NOTE}` : UNHASHED.test(family) ? `${base} ${UNHASHED_NOTE}` : base;
   },
 });

@@ -15,7 +15,7 @@ import type { RawError } from '../../src-main/sources/proc/raw-read.js';
 import { readProcs } from '../../src-main/sources/proc/worker-pool.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
-import { UNLISTED_NOTE } from '../../src-shared/kinds/socket.js';
+import { UNHASHED_NOTE, UNLISTED_NOTE } from '../../src-shared/kinds/socket.js';
 import { describeFile, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import { compile, start, type Running } from './fixture.js';
 
@@ -165,6 +165,8 @@ describe('sockets no table lists while nothing changes', () => {
         expect(f.kind, `fd ${fd}`).toBe('socket');
         expect(f.attrs.unlisted, `fd ${fd}`).toBeFalsy();
         expect(describeFile(f)).not.toContain(UNLISTED_NOTE);
+        // Said why no table has it, rather than reading as an exotic socket.
+        expect(describeFile(f)).toBe(`socket:[${String(f.ino)}] ${String(f.attrs.family)} ${UNHASHED_NOTE}`);
         return String(f.attrs.family);
       });
       expect(families).toEqual(['TCP', 'UDPv6', 'TCP', 'NETLINK']);

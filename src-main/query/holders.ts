@@ -36,12 +36,12 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       .raw()
       .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, string, number | null][]
   ).sort((a, b) => a[0] - b[0]);
-  const times = covered.map(([t]) => t);
-  const newest = times.length ? times[times.length - 1]! : null;
-  // Per host, the covered captures of every process (--all): one without a
-  // holder's process says the process is gone.
-  const allTimes = new Map<string, number[]>();
-  for (const [t, host, all] of covered) if (all) (allTimes.get(host) ?? allTimes.set(host, []).get(host)!).push(t);
+  const newest = covered.length ? covered[covered.length - 1]![0] : null;
+  // Per host, the latest covered capture of every process (--all): one
+  // without a holder's process says the process is gone. In time order, so
+  // the last set is the latest.
+  const lastAll = new Map<string, number>();
+  for (const [t, host, all] of covered) if (all) lastAll.set(host, t);
   /** The host of each holder's last image (by key). */
   const hostOf = new Map<string, string>();
 
@@ -90,8 +90,8 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   // host or series is no evidence either way.
   const pids = [...new Set([...byKey.values()].map((x) => x.pid))];
   const timesOfPid = new Map<number, number[]>();
-  /** Capture times of each pid per host (`${pid} ${host}`). */
-  const timesOfPidOn = new Map<string, number[]>();
+  /** The latest capture time of each pid per host (`${pid} ${host}`): all "now" reads. */
+  const lastOfPidOn = new Map<string, number>();
   if (pids.length)
     for (const [pid, t, host] of ctx.db
       .prepare(
@@ -102,13 +102,9 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       .all(...[JSON.stringify(pids), ...(ids ? [JSON.stringify(ids)] : [])]) as [number, number, string][]) {
       (timesOfPid.get(pid) ?? timesOfPid.set(pid, []).get(pid)!).push(t);
       const k = `${pid} ${host}`;
-      (timesOfPidOn.get(k) ?? timesOfPidOn.set(k, []).get(k)!).push(t);
+      if (t > (lastOfPidOn.get(k) ?? -Infinity)) lastOfPidOn.set(k, t);
     }
   for (const l of timesOfPid.values()) l.sort((a, b) => a - b);
-  // Only the latest of each list matters for "now": once, not per holder.
-  const latest = (m: Map<string, number[]>) => new Map([...m].map(([k, l]) => [k, l.reduce((a, b) => (b > a ? b : a), -Infinity)]));
-  const lastOfPidOn = latest(timesOfPidOn);
-  const lastAll = latest(allTimes);
   const holders: Holder[] = [];
   for (const [key, x] of byKey) {
     const pt = timesOfPid.get(x.pid) ?? [];
@@ -129,7 +125,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     query,
     normalized: r.normalized,
     holders,
-    imagesCovered: times.length,
+    imagesCovered: covered.length,
     newest,
     truncated: r.truncated,
     elapsedMs: performance.now() - t0,

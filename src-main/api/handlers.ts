@@ -206,52 +206,58 @@ export function createBackend(ctx: ApiContext): Backend {
     ctx.emit({ type: 'library.changed', reason, ids });
   }
 
+  /** What this host keeps of image `id` (its open image, the diffs built with it) after its summary changed to `s`, or it was deleted (null). */
+  function renew(id: string, s: ImageSummary | null): void {
+    const o = opened.get(id);
+    if (!s) opened.delete(id);
+    else if (o) o.summary = s;
+    diffs.forget(id);
+  }
+
+  function updated(s: ImageSummary): ImageSummary {
+    renew(s.id, s);
+    changed('update', [s.id]);
+    return s;
+  }
+
   // Changes by other processes: SQLite's data_version moves when another
   // connection commits (this host's import worker too: its imports are then
   // announced twice, which a view takes as two reloads). Only once the
   // library is open here: a host nobody has used yet has no views to refresh.
   const pollMs = ctx.libraryPollMs ?? LIBRARY_POLL_MS;
-  const poll =
-    pollMs > 0
-      ? setInterval(() => {
-          if (!store) return;
-          let v: number;
-          try {
-            v = store.dataVersion();
-          } catch {
-            return; // closed or busy: asked again at the next turn
-          }
-          const news = seenVersion !== undefined && v !== seenVersion;
-          seenVersion = v;
-          if (news) {
-            // What this host keeps of images (an open image's summary, the
-            // diffs built) may be out of date now: a label set, an image removed.
-            for (const [id, o] of opened)
-              try {
-                o.summary = store.getImage(id);
-              } catch {
-                opened.delete(id);
-              }
-            diffs.clear();
-          }
-          // From a timer: a listener that throws must not take the host down with it.
-          if (news)
-            try {
-              changed('external', []);
-            } catch (e) {
-              ctx.log?.(`library.changed listener failed: ${String((e as Error)?.message ?? e)}`);
-            }
-        }, pollMs)
-      : undefined;
-  poll?.unref();
-
-  function updated(s: ImageSummary): ImageSummary {
-    const o = opened.get(s.id);
-    if (o) o.summary = s;
-    diffs.forget(s.id);
-    changed('update', [s.id]);
-    return s;
+  function pollLibrary(): void {
+    if (!store) return;
+    let v: number;
+    try {
+      v = store.dataVersion();
+    } catch {
+      return; // closed or busy: asked again at the next turn
+    }
+    const news = seenVersion !== undefined && v !== seenVersion;
+    seenVersion = v;
+    if (!news) return;
+    // What this host keeps of images may be out of date now (a label set, an
+    // image removed): each open image as an update or a delete here would
+    // leave it, and every diff built, since it may be of images not open.
+    for (const id of [...opened.keys()]) {
+      let s: ImageSummary | null = null;
+      try {
+        s = store.getImage(id);
+      } catch {
+        // gone (or unreadable): not kept
+      }
+      renew(id, s);
+    }
+    diffs.clear();
+    // From a timer: a listener that throws must not take the host down with it.
+    try {
+      changed('external', []);
+    } catch (e) {
+      ctx.log?.(`library.changed listener failed: ${String((e as Error)?.message ?? e)}`);
+    }
   }
+  const poll = pollMs > 0 ? setInterval(pollLibrary, pollMs) : undefined;
+  poll?.unref();
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -297,8 +303,7 @@ export function createBackend(ctx: ApiContext): Backend {
         const gone: string[] = [];
         for (const id of ids) {
           const s = st.deleteImage(id);
-          opened.delete(s.id);
-          diffs.forget(s.id);
+          renew(s.id, null);
           gone.push(s.id);
         }
         changed('delete', gone);

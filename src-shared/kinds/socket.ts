@@ -12,7 +12,30 @@ export const UNLISTED_NOTE = '(not in the socket tables at capture time: opened 
  */
 export const UNHASHED_NOTE = '(in no socket table: never bound or connected, or closed)';
 
-const UNHASHED = /^(TCP|UDP|UDP-Lite|UDPLITE|RAW|PING)(v6)?$|^NETLINK$/;
+/** The tables a socket of the kernel's protocol name (system.sockprotoname) is listed in, if any. */
+export type SocketTable = 'unix' | 'netlink' | 'packet' | 'inet';
+
+/**
+ * Which table lists sockets of protocol `name` (`UNIX-STREAM`, `TCPv6`,
+ * `PINGv6` ...); 'any' for no name (the xattr could not be read: the fd
+ * closed meanwhile); null for a family no table lists (vsock, alg, sctp ...).
+ * One definition for the capture (which table to look a socket up in) and
+ * for the summary (which sockets are listed only once hashed).
+ */
+export function socketTable(name: string): SocketTable | 'any' | null {
+  if (name === '') return 'any';
+  if (name.startsWith('UNIX')) return 'unix';
+  if (name === 'NETLINK') return 'netlink';
+  if (name === 'PACKET') return 'packet';
+  if (/^(TCP|UDP|UDP-Lite|UDPLITE|RAW|PING)(v6)?$/.test(name)) return 'inet';
+  return null;
+}
+
+/** Whether sockets of protocol `name` are listed only once hashed (bound, listening, connected): inet and netlink ones. */
+function listedOnceHashed(name: string): boolean {
+  const t = socketTable(name);
+  return t === 'inet' || t === 'netlink';
+}
 
 /** A socket the /proc/net tables do not list: still a socket, known by its inode. */
 export default defineKind({
@@ -29,6 +52,6 @@ export default defineKind({
   summary: (f) => {
     const family = f.attrs.family !== undefined ? displayBStr(f.attrs.family as BStr) : '';
     const base = family ? `socket:[${String(f.ino)}] ${family}` : `socket:[${String(f.ino)}]`;
-    return f.attrs.unlisted ? `${base} ${UNLISTED_NOTE}` : UNHASHED.test(family) ? `${base} ${UNHASHED_NOTE}` : base;
+    return f.attrs.unlisted ? `${base} ${UNLISTED_NOTE}` : listedOnceHashed(family) ? `${base} ${UNHASHED_NOTE}` : base;
   },
 });

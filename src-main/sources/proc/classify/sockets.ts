@@ -9,23 +9,7 @@
 import type { AttrRecord, OpenFile } from '../../../../src-shared/model/index.js';
 import type { NetTables } from '../net-tables.js';
 import type { Classifier } from './types.js';
-
-/** The tables a socket of the kernel's protocol name (system.sockprotoname) is listed in, if any. */
-export type SocketTable = 'unix' | 'netlink' | 'packet' | 'inet';
-
-/**
- * Which table lists sockets of protocol `name` (`UNIX-STREAM`, `TCPv6`,
- * `PINGv6` ...); 'any' for no name (the xattr could not be read: the fd
- * closed meanwhile); null for a family no table lists (vsock, alg, sctp ...).
- */
-export function socketTable(name: string): SocketTable | 'any' | null {
-  if (name === '') return 'any';
-  if (name.startsWith('UNIX')) return 'unix';
-  if (name === 'NETLINK') return 'netlink';
-  if (name === 'PACKET') return 'packet';
-  if (/^(TCP|UDP|UDP-Lite|UDPLITE|RAW|PING)(v6)?$/.test(name)) return 'inet';
-  return null;
-}
+import { socketTable, type SocketTable } from '../../../../src-shared/kinds/socket.js';
 
 /**
  * Whether a socket of protocol `name` missing from its table can only have

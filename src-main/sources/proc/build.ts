@@ -22,7 +22,7 @@ import {
 import { classify } from './classify/index.js';
 import { alwaysListed, lateSocket } from './classify/sockets.js';
 import { NS_TYPES } from '../../../src-shared/model/namespaces.js';
-import { parseNofile, parseStat, splitCmdline } from './proc-text.js';
+import { parseNofile, parseStat, splitCmdline, statusColumns } from './proc-text.js';
 import { readKernelLimits } from './kernel-limits.js';
 import { KCMP_FILE, KCMP_FILES, sharingCalls, type KcmpResult, type SharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
@@ -42,15 +42,7 @@ export interface ProcCaptureStats {
 }
 
 function statusField(status: string | null, key: string, col: number): number {
-  if (!status) return 0;
-  const at = status.indexOf(`\n${key}:`);
-  if (at < 0) return 0;
-  const end = status.indexOf('\n', at + 1);
-  const cols = status
-    .slice(at + key.length + 2, end < 0 ? undefined : end)
-    .trim()
-    .split(/\s+/);
-  return Number(cols[col] ?? 0) >>> 0;
+  return Number(statusColumns(status, key)?.[col] ?? 0) >>> 0;
 }
 
 /**
@@ -59,16 +51,8 @@ function statusField(status: string | null, key: string, col: number): number {
  * no such line (before 4.1) or the status is unreadable.
  */
 function nsPidsOf(status: string | null): number[] | null {
-  if (!status) return null;
-  const at = status.indexOf('\nNSpid:');
-  if (at < 0) return null;
-  const end = status.indexOf('\n', at + 1);
-  const cols = status
-    .slice(at + 7, end < 0 ? undefined : end)
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  return cols.length && cols.every((n) => Number.isSafeInteger(n) && n > 0) ? cols : null;
+  const cols = statusColumns(status, 'NSpid')?.map(Number);
+  return cols?.length && cols.every((n) => Number.isSafeInteger(n) && n > 0) ? cols : null;
 }
 
 function nsIno(link: string): number | bigint {

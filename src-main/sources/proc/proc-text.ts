@@ -1,7 +1,7 @@
 /**
  * The /proc text formats more than one reader of /proc needs (the capture,
- * the app's process list): stat's comm and ppid, cmdline's arguments, the
- * fd limit line of limits, the paths of cgroup.
+ * the app's process list): stat's comm and ppid, status's lines, cmdline's
+ * arguments, the fd limit line of limits, the paths of cgroup.
  */
 import { bstrFromBytes, type FdLimit } from '../../../src-shared/model/index.js';
 
@@ -13,6 +13,18 @@ export function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; 
     .toString('latin1')
     .split(' ');
   return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0) };
+}
+
+/** The blank-separated columns of status's `key` line (`Uid:\t1000\t1000 ...`); null when status is missing or has no such line. */
+export function statusColumns(status: string | null, key: string): string[] | null {
+  if (!status) return null;
+  const at = status.indexOf(`\n${key}:`);
+  if (at < 0) return null;
+  const end = status.indexOf('\n', at + 1);
+  return status
+    .slice(at + key.length + 2, end < 0 ? undefined : end)
+    .trim()
+    .split(/\s+/);
 }
 
 /** cmdline's NUL-separated arguments, bytes kept. */

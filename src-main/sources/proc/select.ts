@@ -8,7 +8,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { RawError } from './raw-read.js';
 import { normalizeCgroup, type NsType } from '../../../src-shared/model/namespaces.js';
-import { cgroupPaths } from './proc-text.js';
+import { cgroupPaths, statusColumns } from './proc-text.js';
 import { commMatches, type CommPattern } from '../../../src-shared/model/proc-select.js';
 
 export { NS_TYPES, normalizeCgroup, type NsType } from '../../../src-shared/model/namespaces.js';
@@ -121,14 +121,14 @@ export function inNamespaceOf(
 
 /** The first number of status's `key` line (Tgid's, Uid's real uid) of process `pid`; -1 when unreadable (it exited). */
 export function statusNumber(procRoot: string, pid: number, key: string): number {
+  let text: string;
   try {
-    const text = readFileSync(`${procRoot}/${pid}/status`, 'latin1');
-    const at = text.indexOf(`\n${key}:`);
-    const n = at < 0 ? NaN : parseInt(text.slice(at + key.length + 2), 10);
-    return Number.isNaN(n) ? -1 : n;
+    text = readFileSync(`${procRoot}/${pid}/status`, 'latin1');
   } catch {
     return -1;
   }
+  const n = parseInt(statusColumns(text, key)?.[0] ?? '', 10);
+  return Number.isNaN(n) ? -1 : n;
 }
 
 /** Processes whose real uid is one of `uids` (as lsof -u; the kernel's uid, whoever the name was). */

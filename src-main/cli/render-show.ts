@@ -20,7 +20,7 @@ import {
   type OpenFile,
   type Snapshot,
 } from '../../src-shared/model/index.js';
-import { columns } from '../report/text.js';
+import { columns, withDeletedSize } from '../report/text.js';
 import { formatSize } from '../../src-shared/model/size-text.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
@@ -243,7 +243,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       let desc = describeFile(f);
       const why = desc.startsWith(UNNAMED) ? unnamed.get(`${t.pid}:${d.fd}`) : undefined;
       if (why) desc = `(name not readable: ${why})${desc.slice(UNNAMED.length)}`;
-      if (f.deleted && f.kind === 'regular' && desc.endsWith(')')) desc = `${desc.slice(0, -1)}, ${formatSize(sizeOf(f))})`;
+      desc = withDeletedSize(desc, f, f.size);
       lines.push(
         `  ${String(d.fd).padStart(fdWidth)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
       );

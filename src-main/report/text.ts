@@ -7,11 +7,17 @@ const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
   `${i.id.slice(0, 12)} ${i.label ? `"${displayBStr(i.label)}" ` : ''}${iso(i.captureTime)}`;
 
-/** A deleted file's target with the disk it still holds, as show says it: "/var/log/app.log (deleted, 4.8 MiB)". */
-function deletedSize(h: SearchHit): string {
-  if (!h.deleted || h.kind !== 'regular' || !h.target.endsWith(')')) return h.target;
-  return `${h.target.slice(0, -1)}, ${formatSize(typeof h.size === 'string' ? BigInt(h.size) : h.size)})`;
+/**
+ * A deleted regular file's description with the disk it still holds, as
+ * show and search print it: "/var/log/app.log (deleted, 4.8 MiB)". Any
+ * other file's as it is.
+ */
+export function withDeletedSize(desc: string, f: { deleted: boolean; kind: string }, size: number | bigint): string {
+  if (!f.deleted || f.kind !== 'regular' || !desc.endsWith(')')) return desc;
+  return `${desc.slice(0, -1)}, ${formatSize(size)})`;
 }
+
+const deletedSize = (h: SearchHit) => withDeletedSize(h.target, h, typeof h.size === 'string' ? BigInt(h.size) : h.size);
 
 export function searchText(r: SearchResult): string {
   const out: string[] = [

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Json } from '../model/json.js';
 import type * as R from './results.js';
-import type { METHOD_LIST } from './methods.js';
+import { SEARCH_QUERY_MAX, type METHOD_LIST } from './methods.js';
 import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../store-types.js';
 import { CHANGE_IDS } from './diff-rows.js';
 import { NS_TYPES } from '../model/namespaces.js';
@@ -28,7 +28,7 @@ const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min
 /** A page of a long list: offset and limit, bounded so no answer is unbounded. */
 const page = { offset: int(0), limit: int(1, 5000) };
 /** A query of docs/search.md, one bound for every method taking one, so a query the hit list accepts the holders table accepts too. */
-const searchQuery = z.string().min(1).max(4000);
+const searchQuery = z.string().min(1).max(SEARCH_QUERY_MAX);
 
 const simCapture = z.strictObject({
   source: z.literal('sim'),

@@ -205,10 +205,10 @@ export class Builder {
     if (!r.stat || r.threads.length === 0) return [];
     const st = parseStat(r.stat);
     if (st.state === 'X') return [];
-    const leaderGone = st.state === 'Z';
+    const via = readVia(r, st.state);
+    const leaderGone = via !== r.pid;
     // Its own table unread: prepare() gives its threads none either.
     if (!leaderGone && !r.fds) return [];
-    const via = leaderGone ? r.threads[0]!.tid : r.pid;
     const tids = leaderGone ? [via] : [];
     for (const th of r.threads) {
       if (th.tid === via) continue;
@@ -239,20 +239,18 @@ export class Builder {
    */
   prepare(r: RawProc, read?: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>>): void {
     const st = r.stat ? parseStat(r.stat) : null;
-    // A zombie (exited, not reaped) has no fds, cwd, root or namespaces: that is its
-    // state, recorded on its task, not a failure to read them. A leader
-    // that exited while its threads run is no zombie process: it keeps its
-    // records.
-    const zombieProcess = st !== null && st.state === 'Z' && r.threads.length === 0;
-    // A leader that exited (pthread_exit) while its threads run shows Z
-    // too, and /proc/PID's fd, cwd, root and ns are its own, gone with it:
-    // the process's are read through its first live thread instead.
-    const leaderGone = st !== null && st.state === 'Z' && r.threads.length > 0;
+    // An exited leader (Z) has no fds, cwd, root or namespaces of its own:
+    // that is its state, not a failure to read them. With no thread left
+    // it is a zombie process, recorded so on its task; with threads still
+    // running (pthread_exit) the process's are read through one of them.
+    const leaderExited = st?.state === 'Z';
     for (const e of r.errors)
-      if (!((zombieProcess || leaderGone) && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
+      if (!(leaderExited && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
     if (!st) return;
+    const zombieProcess = leaderExited && r.threads.length === 0;
     /** The task whose fd table, cwd, root and namespaces are the process's. */
-    const via = leaderGone ? r.threads[0]!.tid : r.pid;
+    const via = readVia(r, st.state);
+    const leaderGone = via !== r.pid;
     const seen = leaderGone ? this.throughThread(r.pid, via, read) : r;
     const uid = statusField(r.status, 'Uid', 1);
     const gid = statusField(r.status, 'Gid', 1);
@@ -680,6 +678,16 @@ const NO_FDS: RawFdTable = {
   extra: [],
   big: [],
 };
+
+/**
+ * The task process `r` (in stat state `state`) is read through: itself, or,
+ * when its leader exited (pthread_exit; Z) while its threads run, its first
+ * live thread, since /proc/PID's fd, cwd, root and ns went with the leader.
+ * tablesToRead() and prepare() both ask here: they must agree.
+ */
+function readVia(r: RawProc, state: string): number {
+  return state === 'Z' && r.threads.length > 0 ? r.threads[0]!.tid : r.pid;
+}
 
 /** A zombie's /proc paths that have nothing to give: its cwd and root links, its fd and fdinfo directories, its namespaces. */
 function zombieLacks(procRoot: string, pid: number, where: string): boolean {

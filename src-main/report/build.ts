@@ -304,7 +304,6 @@ export function diffDoc(d: DiffResult): Doc {
   const s = d.summary;
   // The Diff view's words: each row named as the view marks it.
   const label = (c: Change) => CHANGES.find((x) => x.id === c)!.label;
-  const holders = withText;
   const rows: string[][] = [];
   for (const t of d.appeared) rows.push([label('appeared'), '', String(t.pid), t.commText, '', '', '', `${t.cmdline} (${t.fdCount} fds)`]);
   for (const t of d.vanished) rows.push([label('vanished'), String(t.pid), '', t.commText, '', '', `${t.cmdline} (${t.fdCount} fds)`, '']);
@@ -326,7 +325,7 @@ export function diffDoc(d: DiffResult): Doc {
           ch.field === 'pos' && c.posDelta !== undefined ? `${ch.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : ch.after,
         ]);
     for (const c of t.sharingStarted)
-      rows.push([label('shared'), pa, pb, t.after.commText, String(c.fd), '', c.target, `${c.target} now shared with ${holders(c.with)}`]);
+      rows.push([label('shared'), pa, pb, t.after.commText, String(c.fd), '', c.target, `${c.target} now shared with ${withText(c.with)}`]);
     for (const c of t.sharingEnded)
       rows.push([
         label('unshared'),
@@ -335,8 +334,8 @@ export function diffDoc(d: DiffResult): Doc {
         t.before.commText,
         String(c.fd),
         '',
-        `${c.target} shared with ${holders(c.with)}`,
-        `${c.target} no longer shared with ${holders(c.with)}`,
+        `${c.target} shared with ${withText(c.with)}`,
+        `${c.target} no longer shared with ${withText(c.with)}`,
       ]);
   }
   for (const l of d.limits)

@@ -1,4 +1,5 @@
-import type { U64 } from '../model/snapshot.js';
+import { displayBStr } from '../model/bstr.js';
+import type { OpenFile, U64 } from '../model/snapshot.js';
 
 /** The major and minor numbers of a Linux dev_t (new 32-bit encoding). */
 export function deviceNumbers(dev: U64): [major: bigint, minor: bigint] {
@@ -9,4 +10,14 @@ export function deviceNumbers(dev: U64): [major: bigint, minor: bigint] {
 /** "major:minor" of a Linux dev_t. */
 export function formatDevice(dev: U64): string {
   return deviceNumbers(dev).join(':');
+}
+
+/**
+ * A device file's summary: its name first, as lsof and ls show a device,
+ * then the number that says which it really is ("/dev/sda (block 8:0)");
+ * the number alone when the name is not known.
+ */
+export function deviceSummary(word: 'char' | 'block', f: Pick<OpenFile, 'path' | 'rdev'>): string {
+  const num = `${word} ${formatDevice(f.rdev)}`;
+  return f.path.length ? `${displayBStr(f.path)} (${num})` : num;
 }

@@ -389,45 +389,43 @@ export class Builder {
     // Another namespace is read through a process in it, which may have
     // exited since (or its pid gone to a process elsewhere): one still in
     // it, checked now, or none (the namespace is not read again).
-    const liveIn = (netns: string, first: number): number | null => {
-      for (const pid of new Set([first, ...this.tableSrcs.filter((t) => t.netns === netns).map((t) => t.procPid)]))
+    const liveIn = (netns: string): number | null => {
+      for (const t of this.tableSrcs)
         try {
-          if (readlinkSync(`${this.procRoot}/${pid}/ns/net`) === netns) return pid;
+          if (t.netns === netns && readlinkSync(`${this.procRoot}/${t.procPid}/ns/net`) === netns) return t.procPid;
         } catch {
           /* gone: the next one */
         }
       return null;
     };
-    const tablesOf = (netns: string, pid: number): NetTables | null => {
+    const tablesOf = (netns: string): NetTables | null => {
       if (!fresh.has(netns)) {
-        const via = netns === this.ownNetns ? process.pid : liveIn(netns, pid);
+        const via = netns === this.ownNetns ? process.pid : liveIn(netns);
         fresh.set(netns, via === null ? null : readNetTables(this.procRoot, via, netns === this.ownNetns, this.errors));
       }
       return fresh.get(netns)!;
     };
-    let unlisted = 0;
     const example: string[] = [];
     // Each fd has its own file until link() groups them: a socket held by several fds counts once.
     const counted = new Set<string>();
     for (const u of this.unresolved) {
       const src = this.tableSrcs[u.src]!;
-      const own = tablesOf(src.netns, src.procPid);
+      const own = tablesOf(src.netns);
       const order: NetTables[] = own ? [own] : [];
-      if (this.ownNetns && src.netns !== this.ownNetns) order.push(tablesOf(this.ownNetns, process.pid)!);
+      if (this.ownNetns && src.netns !== this.ownNetns) order.push(tablesOf(this.ownNetns)!);
       // Marked only when its own namespace was read again: else its absence says nothing.
       if (!lateSocket(u.file, order, own !== null) || counted.has(String(u.file.ino))) continue;
       counted.add(String(u.file.ino));
-      unlisted++;
-      if (example.length < 3) example.push(`pid ${this.tableSrcs[u.src]!.pid} fd ${u.fd} socket:[${String(u.file.ino)}]`);
+      if (example.length < 3) example.push(`pid ${src.pid} fd ${u.fd} socket:[${String(u.file.ino)}]`);
     }
     this.unresolved.length = 0;
-    if (unlisted > 0)
+    if (counted.size > 0)
       this.errors.push({
         errno: 'ENOENT',
         pid: -1,
         fd: -1,
         where: 'socket tables',
-        message: `${unlisted} socket(s) not in the socket tables at capture time, read twice (opened or closed during the capture; e.g. ${example.join(', ')}): kept as kind socket, marked unlisted`,
+        message: `${counted.size} socket(s) not in the socket tables at capture time, read twice (opened or closed during the capture; e.g. ${example.join(', ')}): kept as kind socket, marked unlisted`,
       });
   }
 

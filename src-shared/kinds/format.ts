@@ -1,5 +1,5 @@
 import { displayBStr } from '../model/bstr.js';
-import type { OpenFile, U64 } from '../model/snapshot.js';
+import type { AttrRecord, OpenFile, U64 } from '../model/snapshot.js';
 
 /** The major and minor numbers of a Linux dev_t (new 32-bit encoding). */
 export function deviceNumbers(dev: U64): [major: bigint, minor: bigint] {
@@ -20,4 +20,15 @@ export function formatDevice(dev: U64): string {
 export function deviceSummary(word: 'char' | 'block', f: Pick<OpenFile, 'path' | 'rdev'>): string {
   const num = `${word} ${formatDevice(f.rdev)}`;
   return f.path.length ? `${displayBStr(f.path)} (${num})` : num;
+}
+
+/**
+ * A socket's queues as ss's Recv-Q and Send-Q, each only when not empty
+ * (" recv-q 2 send-q 768", or ""): bytes nobody reads, or the peer does not
+ * take, are what a stuck socket looks like.
+ */
+export function queuesText(a: AttrRecord): string {
+  const rq = a.rxQueue ? ` recv-q ${String(a.rxQueue)}` : '';
+  const sq = a.txQueue ? ` send-q ${String(a.txQueue)}` : '';
+  return rq + sq;
 }

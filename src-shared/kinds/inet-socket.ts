@@ -1,4 +1,5 @@
 import { defineKind } from './schema.js';
+import { queuesText } from './format.js';
 
 /**
  * The IPv4 address inside a v4-mapped IPv6 address's text (`::ffff:127.0.0.1`,
@@ -42,12 +43,9 @@ export default defineKind({
     const a = f.attrs;
     const host = (addr: unknown) => displayInetAddr(a.family, addr);
     const remote = a.remotePort ? ` -> ${host(a.remoteAddr)}:${String(a.remotePort)}` : '';
-    // Bytes nobody reads (or the peer does not take) are what a stuck socket looks like: as ss's Recv-Q and Send-Q.
-    const rq = a.rxQueue ? ` recv-q ${String(a.rxQueue)}` : '';
-    const sq = a.txQueue ? ` send-q ${String(a.txQueue)}` : '';
     // A udp or raw socket not connected is in the kernel's TCP_CLOSE: shown as
     // ss shows it (UNCONN), since "CLOSE" reads as a socket being closed.
     const state = a.proto !== 'tcp' && a.state === 'CLOSE' ? 'UNCONN' : String(a.state);
-    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${state}${rq}${sq}`;
+    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${state}${queuesText(a)}`;
   },
 });

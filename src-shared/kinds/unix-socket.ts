@@ -1,4 +1,5 @@
 import { defineKind } from './schema.js';
+import { queuesText } from './format.js';
 import { displayBStr, type BStr } from '../model/bstr.js';
 
 /** AF_UNIX socket as /proc/net/unix describes it. */
@@ -20,9 +21,7 @@ export default defineKind({
     const name = displayBStr(f.attrs.name as BStr);
     // Its own inode beside its peer's: the other end can then be found by it.
     const peer = f.attrs.peer ? ` peer [${String(f.attrs.peer)}]` : '';
-    // As inet-socket's: what a stuck socket or a listener nobody accepts from looks like (an older image has 0: none shown).
-    const rq = f.attrs.rxQueue ? ` recv-q ${String(f.attrs.rxQueue)}` : '';
-    const sq = f.attrs.txQueue ? ` send-q ${String(f.attrs.txQueue)}` : '';
-    return `unix ${String(f.attrs.type)} [${String(f.ino)}] ${name || '(unnamed)'} ${String(f.attrs.state)}${rq}${sq}${peer}`;
+    // A listener's recv-q: connections nobody accepts; an older image has 0 (none shown).
+    return `unix ${String(f.attrs.type)} [${String(f.ino)}] ${name || '(unnamed)'} ${String(f.attrs.state)}${queuesText(f.attrs)}${peer}`;
   },
 });

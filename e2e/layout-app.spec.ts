@@ -42,7 +42,7 @@ async function open(label: string): Promise<void> {
   await expect(page.getByTestId('inspector-title')).toHaveText(label);
 }
 
-/** Every shortened target keeps its start and its last path component (file name, "(deleted)"), and fits its box. */
+/** Every shortened target keeps its start and its last path component (file name, "(deleted)"), and fits its box; returns how many are shortened (each caller's list has long ones). */
 async function checkTargets(targets: Locator): Promise<number> {
   const all = await targets.evaluateAll((els) =>
     els.map((e) => ({
@@ -89,7 +89,7 @@ test('inspector: deleted fds carry a badge, the ×N marker has its own cell, tar
       return { target: q('.c-target'), flags: q('.c-flags') };
     });
   expect(w.target).toBeGreaterThan(w.flags * 1.5);
-  await checkTargets(fds.getByTestId('fd-target'));
+  expect(await checkTargets(fds.getByTestId('fd-target'))).toBeGreaterThan(0);
   await shot(page, 'layout-inspector-deleted');
 
   // kitchen-sink's notes.txt is dup'ed: ×2, in its own cell, whole.
@@ -106,7 +106,7 @@ test('inspector: deleted fds carry a badge, the ×N marker has its own cell, tar
   expect(box.w).toBeGreaterThan(10);
   expect(box.text).toMatch(/^×\d+$/);
   // The hostile name: shown escaped, and when shortened, with its start and end.
-  await checkTargets(page.getByTestId('fd-list').getByTestId('fd-target'));
+  expect(await checkTargets(page.getByTestId('fd-list').getByTestId('fd-target'))).toBeGreaterThan(0);
 });
 
 test('inspector at 800 x 700: panes stack, the fd target keeps its width, the process pane is in the window, prose wraps at words', async () => {
@@ -121,7 +121,7 @@ test('inspector at 800 x 700: panes stack, the fd target keeps its width, the pr
     expect(b.x + b.width).toBeLessThanOrEqual(800);
   }
   // Shortened ones keep the file name; "(deleted)" is the badge beside it.
-  await checkTargets(targets);
+  expect(await checkTargets(targets)).toBeGreaterThan(0);
   for (const r of await page
     .getByTestId('fd-list')
     .getByRole('option')
@@ -210,7 +210,7 @@ test('search at 800 x 700: the target gets the room, the toolbar buttons stay on
   // The flags give up their room first (F15: the target was cut with 180 px empty beside the flags).
   expect(w.cell).toBeGreaterThan(3 * w.flags);
   expect(w.cell).toBeGreaterThan(280);
-  await checkTargets(targets);
+  expect(await checkTargets(targets)).toBeGreaterThan(0);
   for (const id of ['search-mode-holders', 'search-help-toggle', 'search-run']) {
     const h = (await page.getByTestId(id).boundingBox())!.height;
     expect(h, id).toBeLessThan(34);
@@ -229,7 +229,7 @@ test('diff: the path and "now shared with" are apart; targets keep their file na
   const rows = page.getByTestId('diff-rows');
   await expect(rows.getByTestId('diff-target').first()).toBeVisible();
   const targets = rows.getByTestId('diff-target');
-  await checkTargets(targets);
+  expect(await checkTargets(targets)).toBeGreaterThan(0);
   for (const t of await targets.evaluateAll((els) => els.map((e) => e.getAttribute('data-full') ?? '')))
     expect(t).not.toContain('shared with');
   await expect(rows.getByTestId('diff-target').filter({ hasText: 'app.log.4' })).toHaveCount(1);
@@ -237,6 +237,6 @@ test('diff: the path and "now shared with" are apart; targets keep their file na
   await page.setViewportSize({ width: 800, height: 700 });
   // Each side keeps some of its target (the marks, kinds and cloexec make room).
   await expect.poll(async () => (await targets.first().boundingBox())?.width ?? 0).toBeGreaterThan(60);
-  await expect.poll(async () => (await checkTargets(targets)) >= 0).toBe(true);
+  await expect.poll(() => checkTargets(targets)).toBeGreaterThan(0);
   await shot(page, 'layout-800-diff');
 });

@@ -28,6 +28,7 @@ import { bstrFromJson, displayBStr, type BStrJson } from '../../src-shared/model
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { cannotOpenText, directoryText } from '../util/open-error.js';
 import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
 import { imageDigests } from '../engine/record-scanner.js';
@@ -477,12 +478,12 @@ export class Store implements LibraryContext {
       bytes = readFileSync(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      // Worded as show, verify and records word them.
+      // Worded as show and verify word them (util/open-error).
       const why =
         code === 'EISDIR'
-          ? `${path} is a directory, not an image`
+          ? directoryText(path)
           : code === 'ENOENT'
-            ? `cannot open ${path}: ENOENT (no such file)`
+            ? cannotOpenText(path, e as NodeJS.ErrnoException)
             : `cannot read ${path}: ${(e as Error).message}`;
       throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', why);
     }

@@ -6,6 +6,7 @@ import type { Io } from '../command.js';
 import { displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../engine/writer.js';
 import { ImageError } from '../../engine/errors.js';
+import { cannotOpenText, directoryText } from '../../util/open-error.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,9 +65,9 @@ export function withLibraryImages<T>(opts: Parsed['opts'], refs: readonly string
     !(e instanceof StoreError && e.code === 'not-found')
       ? e
       : isDirectory(arg)
-        ? new StoreError('not-found', `${arg} is a directory, not an image, and ${e.message}`)
+        ? new StoreError('not-found', `${directoryText(arg)}, and ${e.message}`)
         : arg.includes('/') || arg.endsWith('.ckpt')
-          ? new StoreError('not-found', `cannot open ${arg}: ENOENT (no such file), and ${e.message}`)
+          ? new StoreError('not-found', `${cannotOpenText(arg, { code: 'ENOENT', message: '' })}, and ${e.message}`)
           : e;
   let s: Store;
   try {

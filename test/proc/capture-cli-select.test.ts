@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import { CKPT, ckpt as run } from '../cli/run.js';
-import { ROOT, start, type Running } from './fixture.js';
+import { ROOT, startNamed, type Running } from './fixture.js';
 
 const TAG = `c${process.pid % 100000}`;
-const hex = (s: string) => Buffer.from(s).toString('hex');
 const gone = 0x3ffffff0; // above any pid_max a kernel allows by default
 let work: string;
 let home: string;
@@ -31,7 +30,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ckpt-cli-select-'));
   chmodSync(work, 0o777);
   home = join(work, 'home');
-  mine = await start('named', [hex(`${TAG}root`)]);
+  mine = await startNamed(`${TAG}root`);
 });
 
 afterAll(async () => {
@@ -86,7 +85,7 @@ describe('--pid of processes that do not exist', () => {
   it('a series ends when its process exits, exit 0, saying after how many captures', async () => {
     for (const tree of [false, true]) {
       const h = join(work, `series-${tree}`);
-      const p = await start('named', [hex(`${TAG}ser`)]);
+      const p = await startNamed(`${TAG}ser`);
       const r = await series(
         ['--pid', String(p.pid), ...(tree ? ['--tree'] : []), '--store', '--every', '150ms', '--label', 'ser'],
         h,
@@ -178,8 +177,8 @@ describe('--user and --comm', () => {
   });
 
   it('a backslash names a comm with a comma, a star or a blank; the list is split at the other commas', async () => {
-    const star = await start('named', [hex(`${TAG},a*`)]);
-    const plain = await start('named', [hex(`${TAG},a`)]);
+    const star = await startNamed(`${TAG},a*`);
+    const plain = await startNamed(`${TAG},a`);
     try {
       const img = join(work, 'escaped.ckpt');
       const pidsOf = (comm: string) => {
@@ -217,7 +216,7 @@ describe('--user and --comm', () => {
 
   it('a --comm series selects anew each round: an empty round is reported and the series goes on', async () => {
     const h = join(work, 'comm-series');
-    const p = await start('named', [hex(`${TAG}cs`)]);
+    const p = await startNamed(`${TAG}cs`);
     const r = await series(['--comm', `${TAG}cs`, '--store', '--every', '150ms', '--count', '4', '--label', 'cs'], h, async (n) => {
       if (n === 1) await p.stop();
     });
@@ -227,7 +226,7 @@ describe('--user and --comm', () => {
   });
 
   it('as nobody: --user nobody captures its own processes whole', async () => {
-    const theirs = await start('named', [hex(`${TAG}nob`)], { uid: 65534, gid: 65534 });
+    const theirs = await startNamed(`${TAG}nob`, undefined, { uid: 65534, gid: 65534 });
     try {
       const img = join(work, 'nobody.ckpt');
       // The bundle, built by root (bin/ckpt.mjs rebuilds it when stale): nobody may not write it.

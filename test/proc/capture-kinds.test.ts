@@ -13,7 +13,7 @@ import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { O, O_ACCMODE, describeFile, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
-import { runHangChild, start, type Running } from './fixture.js';
+import { runHangChild, start, startNamed, type Running } from './fixture.js';
 
 interface Fact {
   fd: number;
@@ -421,7 +421,7 @@ describe('sharing without kcmp', () => {
 describe('a thread with an fd table of its own', () => {
   it('whose table hangs (a dead NFS mount) is given up on within --timeout, in both readers', async () => {
     // A real process and thread (kcmp asks the kernel about real pids), seen through a fake /proc.
-    const lone = await start('named', [Buffer.from('unshared').toString('hex'), 'unshared']);
+    const lone = await startNamed('unshared', 'unshared');
     try {
       const tid = lone.line.split(' ')[1]!;
       for (const reader of ['js', 'native']) {

@@ -11,21 +11,20 @@ import type { Snapshot } from '../../src-shared/model/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fakeProc, start, type Running } from './fixture.js';
+import { fakeProc, startNamed, type Running } from './fixture.js';
 
 /** Comms unlikely to be anyone else's; one is not UTF-8 at all. */
 const TAG = `k${process.pid % 100000}`;
-const hex = (b: Buffer) => b.toString('hex');
 let accented: Running; // TAG + "ë" (UTF-8)
 let plain: Running; // TAG + "e"
 let binary: Running; // TAG + 0xff 0xfe: not UTF-8
 let nobody: Running; // TAG + "n", run as nobody
 
 beforeAll(async () => {
-  accented = await start('named', [hex(Buffer.from(`${TAG}ë`))]);
-  plain = await start('named', [hex(Buffer.from(`${TAG}e`))]);
-  binary = await start('named', [hex(Buffer.concat([Buffer.from(TAG), Buffer.from([0xff, 0xfe])]))]);
-  nobody = await start('named', [hex(Buffer.from(`${TAG}n`))], { uid: 65534, gid: 65534 });
+  accented = await startNamed(`${TAG}ë`);
+  plain = await startNamed(`${TAG}e`);
+  binary = await startNamed(Buffer.concat([Buffer.from(TAG), Buffer.from([0xff, 0xfe])]));
+  nobody = await startNamed(`${TAG}n`, undefined, { uid: 65534, gid: 65534 });
 });
 
 afterAll(async () => {

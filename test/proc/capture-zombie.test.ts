@@ -12,7 +12,7 @@ import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage, readImageFile } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { taskStateKnown, type Snapshot } from '../../src-shared/model/index.js';
-import { ROOT, procState, runHangChild, start, type Running } from './fixture.js';
+import { ROOT, procState, runHangChild, startNamed, type Running } from './fixture.js';
 
 let work: string;
 let parent: Running;
@@ -21,7 +21,7 @@ let zombie: number;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ckpt-zombie-'));
   chmodSync(work, 0o777);
-  parent = await start('named', [Buffer.from('zparent').toString('hex'), 'zombie']);
+  parent = await startNamed('zparent', 'zombie');
   zombie = Number(parent.line.split(' ')[1]);
 });
 
@@ -73,7 +73,7 @@ describe('a zombie', () => {
 
 describe('a process whose leader thread exited', () => {
   it('is no zombie: its fds, cwd and namespaces are read through its live thread, in both readers', async () => {
-    const p = await start('named', [Buffer.from('zleader').toString('hex'), 'leader-exits']);
+    const p = await startNamed('zleader', 'leader-exits');
     try {
       const fd = Number(p.line.split(' ')[1]);
       for (let i = 0; i < 100 && procState(p.pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));

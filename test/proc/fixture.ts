@@ -75,6 +75,18 @@ export async function start(name: string, args: string[], as?: { uid: number; gi
   };
 }
 
+/**
+ * The `named` fixture (named.c): a process whose comm is `comm`, any bytes
+ * (handed over in hex), set up as `mode` says when given.
+ */
+export function startNamed(
+  comm: string | Buffer,
+  mode?: 'zombie' | 'leader-exits' | 'unshared',
+  as?: { uid: number; gid: number },
+): Promise<Running> {
+  return start('named', [Buffer.from(comm).toString('hex'), ...(mode ? [mode] : [])], as);
+}
+
 /** Process state letter from /proc/PID/stat ("R", "S", "T" ...), or null when gone. */
 export function procState(pid: number): string | null {
   try {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import { ckpt } from '../cli/run.js';
-import { start, type Running } from './fixture.js';
+import { startNamed, type Running } from './fixture.js';
 
 let dir: string;
 let proc: Running;
@@ -19,7 +19,7 @@ let zeroFd: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ckpt-show-thread-'));
-  proc = await start('named', [Buffer.from('thrtable').toString('hex'), 'unshared']);
+  proc = await startNamed('thrtable', 'unshared');
   // "ready TID FD": the thread, and the fd it opened in its own table.
   const [, t, fd] = proc.line.split(' ');
   tid = Number(t);

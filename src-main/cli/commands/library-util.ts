@@ -48,7 +48,7 @@ export function imageName(arg: string): string {
  * import do (`c.ckpt: truncated at byte 1960 ...`); one that names it
  * already (cannot open or read it) stays as it is. Anything else as it is.
  */
-export function namingFile(arg: string, e: unknown): unknown {
+export function namingFile<E>(arg: string, e: E): E {
   if (e instanceof ImageError && !(e.code === 'io' && e.recordIndex < 0)) e.message = `${imageName(arg)}: ${e.message}`;
   return e;
 }

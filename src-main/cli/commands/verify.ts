@@ -2,7 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { verifyImage, withImageFile } from '../../engine/reader.js';
 import { ImageError } from '../../engine/errors.js';
-import { NO_CREATE, imageInput, imageName, progressLine, withLibrary } from './library-util.js';
+import { NO_CREATE, imageInput, imageName, namingFile, progressLine, withLibrary } from './library-util.js';
 
 export default defineCommand({
   name: 'verify',
@@ -46,7 +46,7 @@ export default defineCommand({
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;
         // A file that cannot be opened or read is named by the message itself.
-        io.err(e.code === 'io' && e.recordIndex < 0 ? e.message : `${imageName(file)}: ${e.message}`);
+        io.err(namingFile(file, e).message);
         bad++;
       }
     }

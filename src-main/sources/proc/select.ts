@@ -58,6 +58,7 @@ function hasPtraceCap(): boolean {
   return eff === undefined || (BigInt(`0x${eff}`) & (1n << 19n)) !== 0n;
 }
 
+/** The file's text, or '' where it cannot be read (a process that exited). */
 function readFileSyncOr(path: string): string {
   try {
     return readFileSync(path, 'latin1');
@@ -121,13 +122,7 @@ export function inNamespaceOf(
 
 /** The first number of status's `key` line (Tgid's, Uid's real uid) of process `pid`; -1 when unreadable (it exited). */
 export function statusNumber(procRoot: string, pid: number, key: string): number {
-  let text: string;
-  try {
-    text = readFileSync(`${procRoot}/${pid}/status`, 'latin1');
-  } catch {
-    return -1;
-  }
-  const n = parseInt(statusColumns(text, key)?.[0] ?? '', 10);
+  const n = parseInt(statusColumns(readFileSyncOr(`${procRoot}/${pid}/status`), key)?.[0] ?? '', 10);
   return Number.isNaN(n) ? -1 : n;
 }
 

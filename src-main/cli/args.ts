@@ -56,25 +56,24 @@ export interface ParseOptions {
  * the value of an option whose value is a comma list (PID[,PID...]): the
  * words were meant as more values of it.
  */
-function listHint(spec: OptionSpec | undefined, value: string | undefined, word: string): string {
-  const m = spec && value !== undefined ? /^([A-Z]+)\[,/.exec(spec.value ?? '') : null;
+function listHint(last: { spec: OptionSpec; value: string } | undefined, word: string): string {
+  const m = last ? /^([A-Z]+)\[,/.exec(last.spec.value ?? '') : null;
   // Only a word that could be one of them: `--pid 123 out.ckpt` forgot -o, it listed no second pid.
   const fits = m?.[1] === 'PID' ? /^\d+$/.test(word) : !/[/.]/.test(word);
-  return m && fits ? `; ${m[1]!.toLowerCase()}s are comma-separated: --${spec!.name} ${value},${word}` : '';
+  return m && fits ? `; ${m[1]!.toLowerCase()}s are comma-separated: --${last!.spec.name} ${last!.value},${word}` : '';
 }
 
 export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions = {}): Parsed {
   const all = [...specs, ...COMMON_OPTIONS];
   const opts: Parsed['opts'] = {};
   const positional: string[] = [];
-  // The option whose value the previous word was, for listHint.
-  let lastSpec: OptionSpec | undefined;
-  let lastValue: string | undefined;
+  // The option whose value the previous word was, and that value, for listHint.
+  let last: { spec: OptionSpec; value: string } | undefined;
   // Help asked for is help given, whatever else the line holds.
   const helpAsked = argv.includes('--help') || argv.includes('-h');
   const stray = (word: string) => {
     if (how.noPositional && !helpAsked)
-      throw new UsageError(`${how.noPositional.command} takes no arguments, got "${word}"${listHint(lastSpec, lastValue, word)}`);
+      throw new UsageError(`${how.noPositional.command} takes no arguments, got "${word}"${listHint(last, word)}`);
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -90,7 +89,6 @@ export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions
     if (!a.startsWith('-') || a === '-' || term) {
       stray(a);
       positional.push(a);
-      lastSpec = undefined;
       continue;
     }
     let name: string;
@@ -107,7 +105,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions
     }
     const spec = all.find((o) => o.name === name);
     if (!spec) throw new UsageError(`unknown option --${name}`);
-    lastSpec = undefined;
+    last = undefined;
     if (spec.type === 'flag') {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
       opts[name] = true;
@@ -121,8 +119,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], how: ParseOptions
       v = next;
       i++;
     }
-    lastSpec = spec;
-    lastValue = v;
+    last = { spec, value: v };
     if (spec.type === 'int') {
       if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} needs a non-negative integer, got "${v}"`);
       opts[name] = Number(v);

@@ -47,6 +47,10 @@ describe('stray arguments', () => {
     expect(s.code).toBe(2);
     expect(s.err).toMatch(/capture takes no arguments, got "web-server"\n/);
     expect(ckpt(['capture', '--sim', 'web-server', '-o', out, '--', 'x']).err).toContain('capture takes no arguments, got "x"');
+    // After a flag, the word was no value of the list option before it: named, no hint.
+    expect(ckpt(['capture', '--pid', String(process.pid), '--store', '222', '-o', out]).err).toMatch(
+      /capture takes no arguments, got "222"\n/,
+    );
     // A word that could not be one of them (a forgotten -o): named, no hint.
     expect(ckpt(['capture', '--pid', String(process.pid), 'out.ckpt']).err).toMatch(/capture takes no arguments, got "out\.ckpt"\n/);
     // A negated query term as its own word is a term where the command takes words, not an unknown option.

@@ -29,13 +29,19 @@ const PACK_FIELDS = PACK_FIELDS_;
 /** Above this many matching paths, walking the path index costs more than filtering a scan. */
 const DRIVE_BY_PATH_MAX = 100_000;
 
+/** A path term's values as one test of a text: a glob matches it whole, a plain value is in it. */
+function textTest(glob: boolean, values: string[]): (t: string) => boolean {
+  if (!glob) return (t) => values.some((v) => t.includes(v));
+  const res = values.map(globToRegExp);
+  return (t) => res.some((r) => r.test(t));
+}
+
 function matchStrings(ctx: LibraryContext, glob: boolean, values: string[]): number[] {
   const { ids, texts, shown } = ctx.stringTable();
   const out: number[] = [];
-  const res = glob ? values.map(globToRegExp) : [];
-  const test = (t: string) => (glob ? res.some((r) => r.test(t)) : values.some((v) => t.includes(v)));
+  const test = textTest(glob, values);
   if (glob) {
-    for (let i = 0; i < texts.length; i++) if (res.some((r) => r.test(texts[i]!))) out.push(ids[i]!);
+    for (let i = 0; i < texts.length; i++) if (test(texts[i]!)) out.push(ids[i]!);
   } else if (values.length === 1) {
     const v = values[0]!;
     for (let i = 0; i < texts.length; i++) if (texts[i]!.includes(v)) out.push(ids[i]!);
@@ -56,8 +62,7 @@ function matchStrings(ctx: LibraryContext, glob: boolean, values: string[]): num
  */
 function matchUnixNames(ctx: LibraryContext, glob: boolean, values: string[]): Set<number> {
   const { ids, name, raw } = ctx.socketAttrs().unix;
-  const res = glob ? values.map(globToRegExp) : [];
-  const test = (t: string) => (glob ? res.some((r) => r.test(t)) : values.some((v) => t.includes(v)));
+  const test = textTest(glob, values);
   const out = new Set<number>();
   for (let i = 0; i < ids.length; i++) if (name[i] !== '' && (test(name[i]!) || (raw[i] !== null && test(raw[i]!)))) out.add(ids[i]!);
   return out;

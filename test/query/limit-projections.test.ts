@@ -248,23 +248,27 @@ describe('ckpt timeline: processes heading for their fd limit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-limit-procs-'));
     const home = join(dir, 'home');
     try {
-      for (const step of [1, 2, 3, 4]) {
-        const r = ckpt([
-          'capture',
-          '--sim',
-          'leaky-host',
-          '--step',
-          String(step),
-          '--time',
-          `2026-11-20T1${step}:00:00Z`,
-          '--store',
-          '--label',
-          'host',
-          '--home',
-          home,
-        ]);
-        expect(r.code, r.err).toBe(0);
-      }
+      // Captures of `sim` an hour apart from 11:00, stored under `label`.
+      const series = (sim: string, steps: number, label: string) => {
+        for (let step = 1; step <= steps; step++) {
+          const r = ckpt([
+            'capture',
+            '--sim',
+            sim,
+            '--step',
+            String(step),
+            '--time',
+            `2026-11-20T1${step}:00:00Z`,
+            '--store',
+            '--label',
+            label,
+            '--home',
+            home,
+          ]);
+          expect(r.code, r.err).toBe(0);
+        }
+      };
+      series('leaky-host', 4, 'host');
       // leaky-svc: 15, 19, 23, 27 fds an hour apart from 11:00: (128 - 27) / 4 = 25.25 h after 14:00.
       // log-shipper: 4 ... 7, 1/h: (1024 - 7) h = 42 d after 14:00, 2027-01-01 23:00.
       const r = ckpt(['timeline', '--label', 'host', '--home', home]);
@@ -288,21 +292,7 @@ describe('ckpt timeline: processes heading for their fd limit', () => {
         [5300, 7, 1024, Date.parse('2026-11-20T14:00:00Z') + 1017 * HOUR],
       ]);
       // A single program's series: its one process is what the last line says; no section repeats it.
-      for (const step of [1, 2, 3])
-        ckpt([
-          'capture',
-          '--sim',
-          'leaky',
-          '--step',
-          String(step),
-          '--time',
-          `2026-11-20T1${step}:00:00Z`,
-          '--store',
-          '--label',
-          'one',
-          '--home',
-          home,
-        ]);
+      series('leaky', 3, 'one');
       const one = ckpt(['timeline', '--label', 'one', '--home', home]).out;
       expect(one).not.toContain('processes heading for their fd limit');
       expect(JSON.parse(ckpt(['timeline', '--label', 'one', '--json', '--home', home]).out)).toMatchObject({

@@ -252,7 +252,9 @@ export class Store implements LibraryContext {
     // Every command opens a library it can read, even when it may not write it
     // (list, search, show, diff, timeline, export, verify); only the ones that
     // change it fail, saying which permission is missing (mustWrite).
-    const denied = exists && !opts.readonly ? unwritable(home) : null;
+    // The first of the library's paths this user cannot write (null: none, or no library yet).
+    const unwritablePath = exists ? unwritable(home) : null;
+    const denied = opts.readonly ? null : unwritablePath;
     const readonly = Boolean(opts.readonly) || denied !== null;
     if (!exists)
       try {
@@ -262,7 +264,7 @@ export class Store implements LibraryContext {
       }
     const reason = denied ? `${whoAmI()} has no write permission on ${denied}` : readonly ? 'it was opened read-only' : null;
     // Only a directory this user cannot write can make db.ts fall back to an immutable connection.
-    const mayBeImmutable = readonly && unwritable(home) === home;
+    const mayBeImmutable = readonly && unwritablePath === home;
     let db: DB;
     let state = '';
     for (let attempt = 1; ; attempt++) {

@@ -27,11 +27,7 @@ export function simulate(opts: SimOptions): Snapshot {
   sc.build(b, params);
   fixSocketPaths(b.files);
   const options: Record<string, string> = { scenario: sc.name, seed: String(params.seed) };
-  if (sc.name === 'leaky' || sc.name === 'leaky-host') options.step = String(params.step);
-  if (sc.name === 'large') {
-    options.processes = String(params.processes);
-    options.fds = String(params.fds);
-  }
+  for (const k of sc.params ?? []) options[k] = String(params[k]);
   return b.snapshot({
     formatMajor: FORMAT_MAJOR,
     formatMinor: FORMAT_MINOR,

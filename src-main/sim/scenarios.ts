@@ -31,6 +31,8 @@ export interface ScenarioParams {
 export interface Scenario {
   name: string;
   description: string;
+  /** The parameters beyond the seed its build reads: the image's header options record them. */
+  params?: readonly Exclude<keyof ScenarioParams, 'seed'>[];
   build(b: SnapshotBuilder, p: ScenarioParams): void;
 }
 
@@ -605,14 +607,15 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'pipeline', description: 'a shell pipeline (cat | grep | sort | uniq) joined by pipes', build: (b) => pipeline(b) },
   { name: 'threads', description: 'a JVM whose threads share one fd table, and a CLONE_FILES helper', build: (b) => threads(b) },
   { name: 'database', description: 'postgres: relation files at varied positions, a deleted temp file, locks', build: database },
-  { name: 'leaky', description: 'one service whose fds grow with --step K (a series)', build: leaky },
+  { name: 'leaky', description: 'one service whose fds grow with --step K (a series)', params: ['step'], build: leaky },
   {
     name: 'leaky-host',
     description: 'a machine (--all) whose third process is the leaky service, with --step K (a series)',
+    params: ['step'],
     build: leakyHost,
   },
   { name: 'everything', description: 'every kind of file the model has, hostile names included', build: (b) => everything(b) },
-  { name: 'large', description: '--processes N --fds M, for benchmarks', build: large },
+  { name: 'large', description: '--processes N --fds M, for benchmarks', params: ['processes', 'fds'], build: large },
 ];
 
 export function scenarioByName(name: string): Scenario | undefined {

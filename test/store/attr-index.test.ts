@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Store } from '../../src-main/store/index.js';
 import { MIGRATIONS, SCHEMA_IMAGE_ATTRS } from '../../src-main/store/schema.js';
 import { unpack } from '../../src-main/store/fdpack.js';
-import { olderLibrary, simBytes, tempHome, T0 } from './helpers.js';
+import { olderLibrary, withTwoHomes, simBytes, tempHome, T0 } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -72,7 +72,10 @@ function answers(s: Store): unknown[] {
 /** Pairs per image id, each image's sorted (ingest lists an attrs row's tables in image order, the migration in ref order). */
 function pairsOf(s: Store): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [sha, b] of s.db.prepare('SELECT i.sha256, a.pairs FROM image_attrs a JOIN images i ON i.id = a.image_id').raw().all() as [string, Buffer][]) {
+  for (const [sha, b] of s.db.prepare('SELECT i.sha256, a.pairs FROM image_attrs a JOIN images i ON i.id = a.image_id').raw().all() as [
+    string,
+    Buffer,
+  ][]) {
     const p = unpack(b);
     const l: string[] = [];
     for (let i = 0; i < p.length; i += 2) l.push(`${p[i]}:${p[i + 1]}`);
@@ -81,12 +84,9 @@ function pairsOf(s: Store): Record<string, string[]> {
   return out;
 }
 
-
 describe('image_attrs', () => {
   it('gives the results of a scan, on this library, a schema-3 one read-only, and the same migrated', () => {
-    const a = tempHome();
-    const b = tempHome();
-    try {
+    withTwoHomes((a, b) => {
       const cur = Store.open(a.home);
       fill(cur);
       expect(cur.schema).toBe(SCHEMA_IMAGE_ATTRS);
@@ -132,10 +132,7 @@ describe('image_attrs', () => {
       } finally {
         bare.close();
       }
-    } finally {
-      a.cleanup();
-      b.cleanup();
-    }
+    });
   });
 
   it('is what search consults: an image whose pairs are emptied loses its socket hits, and verify says so', () => {
@@ -149,7 +146,9 @@ describe('image_attrs', () => {
         const imgs = (q: string) => s.search(q).groups.map((g) => g.image.id);
         expect(imgs('lport:5432').sort()).toEqual([db1, db2].sort());
         expect(imgs('PGSQL').sort()).toEqual([db1, db2].sort());
-        s.db.prepare('UPDATE image_attrs SET pairs = ? WHERE image_id = (SELECT id FROM images WHERE sha256 = ?)').run(Buffer.alloc(0), db1);
+        s.db
+          .prepare('UPDATE image_attrs SET pairs = ? WHERE image_id = (SELECT id FROM images WHERE sha256 = ?)')
+          .run(Buffer.alloc(0), db1);
       } finally {
         s.close();
       }

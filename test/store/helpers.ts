@@ -33,6 +33,18 @@ export function tempHome(): { home: string; cleanup: () => void } {
   return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
+/** `fn` with two temporary library homes (a current library and an older copy of it, say), both removed afterwards. */
+export function withTwoHomes(fn: (a: { home: string }, b: { home: string }) => void): void {
+  const a = tempHome();
+  const b = tempHome();
+  try {
+    fn(a, b);
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+}
+
 export function simBytes(o: SimOptions): Buffer {
   return encodeSnapshot(simulate({ time: T0, ...o }));
 }

@@ -12,7 +12,7 @@ import { Store } from '../../src-main/store/index.js';
 import { FD_UNLIMITED, MIGRATIONS, SCHEMA_FD_LIMITS } from '../../src-main/store/schema.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
-import { olderLibrary, simBytes, tempHome, withStore, T0 } from './helpers.js';
+import { olderLibrary, withTwoHomes, simBytes, withStore, T0 } from './helpers.js';
 
 const HOUR = 3_600_000;
 const GOLDEN_11 = join(__dirname, '..', 'fixtures', 'golden-everything-1.1.ckpt');
@@ -64,12 +64,9 @@ describe('fd limits at ingest', () => {
   });
 });
 
-
 describe('a schema 2 library', () => {
   it('opens read-only unmigrated, and migrated with its limits unknown until new imports', () => {
-    const a = tempHome();
-    const b = tempHome();
-    try {
+    withTwoHomes((a, b) => {
       const cur = Store.open(a.home);
       for (let step = 1; step <= 4; step++)
         cur.importBytes(simBytes({ scenario: 'leaky', step, time: T0 + step * HOUR }), { label: 'leak' });
@@ -123,10 +120,7 @@ describe('a schema 2 library', () => {
       } finally {
         s.close();
       }
-    } finally {
-      a.cleanup();
-      b.cleanup();
-    }
+    });
   });
 
   it('verify notices limit rows that disagree with the image', () => {

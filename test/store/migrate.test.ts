@@ -6,15 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src-main/store/index.js';
 import { MIGRATIONS } from '../../src-main/store/schema.js';
-import { olderLibrary, simBytes, tempHome } from './helpers.js';
+import { olderLibrary, withTwoHomes, simBytes } from './helpers.js';
 
 const QUERIES = ['/var/log', 'kind:pipe', 'comm:nginx', 'pid:1000-99999 kind:regular', 'deleted:yes', 'app.log -kind:socket', '*.so*'];
 
 describe('schema migration', () => {
   it('opens a version 1 library migrated, with the same search results', () => {
-    const a = tempHome();
-    const b = tempHome();
-    try {
+    withTwoHomes((a, b) => {
       const cur = Store.open(a.home);
       for (const scenario of ['web-server', 'database', 'everything', 'threads'] as const) cur.importBytes(simBytes({ scenario }));
       for (let step = 1; step <= 3; step++) cur.importBytes(simBytes({ scenario: 'leaky', step }), { label: 'leak', tags: ['t'] });
@@ -38,9 +36,6 @@ describe('schema migration', () => {
       } finally {
         s.close();
       }
-    } finally {
-      a.cleanup();
-      b.cleanup();
-    }
+    });
   });
 });

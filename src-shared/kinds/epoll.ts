@@ -28,7 +28,8 @@ export default defineKind({
   // process's fds an event loop waits on is the question.
   summary: (f) => {
     const w = f.attrs.watches as { tfd: number }[];
-    const fds = w.slice(0, 8).map((x) => String(x.tfd));
-    return `epoll watching ${w.length}${w.length ? ` (fd${w.length === 1 ? '' : 's'} ${fds.join(', ')}${w.length > 8 ? ', …' : ''})` : ''}`;
+    if (!w.length) return 'epoll watching 0';
+    const fds = w.slice(0, 8).map((x) => x.tfd).join(', ');
+    return `epoll watching ${w.length} (fd${w.length === 1 ? '' : 's'} ${fds}${w.length > 8 ? ', …' : ''})`;
   },
 });

@@ -23,16 +23,16 @@ import { perHourText, timelineLimitText } from './text.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
-/** A label or tag as names are shown: a person chose it (or a file name did), so bidi and control characters are escaped. */
-const shown = (text: string) => displayBStr(text);
-const name = (s: ImageSummary) => (s.label ? `${shown(s.label)} (${short(s.id)})` : short(s.id));
+// Labels, tags and hosts go through displayBStr as names do: a person chose
+// them (or a file name did), so bidi and control characters are escaped.
+const name = (s: ImageSummary) => (s.label ? `${displayBStr(s.label)} (${short(s.id)})` : short(s.id));
 
 function imageFacts(s: ImageSummary, prefix = ''): [string, string][] {
   return [
     [`${prefix}Image`, s.id],
-    [`${prefix}Label`, shown(s.label) || '-'],
-    [`${prefix}Tags`, s.tags.map(shown).join(', ') || '-'],
-    [`${prefix}Captured`, `${iso(s.captureTime)} on ${shown(s.host)} (${s.source}${s.frozen ? ', frozen' : ''})`],
+    [`${prefix}Label`, displayBStr(s.label) || '-'],
+    [`${prefix}Tags`, s.tags.map(displayBStr).join(', ') || '-'],
+    [`${prefix}Captured`, `${iso(s.captureTime)} on ${displayBStr(s.host)} (${s.source}${s.frozen ? ', frozen' : ''})`],
     [`${prefix}Program`, s.program],
     [`${prefix}Contents`, `${s.taskCount} tasks, ${s.fdCount} fds, ${s.fileCount} open files`],
   ];
@@ -219,7 +219,7 @@ export function searchDoc(r: SearchResult): Doc {
     for (const h of g.hits)
       rows.push([
         short(g.image.id),
-        shown(g.image.label),
+        displayBStr(g.image.label),
         iso(g.image.captureTime),
         String(h.pid),
         h.commText,
@@ -486,7 +486,7 @@ export function timelineDoc(t: Timeline): Doc {
         rows: t.points.map((p) => [
           iso(p.time),
           short(p.imageId),
-          shown(p.label),
+          displayBStr(p.label),
           String(p.total),
           ...kinds.map((k) => String(p.byKind[k] ?? 0)),
         ]),

@@ -42,6 +42,10 @@ describe('golden image', () => {
 
 type OldJson = { [k: string]: Json; header: { [k: string]: Json }; tasks: { [k: string]: Json }[]; files: { [k: string]: Json }[] };
 
+/** The committed image of an older format (`v`: "1.3") and its JSON, as `ckpt show --json` wrote it then. */
+const oldBytes = (v: string) => readFileSync(join(dir, `golden-everything-${v}.ckpt`));
+const oldJsonOf = (v: string) => JSON.parse(readFileSync(join(dir, `golden-everything-${v}.json`), 'utf8')) as OldJson;
+
 /** 1.4 appended unix sockets' queues and generic sockets' unlisted mark: older images read with them 0 and false. */
 const withoutUnixQueues = (j: OldJson): OldJson => ({
   ...j,
@@ -62,8 +66,8 @@ const withoutLimits = (j: OldJson): OldJson =>
 const withoutNsPids = (j: OldJson): OldJson => ({ ...j, tasks: j.tasks.map(({ nsPids: _, ...t }) => t) });
 
 describe('golden image of format 1.4', () => {
-  const old = readFileSync(join(dir, 'golden-everything-1.4.ckpt'));
-  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.4.json'), 'utf8')) as OldJson;
+  const old = oldBytes('1.4');
+  const oldJson = oldJsonOf('1.4');
 
   it('still decodes, as it did: no task says its pids in pid namespaces', () => {
     const s = decodeImage(old);
@@ -80,8 +84,8 @@ describe('golden image of format 1.4', () => {
 });
 
 describe('golden image of format 1.3', () => {
-  const old = readFileSync(join(dir, 'golden-everything-1.3.ckpt'));
-  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.3.json'), 'utf8')) as OldJson;
+  const old = oldBytes('1.3');
+  const oldJson = oldJsonOf('1.3');
   const asRead = withoutUnixQueues(oldJson);
 
   it('still decodes, its unix sockets with empty queues', () => {
@@ -96,14 +100,14 @@ describe('golden image of format 1.3', () => {
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
   });
   it('differs from the 1.4 image only by its minor and what 1.4 added (the scenario has no queue and no unlisted socket)', () => {
-    const now = snapshotToJson(decodeImage(readFileSync(join(dir, 'golden-everything-1.4.ckpt')))) as OldJson;
+    const now = snapshotToJson(decodeImage(oldBytes('1.4'))) as OldJson;
     expect({ ...now, header: { ...now.header, formatMinor: 3 } }).toEqual(asRead);
   });
 });
 
 describe('golden image of format 1.2', () => {
-  const old = readFileSync(join(dir, 'golden-everything-1.2.ckpt'));
-  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.2.json'), 'utf8')) as OldJson;
+  const old = oldBytes('1.2');
+  const oldJson = oldJsonOf('1.2');
 
   it('still decodes, as it did: its tasks are not zombies, though the image cannot say so', () => {
     const s = decodeImage(old);
@@ -114,7 +118,7 @@ describe('golden image of format 1.2', () => {
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(withoutUnixQueues(oldJson));
   });
   it('differs from the 1.3 image only by its minor (the scenario has no zombie)', () => {
-    const old13 = readFileSync(join(dir, 'golden-everything-1.3.ckpt'));
+    const old13 = oldBytes('1.3');
     const now = snapshotToJson(decodeImage(old13)) as OldJson;
     expect(taskStateKnown(decodeImage(old13).header)).toBe(true);
     expect(withoutUnixQueues({ ...now, header: { ...now.header, formatMinor: 2 } })).toEqual(withoutUnixQueues(oldJson));
@@ -122,8 +126,8 @@ describe('golden image of format 1.2', () => {
 });
 
 describe('golden image of format 1.1', () => {
-  const old = readFileSync(join(dir, 'golden-everything-1.1.ckpt'));
-  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.1.json'), 'utf8')) as OldJson;
+  const old = oldBytes('1.1');
+  const oldJson = oldJsonOf('1.1');
   const asRead = withoutLimits(oldJson);
 
   it('still decodes, with no fd limits and no kernel limits', () => {
@@ -138,7 +142,7 @@ describe('golden image of format 1.1', () => {
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
   });
   it('differs from the 1.2 image only by the limits', () => {
-    const now = JSON.parse(readFileSync(join(dir, 'golden-everything-1.2.json'), 'utf8')) as OldJson;
+    const now = oldJsonOf('1.2');
     const sansLimits = withoutLimits({ ...now, header: { ...now.header, formatMinor: 1 } });
     // The everything scenario's child raised its soft limit in 1.2's scenario; nothing else changed.
     expect(sansLimits).toEqual(asRead);
@@ -146,8 +150,8 @@ describe('golden image of format 1.1', () => {
 });
 
 describe('golden image of format 1.0', () => {
-  const old = readFileSync(join(dir, 'golden-everything-1.0.ckpt'));
-  const oldJson = JSON.parse(readFileSync(join(dir, 'golden-everything-1.0.json'), 'utf8')) as OldJson;
+  const old = oldBytes('1.0');
+  const oldJson = oldJsonOf('1.0');
   // 1.1 appended fdinfo to anon files: readers of 1.1 give 1.0 files an empty one.
   const asRead = withoutLimits({ ...oldJson, files: oldJson.files.map((f) => (f.kind === 'anon' ? { ...f, fdinfo: '' } : f)) });
 

@@ -50,18 +50,25 @@ function image(records: Rec[], opts: { major?: number; minor?: number; limits?: 
   return Buffer.concat(chunks);
 }
 
+/**
+ * A TASK record (flags, comm, cwd and root as given); `tail` writes what
+ * follows its namespaces, by default what an image of minorNow holds there.
+ */
 const task =
-  (pid: number): Rec =>
+  (pid: number, o: { flags?: number; comm?: string; dir?: string; tail?: Rec } = {}): Rec =>
   (w) => {
     w.begin(RT.TASK);
-    for (const v of [pid, pid, 1, 0, 0, 0]) w.u32(v);
-    w.bstr('t');
+    for (const v of [pid, pid, 1, 0, 0, o.flags ?? 0]) w.u32(v);
+    w.bstr(o.comm ?? 't');
     w.u32(0);
-    w.bstr('/');
-    w.bstr('/');
+    w.bstr(o.dir ?? '/');
+    w.bstr(o.dir ?? '/');
     w.u32(0);
-    if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
-    if (minorNow >= 5) w.u32(0); // pids in pid namespaces (1.5): none recorded
+    if (o.tail) o.tail(w);
+    else {
+      if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
+      if (minorNow >= 5) w.u32(0); // pids in pid namespaces (1.5): none recorded
+    }
     w.end();
   };
 const taskObjs =
@@ -126,42 +133,31 @@ function fails(b: Buffer, code: string, re?: RegExp): ImageError {
 }
 
 /** A TASK of 1.2 with the given flags and fd limit fields, or cut after `cut` of its 16 limit bytes. */
-const limitTask =
-  (flags: number, soft: bigint, hard: bigint, cut = 16): Rec =>
-  (w) => {
-    w.begin(RT.TASK);
-    for (const v of [1, 1, 1, 0, 0, flags]) w.u32(v);
-    w.bstr('t');
-    w.u32(0);
-    w.bstr('/');
-    w.bstr('/');
-    w.u32(0);
-    const b = Buffer.alloc(16);
-    b.writeBigUInt64LE(soft, 0);
-    b.writeBigUInt64LE(hard, 8);
-    w.bytes(b.subarray(0, cut));
-    w.end();
-  };
+const limitTask = (flags: number, soft: bigint, hard: bigint, cut = 16): Rec =>
+  task(1, {
+    flags,
+    tail: (w) => {
+      const b = Buffer.alloc(16);
+      b.writeBigUInt64LE(soft, 0);
+      b.writeBigUInt64LE(hard, 8);
+      w.bytes(b.subarray(0, cut));
+    },
+  });
 const ALL_ONES = 0xffffffffffffffffn;
 
 describe("tasks' pids in their pid namespaces (1.5)", () => {
-  const nsTask =
-    (pids: number[] | null, cut = false): Rec =>
-    (w) => {
-      w.begin(RT.TASK);
-      for (const v of [7, 7, 1, 0, 0, 0]) w.u32(v);
-      w.bstr('c');
-      w.u32(0);
-      w.bstr('/');
-      w.bstr('/');
-      w.u32(0);
-      for (let i = 0; i < 2; i++) w.u64(0);
-      if (pids) {
-        w.u32(pids.length);
-        for (const p of cut ? pids.slice(0, -1) : pids) w.u32(p);
-      }
-      w.end();
-    };
+  /** Its pids (null: the field left out), the last one left out too when `cut`. */
+  const nsTask = (pids: number[] | null, cut = false): Rec =>
+    task(7, {
+      comm: 'c',
+      tail: (w) => {
+        for (let i = 0; i < 2; i++) w.u64(0);
+        if (pids) {
+          w.u32(pids.length);
+          for (const p of cut ? pids.slice(0, -1) : pids) w.u32(p);
+        }
+      },
+    });
   it('reads them from 1.5; none recorded (0) or an older image leaves them out', () => {
     expect(decodeImage(image([nsTask([7, 3]), taskObjs(0)], { minor: 5 })).tasks[0]!.nsPids).toEqual([7, 3]);
     expect('nsPids' in decodeImage(image([nsTask([]), taskObjs(0)], { minor: 5 })).tasks[0]!).toBe(false);
@@ -185,19 +181,8 @@ describe("tasks' pids in their pid namespaces (1.5)", () => {
 });
 
 describe('zombie tasks (1.3)', () => {
-  const zombieTask =
-    (flags: number): Rec =>
-    (w) => {
-      w.begin(RT.TASK);
-      for (const v of [7, 7, 1, 0, 0, flags]) w.u32(v);
-      w.bstr('z');
-      w.u32(0);
-      w.bstr('');
-      w.bstr('');
-      w.u32(0);
-      for (let i = 0; i < 2; i++) w.u64(0);
-      w.end();
-    };
+  // A zombie has no cwd or root; used at minors 2 and 3 (fd limit, no pids in pid namespaces).
+  const zombieTask = (flags: number): Rec => task(7, { flags, comm: 'z', dir: '' });
   it('reads the flag as a zombie, and a task without it as none only from 1.3', () => {
     const z = decodeImage(image([zombieTask(2), taskObjs(0)], { minor: 3 }));
     expect(z.tasks[0]!.zombie).toBe(true);

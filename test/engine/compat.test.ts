@@ -71,32 +71,17 @@ const task =
     }
     w.end();
   };
-const taskObjs =
-  (ref: number): Rec =>
+/** A record of `type` whose body is these u32s. */
+const u32Record =
+  (type: number, ...values: number[]): Rec =>
   (w) => {
-    w.begin(RT.TASK_OBJS);
-    w.u32(ref);
-    w.u32(0);
+    w.begin(type);
+    for (const v of values) w.u32(v);
     w.end();
   };
-const table =
-  (ref: number, nfds: number): Rec =>
-  (w) => {
-    w.begin(RT.FILE_TABLE);
-    w.u32(ref);
-    w.u32(nfds);
-    w.u32(0);
-    w.end();
-  };
-const fd =
-  (file: number, n: number): Rec =>
-  (w) => {
-    w.begin(RT.FILE_DESC);
-    w.u32(file);
-    w.u32(n);
-    w.u32(0);
-    w.end();
-  };
+const taskObjs = (ref: number): Rec => u32Record(RT.TASK_OBJS, ref, 0);
+const table = (ref: number, nfds: number): Rec => u32Record(RT.FILE_TABLE, ref, nfds, 0);
+const fd = (file: number, n: number): Rec => u32Record(RT.FILE_DESC, file, n, 0);
 const file =
   (ref: number, kindCode = 1, extra: (w: RecordWriter) => void = () => {}): Rec =>
   (w) => {

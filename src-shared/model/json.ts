@@ -137,7 +137,7 @@ function num(j: Json | undefined, where: string): number {
   if (typeof j !== 'number' || !Number.isFinite(j)) throw new JsonModelError(`${where}: expected a number`);
   return j;
 }
-/** A u32 field's value: what the image writes in 32 bits, not wrapped there silently. */
+/** A u32 field's value, refused where the JSON is read so the error names the field (the image writer refuses it too, but at encode and without saying where). */
 function u32(j: Json | undefined, where: string): number {
   const n = num(j, where);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)

@@ -8,6 +8,7 @@
  * size and inode (only their paths are captured), the process group (-F g).
  */
 import { deviceNumbers } from '../../src-shared/kinds/format.js';
+import { mappedIpv4 } from '../../src-shared/kinds/inet-socket.js';
 import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
 import { modeType, O, O_ACCMODE } from '../../src-shared/model/flags.js';
 import type { FileLock, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/snapshot.js';
@@ -85,10 +86,7 @@ function isWildcard(addr: string): boolean {
 function endpoint(family: unknown, addr: string, port: number): string {
   let host = isWildcard(addr) ? '*' : family === 6 ? `[${addr}]` : addr;
   // lsof shows an IPv4-mapped IPv6 address (a v4 peer of a v6 socket) as the IPv4 address it is.
-  if (family === 6 && host !== '*') {
-    const b = parseIp(addr);
-    if (b && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) host = b.subarray(12).join('.');
-  }
+  if (family === 6 && host !== '*') host = mappedIpv4(addr) ?? host;
   return `${host}:${port ? String(port) : '*'}`;
 }
 

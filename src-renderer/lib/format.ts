@@ -1,5 +1,6 @@
 /** Display helpers: byte strings, sizes, times, as the rest of the product shows them. */
 import { displayBStr, type BStrJson } from '../../src-shared/model/bstr.js';
+import { formatSize } from '../../src-shared/model/size-text.js';
 
 /**
  * A byte string for display: the escaped text the backend already made, or
@@ -11,17 +12,8 @@ export function bstr(b: BStrJson | undefined | null): string {
   return typeof b === 'string' ? displayBStr(b) : b.text;
 }
 
-export function size(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${u[i]}`;
-}
+/** Sizes as show and reports say them (one formatter for all). */
+export const size = (n: number): string => formatSize(n);
 
 export function time(ms: number): string {
   const d = new Date(ms);

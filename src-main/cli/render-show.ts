@@ -7,6 +7,7 @@ import {
   formatShare,
   holders,
   tableHolderPids,
+  keptTableOut,
   limitReport,
   locksTag,
   listedWarnings,
@@ -140,7 +141,7 @@ function usualNamespaces(s: Snapshot): Map<string, string> {
 /** Per pid, the capture error that kept its fd table out (its fd or fdinfo directory could not be read). */
 function fdTableErrors(s: Snapshot): Map<number, Snapshot['errors'][number]> {
   const m = new Map<number, Snapshot['errors'][number]>();
-  for (const e of s.errors) if (e.fd === -1 && /\/(fd|fdinfo)$/.test(displayBStr(e.where)) && !m.has(e.pid)) m.set(e.pid, e);
+  for (const e of s.errors) if (keptTableOut(e) && !m.has(e.pid)) m.set(e.pid, e);
   return m;
 }
 

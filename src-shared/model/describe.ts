@@ -66,6 +66,11 @@ export function holders(s: Snapshot): Holders {
  */
 export const NAME_NOT_READABLE = 'cannot read link: the fd is kept, its name not known';
 
+/** Whether capture error `e` is the one that kept a process's fd table out: its fd or fdinfo directory could not be read. */
+export function keptTableOut(e: Pick<Snapshot['errors'][number], 'fd' | 'where'>): boolean {
+  return e.fd === -1 && /\/(fd|fdinfo)$/.test(displayBStr(e.where));
+}
+
 /** Per `${pid}:${fd}` of an fd kept without its name, the errno that hid it ("ENAMETOOLONG"): show says "(name not readable: ENAMETOOLONG)". */
 export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string> {
   const m = new Map<string, string>();

@@ -7,7 +7,7 @@ import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
 import { EmptySelectionError, NS_TYPES, NoSuchProcessError, namespaceLink, type NsType } from '../../sources/proc/select.js';
 import { commProblem, resolveUsers, splitCommList } from '../../../src-shared/model/proc-select.js';
-import { displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
+import { displayBStr, keptTableOut, type Snapshot } from '../../../src-shared/model/index.js';
 import { systemUsers } from '../../util/passwd.js';
 
 /** --user USER|UID[,...]: uids, in the order given; a name /etc/passwd does not know is a usage error naming it. */
@@ -306,7 +306,7 @@ export default defineCommand({
       // Processes whose fds could not be read at all: said apart from the
       // list of errors, since the image otherwise reads as if they held none.
       const refused = snap.errors.filter(
-        (e) => e.fd === -1 && (e.errno === 'EACCES' || e.errno === 'EPERM') && /\/(fd|fdinfo)$/.test(displayBStr(e.where)),
+        (e) => (e.errno === 'EACCES' || e.errno === 'EPERM') && keptTableOut(e),
       );
       const pids = [...new Set(refused.map((e) => e.pid))];
       if (pids.length) {

@@ -44,6 +44,7 @@ import {
 import { readAttrs } from './kind-codec.js';
 import { RecordScanner, bufferSource, fdSource, type ScanSource } from './record-scanner.js';
 import { PARALLEL_DIGEST_MIN_BYTES, startParallelDigest } from './parallel-digest.js';
+import { cannotOpenText, directoryText } from '../util/open-error.js';
 
 const SOURCES: Record<number, SourceKind> = { 1: 'proc', 2: 'sim', 3: 'criu' };
 const U64_MAX = 0xffffffffffffffffn;
@@ -516,15 +517,12 @@ export function withImageFile<T>(path: string | number, fn: (src: ScanSource) =>
   try {
     fd = typeof path === 'number' ? path : openSync(path, 'r');
   } catch (e) {
-    // "ENOENT (no such file)", not Node's "ENOENT: no such file or directory, open 'PATH'" naming the path again.
-    const { code, message } = e as NodeJS.ErrnoException;
-    const why = code === 'ENOENT' ? 'no such file' : /^[A-Z]+: ([^,]*)/.exec(message)?.[1];
-    throw new ImageError('io', `cannot open ${name}: ${code && why ? `${code} (${why})` : message}`, 0, -1);
+    throw new ImageError('io', cannotOpenText(name, e as NodeJS.ErrnoException), 0, -1);
   }
   let parallel: ReturnType<typeof startParallelDigest> | null = null;
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ImageError('io', `${name} is a directory, not an image`, 0, -1);
+    if (st.isDirectory()) throw new ImageError('io', directoryText(name), 0, -1);
     let src: ScanSource;
     if (st.isFile()) {
       src = fdSource(fd, st.size);

@@ -82,7 +82,7 @@ export const socket: Classifier = (raw, _text, base, ctx) => {
  * is false (its own namespace could not be read again: no process is left
  * in it). True when it is so marked.
  */
-export function lateSocket(f: OpenFile, fresh: readonly NetTables[], mark = true): boolean {
+export function lateSocket(f: OpenFile, fresh: readonly NetTables[], mark: boolean): boolean {
   const family = String(f.attrs.family ?? '');
   const where = socketTable(family);
   if (where === null) return false;

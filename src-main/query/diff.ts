@@ -9,6 +9,7 @@ import { bstrToJson, describeFile, displayBStr, formatFlags } from '../../src-sh
 import type { AttrRecord, BStr } from '../../src-shared/model/index.js';
 import type {
   DiffFd,
+  DiffField,
   DiffMatching,
   DiffOptions,
   DiffResult,
@@ -25,7 +26,7 @@ import type {
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary, type ImageRow } from '../store/images.js';
-import { fromDb, splitCmdline } from '../store/intern.js';
+import { splitCmdline } from '../store/intern.js';
 import { fileFromPack, parseAttrs } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, joinU64, unpack } from '../store/fdpack.js';
 import { fdLimitOfRow } from '../store/schema.js';
@@ -205,16 +206,8 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
         paths.add(p[o + P.path]!);
         if (p[o + P.attrs]) attrs.add(p[o + P.attrs]!);
       }
-    const rows = ctx.db
-      .prepare('SELECT id, b FROM strs WHERE id IN (SELECT value FROM json_each(?))')
-      .raw()
-      .all(JSON.stringify([...paths])) as [number, string | Buffer][];
-    for (const [id, b] of rows) strCache.set(id, fromDb(b));
-    const arows = ctx.db
-      .prepare('SELECT id, b FROM attrs WHERE id IN (SELECT value FROM json_each(?))')
-      .raw()
-      .all(JSON.stringify([...attrs])) as [number, string][];
-    for (const [id, b] of arows) attrCache.set(id, b);
+    ctx.strings.values([...paths], strCache);
+    ctx.attrs.values([...attrs], attrCache);
   };
   const strOf = <T>(id: number, cache: Map<number, T>, one: (id: number) => T): T => {
     let v = cache.get(id);
@@ -281,6 +274,19 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   const limitChanges: LimitChange[] = [];
   const pa_ = A.pack;
   const pb_ = B.pack;
+  const scratch: FieldChange[] = [];
+  // A kind, flags, cloexec or deleted change takes few distinct values: one
+  // frozen object for each, shared by every fd that made it. What the two
+  // sides of a changed fd keep is most of the garbage collector's work on
+  // two unrelated images (every fd changed), so the less each keeps, the
+  // faster; the target and position are the fd's own.
+  const commonChanges = new Map<string, FieldChange>();
+  const common = (field: DiffField, before: string, after: string): FieldChange => {
+    const key = `${field}\0${before}\0${after}`;
+    let c = commonChanges.get(key);
+    if (!c) commonChanges.set(key, (c = Object.freeze({ field, before, after }) as FieldChange));
+    return c;
+  };
   for (const [pa, pb] of pairs) {
     const la = pa.fdLimit;
     const lb = pb.fdLimit;
@@ -325,8 +331,8 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       if (!sameTarget || pa_[oa + P.flags] !== pb_[ob + P.flags] || !samePos || (bitsA & ~BIT_SHARED) !== (bitsB & ~BIT_SHARED)) {
         const before = fdOf(A, i);
         const after = fdOf(B, j);
-        const changes: FieldChange[] = [];
-        if (pa_[oa + P.kind] !== pb_[ob + P.kind]) changes.push({ field: 'kind', before: before.kind, after: after.kind });
+        const changes = scratch;
+        if (pa_[oa + P.kind] !== pb_[ob + P.kind]) changes.push(common('kind', before.kind, after.kind));
         if (!sameTarget && before.target !== after.target) changes.push({ field: 'target', before: before.target, after: after.target });
         else if (!sameTarget)
           changes.push({
@@ -334,20 +340,27 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
             before: `${before.target} (${JSON.stringify(before.path)})`,
             after: `${after.target} (${JSON.stringify(after.path)})`,
           });
-        if (pa_[oa + P.flags] !== pb_[ob + P.flags]) changes.push({ field: 'flags', before: before.flagNames, after: after.flagNames });
+        if (pa_[oa + P.flags] !== pb_[ob + P.flags]) changes.push(common('flags', before.flagNames, after.flagNames));
         let posDelta: U64Json | undefined;
         if (!samePos) {
           changes.push({ field: 'pos', before: String(before.pos), after: String(after.pos) });
           posDelta = posDeltaOf(pa_, oa, pb_, ob);
         }
         if ((bitsA & BIT_CLOEXEC) !== (bitsB & BIT_CLOEXEC))
-          changes.push({ field: 'cloexec', before: before.cloexec ? 'yes' : 'no', after: after.cloexec ? 'yes' : 'no' });
+          changes.push(common('cloexec', before.cloexec ? 'yes' : 'no', after.cloexec ? 'yes' : 'no'));
         if ((bitsA & BIT_DELETED) !== (bitsB & BIT_DELETED))
-          changes.push({ field: 'deleted', before: before.deleted ? 'yes' : 'no', after: after.deleted ? 'yes' : 'no' });
-        if (changes.length)
+          changes.push(common('deleted', before.deleted ? 'yes' : 'no', after.deleted ? 'yes' : 'no'));
+        if (changes.length) {
+          // Copied at its size: a list grown by push keeps room for 16,
+          // and every changed fd of two unrelated images keeps its list.
+          const kept = changes.slice();
           changed.push(
-            posDelta === undefined ? { fd: before.fd, before, after, changes } : { fd: before.fd, before, after, changes, posDelta },
+            posDelta === undefined
+              ? { fd: before.fd, before, after, changes: kept }
+              : { fd: before.fd, before, after, changes: kept, posDelta },
           );
+        }
+        scratch.length = 0;
       }
       if ((bitsA & BIT_SHARED) !== (bitsB & BIT_SHARED)) {
         const wa = others(A, i, pa.pid);

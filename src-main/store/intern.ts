@@ -16,9 +16,13 @@ export class Interner {
   private readonly sel: Database.Statement;
   private readonly ins: Database.Statement;
   private readonly get: Database.Statement;
+  private readonly db: DB;
+  private readonly table: 'strs' | 'attrs';
 
   /** `table` is strs (names) or attrs (kind attributes as JSON); both have (id, b UNIQUE). */
   constructor(db: DB, table: 'strs' | 'attrs' = 'strs') {
+    this.db = db;
+    this.table = table;
     this.sel = db.prepare(`SELECT id FROM ${table} WHERE b = ?`).pluck();
     this.ins = db.prepare(`INSERT INTO ${table}(b) VALUES (?)`);
     this.get = db.prepare(`SELECT b FROM ${table} WHERE id = ?`).pluck();
@@ -60,6 +64,40 @@ export class Interner {
   value(id: number): BStr {
     const v = this.get.get(id) as string | Buffer | undefined;
     return fromDb(v ?? '');
+  }
+
+  /**
+   * The values of many ids at once, into `into` (ids not in the table are
+   * left out). Row by row, better-sqlite3 makes a JS array and a string per
+   * row, most of the cost at a hundred thousand rows; here SQLite builds
+   * one JSON array of the text values and JSON.parse makes the strings
+   * (about 4x faster). Where the ids fill most of their span, a range scan
+   * beats a lookup per id. Raw byte values (rare) come row by row.
+   */
+  values(ids: readonly number[], into: Map<number, BStr>): void {
+    if (ids.length === 0) return;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const id of ids) {
+      if (id < lo) lo = id;
+      if (id > hi) hi = id;
+    }
+    const scan = hi - lo + 1 <= ids.length * 4;
+    const where = scan ? 'id BETWEEN ? AND ?' : 'id IN (SELECT value FROM json_each(?))';
+    const args = scan ? [lo, hi] : [JSON.stringify(ids)];
+    const wanted = scan ? new Set(ids) : null;
+    const [idsJson, textsJson] = this.db
+      .prepare(`SELECT json_group_array(id), json_group_array(b) FROM ${this.table} WHERE ${where} AND typeof(b) = 'text'`)
+      .raw()
+      .get(...args) as [string, string];
+    const got = JSON.parse(idsJson) as number[];
+    const texts = JSON.parse(textsJson) as string[];
+    for (let k = 0; k < got.length; k++) if (!wanted || wanted.has(got[k]!)) into.set(got[k]!, texts[k]!);
+    const raw = this.db
+      .prepare(`SELECT id, b FROM ${this.table} WHERE ${where} AND typeof(b) = 'blob'`)
+      .raw()
+      .all(...args) as [number, Buffer][];
+    for (const [id, b] of raw) if (!wanted || wanted.has(id)) into.set(id, fromDb(b));
   }
 }
 

@@ -1,6 +1,6 @@
 /** Diff against hand-built before/after snapshots whose every change is known. */
 import { describe, expect, it } from 'vitest';
-import { O, type Snapshot } from '../../src-shared/model/index.js';
+import { O, bstrToJson, displayBStr, type BStr, type Snapshot } from '../../src-shared/model/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
@@ -163,6 +163,35 @@ describe('diff', () => {
       const forced = s.diff(a, b, { matching: 'pid' });
       expect(forced.matching).toBe('pid');
       expect(forced.appeared).toHaveLength(B.tasks.length);
+    }));
+
+  it('names every fd exactly when thousands changed (strings read in bulk)', () =>
+    withStore((s) => {
+      // 3,000 renamed files: past the point where diff reads every name in
+      // one go. Names with bytes that are not UTF-8, quotes, controls, bidi.
+      const odd = (k: number): BStr =>
+        k % 3 === 0
+          ? new Uint8Array([0x2f, 0x78, 0xff, 0xfe, 0x30 + (k % 10), 0x2e, ...new TextEncoder().encode(String(k))])
+          : k % 3 === 1
+            ? `/q/"${k}"\\\t\u202e.log`
+            : `/n/${k}\u0001\n`;
+      const build = (shift: number, time: number) => {
+        const b = newBuilder('diff', 1);
+        const p = b.process({ pid: 100, ppid: 1, comm: 'many', cmdline: ['many'] });
+        for (let k = 0; k < 3000; k++) openFile(p, odd(k + shift), { at: 3 + k });
+        return b.snapshot(header(time));
+      };
+      const [a, b] = importBoth(s, build(0, T0), build(1, T0 + 1000));
+      const d = s.diff(a, b);
+      const changed = d.tasks[0]!.changed;
+      expect(changed).toHaveLength(3000);
+      for (const c of changed) {
+        const k = c.fd - 3;
+        expect(c.before.path).toEqual(bstrToJson(odd(k)));
+        expect(c.after.path).toEqual(bstrToJson(odd(k + 1)));
+        expect(c.before.target).toBe(displayBStr(odd(k)));
+        expect(c.changes.find((x) => x.field === 'target')).toEqual({ field: 'target', before: displayBStr(odd(k)), after: displayBStr(odd(k + 1)) });
+      }
     }));
 
   it('an image against itself has no changes', () =>

@@ -304,6 +304,23 @@ test('a large capture shows its progress, then opens 100,000 fds', async () => {
   await expect(page.getByTestId('inspector')).toContainText('100,0');
 });
 
+test('a scenario offers the parameters it reads: leaky-host takes a step', async () => {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-sim').click();
+  await page.getByTestId('scenario-large').check();
+  await expect(page.getByTestId('sim-step')).toHaveCount(0);
+  await page.getByTestId('scenario-leaky-host').check();
+  await expect(page.getByTestId('large-processes')).toHaveCount(0);
+  await page.getByTestId('sim-step').fill('7');
+  await page.getByTestId('capture-label').fill('leaky-host step 7');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('leaky-host step 7', { timeout: 30_000 });
+  const listed = JSON.parse(
+    execFileSync(process.execPath, ['bin/ckpt.mjs', 'list', '--json', '--home', host.home, '--label', 'leaky-host step 7'], { encoding: 'utf8' }),
+  ) as { options: Record<string, string> }[];
+  expect(listed.map((i) => i.options)).toEqual([{ scenario: 'leaky-host', seed: '1', step: '7' }]);
+});
+
 test('the theme follows the system: dark', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -310,7 +310,7 @@ export function createBackend(ctx: ApiContext): Backend {
         return { deleted: gone.length };
       }),
 
-    'capture.scenarios': () => SCENARIOS.map((s) => ({ name: s.name, description: s.description })),
+    'capture.scenarios': () => SCENARIOS.map((s) => ({ name: s.name, description: s.description, params: [...(s.params ?? [])] })),
     'capture.processes': () => ({ processes: listProcesses(), selfPid: process.pid, liveCaptureUnavailable: liveCaptureUnavailable() }),
 
     'capture.run': async (a) => {

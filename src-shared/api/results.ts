@@ -36,6 +36,8 @@ export interface LibraryList {
 export interface Scenario {
   name: string;
   description: string;
+  /** What its build reads besides the seed: the Capture view offers these. */
+  params: ('step' | 'processes' | 'fds')[];
 }
 
 export interface ProcessInfo {

@@ -139,6 +139,21 @@ function fdOrder(L: Loaded, table: number): number[] {
   return out;
 }
 
+/**
+ * The distinct non-zero values of one pack field over the packs, ascending:
+ * marked in a bitmap over their span (ids are row ids, dense enough), which
+ * is several times faster than a Set of 200,000 numbers.
+ */
+function distinctIds(packs: Int32Array[], field: number): number[] {
+  let hi = 0;
+  for (const p of packs) for (let o = field; o < p.length; o += PACK_FIELDS) if (p[o]! > hi) hi = p[o]!;
+  const seen = new Uint8Array(hi + 1);
+  for (const p of packs) for (let o = field; o < p.length; o += PACK_FIELDS) seen[p[o]!] = 1;
+  const out: number[] = [];
+  for (let id = 1; id <= hi; id++) if (seen[id]) out.push(id);
+  return out;
+}
+
 /** How far a position moved, from pack offsets `oa` and `ob`; a bigint only where a position is past 2^53. */
 function posDeltaOf(pa: Int32Array, oa: number, pb: Int32Array, ob: number): U64Json {
   const a = joinU64(pa[oa + P.posHi]!, pa[oa + P.posLo]!);
@@ -199,15 +214,8 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   let preloaded = false;
   const preload = () => {
     preloaded = true;
-    const paths = new Set<number>();
-    const attrs = new Set<number>();
-    for (const { pack: p } of [A, B])
-      for (let o = 0; o < p.length; o += PACK_FIELDS) {
-        paths.add(p[o + P.path]!);
-        if (p[o + P.attrs]) attrs.add(p[o + P.attrs]!);
-      }
-    ctx.strings.values([...paths], strCache);
-    ctx.attrs.values([...attrs], attrCache);
+    ctx.strings.values(distinctIds([A.pack, B.pack], P.path), strCache);
+    ctx.attrs.values(distinctIds([A.pack, B.pack], P.attrs), attrCache);
   };
   const strOf = <T>(id: number, cache: Map<number, T>, one: (id: number) => T): T => {
     let v = cache.get(id);

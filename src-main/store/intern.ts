@@ -85,19 +85,24 @@ export class Interner {
     const scan = hi - lo + 1 <= ids.length * 4;
     const where = scan ? 'id BETWEEN ? AND ?' : 'id IN (SELECT value FROM json_each(?))';
     const args = scan ? [lo, hi] : [JSON.stringify(ids)];
-    const wanted = scan ? new Set(ids) : null;
+    // A scan also reads ids nobody asked for: these are the ones asked for.
+    let wanted: Uint8Array | null = null;
+    if (scan) {
+      wanted = new Uint8Array(hi - lo + 1);
+      for (const id of ids) wanted[id - lo] = 1;
+    }
     const [idsJson, textsJson] = this.db
       .prepare(`SELECT json_group_array(id), json_group_array(b) FROM ${this.table} WHERE ${where} AND typeof(b) = 'text'`)
       .raw()
       .get(...args) as [string, string];
     const got = JSON.parse(idsJson) as number[];
     const texts = JSON.parse(textsJson) as string[];
-    for (let k = 0; k < got.length; k++) if (!wanted || wanted.has(got[k]!)) into.set(got[k]!, texts[k]!);
+    for (let k = 0; k < got.length; k++) if (!wanted || wanted[got[k]! - lo]) into.set(got[k]!, texts[k]!);
     const raw = this.db
       .prepare(`SELECT id, b FROM ${this.table} WHERE ${where} AND typeof(b) = 'blob'`)
       .raw()
       .all(...args) as [number, Buffer][];
-    for (const [id, b] of raw) if (!wanted || wanted.has(id)) into.set(id, fromDb(b));
+    for (const [id, b] of raw) if (!wanted || wanted[id - lo]) into.set(id, fromDb(b));
   }
 }
 

@@ -1,0 +1,36 @@
+/** REG: a file opened by path (regular file, directory, device, O_PATH): files.img's reg_file_entry. */
+import { bstrFromBytes } from '../../../../src-shared/model/index.js';
+import { REG_FILE } from '../messages.js';
+import type { Message } from '../protobuf.js';
+import { bytes, defineFdType, num, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, u64, type Converted, type FdTypeContext } from './types.js';
+
+/** The common fields of a file opened by path, from its reg_file_entry (also the file behind a FIFO or TTY). */
+export function regCommon(reg: Message, ctx: FdTypeContext): Omit<Converted, 'kind'> {
+  const deleted = ctx.deleted(num(reg, 'id'));
+  const mnt = num(reg, 'mnt_id', -1);
+  return {
+    path: bstrFromBytes(bytes(reg, 'name')),
+    flags: num(reg, 'flags'),
+    pos: u64(reg, 'pos'),
+    mode: num(reg, 'mode'),
+    size: u64(reg, 'size'),
+    mntId: mnt < 0 ? 0 : mnt,
+    deleted,
+    // CRIU records no link count: a file it restores by name has one, an unlinked one none.
+    nlink: deleted ? 0 : 1,
+  };
+}
+
+export default defineFdType({
+  type: 'REG',
+  code: 1,
+  field: 3,
+  spec: REG_FILE,
+  convert(reg, ctx) {
+    const c = regCommon(reg, ctx);
+    const fmt = (c.mode ?? 0) & S_IFMT;
+    const kind =
+      fmt === S_IFDIR ? 'directory' : fmt === S_IFCHR ? 'chardev' : fmt === S_IFBLK ? 'blockdev' : fmt === S_IFIFO ? 'fifo' : 'regular';
+    return { ...c, kind, ...(kind === 'fifo' ? { attrs: { end: (c.flags & 3) === 0 ? 'read' : (c.flags & 3) === 1 ? 'write' : 'both' } } : {}) };
+  },
+});

@@ -1,0 +1,109 @@
+/**
+ * One handler per CRIU fd type (CRIU's own fdtype_ops): which field of
+ * files.img's file_entry holds the type's message, that message's fields,
+ * and how it becomes an open file of the snapshot. Adding a type is one
+ * file here and one line in index.ts.
+ */
+import type { AttrRecord, BStr, FileLock, U64 } from '../../../../src-shared/model/index.js';
+import type { Entry } from '../image.js';
+import type { Message, MessageSpec } from '../protobuf.js';
+
+/** What a handler may look up in the rest of the dump. */
+export interface FdTypeContext {
+  /** The reg_file_entry with this id (files.img), for the file behind a FIFO or TTY. */
+  reg(id: number): Message | undefined;
+  /** The entries of another image file of the dump (read once), or null if the dump has none. */
+  image(name: string, magic: number, spec: MessageSpec): Entry[] | null;
+  /** Names a file of the dump for messages. */
+  display(name: string): string;
+  /** Whether the file with this id was unlinked (remap-fpath.img: a ghost or linked-remap file). */
+  deleted(id: number): boolean;
+}
+
+/** The open file a handler makes: the common fields it knows, its kind and attributes. */
+export interface Converted {
+  kind: string;
+  path: BStr;
+  /** f_flags as CRIU recorded them (O_CLOEXEC is taken out by the caller). */
+  flags: number;
+  mode?: number;
+  pos?: U64;
+  mntId?: number;
+  dev?: U64;
+  ino?: U64;
+  rdev?: U64;
+  size?: U64;
+  nlink?: number;
+  deleted?: boolean;
+  locks?: FileLock[];
+  attrs?: AttrRecord;
+  /** Something the dump does not say, or says this version does not read: an error record of the snapshot. */
+  note?: string;
+}
+
+/** Resolves an fd number of a table holding the file being linked to that fd's file ref (0 when no such fd). */
+export type FdLookup = (fd: number) => number;
+
+export interface FdTypeHandler {
+  /** CRIU's name of the type (fd_types in images/fdinfo.proto). */
+  type: string;
+  /** Its number in fd_types. */
+  code: number;
+  /** The field of file_entry that holds its message. */
+  field: number;
+  spec: MessageSpec;
+  convert(msg: Message, ctx: FdTypeContext): Converted;
+  /**
+   * After every file is made: fills attributes that name other files
+   * (an epoll's targets) through the fd numbers of a table holding it.
+   */
+  link?(attrs: AttrRecord, lookup: FdLookup): void;
+}
+
+export function defineFdType(h: FdTypeHandler): FdTypeHandler {
+  return h;
+}
+
+/** Field accessors: values the spec declared, with defaults for absent optional fields. */
+export function num(m: Message, name: string, dflt = 0): number {
+  const v = m[name];
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : dflt;
+}
+export function u64(m: Message, name: string): U64 {
+  const v = m[name];
+  return typeof v === 'number' || typeof v === 'bigint' ? v : 0;
+}
+export function bytes(m: Message, name: string): Uint8Array {
+  const v = m[name];
+  return v instanceof Uint8Array ? v : new Uint8Array(0);
+}
+export function bool(m: Message, name: string): boolean {
+  return m[name] === true;
+}
+export function sub(m: Message, name: string): Message | undefined {
+  const v = m[name];
+  return v && typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v) ? (v as Message) : undefined;
+}
+export function list(m: Message, name: string): Message[] {
+  const v = m[name];
+  return Array.isArray(v) ? (v as Message[]) : [];
+}
+export function nums(m: Message, name: string): number[] {
+  const v = m[name];
+  return Array.isArray(v) ? (v as number[]) : [];
+}
+
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+export const S_IFSOCK = 0o140000;
+export const O_ACCMODE = 3;
+
+/** "read", "write" or "both" by the access mode of f_flags. */
+export function endOf(flags: number): string {
+  const acc = flags & O_ACCMODE;
+  return acc === 0 ? 'read' : acc === 1 ? 'write' : 'both';
+}

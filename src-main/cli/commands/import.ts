@@ -56,7 +56,9 @@ async function convertCriu(files: readonly string[]): Promise<Map<string, Conver
       out.set(file, await criu.importCriu(file, kind));
     } catch (e) {
       if (!(e instanceof criu.CriuError)) throw e;
-      out.set(file, { error: new StoreError('bad-image', `${imageName(file)}: not imported: ${e.message}`) });
+      // The message names the file of the dump at fault; the input itself once.
+      const why = e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message;
+      out.set(file, { error: new StoreError('bad-image', `${imageName(file)}: not imported: ${why}`) });
     }
   }
   return out;

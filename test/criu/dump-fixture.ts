@@ -1,0 +1,201 @@
+/**
+ * A CRIU dump written as crit JSON and encoded by CRIU's own encoder
+ * (`crit encode`), the bytes `criu dump` would write for these processes.
+ * criu itself cannot dump on every kernel (vdso), crit can always encode.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function haveCrit(): boolean {
+  return spawnSync('crit', ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+type Json = Record<string, unknown>;
+
+/** Writes `entries` as crit JSON with `magic` and encodes it into DIR/NAME with crit. */
+let jsonDir: string | undefined;
+export function encode(dir: string, name: string, magic: string, entries: Json[]): void {
+  jsonDir ??= mkdtempSync(join(tmpdir(), 'criu-json-'));
+  const js = join(jsonDir, `${name}.json`);
+  writeFileSync(js, JSON.stringify({ magic, entries }));
+  execFileSync('crit', ['encode', '-i', js, '-o', join(dir, name)], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Replaces the bytes `from` with `to` (same length) in a file: a name crit's JSON cannot carry (invalid UTF-8), as CRIU's C encoder writes it. */
+export function patchBytes(file: string, from: Uint8Array, to: Uint8Array): void {
+  if (from.length !== to.length) throw new Error('patch must keep the length');
+  const b = readFileSync(file);
+  const at = b.indexOf(Buffer.from(from));
+  if (at < 0 || b.indexOf(Buffer.from(from), at + 1) >= 0) throw new Error('patch: placeholder not found exactly once');
+  Buffer.from(to).copy(b, at);
+  writeFileSync(file, b);
+}
+
+const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
+const skOpts = { so_sndbuf: 212992, so_rcvbuf: 212992, so_snd_tmo_sec: 0, so_snd_tmo_usec: 0, so_rcv_tmo_sec: 0, so_rcv_tmo_usec: 0 };
+const creds = (uid: number, gid: number) => ({
+  uid,
+  gid,
+  euid: uid,
+  egid: gid,
+  suid: uid,
+  sgid: gid,
+  fsuid: uid,
+  fsgid: gid,
+  secbits: 0,
+});
+/** The kernel's dev_t (MAJOR << 20 | MINOR), as CRIU stores device numbers. */
+const kdev = (major: number, minor: number) => major * (1 << 20) + minor;
+
+function core(comm: string, opts: { uid?: number; gid?: number; state?: number; filesId?: number; nofile?: [number | string, number | string]; thread?: boolean } = {}): Json {
+  const rl = [];
+  for (let i = 0; i < 16; i++) rl.push(i === 7 && opts.nofile ? { cur: opts.nofile[0], max: opts.nofile[1] } : { cur: 0, max: 0 });
+  const c: Json = {
+    mtype: 'X86_64',
+    thread_core: { futex_rla: 0, futex_rla_len: 0, creds: creds(opts.uid ?? 0, opts.gid ?? 0), ...(opts.thread ? { comm } : {}) },
+  };
+  if (!opts.thread)
+    c.tc = {
+      task_state: opts.state ?? 1,
+      exit_code: 0,
+      personality: 0,
+      flags: 0,
+      blk_sigset: 0,
+      comm,
+      ...(opts.nofile ? { rlimits: { rlimits: rl } } : {}),
+    };
+  return c;
+}
+
+const ids = (filesId: number) => ({ vm_id: filesId, files_id: filesId, fs_id: filesId, sighand_id: filesId, uts_ns_id: 1 });
+
+/** The placeholder crit can carry, patched afterwards into the hostile name's bytes. */
+export const HOSTILE_PLACEHOLDER = '/tmp/evil-PLACEHOLDER-XY';
+/** "/tmp/evil\n\x1b[31m" + invalid UTF-8 (ff fe) + "\u202e" (RLO) ... the same length as the placeholder. */
+export const HOSTILE_BYTES = (() => {
+  const b = Buffer.concat([Buffer.from('/tmp/evil\n\x1b[31m'), Buffer.from([0xff, 0xfe]), Buffer.from('\u202e'), Buffer.from('x\tz')]);
+  const pad = Buffer.alloc(Buffer.byteLength(HOSTILE_PLACEHOLDER) - b.length, 0x41);
+  return new Uint8Array(Buffer.concat([b, pad]));
+})();
+
+/**
+ * The scenario: processes 100 (server, threads 101 and 102), 200 (worker,
+ * a child of 100), 300 (clone, CLONE_FILES: 100's fd table), 400 (a
+ * zombie child of 100).
+ */
+export function writeDump(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true, root_ids: ids(1), ns_per_id: true }]);
+  encode(dir, 'pstree.img', 'PSTREE', [
+    { pid: 100, ppid: 0, pgid: 100, sid: 100, threads: [100, 101, 102] },
+    { pid: 200, ppid: 100, pgid: 100, sid: 100, threads: [200] },
+    { pid: 300, ppid: 100, pgid: 100, sid: 100, threads: [300] },
+    { pid: 400, ppid: 100, pgid: 100, sid: 100, threads: [400] },
+  ]);
+  encode(dir, 'core-100.img', 'CORE', [core('server', { uid: 33, gid: 34, nofile: [1024, 524288] })]);
+  encode(dir, 'core-101.img', 'CORE', [core('server-io', { uid: 33, gid: 34, thread: true })]);
+  encode(dir, 'core-102.img', 'CORE', [core('server-gc', { uid: 33, gid: 35, thread: true })]);
+  encode(dir, 'core-200.img', 'CORE', [core('worker', { uid: 1000, gid: 1000, nofile: ['18446744073709551615', '18446744073709551615'] })]);
+  encode(dir, 'core-300.img', 'CORE', [core('clone', { uid: 33, gid: 34, nofile: [4096, 4096] })]);
+  encode(dir, 'core-400.img', 'CORE', [core('defunct', { uid: 33, gid: 34, state: 2 })]);
+  encode(dir, 'ids-100.img', 'IDS', [ids(1)]);
+  encode(dir, 'ids-200.img', 'IDS', [ids(2)]);
+  encode(dir, 'ids-300.img', 'IDS', [ids(1)]);
+  for (const pid of [100, 200, 300]) encode(dir, `fs-${pid}.img`, 'FS', [{ cwd_id: 50, root_id: 51, umask: 18 }]);
+  encode(dir, 'utsns-1.img', 'UTSNS', [{ nodename: 'box', domainname: '(none)' }]);
+
+  const reg = (id: number, name: string, flags: number, extra: Json = {}) => ({
+    type: 'REG',
+    id,
+    reg: { id, flags, pos: 0, fown, name, ...extra },
+  });
+  encode(dir, 'files.img', 'FILES', [
+    reg(50, '/srv', 0o200000, { mode: 0o040755 }),
+    reg(51, '/', 0o200000, { mode: 0o040755 }),
+    reg(60, '/dev/pts/3', 2, { mode: 0o020620 }),
+    { type: 'TTY', id: 1, tty: { id: 1, tty_info_id: 1, flags: 2, fown, regf_id: 60 } },
+    // O_WRONLY|O_APPEND|O_CLOEXEC as fdinfo's flags give it
+    reg(2, '/var/log/app.log', 0o2002001, { pos: 4096, size: 8192, mode: 0o100640, mnt_id: 27 }),
+    reg(3, '/tmp/scratch', 2, { pos: 10, size: 100, mode: 0o100600, mnt_id: 27 }),
+    { type: 'PIPE', id: 4, pipe: { id: 4, pipe_id: 5000, flags: 0, fown } },
+    { type: 'PIPE', id: 10, pipe: { id: 10, pipe_id: 5000, flags: 1, fown } },
+    {
+      type: 'INETSK',
+      id: 5,
+      isk: { id: 5, ino: 7000, family: 2, type: 1, proto: 6, state: 10, src_port: 8080, dst_port: 0, flags: 2, backlog: 128, src_addr: ['0.0.0.0'], fown, opts: skOpts },
+    },
+    {
+      type: 'INETSK',
+      id: 11,
+      isk: { id: 11, ino: 7001, family: 10, type: 1, proto: 6, state: 1, src_port: 5432, dst_port: 40000, flags: 0o4002, backlog: 0, src_addr: ['::1'], dst_addr: ['::ffff:10.0.0.7'], fown, opts: skOpts },
+    },
+    {
+      type: 'UNIXSK',
+      id: 6,
+      usk: { id: 6, ino: 8001, type: 1, state: 1, flags: 2, uflags: 0, backlog: 0, peer: 8002, fown, opts: skOpts, name: '' },
+    },
+    {
+      type: 'UNIXSK',
+      id: 7,
+      usk: { id: 7, ino: 8002, type: 1, state: 1, flags: 2, uflags: 0, backlog: 0, peer: 8001, fown, opts: skOpts, name: '' },
+    },
+    {
+      type: 'UNIXSK',
+      id: 12,
+      // quopri of "\0ctl-sock": an abstract name
+      usk: { id: 12, ino: 8003, type: 5, state: 10, flags: 2, uflags: 0, backlog: 5, peer: 0, fown, opts: skOpts, name: '=00ctl-sock' },
+    },
+    { type: 'EVENTFD', id: 8, efd: { id: 8, flags: 0o4002, fown, counter: 5 } },
+    {
+      type: 'EVENTPOLL',
+      id: 9,
+      epfd: {
+        id: 9,
+        flags: 2,
+        fown,
+        tfd: [
+          { id: 9, tfd: 6, events: 1, data: 6, dev: kdev(0, 8), inode: 7000 },
+          { id: 9, tfd: 9, events: 0x80000001, data: '0xfeedface00000009', dev: kdev(0, 14), inode: 9001 },
+        ],
+      },
+    },
+    reg(13, HOSTILE_PLACEHOLDER, 0, { mode: 0o100644, size: 1 }),
+    { type: 'TUNF', id: 14, tunf: { id: 14, netdev: 'tun0' } },
+    { type: 'TIMERFD', id: 15, tfd: { id: 15, flags: 2, fown, clockid: 1, ticks: 3, settime_flags: 0, vsec: 4, vnsec: 500, isec: 5, insec: 0 } },
+    { type: 'SIGNALFD', id: 16, sgfd: { id: 16, flags: 2, fown, sigmask: 0x4001 } },
+    { type: 'NS', id: 17, nsf: { id: 17, ns_id: 3, ns_cflag: 0x40000000, flags: 0 } },
+  ]);
+  patchBytes(join(dir, 'files.img'), Buffer.from(HOSTILE_PLACEHOLDER), HOSTILE_BYTES);
+  encode(dir, 'tty-info.img', 'TTY_INFO', [
+    { id: 1, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 100, pgrp: 100, rdev: kdev(136, 3), pty: { index: 3 } },
+  ]);
+  encode(dir, 'remap-fpath.img', 'REMAP_FPATH', [{ orig_id: 3, remap_id: 30, remap_type: 'GHOST' }]);
+  // F_WRLCK, FL_POSIX, whole file
+  encode(dir, 'file-locks.img', 'FILE_LOCKS', [{ flag: 1, type: 1, pid: 100, fd: 3, start: 0, len: 0 }]);
+
+  const fd = (n: number, id: number, type: string, flags = 0) => ({ id, flags, type, fd: n });
+  encode(dir, 'fdinfo-1.img', 'FDINFO', [
+    fd(0, 1, 'TTY'),
+    fd(1, 1, 'TTY'),
+    fd(2, 1, 'TTY'),
+    fd(3, 2, 'REG', 1),
+    fd(4, 3, 'REG'),
+    fd(5, 4, 'PIPE'),
+    fd(6, 5, 'INETSK', 1),
+    fd(7, 6, 'UNIXSK'),
+    fd(8, 7, 'UNIXSK'),
+    fd(9, 8, 'EVENTFD'),
+    fd(10, 9, 'EVENTPOLL'),
+    fd(11, 13, 'REG'),
+    fd(12, 11, 'INETSK'),
+    fd(13, 14, 'TUNF'),
+    fd(14, 12, 'UNIXSK'),
+    fd(15, 15, 'TIMERFD'),
+    fd(16, 16, 'SIGNALFD'),
+    fd(17, 17, 'NS'),
+    fd(20, 2, 'REG'),
+  ]);
+  encode(dir, 'fdinfo-2.img', 'FDINFO', [fd(0, 10, 'PIPE'), fd(1, 4, 'PIPE'), fd(2, 1, 'TTY')]);
+}

@@ -49,7 +49,17 @@ const creds = (uid: number, gid: number) => ({
 /** The kernel's dev_t (MAJOR << 20 | MINOR), as CRIU stores device numbers. */
 const kdev = (major: number, minor: number) => major * (1 << 20) + minor;
 
-function core(comm: string, opts: { uid?: number; gid?: number; state?: number; filesId?: number; nofile?: [number | string, number | string]; thread?: boolean } = {}): Json {
+function core(
+  comm: string,
+  opts: {
+    uid?: number;
+    gid?: number;
+    state?: number;
+    filesId?: number;
+    nofile?: [number | string, number | string];
+    thread?: boolean;
+  } = {},
+): Json {
   const rl = [];
   for (let i = 0; i < 16; i++) rl.push(i === 7 && opts.nofile ? { cur: opts.nofile[0], max: opts.nofile[1] } : { cur: 0, max: 0 });
   const c: Json = {
@@ -124,12 +134,41 @@ export function writeDump(dir: string): void {
     {
       type: 'INETSK',
       id: 5,
-      isk: { id: 5, ino: 7000, family: 2, type: 1, proto: 6, state: 10, src_port: 8080, dst_port: 0, flags: 2, backlog: 128, src_addr: ['0.0.0.0'], fown, opts: skOpts },
+      isk: {
+        id: 5,
+        ino: 7000,
+        family: 2,
+        type: 1,
+        proto: 6,
+        state: 10,
+        src_port: 8080,
+        dst_port: 0,
+        flags: 2,
+        backlog: 128,
+        src_addr: ['0.0.0.0'],
+        fown,
+        opts: skOpts,
+      },
     },
     {
       type: 'INETSK',
       id: 11,
-      isk: { id: 11, ino: 7001, family: 10, type: 1, proto: 6, state: 1, src_port: 5432, dst_port: 40000, flags: 0o4002, backlog: 0, src_addr: ['::1'], dst_addr: ['::ffff:10.0.0.7'], fown, opts: skOpts },
+      isk: {
+        id: 11,
+        ino: 7001,
+        family: 10,
+        type: 1,
+        proto: 6,
+        state: 1,
+        src_port: 5432,
+        dst_port: 40000,
+        flags: 0o4002,
+        backlog: 0,
+        src_addr: ['::1'],
+        dst_addr: ['::ffff:10.0.0.7'],
+        fown,
+        opts: skOpts,
+      },
     },
     {
       type: 'UNIXSK',
@@ -163,7 +202,11 @@ export function writeDump(dir: string): void {
     },
     reg(13, HOSTILE_PLACEHOLDER, 0, { mode: 0o100644, size: 1 }),
     { type: 'TUNF', id: 14, tunf: { id: 14, netdev: 'tun0' } },
-    { type: 'TIMERFD', id: 15, tfd: { id: 15, flags: 2, fown, clockid: 1, ticks: 3, settime_flags: 0, vsec: 4, vnsec: 500, isec: 5, insec: 0 } },
+    {
+      type: 'TIMERFD',
+      id: 15,
+      tfd: { id: 15, flags: 2, fown, clockid: 1, ticks: 3, settime_flags: 0, vsec: 4, vnsec: 500, isec: 5, insec: 0 },
+    },
     { type: 'SIGNALFD', id: 16, sgfd: { id: 16, flags: 2, fown, sigmask: 0x4001 } },
     { type: 'NS', id: 17, nsf: { id: 17, ns_id: 3, ns_cflag: 0x40000000, flags: 0 } },
   ]);

@@ -111,10 +111,27 @@ function checkScenario(s: Snapshot): void {
   expect(s.files.every((f) => (f.flags & 0o2000000) === 0)).toBe(true);
 
   const tty = fileAt(s, 100, 0);
-  expect(tty).toMatchObject({ kind: 'pty', path: '/dev/pts/3', flags: 2, mode: 0o020620, rdev: (136 << 8) | 3, attrs: { index: 3, master: false } });
+  expect(tty).toMatchObject({
+    kind: 'pty',
+    path: '/dev/pts/3',
+    flags: 2,
+    mode: 0o020620,
+    rdev: (136 << 8) | 3,
+    attrs: { index: 3, master: false },
+  });
 
   const log = fileAt(s, 100, 3);
-  expect(log).toMatchObject({ kind: 'regular', path: '/var/log/app.log', flags: 0o2001, pos: 4096, size: 8192, mode: 0o100640, mntId: 27, deleted: false, nlink: 1 });
+  expect(log).toMatchObject({
+    kind: 'regular',
+    path: '/var/log/app.log',
+    flags: 0o2001,
+    pos: 4096,
+    size: 8192,
+    mode: 0o100640,
+    mntId: 27,
+    deleted: false,
+    nlink: 1,
+  });
   expect(log.locks).toEqual([{ kind: 'posix', write: true, pid: 100, start: 0, end: null }]);
 
   expect(fileAt(s, 100, 4)).toMatchObject({ kind: 'regular', path: '/tmp/scratch', deleted: true, nlink: 0, pos: 10, size: 100, flags: 2 });
@@ -137,15 +154,36 @@ function checkScenario(s: Snapshot): void {
     kind: 'inet-socket',
     ino: 7001,
     flags: 0o4002,
-    attrs: { proto: 'tcp', family: 6, state: 'ESTABLISHED', localAddr: '::1', localPort: 5432, remoteAddr: '::ffff:10.0.0.7', remotePort: 40000 },
+    attrs: {
+      proto: 'tcp',
+      family: 6,
+      state: 'ESTABLISHED',
+      localAddr: '::1',
+      localPort: 5432,
+      remoteAddr: '::ffff:10.0.0.7',
+      remotePort: 40000,
+    },
   });
 
   // The socket pair: each names the other by inode.
-  expect(fileAt(s, 100, 7)).toMatchObject({ kind: 'unix-socket', ino: 8001, attrs: { type: 'stream', state: 'CONNECTED', peer: 8002, name: '', listening: false } });
+  expect(fileAt(s, 100, 7)).toMatchObject({
+    kind: 'unix-socket',
+    ino: 8001,
+    attrs: { type: 'stream', state: 'CONNECTED', peer: 8002, name: '', listening: false },
+  });
   expect(fileAt(s, 100, 8)).toMatchObject({ kind: 'unix-socket', ino: 8002, attrs: { type: 'stream', state: 'CONNECTED', peer: 8001 } });
-  expect(fileAt(s, 100, 14)).toMatchObject({ kind: 'unix-socket', ino: 8003, attrs: { type: 'seqpacket', state: 'LISTEN', name: '@ctl-sock', listening: true, peer: 0 } });
+  expect(fileAt(s, 100, 14)).toMatchObject({
+    kind: 'unix-socket',
+    ino: 8003,
+    attrs: { type: 'seqpacket', state: 'LISTEN', name: '@ctl-sock', listening: true, peer: 0 },
+  });
 
-  expect(fileAt(s, 100, 9)).toMatchObject({ kind: 'eventfd', path: 'anon_inode:[eventfd]', flags: 0o4002, attrs: { count: 5, semaphore: false } });
+  expect(fileAt(s, 100, 9)).toMatchObject({
+    kind: 'eventfd',
+    path: 'anon_inode:[eventfd]',
+    flags: 0o4002,
+    attrs: { count: 5, semaphore: false },
+  });
 
   // The epoll watches fds 6 and 9: their open files, by ref.
   const ep = fileAt(s, 100, 10);
@@ -246,7 +284,12 @@ describe.skipIf(skip)('ckpt import of a checkpoint archive', () => {
     utimesSync(join(dir, 'checkpoint', 'inventory.img'), MTIME / 1000, MTIME / 1000);
     writeFileSync(
       join(dir, 'config.dump'),
-      JSON.stringify({ id: 'f00', name: 'web-1', rootfsImageName: 'docker.io/library/nginx:latest', checkpointedTime: '2026-11-20T10:11:12.5Z' }),
+      JSON.stringify({
+        id: 'f00',
+        name: 'web-1',
+        rootfsImageName: 'docker.io/library/nginx:latest',
+        checkpointedTime: '2026-11-20T10:11:12.5Z',
+      }),
     );
     writeFileSync(join(dir, 'spec.dump'), JSON.stringify({ ociVersion: '1.0.2', annotations: {} }));
     // A large memory image the import streams past without keeping.

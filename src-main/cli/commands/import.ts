@@ -49,7 +49,9 @@ async function convertCriu(files: readonly string[]): Promise<Map<string, Conver
     const kind = criu.detectInput(file);
     if (kind.kind === 'other') {
       if (isDirectory(file))
-        out.set(file, { error: new StoreError('bad-argument', `${directoryText(file)} (nor a CRIU images directory: it has no inventory.img)`) });
+        out.set(file, {
+          error: new StoreError('bad-argument', `${directoryText(file)} (nor a CRIU images directory: it has no inventory.img)`),
+        });
       continue;
     }
     try {
@@ -69,7 +71,12 @@ export default defineCommand({
   usage: 'ckpt import FILE...|DIR|ARCHIVE|- [--label TEXT] [--tag TAG]... [--note TEXT] [--json] | ckpt import DIR|ARCHIVE -o FILE',
   positional: true,
   options: [
-    { name: 'label', type: 'string', value: 'TEXT', help: 'label for the imported images (a podman archive: its container name by default)' },
+    {
+      name: 'label',
+      type: 'string',
+      value: 'TEXT',
+      help: 'label for the imported images (a podman archive: its container name by default)',
+    },
     { name: 'tag', type: 'list', value: 'TAG', help: 'tag to add (repeatable)' },
     { name: 'note', type: 'string', value: 'TEXT', help: 'note for the imported images' },
     { name: 'json', type: 'flag', help: 'one JSON object per line: {image, duplicate, elapsedMs} or {file, error}' },
@@ -101,7 +108,9 @@ export default defineCommand({
       const file = positional[0]!;
       const c = (await convertCriu([file])).get(file);
       if (!c) {
-        io.err(`ckpt import: ${imageName(file)}: -o converts a CRIU dump, and this is neither a CRIU images directory nor a checkpoint archive`);
+        io.err(
+          `ckpt import: ${imageName(file)}: -o converts a CRIU dump, and this is neither a CRIU images directory nor a checkpoint archive`,
+        );
         return 1;
       }
       if ('error' in c) {
@@ -109,7 +118,10 @@ export default defineCommand({
         return 1;
       }
       try {
-        const r = out === '-' ? writeSnapshot(c.snapshot, (b) => io.outBytes(b)) : writeFileAtomic(out, (write) => writeSnapshot(c.snapshot, write));
+        const r =
+          out === '-'
+            ? writeSnapshot(c.snapshot, (b) => io.outBytes(b))
+            : writeFileAtomic(out, (write) => writeSnapshot(c.snapshot, write));
         const nfds = c.snapshot.fdTables.reduce((n, t) => n + t.fds.length, 0);
         io.err(
           `converted ${c.snapshot.tasks.length} tasks, ${nfds} fds, ${c.snapshot.files.length} open files into ${out === '-' ? 'stdout' : out} (${r.bytes} bytes)`,

@@ -51,7 +51,10 @@ function tarChecksumOk(h: Uint8Array): boolean {
   if (h.length < BLOCK) return false;
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-  const field = Buffer.from(h.subarray(148, 156)).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const field = Buffer.from(h.subarray(148, 156))
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   return /^[0-7]+$/.test(field) && parseInt(field, 8) === sum;
 }
 
@@ -63,7 +66,10 @@ function tarNumber(h: Uint8Array, at: number, len: number, what: string, fail: (
     if ((h[at]! & 0x7f) !== 0 || !Number.isSafeInteger(v)) fail(`${what} is too large`);
     return v;
   }
-  const text = Buffer.from(h.subarray(at, at + len)).toString('latin1').replace(/\0.*$/s, '').trim();
+  const text = Buffer.from(h.subarray(at, at + len))
+    .toString('latin1')
+    .replace(/\0.*$/s, '')
+    .trim();
   if (text === '') return 0;
   if (!/^[0-7]+$/.test(text)) fail(`${what} is not a number: "${showName(text)}"`);
   return parseInt(text, 8);
@@ -187,8 +193,10 @@ class TarExtractor {
     if (regular) {
       const base = baseName(name);
       keep = WANTED_IMG.test(base) || WANTED_META.test(base);
-      if (keep && size > MAX_KEPT_FILE) this.fail(at, `${showName(name)} is ${size} bytes, larger than any image this reads (${MAX_KEPT_FILE})`);
-      if (keep && this.keptTotal + size > MAX_KEPT_TOTAL) this.fail(at, `the image files to read add up to more than ${MAX_KEPT_TOTAL} bytes`);
+      if (keep && size > MAX_KEPT_FILE)
+        this.fail(at, `${showName(name)} is ${size} bytes, larger than any image this reads (${MAX_KEPT_FILE})`);
+      if (keep && this.keptTotal + size > MAX_KEPT_TOTAL)
+        this.fail(at, `the image files to read add up to more than ${MAX_KEPT_TOTAL} bytes`);
       if (keep) this.keptTotal += size;
       this.entries++;
     }
@@ -213,7 +221,9 @@ class TarExtractor {
   }
 
   end(): void {
-    if (this.state === 'data') this.fail(this.at + this.buf.length, `truncated: the archive ends inside ${showName(this.current?.name ?? '')}`);
+    if (this.state === 'data')
+      this.fail(this.at + this.buf.length, `truncated: the archive ends inside ${showName(this.current?.name ?? '')}`);
+    if (this.at === 0 && this.buf.length < BLOCK) this.fail(0, `not a tar archive: ${this.buf.length} bytes, less than one tar header`);
     if (this.buf.length > 0 && this.state !== 'end') this.fail(this.at, 'truncated: the archive ends inside a tar header');
     if (this.entries === 0 && this.state !== 'end') this.fail(this.at, 'truncated: no tar entries');
   }
@@ -264,19 +274,28 @@ export async function readArchive(path: string, kind: ArchiveKind): Promise<Arch
     }
     const code = await exited;
     if (code === -1)
-      throw new CriuError(path, -1, 'a zstd-compressed archive, and no zstd program to decompress it (apt-get install zstd, or export with --compress gzip)');
+      throw new CriuError(
+        path,
+        -1,
+        'a zstd-compressed archive, and no zstd program to decompress it (apt-get install zstd, or export with --compress gzip)',
+      );
     if (code !== 0) throw new CriuError(path, -1, `zstd could not decompress it: ${stderr.trim() || `exit ${String(code)}`}`);
   }
   const inventories = x.kept.filter((k) => baseName(k.name) === 'inventory.img');
   if (inventories.length === 0)
     throw new CriuError(path, -1, `no CRIU images directory in this archive (no inventory.img among its ${x.entries} files)`);
   if (inventories.length > 1)
-    throw new CriuError(path, -1, `${inventories.length} CRIU images directories in this archive (${inventories.map((k) => showName(dirName(k.name) || '.')).join(', ')}): one at a time`);
+    throw new CriuError(
+      path,
+      -1,
+      `${inventories.length} CRIU images directories in this archive (${inventories.map((k) => showName(dirName(k.name) || '.')).join(', ')}): one at a time`,
+    );
   const dir = dirName(inventories[0]!.name);
   const inDir = new Map<string, DumpFile>();
   for (const k of x.kept) if (dirName(k.name) === dir && WANTED_IMG.test(baseName(k.name))) inDir.set(baseName(k.name), k);
   // The metadata podman and CRI-O write beside the images directory (or in it), the shallowest first.
-  const meta = (n: string) => x.kept.filter((k) => baseName(k.name) === n).sort((a, b) => a.name.split('/').length - b.name.split('/').length)[0]?.bytes;
+  const meta = (n: string) =>
+    x.kept.filter((k) => baseName(k.name) === n).sort((a, b) => a.name.split('/').length - b.name.split('/').length)[0]?.bytes;
   const shown = `${path}:${dir ? `${showName(dir)}/` : ''}`;
   return {
     dir,

@@ -24,7 +24,21 @@ import { CriuError } from './errors.js';
 import { FD_TYPE_BY_CODE, FD_TYPES, type Converted, type FdTypeContext } from './fd-types/index.js';
 import { bool, bytes, list, num, sub, u64 } from './fd-types/types.js';
 import { needImage, readImage, type DumpFiles, type Entry } from './image.js';
-import { ARCH, CORE, FDINFO, FD_TYPE_NAMES, FILE_LOCK, FS, INVENTORY, MAGIC, PSTREE, REG_FILE, REMAP_FPATH, TASK_KOBJ_IDS, UTSNS } from './messages.js';
+import {
+  ARCH,
+  CORE,
+  FDINFO,
+  FD_TYPE_NAMES,
+  FILE_LOCK,
+  FS,
+  INVENTORY,
+  MAGIC,
+  PSTREE,
+  REG_FILE,
+  REMAP_FPATH,
+  TASK_KOBJ_IDS,
+  UTSNS,
+} from './messages.js';
 import type { Message, MessageSpec } from './protobuf.js';
 
 const O_CLOEXEC = 0o2000000;
@@ -75,7 +89,8 @@ function fdLimitOf(core: Message): Task['fdLimit'] {
 
 export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSnapshot {
   const inv = files.get('inventory.img');
-  if (!inv) throw new CriuError(files.display('inventory.img'), -1, 'missing: not a CRIU images directory (criu dump -D DIR writes inventory.img)');
+  if (!inv)
+    throw new CriuError(files.display('inventory.img'), -1, 'missing: not a CRIU images directory (criu dump -D DIR writes inventory.img)');
   const invEntries = needImage(files, 'inventory.img', MAGIC.INVENTORY, INVENTORY, '');
   if (invEntries.length !== 1) throw new CriuError(files.display('inventory.img'), 4, `${invEntries.length} inventory entries, expected 1`);
   const inventory = invEntries[0]!.msg;
@@ -91,7 +106,9 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     throw new CriuError(
       files.display('files.img'),
       -1,
-      old ? 'missing: this dump has the per-type image layout of CRIU before 3.x (reg-files.img ...), which is not read' : 'missing: the dump lists its open files in files.img',
+      old
+        ? 'missing: this dump has the per-type image layout of CRIU before 3.x (reg-files.img ...), which is not read'
+        : 'missing: the dump lists its open files in files.img',
     );
   }
   const byId = new Map<number, Entry>();
@@ -256,7 +273,13 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
       ...(zombie ? { zombie: true } : {}),
     };
     if (!creds && !zombie)
-      errors.push({ errno: '', pid, fd: -1, where: files.display(coreName), message: 'no credentials in the core image: uid and gid shown as 0' });
+      errors.push({
+        errno: '',
+        pid,
+        fd: -1,
+        where: files.display(coreName),
+        message: 'no credentials in the core image: uid and gid shown as 0',
+      });
     tasks.push(base);
     for (const tid of (pe.msg.threads as number[] | undefined) ?? []) {
       if (tid === pid) continue;
@@ -265,7 +288,14 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
       const tcore = readImage(files, `core-${tid}.img`, MAGIC.CORE, CORE)?.[0]?.msg;
       const thc = tcore ? sub(tcore, 'thread_core') : undefined;
       const tcreds = thc ? sub(thc, 'creds') : undefined;
-      if (!tcore) errors.push({ errno: '', pid: tid, fd: -1, where: files.display(`core-${tid}.img`), message: "missing: the thread's own comm and credentials not known (its process's shown)" });
+      if (!tcore)
+        errors.push({
+          errno: '',
+          pid: tid,
+          fd: -1,
+          where: files.display(`core-${tid}.img`),
+          message: "missing: the thread's own comm and credentials not known (its process's shown)",
+        });
       tasks.push({
         ...base,
         pid: tid,
@@ -290,7 +320,8 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   }
 
   // Locks (file-locks.img): on the file behind the fd of the process that holds it.
-  for (const e of readImage(files, 'file-locks.img', MAGIC.FILE_LOCKS, FILE_LOCK) ?? []) addLock(e, tasks, fdTables, openFiles, errors, files);
+  for (const e of readImage(files, 'file-locks.img', MAGIC.FILE_LOCKS, FILE_LOCK) ?? [])
+    addLock(e, tasks, fdTables, openFiles, errors, files);
 
   let hostname = '';
   if (utsNsId !== undefined) {
@@ -335,15 +366,24 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
   const pid = num(e.msg, 'pid');
   const fd = num(e.msg, 'fd');
   const flag = num(e.msg, 'flag');
-  const task = tasks.find((t) => t.pid === pid) ?? tasks.find((t) => t.fdTable && tables.find((x) => x.ref === t.fdTable)?.fds.some((d) => d.fd === fd));
+  const task =
+    tasks.find((t) => t.pid === pid) ??
+    tasks.find((t) => t.fdTable && tables.find((x) => x.ref === t.fdTable)?.fds.some((d) => d.fd === fd));
   const table = task ? tables.find((t) => t.ref === task.fdTable) : undefined;
   const d = table?.fds.find((x) => x.fd === fd);
   const file = d ? files.find((f) => f.ref === d.file) : undefined;
   if (!file) {
-    errors.push({ errno: '', pid, fd, where: dump.display('file-locks.img'), message: `a lock on fd ${fd} of pid ${pid}, which the dump does not have` });
+    errors.push({
+      errno: '',
+      pid,
+      fd,
+      where: dump.display('file-locks.img'),
+      message: `a lock on fd ${fd} of pid ${pid}, which the dump does not have`,
+    });
     return;
   }
-  const kind: FileLock['kind'] = flag & FL_OFDLCK ? 'ofd' : flag & FL_LEASE ? 'lease' : flag & FL_FLOCK ? 'flock' : flag & FL_POSIX ? 'posix' : 'posix';
+  const kind: FileLock['kind'] =
+    flag & FL_OFDLCK ? 'ofd' : flag & FL_LEASE ? 'lease' : flag & FL_FLOCK ? 'flock' : flag & FL_POSIX ? 'posix' : 'posix';
   const start = u64(e.msg, 'start');
   const len = u64(e.msg, 'len');
   const s = typeof start === 'bigint' ? start : BigInt(start);
@@ -352,7 +392,13 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
   const small = (v: bigint) => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
   file.locks = [
     ...file.locks,
-    { kind, write: num(e.msg, 'type') === F_WRLCK, pid: kind === 'ofd' ? -1 : pid, start: s < 0n ? 0 : small(s), end: end === null ? null : small(end) },
+    {
+      kind,
+      write: num(e.msg, 'type') === F_WRLCK,
+      pid: kind === 'ofd' ? -1 : pid,
+      start: s < 0n ? 0 : small(s),
+      end: end === null ? null : small(end),
+    },
   ];
 }
 

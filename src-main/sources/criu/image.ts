@@ -68,8 +68,7 @@ export function parseImage(file: string, b: Uint8Array, magic: number, spec: Mes
     if (b.length - at < 4) throw new CriuError(file, at, `truncated: ${b.length - at} bytes where an entry's u32 length should be`);
     const n = u32(b, at);
     if (n > MAX_ENTRY) throw new CriuError(file, at, `entry length ${n} is larger than any entry can be (${MAX_ENTRY} bytes)`);
-    if (n > b.length - at - 4)
-      throw new CriuError(file, at, `truncated: entry of ${n} bytes, only ${b.length - at - 4} left in the file`);
+    if (n > b.length - at - 4) throw new CriuError(file, at, `truncated: entry of ${n} bytes, only ${b.length - at - 4} left in the file`);
     out.push({ msg: decodeMessage(b, spec, { file, base: 0 }, at + 4, at + 4 + n), offset: at });
     at += 4 + n;
   }

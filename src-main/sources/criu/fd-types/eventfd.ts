@@ -18,6 +18,11 @@ export default defineFdType({
   },
   convert(m) {
     // CRIU keeps neither the kernel's eventfd id nor EFD_SEMAPHORE (it is not in f_flags): 0 and false.
-    return { kind: 'eventfd', path: 'anon_inode:[eventfd]', flags: num(m, 'flags'), attrs: { count: u64(m, 'counter'), id: 0, semaphore: false } };
+    return {
+      kind: 'eventfd',
+      path: 'anon_inode:[eventfd]',
+      flags: num(m, 'flags'),
+      attrs: { count: u64(m, 'counter'), id: 0, semaphore: false },
+    };
   },
 });

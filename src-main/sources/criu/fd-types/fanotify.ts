@@ -27,7 +27,11 @@ export default defineFdType({
             5: { name: 'ignored_mask', type: 'uint32' },
             6: { name: 's_dev', type: 'uint32' },
             7: { name: 'ie', type: 'message', of: { name: 'fanotify_inode_mark_entry', fields: { 1: { name: 'i_ino', type: 'uint64' } } } },
-            8: { name: 'me', type: 'message', of: { name: 'fanotify_mount_mark_entry', fields: { 1: { name: 'mnt_id', type: 'uint32' } } } },
+            8: {
+              name: 'me',
+              type: 'message',
+              of: { name: 'fanotify_mount_mark_entry', fields: { 1: { name: 'mnt_id', type: 'uint32' } } },
+            },
           },
         },
       },

@@ -16,7 +16,15 @@ export default defineFdType({
     // CRIU before 3.x used the fifo's own id for its reg_file_entry.
     const reg = ctx.reg(num(m, 'regf_id', num(m, 'id')));
     if (!reg)
-      return { kind: 'fifo', path: '', flags: 0, ino, mode: S_IFIFO, attrs: { end: 'read' }, note: `no reg_file_entry ${num(m, 'regf_id')} for the FIFO in files.img` };
+      return {
+        kind: 'fifo',
+        path: '',
+        flags: 0,
+        ino,
+        mode: S_IFIFO,
+        attrs: { end: 'read' },
+        note: `no reg_file_entry ${num(m, 'regf_id')} for the FIFO in files.img`,
+      };
     const c = regCommon(reg, ctx);
     return { ...c, kind: 'fifo', ino, mode: c.mode || S_IFIFO, attrs: { end: endOf(c.flags) } };
   },

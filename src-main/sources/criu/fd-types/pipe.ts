@@ -20,6 +20,13 @@ export default defineFdType({
     const ino = num(m, 'pipe_id');
     const flags = num(m, 'flags');
     // A pipe end is read-only or write-only; O_RDWR (a pipe reopened through /proc) reads as "read" as in /proc.
-    return { kind: 'pipe', path: `pipe:[${ino}]`, flags, ino, mode: S_IFIFO | 0o600, attrs: { end: endOf(flags) === 'write' ? 'write' : 'read' } };
+    return {
+      kind: 'pipe',
+      path: `pipe:[${ino}]`,
+      flags,
+      ino,
+      mode: S_IFIFO | 0o600,
+      attrs: { end: endOf(flags) === 'write' ? 'write' : 'read' },
+    };
   },
 });

@@ -31,6 +31,10 @@ export default defineFdType({
     const fmt = (c.mode ?? 0) & S_IFMT;
     const kind =
       fmt === S_IFDIR ? 'directory' : fmt === S_IFCHR ? 'chardev' : fmt === S_IFBLK ? 'blockdev' : fmt === S_IFIFO ? 'fifo' : 'regular';
-    return { ...c, kind, ...(kind === 'fifo' ? { attrs: { end: (c.flags & 3) === 0 ? 'read' : (c.flags & 3) === 1 ? 'write' : 'both' } } : {}) };
+    return {
+      ...c,
+      kind,
+      ...(kind === 'fifo' ? { attrs: { end: (c.flags & 3) === 0 ? 'read' : (c.flags & 3) === 1 ? 'write' : 'both' } } : {}),
+    };
   },
 });

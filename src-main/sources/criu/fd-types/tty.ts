@@ -51,7 +51,13 @@ export default defineFdType({
     const base = reg ? regCommon(reg, ctx) : { path: '', flags: num(m, 'flags') };
     const flags = num(m, 'flags');
     if (!info)
-      return { ...base, flags, kind: 'chardev', mode: S_IFCHR, note: `no tty_info_entry ${num(m, 'tty_info_id')} in ${ctx.display('tty-info.img')}` };
+      return {
+        ...base,
+        flags,
+        kind: 'chardev',
+        mode: S_IFCHR,
+        note: `no tty_info_entry ${num(m, 'tty_info_id')} in ${ctx.display('tty-info.img')}`,
+      };
     const kdev = num(info, 'rdev');
     const rdev = userDev(kdev);
     const mode = ('mode' in base && base.mode) || S_IFCHR;

@@ -8,6 +8,7 @@ import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { directoryText } from '../../util/open-error.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
+import { detectInput } from '../../sources/criu/detect.js';
 import { imageLine, imageName, progressLine, withLibrary } from './library-util.js';
 
 /** Standard input read whole (a pipe: at most what withImageFile reads from one). */
@@ -37,16 +38,14 @@ type Converted = { snapshot: Snapshot; label?: string } | { error: StoreError };
 
 /**
  * The CRIU dumps among `files` (images directories and checkpoint archives,
- * docs/criu.md), converted before the library is opened. The CRIU source is
- * loaded only when one is given.
+ * docs/criu.md, told apart by content), converted before the library is
+ * opened. The CRIU source is loaded only when one is given.
  */
 async function convertCriu(files: readonly string[]): Promise<Map<string, Converted>> {
   const out = new Map<string, Converted>();
-  let criu: typeof import('../../sources/criu/index.js') | undefined;
   for (const file of files) {
     if (file === '-' || out.has(file)) continue;
-    criu ??= await import('../../sources/criu/index.js');
-    const kind = criu.detectInput(file);
+    const kind = detectInput(file);
     if (kind.kind === 'other') {
       if (isDirectory(file))
         out.set(file, {
@@ -54,6 +53,7 @@ async function convertCriu(files: readonly string[]): Promise<Map<string, Conver
         });
       continue;
     }
+    const criu = await import('../../sources/criu/index.js');
     try {
       out.set(file, await criu.importCriu(file, kind));
     } catch (e) {

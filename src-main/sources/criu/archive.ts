@@ -13,8 +13,8 @@ import type { Readable } from 'node:stream';
 import { bstrFromBytes, displayBStr } from '../../../src-shared/model/index.js';
 import { CriuError } from './errors.js';
 import type { DumpFile, DumpFiles } from './image.js';
+import { BLOCK, tarChecksumOk, type ArchiveKind } from './detect.js';
 
-const BLOCK = 512;
 /** No image this source reads comes near this; a larger one is refused, not held. */
 const MAX_KEPT_FILE = 256 << 20;
 const MAX_KEPT_TOTAL = 1024 << 20;
@@ -35,27 +35,6 @@ function dirName(p: string): string {
 /** A name from the archive (bytes as latin1) for a person. */
 export function showName(latin1: string): string {
   return displayBStr(bstrFromBytes(Buffer.from(latin1, 'latin1')));
-}
-
-/** The first bytes of a file: what kind of archive it is. */
-export type ArchiveKind = 'tar' | 'gzip' | 'zstd';
-export function archiveKind(head: Uint8Array): ArchiveKind | null {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  if (head.length >= 263 && Buffer.from(head.subarray(257, 262)).toString('latin1') === 'ustar' && tarChecksumOk(head.subarray(0, BLOCK)))
-    return 'tar';
-  return null;
-}
-
-function tarChecksumOk(h: Uint8Array): boolean {
-  if (h.length < BLOCK) return false;
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-  const field = Buffer.from(h.subarray(148, 156))
-    .toString('latin1')
-    .replace(/[\0 ]+$/, '')
-    .trim();
-  return /^[0-7]+$/.test(field) && parseInt(field, 8) === sum;
 }
 
 /** A tar number field: octal text, or GNU's base-256 (high bit set). */

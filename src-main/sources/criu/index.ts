@@ -4,16 +4,17 @@
  * kubelet checkpoint archives, a tar of DIR), converted into a snapshot with
  * source 'criu' (docs/criu.md).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../../../src-shared/model/index.js';
-import { archiveKind, readArchive, type ArchiveKind } from './archive.js';
+import { readArchive } from './archive.js';
+import type { InputKind } from './detect.js';
 import { dumpToSnapshot } from './dump.js';
 import { CriuError } from './errors.js';
 import type { DumpFiles } from './image.js';
-import { IMG_COMMON, IMG_SERVICE } from './messages.js';
 
 export { CriuError } from './errors.js';
+export { detectInput, type InputKind } from './detect.js';
 
 const MAX_IMAGE_FILE = 256 << 20;
 
@@ -41,53 +42,6 @@ export function directoryFiles(dir: string): DumpFiles {
       }
     },
   };
-}
-
-/** What a path to import is. */
-export type InputKind = { kind: 'criu-dir' } | { kind: 'archive'; archive: ArchiveKind } | { kind: 'criu-image' } | { kind: 'other' };
-
-/**
- * Tells a CRIU dump from anything else without guessing: a directory holding
- * inventory.img; a file whose first bytes are gzip's or zstd's magic, or a
- * tar header (ustar, with a valid checksum); a single CRIU image file (its
- * IMG_COMMON magic), which is named as such. Anything else is 'other' (a
- * checkpoint image, or not: the image reader says).
- */
-export function detectInput(path: string): InputKind {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return { kind: 'other' };
-  }
-  if (st.isDirectory()) {
-    try {
-      return statSync(join(path, 'inventory.img')).isFile() ? { kind: 'criu-dir' } : { kind: 'other' };
-    } catch {
-      return { kind: 'other' };
-    }
-  }
-  if (!st.isFile()) return { kind: 'other' };
-  const head = Buffer.alloc(512);
-  let n = 0;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      n = readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return { kind: 'other' };
-  }
-  const h = head.subarray(0, n);
-  const a = archiveKind(h);
-  if (a) return { kind: 'archive', archive: a };
-  if (n >= 8) {
-    const first = h.readUInt32LE(0);
-    if (first === IMG_COMMON || first === IMG_SERVICE) return { kind: 'criu-image' };
-  }
-  return { kind: 'other' };
 }
 
 export interface CriuImport {

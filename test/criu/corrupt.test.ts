@@ -237,3 +237,44 @@ describe.skipIf(skip)('bad input through ckpt import', () => {
     );
   });
 });
+
+describe.skipIf(skip)('damaged archives', () => {
+  it('a checkpoint archive on standard input is named as one', () => {
+    const tgz = join(root, 'stdin.tar.gz');
+    execFileSync('tar', ['czf', tgz, '-C', root, 'checkpoint']);
+    const r = ckpt(['import', '-'], { input: readFileSync(tgz) });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'ckpt import: standard input: a gzip-compressed archive: CRIU checkpoint archives are read from a path (ckpt import FILE)\n',
+    );
+  });
+
+  it('random damage to a tar and a tar.gz: a CriuError naming the archive, or a snapshot', async () => {
+    const { readArchive } = await import('../../src-main/sources/criu/archive.js');
+    const tar = join(root, 'fuzz.tar');
+    execFileSync('tar', ['cf', tar, '-C', root, 'checkpoint']);
+    const tgz = join(root, 'fuzz.tar.gz');
+    execFileSync('tar', ['czf', tgz, '-C', root, 'checkpoint']);
+    const rng = new Rng(7);
+    for (const [src, kind] of [
+      [tar, 'tar'],
+      [tgz, 'gzip'],
+    ] as const) {
+      const whole = readFileSync(src);
+      for (let i = 0; i < 150; i++) {
+        const b = Buffer.from(whole);
+        // Damage near the front, where the headers and the small images are.
+        for (let k = rng.int(1, 3); k > 0; k--) b[rng.int(kind === 'gzip' ? 10 : 0, Math.min(b.length, 20000) - 1)] = rng.int(0, 255);
+        const f = join(root, `damaged.${kind}`);
+        writeFileSync(f, b);
+        try {
+          const a = await readArchive(f, kind);
+          dumpToSnapshot(a.files);
+        } catch (e) {
+          if (!(e instanceof CriuError)) throw new Error(`${kind} damage ${i}: ${String(e)}`);
+          expect(e.message.startsWith(f)).toBe(true);
+        }
+      }
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { directoryText } from '../../util/open-error.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
-import { detectInput } from '../../sources/criu/detect.js';
+import { archiveKind, detectInput } from '../../sources/criu/detect.js';
 import { imageLine, imageName, progressLine, withLibrary } from './library-util.js';
 
 /** Standard input read whole (a pipe: at most what withImageFile reads from one). */
@@ -156,7 +156,16 @@ export default defineCommand({
               throw e;
             }
             r = store.importBytes(bytes, { ...o, label: o.label ?? c.label }, progress, imageName(file));
-          } else r = file === '-' ? store.importBytes(readStdin(), o, progress, imageName(file)) : store.importFile(file, o, progress);
+          } else if (file === '-') {
+            const bytes = readStdin();
+            const a = archiveKind(bytes.subarray(0, 512));
+            if (a)
+              throw new StoreError(
+                'bad-argument',
+                `standard input: a ${a === 'tar' ? 'tar' : `${a}-compressed`} archive: CRIU checkpoint archives are read from a path (ckpt import FILE)`,
+              );
+            r = store.importBytes(bytes, o, progress, imageName(file));
+          } else r = store.importFile(file, o, progress);
           p.done();
           if (opts.json) io.out(JSON.stringify(r));
           else

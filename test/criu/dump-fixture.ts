@@ -211,6 +211,19 @@ export function writeDump(dir: string): void {
     { type: 'NS', id: 17, nsf: { id: 17, ns_id: 3, ns_cflag: 0x40000000, flags: 0 } },
   ]);
   patchBytes(join(dir, 'files.img'), Buffer.from(HOSTILE_PLACEHOLDER), HOSTILE_BYTES);
+  // The established TCP socket's queues: 5 bytes unread, 3 not yet acknowledged, then those bytes.
+  encode(dir, 'tcp-stream-7001.img', 'TCP_STREAM', [
+    {
+      inq_len: 5,
+      inq_seq: 1000,
+      outq_len: 3,
+      outq_seq: 2000,
+      opt_mask: 0,
+      snd_wscale: 7,
+      mss_clamp: 65483,
+      extra: { inq: Buffer.from('hello').toString('base64'), outq: Buffer.from('abc').toString('base64') },
+    },
+  ]);
   encode(dir, 'tty-info.img', 'TTY_INFO', [
     { id: 1, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 100, pgrp: 100, rdev: kdev(136, 3), pty: { index: 3 } },
   ]);

@@ -148,7 +148,17 @@ function checkScenario(s: Snapshot): void {
     kind: 'inet-socket',
     path: 'socket:[7000]',
     ino: 7000,
-    attrs: { proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0', localPort: 8080, remoteAddr: '0.0.0.0', remotePort: 0 },
+    attrs: {
+      proto: 'tcp',
+      family: 4,
+      state: 'LISTEN',
+      localAddr: '0.0.0.0',
+      localPort: 8080,
+      remoteAddr: '0.0.0.0',
+      remotePort: 0,
+      rxQueue: 0,
+      txQueue: 0,
+    },
   });
   expect(fileAt(s, 100, 12)).toMatchObject({
     kind: 'inet-socket',
@@ -162,6 +172,8 @@ function checkScenario(s: Snapshot): void {
       localPort: 5432,
       remoteAddr: '::ffff:10.0.0.7',
       remotePort: 40000,
+      rxQueue: 5,
+      txQueue: 3,
     },
   });
 

@@ -137,6 +137,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
       if (!imageCache.has(name)) imageCache.set(name, readImage(files, name, magic, spec));
       return imageCache.get(name)!;
     },
+    firstEntry: (name, magic, spec) => readImage(files, name, magic, spec, { first: true })?.[0]?.msg ?? null,
     display: (name) => files.display(name),
     deleted: (id) => unlinked.has(id),
   };

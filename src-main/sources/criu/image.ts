@@ -42,7 +42,7 @@ function u32(b: Uint8Array, at: number): number {
 const MAGIC_NAMES = new Map<number, string>(Object.entries(MAGIC).map(([k, v]) => [v, k]));
 
 /** The entries of an image file's bytes (`file` names it in errors). */
-export function parseImage(file: string, b: Uint8Array, magic: number, spec: MessageSpec): Entry[] {
+export function parseImage(file: string, b: Uint8Array, magic: number, spec: MessageSpec, opts: { first?: boolean } = {}): Entry[] {
   const inventory = magic === MAGIC.INVENTORY;
   const head = inventory ? 4 : 8;
   if (b.length < head) throw new CriuError(file, b.length, `truncated: ${b.length} bytes, too short for the image's magic`);
@@ -71,15 +71,23 @@ export function parseImage(file: string, b: Uint8Array, magic: number, spec: Mes
     if (n > b.length - at - 4) throw new CriuError(file, at, `truncated: entry of ${n} bytes, only ${b.length - at - 4} left in the file`);
     out.push({ msg: decodeMessage(b, spec, { file, base: 0 }, at + 4, at + 4 + n), offset: at });
     at += 4 + n;
+    // An image whose entry is followed by raw bytes (tcp-stream: the queues' data).
+    if (opts.first) break;
   }
   return out;
 }
 
 /** The entries of image `name` of the dump; null when the dump has no such file. */
-export function readImage(files: DumpFiles, name: string, magic: number, spec: MessageSpec): Entry[] | null {
+export function readImage(
+  files: DumpFiles,
+  name: string,
+  magic: number,
+  spec: MessageSpec,
+  opts: { first?: boolean } = {},
+): Entry[] | null {
   const f = files.get(name);
   if (!f) return null;
-  return parseImage(files.display(name), f.bytes, magic, spec);
+  return parseImage(files.display(name), f.bytes, magic, spec, opts);
 }
 
 /** As readImage, but the file must be there. */

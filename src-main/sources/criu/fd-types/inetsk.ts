@@ -2,12 +2,21 @@
 import { TCP_STATES } from '../../../../src-shared/query-fields.js';
 import { formatIpv6 } from '../../proc/net-tables.js';
 import { FOWN } from '../messages.js';
+import type { MessageSpec } from '../protobuf.js';
 import { defineFdType, num, nums, S_IFSOCK } from './types.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_RAW = 3;
 const PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 136: 'udplite' };
+const TCP_ESTABLISHED = 1;
+const TCP_STREAM_MAGIC = 1363563782;
+/** What CRIU saved of an established TCP socket's queues: their lengths (SIOCINQ, SIOCOUTQ), then their bytes. */
+const TCP_STREAM: MessageSpec = {
+  name: 'tcp_stream_entry',
+  fields: { 1: { name: 'inq_len', type: 'uint32' }, 3: { name: 'outq_len', type: 'uint32' } },
+  required: [1, 3],
+};
 
 /** CRIU keeps an address as u32 words each holding 4 bytes in network order (htonl'd), so each word's little-endian bytes are the address bytes. */
 function addr(family: number, words: number[]): string {
@@ -45,11 +54,14 @@ export default defineFdType({
     },
     required: [1, 2, 3, 4, 5, 6, 7, 8, 9],
   },
-  convert(m) {
+  convert(m, ctx) {
     const ino = num(m, 'ino');
     const family = num(m, 'family');
     const proto = num(m, 'type') === SOCK_RAW ? 'raw' : (PROTOS[num(m, 'proto')] ?? `proto-${num(m, 'proto')}`);
     const state = num(m, 'state');
+    // An established TCP socket's queues (tcp-stream-INO.img): bytes unread, bytes not yet acknowledged, as /proc/net/tcp counts them.
+    const stream =
+      proto === 'tcp' && state === TCP_ESTABLISHED ? ctx.firstEntry(`tcp-stream-${ino}.img`, TCP_STREAM_MAGIC, TCP_STREAM) : null;
     const note =
       family !== AF_INET && family !== AF_INET6 ? `inet socket of address family ${family}, neither AF_INET nor AF_INET6` : undefined;
     return {
@@ -66,9 +78,8 @@ export default defineFdType({
         localPort: num(m, 'src_port') & 0xffff,
         remoteAddr: addr(family, nums(m, 'dst_addr')),
         remotePort: num(m, 'dst_port') & 0xffff,
-        // The queues' bytes are in tcp-stream-INO.img for established TCP; their sizes are not read.
-        txQueue: 0,
-        rxQueue: 0,
+        txQueue: stream ? num(stream, 'outq_len') : 0,
+        rxQueue: stream ? num(stream, 'inq_len') : 0,
       },
       ...(note ? { note } : {}),
     };

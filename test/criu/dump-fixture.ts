@@ -255,3 +255,145 @@ export function writeDump(dir: string): void {
   ]);
   encode(dir, 'fdinfo-2.img', 'FDINFO', [fd(0, 10, 'PIPE'), fd(1, 4, 'PIPE'), fd(2, 1, 'TTY')]);
 }
+
+/**
+ * A second dump for the other fd types, in the older fdinfo-PID.img layout
+ * (inventory without fdinfo_per_id) and with eventpoll-tfd.img: process 500
+ * (tgid 500, no threads).
+ */
+export function writeOtherTypesDump(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: false }]);
+  encode(dir, 'pstree.img', 'PSTREE', [{ pid: 500, ppid: 1, pgid: 500, sid: 500 }]);
+  encode(dir, 'core-500.img', 'CORE', [
+    {
+      mtype: 'AARCH64',
+      tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'misc' },
+      ids: ids(5),
+      thread_core: { futex_rla: 0, futex_rla_len: 0, creds: creds(7, 8) },
+    },
+  ]);
+  const fh = { bytes: 8, type: 1, handle: [1, 2] };
+  const reg = (id: number, name: string, flags: number, extra: Json = {}) => ({
+    type: 'REG',
+    id,
+    reg: { id, flags, pos: 0, fown, name, ...extra },
+  });
+  encode(dir, 'files.img', 'FILES', [
+    reg(1, '/etc', 0o200000, { mode: 0o040755 }),
+    reg(2, '/dev/null', 2, { mode: 0o020666 }),
+    reg(3, '/run/ctl.fifo', 0o4002, { mode: 0o010600 }),
+    { type: 'FIFO', id: 4, fifo: { id: 4, pipe_id: 6000, regf_id: 3 } },
+    reg(5, '/dev/ptmx', 0o4002, { mode: 0o020666 }),
+    { type: 'TTY', id: 6, tty: { id: 6, tty_info_id: 2, flags: 0o4002, fown, regf_id: 5 } },
+    { type: 'MEMFD', id: 7, memfd: { id: 7, flags: 2, pos: 12, fown, inode_id: 3 } },
+    {
+      type: 'INOTIFY',
+      id: 8,
+      ify: {
+        id: 8,
+        flags: 0o4000,
+        fown,
+        wd: [{ id: 8, i_ino: 4242, mask: 0x100, ignored_mask: 0, s_dev: kdev(8, 1), wd: 1, f_handle: fh }],
+      },
+    },
+    {
+      type: 'FANOTIFY',
+      id: 9,
+      ffy: {
+        id: 9,
+        flags: 0,
+        fown,
+        faflags: 0x10,
+        evflags: 0o100000,
+        mark: [
+          { id: 9, type: 'INODE', mflags: 0, mask: 0x20, ignored_mask: 0, s_dev: kdev(8, 1), ie: { i_ino: 77, f_handle: fh } },
+          { id: 9, type: 'MOUNT', mflags: 1, mask: 0x8, ignored_mask: 0, s_dev: 0, me: { mnt_id: 31 } },
+        ],
+      },
+    },
+    {
+      type: 'NETLINKSK',
+      id: 10,
+      nlsk: {
+        id: 10,
+        ino: 9100,
+        protocol: 0,
+        state: 0,
+        flags: 2,
+        portid: 500,
+        groups: [1],
+        dst_portid: 0,
+        dst_group: 0,
+        fown,
+        opts: skOpts,
+      },
+    },
+    {
+      type: 'PACKETSK',
+      id: 11,
+      psk: {
+        id: 11,
+        type: 3,
+        protocol: 768,
+        flags: 2,
+        ifindex: 2,
+        fown,
+        opts: skOpts,
+        version: 0,
+        reserve: 0,
+        aux_data: false,
+        orig_dev: false,
+        vnet_hdr: false,
+        loss: false,
+        timestamp: 0,
+        copy_thresh: 0,
+      },
+    },
+    { type: 'EVENTPOLL', id: 12, epfd: { id: 12, flags: 2, fown } },
+    { type: 'EVENTFD', id: 13, efd: { id: 13, flags: 2, fown, counter: '18446744073709551614' } },
+    {
+      type: 'INETSK',
+      id: 14,
+      isk: {
+        id: 14,
+        ino: 9200,
+        family: 2,
+        type: 2,
+        proto: 17,
+        state: 7,
+        src_port: 53,
+        dst_port: 0,
+        flags: 2,
+        backlog: 0,
+        src_addr: ['127.0.0.53'],
+        fown,
+        opts: skOpts,
+      },
+    },
+  ]);
+  encode(dir, 'tty-info.img', 'TTY_INFO', [
+    { id: 2, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, rdev: kdev(5, 2), pty: { index: 7 } },
+  ]);
+  encode(dir, 'memfd-inode.img', 'MEMFD_INODE', [{ name: 'jit-cache', uid: 7, gid: 8, size: 4096, shmid: 0, seals: 0, inode_id: 3 }]);
+  encode(dir, 'eventpoll-tfd.img', 'EVENTPOLL_TFD', [
+    { id: 12, tfd: 13, events: 0x19, data: 42 },
+    { id: 99, tfd: 13, events: 1, data: 1 },
+    { id: 12, tfd: 40, events: 1, data: 7 },
+  ]);
+  const fd = (n: number, id: number, type: string) => ({ id, flags: 0, type, fd: n });
+  encode(dir, 'fdinfo-500.img', 'FDINFO', [
+    fd(3, 1, 'REG'),
+    fd(4, 2, 'REG'),
+    fd(5, 4, 'FIFO'),
+    fd(6, 6, 'TTY'),
+    fd(7, 7, 'MEMFD'),
+    fd(8, 8, 'INOTIFY'),
+    fd(9, 9, 'FANOTIFY'),
+    fd(10, 10, 'NETLINKSK'),
+    fd(11, 11, 'PACKETSK'),
+    fd(12, 12, 'EVENTPOLL'),
+    fd(13, 13, 'EVENTFD'),
+    fd(14, 14, 'INETSK'),
+  ]);
+}

@@ -12,7 +12,7 @@ import { readImageFile } from '../../src-main/engine/reader.js';
 import { Store } from '../../src-main/store/index.js';
 import { bytesToHex, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
-import { HOSTILE_BYTES, haveCrit, writeDump } from './dump-fixture.js';
+import { HOSTILE_BYTES, haveCrit, writeDump, writeOtherTypesDump } from './dump-fixture.js';
 
 // In CI crit must be there (.ci/run installs criu): a missing crit fails there, never skips.
 const skip = !haveCrit() && !process.env.CI;
@@ -359,5 +359,79 @@ describe.skipIf(skip)('ckpt import of a checkpoint archive', () => {
     const r = ckpt(['import', odd, '-o', join(root, 'odd.ckpt')]);
     expect(r.code).toBe(0);
     checkScenario(readImageFile(join(root, 'odd.ckpt')));
+  });
+});
+
+describe.skipIf(skip)('the other CRIU fd types, in the older fdinfo-PID layout', () => {
+  it('maps each', () => {
+    const dir = join(root, 'other');
+    writeOtherTypesDump(dir);
+    const out = join(root, 'other.ckpt');
+    const r = ckpt(['import', dir, '-o', out]);
+    expect(r.err).toMatch(/^converted 1 tasks, 12 fds, 12 open files/);
+    const s = readImageFile(out);
+    expect(s.header.arch).toBe('aarch64');
+    expect(s.header.hostname).toBe('');
+    expect(s.errors).toEqual([expect.objectContaining({ pid: 500, message: 'missing: cwd and root not known' })]);
+    expect(s.tasks).toEqual([
+      expect.objectContaining({
+        pid: 500,
+        tgid: 500,
+        ppid: 1,
+        uid: 7,
+        gid: 8,
+        comm: 'misc',
+        cmdline: [],
+        cwd: '',
+        root: '',
+        fdLimit: null,
+      }),
+    ]);
+    expect(fileAt(s, 500, 3)).toMatchObject({ kind: 'directory', path: '/etc', mode: 0o040755, flags: 0o200000 });
+    expect(fileAt(s, 500, 4)).toMatchObject({ kind: 'chardev', path: '/dev/null', mode: 0o020666 });
+    expect(fileAt(s, 500, 5)).toMatchObject({
+      kind: 'fifo',
+      path: '/run/ctl.fifo',
+      ino: 6000,
+      flags: 0o4002,
+      mode: 0o010600,
+      attrs: { end: 'both' },
+    });
+    expect(fileAt(s, 500, 6)).toMatchObject({ kind: 'pty', path: '/dev/ptmx', rdev: (5 << 8) | 2, attrs: { index: 7, master: true } });
+    expect(fileAt(s, 500, 7)).toMatchObject({
+      kind: 'memfd',
+      path: '/memfd:jit-cache',
+      pos: 12,
+      size: 4096,
+      deleted: true,
+      attrs: { name: 'jit-cache' },
+    });
+    expect(fileAt(s, 500, 8)).toMatchObject({
+      kind: 'inotify',
+      attrs: { watches: [{ wd: 1, ino: 4242, sdev: 8 * (1 << 20) + 1, mask: 0x100, ignoredMask: 0 }] },
+    });
+    expect(fileAt(s, 500, 9)).toMatchObject({
+      kind: 'fanotify',
+      attrs: {
+        initFlags: 0x10,
+        eventFlags: 0o100000,
+        marks: [
+          { text: `fanotify ino:4d sdev:${(8 * (1 << 20) + 1).toString(16)} mflags:0 mask:20 ignored_mask:0` },
+          { text: 'fanotify mnt_id:1f mflags:1 mask:8 ignored_mask:0' },
+        ],
+      },
+    });
+    expect(fileAt(s, 500, 10)).toMatchObject({ kind: 'netlink-socket', ino: 9100, attrs: { protocol: 0, portId: 500, groups: 1 } });
+    expect(fileAt(s, 500, 11)).toMatchObject({ kind: 'packet-socket', attrs: { type: 3, protocol: 768, ifindex: 2 } });
+    // Watches from eventpoll-tfd.img (this epoll's only), each to its target's file, 0 where the fd is gone.
+    expect(fileAt(s, 500, 12).attrs.watches).toEqual([
+      { tfd: 13, events: 0x19, data: 42, ino: 0, sdev: 0, file: fileAt(s, 500, 13).ref },
+      { tfd: 40, events: 1, data: 7, ino: 0, sdev: 0, file: 0 },
+    ]);
+    expect(fileAt(s, 500, 13)).toMatchObject({ kind: 'eventfd', attrs: { count: 18446744073709551614n } });
+    expect(fileAt(s, 500, 14)).toMatchObject({
+      kind: 'inet-socket',
+      attrs: { proto: 'udp', family: 4, state: 'CLOSE', localAddr: '127.0.0.53', localPort: 53 },
+    });
   });
 });

@@ -34,7 +34,6 @@ import {
   INVENTORY,
   MAGIC,
   PSTREE,
-  REG_FILE,
   REMAP_FPATH,
   TASK_KOBJ_IDS,
   UTSNS,
@@ -367,9 +366,8 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
   const pid = num(e.msg, 'pid');
   const fd = num(e.msg, 'fd');
   const flag = num(e.msg, 'flag');
-  const task =
-    tasks.find((t) => t.pid === pid) ??
-    tasks.find((t) => t.fdTable && tables.find((x) => x.ref === t.fdTable)?.fds.some((d) => d.fd === fd));
+  // The lock's owner as CRIU found it: a dumped task, whose fd names the file.
+  const task = tasks.find((t) => t.pid === pid);
   const table = task ? tables.find((t) => t.ref === task.fdTable) : undefined;
   const d = table?.fds.find((x) => x.fd === fd);
   const file = d ? files.find((f) => f.ref === d.file) : undefined;
@@ -402,5 +400,3 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
     },
   ];
 }
-
-export { REG_FILE };

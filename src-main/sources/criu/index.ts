@@ -84,7 +84,7 @@ export async function importCriu(path: string, kind: InputKind): Promise<CriuImp
   const checkpointed = typeof config?.checkpointedTime === 'string' ? Date.parse(config.checkpointedTime) : NaN;
   const time = Number.isFinite(checkpointed) && checkpointed > 0 ? { ms: checkpointed, from: 'config.dump checkpointedTime' } : undefined;
   const { snapshot } = dumpToSnapshot(a.files, {
-    ...(time ? { time } : { time: undefined }),
+    ...(time ? { time } : {}),
     options: { 'criu.archive': path, ...(label ? { 'criu.container': label } : {}) },
   });
   if (!time) snapshot.header.options['time.from'] = 'inventory.img mtime (in the archive)';

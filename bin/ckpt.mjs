@@ -84,4 +84,11 @@ if (stale()) {
   const { buildCli } = await import(pathToFileURL(builder).href);
   await buildCli();
 }
+// A capture ends with a heap of tens of MB (every fd's open file lives
+// until the image is written): a natural exit then tears the V8 heap down
+// page by page, about 10 ms of wall time and 5 of CPU for nothing. When the
+// event loop is empty (beforeExit: the image is written, every write and
+// handle done) exit at once, with the exit code the command set; 'exit'
+// listeners still run.
+if (argv[0] === 'capture') process.once('beforeExit', () => process.exit());
 await import(pathToFileURL(bundle).href);

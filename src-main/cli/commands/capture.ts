@@ -5,7 +5,9 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
-import { EmptySelectionError, NS_TYPES, NoSuchProcessError, namespaceLink, type NsType } from '../../sources/proc/select.js';
+// refusedWhy statically too: select.js is loaded anyway, and a dynamic
+// import of it at the end of a capture costs a module job and file reads.
+import { EmptySelectionError, NS_TYPES, NoSuchProcessError, namespaceLink, refusedWhy, type NsType } from '../../sources/proc/select.js';
 import { commProblem, resolveUsers, splitCommList } from '../../../src-shared/model/proc-select.js';
 import { displayBStr, keptTableOut, type Snapshot } from '../../../src-shared/model/index.js';
 import { systemUsers } from '../../util/passwd.js';
@@ -310,7 +312,6 @@ export default defineCommand({
       );
       const pids = [...new Set(refused.map((e) => e.pid))];
       if (pids.length) {
-        const { refusedWhy } = await import('../../sources/proc/select.js');
         io.err(
           `note: the fds of ${pids.length === 1 ? `process ${pids[0]}` : `${pids.length} processes`} could not be read (${refused[0]!.errno}: ${refusedWhy()})`,
         );

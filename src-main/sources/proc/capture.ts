@@ -13,7 +13,7 @@ import { Freezer } from './freeze.js';
 import { sharingCalls, type SharingCalls } from './native.js';
 import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError, RawProc } from './raw-read.js';
-import { readProcs } from './worker-pool.js';
+import { nowMs, readProcs } from './worker-pool.js';
 import {
   EmptySelectionError,
   NoSuchProcessError,
@@ -91,9 +91,9 @@ function ppidOf(procRoot: string, pid: number): number {
 
 export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureStats): Promise<Snapshot> {
   const procRoot = opts.procRoot ?? '/proc';
-  const t0 = performance.now();
+  const t0 = nowMs();
   const ms: Record<string, number> = {};
-  const lap = (name: string, since: number) => (ms[name] = Math.round((performance.now() - since) * 10) / 10);
+  const lap = (name: string, since: number) => (ms[name] = Math.round((nowMs() - since) * 10) / 10);
   const errors: RawError[] = [];
 
   // Selection.
@@ -182,7 +182,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   let frozen = false;
   try {
     if (freezer) {
-      const t = performance.now();
+      const t = nowMs();
       frozen = freezer.freeze(selected, errors) === 0;
       lap('freeze', t);
       const hold = opts.holdFrozenMs ?? (Number(process.env.CKPT_TEST_HOLD_FROZEN_MS) || 0);
@@ -190,7 +190,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
       else await sleep(0); // let a pending SIGINT/SIGTERM run its handler now
     }
 
-    const tRead = performance.now();
+    const tRead = nowMs();
     // Each process the main thread reads is prepared (parsed, classified)
     // at once, while the worker thread goes on reading: the two cores share
     // the classification work too.
@@ -237,7 +237,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
       });
     lap('read', tRead);
 
-    const tBuild = performance.now();
+    const tBuild = nowMs();
     const snap = builder.link(stats);
     lap('build', tBuild);
     // Test hook: still frozen, busy without a turn of the event loop (as
@@ -287,9 +287,11 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
   } finally {
     await freezer?.release();
     lap('total', t0);
-    if (process.env.CKPT_CAPTURE_TIMING)
+    if (process.env.CKPT_CAPTURE_TIMING) {
+      const end = performance.now();
       process.stderr.write(
-        `capture timing (ms): started ${t0.toFixed(1)} after process start, ended ${performance.now().toFixed(1)}, ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`,
+        `capture timing (ms): started ${(end - (nowMs() - t0)).toFixed(1)} after process start, ended ${end.toFixed(1)}, ${JSON.stringify(ms)} cpu ${JSON.stringify(process.cpuUsage())}\n`,
       );
+    }
   }
 }

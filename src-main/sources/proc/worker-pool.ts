@@ -112,17 +112,24 @@ function readLeftover(opts: ReadOptions, have: RawProc[], onProc?: (p: RawProc) 
   );
 }
 
+/**
+ * Milliseconds, for timing laps: process.hrtime, since the first use of
+ * performance.now() loads perf_hooks (its modules cost a CLI capture about
+ * a millisecond); only CKPT_CAPTURE_TIMING's lines ask performance.
+ */
+export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
   if (!opts.fdDirOverride && !opts.fdsOnly && opts.reader !== 'js') {
     // The native reader's threads are cheap to start: one per core, and
     // this thread classifies what they read meanwhile.
     const threads = opts.worker === false ? 1 : defaultThreads();
-    const t0 = performance.now();
+    const t0 = nowMs();
     const got = await nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started, opts.timeoutMs ?? 0);
     if (got) {
       if (process.env.CKPT_CAPTURE_TIMING)
         process.stderr.write(
-          `reader: native, ${threads} thread(s), ${got.procs.length} procs in ${(performance.now() - t0).toFixed(1)} ms\n`,
+          `reader: native, ${threads} thread(s), ${got.procs.length} procs in ${(nowMs() - t0).toFixed(1)} ms\n`,
         );
       if (!got.failed) return { procs: got.procs, byWorker: 0, reader: 'native' };
       // The addon gave up part way: what it did not hand over is read here,
@@ -191,12 +198,12 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
       port = undefined;
     }
   }
-  const t0 = performance.now();
+  const t0 = nowMs();
   const mine = rawRead(loadKoffi(), fs, job, (p) => {
     onProc?.(p);
     drain();
   });
-  const tMine = performance.now();
+  const tMine = nowMs();
   if (worker && port) {
     if (Atomics.load(counter, 1) === 0) {
       // Every pid was taken here before the worker took any: it has nothing to do.
@@ -223,7 +230,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     worker.off('error', onError);
     worker.off('exit', onExit);
   }
-  const tTheirs = performance.now();
+  const tTheirs = nowMs();
   const all = mine.concat(theirs);
   // A worker that died leaves pids unread: read them here.
   if (all.length < opts.pids.length) {

@@ -283,6 +283,33 @@ describe.skipIf(skip)('ckpt import of a CRIU images directory', () => {
     checkScenario(readImageFile(f));
   });
 
+  it('ckpt show reads a dump directory or archive as it is, and touches no library', () => {
+    const h = home();
+    const tgz = join(root, 'show.tgz');
+    execFileSync('tar', ['czf', tgz, '-C', root, 'checkpoint']);
+    for (const arg of [dump, tgz]) {
+      // What show prints of the image import converts the dump into.
+      const viaImage = join(root, 'show-ref.ckpt');
+      expect(ckpt(['import', arg, '-o', viaImage]).code).toBe(0);
+      const want = ckpt(['show', viaImage]);
+      expect(want.out).toContain('task 100 ppid 0 uid 33 fds 19 of 1024');
+      const r = ckpt(['show', arg, '--home', h]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(want.out);
+      expect(ckpt(['show', arg, '--lsof']).out).toBe(ckpt(['show', viaImage, '--lsof']).out);
+    }
+    expect(existsSync(join(h, 'library.db'))).toBe(false);
+    // A damaged dump is named, not shown half.
+    const bad = mkdtempSync(join(root, 'bad-'));
+    execFileSync('cp', ['-r', dump, join(bad, 'checkpoint')]);
+    writeFileSync(join(bad, 'checkpoint', 'files.img'), Buffer.from([1, 2, 3]));
+    const r = ckpt(['show', join(bad, 'checkpoint')]);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('files.img');
+  });
+
   it('refuses -o with more than one input, or with --label', () => {
     expect(ckpt(['import', dump, dump, '-o', join(root, 'x.ckpt')]).code).toBe(2);
     expect(ckpt(['import', dump, '--label', 'x', '-o', join(root, 'x.ckpt')]).code).toBe(2);

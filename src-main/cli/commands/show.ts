@@ -6,10 +6,23 @@ import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { renderLsof, renderLsofFields } from '../render-lsof.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
 import { imageInput, isImageFile, namingFile, withLibraryImages } from './library-util.js';
+import { detectInput, type InputKind } from '../../sources/criu/detect.js';
+import type { Snapshot } from '../../../src-shared/model/index.js';
+import { StoreError } from '../../store/errors.js';
+
+async function showCriu(arg: string, kind: InputKind): Promise<Snapshot> {
+  const criu = await import('../../sources/criu/index.js');
+  try {
+    return (await criu.importCriu(arg, kind)).snapshot;
+  } catch (e) {
+    if (!(e instanceof criu.CriuError)) throw e;
+    throw new StoreError('bad-image', e.message.startsWith(`${arg}: `) ? e.message : `${arg}: ${e.message}`);
+  }
+}
 
 export default defineCommand({
   name: 'show',
-  usage: 'ckpt show FILE|-|ID [--pid PID[,PID...]] [--kind KIND[,KIND...]] [--json | --limits | --lsof | --lsof-fields]',
+  usage: 'ckpt show FILE|-|ID|CRIU-DUMP [--pid PID[,PID...]] [--kind KIND[,KIND...]] [--json | --limits | --lsof | --lsof-fields]',
   positional: true,
   options: [
     { name: 'pid', type: 'string', value: 'PID[,PID...]', help: 'only these processes (and their threads)' },
@@ -32,7 +45,7 @@ export default defineCommand({
       help: 'only the limits: every process by the share of its fd limit it uses, the machine, inotify per user',
     },
   ],
-  run({ opts, positional }, io) {
+  async run({ opts, positional }, io) {
     if (positional.length !== 1) throw new UsageError('show takes exactly one image');
     const forms = (['json', 'limits', 'lsof', 'lsof-fields'] as const).filter((o) => opts[o]);
     if (forms.length > 1) throw new UsageError(`${forms.map((o) => `--${o}`).join(' and ')}: pick one`);
@@ -61,7 +74,15 @@ export default defineCommand({
         throw namingFile(arg, e);
       }
     };
-    const snap = arg === '-' || isImageFile(arg) ? readFile() : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
+    // A CRIU dump (images directory or checkpoint archive, told by content)
+    // is converted in memory: the library is not touched.
+    const dump = arg === '-' ? { kind: 'other' as const } : detectInput(arg);
+    const snap =
+      dump.kind !== 'other'
+        ? await showCriu(arg, dump)
+        : arg === '-' || isImageFile(arg)
+          ? readFile()
+          : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
     if (opts.lsof || opts['lsof-fields']) {
       // lsof prints nothing at all when nothing matches, and scripts test for that.
       const text = opts.lsof ? renderLsof(snap, { filter }) : renderLsofFields(snap, { filter });

@@ -91,4 +91,17 @@ if (stale()) {
 // handle done) exit at once, with the exit code the command set; 'exit'
 // listeners still run.
 if (argv[0] === 'capture') process.once('beforeExit', () => process.exit());
+// A live capture loads its code in three waves of dynamic imports (the
+// CLI's main, the command, the /proc source), each waiting for its files
+// while the readers keep both cores busy: out/cli/preload.json (written by
+// the build) names the chunks of all three, imported here at once, beside
+// the entry. Only an early start: a chunk that fails to load fails again,
+// and is reported, where the CLI imports it.
+if (argv[0] === 'capture' && !argv.some((a) => a === '--help' || a === '-h' || a.startsWith('--sim')))
+  try {
+    const cli = join(root, 'out', 'cli');
+    for (const c of JSON.parse(readFileSync(join(cli, 'preload.json'), 'utf8')).capture) import(pathToFileURL(join(cli, c)).href).catch(() => {});
+  } catch {
+    /* no list (an older build): the CLI imports them as it goes */
+  }
 await import(pathToFileURL(bundle).href);

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CKPT } from './run.js';
+import { CKPT, ROOT } from './run.js';
 import { FORMAT_MAJOR, FORMAT_MINOR } from '../../src-shared/model/index.js';
 import { APP_VERSION } from '../../src-shared/version.js';
 
@@ -92,6 +92,20 @@ describe('capture --all through the executable', () => {
       child.kill();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the preload list', () => {
+  it('names the chunks a live capture loads after the entry: the command, the /proc source, all on disk', () => {
+    expect(run(['--version']).code).toBe(0); // rebuilds a stale bundle, and its list with it
+    const cli = join(ROOT, 'out', 'cli');
+    const list = (JSON.parse(readFileSync(join(cli, 'preload.json'), 'utf8')) as { capture: string[] }).capture;
+    expect(list.some((c) => /^chunks\/capture-/.test(c))).toBe(true);
+    expect(list.some((c) => /^chunks\/proc-/.test(c))).toBe(true);
+    for (const c of list) expect(existsSync(join(cli, c)), c).toBe(true);
+    // The entry's own chunks are loaded with it: not listed again.
+    const entryImports = [...readFileSync(join(cli, 'ckpt.mjs'), 'utf8').matchAll(/from "\.\/(chunks\/[^"]+)"/g)].map((m) => m[1]);
+    for (const c of entryImports) expect(list).not.toContain(c);
   });
 });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { imageWithErrors } from './errors.js';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { haveCrit, writeDump } from '../test/criu/dump-fixture.js';
 import { captureScenario, captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
@@ -76,6 +77,20 @@ test('import a .ckpt file through the file picker', async () => {
   await page.getByTestId('import-input').setInputFiles([file, join(dir, 'notes.txt')]);
   await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: 'pipeline-import' })).toHaveCount(1);
   await expect(page.getByTestId('library-error')).toContainText('notes.txt: not a .ckpt file');
+});
+
+test('import a podman checkpoint archive through the file picker: converted, labelled by its container', async () => {
+  test.skip(!haveCrit() && !process.env.CI, 'no crit (Debian package criu) to encode the CRIU dump');
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-criu-'));
+  writeDump(join(dir, 'podman', 'checkpoint'));
+  writeFileSync(join(dir, 'podman', 'config.dump'), JSON.stringify({ name: 'web-e2e', checkpointedTime: '2026-11-20T10:11:12Z' }));
+  const tgz = join(dir, 'web-e2e.tar.gz');
+  execFileSync('tar', ['czf', tgz, '-C', join(dir, 'podman'), '.']);
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('import-input').setInputFiles([tgz]);
+  await openFromLibrary(page, 'web-e2e', 'criu-');
+  await expect(page.getByTestId('inspector')).toContainText('server');
+  await page.getByTestId('nav-library').click(); // where the next test starts
 });
 
 test('a corrupt image is refused with a reason', async () => {

@@ -32,6 +32,7 @@ import { liveCapture, liveCaptureUnavailable } from './live-capture.js';
 import { countPdfPages, printPdfWithChromium } from './pdf-chromium.js';
 import { ReportCache, type BuiltReport } from './reports.js';
 import { DiffCache } from './diff-view.js';
+import { criuArchiveImage } from './criu-import.js';
 
 export interface ApiContext {
   home: string;
@@ -277,11 +278,13 @@ export function createBackend(ctx: ApiContext): Backend {
     'library.import': ({ name, data }) => {
       const bytes = Buffer.from(data, 'base64');
       if (bytes.length === 0) throw new ApiError('bad-argument', `${name}: the file is empty`);
-      const label = name.replace(/\.ckpt$/i, '').slice(0, 200);
+      let label = name.replace(/\.(ckpt|tar|tar\.gz|tgz|tar\.zst)$/i, '').slice(0, 200);
       return inTurn(async () => {
         let r;
         try {
-          r = await importImage(bytes, {}, undefined, true);
+          const criu = await criuArchiveImage(name, bytes);
+          if (criu?.label) label = criu.label;
+          r = await importImage(criu ? criu.bytes : bytes, {}, undefined, true);
         } catch (e) {
           const err = e as Error;
           if (err?.name === 'StoreError' || err?.name === 'ImageError') err.message = `${name}: ${err.message}`;

@@ -177,17 +177,25 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
   };
   const attrCache = new Map<number, BStr>();
 
+  // What pairs processes by command: the command line, or where there is
+  // none (a kernel thread; a CRIU dump, which does not keep it) the comm,
+  // as a negative key apart from every command line's: an empty command
+  // line would pair any two such processes.
+  const cmdKey = (p: Proc): number => {
+    const c = str(p.cmdId);
+    return c.length > 0 ? p.cmdId : -1 - p.commId;
+  };
   const byPid = pairBy(A.procs, B.procs, (p) => p.pid);
   let matching: DiffMatching = opts.matching ?? 'pid';
   let pairs = byPid;
   if (!opts.matching) {
-    const sameCmd = byPid.filter(([x, y]) => x.cmdId === y.cmdId).length;
-    const byCmd = pairBy(A.procs, B.procs, (p) => p.cmdId);
+    const sameCmd = byPid.filter(([x, y]) => cmdKey(x) === cmdKey(y)).length;
+    const byCmd = pairBy(A.procs, B.procs, cmdKey);
     if (sameCmd * 2 < Math.min(A.procs.length, B.procs.length) && byCmd.length > sameCmd) {
       matching = 'command';
       pairs = byCmd;
     }
-  } else if (matching === 'command') pairs = pairBy(A.procs, B.procs, (p) => p.cmdId);
+  } else if (matching === 'command') pairs = pairBy(A.procs, B.procs, cmdKey);
 
   const pairedA = new Set(pairs.map(([x]) => x));
   const pairedB = new Set(pairs.map(([, y]) => y));

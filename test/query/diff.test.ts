@@ -165,6 +165,23 @@ describe('diff', () => {
       expect(forced.appeared).toHaveLength(B.tasks.length);
     }));
 
+  it('processes without a command line pair by comm, never with each other at random', () =>
+    withStore((s) => {
+      // Kernel threads, and every process of a CRIU dump, have no command line.
+      const build = (base: number, comms: string[], time: number) => {
+        const b = newBuilder('diff', 1);
+        comms.forEach((comm, i) => stdNull(b.process({ pid: base + i, ppid: 1, comm, cmdline: [] })));
+        return b.snapshot(header(time));
+      };
+      const [a, b] = importBoth(s, build(100, ['kworker', 'server', 'cron'], T0), build(900, ['cron', 'server', 'sshd'], T0 + 1000));
+      const d = s.diff(a, b, { matching: 'command' });
+      expect(d.vanished.map((t) => t.commText)).toEqual(['kworker']);
+      expect(d.appeared.map((t) => t.commText)).toEqual(['sshd']);
+      expect(d.tasks).toEqual([]);
+      // And the automatic choice takes command pairing here too: pids all changed.
+      expect(s.diff(a, b).matching).toBe('command');
+    }));
+
   it('names every fd exactly when thousands changed (strings read in bulk)', () =>
     withStore((s) => {
       // 3,000 renamed files: past the point where diff reads every name in

@@ -3,10 +3,12 @@ import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
 import type { DiffMatching, DiffResult } from '../../../src-shared/store-types.js';
 import { isImageFile, withLibraryImages, withScratchLibrary } from './library-util.js';
+import { criuSnapshot } from './criu-input.js';
+import { encodeSnapshot } from '../../engine/writer.js';
 
 export default defineCommand({
   name: 'diff',
-  usage: 'ckpt diff A|FILE B|FILE [--match pid|command] [--json]',
+  usage: 'ckpt diff A|FILE|CRIU-DUMP B|FILE|CRIU-DUMP [--match pid|command] [--json]',
   positional: true,
   options: [
     {
@@ -18,25 +20,34 @@ export default defineCommand({
     { name: 'json', type: 'flag', help: 'the DiffResult as JSON' },
   ],
   details:
-    'A and B are image files (where a file of that name exists: indexed for this diff only, not stored) or image ids, id prefixes or labels in the library. The summary with counts comes first, then the details.',
-  run({ opts, positional }, io) {
+    'A and B are image files (where a file of that name exists: indexed for this diff only, not stored), CRIU dumps (an images directory or checkpoint archive, docs/criu.md: converted for this diff only) or image ids, id prefixes or labels in the library. The summary with counts comes first, then the details.',
+  async run({ opts, positional }, io) {
     if (positional.length !== 2) throw new UsageError('diff takes two images');
     const m = opts.match as string | undefined;
     if (m !== undefined && m !== 'pid' && m !== 'command') throw new UsageError(`--match must be pid or command, got "${m}"`);
     const diffOpts = m ? { matching: m as DiffMatching } : {};
     const print = (d: DiffResult) => io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
     const [a, b] = positional as [string, string];
-    if (!isImageFile(a) && !isImageFile(b)) {
+    // CRIU dumps converted here, once each (the same dump may be both sides).
+    const dumps = new Map<string, Buffer>();
+    for (const x of [a, b]) {
+      if (dumps.has(x)) continue;
+      const snap = await criuSnapshot(x);
+      if (snap) dumps.set(x, encodeSnapshot(snap));
+    }
+    const isFile = (x: string) => dumps.has(x) || isImageFile(x);
+    if (!isFile(a) && !isFile(b)) {
       print(withLibraryImages(opts, [a, b], (s) => s.diff(a, b, diffOpts)));
       return 0;
     }
     // The diff runs on the library's index: files are indexed into a
     // scratch library, with the library image (if one side names one).
-    const fromLibrary = [a, b].filter((x) => !isImageFile(x));
+    const fromLibrary = [a, b].filter((x) => !isFile(x));
     const bytes = fromLibrary.length ? withLibraryImages(opts, fromLibrary, (s) => fromLibrary.map((x) => s.getBytes(x))) : [];
     print(
       withScratchLibrary((s) => {
-        const id = (x: string) => (isImageFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;
+        const id = (x: string) =>
+          (dumps.has(x) ? s.importBytes(dumps.get(x)!) : isImageFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;
         const ia = id(a);
         return s.diff(ia, id(b), diffOpts);
       }),

@@ -6,19 +6,7 @@ import { renderLimits, renderShow, type ShowFilter } from '../render-show.js';
 import { renderLsof, renderLsofFields } from '../render-lsof.js';
 import { kindNameList, kindsNamed } from '../../../src-shared/kinds/index.js';
 import { imageInput, isImageFile, namingFile, withLibraryImages } from './library-util.js';
-import { detectInput, type InputKind } from '../../sources/criu/detect.js';
-import type { Snapshot } from '../../../src-shared/model/index.js';
-import { StoreError } from '../../store/errors.js';
-
-async function showCriu(arg: string, kind: InputKind): Promise<Snapshot> {
-  const criu = await import('../../sources/criu/index.js');
-  try {
-    return (await criu.importCriu(arg, kind)).snapshot;
-  } catch (e) {
-    if (!(e instanceof criu.CriuError)) throw e;
-    throw new StoreError('bad-image', e.message.startsWith(`${arg}: `) ? e.message : `${arg}: ${e.message}`);
-  }
-}
+import { criuSnapshot } from './criu-input.js';
 
 export default defineCommand({
   name: 'show',
@@ -76,13 +64,8 @@ export default defineCommand({
     };
     // A CRIU dump (images directory or checkpoint archive, told by content)
     // is converted in memory: the library is not touched.
-    const dump = arg === '-' ? { kind: 'other' as const } : detectInput(arg);
-    const snap =
-      dump.kind !== 'other'
-        ? await showCriu(arg, dump)
-        : arg === '-' || isImageFile(arg)
-          ? readFile()
-          : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg));
+    const dump = await criuSnapshot(arg);
+    const snap = dump ?? (arg === '-' || isImageFile(arg) ? readFile() : withLibraryImages(opts, [arg], (s) => s.getSnapshot(arg)));
     if (opts.lsof || opts['lsof-fields']) {
       // lsof prints nothing at all when nothing matches, and scripts test for that.
       const text = opts.lsof ? renderLsof(snap, { filter }) : renderLsofFields(snap, { filter });

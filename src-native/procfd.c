@@ -1451,34 +1451,11 @@ static void *diag_open(void *arg) {
   return NULL;
 }
 
-/* diagDump(request: Buffer, nsPath: string | null): every reply message of
- * one sock_diag dump, back to back, up to and including NLMSG_DONE (or an
- * NLMSG_ERROR); an errno name when the socket or the exchange failed. */
-static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "procfd.diagDump(request, nsPath)");
-    return NULL;
-  }
-  bool isBuf = false;
-  void *req = NULL;
-  size_t reqLen = 0;
-  napi_is_buffer(env, argv[0], &isBuf);
-  if (!isBuf || napi_get_buffer_info(env, argv[0], &req, &reqLen) != napi_ok || reqLen < 16) {
-    napi_throw_type_error(env, NULL, "procfd.diagDump: request must be a Buffer holding a netlink message");
-    return NULL;
-  }
-  char *ns = NULL;
-  napi_valuetype t = napi_undefined;
-  if (argc > 1) napi_typeof(env, argv[1], &t);
-  if (t == napi_string) {
-    ns = string_arg(env, argv[1], "procfd.diagDump: nsPath must be a string without NUL");
-    if (!ns) return NULL;
-  } else if (t != napi_null && t != napi_undefined) {
-    napi_throw_type_error(env, NULL, "procfd.diagDump: nsPath must be a string or null");
-    return NULL;
-  }
+/* One sock_diag dump: `req` sent on a NETLINK_SOCK_DIAG socket in the
+ * namespace of `ns` (NULL: ours), every reply message gathered into `out`,
+ * up to and including NLMSG_DONE (or an NLMSG_ERROR). 0, or an errno. Any
+ * thread may run it: with `ns` the socket is made on a thread of its own. */
+static int diag_exchange(const char *ns, const void *req, size_t reqLen, buf_t *out) {
   diag_open_t d = {ns, -1, 0};
   if (ns) {
     pthread_t th;
@@ -1494,34 +1471,32 @@ static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
   } else {
     diag_open(&d);
   }
-  free(ns);
-  if (d.fd < 0) return errno_value(env, d.err ? d.err : EIO);
+  if (d.fd < 0) return d.err ? d.err : EIO;
   /* A dump never stalls, but a capture must not hang if one did. */
   struct timeval tv = {5, 0};
   setsockopt(d.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  buf_t out = {0};
   int err = 0, done = 0;
   if (send(d.fd, req, reqLen, 0) != (ssize_t)reqLen) err = errno ? errno : EIO;
   while (!err && !done) {
-    if (buf_reserve(&out, 256 * 1024)) {
+    if (buf_reserve(out, 256 * 1024)) {
       err = ENOMEM;
       break;
     }
-    ssize_t n = recv(d.fd, out.p + out.n, out.cap - out.n, 0);
+    ssize_t n = recv(d.fd, out->p + out->n, out->cap - out->n, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       err = n < 0 ? errno : EIO;
       break;
     }
     /* Find the end of the dump in what just arrived. */
-    size_t off = out.n;
-    out.n += (size_t)n;
-    while (off + 16 <= out.n) {
+    size_t off = out->n;
+    out->n += (size_t)n;
+    while (off + 16 <= out->n) {
       uint32_t len;
       uint16_t type;
-      memcpy(&len, out.p + off, 4);
-      memcpy(&type, out.p + off + 4, 2);
-      if (len < 16 || off + len > out.n) break;
+      memcpy(&len, out->p + off, 4);
+      memcpy(&type, out->p + off + 4, 2);
+      if (len < 16 || off + len > out->n) break;
       if (type == 3 /* NLMSG_DONE */ || type == 2 /* NLMSG_ERROR */) {
         done = 1;
         break;
@@ -1530,16 +1505,187 @@ static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
     }
   }
   close(d.fd);
-  napi_value v;
-  if (err) {
-    buf_free(&out);
-    return errno_value(env, err);
+  if (err) buf_free(out);
+  return err;
+}
+
+/* The request and namespace arguments of diagDump and diagStart (argv[0],
+ * argv[1]): 0 with *req, *reqLen and *ns (heap, NULL for ours) set, or -1
+ * with a TypeError thrown. */
+static int diag_args(napi_env env, size_t argc, napi_value *argv, const char *fn, void **req, size_t *reqLen, char **ns) {
+  char msg[96];
+  bool isBuf = false;
+  if (argc >= 1) napi_is_buffer(env, argv[0], &isBuf);
+  if (!isBuf || napi_get_buffer_info(env, argv[0], req, reqLen) != napi_ok || *reqLen < 16) {
+    snprintf(msg, sizeof msg, "procfd.%s: request must be a Buffer holding a netlink message", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
   }
+  *ns = NULL;
+  napi_valuetype t = napi_undefined;
+  if (argc > 1) napi_typeof(env, argv[1], &t);
+  if (t == napi_string) {
+    snprintf(msg, sizeof msg, "procfd.%s: nsPath must be a string without NUL", fn);
+    *ns = string_arg(env, argv[1], msg);
+    if (!*ns) return -1;
+  } else if (t != napi_null && t != napi_undefined) {
+    snprintf(msg, sizeof msg, "procfd.%s: nsPath must be a string or null", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value dump_value(napi_env env, int err, buf_t *out) {
+  if (err) return errno_value(env, err);
+  napi_value v;
   void *data;
-  napi_status st = napi_create_buffer_copy(env, out.n, out.n ? out.p : "", &data, &v);
-  buf_free(&out);
+  napi_status st = napi_create_buffer_copy(env, out->n, out->n ? out->p : "", &data, &v);
+  buf_free(out);
   if (st != napi_ok) return fail(env, "napi_create_buffer_copy");
   return v;
+}
+
+/* diagDump(request: Buffer, nsPath: string | null): every reply message of
+ * one sock_diag dump, back to back, up to and including NLMSG_DONE (or an
+ * NLMSG_ERROR); an errno name when the socket or the exchange failed. */
+static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "procfd.diagDump(request, nsPath)");
+    return NULL;
+  }
+  void *req = NULL;
+  size_t reqLen = 0;
+  char *ns = NULL;
+  if (diag_args(env, argc, argv, "diagDump", &req, &reqLen, &ns)) return NULL;
+  buf_t out = {0};
+  int err = diag_exchange(ns, req, reqLen, &out);
+  free(ns);
+  return dump_value(env, err, &out);
+}
+
+/* diagStart/diagTake: the same dump on a thread of its own, started early
+ * (ckpt capture --all starts it with the read-ahead, while the CLI loads),
+ * so the JavaScript thread only takes the result. The thread and the
+ * handle each hold the dump; whichever lets go last frees it, so a handle
+ * collected before its thread ends never waits for it. */
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t th;
+  int refs, finished, taken;
+  char *ns;
+  void *req;
+  size_t reqLen;
+  buf_t out;
+  int err;
+} diag_job_t;
+
+static void diag_job_release(diag_job_t *d) {
+  pthread_mutex_lock(&d->mu);
+  int last = --d->refs == 0;
+  pthread_mutex_unlock(&d->mu);
+  if (!last) return;
+  buf_free(&d->out);
+  free(d->ns);
+  free(d->req);
+  pthread_mutex_destroy(&d->mu);
+  pthread_cond_destroy(&d->cv);
+  free(d);
+}
+
+static void *diag_main(void *arg) {
+  diag_job_t *d = arg;
+  buf_t out = {0};
+  int err = diag_exchange(d->ns, d->req, d->reqLen, &out);
+  pthread_mutex_lock(&d->mu);
+  d->out = out;
+  d->err = err;
+  d->finished = 1;
+  pthread_cond_broadcast(&d->cv);
+  pthread_mutex_unlock(&d->mu);
+  diag_job_release(d);
+  return NULL;
+}
+
+static void finalize_diag(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  diag_job_release(data);
+}
+
+/* diagStart(request: Buffer, nsPath: string | null) -> handle for diagTake. */
+static napi_value js_diag_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "procfd.diagStart(request, nsPath)");
+    return NULL;
+  }
+  void *req = NULL;
+  size_t reqLen = 0;
+  char *ns = NULL;
+  if (diag_args(env, argc, argv, "diagStart", &req, &reqLen, &ns)) return NULL;
+  diag_job_t *d = calloc(1, sizeof *d);
+  void *copy = malloc(reqLen);
+  if (!d || !copy) {
+    free(d);
+    free(copy);
+    free(ns);
+    napi_throw_error(env, NULL, "procfd: out of memory");
+    return NULL;
+  }
+  memcpy(copy, req, reqLen);
+  pthread_mutex_init(&d->mu, NULL);
+  pthread_cond_init(&d->cv, NULL);
+  d->ns = ns;
+  d->req = copy;
+  d->reqLen = reqLen;
+  d->refs = 2;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int rc = pthread_create(&d->th, NULL, diag_main, d);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0) {
+    /* No thread: the handle says why when taken. */
+    d->refs = 1;
+    d->err = rc;
+    d->finished = 1;
+  } else {
+    pthread_detach(d->th);
+  }
+  napi_value v;
+  if (napi_create_external(env, d, finalize_diag, NULL, &v) != napi_ok) {
+    diag_job_release(d);
+    return fail(env, "napi_create_external");
+  }
+  return v;
+}
+
+/* diagTake(handle): what diagDump would have returned, once: waits for the
+ * thread if it is not done; "EINVAL" when taken before. */
+static napi_value js_diag_take(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  diag_job_t *d = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_external(env, argv[0], (void **)&d) != napi_ok || !d) {
+    napi_throw_type_error(env, NULL, "procfd.diagTake: not a handle of diagStart");
+    return NULL;
+  }
+  pthread_mutex_lock(&d->mu);
+  while (!d->finished) pthread_cond_wait(&d->cv, &d->mu);
+  int taken = d->taken;
+  d->taken = 1;
+  buf_t out = d->out;
+  int err = d->err;
+  memset(&d->out, 0, sizeof d->out);
+  pthread_mutex_unlock(&d->mu);
+  if (taken) return errno_value(env, EINVAL);
+  return dump_value(env, err, &out);
 }
 
 /* stuck(procRoot) -> Int32Array of the pids under procRoot whose reader
@@ -1575,11 +1721,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"kcmpEpoll", NULL, js_kcmp_epoll, NULL, NULL, NULL, napi_default, NULL},
       {"getxattr", NULL, js_getxattr, NULL, NULL, NULL, napi_default, NULL},
       {"diagDump", NULL, js_diag_dump, NULL, NULL, NULL, napi_default, NULL},
+      {"diagStart", NULL, js_diag_start, NULL, NULL, NULL, napi_default, NULL},
+      {"diagTake", NULL, js_diag_take, NULL, NULL, NULL, napi_default, NULL},
       {"stuck", NULL, js_stuck, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value v;
-  if (napi_define_properties(env, exports, 8, props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 8, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (napi_create_int32(env, 9, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

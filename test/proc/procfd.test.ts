@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from '../../src-main/sources/proc/native.js';
-import { nativeReadProcs, procfd, procfdPath, readerStatus } from '../../src-main/sources/proc/procfd-reader.js';
+import { dropReadAhead, nativeReadProcs, procfd, procfdPath, readAheadAll, readerStatus, takeEarlyUnixDump } from '../../src-main/sources/proc/procfd-reader.js';
+import { unixDumpRequest } from '../../src-main/sources/proc/unix-diag-request.js';
 import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
 import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
@@ -227,6 +228,49 @@ describe('native /proc reader', () => {
     expect(procfd()!.diagDump(Buffer.alloc(40), '/nonexistent/ns')).toBe('ENOENT');
   });
 
+  it('dumps on a thread of its own (diagStart, diagTake) what diagDump dumps, once', () => {
+    const p = procfd()!;
+    const h = p.diagStart(unixDumpRequest(), null);
+    const early = p.diagTake(h);
+    const now = p.diagDump(unixDumpRequest(), null);
+    expect(Buffer.isBuffer(early) && Buffer.isBuffer(now)).toBe(true);
+    // Both whole dumps, ending in NLMSG_DONE; the sockets between may differ (others come and go).
+    const lastType = (b: Buffer): number => {
+      let t = -1;
+      for (let off = 0; off + 16 <= b.length; ) {
+        const len = b.readUInt32LE(off);
+        t = b.readUInt16LE(off + 4);
+        if (len < 16) break;
+        off += (len + 3) & ~3;
+      }
+      return t;
+    };
+    expect(lastType(early as Buffer)).toBe(3);
+    expect(lastType(now as Buffer)).toBe(3);
+    expect((early as Buffer).length).toBeGreaterThan(100);
+    expect(p.diagTake(h)).toBe('EINVAL');
+    expect(p.diagTake(p.diagStart(Buffer.alloc(40), '/nonexistent/ns'))).toBe('ENOENT');
+    // A handle never taken is freed by whichever of it and its thread lets go last.
+    p.diagStart(unixDumpRequest(), null);
+  });
+
+  it('starts a unix socket dump with the read-ahead, for the capture that adopts it only', async () => {
+    readAheadAll();
+    expect(Buffer.isBuffer(takeEarlyUnixDump())).toBe(true);
+    expect(takeEarlyUnixDump()).toBeUndefined(); // once
+    dropReadAhead();
+    // A read-ahead nobody adopts takes its dump with it.
+    readAheadAll();
+    dropReadAhead();
+    expect(takeEarlyUnixDump()).toBeUndefined();
+    // The capture that adopts it takes the dump or drops it: none is left for the next.
+    readAheadAll();
+    const snap = await captureProc({ all: true });
+    expect(snap.header.options.reader).toBe('native');
+    expect(snap.files.some((f) => f.kind === 'unix-socket' && f.attrs.peer !== 0)).toBe(true);
+    expect(takeEarlyUnixDump()).toBeUndefined();
+  });
+
   it('keeps non-UTF-8 unix socket names exact across a dump of many replies, on both paths', async () => {
     const sdir = join(dir, 'sockets');
     fs.mkdirSync(sdir);
@@ -418,6 +462,9 @@ describe('native /proc reader', () => {
     expect(() => m.diagDump!('not a buffer', null)).toThrow(TypeError);
     expect(() => m.diagDump!(Buffer.alloc(4), null)).toThrow(TypeError);
     expect(() => m.diagDump!(Buffer.alloc(40), 42)).toThrow(TypeError);
+    expect(() => m.diagStart!('not a buffer', null)).toThrow(TypeError);
+    expect(() => m.diagStart!(Buffer.alloc(40), 42)).toThrow(TypeError);
+    expect(() => m.diagTake!({})).toThrow(TypeError);
     const empty = m.start!('/proc', new Int32Array(0), 2);
     expect(m.next!(empty)).toBeNull();
   });

@@ -11,7 +11,7 @@ import type { Snapshot } from '../../../src-shared/model/index.js';
 import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
 import { sharingCalls, type SharingCalls } from './native.js';
-import { dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
+import { dropEarlyUnixDump, dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
 import type { RawError, RawProc } from './raw-read.js';
 import { nowMs, readProcs } from './worker-pool.js';
 import {
@@ -285,6 +285,9 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
     }
     return snap;
   } finally {
+    // The unix socket dump started with the read-ahead was this capture's
+    // to take; untaken (no unix socket looked up), it must not serve the next.
+    dropEarlyUnixDump();
     await freezer?.release();
     lap('total', t0);
     if (process.env.CKPT_CAPTURE_TIMING) {

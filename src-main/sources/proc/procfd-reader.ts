@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../host/paths.js';
 import type { RawError, RawFdTable, RawProc } from './raw-read.js';
+import { unixDumpRequest } from './unix-diag-request.js';
 
 /** A RawFdTable whose strings come as one blob and offsets each. */
 type NativeFds = Omit<RawFdTable, 'link' | 'extra'> & {
@@ -44,11 +45,14 @@ export interface Procfd {
   getxattr(path: string, name: string): string | null;
   /** Every reply of one sock_diag dump, in the netns of nsPath (a /proc/PID/ns/net) or ours; an errno name on failure. */
   diagDump(request: Buffer, nsPath: string | null): Buffer | string;
+  /** diagDump on a thread of the addon, started now; diagTake(handle) gives its result, once ("EINVAL" after). */
+  diagStart(request: Buffer, nsPath: string | null): object;
+  diagTake(handle: object): Buffer | string;
   /** Pids under procRoot whose reader was given up on and has not come back. */
   stuck(procRoot: string): Int32Array;
 }
 
-const VERSION = 8;
+const VERSION = 9;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -126,6 +130,15 @@ interface ReadAhead {
 let ahead: ReadAhead | undefined;
 
 /**
+ * The sock_diag dump of our own namespace's unix sockets that readAheadAll
+ * starts with the read-ahead: the capture's first look-up of a unix socket
+ * takes it (unix-diag.ts) instead of dumping on this thread. It belongs to
+ * the capture that adopts the read-ahead, which drops what it did not take
+ * (dropEarlyUnixDump): a later capture must dump afresh.
+ */
+let earlyDiag: object | undefined;
+
+/**
  * Starts reading every process (but this one) now, before the command that
  * wants them has even been loaded: `ckpt capture --all` calls this first
  * thing, so the kernel work overlaps loading the rest of the CLI.
@@ -142,6 +155,7 @@ export function readAheadAll(procRoot = '/proc'): void {
     // speaks, or the job is of no use: stop it.
     if (m && early.module === m && !ahead) {
       ahead = { procRoot: early.procRoot, pids: early.pids, job: early.job };
+      startEarlyUnixDump(m, early.procRoot);
       if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started by the launcher, adopted at ${performance.now().toFixed(1)} ms\n`);
       return;
     }
@@ -154,7 +168,30 @@ export function readAheadAll(procRoot = '/proc'): void {
   if (!m || ahead) return;
   const pids = listPids(procRoot).filter((p) => p !== process.pid);
   ahead = { procRoot, pids, job: m.start(procRoot, Int32Array.from(pids), defaultThreads()) };
+  startEarlyUnixDump(m, procRoot);
   if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started at ${performance.now().toFixed(1)} ms\n`);
+}
+
+/** Only for the real /proc: a capture of another procRoot has no sockets of ours to look up. */
+function startEarlyUnixDump(m: Procfd, procRoot: string): void {
+  if (procRoot !== '/proc' || earlyDiag) return;
+  try {
+    earlyDiag = m.diagStart(unixDumpRequest(), null);
+  } catch {
+    earlyDiag = undefined; // the capture dumps when it needs the table
+  }
+}
+
+/** The early dump's result (what diagDump would give), once; undefined when there is none. */
+export function takeEarlyUnixDump(): Buffer | string | undefined {
+  const d = earlyDiag;
+  earlyDiag = undefined;
+  return d && loaded ? loaded.diagTake(d) : undefined;
+}
+
+/** Forgets an early dump nobody took (its thread frees it when done). */
+export function dropEarlyUnixDump(): void {
+  earlyDiag = undefined;
 }
 
 /** The job readAheadAll started for this procRoot, once. */
@@ -169,6 +206,7 @@ export function takeReadAhead(procRoot: string): { pids: number[]; job: object }
 export function dropReadAhead(): void {
   const a = ahead;
   ahead = undefined;
+  dropEarlyUnixDump();
   if (a) loaded?.cancel(a.job);
 }
 

@@ -9,22 +9,17 @@
  */
 import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
 import { native } from './native.js';
-import { procfd } from './procfd-reader.js';
+import { procfd, takeEarlyUnixDump } from './procfd-reader.js';
+import { unixDumpRequest } from './unix-diag-request.js';
 import type { UnixInfo } from './net-tables.js';
 import { UNIX_TYPES } from './net-tables.js';
 
 const AF_NETLINK = 16;
-const AF_UNIX = 1;
 const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
 const NETLINK_SOCK_DIAG = 4;
 const SOCK_DIAG_BY_FAMILY = 20;
-const NLM_F_REQUEST = 1;
-const NLM_F_DUMP = 0x300;
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
-const UDIAG_SHOW_NAME = 1;
-const UDIAG_SHOW_PEER = 4;
-const UDIAG_SHOW_RQLEN = 0x10;
 const UNIX_DIAG_NAME = 0;
 const UNIX_DIAG_PEER = 2;
 /** struct unix_diag_rqlen { u32 udiag_rqueue, udiag_wqueue }. */
@@ -74,18 +69,6 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
   while (to > from && buf[to - 1] === 0) to--;
   // A copy: buf is reused for the next replies.
   return bstrFromBytes(Uint8Array.prototype.slice.call(buf, from, to));
-}
-
-function dumpRequest(): Buffer {
-  const req = Buffer.alloc(40);
-  req.writeUInt32LE(40, 0);
-  req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
-  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-  req.writeUInt32LE(1, 8);
-  req.writeUInt8(AF_UNIX, 16);
-  req.writeUInt32LE(0xffffffff, 20);
-  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, 28);
-  return req;
 }
 
 /** The little-endian u32 at buf[at]: inline byte reads (Buffer#readUInt32LE is a call with its own bounds checks). */
@@ -162,7 +145,9 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
 export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? 'procfd' : 'koffi'): Map<number, UnixInfo> | null {
   const p = via === 'procfd' ? procfd() : null;
   if (p) {
-    const replies = p.diagDump(dumpRequest(), nsPath ?? null);
+    // Our own namespace's first dump of a `ckpt capture --all` was started
+    // early, on a thread of the addon, while the CLI loaded.
+    const replies = (nsPath ? undefined : takeEarlyUnixDump()) ?? p.diagDump(unixDumpRequest(), nsPath ?? null);
     if (typeof replies === 'string') return null;
     const out = new Map<number, UnixInfo>();
     return parseReplies(replies, replies.length, out) === 'done' ? out : null;
@@ -176,7 +161,7 @@ export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? '
   const fd = diagSocket(lib, nsPath);
   if (fd < 0) return null;
   try {
-    const req = dumpRequest();
+    const req = unixDumpRequest();
     if (lib.send(fd, req) !== 40) return null;
     const out = new Map<number, UnixInfo>();
     const buf = Buffer.alloc(256 * 1024);

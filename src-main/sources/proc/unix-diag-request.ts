@@ -1,0 +1,26 @@
+/**
+ * The sock_diag request for every unix socket of a namespace, with the
+ * attributes unix-diag.ts parses (name, peer, queue lengths). Its own
+ * module, free of imports: procfd-reader.ts (in the CLI's entry chunk)
+ * starts the dump of a `ckpt capture --all` early with it, and
+ * unix-diag.ts sends it itself for every other dump.
+ */
+const AF_UNIX = 1;
+const SOCK_DIAG_BY_FAMILY = 20;
+const NLM_F_REQUEST = 1;
+const NLM_F_DUMP = 0x300;
+const UDIAG_SHOW_NAME = 1;
+const UDIAG_SHOW_PEER = 4;
+const UDIAG_SHOW_RQLEN = 0x10;
+
+export function unixDumpRequest(): Buffer {
+  const req = Buffer.alloc(40);
+  req.writeUInt32LE(40, 0);
+  req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
+  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  req.writeUInt32LE(1, 8);
+  req.writeUInt8(AF_UNIX, 16);
+  req.writeUInt32LE(0xffffffff, 20);
+  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, 28);
+  return req;
+}

@@ -61,16 +61,22 @@ export interface RawFd {
   extra: string;
 }
 
+/**
+ * f64 slot `slot` of the table as U64: the number, or from `big` when NaN.
+ * A function of its own, not a closure in rawFdAt: a closure would be
+ * allocated per fd wherever the JIT does not inline rawFdAt's body.
+ */
+function u64At(t: RawFdTable, slot: number): number | bigint {
+  const v = t.f64[slot]!;
+  if (v === v) return v;
+  const hit = t.big.find((x) => x[0] === slot);
+  return hit ? BigInt(hit[1]) : 0;
+}
+
 /** Fills `into` with fd i of the table (one reusable view: no allocation per fd). */
 export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
   const b4 = i * 4;
   const b6 = i * 6;
-  const u = (slot: number): number | bigint => {
-    const v = t.f64[slot]!;
-    if (v === v) return v;
-    const hit = t.big.find((x) => x[0] === slot);
-    return hit ? BigInt(hit[1]) : 0;
-  };
   into.fd = t.fd[i]!;
   into.link = t.link[i]!;
   into.linkAscii = t.linkAscii[i] === 1;
@@ -80,11 +86,11 @@ export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
   into.mode = t.i32[b4 + 2]!;
   into.nlink = t.i32[b4 + 3]! >>> 0;
   into.dev = t.f64[b6]!;
-  into.ino = u(b6 + 1);
+  into.ino = u64At(t, b6 + 1);
   into.rdev = t.f64[b6 + 2]!;
-  into.size = u(b6 + 3);
-  into.pos = u(b6 + 4);
-  into.fdinfoIno = u(b6 + 5);
+  into.size = u64At(t, b6 + 3);
+  into.pos = u64At(t, b6 + 4);
+  into.fdinfoIno = u64At(t, b6 + 5);
   into.extra = t.extra[i]!;
   return into;
 }

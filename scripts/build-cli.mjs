@@ -45,7 +45,8 @@ export async function buildCli() {
   const atStart = new Set();
   closure(chunkOf.get('src-main/cli/ckpt.ts'), atStart);
   const capture = new Set();
-  for (const e of ['src-main/cli/main.ts', 'src-main/cli/commands/capture.ts', 'src-main/sources/proc/index.ts']) closure(chunkOf.get(e), capture);
+  for (const e of ['src-main/cli/main.ts', 'src-main/cli/commands/capture.ts', 'src-main/sources/proc/index.ts'])
+    closure(chunkOf.get(e), capture);
   const preload = [...capture].filter((p) => !atStart.has(p)).map((p) => relative(outdir, join(root, p)));
   writeFileSync(join(outdir, 'preload.json'), JSON.stringify({ capture: preload }));
   // Chunks are named by content hash; a ckpt that started before this build

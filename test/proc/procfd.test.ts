@@ -14,7 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { KCMP_FILE, KCMP_FILES, loadKoffi, native } from '../../src-main/sources/proc/native.js';
-import { dropReadAhead, nativeReadProcs, procfd, procfdPath, readAheadAll, readerStatus, takeEarlyUnixDump } from '../../src-main/sources/proc/procfd-reader.js';
+import {
+  dropReadAhead,
+  nativeReadProcs,
+  procfd,
+  procfdPath,
+  readAheadAll,
+  readerStatus,
+  takeEarlyUnixDump,
+} from '../../src-main/sources/proc/procfd-reader.js';
 import { unixDumpRequest } from '../../src-main/sources/proc/unix-diag-request.js';
 import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
@@ -237,7 +245,7 @@ describe('native /proc reader', () => {
     // Both whole dumps, ending in NLMSG_DONE; the sockets between may differ (others come and go).
     const lastType = (b: Buffer): number => {
       let t = -1;
-      for (let off = 0; off + 16 <= b.length; ) {
+      for (let off = 0; off + 16 <= b.length;) {
         const len = b.readUInt32LE(off);
         t = b.readUInt16LE(off + 4);
         if (len < 16) break;

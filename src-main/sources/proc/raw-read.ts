@@ -68,9 +68,15 @@ export interface RawFd {
  */
 function u64At(t: RawFdTable, slot: number): number | bigint {
   const v = t.f64[slot]!;
+  if (v >= 0 && v <= 0x7fffffff) return v | 0;
   if (v === v) return v;
   const hit = t.big.find((x) => x[0] === slot);
   return hit ? BigInt(hit[1]) : 0;
+}
+
+/** v as a small integer where it is one (a typed array's element is a boxed double until then). */
+function smi(v: number): number {
+  return v >= 0 && v <= 0x7fffffff ? v | 0 : v;
 }
 
 /** Fills `into` with fd i of the table (one reusable view: no allocation per fd). */
@@ -85,9 +91,9 @@ export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
   into.mntId = t.i32[b4 + 1]!;
   into.mode = t.i32[b4 + 2]!;
   into.nlink = t.i32[b4 + 3]! >>> 0;
-  into.dev = t.f64[b6]!;
+  into.dev = smi(t.f64[b6]!);
   into.ino = u64At(t, b6 + 1);
-  into.rdev = t.f64[b6 + 2]!;
+  into.rdev = smi(t.f64[b6 + 2]!);
   into.size = u64At(t, b6 + 3);
   into.pos = u64At(t, b6 + 4);
   into.fdinfoIno = u64At(t, b6 + 5);
@@ -95,22 +101,29 @@ export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
   return into;
 }
 
+/**
+ * The reusable view rawFdAt() fills. Its number fields start as null so
+ * they hold any value from the first fd on (no change of class in the
+ * loop), small integers unboxed: the files made from it (classify's
+ * newFile) keep them so, instead of a boxed double per field per file.
+ */
 export function emptyRawFd(): RawFd {
+  const any = null as unknown as number;
   return {
     fd: 0,
     link: '',
     linkAscii: true,
     statted: false,
-    dev: 0.5,
-    ino: 0.5,
+    dev: any,
+    ino: any,
     mode: 0,
     nlink: 0,
-    rdev: 0.5,
-    size: 0.5,
-    pos: 0.5,
+    rdev: any,
+    size: any,
+    pos: any,
     flags: 0,
     mntId: 0,
-    fdinfoIno: 0.5,
+    fdinfoIno: any,
     extra: '',
   };
 }

@@ -2,7 +2,7 @@
  * Turns a raw fd into the facts of its open file: common fields first, then
  * the kind's own classifier chosen by the link text's shape.
  */
-import { O, type AttrRecord, type OpenFile } from '../../../../src-shared/model/index.js';
+import { O, type AttrRecord, type FileLock, type OpenFile, type U64 } from '../../../../src-shared/model/index.js';
 import type { RawFd } from '../raw-read.js';
 import { anonInode, unparsedFdinfo } from './anon.js';
 import { pathFile } from './files.js';
@@ -21,6 +21,48 @@ const NO_LOCKS: never[] = [];
 const NO_ATTRS: AttrRecord = Object.freeze({});
 
 export type { ClassifyContext } from './types.js';
+
+/**
+ * Every field of OpenFile, in one order: one hidden class for all files.
+ * Made once first with null in the U64 fields, so that class holds any
+ * value there: else the first file's numbers decide, doubles (boxed again
+ * in every one of 30,000 files) or small integers (until the first value
+ * above 2^31, when every file made so far must change class).
+ */
+function newFile(
+  path: string,
+  flags: number,
+  mode: number,
+  pos: U64,
+  mntId: number,
+  dev: number,
+  ino: U64,
+  rdev: number,
+  size: U64,
+  nlink: number,
+  locks: FileLock[],
+): OpenFile {
+  return {
+    ref: 0,
+    kind: 'anon',
+    path,
+    flags,
+    mode,
+    pos,
+    mntId,
+    dev,
+    ino,
+    rdev,
+    size,
+    nlink,
+    deleted: false,
+    sharingInferred: false,
+    locks,
+    attrs: NO_ATTRS,
+  };
+}
+const ANY = null as unknown as number;
+newFile('', 0, 0, ANY, 0, ANY, ANY, ANY, ANY, 0, NO_LOCKS);
 
 /** "[INO]" at the end of a link like "pipe:[123]". */
 function bracketIno(text: string): number | bigint {
@@ -41,25 +83,19 @@ export function classify(raw: RawFd, ctx: ClassifyContext, keys: string[], at: n
   const isPath = raw.link.charCodeAt(0) === 47 || raw.link.charCodeAt(0) === 0;
   const text = isPath ? '' : raw.link;
   const ino = raw.fdinfoIno !== -1 ? raw.fdinfoIno : isPath ? raw.ino : bracketIno(text);
-  // Every field of OpenFile, in one order: one hidden class for all files.
-  const base: OpenFile = {
-    ref: 0,
-    kind: 'anon',
-    path: isPath ? '' : text,
-    flags: raw.flags & ~O.O_CLOEXEC,
-    mode: raw.mode,
-    pos: raw.pos,
-    mntId: raw.mntId,
-    dev: raw.dev,
-    ino: isPath && raw.statted ? raw.ino : ino,
-    rdev: raw.rdev,
-    size: raw.size,
-    nlink: raw.nlink,
-    deleted: false,
-    sharingInferred: false,
-    locks: raw.extra.length > 0 && raw.extra.includes('lock:') ? parseLocks(raw.extra) : NO_LOCKS,
-    attrs: NO_ATTRS,
-  };
+  const base = newFile(
+    isPath ? '' : text,
+    raw.flags & ~O.O_CLOEXEC,
+    raw.mode,
+    raw.pos,
+    raw.mntId,
+    raw.dev,
+    isPath && raw.statted ? raw.ino : ino,
+    raw.rdev,
+    raw.size,
+    raw.nlink,
+    raw.extra.length > 0 && raw.extra.includes('lock:') ? parseLocks(raw.extra) : NO_LOCKS,
+  );
   let key: string;
   if (isPath) key = pathFile(raw, text, base, ctx);
   else if (text.startsWith('pipe:[')) key = pipe(raw, text, base, ctx);

@@ -32,7 +32,7 @@ function imageFacts(s: ImageSummary, prefix = ''): [string, string][] {
     [`${prefix}Image`, s.id],
     [`${prefix}Label`, displayBStr(s.label) || '-'],
     [`${prefix}Tags`, s.tags.map(displayBStr).join(', ') || '-'],
-    [`${prefix}Captured`, `${iso(s.captureTime)} on ${displayBStr(s.host)} (${s.source}${s.frozen ? ', frozen' : ''})`],
+    [`${prefix}Captured`, `${iso(s.captureTime)}${s.host ? ` on ${displayBStr(s.host)}` : ''} (${s.source}${s.frozen ? ', frozen' : ''})`],
     [`${prefix}Program`, s.program],
     [`${prefix}Contents`, `${s.taskCount} tasks, ${s.fdCount} fds, ${s.fileCount} open files`],
   ];

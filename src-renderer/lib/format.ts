@@ -12,6 +12,16 @@ export function bstr(b: BStrJson | undefined | null): string {
   return typeof b === 'string' ? displayBStr(b) : b.text;
 }
 
+/**
+ * Where an image was captured, "proc on web-1 (x86_64, 6.1.0)", leaving out
+ * what the source did not record (a CRIU dump has no kernel release, and a
+ * host name only when its uts namespace was dumped).
+ */
+export function origin(source: string, host: BStrJson, arch: BStrJson, kernel: BStrJson): string {
+  const platform = [bstr(arch), bstr(kernel)].filter((x) => x !== '').join(', ');
+  return `${source}${bstr(host) ? ` on ${bstr(host)}` : ''}${platform ? ` (${platform})` : ''}`;
+}
+
 /** Sizes as show and reports say them (one formatter for all). */
 export const size = (n: number): string => formatSize(n);
 

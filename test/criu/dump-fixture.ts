@@ -212,7 +212,8 @@ export function writeDump(dir: string): void {
   ]);
   patchBytes(join(dir, 'files.img'), Buffer.from(HOSTILE_PLACEHOLDER), HOSTILE_BYTES);
   // The established TCP socket's queues: 5 bytes unread, 3 not yet acknowledged, then those bytes.
-  encode(dir, 'tcp-stream-7001.img', 'TCP_STREAM', [
+  // CRIU names it by the inode in hex (image-desc.c: "tcp-stream-%x"): 7001 is 0x1b59.
+  encode(dir, 'tcp-stream-1b59.img', 'TCP_STREAM', [
     {
       inq_len: 5,
       inq_seq: 1000,
@@ -229,7 +230,7 @@ export function writeDump(dir: string): void {
   ]);
   encode(dir, 'remap-fpath.img', 'REMAP_FPATH', [{ orig_id: 3, remap_id: 30, remap_type: 'GHOST' }]);
   // F_WRLCK, FL_POSIX, whole file
-  encode(dir, 'file-locks.img', 'FILE_LOCKS', [{ flag: 1, type: 1, pid: 100, fd: 3, start: 0, len: 0 }]);
+  encode(dir, 'filelocks.img', 'FILE_LOCKS', [{ flag: 1, type: 1, pid: 100, fd: 3, start: 0, len: 0 }]);
 
   const fd = (n: number, id: number, type: string, flags = 0) => ({ id, flags, type, fd: n });
   encode(dir, 'fdinfo-1.img', 'FDINFO', [
@@ -375,7 +376,7 @@ export function writeOtherTypesDump(dir: string): void {
   encode(dir, 'tty-info.img', 'TTY_INFO', [
     { id: 2, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, rdev: kdev(5, 2), pty: { index: 7 } },
   ]);
-  encode(dir, 'memfd-inode.img', 'MEMFD_INODE', [{ name: 'jit-cache', uid: 7, gid: 8, size: 4096, shmid: 0, seals: 0, inode_id: 3 }]);
+  encode(dir, 'memfd.img', 'MEMFD_INODE', [{ name: 'jit-cache', uid: 7, gid: 8, size: 4096, shmid: 0, seals: 0, inode_id: 3 }]);
   encode(dir, 'eventpoll-tfd.img', 'EVENTPOLL_TFD', [
     { id: 12, tfd: 13, events: 0x19, data: 42 },
     { id: 99, tfd: 13, events: 1, data: 1 },

@@ -21,7 +21,7 @@ const MAX_KEPT_TOTAL = 1024 << 20;
 
 /** The files worth keeping: what dump.ts and the fd types read, and podman's metadata. */
 const WANTED_IMG =
-  /^(?:inventory|pstree|files|remap-fpath|tty-info|memfd-inode|file-locks|eventpoll-tfd|reg-files|(?:core|ids|fdinfo|fs|utsns|tcp-stream)-\d+)\.img$/;
+  /^(?:inventory|pstree|files|remap-fpath|tty-info|memfd|filelocks|eventpoll-tfd|reg-files|(?:core|ids|fdinfo|fs|utsns)-\d+|tcp-stream-[0-9a-f]+)\.img$/;
 const WANTED_META = /^(?:config|spec)\.dump$/;
 
 function baseName(p: string): string {

@@ -319,8 +319,8 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     h.link(f.attrs as AttrRecord, (fd) => fds.get(fd) ?? 0);
   }
 
-  // Locks (file-locks.img): on the file behind the fd of the process that holds it.
-  for (const e of readImage(files, 'file-locks.img', MAGIC.FILE_LOCKS, FILE_LOCK) ?? [])
+  // Locks (filelocks.img, as CRIU's image-desc.c names FILE_LOCKS): on the file behind the fd of the process that holds it.
+  for (const e of readImage(files, 'filelocks.img', MAGIC.FILE_LOCKS, FILE_LOCK) ?? [])
     addLock(e, tasks, fdTables, openFiles, errors, files);
 
   let hostname = '';
@@ -376,7 +376,7 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
       errno: '',
       pid,
       fd,
-      where: dump.display('file-locks.img'),
+      where: dump.display('filelocks.img'),
       message: `a lock on fd ${fd} of pid ${pid}, which the dump does not have`,
     });
     return;

@@ -59,9 +59,9 @@ export default defineFdType({
     const family = num(m, 'family');
     const proto = num(m, 'type') === SOCK_RAW ? 'raw' : (PROTOS[num(m, 'proto')] ?? `proto-${num(m, 'proto')}`);
     const state = num(m, 'state');
-    // An established TCP socket's queues (tcp-stream-INO.img): bytes unread, bytes not yet acknowledged, as /proc/net/tcp counts them.
+    // An established TCP socket's queues (tcp-stream-INO.img, INO in hex: image-desc.c's "tcp-stream-%x"): bytes unread, bytes not yet acknowledged, as /proc/net/tcp counts them.
     const stream =
-      proto === 'tcp' && state === TCP_ESTABLISHED ? ctx.firstEntry(`tcp-stream-${ino}.img`, TCP_STREAM_MAGIC, TCP_STREAM) : null;
+      proto === 'tcp' && state === TCP_ESTABLISHED ? ctx.firstEntry(`tcp-stream-${ino.toString(16)}.img`, TCP_STREAM_MAGIC, TCP_STREAM) : null;
     const note =
       family !== AF_INET && family !== AF_INET6 ? `inet socket of address family ${family}, neither AF_INET nor AF_INET6` : undefined;
     return {

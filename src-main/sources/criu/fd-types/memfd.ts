@@ -1,4 +1,5 @@
-/** MEMFD: a memfd_create file (memfd_file_entry); its name and size are in memfd-inode.img. */
+/** MEMFD: a memfd_create file (memfd_file_entry); its name and size are in memfd.img
+ * (CRIU's MEMFD_INODE image: image-desc.c names it "memfd"). */
 import { bstrFromBytes } from '../../../../src-shared/model/index.js';
 import { FOWN, MAGIC } from '../messages.js';
 import type { MessageSpec } from '../protobuf.js';
@@ -30,7 +31,7 @@ export default defineFdType({
     required: [1, 2, 3, 5],
   },
   convert(m, ctx) {
-    const inode = (ctx.image('memfd-inode.img', MAGIC.MEMFD_INODE, MEMFD_INODE) ?? []).find(
+    const inode = (ctx.image('memfd.img', MAGIC.MEMFD_INODE, MEMFD_INODE) ?? []).find(
       (e) => Number(e.msg.inode_id) === num(m, 'inode_id'),
     )?.msg;
     const name = inode ? bytes(inode, 'name') : new Uint8Array(0);
@@ -48,7 +49,7 @@ export default defineFdType({
       deleted: true,
       nlink: 0,
       attrs: { name: bstrFromBytes(name) },
-      ...(inode ? {} : { note: `no memfd_inode_entry ${num(m, 'inode_id')} in ${ctx.display('memfd-inode.img')}` }),
+      ...(inode ? {} : { note: `no memfd_inode_entry ${num(m, 'inode_id')} in ${ctx.display('memfd.img')}` }),
     };
   },
 });

@@ -14,7 +14,7 @@ export interface FdTypeContext {
   reg(id: number): Message | undefined;
   /** The entries of another image file of the dump (read once), or null if the dump has none. */
   image(name: string, magic: number, spec: MessageSpec): Entry[] | null;
-  /** The first entry of an image whose entry is followed by raw data (tcp-stream-INO.img), or null if the dump has none. */
+  /** The first entry of an image whose entry is followed by raw data (tcp-stream-INO.img, INO in hex), or null if the dump has none. */
   firstEntry(name: string, magic: number, spec: MessageSpec): Message | null;
   /** Names a file of the dump for messages. */
   display(name: string): string;

@@ -46,8 +46,10 @@ const creds = (uid: number, gid: number) => ({
   fsgid: gid,
   secbits: 0,
 });
-/** The kernel's dev_t (MAJOR << 20 | MINOR), as CRIU stores device numbers. */
+/** The kernel's dev_t (MAJOR << 20 | MINOR), as fdinfo prints an epoll or inotify watch's sdev and CRIU keeps it. */
 const kdev = (major: number, minor: number) => major * (1 << 20) + minor;
+/** st_rdev as fstat() gives it (glibc's makedev), as CRIU keeps a tty's rdev (tty.c: info.rdev = p->stat.st_rdev). */
+const udev = (major: number, minor: number) => ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
 
 function core(
   comm: string,
@@ -226,7 +228,7 @@ export function writeDump(dir: string): void {
     },
   ]);
   encode(dir, 'tty-info.img', 'TTY_INFO', [
-    { id: 1, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 100, pgrp: 100, rdev: kdev(136, 3), pty: { index: 3 } },
+    { id: 1, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 100, pgrp: 100, rdev: udev(136, 3), pty: { index: 3 } },
   ]);
   encode(dir, 'remap-fpath.img', 'REMAP_FPATH', [{ orig_id: 3, remap_id: 30, remap_type: 'GHOST' }]);
   // F_WRLCK, FL_POSIX, whole file
@@ -374,7 +376,7 @@ export function writeOtherTypesDump(dir: string): void {
     },
   ]);
   encode(dir, 'tty-info.img', 'TTY_INFO', [
-    { id: 2, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, rdev: kdev(5, 2), pty: { index: 7 } },
+    { id: 2, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, rdev: udev(5, 2), pty: { index: 7 } },
   ]);
   encode(dir, 'memfd.img', 'MEMFD_INODE', [{ name: 'jit-cache', uid: 7, gid: 8, size: 4096, shmid: 0, seals: 0, inode_id: 3 }]);
   encode(dir, 'eventpoll-tfd.img', 'EVENTPOLL_TFD', [

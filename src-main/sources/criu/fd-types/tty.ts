@@ -21,13 +21,29 @@ const TTY_INFO: MessageSpec = {
 };
 const PTY = 1;
 const TTYAUX_MAJOR = 5;
-const PTY_MASTER_MAJOR = 2;
+const PTMX_MINOR = 2;
+const UNIX98_PTY_MASTER_MAJOR = 128;
+const UNIX98_PTY_MAJOR_COUNT = 8;
 
-/** A device number as CRIU keeps it (the kernel's MAJOR << 20 | MINOR) as st_rdev numbers it. */
-export function userDev(kdev: number): number {
-  const major = kdev >>> 20;
-  const minor = kdev & 0xfffff;
-  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+/**
+ * The major and minor of a device number as CRIU keeps it: tty_info_entry's
+ * rdev is the fd's fstat() st_rdev (tty.c dump_tty_info: `info.rdev =
+ * p->stat.st_rdev`), glibc's encoding, which CRIU itself splits with
+ * major()/minor() (get_tty_driver). Only its low 32 bits are kept.
+ */
+export function majorMinor(rdev: number): [number, number] {
+  const major = (rdev >>> 8) & 0xfff;
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+  return [major, minor];
+}
+
+/** Whether the device is a pty master as CRIU's get_tty_driver() tells it: /dev/ptmx (5:2) or a UNIX98 master major. */
+function isMaster(rdev: number): boolean {
+  const [major, minor] = majorMinor(rdev);
+  return (
+    (major === TTYAUX_MAJOR && minor === PTMX_MINOR) ||
+    (major >= UNIX98_PTY_MASTER_MAJOR && major < UNIX98_PTY_MASTER_MAJOR + UNIX98_PTY_MAJOR_COUNT)
+  );
 }
 
 export default defineFdType({
@@ -58,14 +74,12 @@ export default defineFdType({
         mode: S_IFCHR,
         note: `no tty_info_entry ${num(m, 'tty_info_id')} in ${ctx.display('tty-info.img')}`,
       };
-    const kdev = num(info, 'rdev');
-    const rdev = userDev(kdev);
+    // Already st_rdev's encoding: kept as it is.
+    const rdev = num(info, 'rdev') >>> 0;
     const mode = ('mode' in base && base.mode) || S_IFCHR;
     if (num(info, 'type') === PTY) {
-      const major = kdev >>> 20;
-      const master = (major === TTYAUX_MAJOR && (kdev & 0xfffff) === 2) || major === PTY_MASTER_MAJOR;
       const index = num(sub(info, 'pty') ?? {}, 'index');
-      return { ...base, flags, kind: 'pty', mode, rdev, attrs: { index, master } };
+      return { ...base, flags, kind: 'pty', mode, rdev, attrs: { index, master: isMaster(rdev) } };
     }
     return { ...base, flags, kind: 'chardev', mode, rdev };
   },

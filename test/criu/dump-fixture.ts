@@ -231,8 +231,12 @@ export function writeDump(dir: string): void {
     { id: 1, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 100, pgrp: 100, rdev: udev(136, 3), pty: { index: 3 } },
   ]);
   encode(dir, 'remap-fpath.img', 'REMAP_FPATH', [{ orig_id: 3, remap_id: 30, remap_type: 'GHOST' }]);
-  // F_WRLCK, FL_POSIX, whole file
-  encode(dir, 'filelocks.img', 'FILE_LOCKS', [{ flag: 1, type: 1, pid: 100, fd: 3, start: 0, len: 0 }]);
+  // CRIU's own lock kinds (file-lock.h): FL_POSIX 1 with F_WRLCK on the whole file; FL_OFD 4 with F_RDLCK on bytes 10-14; FL_LEASE 8 with F_WRLCK.
+  encode(dir, 'filelocks.img', 'FILE_LOCKS', [
+    { flag: 1, type: 1, pid: 100, fd: 3, start: 0, len: 0 },
+    { flag: 4, type: 0, pid: 100, fd: 4, start: 10, len: 5 },
+    { flag: 8, type: 1, pid: 100, fd: 11, start: 0, len: 0 },
+  ]);
 
   const fd = (n: number, id: number, type: string, flags = 0) => ({ id, flags, type, fd: n });
   encode(dir, 'fdinfo-1.img', 'FDINFO', [

@@ -135,6 +135,9 @@ function checkScenario(s: Snapshot): void {
   expect(log.locks).toEqual([{ kind: 'posix', write: true, pid: 100, start: 0, end: null }]);
 
   expect(fileAt(s, 100, 4)).toMatchObject({ kind: 'regular', path: '/tmp/scratch', deleted: true, nlink: 0, pos: 10, size: 100, flags: 2 });
+  // An OFD lock (CRIU's FL_OFD 4): owned by the open file, pid -1 as /proc/locks shows it.
+  expect(fileAt(s, 100, 4).locks).toEqual([{ kind: 'ofd', write: false, pid: -1, start: 10, end: 14 }]);
+  expect(fileAt(s, 100, 11).locks).toEqual([{ kind: 'lease', write: true, pid: 100, start: 0, end: null }]);
 
   // One pipe shared by two processes: 100's fd 5 and 200's fd 1 are one open file (the read end), 200's fd 0 the write end.
   const rd = fileAt(s, 100, 5);

@@ -356,11 +356,14 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   return { snapshot, timeFrom };
 }
 
+// file_lock_entry.flag in CRIU's own numbering (criu/include/file-lock.h), not the kernel's FL_* (FL_LEASE 32, FL_OFDLCK 1024).
 const FL_POSIX = 1;
 const FL_FLOCK = 2;
-const FL_LEASE = 32;
-const FL_OFDLCK = 1024;
+const FL_OFD = 4;
+const FL_LEASE = 8;
 const F_WRLCK = 1;
+/** A lease being broken: its type is the target type with this bit (file-lock.h). */
+const LEASE_BREAKING = 4;
 
 function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], errors: CaptureError[], dump: DumpFiles): void {
   const pid = num(e.msg, 'pid');
@@ -381,8 +384,16 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
     });
     return;
   }
-  const kind: FileLock['kind'] =
-    flag & FL_OFDLCK ? 'ofd' : flag & FL_LEASE ? 'lease' : flag & FL_FLOCK ? 'flock' : flag & FL_POSIX ? 'posix' : 'posix';
+  const kind: FileLock['kind'] = flag & FL_OFD ? 'ofd' : flag & FL_LEASE ? 'lease' : flag & FL_FLOCK ? 'flock' : 'posix';
+  if (!(flag & (FL_POSIX | FL_FLOCK | FL_OFD | FL_LEASE)))
+    errors.push({
+      errno: '',
+      pid,
+      fd,
+      where: dump.display('filelocks.img'),
+      message: `a lock of unknown kind (flag ${flag}) on fd ${fd}: shown as posix`,
+    });
+  const type = num(e.msg, 'type');
   const start = u64(e.msg, 'start');
   const len = u64(e.msg, 'len');
   const s = typeof start === 'bigint' ? start : BigInt(start);
@@ -393,7 +404,7 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
     ...file.locks,
     {
       kind,
-      write: num(e.msg, 'type') === F_WRLCK,
+      write: (kind === 'lease' ? type & ~LEASE_BREAKING : type) === F_WRLCK,
       pid: kind === 'ofd' ? -1 : pid,
       start: s < 0n ? 0 : small(s),
       end: end === null ? null : small(end),

@@ -146,8 +146,10 @@ export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? '
   const p = via === 'procfd' ? procfd() : null;
   if (p) {
     // Our own namespace's first dump of a `ckpt capture --all` was started
-    // early, on a thread of the addon, while the CLI loaded.
-    const replies = (nsPath ? undefined : takeEarlyUnixDump()) ?? p.diagDump(unixDumpRequest(), nsPath ?? null);
+    // early, on a thread of the addon, while the CLI loaded; one that failed
+    // (its thread could not start, say) is asked again here.
+    const early = nsPath ? undefined : takeEarlyUnixDump();
+    const replies = Buffer.isBuffer(early) ? early : p.diagDump(unixDumpRequest(), nsPath ?? null);
     if (typeof replies === 'string') return null;
     const out = new Map<number, UnixInfo>();
     return parseReplies(replies, replies.length, out) === 'done' ? out : null;

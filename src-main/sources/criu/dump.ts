@@ -130,11 +130,27 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   }
 
   const imageCache = new Map<string, Entry[] | null>();
+  const indexCache = new Map<string, Map<number, Message[]>>();
   const ctx: FdTypeContext = {
     reg: regOf,
     image(name, magic, spec) {
       if (!imageCache.has(name)) imageCache.set(name, readImage(files, name, magic, spec));
       return imageCache.get(name)!;
+    },
+    entriesBy(name, magic, spec, field) {
+      const key = `${name}\0${field}`;
+      let index = indexCache.get(key);
+      if (!index) {
+        index = new Map();
+        for (const e of ctx.image(name, magic, spec) ?? []) {
+          const k = num(e.msg, field, -1);
+          const have = index.get(k);
+          if (have) have.push(e.msg);
+          else index.set(k, [e.msg]);
+        }
+        indexCache.set(key, index);
+      }
+      return index;
     },
     firstEntry: (name, magic, spec) => readImage(files, name, magic, spec, { first: true })?.[0]?.msg ?? null,
     display: (name) => files.display(name),
@@ -311,17 +327,34 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   // Files that name other files (an epoll's targets), through a table that holds them.
   const holder = new Map<number, FdTable>();
   for (const t of fdTables) for (const d of t.fds) if (!holder.has(d.file)) holder.set(d.file, t);
+  // Each table's fd -> file, made once per table (not once per file that needs it: 100,000 epolls in one table).
+  const fdMaps = new Map<FdTable, Map<number, number>>();
+  const fdMap = (t: FdTable) => {
+    let m = fdMaps.get(t);
+    if (!m) fdMaps.set(t, (m = new Map(t.fds.map((d) => [d.fd, d.file]))));
+    return m;
+  };
   for (const [id, f] of fileRef) {
     const h = FD_TYPE_BY_CODE.get(num(byId.get(id)!.msg, 'type'));
     if (!h?.link || f.kind === 'anon') continue;
-    const t = holder.get(f.ref)!;
-    const fds = new Map(t.fds.map((d) => [d.fd, d.file]));
+    const fds = fdMap(holder.get(f.ref)!);
     h.link(f.attrs as AttrRecord, (fd) => fds.get(fd) ?? 0);
   }
 
   // Locks (filelocks.img, as CRIU's image-desc.c names FILE_LOCKS): on the file behind the fd of the process that holds it.
-  for (const e of readImage(files, 'filelocks.img', MAGIC.FILE_LOCKS, FILE_LOCK) ?? [])
-    addLock(e, tasks, fdTables, openFiles, errors, files);
+  const locks = readImage(files, 'filelocks.img', MAGIC.FILE_LOCKS, FILE_LOCK) ?? [];
+  if (locks.length > 0) {
+    const taskByPid = new Map(tasks.map((t) => [t.pid, t]));
+    const tableByRef = new Map(fdTables.map((t) => [t.ref, t]));
+    const fileByRef = new Map(openFiles.map((f) => [f.ref, f]));
+    const fileOf = (pid: number, fd: number): OpenFile | undefined => {
+      const task = taskByPid.get(pid);
+      const table = task ? tableByRef.get(task.fdTable) : undefined;
+      const ref = table ? fdMap(table).get(fd) : undefined;
+      return ref !== undefined ? fileByRef.get(ref) : undefined;
+    };
+    for (const e of locks) addLock(e, fileOf, errors, files);
+  }
 
   let hostname = '';
   if (utsNsId !== undefined) {
@@ -365,15 +398,17 @@ const F_WRLCK = 1;
 /** A lease being broken: its type is the target type with this bit (file-lock.h). */
 const LEASE_BREAKING = 4;
 
-function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], errors: CaptureError[], dump: DumpFiles): void {
+function addLock(
+  e: Entry,
+  fileOf: (pid: number, fd: number) => OpenFile | undefined,
+  errors: CaptureError[],
+  dump: DumpFiles,
+): void {
   const pid = num(e.msg, 'pid');
   const fd = num(e.msg, 'fd');
   const flag = num(e.msg, 'flag');
   // The lock's owner as CRIU found it: a dumped task, whose fd names the file.
-  const task = tasks.find((t) => t.pid === pid);
-  const table = task ? tables.find((t) => t.ref === task.fdTable) : undefined;
-  const d = table?.fds.find((x) => x.fd === fd);
-  const file = d ? files.find((f) => f.ref === d.file) : undefined;
+  const file = fileOf(pid, fd);
   if (!file) {
     errors.push({
       errno: '',
@@ -400,14 +435,11 @@ function addLock(e: Entry, tasks: Task[], tables: FdTable[], files: OpenFile[], 
   const l = typeof len === 'bigint' ? len : BigInt(len);
   const end = l <= 0n ? null : s + l - 1n;
   const small = (v: bigint) => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-  file.locks = [
-    ...file.locks,
-    {
-      kind,
-      write: (kind === 'lease' ? type & ~LEASE_BREAKING : type) === F_WRLCK,
-      pid: kind === 'ofd' ? -1 : pid,
-      start: s < 0n ? 0 : small(s),
-      end: end === null ? null : small(end),
-    },
-  ];
+  file.locks.push({
+    kind,
+    write: (kind === 'lease' ? type & ~LEASE_BREAKING : type) === F_WRLCK,
+    pid: kind === 'ofd' ? -1 : pid,
+    start: s < 0n ? 0 : small(s),
+    end: end === null ? null : small(end),
+  });
 }

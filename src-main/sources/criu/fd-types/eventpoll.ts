@@ -40,8 +40,7 @@ export default defineFdType({
   convert(m, ctx) {
     let tfds = list(m, 'tfd');
     if (tfds.length === 0) {
-      const old = ctx.image('eventpoll-tfd.img', EVENTPOLL_TFD_MAGIC, TFD);
-      if (old) tfds = old.map((e) => e.msg).filter((t) => num(t, 'id') === num(m, 'id'));
+      tfds = ctx.entriesBy('eventpoll-tfd.img', EVENTPOLL_TFD_MAGIC, TFD, 'id').get(num(m, 'id')) ?? [];
     }
     const watches: AttrRecord[] = tfds.map((t) => ({
       tfd: num(t, 'tfd'),

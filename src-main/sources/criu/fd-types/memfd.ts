@@ -31,9 +31,7 @@ export default defineFdType({
     required: [1, 2, 3, 5],
   },
   convert(m, ctx) {
-    const inode = (ctx.image('memfd.img', MAGIC.MEMFD_INODE, MEMFD_INODE) ?? []).find(
-      (e) => Number(e.msg.inode_id) === num(m, 'inode_id'),
-    )?.msg;
+    const inode = ctx.entriesBy('memfd.img', MAGIC.MEMFD_INODE, MEMFD_INODE, 'inode_id').get(num(m, 'inode_id'))?.[0];
     const name = inode ? bytes(inode, 'name') : new Uint8Array(0);
     // As /proc shows one: "/memfd:NAME (deleted)", kept without the suffix.
     const path = new Uint8Array(7 + name.length);

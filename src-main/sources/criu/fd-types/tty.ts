@@ -63,7 +63,7 @@ export default defineFdType({
   },
   convert(m, ctx) {
     const reg = ctx.reg(num(m, 'regf_id', num(m, 'id')));
-    const info = (ctx.image('tty-info.img', MAGIC.TTY_INFO, TTY_INFO) ?? []).find((e) => num(e.msg, 'id') === num(m, 'tty_info_id'))?.msg;
+    const info = ctx.entriesBy('tty-info.img', MAGIC.TTY_INFO, TTY_INFO, 'id').get(num(m, 'tty_info_id'))?.[0];
     const base = reg ? regCommon(reg, ctx) : { path: '', flags: num(m, 'flags') };
     const flags = num(m, 'flags');
     if (!info)

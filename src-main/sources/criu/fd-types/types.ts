@@ -14,6 +14,12 @@ export interface FdTypeContext {
   reg(id: number): Message | undefined;
   /** The entries of another image file of the dump (read once), or null if the dump has none. */
   image(name: string, magic: number, spec: MessageSpec): Entry[] | null;
+  /**
+   * The entries of another image file by the numeric value of `field` (read
+   * and indexed once, so that a lookup per fd stays cheap on a dump of
+   * 100,000 fds); empty when the dump has no such file.
+   */
+  entriesBy(name: string, magic: number, spec: MessageSpec, field: string): ReadonlyMap<number, Message[]>;
   /** The first entry of an image whose entry is followed by raw data (tcp-stream-INO.img, INO in hex), or null if the dump has none. */
   firstEntry(name: string, magic: number, spec: MessageSpec): Message | null;
   /** Names a file of the dump for messages. */

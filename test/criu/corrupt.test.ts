@@ -278,3 +278,50 @@ describe.skipIf(skip)('damaged archives', () => {
     }
   });
 });
+
+describe.skipIf(skip)('hostile sizes: refused fast, naming the file and offset, never exhausting the heap', () => {
+  const IMG_COMMON = 1414939417;
+  const PSTREE = 1344745520;
+  const FDINFO = 1445017394;
+  function varint(v: number): number[] {
+    const out: number[] = [];
+    while (v > 0x7f) {
+      out.push((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    out.push(v);
+    return out;
+  }
+  function image(magic: number, entries: Uint8Array[]): Uint8Array {
+    const parts = [Buffer.from(new Uint32Array([IMG_COMMON, magic]).buffer)];
+    for (const e of entries) parts.push(Buffer.from(new Uint32Array([e.length]).buffer), Buffer.from(e));
+    return new Uint8Array(Buffer.concat(parts));
+  }
+  /** pstree_entry: pid, ppid 0, pgid, sid, and a packed threads list. */
+  function pstree(pid: number, threads: number[]): Uint8Array {
+    const packed = threads.flatMap(varint);
+    return new Uint8Array([8, ...varint(pid), 16, 0, 24, ...varint(pid), 32, ...varint(pid), 42, ...varint(packed.length), ...packed]);
+  }
+
+  it('a thread id above the kernel PID_MAX_LIMIT (4194304)', () => {
+    const e = convertError({ 'pstree.img': image(PSTREE, [pstree(100, [100, 4194305])]) });
+    expect(e.message).toBe('mem/pstree.img: at byte 8: thread 4194305 is out of range');
+  });
+
+  it('a process claiming more than 2^21 threads: refused in the decoder, not made 4 million tasks', () => {
+    const threads = Array.from({ length: (1 << 21) + 1 }, (_, i) => i + 1);
+    const t0 = performance.now();
+    const e = convertError({ 'pstree.img': image(PSTREE, [pstree(1, threads)]) });
+    expect(e.message).toMatch(/^mem\/pstree\.img: at byte \d+: pstree_entry: field threads repeats more than 2097152 times$/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('an fdinfo image of more than 2^21 tiny entries: refused before one is decoded', () => {
+    // fdinfo_entry: id 1, flags 0, type REG, fd i (each fd once: a table of two million fds, as far as the bytes go).
+    const entries = Array.from({ length: (1 << 21) + 1 }, (_, i) => new Uint8Array([8, 1, 16, 0, 24, 1, 32, ...varint(i)]));
+    const t0 = performance.now();
+    const e = convertError({ 'fdinfo-1.img': image(FDINFO, entries) });
+    expect(e.message).toMatch(/^mem\/fdinfo-1\.img: at byte \d+: more than 2097152 entries, more than any dump this reads$/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+});

@@ -43,6 +43,8 @@ import type { Message, MessageSpec } from './protobuf.js';
 const O_CLOEXEC = 0o2000000;
 const FD_CLOEXEC = 1;
 const TASK_DEAD = 2;
+/** The kernel's highest possible pid (PID_MAX_LIMIT, include/linux/threads.h, 64-bit): no pid or tid of a dump is above it. */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
 const RLIMIT_NOFILE = 7;
 const RLIM_INFINITY = (1n << 64n) - 1n;
 const REMAP_LINKED = 0;
@@ -240,7 +242,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   for (const pe of pstree) {
     const pid = num(pe.msg, 'pid');
     const ppid = num(pe.msg, 'ppid');
-    if (pid === 0 || pid > 0x7fffffff) throw new CriuError(files.display('pstree.img'), pe.offset, `pid ${pid} is out of range`);
+    if (pid === 0 || pid > PID_MAX_LIMIT) throw new CriuError(files.display('pstree.img'), pe.offset, `pid ${pid} is out of range`);
     if (seenPids.has(pid)) throw new CriuError(files.display('pstree.img'), pe.offset, `pid ${pid} is listed twice`);
     seenPids.add(pid);
     const coreName = `core-${pid}.img`;
@@ -299,6 +301,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     tasks.push(base);
     for (const tid of (pe.msg.threads as number[] | undefined) ?? []) {
       if (tid === pid) continue;
+      if (tid === 0 || tid > PID_MAX_LIMIT) throw new CriuError(files.display('pstree.img'), pe.offset, `thread ${tid} is out of range`);
       if (seenPids.has(tid)) throw new CriuError(files.display('pstree.img'), pe.offset, `thread ${tid} is listed twice`);
       seenPids.add(tid);
       const tcore = readImage(files, `core-${tid}.img`, MAGIC.CORE, CORE)?.[0]?.msg;

@@ -34,6 +34,13 @@ export interface Entry {
 
 /** No image this source reads has a single entry this large. */
 const MAX_ENTRY = 64 << 20;
+/**
+ * Nor this many entries: two million fds, files or processes in one image,
+ * far past any real dump, and about what a conversion holds in memory
+ * (each entry decoded is a few hundred bytes). A hostile image of tiny
+ * entries is refused before any is decoded, not left to exhaust the heap.
+ */
+export const MAX_ENTRIES = 1 << 21;
 
 function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
@@ -63,18 +70,20 @@ export function parseImage(file: string, b: Uint8Array, magic: number, spec: Mes
     );
   }
   at += 4;
-  const out: Entry[] = [];
-  while (at < b.length) {
-    if (b.length - at < 4) throw new CriuError(file, at, `truncated: ${b.length - at} bytes where an entry's u32 length should be`);
-    const n = u32(b, at);
-    if (n > MAX_ENTRY) throw new CriuError(file, at, `entry length ${n} is larger than any entry can be (${MAX_ENTRY} bytes)`);
-    if (n > b.length - at - 4) throw new CriuError(file, at, `truncated: entry of ${n} bytes, only ${b.length - at - 4} left in the file`);
-    out.push({ msg: decodeMessage(b, spec, { file, base: 0 }, at + 4, at + 4 + n), offset: at });
-    at += 4 + n;
+  // First the entries' lengths alone: a truncated or oversized one, or too many, before anything is decoded.
+  const starts: number[] = [];
+  for (let p = at; p < b.length; ) {
+    if (b.length - p < 4) throw new CriuError(file, p, `truncated: ${b.length - p} bytes where an entry's u32 length should be`);
+    const n = u32(b, p);
+    if (n > MAX_ENTRY) throw new CriuError(file, p, `entry length ${n} is larger than any entry can be (${MAX_ENTRY} bytes)`);
+    if (n > b.length - p - 4) throw new CriuError(file, p, `truncated: entry of ${n} bytes, only ${b.length - p - 4} left in the file`);
+    if (starts.length === MAX_ENTRIES) throw new CriuError(file, p, `more than ${MAX_ENTRIES} entries, more than any dump this reads`);
+    starts.push(p);
+    p += 4 + n;
     // An image whose entry is followed by raw bytes (tcp-stream: the queues' data).
     if (opts.first) break;
   }
-  return out;
+  return starts.map((p) => ({ msg: decodeMessage(b, spec, { file, base: 0 }, p + 4, p + 4 + u32(b, p)), offset: p }));
 }
 
 /** The entries of image `name` of the dump; null when the dump has no such file. */

@@ -46,6 +46,8 @@ export interface Message {
 }
 
 const TWO64 = 1n << 64n;
+/** No repeated field of a message this source reads holds more (a process's threads, an epoll's watches): past it, a hostile entry, refused before it fills the heap. */
+export const MAX_REPEATED = 1 << 21;
 
 /** Where a decode is: the file (for messages) and the absolute offset of bytes[0]. */
 export interface Origin {
@@ -190,8 +192,14 @@ function decodeRange(b: Uint8Array, start: number, end: number, spec: MessageSpe
         const [s, e] = c.take(n, `packed field ${f.name}`);
         const inner = new Cursor(b, s, e, origin, spec.name);
         const w = f.type === 'fixed32' ? 5 : f.type === 'fixed64' ? 1 : 0;
-        while (inner.pos < e) list.push(scalar(inner, f, w, inner.pos));
-      } else list.push(scalar(c, f, wire, at));
+        while (inner.pos < e) {
+          if (list.length === MAX_REPEATED) inner.fail(`field ${f.name} repeats more than ${MAX_REPEATED} times`);
+          list.push(scalar(inner, f, w, inner.pos));
+        }
+      } else {
+        if (list.length === MAX_REPEATED) c.fail(`field ${f.name} repeats more than ${MAX_REPEATED} times`, at);
+        list.push(scalar(c, f, wire, at));
+      }
     } else out[f.name] = scalar(c, f, wire, at);
   }
   for (const n of spec.required ?? []) {

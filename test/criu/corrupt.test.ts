@@ -67,7 +67,8 @@ describe.skipIf(skip)('bad CRIU images', () => {
     const whole = images.get('files.img')!;
     for (let n = 0; n < whole.length; n++) {
       const e = convertError({ 'files.img': whole.subarray(0, n) });
-      expect(e.message, `cut at ${n}`).toMatch(/^mem\/files\.img: /);
+      // Cut inside an entry: files.img and the offset; cut between entries: the fd naming a file it no longer has.
+      expect(e.message, `cut at ${n}`).toMatch(/^mem\/files\.img: at byte \d+: |^mem\/fdinfo-1\.img: at byte \d+: fd \d+ of pid 100 names file id \d+, which mem\/files\.img does not have$/);
     }
   });
 
@@ -116,8 +117,9 @@ describe.skipIf(skip)('bad CRIU images', () => {
     expect(convertError({ 'files.img': undefined }).message).toMatch(/^mem\/files\.img: missing/);
     expect(convertError({ 'core-200.img': undefined }).message).toBe('mem/core-200.img: missing: the state of pid 200');
     expect(convertError({ 'fdinfo-2.img': undefined }).message).toBe('mem/fdinfo-2.img: missing: the fds of files_id 2 (pid 200)');
-    expect(convertError({ 'files.img': images.get('files.img')!.subarray(0, 8) }).message).toMatch(
-      /^mem\/files\.img: no file entry with id \d+ \(fd \d+ of pid 100, in mem\/fdinfo-1\.img\)/,
+    // The fd that names a file files.img lacks: its fdinfo image and the entry's offset.
+    expect(convertError({ 'files.img': images.get('files.img')!.subarray(0, 8) }).message).toBe(
+      'mem/fdinfo-1.img: at byte 8: fd 0 of pid 100 names file id 1, which mem/files.img does not have',
     );
   });
 

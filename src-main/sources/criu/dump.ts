@@ -171,11 +171,12 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   let utsNsId: number | undefined;
 
   const seenPids = new Set<number>();
-  const makeFile = (id: number, fd: number, pid: number, where: string): OpenFile => {
+  /** The open file of file id `id`, named by fd `fd` of pid `pid` in the fdinfo entry at `at` of image `where`. */
+  const makeFile = (id: number, fd: number, pid: number, where: string, at: number): OpenFile => {
     const have = fileRef.get(id);
     if (have) return have;
     const e = byId.get(id);
-    if (!e) throw new CriuError(files.display('files.img'), -1, `no file entry with id ${id} (fd ${fd} of pid ${pid}, in ${where})`);
+    if (!e) throw new CriuError(where, at, `fd ${fd} of pid ${pid} names file id ${id}, which ${files.display('files.img')} does not have`);
     const code = num(e.msg, 'type');
     const h = FD_TYPE_BY_CODE.get(code);
     const typeName = FD_TYPE_NAMES[code] ?? `type ${code}`;
@@ -233,7 +234,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
       if (fd > 0x7fffffff) throw new CriuError(files.display(name), e.offset, `fd ${fd} is out of range`);
       if (seen.has(fd)) throw new CriuError(files.display(name), e.offset, `fd ${fd} is listed twice`);
       seen.add(fd);
-      const f = makeFile(num(e.msg, 'id'), fd, pid, files.display(name));
+      const f = makeFile(num(e.msg, 'id'), fd, pid, files.display(name), e.offset);
       table.fds.push({ fd, file: f.ref, cloexec: (num(e.msg, 'flags') & FD_CLOEXEC) !== 0 });
     }
     return table;

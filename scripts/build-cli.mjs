@@ -2,17 +2,31 @@
 // command's dependencies (loaded on demand), and inputs.json, the source
 // files it was built from, so bin/ckpt.mjs can tell cheaply when it is stale.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'out', 'cli');
 
+// Built into a directory of its own, then each file renamed into out/cli/,
+// chunks first and the entry last: bin/ckpt.mjs rebuilds a stale bundle,
+// and several ckpt started at once (a test suite after an edit) each
+// rebuild, while others already import. Renames are atomic, so each reader
+// sees a whole old file or a whole new one, never one half-written.
 export async function buildCli() {
+  const tmp = join(root, 'out', `cli-build-${process.pid}-${Date.now()}`);
+  try {
+    await buildInto(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(tmp) {
   const r = await build({
     entryPoints: { ckpt: join(root, 'src-main/cli/ckpt.ts') },
-    outdir,
+    outdir: tmp,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
@@ -30,7 +44,7 @@ export async function buildCli() {
     logLevel: 'warning',
   });
   const inputs = Object.keys(r.metafile.inputs).filter((p) => !p.includes('node_modules'));
-  writeFileSync(join(outdir, 'inputs.json'), JSON.stringify(inputs));
+  writeFileSync(join(tmp, 'inputs.json'), JSON.stringify(inputs));
   // A live capture loads its code after the entry in three waves of dynamic
   // imports (the CLI's main, the command, the /proc source), each waiting
   // for its files before the next can start; preload.json names every chunk
@@ -47,11 +61,17 @@ export async function buildCli() {
   const capture = new Set();
   for (const e of ['src-main/cli/main.ts', 'src-main/cli/commands/capture.ts', 'src-main/sources/proc/index.ts'])
     closure(chunkOf.get(e), capture);
-  const preload = [...capture].filter((p) => !atStart.has(p)).map((p) => relative(outdir, join(root, p)));
-  writeFileSync(join(outdir, 'preload.json'), JSON.stringify({ capture: preload }));
+  const preload = [...capture].filter((p) => !atStart.has(p)).map((p) => relative(tmp, join(root, p)));
+  writeFileSync(join(tmp, 'preload.json'), JSON.stringify({ capture: preload }));
+  // Into place: chunks, then the lists, then the entry (what names them all).
+  const built = Object.keys(outs).map((p) => relative(tmp, join(root, p)));
+  const last = new Set(['ckpt.mjs', 'ckpt.mjs.map']);
+  mkdirSync(join(outdir, 'chunks'), { recursive: true });
+  for (const f of [...built.filter((f) => !last.has(f)), 'inputs.json', 'preload.json', ...built.filter((f) => last.has(f))])
+    renameSync(join(tmp, f), join(outdir, f));
   // Chunks are named by content hash; a ckpt that started before this build
   // may still load its old ones, so only chunks unused for a while go.
-  const current = new Set(Object.keys(r.metafile.outputs).map((p) => join(root, p)));
+  const current = new Set(built.map((f) => join(outdir, f)));
   const chunks = join(outdir, 'chunks');
   for (const f of readdirSync(chunks)) {
     const p = join(chunks, f);

@@ -230,7 +230,11 @@ export function writeDump(dir: string): void {
   encode(dir, 'tty-info.img', 'TTY_INFO', [
     { id: 1, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 100, pgrp: 100, rdev: udev(136, 3), pty: { index: 3 } },
   ]);
-  encode(dir, 'remap-fpath.img', 'REMAP_FPATH', [{ orig_id: 3, remap_id: 30, remap_type: 'GHOST' }]);
+  // /tmp/scratch a ghost (no link left); the hostile-named file a linked remap (its path gone, a link elsewhere).
+  encode(dir, 'remap-fpath.img', 'REMAP_FPATH', [
+    { orig_id: 3, remap_id: 30, remap_type: 'GHOST' },
+    { orig_id: 13, remap_id: 31, remap_type: 'LINKED' },
+  ]);
   // CRIU's own lock kinds (file-lock.h): FL_POSIX 1 with F_WRLCK on the whole file; FL_OFD 4 with F_RDLCK on bytes 10-14; FL_LEASE 8 with F_WRLCK.
   encode(dir, 'filelocks.img', 'FILE_LOCKS', [
     { flag: 1, type: 1, pid: 100, fd: 3, start: 0, len: 0 },

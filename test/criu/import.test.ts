@@ -211,6 +211,8 @@ function checkScenario(s: Snapshot): void {
   // The hostile name: byte for byte (control characters, invalid UTF-8, a bidi override).
   const evil = fileAt(s, 100, 11);
   expect(evil.path).toBeInstanceOf(Uint8Array);
+  // A linked remap: deleted from this path, but the inode still had a link (st_nlink > 0).
+  expect(evil).toMatchObject({ deleted: true, nlink: 1 });
   expect(bytesToHex(evil.path as Uint8Array)).toBe(bytesToHex(HOSTILE_BYTES));
 
   // A type this version does not read: kept as anon, with its CRIU type and an error record.

@@ -124,11 +124,11 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
   };
 
   const remaps = readImage(files, 'remap-fpath.img', MAGIC.REMAP_FPATH, REMAP_FPATH) ?? [];
-  const unlinked = new Set<number>();
+  const unlinked = new Map<number, 'ghost' | 'linked'>();
   for (const r of remaps) {
     const rid = num(r.msg, 'remap_id');
     const t = r.msg.remap_type !== undefined ? num(r.msg, 'remap_type') : rid & REMAP_GHOST_BIT ? REMAP_GHOST : REMAP_LINKED;
-    if (t === REMAP_GHOST || t === REMAP_LINKED) unlinked.add(num(r.msg, 'orig_id'));
+    if (t === REMAP_GHOST || t === REMAP_LINKED) unlinked.set(num(r.msg, 'orig_id'), t === REMAP_GHOST ? 'ghost' : 'linked');
   }
 
   const imageCache = new Map<string, Entry[] | null>();
@@ -156,7 +156,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     },
     firstEntry: (name, magic, spec) => readImage(files, name, magic, spec, { first: true })?.[0]?.msg ?? null,
     display: (name) => files.display(name),
-    deleted: (id) => unlinked.has(id),
+    unlinked: (id) => unlinked.get(id) ?? null,
   };
 
   let nextRef = 1;

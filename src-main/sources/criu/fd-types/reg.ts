@@ -6,7 +6,8 @@ import { bytes, defineFdType, num, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, u
 
 /** The common fields of a file opened by path, from its reg_file_entry (also the file behind a FIFO or TTY). */
 export function regCommon(reg: Message, ctx: FdTypeContext): Omit<Converted, 'kind'> {
-  const deleted = ctx.deleted(num(reg, 'id'));
+  const unlinked = ctx.unlinked(num(reg, 'id'));
+  const deleted = unlinked !== null;
   const mnt = num(reg, 'mnt_id', -1);
   return {
     path: bstrFromBytes(bytes(reg, 'name')),
@@ -16,8 +17,8 @@ export function regCommon(reg: Message, ctx: FdTypeContext): Omit<Converted, 'ki
     size: u64(reg, 'size'),
     mntId: mnt < 0 ? 0 : mnt,
     deleted,
-    // CRIU records no link count: a file it restores by name has one, an unlinked one none.
-    nlink: deleted ? 0 : 1,
+    // CRIU records no link count: a ghost file had none, any other (by name, or a linked remap) at least one.
+    nlink: unlinked === 'ghost' ? 0 : 1,
   };
 }
 

@@ -24,8 +24,14 @@ export interface FdTypeContext {
   firstEntry(name: string, magic: number, spec: MessageSpec): Message | null;
   /** Names a file of the dump for messages. */
   display(name: string): string;
-  /** Whether the file with this id was unlinked (remap-fpath.img: a ghost or linked-remap file). */
-  deleted(id: number): boolean;
+  /**
+   * How the file with this id was unlinked, by its remap-fpath.img entry
+   * (files-reg.c check_path_remap): 'ghost' when it had no link left
+   * (st_nlink 0, its bytes in ghost-file-ID.img), 'linked' when its path was
+   * gone but the inode still had a link elsewhere (st_nlink > 0: CRIU links
+   * it to a temporary name); null when it was not unlinked.
+   */
+  unlinked(id: number): 'ghost' | 'linked' | null;
 }
 
 /** The open file a handler makes: the common fields it knows, its kind and attributes. */

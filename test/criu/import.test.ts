@@ -12,7 +12,7 @@ import { readImageFile } from '../../src-main/engine/reader.js';
 import { Store } from '../../src-main/store/index.js';
 import { bytesToHex, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
-import { HOSTILE_BYTES, haveCrit, writeDump, writeOtherTypesDump } from './dump-fixture.js';
+import { HOSTILE_BYTES, encode, haveCrit, writeDump, writeOtherTypesDump } from './dump-fixture.js';
 
 // In CI crit must be there (.ci/run installs criu): a missing crit fails there, never skips.
 const skip = !haveCrit() && !process.env.CI;
@@ -464,6 +464,54 @@ describe.skipIf(skip)('the other CRIU fd types, in the older fdinfo-PID layout',
     expect(fileAt(s, 500, 14)).toMatchObject({
       kind: 'inet-socket',
       attrs: { proto: 'udp', family: 4, state: 'CLOSE', localAddr: '127.0.0.53', localPort: 53 },
+    });
+  });
+});
+
+describe.skipIf(skip)('a dump from a big-endian machine (s390x)', () => {
+  it("reads an inet socket's address words in that machine's byte order", () => {
+    const dir = join(root, 's390x');
+    const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
+    const skOpts = { so_sndbuf: 0, so_rcvbuf: 0, so_snd_tmo_sec: 0, so_snd_tmo_usec: 0, so_rcv_tmo_sec: 0, so_rcv_tmo_usec: 0 };
+    execFileSync('mkdir', ['-p', dir]);
+    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
+    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 600, ppid: 0, pgid: 600, sid: 600, threads: [600] }]);
+    encode(dir, 'core-600.img', 'CORE', [
+      { mtype: 'S390', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'mainframe' } },
+    ]);
+    encode(dir, 'ids-600.img', 'IDS', [{ vm_id: 6, files_id: 6, fs_id: 6, sighand_id: 6 }]);
+    // On s390x CRIU's u32 word holding 127.0.0.53's bytes has the value 0x7f000035. crit packs the
+    // dotted string in this (little-endian) machine's order, so that word is written here as "53.0.0.127".
+    encode(dir, 'files.img', 'FILES', [
+      {
+        type: 'INETSK',
+        id: 1,
+        isk: {
+          id: 1,
+          ino: 9300,
+          family: 2,
+          type: 1,
+          proto: 6,
+          state: 1,
+          src_port: 53,
+          dst_port: 40000,
+          flags: 2,
+          backlog: 0,
+          src_addr: ['53.0.0.127'],
+          dst_addr: ['7.0.0.10'],
+          fown,
+          opts: skOpts,
+        },
+      },
+    ]);
+    encode(dir, 'fdinfo-6.img', 'FDINFO', [{ id: 1, flags: 0, type: 'INETSK', fd: 3 }]);
+    const out = join(root, 's390x.ckpt');
+    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
+    const s = readImageFile(out);
+    expect(s.header.arch).toBe('s390x');
+    expect(fileAt(s, 600, 3)).toMatchObject({
+      kind: 'inet-socket',
+      attrs: { localAddr: '127.0.0.53', localPort: 53, remoteAddr: '10.0.0.7', remotePort: 40000 },
     });
   });
 });

@@ -156,6 +156,10 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     },
     firstEntry: (name, magic, spec) => readImage(files, name, magic, spec, { first: true })?.[0]?.msg ?? null,
     display: (name) => files.display(name),
+    // CRIU's only big-endian architecture; ppc64 and mips64 are the little-endian ppc64le and mips64el.
+    get bigEndian() {
+      return arch === 's390x';
+    },
     unlinked: (id) => unlinked.get(id) ?? null,
   };
 

@@ -18,15 +18,19 @@ const TCP_STREAM: MessageSpec = {
   required: [1, 3],
 };
 
-/** CRIU keeps an address as u32 words each holding 4 bytes in network order (htonl'd), so each word's little-endian bytes are the address bytes. */
-function addr(family: number, words: number[]): string {
+/**
+ * CRIU memcpy()s inet_diag's address bytes (network order) into u32 words
+ * (sk-inet.c inet_collect_one), so each word holds four address bytes in
+ * the dumped machine's byte order: its little-endian bytes on x86_64,
+ * aarch64, ppc64le; its big-endian bytes on s390x.
+ */
+function addr(family: number, words: number[], bigEndian: boolean): string {
   const b = new Uint8Array(16);
   for (let i = 0; i < Math.min(words.length, 4); i++) {
     const w = words[i]! >>> 0;
-    b[i * 4] = w & 255;
-    b[i * 4 + 1] = (w >>> 8) & 255;
-    b[i * 4 + 2] = (w >>> 16) & 255;
-    b[i * 4 + 3] = w >>> 24;
+    const bytes = [w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24];
+    if (bigEndian) bytes.reverse();
+    b.set(bytes, i * 4);
   }
   return family === AF_INET6 ? formatIpv6(b) : `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
@@ -74,9 +78,9 @@ export default defineFdType({
         proto,
         family: family === AF_INET6 ? 6 : 4,
         state: TCP_STATES[state] || String(state),
-        localAddr: addr(family, nums(m, 'src_addr')),
+        localAddr: addr(family, nums(m, 'src_addr'), ctx.bigEndian),
         localPort: num(m, 'src_port') & 0xffff,
-        remoteAddr: addr(family, nums(m, 'dst_addr')),
+        remoteAddr: addr(family, nums(m, 'dst_addr'), ctx.bigEndian),
         remotePort: num(m, 'dst_port') & 0xffff,
         txQueue: stream ? num(stream, 'outq_len') : 0,
         rxQueue: stream ? num(stream, 'inq_len') : 0,

@@ -22,6 +22,12 @@ export interface FdTypeContext {
   entriesBy(name: string, magic: number, spec: MessageSpec, field: string): ReadonlyMap<number, Message[]>;
   /** The first entry of an image whose entry is followed by raw data (tcp-stream-INO.img, INO in hex), or null if the dump has none. */
   firstEntry(name: string, magic: number, spec: MessageSpec): Message | null;
+  /**
+   * Whether the dumped machine was big-endian (s390x, by core_entry.mtype):
+   * CRIU copies some byte strings into u32 words in the machine's order
+   * (an inet socket's addresses), so their values depend on it.
+   */
+  readonly bigEndian: boolean;
   /** Names a file of the dump for messages. */
   display(name: string): string;
   /**

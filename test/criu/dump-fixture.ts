@@ -128,8 +128,8 @@ export function writeDump(dir: string): void {
     reg(51, '/', 0o200000, { mode: 0o040755 }),
     reg(60, '/dev/pts/3', 2, { mode: 0o020620 }),
     { type: 'TTY', id: 1, tty: { id: 1, tty_info_id: 1, flags: 2, fown, regf_id: 60 } },
-    // O_WRONLY|O_APPEND|O_CLOEXEC as fdinfo's flags give it
-    reg(2, '/var/log/app.log', 0o2002001, { pos: 4096, size: 8192, mode: 0o100640, mnt_id: 27 }),
+    // O_WRONLY|O_APPEND|O_CLOEXEC as fdinfo's flags give it; no size: CRIU records none for an O_WRONLY|O_APPEND file (files-reg.c should_check_size)
+    reg(2, '/var/log/app.log', 0o2002001, { pos: 4096, mode: 0o100640, mnt_id: 27 }),
     reg(3, '/tmp/scratch', 2, { pos: 10, size: 100, mode: 0o100600, mnt_id: 27 }),
     { type: 'PIPE', id: 4, pipe: { id: 4, pipe_id: 5000, flags: 0, fown } },
     { type: 'PIPE', id: 10, pipe: { id: 10, pipe_id: 5000, flags: 1, fown } },

@@ -126,7 +126,7 @@ function checkScenario(s: Snapshot): void {
     path: '/var/log/app.log',
     flags: 0o2001,
     pos: 4096,
-    size: 8192,
+    size: 0,
     mode: 0o100640,
     mntId: 27,
     deleted: false,

@@ -515,3 +515,27 @@ describe.skipIf(skip)('a dump from a big-endian machine (s390x)', () => {
     });
   });
 });
+
+describe.skipIf(skip)('a dump from a MIPS machine', () => {
+  it("reads the fd limit at MIPS's RLIMIT_NOFILE (5), not 7 (RLIMIT_RSS there)", () => {
+    const dir = join(root, 'mips');
+    execFileSync('mkdir', ['-p', dir]);
+    const rl = Array.from({ length: 16 }, (_, i) => (i === 5 ? { cur: 1024, max: 4096 } : { cur: 7777, max: 8888 }));
+    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
+    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 700, ppid: 0, pgid: 700, sid: 700, threads: [700] }]);
+    encode(dir, 'core-700.img', 'CORE', [
+      {
+        mtype: 'MIPS',
+        tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'router', rlimits: { rlimits: rl } },
+      },
+    ]);
+    encode(dir, 'ids-700.img', 'IDS', [{ vm_id: 7, files_id: 7, fs_id: 7, sighand_id: 7 }]);
+    encode(dir, 'files.img', 'FILES', []);
+    encode(dir, 'fdinfo-7.img', 'FDINFO', []);
+    const out = join(root, 'mips.ckpt');
+    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
+    const s = readImageFile(out);
+    expect(s.header.arch).toBe('mips64');
+    expect(task(s, 700).fdLimit).toEqual({ soft: 1024, hard: 4096 });
+  });
+});

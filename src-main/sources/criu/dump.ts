@@ -45,7 +45,13 @@ const FD_CLOEXEC = 1;
 const TASK_DEAD = 2;
 /** The kernel's highest possible pid (PID_MAX_LIMIT, include/linux/threads.h, 64-bit): no pid or tid of a dump is above it. */
 const PID_MAX_LIMIT = 4 * 1024 * 1024;
+/**
+ * RLIMIT_NOFILE's index in task_rlimits_entry, which CRIU fills by the dumped
+ * machine's resource numbers (prlimit over 0..RLIM_NLIMITS): 7, but 5 on MIPS
+ * (arch/mips/include/uapi/asm/resource.h).
+ */
 const RLIMIT_NOFILE = 7;
+const RLIMIT_NOFILE_MIPS = 5;
 const RLIM_INFINITY = (1n << 64n) - 1n;
 const REMAP_LINKED = 0;
 const REMAP_GHOST = 1;
@@ -78,8 +84,8 @@ export interface DumpOptions {
   options?: Record<string, string>;
 }
 
-function fdLimitOf(core: Message): Task['fdLimit'] {
-  const r = list(sub(sub(core, 'tc') ?? {}, 'rlimits') ?? {}, 'rlimits')[RLIMIT_NOFILE];
+function fdLimitOf(core: Message, arch: string): Task['fdLimit'] {
+  const r = list(sub(sub(core, 'tc') ?? {}, 'rlimits') ?? {}, 'rlimits')[arch === 'mips64' ? RLIMIT_NOFILE_MIPS : RLIMIT_NOFILE];
   if (!r) return null;
   const lim = (v: unknown): number | null => {
     const b = typeof v === 'bigint' ? v : BigInt(v as number);
@@ -292,7 +298,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
       // CRIU names namespaces by its own ids, not by inode: not recorded.
       namespaces: [],
       fdTable,
-      fdLimit: zombie ? null : fdLimitOf(core),
+      fdLimit: zombie ? null : fdLimitOf(core, arch),
       ...(zombie ? { zombie: true } : {}),
     };
     if (!creds && !zombie)

@@ -539,3 +539,24 @@ describe.skipIf(skip)('a dump from a MIPS machine', () => {
     expect(task(s, 700).fdLimit).toEqual({ soft: 1024, hard: 4096 });
   });
 });
+
+describe.skipIf(skip)('an external file (criu dump --external file[MNT:INO])', () => {
+  it('keeps the key CRIU gives as its name and says it is not a path', () => {
+    const dir = join(root, 'external');
+    execFileSync('mkdir', ['-p', dir]);
+    const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
+    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
+    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 800, ppid: 0, pgid: 800, sid: 800, threads: [800] }]);
+    encode(dir, 'core-800.img', 'CORE', [{ mtype: 'X86_64', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'ext' } }]);
+    encode(dir, 'ids-800.img', 'IDS', [{ vm_id: 8, files_id: 8, fs_id: 8, sighand_id: 8 }]);
+    encode(dir, 'files.img', 'FILES', [
+      { type: 'REG', id: 1, reg: { id: 1, flags: 0, pos: 0, fown, name: 'file[1a:2b]', ext: true, mode: 0o100644 } },
+    ]);
+    encode(dir, 'fdinfo-8.img', 'FDINFO', [{ id: 1, flags: 0, type: 'REG', fd: 5 }]);
+    const out = join(root, 'external.ckpt');
+    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
+    const s = readImageFile(out);
+    expect(fileAt(s, 800, 5)).toMatchObject({ kind: 'regular', path: 'file[1a:2b]' });
+    expect(s.errors).toContainEqual(expect.objectContaining({ pid: 800, fd: 5, message: expect.stringContaining('an external file') }));
+  });
+});

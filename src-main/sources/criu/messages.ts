@@ -146,6 +146,7 @@ export const REG_FILE: MessageSpec = {
     6: { name: 'name', type: 'string' },
     7: { name: 'mnt_id', type: 'sint32' },
     8: { name: 'size', type: 'uint64' },
+    9: { name: 'ext', type: 'bool' },
     10: { name: 'mode', type: 'uint32' },
   },
   required: [1, 2, 6],

@@ -2,7 +2,7 @@
 import { bstrFromBytes } from '../../../../src-shared/model/index.js';
 import { REG_FILE } from '../messages.js';
 import type { Message } from '../protobuf.js';
-import { bytes, defineFdType, num, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, u64, type Converted, type FdTypeContext } from './types.js';
+import { bool, bytes, defineFdType, num, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, u64, type Converted, type FdTypeContext } from './types.js';
 
 /** The common fields of a file opened by path, from its reg_file_entry (also the file behind a FIFO or TTY). */
 export function regCommon(reg: Message, ctx: FdTypeContext): Omit<Converted, 'kind'> {
@@ -32,10 +32,13 @@ export default defineFdType({
     const fmt = (c.mode ?? 0) & S_IFMT;
     const kind =
       fmt === S_IFDIR ? 'directory' : fmt === S_IFCHR ? 'chardev' : fmt === S_IFBLK ? 'blockdev' : fmt === S_IFIFO ? 'fifo' : 'regular';
+    // A file given to criu dump with --external file[MNT:INO]: CRIU keeps that key as its name, not its path (files-reg.c dump_one_reg_file).
+    const external = bool(reg, 'ext');
     return {
       ...c,
       kind,
       ...(kind === 'fifo' ? { attrs: { end: (c.flags & 3) === 0 ? 'read' : (c.flags & 3) === 1 ? 'write' : 'both' } } : {}),
+      ...(external ? { note: 'an external file (criu --external): the dump keeps its key as its name, not its path' } : {}),
     };
   },
 });

@@ -547,7 +547,9 @@ describe.skipIf(skip)('an external file (criu dump --external file[MNT:INO])', (
     const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
     encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
     encode(dir, 'pstree.img', 'PSTREE', [{ pid: 800, ppid: 0, pgid: 800, sid: 800, threads: [800] }]);
-    encode(dir, 'core-800.img', 'CORE', [{ mtype: 'X86_64', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'ext' } }]);
+    encode(dir, 'core-800.img', 'CORE', [
+      { mtype: 'X86_64', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'ext' } },
+    ]);
     encode(dir, 'ids-800.img', 'IDS', [{ vm_id: 8, files_id: 8, fs_id: 8, sighand_id: 8 }]);
     encode(dir, 'files.img', 'FILES', [
       { type: 'REG', id: 1, reg: { id: 1, flags: 0, pos: 0, fown, name: 'file[1a:2b]', ext: true, mode: 0o100644 } },
@@ -558,5 +560,59 @@ describe.skipIf(skip)('an external file (criu dump --external file[MNT:INO])', (
     const s = readImageFile(out);
     expect(fileAt(s, 800, 5)).toMatchObject({ kind: 'regular', path: 'file[1a:2b]' });
     expect(s.errors).toContainEqual(expect.objectContaining({ pid: 800, fd: 5, message: expect.stringContaining('an external file') }));
+  });
+});
+
+describe.skipIf(skip)('a TCP socket past ESTABLISHED', () => {
+  it("reads a CLOSE_WAIT socket's queues from its tcp-stream image, as CRIU writes one for every connected TCP socket", () => {
+    const dir = join(root, 'closewait');
+    execFileSync('mkdir', ['-p', dir]);
+    const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
+    const skOpts = { so_sndbuf: 0, so_rcvbuf: 0, so_snd_tmo_sec: 0, so_snd_tmo_usec: 0, so_rcv_tmo_sec: 0, so_rcv_tmo_usec: 0 };
+    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
+    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 900, ppid: 0, pgid: 900, sid: 900, threads: [900] }]);
+    encode(dir, 'core-900.img', 'CORE', [
+      { mtype: 'X86_64', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'cw' } },
+    ]);
+    encode(dir, 'ids-900.img', 'IDS', [{ vm_id: 9, files_id: 9, fs_id: 9, sighand_id: 9 }]);
+    encode(dir, 'files.img', 'FILES', [
+      {
+        type: 'INETSK',
+        id: 1,
+        isk: {
+          id: 1,
+          ino: 48879,
+          family: 2,
+          type: 1,
+          proto: 6,
+          state: 8,
+          src_port: 5000,
+          dst_port: 443,
+          flags: 2,
+          backlog: 0,
+          src_addr: ['10.0.0.1'],
+          dst_addr: ['10.0.0.2'],
+          fown,
+          opts: skOpts,
+        },
+      },
+    ]);
+    // 48879 is 0xbeef.
+    encode(dir, 'tcp-stream-beef.img', 'TCP_STREAM', [
+      {
+        inq_len: 7,
+        inq_seq: 1,
+        outq_len: 2,
+        outq_seq: 2,
+        opt_mask: 0,
+        snd_wscale: 0,
+        mss_clamp: 1460,
+        extra: { inq: Buffer.from('goodbye').toString('base64'), outq: Buffer.from('ok').toString('base64') },
+      },
+    ]);
+    encode(dir, 'fdinfo-9.img', 'FDINFO', [{ id: 1, flags: 0, type: 'INETSK', fd: 4 }]);
+    const out = join(root, 'closewait.ckpt');
+    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
+    expect(fileAt(readImageFile(out), 900, 4)).toMatchObject({ attrs: { state: 'CLOSE_WAIT', rxQueue: 7, txQueue: 2 } });
   });
 });

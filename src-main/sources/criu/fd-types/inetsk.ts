@@ -9,7 +9,6 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_RAW = 3;
 const PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 136: 'udplite' };
-const TCP_ESTABLISHED = 1;
 const TCP_STREAM_MAGIC = 1363563782;
 /** What CRIU saved of an established TCP socket's queues: their lengths (SIOCINQ, SIOCOUTQ), then their bytes. */
 const TCP_STREAM: MessageSpec = {
@@ -63,9 +62,13 @@ export default defineFdType({
     const family = num(m, 'family');
     const proto = num(m, 'type') === SOCK_RAW ? 'raw' : (PROTOS[num(m, 'proto')] ?? `proto-${num(m, 'proto')}`);
     const state = num(m, 'state');
-    // An established TCP socket's queues (tcp-stream-INO.img, INO in hex: image-desc.c's "tcp-stream-%x"): bytes unread, bytes not yet acknowledged, as /proc/net/tcp counts them.
+    // A connected TCP socket's queues (tcp-stream-INO.img, INO in hex: image-desc.c's "tcp-stream-%x"): bytes unread, bytes not yet
+    // acknowledged, as /proc/net/tcp counts them. CRIU writes one for every TCP socket with a peer port (sk-tcp.c dump_one_tcp:
+    // ESTABLISHED, and CLOSE_WAIT, FIN_WAIT1 ... as libsoccr saves them), none for a listening or unconnected one.
     const stream =
-      proto === 'tcp' && state === TCP_ESTABLISHED ? ctx.firstEntry(`tcp-stream-${ino.toString(16)}.img`, TCP_STREAM_MAGIC, TCP_STREAM) : null;
+      proto === 'tcp' && num(m, 'dst_port') !== 0
+        ? ctx.firstEntry(`tcp-stream-${ino.toString(16)}.img`, TCP_STREAM_MAGIC, TCP_STREAM)
+        : null;
     const note =
       family !== AF_INET && family !== AF_INET6 ? `inet socket of address family ${family}, neither AF_INET nor AF_INET6` : undefined;
     return {

@@ -4,7 +4,7 @@
  * and how it becomes an open file of the snapshot. Adding a type is one
  * file here and one line in index.ts.
  */
-import type { AttrRecord, BStr, FileLock, U64 } from '../../../../src-shared/model/index.js';
+import type { AttrRecord, OpenFile, U64 } from '../../../../src-shared/model/index.js';
 import type { Entry } from '../image.js';
 import type { Message, MessageSpec } from '../protobuf.js';
 
@@ -40,26 +40,16 @@ export interface FdTypeContext {
   unlinked(id: number): 'ghost' | 'linked' | null;
 }
 
-/** The open file a handler makes: the common fields it knows, its kind and attributes. */
-export interface Converted {
-  kind: string;
-  path: BStr;
-  /** f_flags as CRIU recorded them (O_CLOEXEC is taken out by the caller). */
-  flags: number;
-  mode?: number;
-  pos?: U64;
-  mntId?: number;
-  dev?: U64;
-  ino?: U64;
-  rdev?: U64;
-  size?: U64;
-  nlink?: number;
-  deleted?: boolean;
-  locks?: FileLock[];
-  attrs?: AttrRecord;
-  /** Something the dump does not say, or says this version does not read: an error record of the snapshot. */
-  note?: string;
-}
+/**
+ * The open file a handler makes: its kind, name and f_flags as CRIU
+ * recorded them (O_CLOEXEC is taken out by the caller), and whichever other
+ * fields of the model's open file the dump gives.
+ */
+export type Converted = Pick<OpenFile, 'kind' | 'path' | 'flags'> &
+  Partial<Pick<OpenFile, 'mode' | 'pos' | 'mntId' | 'dev' | 'ino' | 'rdev' | 'size' | 'nlink' | 'deleted' | 'locks' | 'attrs'>> & {
+    /** Something the dump does not say, or says this version does not read: an error record of the snapshot. */
+    note?: string;
+  };
 
 /** Resolves an fd number of a table holding the file being linked to that fd's file ref (0 when no such fd). */
 export type FdLookup = (fd: number) => number;

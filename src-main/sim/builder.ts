@@ -6,14 +6,9 @@
  */
 import { emptyAttrs, kindByName } from '../../src-shared/kinds/index.js';
 import type { AttrRecord, BStr, FdLimit, FdTable, ImageHeader, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/index.js';
-import { O } from '../../src-shared/model/index.js';
+import { O, S_IFIFO } from '../../src-shared/model/index.js';
 
-export const S_IFREG = 0o100000;
-export const S_IFDIR = 0o040000;
-export const S_IFCHR = 0o020000;
-export const S_IFBLK = 0o060000;
-export const S_IFIFO = 0o010000;
-export const S_IFSOCK = 0o140000;
+export { S_IFREG, S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../../src-shared/model/index.js';
 
 export function mkdev(major: number, minor: number): number {
   return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);

@@ -59,22 +59,32 @@ export function flagByName(name: string): { mask: number; value: number } | unde
   return bit === undefined ? undefined : { mask: bit, value: bit };
 }
 
+/** st_mode's file type bits (<sys/stat.h>), one definition for every source. */
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+
 /** st_mode file type letter as ls shows it. */
 export function modeType(mode: number): string {
-  switch (mode & 0o170000) {
-    case 0o100000:
+  switch (mode & S_IFMT) {
+    case S_IFREG:
       return 'regular';
-    case 0o040000:
+    case S_IFDIR:
       return 'directory';
-    case 0o020000:
+    case S_IFCHR:
       return 'char';
-    case 0o060000:
+    case S_IFBLK:
       return 'block';
-    case 0o010000:
+    case S_IFIFO:
       return 'fifo';
-    case 0o140000:
+    case S_IFSOCK:
       return 'socket';
-    case 0o120000:
+    case S_IFLNK:
       return 'symlink';
     default:
       return mode ? 'other' : 'none';

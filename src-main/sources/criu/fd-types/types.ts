@@ -103,13 +103,7 @@ export function nums(m: Message, name: string): number[] {
   return Array.isArray(v) ? (v as number[]) : [];
 }
 
-export const S_IFMT = 0o170000;
-export const S_IFREG = 0o100000;
-export const S_IFDIR = 0o040000;
-export const S_IFCHR = 0o020000;
-export const S_IFBLK = 0o060000;
-export const S_IFIFO = 0o010000;
-export const S_IFSOCK = 0o140000;
+export { S_IFMT, S_IFREG, S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../../../../src-shared/model/index.js';
 export const O_ACCMODE = 3;
 
 /** "read", "write" or "both" by the access mode of f_flags. */

@@ -2,17 +2,11 @@
  * Files opened by path: regular files and directories (O_PATH ones too),
  * devices, ptys, FIFOs, memfds and unlinked files.
  */
-import { O } from '../../../../src-shared/model/index.js';
+import { O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT } from '../../../../src-shared/model/index.js';
 import { bstrFromBytes, type BStr } from '../../../../src-shared/model/index.js';
 import type { Classifier } from './types.js';
 import { lineValue, toNum } from './fdinfo-lines.js';
 import { endAttrs } from './pipes.js';
-
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFIFO = 0o010000;
 
 const DELETED = ' (deleted)';
 const MEMFD = '/memfd:';

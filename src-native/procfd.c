@@ -1509,13 +1509,20 @@ static int diag_exchange(const char *ns, const void *req, size_t reqLen, buf_t *
   return err;
 }
 
-/* The request and namespace arguments of diagDump and diagStart (argv[0],
- * argv[1]): 0 with *req, *reqLen and *ns (heap, NULL for ours) set, or -1
- * with a TypeError thrown. */
-static int diag_args(napi_env env, size_t argc, napi_value *argv, const char *fn, void **req, size_t *reqLen, char **ns) {
+/* The (request, nsPath) arguments of diagDump and diagStart, `fn`: 0 with
+ * *req, *reqLen and *ns (heap, NULL for ours) set, or -1 with a TypeError
+ * thrown. */
+static int diag_args(napi_env env, napi_callback_info info, const char *fn, void **req, size_t *reqLen, char **ns) {
   char msg[96];
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    snprintf(msg, sizeof msg, "procfd.%s(request, nsPath)", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
   bool isBuf = false;
-  if (argc >= 1) napi_is_buffer(env, argv[0], &isBuf);
+  napi_is_buffer(env, argv[0], &isBuf);
   if (!isBuf || napi_get_buffer_info(env, argv[0], req, reqLen) != napi_ok || *reqLen < 16) {
     snprintf(msg, sizeof msg, "procfd.%s: request must be a Buffer holding a netlink message", fn);
     napi_throw_type_error(env, NULL, msg);
@@ -1550,16 +1557,10 @@ static napi_value dump_value(napi_env env, int err, buf_t *out) {
  * one sock_diag dump, back to back, up to and including NLMSG_DONE (or an
  * NLMSG_ERROR); an errno name when the socket or the exchange failed. */
 static napi_value js_diag_dump(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "procfd.diagDump(request, nsPath)");
-    return NULL;
-  }
   void *req = NULL;
   size_t reqLen = 0;
   char *ns = NULL;
-  if (diag_args(env, argc, argv, "diagDump", &req, &reqLen, &ns)) return NULL;
+  if (diag_args(env, info, "diagDump", &req, &reqLen, &ns)) return NULL;
   buf_t out = {0};
   int err = diag_exchange(ns, req, reqLen, &out);
   free(ns);
@@ -1618,16 +1619,10 @@ static void finalize_diag(napi_env env, void *data, void *hint) {
 
 /* diagStart(request: Buffer, nsPath: string | null) -> handle for diagTake. */
 static napi_value js_diag_start(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "procfd.diagStart(request, nsPath)");
-    return NULL;
-  }
   void *req = NULL;
   size_t reqLen = 0;
   char *ns = NULL;
-  if (diag_args(env, argc, argv, "diagStart", &req, &reqLen, &ns)) return NULL;
+  if (diag_args(env, info, "diagStart", &req, &reqLen, &ns)) return NULL;
   diag_job_t *d = calloc(1, sizeof *d);
   void *copy = malloc(reqLen);
   if (!d || !copy) {

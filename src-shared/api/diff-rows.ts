@@ -25,7 +25,6 @@ export const CHANGE_IDS = [
 export type Change = (typeof CHANGE_IDS)[number];
 
 /** What the Diff view and the diff report call each kind of change. */
-
 export const CHANGES: { id: Change; label: string; short: string }[] = [
   { id: 'appeared', label: 'process appeared', short: '+proc' },
   { id: 'vanished', label: 'process gone', short: '−proc' },

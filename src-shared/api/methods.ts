@@ -34,9 +34,9 @@ export const METHOD_LIST = [
   'report.open',
 ] as const;
 
-/** The IPC channel of a method (Electron) and its path under /api/ (browser host). */
 /** The longest search query any method takes (contract.ts bounds it; the Search view says so before asking). */
 export const SEARCH_QUERY_MAX = 4000;
 
+/** The IPC channel of a method (Electron) and its path under /api/ (browser host). */
 export const IPC_PREFIX = 'ckpt:';
 export const EVENT_CHANNEL = 'ckpt:event';

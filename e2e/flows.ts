@@ -2,9 +2,9 @@
  * The user flows, written once against a Page, run in Chromium against the
  * browser host (app.spec.ts) and in Electron (electron.spec.ts).
  */
-import { expect, request, type Locator, type Page } from '@playwright/test';
+import { expect, request, type Browser, type BrowserContextOptions, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import type { RunningHost } from './host.js';
+import { startHost, type RunningHost } from './host.js';
 
 export const SCREENS = 'test-results/screens';
 
@@ -113,28 +113,42 @@ export async function renameAndDelete(page: Page, label: string, renamed: string
   await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: renamed })).toHaveCount(0);
 }
 
+/** Stores one simulated capture through the browser host's API; resolves the image's id and capture time. */
+export type ApiCapture = (data: object, label: string) => Promise<{ id: string; captureTime: number }>;
+
 /**
- * Stores simulated captures through the browser host's API (not the UI:
- * that is app.spec.ts's), as a view's tests set up their library; each
- * resolves the image's id and capture time, a few ms apart so a series'
- * order is certain. `done` lets the request context go.
+ * A browser host whose library a view's tests set up through its API (not
+ * the UI: that is app.spec.ts's), and a page open on it. `setup` stores the
+ * captures, each a few ms after the one before so a series' order is
+ * certain. The host is stopped again when the setup fails.
  */
-export async function apiCapturer(host: RunningHost): Promise<{
-  capture: (data: object, label: string) => Promise<{ id: string; captureTime: number }>;
-  done: () => Promise<void>;
-}> {
-  const ctx = await request.newContext();
-  return {
-    capture: async (data, label) => {
-      const r = await ctx.post(`${host.origin}/api/capture.run`, {
-        headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
-        data: { source: 'sim', ...data, label },
+export async function hostWithLibrary(
+  browser: Browser,
+  setup: (capture: ApiCapture) => Promise<void>,
+  pageOptions: BrowserContextOptions = {},
+): Promise<{ host: RunningHost; page: Page }> {
+  const host = await startHost();
+  try {
+    const ctx = await request.newContext();
+    try {
+      await setup(async (data, label) => {
+        const r = await ctx.post(`${host.origin}/api/capture.run`, {
+          headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': host.token },
+          data: { source: 'sim', ...data, label },
+        });
+        const body = await r.json();
+        expect(body.ok).toBe(true);
+        await new Promise((ok) => setTimeout(ok, 5));
+        return body.result.image as { id: string; captureTime: number };
       });
-      const body = await r.json();
-      expect(body.ok).toBe(true);
-      await new Promise((ok) => setTimeout(ok, 5));
-      return body.result.image as { id: string; captureTime: number };
-    },
-    done: () => ctx.dispose(),
-  };
+    } finally {
+      await ctx.dispose();
+    }
+    const page = await browser.newPage(pageOptions);
+    await page.goto(host.url);
+    return { host, page };
+  } catch (e) {
+    await host.stop();
+    throw e;
+  }
 }

@@ -10,8 +10,8 @@
  * computed widths and boxes, not pixels.
  */
 import { test, expect, type Page, type Locator } from '@playwright/test';
-import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { apiCapturer, shot, treeRow } from './flows.js';
+import { haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { hostWithLibrary, shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -21,14 +21,15 @@ let page: Page;
 const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
-  host = await startHost();
-  const api = await apiCapturer(host);
-  const capture = async (data: object, label: string) => (ids[label] = (await api.capture(data, label)).id);
-  for (const step of [1, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
-  await capture({ scenario: 'everything' }, 'kitchen');
-  await api.done();
-  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.goto(host.url);
+  ({ host, page } = await hostWithLibrary(
+    browser,
+    async (api) => {
+      const capture = async (data: object, label: string) => (ids[label] = (await api(data, label)).id);
+      for (const step of [1, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
+      await capture({ scenario: 'everything' }, 'kitchen');
+    },
+    { viewport: { width: 1400, height: 860 } },
+  ));
 });
 test.afterAll(async () => {
   await page?.close();

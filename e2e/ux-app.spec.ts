@@ -7,8 +7,8 @@
  * and a too-long search query said in words.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { apiCapturer, treeRow } from './flows.js';
+import { haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { hostWithLibrary, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -18,16 +18,13 @@ let page: Page;
 const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
-  host = await startHost();
-  const api = await apiCapturer(host);
-  const capture = async (data: object, label: string, key = label) => (ids[key] = (await api.capture(data, label)).id);
-  // One label over two programs: a "restart" whose command line changed.
-  await capture({ scenario: 'leaky', step: 2 }, 'restarted', 'before');
-  await capture({ scenario: 'everything' }, 'restarted', 'after');
-  await capture({ scenario: 'web-server' }, 'tags here');
-  await api.done();
-  page = await browser.newPage();
-  await page.goto(host.url);
+  ({ host, page } = await hostWithLibrary(browser, async (api) => {
+    const capture = async (data: object, label: string, key = label) => (ids[key] = (await api(data, label)).id);
+    // One label over two programs: a "restart" whose command line changed.
+    await capture({ scenario: 'leaky', step: 2 }, 'restarted', 'before');
+    await capture({ scenario: 'everything' }, 'restarted', 'after');
+    await capture({ scenario: 'web-server' }, 'tags here');
+  }));
 });
 test.afterAll(async () => {
   await page?.close();

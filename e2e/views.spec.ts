@@ -14,8 +14,8 @@ import { test, expect, request as pwRequest, type Page, type Download } from '@p
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { apiCapturer, shot } from './flows.js';
+import { haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { hostWithLibrary, shot } from './flows.js';
 import { time } from '../src-renderer/lib/format.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
@@ -28,19 +28,20 @@ const ids: Record<string, string> = {};
 const times: Record<string, number> = {};
 
 test.beforeAll(async ({ browser }) => {
-  host = await startHost();
   // The series is set up through the API (the UI capture is covered in app.spec.ts).
-  const api = await apiCapturer(host);
-  const capture = async (data: object, label: string) => {
-    const image = await api.capture(data, label);
-    ids[label] = image.id;
-    times[label] = image.captureTime;
-  };
-  for (const step of [1, 2, 3, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
-  await capture({ scenario: 'everything' }, 'kitchen');
-  await api.done();
-  page = await browser.newPage({ acceptDownloads: true });
-  await page.goto(host.url);
+  ({ host, page } = await hostWithLibrary(
+    browser,
+    async (api) => {
+      const capture = async (data: object, label: string) => {
+        const image = await api(data, label);
+        ids[label] = image.id;
+        times[label] = image.captureTime;
+      };
+      for (const step of [1, 2, 3, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
+      await capture({ scenario: 'everything' }, 'kitchen');
+    },
+    { acceptDownloads: true },
+  ));
 });
 test.afterAll(async () => {
   await page?.close();

@@ -6,7 +6,7 @@
  * the builder looks up once more in fresh tables (lateSocket) and marks
  * `unlisted` when they do not have it either.
  */
-import type { AttrRecord, OpenFile } from '../../../../src-shared/model/index.js';
+import type { OpenFile } from '../../../../src-shared/model/index.js';
 import type { NetTables } from '../net-tables.js';
 import type { Classifier } from './types.js';
 import { socketTable, type SocketTable } from '../../../../src-shared/kinds/socket.js';
@@ -26,46 +26,53 @@ export function alwaysListed(name: string): boolean {
   return t === 'unix' || t === 'packet' || t === 'any';
 }
 
-/** The kind and attributes of socket `ino` in `net`'s table `which`, or null when that table lacks it. */
-export function lookUp(net: NetTables, which: SocketTable, ino: number): { kind: string; attrs: AttrRecord } | null {
+/**
+ * Gives `f` the kind and attributes socket `ino` has in `net`'s table
+ * `which`; false, `f` untouched, when that table lacks it.
+ */
+function resolveIn(f: OpenFile, net: NetTables, which: SocketTable, ino: number): boolean {
   switch (which) {
     case 'unix': {
       // The table's record has exactly the kind's attributes: shared, not copied
       // (one socket inode is one open file, and nothing writes to either).
       const u = net.unix.get(ino);
-      return u ? { kind: 'unix-socket', attrs: u } : null;
+      if (!u) return false;
+      f.kind = 'unix-socket';
+      f.attrs = u;
+      return true;
     }
     case 'netlink': {
       const nl = net.netlink.get(ino);
-      return nl ? { kind: 'netlink-socket', attrs: { protocol: nl.protocol, portId: nl.portId, groups: nl.groups } } : null;
+      if (!nl) return false;
+      f.kind = 'netlink-socket';
+      f.attrs = { protocol: nl.protocol, portId: nl.portId, groups: nl.groups };
+      return true;
     }
     case 'packet': {
       const pk = net.packet.get(ino);
-      return pk ? { kind: 'packet-socket', attrs: { type: pk.type, protocol: pk.protocol, ifindex: pk.ifindex } } : null;
+      if (!pk) return false;
+      f.kind = 'packet-socket';
+      f.attrs = { type: pk.type, protocol: pk.protocol, ifindex: pk.ifindex };
+      return true;
     }
     case 'inet': {
       const inet = net.inet.get(ino);
-      return inet ? { kind: 'inet-socket', attrs: { ...inet } } : null;
+      if (!inet) return false;
+      f.kind = 'inet-socket';
+      f.attrs = { ...inet };
+      return true;
     }
   }
 }
 
 /** Looked up in this order: the inet tables cost the most to read (net-tables.ts). */
-export const ALL_TABLES: readonly SocketTable[] = ['unix', 'netlink', 'packet', 'inet'];
+const ALL_TABLES: readonly SocketTable[] = ['unix', 'netlink', 'packet', 'inet'];
 
 export const socket: Classifier = (raw, _text, base, ctx) => {
   const ino = Number(base.ino);
   const key = `s:${ino}`;
   const net = ctx.net();
-  if (net)
-    for (const which of ALL_TABLES) {
-      const hit = lookUp(net, which, ino);
-      if (hit) {
-        base.kind = hit.kind;
-        base.attrs = hit.attrs;
-        return key;
-      }
-    }
+  if (net) for (const which of ALL_TABLES) if (resolveIn(base, net, which, ino)) return key;
   base.kind = 'socket';
   base.attrs = { family: ctx.sockProtoName(ctx.pid, raw.fd), unlisted: false };
   return key;
@@ -87,15 +94,7 @@ export function lateSocket(f: OpenFile, fresh: readonly NetTables[], mark: boole
   const where = socketTable(family);
   if (where === null) return false;
   const ino = Number(f.ino);
-  for (const net of fresh)
-    for (const which of where === 'any' ? ALL_TABLES : [where]) {
-      const hit = lookUp(net, which, ino);
-      if (hit) {
-        f.kind = hit.kind;
-        f.attrs = hit.attrs;
-        return false;
-      }
-    }
+  for (const net of fresh) for (const which of where === 'any' ? ALL_TABLES : [where]) if (resolveIn(f, net, which, ino)) return false;
   if (!mark) return false;
   f.attrs = { family: f.attrs.family ?? '', unlisted: true };
   return true;

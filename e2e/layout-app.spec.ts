@@ -123,11 +123,12 @@ test('inspector at 800 x 700: panes stack, the fd target keeps its width, the pr
   }
   // Shortened ones keep the file name; "(deleted)" is the badge beside it.
   expect(await checkTargets(targets)).toBeGreaterThan(0);
-  for (const r of await page
+  const deleted = page
     .getByTestId('fd-list')
     .getByRole('option')
-    .filter({ has: page.getByTestId('fd-deleted') })
-    .all()) {
+    .filter({ has: page.getByTestId('fd-deleted') });
+  await expect(deleted).toHaveCount(3); // steps 1-3's rotated logs, as at full width: the loop below is never empty
+  for (const r of await deleted.all()) {
     await expect(r.getByTestId('fd-target').locator('.shown')).toHaveText(/\/app\.log\.\d$/);
     await expect(r.getByTestId('fd-deleted')).toBeVisible();
   }

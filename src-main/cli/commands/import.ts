@@ -4,7 +4,7 @@ import { UsageError } from '../args.js';
 import { StoreError } from '../../store/index.js';
 import { withImageFile } from '../../engine/reader.js';
 import { ImageError, ModelError } from '../../engine/errors.js';
-import { writeSnapshot } from '../../engine/writer.js';
+import { encodeSnapshot, writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { directoryText } from '../../util/open-error.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
@@ -148,9 +148,7 @@ export default defineCommand({
           else if (c) {
             let bytes: Buffer;
             try {
-              const chunks: Uint8Array[] = [];
-              writeSnapshot(c.snapshot, (b) => chunks.push(Buffer.from(b)));
-              bytes = Buffer.concat(chunks);
+              bytes = encodeSnapshot(c.snapshot);
             } catch (e) {
               if (e instanceof ModelError) throw new StoreError('bad-image', `${imageName(file)}: not imported: ${e.message}`);
               throw e;

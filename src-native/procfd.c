@@ -797,6 +797,18 @@ static void *reader_main(void *arg) {
   return NULL;
 }
 
+/* pthread_create with every signal blocked in the new thread: signals are
+ * Node's to handle, on its own thread, so none lands on ours (and none
+ * interrupts a read with EINTR). 0, or pthread_create's error. */
+static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int rc = pthread_create(th, NULL, fn, arg);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
 /* A reader thread more (JavaScript thread only); -1 when none could start. */
 static int spawn_worker(job_t *job) {
   worker_t *w = calloc(1, sizeof *w);
@@ -819,14 +831,7 @@ static int spawn_worker(job_t *job) {
   pthread_mutex_lock(&job->mu);
   job->refs++;
   pthread_mutex_unlock(&job->mu);
-  /* Signals are Node's to handle, on its own thread: readers start with
-   * every signal blocked, so none lands on them (and none interrupts a
-   * read with EINTR). */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  int rc = pthread_create(&w->th, NULL, reader_main, w);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  int rc = start_thread(&w->th, reader_main, w);
   if (rc != 0) {
     pthread_mutex_lock(&job->mu);
     job->refs--;
@@ -1459,11 +1464,7 @@ static int diag_exchange(const char *ns, const void *req, size_t reqLen, buf_t *
   diag_open_t d = {ns, -1, 0};
   if (ns) {
     pthread_t th;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&th, NULL, diag_open, &d);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = start_thread(&th, diag_open, &d);
     if (rc != 0)
       d.err = rc;
     else
@@ -1639,11 +1640,7 @@ static napi_value js_diag_start(napi_env env, napi_callback_info info) {
   d->req = copy;
   d->reqLen = reqLen;
   d->refs = 2;
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  int rc = pthread_create(&d->th, NULL, diag_main, d);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  int rc = start_thread(&d->th, diag_main, d);
   if (rc != 0) {
     /* No thread: the handle says why when taken. */
     d->refs = 1;

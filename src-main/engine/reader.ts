@@ -502,7 +502,7 @@ export function scanRecords(src: ScanSource, each: (r: RecordInfo, scanner: Reco
  * the one `ckpt import` has for any file (Node reads at most 2 GiB into one
  * buffer). A regular file has none: it is streamed, in bounded memory.
  */
-export const MAX_UNSIZED_IMAGE_BYTES = 2 ** 31 - 1;
+const MAX_UNSIZED_IMAGE_BYTES = 2 ** 31 - 1;
 
 /**
  * Runs `fn` on the image in `path` (or in the open file descriptor `path`,

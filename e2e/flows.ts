@@ -13,23 +13,19 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SCREENS}/${name}.png` });
 }
 
-/** Capture the web-server simulation from the capture view; ends in the inspector. */
+/** Capture the web-server simulation from the capture view (a screenshot of the filled form); ends in the inspector. */
 export async function captureSimulation(page: Page, label: string, prefix: string): Promise<void> {
-  await page.getByTestId('nav-capture').click();
-  await expect(page.getByTestId('capture')).toBeVisible();
-  await page.getByTestId('scenario-web-server').check();
-  await page.getByTestId('capture-label').fill(label);
-  await shot(page, `${prefix}capture`);
-  await page.getByTestId('capture-run').click();
-  await expect(page.getByTestId('inspector-title')).toHaveText(label);
+  await captureScenario(page, 'web-server', label, `${prefix}capture`);
 }
 
-/** Capture one simulation scenario from the capture view; ends in the inspector on the new image. */
-export async function captureScenario(page: Page, scenario: string, label: string): Promise<void> {
+/** Capture one simulation scenario from the capture view, with a screenshot `shotName` of the filled form if given; ends in the inspector on the new image. */
+export async function captureScenario(page: Page, scenario: string, label: string, shotName?: string): Promise<void> {
   await page.getByTestId('nav-capture').click();
+  await expect(page.getByTestId('capture')).toBeVisible();
   await page.getByTestId('mode-sim').click();
   await page.getByTestId(`scenario-${scenario}`).check();
   await page.getByTestId('capture-label').fill(label);
+  if (shotName) await shot(page, shotName);
   await page.getByTestId('capture-run').click();
   await expect(page.getByTestId('inspector-title')).toHaveText(label);
 }

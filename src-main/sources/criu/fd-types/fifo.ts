@@ -1,5 +1,6 @@
 /** FIFO: a named pipe; pipe_id is its inode, regf_id the reg_file_entry with its name, flags and position. */
-import { defineFdType, endOf, num, S_IFIFO } from './types.js';
+import { endAttrs } from '../../proc/classify/pipes.js';
+import { defineFdType, num, S_IFIFO } from './types.js';
 import { regCommon } from './reg.js';
 
 export default defineFdType({
@@ -26,6 +27,6 @@ export default defineFdType({
         note: `no reg_file_entry ${num(m, 'regf_id')} for the FIFO in files.img`,
       };
     const c = regCommon(reg, ctx);
-    return { ...c, kind: 'fifo', ino, mode: c.mode || S_IFIFO, attrs: { end: endOf(c.flags) } };
+    return { ...c, kind: 'fifo', ino, mode: c.mode || S_IFIFO, attrs: endAttrs(c.flags) };
   },
 });

@@ -1,6 +1,7 @@
 /** PIPE: one end of a pipe; pipe_id is the pipe's inode, shared by both ends. */
+import { endAttrs } from '../../proc/classify/pipes.js';
 import { FOWN } from '../messages.js';
-import { defineFdType, endOf, num, S_IFIFO } from './types.js';
+import { defineFdType, num, S_IFIFO } from './types.js';
 
 export default defineFdType({
   type: 'PIPE',
@@ -26,7 +27,7 @@ export default defineFdType({
       flags,
       ino,
       mode: S_IFIFO | 0o600,
-      attrs: { end: endOf(flags) === 'write' ? 'write' : 'read' },
+      attrs: { end: endAttrs(flags).end === 'write' ? 'write' : 'read' },
     };
   },
 });

@@ -1,5 +1,6 @@
 /** REG: a file opened by path (regular file, directory, device, O_PATH): files.img's reg_file_entry. */
 import { bstrFromBytes } from '../../../../src-shared/model/index.js';
+import { endAttrs } from '../../proc/classify/pipes.js';
 import { REG_FILE } from '../messages.js';
 import type { Message } from '../protobuf.js';
 import { bool, bytes, defineFdType, num, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, u64, type Converted, type FdTypeContext } from './types.js';
@@ -37,7 +38,7 @@ export default defineFdType({
     return {
       ...c,
       kind,
-      ...(kind === 'fifo' ? { attrs: { end: (c.flags & 3) === 0 ? 'read' : (c.flags & 3) === 1 ? 'write' : 'both' } } : {}),
+      ...(kind === 'fifo' ? { attrs: endAttrs(c.flags) } : {}),
       ...(external ? { note: 'an external file (criu --external): the dump keeps its key as its name, not its path' } : {}),
     };
   },

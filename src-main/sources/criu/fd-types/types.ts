@@ -104,10 +104,3 @@ export function nums(m: Message, name: string): number[] {
 }
 
 export { S_IFMT, S_IFREG, S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK } from '../../../../src-shared/model/index.js';
-export const O_ACCMODE = 3;
-
-/** "read", "write" or "both" by the access mode of f_flags. */
-export function endOf(flags: number): string {
-  const acc = flags & O_ACCMODE;
-  return acc === 0 ? 'read' : acc === 1 ? 'write' : 'both';
-}

@@ -84,6 +84,31 @@ function core(
 const ids = (filesId: number) => ({ vm_id: filesId, files_id: filesId, fs_id: filesId, sighand_id: filesId, uts_ns_id: 1 });
 
 /** The placeholder crit can carry, patched afterwards into the hostile name's bytes. */
+/** An all-zero fown_t and inet socket options, for the one-process dumps below. */
+export const ZERO_FOWN = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
+export const ZERO_SK_OPTS = { so_sndbuf: 0, so_rcvbuf: 0, so_snd_tmo_sec: 0, so_snd_tmo_usec: 0, so_rcv_tmo_sec: 0, so_rcv_tmo_usec: 0 };
+
+/**
+ * A dump of one single-threaded process in DIR: inventory (fdinfo per
+ * files_id), pstree, its core (machine `mtype`, `comm`, `tc` added to the
+ * task core), its ids, files.img with `files` and its fd table with `fds`.
+ */
+export function writeOneProcessDump(
+  dir: string,
+  p: { pid: number; filesId: number; mtype: string; comm: string; tc?: Json; files: Json[]; fds: Json[] },
+): void {
+  mkdirSync(dir, { recursive: true });
+  const { pid, filesId: id } = p;
+  encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
+  encode(dir, 'pstree.img', 'PSTREE', [{ pid, ppid: 0, pgid: pid, sid: pid, threads: [pid] }]);
+  encode(dir, `core-${pid}.img`, 'CORE', [
+    { mtype: p.mtype, tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: p.comm, ...p.tc } },
+  ]);
+  encode(dir, `ids-${pid}.img`, 'IDS', [{ vm_id: id, files_id: id, fs_id: id, sighand_id: id }]);
+  encode(dir, 'files.img', 'FILES', p.files);
+  encode(dir, `fdinfo-${id}.img`, 'FDINFO', p.fds);
+}
+
 export const HOSTILE_PLACEHOLDER = '/tmp/evil-PLACEHOLDER-XY';
 /** "/tmp/evil\n\x1b[31m" + invalid UTF-8 (ff fe) + "\u202e" (RLO) ... the same length as the placeholder. */
 export const HOSTILE_BYTES = (() => {

@@ -12,7 +12,16 @@ import { readImageFile } from '../../src-main/engine/reader.js';
 import { Store } from '../../src-main/store/index.js';
 import { bytesToHex, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
-import { HOSTILE_BYTES, encode, haveCrit, writeDump, writeOtherTypesDump } from './dump-fixture.js';
+import {
+  HOSTILE_BYTES,
+  ZERO_FOWN,
+  ZERO_SK_OPTS,
+  encode,
+  haveCrit,
+  writeDump,
+  writeOneProcessDump,
+  writeOtherTypesDump,
+} from './dump-fixture.js';
 
 // In CI crit must be there (.ci/run installs criu): a missing crit fails there, never skips.
 const skip = !haveCrit() && !process.env.CI;
@@ -468,46 +477,49 @@ describe.skipIf(skip)('the other CRIU fd types, in the older fdinfo-PID layout',
   });
 });
 
+/** A one-process dump (writeOneProcessDump) in ROOT/NAME, converted by `ckpt import -o`; `more` adds image files to it first. */
+function importOneProcess(name: string, p: Parameters<typeof writeOneProcessDump>[1], more?: (dir: string) => void): Snapshot {
+  const dir = join(root, name);
+  writeOneProcessDump(dir, p);
+  more?.(dir);
+  const out = join(root, `${name}.ckpt`);
+  expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
+  return readImageFile(out);
+}
+
 describe.skipIf(skip)('a dump from a big-endian machine (s390x)', () => {
   it("reads an inet socket's address words in that machine's byte order", () => {
-    const dir = join(root, 's390x');
-    const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
-    const skOpts = { so_sndbuf: 0, so_rcvbuf: 0, so_snd_tmo_sec: 0, so_snd_tmo_usec: 0, so_rcv_tmo_sec: 0, so_rcv_tmo_usec: 0 };
-    execFileSync('mkdir', ['-p', dir]);
-    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
-    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 600, ppid: 0, pgid: 600, sid: 600, threads: [600] }]);
-    encode(dir, 'core-600.img', 'CORE', [
-      { mtype: 'S390', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'mainframe' } },
-    ]);
-    encode(dir, 'ids-600.img', 'IDS', [{ vm_id: 6, files_id: 6, fs_id: 6, sighand_id: 6 }]);
     // On s390x CRIU's u32 word holding 127.0.0.53's bytes has the value 0x7f000035. crit packs the
     // dotted string in this (little-endian) machine's order, so that word is written here as "53.0.0.127".
-    encode(dir, 'files.img', 'FILES', [
-      {
-        type: 'INETSK',
-        id: 1,
-        isk: {
+    const s = importOneProcess('s390x', {
+      pid: 600,
+      filesId: 6,
+      mtype: 'S390',
+      comm: 'mainframe',
+      files: [
+        {
+          type: 'INETSK',
           id: 1,
-          ino: 9300,
-          family: 2,
-          type: 1,
-          proto: 6,
-          state: 1,
-          src_port: 53,
-          dst_port: 40000,
-          flags: 2,
-          backlog: 0,
-          src_addr: ['53.0.0.127'],
-          dst_addr: ['7.0.0.10'],
-          fown,
-          opts: skOpts,
+          isk: {
+            id: 1,
+            ino: 9300,
+            family: 2,
+            type: 1,
+            proto: 6,
+            state: 1,
+            src_port: 53,
+            dst_port: 40000,
+            flags: 2,
+            backlog: 0,
+            src_addr: ['53.0.0.127'],
+            dst_addr: ['7.0.0.10'],
+            fown: ZERO_FOWN,
+            opts: ZERO_SK_OPTS,
+          },
         },
-      },
-    ]);
-    encode(dir, 'fdinfo-6.img', 'FDINFO', [{ id: 1, flags: 0, type: 'INETSK', fd: 3 }]);
-    const out = join(root, 's390x.ckpt');
-    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
-    const s = readImageFile(out);
+      ],
+      fds: [{ id: 1, flags: 0, type: 'INETSK', fd: 3 }],
+    });
     expect(s.header.arch).toBe('s390x');
     expect(fileAt(s, 600, 3)).toMatchObject({
       kind: 'inet-socket',
@@ -518,23 +530,16 @@ describe.skipIf(skip)('a dump from a big-endian machine (s390x)', () => {
 
 describe.skipIf(skip)('a dump from a MIPS machine', () => {
   it("reads the fd limit at MIPS's RLIMIT_NOFILE (5), not 7 (RLIMIT_RSS there)", () => {
-    const dir = join(root, 'mips');
-    execFileSync('mkdir', ['-p', dir]);
     const rl = Array.from({ length: 16 }, (_, i) => (i === 5 ? { cur: 1024, max: 4096 } : { cur: 7777, max: 8888 }));
-    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
-    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 700, ppid: 0, pgid: 700, sid: 700, threads: [700] }]);
-    encode(dir, 'core-700.img', 'CORE', [
-      {
-        mtype: 'MIPS',
-        tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'router', rlimits: { rlimits: rl } },
-      },
-    ]);
-    encode(dir, 'ids-700.img', 'IDS', [{ vm_id: 7, files_id: 7, fs_id: 7, sighand_id: 7 }]);
-    encode(dir, 'files.img', 'FILES', []);
-    encode(dir, 'fdinfo-7.img', 'FDINFO', []);
-    const out = join(root, 'mips.ckpt');
-    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
-    const s = readImageFile(out);
+    const s = importOneProcess('mips', {
+      pid: 700,
+      filesId: 7,
+      mtype: 'MIPS',
+      comm: 'router',
+      tc: { rlimits: { rlimits: rl } },
+      files: [],
+      fds: [],
+    });
     expect(s.header.arch).toBe('mips64');
     expect(task(s, 700).fdLimit).toEqual({ soft: 1024, hard: 4096 });
   });
@@ -542,22 +547,14 @@ describe.skipIf(skip)('a dump from a MIPS machine', () => {
 
 describe.skipIf(skip)('an external file (criu dump --external file[MNT:INO])', () => {
   it('keeps the key CRIU gives as its name and says it is not a path', () => {
-    const dir = join(root, 'external');
-    execFileSync('mkdir', ['-p', dir]);
-    const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
-    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
-    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 800, ppid: 0, pgid: 800, sid: 800, threads: [800] }]);
-    encode(dir, 'core-800.img', 'CORE', [
-      { mtype: 'X86_64', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'ext' } },
-    ]);
-    encode(dir, 'ids-800.img', 'IDS', [{ vm_id: 8, files_id: 8, fs_id: 8, sighand_id: 8 }]);
-    encode(dir, 'files.img', 'FILES', [
-      { type: 'REG', id: 1, reg: { id: 1, flags: 0, pos: 0, fown, name: 'file[1a:2b]', ext: true, mode: 0o100644 } },
-    ]);
-    encode(dir, 'fdinfo-8.img', 'FDINFO', [{ id: 1, flags: 0, type: 'REG', fd: 5 }]);
-    const out = join(root, 'external.ckpt');
-    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
-    const s = readImageFile(out);
+    const s = importOneProcess('external', {
+      pid: 800,
+      filesId: 8,
+      mtype: 'X86_64',
+      comm: 'ext',
+      files: [{ type: 'REG', id: 1, reg: { id: 1, flags: 0, pos: 0, fown: ZERO_FOWN, name: 'file[1a:2b]', ext: true, mode: 0o100644 } }],
+      fds: [{ id: 1, flags: 0, type: 'REG', fd: 5 }],
+    });
     expect(fileAt(s, 800, 5)).toMatchObject({ kind: 'regular', path: 'file[1a:2b]' });
     expect(s.errors).toContainEqual(expect.objectContaining({ pid: 800, fd: 5, message: expect.stringContaining('an external file') }));
   });
@@ -565,54 +562,52 @@ describe.skipIf(skip)('an external file (criu dump --external file[MNT:INO])', (
 
 describe.skipIf(skip)('a TCP socket past ESTABLISHED', () => {
   it("reads a CLOSE_WAIT socket's queues from its tcp-stream image, as CRIU writes one for every connected TCP socket", () => {
-    const dir = join(root, 'closewait');
-    execFileSync('mkdir', ['-p', dir]);
-    const fown = { uid: 0, euid: 0, signum: 0, pid_type: 0, pid: 0 };
-    const skOpts = { so_sndbuf: 0, so_rcvbuf: 0, so_snd_tmo_sec: 0, so_snd_tmo_usec: 0, so_rcv_tmo_sec: 0, so_rcv_tmo_usec: 0 };
-    encode(dir, 'inventory.img', 'INVENTORY', [{ img_version: 2, fdinfo_per_id: true }]);
-    encode(dir, 'pstree.img', 'PSTREE', [{ pid: 900, ppid: 0, pgid: 900, sid: 900, threads: [900] }]);
-    encode(dir, 'core-900.img', 'CORE', [
-      { mtype: 'X86_64', tc: { task_state: 1, exit_code: 0, personality: 0, flags: 0, blk_sigset: 0, comm: 'cw' } },
-    ]);
-    encode(dir, 'ids-900.img', 'IDS', [{ vm_id: 9, files_id: 9, fs_id: 9, sighand_id: 9 }]);
-    encode(dir, 'files.img', 'FILES', [
+    const s = importOneProcess(
+      'closewait',
       {
-        type: 'INETSK',
-        id: 1,
-        isk: {
-          id: 1,
-          ino: 48879,
-          family: 2,
-          type: 1,
-          proto: 6,
-          state: 8,
-          src_port: 5000,
-          dst_port: 443,
-          flags: 2,
-          backlog: 0,
-          src_addr: ['10.0.0.1'],
-          dst_addr: ['10.0.0.2'],
-          fown,
-          opts: skOpts,
-        },
+        pid: 900,
+        filesId: 9,
+        mtype: 'X86_64',
+        comm: 'cw',
+        files: [
+          {
+            type: 'INETSK',
+            id: 1,
+            isk: {
+              id: 1,
+              ino: 48879,
+              family: 2,
+              type: 1,
+              proto: 6,
+              state: 8,
+              src_port: 5000,
+              dst_port: 443,
+              flags: 2,
+              backlog: 0,
+              src_addr: ['10.0.0.1'],
+              dst_addr: ['10.0.0.2'],
+              fown: ZERO_FOWN,
+              opts: ZERO_SK_OPTS,
+            },
+          },
+        ],
+        fds: [{ id: 1, flags: 0, type: 'INETSK', fd: 4 }],
       },
-    ]);
-    // 48879 is 0xbeef.
-    encode(dir, 'tcp-stream-beef.img', 'TCP_STREAM', [
-      {
-        inq_len: 7,
-        inq_seq: 1,
-        outq_len: 2,
-        outq_seq: 2,
-        opt_mask: 0,
-        snd_wscale: 0,
-        mss_clamp: 1460,
-        extra: { inq: Buffer.from('goodbye').toString('base64'), outq: Buffer.from('ok').toString('base64') },
-      },
-    ]);
-    encode(dir, 'fdinfo-9.img', 'FDINFO', [{ id: 1, flags: 0, type: 'INETSK', fd: 4 }]);
-    const out = join(root, 'closewait.ckpt');
-    expect(ckpt(['import', dir, '-o', out]).code).toBe(0);
-    expect(fileAt(readImageFile(out), 900, 4)).toMatchObject({ attrs: { state: 'CLOSE_WAIT', rxQueue: 7, txQueue: 2 } });
+      // 48879 is 0xbeef.
+      (dir) =>
+        encode(dir, 'tcp-stream-beef.img', 'TCP_STREAM', [
+          {
+            inq_len: 7,
+            inq_seq: 1,
+            outq_len: 2,
+            outq_seq: 2,
+            opt_mask: 0,
+            snd_wscale: 0,
+            mss_clamp: 1460,
+            extra: { inq: Buffer.from('goodbye').toString('base64'), outq: Buffer.from('ok').toString('base64') },
+          },
+        ]),
+    );
+    expect(fileAt(s, 900, 4)).toMatchObject({ attrs: { state: 'CLOSE_WAIT', rxQueue: 7, txQueue: 2 } });
   });
 });

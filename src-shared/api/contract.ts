@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Json } from '../model/json.js';
 import type * as R from './results.js';
-import { SEARCH_QUERY_MAX, type METHOD_LIST } from './methods.js';
+import { SEARCH_QUERY_MAX, TAGS_MAX, type METHOD_LIST } from './methods.js';
 import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../store-types.js';
 import { CHANGE_IDS } from './diff-rows.js';
 import { NS_TYPES } from '../model/namespaces.js';
@@ -147,7 +147,7 @@ export const METHODS = {
     result: null as unknown as R.ImageSummary,
   },
   'library.setLabel': { args: z.strictObject({ id, label }), result: null as unknown as R.ImageSummary },
-  'library.setTags': { args: z.strictObject({ id, tags: z.array(tag).max(100) }), result: null as unknown as R.ImageSummary },
+  'library.setTags': { args: z.strictObject({ id, tags: z.array(tag).max(TAGS_MAX) }), result: null as unknown as R.ImageSummary },
   'library.setNote': { args: z.strictObject({ id, note: z.string().max(100_000) }), result: null as unknown as R.ImageSummary },
   'library.delete': { args: z.strictObject({ ids: z.array(id).min(1).max(100_000) }), result: null as unknown as { deleted: number } },
 

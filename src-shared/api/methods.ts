@@ -37,6 +37,9 @@ export const METHOD_LIST = [
 /** The longest search query any method takes (contract.ts bounds it; the Search view says so before asking). */
 export const SEARCH_QUERY_MAX = 4000;
 
+/** The most tags an image may have (contract.ts bounds library.setTags; the Library view says so before asking). */
+export const TAGS_MAX = 100;
+
 /** The IPC channel of a method (Electron) and its path under /api/ (browser host). */
 export const IPC_PREFIX = 'ckpt:';
 export const EVENT_CHANNEL = 'ckpt:event';

@@ -5,7 +5,7 @@
  * keep: the whole tail from the last '/' when it fits with a few characters
  * of the head, else about a third head and two thirds tail.
  */
-export const ELLIPSIS = '…';
+const ELLIPSIS = '…';
 
 /** `text` shortened to fit `width` as `measure` measures it; `text` itself when it fits (or nothing is known of the width). */
 export function middleEllipsis(text: string, width: number, measure: (s: string) => number): string {

@@ -133,7 +133,7 @@ describe.skipIf(skip)('bad CRIU images', () => {
       for (let k = 0; k < flips; k++) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
       let snap;
       try {
-        snap = dumpToSnapshot(memDump({ [name]: new Uint8Array(b) })).snapshot;
+        snap = dumpToSnapshot(memDump({ [name]: new Uint8Array(b) }));
       } catch (e) {
         if (!(e instanceof CriuError)) throw new Error(`${name} damaged (${i}): ${String(e)}`);
         expect(e.message.startsWith('mem/')).toBe(true);

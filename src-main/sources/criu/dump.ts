@@ -71,15 +71,11 @@ const FILE_ENTRY: MessageSpec = {
 /** TASK_KOBJ_IDS with the uts namespace's id, for the hostname. */
 const IDS: MessageSpec = { ...TASK_KOBJ_IDS, fields: { ...TASK_KOBJ_IDS.fields, 8: { name: 'uts_ns_id', type: 'uint32' } } };
 
-export interface CriuSnapshot {
-  snapshot: Snapshot;
-  /** Where the capture time came from: "inventory.img mtime", or an archive's metadata. */
-  timeFrom: string;
-}
-
 export interface DumpOptions {
   /** Overrides the capture time (ms), with the words saying where it came from. */
   time?: { ms: number; from: string };
+  /** The words for inventory.img's mtime when it is the capture time (header option `time.from`). */
+  mtimeFrom?: string;
   /** Extra header options (the archive, the container's name). */
   options?: Record<string, string>;
 }
@@ -94,7 +90,7 @@ function fdLimitOf(core: Message, arch: string): Task['fdLimit'] {
   return { soft: lim(r.cur), hard: lim(r.max) };
 }
 
-export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSnapshot {
+export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): Snapshot {
   const inv = files.get('inventory.img');
   if (!inv)
     throw new CriuError(files.display('inventory.img'), -1, 'missing: not a CRIU images directory (criu dump -D DIR writes inventory.img)');
@@ -375,8 +371,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     const u = readImage(files, `utsns-${utsNsId}.img`, MAGIC.UTSNS, UTSNS)?.[0]?.msg;
     if (u) hostname = new TextDecoder().decode(bytes(u, 'nodename'));
   }
-  const timeFrom = opts.time?.from ?? 'inventory.img mtime';
-  const snapshot: Snapshot = {
+  return {
     header: {
       formatMajor: FORMAT_MAJOR,
       formatMinor: FORMAT_MINOR,
@@ -390,7 +385,7 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
       options: {
         criu: files.where,
         'criu.imgVersion': String(num(inventory, 'img_version')),
-        'time.from': timeFrom,
+        'time.from': opts.time?.from ?? opts.mtimeFrom ?? 'inventory.img mtime',
         ...opts.options,
       },
       kernelLimits: {},
@@ -400,7 +395,6 @@ export function dumpToSnapshot(files: DumpFiles, opts: DumpOptions = {}): CriuSn
     files: openFiles,
     errors,
   };
-  return { snapshot, timeFrom };
 }
 
 // file_lock_entry.flag in CRIU's own numbering (criu/include/file-lock.h), not the kernel's FL_* (FL_LEASE 32, FL_OFDLCK 1024).

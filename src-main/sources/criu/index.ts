@@ -73,7 +73,7 @@ function containerName(config: Record<string, unknown> | undefined, spec: Record
 
 /** Converts the dump at `path` (an images directory or an archive, as detectInput found it). */
 export async function importCriu(path: string, kind: InputKind): Promise<CriuImport> {
-  if (kind.kind === 'criu-dir') return { snapshot: dumpToSnapshot(directoryFiles(path)).snapshot };
+  if (kind.kind === 'criu-dir') return { snapshot: dumpToSnapshot(directoryFiles(path)) };
   if (kind.kind === 'criu-image')
     throw new CriuError(path, -1, 'a single CRIU image file: import the directory that holds it (with inventory.img), or an archive of it');
   if (kind.kind !== 'archive') throw new CriuError(path, -1, 'not a CRIU images directory or checkpoint archive');
@@ -83,10 +83,10 @@ export async function importCriu(path: string, kind: InputKind): Promise<CriuImp
   const label = containerName(config, spec);
   const checkpointed = typeof config?.checkpointedTime === 'string' ? Date.parse(config.checkpointedTime) : NaN;
   const time = Number.isFinite(checkpointed) && checkpointed > 0 ? { ms: checkpointed, from: 'config.dump checkpointedTime' } : undefined;
-  const { snapshot } = dumpToSnapshot(a.files, {
+  const snapshot = dumpToSnapshot(a.files, {
     ...(time ? { time } : {}),
+    mtimeFrom: 'inventory.img mtime (in the archive)',
     options: { 'criu.archive': path, ...(label ? { 'criu.container': label } : {}) },
   });
-  if (!time) snapshot.header.options['time.from'] = 'inventory.img mtime (in the archive)';
   return { snapshot, ...(label ? { label } : {}) };
 }

@@ -211,8 +211,6 @@ class TarExtractor {
 /** What an archive holds that matters here. */
 export interface ArchiveDump {
   files: DumpFiles;
-  /** The images directory inside the archive ('' for its top). */
-  dir: string;
   configDump?: Uint8Array;
   specDump?: Uint8Array;
 }
@@ -275,15 +273,16 @@ export async function readArchive(path: string, kind: ArchiveKind): Promise<Arch
   // The metadata podman and CRI-O write beside the images directory (or in it), the shallowest first.
   const meta = (n: string) =>
     x.kept.filter((k) => baseName(k.name) === n).sort((a, b) => a.name.split('/').length - b.name.split('/').length)[0]?.bytes;
+  const configDump = meta('config.dump');
+  const specDump = meta('spec.dump');
   const shown = `${path}:${dir ? `${showName(dir)}/` : ''}`;
   return {
-    dir,
     files: {
       where: `${path}${dir ? `:${showName(dir)}` : ''}`,
       get: (name) => inDir.get(name) ?? null,
       display: (name) => `${shown}${name}`,
     },
-    ...(meta('config.dump') ? { configDump: meta('config.dump')! } : {}),
-    ...(meta('spec.dump') ? { specDump: meta('spec.dump')! } : {}),
+    ...(configDump ? { configDump } : {}),
+    ...(specDump ? { specDump } : {}),
   };
 }

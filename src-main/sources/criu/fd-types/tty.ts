@@ -3,9 +3,8 @@
  * which (a pty's index, the device number), its reg_file_entry its name.
  * A pty side is kind pty; consoles, VTs and serial lines are chardev.
  */
-import { MAGIC } from '../messages.js';
+import { FOWN, MAGIC } from '../messages.js';
 import type { MessageSpec } from '../protobuf.js';
-import { FOWN } from '../messages.js';
 import { defineFdType, num, S_IFCHR, sub } from './types.js';
 import { regCommon } from './reg.js';
 
@@ -31,7 +30,7 @@ const UNIX98_PTY_MAJOR_COUNT = 8;
  * p->stat.st_rdev`), glibc's encoding, which CRIU itself splits with
  * major()/minor() (get_tty_driver). Only its low 32 bits are kept.
  */
-export function majorMinor(rdev: number): [number, number] {
+function majorMinor(rdev: number): [number, number] {
   const major = (rdev >>> 8) & 0xfff;
   const minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
   return [major, minor];

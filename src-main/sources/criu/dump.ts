@@ -38,7 +38,7 @@ import {
   TASK_KOBJ_IDS,
   UTSNS,
 } from './messages.js';
-import type { Message, MessageSpec } from './protobuf.js';
+import { numberIfSafe, type Message, type MessageSpec } from './protobuf.js';
 
 const O_CLOEXEC = 0o2000000;
 const FD_CLOEXEC = 1;
@@ -437,17 +437,14 @@ function addLock(
       message: `a lock of unknown kind (flag ${flag}) on fd ${fd}: shown as posix`,
     });
   const type = num(e.msg, 'type');
-  const start = u64(e.msg, 'start');
-  const len = u64(e.msg, 'len');
-  const s = typeof start === 'bigint' ? start : BigInt(start);
-  const l = typeof len === 'bigint' ? len : BigInt(len);
+  const s = BigInt(u64(e.msg, 'start'));
+  const l = BigInt(u64(e.msg, 'len'));
   const end = l <= 0n ? null : s + l - 1n;
-  const small = (v: bigint) => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
   file.locks.push({
     kind,
     write: (kind === 'lease' ? type & ~LEASE_BREAKING : type) === F_WRLCK,
     pid: kind === 'ofd' ? -1 : pid,
-    start: s < 0n ? 0 : small(s),
-    end: end === null ? null : small(end),
+    start: s < 0n ? 0 : numberIfSafe(s),
+    end: end === null ? null : numberIfSafe(end),
   });
 }

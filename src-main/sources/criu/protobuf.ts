@@ -96,7 +96,8 @@ class Cursor {
   }
 }
 
-function u64(v: bigint): number | bigint {
+/** A 64-bit value as a number while it is safe, else as the bigint. */
+export function numberIfSafe(v: bigint): number | bigint {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
@@ -119,7 +120,7 @@ function scalar(c: Cursor, f: FieldSpec, wire: number, at: number): Value {
       return (v >>> 1) ^ -(v & 1);
     }
     case 'uint64':
-      return u64(c.varint());
+      return numberIfSafe(c.varint());
     case 'int64': {
       const v = c.varint();
       const s = v >= 1n << 63n ? v - TWO64 : v;
@@ -135,7 +136,7 @@ function scalar(c: Cursor, f: FieldSpec, wire: number, at: number): Value {
       const [s] = c.take(8, `field ${f.name}`);
       let v = 0n;
       for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(c.b[s + i]!);
-      return u64(v);
+      return numberIfSafe(v);
     }
     case 'string':
     case 'bytes': {

@@ -20,14 +20,14 @@ export default defineFdType({
   convert(m) {
     const ino = num(m, 'pipe_id');
     const flags = num(m, 'flags');
-    // A pipe end is read-only or write-only; O_RDWR (a pipe reopened through /proc) reads as "read" as in /proc.
+    // A pipe end is read-only or write-only; O_RDWR (a pipe reopened through /proc/PID/fd) is "both", as the /proc capture says.
     return {
       kind: 'pipe',
       path: `pipe:[${ino}]`,
       flags,
       ino,
       mode: S_IFIFO | 0o600,
-      attrs: { end: endAttrs(flags).end === 'write' ? 'write' : 'read' },
+      attrs: endAttrs(flags),
     };
   },
 });

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { StoreError } from '../../store/index.js';
@@ -9,7 +8,7 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 import { directoryText } from '../../util/open-error.js';
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { archiveKind, detectInput } from '../../sources/criu/detect.js';
-import { imageLine, imageName, progressLine, withLibrary } from './library-util.js';
+import { imageLine, imageName, isDirectory, progressLine, withLibrary } from './library-util.js';
 
 /** Standard input read whole (a pipe: at most what withImageFile reads from one). */
 function readStdin(): Buffer {
@@ -25,13 +24,6 @@ function readStdin(): Buffer {
   }
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** A CRIU dump converted, or why it could not be. */
 type Converted = { snapshot: Snapshot; label?: string } | { error: StoreError };

@@ -25,7 +25,7 @@ export function isImageFile(arg: string): boolean {
   }
 }
 
-function isDirectory(arg: string): boolean {
+export function isDirectory(arg: string): boolean {
   try {
     return statSync(arg).isDirectory();
   } catch {

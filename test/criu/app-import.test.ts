@@ -36,10 +36,30 @@ afterAll(async () => {
 
 const data = (f: string) => readFileSync(join(root, f)).toString('base64');
 
+/**
+ * `fn` with the temporary directory (os.tmpdir(), which the host copies an
+ * archive into) a fresh one of this test's: whatever is left there is this
+ * test's, not another test file's running beside it.
+ */
+async function inPrivateTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(root, 'tmp-'));
+  const old = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await fn(dir);
+  } finally {
+    if (old === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = old;
+  }
+}
+
 describe.skipIf(skip)('library.import of a CRIU checkpoint archive', () => {
   it('converts it: source criu, the container name as label, where it came from by the name given', async () => {
-    const before = readdirSync(tmpdir()).filter((n) => n.startsWith('ckpt-criu-') && !root.endsWith(n)).length;
-    const s = await call<ImageSummary>('library.import', { name: 'web.tar.gz', data: data('web.tar.gz') });
+    let tmp = '';
+    const s = await inPrivateTmp((dir) => {
+      tmp = dir;
+      return call<ImageSummary>('library.import', { name: 'web.tar.gz', data: data('web.tar.gz') });
+    });
     expect(s.source).toBe('criu');
     expect(s.label).toBe('web-1');
     expect(s.captureTime).toBe(Date.parse('2026-11-20T10:11:12Z'));
@@ -49,7 +69,7 @@ describe.skipIf(skip)('library.import of a CRIU checkpoint archive', () => {
     const o = await call<ImageOverview>('image.open', { id: s.id });
     expect(o.errors.map((e) => String(e.where))).toEqual(['web.tar.gz:checkpoint/files.img']);
     // The temporary copy is gone.
-    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('ckpt-criu-') && !root.endsWith(n)).length).toBe(before);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('a tar without container name is labelled by its file name', async () => {
@@ -61,10 +81,15 @@ describe.skipIf(skip)('library.import of a CRIU checkpoint archive', () => {
   it('a damaged archive is an image error naming the file given, and adds nothing', async () => {
     const n = (await call<{ total: number }>('library.list', {})).total;
     const whole = readFileSync(join(root, 'web.tar.gz'));
-    const e = await fail('library.import', { name: 'cut.tar.gz', data: whole.subarray(0, whole.length >> 1).toString('base64') });
+    let tmp = '';
+    const e = await inPrivateTmp((dir) => {
+      tmp = dir;
+      return fail('library.import', { name: 'cut.tar.gz', data: whole.subarray(0, whole.length >> 1).toString('base64') });
+    });
     expect(e.code).toBe('image-error');
     expect(e.message).toMatch(/^cut\.tar\.gz: not imported: cut\.tar\.gz/);
-    expect(e.message).not.toContain(tmpdir());
+    expect(e.message).not.toContain(tmp);
+    expect(readdirSync(tmp)).toEqual([]); // the copy is gone after a failure too
     expect((await call<{ total: number }>('library.list', {})).total).toBe(n);
   });
 });

@@ -25,6 +25,7 @@ import type {
 } from '../../src-shared/store-types.js';
 import type { Snapshot } from '../../src-shared/model/index.js';
 import { bstrFromJson, displayBStr, type BStrJson } from '../../src-shared/model/index.js';
+import { TAG_CHARS_MAX, TAG_RE } from '../../src-shared/api/methods.js';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +87,6 @@ function emptyCache() {
 /** Reads of an immutable connection tried this many times while the library keeps changing under them. */
 const READ_ATTEMPTS = 5;
 const MAX_NOTE = 10_000;
-const TAG_RE = /^[^\s,]{1,64}$/;
 
 export class Store implements LibraryContext {
   private _db: DB | null;
@@ -593,7 +593,7 @@ export class Store implements LibraryContext {
     return this.getImage(row.sha256);
   }
 
-  /** Replaces the tags (each 1-64 chars, no whitespace or commas; duplicates dropped). */
+  /** Replaces the tags (each TAG_RE: 1-TAG_CHARS_MAX chars, no whitespace or commas; duplicates dropped). */
   setTags(idOrPrefix: string, tags: string[]): ImageSummary {
     checkTags(tags);
     this.mustWrite('set tags');
@@ -744,7 +744,7 @@ function checkTags(tags: unknown): void {
   if (!Array.isArray(tags)) throw new StoreError('bad-argument', 'tags must be a list of words');
   for (const t of tags)
     if (typeof t !== 'string' || !TAG_RE.test(t))
-      throw new StoreError('bad-argument', `bad tag ${JSON.stringify(t)}: a tag is 1-64 characters without spaces or commas`);
+      throw new StoreError('bad-argument', `bad tag ${JSON.stringify(t)}: a tag is 1-${TAG_CHARS_MAX} characters without spaces or commas`);
 }
 
 function checkImportOptions(o: ImportOptions): void {

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Json } from '../model/json.js';
 import type * as R from './results.js';
-import { SEARCH_QUERY_MAX, TAGS_MAX, type METHOD_LIST } from './methods.js';
+import { SEARCH_QUERY_MAX, TAG_CHARS_MAX, TAG_RE, TAGS_MAX, type METHOD_LIST } from './methods.js';
 import type { DiffResult, HoldersResult, SearchResult, Timeline } from '../store-types.js';
 import { CHANGE_IDS } from './diff-rows.js';
 import { NS_TYPES } from '../model/namespaces.js';
@@ -23,7 +23,7 @@ const id = z.string().min(1).max(200);
 /** A built report's handle: 32 hex digits, random per report. */
 const reportId = z.string().regex(/^[0-9a-f]{32}$/, 'a report id from report.export');
 const label = z.string().max(500);
-const tag = z.string().min(1).max(100);
+const tag = z.string().regex(TAG_RE, `a tag is 1-${TAG_CHARS_MAX} characters without spaces or commas`);
 const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 /** A page of a long list: offset and limit, bounded so no answer is unbounded. */
 const page = { offset: int(0), limit: int(1, 5000) };

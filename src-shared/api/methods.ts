@@ -40,6 +40,14 @@ export const SEARCH_QUERY_MAX = 4000;
 /** The most tags an image may have (contract.ts bounds library.setTags; the Library view says so before asking). */
 export const TAGS_MAX = 100;
 
+/**
+ * The longest tag. A tag is one word: no whitespace and no commas, which
+ * separate tags in `ckpt tag` and in the Library view. The store, the
+ * contract and the Library view all check this one rule.
+ */
+export const TAG_CHARS_MAX = 64;
+export const TAG_RE = new RegExp(`^[^\\s,]{1,${TAG_CHARS_MAX}}$`);
+
 /** The IPC channel of a method (Electron) and its path under /api/ (browser host). */
 export const IPC_PREFIX = 'ckpt:';
 export const EVENT_CHANNEL = 'ckpt:event';

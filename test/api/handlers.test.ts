@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src-main/api/handlers.js';
 import { METHOD_NAMES, type ApiEvent } from '../../src-shared/api/contract.js';
-import { METHOD_LIST } from '../../src-shared/api/methods.js';
+import { METHOD_LIST, TAG_CHARS_MAX } from '../../src-shared/api/methods.js';
 import type {
   CaptureResult,
   FileDetail,
@@ -199,6 +199,19 @@ describe('bad arguments are typed errors, never a crash', () => {
       expect(e.message).toContain(m);
     });
   }
+  it('a tag is checked by the one rule the store keeps, before the store is asked', async () => {
+    const cap = await call<CaptureResult>('capture.run', { source: 'sim', scenario: 'pipeline' });
+    const longest = 'x'.repeat(TAG_CHARS_MAX);
+    expect((await call<ImageSummary>('library.setTags', { id: cap.image.id, tags: [longest] })).tags).toEqual([longest]);
+    for (const bad of ['x'.repeat(TAG_CHARS_MAX + 1), 'two words', 'a,b', '']) {
+      const e = await fail('library.setTags', { id: cap.image.id, tags: [bad] });
+      expect(e.code).toBe('bad-argument');
+      expect(e.message).toContain(`1-${TAG_CHARS_MAX} characters`);
+    }
+    // Refused whole: the tag set before stays.
+    const list = await call<LibraryList>('library.list', {});
+    expect(list.images.find((s) => s.id === cap.image.id)?.tags).toEqual([longest]);
+  });
   it('unknown methods and prototype names are refused', async () => {
     for (const m of ['nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 42])
       expect((await fail(m as string, {})).code).toBe('unknown-method');

@@ -4,7 +4,7 @@
  * through the image `-o` writes: every attribute and every sharing relation.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -392,6 +392,42 @@ describe.skipIf(skip)('ckpt import of a checkpoint archive', () => {
     } finally {
       s.close();
     }
+  });
+
+  it("a podman .tar.zst (podman's default compression), through the zstd program; without it, a message that says so", () => {
+    const dir = podmanLayout();
+    const tar = join(root, 'podman-zst.tar');
+    const zst = join(root, 'podman.tar.zst');
+    execFileSync('tar', ['cf', tar, '-C', dir, '.']);
+    execFileSync('zstd', ['-q', '-f', tar, '-o', zst]);
+    const h = home();
+    const r = ckpt(['import', zst, '--json', '--home', h]);
+    expect(r.err).toBe('');
+    const { image } = JSON.parse(r.out) as { image: { id: string; label: string } };
+    expect(image.label).toBe('web-1');
+    const s = Store.open(h);
+    try {
+      checkScenario(s.getSnapshot(image.id));
+    } finally {
+      s.close();
+    }
+    // A PATH holding only node: no zstd to run. The archive is named, the way out given, nothing stored or written.
+    const bin = mkdtempSync(join(root, 'bin-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const out = join(root, 'no-zstd.ckpt');
+    const n = ckpt(['import', zst, '-o', out], { env: { PATH: bin } });
+    expect(n.code).toBe(1);
+    expect(n.err).toContain(zst);
+    expect(n.err).toContain('no zstd program');
+    expect(existsSync(out)).toBe(false);
+    // A cut stream: zstd's complaint, not the tar reader's about the bytes it got.
+    const cut = join(root, 'cut.tar.zst');
+    const whole = readFileSync(zst);
+    writeFileSync(cut, whole.subarray(0, whole.length >> 1));
+    const c = ckpt(['import', cut, '-o', out]);
+    expect(c.code).toBe(1);
+    expect(c.err).toContain(`${cut}: not imported: zstd could not decompress it`);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('is told apart by content, not by name', () => {

@@ -244,8 +244,13 @@ export async function readArchive(path: string, kind: ArchiveKind): Promise<Arch
       child.on('error', () => resolve(-1));
       child.on('close', (code) => resolve(code));
     });
+    // What zstd says comes first: without the program, or with a damaged
+    // stream, the tar reader sees an empty or cut stream and would blame the tar.
+    let tarError: unknown = null;
     try {
       await pump(child.stdout, x, path, 'zstd');
+    } catch (e) {
+      tarError = e;
     } finally {
       child.stdout.destroy();
     }
@@ -257,6 +262,7 @@ export async function readArchive(path: string, kind: ArchiveKind): Promise<Arch
         'a zstd-compressed archive, and no zstd program to decompress it (apt-get install zstd, or export with --compress gzip)',
       );
     if (code !== 0) throw new CriuError(path, -1, `zstd could not decompress it: ${stderr.trim() || `exit ${String(code)}`}`);
+    if (tarError) throw tarError;
   }
   const inventories = x.kept.filter((k) => baseName(k.name) === 'inventory.img');
   if (inventories.length === 0)

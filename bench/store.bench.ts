@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { encodeSnapshot } from '../src-main/engine/writer.js';
 import { simulate } from '../src-main/sim/index.js';
 import { Store } from '../src-main/store/index.js';
+import { diffText } from '../src-main/report/text.js';
 import { median, type BenchModule } from './harness.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -116,6 +117,10 @@ const bench: BenchModule = {
     });
     const a = s.importBytes(encodeSnapshot(base)).image.id;
     const b = s.importBytes(encodeSnapshot(next)).image.id;
+    // The diff as every consumer starts from it (changes found, counted, their
+    // names read); then what `ckpt diff` prints (the summary and its first
+    // 2,000 lines) and, for two unrelated images, every fd's details built,
+    // as --json, an export or diff.run need them.
     const diffFigure = (what: string, x: string, y: string, runs: number) => {
       let summary = '';
       const times = timeIt(() => {
@@ -129,9 +134,14 @@ const bench: BenchModule = {
         target: '< 200',
         met: median(times) < 200,
       });
+      const text = timeIt(() => diffText(s.diff(x, y)), runs);
+      ctx.record({ name: `diff as ckpt diff prints it: 100k-fd images, ${what}`, value: median(text), unit: 'ms' });
     };
     diffFigure('next capture', a, b, 7);
-    diffFigure('all fds differ', a, s.listImages({ label: 'large-3', limit: 1 })[0]!.id, 5);
+    const fleet = s.listImages({ label: 'large-3', limit: 1 })[0]!.id;
+    diffFigure('all fds differ', a, fleet, 5);
+    const whole = timeIt(() => s.diff(a, fleet).tasks, 5);
+    ctx.record({ name: 'diff with every fd built (--json, export): all fds differ', value: median(whole), unit: 'ms' });
 
     const tl = timeIt(() => s.timeline({ label: 'leaky-1' }), 5);
     ctx.record({ name: 'timeline median: 60-image leaky series', value: median(tl), unit: 'ms' });

@@ -1,6 +1,7 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
 import type { DiffResult, HoldersResult, SearchHit, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import { formatSize } from '../../src-shared/model/size-text.js';
+import { taskList } from '../query/diff-result.js';
 import { displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
@@ -96,7 +97,15 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
     lines.push(
       `~ task ${l.beforePid === l.pid ? l.pid : `${l.beforePid} -> ${l.pid}`} ${l.commText}: fd limit ${formatFdLimit(l.before)} -> ${formatFdLimit(l.after)} (${l.fds} fds)`,
     );
-  for (const t of d.tasks) {
+  const tasks = taskList(d);
+  // Past the lines shown, processes are only counted: a lazy diff builds no more of them.
+  let unbuilt = 0;
+  for (let k = 0; k < tasks.count; k++) {
+    if (lines.length >= maxLines) {
+      unbuilt += 1 + tasks.fdChanges(k);
+      continue;
+    }
+    const t = tasks.at(k);
     lines.push(`task ${t.before.pid === t.after.pid ? t.before.pid : `${t.before.pid} -> ${t.after.pid}`} ${t.after.commText}:`);
     for (const f of t.opened) lines.push(`  + fd ${f.fd} ${f.kind} ${f.flagNames} ${f.target}`);
     for (const f of t.closed) lines.push(`  - fd ${f.fd} ${f.kind} ${f.flagNames} ${f.target}`);
@@ -111,7 +120,8 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
   }
   if (lines.length) out.push('');
   out.push(...lines.slice(0, maxLines));
-  if (lines.length > maxLines) out.push(`... ${lines.length - maxLines} more lines (use --json or ckpt export for all)`);
+  const hidden = Math.max(0, lines.length - maxLines) + unbuilt;
+  if (hidden > 0) out.push(`... ${hidden} more lines (use --json or ckpt export for all)`);
   return out.join('\n');
 }
 

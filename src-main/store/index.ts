@@ -8,7 +8,6 @@
  */
 import type {
   DiffOptions,
-  DiffResult,
   ExportFormat,
   ExportRequest,
   ImageFilter,
@@ -46,6 +45,7 @@ import { SCHEMA_IMAGE_ATTRS } from './schema.js';
 import { runSearch } from '../query/search.js';
 import { runHolders } from '../query/holders.js';
 import { runDiff } from '../query/diff.js';
+import type { LazyDiff } from '../query/diff-result.js';
 import { runTimeline } from '../query/timeline.js';
 import { renderExport } from '../report/index.js';
 
@@ -640,8 +640,12 @@ export class Store implements LibraryContext {
     return this.read(() => runHolders(this, query, opts));
   }
 
-  /** What changed from image A to image B (ids, prefixes or labels). */
-  diff(a: string, b: string, opts: DiffOptions = {}): DiffResult {
+  /**
+   * What changed from image A to image B (ids, prefixes or labels): a
+   * DiffResult whose per-fd details are built when first read (JSON through
+   * toJSON; diff-result.ts).
+   */
+  diff(a: string, b: string, opts: DiffOptions = {}): LazyDiff {
     return this.read(() => runDiff(this, a, b, opts));
   }
 

@@ -1,0 +1,109 @@
+/**
+ * The diff keeps changed fds as indexes and builds their objects when read
+ * (src-main/query/diff-result.ts): what is built must be the whole diff,
+ * the same whichever way it is read, and readable once the library is closed.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { simulate } from '../../src-main/sim/index.js';
+import { LazyDiff } from '../../src-main/query/diff-result.js';
+import { diffText } from '../../src-main/report/text.js';
+import type { DiffResult } from '../../src-shared/store-types.js';
+import type { Store } from '../../src-main/store/index.js';
+import { newBuilder } from '../../src-main/sim/scenarios.js';
+import { openFile, stdNull } from '../../src-main/sim/common.js';
+import { simHeader, withStore, T0 } from '../store/helpers.js';
+
+/** A helper with files of its own, then forked from the app: its fds 0-2 become shared. */
+function forked(fork: boolean, time: number) {
+  const b = newBuilder('diff', 1);
+  const app = b.process({ pid: 100, ppid: 1, comm: 'app', cmdline: ['app'] });
+  stdNull(app);
+  openFile(app, '/var/log/app.log', { pos: fork ? 900 : 100, at: 3 });
+  if (fork) app.fork({ pid: 200, comm: 'helper', cmdline: ['helper'] }).close(3);
+  else stdNull(b.process({ pid: 200, ppid: 1, comm: 'helper', cmdline: ['helper'] }));
+  return b.snapshot(simHeader(time));
+}
+
+/** Two unrelated fleets (every fd changed) and a capture with its next one (a few changed, some sharing). */
+function images(s: Store): { fleetA: string; fleetB: string; first: string; next: string } {
+  const imp = (scenario: string, seed: number, time: number) =>
+    s.importBytes(encodeSnapshot(simulate({ scenario, seed, time, processes: 6, fds: 50 }))).image.id;
+  return {
+    fleetA: imp('large', 1, T0),
+    fleetB: imp('large', 2, T0 + 1000),
+    first: s.importBytes(encodeSnapshot(forked(false, T0 + 2000))).image.id,
+    next: s.importBytes(encodeSnapshot(forked(true, T0 + 3000))).image.id,
+  };
+}
+
+const plain = (d: DiffResult): DiffResult => JSON.parse(JSON.stringify(d)) as DiffResult;
+
+describe('diff details built when read', () => {
+  it('a process at a time or all at once, the same objects; toJSON holds them as plain data', () =>
+    withStore((s) => {
+      const ids = images(s);
+      for (const [a, b] of [
+        [ids.fleetA, ids.fleetB],
+        [ids.first, ids.next],
+        [ids.next, ids.first],
+      ] as const) {
+        const d = s.diff(a, b);
+        expect(d).toBeInstanceOf(LazyDiff);
+        expect(d.taskCount).toBe(d.summary.tasksChanged);
+        const one = Array.from({ length: d.taskCount }, (_, k) => d.task(k));
+        // Built once: the list is the very objects task() gave.
+        expect(d.tasks).toHaveLength(one.length);
+        d.tasks.forEach((t, k) => expect(t).toBe(one[k]));
+        d.tasks.forEach((t, k) =>
+          expect(d.fdChanges(k)).toBe(t.opened.length + t.closed.length + t.changed.length + t.sharingStarted.length + t.sharingEnded.length),
+        );
+        const j = d.toJSON();
+        expect(Object.getPrototypeOf(j)).toBe(Object.prototype);
+        expect(Object.keys(j)).toEqual(['a', 'b', 'matching', 'summary', 'appeared', 'vanished', 'tasks', 'tables', 'limits', 'elapsedMs']);
+        expect(j.tasks).toBe(d.tasks);
+        expect(plain(d)).toEqual(plain(j));
+        // A fresh diff read the other way round builds the same.
+        expect(plain(s.diff(a, b)).tasks).toEqual(plain(j).tasks);
+      }
+      // The fleets differ in every fd; the sharing scenario has sharing changes.
+      const fleets = s.diff(ids.fleetA, ids.fleetB);
+      expect(fleets.summary.fdsChanged).toBeGreaterThan(200);
+      expect(s.diff(ids.first, ids.next).summary).toMatchObject({ sharingStarted: 6, sharingEnded: 0, fdsChanged: 1 });
+      expect(s.diff(ids.next, ids.first).summary).toMatchObject({ sharingStarted: 0, sharingEnded: 6, fdsChanged: 1 });
+    }));
+
+  it('reads nothing from the library once returned: its details are whole after the library is closed', () => {
+    let early: DiffResult | null = null;
+    const late = withStore((s) => {
+      const ids = images(s);
+      early = plain(s.diff(ids.fleetA, ids.fleetB));
+      return s.diff(ids.fleetA, ids.fleetB);
+    });
+    expect(late.summary.fdsChanged).toBeGreaterThan(0);
+    expect({ ...plain(late), elapsedMs: 0 }).toEqual({ ...early!, elapsedMs: 0 });
+    expect(late.tasks[0]!.changed[0]!.before.target).not.toBe('');
+  });
+
+  it('the CLI text, cut short, says the same and counts the lines left exactly, unbuilt', () =>
+    withStore((s) => {
+      const ids = images(s);
+      for (const max of [0, 1, 7, 40, 100_000]) {
+        const d = s.diff(ids.fleetA, ids.fleetB);
+        const text = diffText(d, max);
+        expect(text).toBe(diffText(plain(d), max));
+        const all = diffText(plain(d), Number.MAX_SAFE_INTEGER).split('\n');
+        const shown = text.split('\n');
+        if (max < 100_000) {
+          const header = all.indexOf('') + 1;
+          expect(shown.at(-1)).toBe(`... ${all.length - header - max} more lines (use --json or ckpt export for all)`);
+        } else expect(shown).toEqual(all);
+      }
+      // Lines past the cut are counted, not built: the first process is built, the rest are not.
+      const d = s.diff(ids.fleetA, ids.fleetB);
+      diffText(d, 3);
+      const built = (d as unknown as { built: unknown[] }).built;
+      expect(built[0]).toBeDefined();
+      expect(built.slice(1).every((t) => t === undefined)).toBe(true);
+    }));
+});

@@ -10,6 +10,7 @@ import { encodeSnapshot } from '../src-main/engine/writer.js';
 import { simulate } from '../src-main/sim/index.js';
 import { Store } from '../src-main/store/index.js';
 import { diffText } from '../src-main/report/text.js';
+import { DiffCache } from '../src-main/api/diff-view.js';
 import { median, type BenchModule } from './harness.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -142,6 +143,12 @@ const bench: BenchModule = {
     diffFigure('all fds differ', a, fleet, 5);
     const whole = timeIt(() => s.diff(a, fleet).tasks, 5);
     ctx.record({ name: 'diff with every fd built (--json, export): all fds differ', value: median(whole), unit: 'ms' });
+    // The Diff view's first page, from a diff not kept yet (a new cache each time).
+    const noImages = () => {
+      throw new Error('whole tables not asked for');
+    };
+    const firstPage = timeIt(() => new DiffCache().view(s, { a, b: fleet, offset: 0, limit: 200 }, noImages), 5);
+    ctx.record({ name: "Diff view's first page (diff.view): all fds differ", value: median(firstPage), unit: 'ms' });
 
     const tl = timeIt(() => s.timeline({ label: 'leaky-1' }), 5);
     ctx.record({ name: 'timeline median: 60-image leaky series', value: median(tl), unit: 'ms' });

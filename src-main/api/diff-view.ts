@@ -1,35 +1,30 @@
 /**
  * The Diff view's rows served a page at a time. A diff of two unrelated
  * 100,000-fd images lists every fd as changed: sent whole, that is tens of
- * megabytes of JSON to encode, carry and parse before anything shows. So
- * the backend keeps the last two diffs with their rows built
- * (src-shared/api/diff-rows.ts) and the last filter applied, and answers
- * each page from memory.
+ * megabytes of JSON to encode, carry and parse before anything shows, and
+ * built whole, most of the diff's time. So the backend keeps the last two
+ * diffs with their rows' marks (diff-pages.ts) and the last filter applied,
+ * and builds each page's rows when it is asked for.
  */
-import type { DiffMatching, DiffResult } from '../../src-shared/store-types.js';
+import type { DiffMatching } from '../../src-shared/store-types.js';
 import type { DiffView } from '../../src-shared/api/results.js';
 import type { ParsedArgs } from '../../src-shared/api/contract.js';
-import {
-  CHANGE_IDS,
-  diffRows,
-  filterDiffRows,
-  withWholeTables,
-  type BuiltRows,
-  type Change,
-  type DiffRow,
-  type Side,
-} from '../../src-shared/api/diff-rows.js';
+import { CHANGE_IDS, diffRows, keptRows, withWholeTables, type Change, type DiffRow, type Side } from '../../src-shared/api/diff-rows.js';
+import type { LazyDiff } from '../query/diff-result.js';
 import type { OpenedImage } from './opened-image.js';
 import type { Store } from '../store/index.js';
+import { DiffPages, builtRows, type RowSource } from './diff-pages.js';
 
 interface Kept {
   key: string;
-  result: DiffResult;
-  built: BuiltRows;
-  /** The rows with whole tables, built the first time they are asked for. */
+  result: LazyDiff;
+  pages: DiffPages;
+  /** The rows with whole tables, built (every process) the first time they are asked for. */
   whole?: DiffRow[];
   filter: string;
-  filtered: DiffRow[];
+  /** The rows the last filter applied to, and the ones it kept (null: all). */
+  source: RowSource;
+  kept: number[] | null;
 }
 
 const KEEP = 2;
@@ -46,18 +41,22 @@ export class DiffCache {
     let k = this.kept.find((x) => x.key === key);
     if (!k) {
       const result = store.diff(a, b, matching ? { matching } : {});
-      const built = diffRows(result);
-      k = { key, result, built, filter: '', filtered: built.rows };
+      const pages = new DiffPages(result);
+      k = { key, result, pages, filter: '', source: pages, kept: null };
       this.kept = [k, ...this.kept].slice(0, KEEP);
     }
     const changes = args.changes && args.changes.length < CHANGE_IDS.length ? new Set<Change>(args.changes) : null;
     const filter = `${changes ? [...changes].sort().join(',') : '*'}|${args.kind ?? ''}|${args.whole ? 'whole' : ''}`;
     if (k.filter !== filter) {
-      const base = args.whole ? (k.whole ??= withWholeTables(k.built.rows, tableOf(open(a), open(b)))) : k.built.rows;
-      k.filtered = filterDiffRows(base, changes, args.kind ?? null);
+      k.source = args.whole ? builtRows((k.whole ??= withWholeTables(diffRows(k.result).rows, tableOf(open(a), open(b))))) : k.pages;
+      k.kept = changes || args.kind ? keptRows(k.source.length, k.source.facts, changes, args.kind ?? null) : null;
       k.filter = filter;
     }
     const r = k.result;
+    const { source, kept } = k;
+    const total = kept ? kept.length : source.length;
+    const rows: DiffRow[] = [];
+    for (let i = args.offset; i < Math.min(total, args.offset + args.limit); i++) rows.push(source.row(kept ? kept[i]! : i));
     return {
       a: r.a,
       b: r.b,
@@ -66,12 +65,12 @@ export class DiffCache {
       tables: r.tables,
       limits: r.limits,
       elapsedMs: r.elapsedMs,
-      counts: k.built.counts,
-      kinds: k.built.kinds,
-      unfiltered: args.whole ? k.whole!.length : k.built.rows.length,
-      total: k.filtered.length,
+      counts: k.pages.counts,
+      kinds: k.pages.kinds,
+      unfiltered: source.length,
+      total,
       offset: args.offset,
-      rows: k.filtered.slice(args.offset, args.offset + args.limit),
+      rows,
     };
   }
 

@@ -24,32 +24,10 @@ import type {
   U64Json,
 } from '../../src-shared/store-types.js';
 import { P, PACK_FIELDS, joinU64 } from '../store/fdpack.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, type PairChanges } from './diff-changes.js';
 import type { Holder } from './diff-load.js';
 import type { FdNames } from './diff-fd.js';
-
-/** The fields a changed fd's mask marks, in the order its changes list them. */
-export const F_KIND = 1;
-export const F_TARGET = 2;
-export const F_FLAGS = 4;
-export const F_POS = 8;
-export const F_CLOEXEC = 16;
-export const F_DELETED = 32;
-
-/** A paired process's changes, as fd indexes into image A's pack (before) or B's (after). */
-export interface PairChanges {
-  before: DiffTask;
-  after: DiffTask;
-  /** B indexes. */
-  opened: number[];
-  /** A indexes. */
-  closed: number[];
-  /** Triples: A index, B index, changed fields (F_*). */
-  changed: number[];
-  /** B index: the sharing exists in B. */
-  sharingStarted: { at: number; with: Holder[] }[];
-  /** A index. */
-  sharingEnded: { at: number; with: Holder[] }[];
-}
+import { fdRowFacts, type FdRowFacts } from './diff-row-facts.js';
 
 /** Everything but the details. */
 export type DiffParts = Omit<DiffResult, 'tasks'>;
@@ -109,6 +87,16 @@ export class LazyDiff implements DiffResult {
   /** The `k`th changed process's fd-level changes, as `tasks[k]`. */
   task(k: number): TaskDiff {
     return (this.built[k] ??= this.build(this.pairs[k]!));
+  }
+
+  /** The `k`th changed process before and after, without its fd changes. */
+  ends(k: number): Pick<TaskDiff, 'before' | 'after'> {
+    return this.pairs[k]!;
+  }
+
+  /** The `k`th changed process's fd rows as the Diff view's filter reads them, without building them. */
+  rowFacts(k: number): FdRowFacts {
+    return fdRowFacts(this.pairs[k]!, this.packA, this.packB);
   }
 
   fdChanges(k: number): number {

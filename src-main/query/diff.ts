@@ -17,7 +17,8 @@ import { splitCmdline } from '../store/intern.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_ } from '../store/fdpack.js';
 import { fdCount, fdOrder, holdersOf, load, type Loaded, type Proc } from './diff-load.js';
 import { FdNames } from './diff-fd.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, LazyDiff, type PairChanges } from './diff-result.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, type PairChanges } from './diff-changes.js';
+import { LazyDiff } from './diff-result.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;

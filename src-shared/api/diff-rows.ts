@@ -7,7 +7,7 @@
  * fd's row when that fd also changed otherwise, else on a row of its own.
  */
 import type { BStrJson } from '../model/bstr.js';
-import type { DiffFd, DiffResult, DiffTask, SharingChange, U64Json } from '../store-types.js';
+import type { DiffFd, DiffResult, DiffTask, SharingChange, TaskDiff, U64Json } from '../store-types.js';
 
 export const CHANGE_IDS = [
   'appeared',
@@ -90,20 +90,22 @@ class Shared<T> {
   }
 }
 
-export function diffRows(d: DiffResult): BuiltRows {
-  const counts = Object.fromEntries(CHANGE_IDS.map((c) => [c, 0])) as Record<Change, number>;
-  const kinds = new Set<string>();
-  const rows: DiffRow[] = [];
-  const sharedChanges = new Shared<Change>();
-  const sharedFields = new Shared<string>();
-  const sharedKinds = new Shared<string>();
-  const kindsOf = (a: string, b: string) => (a === b ? sharedKinds.get(a, () => [a]) : sharedKinds.get(`${a}\0${b}`, () => [a, b]));
-  for (const t of d.appeared) rows.push({ type: 'process', change: 'appeared', task: t });
-  for (const t of d.vanished) rows.push({ type: 'process', change: 'vanished', task: t });
-  counts.appeared = d.appeared.length;
-  counts.vanished = d.vanished.length;
-  for (const t of d.tasks) {
-    rows.push({
+/**
+ * Builds the rows of one changed process at a time: its header, then its fd
+ * rows, marked and ordered as the view shows them. Rows with the same marks
+ * share their arrays.
+ */
+export class TaskRows {
+  private readonly sharedChanges = new Shared<Change>();
+  private readonly sharedFields = new Shared<string>();
+  private readonly sharedKinds = new Shared<string>();
+
+  private kindsOf(a: string, b: string): string[] {
+    return a === b ? this.sharedKinds.get(a, () => [a]) : this.sharedKinds.get(`${a}\0${b}`, () => [a, b]);
+  }
+
+  header(t: Pick<TaskDiff, 'before' | 'after'>): DiffRow {
+    return {
       type: 'task',
       comm: t.after.comm,
       pidA: t.before.pid,
@@ -111,7 +113,11 @@ export function diffRows(d: DiffResult): BuiltRows {
       cmdline: t.after.cmdline,
       fdsA: t.before.fdCount,
       fdsB: t.after.fdCount,
-    });
+    };
+  }
+
+  /** The process's fd rows, by fd number, a closed fd before the one opened in its place. */
+  fds(t: TaskDiff): FdRow[] {
     // Only sharing changes look rows up by fd: the map is built when a process has some.
     let byFd: Map<number, FdRow> | null = null;
     const fdRows: FdRow[] = [];
@@ -130,16 +136,16 @@ export function diffRows(d: DiffResult): BuiltRows {
       fdRows.push(r);
       byFd?.set((after ?? before)!.fd, r);
     };
-    const none = sharedFields.get('', () => []);
-    const opened = sharedChanges.get('opened', () => ['opened']);
-    const closed = sharedChanges.get('closed', () => ['closed']);
-    for (const f of t.opened) add(null, f, opened, none, kindsOf(f.kind, f.kind), undefined);
-    for (const f of t.closed) add(f, null, closed, none, kindsOf(f.kind, f.kind), undefined);
+    const none = this.sharedFields.get('', () => []);
+    const opened = this.sharedChanges.get('opened', () => ['opened']);
+    const closed = this.sharedChanges.get('closed', () => ['closed']);
+    for (const f of t.opened) add(null, f, opened, none, this.kindsOf(f.kind, f.kind), undefined);
+    for (const f of t.closed) add(f, null, closed, none, this.kindsOf(f.kind, f.kind), undefined);
     for (const c of t.changed) {
       let key = '';
       for (const x of c.changes) key += x.field + ',';
-      const fields = sharedFields.get(key, () => c.changes.map((x) => x.field));
-      const changes = sharedChanges.get(key, () => {
+      const fields = this.sharedFields.get(key, () => c.changes.map((x) => x.field));
+      const changes = this.sharedChanges.get(key, () => {
         const out: Change[] = [];
         for (const f of fields) {
           const ch = FIELD_CHANGE[f];
@@ -147,7 +153,7 @@ export function diffRows(d: DiffResult): BuiltRows {
         }
         return out;
       });
-      add(c.before, c.after, changes, fields, kindsOf(c.before.kind, c.after.kind), c.posDelta);
+      add(c.before, c.after, changes, fields, this.kindsOf(c.before.kind, c.after.kind), c.posDelta);
     }
     const sharing = (list: SharingChange[], change: 'shared' | 'unshared') => {
       for (const s of list) {
@@ -163,17 +169,33 @@ export function diffRows(d: DiffResult): BuiltRows {
         } else {
           // Nothing but the sharing changed: both sides are the fd as it is.
           const side: Side = { fd: s.fd, kind: s.kind, target: s.target, flagNames: s.flagNames, pos: s.pos, cloexec: s.cloexec };
-          add(side, side, [change], none, kindsOf(s.kind, s.kind), undefined);
+          add(side, side, [change], none, this.kindsOf(s.kind, s.kind), undefined);
           fdRows[fdRows.length - 1]!.note = note;
         }
       }
     };
     sharing(t.sharingStarted, 'shared');
     sharing(t.sharingEnded, 'unshared');
-    // By fd number, a closed fd before the one opened in its place.
-    const at = (r: FdRow) => (r.after ?? r.before)!.fd * 2 + (r.after ? 1 : 0);
-    fdRows.sort((x, y) => at(x) - at(y));
-    for (const r of fdRows) {
+    fdRows.sort((x, y) => fdRowOrder(x) - fdRowOrder(y));
+    return fdRows;
+  }
+}
+
+/** Where an fd row sorts within its process: by fd number, a closed fd before the one opened in its place. */
+const fdRowOrder = (r: FdRow) => (r.after ?? r.before)!.fd * 2 + (r.after ? 1 : 0);
+
+export function diffRows(d: DiffResult): BuiltRows {
+  const counts = Object.fromEntries(CHANGE_IDS.map((c) => [c, 0])) as Record<Change, number>;
+  const kinds = new Set<string>();
+  const rows: DiffRow[] = [];
+  for (const t of d.appeared) rows.push({ type: 'process', change: 'appeared', task: t });
+  for (const t of d.vanished) rows.push({ type: 'process', change: 'vanished', task: t });
+  counts.appeared = d.appeared.length;
+  counts.vanished = d.vanished.length;
+  const make = new TaskRows();
+  for (const t of d.tasks) {
+    rows.push(make.header(t));
+    for (const r of make.fds(t)) {
       for (const c of r.changes) counts[c]++;
       for (const k of r.kinds) if (k) kinds.add(k);
       rows.push(r);
@@ -182,32 +204,69 @@ export function diffRows(d: DiffResult): BuiltRows {
   return { rows, counts, kinds: [...kinds].sort() };
 }
 
+/** What a filter reads of row `i`, so that rows not built yet can be filtered too (the backend's lazy pages). */
+export interface RowFacts {
+  /** A process header ('task'), a process appeared or gone (its change), or an fd row (null). */
+  head(i: number): 'task' | 'appeared' | 'vanished' | null;
+  /** An fd row's kinds of change, as bits (changeBit); 0 for an unchanged row (whole tables). */
+  bits(i: number): number;
+  /** Whether an fd row is of this kind of file (before or after). */
+  hasKind(i: number, kind: string): boolean;
+}
+
+export const changeBit = (c: Change): number => 1 << CHANGE_IDS.indexOf(c);
+
 /**
- * The rows a filter keeps: fd rows carrying one of the kinds of change and
- * (when given) of the kind of file, process rows of a kept kind, and each
- * process header once, before its first kept row.
+ * The rows a filter keeps, as indexes: fd rows carrying one of the kinds of
+ * change and (when given) of the kind of file, process rows of a kept kind,
+ * and each process header once, before its first kept row.
  */
-export function filterDiffRows(rows: readonly DiffRow[], changes: ReadonlySet<Change> | null, kind: string | null): DiffRow[] {
-  if (!changes && !kind) return rows as DiffRow[];
-  const out: DiffRow[] = [];
-  let header: DiffRow | null = null;
-  for (const r of rows) {
-    if (r.type === 'task') {
-      header = r;
+export function keptRows(n: number, row: RowFacts, changes: ReadonlySet<Change> | null, kind: string | null): number[] {
+  let want = 0;
+  for (const c of changes ?? []) want |= changeBit(c);
+  const out: number[] = [];
+  let header = -1;
+  for (let i = 0; i < n; i++) {
+    const head = row.head(i);
+    if (head === 'task') {
+      header = i;
       continue;
     }
-    if (r.type === 'fd') {
+    if (head === null) {
       // Unchanged rows (whole tables) are context: only the kind of file filters them.
-      if (changes && r.changes.length && !r.changes.some((c) => changes.has(c))) continue;
-      if (kind && !r.kinds.includes(kind)) continue;
-    } else if ((changes && !changes.has(r.change)) || kind) continue;
-    if (header) {
+      const bits = row.bits(i);
+      if (changes && bits && !(bits & want)) continue;
+      if (kind && !row.hasKind(i, kind)) continue;
+    } else if ((changes && !changes.has(head)) || kind) continue;
+    if (header >= 0) {
       out.push(header);
-      header = null;
+      header = -1;
     }
-    out.push(r);
+    out.push(i);
   }
   return out;
+}
+
+/** What a filter reads of rows built. */
+export function rowFacts(rows: readonly DiffRow[]): RowFacts {
+  return {
+    head: (i) => {
+      const r = rows[i]!;
+      return r.type === 'task' ? 'task' : r.type === 'process' ? r.change : null;
+    },
+    bits: (i) => {
+      let b = 0;
+      for (const c of (rows[i] as FdRow).changes) b |= changeBit(c);
+      return b;
+    },
+    hasKind: (i, k) => (rows[i] as FdRow).kinds.includes(k),
+  };
+}
+
+/** The rows a filter keeps (keptRows) of rows built. */
+export function filterDiffRows(rows: readonly DiffRow[], changes: ReadonlySet<Change> | null, kind: string | null): DiffRow[] {
+  if (!changes && !kind) return rows as DiffRow[];
+  return keptRows(rows.length, rowFacts(rows), changes, kind).map((i) => rows[i]!);
 }
 
 /**

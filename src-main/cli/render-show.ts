@@ -20,6 +20,7 @@ import {
   type LimitReport,
   type OpenFile,
   type Snapshot,
+  type Task,
 } from '../../src-shared/model/index.js';
 import { columns, withDeletedSize } from '../report/text.js';
 import { formatSize } from '../../src-shared/model/size-text.js';
@@ -145,6 +146,11 @@ function fdTableErrors(s: Snapshot): Map<number, Snapshot['errors'][number]> {
   return m;
 }
 
+/** A rootless container's root is a host uid like 100000: its uid inside beside it, as its own tools there show it. */
+function userNsUid(t: Task): string {
+  return t.userNsIds ? ` (${t.userNsIds.uid} in its user namespace)` : '';
+}
+
 export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const h = s.header;
   const lines: string[] = [];
@@ -199,7 +205,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     // A container's process by the pid its own logs and ps inside it use, too.
     const inside = t.nsPids && t.nsPids.length > 1 ? ` (pid ${t.nsPids[t.nsPids.length - 1]} in its pid namespace)` : '';
     lines.push(
-      `task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`,
+      `task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${userNsUid(t)}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`,
     );
     // Where it runs from, as lsof's cwd and rtd: a daemon can pin a directory, or be chrooted.
     const root = displayBStr(t.root);

@@ -52,6 +52,8 @@ export const FD_FLAG_CLOEXEC = 1;
 export const TASK_FLAG_FD_LIMIT = 1;
 /** TASK flags (1.3; 0 before): the task was a zombie (exited, not reaped), so it has no fds, cwd or root. */
 export const TASK_FLAG_ZOMBIE = 2;
+/** TASK flags (1.6; 0 before): the ids-in-user-namespace fields hold the task's uid and gid as its own user namespace sees them. */
+export const TASK_FLAG_USERNS_IDS = 4;
 
 export const LOCK_KINDS = ['posix', 'flock', 'ofd', 'lease'] as const;
 

@@ -22,7 +22,7 @@ import type {
   Task,
   U64,
 } from '../../src-shared/model/index.js';
-import { FORMAT_MAJOR, LIMITS_SINCE, NSPIDS_SINCE } from '../../src-shared/model/index.js';
+import { FORMAT_MAJOR, LIMITS_SINCE, NSPIDS_SINCE, USERNS_SINCE } from '../../src-shared/model/index.js';
 import { BodyCursor } from './body-cursor.js';
 import { ImageError } from './errors.js';
 import {
@@ -39,6 +39,7 @@ import {
   TAIL_RECORD_SPAN,
   TASK_FLAG_FD_LIMIT,
   TASK_FLAG_ZOMBIE,
+  TASK_FLAG_USERNS_IDS,
   recordName,
 } from './format.js';
 import { readAttrs } from './kind-codec.js';
@@ -278,6 +279,11 @@ class Decoder {
         for (let i = 0; i < n; i++) nsPids[i] = c.u32();
         task.nsPids = nsPids;
       }
+    }
+    if (!this.endsBefore(USERNS_SINCE, 'TASK', 'ids in its user namespace')) {
+      const uid = c.u32();
+      const gid = c.u32();
+      if (flags & TASK_FLAG_USERNS_IDS) task.userNsIds = { uid, gid };
     }
     // Before 1.3 the bit was 0, never the opposite of a fact: set, it is one.
     if (flags & TASK_FLAG_ZOMBIE) task.zombie = true;

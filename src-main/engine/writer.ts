@@ -21,6 +21,7 @@ import {
   TABLE_FLAG_SHARING_INFERRED,
   TASK_FLAG_FD_LIMIT,
   TASK_FLAG_ZOMBIE,
+  TASK_FLAG_USERNS_IDS,
 } from './format.js';
 import { attrRefs, hasRefFields, writeAttrs } from './kind-codec.js';
 import { ObjHash } from './objhash.js';
@@ -83,7 +84,8 @@ class SnapshotWriter {
       w.u32(task.uid);
       w.u32(task.gid);
       const limit = task.fdLimit;
-      w.u32((limit ? TASK_FLAG_FD_LIMIT : 0) | (task.zombie ? TASK_FLAG_ZOMBIE : 0));
+      const userNs = task.userNsIds;
+      w.u32((limit ? TASK_FLAG_FD_LIMIT : 0) | (task.zombie ? TASK_FLAG_ZOMBIE : 0) | (userNs ? TASK_FLAG_USERNS_IDS : 0));
       w.bstr(task.comm);
       w.u32(task.cmdline.length);
       for (let i = 0; i < task.cmdline.length; i++) w.bstr(task.cmdline[i]!);
@@ -102,6 +104,9 @@ class SnapshotWriter {
       const nsPids = task.nsPids ?? [];
       w.u32(nsPids.length);
       for (let i = 0; i < nsPids.length; i++) w.u32(nsPids[i]!);
+      // 1.6: uid and gid inside its user namespace; zeros when not recorded (the flag says which).
+      w.u32(userNs ? userNs.uid : 0);
+      w.u32(userNs ? userNs.gid : 0);
       w.end();
       let tableRef = 0;
       if (task.fdTable !== 0) {

@@ -72,6 +72,8 @@ export interface ProcInit {
   fdLimit?: FdLimit | null;
   /** Its pids in its pid namespaces (a container's process); default not recorded. */
   nsPids?: number[];
+  /** Its uid and gid inside its user namespace (a rootless container's process); default not recorded. */
+  userNsIds?: { uid: number; gid: number };
 }
 
 export class Proc {
@@ -236,6 +238,7 @@ export class SnapshotBuilder {
       fdLimit: init.fdLimit === undefined ? { soft: 1024, hard: 524288 } : init.fdLimit,
     };
     if (init.nsPids) task.nsPids = [...init.nsPids];
+    if (init.userNsIds) task.userNsIds = { ...init.userNsIds };
     this.tables.push(table);
     this.tasks.push(task);
     return new Proc(this, task, table);

@@ -1,6 +1,6 @@
 /** File shapes every scenario uses: paths on one root fs, std streams, sockets. */
 import { O } from '../../src-shared/model/index.js';
-import type { BStr } from '../../src-shared/model/index.js';
+import type { AttrRecord, BStr } from '../../src-shared/model/index.js';
 import { S_IFCHR, S_IFDIR, S_IFREG, S_IFSOCK, mkdev, type FileInit, type Proc } from './builder.js';
 
 export const ROOT_DEV = mkdev(259, 2);
@@ -38,10 +38,18 @@ export function stdPty(p: Proc, index: number): void {
   p.dup(0, { at: 2 });
 }
 
-export function tcpListen(p: Proc, addr: string, port: number, family: 4 | 6, cloexec = false): number {
+/** `accept`: its accept queue, connections waiting and the backlog, as sock_diag gives them; default not known. */
+export function tcpListen(p: Proc, addr: string, port: number, family: 4 | 6, cloexec = false, accept?: { queued: number; backlog: number }): number {
+  const queue: AttrRecord = accept ? { rxQueue: accept.queued, backlogKnown: true, backlog: accept.backlog } : {};
   return p.open(
     'inet-socket',
-    { path: '', mode: S_IFSOCK | 0o777, dev: 8, flags: O.O_RDWR | O.O_NONBLOCK, attrs: { proto: 'tcp', family, state: 'LISTEN', localAddr: addr, localPort: port, remoteAddr: family === 4 ? '0.0.0.0' : '::', remotePort: 0 } },
+    {
+      path: '',
+      mode: S_IFSOCK | 0o777,
+      dev: 8,
+      flags: O.O_RDWR | O.O_NONBLOCK,
+      attrs: { proto: 'tcp', family, state: 'LISTEN', localAddr: addr, localPort: port, remoteAddr: family === 4 ? '0.0.0.0' : '::', remotePort: 0, ...queue },
+    },
     { cloexec },
   );
 }

@@ -409,16 +409,21 @@ function everything(b: SnapshotBuilder): void {
   const [pr, pw] = p.pipe();
   p.open('fifo', { path: '/tmp/ctl.fifo', flags: O.O_RDWR, mode: S_IFIFO | 0o644, dev: ROOT_DEV, mntId: ROOT_MNT, attrs: { end: 'both' } });
   unixListen(p, '@kitchen-sink-ctl');
-  // The child raised its soft fd limit after the fork (setrlimit), and runs in a pid namespace of its own, as pid 1 of a container.
+  // The child raised its soft fd limit after the fork (setrlimit), and runs in a pid and user namespace of its own, as pid 1 and root of a container.
   const child = p.fork({
     pid: 6001,
     comm: 'kitchen-child',
     cmdline: ['/usr/bin/kitchen-sink', '--child'],
     fdLimit: { soft: 65536, hard: 524288 },
     nsPids: [6001, 1],
+    // A rootless container's: host uid 100000 is its root.
+    uid: 100000,
+    gid: 100000,
+    userNsIds: { uid: 0, gid: 0 },
   });
   unixPair(p, child);
-  tcpListen(p, '0.0.0.0', 8443, 4);
+  // Three connections nobody has accepted yet, of the 128 it may hold.
+  tcpListen(p, '0.0.0.0', 8443, 4, false, { queued: 3, backlog: 128 });
   tcpConn(p, '::1', 50000, '::1', 8443);
   p.open(
     'inet-socket',

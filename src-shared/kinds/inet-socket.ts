@@ -37,7 +37,11 @@ export default defineKind({
     { name: 'remoteAddr', type: 'bstr', label: 'Remote address' },
     { name: 'remotePort', type: 'u16', label: 'Remote port' },
     { name: 'txQueue', type: 'u32', label: 'Send queue bytes' },
-    { name: 'rxQueue', type: 'u32', label: 'Receive queue bytes' },
+    { name: 'rxQueue', type: 'u32', label: 'Receive queue bytes (a listener: connections not yet accepted)' },
+    // A TCP listener's limit on that queue (listen()'s backlog, capped at somaxconn), which ss shows as its Send-Q:
+    // /proc/net/tcp lacks it, so it is known only where sock_diag answered (backlogKnown), never guessed.
+    { name: 'backlogKnown', type: 'bool', label: 'Listen backlog known', since: 6 },
+    { name: 'backlog', type: 'u32', label: 'Listen backlog (the accept queue limit)', since: 6 },
   ],
   summary: (f) => {
     const a = f.attrs;
@@ -46,6 +50,8 @@ export default defineKind({
     // A udp or raw socket not connected is in the kernel's TCP_CLOSE: shown as
     // ss shows it (UNCONN), since "CLOSE" reads as a socket being closed.
     const state = a.proto !== 'tcp' && a.state === 'CLOSE' ? 'UNCONN' : String(a.state);
-    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${state}${queuesText(a)}`;
+    // A listener's queue against its limit: one at its backlog refuses (drops) new connections.
+    const queues = a.backlogKnown && a.state === 'LISTEN' ? ` accept-q ${String(a.rxQueue)} of ${String(a.backlog)}` : queuesText(a);
+    return `${String(a.proto)}${String(a.family)} ${host(a.localAddr)}:${String(a.localPort)}${remote} ${state}${queues}`;
   },
 });

@@ -87,6 +87,7 @@ export function taskToJson(t: Task): { [k: string]: Json } {
     // Only where it is one: the JSON of every other task stays as it was.
     ...(t.zombie ? { zombie: true } : {}),
     ...(t.nsPids ? { nsPids: [...t.nsPids] } : {}),
+    ...(t.userNsIds ? { userNsIds: { uid: t.userNsIds.uid, gid: t.userNsIds.gid } } : {}),
   };
 }
 
@@ -255,6 +256,11 @@ function fdLimitFromJson(j: Json | undefined, where: string): FdLimit | null {
   return { soft: limitFromJson(l.soft, `${where}.soft`), hard: limitFromJson(l.hard, `${where}.hard`) };
 }
 
+function userNsIdsFromJson(j: Json | undefined, where: string): { uid: number; gid: number } {
+  const o = obj(j, where);
+  return { uid: u32(o.uid, `${where}.uid`), gid: u32(o.gid, `${where}.gid`) };
+}
+
 export function snapshotFromJson(j: Json): Snapshot {
   const o = obj(j, 'snapshot');
   const h = obj(o.header, 'header');
@@ -298,6 +304,7 @@ export function snapshotFromJson(j: Json): Snapshot {
         ...(t.nsPids !== undefined
           ? { nsPids: arr(t.nsPids, `tasks[${i}].nsPids`).map((p, k) => u32(p, `tasks[${i}].nsPids[${k}]`)) }
           : {}),
+        ...(t.userNsIds !== undefined ? { userNsIds: userNsIdsFromJson(t.userNsIds, `tasks[${i}].userNsIds`) } : {}),
       };
     }),
     fdTables: arr(o.fdTables, 'fdTables').map((tj, i) => {

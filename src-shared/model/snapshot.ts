@@ -90,9 +90,20 @@ export interface Task {
    * Its pid in each pid namespace it is in, from the capture's (so the
    * first is `pid` as the capture saw it) to its own, innermost one
    * (/proc/PID/status NSpid): `[32604, 3]` for pid 3 of a container. Absent
-   * where not known (images before 1.5, a kernel without NSpid, a thread).
+   * where not known (images before 1.5, a kernel without NSpid, a thread
+   * in images before 1.6).
    */
   nsPids?: number[];
+  /**
+   * Its effective uid and gid as its own user namespace sees them (uid and
+   * gid above are the capture's view), mapped through /proc/PID/uid_map and
+   * gid_map: `{ uid: 0, gid: 0 }` for root of a rootless container whose
+   * host uid is 100000; 65534 (the kernel's overflow id) for one the map
+   * does not cover. Only for a task in a user namespace other than the
+   * capture's; absent otherwise and where not known (images before 1.6, a
+   * map or namespace link the capture could not read).
+   */
+  userNsIds?: { uid: number; gid: number };
 }
 
 export interface Fd {
@@ -180,14 +191,16 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues; 1.5: tasks' pids in their pid namespaces (see docs/image-format.md, "Versions"). */
-export const FORMAT_MINOR = 5;
+/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues; 1.5: tasks' pids in their pid namespaces; 1.6: tasks' ids in their user namespace, threads' pids in pid namespaces, TCP listeners' backlog (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 6;
 /** The minor that added tasks' fd limits (TASK) and the kernel's file limits (HEADER): older images lack them. */
 export const LIMITS_SINCE = 2;
 /** The minor that marks zombie tasks (TASK flag bit 1): in older images a task without the mark may have been one. */
 export const ZOMBIE_SINCE = 3;
 /** The minor that added tasks' pids in their pid namespaces (TASK, after the fd limit). */
 export const NSPIDS_SINCE = 5;
+/** The minor that added tasks' ids in their user namespace (TASK flag bit 2 and two u32 after the pids), threads' pids in pid namespaces and inet listeners' backlog. */
+export const USERNS_SINCE = 6;
 
 /** Whether the image says which tasks were zombies (a task without `zombie` then was not one). */
 export function taskStateKnown(h: Pick<ImageHeader, 'formatMinor'>): boolean {

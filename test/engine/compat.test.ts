@@ -6,7 +6,7 @@ import { ImageError } from '../../src-main/engine/errors.js';
 import { MAGIC, RT } from '../../src-main/engine/format.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
-import { FORMAT_MINOR, fileFromJson, snapshotFromJson, snapshotToJson, taskStateKnown, type Json } from '../../src-shared/model/index.js';
+import { FORMAT_MINOR, describeFile, fileFromJson, snapshotFromJson, snapshotToJson, taskStateKnown, type Json } from '../../src-shared/model/index.js';
 
 type Rec = (w: RecordWriter) => void;
 
@@ -68,6 +68,7 @@ const task =
     else {
       if (minorNow >= 2) for (let i = 0; i < 2; i++) w.u64(0); // fd limit, unknown (flags 0)
       if (minorNow >= 5) w.u32(0); // pids in pid namespaces (1.5): none recorded
+      if (minorNow >= 6) for (let i = 0; i < 2; i++) w.u32(0); // ids in its user namespace (1.6): not recorded (flags 0)
     }
     w.end();
   };
@@ -162,6 +163,48 @@ describe("tasks' pids in their pid namespaces (1.5)", () => {
     expect(again.tasks[0]!.nsPids).toEqual([7, 3]);
     expect(snapshotToJson(again).tasks).toEqual(snapshotToJson(s).tasks);
     expect(snapshotFromJson(snapshotToJson(s)).tasks[0]!.nsPids).toEqual([7, 3]);
+  });
+});
+
+describe("tasks' ids in their user namespace (1.6)", () => {
+  /** Flags, then uid and gid inside (null: the fields left out; `cut`: the gid left out). */
+  const usTask = (flags: number, ids: [number, number] | null, cut = false): Rec =>
+    task(7, {
+      flags,
+      comm: 'c',
+      tail: (w) => {
+        for (let i = 0; i < 2; i++) w.u64(0);
+        w.u32(2);
+        w.u32(7);
+        w.u32(3);
+        if (ids) for (const v of cut ? ids.slice(0, 1) : ids) w.u32(v);
+      },
+    });
+  const USERNS = 4;
+  it('reads them from 1.6 where flag bit 2 says so; without it, or in an older image, they are left out', () => {
+    const t = decodeImage(image([usTask(USERNS, [0, 5]), taskObjs(0)], { minor: 6 })).tasks[0]!;
+    expect(t.userNsIds).toEqual({ uid: 0, gid: 5 });
+    expect(t.nsPids).toEqual([7, 3]);
+    expect('userNsIds' in decodeImage(image([usTask(0, [0, 0]), taskObjs(0)], { minor: 6 })).tasks[0]!).toBe(false);
+    expect('userNsIds' in decodeImage(image([usTask(0, null), taskObjs(0)], { minor: 5 })).tasks[0]!).toBe(false);
+  });
+  it('an image of 1.6 must hold them, and a pair cut short is an error', () => {
+    fails(
+      image([usTask(0, null), taskObjs(0)], { minor: 6 }),
+      'bad-length',
+      /TASK ids in its user namespace: the record body ends before it \(the image is format 1\.6\)/,
+    );
+    fails(image([usTask(USERNS, [0, 5], true), taskObjs(0)], { minor: 6 }), 'bad-length', /.+/);
+  });
+  it('round-trips through the writer and JSON, and JSON must give both ids', () => {
+    const s = decodeImage(image([usTask(USERNS, [0, 65534]), taskObjs(0)], { minor: 6 }));
+    const again = decodeImage(encodeSnapshot(s));
+    expect(again.tasks[0]!.userNsIds).toEqual({ uid: 0, gid: 65534 });
+    expect(snapshotToJson(again).tasks).toEqual(snapshotToJson(s).tasks);
+    const j = snapshotToJson(s) as { tasks: { userNsIds?: Json }[] } & Json;
+    expect(snapshotFromJson(j).tasks[0]!.userNsIds).toEqual({ uid: 0, gid: 65534 });
+    j.tasks[0]!.userNsIds = { uid: 0 };
+    expect(() => snapshotFromJson(j)).toThrow(/tasks\[0\]\.userNsIds\.gid/);
   });
 });
 
@@ -302,6 +345,29 @@ describe('attributes a later minor version added (since)', () => {
       'bad-length',
       /socket attribute unlisted: the record body ends before it/,
     );
+  });
+  it("inet-socket's backlog (1.6): a 1.5 listener reads with it not known; 1.6 must hold it", () => {
+    const INET = kindByName('inet-socket')!.code;
+    const listener = (w: RecordWriter) => {
+      w.bstr('tcp');
+      w.u8(4);
+      w.bstr('LISTEN');
+      w.bstr('0.0.0.0');
+      w.u16(80);
+      w.bstr('0.0.0.0');
+      w.u16(0);
+      w.u32(0);
+      w.u32(2);
+    };
+    const inet = (minor: number, body: (w: RecordWriter) => void) =>
+      image([task(1), table(2, 1), file(3, INET, body), fd(3, 0), taskObjs(2)], { minor });
+    const old = decodeImage(inet(5, listener)).files[0]!;
+    expect(old.attrs).toMatchObject({ rxQueue: 2, backlogKnown: false, backlog: 0 });
+    expect(describeFile(old)).toBe('tcp4 0.0.0.0:80 LISTEN recv-q 2');
+    const now = decodeImage(inet(6, (w) => (listener(w), w.u8(1), w.u32(7)))).files[0]!;
+    expect(now.attrs).toMatchObject({ rxQueue: 2, backlogKnown: true, backlog: 7 });
+    expect(describeFile(now)).toBe('tcp4 0.0.0.0:80 LISTEN accept-q 2 of 7');
+    fails(inet(6, listener), 'bad-length', /inet-socket attribute backlogKnown: the record body ends before it/);
   });
   it('a 1.0 anon file, whose body ends before fdinfo, reads with fdinfo empty', () => {
     const s = decodeImage(anonImage(0));

@@ -46,13 +46,20 @@ type OldJson = { [k: string]: Json; header: { [k: string]: Json }; tasks: { [k: 
 const oldBytes = (v: string) => readFileSync(join(dir, `golden-everything-${v}.ckpt`));
 const oldJsonOf = (v: string) => JSON.parse(readFileSync(join(dir, `golden-everything-${v}.json`), 'utf8')) as OldJson;
 
-/** 1.4 appended unix sockets' queues and generic sockets' unlisted mark: older images read with them 0 and false. */
-const withoutUnixQueues = (j: OldJson): OldJson => ({
+/** 1.6 appended inet sockets' listen backlog: older images read with it not known. */
+const withoutBacklogs = (j: OldJson): OldJson => ({
   ...j,
-  files: j.files.map((f) =>
-    f.kind === 'unix-socket' ? { ...f, txQueue: 0, rxQueue: 0 } : f.kind === 'socket' ? { ...f, unlisted: false } : f,
-  ),
+  files: j.files.map((f) => (f.kind === 'inet-socket' ? { ...f, backlogKnown: false, backlog: 0 } : f)),
 });
+
+/** 1.4 appended unix sockets' queues and generic sockets' unlisted mark: older images read with them 0 and false (and without 1.6's backlogs). */
+const withoutUnixQueues = (j: OldJson): OldJson =>
+  withoutBacklogs({
+    ...j,
+    files: j.files.map((f) =>
+      f.kind === 'unix-socket' ? { ...f, txQueue: 0, rxQueue: 0 } : f.kind === 'socket' ? { ...f, unlisted: false } : f,
+    ),
+  });
 
 /** 1.2 added tasks' fd limits and the header's kernel limits: older images read with them unknown (and without 1.4's queues). */
 const withoutLimits = (j: OldJson): OldJson =>
@@ -65,6 +72,41 @@ const withoutLimits = (j: OldJson): OldJson =>
 /** 1.5 added tasks' pids in their pid namespaces: older images read without them (no key). */
 const withoutNsPids = (j: OldJson): OldJson => ({ ...j, tasks: j.tasks.map(({ nsPids: _, ...t }) => t) });
 
+/** 1.6 added tasks' ids in their user namespace: older images read without them (no key). */
+const withoutUserNsIds = (j: OldJson): OldJson => ({ ...j, tasks: j.tasks.map(({ userNsIds: _, ...t }) => t) });
+
+describe('golden image of format 1.5', () => {
+  const old = oldBytes('1.5');
+  const oldJson = oldJsonOf('1.5');
+  const asRead = withoutBacklogs(oldJson);
+
+  it('still decodes, as it did: no task says its ids in a user namespace, no listener its backlog', () => {
+    const s = decodeImage(old);
+    expect(s.header.formatMinor).toBe(5);
+    expect(s.tasks.some((t) => 'userNsIds' in t)).toBe(false);
+    const inet = s.files.filter((f) => f.kind === 'inet-socket');
+    expect(inet.length).toBeGreaterThan(0);
+    expect(inet.every((f) => f.attrs.backlogKnown === false && f.attrs.backlog === 0)).toBe(true);
+    expect(snapshotToJson(s)).toEqual(asRead);
+  });
+  it('its JSON still reads, the same way', () => {
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
+  });
+  it("differs from the 1.6 image only by its minor, the container child's uid inside (host uid 100000 is its root) and the 8443 listener's accept queue", () => {
+    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    expect(now.tasks.map((t) => t.userNsIds ?? null)).toEqual([null, { uid: 0, gid: 0 }]);
+    expect(now.tasks.map((t) => t.uid)).toEqual([0, 100000]);
+    const listener = now.files.find((f) => f.kind === 'inet-socket' && f.localPort === 8443 && f.state === 'LISTEN')!;
+    expect(listener).toMatchObject({ rxQueue: 3, backlogKnown: true, backlog: 128 });
+    const sans = withoutBacklogs(withoutUserNsIds({ ...now, header: { ...now.header, formatMinor: 5 } }));
+    expect({
+      ...sans,
+      tasks: sans.tasks.map((t) => (t.pid === 6001 ? { ...t, uid: 0, gid: 0 } : t)),
+      files: sans.files.map((f) => (f.ref === listener.ref ? { ...f, rxQueue: 0 } : f)),
+    }).toEqual(asRead);
+  });
+});
+
 describe('golden image of format 1.4', () => {
   const old = oldBytes('1.4');
   const oldJson = oldJsonOf('1.4');
@@ -73,13 +115,13 @@ describe('golden image of format 1.4', () => {
     const s = decodeImage(old);
     expect(s.header.formatMinor).toBe(4);
     expect(s.tasks.some((t) => 'nsPids' in t)).toBe(false);
-    expect(snapshotToJson(s)).toEqual(oldJson);
-    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(oldJson);
+    expect(snapshotToJson(s)).toEqual(withoutBacklogs(oldJson));
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(withoutBacklogs(oldJson));
   });
   it("differs from the 1.5 image only by its minor and the container child's pids (6001 is pid 1 inside)", () => {
-    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    const now = snapshotToJson(decodeImage(oldBytes('1.5'))) as OldJson;
     expect(now.tasks.map((t) => t.nsPids ?? null)).toEqual([null, [6001, 1]]);
-    expect(withoutNsPids({ ...now, header: { ...now.header, formatMinor: 4 } })).toEqual(oldJson);
+    expect(withoutNsPids({ ...now, header: { ...now.header, formatMinor: 4 } })).toEqual(withoutBacklogs(oldJson));
   });
 });
 

@@ -9,7 +9,7 @@ import { captureProc } from '../../src-main/sources/proc/index.js';
 
 const PY = `
 import json, os, socket, sys
-s = socket.socket(); s.bind(('0.0.0.0', 0)); s.listen()
+s = socket.socket(); s.bind(('0.0.0.0', 0)); s.listen(5)
 a, b = socket.socketpair()
 print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1], 'tcpFd': s.fileno(), 'tcpIno': os.fstat(s.fileno()).st_ino,
                   'aFd': a.fileno(), 'aIno': os.fstat(a.fileno()).st_ino, 'bIno': os.fstat(b.fileno()).st_ino}), flush=True)
@@ -48,7 +48,8 @@ it.skipIf(!canUnshare)('resolves sockets through the tables of the owner network
   const tcp = file(facts.tcpFd);
   expect(tcp.kind).toBe('inet-socket');
   expect(tcp.ino).toBe(facts.tcpIno);
-  expect(tcp.attrs).toMatchObject({ proto: 'tcp', state: 'LISTEN', localPort: facts.port });
+  // Its backlog from that namespace's sock_diag (entered as for unix sockets): listen(s, 5), nothing queued.
+  expect(tcp.attrs).toMatchObject({ proto: 'tcp', state: 'LISTEN', localPort: facts.port, rxQueue: 0, backlogKnown: true, backlog: 5 });
   const a = file(facts.aFd);
   expect(a.kind).toBe('unix-socket');
   // As root the capture enters the namespace for sock_diag, so peers are known there too.

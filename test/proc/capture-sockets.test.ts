@@ -12,6 +12,8 @@ import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { describeFile, socketPeers, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import { start, type Running } from './fixture.js';
+import { AF_INET, AF_INET6, listenerDumpRequest, parseListeners } from '../../src-main/sources/proc/inet-diag.js';
+import { sockDiagDump } from '../../src-main/sources/proc/unix-diag.js';
 
 interface End {
   fd: number;
@@ -29,6 +31,8 @@ interface Facts {
   srv: End;
   port: number;
   clientPort: number;
+  l4: End;
+  l4Port: number;
 }
 
 let fx: Running;
@@ -103,6 +107,54 @@ describe('unix socket queues', () => {
   });
 });
 
+/** `ss -ltnH` by local port: Recv-Q (the accept queue) and Send-Q (the backlog); null when ss is not there. */
+function ssListeners(): Map<number, { recvQ: number; sendQ: number }> | null {
+  const r = spawnSync('ss', ['-ltnH'], { encoding: 'utf8' });
+  if (r.status !== 0 || r.error) return null;
+  const m = new Map<number, { recvQ: number; sendQ: number }>();
+  for (const line of r.stdout.split('\n')) {
+    // State Recv-Q Send-Q Local-Address:Port Peer-Address:Port
+    const c = line.trim().split(/\s+/);
+    if (c.length < 5) continue;
+    m.set(Number(c[3]!.slice(c[3]!.lastIndexOf(':') + 1)), { recvQ: Number(c[1]), sendQ: Number(c[2]) });
+  }
+  return m;
+}
+
+describe("TCP listeners' accept queue and backlog (sock_diag)", () => {
+  it('two connections not accepted, of listen(fd, 7): accept-q 2 of 7', () => {
+    const l = fileOf(facts.l4.fd);
+    expect(l.ino).toBe(facts.l4.ino);
+    expect(l.attrs).toMatchObject({ proto: 'tcp', family: 4, state: 'LISTEN', rxQueue: 2, txQueue: 0, backlogKnown: true, backlog: 7 });
+    expect(describeFile(l)).toBe(`tcp4 127.0.0.1:${facts.l4Port} LISTEN accept-q 2 of 7`);
+    expect(fileOf(facts.l6.fd).attrs).toMatchObject({ rxQueue: 0, backlogKnown: true, backlog: 4 });
+  });
+
+  it('as ss -lnt shows them', () => {
+    const ss = ssListeners();
+    if (!ss) return;
+    expect(ss.get(facts.l4Port)).toEqual({ recvQ: 2, sendQ: 7 });
+    expect(ss.get(facts.port)).toEqual({ recvQ: 0, sendQ: 4 });
+  });
+
+  it('through koffi as through the addon, and only listeners', () => {
+    for (const via of ['procfd', 'koffi'] as const) {
+      const got = parseListeners(sockDiagDump(listenerDumpRequest(AF_INET), undefined, via)!)!;
+      expect(got.get(facts.l4.ino), via).toEqual({ queued: 2, backlog: 7 });
+      // The connected ends of the same port are not listeners: the dump asked for LISTEN only.
+      expect(got.has(facts.c4.ino)).toBe(false);
+      const v6 = parseListeners(sockDiagDump(listenerDumpRequest(AF_INET6), undefined, via)!)!;
+      expect(v6.get(facts.l6.ino), via).toEqual({ queued: 0, backlog: 4 });
+      expect(v6.has(facts.l4.ino)).toBe(false);
+    }
+  });
+
+  it('a socket that is not a listener has no backlog', () => {
+    expect(fileOf(facts.srv.fd).attrs).toMatchObject({ state: 'ESTABLISHED', backlogKnown: false, backlog: 0 });
+    expect(fileOf(facts.c4.fd).attrs).toMatchObject({ backlogKnown: false, backlog: 0 });
+  });
+});
+
 describe('an IPv4 client of a dual-stack listener', () => {
   it('shows the server end with v4-mapped addresses dotted, as ss does', () => {
     const srv = fileOf(facts.srv.fd);
@@ -114,7 +166,8 @@ describe('an IPv4 client of a dual-stack listener', () => {
       remotePort: facts.clientPort,
     });
     expect(describeFile(srv)).toBe(`tcp6 [::ffff:127.0.0.1]:${facts.port} -> [::ffff:127.0.0.1]:${facts.clientPort} ESTABLISHED`);
-    expect(describeFile(fileOf(facts.l6.fd))).toBe(`tcp6 [::]:${facts.port} LISTEN`);
+    // Its one connection accepted: an empty accept queue, of listen()'s 4.
+    expect(describeFile(fileOf(facts.l6.fd))).toBe(`tcp6 [::]:${facts.port} LISTEN accept-q 0 of 4`);
     const c4 = fileOf(facts.c4.fd);
     expect(describeFile(c4)).toBe(`tcp4 127.0.0.1:${facts.clientPort} -> 127.0.0.1:${facts.port} ESTABLISHED`);
   });

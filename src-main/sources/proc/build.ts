@@ -4,7 +4,7 @@
  * fd), then link() once everything is in (table and file sharing through
  * kcmp, epoll targets, refs).
  */
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname, machine, release } from 'node:os';
 import {
   FORMAT_MAJOR,
@@ -22,7 +22,7 @@ import {
 import { classify } from './classify/index.js';
 import { alwaysListed, lateSocket } from './classify/sockets.js';
 import { NS_TYPES } from '../../../src-shared/model/namespaces.js';
-import { parseNofile, parseStat, splitCmdline, statusColumns } from './proc-text.js';
+import { insideId, parseNofile, parseStat, splitCmdline, statusColumns } from './proc-text.js';
 import { readKernelLimits } from './kernel-limits.js';
 import { KCMP_FILE, KCMP_FILES, sharingCalls, type KcmpResult, type SharingCalls } from './native.js';
 import { readNetTables, type NetTables } from './net-tables.js';
@@ -126,6 +126,9 @@ export class Builder {
   /** Files classified as the generic `socket` (no table listed them), by table source: looked up again in link(). */
   private readonly unresolved: { src: number; file: OpenFile; fd: number }[] = [];
   private readonly ownNetns = safeReadlink('/proc/self/ns/net');
+  private readonly ownUserns = safeReadlink('/proc/self/ns/user');
+  /** The kernel's overflowuid and overflowgid, read at the first task in another user namespace. */
+  private overflowIds: [number, number] | undefined;
 
   /** kcmp, or null where it may not be used (noKcmp) or is not there: sharing is then inferred. */
   private readonly kcmp: Kcmp | null;
@@ -283,6 +286,11 @@ export class Builder {
     // Its pid as its own pid namespace (a container) sees it, the one its logs and tools there use.
     const nsPids = nsPidsOf(r.status);
     if (nsPids) prep.tasks[0]!.nsPids = nsPids;
+    // Root of a rootless container runs as a host uid like 100000: who it is inside, too.
+    const userns = seen.ns.find(([t]) => t === 'user')?.[1];
+    const userNsIds =
+      userns && this.ownUserns && userns !== this.ownUserns ? this.userNsIds(r.pid, leaderGone ? `task/${via}/` : '', uid, gid) : null;
+    if (userNsIds) prep.tasks[0]!.userNsIds = userNsIds;
     // An exited leader holds no table of its own any more; its threads do.
     prep.taskTable.push(leaderGone ? -1 : tableIdx);
     for (const th of r.threads) {
@@ -301,6 +309,10 @@ export class Builder {
         fdTable: 0,
         fdLimit,
       });
+      // Threads share their process's user namespace (the kernel allows no other) and so its ids there.
+      if (userNsIds) prep.tasks[prep.tasks.length - 1]!.userNsIds = userNsIds;
+      const thPids = this.threadNsPids(r.pid, th.tid, nsPids);
+      if (thPids) prep.tasks[prep.tasks.length - 1]!.nsPids = thPids;
       if (tableIdx < 0 || th.tid === via) {
         prep.taskTable.push(tableIdx);
         continue;
@@ -320,6 +332,66 @@ export class Builder {
       prep.taskTable.push(this.addTable(th.tid, via, netns, this.readTable(r.pid, th.tid, read) ?? NO_FDS));
     }
     this.prepared.push(prep);
+  }
+
+  /**
+   * A thread's pids in its pid namespaces. The kernel keeps every thread in
+   * its process's pid namespace (clone refuses CLONE_THREAD across one), so
+   * for a process of the capture's own namespace it is just the tid, known
+   * without a read; only a process in a nested one (a container's) has each
+   * thread's status read, for the tid it has inside. null where not known
+   * (the process's own NSpid not known, the thread gone meanwhile).
+   */
+  private threadNsPids(pid: number, tid: number, procPids: number[] | null): number[] | null {
+    if (!procPids) return null;
+    if (procPids.length === 1) return [tid];
+    let status: string;
+    try {
+      status = readFileSync(`${this.procRoot}/${pid}/task/${tid}/status`, 'latin1');
+    } catch {
+      return null; // exited since it was listed: left out, as for a process without NSpid
+    }
+    const got = nsPidsOf(status);
+    return got && got.length === procPids.length && got[0] === tid ? got : null;
+  }
+
+  /**
+   * Effective `uid` and `gid` (as the capture sees them) of process `pid`,
+   * which is in a user namespace other than the capture's, as its namespace
+   * sees them, through /proc/PID/uid_map and gid_map (`sub`: the task/TID/
+   * to read them through, when the leader exited). null where a map could
+   * not be read (an error record says why, but for a process gone meanwhile).
+   */
+  private userNsIds(pid: number, sub: string, uid: number, gid: number): { uid: number; gid: number } | null {
+    if (!this.overflowIds) {
+      const overflow = (name: string) => {
+        const v = Number(safeRead(`/proc/sys/kernel/${name}`).trim());
+        return Number.isSafeInteger(v) && v >= 0 && v <= 0xffffffff ? v : 65534;
+      };
+      this.overflowIds = [overflow('overflowuid'), overflow('overflowgid')];
+    }
+    const ids: number[] = [];
+    for (const [file, id, overflow] of [
+      ['uid_map', uid, this.overflowIds[0]],
+      ['gid_map', gid, this.overflowIds[1]],
+    ] as const) {
+      const where = `${this.procRoot}/${pid}/${sub}${file}`;
+      let inside: number | null;
+      try {
+        inside = insideId(readFileSync(where, 'latin1'), id, overflow);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        if (code !== 'ENOENT' && code !== 'ESRCH')
+          this.errors.push({ errno: code, pid, fd: -1, where, message: 'cannot read: its ids in its user namespace are not recorded' });
+        return null;
+      }
+      if (inside === null) {
+        this.errors.push({ errno: 'EINVAL', pid, fd: -1, where, message: 'not an id map: its ids in its user namespace are not recorded' });
+        return null;
+      }
+      ids.push(inside);
+    }
+    return { uid: ids[0]!, gid: ids[1]! };
   }
 
   /**
@@ -693,6 +765,14 @@ function zombieLacks(procRoot: string, pid: number, where: string): boolean {
   if (!where.startsWith(base)) return false;
   const rest = where.slice(base.length);
   return rest === 'cwd' || rest === 'root' || rest === 'fd' || rest === 'fdinfo' || rest === 'ns';
+}
+
+function safeRead(p: string): string {
+  try {
+    return readFileSync(p, 'latin1');
+  } catch {
+    return '';
+  }
 }
 
 function safeReadlink(p: string): string {

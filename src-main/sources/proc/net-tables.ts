@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { bstrFromBytes, type AttrRecord, type BStr } from '../../../src-shared/model/index.js';
 import type { RawError } from './raw-read.js';
 import { unixDiag } from './unix-diag.js';
+import { AF_INET, AF_INET6, tcpListeners } from './inet-diag.js';
 
 /** Also the attributes of a unix-socket file, as they are (classify/sockets.ts). */
 export interface UnixInfo extends AttrRecord {
@@ -30,6 +31,9 @@ export interface InetInfo {
   remotePort: number;
   txQueue: number;
   rxQueue: number;
+  /** A TCP listener's accept queue limit, from sock_diag (inet-diag.ts): /proc/net/tcp lacks it. */
+  backlogKnown: boolean;
+  backlog: number;
 }
 export interface NetlinkInfo {
   protocol: number;
@@ -135,7 +139,40 @@ function parseInet(text: string, proto: string, family: number, into: Map<number
       remotePort: parseInt(rp!, 16),
       txQueue: parseInt(tx!, 16) >>> 0,
       rxQueue: parseInt(rx!, 16) >>> 0,
+      backlogKnown: false,
+      backlog: 0,
     });
+  }
+}
+
+/**
+ * Gives the TCP listeners in `inet` their backlog (and their accept queue
+ * as of that same dump) from sock_diag, one dump per address family that
+ * has a listener: none at all where there is no listener. A listener
+ * sock_diag refused or did not list keeps its backlog unknown.
+ */
+function addBacklogs(inet: Map<number, InetInfo>, nsPath: string | undefined): void {
+  let v4 = false;
+  let v6 = false;
+  for (const i of inet.values())
+    if (i.state === 'LISTEN' && i.proto === 'tcp') {
+      if (i.family === 4) v4 = true;
+      else v6 = true;
+    }
+  for (const [want, family] of [
+    [v4, AF_INET],
+    [v6, AF_INET6],
+  ] as const) {
+    if (!want) continue;
+    const got = tcpListeners(family, nsPath);
+    if (got)
+      for (const [ino, q] of got) {
+        const i = inet.get(ino);
+        if (!i || i.state !== 'LISTEN') continue;
+        i.backlogKnown = true;
+        i.backlog = q.backlog;
+        i.rxQueue = q.queued;
+      }
   }
 }
 
@@ -259,6 +296,7 @@ export function readNetTables(procRoot: string, pid: number, ownNetns: boolean, 
           const text = readTable(`${base}/${file}`, pid, errors);
           if (text) parseInet(text, proto, family, inet);
         }
+        addBacklogs(inet, ownNetns ? undefined : `${procRoot}/${pid}/ns/net`);
       }
       return inet;
     },

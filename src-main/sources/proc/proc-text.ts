@@ -77,3 +77,22 @@ export function cgroupPaths(b: Buffer): { id: string; path: Buffer }[] {
   }
   return out;
 }
+
+/**
+ * The id inside a user namespace of `outside` (an id as the reader sees it),
+ * through that namespace's uid_map or gid_map text (lines of `inside outside
+ * count`, the outside ids in the reader's namespace, as the kernel shows the
+ * map to a reader of another namespace); `overflow` where no line covers it,
+ * as the kernel shows an unmapped id (overflowuid, 65534). null for a map
+ * that is not one.
+ */
+export function insideId(map: string, outside: number, overflow: number): number | null {
+  for (const line of map.split('\n')) {
+    const c = line.trim();
+    if (!c) continue;
+    const [inside, out, count] = c.split(/\s+/).map(Number);
+    if (!Number.isSafeInteger(inside) || !Number.isSafeInteger(out) || !Number.isSafeInteger(count)) return null;
+    if (outside >= out! && outside - out! < count!) return inside! + (outside - out!);
+  }
+  return overflow;
+}

@@ -13,13 +13,19 @@ const UDIAG_SHOW_NAME = 1;
 const UDIAG_SHOW_PEER = 4;
 const UDIAG_SHOW_RQLEN = 0x10;
 
-export function unixDumpRequest(): Buffer {
-  const req = Buffer.alloc(40);
-  req.writeUInt32LE(40, 0);
+/** A sock_diag dump request of `size` bytes (nlmsghdr and the family's request) for address family `family`, the rest zero. */
+export function sockDiagRequest(size: number, family: number): Buffer {
+  const req = Buffer.alloc(size);
+  req.writeUInt32LE(size, 0);
   req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
   req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
   req.writeUInt32LE(1, 8);
-  req.writeUInt8(AF_UNIX, 16);
+  req.writeUInt8(family, 16);
+  return req;
+}
+
+export function unixDumpRequest(): Buffer {
+  const req = sockDiagRequest(40, AF_UNIX);
   req.writeUInt32LE(0xffffffff, 20);
   req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, 28);
   return req;

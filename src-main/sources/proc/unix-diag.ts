@@ -72,7 +72,7 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
 }
 
 /** The little-endian u32 at buf[at]: inline byte reads (Buffer#readUInt32LE is a call with its own bounds checks). */
-function u32le(buf: Buffer, at: number): number {
+export function u32le(buf: Buffer, at: number): number {
   return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
 }
 
@@ -138,21 +138,17 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
 }
 
 /**
- * Every unix socket of a namespace (ours by default) by inode, or null when
- * sock_diag is unavailable. Through the procfd addon where it loads (which
- * enters another namespace on a short-lived thread of its own), else koffi.
+ * Every reply of one sock_diag dump (`request`) in the namespace of `nsPath`
+ * (a /proc/PID/ns/net) or ours, back to back up to NLMSG_DONE; null when
+ * sock_diag refused or is not there. Through the procfd addon where it loads
+ * (which enters another namespace on a short-lived thread of its own), else
+ * koffi.
  */
-export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? 'procfd' : 'koffi'): Map<number, UnixInfo> | null {
+export function sockDiagDump(request: Buffer, nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? 'procfd' : 'koffi'): Buffer | null {
   const p = via === 'procfd' ? procfd() : null;
   if (p) {
-    // Our own namespace's first dump of a `ckpt capture --all` was started
-    // early, on a thread of the addon, while the CLI loaded; one that failed
-    // (its thread could not start, say) is asked again here.
-    const early = nsPath ? undefined : takeEarlyUnixDump();
-    const replies = Buffer.isBuffer(early) ? early : p.diagDump(unixDumpRequest(), nsPath ?? null);
-    if (typeof replies === 'string') return null;
-    const out = new Map<number, UnixInfo>();
-    return parseReplies(replies, replies.length, out) === 'done' ? out : null;
+    const replies = p.diagDump(request, nsPath ?? null);
+    return typeof replies === 'string' ? null : replies;
   }
   let lib;
   try {
@@ -163,18 +159,40 @@ export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? '
   const fd = diagSocket(lib, nsPath);
   if (fd < 0) return null;
   try {
-    const req = unixDumpRequest();
-    if (lib.send(fd, req) !== 40) return null;
-    const out = new Map<number, UnixInfo>();
-    const buf = Buffer.alloc(256 * 1024);
+    if (lib.send(fd, request) !== request.length) return null;
+    const parts: Buffer[] = [];
     for (;;) {
+      const buf = Buffer.alloc(256 * 1024);
       const n = lib.recv(fd, buf);
       if (n <= 0) return null;
-      const r = parseReplies(buf, n, out);
-      if (r === 'done') return out;
-      if (r === 'fail') return null;
+      parts.push(buf.subarray(0, n));
+      // Each read holds whole messages: the dump ends with the one whose type is DONE (or an ERROR).
+      let off = 0;
+      let last = -1;
+      while (off + 16 <= n) {
+        const len = u32le(buf, off);
+        if (len < 16) break;
+        last = buf[off + 4]! | (buf[off + 5]! << 8);
+        off += (len + 3) & ~3;
+      }
+      if (last === NLMSG_DONE || last === NLMSG_ERROR) return Buffer.concat(parts);
     }
   } finally {
     lib.close(fd);
   }
+}
+
+/**
+ * Every unix socket of a namespace (ours by default) by inode, or null when
+ * sock_diag is unavailable.
+ */
+export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? 'procfd' : 'koffi'): Map<number, UnixInfo> | null {
+  // Our own namespace's first dump of a `ckpt capture --all` was started
+  // early, on a thread of the addon, while the CLI loaded; one that failed
+  // (its thread could not start, say) is asked again here.
+  const early = via === 'procfd' && !nsPath ? takeEarlyUnixDump() : undefined;
+  const replies = Buffer.isBuffer(early) ? early : sockDiagDump(unixDumpRequest(), nsPath, via);
+  if (!replies) return null;
+  const out = new Map<number, UnixInfo>();
+  return parseReplies(replies, replies.length, out) === 'done' ? out : null;
 }

@@ -1,0 +1,150 @@
+/**
+ * Processes in namespaces of their own, captured live (test/fixtures/proc/
+ * nsthread.c: a process and one thread, which print their ids as they see
+ * them inside):
+ * - in a new pid namespace, the thread too is recorded with its tid inside
+ *   (image format 1.6; processes had their pid inside since 1.5);
+ * - in a new user namespace, as a rootless container runs: host uid 100000
+ *   mapped to root inside, recorded and shown as `uid 100000 (0 in its user
+ *   namespace)`; with no map written, the kernel's overflow id 65534.
+ * A capture by another unprivileged user cannot read the namespace links:
+ * the tasks are recorded without the ids inside, and nothing fails.
+ * Needs root (unshare --pid, and setuid to the fixtures' users).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readImageFile } from '../../src-main/engine/reader.js';
+import type { Snapshot, Task } from '../../src-shared/model/index.js';
+import { ckpt } from '../cli/run.js';
+import { ROOT, compile } from './fixture.js';
+
+const root = process.geteuid?.() === 0;
+const HOST_UID = 100000;
+const BUNDLE = join(ROOT, 'out', 'cli', 'ckpt.mjs');
+
+interface Inside {
+  pid: number;
+  tid: number;
+  uid: number;
+  gid: number;
+}
+interface Boxed {
+  proc: ChildProcess;
+  /** The fixture's host pid and its thread's host tid. */
+  pid: number;
+  tid: number;
+  inside: Inside;
+}
+
+let dir: string;
+const boxes: Boxed[] = [];
+
+const childrenOf = (pid: number) =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+
+/** The fixture run by `unshare args`, as `uid` when given; with --fork its host pid is unshare's child. */
+async function boxed(args: string[], uid?: number): Promise<Boxed> {
+  const proc = spawn('unshare', [...args, compile('nsthread')], { stdio: ['pipe', 'pipe', 'inherit'], uid, gid: uid });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString('utf8');
+      if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+    });
+    proc.once('exit', (code) => reject(new Error(`unshare ${args.join(' ')} exited (${code}) before the fixture reported`)));
+  });
+  const pid = args.includes('--fork') ? childrenOf(proc.pid!)[0]! : proc.pid!;
+  const tid = readdirSync(`/proc/${pid}/task`).map(Number).find((t) => t !== pid)!;
+  const b = { proc, pid, tid, inside: JSON.parse(line) as Inside };
+  boxes.push(b);
+  return b;
+}
+
+function capture(name: string, pids: number[], uid?: number): { snap: Snapshot; shown: string } {
+  const img = join(dir, name);
+  const args = ['capture', '--pid', pids.join(','), '-o', img];
+  if (uid === undefined) {
+    const r = ckpt(args);
+    expect(r.code, r.err).toBe(0);
+  } else {
+    // As another user, the bundle as built (the root run before rebuilt it if it was stale).
+    const r = spawnSync(process.execPath, [BUNDLE, ...args], { uid, gid: uid, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+  }
+  return { snap: readImageFile(img), shown: ckpt(['show', img]).out };
+}
+
+const taskOf = (s: Snapshot, pid: number): Task => s.tasks.find((t) => t.pid === pid)!;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ckpt-userns-'));
+  chmodSync(dir, 0o777);
+});
+afterAll(() => {
+  // Pid 1 of a pid namespace takes the rest with it.
+  for (const b of boxes) {
+    try {
+      process.kill(b.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    b.proc.kill('SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!root)('a thread in its own pid namespace', () => {
+  it('is recorded with its tid inside, as its process with its pid inside', async () => {
+    const b = await boxed(['--pid', '--fork']);
+    expect(b.inside).toMatchObject({ pid: 1, tid: 2 });
+    const { snap, shown } = capture('pidns.ckpt', [b.pid]);
+    expect(taskOf(snap, b.pid).nsPids).toEqual([b.pid, 1]);
+    expect(taskOf(snap, b.tid).nsPids).toEqual([b.tid, 2]);
+    expect(shown).toMatch(new RegExp(`^task ${b.tid} \\(pid 2 in its pid namespace\\) thread of ${b.pid} `, 'm'));
+    // Same user namespace as the capture: nothing said of it.
+    expect(snap.tasks.some((t) => 'userNsIds' in t)).toBe(false);
+    expect(shown).not.toContain('in its user namespace');
+  });
+
+  it("a thread of the capture's own pid namespace: its one tid, known without reading its status", async () => {
+    const b = await boxed(['--uts']); // a namespace, but not a pid one: same pids inside and out
+    const { snap } = capture('here.ckpt', [b.pid]);
+    expect(taskOf(snap, b.pid).nsPids).toEqual([b.pid]);
+    expect(taskOf(snap, b.tid).nsPids).toEqual([b.tid]);
+  });
+});
+
+describe.skipIf(!root)('a process in its own user namespace (a rootless container)', () => {
+  it('host uid 100000 mapped to root: recorded and shown with its ids inside, its thread too', async () => {
+    const b = await boxed(['--user', '--map-root-user', '--pid', '--fork'], HOST_UID);
+    expect(b.inside).toEqual({ pid: 1, tid: 2, uid: 0, gid: 0 });
+    const { snap, shown } = capture('rootless.ckpt', [b.pid]);
+    for (const t of [taskOf(snap, b.pid), taskOf(snap, b.tid)]) {
+      expect(t).toMatchObject({ uid: HOST_UID, gid: HOST_UID, userNsIds: { uid: 0, gid: 0 } });
+    }
+    expect(taskOf(snap, b.tid).nsPids).toEqual([b.tid, 2]);
+    expect(shown).toMatch(new RegExp(`^task ${b.pid} \\(pid 1 in its pid namespace\\) ppid \\d+ uid ${HOST_UID} \\(0 in its user namespace\\) `, 'm'));
+    const json = JSON.parse(ckpt(['show', join(dir, 'rootless.ckpt'), '--json']).out) as { tasks: { pid: number; userNsIds?: unknown }[] };
+    expect(json.tasks.find((t) => t.pid === b.pid)!.userNsIds).toEqual({ uid: 0, gid: 0 });
+    expect(snap.errors).toEqual([]);
+
+    // Its own user captures it fully (its namespace is one it owns) ...
+    const own = capture('rootless-own.ckpt', [b.pid], HOST_UID).snap;
+    expect(taskOf(own, b.pid).userNsIds).toEqual({ uid: 0, gid: 0 });
+    // ... another cannot read its namespace links: no ids inside, no failure.
+    const other = capture('rootless-other.ckpt', [b.pid], 65534).snap;
+    expect(taskOf(other, b.pid).uid).toBe(HOST_UID);
+    expect(other.tasks.some((t) => 'userNsIds' in t)).toBe(false);
+  });
+
+  it('an id its map does not cover is the overflow id, as the kernel shows it inside', async () => {
+    const b = await boxed(['--user'], HOST_UID); // no map written
+    expect(b.inside).toMatchObject({ uid: 65534, gid: 65534 });
+    const { snap, shown } = capture('unmapped.ckpt', [b.pid]);
+    expect(taskOf(snap, b.pid).userNsIds).toEqual({ uid: 65534, gid: 65534 });
+    expect(shown).toContain(`uid ${HOST_UID} (65534 in its user namespace)`);
+  });
+});

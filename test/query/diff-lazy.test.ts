@@ -85,6 +85,14 @@ describe('diff details built when read', () => {
     expect(late.tasks[0]!.changed[0]!.before.target).not.toBe('');
   });
 
+  it('a JSON export holds every detail', () =>
+    withStore((s) => {
+      const ids = images(s);
+      const exported = JSON.parse(s.export({ what: 'diff', a: ids.first, b: ids.next }, 'json')) as DiffResult;
+      expect({ ...exported, elapsedMs: 0 }).toEqual({ ...plain(s.diff(ids.first, ids.next)), elapsedMs: 0 });
+      expect(exported.tasks.flatMap((t) => t.sharingStarted)).toHaveLength(6);
+    }));
+
   it('the CLI text, cut short, says the same and counts the lines left exactly, unbuilt', () =>
     withStore((s) => {
       const ids = images(s);

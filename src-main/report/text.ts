@@ -118,7 +118,8 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
     for (const c of t.sharingEnded)
       lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
   }
-  if (lines.length) out.push('');
+  // The blank line parts the summary from the details, shown or only counted.
+  if (lines.length || unbuilt) out.push('');
   out.push(...lines.slice(0, maxLines));
   const hidden = Math.max(0, lines.length - maxLines) + unbuilt;
   if (hidden > 0) out.push(`... ${hidden} more lines (use --json or ckpt export for all)`);

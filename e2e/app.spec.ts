@@ -150,6 +150,22 @@ test("a connected socket's other end is one click away", async () => {
   await expect(page.getByTestId('other-end').getByTestId('other-end-holder')).toContainText('6000');
 });
 
+test("a container's process: its pid and ids inside; a listener's accept queue against its backlog", async () => {
+  await captureScenario(page, 'everything', 'container e2e');
+  // The everything scenario's child: pid 1 of a pid namespace, host uid 100000 that is root of its user namespace.
+  await treeRow(page, 6001).first().click();
+  const detail = page.getByTestId('process-detail');
+  await expect(page.getByTestId('process-ns-pid')).toHaveText(/^1 in its pid namespace/);
+  await expect(detail).toContainText('100000 / 100000');
+  await expect(page.getByTestId('process-userns-ids')).toHaveText('0 / 0 in its user namespace');
+  // Its parent shares the capture's namespaces: nothing said of ids inside.
+  await treeRow(page, 6000).first().click();
+  await expect(detail).toBeVisible();
+  await expect(page.getByTestId('process-userns-ids')).toHaveCount(0);
+  await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'tcp4 0.0.0.0:8443 LISTEN accept-q 3 of 128' })).toHaveCount(1);
+  await shot(page, 'inspector-container');
+});
+
 test('rename and delete an image', async () => {
   await page.getByTestId('nav-library').click();
   await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: 'web e2e' })).toHaveCount(1);

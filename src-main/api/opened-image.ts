@@ -251,6 +251,7 @@ export class OpenedImage {
       root: j.root as TaskDetail['root'],
       namespaces: j.namespaces as TaskDetail['namespaces'],
       nsPids: t.nsPids ? [...t.nsPids] : null,
+      userNsIds: t.userNsIds ? { ...t.userNsIds } : null,
     };
   }
 

@@ -111,6 +111,36 @@ function limitsTable(l: ImageLimits): Table {
   };
 }
 
+/**
+ * The processes of a container as it knows them: the pid its logs and ps
+ * use, the uid its root runs as on the host beside 0 inside (a rootless
+ * one). Only processes in a pid or user namespace other than the capture's;
+ * null when there are none.
+ */
+function insideTable(snap: Snapshot): Table | null {
+  const SAME = "(the capture's)";
+  const all = snap.tasks.filter((t) => t.pid === t.tgid && ((t.nsPids?.length ?? 0) > 1 || t.userNsIds));
+  const rows = all
+    .slice(0, MAX_ROWS)
+    .map((t) => [
+      String(t.pid),
+      displayBStr(t.comm),
+      t.nsPids && t.nsPids.length > 1 ? String(t.nsPids[t.nsPids.length - 1]) : SAME,
+      String(t.uid),
+      t.userNsIds ? String(t.userNsIds.uid) : SAME,
+      String(t.gid),
+      t.userNsIds ? String(t.userNsIds.gid) : SAME,
+    ]);
+  return rows.length
+    ? {
+        title: 'Processes in namespaces of their own',
+        headers: ['pid', 'comm', 'pid inside', 'uid', 'uid inside', 'gid', 'gid inside'],
+        rows,
+        omitted: all.length - rows.length,
+      }
+    : null;
+}
+
 export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): Doc {
   const files = new Map(snap.files.map((f) => [f.ref, f]));
   const tables = new Map(snap.fdTables.map((t) => [t.ref, t]));
@@ -199,12 +229,13 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     '',
     '',
   ]);
+  const inside = insideTable(snap);
   return {
     title: `Checkpoint image ${name(s)}`,
     facts: [...imageFacts(s), ['Capture errors', snap.errors.length ? `${snap.errors.length} (listed under Capture errors)` : 'none']],
     sections: [limitsSection(limits)],
     charts: [{ kind: 'bars', title: 'Fds by kind', labels: sorted.map(([k]) => k), values: sorted.map(([, n]) => n) }],
-    tables: [fdTable, ...(snap.errors.length ? [errorTable] : []), limitsTable(limits)],
+    tables: [fdTable, ...(snap.errors.length ? [errorTable] : []), limitsTable(limits), ...(inside ? [inside] : [])],
     csv: {
       ...fdTable,
       headers: [...fdTable.headers, 'fd soft limit', 'fd hard limit'],

@@ -158,6 +158,8 @@ export interface TaskDetail extends TaskRow {
   namespaces: { type: string; ino: U64Json }[];
   /** Its pid in each pid namespace, the capture's first and its own last (a container's pid 3); null where the image does not say. */
   nsPids: number[] | null;
+  /** Its uid and gid as its own user namespace sees them (a rootless container's root: 0), where that is not the capture's; null otherwise or where the image does not say. */
+  userNsIds: { uid: number; gid: number } | null;
 }
 
 export interface TableRow {

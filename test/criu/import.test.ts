@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import { Store } from '../../src-main/store/index.js';
-import { bytesToHex, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+import { bytesToHex, describeFile, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
 import {
   HOSTILE_BYTES,
@@ -170,8 +170,14 @@ function checkScenario(s: Snapshot): void {
       remotePort: 0,
       rxQueue: 0,
       txQueue: 0,
+      // inet_sk_entry's backlog of a listener (its accept queue is empty: CRIU dumps no listener with one).
+      backlogKnown: true,
+      backlog: 128,
     },
   });
+  expect(describeFile(fileAt(s, 100, 6))).toBe('tcp4 0.0.0.0:8080 LISTEN accept-q 0 of 128');
+  // Another socket's backlog field (CRIU writes its wqlen there) says nothing of a listen queue.
+  expect(fileAt(s, 100, 12).attrs).toMatchObject({ backlogKnown: false, backlog: 0 });
   expect(fileAt(s, 100, 12)).toMatchObject({
     kind: 'inet-socket',
     ino: 7001,

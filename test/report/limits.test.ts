@@ -65,7 +65,7 @@ describe('a 1.2 image with no process near its limit (sim everything)', () => {
     const table = mdSection(md, '## Fd limits');
     expect(table).toContain('| pid | comm | uid | fds | soft limit | hard limit | used | near |');
     expect(table).toMatch(/\| 6000 \| kitchen-sink \| 0 \| \d+ \| 1024 \| 524288 \| \d+% \| no \|/);
-    expect(table).toMatch(/\| 6001 \| kitchen-child \| 0 \| \d+ \| 65536 \| 524288 \| 0% \| no \|/);
+    expect(table).toMatch(/\| 6001 \| kitchen-child \| 100000 \| \d+ \| 65536 \| 524288 \| 0% \| no \|/);
   });
 
   it('HTML: the same section before the charts, and the table', () => {

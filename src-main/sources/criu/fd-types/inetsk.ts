@@ -10,6 +10,7 @@ const AF_INET6 = 10;
 const SOCK_RAW = 3;
 const PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 136: 'udplite' };
 const TCP_STREAM_MAGIC = 1363563782;
+const TCP_LISTEN = 10;
 /** What CRIU saved of an established TCP socket's queues: their lengths (SIOCINQ, SIOCOUTQ), then their bytes. */
 const TCP_STREAM: MessageSpec = {
   name: 'tcp_stream_entry',
@@ -62,6 +63,7 @@ export default defineFdType({
     const family = num(m, 'family');
     const proto = num(m, 'type') === SOCK_RAW ? 'raw' : (PROTOS[num(m, 'proto')] ?? `proto-${num(m, 'proto')}`);
     const state = num(m, 'state');
+    const listening = proto === 'tcp' && state === TCP_LISTEN;
     // A connected TCP socket's queues (tcp-stream-INO.img, INO in hex: image-desc.c's "tcp-stream-%x"): bytes unread, bytes not yet
     // acknowledged, as /proc/net/tcp counts them. CRIU writes one for every TCP socket with a peer port (sk-tcp.c dump_one_tcp:
     // ESTABLISHED, and CLOSE_WAIT, FIN_WAIT1 ... as libsoccr saves them), none for a listening or unconnected one.
@@ -87,6 +89,9 @@ export default defineFdType({
         remotePort: num(m, 'dst_port') & 0xffff,
         txQueue: stream ? num(stream, 'outq_len') : 0,
         rxQueue: stream ? num(stream, 'inq_len') : 0,
+        // A listener's backlog: CRIU records inet_diag's idiag_wqueue (sk_max_ack_backlog), which it listen()s with
+        // on restore. Its accept queue is empty: CRIU refuses to dump a listener with connections not yet accepted.
+        ...(listening && m.backlog !== undefined ? { backlogKnown: true, backlog: num(m, 'backlog') } : { backlogKnown: false, backlog: 0 }),
       },
       ...(note ? { note } : {}),
     };

@@ -56,7 +56,9 @@ describe('diff details built when read', () => {
         expect(d.tasks).toHaveLength(one.length);
         d.tasks.forEach((t, k) => expect(t).toBe(one[k]));
         d.tasks.forEach((t, k) =>
-          expect(d.fdChanges(k)).toBe(t.opened.length + t.closed.length + t.changed.length + t.sharingStarted.length + t.sharingEnded.length),
+          expect(d.fdChanges(k)).toBe(
+            t.opened.length + t.closed.length + t.changed.length + t.sharingStarted.length + t.sharingEnded.length,
+          ),
         );
         const j = d.toJSON();
         expect(Object.getPrototypeOf(j)).toBe(Object.prototype);
@@ -71,6 +73,29 @@ describe('diff details built when read', () => {
       expect(fleets.summary.fdsChanged).toBeGreaterThan(200);
       expect(s.diff(ids.first, ids.next).summary).toMatchObject({ sharingStarted: 6, sharingEnded: 0, fdsChanged: 1 });
       expect(s.diff(ids.next, ids.first).summary).toMatchObject({ sharingStarted: 0, sharingEnded: 6, fdsChanged: 1 });
+    }));
+
+  it('task(k) after tasks gives the same objects; built in any order, the same details; through structured clone, the same data', () =>
+    withStore((s) => {
+      const ids = images(s);
+      for (const [a, b] of [
+        [ids.fleetA, ids.fleetB],
+        [ids.next, ids.first],
+      ] as const) {
+        const whole = s.diff(a, b);
+        const all = whole.tasks;
+        expect(all.length).toBeGreaterThan(0);
+        expect(whole.tasks).toBe(all);
+        for (let k = 0; k < whole.taskCount; k++) expect(whole.task(k)).toBe(all[k]);
+        // Last process first: what one process's building caches (names, shared field changes) changes no other's.
+        const backwards = s.diff(a, b);
+        for (let k = backwards.taskCount - 1; k >= 0; k--) backwards.task(k);
+        expect(plain(backwards).tasks).toEqual(plain(whole).tasks);
+        // Electron's ipc: the plain result survives structured clone, the lazy one would lose its details.
+        const j = whole.toJSON();
+        expect(JSON.parse(JSON.stringify(structuredClone(j)))).toEqual(plain(j));
+        expect(structuredClone(whole).tasks).toBeUndefined();
+      }
     }));
 
   it('reads nothing from the library once returned: its details are whole after the library is closed', () => {
@@ -106,7 +131,10 @@ describe('diff details built when read', () => {
           // The summary, the blank line after it, the first `max` lines, and the count of the rest.
           const header = all.indexOf('') + 1;
           expect(header).toBeGreaterThan(0);
-          expect(shown).toEqual([...all.slice(0, header + max), `... ${all.length - header - max} more lines (use --json or ckpt export for all)`]);
+          expect(shown).toEqual([
+            ...all.slice(0, header + max),
+            `... ${all.length - header - max} more lines (use --json or ckpt export for all)`,
+          ]);
         } else expect(shown).toEqual(all);
       }
       // Lines past the cut are counted, not built: the first process is built, the rest are not.

@@ -9,17 +9,20 @@
  *   namespace)`; with no map written, the kernel's overflow id 65534.
  * A capture by another unprivileged user cannot read the namespace links:
  * the tasks are recorded without the ids inside, and nothing fails.
- * Needs root (unshare --pid, and setuid to the fixtures' users).
+ * Those need root (unshare --pid, and setuid to the fixtures' users); maps
+ * and statuses /proc could not give (unreadable, malformed, a thread gone)
+ * are held to error records and left-out fields on a fake /proc.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import type { Snapshot, Task } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
-import { ROOT, compile } from './fixture.js';
+import { ROOT, compile, fakeProc } from './fixture.js';
+import { captureProc } from '../../src-main/sources/proc/index.js';
 
 const root = process.geteuid?.() === 0;
 const HOST_UID = 100000;
@@ -146,5 +149,56 @@ describe.skipIf(!root)('a process in its own user namespace (a rootless containe
     const { snap, shown } = capture('unmapped.ckpt', [b.pid]);
     expect(taskOf(snap, b.pid).userNsIds).toEqual({ uid: 65534, gid: 65534 });
     expect(shown).toContain(`uid ${HOST_UID} (65534 in its user namespace)`);
+  });
+});
+
+describe('maps as /proc gives them, or does not (a fake /proc)', () => {
+  /** Process 4242 as host uid 100005, gid 100007, in user namespace [999] (not ours), whose uid_map and gid_map are these. */
+  function fake(uidMap: string | null, gidMap: string, status = ''): string {
+    const root = fakeProc(join(dir, `proc-${Math.random().toString(36).slice(2)}`), [4242]);
+    const b = join(root, '4242');
+    writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t4242\nUid:\t100005\t100005\t100005\t100005\nGid:\t100007\t100007\t100007\t100007\n${status}`);
+    symlinkSync('user:[999]', join(b, 'ns', 'user'));
+    if (uidMap === null) mkdirSync(join(b, 'uid_map'));
+    else writeFileSync(join(b, 'uid_map'), uidMap);
+    writeFileSync(join(b, 'gid_map'), gidMap);
+    return root;
+  }
+  const MAP = '         0     100000      65536\n';
+
+  it.each(['native', 'js'] as const)('maps the ids through the lines that cover them (%s reader)', async (reader) => {
+    const snap = await captureProc({ pids: [4242], procRoot: fake(MAP, '0 200000 1\n7 100007 1\n'), reader });
+    expect(snap.tasks[0]!.userNsIds).toEqual({ uid: 5, gid: 7 });
+    expect(snap.errors).toEqual([]);
+  });
+  it('an id no line covers is the overflow id', async () => {
+    const snap = await captureProc({ pids: [4242], procRoot: fake('0 1000 1\n', '') });
+    expect(snap.tasks[0]!.userNsIds).toEqual({ uid: 65534, gid: 65534 });
+  });
+  it('an unreadable or malformed map: an error record, the ids left out, the task kept', async () => {
+    const unreadable = await captureProc({ pids: [4242], procRoot: fake(null, MAP) });
+    expect(unreadable.tasks[0]!.pid).toBe(4242);
+    expect('userNsIds' in unreadable.tasks[0]!).toBe(false);
+    expect(unreadable.errors).toContainEqual(
+      expect.objectContaining({ errno: 'EISDIR', pid: 4242, message: 'cannot read: its ids in its user namespace are not recorded' }),
+    );
+    const malformed = await captureProc({ pids: [4242], procRoot: fake('zero 100000 1\n', MAP) });
+    expect('userNsIds' in malformed.tasks[0]!).toBe(false);
+    expect(malformed.errors).toContainEqual(expect.objectContaining({ errno: 'EINVAL', pid: 4242, message: expect.stringMatching(/^not an id map/) }));
+  });
+  it("a thread of a nested pid namespace whose status is gone or disagrees: its pids left out", async () => {
+    const root = fake(MAP, MAP, 'NSpid:\t4242\t1\n');
+    const t = join(root, '4242', 'task', '4243');
+    mkdirSync(t, { recursive: true });
+    writeFileSync(join(t, 'stat'), '4243 (fake) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n');
+    let snap = await captureProc({ pids: [4242], procRoot: root });
+    expect(snap.tasks.find((x) => x.pid === 4242)!.nsPids).toEqual([4242, 1]);
+    expect('nsPids' in snap.tasks.find((x) => x.pid === 4243)!).toBe(false);
+    writeFileSync(join(t, 'status'), 'Name:\tfake\nNSpid:\t4243\t2\n');
+    snap = await captureProc({ pids: [4242], procRoot: root });
+    expect(snap.tasks.find((x) => x.pid === 4243)!.nsPids).toEqual([4243, 2]);
+    writeFileSync(join(t, 'status'), 'Name:\tfake\nNSpid:\t4243\n');
+    snap = await captureProc({ pids: [4242], procRoot: root });
+    expect('nsPids' in snap.tasks.find((x) => x.pid === 4243)!).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
  * out, without building them. The view builds a process's rows only when a
  * page shows one of them.
  */
-import { changeBit } from '../../src-shared/api/diff-rows.js';
+import { FIELD_CHANGE, changeBit } from '../../src-shared/api/diff-rows.js';
 import { P, PACK_FIELDS } from '../store/fdpack.js';
 import { kindName } from './rows.js';
 import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, type PairChanges } from './diff-changes.js';
@@ -22,13 +22,17 @@ const OPENED = changeBit('opened');
 const CLOSED = changeBit('closed');
 const SHARED = changeBit('shared');
 const UNSHARED = changeBit('unshared');
-const FIELD_BITS: [number, number][] = [
-  [F_KIND | F_TARGET, changeBit('retargeted')],
-  [F_FLAGS, changeBit('flags')],
-  [F_POS, changeBit('moved')],
-  [F_CLOEXEC, changeBit('cloexec')],
-  [F_DELETED, changeBit('deleted')],
-];
+// Each changed field's kind of change as the built rows mark it (FIELD_CHANGE), so the two cannot disagree.
+const FIELD_BITS: [number, number][] = (
+  [
+    [F_KIND, 'kind'],
+    [F_TARGET, 'target'],
+    [F_FLAGS, 'flags'],
+    [F_POS, 'pos'],
+    [F_CLOEXEC, 'cloexec'],
+    [F_DELETED, 'deleted'],
+  ] as const
+).map(([mask, field]) => [mask, changeBit(FIELD_CHANGE[field]!)]);
 
 export function fdRowFacts(p: PairChanges, packA: Int32Array, packB: Int32Array): FdRowFacts {
   const order: number[] = [];

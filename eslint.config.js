@@ -5,10 +5,35 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const NODE_MODULES = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'buffer', 'better-sqlite3', 'koffi', 'electron', 'electron/*'];
+const NODE_MODULES = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'buffer',
+  'better-sqlite3',
+  'koffi',
+  'electron',
+  'electron/*',
+];
 
 export default tseslint.config(
-  { ignores: ['.scratch/**', '.s4tmp/**', '**/.*.tmp.*', 'out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'src-renderer/**/*.svelte', 'build/**'] },
+  {
+    ignores: [
+      '.scratch/**',
+      '.s4tmp/**',
+      '**/.*.tmp.*',
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'src-renderer/**/*.svelte',
+      'build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,7 +47,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: NODE_MODULES, message: 'src-shared is pure TypeScript: no Node, Electron or DOM-only modules.' }, { group: ['**/src-main/**', '**/src-renderer/**'], message: 'src-shared imports nothing from the other layers.' }] },
+        {
+          patterns: [
+            { group: NODE_MODULES, message: 'src-shared is pure TypeScript: no Node, Electron or DOM-only modules.' },
+            { group: ['**/src-main/**', '**/src-renderer/**'], message: 'src-shared imports nothing from the other layers.' },
+          ],
+        },
       ],
     },
   },
@@ -31,18 +61,36 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: NODE_MODULES, message: 'src-renderer runs in the browser.' }, { group: ['**/src-main/**'], message: 'The renderer reaches the backend only through the API contract.' }] },
+        {
+          patterns: [
+            { group: NODE_MODULES, message: 'src-renderer runs in the browser.' },
+            { group: ['**/src-main/**'], message: 'The renderer reaches the backend only through the API contract.' },
+          ],
+        },
       ],
     },
   },
   {
     files: ['src-main/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src-renderer/**'], message: 'src-main does not import the renderer.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src-renderer/**'], message: 'src-main does not import the renderer.' }] },
+      ],
     },
   },
   {
     files: ['**/*.{js,mjs,cjs}'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
+    },
   },
 );

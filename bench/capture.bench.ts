@@ -110,7 +110,9 @@ const bench: BenchModule = {
       // The yardstick issue 3 names: only the syscalls per fd, in C, inside
       // the timed loop (no process start). What ckpt adds is start-up, the
       // per-fd work in JavaScript, sharing, encoding and the write.
-      ctx.log(`kernel floor (bench/fd-floor.c) ms, 1 thread: ${fl1.map((x) => x.toFixed(0)).join(', ')}; 2 threads: ${fl2.map((x) => x.toFixed(0)).join(', ')}`);
+      ctx.log(
+        `kernel floor (bench/fd-floor.c) ms, 1 thread: ${fl1.map((x) => x.toFixed(0)).join(', ')}; 2 threads: ${fl2.map((x) => x.toFixed(0)).join(', ')}`,
+      );
       ctx.record({ name: 'kernel floor, 1 thread, vs lsof (informative)', value: median(fl1) / median(ls), unit: 'x of lsof' });
       ctx.record({ name: 'kernel floor, 2 threads (median)', value: median(fl2), unit: 'ms' });
 

@@ -154,7 +154,11 @@ const bench: BenchModule = {
     ctx.record({ name: 'timeline median: 60-image leaky series', value: median(tl), unit: 'ms' });
     // Every process of every image is read for the per-process fd limit projections: a series of fleets is their worst case.
     const tlLarge = timeIt(() => s.timeline({ tag: 'large' }), 3);
-    ctx.record({ name: `timeline median: ${large}-image series of 100k-fd images (101 processes each)`, value: median(tlLarge), unit: 'ms' });
+    ctx.record({
+      name: `timeline median: ${large}-image series of 100k-fd images (101 processes each)`,
+      value: median(tlLarge),
+      unit: 'ms',
+    });
     s.close();
   },
 };

@@ -11,7 +11,16 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { imageWithErrors } from './errors.js';
 import { startHost, haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { haveCrit, writeDump } from '../test/criu/dump-fixture.js';
-import { captureScenario, captureSimulation, openFromLibrary, recordBytes, renameAndDelete, sharedFileHolders, shot, treeRow } from './flows.js';
+import {
+  captureScenario,
+  captureSimulation,
+  openFromLibrary,
+  recordBytes,
+  renameAndDelete,
+  sharedFileHolders,
+  shot,
+  treeRow,
+} from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -162,7 +171,9 @@ test("a container's process: its pid and ids inside; a listener's accept queue a
   await treeRow(page, 6000).first().click();
   await expect(detail).toBeVisible();
   await expect(page.getByTestId('process-userns-ids')).toHaveCount(0);
-  await expect(page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'tcp4 0.0.0.0:8443 LISTEN accept-q 3 of 128' })).toHaveCount(1);
+  await expect(
+    page.getByTestId('fd-list').getByRole('option').filter({ hasText: 'tcp4 0.0.0.0:8443 LISTEN accept-q 3 of 128' }),
+  ).toHaveCount(1);
   await shot(page, 'inspector-container');
 });
 
@@ -353,7 +364,9 @@ test('a scenario offers the parameters it reads: leaky-host takes a step', async
   await page.getByTestId('capture-run').click();
   await expect(page.getByTestId('inspector-title')).toHaveText('leaky-host step 7', { timeout: 30_000 });
   const listed = JSON.parse(
-    execFileSync(process.execPath, ['bin/ckpt.mjs', 'list', '--json', '--home', host.home, '--label', 'leaky-host step 7'], { encoding: 'utf8' }),
+    execFileSync(process.execPath, ['bin/ckpt.mjs', 'list', '--json', '--home', host.home, '--label', 'leaky-host step 7'], {
+      encoding: 'utf8',
+    }),
   ) as { options: Record<string, string> }[];
   expect(listed.map((i) => i.options)).toEqual([{ scenario: 'leaky-host', seed: '1', step: '7' }]);
 });

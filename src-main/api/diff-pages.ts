@@ -72,7 +72,8 @@ export class DiffPages implements RowSource {
     this.counts = counts;
     this.kinds = [...kinds].sort();
     this.facts = {
-      head: (r) => (this.slotOf[r]! < 0 ? 'task' : this.taskOf[r]! >= 0 ? null : this.slotOf[r]! < d.appeared.length ? 'appeared' : 'vanished'),
+      head: (r) =>
+        this.slotOf[r]! < 0 ? 'task' : this.taskOf[r]! >= 0 ? null : this.slotOf[r]! < d.appeared.length ? 'appeared' : 'vanished',
       bits: (r) => this.bits[r]!,
       hasKind: (r, k) => this.kind[r] === k || this.otherKind[r] === k,
     };
@@ -87,7 +88,8 @@ export class DiffPages implements RowSource {
     if (!rows) {
       rows = this.make.fds(this.d.task(k));
       // The filter and the counts went by the facts: rows that disagree with them are a bug, not a page to show.
-      if (rows.length !== this.fdRowCount[k]) throw new Error(`diff rows of process ${k}: ${rows.length} built, ${this.fdRowCount[k]} counted`);
+      if (rows.length !== this.fdRowCount[k])
+        throw new Error(`diff rows of process ${k}: ${rows.length} built, ${this.fdRowCount[k]} counted`);
       this.built.set(k, rows);
     }
     return rows[s]!;

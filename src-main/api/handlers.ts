@@ -364,7 +364,10 @@ export function createBackend(ctx: ApiContext): Backend {
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
     'search.holders': ({ query }) => holders(query),
     // Plain: Electron's structured clone would copy the lazy diff's internals and drop its `tasks` getter.
-    'diff.run': ({ a, b, matching }) => getStore().diff(a, b, matching ? { matching } : {}).toJSON(),
+    'diff.run': ({ a, b, matching }) =>
+      getStore()
+        .diff(a, b, matching ? { matching } : {})
+        .toJSON(),
     'diff.view': (args) => diffs.view(getStore(), args, openImage),
     'timeline.get': (sel) => getStore().timeline(sel),
     'report.export': async ({ request, format, preview }) => {

@@ -5,7 +5,11 @@ import { readAheadAll } from '../sources/proc/procfd-reader.js';
 // of the CLI (imported below, after this). The capture command adopts the
 // read; with --freeze it must not start before the processes are stopped.
 const argv = process.argv.slice(2);
-if (argv[0] === 'capture' && argv.includes('--all') && !argv.some((a) => a === '--freeze' || a === '--help' || a === '-h' || a.startsWith('--sim')))
+if (
+  argv[0] === 'capture' &&
+  argv.includes('--all') &&
+  !argv.some((a) => a === '--freeze' || a === '--help' || a === '-h' || a.startsWith('--sim'))
+)
   try {
     readAheadAll();
   } catch {

@@ -72,13 +72,46 @@ const str = (v: unknown) => (v === undefined ? '' : typeof v === 'string' || v i
 
 /** Netlink protocols by number, as lsof names them (the kernel's NETLINK_* without the prefix). */
 const NETLINK: Record<number, string> = {
-  0: 'ROUTE', 1: 'UNUSED', 2: 'USERSOCK', 3: 'FIREWALL', 4: 'INET_DIAG', 5: 'NFLOG', 6: 'XFRM', 7: 'SELINUX',
-  8: 'ISCSI', 9: 'AUDIT', 10: 'FIB_LOOKUP', 11: 'CONNECTOR', 12: 'NETFILTER', 13: 'IP6_FW', 14: 'DNRTMSG',
-  15: 'KOBJECT_UEVENT', 16: 'GENERIC', 18: 'SCSITRANSPORT', 19: 'ECRYPTFS', 20: 'RDMA', 21: 'CRYPTO',
+  0: 'ROUTE',
+  1: 'UNUSED',
+  2: 'USERSOCK',
+  3: 'FIREWALL',
+  4: 'INET_DIAG',
+  5: 'NFLOG',
+  6: 'XFRM',
+  7: 'SELINUX',
+  8: 'ISCSI',
+  9: 'AUDIT',
+  10: 'FIB_LOOKUP',
+  11: 'CONNECTOR',
+  12: 'NETFILTER',
+  13: 'IP6_FW',
+  14: 'DNRTMSG',
+  15: 'KOBJECT_UEVENT',
+  16: 'GENERIC',
+  18: 'SCSITRANSPORT',
+  19: 'ECRYPTFS',
+  20: 'RDMA',
+  21: 'CRYPTO',
 };
 /** Ethernet protocols of packet sockets as lsof names them; others print as a decimal number (checked: 0x88cc is 35020). */
-const ETHER: Record<number, string> = { 0x0003: 'ALL', 0x0800: 'IP', 0x0806: 'ARP', 0x86dd: 'IPV6', 0x8035: 'RARP', 0x0004: '802_2', 0x0005: 'SNAP' };
-const SOCK_TYPES: Record<number, string> = { 1: 'SOCK_STREAM', 2: 'SOCK_DGRAM', 3: 'SOCK_RAW', 4: 'SOCK_RDM', 5: 'SOCK_SEQPACKET', 10: 'SOCK_PACKET' };
+const ETHER: Record<number, string> = {
+  0x0003: 'ALL',
+  0x0800: 'IP',
+  0x0806: 'ARP',
+  0x86dd: 'IPV6',
+  0x8035: 'RARP',
+  0x0004: '802_2',
+  0x0005: 'SNAP',
+};
+const SOCK_TYPES: Record<number, string> = {
+  1: 'SOCK_STREAM',
+  2: 'SOCK_DGRAM',
+  3: 'SOCK_RAW',
+  4: 'SOCK_RDM',
+  5: 'SOCK_SEQPACKET',
+  10: 'SOCK_PACKET',
+};
 
 function isWildcard(addr: string): boolean {
   return addr === '0.0.0.0' || addr === '::' || addr === '';
@@ -109,7 +142,12 @@ function inet(f: OpenFile): LsofFile {
   if (proto === 'raw') {
     const st = Math.max(0, TCP_STATES.indexOf(String(a.state)));
     const hex = (addr: string, port: number) => `${rawHex(a.family, addr)}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
-    return { type: a.family === 6 ? 'raw6' : 'raw', device: 'none', size: false, name: `${hex(local, lport)}->${hex(remote, rport)} st=${st.toString(16).padStart(2, '0').toUpperCase()}` };
+    return {
+      type: a.family === 6 ? 'raw6' : 'raw',
+      device: 'none',
+      size: false,
+      name: `${hex(local, lport)}->${hex(remote, rport)} st=${st.toString(16).padStart(2, '0').toUpperCase()}`,
+    };
   }
   const connected = rport !== 0 || !isWildcard(remote);
   return {
@@ -145,7 +183,12 @@ export const LSOF_KINDS: Readonly<Record<string, (f: OpenFile) => LsofFile>> = {
     state: String(f.attrs.state),
   }),
   'inet-socket': inet,
-  'netlink-socket': (f) => ({ type: 'netlink', device: 'none', size: false, name: NETLINK[Number(f.attrs.protocol)] ?? String(f.attrs.protocol) }),
+  'netlink-socket': (f) => ({
+    type: 'netlink',
+    device: 'none',
+    size: false,
+    name: NETLINK[Number(f.attrs.protocol)] ?? String(f.attrs.protocol),
+  }),
   'packet-socket': (f) => ({
     type: 'pack',
     device: 'ino',
@@ -153,7 +196,12 @@ export const LSOF_KINDS: Readonly<Record<string, (f: OpenFile) => LsofFile>> = {
     proto: ETHER[Number(f.attrs.protocol)] ?? String(f.attrs.protocol),
     name: `type=${SOCK_TYPES[Number(f.attrs.type)] ?? String(f.attrs.type)}`,
   }),
-  socket: (f) => ({ type: 'sock', device: 'dev', size: false, name: f.attrs.family ? `protocol: ${str(f.attrs.family)}` : "can't identify protocol" }),
+  socket: (f) => ({
+    type: 'sock',
+    device: 'dev',
+    size: false,
+    name: f.attrs.family ? `protocol: ${str(f.attrs.family)}` : "can't identify protocol",
+  }),
   eventfd: (f) => aInode(f, f.attrs.id !== undefined ? `[eventfd:${String(f.attrs.id)}]` : undefined),
   epoll: (f) => {
     const tfds = ((f.attrs.watches as { tfd: number }[] | undefined) ?? []).map((w) => Number(w.tfd)).sort((x, y) => x - y);
@@ -172,13 +220,26 @@ export const LSOF_KINDS: Readonly<Record<string, (f: OpenFile) => LsofFile>> = {
 };
 
 /** lsof's TYPE by st_mode's file type (modeType's names); anything else it reads as an anon inode. */
-const MODE_TYPES: Readonly<Record<string, string>> = { regular: 'REG', directory: 'DIR', char: 'CHR', block: 'BLK', fifo: 'FIFO', socket: 'sock', symlink: 'LINK' };
+const MODE_TYPES: Readonly<Record<string, string>> = {
+  regular: 'REG',
+  directory: 'DIR',
+  char: 'CHR',
+  block: 'BLK',
+  fifo: 'FIFO',
+  socket: 'sock',
+  symlink: 'LINK',
+};
 
 /** A kind this version cannot read: what its st_mode says, as lsof would go by. */
 function byMode(f: OpenFile): LsofFile {
   const type = MODE_TYPES[modeType(f.mode)] ?? 'a_inode';
   const dev = type === 'CHR' || type === 'BLK';
-  return { type, device: dev ? 'rdev' : 'dev', size: !dev && type !== 'FIFO' && type !== 'sock', name: type === 'a_inode' ? anonName(f) : filePath(f) };
+  return {
+    type,
+    device: dev ? 'rdev' : 'dev',
+    size: !dev && type !== 'FIFO' && type !== 'sock',
+    name: type === 'a_inode' ? anonName(f) : filePath(f),
+  };
 }
 
 export function lsofFile(f: OpenFile): LsofFile {
@@ -254,7 +315,14 @@ function processes(s: Snapshot, filter: ShowFilter): Proc[] {
       const f = files.get(fd.file);
       if (!f || (filter.kinds && !filter.kinds.has(f.kind))) continue;
       const locks = locksOf.get(`${t.tgid}:${String(f.dev)}:${String(f.ino)}`) ?? [];
-      rows.push({ fd: String(fd.fd), access: accessLetter(f.flags), lock: lockLetter(locks), file: f, cloexec: fd.cloexec, l: lsofFile(f) });
+      rows.push({
+        fd: String(fd.fd),
+        access: accessLetter(f.flags),
+        lock: lockLetter(locks),
+        file: f,
+        cloexec: fd.cloexec,
+        l: lsofFile(f),
+      });
     }
     out.push({ task: t, rows });
   }
@@ -306,7 +374,17 @@ export function renderLsof(s: Snapshot, opts: LsofOptions = {}): string {
       const f = r.file!;
       const l = r.l!;
       const name = l.state !== undefined ? `${l.name} ${l.state ? `(${l.state})` : ''}` : l.name;
-      rows.push([cmd, String(p.task.tgid), user, fd, l.type, deviceCell(r), l.size ? String(f.size) : offText(f.pos), l.proto ?? String(f.ino), name]);
+      rows.push([
+        cmd,
+        String(p.task.tgid),
+        user,
+        fd,
+        l.type,
+        deviceCell(r),
+        l.size ? String(f.size) : offText(f.pos),
+        l.proto ?? String(f.ino),
+        name,
+      ]);
     }
   }
   if (!rows.length) return '';

@@ -157,7 +157,12 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const nfds = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
   // Header texts come from the image (a hostname, a cgroup name a container chose): escaped like every name.
   lines.push(
-    `image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture of ${displayBStr(h.hostname)} (${[h.arch, h.kernelRelease].filter((x) => x !== '').map(displayBStr).join(', ') || 'arch and kernel not recorded'})`,
+    `image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture of ${displayBStr(h.hostname)} (${
+      [h.arch, h.kernelRelease]
+        .filter((x) => x !== '')
+        .map(displayBStr)
+        .join(', ') || 'arch and kernel not recorded'
+    })`,
   );
   lines.push(`captured ${new Date(h.captureTime).toISOString()}${h.frozen ? ', processes frozen' : ''}`);
   const opts = Object.entries(h.options)

@@ -91,7 +91,8 @@ export class BodyCursor {
   /** A count of items each at least `itemSize` bytes: bounded by what remains. */
   count(itemSize: number, what: string): number {
     const n = this.u32();
-    if (n * itemSize > this.end - this.pos) this.fail('bad-length', `${what}: count ${n} cannot fit in the ${this.end - this.pos} bytes left`);
+    if (n * itemSize > this.end - this.pos)
+      this.fail('bad-length', `${what}: count ${n} cannot fit in the ${this.end - this.pos} bytes left`);
     return n;
   }
   bytes(n: number): Uint8Array {

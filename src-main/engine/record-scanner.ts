@@ -102,12 +102,12 @@ export class RecordScanner {
    */
   private checkMagic(): void {
     const need = RECORD_HEADER_LEN + MAGIC.length;
-    if (this.src.size < need)
-      throw new ImageError('not-an-image', `${this.src.size} bytes, too few for a checkpoint image`, 0, -1);
+    if (this.src.size < need) throw new ImageError('not-an-image', `${this.src.size} bytes, too few for a checkpoint image`, 0, -1);
     this.window(0, need);
     let ok = this.view.getUint32(0, true) === RT.HEADER;
     for (let i = 0; ok && i < MAGIC.length; i++) ok = this.buf[RECORD_HEADER_LEN + i] === MAGIC[i];
-    if (!ok) throw new ImageError('not-an-image', 'not a checkpoint image (it does not begin with a HEADER record and the magic number)', 0, -1);
+    if (!ok)
+      throw new ImageError('not-an-image', 'not a checkpoint image (it does not begin with a HEADER record and the magic number)', 0, -1);
   }
 
   /** Makes image bytes [from, from+n) present in buf. */

@@ -169,7 +169,9 @@ export class LazyDiff implements DiffResult {
       const kept = changes.slice();
       scratch.length = 0;
       changed.push(
-        posDelta === undefined ? { fd: before.fd, before, after, changes: kept } : { fd: before.fd, before, after, changes: kept, posDelta },
+        posDelta === undefined
+          ? { fd: before.fd, before, after, changes: kept }
+          : { fd: before.fd, before, after, changes: kept, posDelta },
       );
     }
     const sharing = (pack: Int32Array, at: number, w: Holder[]): SharingChange => {
@@ -203,6 +205,7 @@ export function taskList(d: DiffResult): TaskList {
   return {
     count: t.length,
     at: (k) => t[k]!,
-    fdChanges: (k) => t[k]!.opened.length + t[k]!.closed.length + t[k]!.changed.length + t[k]!.sharingStarted.length + t[k]!.sharingEnded.length,
+    fdChanges: (k) =>
+      t[k]!.opened.length + t[k]!.closed.length + t[k]!.changed.length + t[k]!.sharingStarted.length + t[k]!.sharingEnded.length,
   };
 }

@@ -17,11 +17,27 @@ export function openFile(p: Proc, path: string | BStr, init: FileInit & { cloexe
 }
 
 export function openDir(p: Proc, path: string, cloexec = true): number {
-  return p.open('directory', { path, mode: S_IFDIR | 0o755, dev: ROOT_DEV, mntId: ROOT_MNT, ino: p.b.inodeFor(path), size: 4096, flags: O.O_DIRECTORY | O.O_NONBLOCK | O.O_LARGEFILE }, { cloexec });
+  return p.open(
+    'directory',
+    {
+      path,
+      mode: S_IFDIR | 0o755,
+      dev: ROOT_DEV,
+      mntId: ROOT_MNT,
+      ino: p.b.inodeFor(path),
+      size: 4096,
+      flags: O.O_DIRECTORY | O.O_NONBLOCK | O.O_LARGEFILE,
+    },
+    { cloexec },
+  );
 }
 
 export function openDevNull(p: Proc, at?: number): number {
-  return p.open('chardev', { path: '/dev/null', flags: O.O_RDWR | O.O_LARGEFILE, mode: S_IFCHR | 0o666, rdev: mkdev(1, 3), dev: 5, mntId: 24, ino: 4 }, { at });
+  return p.open(
+    'chardev',
+    { path: '/dev/null', flags: O.O_RDWR | O.O_LARGEFILE, mode: S_IFCHR | 0o666, rdev: mkdev(1, 3), dev: 5, mntId: 24, ino: 4 },
+    { at },
+  );
 }
 
 /** fds 0, 1, 2 on one open file, the way a daemon dup2()s /dev/null. */
@@ -33,13 +49,33 @@ export function stdNull(p: Proc): void {
 
 /** fds 0, 1, 2 on one pty slave, the way a login shell has them. */
 export function stdPty(p: Proc, index: number): void {
-  p.open('pty', { path: `/dev/pts/${index}`, flags: O.O_RDWR | O.O_LARGEFILE, mode: S_IFCHR | 0o620, rdev: mkdev(136, index), dev: 25, mntId: 26, ino: index + 3, attrs: { index, master: false } }, { at: 0 });
+  p.open(
+    'pty',
+    {
+      path: `/dev/pts/${index}`,
+      flags: O.O_RDWR | O.O_LARGEFILE,
+      mode: S_IFCHR | 0o620,
+      rdev: mkdev(136, index),
+      dev: 25,
+      mntId: 26,
+      ino: index + 3,
+      attrs: { index, master: false },
+    },
+    { at: 0 },
+  );
   p.dup(0, { at: 1 });
   p.dup(0, { at: 2 });
 }
 
 /** `accept`: its accept queue, connections waiting and the backlog, as sock_diag gives them; default not known. */
-export function tcpListen(p: Proc, addr: string, port: number, family: 4 | 6, cloexec = false, accept?: { queued: number; backlog: number }): number {
+export function tcpListen(
+  p: Proc,
+  addr: string,
+  port: number,
+  family: 4 | 6,
+  cloexec = false,
+  accept?: { queued: number; backlog: number },
+): number {
   const queue: AttrRecord = accept ? { rxQueue: accept.queued, backlogKnown: true, backlog: accept.backlog } : {};
   return p.open(
     'inet-socket',
@@ -48,17 +84,39 @@ export function tcpListen(p: Proc, addr: string, port: number, family: 4 | 6, cl
       mode: S_IFSOCK | 0o777,
       dev: 8,
       flags: O.O_RDWR | O.O_NONBLOCK,
-      attrs: { proto: 'tcp', family, state: 'LISTEN', localAddr: addr, localPort: port, remoteAddr: family === 4 ? '0.0.0.0' : '::', remotePort: 0, ...queue },
+      attrs: {
+        proto: 'tcp',
+        family,
+        state: 'LISTEN',
+        localAddr: addr,
+        localPort: port,
+        remoteAddr: family === 4 ? '0.0.0.0' : '::',
+        remotePort: 0,
+        ...queue,
+      },
     },
     { cloexec },
   );
 }
 
-export function tcpConn(p: Proc, local: string, lport: number, remote: string, rport: number, state = 'ESTABLISHED', cloexec = true): number {
+export function tcpConn(
+  p: Proc,
+  local: string,
+  lport: number,
+  remote: string,
+  rport: number,
+  state = 'ESTABLISHED',
+  cloexec = true,
+): number {
   const family = local.includes(':') ? 6 : 4;
   return p.open(
     'inet-socket',
-    { mode: S_IFSOCK | 0o777, dev: 8, flags: O.O_RDWR | O.O_NONBLOCK, attrs: { proto: 'tcp', family, state, localAddr: local, localPort: lport, remoteAddr: remote, remotePort: rport } },
+    {
+      mode: S_IFSOCK | 0o777,
+      dev: 8,
+      flags: O.O_RDWR | O.O_NONBLOCK,
+      attrs: { proto: 'tcp', family, state, localAddr: local, localPort: lport, remoteAddr: remote, remotePort: rport },
+    },
     { cloexec },
   );
 }
@@ -71,17 +129,38 @@ export function fixSocketPaths(files: { kind: string; path: BStr; ino: unknown }
 export function unixPair(a: Proc, b: Proc, type = 'stream', cloexec = true): [number, number] {
   const ia = a.b.nextIno();
   const ib = a.b.nextIno();
-  const fa = a.open('unix-socket', { mode: S_IFSOCK | 0o777, dev: 8, ino: ia, flags: O.O_RDWR, attrs: { type, state: 'CONNECTED', name: '', peer: ib, listening: false } }, { cloexec });
-  const fb = b.open('unix-socket', { mode: S_IFSOCK | 0o777, dev: 8, ino: ib, flags: O.O_RDWR, attrs: { type, state: 'CONNECTED', name: '', peer: ia, listening: false } }, { cloexec });
+  const fa = a.open(
+    'unix-socket',
+    { mode: S_IFSOCK | 0o777, dev: 8, ino: ia, flags: O.O_RDWR, attrs: { type, state: 'CONNECTED', name: '', peer: ib, listening: false } },
+    { cloexec },
+  );
+  const fb = b.open(
+    'unix-socket',
+    { mode: S_IFSOCK | 0o777, dev: 8, ino: ib, flags: O.O_RDWR, attrs: { type, state: 'CONNECTED', name: '', peer: ia, listening: false } },
+    { cloexec },
+  );
   return [fa, fb];
 }
 
 export function unixListen(p: Proc, name: string, cloexec = true): number {
-  return p.open('unix-socket', { mode: S_IFSOCK | 0o777, dev: 8, flags: O.O_RDWR | O.O_NONBLOCK, attrs: { type: 'stream', state: 'LISTEN', name, peer: 0, listening: true } }, { cloexec });
+  return p.open(
+    'unix-socket',
+    {
+      mode: S_IFSOCK | 0o777,
+      dev: 8,
+      flags: O.O_RDWR | O.O_NONBLOCK,
+      attrs: { type: 'stream', state: 'LISTEN', name, peer: 0, listening: true },
+    },
+    { cloexec },
+  );
 }
 
 export function eventfd(p: Proc, id: number, count = 0): number {
-  return p.open('eventfd', { path: 'anon_inode:[eventfd]', flags: O.O_RDWR | O.O_NONBLOCK, dev: 15, ino: 1051, attrs: { count, id, semaphore: false } }, { cloexec: true });
+  return p.open(
+    'eventfd',
+    { path: 'anon_inode:[eventfd]', flags: O.O_RDWR | O.O_NONBLOCK, dev: 15, ino: 1051, attrs: { count, id, semaphore: false } },
+    { cloexec: true },
+  );
 }
 
 /** An epoll watching fds of `p`, each resolved to its open file. */

@@ -75,7 +75,8 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     const setBlob = counts.paths.get(r.id) as Buffer | undefined;
     const pathSet = setBlob ? unpack(setBlob) : null;
     let pathBad = pathSet ? Math.abs(pathSet.length - packPaths.size) : packPaths.size + 1;
-    if (pathSet) for (let i = 0; i < pathSet.length; i++) if (!packPaths.has(pathSet[i]!) || (i > 0 && pathSet[i]! <= pathSet[i - 1]!)) pathBad++;
+    if (pathSet)
+      for (let i = 0; i < pathSet.length; i++) if (!packPaths.has(pathSet[i]!) || (i > 0 && pathSet[i]! <= pathSet[i - 1]!)) pathBad++;
     // So must its attrs pairs (what socket terms consult first): a missing
     // pair would make search skip a table holding a hit.
     let attrsBad = 0;

@@ -29,7 +29,10 @@ export default defineKind({
   summary: (f) => {
     const w = f.attrs.watches as { tfd: number }[];
     if (!w.length) return 'epoll watching 0';
-    const fds = w.slice(0, 8).map((x) => x.tfd).join(', ');
+    const fds = w
+      .slice(0, 8)
+      .map((x) => x.tfd)
+      .join(', ');
     return `epoll watching ${w.length} (fd${w.length === 1 ? '' : 's'} ${fds}${w.length > 8 ? ', …' : ''})`;
   },
 });

@@ -59,8 +59,24 @@ export const KINDS: readonly KindSpec[] = [
 
 /** Common file fields: a kind attribute may not reuse these names. */
 export const COMMON_FILE_FIELDS = [
-  'ref', 'kind', 'path', 'flags', 'mode', 'pos', 'mntId', 'dev', 'ino', 'rdev', 'size',
-  'nlink', 'deleted', 'sharingInferred', 'locks', 'attrs', 'unknownKindCode', 'unknownBody',
+  'ref',
+  'kind',
+  'path',
+  'flags',
+  'mode',
+  'pos',
+  'mntId',
+  'dev',
+  'ino',
+  'rdev',
+  'size',
+  'nlink',
+  'deleted',
+  'sharingInferred',
+  'locks',
+  'attrs',
+  'unknownKindCode',
+  'unknownBody',
 ] as const;
 
 const byCode = new Map<number, KindSpec>();

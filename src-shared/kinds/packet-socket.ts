@@ -9,5 +9,6 @@ export default defineKind({
     { name: 'protocol', type: 'u32', label: 'Ethernet protocol' },
     { name: 'ifindex', type: 'u32', label: 'Interface index' },
   ],
-  summary: (f) => `packet type ${String(f.attrs.type)} proto 0x${Number(f.attrs.protocol).toString(16).padStart(4, '0')} ifindex ${String(f.attrs.ifindex)}`,
+  summary: (f) =>
+    `packet type ${String(f.attrs.type)} proto 0x${Number(f.attrs.protocol).toString(16).padStart(4, '0')} ifindex ${String(f.attrs.ifindex)}`,
 });

@@ -138,14 +138,20 @@ export function limitReport(s: Snapshot): LimitReport {
   const otherWarnings: string[] = [];
   const fh = fileHandles.allocated === null ? null : share(Number(fileHandles.allocated), fileHandles.max);
   if (fh !== null && fh >= NEAR_LIMIT)
-    otherWarnings.push(`the machine has ${String(fileHandles.allocated)} file handles allocated, ${formatShare(fh)} of fs.file-max ${String(fileHandles.max)}`);
+    otherWarnings.push(
+      `the machine has ${String(fileHandles.allocated)} file handles allocated, ${formatShare(fh)} of fs.file-max ${String(fileHandles.max)}`,
+    );
   for (const u of users) {
     const i = share(u.instances, inotify.maxInstances);
     if (i !== null && i >= NEAR_LIMIT)
-      otherWarnings.push(`uid ${u.uid} holds ${u.instances} inotify instances, ${formatShare(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`);
+      otherWarnings.push(
+        `uid ${u.uid} holds ${u.instances} inotify instances, ${formatShare(i)} of fs.inotify.max_user_instances ${String(inotify.maxInstances)}`,
+      );
     const w = share(u.watches, inotify.maxWatches);
     if (w !== null && w >= NEAR_LIMIT)
-      otherWarnings.push(`uid ${u.uid} holds ${u.watches} inotify watches, ${formatShare(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`);
+      otherWarnings.push(
+        `uid ${u.uid} holds ${u.watches} inotify watches, ${formatShare(w)} of fs.inotify.max_user_watches ${String(inotify.maxWatches)}`,
+      );
   }
   return { processes, unknown, near, fileHandles, inotify, processWarnings, otherWarnings };
 }

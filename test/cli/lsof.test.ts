@@ -118,9 +118,20 @@ describe.skipIf(!existsSync(LSOF))('ckpt show --lsof against lsof 4.95', () => {
     const numeric = theirs.filter((l) => /^\d+$/.test(l.fd));
     // The kinds the comparison must cover, as lsof sees them.
     const names = numeric.map((l) => `${l.type} ${l.name}`);
-    for (const want of [/^REG .*\/fx\/data\.txt$/, /^DIR .*\/fx$/, /^CHR \/dev\/null$/, /^FIFO pipe$/, /^unix type=STREAM \(CONNECTED\)$/,
-      /^IPv4 127\.0\.0\.1:\d+ \(LISTEN\)$/, /^IPv4 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+ \(ESTABLISHED\)$/, /^REG .*\/fx\/gone\.txt \(deleted\)$/])
-      expect(names.some((n) => want.test(n)), String(want)).toBe(true);
+    for (const want of [
+      /^REG .*\/fx\/data\.txt$/,
+      /^DIR .*\/fx$/,
+      /^CHR \/dev\/null$/,
+      /^FIFO pipe$/,
+      /^unix type=STREAM \(CONNECTED\)$/,
+      /^IPv4 127\.0\.0\.1:\d+ \(LISTEN\)$/,
+      /^IPv4 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+ \(ESTABLISHED\)$/,
+      /^REG .*\/fx\/gone\.txt \(deleted\)$/,
+    ])
+      expect(
+        names.some((n) => want.test(n)),
+        String(want),
+      ).toBe(true);
     expect(numeric.filter((l) => l.name.endsWith('(ESTABLISHED)'))).toHaveLength(2);
     for (const t of numeric) {
       const o = mine.get(t.fd);
@@ -193,7 +204,9 @@ describe.skipIf(!existsSync(LSOF))('ckpt show --lsof against lsof 4.95', () => {
   it('filters with --pid and --kind, and prints nothing when nothing matches, as lsof', () => {
     const sockets = parseTable(ckpt(['show', img, '--lsof', '--kind', 'inet']).out);
     expect(sockets.length).toBeGreaterThan(0);
-    expect(new Set(sockets.map((l) => l.type))).toEqual(new Set(theirs.filter((l) => /^(IPv4|IPv6|raw6?)$/.test(l.type)).map((l) => l.type)));
+    expect(new Set(sockets.map((l) => l.type))).toEqual(
+      new Set(theirs.filter((l) => /^(IPv4|IPv6|raw6?)$/.test(l.type)).map((l) => l.type)),
+    );
     expect(parseTable(ckpt(['show', img, '--lsof', '--pid', String(fx.pid), '--kind', 'directory']).out).map((l) => l.fd)).toEqual(
       theirs.filter((l) => l.type === 'DIR').map((l) => l.fd),
     );
@@ -247,19 +260,49 @@ describe('lsof kinds', () => {
     // The heading, then per process (threads are not listed) its cwd and rtd and every fd.
     const fdsOf = new Map(s.fdTables.map((t) => [t.ref, t.fds.length]));
     const leaders = s.tasks.filter((t) => t.pid === t.tgid);
-    expect(lines.length).toBe(1 + leaders.reduce((n, t) => n + Number(t.cwd.length > 0) + Number(t.root.length > 0) + (fdsOf.get(t.fdTable) ?? 0), 0));
+    expect(lines.length).toBe(
+      1 + leaders.reduce((n, t) => n + Number(t.cwd.length > 0) + Number(t.root.length > 0) + (fdsOf.get(t.fdTable) ?? 0), 0),
+    );
     expect(lines.join('\n')).not.toMatch(RAW_CONTROL);
   });
 
   it('names IPv6 ends as lsof 4.95 did for the same sockets: v4-mapped as IPv4, raw6 in /proc/net/raw6 order', () => {
     const inet = (attrs: Record<string, unknown>) => lsofFile({ kind: 'inet-socket', attrs } as unknown as OpenFile);
-    const tcp6 = inet({ family: 6, proto: 'tcp', localAddr: '::ffff:7f00:1', localPort: 42031, remoteAddr: '::ffff:127.0.0.1', remotePort: 36054, state: 'ESTABLISHED', rxQueue: 0, txQueue: 0 });
+    const tcp6 = inet({
+      family: 6,
+      proto: 'tcp',
+      localAddr: '::ffff:7f00:1',
+      localPort: 42031,
+      remoteAddr: '::ffff:127.0.0.1',
+      remotePort: 36054,
+      state: 'ESTABLISHED',
+      rxQueue: 0,
+      txQueue: 0,
+    });
     expect([tcp6.type, tcp6.proto, tcp6.name]).toEqual(['IPv6', 'TCP', '127.0.0.1:42031->127.0.0.1:36054']);
-    const lo6 = inet({ family: 6, proto: 'tcp', localAddr: '::1', localPort: 36302, remoteAddr: '::1', remotePort: 42031, state: 'ESTABLISHED', rxQueue: 0, txQueue: 0 });
+    const lo6 = inet({
+      family: 6,
+      proto: 'tcp',
+      localAddr: '::1',
+      localPort: 36302,
+      remoteAddr: '::1',
+      remotePort: 42031,
+      state: 'ESTABLISHED',
+      rxQueue: 0,
+      txQueue: 0,
+    });
     expect(lo6.name).toBe('[::1]:36302->[::1]:42031');
     const raw6 = inet({ family: 6, proto: 'raw', localAddr: '::1', localPort: 58, remoteAddr: '::', remotePort: 0, state: 'CLOSE' });
     expect([raw6.type, raw6.name]).toEqual(['raw6', '00000000000000000000000001000000:003A->00000000000000000000000000000000:0000 st=07']);
-    const raw4 = inet({ family: 4, proto: 'raw', localAddr: '127.0.0.1', localPort: 1, remoteAddr: '0.0.0.0', remotePort: 0, state: 'CLOSE' });
+    const raw4 = inet({
+      family: 4,
+      proto: 'raw',
+      localAddr: '127.0.0.1',
+      localPort: 1,
+      remoteAddr: '0.0.0.0',
+      remotePort: 0,
+      state: 'CLOSE',
+    });
     expect([raw4.type, raw4.name]).toEqual(['raw', '0100007F:0001->00000000:0000 st=07']);
   });
 });

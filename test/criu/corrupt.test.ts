@@ -68,7 +68,9 @@ describe.skipIf(skip)('bad CRIU images', () => {
     for (let n = 0; n < whole.length; n++) {
       const e = convertError({ 'files.img': whole.subarray(0, n) });
       // Cut inside an entry: files.img and the offset; cut between entries: the fd naming a file it no longer has.
-      expect(e.message, `cut at ${n}`).toMatch(/^mem\/files\.img: at byte \d+: |^mem\/fdinfo-1\.img: at byte \d+: fd \d+ of pid 100 names file id \d+, which mem\/files\.img does not have$/);
+      expect(e.message, `cut at ${n}`).toMatch(
+        /^mem\/files\.img: at byte \d+: |^mem\/fdinfo-1\.img: at byte \d+: fd \d+ of pid 100 names file id \d+, which mem\/files\.img does not have$/,
+      );
     }
   });
 

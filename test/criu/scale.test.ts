@@ -54,7 +54,17 @@ function writeBigDump(dir: string): void {
         files.push({ type: 'REG', id: rf, reg: { id: rf, flags: 2, pos: 0, fown, name: `/dev/pts/${i}`, mode: 0o020620 } });
         files.push({ type: 'TTY', id, tty: { id, tty_info_id: id, flags: 2, fown, regf_id: rf } });
         fds.push({ id, flags: 0, type: 'TTY', fd: i });
-        ttys.push({ id, type: 'PTY', locked: false, exclusive: false, packet_mode: false, sid: 0, pgrp: 0, rdev: (136 << 8) | 1, pty: { index: i } });
+        ttys.push({
+          id,
+          type: 'PTY',
+          locked: false,
+          exclusive: false,
+          packet_mode: false,
+          sid: 0,
+          pgrp: 0,
+          rdev: (136 << 8) | 1,
+          pty: { index: i },
+        });
         break;
       }
       default:

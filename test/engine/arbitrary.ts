@@ -5,14 +5,27 @@
  */
 import fc from 'fast-check';
 import { KINDS, type KindSpec, type ScalarField } from '../../src-shared/kinds/index.js';
-import { FORMAT_MINOR, bstrFromBytes, type AttrRecord, type AttrValue, type BStr, type OpenFile, type Snapshot, type U64 } from '../../src-shared/model/index.js';
+import {
+  FORMAT_MINOR,
+  bstrFromBytes,
+  type AttrRecord,
+  type AttrValue,
+  type BStr,
+  type OpenFile,
+  type Snapshot,
+  type U64,
+} from '../../src-shared/model/index.js';
 
 export const u64 = (): fc.Arbitrary<U64> =>
   fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER), fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }));
 
 const wellFormed = fc.string({ unit: 'grapheme', maxLength: 24 }).filter((s) => s.isWellFormed());
 export const bstr = (): fc.Arbitrary<BStr> =>
-  fc.oneof(wellFormed, fc.uint8Array({ maxLength: 24 }).map((b) => bstrFromBytes(b)), fc.constantFrom('/tmp/a\nb', '<script>x</script>', '/x (deleted)'));
+  fc.oneof(
+    wellFormed,
+    fc.uint8Array({ maxLength: 24 }).map((b) => bstrFromBytes(b)),
+    fc.constantFrom('/tmp/a\nb', '<script>x</script>', '/x (deleted)'),
+  );
 
 function scalar(f: ScalarField, fileRefs: number[]): fc.Arbitrary<AttrValue> {
   switch (f.type) {
@@ -76,7 +89,10 @@ function files(n: number, refBase: number): fc.Arbitrary<OpenFile[]> {
           }),
           { maxLength: 2 },
         ),
-        attrs: attrs(spec, Array.from({ length: i }, (_, k) => refBase + k)),
+        attrs: attrs(
+          spec,
+          Array.from({ length: i }, (_, k) => refBase + k),
+        ),
       }),
     );
   return fc.tuple(...Array.from({ length: n }, (_, i) => one(i)));
@@ -90,10 +106,13 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
         files: files(nfiles, 1000),
         tables: fc.array(
           fc.record({
-            fds: fc.uniqueArray(fc.record({ fd: fc.nat({ max: 70000 }), file: fc.integer({ min: 1000, max: 1000 + nfiles - 1 }), cloexec: fc.boolean() }), {
-              selector: (d) => d.fd,
-              maxLength: 10,
-            }),
+            fds: fc.uniqueArray(
+              fc.record({ fd: fc.nat({ max: 70000 }), file: fc.integer({ min: 1000, max: 1000 + nfiles - 1 }), cloexec: fc.boolean() }),
+              {
+                selector: (d) => d.fd,
+                maxLength: 10,
+              },
+            ),
             sharingInferred: fc.boolean(),
           }),
           { minLength: ntables, maxLength: ntables },
@@ -111,9 +130,12 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
             root: bstr(),
             namespaces: fc.array(fc.record({ type: fc.constantFrom('net', 'mnt', 'pid', 'user'), ino: u64() }), { maxLength: 3 }),
             tableIndex: fc.integer({ min: -1, max: ntables - 1 }),
-            fdLimit: fc.option(fc.record({ soft: fc.option(fc.nat({ max: 1 << 30 }), { nil: null }), hard: fc.option(fc.nat(), { nil: null }) }), {
-              nil: null,
-            }),
+            fdLimit: fc.option(
+              fc.record({ soft: fc.option(fc.nat({ max: 1 << 30 }), { nil: null }), hard: fc.option(fc.nat(), { nil: null }) }),
+              {
+                nil: null,
+              },
+            ),
           }),
           { maxLength: ntasks },
         ),
@@ -132,7 +154,13 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
           kernelLimits: fc.dictionary(wellFormed, u64(), { maxKeys: 3 }),
         }),
         errors: fc.array(
-          fc.record({ errno: fc.constantFrom('EACCES', 'ESRCH', 'ENOENT', ''), pid: fc.nat(), fd: fc.integer({ min: -1, max: 1000 }), where: bstr(), message: wellFormed }),
+          fc.record({
+            errno: fc.constantFrom('EACCES', 'ESRCH', 'ENOENT', ''),
+            pid: fc.nat(),
+            fd: fc.integer({ min: -1, max: 1000 }),
+            where: bstr(),
+            message: wellFormed,
+          }),
           { maxLength: 3 },
         ),
       }),

@@ -6,7 +6,15 @@ import { ImageError } from '../../src-main/engine/errors.js';
 import { MAGIC, RT } from '../../src-main/engine/format.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
-import { FORMAT_MINOR, describeFile, fileFromJson, snapshotFromJson, snapshotToJson, taskStateKnown, type Json } from '../../src-shared/model/index.js';
+import {
+  FORMAT_MINOR,
+  describeFile,
+  fileFromJson,
+  snapshotFromJson,
+  snapshotToJson,
+  taskStateKnown,
+  type Json,
+} from '../../src-shared/model/index.js';
 
 type Rec = (w: RecordWriter) => void;
 

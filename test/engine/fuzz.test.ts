@@ -48,7 +48,10 @@ function repairTail(b: Buffer, countDelta = 0): Buffer {
   if (b.readUInt32LE(t) !== 9001) return b;
   const out = Buffer.from(b);
   out.writeUInt32LE(out.readUInt32LE(t + 8) + countDelta, t + 8);
-  createHash('sha256').update(out.subarray(0, t)).digest().copy(out, t + 16);
+  createHash('sha256')
+    .update(out.subarray(0, t))
+    .digest()
+    .copy(out, t + 16);
   return out;
 }
 
@@ -121,7 +124,14 @@ const mutators: [string, Mutator][] = [
       const i = r.int(0, fs.length - 2);
       const a = fs[i]!;
       const c = fs[i + 1]!;
-      return repairTail(Buffer.concat([b.subarray(0, a.off), b.subarray(c.off, c.off + c.span), b.subarray(a.off, a.off + a.span), b.subarray(c.off + c.span)]));
+      return repairTail(
+        Buffer.concat([
+          b.subarray(0, a.off),
+          b.subarray(c.off, c.off + c.span),
+          b.subarray(a.off, a.off + a.span),
+          b.subarray(c.off + c.span),
+        ]),
+      );
     },
   ],
   ['garbage', (r) => Buffer.from(Array.from({ length: r.int(0, 600) }, () => r.int(0, 255)))],
@@ -145,7 +155,9 @@ describe('reader fuzzing', () => {
         outcome = 'decoded';
       } catch (e) {
         if (!(e instanceof ImageError)) {
-          throw new Error(`iteration ${i} (${name}): ${(e as Error)?.stack ?? String(e)}\ninput hex: ${input.toString('hex').slice(0, 400)}`);
+          throw new Error(
+            `iteration ${i} (${name}): ${(e as Error)?.stack ?? String(e)}\ninput hex: ${input.toString('hex').slice(0, 400)}`,
+          );
         }
         expect(e.offset).toBeGreaterThanOrEqual(0);
         expect(e.offset).toBeLessThanOrEqual(input.length);
@@ -162,9 +174,16 @@ describe('reader fuzzing', () => {
       const key = `${name}: ${outcome}`;
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     }
-    console.log(`fuzz: ${ITERATIONS} images, slowest ${slowest.toFixed(1)} ms\n${[...outcomes].sort().map(([k, v]) => `  ${k} ${v}`).join('\n')}`);
+    console.log(
+      `fuzz: ${ITERATIONS} images, slowest ${slowest.toFixed(1)} ms\n${[...outcomes]
+        .sort()
+        .map(([k, v]) => `  ${k} ${v}`)
+        .join('\n')}`,
+    );
     // The repairs must let damage through to the structural checks, not stop at the checksum.
-    const structural = [...outcomes].filter(([k]) => k.includes('+repair') && !k.endsWith('checksum-mismatch')).reduce((n, [, v]) => n + v, 0);
+    const structural = [...outcomes]
+      .filter(([k]) => k.includes('+repair') && !k.endsWith('checksum-mismatch'))
+      .reduce((n, [, v]) => n + v, 0);
     expect(structural).toBeGreaterThan(ITERATIONS / 5);
   }, 600_000);
 });

@@ -75,7 +75,11 @@ describe('limitReport', () => {
 
   it('counts inotify instances and watches per user, a shared instance once, against the user limits', () => {
     const b = scene();
-    const r = limitReport(b.snapshot(header({ 'fs.inotify.max_user_instances': 2, 'fs.inotify.max_user_watches': 100, 'fs.file-nr': 950, 'fs.file-max': 1000 })));
+    const r = limitReport(
+      b.snapshot(
+        header({ 'fs.inotify.max_user_instances': 2, 'fs.inotify.max_user_watches': 100, 'fs.file-nr': 950, 'fs.file-max': 1000 }),
+      ),
+    );
     expect(r.inotify.users).toEqual([{ uid: 1000, instances: 2, watches: 4 }]);
     expect(r.inotify.maxInstances).toBe(2);
     // Nothing on watches: 4 of 100. The machine's first, then each user's.
@@ -98,10 +102,14 @@ describe('limitReport', () => {
   });
 
   it('ckpt show prints each process against its limit, the machine limits and the warnings', () => {
-    const out = renderShow(scene().snapshot(header({ 'fs.file-nr': 950, 'fs.file-max': 9223372036854775807n, 'fs.inotify.max_user_instances': 128 })));
+    const out = renderShow(
+      scene().snapshot(header({ 'fs.file-nr': 950, 'fs.file-max': 9223372036854775807n, 'fs.inotify.max_user_instances': 128 })),
+    );
     expect(out).toContain('task 100 ppid 1 uid 1000 fds 10 of 10 (hard 4096) busy: busy');
     expect(out).toContain('task 200 ppid 1 uid 1000 fds 2 of unlimited free: free');
-    expect(out).toContain('limits: 950 file handles allocated (fs.file-max 9223372036854775807); uid 1000: 2 inotify instance(s) of 128, 4 watch(es)');
+    expect(out).toContain(
+      'limits: 950 file handles allocated (fs.file-max 9223372036854775807); uid 1000: 2 inotify instance(s) of 128, 4 watch(es)',
+    );
     expect(out).toContain('warning: process 300 holds 2 fds, at or over its soft limit of 2');
   });
 

@@ -85,7 +85,13 @@ describe('simulations', () => {
     }
     // stderr is the error log, dup'd: one open file behind fds 2 and 4 of the master.
     expect(fileOf(s, 1200, 2).ref).toBe(fileOf(s, 1200, 4).ref);
-    const epolls = workers.map((w) => s.fdTables.find((t) => t.ref === w.fdTable)!.fds.map((d) => s.files.find((f) => f.ref === d.file)!).find((f) => f.kind === 'epoll')!.ref);
+    const epolls = workers.map(
+      (w) =>
+        s.fdTables
+          .find((t) => t.ref === w.fdTable)!
+          .fds.map((d) => s.files.find((f) => f.ref === d.file)!)
+          .find((f) => f.kind === 'epoll')!.ref,
+    );
     expect(new Set(epolls).size).toBe(workers.length);
   });
 
@@ -136,7 +142,9 @@ describe('simulations', () => {
         expect(b.get(fd)?.path, `step ${step} fd ${fd}`).toEqual(f.path);
       }
       const clients = (t: Map<number, { kind: string; attrs: Record<string, unknown> }>) =>
-        [...t.values()].filter((f) => f.attrs.state === 'ESTABLISHED').map((f) => `${String(f.attrs.remoteAddr)}:${String(f.attrs.remotePort)}`);
+        [...t.values()]
+          .filter((f) => f.attrs.state === 'ESTABLISHED')
+          .map((f) => `${String(f.attrs.remoteAddr)}:${String(f.attrs.remotePort)}`);
       expect(clients(b)).not.toEqual(clients(a));
     }
   });

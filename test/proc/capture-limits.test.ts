@@ -27,9 +27,12 @@ function started(c: ChildProcess): Promise<void> {
 
 beforeAll(async () => {
   // A shell lowers its soft limit, then its hard one, then becomes a sleeper that keeps them.
-  proc = spawn('sh', ['-c', 'ulimit -S -n 777 && ulimit -H -n 2000 && echo ready && exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  proc = spawn('sh', ['-c', 'ulimit -S -n 777 && ulimit -H -n 2000 && echo ready && exec sleep 60'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   // A process with threads (not node: it raises its own soft limit to the hard one), with a soft limit of 900.
-  const py = "import threading, time\nfor _ in range(2): threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\nprint('ready', flush=True)\ntime.sleep(60)";
+  const py =
+    "import threading, time\nfor _ in range(2): threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\nprint('ready', flush=True)\ntime.sleep(60)";
   threaded = spawn('sh', ['-c', `ulimit -S -n 900 && exec python3 -c "${py}"`], { stdio: ['ignore', 'pipe', 'inherit'] });
   await Promise.all([started(proc), started(threaded)]);
 });
@@ -80,7 +83,10 @@ it('leaves limits unknown where /proc has none (an older kernel, a fake /proc)',
       ['Limit  Soft Limit  Hard Limit  Units\nMax processes  63000  63000  processes\n', null],
       ['Limit  Soft Limit  Hard Limit  Units\nMax open files  lots  2000  files\n', null],
       ['Limit  Soft Limit  Hard Limit  Units\nMax open files  unlimited  unlimited  files\n', { soft: null, hard: null }],
-      ['Limit  Soft Limit  Hard Limit  Units\nMax open files  300  4096  files\nMax locked memory  8388608  8388608  bytes\n', { soft: 300, hard: 4096 }],
+      [
+        'Limit  Soft Limit  Hard Limit  Units\nMax open files  300  4096  files\nMax locked memory  8388608  8388608  bytes\n',
+        { soft: 300, hard: 4096 },
+      ],
     ];
     for (const [text, want] of cases) {
       writeFileSync(join(root, '4242', 'limits'), text);

@@ -28,7 +28,11 @@ beforeAll(async () => {
 
 afterAll(() => box?.stop());
 
-const pidsOf = (s: Awaited<ReturnType<typeof captureProc>>) => s.tasks.filter((t) => t.pid === t.tgid).map((t) => t.pid).sort((a, b) => a - b);
+const pidsOf = (s: Awaited<ReturnType<typeof captureProc>>) =>
+  s.tasks
+    .filter((t) => t.pid === t.tgid)
+    .map((t) => t.pid)
+    .sort((a, b) => a - b);
 
 describe.skipIf(!canUnshare)('selecting by namespace and cgroup', () => {
   it('--ns net:PID captures exactly the processes in that network namespace, and names the namespace', async () => {
@@ -56,7 +60,19 @@ describe.skipIf(!canUnshare)('selecting by namespace and cgroup', () => {
     const home = mkdtempSync(join(tmpdir(), 'ckpt-select-series-'));
     const parentProcs = join(cg.dir, '..', 'cgroup.procs');
     try {
-      const run = spawn(process.execPath, [CKPT, 'capture', '--cgroup', cg.path, '--store', '--every', '300ms', '--count', '3', '--home', home]);
+      const run = spawn(process.execPath, [
+        CKPT,
+        'capture',
+        '--cgroup',
+        cg.path,
+        '--store',
+        '--every',
+        '300ms',
+        '--count',
+        '3',
+        '--home',
+        home,
+      ]);
       let err = '';
       const code = await new Promise<number | null>((resolve) => {
         run.stderr!.on('data', (d: Buffer) => {
@@ -81,7 +97,19 @@ describe.skipIf(!canUnshare)('selecting by namespace and cgroup', () => {
     const other = await startContainer('ckpt-ns-series');
     const home = mkdtempSync(join(tmpdir(), 'ckpt-select-ns-'));
     try {
-      const run = spawn(process.execPath, [CKPT, 'capture', '--ns', `net:${other.shell.pid}`, '--store', '--every', '300ms', '--count', '2', '--home', home]);
+      const run = spawn(process.execPath, [
+        CKPT,
+        'capture',
+        '--ns',
+        `net:${other.shell.pid}`,
+        '--store',
+        '--every',
+        '300ms',
+        '--count',
+        '2',
+        '--home',
+        home,
+      ]);
       let err = '';
       const code = await new Promise<number | null>((resolve) => {
         run.stderr!.on('data', (d: Buffer) => {

@@ -45,8 +45,7 @@ interface Boxed {
 let dir: string;
 const boxes: Boxed[] = [];
 
-const childrenOf = (pid: number) =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
 
 /** The fixture run by `unshare args`, as `uid` when given; with --fork its host pid is unshare's child. */
 async function boxed(args: string[], uid?: number): Promise<Boxed> {
@@ -60,7 +59,9 @@ async function boxed(args: string[], uid?: number): Promise<Boxed> {
     proc.once('exit', (code) => reject(new Error(`unshare ${args.join(' ')} exited (${code}) before the fixture reported`)));
   });
   const pid = args.includes('--fork') ? childrenOf(proc.pid!)[0]! : proc.pid!;
-  const tid = readdirSync(`/proc/${pid}/task`).map(Number).find((t) => t !== pid)!;
+  const tid = readdirSync(`/proc/${pid}/task`)
+    .map(Number)
+    .find((t) => t !== pid)!;
   const b = { proc, pid, tid, inside: JSON.parse(line) as Inside };
   boxes.push(b);
   return b;
@@ -129,7 +130,9 @@ describe.skipIf(!root)('a process in its own user namespace (a rootless containe
       expect(t).toMatchObject({ uid: HOST_UID, gid: HOST_UID, userNsIds: { uid: 0, gid: 0 } });
     }
     expect(taskOf(snap, b.tid).nsPids).toEqual([b.tid, 2]);
-    expect(shown).toMatch(new RegExp(`^task ${b.pid} \\(pid 1 in its pid namespace\\) ppid \\d+ uid ${HOST_UID} \\(0 in its user namespace\\) `, 'm'));
+    expect(shown).toMatch(
+      new RegExp(`^task ${b.pid} \\(pid 1 in its pid namespace\\) ppid \\d+ uid ${HOST_UID} \\(0 in its user namespace\\) `, 'm'),
+    );
     const json = JSON.parse(ckpt(['show', join(dir, 'rootless.ckpt'), '--json']).out) as { tasks: { pid: number; userNsIds?: unknown }[] };
     expect(json.tasks.find((t) => t.pid === b.pid)!.userNsIds).toEqual({ uid: 0, gid: 0 });
     expect(snap.errors).toEqual([]);
@@ -157,7 +160,10 @@ describe('maps as /proc gives them, or does not (a fake /proc)', () => {
   function fake(uidMap: string | null, gidMap: string, status = ''): string {
     const root = fakeProc(join(dir, `proc-${Math.random().toString(36).slice(2)}`), [4242]);
     const b = join(root, '4242');
-    writeFileSync(join(b, 'status'), `Name:\tfake\nTgid:\t4242\nUid:\t100005\t100005\t100005\t100005\nGid:\t100007\t100007\t100007\t100007\n${status}`);
+    writeFileSync(
+      join(b, 'status'),
+      `Name:\tfake\nTgid:\t4242\nUid:\t100005\t100005\t100005\t100005\nGid:\t100007\t100007\t100007\t100007\n${status}`,
+    );
     symlinkSync('user:[999]', join(b, 'ns', 'user'));
     if (uidMap === null) mkdirSync(join(b, 'uid_map'));
     else writeFileSync(join(b, 'uid_map'), uidMap);
@@ -184,9 +190,11 @@ describe('maps as /proc gives them, or does not (a fake /proc)', () => {
     );
     const malformed = await captureProc({ pids: [4242], procRoot: fake('zero 100000 1\n', MAP) });
     expect('userNsIds' in malformed.tasks[0]!).toBe(false);
-    expect(malformed.errors).toContainEqual(expect.objectContaining({ errno: 'EINVAL', pid: 4242, message: expect.stringMatching(/^not an id map/) }));
+    expect(malformed.errors).toContainEqual(
+      expect.objectContaining({ errno: 'EINVAL', pid: 4242, message: expect.stringMatching(/^not an id map/) }),
+    );
   });
-  it("a thread of a nested pid namespace whose status is gone or disagrees: its pids left out", async () => {
+  it('a thread of a nested pid namespace whose status is gone or disagrees: its pids left out', async () => {
     const root = fake(MAP, MAP, 'NSpid:\t4242\t1\n');
     const t = join(root, '4242', 'task', '4243');
     mkdirSync(t, { recursive: true });

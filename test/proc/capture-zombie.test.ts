@@ -100,7 +100,12 @@ describe('a process whose leader thread exited', () => {
   it('whose thread hangs (a dead NFS mount) is given up on within --timeout, in both readers', async () => {
     for (const reader of ['js', 'native']) {
       const root = join(work, `leader-hang-${reader}`);
-      const { code, out, err } = await runHangChild('leader-gone-hang-child.ts', [root, reader], join(root, '5', 'task', '6', 'fdinfo', '3'), 10_000);
+      const { code, out, err } = await runHangChild(
+        'leader-gone-hang-child.ts',
+        [root, reader],
+        join(root, '5', 'task', '6', 'fdinfo', '3'),
+        10_000,
+      );
       expect(code, `${reader}: ${err}`).toBe(0);
       // The leader and its thread, and the record saying the fds were not read.
       expect(out, reader).toBe('captured 2 tasks, errors ETIMEDOUT\n');

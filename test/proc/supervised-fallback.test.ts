@@ -27,7 +27,9 @@ describe('a supervised JavaScript read whose reader threads cannot run', () => {
       expect(sup.tasks.map((t) => t.pid).sort()).toEqual([1, 2, 3]);
       expect(sup.fdTables).toEqual(plain.fdTables);
       expect(sup.errors.filter((e) => e.errno === 'ETIMEDOUT')).toEqual([]);
-      expect(sup.errors).toContainEqual(expect.objectContaining({ where: 'reader thread', message: expect.stringMatching(/read on this thread, without a timeout/) }));
+      expect(sup.errors).toContainEqual(
+        expect.objectContaining({ where: 'reader thread', message: expect.stringMatching(/read on this thread, without a timeout/) }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

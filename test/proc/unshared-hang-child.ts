@@ -23,4 +23,6 @@ symlinkSync('/dev/null', join(th, 'fd', '3'));
 if (spawnSync('mkfifo', [join(th, 'fdinfo', '3')]).status !== 0) throw new Error('mkfifo failed');
 const snap = await captureProc({ pids: [Number(pid)], procRoot: root, timeoutMs: 300, reader: reader === 'native' ? 'native' : 'js' });
 const tables = new Set(snap.tasks.map((t) => t.fdTable));
-console.log(`captured ${snap.tasks.length} tasks, ${tables.size} tables, errors ${snap.errors.map((e) => `${e.errno} ${e.pid}`).join(',')}`);
+console.log(
+  `captured ${snap.tasks.length} tasks, ${tables.size} tables, errors ${snap.errors.map((e) => `${e.errno} ${e.pid}`).join(',')}`,
+);

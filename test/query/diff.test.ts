@@ -207,7 +207,11 @@ describe('diff', () => {
         expect(c.before.path).toEqual(bstrToJson(odd(k)));
         expect(c.after.path).toEqual(bstrToJson(odd(k + 1)));
         expect(c.before.target).toBe(displayBStr(odd(k)));
-        expect(c.changes.find((x) => x.field === 'target')).toEqual({ field: 'target', before: displayBStr(odd(k)), after: displayBStr(odd(k + 1)) });
+        expect(c.changes.find((x) => x.field === 'target')).toEqual({
+          field: 'target',
+          before: displayBStr(odd(k)),
+          after: displayBStr(odd(k + 1)),
+        });
       }
     }));
 

@@ -32,7 +32,9 @@ const READER = join(__dirname, 'fixtures', 'race-reader.ts');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
 /** A pool of images, each with its own hit count for QUERY (21 per process). */
-const POOL = Array.from({ length: 6 }, (_, i) => simBytes({ scenario: 'large', seed: 1, processes: 8 + i, fds: 2000, time: T0 + i * 3_600_000 }));
+const POOL = Array.from({ length: 6 }, (_, i) =>
+  simBytes({ scenario: 'large', seed: 1, processes: 8 + i, fds: 2000, time: T0 + i * 3_600_000 }),
+);
 
 let work: string;
 
@@ -145,13 +147,7 @@ interface LoopReport {
 }
 
 /** Runs the reader's search loop for `ms` while the owner churns; returns its report. */
-async function race(
-  owner: Owner,
-  ms: number,
-  reopen: number,
-  asNobody: boolean,
-  opts: { gap?: number } = {},
-): Promise<LoopReport> {
+async function race(owner: Owner, ms: number, reopen: number, asNobody: boolean, opts: { gap?: number } = {}): Promise<LoopReport> {
   const child = reader(['loop', owner.lib, owner.query, String(ms), String(reopen), String(opts.gap ?? 0)], asNobody);
   let out = '';
   let err = '';

@@ -24,7 +24,9 @@ describe('search drivers', () => {
       // A path (image by image through the path sets) against a scan filtered on it.
       const byPath = s.search('/srv/data/shard-1-', { limit: 100000, perImage: 100000 });
       const scanned = s.search('kind:regular', { limit: 100000, perImage: 100000 });
-      const shard = scanned.groups.flatMap((g) => g.hits.filter((h) => h.target.includes('/srv/data/shard-1-')).map((h) => `${g.image.id}:${h.pid}:${h.fd}`));
+      const shard = scanned.groups.flatMap((g) =>
+        g.hits.filter((h) => h.target.includes('/srv/data/shard-1-')).map((h) => `${g.image.id}:${h.pid}:${h.fd}`),
+      );
       expect(shard.length).toBeGreaterThan(10);
       expect(keys(byPath)).toEqual(shard.sort());
       const pathCut = s.search('/srv/data/shard-1-', { limit: 7 });

@@ -307,9 +307,7 @@ export default defineCommand({
     if (live) {
       // Processes whose fds could not be read at all: said apart from the
       // list of errors, since the image otherwise reads as if they held none.
-      const refused = snap.errors.filter(
-        (e) => (e.errno === 'EACCES' || e.errno === 'EPERM') && keptTableOut(e),
-      );
+      const refused = snap.errors.filter((e) => (e.errno === 'EACCES' || e.errno === 'EPERM') && keptTableOut(e));
       const pids = [...new Set(refused.map((e) => e.pid))];
       if (pids.length) {
         io.err(

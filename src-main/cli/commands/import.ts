@@ -24,7 +24,6 @@ function readStdin(): Buffer {
   }
 }
 
-
 /** A CRIU dump converted, or why it could not be. */
 type Converted = { snapshot: Snapshot; label?: string } | { error: StoreError };
 

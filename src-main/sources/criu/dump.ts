@@ -406,12 +406,7 @@ const F_WRLCK = 1;
 /** A lease being broken: its type is the target type with this bit (file-lock.h). */
 const LEASE_BREAKING = 4;
 
-function addLock(
-  e: Entry,
-  fileOf: (pid: number, fd: number) => OpenFile | undefined,
-  errors: CaptureError[],
-  dump: DumpFiles,
-): void {
+function addLock(e: Entry, fileOf: (pid: number, fd: number) => OpenFile | undefined, errors: CaptureError[], dump: DumpFiles): void {
   const pid = num(e.msg, 'pid');
   const fd = num(e.msg, 'fd');
   const flag = num(e.msg, 'flag');

@@ -72,7 +72,7 @@ export function parseImage(file: string, b: Uint8Array, magic: number, spec: Mes
   at += 4;
   // First the entries' lengths alone: a truncated or oversized one, or too many, before anything is decoded.
   const starts: number[] = [];
-  for (let p = at; p < b.length; ) {
+  for (let p = at; p < b.length;) {
     if (b.length - p < 4) throw new CriuError(file, p, `truncated: ${b.length - p} bytes where an entry's u32 length should be`);
     const n = u32(b, p);
     if (n > MAX_ENTRY) throw new CriuError(file, p, `entry length ${n} is larger than any entry can be (${MAX_ENTRY} bytes)`);

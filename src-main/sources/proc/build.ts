@@ -247,8 +247,7 @@ export class Builder {
     // it is a zombie process, recorded so on its task; with threads still
     // running (pthread_exit) the process's are read through one of them.
     const leaderExited = st?.state === 'Z';
-    for (const e of r.errors)
-      if (!(leaderExited && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
+    for (const e of r.errors) if (!(leaderExited && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
     if (!st) return;
     const zombieProcess = leaderExited && r.threads.length === 0;
     /** The task whose fd table, cwd, root and namespaces are the process's. */

@@ -66,7 +66,7 @@ export function parseNofile(line: string | null): FdLimit | null {
  */
 export function cgroupPaths(b: Buffer): { id: string; path: Buffer }[] {
   const out: { id: string; path: Buffer }[] = [];
-  for (let at = 0; at < b.length; ) {
+  for (let at = 0; at < b.length;) {
     let end = b.indexOf(10, at);
     if (end < 0) end = b.length;
     // hierarchy-ID:controllers:path; the path may itself hold ':'.

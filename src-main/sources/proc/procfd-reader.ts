@@ -156,7 +156,8 @@ export function readAheadAll(procRoot = '/proc'): void {
     if (m && early.module === m && !ahead) {
       ahead = { procRoot: early.procRoot, pids: early.pids, job: early.job };
       startEarlyUnixDump(m, early.procRoot);
-      if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started by the launcher, adopted at ${performance.now().toFixed(1)} ms\n`);
+      if (process.env.CKPT_CAPTURE_TIMING)
+        process.stderr.write(`read-ahead started by the launcher, adopted at ${performance.now().toFixed(1)} ms\n`);
       return;
     }
     try {

@@ -509,7 +509,19 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       const pid = job.pids[idx]!;
       if (gen && !stamp(pid, -1, true)) break;
       const errors: RawError[] = [];
-      const rp: RawProc = { pid, stat: null, status: null, cmdline: null, nofile: null, cwd: null, root: null, ns: [], threads: [], fds: null, errors };
+      const rp: RawProc = {
+        pid,
+        stat: null,
+        status: null,
+        cmdline: null,
+        nofile: null,
+        cwd: null,
+        root: null,
+        ns: [],
+        threads: [],
+        fds: null,
+        errors,
+      };
       readOne(rp);
       // Done with it (not reading: nothing to time out while it is handed
       // over), unless it was given up on while it hung: then it was reported

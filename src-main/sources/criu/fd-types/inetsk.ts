@@ -91,7 +91,9 @@ export default defineFdType({
         rxQueue: stream ? num(stream, 'inq_len') : 0,
         // A listener's backlog: CRIU records inet_diag's idiag_wqueue (sk_max_ack_backlog), which it listen()s with
         // on restore. Its accept queue is empty: CRIU refuses to dump a listener with connections not yet accepted.
-        ...(listening && m.backlog !== undefined ? { backlogKnown: true, backlog: num(m, 'backlog') } : { backlogKnown: false, backlog: 0 }),
+        ...(listening && m.backlog !== undefined
+          ? { backlogKnown: true, backlog: num(m, 'backlog') }
+          : { backlogKnown: false, backlog: 0 }),
       },
       ...(note ? { note } : {}),
     };

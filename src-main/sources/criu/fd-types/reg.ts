@@ -3,7 +3,20 @@ import { bstrFromBytes } from '../../../../src-shared/model/index.js';
 import { endAttrs } from '../../proc/classify/pipes.js';
 import { REG_FILE } from '../messages.js';
 import type { Message } from '../protobuf.js';
-import { bool, bytes, defineFdType, num, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, u64, type Converted, type FdTypeContext } from './types.js';
+import {
+  bool,
+  bytes,
+  defineFdType,
+  num,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFMT,
+  u64,
+  type Converted,
+  type FdTypeContext,
+} from './types.js';
 
 /** The common fields of a file opened by path, from its reg_file_entry (also the file behind a FIFO or TTY). */
 export function regCommon(reg: Message, ctx: FdTypeContext): Omit<Converted, 'kind'> {

@@ -128,7 +128,11 @@ const BY_LINK: Record<string, [string, Classifier]> = {
  */
 export function unparsedFdinfo(extra: string): BStr {
   let text = extra;
-  if (text.includes('lock:')) text = text.split(/(?<=\n)/).filter((l) => !l.startsWith('lock:')).join('');
+  if (text.includes('lock:'))
+    text = text
+      .split(/(?<=\n)/)
+      .filter((l) => !l.startsWith('lock:'))
+      .join('');
   // Beyond ASCII the latin1 chars are bytes, not text (a bpf prog name may hold any).
   // A plain Uint8Array, as the image reader gives: a Buffer would compare unequal and pin a pool slab.
   return /[\x80-\xff]/.test(text) ? bstrFromBytes(Uint8Array.from(text, (c) => c.charCodeAt(0))) : text;

@@ -78,21 +78,33 @@ export function cgroupPaths(b: Buffer): { id: string; path: Buffer }[] {
   return out;
 }
 
+/** One field of an id map: decimal digits (the kernel prints nothing else), at most ten of them (a u32, checked after). */
+const MAP_FIELD = /^\d{1,10}$/;
+
 /**
  * The id inside a user namespace of `outside` (an id as the reader sees it),
  * through that namespace's uid_map or gid_map text (lines of `inside outside
  * count`, the outside ids in the reader's namespace, as the kernel shows the
  * map to a reader of another namespace); `overflow` where no line covers it,
- * as the kernel shows an unmapped id (overflowuid, 65534). null for a map
- * that is not one.
+ * as the kernel shows an unmapped id (overflowuid, 65534), and so for an
+ * empty map (a namespace no map was written for). null for a map that is not
+ * one: a line of other than three decimal fields (Number() would take
+ * "0x10", "1e5", "-1" or "+5"), a field past u32, a count of 0, or an inside
+ * range past the end of u32 (the kernel writes none of them). The outside
+ * range is not held to that: the kernel shows an outside start the reader's
+ * namespace cannot name as 4294967295.
  */
 export function insideId(map: string, outside: number, overflow: number): number | null {
+  let found: number | null = null;
   for (const line of map.split('\n')) {
     const c = line.trim();
     if (!c) continue;
-    const [inside, out, count] = c.split(/\s+/).map(Number);
-    if (!Number.isSafeInteger(inside) || !Number.isSafeInteger(out) || !Number.isSafeInteger(count)) return null;
-    if (outside >= out! && outside - out! < count!) return inside! + (outside - out!);
+    const fields = c.split(/\s+/);
+    if (fields.length !== 3 || !fields.every((f) => MAP_FIELD.test(f))) return null;
+    const [inside, out, count] = fields.map(Number) as [number, number, number];
+    if (inside > 0xffffffff || out > 0xffffffff || count === 0 || inside + count > 0xffffffff) return null;
+    // Checked to the end, so that a bad line after the covering one still makes the map no map.
+    if (found === null && outside >= out && outside - out < count) found = inside + (outside - out);
   }
-  return overflow;
+  return found ?? overflow;
 }

@@ -67,7 +67,11 @@ export function stdPty(p: Proc, index: number): void {
   p.dup(0, { at: 2 });
 }
 
-/** `accept`: its accept queue, connections waiting and the backlog, as sock_diag gives them; default not known. */
+/**
+ * A TCP listener. `accept`: the scenario's made-up accept queue (connections
+ * not yet accepted) and backlog, recorded as known; without it the backlog is
+ * left unknown, as a /proc capture leaves it where sock_diag did not answer.
+ */
 export function tcpListen(
   p: Proc,
   addr: string,

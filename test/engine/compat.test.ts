@@ -202,7 +202,14 @@ describe("tasks' ids in their user namespace (1.6)", () => {
       'bad-length',
       /TASK ids in its user namespace: the record body ends before it \(the image is format 1\.6\)/,
     );
-    fails(image([usTask(USERNS, [0, 5], true), taskObjs(0)], { minor: 6 }), 'bad-length', /.+/);
+    // The uid there, the gid cut: the error names the TASK record and the byte where the gid should start.
+    const UID = 0x6d6c6b6a;
+    const cut = image([usTask(USERNS, [UID, 5], true), taskObjs(0)], { minor: 6 });
+    const at = cut.indexOf(Buffer.from([0x6a, 0x6b, 0x6c, 0x6d])) + 4;
+    expect(at).toBeGreaterThan(4);
+    const e = fails(cut, 'bad-length', /^bad-length at byte \d+ \(record #1 TASK\): record body ends 0 bytes short of a 4-byte field$/);
+    expect(e.offset).toBe(at);
+    expect(e.message).toContain(`at byte ${at} `);
   });
   it('round-trips through the writer and JSON, and JSON must give both ids', () => {
     const s = decodeImage(image([usTask(USERNS, [0, 65534]), taskObjs(0)], { minor: 6 }));

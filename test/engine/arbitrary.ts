@@ -136,6 +136,9 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
                 nil: null,
               },
             ),
+            // 1.5 and 1.6: pids in pid namespaces (a thread's too), ids in a user namespace; either may be absent.
+            nsPids: fc.option(fc.array(fc.integer({ min: 1, max: 4194304 }), { minLength: 1, maxLength: 4 }), { nil: undefined }),
+            userNsIds: fc.option(fc.record({ uid: fc.nat({ max: 0xffffffff }), gid: fc.nat({ max: 0xffffffff }) }), { nil: undefined }),
           }),
           { maxLength: ntasks },
         ),
@@ -169,6 +172,12 @@ export const snapshot = (): fc.Arbitrary<Snapshot> =>
       header,
       files,
       fdTables: tables.map((t, i) => ({ ref: 500 + i, ...t })),
-      tasks: tasks.map(({ tableIndex, ...t }) => ({ ...t, fdTable: tableIndex < 0 ? 0 : 500 + tableIndex })),
+      tasks: tasks.map(({ tableIndex, nsPids, userNsIds, ...t }) => ({
+        ...t,
+        fdTable: tableIndex < 0 ? 0 : 500 + tableIndex,
+        // Absent, not undefined: a decoded task has no key for them.
+        ...(nsPids ? { nsPids } : {}),
+        ...(userNsIds ? { userNsIds } : {}),
+      })),
       errors,
     }));

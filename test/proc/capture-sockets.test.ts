@@ -13,7 +13,7 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { describeFile, socketPeers, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import { start, type Running } from './fixture.js';
 import { AF_INET, AF_INET6, listenerDumpRequest, parseListeners } from '../../src-main/sources/proc/inet-diag.js';
-import { sockDiagDump } from '../../src-main/sources/proc/unix-diag.js';
+import { sockDiagDump } from '../../src-main/sources/proc/sock-diag.js';
 
 interface End {
   fd: number;

@@ -8,14 +8,10 @@
  * One dump per address family, asking the kernel for listeners only
  * (idiag_states), so its cost follows the listeners, not the connections.
  */
-import { sockDiagDump, u32le } from './unix-diag.js';
+import { NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, TCP_LISTEN, sockDiagDump, u32le } from './sock-diag.js';
 import { sockDiagRequest } from './unix-diag-request.js';
 
-const SOCK_DIAG_BY_FAMILY = 20;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
 const IPPROTO_TCP = 6;
-const TCP_LISTEN = 10;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 

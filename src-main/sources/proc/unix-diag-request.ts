@@ -3,7 +3,9 @@
  * attributes unix-diag.ts parses (name, peer, queue lengths). Its own
  * module, free of imports: procfd-reader.ts (in the CLI's entry chunk)
  * starts the dump of a `ckpt capture --all` early with it, and
- * unix-diag.ts sends it itself for every other dump.
+ * unix-diag.ts sends it itself for every other dump. The header every
+ * family's request starts with (sockDiagRequest) is here for that reason
+ * too; inet-diag.ts builds its listener request on it.
  */
 const AF_UNIX = 1;
 const SOCK_DIAG_BY_FAMILY = 20;

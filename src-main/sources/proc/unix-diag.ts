@@ -2,60 +2,24 @@
  * Unix sockets through NETLINK_SOCK_DIAG: the only place the kernel tells a
  * socket's peer (which two sockets are the ends of one socketpair or
  * connection), and names as exact bytes (/proc/net/unix mangles names with
- * newlines or NULs). It answers for the namespace the netlink socket was
- * created in, so for another namespace the calling thread enters it with
- * setns just long enough to create the socket (root or CAP_SYS_ADMIN; where
- * that is refused the caller falls back to /proc/PID/net/unix).
+ * newlines or NULs). The dump itself, in our namespace or another one
+ * (root or CAP_SYS_ADMIN; where that is refused the caller falls back to
+ * /proc/PID/net/unix), is sock-diag.ts's; this module asks for unix sockets
+ * and parses the replies.
  */
 import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
-import { native } from './native.js';
 import { procfd, takeEarlyUnixDump } from './procfd-reader.js';
+import { NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, TCP_LISTEN, sockDiagDump, u32le } from './sock-diag.js';
 import { unixDumpRequest } from './unix-diag-request.js';
 import type { UnixInfo } from './net-tables.js';
 import { UNIX_TYPES } from './net-tables.js';
 
-const AF_NETLINK = 16;
-const SOCK_DGRAM_CLOEXEC = 2 | 0o2000000;
-const NETLINK_SOCK_DIAG = 4;
-const SOCK_DIAG_BY_FAMILY = 20;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
 const UNIX_DIAG_NAME = 0;
 const UNIX_DIAG_PEER = 2;
 /** struct unix_diag_rqlen { u32 udiag_rqueue, udiag_wqueue }. */
 const UNIX_DIAG_RQLEN = 4;
 const TCP_ESTABLISHED = 1;
 const TCP_SYN_SENT = 2;
-const TCP_LISTEN = 10;
-
-const CLONE_NEWNET = 0x40000000;
-const O_RDONLY_CLOEXEC = 0o2000000;
-
-/** A sock_diag socket in the namespace of `nsPath` (a /proc/PID/ns/net), or in ours. */
-function diagSocket(lib: ReturnType<typeof native>, nsPath?: string): number {
-  if (!nsPath) return lib.socket(AF_NETLINK, SOCK_DGRAM_CLOEXEC, NETLINK_SOCK_DIAG);
-  const own = lib.open('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC);
-  if (own < 0) return -1;
-  const target = lib.open(nsPath, O_RDONLY_CLOEXEC);
-  if (target < 0) {
-    lib.close(own);
-    return -1;
-  }
-  let fd = -1;
-  try {
-    if (lib.setns(target, CLONE_NEWNET) === 0) {
-      fd = lib.socket(AF_NETLINK, SOCK_DGRAM_CLOEXEC, NETLINK_SOCK_DIAG);
-      if (lib.setns(own, CLONE_NEWNET) !== 0) {
-        // Stuck in the other namespace: every later socket would lie.
-        throw new Error('setns back to our own network namespace failed');
-      }
-    }
-  } finally {
-    lib.close(target);
-    lib.close(own);
-  }
-  return fd;
-}
 
 /** A bound name as /proc/net/unix shows it, from the attribute's bytes [from, to). */
 function diagName(buf: Buffer, from: number, to: number): BStr {
@@ -69,11 +33,6 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
   while (to > from && buf[to - 1] === 0) to--;
   // A copy: buf is reused for the next replies.
   return bstrFromBytes(Uint8Array.prototype.slice.call(buf, from, to));
-}
-
-/** The little-endian u32 at buf[at]: inline byte reads (Buffer#readUInt32LE is a call with its own bounds checks). */
-export function u32le(buf: Buffer, at: number): number {
-  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
 }
 
 /**
@@ -135,51 +94,6 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
     off += (len + 3) & ~3;
   }
   return 'more';
-}
-
-/**
- * Every reply of one sock_diag dump (`request`) in the namespace of `nsPath`
- * (a /proc/PID/ns/net) or ours, back to back up to NLMSG_DONE; null when
- * sock_diag refused or is not there. Through the procfd addon where it loads
- * (which enters another namespace on a short-lived thread of its own), else
- * koffi.
- */
-export function sockDiagDump(request: Buffer, nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? 'procfd' : 'koffi'): Buffer | null {
-  const p = via === 'procfd' ? procfd() : null;
-  if (p) {
-    const replies = p.diagDump(request, nsPath ?? null);
-    return typeof replies === 'string' ? null : replies;
-  }
-  let lib;
-  try {
-    lib = native();
-  } catch {
-    return null;
-  }
-  const fd = diagSocket(lib, nsPath);
-  if (fd < 0) return null;
-  try {
-    if (lib.send(fd, request) !== request.length) return null;
-    const parts: Buffer[] = [];
-    for (;;) {
-      const buf = Buffer.alloc(256 * 1024);
-      const n = lib.recv(fd, buf);
-      if (n <= 0) return null;
-      parts.push(buf.subarray(0, n));
-      // Each read holds whole messages: the dump ends with the one whose type is DONE (or an ERROR).
-      let off = 0;
-      let last = -1;
-      while (off + 16 <= n) {
-        const len = u32le(buf, off);
-        if (len < 16) break;
-        last = buf[off + 4]! | (buf[off + 5]! << 8);
-        off += (len + 3) & ~3;
-      }
-      if (last === NLMSG_DONE || last === NLMSG_ERROR) return Buffer.concat(parts);
-    }
-  } finally {
-    lib.close(fd);
-  }
 }
 
 /**

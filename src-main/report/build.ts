@@ -11,8 +11,10 @@ import {
   limitReport,
   locksTag,
   u64ToJson,
+  USERNS_SINCE,
   type FdLimit,
   type Snapshot,
+  type Task,
 } from '../../src-shared/model/index.js';
 import { CHANGES, FIELD_CHANGE, withText, type Change } from '../../src-shared/api/diff-rows.js';
 import { limitsToJson } from '../../src-shared/api/limits-json.js';
@@ -115,22 +117,31 @@ function limitsTable(l: ImageLimits): Table {
  * The processes of a container as it knows them: the pid its logs and ps
  * use, the uid its root runs as on the host beside 0 inside (a rootless
  * one). Only processes in a pid or user namespace other than the capture's;
- * null when there are none.
+ * null when there are none. A column the image cannot vouch for says "not
+ * recorded" rather than "the capture's": an image before 1.6 (ids inside)
+ * or without NSpid (pid inside), a task whose user namespace link the
+ * capture could not read (another user's, unprivileged) or whose id map
+ * it could not (an error record on uid_map or gid_map).
  */
 function insideTable(snap: Snapshot): Table | null {
   const SAME = "(the capture's)";
+  const UNKNOWN = 'not recorded';
+  const mapUnread = new Set(snap.errors.filter((e) => /\/(uid|gid)_map$/.test(displayBStr(e.where))).map((e) => e.pid));
+  const idsKnown = (t: Task) =>
+    snap.header.formatMinor >= USERNS_SINCE && t.namespaces.some((n) => n.type === 'user') && !mapUnread.has(t.tgid);
   const all = snap.tasks.filter((t) => t.pid === t.tgid && ((t.nsPids?.length ?? 0) > 1 || t.userNsIds));
-  const rows = all
-    .slice(0, MAX_ROWS)
-    .map((t) => [
+  const rows = all.slice(0, MAX_ROWS).map((t) => {
+    const ids = t.userNsIds ?? (idsKnown(t) ? null : undefined);
+    return [
       String(t.pid),
       displayBStr(t.comm),
-      t.nsPids && t.nsPids.length > 1 ? String(t.nsPids[t.nsPids.length - 1]) : SAME,
+      t.nsPids ? (t.nsPids.length > 1 ? String(t.nsPids[t.nsPids.length - 1]) : SAME) : UNKNOWN,
       String(t.uid),
-      t.userNsIds ? String(t.userNsIds.uid) : SAME,
+      ids ? String(ids.uid) : ids === null ? SAME : UNKNOWN,
       String(t.gid),
-      t.userNsIds ? String(t.userNsIds.gid) : SAME,
-    ]);
+      ids ? String(ids.gid) : ids === null ? SAME : UNKNOWN,
+    ];
+  });
   return rows.length
     ? {
         title: 'Processes in namespaces of their own',

@@ -49,9 +49,37 @@ describe('the image report', () => {
   });
   it('of a 1.5 image: the pid inside, the ids inside not recorded then', () => {
     const text = md(ids.v15);
-    expect(text).toContain("| 6001 | kitchen-child | 1 | 0 | (the capture's) | 0 | (the capture's) |");
+    // 1.5 recorded no ids inside: not known, not "the capture's" (this one had its own user namespace).
+    expect(text).toContain('| 6001 | kitchen-child | 1 | 0 | not recorded | 0 | not recorded |');
+    expect(text).not.toContain("(the capture's)");
     expect(text).toContain('tcp4 0.0.0.0:8443 LISTEN');
     expect(text).not.toContain('accept-q');
+  });
+  it("of a 1.6 image: the capture's only where it read the task's user namespace and found it its own", () => {
+    const snap = simulate({ scenario: 'everything', time: T0 });
+    const child = snap.tasks.find((t) => t.pid === 6001)!;
+    delete child.userNsIds;
+    // As a /proc capture records a task whose user namespace link it read (the simulation records none).
+    expect(child.namespaces.some((n) => n.type === 'user')).toBe(false);
+    child.namespaces.push({ type: 'user', ino: 4026531837 });
+    const row = (s: typeof snap) => {
+      const text = md(store.importBytes(encodeSnapshot(s)).image.id);
+      return text
+        .slice(text.indexOf(`\n${HEADING}\n`))
+        .split('\n')
+        .find((l) => l.startsWith('| 6001 |'));
+    };
+    expect(row(snap)).toBe("| 6001 | kitchen-child | 1 | 100000 | (the capture's) | 100000 | (the capture's) |");
+    // Its id map unreadable: an error record on it, and the ids not known.
+    const mapErr = { errno: 'EACCES', pid: 6001, fd: -1, where: '/proc/6001/gid_map', message: 'cannot read' };
+    expect(row({ ...snap, errors: [...snap.errors, mapErr] })).toBe(
+      '| 6001 | kitchen-child | 1 | 100000 | not recorded | 100000 | not recorded |',
+    );
+    // Its namespace links unreadable (another user's process, an unprivileged capture): not known either.
+    const unlinked = { ...child, namespaces: child.namespaces.filter((n) => n.type !== 'user') };
+    expect(row({ ...snap, tasks: snap.tasks.map((t) => (t === child ? unlinked : t)) })).toBe(
+      '| 6001 | kitchen-child | 1 | 100000 | not recorded | 100000 | not recorded |',
+    );
   });
   it('of a 1.4 image, which recorded neither: no such table', () => {
     expect(md(ids.v14)).not.toContain(HEADING);

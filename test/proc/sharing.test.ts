@@ -95,4 +95,18 @@ describe('groupByKernel', () => {
     }
     expect(run(items, kernel(items, 'EPERM')).refusals.get('EPERM')).toBe(1);
   });
+
+  it("a bucket the addon's sort is refused for (EPERM) is inferred whole, as one asked a call at a time", () => {
+    const items: Item[] = Array.from({ length: 100 }, (_, i) => ({ pid: 1 + (i % 5), fd: i, obj: i % 10, key: 'k' }));
+    const k: Kcmp = Object.assign(kernel(items), {
+      sort: (_t: number, _p: Int32Array, _i: Int32Array, _o: Int32Array, _s: Uint8Array, info: Int32Array) => {
+        info.set([1, 0, 1]);
+        return 1;
+      },
+    });
+    const g = run(items, k);
+    expect(g.inferred.every((x) => x)).toBe(true);
+    expect(objs(g.groups).sort()).toEqual(Array.from({ length: 10 }, (_, i) => [i]).sort());
+    expect(g.refusals.get('EPERM')).toBe(1);
+  });
 });

@@ -138,7 +138,7 @@ export class Builder {
     private readonly calls: SharingCalls | null,
     private readonly errors: RawError[],
   ) {
-    this.kcmp = calls ? calls.kcmp : null;
+    this.kcmp = calls ? Object.assign(calls.kcmp.bind(null), { sort: calls.kcmpSort }) : null;
   }
 
   /** Comparisons kcmp would not answer so far. */

@@ -84,7 +84,17 @@ interface Libc {
   errno: () => number;
 }
 
-export type SharingCalls = Pick<Libc, 'kcmp' | 'kcmpEpoll' | 'getxattr'>;
+export type SharingCalls = Pick<Libc, 'kcmp' | 'kcmpEpoll' | 'getxattr'> & {
+  /** The addon's sort by kcmp (procfd-reader.ts); absent through koffi. */
+  kcmpSort?: KcmpSort;
+};
+
+/**
+ * Sorts items (pids[i], idxs[i]) by kcmp's order of their objects: order
+ * the item numbers, same[i] = 1 where order[i] is order[i-1]'s object;
+ * returns the calls made. A refusal: info = [errno, item, item], order not whole.
+ */
+export type KcmpSort = (type: number, pids: Int32Array, idxs: Int32Array, order: Int32Array, same: Uint8Array, info: Int32Array) => number;
 
 let calls: SharingCalls | undefined;
 
@@ -95,7 +105,7 @@ let calls: SharingCalls | undefined;
 export function sharingCalls(): SharingCalls {
   if (calls) return calls;
   const p = procfd();
-  calls = p ? { kcmp: p.kcmp, kcmpEpoll: p.kcmpEpoll, getxattr: p.getxattr } : native();
+  calls = p ? { kcmp: p.kcmp, kcmpSort: p.kcmpSort, kcmpEpoll: p.kcmpEpoll, getxattr: p.getxattr } : native();
   return calls;
 }
 

@@ -41,6 +41,8 @@ export interface Procfd {
   cancel(job: object): void;
   /** 0 equal, 1 or 2 a stable order, or an errno name. */
   kcmp(pid1: number, pid2: number, type: number, idx1: number, idx2: number): 0 | 1 | 2 | string;
+  /** native.ts's KcmpSort. */
+  kcmpSort(type: number, pids: Int32Array, idxs: Int32Array, order: Int32Array, same: Uint8Array, info: Int32Array): number;
   kcmpEpoll(pid1: number, fd1: number, pid2: number, efd: number, tfd: number, toff: number): 0 | 1 | 2 | string;
   getxattr(path: string, name: string): string | null;
   /** Every reply of one sock_diag dump, in the netns of nsPath (a /proc/PID/ns/net) or ours; an errno name on failure. */
@@ -52,7 +54,7 @@ export interface Procfd {
   stuck(procRoot: string): Int32Array;
 }
 
-const VERSION = 9;
+const VERSION = 10;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';

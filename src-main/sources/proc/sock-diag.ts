@@ -86,7 +86,9 @@ export function sockDiagDump(request: Buffer, nsPath?: string, via: 'procfd' | '
       let last = -1;
       while (off + 16 <= n) {
         const len = u32le(buf, off);
-        if (len < 16) break;
+        // A malformed message: the dump's end cannot be found after it, and
+        // another recv would wait for replies that never come.
+        if (len < 16 || off + len > n) return null;
         last = buf[off + 4]! | (buf[off + 5]! << 8);
         off += (len + 3) & ~3;
       }

@@ -2,6 +2,8 @@
  * TCP listeners' backlog (format 1.6) where it is not the plain case:
  * - an SO_REUSEPORT group (two listeners on one port, each its own socket
  *   and inode): each gets its own backlog, not one of the other's;
+ * - an IPv6 listener bound to an IPv4-mapped address (/proc/net/tcp6, the
+ *   AF_INET6 dump);
  * - a capture by an unprivileged user (the fixture's own, uid 65534): the
  *   dump of its own namespace needs no privilege, and the capture succeeds;
  * - sock_diag refused (a namespace that cannot be entered) or a listener
@@ -26,15 +28,18 @@ const root = process.geteuid?.() === 0;
 const NOBODY = 65534;
 const BUNDLE = join(ROOT, 'out', 'cli', 'ckpt.mjs');
 
-// Two listeners sharing a port through SO_REUSEPORT, listen(3) and listen(9), and one connection not yet accepted by either.
+// Two listeners sharing a port through SO_REUSEPORT, listen(3) and listen(9), and one connection not yet accepted by either;
+// an IPv6 listener bound to the IPv4-mapped ::ffff:127.0.0.1, listen(6).
 const PY = `
 import json, os, socket, sys
 def lis(port, backlog):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('127.0.0.1', port)); s.listen(backlog); return s
 a = lis(0, 3); port = a.getsockname()[1]; b = lis(port, 9)
 c = socket.create_connection(('127.0.0.1', port))
+m = socket.socket(socket.AF_INET6); m.bind(('::ffff:127.0.0.1', 0)); m.listen(6)
 ino = lambda s: os.fstat(s.fileno()).st_ino
-print(json.dumps({'pid': os.getpid(), 'port': port, 'a': [a.fileno(), ino(a)], 'b': [b.fileno(), ino(b)]}), flush=True)
+print(json.dumps({'pid': os.getpid(), 'port': port, 'a': [a.fileno(), ino(a)], 'b': [b.fileno(), ino(b)],
+                  'mapped': [m.fileno(), ino(m)], 'mappedPort': m.getsockname()[1]}), flush=True)
 sys.stdin.read()
 `;
 
@@ -43,6 +48,8 @@ interface Facts {
   port: number;
   a: [number, number];
   b: [number, number];
+  mapped: [number, number];
+  mappedPort: number;
 }
 
 let proc: ChildProcess | undefined;
@@ -104,6 +111,16 @@ describe('an SO_REUSEPORT group', () => {
     const snap = readImageFile(img);
     checkGroup(snap);
     expect(snap.errors).toEqual([]);
+  });
+});
+
+describe('an IPv6 listener on an IPv4-mapped address', () => {
+  it('has its backlog from the AF_INET6 dump, its address shown dotted', async () => {
+    const snap = await captureProc({ pids: [facts.pid] });
+    const m = fdFile(snap, facts.pid, facts.mapped[0]);
+    expect(m.ino).toBe(facts.mapped[1]);
+    expect(m.attrs).toMatchObject({ family: 6, state: 'LISTEN', rxQueue: 0, backlogKnown: true, backlog: 6 });
+    expect(describeFile(m)).toBe(`tcp6 [::ffff:127.0.0.1]:${facts.mappedPort} LISTEN accept-q 0 of 6`);
   });
 });
 

@@ -181,6 +181,19 @@ describe('maps as /proc gives them, or does not (a fake /proc)', () => {
     const snap = await captureProc({ pids: [4242], procRoot: fake('0 1000 1\n', '') });
     expect(snap.tasks[0]!.userNsIds).toEqual({ uid: 65534, gid: 65534 });
   });
+  it("a map the capture's namespace does not wholly see, covering nothing it sees: the ids left out, no error", async () => {
+    // The capture in a user namespace of its own: the process's host ids are not mapped in it (it sees
+    // the overflow id) and the map's outside start shows as 4294967295. Inside it is root, not 65534.
+    const root = fake('0 4294967295 65536\n', '0 4294967295 65536\n');
+    writeFileSync(
+      join(root, '4242', 'status'),
+      'Name:\tfake\nTgid:\t4242\nUid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\n',
+    );
+    const snap = await captureProc({ pids: [4242], procRoot: root });
+    expect(snap.tasks[0]!.uid).toBe(65534);
+    expect('userNsIds' in snap.tasks[0]!).toBe(false);
+    expect(snap.errors).toEqual([]);
+  });
   it('an unreadable or malformed map: an error record, the ids left out, the task kept', async () => {
     const unreadable = await captureProc({ pids: [4242], procRoot: fake(null, MAP) });
     expect(unreadable.tasks[0]!.pid).toBe(4242);

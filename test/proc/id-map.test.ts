@@ -27,8 +27,16 @@ describe('insideId', () => {
     expect(insideId('0 0 4294967295\n', 4294967294, OVERFLOW)).toBe(4294967294);
     expect(insideId('0 0 4294967295\n', 0, OVERFLOW)).toBe(0);
     expect(insideId('4294967294 7 1\n', 7, OVERFLOW)).toBe(4294967294);
-    // An outside start the reader's namespace cannot name reads as 4294967295: a map still, covering nothing it can see.
-    expect(insideId('0 4294967295 4294967295\n', 100000, OVERFLOW)).toBe(OVERFLOW);
+  });
+  it("not visible where the capture's namespace does not see the whole map and no line it sees covers the id", () => {
+    // An outside start the reader's namespace cannot name reads as 4294967295: a map still, and the id
+    // (which the reader sees only as its overflow id) may be anything inside.
+    expect(insideId('0 4294967295 4294967295\n', OVERFLOW, OVERFLOW)).toBe('not visible');
+    expect(insideId('0 4294967295 1000\n1000 5000 10\n', OVERFLOW, OVERFLOW)).toBe('not visible');
+    // A line it does see still answers for the ids it covers.
+    expect(insideId('0 4294967295 1000\n1000 5000 10\n', 5003, OVERFLOW)).toBe(1003);
+    // A bad line is still no map.
+    expect(insideId('0 4294967295 1000\nx 1 1\n', OVERFLOW, OVERFLOW)).toBeNull();
   });
   it('an empty map (no map written yet): every id is the overflow id; the overflow given is the one used', () => {
     expect(insideId('', 100000, OVERFLOW)).toBe(OVERFLOW);

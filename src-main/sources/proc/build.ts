@@ -375,7 +375,7 @@ export class Builder {
       ['gid_map', gid, this.overflowIds[1]],
     ] as const) {
       const where = `${this.procRoot}/${pid}/${sub}${file}`;
-      let inside: number | null;
+      let inside: number | 'not visible' | null;
       try {
         inside = insideId(readFileSync(where, 'latin1'), id, overflow);
       } catch (e) {
@@ -388,6 +388,8 @@ export class Builder {
         this.errors.push({ errno: 'EINVAL', pid, fd: -1, where, message: 'not an id map: its ids in its user namespace are not recorded' });
         return null;
       }
+      // The capture's own namespace does not see this one's whole map: not known, and no fault.
+      if (inside === 'not visible') return null;
       ids.push(inside);
     }
     return { uid: ids[0]!, gid: ids[1]! };

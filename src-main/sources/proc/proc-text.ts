@@ -92,10 +92,14 @@ const MAP_FIELD = /^\d{1,10}$/;
  * "0x10", "1e5", "-1" or "+5"), a field past u32, a count of 0, or an inside
  * range past the end of u32 (the kernel writes none of them). The outside
  * range is not held to that: the kernel shows an outside start the reader's
- * namespace cannot name as 4294967295.
+ * namespace cannot name as 4294967295. 'not visible' where no line covers
+ * the id and such a line is there: the capture runs in a user namespace
+ * that does not see all of the map, and sees the id itself only as its
+ * overflow id, so it cannot tell what the id is inside.
  */
-export function insideId(map: string, outside: number, overflow: number): number | null {
+export function insideId(map: string, outside: number, overflow: number): number | 'not visible' | null {
   let found: number | null = null;
+  let hidden = false;
   for (const line of map.split('\n')) {
     const c = line.trim();
     if (!c) continue;
@@ -105,6 +109,7 @@ export function insideId(map: string, outside: number, overflow: number): number
     if (inside > 0xffffffff || out > 0xffffffff || count === 0 || inside + count > 0xffffffff) return null;
     // Checked to the end, so that a bad line after the covering one still makes the map no map.
     if (found === null && outside >= out && outside - out < count) found = inside + (outside - out);
+    if (out === 0xffffffff) hidden = true;
   }
-  return found ?? overflow;
+  return found ?? (hidden ? 'not visible' : overflow);
 }

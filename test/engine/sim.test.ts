@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SCENARIOS, simulate } from '../../src-main/sim/index.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
-import { KIND_NAMES } from '../../src-shared/kinds/index.js';
+import { KIND_NAMES, kindByName } from '../../src-shared/kinds/index.js';
 import { holders, type Snapshot } from '../../src-shared/model/index.js';
 
 const small = (name: string, seed = 1) => simulate({ scenario: name, seed, time: 1_700_000_000_000, processes: 5, fds: 20 });
@@ -159,5 +159,21 @@ describe('simulations', () => {
     expect(() => simulate({ scenario: 'nope' })).toThrow(/unknown scenario "nope"; known: web-server/);
     expect(() => simulate({ scenario: 'large', processes: -1 })).toThrow(/--processes/);
     expect(() => simulate({ scenario: 'large', processes: 100000, fds: 100000 })).toThrow(/limited/);
+  });
+});
+
+describe('decoded kind attributes', () => {
+  it('are plain objects with every field of the kind, in its order, that a structured clone (Electron IPC) keeps whole', () => {
+    const snap = decodeImage(encodeSnapshot(simulate({ scenario: 'everything', seed: 1 })));
+    let checked = 0;
+    for (const f of snap.files) {
+      const spec = kindByName(f.kind)!;
+      if (!spec.fields.length) continue;
+      checked++;
+      expect(Object.getPrototypeOf(f.attrs)).toBe(Object.prototype);
+      expect(Object.keys(f.attrs)).toEqual(spec.fields.map((x) => x.name));
+      expect(structuredClone(f.attrs)).toEqual(f.attrs);
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 });

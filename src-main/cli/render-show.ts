@@ -156,8 +156,10 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const lines: string[] = [];
   const nfds = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
   // Header texts come from the image (a hostname, a cgroup name a container chose): escaped like every name.
+  // A CRIU dump records no hostname: left out, not shown empty.
+  const host = displayBStr(h.hostname);
   lines.push(
-    `image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture of ${displayBStr(h.hostname)} (${
+    `image format ${h.formatMajor}.${h.formatMinor}, ${h.source} capture${host ? ` of ${host}` : ''} (${
       [h.arch, h.kernelRelease]
         .filter((x) => x !== '')
         .map(displayBStr)
@@ -210,7 +212,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     // A container's process by the pid its own logs and ps inside it use, too.
     const inside = t.nsPids && t.nsPids.length > 1 ? ` (pid ${t.nsPids[t.nsPids.length - 1]} in its pid namespace)` : '';
     lines.push(
-      `task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${userNsUid(t)}${fdLimit} ${displayBStr(t.comm)}: ${t.cmdline.map(displayBStr).join(' ')}`,
+      `task ${t.pid}${inside}${thread} ppid ${t.ppid} uid ${t.uid}${userNsUid(t)}${fdLimit} ${displayBStr(t.comm)}${t.cmdline.length ? `: ${t.cmdline.map(displayBStr).join(' ')}` : ''}`,
     );
     // Where it runs from, as lsof's cwd and rtd: a daemon can pin a directory, or be chrooted.
     const root = displayBStr(t.root);

@@ -434,7 +434,10 @@ export function diffDoc(d: DiffResult): Doc {
     facts: [
       ...imageFacts(d.a, 'Before: '),
       ...imageFacts(d.b, 'After: '),
-      ['Matching', d.matching === 'pid' ? 'processes paired by pid' : 'processes paired by command line (pids changed)'],
+      [
+        'Matching',
+        d.matching === 'pid' ? 'processes paired by pid' : 'processes paired by command line, or comm where there is none (pids changed)',
+      ],
       ['Summary', labels.map((l, i) => `${values[i]} ${l}`).join(', ')],
     ],
     charts: [{ kind: 'bars', title: 'Changes', labels, values }],

@@ -1,5 +1,5 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
-import type { DiffResult, HoldersResult, SearchHit, SearchResult, Timeline } from '../../src-shared/store-types.js';
+import type { DiffResult, DiffTask, HoldersResult, SearchHit, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import { formatSize } from '../../src-shared/model/size-text.js';
 import { taskList } from '../query/diff-result.js';
 import { displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
@@ -80,15 +80,17 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
   const s = d.summary;
   const out: string[] = [
     `diff ${img(d.a)} -> ${img(d.b)}`,
-    `processes paired by ${d.matching === 'pid' ? 'pid' : 'command line (pids changed)'}`,
-    `tasks: ${s.tasksAppeared} appeared, ${s.tasksVanished} vanished, ${s.tasksChanged} changed`,
+    `processes paired by ${d.matching === 'pid' ? 'pid' : 'command line, or comm where there is none (pids changed)'}`,
+    `tasks: ${s.tasksAppeared} appeared, ${s.tasksVanished} gone, ${s.tasksChanged} changed`,
     `fds: ${s.fdsOpened} opened, ${s.fdsClosed} closed, ${s.fdsChanged} changed`,
     `sharing: ${s.sharingStarted} started, ${s.sharingEnded} ended; fd tables: ${s.tablesBecameShared} became shared, ${s.tablesSplit} split`,
     `fd limits: ${s.fdLimitsChanged} changed`,
   ];
   const lines: string[] = [];
-  for (const t of d.appeared) lines.push(`+ task ${t.pid} ${t.commText}: ${t.cmdline} (${t.fdCount} fds)`);
-  for (const t of d.vanished) lines.push(`- task ${t.pid} ${t.commText}: ${t.cmdline} (${t.fdCount} fds)`);
+  // A process without a command line (a kernel thread, every process of a CRIU dump) is its comm alone.
+  const who = (t: DiffTask) => `${t.commText}${t.cmdline ? `: ${t.cmdline}` : ''}`;
+  for (const t of d.appeared) lines.push(`+ task ${t.pid} ${who(t)} (${t.fdCount} fds)`);
+  for (const t of d.vanished) lines.push(`- task ${t.pid} ${who(t)} (${t.fdCount} fds)`);
   for (const tb of d.tables)
     lines.push(
       tb.change === 'split' ? `~ fd table shared by ${tb.pids.join(', ')} split` : `~ ${tb.pids.join(', ')} now share one fd table`,

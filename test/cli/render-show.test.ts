@@ -70,4 +70,14 @@ describe('socket other ends', () => {
     child.namespaces = child.namespaces.map((n) => (n.type === 'net' ? { ...n, ino: 4026532999 } : n));
     expect(line(renderShow(s))).not.toContain('other end');
   });
+
+  it('leaves out what a CRIU dump does not record: the hostname, a command line', () => {
+    const s = simulate({ scenario: 'pipeline', seed: 1, time: 0 });
+    s.header.hostname = '';
+    const t = s.tasks[0]!;
+    t.cmdline = [];
+    const out = renderShow(s);
+    expect(out).toMatch(new RegExp(`^image format \\d+\\.\\d+, ${s.header.source} capture \\(`, 'm'));
+    expect(out).toMatch(new RegExp(`^task ${t.pid} .* ${String(t.comm)}$`, 'm'));
+  });
 });

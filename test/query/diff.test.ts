@@ -146,6 +146,17 @@ describe('diff', () => {
       ]);
     }));
 
+  it("writes a process without a command line (a CRIU dump's) as its comm alone, and says gone, as the app does", () =>
+    withStore((s) => {
+      const A = before();
+      const B = after();
+      const gone = A.tasks.find((t) => !B.tasks.some((x) => x.pid === t.pid))!;
+      gone.cmdline = [];
+      const text = diffText(s.diff(...importBoth(s, A, B)));
+      expect(text).toMatch(/^tasks: \d+ appeared, 1 gone, \d+ changed$/m);
+      expect(text).toMatch(new RegExp(`^- task ${gone.pid} ${displayBStr(gone.comm)} \\(\\d+ fds\\)$`, 'm'));
+    }));
+
   it('pairs processes by command line after a restart changed the pids', () =>
     withStore((s) => {
       const A = simulate({ scenario: 'web-server', seed: 1, time: T0 });

@@ -2,9 +2,7 @@ import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
 import type { DiffMatching, DiffResult } from '../../../src-shared/store-types.js';
-import { isImageFile, withLibraryImages, withScratchLibrary } from './library-util.js';
-import { criuSnapshot } from './criu-input.js';
-import { encodeSnapshot } from '../../engine/writer.js';
+import { withImageArgs } from './image-args.js';
 
 export default defineCommand({
   name: 'diff',
@@ -28,30 +26,7 @@ export default defineCommand({
     const diffOpts = m ? { matching: m as DiffMatching } : {};
     const print = (d: DiffResult) => io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
     const [a, b] = positional as [string, string];
-    // CRIU dumps converted here, once each (the same dump may be both sides).
-    const dumps = new Map<string, Buffer>();
-    for (const x of [a, b]) {
-      if (dumps.has(x)) continue;
-      const snap = await criuSnapshot(x);
-      if (snap) dumps.set(x, encodeSnapshot(snap));
-    }
-    const isFile = (x: string) => dumps.has(x) || isImageFile(x);
-    if (!isFile(a) && !isFile(b)) {
-      print(withLibraryImages(opts, [a, b], (s) => s.diff(a, b, diffOpts)));
-      return 0;
-    }
-    // The diff runs on the library's index: files are indexed into a
-    // scratch library, with the library image (if one side names one).
-    const fromLibrary = [a, b].filter((x) => !isFile(x));
-    const bytes = fromLibrary.length ? withLibraryImages(opts, fromLibrary, (s) => fromLibrary.map((x) => s.getBytes(x))) : [];
-    print(
-      withScratchLibrary((s) => {
-        const id = (x: string) =>
-          (dumps.has(x) ? s.importBytes(dumps.get(x)!) : isImageFile(x) ? s.importFile(x) : s.importBytes(bytes.shift()!)).image.id;
-        const ia = id(a);
-        return s.diff(ia, id(b), diffOpts);
-      }),
-    );
+    print(await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.diff(ia!, ib!, diffOpts)));
     return 0;
   },
 });

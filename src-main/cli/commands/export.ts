@@ -4,20 +4,22 @@ import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { ExportFormat, ExportRequest } from '../../../src-shared/store-types.js';
 import { SELECTOR_OPTIONS, timelineSelector } from './timeline.js';
 import { NO_CREATE, withLibrary } from './library-util.js';
+import { withImageArgs } from './image-args.js';
 import { FORMATS } from '../../report/index.js';
 
 export default defineCommand({
   name: 'export',
   usage:
-    'ckpt export (image ID | diff A B | search QUERY... | holders QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
+    'ckpt export (image ID|FILE | diff A B | search QUERY... | holders QUERY... | timeline (--program P | --label L | --tag T | ID...)) [--format html|md|json|csv] -o FILE',
   positional: true,
   options: [
     { name: 'format', short: 'f', type: 'string', value: 'FORMAT', help: 'html, md, json or csv (default: from the -o extension)' },
     { name: 'output', short: 'o', type: 'string', value: 'FILE', help: 'file to write ("-" for stdout)' },
     ...SELECTOR_OPTIONS,
   ],
-  details: 'HTML is one self-contained page (inline SVG charts, no network) that prints well. CSV holds the main table.',
-  run({ opts, positional }, io) {
+  details:
+    'An image, or a side of a diff, is an id, id prefix or label in the library, or an image file or CRIU dump (read for this report only, not stored), as for show and diff. HTML is one self-contained page (inline SVG charts, no network) that prints well. CSV holds the main table.',
+  async run({ opts, positional }, io) {
     const out = opts.output as string | undefined;
     if (!out) throw new UsageError('-o FILE is required');
     let format = opts.format as string | undefined;
@@ -44,19 +46,22 @@ export default defineCommand({
     else if (what === 'holders' && rest.length >= 1) req = { what, query: rest.join(' ') };
     else if (what === 'timeline') req = { what, selector: timelineSelector(opts, rest) };
     else throw new UsageError('say what to export: image ID, diff A B, search QUERY, holders QUERY, or timeline ...');
-    return withLibrary(
-      opts,
-      (s) => {
-        const text = s.export(req, format as ExportFormat);
-        const bytes = Buffer.from(text, 'utf8');
-        if (out === '-') io.outBytes(bytes);
-        else {
-          writeFileAtomic(out, (write) => write(bytes));
-          io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
-        }
-        return 0;
-      },
-      NO_CREATE,
-    );
+    const write = (text: string) => {
+      const bytes = Buffer.from(text, 'utf8');
+      if (out === '-') io.outBytes(bytes);
+      else {
+        writeFileAtomic(out, (w) => w(bytes));
+        io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
+      }
+      return 0;
+    };
+    // An image or a diff may name image files and CRIU dumps, as show and diff take them.
+    if (req.what === 'image')
+      return write(await withImageArgs(opts, [req.id], (s, [id]) => s.export({ what: 'image', id: id! }, format as ExportFormat)));
+    if (req.what === 'diff') {
+      const [a, b] = [req.a, req.b];
+      return write(await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.export({ what: 'diff', a: ia!, b: ib! }, format as ExportFormat)));
+    }
+    return write(withLibrary(opts, (s) => s.export(req, format as ExportFormat), NO_CREATE));
   },
 });

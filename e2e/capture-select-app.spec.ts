@@ -154,3 +154,63 @@ test('capture view: the user choice starts from the clicked process user; an unk
   await page.getByTestId('capture-run').click();
   await expect(page.getByTestId('capture-error')).toContainText('no such user "no-such-ckpt-user" (not in /etc/passwd)');
 });
+
+test('capture view: a pick checkbox, the row and Space agree with the picked count, once and twice', async () => {
+  const marker = join(dir, 'pick-marker.txt');
+  writeFileSync(marker, 'x');
+  const [a, b] = [await named(`${TAG}p`, marker), await named(`${TAG}p`, marker)];
+
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-proc').click();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByTestId('by-pids').check();
+  await page.getByTestId('proc-search').fill(`${TAG}p`);
+  const rows = page.getByTestId('proc-list').getByRole('option');
+  await expect(rows).toHaveCount(2);
+  const count = page.getByText(/ processes, \d+ picked$/);
+  await expect(count).toHaveText('2 processes, 0 picked');
+  const boxA = page.getByRole('checkbox', { name: `pick ${a}` });
+  const boxB = page.getByRole('checkbox', { name: `pick ${b}` });
+  const rowA = rows.filter({ has: boxA });
+  const rowB = rows.filter({ has: boxB });
+
+  // The checkbox itself: once picks (it used to show unchecked beside "1 picked"), twice unpicks.
+  await boxA.click();
+  await expect(boxA).toBeChecked();
+  await expect(rowA).toHaveAttribute('aria-selected', 'true');
+  await expect(count).toHaveText('2 processes, 1 picked');
+  await boxA.click();
+  await expect(boxA).not.toBeChecked();
+  await expect(rowA).toHaveAttribute('aria-selected', 'false');
+  await expect(count).toHaveText('2 processes, 0 picked');
+
+  // The row's text, once and twice.
+  await rowB.locator('.c-comm').click();
+  await expect(boxB).toBeChecked();
+  await expect(count).toHaveText('2 processes, 1 picked');
+  await rowB.locator('.c-cmd').click();
+  await expect(boxB).not.toBeChecked();
+  await expect(count).toHaveText('2 processes, 0 picked');
+
+  // Space on the process under the cursor (B, the last clicked), once and twice.
+  await page.keyboard.press('Space');
+  await expect(boxB).toBeChecked();
+  await expect(count).toHaveText('2 processes, 1 picked');
+  await page.keyboard.press('Space');
+  await expect(boxB).not.toBeChecked();
+  await expect(count).toHaveText('2 processes, 0 picked');
+
+  // Mixed: A by its checkbox, B by its row; the capture holds exactly those two.
+  await boxA.click();
+  await rowB.locator('.c-pid').click();
+  await expect(boxA).toBeChecked();
+  await expect(boxB).toBeChecked();
+  await expect(count).toHaveText('2 processes, 2 picked');
+  await expect(page.getByTestId('by-pids').locator('xpath=..')).toContainText('The picked processes (2)');
+  await page.getByTestId('capture-label').fill('pick e2e');
+  await shot(page, 'capture-pick');
+  await page.getByTestId('capture-run').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText('pick e2e');
+  for (const pid of [a, b]) await expect(treeRow(page, pid)).toHaveCount(1);
+  await expect(page.getByTestId('tree').getByRole('option')).toHaveCount(2);
+});

@@ -145,11 +145,18 @@ export function resolveImage(db: DB, ref: string): ImageRow {
     .get(ref) as ImageRow | undefined;
   if (byLabel) return byLabel;
   if (/^[0-9a-f]{2,63}$/.test(lower)) {
+    // Up to five of them named, by 12 digits (more where the prefix given is longer), so the next try can pick one.
     const rows = db
-      .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 >= ? AND i.sha256 < ? LIMIT 2`)
+      .prepare(`SELECT ${IMAGE_COLS} FROM images i WHERE i.sha256 >= ? AND i.sha256 < ? ORDER BY i.sha256 LIMIT 6`)
       .all(lower, lower + 'g') as ImageRow[];
     if (rows.length === 1) return rows[0]!;
-    if (rows.length > 1) throw new StoreError('ambiguous-id', `image id prefix "${ref}" matches more than one image; give more digits`);
+    if (rows.length > 1) {
+      const ids = rows.slice(0, 5).map((r) => r.sha256.slice(0, Math.max(12, lower.length + 2)));
+      throw new StoreError(
+        'ambiguous-id',
+        `image id prefix "${ref}" matches more than one image (${ids.join(', ')}${rows.length > 5 ? ', ...' : ''}); give more digits`,
+      );
+    }
   }
   throw new StoreError('not-found', `no image "${ref}" in the library (give an id, an id prefix of 2+ hex digits, or a label)`);
 }

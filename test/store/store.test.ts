@@ -96,6 +96,15 @@ describe('store', () => {
       }
       expect(shared).not.toBe('');
       expect(code(() => s.getImage(shared))).toBe('ambiguous-id');
+      // The message names the images it could mean, so the next try can pick one.
+      const meant = ids.filter((i) => i.startsWith(shared)).sort();
+      let message = '';
+      try {
+        s.getImage(shared);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      for (const i of meant.slice(0, 5)) expect(message).toContain(i.slice(0, 12));
       for (const i of ids) expect(s.getImage(i.slice(0, 10)).id).toBe(i);
     }));
 

@@ -19,7 +19,7 @@ import {
   kernelLimitsToJson,
   limitReport,
   modeType,
-  socketPeers,
+  otherEnds,
   taskToJson,
   u64ToJson,
   type LimitReport,
@@ -343,7 +343,7 @@ export class OpenedImage {
         : { name: fl.name, label: fl.label, type: fl.type },
     );
     const holders = this.holdersOf(ref);
-    this.peers ??= socketPeers(this.snap);
+    this.peers ??= otherEnds(this.snap);
     const peer = this.peers.get(ref);
     const peerFile = peer === undefined ? undefined : this.files.get(peer);
     return {

@@ -14,7 +14,7 @@ import {
   NEAR_LIMIT,
   recordsLimits,
   u64ToJson,
-  socketPeers,
+  otherEnds,
   unreadableNames,
   UNNAMED,
   type LimitReport,
@@ -88,10 +88,10 @@ function holderList(h: { pid: number; fd: number }[]): string {
     .join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
 }
 
-/** Who holds the other end of each connected socket in the image, by the socket file's ref. */
-function socketEnds(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
+/** Who holds the other end of each connected socket, pipe and FIFO in the image, by the file's ref. */
+function endHolders(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
   const ends = new Map<number, string>();
-  for (const [ref, other] of socketPeers(s)) {
+  for (const [ref, other] of otherEnds(s)) {
     const h = fileHolders.get(other) ?? [];
     if (h.length) ends.set(ref, holderList(h));
   }
@@ -182,7 +182,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const { fileHolders, tableTasks } = holders(s);
   const deleted = deletedLine(s, fileHolders);
   if (deleted) lines.push(deleted);
-  const ends = socketEnds(s, fileHolders);
+  const ends = endHolders(s, fileHolders);
   const unnamed = unreadableNames(s);
   const tableErrors = fdTableErrors(s);
   const usualNs = usualNamespaces(s);

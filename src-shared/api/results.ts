@@ -237,7 +237,7 @@ export interface FileDetail {
   attrLabels: AttrLabel[];
   /** Every fd in every process that holds this open file. */
   holders: FileHolder[];
-  /** A connected socket's other end when it is in this image (socketPeers): that file and who holds it. */
+  /** A connected socket's, a pipe's or a FIFO's other end when it is in this image (otherEnds): that file and who holds it. */
   otherEnd: { ref: number; description: string; holders: FileHolder[] } | null;
   record: number;
 }

@@ -79,15 +79,15 @@ export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string
 }
 
 /**
- * The other end of each connected socket whose other end is in the same
- * image, by open file ref: a unix socket's by its peer's inode (unique on
+ * The other end of each connected socket, pipe and FIFO whose other end is
+ * in the same image, by open file ref. A socket's: a unix socket's by its peer's inode (unique on
  * the machine), a TCP one's by the reversed address pair within one network
  * namespace (two containers may each have 10.0.0.2:5432 <-> 10.0.0.3:40000),
  * an IPv4 address and its v4-mapped IPv6 form (`::ffff:127.0.0.1`, as a
  * dual-stack listener's accepted socket has it) being one address.
  * What `ss` shows as a peer, for `ckpt show` and the Inspector.
  */
-export function socketPeers(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Map<number, number> {
+export function otherEnds(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Map<number, number> {
   // Each socket's network namespace: its holders' (a socket stays in the namespace it was made in).
   const netOfTable = new Map<number, string>();
   for (const t of s.tasks) {
@@ -123,6 +123,28 @@ export function socketPeers(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): 
           ? byPair.get(pair(f, true))
           : undefined;
     if (other && other !== f) out.set(f.ref, other.ref);
+  }
+  // A pipe's or FIFO's other end: an open file on the same inode at the other
+  // end (one opened for both, any other), as lsof +E pairs them.
+  const ends = new Map<string, { read: OpenFile[]; write: OpenFile[]; both: OpenFile[] }>();
+  for (const f of s.files) {
+    if (f.kind !== 'pipe' && f.kind !== 'fifo') continue;
+    const k = `${f.kind}|${String(f.dev)}|${String(f.ino)}`;
+    let e = ends.get(k);
+    if (!e) ends.set(k, (e = { read: [], write: [], both: [] }));
+    const end = String(f.attrs.end);
+    (end === 'read' ? e.read : end === 'write' ? e.write : e.both).push(f);
+  }
+  for (const { read, write, both } of ends.values()) {
+    const first = (...lists: OpenFile[][]) => lists.find((l) => l.length)?.[0];
+    const toRead = first(write, both);
+    const toWrite = first(read, both);
+    for (const f of read) if (toRead) out.set(f.ref, toRead.ref);
+    for (const f of write) if (toWrite) out.set(f.ref, toWrite.ref);
+    for (const f of both) {
+      const other = first(read, write, both.length > 1 ? [both[0] === f ? both[1]! : both[0]!] : []);
+      if (other) out.set(f.ref, other.ref);
+    }
   }
   return out;
 }

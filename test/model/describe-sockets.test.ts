@@ -1,11 +1,13 @@
-/** How sockets read (describeFile) and pair (socketPeers): v4-mapped addresses, unix queues, images older than them. */
+/** How sockets read (describeFile) and pair (otherEnds): v4-mapped addresses, unix queues, images older than them. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIpv6 } from '../../src-main/sources/proc/net-tables.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
+import { renderShow } from '../../src-main/cli/render-show.js';
+import { simulate } from '../../src-main/sim/index.js';
 import { displayInetAddr, mappedIpv4 } from '../../src-shared/kinds/inet-socket.js';
-import { describeFile, socketPeers, type AttrRecord, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+import { describeFile, otherEnds, type AttrRecord, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 
@@ -91,7 +93,7 @@ function task(pid: number, table: number, net: number): Task {
   };
 }
 
-describe('socketPeers across IPv4 and v4-mapped IPv6', () => {
+describe('otherEnds across IPv4 and v4-mapped IPv6', () => {
   const scene = (serverNet: number, serverAddr: string): Pick<Snapshot, 'files' | 'fdTables' | 'tasks'> => ({
     files: [
       sock(1, 'inet-socket', tcp(6, serverAddr, 9600, serverAddr, 45938)),
@@ -105,16 +107,16 @@ describe('socketPeers across IPv4 and v4-mapped IPv6', () => {
   });
   it('pairs a tcp4 end with the tcp6 end that sees it v4-mapped, in either text form', () => {
     for (const addr of ['::ffff:127.0.0.1', '::ffff:7f00:1']) {
-      const p = socketPeers(scene(77, addr));
+      const p = otherEnds(scene(77, addr));
       expect(p.get(1)).toBe(2);
       expect(p.get(2)).toBe(1);
     }
   });
   it('not across network namespaces', () => {
-    expect(socketPeers(scene(78, '::ffff:127.0.0.1')).size).toBe(0);
+    expect(otherEnds(scene(78, '::ffff:127.0.0.1')).size).toBe(0);
   });
   it('not a non-mapped IPv6 address', () => {
-    expect(socketPeers(scene(77, '::1')).size).toBe(0);
+    expect(otherEnds(scene(77, '::1')).size).toBe(0);
   });
 });
 
@@ -136,5 +138,32 @@ describe('unix socket queues in descriptions', () => {
     const unixFiles = s.files.filter((f) => f.kind === 'unix-socket');
     expect(unixFiles.length).toBeGreaterThan(0);
     for (const f of unixFiles) expect(describeFile(f)).toMatch(/^unix (stream|dgram) \[\d+\] \S+ (LISTEN|CONNECTED)( peer \[\d+\])?$/);
+  });
+});
+
+describe('otherEnds of pipes and FIFOs', () => {
+  it("pairs each end of a pipe with the other end's open file, as the pipeline's processes hold them", () => {
+    const s = simulate({ scenario: 'pipeline', seed: 1, time: 0 });
+    const pipes = s.files.filter((f) => f.kind === 'pipe');
+    expect(pipes.length).toBeGreaterThanOrEqual(6);
+    const ends = otherEnds(s);
+    for (const f of pipes) {
+      const other = s.files.find((x) => x.ref === ends.get(f.ref))!;
+      expect(other.kind).toBe('pipe');
+      expect(other.ino).toBe(f.ino);
+      expect([f.attrs.end, other.attrs.end].sort()).toEqual(['read', 'write']);
+    }
+    // ckpt show names who holds the other end on each pipe's line: a reader's fd 0, the writer's fd 1.
+    expect(renderShow(s)).toMatch(/^\s+0[* ] pipe .* read end\s+\[other end \d+:1\]/m);
+  });
+  it('a FIFO opened for both ends pairs with another open of it; one alone has no other end', () => {
+    const s0 = simulate({ scenario: 'pipeline', seed: 1, time: 0 });
+    const fifo = (ref: number, end: string) =>
+      ({ ...s0.files[0]!, ref, kind: 'fifo', dev: 8, ino: 99, attrs: { end } as AttrRecord }) as OpenFile;
+    const files = [fifo(1, 'both'), fifo(2, 'read')];
+    const ends = otherEnds({ files, fdTables: [], tasks: [] });
+    expect(ends.get(1)).toBe(2);
+    expect(ends.get(2)).toBe(1);
+    expect(otherEnds({ files: [fifo(3, 'both')], fdTables: [], tasks: [] }).size).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
-import { describeFile, socketPeers, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, otherEnds, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import { start, type Running } from './fixture.js';
 import { AF_INET, AF_INET6, listenerDumpRequest, parseListeners } from '../../src-main/sources/proc/inet-diag.js';
 import { sockDiagDump } from '../../src-main/sources/proc/sock-diag.js';
@@ -181,7 +181,7 @@ describe('an IPv4 client of a dual-stack listener', () => {
   });
 
   it('pairs the IPv4 end with the IPv6 end', () => {
-    const peers = socketPeers(snap);
+    const peers = otherEnds(snap);
     const srv = fileOf(facts.srv.fd);
     const c4 = fileOf(facts.c4.fd);
     expect(peers.get(srv.ref)).toBe(c4.ref);

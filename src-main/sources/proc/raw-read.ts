@@ -509,6 +509,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       const pid = job.pids[idx]!;
       if (gen && !stamp(pid, -1, true)) break;
       const errors: RawError[] = [];
+      // Written out, not procfd-reader's unreadProc: this function runs in a
+      // worker as its own source text (worker-pool.ts), without the module's imports.
       const rp: RawProc = {
         pid,
         stat: null,

@@ -173,9 +173,21 @@ export function parseTime(v: string, now: number, endOfDay = false): number | un
   return dateOnly && endOfDay ? t + 864e5 - 1 : t;
 }
 
+/** The furthest a Date reaches either side of the epoch, in ms (ECMAScript: 100,000,000 days). */
+export const DATE_MAX_MS = 8.64e15;
+
+/** Whether a time is one a Date can hold (years -271821 to 275760). */
+export function isDateTime(ms: number): boolean {
+  return Math.abs(ms) <= DATE_MAX_MS;
+}
+
 function time(t: Token, now: number): Term {
   const v = t.value;
   const field = t.field!;
+  // A time a Date cannot hold (after:999999999w, 99999999999999999) is refused
+  // here, naming the token, rather than failing later where it is printed.
+  const outside = (part: string) =>
+    fail(t, 'query-bad-value', `${field}: "${part}" is outside the dates a time can hold (years -271821 to 275760, ±8.64e15 ms from 1970)`);
   if (field === 'time') {
     const parts = v.split('..');
     if (parts.length !== 2) fail(t, 'query-bad-value', 'time: expected FROM..TO (either side may be empty)');
@@ -183,11 +195,14 @@ function time(t: Token, now: number): Term {
     const to = parts[1] ? parseTime(parts[1], now, true) : Number.MAX_SAFE_INTEGER;
     if (from === undefined || to === undefined)
       fail(t, 'query-bad-value', `time: cannot read "${v}" as dates (use 2026-11-20, 2026-11-20T10:00 or 7d)`);
+    if (parts[0] && !isDateTime(from)) outside(parts[0]);
+    if (parts[1] && !isDateTime(to)) outside(parts[1]);
     return { field: 'time', from, to };
   }
   const ts = parseTime(v, now, field === 'before');
   if (ts === undefined)
     fail(t, 'query-bad-value', `${field}: cannot read "${v}" as a date (use 2026-11-20, 2026-11-20T10:00 or 7d for 7 days ago)`);
+  if (!isDateTime(ts)) outside(v);
   return field === 'after' ? { field: 'time', from: ts, to: Number.MAX_SAFE_INTEGER } : { field: 'time', from: 0, to: ts };
 }
 

@@ -172,6 +172,11 @@ describe('search', () => {
     ['"/tmp/unterminated', 'query-syntax', '"/tmp/unterminated'],
     ['path:/x/[ab*', 'query-bad-value', '/x/[ab*'],
     ['fd:', 'query-bad-value', 'fd:'],
+    // Past what a Date can hold (±8.64e15 ms): refused here, not an "Invalid time value" when printed.
+    ['after:999999999w', 'query-bad-value', '999999999w'],
+    ['after:8640000000000001', 'query-bad-value', '8640000000000001'],
+    ['time:99999999999999999..', 'query-bad-value', '99999999999999999..'],
+    ['before:99999999999d', 'query-bad-value', '99999999999d'],
   ];
   for (const [q, code, token] of bad)
     it(`points at the offending token of "${q}"`, () => {

@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
-import { parseTime } from '../../query/parse.js';
+import { isDateTime, parseTime } from '../../query/parse.js';
 import type { ImageFilter } from '../../../src-shared/store-types.js';
 import { imageLine, withLibrary, NO_CREATE } from './library-util.js';
 
@@ -26,6 +26,8 @@ export default defineCommand({
       if (opts[k] === undefined) continue;
       const t = parseTime(opts[k] as string, Date.now(), k === 'until');
       if (t === undefined) throw new UsageError(`--${k}: not a date: "${String(opts[k])}"`);
+      if (!isDateTime(t))
+        throw new UsageError(`--${k}: "${String(opts[k])}" is outside the dates a time can hold (years -271821 to 275760)`);
       f[k] = t;
     }
     return withLibrary(

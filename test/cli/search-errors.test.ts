@@ -1,0 +1,64 @@
+/**
+ * What `ckpt search` (and export search, search --holders) says about a
+ * query it cannot run: a usage error (exit 2) that names the offending
+ * token and underlines it, never an internal error.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ckpt } from './run.js';
+
+let home: string;
+const run = (args: string[]) => ckpt(args, { env: { CKPT_HOME: home } });
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'ckpt-search-errors-'));
+  expect(run(['capture', '--sim', 'leaky', '--store', '--label', 'a']).code).toBe(0);
+});
+
+describe('times a Date cannot hold', () => {
+  const cases: [string, string][] = [
+    ['after:999999999w', '999999999w'],
+    ['after:99999999999d', '99999999999d'],
+    ['time:99999999999999999..', '99999999999999999'],
+    ['time:..99999999999999999', '99999999999999999'],
+    ['after:8640000000000001', '8640000000000001'],
+  ];
+  it.each(cases)('ckpt search %s is a query error naming the value, exit 2', (q, part) => {
+    const r = run(['search', q]);
+    expect(r.err).not.toContain('internal error');
+    expect(r.code).toBe(2);
+    const [msg, echo, caret] = r.err.split('\n');
+    expect(msg).toContain(`"${part}" is outside the dates`);
+    expect(echo).toBe(`  ${q}`);
+    // The underline sits under the value, past the field name.
+    expect(caret!.indexOf('^')).toBe(2 + q.indexOf(':') + 1);
+    expect(caret!.trim()).toBe('^'.repeat(q.length - q.indexOf(':') - 1));
+  });
+
+  it('the last ms a Date can hold is still a date', () => {
+    expect(run(['search', 'before:8640000000000000', 'kind:regular']).code).toBe(0);
+  });
+
+  it('export search and search --holders refuse it the same way', () => {
+    const e = run(['export', 'search', 'after:999999999w', '-o', '-', '--format', 'json']);
+    expect(e.err).toMatch(/^ckpt export: after: "999999999w" is outside the dates/);
+    expect(e.code).toBe(2);
+    expect(e.out).toBe('');
+    const h = run(['search', '--holders', 'after:999999999w']);
+    expect(h.err).toMatch(/^ckpt search: after: "999999999w" is outside the dates/);
+    expect(h.code).toBe(2);
+  });
+
+  it('list --since and --until refuse it as a usage error', () => {
+    for (const [k, v] of [
+      ['--since', '999999999w'],
+      ['--until', '99999999999999999'],
+    ]) {
+      const r = run(['list', k!, v!]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${k}: "${v}" is outside the dates`);
+    }
+  });
+});

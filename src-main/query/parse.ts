@@ -144,13 +144,21 @@ function ranges(t: Token, max = 2 ** 31 - 1): [number, number][] {
     if (!m) failPart(t, v, 'query-bad-value', `${t.field}: "${v}" is not a number, a range N-M, or <N / >N`);
     if (m[1] === '<' || m[1] === '>') {
       const n = Number(m[2]);
-      if (m[1] === '<' ? n === 0 : n >= max) failPart(t, v, 'query-bad-value', `${t.field}: nothing is ${m[1]} ${n} (values run 0-${max})`);
-      return m[1] === '<' ? [0, n - 1] : [n + 1, max];
+      if (m[1] === '<' ? n === 0 : n >= max)
+        failPart(t, v, 'query-bad-value', `${t.field}: nothing is ${m[1]} ${m[2]} (values run 0-${max})`);
+      return m[1] === '<' ? [0, Math.min(n - 1, max)] : [n + 1, max];
     }
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a) fail(t, 'query-bad-value', `${t.field}: bad range "${v}"`);
-    return [a, b];
+    // A number past the field's largest value matches nothing: say so, naming the limit.
+    if (a > max) {
+      const what = { pid: 'pid', fd: 'fd number', uid: 'uid' }[t.field!] ?? 'port';
+      const inRange = m[2] === undefined ? '' : ` (the start of "${v}")`;
+      failPart(t, v, 'query-bad-value', `${t.field}: ${m[1]} is past the largest ${what}, ${max}${inRange}`);
+    }
+    if (b < a) failPart(t, v, 'query-bad-value', `${t.field}: bad range "${v}": its end is below its start`);
+    // A range may run past the limit (pid:100-99999999999), as >N runs to it.
+    return [a, Math.min(b, max)];
   });
 }
 
@@ -298,9 +306,7 @@ export function parseQuery(q: string, now = Date.now(), users: UserLookup = pass
       case 'port':
       case 'lport':
       case 'rport': {
-        const rs = ranges(t, 65535);
-        for (const [a] of rs) if (a > 65535) fail(t, 'query-bad-value', `${f}: ${a} is not a port (0-65535)`);
-        term = { field: 'port', side: SIDES[f]!, ranges: rs.map(([a, b]) => [a, Math.min(b, 65535)]) };
+        term = { field: 'port', side: SIDES[f]!, ranges: ranges(t, 65535) };
         break;
       }
       case 'addr':

@@ -7,7 +7,7 @@ import { describeFile, displayBStr, holders, type Snapshot } from '../../src-sha
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { simulate } from '../../src-main/sim/index.js';
 import { QueryError, Store } from '../../src-main/store/index.js';
-import { globToRegExp } from '../../src-main/query/parse.js';
+import { globToRegExp, parseQuery } from '../../src-main/query/parse.js';
 import { KIND_GROUPS } from '../../src-shared/kinds/index.js';
 import { flagByName } from '../../src-shared/model/index.js';
 import { eachFindsExactly, hitKeys, rowKeys } from './oracle.js';
@@ -224,5 +224,45 @@ describe('names with control and bidi characters', () => {
     expect(paths('"esc\x1b[31m"')).toEqual([names[1]]);
     expect(paths(String.raw`back\slash`)).toEqual([names[4]]);
     expect(paths('gnp')).toEqual([names[2]]);
+  });
+});
+
+describe("numbers past a field's limit", () => {
+  const err = (q: string): QueryError => {
+    try {
+      parseQuery(q);
+    } catch (e) {
+      expect(e).toBeInstanceOf(QueryError);
+      return e as QueryError;
+    }
+    throw new Error(`${q} parsed`);
+  };
+
+  it('a number past the largest pid, fd, uid or port says so, naming the limit (it is no "bad range")', () => {
+    const pid = err('pid:99999999999999999999999');
+    expect(pid.code).toBe('query-bad-value');
+    expect(pid.detail).toBe('pid: 99999999999999999999999 is past the largest pid, 2147483647');
+    expect(pid.token).toBe('99999999999999999999999');
+    const alt = err('pid:1,3000000000');
+    expect(alt.detail).toBe('pid: 3000000000 is past the largest pid, 2147483647');
+    expect([alt.start, alt.token]).toEqual(['pid:1,'.length, '3000000000']);
+    expect(err('fd:2147483648').detail).toContain('past the largest fd number, 2147483647');
+    expect(err('uid:99999999999').detail).toContain('past the largest uid, 4294967295');
+    expect(err('rport:70000').detail).toBe('rport: 70000 is past the largest port, 65535');
+    expect(err('pid:3000000000-3000000001').detail).toContain('(the start of "3000000000-3000000001")');
+  });
+
+  it('a range whose end is below its start is a bad range, and says why', () => {
+    const e = err('fd:0,5-2');
+    expect(e.detail).toBe('fd: bad range "5-2": its end is below its start');
+    expect(e.token).toBe('5-2');
+  });
+
+  it('a range may run past the limit, to it, as >N does', () => {
+    const [t] = parseQuery('pid:100-99999999999999999999').terms;
+    expect(t!.term).toEqual({ field: 'pid', ranges: [[100, 2 ** 31 - 1]] });
+    const [p] = parseQuery('port:1000-70000').terms;
+    expect(p!.term).toEqual({ field: 'port', side: 'any', ranges: [[1000, 65535]] });
+    expect(parseQuery('fd:<99999999999999999999').normalized).toBe('fd:0-2147483647');
   });
 });

@@ -62,3 +62,21 @@ describe('times a Date cannot hold', () => {
     }
   });
 });
+
+describe('option values', () => {
+  it.each([
+    ['--limit', '0'],
+    ['--limit', '1000001'],
+    ['--per-image', '0'],
+  ])('search x %s %s is a usage error (exit 2), as a negative one is', (opt, v) => {
+    const r = run(['search', 'x', opt, v]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `ckpt search: ${opt} must be from 1 to 1000000, got ${v}\nusage: ckpt search QUERY... [--limit N] [--per-image N] [--holders] [--json]\n`,
+    );
+  });
+
+  it('the bounds themselves are taken', () => {
+    expect(run(['search', 'kind:regular', '--limit', '1', '--per-image', '1000000']).code).toBe(0);
+  });
+});

@@ -23,6 +23,11 @@ export default defineCommand({
   run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
     const query = positional.join(' ');
+    // Out of range is the caller's to fix, as a negative or non-numeric value is (args.ts): exit 2.
+    for (const k of ['limit', 'per-image'] as const) {
+      const n = opts[k] as number | undefined;
+      if (n !== undefined && (n < 1 || n > 1_000_000)) throw new UsageError(`--${k} must be from 1 to 1000000, got ${n}`);
+    }
     return withLibrary(
       opts,
       (s) => {

@@ -41,7 +41,7 @@ import { countImages, listImages, resolveImage, toSummary, type ImageRow } from 
 import type { LibraryContext, SocketAttrs } from './context.js';
 import { verifyLibrary } from './verify.js';
 import { unpack } from './fdpack.js';
-import { SCHEMA_IMAGE_ATTRS } from './schema.js';
+import { SCHEMA_IMAGE_ATTRS, SCHEMA_UNLINKS } from './schema.js';
 import { runSearch } from '../query/search.js';
 import { runHolders } from '../query/holders.js';
 import { runDiff } from '../query/diff.js';
@@ -67,6 +67,11 @@ export interface OpenOptions {
    * files (named by pid) for a dead import's and remove them.
    */
   recover?: boolean;
+  /**
+   * Where the repair says, in one line, that it kept image files no row
+   * names (Store.orphans); default: standard error, as `ckpt: ...`.
+   */
+  notice?: (text: string) => void;
 }
 
 const MAX_LABEL = 200;
@@ -101,6 +106,13 @@ export class Store implements LibraryContext {
    * columns a later migration added read as NULL there (db.ts).
    */
   schema: number;
+  /**
+   * Image files under images/ that no row names and no delete meant to
+   * remove, as the last recover() found them: kept where they are (an
+   * empty, missing or older library.db has no rows for images whose files
+   * are still the only copy). `ckpt import` of the files brings them back.
+   */
+  orphans: string[] = [];
   /** What is read from the database and kept: reopen() replaces it whole. */
   private cache = emptyCache();
 
@@ -278,7 +290,10 @@ export class Store implements LibraryContext {
       }
     }
     const store = new Store(home, db, reason, state, opts.nativeBinding);
-    if (!readonly && opts.recover !== false) store.recover();
+    if (!readonly && opts.recover !== false) {
+      store.recover();
+      if (store.orphans.length) (opts.notice ?? ((t: string) => process.stderr.write(`ckpt: ${t}\n`)))(orphanNotice(store));
+    }
     return store;
   }
 
@@ -286,8 +301,12 @@ export class Store implements LibraryContext {
    * Makes rows and files agree after a crash. Imports commit their rows
    * before renaming the fsync'd temporary copy into place, so a temporary
    * file whose image has a row but no file is finished; any other temporary
-   * file of a dead process is removed, and so is an image file no row names
-   * (a delete killed between its transaction and the unlink).
+   * file of a dead process is removed (an import that never committed: its
+   * source is the other copy), and so is an image file a delete recorded in
+   * unlinks in its transaction but was killed before removing. Any other
+   * image file no row names is kept where it is and listed in `orphans`:
+   * nothing proves the library meant to delete it (library.db emptied,
+   * lost or restored from an older backup).
    *
    * Also called by the host after its import worker died or was stopped
    * mid-import: only then, when no import of this process is running, since
@@ -299,7 +318,11 @@ export class Store implements LibraryContext {
     // read too; read the other way round, its file would look like no
     // row's and be removed.
     const files = this.blobs.list();
-    const known = new Set(this.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
+    // Rows and recorded unlinks from one snapshot: a delete commits both at once.
+    const [known, unlinks] = inSnapshot(this.db, () => [
+      new Set(this.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]),
+      new Set(this.schema >= SCHEMA_UNLINKS ? (this.db.prepare('SELECT sha256 FROM unlinks').pluck().all() as string[]) : ([] as string[])),
+    ]);
     for (const t of this.blobs.temps()) {
       if (t.alive) continue;
       if (t.sha && known.has(t.sha) && !files.has(t.sha)) {
@@ -313,7 +336,21 @@ export class Store implements LibraryContext {
         .filter((t) => t.alive)
         .map((t) => t.sha),
     );
-    for (const sha of files.keys()) if (!known.has(sha) && !busy.has(sha)) this.blobs.remove(sha);
+    const orphans: string[] = [];
+    for (const sha of files.keys()) {
+      if (known.has(sha) || busy.has(sha)) continue;
+      if (unlinks.has(sha)) this.blobs.remove(sha);
+      else orphans.push(this.blobs.path(sha));
+    }
+    this.orphans = orphans.sort();
+    // Entries whose file is gone, or whose image was imported again since.
+    if (unlinks.size) {
+      const done = this.db.prepare('DELETE FROM unlinks WHERE sha256 = ?');
+      const present = this.blobs.list();
+      this.db.transaction(() => {
+        for (const sha of unlinks) if (!present.has(sha) || known.has(sha)) done.run(sha);
+      })();
+    }
   }
 
   resolve(ref: string): ImageRow {
@@ -561,6 +598,8 @@ export class Store implements LibraryContext {
                 bytes.length,
               ).lastInsertRowid,
           );
+          // A delete of these bytes killed before its unlink must not remove them now.
+          this.db.prepare('DELETE FROM unlinks WHERE sha256 = ?').run(sha);
           const insTag = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
           for (const t of opts.tags ?? []) insTag.run(id, t);
           this.indexer.write(id, c, progress);
@@ -615,7 +654,12 @@ export class Store implements LibraryContext {
     return this.getImage(row.sha256);
   }
 
-  /** Removes an image: all its index rows (one transaction), then its bytes. Returns what was removed. */
+  /**
+   * Removes an image: all its index rows and an unlinks entry for its file
+   * (one transaction), then its bytes, then the entry. A kill in between
+   * leaves the entry, and recover() finishes the unlink: the only image
+   * file it ever removes. Returns what was removed.
+   */
   deleteImage(idOrPrefix: string): ImageSummary {
     this.mustWrite('remove images');
     const row = this.resolve(idOrPrefix);
@@ -625,8 +669,10 @@ export class Store implements LibraryContext {
       for (const t of ['fds', 'image_paths', 'image_attrs', 'fdtables', 'tasks', 'tags'])
         this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
       this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
+      this.db.prepare('INSERT OR IGNORE INTO unlinks VALUES (?)').run(row.sha256);
     })();
     this.blobs.remove(row.sha256);
+    this.db.prepare('DELETE FROM unlinks WHERE sha256 = ?').run(row.sha256);
     return summary;
   }
 
@@ -681,6 +727,12 @@ export class Store implements LibraryContext {
     }
     this._db = null;
   }
+}
+
+/** The one line an open that found orphans says (standard error by default). */
+function orphanNotice(s: Store): string {
+  const n = s.orphans.length;
+  return `${n} image file${n === 1 ? '' : 's'} in ${join(s.home, 'images')} ${n === 1 ? 'has' : 'have'} no entry in the library (kept; ckpt verify --all lists ${n === 1 ? 'it' : 'them'}; ckpt import --home ${s.home} FILE... brings ${n === 1 ? 'it' : 'them'} back)`;
 }
 
 function emptySockets(): SocketAttrs {

@@ -23,6 +23,8 @@
  *   (migration 3).
  * - image_attrs lists each image's (attrs id, fd table) pairs, so socket
  *   terms skip the images and tables that cannot match (migration 4).
+ * - unlinks names the image files a delete has committed to remove and not
+ *   yet removed (migration 5): the only files recover() may remove.
  */
 import type Database from 'better-sqlite3';
 import type { FdLimit } from '../../src-shared/model/index.js';
@@ -174,6 +176,17 @@ export const MIGRATIONS: Migration[] = [
     `);
     fillImageAttrs(db);
   },
+  // 5: unlinks, the image files a delete is about to remove, written in the
+  // transaction that removes the image's rows and cleared once the file is
+  // gone. recover() removes only the files named here: an image file with
+  // no row and no entry here is kept, never deleted (a library.db that is
+  // empty, missing or restored from an older backup has no row for images
+  // whose files are still the only copy; before this the repair deleted
+  // them all). A library older than this has no record of a killed delete:
+  // its leftover file, if any, is kept and reported like any other.
+  `
+  CREATE TABLE unlinks (sha256 TEXT PRIMARY KEY) WITHOUT ROWID;
+  `,
 ];
 
 /** Writes image_attrs for every image that has no row, from its packs. */
@@ -201,3 +214,5 @@ export function fdLimitOfRow(soft: number | null, hard: number | null): FdLimit 
 export const SCHEMA_FD_LIMITS = 3;
 /** The first schema version with image_attrs (older: every image is scanned for socket terms). */
 export const SCHEMA_IMAGE_ATTRS = 4;
+/** The first schema version with unlinks (older: recover() removes no image file at all). */
+export const SCHEMA_UNLINKS = 5;

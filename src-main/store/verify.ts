@@ -138,7 +138,12 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
   });
   const known = new Set(rows.map((r) => r.sha256));
   for (const sha of blobs.list().keys())
-    if (!known.has(sha)) problems.push({ imageId: sha, code: 'orphan-bytes', message: 'image file with no library entry' });
+    if (!known.has(sha))
+      problems.push({
+        imageId: sha,
+        code: 'orphan-bytes',
+        message: `image file with no library entry, kept: ${blobs.path(sha)} (ckpt import it to bring the image back)`,
+      });
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((x) => x.integrity_check).join('; ');
   const fk = db.pragma('foreign_key_check') as unknown[];
   progress?.(rows.length, rows.length);

@@ -75,7 +75,7 @@ export function olderLibrary(from: string, to: string, version: number): void {
   }
   db.pragma(`user_version = ${version}`);
   db.exec(`ATTACH '${join(from, 'library.db')}' AS cur`);
-  for (const t of ['images', 'tags', 'strs', 'attrs', 'tasks', 'fdtables', 'fds', 'image_paths']) {
+  for (const t of ['images', 'tags', 'strs', 'attrs', 'tasks', 'fdtables', 'fds', 'image_paths', 'image_attrs']) {
     const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}', 'main')`).pluck().all() as string[]).join(', ');
     // Tables that version did not have yet, and version 1's fd rows (below).
     if (!cols || (t === 'fds' && version === 1)) continue;

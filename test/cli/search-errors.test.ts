@@ -80,3 +80,55 @@ describe('option values', () => {
     expect(run(['search', 'kind:regular', '--limit', '1', '--per-image', '1000000']).code).toBe(0);
   });
 });
+
+describe('a long query under an error', () => {
+  // Words that differ, so where the window sits in the query can be told.
+  const words = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `w${String(from + i).padStart(4, '0')}`).join(' ');
+
+  /** The echoed window and its underline, and the query offset the underline starts at. */
+  const echoed = (err: string, query: string) => {
+    const [, shown, caret] = err.split('\n');
+    expect(shown!.startsWith('  ')).toBe(true);
+    const text = shown!.slice(2);
+    const inner = text.replace(/^\.\.\./, '').replace(/\.\.\.$/, '');
+    const from = query.indexOf(inner);
+    expect(from).toBeGreaterThanOrEqual(0);
+    const at = caret!.indexOf('^') - 2;
+    return { text, caret: caret!.slice(2), offset: from + at - (text.startsWith('...') ? 3 : 0) };
+  };
+
+  it('a 5,000-character query shows a window around the point it is cut, not the whole query', () => {
+    const q = words(1000);
+    expect(q.length).toBeGreaterThan(4000);
+    const r = run(['search', q]);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe('ckpt search: query longer than 4000 characters');
+    for (const line of r.err.split('\n')) expect(line.length).toBeLessThan(120);
+    const e = echoed(r.err, q);
+    expect(e.text.startsWith('...') && e.text.endsWith('...')).toBe(true);
+    expect(e.offset).toBe(4000);
+  });
+
+  it('the underline stays under the token in the window', () => {
+    const q = `${words(300)} foo:bar ${words(300, 300)}`;
+    const r = run(['search', q]);
+    expect(r.code).toBe(2);
+    for (const line of r.err.split('\n').slice(1)) expect(line.length).toBeLessThan(120);
+    const e = echoed(r.err, q);
+    expect(e.offset).toBe(q.indexOf('foo:bar'));
+    expect(e.text.slice(e.caret.indexOf('^'), e.caret.indexOf('^') + 7)).toBe('foo:bar');
+    expect(e.caret.trim()).toBe('^^^^^^^');
+  });
+
+  it('a token at the end of a long query is shown with what comes before it', () => {
+    const q = `${words(300)} foo:bar`;
+    const e = echoed(run(['search', q]).err, q);
+    expect(e.text.endsWith('foo:bar')).toBe(true);
+    expect(e.offset).toBe(q.length - 'foo:bar'.length);
+  });
+
+  it('a short query is echoed whole', () => {
+    const r = run(['search', 'deleted:yes flags:append,nonblok']);
+    expect(r.err.split('\n').slice(1)).toEqual(['  deleted:yes flags:append,nonblok', '                           ^^^^^^^', '']);
+  });
+});

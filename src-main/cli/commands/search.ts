@@ -41,7 +41,8 @@ export default defineCommand({
         } catch (e) {
           if (!(e instanceof QueryError)) throw e;
           // Underline the offending token under the query as typed.
-          io.err(`ckpt search: ${e.detail}\n  ${query}\n  ${' '.repeat(e.start)}${'^'.repeat(Math.max(1, e.end - e.start))}`);
+          const [shown, under] = underline(query, e.start, e.end);
+          io.err(`ckpt search: ${e.detail}\n  ${shown}\n  ${under}`);
           // A query that does not parse is a usage error, as everywhere (main.ts).
           return 2;
         }
@@ -52,3 +53,26 @@ export default defineCommand({
     );
   },
 });
+
+/** How much of a long query an error shows around the offending token. */
+const WINDOW = 100;
+const BEFORE = 30;
+
+/**
+ * The query as echoed under an error, and the underline beneath the token
+ * (start..end): a query longer than WINDOW characters is cut to a window
+ * around the token, `...` marking what is left out either side (a token
+ * longer than the window is cut too, its underline with it).
+ */
+export function underline(query: string, start: number, end: number): [string, string] {
+  start = Math.min(Math.max(0, start), query.length);
+  end = Math.min(Math.max(start, end), query.length);
+  if (query.length <= WINDOW) return [query, `${' '.repeat(start)}${'^'.repeat(Math.max(1, end - start))}`];
+  // Up to BEFORE characters before the token, more when it is near the end.
+  const from = Math.max(0, Math.min(start - BEFORE, query.length - WINDOW));
+  const to = Math.min(query.length, from + WINDOW);
+  const head = from > 0 ? '...' : '';
+  const shown = `${head}${query.slice(from, to)}${to < query.length ? '...' : ''}`;
+  const at = head.length + start - from;
+  return [shown, `${' '.repeat(at)}${'^'.repeat(Math.max(1, Math.min(end, to) - start))}`];
+}

@@ -1,4 +1,5 @@
 import { readAheadAll } from '../sources/proc/procfd-reader.js';
+import type { Io } from './command.js';
 
 // A capture of every process spends most of its time in the kernel; start
 // that now, on the native reader's threads, so it overlaps loading the rest
@@ -18,13 +19,31 @@ if (
 
 const { main, processIo } = await import('./main.js');
 
-// EPIPE on stdout (ckpt show | head) is the reader hanging up, not a failure.
+// EPIPE on stdout when it carries text (ckpt show | head) is the reader
+// hanging up, not a failure. When it carries the command's result (an image
+// or report written with -o -) the result was cut off: the command learns it
+// from payloadDone and fails, rather than report what was not delivered.
+let payload = false;
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
+  if (e.code === 'EPIPE') {
+    if (!payload) process.exit(0);
+    return;
+  }
   throw e;
 });
 
-main(argv, processIo()).then(
+const base = processIo();
+const io: Io = {
+  ...base,
+  outBytes: (b) => {
+    payload = true;
+    base.outBytes(b);
+  },
+  // An empty write's callback runs after every write before it is done, with the error if one failed.
+  payloadDone: () => new Promise((resolve, reject) => process.stdout.write('', (e) => (e ? reject(e) : resolve()))),
+};
+
+main(argv, io).then(
   (code) => {
     process.exitCode = code;
   },

@@ -6,6 +6,13 @@ export interface Io {
   err: (s: string) => void;
   /** Raw bytes to stdout (an image written with -o -). */
   outBytes: (b: Uint8Array) => void;
+  /**
+   * Resolves once every byte given to outBytes has reached the reader of
+   * stdout; rejects (EPIPE) when that reader closed it first, so a command
+   * whose stdout is its result does not report success for an image that
+   * was cut off (ckpt.ts). Absent where no process stdout is written.
+   */
+  payloadDone?: () => Promise<void>;
   isTTY: boolean;
 }
 
@@ -29,4 +36,25 @@ export interface Command {
 
 export function defineCommand(c: Command): Command {
   return c;
+}
+
+/**
+ * After a command wrote its result (`what`: an image, a report) to stdout:
+ * true once it all reached the reader; false, having said so, when the
+ * reader closed stdout before (ckpt capture -o - | head -c 10): the result
+ * was not delivered, and the command fails rather than report success.
+ */
+export async function payloadDelivered(io: Io, command: string, what: string): Promise<boolean> {
+  try {
+    await io.payloadDone?.();
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.err(
+      code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED'
+        ? `ckpt ${command}: the reader of standard output closed it before the whole ${what} was written`
+        : `ckpt ${command}: could not write the ${what} to standard output: ${(e as Error).message}`,
+    );
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { defineCommand } from '../command.js';
+import { defineCommand, payloadDelivered } from '../command.js';
 import { UsageError } from '../args.js';
 import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
@@ -301,6 +301,8 @@ export default defineCommand({
     if (opts.store) (await import('./library-util.js')).storeCapture(snap, opts, io);
     if (!out) return 0;
     const result = out === '-' ? writeSnapshot(snap, (c) => io.outBytes(c)) : writeFileAtomic(out, (write) => writeSnapshot(snap, write));
+    // Only what reached the reader was captured into stdout.
+    if (out === '-' && !(await payloadDelivered(io, 'capture', 'image'))) return 1;
     if (process.env.CKPT_CAPTURE_TIMING) io.err(`image written at ${performance.now().toFixed(1)} ms`);
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);

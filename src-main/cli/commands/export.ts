@@ -1,4 +1,4 @@
-import { defineCommand } from '../command.js';
+import { defineCommand, payloadDelivered } from '../command.js';
 import { UsageError } from '../args.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { ExportFormat, ExportRequest } from '../../../src-shared/store-types.js';
@@ -46,10 +46,12 @@ export default defineCommand({
     else if (what === 'holders' && rest.length >= 1) req = { what, query: rest.join(' ') };
     else if (what === 'timeline') req = { what, selector: timelineSelector(opts, rest) };
     else throw new UsageError('say what to export: image ID, diff A B, search QUERY, holders QUERY, or timeline ...');
-    const write = (text: string) => {
+    const write = async (text: string) => {
       const bytes = Buffer.from(text, 'utf8');
-      if (out === '-') io.outBytes(bytes);
-      else {
+      if (out === '-') {
+        io.outBytes(bytes);
+        if (!(await payloadDelivered(io, 'export', 'report'))) return 1;
+      } else {
         writeFileAtomic(out, (w) => w(bytes));
         io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
       }

@@ -1,4 +1,4 @@
-import { defineCommand } from '../command.js';
+import { defineCommand, payloadDelivered } from '../command.js';
 import { UsageError } from '../args.js';
 import { StoreError } from '../../store/index.js';
 import { withImageFile } from '../../engine/reader.js';
@@ -113,6 +113,7 @@ export default defineCommand({
           out === '-'
             ? writeSnapshot(c.snapshot, (b) => io.outBytes(b))
             : writeFileAtomic(out, (write) => writeSnapshot(c.snapshot, write));
+        if (out === '-' && !(await payloadDelivered(io, 'import', 'image'))) return 1;
         const nfds = c.snapshot.fdTables.reduce((n, t) => n + t.fds.length, 0);
         io.err(
           `converted ${c.snapshot.tasks.length} tasks, ${nfds} fds, ${c.snapshot.files.length} open files into ${out === '-' ? 'stdout' : out} (${r.bytes} bytes)`,

@@ -193,7 +193,17 @@ export class Store implements LibraryContext {
     if (this.readDepth > 0) return fn();
     this.readDepth++;
     try {
-      if (!this.immutable) return inSnapshot(db, fn);
+      if (!this.immutable)
+        try {
+          return inSnapshot(db, fn);
+        } catch (e) {
+          // Damaged pages: a finding about the library, named as one, not an internal error.
+          if (e instanceof StoreError || !isTornRead(e)) throw e;
+          throw new StoreError(
+            'corrupt',
+            `the library database ${join(this.home, 'library.db')} is damaged: ${(e as Error).message} (ckpt verify --all reports where)`,
+          );
+        }
       return this.readImmutable(fn);
     } finally {
       this.readDepth--;
@@ -291,8 +301,19 @@ export class Store implements LibraryContext {
     }
     const store = new Store(home, db, reason, state, opts.nativeBinding);
     if (!readonly && opts.recover !== false) {
-      store.recover();
-      if (store.orphans.length) (opts.notice ?? ((t: string) => process.stderr.write(`ckpt: ${t}\n`)))(orphanNotice(store));
+      const notice = opts.notice ?? ((t: string) => process.stderr.write(`ckpt: ${t}\n`));
+      try {
+        store.recover();
+      } catch (e) {
+        // Damaged pages: repair nothing (it removes nothing it cannot read a
+        // reason for) and open anyway, so verify --all can report the damage.
+        if (!isTornRead(e)) {
+          store.close();
+          throw e;
+        }
+        notice(`the library database ${dbFile} is damaged (${(e as Error).message}); nothing repaired; see ckpt verify --all`);
+      }
+      if (store.orphans.length) notice(orphanNotice(store));
     }
     return store;
   }
@@ -711,7 +732,14 @@ export class Store implements LibraryContext {
    * a bad image: it is reported in `problems`.
    */
   verifyAll(progress?: (done: number, total: number) => void): VerifyReport {
-    return this.read(() => verifyLibrary(this.db, this.blobs, progress));
+    let report: VerifyReport | null = null;
+    try {
+      return this.read(() => (report = verifyLibrary(this.db, this.blobs, progress)));
+    } catch (e) {
+      // The check ran to its end and found the damage; ending its read transaction on damaged pages may fail too.
+      if (report && (isTornRead(e) || (e instanceof StoreError && e.code === 'corrupt'))) return report;
+      throw e;
+    }
   }
 
   /** Closes the database; later calls fail with code 'closed'. */

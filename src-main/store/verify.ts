@@ -12,9 +12,21 @@ import { programTask } from './ingest.js';
 import { attrPairs } from './attrset.js';
 import { FD_UNLIMITED } from './schema.js';
 
+/**
+ * Damaged database pages make SQLite fail a read ("database disk image is
+ * malformed"): a finding of the check, reported where it was met, never
+ * thrown out of it as an error.
+ */
+function dbFailure(e: unknown): string | null {
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  return code.startsWith('SQLITE_') ? (e as Error).message : null;
+}
+
 export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, total: number) => void): VerifyReport {
   const t0 = performance.now();
-  const rows = db.prepare('SELECT id, sha256, n_tasks, n_tables, n_fds, n_files, program_pid FROM images ORDER BY id').all() as {
+  /** What the database could not read, in order: reported with integrity_check's findings. */
+  const damage: string[] = [];
+  let rows: {
     id: number;
     sha256: string;
     n_tasks: number;
@@ -22,7 +34,16 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     n_fds: number;
     n_files: number;
     program_pid: number | null;
-  }[];
+  }[] = [];
+  let listed = true;
+  try {
+    rows = db.prepare('SELECT id, sha256, n_tasks, n_tables, n_fds, n_files, program_pid FROM images ORDER BY id').all() as typeof rows;
+  } catch (e) {
+    const why = dbFailure(e);
+    if (why === null) throw e;
+    damage.push(`the image list (table images) cannot be read: ${why}`);
+    listed = false;
+  }
   const hasAttrIndex = db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'image_attrs'").get() !== undefined;
   const counts = {
     tasks: db.prepare('SELECT count(*) FROM tasks WHERE image_id = ?').pluck(),
@@ -38,24 +59,34 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
   let ok = 0;
   rows.forEach((r, i) => {
     progress?.(i, rows.length);
+    try {
+      if (checkImage(r)) ok++;
+    } catch (e) {
+      const why = dbFailure(e);
+      if (why === null) throw e;
+      problems.push({ imageId: r.sha256, code: 'index-mismatch', message: `its index rows cannot be read: ${why}` });
+    }
+  });
+  /** One image's checks: true when it is whole, else its problem is pushed. */
+  function checkImage(r: (typeof rows)[number]): boolean {
     let bytes: Buffer;
     try {
       bytes = blobs.read(r.sha256); // also while an import publishes it
     } catch (e) {
       problems.push({ imageId: r.sha256, code: 'missing-bytes', message: `stored bytes missing: ${(e as Error).message}` });
-      return;
+      return false;
     }
     const got = sha256(bytes);
     if (got !== r.sha256) {
       problems.push({ imageId: r.sha256, code: 'hash-mismatch', message: `stored bytes hash to ${got}` });
-      return;
+      return false;
     }
     let s;
     try {
       s = decodeImage(bytes);
     } catch (e) {
       problems.push({ imageId: r.sha256, code: 'undecodable', message: (e as Error).message });
-      return;
+      return false;
     }
     const nfds = s.fdTables.reduce((n, t) => n + t.fds.length, 0);
     const [ntables, tableFds] = counts.tables.get(r.id) as [number, number];
@@ -132,26 +163,46 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
         code: 'index-mismatch',
         message: bad.map(([w, dec, row, idx]) => `${w}: image has ${dec}, summary ${row}, index ${idx}`).join('; '),
       });
-      return;
+      return false;
     }
-    ok++;
-  });
+    return true;
+  }
   const known = new Set(rows.map((r) => r.sha256));
-  for (const sha of blobs.list().keys())
-    if (!known.has(sha))
-      problems.push({
-        imageId: sha,
-        code: 'orphan-bytes',
-        message: `image file with no library entry, kept: ${blobs.path(sha)} (ckpt import it to bring the image back)`,
-      });
-  const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((x) => x.integrity_check).join('; ');
-  const fk = db.pragma('foreign_key_check') as unknown[];
+  // Without the image list every file would look like one no row names.
+  if (listed)
+    for (const sha of blobs.list().keys())
+      if (!known.has(sha))
+        problems.push({
+          imageId: sha,
+          code: 'orphan-bytes',
+          message: `image file with no library entry, kept: ${blobs.path(sha)} (ckpt import it to bring the image back)`,
+        });
+  let integrity: string;
+  try {
+    integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((x) => x.integrity_check).join('; ');
+  } catch (e) {
+    const why = dbFailure(e);
+    if (why === null) throw e;
+    integrity = `integrity_check cannot run: ${why}`;
+  }
+  try {
+    const fk = db.pragma('foreign_key_check') as unknown[];
+    if (fk.length) integrity += `; ${fk.length} foreign key violations`;
+  } catch (e) {
+    const why = dbFailure(e);
+    if (why === null) throw e;
+    integrity += `; foreign_key_check cannot run: ${why}`;
+  }
+  const unread = problems.filter((p) => p.message.startsWith('its index rows cannot be read')).length;
+  if (unread) damage.push(`${unread} image${unread === 1 ? "'s" : "s'"} index rows cannot be read`);
+  // Damage the checker met is a finding even where integrity_check, reading other pages, says ok.
+  if (damage.length) integrity = integrity === 'ok' ? `damaged: ${damage.join('; ')}` : `${integrity}; ${damage.join('; ')}`;
   progress?.(rows.length, rows.length);
   return {
     checked: rows.length,
     ok,
     problems,
-    integrity: fk.length ? `${integrity}; ${fk.length} foreign key violations` : integrity,
+    integrity,
     elapsedMs: performance.now() - t0,
   };
 }

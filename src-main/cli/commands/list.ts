@@ -21,6 +21,8 @@ export default defineCommand({
     if (opts.label !== undefined) f.label = opts.label as string;
     if (opts.tag !== undefined) f.tag = opts.tag as string;
     if (opts.text !== undefined) f.text = opts.text as string;
+    // --limit 0 would list nothing whatever the library holds: a usage error, as a negative one is.
+    if (opts.limit === 0) throw new UsageError('--limit must be at least 1, got 0');
     if (opts.limit !== undefined) f.limit = opts.limit as number;
     for (const k of ['since', 'until'] as const) {
       if (opts[k] === undefined) continue;
@@ -35,7 +37,7 @@ export default defineCommand({
       (store) => {
         const images = store.listImages(f);
         if (opts.json) io.out(JSON.stringify(images, null, 1));
-        else if (!images.length) io.out('no images in the library');
+        else if (!images.length) io.out(noneListed(store.countImages(), opts));
         else io.out(images.map(imageLine).join('\n'));
         return 0;
       },
@@ -43,3 +45,15 @@ export default defineCommand({
     );
   },
 });
+
+/**
+ * What list says when it lists nothing: an empty library, or a filter none of
+ * the library's `total` images matches (naming the filter as given).
+ */
+function noneListed(total: number, opts: Record<string, unknown>): string {
+  if (total === 0) return 'no images in the library';
+  const given = ['label', 'tag', 'text', 'since', 'until']
+    .filter((k) => opts[k] !== undefined)
+    .map((k) => `--${k} ${JSON.stringify(String(opts[k]))}`);
+  return `no images match ${given.join(' ') || 'the filter'} (the library has ${total} image${total === 1 ? '' : 's'})`;
+}

@@ -32,25 +32,42 @@ export class Blobs {
     return join(this.tmp, `${sha}.${process.pid}.tmp`);
   }
 
-  /** Writes and fsyncs the temporary copy; returns its path. */
+  /**
+   * Writes and fsyncs the temporary copy; returns its path. A failed write
+   * (a full disk) removes the partial file before it throws, and the error
+   * names the file.
+   */
   writeTemp(sha: string, bytes: Uint8Array): string {
     const p = this.tempPath(sha);
-    const fd = openSync(p, 'w', 0o644);
     try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(p, 'w', 0o644);
+      try {
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      unlinkQuiet(p);
+      throw namedError(e, `cannot write ${p}`);
     }
     return p;
   }
 
-  /** Moves a committed image's temporary copy into place. */
+  /**
+   * Moves a committed image's temporary copy into place. On failure the
+   * temporary copy stays (the image's only bytes: the next open finishes the
+   * move) and the error names both paths.
+   */
   publish(tempPath: string, sha: string): void {
     const dest = this.path(sha);
-    mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
-    renameSync(tempPath, dest);
+    try {
+      mkdirSync(join(this.dir, sha.slice(0, 2)), { recursive: true });
+      renameSync(tempPath, dest);
+    } catch (e) {
+      throw namedError(e, `cannot move ${tempPath} to ${dest}`);
+    }
     syncDir(join(this.dir, sha.slice(0, 2)));
   }
 
@@ -117,6 +134,13 @@ export class Blobs {
     }
     return out;
   }
+}
+
+/** e with `what: ` before its message (its code kept): a file system error names the file it was about. */
+function namedError(e: unknown, what: string): Error {
+  const out = new Error(`${what}: ${(e as Error)?.message ?? String(e)}`) as NodeJS.ErrnoException;
+  out.code = (e as NodeJS.ErrnoException)?.code;
+  return out;
 }
 
 function safeReaddir(d: string): string[] {

@@ -630,10 +630,23 @@ export class Store implements LibraryContext {
       this.strings.forget();
       this.attrs.forget();
       if (temp) unlinkQuiet(temp);
-      throw e instanceof StoreError ? e : new StoreError('io', `${name}: import failed, nothing stored: ${(e as Error).message}`);
+      if (e instanceof StoreError) throw e;
+      // The temporary file's errors name it (blobs.ts); SQLite's (a full disk: "database or disk is full") name no file.
+      const msg = (e as Error).message;
+      const where = /^SQLITE_/.test(String((e as { code?: unknown }).code ?? '')) ? `${join(this.home, 'library.db')}: ` : '';
+      throw new StoreError('io', `${name}: import failed, nothing stored: ${where}${msg}`);
     }
     if (duplicate) this.applyOptions(sha, opts);
-    else this.blobs.publish(temp!, sha);
+    else
+      try {
+        this.blobs.publish(temp!, sha);
+      } catch (e) {
+        // Committed: the temporary copy is its bytes, kept for the next open to move into place.
+        throw new StoreError(
+          'io',
+          `${name}: stored, but its file is not in place yet: ${(e as Error).message} (the next open of the library finishes it)`,
+        );
+      }
     progress?.({ phase: 'done', done: nfds, total: nfds });
     return { image: this.getImage(sha), duplicate, elapsedMs: performance.now() - t0 };
   }

@@ -4,6 +4,22 @@
  * with a code, so the CLI prints one line and the app can show it in place.
  */
 import type { QueryErrorInfo, StoreErrorCode, StoreErrorInfo } from '../../src-shared/store-types.js';
+import { displayBStr } from '../../src-shared/model/index.js';
+
+/**
+ * Text a person gave (an image ref, a label, a tag, a file name), quoted for
+ * an error message that reaches a terminal: control characters, newlines,
+ * ESC, backslashes and bidi controls escaped by displayBStr (as names are
+ * shown everywhere), and a double quote as \" so the quotes stay the text's.
+ */
+export function quoted(text: string): string {
+  return `"${displayBStr(text).replace(/"/g, '\\"')}"`;
+}
+
+/** As quoted, unquoted: a file name at the start of a message. */
+export function shown(text: string): string {
+  return displayBStr(text);
+}
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

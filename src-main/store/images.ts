@@ -2,7 +2,7 @@
 import type { ImageFilter, ImageSummary } from '../../src-shared/store-types.js';
 import type { SourceKind } from '../../src-shared/model/index.js';
 import type { DB } from './db.js';
-import { StoreError } from './errors.js';
+import { StoreError, quoted } from './errors.js';
 
 export interface ImageRow {
   id: number;
@@ -154,9 +154,9 @@ export function resolveImage(db: DB, ref: string): ImageRow {
       const ids = rows.slice(0, 5).map((r) => r.sha256.slice(0, Math.max(12, lower.length + 2)));
       throw new StoreError(
         'ambiguous-id',
-        `image id prefix "${ref}" matches more than one image (${ids.join(', ')}${rows.length > 5 ? ', ...' : ''}); give more digits`,
+        `image id prefix ${quoted(ref)} matches more than one image (${ids.join(', ')}${rows.length > 5 ? ', ...' : ''}); give more digits`,
       );
     }
   }
-  throw new StoreError('not-found', `no image "${ref}" in the library (give an id, an id prefix of 2+ hex digits, or a label)`);
+  throw new StoreError('not-found', `no image ${quoted(ref)} in the library (give an id, an id prefix of 2+ hex digits, or a label)`);
 }

@@ -8,7 +8,7 @@ import { APP_VERSION } from '../../src-shared/version.js';
 import { COMMANDS } from './commands/index.js';
 import { UsageError, formatOptions, parseArgs } from './args.js';
 import type { Command, Io } from './command.js';
-import { FORMAT_MAJOR, FORMAT_MINOR } from '../../src-shared/model/index.js';
+import { FORMAT_MAJOR, FORMAT_MINOR, terminalText } from '../../src-shared/model/index.js';
 
 async function help(c: Command, summary: string): Promise<string> {
   const details = typeof c.details === 'function' ? await c.details() : c.details;
@@ -74,8 +74,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 export function processIo(): Io {
   return {
-    out: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
-    err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
+    // Text output goes through terminalText: no control character from a name reaches the terminal raw.
+    out: (s) => process.stdout.write(terminalText(s.endsWith('\n') ? s : s + '\n')),
+    err: (s) => process.stderr.write(terminalText(s.endsWith('\n') ? s : s + '\n')),
     // stdout may queue the chunk; the writer reuses its buffer, so hand over a copy.
     outBytes: (b) => process.stdout.write(Buffer.from(b)),
     isTTY: Boolean(process.stdout.isTTY),

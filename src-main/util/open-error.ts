@@ -4,14 +4,15 @@
  * Node's "ENOENT: no such file or directory, open 'PATH'", which names the
  * path again.
  */
+import { displayBStr } from '../../src-shared/model/bstr.js';
 
 /** "cannot open PATH: ENOENT (no such file)"; `e` as Node's fs throws it. */
 export function cannotOpenText(name: string, e: { code?: string; message: string }): string {
   const why = e.code === 'ENOENT' ? 'no such file' : /^[A-Z]+: ([^,]*)/.exec(e.message)?.[1];
-  return `cannot open ${name}: ${e.code && why ? `${e.code} (${why})` : e.message}`;
+  return `cannot open ${displayBStr(name)}: ${e.code && why ? `${e.code} (${why})` : e.message}`;
 }
 
 /** A directory given where an image file was meant. */
 export function directoryText(name: string): string {
-  return `${name} is a directory, not an image`;
+  return `${displayBStr(name)} is a directory, not an image`;
 }

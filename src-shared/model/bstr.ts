@@ -97,6 +97,22 @@ export function displayBStr(b: BStr): string {
   return out;
 }
 
+/** What terminalText escapes: C0 controls but line feed and tab, DEL, C1, bidi controls, line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const TERMINAL_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/;
+const TERMINAL_UNSAFE_ALL = new RegExp(TERMINAL_UNSAFE.source, 'g');
+
+/**
+ * Lines of text for a terminal, as displayBStr shows a name but keeping the
+ * line breaks and tabs that lay the text out, and leaving backslashes alone
+ * (the names in it are escaped already). The command line's net for a name
+ * that reached a message unescaped: an ESC or a BEL in it would otherwise
+ * rewrite the terminal (`printf 'x\x1b[8m'` hides what follows).
+ */
+export function terminalText(s: string): string {
+  return TERMINAL_UNSAFE.test(s) ? s.replace(TERMINAL_UNSAFE_ALL, (ch) => escapeCodePoint(ch.codePointAt(0)!)) : s;
+}
+
 export function bytesToHex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;

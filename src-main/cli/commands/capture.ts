@@ -322,7 +322,7 @@ export default defineCommand({
       io.err(`note: read with the slower JavaScript reader: ${readerStatus().why ?? 'native reader unavailable'}`);
     }
     io.err(
-      `captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : out} (${result.bytes} bytes)`,
+      `captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : displayBStr(out)} (${result.bytes} bytes)`,
     );
     return 0;
   },

@@ -7,6 +7,7 @@
 import type { Snapshot } from '../../../src-shared/model/index.js';
 import { detectInput } from '../../sources/criu/detect.js';
 import { StoreError } from '../../store/errors.js';
+import { imageName } from './library-util.js';
 
 /** The dump `arg` converted, or null when `arg` is no CRIU dump (an image file, `-`, a library reference). */
 export async function criuSnapshot(arg: string): Promise<Snapshot | null> {
@@ -18,6 +19,8 @@ export async function criuSnapshot(arg: string): Promise<Snapshot | null> {
     return (await criu.importCriu(arg, kind)).snapshot;
   } catch (e) {
     if (!(e instanceof criu.CriuError)) throw e;
-    throw new StoreError('bad-image', e.message.startsWith(`${arg}: `) ? e.message : `${arg}: ${e.message}`);
+    // The input named once, escaped as messages name it.
+    const why = e.message.startsWith(`${arg}: `) ? e.message.slice(arg.length + 2) : e.message;
+    throw new StoreError('bad-image', `${imageName(arg)}: ${why}`);
   }
 }

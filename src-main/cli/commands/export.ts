@@ -1,6 +1,7 @@
 import { defineCommand, payloadDelivered } from '../command.js';
 import { UsageError } from '../args.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { displayBStr } from '../../../src-shared/model/index.js';
 import type { ExportFormat, ExportRequest } from '../../../src-shared/store-types.js';
 import { SELECTOR_OPTIONS, timelineSelector } from './timeline.js';
 import { NO_CREATE, withLibrary } from './library-util.js';
@@ -53,7 +54,7 @@ export default defineCommand({
         if (!(await payloadDelivered(io, 'export', 'report'))) return 1;
       } else {
         writeFileAtomic(out, (w) => w(bytes));
-        io.err(`wrote ${format} ${what} report to ${out} (${bytes.length} bytes)`);
+        io.err(`wrote ${format} ${what} report to ${displayBStr(out)} (${bytes.length} bytes)`);
       }
       return 0;
     };

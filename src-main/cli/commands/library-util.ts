@@ -38,9 +38,9 @@ export function imageInput(arg: string): string | number {
   return arg === '-' ? 0 : arg;
 }
 
-/** An image argument as messages name it. */
+/** An image argument as messages name it: escaped, as every name is shown (a file name may hold a line break). */
 export function imageName(arg: string): string {
-  return arg === '-' ? 'standard input' : arg;
+  return arg === '-' ? 'standard input' : displayBStr(arg);
 }
 
 /**

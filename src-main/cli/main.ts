@@ -20,8 +20,15 @@ function topHelp(): string {
   return `usage: ckpt COMMAND [options]\n\nCheckpoint Studio: capture, inspect and compare the open files of Linux processes.\n\ncommands:\n${rows}\n\nRun "ckpt COMMAND --help" for a command's options.`;
 }
 
+/** `ckpt --home DIR COMMAND ...` as `ckpt COMMAND --home DIR ...`: every command takes --home, before it or after. */
+function homeFirst(argv: string[]): string[] {
+  if (argv[0] === '--home' && argv.length > 2) return [argv[2]!, '--home', argv[1]!, ...argv.slice(3)];
+  if (argv[0]?.startsWith('--home=') && argv.length > 1) return [argv[1]!, argv[0], ...argv.slice(2)];
+  return argv;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = homeFirst(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     io.out(target ? await help((await target.load()).default, target.summary) : topHelp());

@@ -1,5 +1,5 @@
 /** The parser's strictness, through the real CLI: stray words and options missing their values are usage errors. */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,27 @@ describe('stray arguments', () => {
       const r = ckpt([c, 'extra']);
       expect(r.code, c).toBe(2);
       expect(r.err).toContain(`ckpt ${c}: ${c} takes no arguments, got "extra"`);
+    }
+  });
+});
+
+describe('--home before the command', () => {
+  it("is the command's --home, as README says every command takes it", () => {
+    const home = mkdtempSync(join(tmpdir(), 'ckpt-home-first-'));
+    try {
+      expect(ckpt(['capture', '--sim', 'pipeline', '--store', '--label', 'first', '--home', home]).code).toBe(0);
+      for (const args of [
+        ['--home', home, 'list'],
+        [`--home=${home}`, 'list'],
+      ]) {
+        const r = ckpt(args);
+        expect(r.err).toBe('');
+        expect(r.out).toContain('first');
+      }
+      // Without a command after it: the usual unknown-command message.
+      expect(ckpt(['--home', home]).code).toBe(2);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

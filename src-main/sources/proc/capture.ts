@@ -6,8 +6,8 @@
  * access) aborts a capture: it becomes an error record and the capture goes
  * on.
  */
-import { readFileSync } from 'node:fs';
-import type { Snapshot } from '../../../src-shared/model/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import type { CaptureError, Snapshot } from '../../../src-shared/model/index.js';
 import { Builder, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
 import { sharingCalls, type SharingCalls } from './native.js';
@@ -72,6 +72,56 @@ export interface ProcCaptureOptions {
 }
 
 const NO_SUCH_PROCESS = 'no such process';
+
+/** "3-5, 9, 12-40": fd numbers, ascending, runs folded. */
+function fdRanges(fds: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < fds.length;) {
+    let j = i;
+    while (j + 1 < fds.length && fds[j + 1] === fds[j]! + 1) j++;
+    out.push(i === j ? String(fds[i]) : `${fds[i]}-${fds[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
+
+/**
+ * A process that exited while its fds were read leaves an ENOENT for each
+ * fd it still had listed (165 lines for one child of a busy tree): one
+ * record says it, with the fds, where /proc/PID is gone by the end of the
+ * capture. A process still there keeps a record per fd closed meanwhile.
+ */
+export function exitedDuring(errors: CaptureError[], procRoot: string): CaptureError[] {
+  const byPid = new Map<number, CaptureError[]>();
+  for (const e of errors)
+    if (e.fd >= 0 && e.errno === 'ENOENT') {
+      const l = byPid.get(e.pid);
+      if (l) l.push(e);
+      else byPid.set(e.pid, [e]);
+    }
+  const folded = new Set<CaptureError>();
+  const summary = new Map<CaptureError, CaptureError>();
+  for (const [pid, list] of byPid) {
+    if (list.length < 2 || existsSync(`${procRoot}/${pid}`)) continue;
+    const fds = [...new Set(list.map((e) => e.fd))].sort((a, b) => a - b);
+    for (const e of list) folded.add(e);
+    summary.set(list[0]!, {
+      errno: 'ENOENT',
+      pid,
+      fd: -1,
+      where: `${procRoot}/${pid}/fd`,
+      message: `exited during the capture: ${fds.length} fds could not be read (${fdRanges(fds)})`,
+    });
+  }
+  if (!folded.size) return errors;
+  const out: CaptureError[] = [];
+  for (const e of errors) {
+    const sum = summary.get(e);
+    if (sum) out.push(sum);
+    else if (!folded.has(e)) out.push(e);
+  }
+  return out;
+}
 
 /** The given pids a capture did not find (each has an ESRCH error record), in the order given. */
 export function missingPids(snap: Snapshot): number[] {
@@ -239,6 +289,7 @@ export async function captureProc(opts: ProcCaptureOptions, stats?: ProcCaptureS
 
     const tBuild = nowMs();
     const snap = builder.link(stats);
+    snap.errors = exitedDuring(snap.errors, procRoot);
     lap('build', tBuild);
     // Test hook: still frozen, busy without a turn of the event loop (as
     // reading and building are), so a test can signal the capture then.

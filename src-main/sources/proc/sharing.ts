@@ -141,7 +141,10 @@ export function partitionByKernel<T extends object | number>(
     // Members whose process or fd vanished during the capture (ESRCH,
     // EBADF): set aside, so the rest of the bucket is still proven.
     const gone: T[] = [];
-    if (sorted && bucket.length >= SORT_FROM) {
+    // Sorted by the addon, or else (a small bucket, no addon) partitioned here: never both,
+    // also where the sort found no group (every member vanished, each already in `gone`).
+    const bySort = sorted !== undefined && bucket.length >= SORT_FROM;
+    if (bySort) {
       const r = sortBucket(bucket, cand, type, sorted, alive, gone);
       out.calls += r.calls;
       if (typeof r.groups === 'string') refused = r.groups;
@@ -150,7 +153,7 @@ export function partitionByKernel<T extends object | number>(
     // Three-way quicksort on kcmp's order: a bucket that is mostly one open
     // file (an fd inherited by a hundred children) costs n-1 calls, one of
     // all-different files about 1.4 n log2 n.
-    const stack: T[][] = found.length || refused ? [] : [bucket];
+    const stack: T[][] = bySort ? [] : [bucket];
     let seed = 0x9e3779b9 ^ bucket.length;
     while (!refused && stack.length) {
       const part = stack.pop()!;

@@ -43,6 +43,14 @@ async function named(name: string, marker: string): Promise<number> {
   throw new Error(`${name} did not start`);
 }
 
+/** The Capture view's live process list, fresh, choosing by `by` (by-comm, by-user, by-pids). */
+async function liveProcesses(by: 'comm' | 'user' | 'pids'): Promise<void> {
+  await page.getByTestId('nav-capture').click();
+  await page.getByTestId('mode-proc').click();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByTestId(`by-${by}`).check();
+}
+
 test.beforeAll(async ({ browser }) => {
   dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-comm-'));
   host = await startHost();
@@ -63,10 +71,7 @@ test('capture view: every process named like the clicked one, counted, marked, c
   const workers = [await named(`${TAG}w`, marker), await named(`${TAG}w`, marker)];
   const other = await named(`${TAG}x`, marker);
 
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-proc').click();
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  await page.getByTestId('by-comm').check();
+  await liveProcesses('comm');
   await expect(page.getByTestId('capture-run')).toBeDisabled();
   await page.getByTestId('proc-search').fill(`${TAG}w`);
   const rows = page.getByTestId('proc-list').getByRole('option');
@@ -113,10 +118,7 @@ test('capture view: a name with a comma and a star is prefilled escaped, and sel
   const odd = await named(`${TAG},o*`, marker);
   const near = await named(`${TAG},o`, marker);
 
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-proc').click();
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  await page.getByTestId('by-comm').check();
+  await liveProcesses('comm');
   await page.getByTestId('proc-search').fill(String(odd));
   const rows = page.getByTestId('proc-list').getByRole('option');
   await rows
@@ -137,10 +139,7 @@ test('capture view: a name with a comma and a star is prefilled escaped, and sel
 });
 
 test('capture view: the user choice starts from the clicked process user; an unknown name is the backend error, named', async () => {
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-proc').click();
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  await page.getByTestId('by-user').check();
+  await liveProcesses('user');
   await page.getByTestId('proc-search').fill(`${TAG}x`);
   const rows = page.getByTestId('proc-list').getByRole('option');
   await expect(rows).toHaveCount(1);
@@ -160,10 +159,7 @@ test('capture view: a pick checkbox, the row and Space agree with the picked cou
   writeFileSync(marker, 'x');
   const [a, b] = [await named(`${TAG}p`, marker), await named(`${TAG}p`, marker)];
 
-  await page.getByTestId('nav-capture').click();
-  await page.getByTestId('mode-proc').click();
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  await page.getByTestId('by-pids').check();
+  await liveProcesses('pids');
   await page.getByTestId('proc-search').fill(`${TAG}p`);
   const rows = page.getByTestId('proc-list').getByRole('option');
   await expect(rows).toHaveCount(2);

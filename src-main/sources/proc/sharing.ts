@@ -262,8 +262,15 @@ function sortBucket<T extends object | number>(
     // alive() counts its own calls.
     const asked = [...new Set([bucket[info[1]!]!, bucket[info[2]!]!])].filter((t) => !alive(t));
     if (!asked.length) return { groups: err, calls };
-    gone.push(...asked);
-    bucket = bucket.filter((t) => !asked.includes(t));
+    // A process gone takes all its fds: its other members are set aside now, each checked
+    // once, not two at a time at the cost of a sort each (a leak of 20,000 fds: 10,000 sorts).
+    const pidsGone = new Set(err === 'ESRCH' ? asked.map((t) => cand(t).pid) : []);
+    const kept: T[] = [];
+    for (const t of bucket) {
+      if (asked.includes(t) || (pidsGone.has(cand(t).pid) && !alive(t))) gone.push(t);
+      else kept.push(t);
+    }
+    bucket = kept;
     if (bucket.length < 2) return { groups: bucket.map((t) => [t]), calls };
   }
 }

@@ -6,6 +6,7 @@
  */
 import { CHANGE_IDS, TaskRows, rowFacts, type Change, type DiffRow, type FdRow, type RowFacts } from '../../src-shared/api/diff-rows.js';
 import type { LazyDiff } from '../query/diff-result.js';
+import type { FdRowFacts } from '../query/diff-row-facts.js';
 
 /** Rows to filter and page: built already, or built when shown. */
 export interface RowSource {
@@ -29,23 +30,18 @@ export class DiffPages implements RowSource {
   // appeared or gone, its index in appeared then vanished).
   private readonly taskOf: Int32Array;
   private readonly slotOf: Int32Array;
-  private readonly bits: Uint16Array;
-  private readonly kind: string[];
-  private readonly otherKind: string[];
+  /** Each changed process's fd rows' marks, read through taskOf and slotOf. */
+  private readonly marks: FdRowFacts[];
   private readonly make = new TaskRows();
   private readonly built = new Map<number, FdRow[]>();
-  private readonly fdRowCount: number[];
 
   constructor(private readonly d: LazyDiff) {
     const facts = Array.from({ length: d.taskCount }, (_, k) => d.rowFacts(k));
+    this.marks = facts;
     const processes = d.appeared.length + d.vanished.length;
-    this.fdRowCount = facts.map((f) => f.bits.length);
     this.length = processes + facts.reduce((n, f) => n + 1 + f.bits.length, 0);
     this.taskOf = new Int32Array(this.length);
     this.slotOf = new Int32Array(this.length);
-    this.bits = new Uint16Array(this.length);
-    this.kind = new Array<string>(this.length).fill('');
-    this.otherKind = new Array<string>(this.length).fill('');
     const counts = Object.fromEntries(CHANGE_IDS.map((c) => [c, 0])) as Record<Change, number>;
     counts.appeared = d.appeared.length;
     counts.vanished = d.vanished.length;
@@ -61,9 +57,6 @@ export class DiffPages implements RowSource {
       for (let s = 0; s < f.bits.length; s++, i++) {
         this.taskOf[i] = k;
         this.slotOf[i] = s;
-        this.bits[i] = f.bits[s]!;
-        this.kind[i] = f.kind[s]!;
-        this.otherKind[i] = f.otherKind[s]!;
         for (let c = 0; c < CHANGE_IDS.length; c++) if (f.bits[s]! & (1 << c)) counts[CHANGE_IDS[c]!]++;
         kinds.add(f.kind[s]!);
         if (f.otherKind[s]) kinds.add(f.otherKind[s]!);
@@ -74,8 +67,13 @@ export class DiffPages implements RowSource {
     this.facts = {
       head: (r) =>
         this.slotOf[r]! < 0 ? 'task' : this.taskOf[r]! >= 0 ? null : this.slotOf[r]! < d.appeared.length ? 'appeared' : 'vanished',
-      bits: (r) => this.bits[r]!,
-      hasKind: (r, k) => this.kind[r] === k || this.otherKind[r] === k,
+      // Only asked of fd rows (head null): taskOf and slotOf are a process and a row of it.
+      bits: (r) => facts[this.taskOf[r]!]!.bits[this.slotOf[r]!]!,
+      hasKind: (r, k) => {
+        const f = facts[this.taskOf[r]!]!;
+        const s = this.slotOf[r]!;
+        return f.kind[s] === k || f.otherKind[s] === k;
+      },
     };
   }
 
@@ -88,8 +86,8 @@ export class DiffPages implements RowSource {
     if (!rows) {
       rows = this.make.fds(this.d.task(k));
       // The filter and the counts went by the facts: rows that disagree with them are a bug, not a page to show.
-      if (rows.length !== this.fdRowCount[k])
-        throw new Error(`diff rows of process ${k}: ${rows.length} built, ${this.fdRowCount[k]} counted`);
+      if (rows.length !== this.marks[k]!.bits.length)
+        throw new Error(`diff rows of process ${k}: ${rows.length} built, ${this.marks[k]!.bits.length} counted`);
       this.built.set(k, rows);
     }
     return rows[s]!;

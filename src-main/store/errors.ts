@@ -16,11 +16,6 @@ export function quoted(text: string): string {
   return `"${displayBStr(text).replace(/"/g, '\\"')}"`;
 }
 
-/** As quoted, unquoted: a file name at the start of a message. */
-export function shown(text: string): string {
-  return displayBStr(text);
-}
-
 export class StoreError extends Error {
   override readonly name = 'StoreError';
   constructor(

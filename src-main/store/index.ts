@@ -32,7 +32,7 @@ import { cannotOpenText, directoryText } from '../util/open-error.js';
 import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
 import { imageDigests } from '../engine/record-scanner.js';
-import { StoreError, quoted, shown } from './errors.js';
+import { StoreError, quoted } from './errors.js';
 import { isImmutable, libraryState, openDatabase, type DB } from './db.js';
 import { Blobs, sha256, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
@@ -544,7 +544,7 @@ export class Store implements LibraryContext {
           ? directoryText(path)
           : code === 'ENOENT'
             ? cannotOpenText(path, e as NodeJS.ErrnoException)
-            : `cannot read ${shown(path)}: ${(e as Error).message}`;
+            : `cannot read ${displayBStr(path)}: ${(e as Error).message}`;
       throw new StoreError(code === 'ENOENT' ? 'not-found' : 'io', why);
     }
     return this.importBytes(bytes, opts, progress, path);
@@ -554,7 +554,7 @@ export class Store implements LibraryContext {
   importBytes(bytes: Uint8Array, opts: ImportOptions = {}, progress?: (p: ImportProgress) => void, name = 'image'): ImportResult {
     const t0 = performance.now();
     if (!(bytes instanceof Uint8Array)) throw new StoreError('bad-argument', 'importBytes needs a Uint8Array');
-    this.mustWrite(`import ${shown(name)}`);
+    this.mustWrite(`import ${displayBStr(name)}`);
     checkImportOptions(opts);
     progress?.({ phase: 'hash', done: 0, total: 0 });
     // One pass gives the id and the digest the reader checks the tail against.
@@ -585,7 +585,7 @@ export class Store implements LibraryContext {
           try {
             c = this.indexer.collect(bytes, digests);
           } catch (e) {
-            if (e instanceof ImageError) throw new StoreError('bad-image', `${shown(name)}: not imported: ${e.message}`);
+            if (e instanceof ImageError) throw new StoreError('bad-image', `${displayBStr(name)}: not imported: ${e.message}`);
             throw e;
           }
           nfds = c.nfds;
@@ -634,7 +634,7 @@ export class Store implements LibraryContext {
       // The temporary file's errors name it (blobs.ts); SQLite's (a full disk: "database or disk is full") name no file.
       const msg = (e as Error).message;
       const where = /^SQLITE_/.test(String((e as { code?: unknown }).code ?? '')) ? `${join(this.home, 'library.db')}: ` : '';
-      throw new StoreError('io', `${shown(name)}: import failed, nothing stored: ${where}${msg}`);
+      throw new StoreError('io', `${displayBStr(name)}: import failed, nothing stored: ${where}${msg}`);
     }
     if (duplicate) this.applyOptions(sha, opts);
     else
@@ -644,7 +644,7 @@ export class Store implements LibraryContext {
         // Committed: the temporary copy is its bytes, kept for the next open to move into place.
         throw new StoreError(
           'io',
-          `${shown(name)}: stored, but its file is not in place yet: ${(e as Error).message} (the next open of the library finishes it)`,
+          `${displayBStr(name)}: stored, but its file is not in place yet: ${(e as Error).message} (the next open of the library finishes it)`,
         );
       }
     progress?.({ phase: 'done', done: nfds, total: nfds });

@@ -57,6 +57,8 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
   };
   const problems: VerifyProblem[] = [];
   let ok = 0;
+  /** Images whose index rows the database could not read. */
+  let unread = 0;
   rows.forEach((r, i) => {
     progress?.(i, rows.length);
     try {
@@ -64,6 +66,7 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     } catch (e) {
       const why = dbFailure(e);
       if (why === null) throw e;
+      unread++;
       problems.push({ imageId: r.sha256, code: 'index-mismatch', message: `its index rows cannot be read: ${why}` });
     }
   });
@@ -193,7 +196,6 @@ export function verifyLibrary(db: DB, blobs: Blobs, progress?: (done: number, to
     if (why === null) throw e;
     integrity += `; foreign_key_check cannot run: ${why}`;
   }
-  const unread = problems.filter((p) => p.message.startsWith('its index rows cannot be read')).length;
   if (unread) damage.push(`${unread} image${unread === 1 ? "'s" : "s'"} index rows cannot be read`);
   // Damage the checker met is a finding even where integrity_check, reading other pages, says ok.
   if (damage.length) integrity = integrity === 'ok' ? `damaged: ${damage.join('; ')}` : `${integrity}; ${damage.join('; ')}`;

@@ -20,6 +20,12 @@ describe('ckpt list with a filter no image matches', () => {
     expect(r.out).toBe('no images match --label "nonexist" (the library has 2 images)\n');
   });
 
+  it('--label with a control character and a bidi control: named escaped, as the store quotes what a person gave', () => {
+    const r = run(['list', '--label', 'no\x1bpe\u202e"x"']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('no images match --label "no\\x1bpe\\u202e\\"x\\"" (the library has 2 images)\n');
+  });
+
   it('--since in the future, with --tag: names each filter given', () => {
     const r = run(['list', '--since', '2030-01-01', '--tag', 'x']);
     expect(r.code).toBe(0);

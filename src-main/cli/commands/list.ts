@@ -1,6 +1,7 @@
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { isDateTime, parseTime } from '../../query/parse.js';
+import { quoted } from '../../store/errors.js';
 import type { ImageFilter } from '../../../src-shared/store-types.js';
 import { imageLine, withLibrary, NO_CREATE } from './library-util.js';
 
@@ -54,6 +55,6 @@ function noneListed(total: number, opts: Record<string, unknown>): string {
   if (total === 0) return 'no images in the library';
   const given = ['label', 'tag', 'text', 'since', 'until']
     .filter((k) => opts[k] !== undefined)
-    .map((k) => `--${k} ${JSON.stringify(String(opts[k]))}`);
+    .map((k) => `--${k} ${quoted(String(opts[k]))}`);
   return `no images match ${given.join(' ') || 'the filter'} (the library has ${total} image${total === 1 ? '' : 's'})`;
 }

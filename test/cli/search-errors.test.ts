@@ -120,6 +120,14 @@ describe('a long query under an error', () => {
     expect(e.caret.trim()).toBe('^^^^^^^');
   });
 
+  it('a control character before the token is shown escaped, and the underline still sits under the token', () => {
+    const r = run(['search', 'app\x1blog kind:nosuch']);
+    expect(r.code).toBe(2);
+    const [, shown, caret] = r.err.split('\n');
+    expect(shown).toBe('  app\\x1blog kind:nosuch');
+    expect(shown!.slice(caret!.indexOf('^'), caret!.lastIndexOf('^') + 1)).toBe('nosuch');
+  });
+
   it('a token at the end of a long query is shown with what comes before it', () => {
     const q = `${words(300)} foo:bar`;
     const e = echoed(run(['search', q]).err, q);

@@ -4,6 +4,7 @@ import { holdersText, searchText } from '../../report/text.js';
 import { NO_CREATE, withLibrary } from './library-util.js';
 import { QueryError } from '../../store/index.js';
 import { QUERY_FIELD_NAMES } from '../../../src-shared/query-fields.js';
+import { terminalText } from '../../../src-shared/model/index.js';
 
 export default defineCommand({
   name: 'search',
@@ -67,12 +68,14 @@ const BEFORE = 30;
 export function underline(query: string, start: number, end: number): [string, string] {
   start = Math.min(Math.max(0, start), query.length);
   end = Math.min(Math.max(start, end), query.length);
-  if (query.length <= WINDOW) return [query, `${' '.repeat(start)}${'^'.repeat(Math.max(1, end - start))}`];
   // Up to BEFORE characters before the token, more when it is near the end.
-  const from = Math.max(0, Math.min(start - BEFORE, query.length - WINDOW));
+  const from = query.length <= WINDOW ? 0 : Math.max(0, Math.min(start - BEFORE, query.length - WINDOW));
   const to = Math.min(query.length, from + WINDOW);
   const head = from > 0 ? '...' : '';
-  const shown = `${head}${query.slice(from, to)}${to < query.length ? '...' : ''}`;
-  const at = head.length + start - from;
-  return [shown, `${' '.repeat(at)}${'^'.repeat(Math.max(1, Math.min(end, to) - start))}`];
+  // Each part as the terminal will show it (a control character escaped to
+  // several), so the underline is measured on what is shown.
+  const before = terminalText(query.slice(from, start));
+  const token = terminalText(query.slice(start, Math.min(end, to)));
+  const shown = `${head}${before}${token}${terminalText(query.slice(Math.min(end, to), to))}${to < query.length ? '...' : ''}`;
+  return [shown, `${' '.repeat(head.length + before.length)}${'^'.repeat(Math.max(1, token.length))}`];
 }

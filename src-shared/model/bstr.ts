@@ -27,6 +27,8 @@ export function bstrToBytes(b: BStr): Uint8Array {
 }
 
 const HEX = '0123456789abcdef';
+/** Characters that show as nothing or as another: format (Cf), line and paragraph separators, spaces other than U+0020. */
+const DISGUISING = /^[\p{Cf}\p{Zl}\p{Zp}\p{Zs}]$/u;
 
 function escapeCodePoint(cp: number): string {
   switch (cp) {
@@ -41,16 +43,19 @@ function escapeCodePoint(cp: number): string {
     default:
       if (cp < 0x20 || cp === 0x7f) return '\\x' + HEX[cp >> 4] + HEX[cp & 15];
       if (cp >= 0x80 && cp < 0xa0) return '\\u' + cp.toString(16).padStart(4, '0');
-      // Bidi controls and line/paragraph separators can disguise a name.
-      if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029)
-        return '\\u' + cp.toString(16).padStart(4, '0');
+      // Bidi controls, line/paragraph separators, invisible characters
+      // (zero-width space and joiners, soft hyphen, BOM, tag characters:
+      // Unicode's format class) and spaces other than U+0020 can disguise a
+      // name: "log\u200b" and "log" must not display the same.
+      if (cp >= 0xa0 && DISGUISING.test(String.fromCodePoint(cp)))
+        return cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : '\\u' + cp.toString(16).padStart(4, '0');
       return String.fromCodePoint(cp);
   }
 }
 
 /**
- * Text for a person: control characters, backslashes and bidi overrides are
- * escaped, and every byte that is not part of valid UTF-8 shows as \xNN, so
+ * Text for a person: control characters, backslashes, bidi overrides and
+ * invisible characters are escaped, and every byte that is not part of valid UTF-8 shows as \xNN, so
  * two different names never display the same.
  */
 export function displayBStr(b: BStr): string {

@@ -12,6 +12,25 @@ describe('bstr display in the app', () => {
       expect(bstr(bstrToJson(s))).toBe(displayBStr(s));
   });
 
+  it('escapes characters that show as nothing or as another character', () => {
+    const cases: [string, string][] = [
+      ['log\u200b', 'log\\u200b'],
+      ['a\u00a0b', 'a\\u00a0b'],
+      ['\ufeffx', '\\ufeffx'],
+      ['so\u00adft', 'so\\u00adft'],
+      ['tag\u{e0041}', 'tag\\U000e0041'],
+      ['rl\u2067x', 'rl\\u2067x'],
+      ['ideo\u3000sp', 'ideo\\u3000sp'],
+    ];
+    for (const [name, shown] of cases) {
+      expect(displayBStr(name)).toBe(shown);
+      expect(displayBStr(new TextEncoder().encode(name))).toBe(shown);
+      expect(bstr(bstrToJson(name))).toBe(shown);
+    }
+    // Letters outside ASCII stay as they are.
+    expect(displayBStr('café ünïcode 日本 😀')).toBe('café ünïcode 日本 😀');
+  });
+
   it('keeps a name holding the text \\xff apart from one holding the byte 0xff', () => {
     const text = bstr(bstrToJson('a\\xff'));
     const bytes = bstr(bstrToJson(new Uint8Array([0x61, 0xff])));

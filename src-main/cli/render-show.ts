@@ -1,5 +1,7 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
 import {
+  contentsText,
+  counted,
   describeFile,
   displayBStr,
   formatFlags,
@@ -172,7 +174,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     .join(' ');
   if (opts) lines.push(`options: ${opts}`);
   lines.push(
-    `${s.tasks.length} tasks, ${s.fdTables.length} fd tables, ${nfds} fds, ${s.files.length} open files, ${s.errors.length} capture errors`,
+    `${counted(s.tasks.length, 'task')}, ${counted(s.fdTables.length, 'fd table')}, ${counted(nfds, 'fd')}, ${counted(s.files.length, 'open file')}, ${counted(s.errors.length, 'capture error')}`,
   );
   const lim = limitReport(s);
   lines.push(...limitLines(lim));

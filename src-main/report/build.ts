@@ -1,5 +1,7 @@
 /** Turns each exportable result into a Doc. All text here is display text (escaped bytes). */
 import {
+  contentsText,
+  counted,
   describeFile,
   displayBStr,
   formatFdLimit,
@@ -36,7 +38,7 @@ function imageFacts(s: ImageSummary, prefix = ''): [string, string][] {
     [`${prefix}Tags`, s.tags.map(displayBStr).join(', ') || '-'],
     [`${prefix}Captured`, `${iso(s.captureTime)}${s.host ? ` on ${displayBStr(s.host)}` : ''} (${s.source}${s.frozen ? ', frozen' : ''})`],
     [`${prefix}Program`, s.program],
-    [`${prefix}Contents`, `${s.taskCount} tasks, ${s.fdCount} fds, ${s.fileCount} open files`],
+    [`${prefix}Contents`, contentsText(s.taskCount, s.fdCount, s.fileCount)],
   ];
 }
 
@@ -279,7 +281,10 @@ export function searchDoc(r: SearchResult): Doc {
     facts: [
       ['Query', r.query],
       ['Understood as', r.normalized || '(everything)'],
-      ['Results', `${r.hitCount} hits in ${r.groups.length} images${r.truncated ? ' (more exist; narrow the query)' : ''}`],
+      [
+        'Results',
+        `${counted(r.hitCount, 'hit')} in ${counted(r.groups.length, 'image')}${r.truncated ? ' (more exist; narrow the query)' : ''}`,
+      ],
     ],
     charts: top.length
       ? [{ kind: 'bars', title: 'Hits per image', labels: top.map((g) => name(g.image)), values: top.map((g) => g.hitCount) }]
@@ -347,8 +352,10 @@ export function diffDoc(d: DiffResult): Doc {
   // The Diff view's words: each row named as the view marks it.
   const label = (c: Change) => CHANGES.find((x) => x.id === c)!.label;
   const rows: string[][] = [];
-  for (const t of d.appeared) rows.push([label('appeared'), '', String(t.pid), t.commText, '', '', '', `${t.cmdline} (${t.fdCount} fds)`]);
-  for (const t of d.vanished) rows.push([label('vanished'), String(t.pid), '', t.commText, '', '', `${t.cmdline} (${t.fdCount} fds)`, '']);
+  for (const t of d.appeared)
+    rows.push([label('appeared'), '', String(t.pid), t.commText, '', '', '', `${t.cmdline} (${counted(t.fdCount, 'fd')})`]);
+  for (const t of d.vanished)
+    rows.push([label('vanished'), String(t.pid), '', t.commText, '', '', `${t.cmdline} (${counted(t.fdCount, 'fd')})`, '']);
   for (const t of d.tasks) {
     const pa = String(t.before.pid);
     const pb = String(t.after.pid);

@@ -2,7 +2,7 @@
 import type { DiffResult, DiffTask, HoldersResult, SearchHit, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import { formatSize } from '../../src-shared/model/size-text.js';
 import { taskList } from '../query/diff-result.js';
-import { displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
+import { counted, displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
@@ -22,7 +22,7 @@ const deletedSize = (h: SearchHit) => withDeletedSize(h.target, h, typeof h.size
 
 export function searchText(r: SearchResult): string {
   const out: string[] = [
-    `${r.hitCount} hits in ${r.groups.length} images for ${r.normalized || '(everything)'}${r.truncated ? ' (more exist; narrow the query or raise --limit)' : ''}`,
+    `${counted(r.hitCount, 'hit')} in ${counted(r.groups.length, 'image')} for ${r.normalized || '(everything)'}${r.truncated ? ' (more exist; narrow the query or raise --limit)' : ''}`,
   ];
   for (const g of r.groups) {
     out.push('', `${img(g.image)}  ${g.image.program}${g.truncated ? `  (${g.hits.length} shown)` : ''}`);
@@ -89,8 +89,8 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
   const lines: string[] = [];
   // A process without a command line (a kernel thread, every process of a CRIU dump) is its comm alone.
   const who = (t: DiffTask) => `${t.commText}${t.cmdline ? `: ${t.cmdline}` : ''}`;
-  for (const t of d.appeared) lines.push(`+ task ${t.pid} ${who(t)} (${t.fdCount} fds)`);
-  for (const t of d.vanished) lines.push(`- task ${t.pid} ${who(t)} (${t.fdCount} fds)`);
+  for (const t of d.appeared) lines.push(`+ task ${t.pid} ${who(t)} (${counted(t.fdCount, 'fd')})`);
+  for (const t of d.vanished) lines.push(`- task ${t.pid} ${who(t)} (${counted(t.fdCount, 'fd')})`);
   for (const tb of d.tables)
     lines.push(
       tb.change === 'split' ? `~ fd table shared by ${tb.pids.join(', ')} split` : `~ ${tb.pids.join(', ')} now share one fd table`,

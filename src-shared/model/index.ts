@@ -5,3 +5,4 @@ export * from './flags.js';
 export * from './describe.js';
 export * from './limits.js';
 export * from './lock-text.js';
+export * from './count-text.js';

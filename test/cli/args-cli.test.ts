@@ -58,7 +58,7 @@ describe('stray arguments', () => {
     expect(ckpt(['capture', '--sim', 'everything', '--store', '--home', home]).code).toBe(0);
     const neg = ckpt(['search', 'socket:[', '-kind:unix', '--home', home]);
     expect(neg.code, neg.err).toBe(0);
-    expect(neg.out).toMatch(/^\d+ hits in 1 images for path:socket:\[ -kind:unix-socket$/m);
+    expect(neg.out).toMatch(/^\d+ hits in 1 image for path:socket:\[ -kind:unix-socket$/m);
     expect(ckpt(['search', '-path:/proc', '--json', '--home', home]).code).toBe(0);
     // A word with no : / or . is still an option, and an unknown one is refused.
     expect(ckpt(['search', 'x', '-l', '5', '--home', home]).err).toContain('unknown option -l');

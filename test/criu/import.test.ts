@@ -451,7 +451,7 @@ describe.skipIf(skip)('the other CRIU fd types, in the older fdinfo-PID layout',
     writeOtherTypesDump(dir);
     const out = join(root, 'other.ckpt');
     const r = ckpt(['import', dir, '-o', out]);
-    expect(r.err).toMatch(/^converted 1 tasks, 12 fds, 12 open files/);
+    expect(r.err).toMatch(/^converted 1 task, 12 fds, 12 open files/);
     const s = readImageFile(out);
     expect(s.header.arch).toBe('aarch64');
     expect(s.header.hostname).toBe('');

@@ -9,7 +9,7 @@ import type { ProcCaptureOptions } from '../../sources/proc/index.js';
 // import of it at the end of a capture costs a module job and file reads.
 import { EmptySelectionError, NS_TYPES, NoSuchProcessError, namespaceLink, refusedWhy, type NsType } from '../../sources/proc/select.js';
 import { commProblem, resolveUsers, splitCommList } from '../../../src-shared/model/proc-select.js';
-import { displayBStr, keptTableOut, type Snapshot } from '../../../src-shared/model/index.js';
+import { contentsText, counted, displayBStr, keptTableOut, type Snapshot } from '../../../src-shared/model/index.js';
 import { systemUsers } from '../../util/passwd.js';
 
 /** --user USER|UID[,...]: uids, in the order given; a name /etc/passwd does not know is a usage error naming it. */
@@ -313,7 +313,7 @@ export default defineCommand({
       const pids = [...new Set(refused.map((e) => e.pid))];
       if (pids.length) {
         io.err(
-          `note: the fds of ${pids.length === 1 ? `process ${pids[0]}` : `${pids.length} processes`} could not be read (${refused[0]!.errno}: ${refusedWhy()})`,
+          `note: the fds of ${pids.length === 1 ? `process ${pids[0]}` : counted(pids.length, 'process')} could not be read (${refused[0]!.errno}: ${refusedWhy()})`,
         );
       }
     }
@@ -322,7 +322,7 @@ export default defineCommand({
       io.err(`note: read with the slower JavaScript reader: ${readerStatus().why ?? 'native reader unavailable'}`);
     }
     io.err(
-      `captured ${snap.tasks.length} tasks, ${nfds} fds, ${snap.files.length} open files into ${out === '-' ? 'stdout' : displayBStr(out)} (${result.bytes} bytes)`,
+      `captured ${contentsText(snap.tasks.length, nfds, snap.files.length)} into ${out === '-' ? 'stdout' : displayBStr(out)} (${result.bytes} bytes)`,
     );
     return 0;
   },

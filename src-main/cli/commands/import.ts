@@ -6,7 +6,7 @@ import { ImageError, ModelError } from '../../engine/errors.js';
 import { encodeSnapshot, writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { directoryText } from '../../util/open-error.js';
-import { displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
+import { contentsText, displayBStr, type Snapshot } from '../../../src-shared/model/index.js';
 import { archiveKind, detectInput } from '../../sources/criu/detect.js';
 import { imageLine, imageName, isDirectory, progressLine, withLibrary } from './library-util.js';
 
@@ -116,7 +116,7 @@ export default defineCommand({
         if (out === '-' && !(await payloadDelivered(io, 'import', 'image'))) return 1;
         const nfds = c.snapshot.fdTables.reduce((n, t) => n + t.fds.length, 0);
         io.err(
-          `converted ${c.snapshot.tasks.length} tasks, ${nfds} fds, ${c.snapshot.files.length} open files into ${out === '-' ? 'stdout' : displayBStr(out)} (${r.bytes} bytes)`,
+          `converted ${contentsText(c.snapshot.tasks.length, nfds, c.snapshot.files.length)} into ${out === '-' ? 'stdout' : displayBStr(out)} (${r.bytes} bytes)`,
         );
       } catch (e) {
         if (!(e instanceof ModelError)) throw e;

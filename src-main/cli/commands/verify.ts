@@ -3,6 +3,7 @@ import { UsageError } from '../args.js';
 import { verifyImage, withImageFile } from '../../engine/reader.js';
 import { ImageError } from '../../engine/errors.js';
 import { NO_CREATE, imageInput, imageName, namingFile, progressLine, withLibrary } from './library-util.js';
+import { contentsText, counted } from '../../../src-shared/model/count-text.js';
 
 export default defineCommand({
   name: 'verify',
@@ -27,7 +28,7 @@ export default defineCommand({
           p.done();
           for (const pr of r.problems) io.err(`${pr.imageId.slice(0, 12)}: ${pr.code}: ${pr.message}`);
           io.out(
-            `library ${store.home}: ${r.ok}/${r.checked} images ok, ${r.problems.length} problems, database integrity: ${r.integrity}`,
+            `library ${store.home}: ${r.ok}/${counted(r.checked, 'image')} ok, ${counted(r.problems.length, 'problem')}, database integrity: ${r.integrity}`,
           );
           return r.problems.length || r.integrity !== 'ok' ? 1 : 0;
         },
@@ -41,7 +42,7 @@ export default defineCommand({
         // Streams: a huge image verifies in bounded memory.
         const s = withImageFile(imageInput(file), verifyImage);
         io.out(
-          `${imageName(file)}: ok, format ${s.header.formatMajor}.${s.header.formatMinor}, ${s.records} records, ${s.tasks} tasks, ${s.fds} fds, ${s.files} open files, ${s.errors} capture errors, sha256 ${s.sha256}`,
+          `${imageName(file)}: ok, format ${s.header.formatMajor}.${s.header.formatMinor}, ${counted(s.records, 'record')}, ${contentsText(s.tasks, s.fds, s.files)}, ${counted(s.errors, 'capture error')}, sha256 ${s.sha256}`,
         );
       } catch (e) {
         if (!(e instanceof ImageError)) throw e;

@@ -284,9 +284,9 @@ export class Store implements LibraryContext {
       } catch (e) {
         throw new StoreError('io', `cannot create the library directory ${home}: ${(e as Error).message}`);
       }
-    const reason = denied ? `${whoAmI()} has no write permission on ${denied}` : readonly ? 'it was opened read-only' : null;
+    const reason = denied ? denied.why : readonly ? 'it was opened read-only' : null;
     // Only a directory this user cannot write can make db.ts fall back to an immutable connection.
-    const mayBeImmutable = readonly && unwritablePath === home;
+    const mayBeImmutable = readonly && unwritablePath?.path === home;
     let db: DB;
     let state = '';
     for (let attempt = 1; ; attempt++) {
@@ -806,13 +806,18 @@ function sleepMs(ms: number): void {
  * the database, the image and temporary directories) this user may not
  * write, or null when it may write them all.
  */
-function unwritable(home: string): string | null {
+function unwritable(home: string): { path: string; why: string } | null {
   for (const p of [home, join(home, 'library.db'), join(home, 'images'), join(home, 'tmp')]) {
     if (!existsSync(p)) continue;
     try {
       accessSync(p, constants.W_OK);
-    } catch {
-      return p;
+    } catch (e) {
+      // A read-only mount refuses root as well: not a matter of permissions.
+      const why =
+        (e as NodeJS.ErrnoException).code === 'EROFS'
+          ? `${p} is on a read-only file system`
+          : `${whoAmI()} has no write permission on ${p}`;
+      return { path: p, why };
     }
   }
   return null;

@@ -196,3 +196,28 @@ describe('a store opened read-only', () => {
     }
   });
 });
+
+describe.skipIf(!isRoot)('a library on a read-only file system (root)', () => {
+  it('says the file system is read-only, not that root lacks permission, and still answers queries', () => {
+    const home = mkdtempSync(join(tmpdir(), 'ckpt-rofs-'));
+    if (spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', home]).status !== 0) return; // no mount here (a container without the capability)
+    try {
+      const w = Store.open(home);
+      const id = w.importBytes(simBytes({ scenario: 'web-server' })).image.id;
+      w.close();
+      expect(spawnSync('mount', ['-o', 'remount,ro', home]).status).toBe(0);
+      const r = Store.open(home);
+      try {
+        expect(r.readOnlyReason).toBe(`${home} is on a read-only file system`);
+        expect(() => r.setTags(id, ['x'])).toThrow(`the library ${home} is read-only here: ${home} is on a read-only file system`);
+        expect(r.listImages()).toHaveLength(1);
+        expect(r.search('port:443').hitCount).toBe(4);
+      } finally {
+        r.close();
+      }
+    } finally {
+      spawnSync('umount', [home]);
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -113,7 +113,7 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
     for (const f of t.closed) lines.push(`  - fd ${f.fd} ${f.kind} ${f.flagNames} ${f.target}`);
     for (const c of t.changed)
       lines.push(
-        `  ~ fd ${c.fd} ${c.changes.map((x) => (x.field === 'pos' && c.posDelta !== undefined ? `pos ${x.before} -> ${x.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : `${x.field} ${x.before} -> ${x.after}`)).join(', ')}`,
+        `  ~ fd ${c.fd} ${c.after.target}: ${c.changes.map((x) => (x.field === 'pos' && c.posDelta !== undefined ? `pos ${x.before} -> ${x.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : `${x.field} ${x.before} -> ${x.after}`)).join(', ')}`,
       );
     for (const c of t.sharingStarted)
       lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);

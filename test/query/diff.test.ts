@@ -154,6 +154,8 @@ describe('diff', () => {
       gone.cmdline = [];
       const text = diffText(s.diff(...importBoth(s, A, B)));
       expect(text).toMatch(/^tasks: \d+ appeared, 1 gone, \d+ changed$/m);
+      // A changed fd is named, as an opened or closed one is.
+      expect(text).toContain('  ~ fd 3 /var/log/app.log: pos 1000 -> 1500 (+500)');
       expect(text).toMatch(new RegExp(`^- task ${gone.pid} ${displayBStr(gone.comm)} \\(\\d+ fds\\)$`, 'm'));
     }));
 

@@ -25,6 +25,10 @@ export function rendererConfig() {
       target: 'chrome120',
       sourcemap: true,
       chunkSizeWarningLimit: 2000,
+      // Rolldown's note that the Svelte plugin takes most of a slow build
+      // (a busy machine) is about the build tool, not the app: `npm start`
+      // printed it before the app's URL.
+      rolldownOptions: { checks: { bundlerTimings: false } },
     },
     logLevel: 'warn',
   };

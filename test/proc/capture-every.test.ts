@@ -64,7 +64,9 @@ describe('ckpt capture --every', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
+      let err = '';
       p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
       await new Promise<void>((resolve, reject) => {
         const t = setInterval(() => {
           if (out.trim().split('\n').filter(Boolean).length >= 1) {
@@ -81,6 +83,7 @@ describe('ckpt capture --every', () => {
       });
       expect(code).toBe(0);
       expect(Date.now() - t0).toBeLessThan(5000);
+      expect(err).toMatch(/^interrupted; the series ends after 1 capture$/m);
       const ids = out.trim().split('\n');
       expect(ids).toHaveLength(1);
       expect(
@@ -110,7 +113,9 @@ describe('ckpt capture --every', () => {
         },
       );
       let out = '';
+      let err = '';
       p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
       await new Promise<void>((resolve, reject) => {
         p.stdout!.on('data', () => resolve());
         p.once('exit', (c) => reject(new Error(`exited early: ${c}`)));
@@ -123,6 +128,7 @@ describe('ckpt capture --every', () => {
       // Without the signal it would have gone on to --count 3.
       expect(out.trim().split('\n')).toHaveLength(1);
       expect(list(h).map((i) => i.id)).toEqual([out.trim()]);
+      expect(err).toMatch(/^interrupted; the series ends after 1 capture$/m);
     } finally {
       rmSync(h, { recursive: true, force: true });
     }

@@ -111,7 +111,7 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
         // back (a pid reused later is another process): the series is over.
         if (e instanceof NoSuchProcessError && n > 0) {
           const who = e.pids.length === 1 ? `process ${e.pids[0]}` : `processes ${e.pids.join(', ')}`;
-          io.err(`${who} exited; the series ends after ${stored} capture${stored === 1 ? '' : 's'}`);
+          io.err(`${who} exited; the series ends after ${counted(stored, 'capture')}`);
           return 0;
         }
         // A container between processes, a unit restarting: the series
@@ -135,7 +135,7 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
         // the library shows how it ended; further captures would repeat it.
         const zombies = snap && sel.pids ? exitedUnreaped(snap) : null;
         if (zombies) {
-          io.err(`${zombies}; the series ends after ${stored} capture${stored === 1 ? '' : 's'}`);
+          io.err(`${zombies}; the series ends after ${counted(stored, 'capture')}`);
           break;
         }
         if (n + 1 >= count) break;
@@ -145,9 +145,11 @@ async function captureSeries(sel: ProcCaptureOptions, every: number, opts: Parse
         // slower than the interval) the series would go on. libuv reads
         // signals in its poll phase; two immediates straddle one.
         for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
-        if (latch.fired()) break;
         const wait = started + every - Date.now();
-        if (wait > 0 && (await latch.wait(wait))) break;
+        if (latch.fired() || (wait > 0 && (await latch.wait(wait)))) {
+          io.err(`interrupted; the series ends after ${counted(stored, 'capture')}`);
+          break;
+        }
       } finally {
         latch.dispose();
       }

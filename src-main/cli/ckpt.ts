@@ -1,11 +1,12 @@
 import { readAheadAll } from '../sources/proc/procfd-reader.js';
 import type { Io } from './command.js';
+import { exactArgv } from './raw-argv.js';
 
 // A capture of every process spends most of its time in the kernel; start
 // that now, on the native reader's threads, so it overlaps loading the rest
 // of the CLI (imported below, after this). The capture command adopts the
 // read; with --freeze it must not start before the processes are stopped.
-const argv = process.argv.slice(2);
+const argv = exactArgv(process.argv.slice(2));
 if (
   argv[0] === 'capture' &&
   argv.includes('--all') &&

@@ -9,6 +9,10 @@ import { COMMANDS } from './commands/index.js';
 import { UsageError, formatOptions, parseArgs } from './args.js';
 import type { Command, Io } from './command.js';
 import { FORMAT_MAJOR, FORMAT_MINOR, terminalText } from '../../src-shared/model/index.js';
+import { exactPath, readablePath } from './raw-argv.js';
+
+/** Commands whose arguments may be image files or CRIU dumps, to be opened by their exact bytes. */
+const FILE_ARGS = new Set(['show', 'verify', 'records', 'import', 'diff', 'export']);
 
 async function help(c: Command, summary: string): Promise<string> {
   const details = typeof c.details === 'function' ? await c.details() : c.details;
@@ -50,6 +54,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(await help(cmd, entry.summary));
       return 0;
     }
+    exactPath('-o', parsed.opts.output);
+    exactPath('--home', parsed.opts.home);
+    if (FILE_ARGS.has(cmd.name)) parsed.positional = parsed.positional.map(readablePath);
     return await cmd.run(parsed, io);
   } catch (e) {
     const err = e as Error;

@@ -4,10 +4,10 @@
  * Node's "ENOENT: no such file or directory, open 'PATH'", which names the
  * path again.
  */
-import { displayBStr } from '../../src-shared/model/bstr.js';
+import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
 
 /** "cannot open PATH: ENOENT (no such file)"; `e` as Node's fs throws it. */
-export function cannotOpenText(name: string, e: { code?: string; message: string }): string {
+export function cannotOpenText(name: BStr, e: { code?: string; message: string }): string {
   const why = e.code === 'ENOENT' ? 'no such file' : /^[A-Z]+: ([^,]*)/.exec(e.message)?.[1];
   return `cannot open ${displayBStr(name)}: ${e.code && why ? `${e.code} (${why})` : e.message}`;
 }

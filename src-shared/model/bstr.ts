@@ -59,12 +59,26 @@ function escapeCodePoint(cp: number): string {
  * two different names never display the same.
  */
 export function displayBStr(b: BStr): string {
-  let out = '';
   if (typeof b === 'string') {
     if (/^[\x20-\x5b\x5d-\x7e]*$/.test(b)) return b;
+    let out = '';
     for (const ch of b) out += escapeCodePoint(ch.codePointAt(0)!);
     return out;
   }
+  return decodeBytes(b, escapeCodePoint);
+}
+
+/**
+ * Bytes as text with only what is not valid UTF-8 escaped (\xNN): how a
+ * command-line argument holding such bytes is written in a query, which
+ * matches names in their displayed form.
+ */
+export function escapeInvalidUtf8(b: Uint8Array): string {
+  return decodeBytes(b, (cp) => String.fromCodePoint(cp));
+}
+
+function decodeBytes(b: Uint8Array, shown: (cp: number) => string): string {
+  let out = '';
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
@@ -95,7 +109,7 @@ export function displayBStr(b: BStr): string {
       out += '\\x' + HEX[c >> 4] + HEX[c & 15];
       i += 1;
     } else {
-      out += escapeCodePoint(cp);
+      out += shown(cp);
       i += n;
     }
   }

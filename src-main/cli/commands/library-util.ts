@@ -1,4 +1,5 @@
 /** What the library commands share: opening the store from --home, and compact text forms. */
+import { argShown } from '../raw-argv.js';
 import { Store, StoreError, resolveHome, type OpenOptions } from '../../store/index.js';
 import type { ImageSummary } from '../../../src-shared/store-types.js';
 import type { Parsed } from '../args.js';
@@ -40,7 +41,7 @@ export function imageInput(arg: string): string | number {
 
 /** An image argument as messages name it: escaped, as every name is shown (a file name may hold a line break). */
 export function imageName(arg: string): string {
-  return arg === '-' ? 'standard input' : displayBStr(arg);
+  return arg === '-' ? 'standard input' : argShown(arg);
 }
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * Arguments holding bytes that are not UTF-8 (a file named $'x\xff'): Node
+ * hands them to ckpt as U+FFFD. They are recovered from /proc/self/cmdline,
+ * so a file is opened by its own name and a query looks for the right name,
+ * and an output path ckpt cannot keep exact is refused, never replaced.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CKPT } from './run.js';
+import { argBytes, exactArgv } from '../../src-main/cli/raw-argv.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ckpt-rawarg-'));
+const home = join(dir, 'home');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** ckpt through sh, so that $1.. reach it as the bytes printf made (octal escapes). */
+function ckptRaw(script: string, ...printfArgs: string[]) {
+  const sets = printfArgs.map((a, i) => `a${i}=$(printf '${a}')`).join('; ');
+  const r = spawnSync('sh', ['-c', sets ? `${sets}; ${script}` : script], {
+    env: { ...process.env, CKPT_HOME: home, CKPT: CKPT, NODE: process.execPath },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
+
+const bad = (name: string) => Buffer.concat([Buffer.from(dir + '/'), Buffer.from(name, 'latin1')]);
+
+describe('arguments that are not UTF-8', () => {
+  it('exactArgv takes each from the command line as its bytes, in the escaped form queries use', () => {
+    const cmdline = join(dir, 'cmdline');
+    // The last argument is text that holds U+FFFD itself (valid UTF-8): kept.
+    writeFileSync(
+      cmdline,
+      Buffer.concat([Buffer.from('node\0/x/ckpt.mjs\0search\0bad', 'latin1'), Buffer.from([0xff, 0]), Buffer.from('ok \uFFFD\0')]),
+    );
+    const out = exactArgv(['search', 'bad\uFFFD', 'ok \uFFFD'], cmdline);
+    expect(out).toEqual(['search', 'bad\\xff', 'ok \uFFFD']);
+    expect(argBytes('bad\\xff')).toEqual(Buffer.from([0x62, 0x61, 0x64, 0xff]));
+    // A command line that does not match argv (another process's file): left alone.
+    expect(exactArgv(['search', 'other\uFFFD'], cmdline)).toEqual(['search', 'other\uFFFD']);
+  });
+
+  it('capture -o NAME refuses the name, exit 2, and writes no file under it or another', () => {
+    const r = ckptRaw(`"$NODE" "$CKPT" capture --sim web-server -o "${dir}/$a0"`, 'out\\377.ckpt');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`-o ${dir}/out\\xff.ckpt: the name holds bytes that are not UTF-8`);
+    expect(readdirSync(dir).filter((f) => f.startsWith('out'))).toEqual([]);
+  });
+
+  it('show, verify and import open an image file by its own name, and name it escaped', () => {
+    const made = spawnSync(process.execPath, [CKPT, 'capture', '--sim', 'web-server', '-o', '-'], { maxBuffer: 1 << 26 });
+    expect(made.status).toBe(0);
+    writeFileSync(bad('img\xff.ckpt'), made.stdout);
+    const v = ckptRaw(`"$NODE" "$CKPT" verify "${dir}/$a0"`, 'img\\377.ckpt');
+    expect(v.code, v.err).toBe(0);
+    expect(v.out).toMatch(new RegExp(`^${dir}/img\\\\xff\\.ckpt: ok, format `));
+    const s = ckptRaw(`"$NODE" "$CKPT" show "${dir}/$a0"`, 'img\\377.ckpt');
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toMatch(/^image format /);
+    const i = ckptRaw(`"$NODE" "$CKPT" import "${dir}/$a0"`, 'img\\377.ckpt');
+    expect(i.code, i.err).toBe(0);
+    expect(i.out + i.err).toContain(`(${dir}/img\\xff.ckpt,`);
+    const missing = ckptRaw(`"$NODE" "$CKPT" verify "${dir}/$a0"`, 'none\\376.ckpt');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toBe(`ckpt verify: cannot open ${dir}/none\\xfe.ckpt: ENOENT (no such file)\n`);
+  });
+
+  it('a search query holding such a byte finds the fd whose name has it', async () => {
+    const held = bad('held\xfe.log');
+    writeFileSync(held, 'x');
+    const p = spawn('sh', ['-c', `exec 7<"$(printf '${dir}/held\\376.log')"; exec sleep 60`], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const c = ckptRaw(`"$NODE" "$CKPT" capture --pid ${p.pid} --store`);
+      expect(c.code, c.err).toBe(0);
+      const s = ckptRaw(`"$NODE" "$CKPT" search "$a0"`, 'held\\376');
+      expect(s.code, s.err).toBe(0);
+      expect(s.out).toMatch(/^1 hit in 1 image for path:held\\xfe$/m);
+      expect(s.out).toContain(`${dir}/held\\xfe.log`);
+    } finally {
+      p.kill('SIGKILL');
+    }
+    expect(existsSync(held)).toBe(true);
+  });
+});

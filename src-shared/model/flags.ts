@@ -28,19 +28,29 @@ export const O = {
 
 export const O_ACCMODE = 0o3;
 
-const NAMED: [string, number][] = Object.entries(O).filter(([n]) => n !== 'O_RDONLY' && n !== 'O_WRONLY' && n !== 'O_RDWR');
+const bits = (v: number) => v.toString(2).replace(/0/g, '').length;
+// Names of several bits first: O_SYNC is O_DSYNC and one more bit, O_TMPFILE
+// is O_DIRECTORY and one more; taken in numeric order, O_SYNC showed as
+// O_DSYNC|0o4000000.
+const NAMED: [string, number][] = Object.entries(O)
+  .filter(([n]) => n !== 'O_RDONLY' && n !== 'O_WRONLY' && n !== 'O_RDWR')
+  .sort((a, b) => bits(b[1]) - bits(a[1]) || a[1] - b[1]);
 
 /** "O_RDWR|O_APPEND|O_NONBLOCK"; unknown bits are kept as octal. */
 export function flagNames(flags: number): string[] {
   const acc = flags & O_ACCMODE;
   const out = [acc === 0 ? 'O_RDONLY' : acc === 1 ? 'O_WRONLY' : acc === 2 ? 'O_RDWR' : 'O_ACCMODE'];
   let rest = flags & ~O_ACCMODE;
+  const named: [string, number][] = [];
   for (const [name, bit] of NAMED) {
     if ((rest & bit) === bit && bit !== 0) {
-      out.push(name);
+      named.push([name, bit]);
       rest &= ~bit;
     }
   }
+  // Shown in the order of their lowest bit, as the kernel's numbering goes.
+  named.sort((a, b) => (a[1] & -a[1]) - (b[1] & -b[1]));
+  for (const [name] of named) out.push(name);
   if (rest) out.push('0o' + rest.toString(8));
   return out;
 }

@@ -267,6 +267,10 @@ test('timeline: the leaky series shows a leak suspect on the chart; a point open
   await expect(page.getByTestId('timeline-point')).toHaveCount(4);
   const suspects = page.getByTestId('timeline-suspects').getByTestId('suspect');
   await expect(suspects.filter({ hasText: 'CLOSE_WAIT' }).first()).toBeVisible();
+  // A suspect names its endpoint (leaky-svc's connections to its database, which end in CLOSE_WAIT) and its growth over the series.
+  await expect(suspects.filter({ hasText: 'tcp CLOSE_WAIT -> 10.0.3.20:5432' })).toContainText(
+    /socket · 3 → 12 over [\d.]+ (s|min) \(\+[\d.]+\/(s|min)\) · \+3\.0\/image/,
+  );
   await expect(page.getByTestId('suspect-line')).toHaveCount(await suspects.count());
   // leaky-svc's soft fd limit (128) is in reach of its 12-24 fds: drawn as a line, horizontal (one limit
   // throughout), above every point; the projection says when the growing count reaches it.

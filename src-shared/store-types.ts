@@ -384,7 +384,11 @@ export interface ProcessLimitProjection extends LimitProjection {
 export interface LeakSuspect {
   /** 'kind': an fd kind; 'path': one path (or socket state/remote); 'prefix': a path family such as /var/log/app.log.* */
   what: 'kind' | 'path' | 'socket' | 'prefix';
-  /** Display key: kind name, path, "tcp CLOSE_WAIT -> 10.0.3.20:5432", ... */
+  /**
+   * Display key: kind name, path, or a socket endpoint: the fixed end of the
+   * connections, the remote one of a client's ("tcp CLOSE_WAIT -> 10.0.3.20:5432"),
+   * the listener's of accepted ones ("tcp 127.0.0.1:8080 accepted connections in CLOSE_WAIT").
+   */
   key: string;
   /** Counts at each point of the series, same order as `points`. */
   counts: number[];
@@ -393,6 +397,8 @@ export interface LeakSuspect {
   /** Fds gained per hour over the series (linear fit), and per image. */
   perHour: number;
   perImage: number;
+  /** The growth as a person reads it: "3 -> 48 over 4 min (+11/min)" (the fitted rate, in the span's unit). */
+  text: string;
 }
 
 export interface Timeline {

@@ -3,8 +3,9 @@
  * leak suspects, the things whose count never drops and ends higher than it
  * started. Counted per kind, per path (pipe:[N] and socket:[N] names are
  * unique per object and so never count), per path family (trailing digits
- * folded: app.log.1, app.log.2 ... -> app.log.*), and per socket endpoint
- * (protocol, state, remote address; the local port is ephemeral).
+ * folded: app.log.1, app.log.2 ... -> app.log.*), and per socket endpoint:
+ * the fixed end of each connection, the listener's address and port for
+ * accepted sockets, the remote one for a client's (timeline-sockets.ts).
  */
 import { displayBStr, formatRate } from '../../src-shared/model/index.js';
 import { KIND_GROUPS, kindByName } from '../../src-shared/kinds/index.js';
@@ -25,6 +26,9 @@ import { kindName } from './rows.js';
 import { P, PACK_FIELDS, unpack } from '../store/fdpack.js';
 import { fdLimitOfRow } from '../store/schema.js';
 import { splitCmdline } from '../store/intern.js';
+import { quoted } from '../store/errors.js';
+import { groupSockets, growthText, sockEnds } from './timeline-sockets.js';
+import type { SockEnds, SockEntry } from './timeline-sockets.js';
 
 const MAX_POINTS = 5000;
 /** Kinds whose names are per object (pipe, sockets): never a path series. */
@@ -70,7 +74,8 @@ function nearMisses(ctx: LibraryContext, sel: TimelineSelector): string {
     .prepare(`SELECT ${col} AS v, count(*) AS n FROM images WHERE ${col} LIKE ? ESCAPE '\\' GROUP BY ${col} ORDER BY n DESC, v LIMIT 6`)
     .all(like) as { v: string; n: number }[];
   if (!found.length) return '';
-  const list = found.slice(0, 5).map((r) => `${JSON.stringify(displayBStr(r.v))} (${r.n} image${r.n === 1 ? '' : 's'})`);
+  // quoted() escapes once, as names are shown everywhere (JSON.stringify of the escaped text doubled its backslashes: \\x1b).
+  const list = found.slice(0, 5).map((r) => `${quoted(r.v)} (${r.n} image${r.n === 1 ? '' : 's'})`);
   return `; ${col}s that contain it: ${list.join(', ')}${found.length > 5 ? ', …' : ''}`;
 }
 
@@ -78,7 +83,7 @@ function nearMisses(ctx: LibraryContext, sel: TimelineSelector): string {
 function selectorText(sel: TimelineSelector): string {
   if (sel.ids) return `ids ${sel.ids.map(String).join(', ')}`;
   const [k, v] = sel.program !== undefined ? ['program', sel.program] : sel.label !== undefined ? ['label', sel.label] : ['tag', sel.tag];
-  return `${k} ${JSON.stringify(String(v))}`;
+  return `${k} ${quoted(String(v))}`;
 }
 
 function family(path: string): string | null {
@@ -100,10 +105,21 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const stamp = new Int32Array(maxStr).fill(-1);
   const tally = new Int32Array(maxStr);
   const kindTally = new Int32Array(256);
+  // An internet socket's ends, per attrs row once (a series repeats most of them).
+  const sockCache = new Map<number, SockEnds>();
+  const sockOf = (attrsId: number) => {
+    let s = sockCache.get(attrsId);
+    if (!s) {
+      const attrs = String(ctx.attrs.value(attrsId));
+      sockCache.set(attrsId, (s = sockEnds(attrs ? (JSON.parse(attrs) as Record<string, unknown>) : {})));
+    }
+    return s;
+  };
   const counts = (imageId: number, imageIndex: number, withPaths: boolean) => {
     kindTally.fill(0);
     const otherKinds = new Map<number, number>();
-    const socks = new Map<number, number>();
+    // Per fd table and attrs row: a socket's side is told by the listeners of its table.
+    const socks = new Map<number, SockEntry>();
     const seen: number[] = [];
     for (const b of packStmt.iterate(imageId) as IterableIterator<Buffer>) {
       const p = unpack(b);
@@ -122,15 +138,20 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
             seen.push(id);
           }
           tally[id]!++;
-        } else if (kind === INET_SOCKET && p[o + P.attrs]) socks.set(p[o + P.attrs]!, (socks.get(p[o + P.attrs]!) ?? 0) + 1);
+        } else if (kind === INET_SOCKET && p[o + P.attrs]) {
+          // (table, attrs id) as one number: both are small non-negative ids.
+          const k = p[o + P.table]! * 4294967296 + (p[o + P.attrs]! >>> 0);
+          const e = socks.get(k);
+          if (e) e.n++;
+          else socks.set(k, { table: p[o + P.table]!, sock: sockOf(p[o + P.attrs]!), n: 1 });
+        }
       }
     }
     const kinds: [number, number][] = [];
     for (let k = 0; k < 256; k++) if (kindTally[k]) kinds.push([k, kindTally[k]!]);
     kinds.push(...[...otherKinds].sort((a, b) => a[0] - b[0]));
     seen.sort((a, b) => a - b);
-    const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
-    return { kinds, paths: seen.map((id): [number, number] => [id, tally[id]!]), socks: sorted(socks) };
+    return { kinds, paths: seen.map((id): [number, number] => [id, tally[id]!]), socks: [...socks.values()] };
   };
   const points: TimelinePoint[] = [];
   // A series' counts as (image index, count) pairs: most paths of a fleet
@@ -196,6 +217,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     return info;
   };
   const kinds = new Set<string>();
+  const sockImages: SockEntry[][] = [];
   rows.forEach((r, i) => {
     const byKind: Record<string, number> = {};
     let total = 0;
@@ -217,15 +239,10 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       bumpIn(ps, i, n);
       if (info.family) bumpIn(info.family, i, n);
     }
-    for (const [attrsId, n] of c.socks) {
-      const attrs = String(ctx.attrs.value(attrsId));
-      const a = attrs ? (JSON.parse(attrs) as Record<string, unknown>) : {};
-      const remote = a.remotePort
-        ? ` -> ${String(a.remoteAddr)}:${String(a.remotePort)}`
-        : ` on ${String(a.localAddr)}:${String(a.localPort)}`;
-      bump('socket', `${String(a.proto)} ${String(a.state)}${remote}`, i, n);
-    }
+    sockImages.push(c.socks);
   });
+  // Sockets by the fixed end of their connections, told once the series is counted.
+  for (const [i, key, n] of groupSockets(sockImages)) bump('socket', key, i, n);
   const suspects: LeakSuspect[] = [];
   if (rows.length >= 2) {
     const hours = (rows[rows.length - 1]!.capture_time - rows[0]!.capture_time) / 36e5;
@@ -244,20 +261,22 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       let steps = 0;
       for (let i = 1; i < c.length; i++) if (c[i]! > c[i - 1]!) steps++;
       if (c.length >= 3 && steps < 2) continue;
+      const perHour =
+        hours > 0
+          ? slopePerHour(
+              rows.map((r) => r.capture_time),
+              c,
+            )
+          : 0;
       suspects.push({
         what: s.what,
         key: s.key,
         counts: c,
         first,
         last,
-        perHour:
-          hours > 0
-            ? slopePerHour(
-                rows.map((r) => r.capture_time),
-                c,
-              )
-            : 0,
+        perHour,
         perImage: (last - first) / (c.length - 1),
+        text: growthText(first, last, hours * 36e5, perHour),
       });
     }
   }

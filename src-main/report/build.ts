@@ -499,7 +499,7 @@ export function timelineDoc(t: Timeline): Doc {
         t.suspects.length
           ? t.suspects
               .slice(0, 5)
-              .map((s) => `${s.key} (+${formatRate(s.perImage)}/image, +${formatRate(s.perHour)}/h)`)
+              .map((s) => `${s.key}: ${s.text}, +${formatRate(s.perImage)}/image`)
               .join('; ')
           : 'none',
       ],

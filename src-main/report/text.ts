@@ -142,10 +142,7 @@ export function timelineText(t: Timeline): string {
   if (!t.suspects.length) out.push('no leak suspects: nothing only grows');
   else {
     out.push('leak suspects (count only grows):');
-    for (const s of t.suspects)
-      out.push(
-        `  ${s.what.padEnd(7)} ${s.key}: ${s.first} -> ${s.last}, +${formatRate(s.perImage)} per image, +${formatRate(s.perHour)} per hour`,
-      );
+    for (const s of t.suspects) out.push(`  ${s.what.padEnd(7)} ${s.key}: ${s.text}, +${formatRate(s.perImage)} per image`);
   }
   return out.join('\n');
 }

@@ -47,6 +47,17 @@ describe('timeline', () => {
       expect(s.timeline({ label: 'flat' }).suspects).toEqual([]);
     }));
 
+  it('names a near miss and the selector escaped once, as names are shown, not \\x1b', () =>
+    withStore((s) => {
+      s.importBytes(simBytes({ scenario: 'leaky', step: 1, time: T0 }), { label: 'le\x1bak\u202e"q"' });
+      // The label that contains what was asked for: ESC and the bidi control as \x1b and \u202e, its quotes as \".
+      expect(() => s.timeline({ label: 'ak' })).toThrow(
+        'no images match the timeline selector label "ak"; labels that contain it: "le\\x1bak\\u202e\\"q\\"" (1 image)',
+      );
+      // What was asked for, escaped the same way.
+      expect(() => s.timeline({ label: 'x\x1b' })).toThrow('no images match the timeline selector label "x\\x1b"');
+    }));
+
   it('explains a selector that matches nothing', () =>
     withStore((s) => {
       expect(() => s.timeline({ label: 'nope' })).toThrow(/no images match/);

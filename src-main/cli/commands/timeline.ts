@@ -27,6 +27,7 @@ export default defineCommand({
   options: [...SELECTOR_OPTIONS, { name: 'json', type: 'flag', help: 'the Timeline as JSON' }],
   details:
     'A leak suspect is a kind, path, path family (app.log.1, app.log.2 ... as app.log.*) or socket endpoint whose count never drops and ends higher. ' +
+    "A socket endpoint is the end its connections share: the listener's address and port for accepted ones ('tcp 127.0.0.1:8080 accepted connections in CLOSE_WAIT'), the remote end for a client's ('tcp CLOSE_WAIT -> 10.0.3.20:5432'). " +
     'Then every process of the last capture at or heading for its own soft fd limit, earliest first (the first 20; a process is a pid running one command line, a restart is a new one). ' +
     "The last line sets the series' first process against its soft fd limit: at it, when it would reach it at the rate its fds grow (least squares over its last 10 captures), or why there is no projection.",
   run({ opts, positional }, io) {

@@ -72,7 +72,7 @@ describe('a zombie', () => {
 });
 
 describe('a process whose leader thread exited', () => {
-  it('is no zombie: its fds, cwd and namespaces are read through its live thread, in both readers', async () => {
+  it("is no zombie: its fds, cwd and namespaces are read through its live thread, and are its leader task's, in both readers", async () => {
     const p = await startNamed('zleader', 'leader-exits');
     try {
       const fd = Number(p.line.split(' ')[1]);
@@ -84,12 +84,12 @@ describe('a process whose leader thread exited', () => {
         const leader = s.tasks.find((t) => t.pid === p.pid)!;
         const thread = s.tasks.find((t) => t.tgid === p.pid && t.pid !== p.pid)!;
         expect('zombie' in leader).toBe(false);
-        // The exited leader holds no table; the live thread holds the process's.
-        expect(leader.fdTable).toBe(0);
-        expect(thread.fdTable).not.toBe(0);
+        // The process's table, read through the live thread, which shares it, is on the leader's task, as its cwd is.
+        expect(leader.fdTable).not.toBe(0);
+        expect(thread.fdTable).toBe(leader.fdTable);
         expect(leader.cwd).toBe(process.cwd());
         expect(leader.namespaces.map((n) => n.type)).toContain('net');
-        const fds = s.fdTables.find((t) => t.ref === thread.fdTable)!.fds;
+        const fds = s.fdTables.find((t) => t.ref === leader.fdTable)!.fds;
         const devnull = s.files.find((f) => f.ref === fds.find((d) => d.fd === fd)?.file);
         expect(devnull).toMatchObject({ kind: 'chardev', path: '/dev/null' });
       }

@@ -4,7 +4,7 @@
  * fd), then link() once everything is in (table and file sharing through
  * kcmp, epoll targets, refs).
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname, machine, release } from 'node:os';
 import {
   FORMAT_MAJOR,
@@ -247,7 +247,8 @@ export class Builder {
     // it is a zombie process, recorded so on its task; with threads still
     // running (pthread_exit) the process's are read through one of them.
     const leaderExited = st?.state === 'Z';
-    for (const e of r.errors) if (!(leaderExited && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(e);
+    for (const e of r.errors)
+      if (!(leaderExited && e.pid === r.pid && zombieLacks(this.procRoot, r.pid, e.where))) this.errors.push(withListedCount(e));
     if (!st) return;
     const zombieProcess = leaderExited && r.threads.length === 0;
     /** The task whose fd table, cwd, root and namespaces are the process's. */
@@ -290,8 +291,13 @@ export class Builder {
     const userNsIds =
       userns && this.ownUserns && userns !== this.ownUserns ? this.userNsIds(r.pid, leaderGone ? `task/${via}/` : '', uid, gid) : null;
     if (userNsIds) prep.tasks[0]!.userNsIds = userNsIds;
-    // An exited leader holds no table of its own any more; its threads do.
-    prep.taskTable.push(leaderGone ? -1 : tableIdx);
+    // An exited leader's task holds no files_struct any more, but it is the
+    // process to every reader of the image (its limit against its fd count,
+    // lsof's PID, search's pid:, the library's process rows), as its cwd,
+    // root and namespaces above, read through the same thread, are: it
+    // takes the process's table, the one its threads that did not
+    // unshare(CLONE_FILES) share.
+    prep.taskTable.push(tableIdx);
     for (const th of r.threads) {
       const ts = th.stat ? parseStat(th.stat) : null;
       prep.tasks.push({
@@ -401,7 +407,12 @@ export class Builder {
    * Never read here, where a hang could not be given up on: one the caller
    * did not read is recorded as not read.
    */
-  private readTable(pid: number, tid: number, read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined): RawFdTable | null {
+  private readTable(
+    pid: number,
+    tid: number,
+    read: ReadonlyMap<number, Pick<RawProc, 'fds' | 'errors'>> | undefined,
+    as?: number,
+  ): RawFdTable | null {
     const got = read?.get(tid);
     if (!got) {
       this.errors.push({
@@ -413,7 +424,8 @@ export class Builder {
       });
       return null;
     }
-    for (const e of got.errors) this.errors.push(e);
+    // The table of a process whose leader exited is the process's: its errors are the process's too.
+    for (const e of got.errors) this.errors.push(withListedCount(as === undefined || e.pid !== tid ? e : { ...e, pid: as }));
     return got.fds;
   }
 
@@ -440,7 +452,7 @@ export class Builder {
       const l = link(`ns/${t}`);
       if (l) ns.push([t, l.toString('latin1')]);
     }
-    return { fds: this.readTable(pid, tid, read), cwd: link('cwd'), root: link('root'), ns };
+    return { fds: this.readTable(pid, tid, read, pid), cwd: link('cwd'), root: link('root'), ns };
   }
 
   /**
@@ -758,6 +770,24 @@ const NO_FDS: RawFdTable = {
  */
 function readVia(r: RawProc, state: string): number {
   return state === 'Z' && r.threads.length > 0 ? r.threads[0]!.tid : r.pid;
+}
+
+/**
+ * An fdinfo directory refused (EACCES, EPERM: /proc's ptrace read check,
+ * which listing fd/ does not make: root without CAP_SYS_PTRACE, an LSM)
+ * where its fd directory can still be listed: how many fds it lists is the
+ * one thing known of the table, kept in the record's message ("its fd
+ * directory lists 36 fds"), which show prints where the table would be.
+ */
+function withListedCount(e: RawError): RawError {
+  if (e.fd !== -1 || (e.errno !== 'EACCES' && e.errno !== 'EPERM') || !e.where.endsWith('/fdinfo')) return e;
+  let n: number;
+  try {
+    n = readdirSync(e.where.slice(0, -'info'.length)).length;
+  } catch {
+    return e;
+  }
+  return { ...e, message: `${e.message}; its fd directory lists ${n} fd${n === 1 ? '' : 's'}` };
 }
 
 /** A zombie's /proc paths that have nothing to give: its cwd and root links, its fd and fdinfo directories, its namespaces. */

@@ -9,7 +9,7 @@
  * terms look at. Path matching scans the de-duplicated string table in
  * memory, never the fds.
  */
-import { bstrToJson, describeFile, displayBStr, formatFlags, u64ToJson } from '../../src-shared/model/index.js';
+import { bstrToJson, describeFile, diskHeld, displayBStr, formatFlags, u64ToJson } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { SearchGroup, SearchHit, SearchOptions, SearchResult } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
@@ -142,12 +142,17 @@ export function searchCovering(
   const taskTerms = [...by('pid'), ...by('uid'), ...by('comm'), ...by('limit')];
   let tables: Map<string, number[]> | null = null;
   if (taskTerms.length) {
-    const conds: string[] = ['t.pid = t.tgid'];
+    // A process's row, and a thread's where its table is not its process's
+    // (it called unshare(CLONE_FILES)): that table's fds are found by the
+    // process's pid too, as lsof -K lists them, and by the thread's id.
+    const conds: string[] = [
+      '(t.pid = t.tgid OR NOT EXISTS (SELECT 1 FROM tasks l WHERE l.image_id = t.image_id AND l.pid = t.tgid AND l.table_ref = t.table_ref))',
+    ];
     const params: unknown[] = [];
     for (const p of taskTerms) {
       const t = p.term;
       let c: string;
-      if (t.field === 'pid') c = rangeSql('t.pid', t.ranges);
+      if (t.field === 'pid') c = `(${rangeSql('t.pid', t.ranges)} OR ${rangeSql('t.tgid', t.ranges)})`;
       else if (t.field === 'uid') c = rangeSql('t.uid', t.ranges);
       else if (t.field === 'comm') {
         const ids = matchStrings(ctx, t.values.some(isGlob), t.values);
@@ -381,17 +386,17 @@ export function searchCovering(
       if (!procs) {
         let all = procsOfTable.all(img, tref) as [number, number, number][];
         // Threads share their leader's table: list processes, not threads.
+        // A table only threads hold (one unshared it) is listed once, under
+        // the first of them, and matched by any of them.
         const leaders = all.filter(([pid, , tgid]) => pid === tgid);
-        if (leaders.length) all = leaders;
-        else all = all.slice(0, 1);
         const wanted = tables?.get(key);
-        procs = all
-          .filter(([pid]) => (wanted ? wanted.includes(pid) : true))
-          .map(([pid, cid]) => {
-            let comm = commCache.get(cid);
-            if (comm === undefined) commCache.set(cid, (comm = ctx.strings.value(cid)));
-            return { pid, comm };
-          });
+        if (leaders.length) all = leaders.filter(([pid]) => (wanted ? wanted.includes(pid) : true));
+        else all = !wanted || all.some(([pid]) => wanted.includes(pid)) ? all.slice(0, 1) : [];
+        procs = all.map(([pid, cid]) => {
+          let comm = commCache.get(cid);
+          if (comm === undefined) commCache.set(cid, (comm = ctx.strings.value(cid)));
+          return { pid, comm };
+        });
         procCache.set(key, procs);
       }
       let g = groups.get(img);
@@ -406,6 +411,7 @@ export function searchCovering(
       let attrs = attrsId ? attrCache.get(attrsId) : undefined;
       if (attrsId && attrs === undefined) attrCache.set(attrsId, (attrs = String(ctx.attrs.value(attrsId))));
       const file = fileFromPack(pk, o, path, attrs ?? null);
+      const held = diskHeld(file);
       for (const p of procs) {
         g.count++;
         if (g.hits.length >= perImage || hitCount >= limit) {
@@ -430,6 +436,8 @@ export function searchCovering(
           cloexec: (bits & BIT_CLOEXEC) !== 0,
           deleted: file.deleted,
           size: u64ToJson(file.size),
+          held: u64ToJson(held.bytes),
+          heldAllocated: held.allocated,
           shared: (bits & BIT_SHARED) !== 0,
         });
         hitCount++;

@@ -301,6 +301,10 @@ function processes(s: Snapshot, filter: ShowFilter): Proc[] {
     const seen = leaders.get(t.tgid);
     if (!seen || (t.pid === t.tgid && seen.pid !== seen.tgid)) leaders.set(t.tgid, t);
   }
+  // An image from before the capture gave a process whose main thread
+  // exited (pthread_exit) its table on the leader: its first thread holds it.
+  const threadTable = new Map<number, number>();
+  for (const t of s.tasks) if (t.pid !== t.tgid && t.fdTable && !threadTable.has(t.tgid)) threadTable.set(t.tgid, t.fdTable);
   const out: Proc[] = [];
   for (const t of [...leaders.values()].sort((a, b) => a.tgid - b.tgid)) {
     if (filter.pids && !filter.pids.has(t.pid) && !filter.pids.has(t.tgid)) continue;
@@ -310,7 +314,8 @@ function processes(s: Snapshot, filter: ShowFilter): Proc[] {
       if (t.cwd.length) rows.push({ fd: 'cwd', access: ' ', lock: ' ', cloexec: false, path: t.cwd });
       if (t.root.length) rows.push({ fd: 'rtd', access: ' ', lock: ' ', cloexec: false, path: t.root });
     }
-    const table = t.fdTable ? tables.get(t.fdTable) : undefined;
+    const ref = t.fdTable || (t.zombie ? 0 : (threadTable.get(t.tgid) ?? 0));
+    const table = ref ? tables.get(ref) : undefined;
     for (const fd of [...(table?.fds ?? [])].sort((a, b) => a.fd - b.fd)) {
       const f = files.get(fd.file);
       if (!f || (filter.kinds && !filter.kinds.has(f.kind))) continue;

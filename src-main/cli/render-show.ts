@@ -1,6 +1,5 @@
 /** `ckpt show` as text: the header, then each process with its fd table. */
 import {
-  contentsText,
   counted,
   describeFile,
   displayBStr,
@@ -63,8 +62,16 @@ export function renderLimits(s: Snapshot): string {
     formatShare(p.used),
     displayBStr(p.comm),
   ]);
+  // A process whose fds could not be read (another user's) still has its
+  // limit recorded (/proc/PID/limits is readable): listed after, FDS '-'.
+  const withFds = new Set(lim.processes.map((p) => p.pid));
+  const uncounted = s.tasks.filter((t) => t.pid === t.tgid && t.fdLimit && !t.zombie && !withFds.has(t.pid));
+  for (const t of uncounted.sort((a, b) => a.pid - b.pid))
+    rows.push([String(t.pid), '-', formatLimit(t.fdLimit!.soft), formatLimit(t.fdLimit!.hard), '-', displayBStr(t.comm)]);
   if (rows.length) for (const l of columns(['PID', 'FDS', 'SOFT', 'HARD', 'USED', 'COMM'], rows, () => true)) lines.push(l);
   else lines.push('no process in this image has a recorded fd limit');
+  if (uncounted.length)
+    lines.push(`(FDS -: ${counted(uncounted.length, 'process')} whose fds could not be read, so not counted against the limit)`);
   if (lim.unknown)
     lines.push(
       `(${lim.unknown} process(es) without a recorded limit${recordsLimits(s.header) ? '' : ': the image is older than format 1.2'})`,
@@ -148,6 +155,61 @@ function fdTableErrors(s: Snapshot): Map<number, Snapshot['errors'][number]> {
   return m;
 }
 
+/** Ids as ranges: "2-12", "5, 7-9". */
+function idRanges(ids: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length;) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    out.push(i === j ? String(ids[i]) : `${ids[i]}-${ids[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
+
+/**
+ * Per process, its threads that add nothing to its block: no fd table
+ * (the process has none either: unreadable), no error of their own, not a
+ * zombie, and no pid of their own inside a pid namespace to show. A
+ * process of 40 threads another user runs is one block, not 40 that each
+ * repeat its command line and say it has no table.
+ */
+function quietThreads(s: Snapshot, tableErrors: Map<number, unknown>): Map<number, Task[]> {
+  const leaders = new Map<number, Task>();
+  for (const t of s.tasks) if (t.pid === t.tgid) leaders.set(t.pid, t);
+  const quiet = new Map<number, Task[]>();
+  for (const t of s.tasks) {
+    const p = leaders.get(t.tgid);
+    if (t.pid === t.tgid || !p || p.zombie || p.fdTable || t.fdTable || t.zombie || tableErrors.has(t.pid)) continue;
+    if (t.nsPids && t.nsPids.length > 1) continue;
+    const l = quiet.get(p.pid) ?? quiet.set(p.pid, []).get(p.pid)!;
+    l.push(t);
+  }
+  return quiet;
+}
+
+/** The folded threads' line: "threads 2-12 (11): no fd table of their own, as process 1", with their names where they differ from the process's. */
+function quietLine(p: Task, threads: Task[]): string {
+  const ids = threads.map((t) => t.pid).sort((a, b) => a - b);
+  const own = displayBStr(p.comm);
+  const names = [...new Set(threads.map((t) => displayBStr(t.comm)))].filter((c) => c !== own);
+  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ` +${names.length - 5}` : '');
+  return `  ${ids.length === 1 ? 'thread' : 'threads'} ${idRanges(ids)}${ids.length > 1 ? ` (${ids.length})` : ''}: no fd table of ${ids.length === 1 ? 'its' : 'their'} own, as process ${p.pid}${names.length ? ` (named ${shown})` : ''}`;
+}
+
+/**
+ * Per process, the fd table that is the process's: its leader's, or, in an
+ * image that gave an exited leader (pthread_exit) none, the one its first
+ * thread holds, through which the capture read it. A thread with another
+ * unshared it.
+ */
+function processTables(s: Snapshot): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const t of s.tasks) if (t.pid === t.tgid && t.fdTable) m.set(t.pid, t.fdTable);
+  for (const t of s.tasks) if (t.pid !== t.tgid && t.fdTable && !m.has(t.tgid)) m.set(t.tgid, t.fdTable);
+  return m;
+}
+
 /** A rootless container's root is a host uid like 100000: its uid inside beside it, as its own tools there show it. */
 function userNsUid(t: Task): string {
   return t.userNsIds ? ` (${t.userNsIds.uid} in its user namespace)` : '';
@@ -188,6 +250,11 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const unnamed = unreadableNames(s);
   const tableErrors = fdTableErrors(s);
   const usualNs = usualNamespaces(s);
+  const quiet = quietThreads(s, tableErrors);
+  // Folded into their process's block where it is listed (--kind lists no process without fds).
+  const folded = new Set<Task>();
+  for (const [pid, q] of quiet) if (!filter.kinds && (!filter.pids || filter.pids.has(pid))) for (const th of q) folded.add(th);
+  const processTable = processTables(s);
   // Columns as wide as this image's widest flags and positions (flags up to
   // a point: one odd fd should not push every line of a big image right).
   let flagsWidth = 28;
@@ -203,6 +270,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   let listed = 0;
   for (const t of s.tasks) {
     if (filter.pids && !filter.pids.has(t.pid) && !filter.pids.has(t.tgid)) continue;
+    if (folded.has(t)) continue;
     const table = t.fdTable ? tables.get(t.fdTable) : undefined;
     const fds = filter.kinds ? (table?.fds ?? []).filter((d) => filter.kinds!.has(files.get(d.file)!.kind)) : (table?.fds ?? []);
     if (filter.kinds && !fds.length) continue;
@@ -210,7 +278,12 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     lines.push('');
     const thread = t.pid !== t.tgid ? ` thread of ${t.tgid}` : '';
     const l = limitOf.get(t.pid);
-    const fdLimit = l ? ` fds ${l.fds} of ${formatLimit(l.soft)}${l.hard !== l.soft ? ` (hard ${formatLimit(l.hard)})` : ''}` : '';
+    // Without a table to count, the limit alone: it is known (/proc/PID/limits) where the fds are not.
+    const fdLimit = l
+      ? ` fds ${l.fds} of ${formatLimit(l.soft)}${l.hard !== l.soft ? ` (hard ${formatLimit(l.hard)})` : ''}`
+      : t.pid === t.tgid && t.fdLimit && !t.zombie
+        ? ` fd limit ${formatLimit(t.fdLimit.soft)}${t.fdLimit.hard !== t.fdLimit.soft ? ` (hard ${formatLimit(t.fdLimit.hard)})` : ''}`
+        : '';
     // A container's process by the pid its own logs and ps inside it use, too.
     const inside = t.nsPids && t.nsPids.length > 1 ? ` (pid ${t.nsPids[t.nsPids.length - 1]} in its pid namespace)` : '';
     lines.push(
@@ -232,8 +305,13 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
             ? `  no fd table: ${displayBStr(why.errno)} on ${displayBStr(why.where)} (${displayBStr(why.message)})`
             : t.pid !== t.tgid && tableErrors.has(t.tgid)
               ? `  no fd table (as its process, ${t.tgid})`
-              : '  no fd table',
+              : t.pid === t.tgid && processTable.has(t.pid)
+                ? `  no fd table: its main thread exited; the process's is listed under thread ${s.tasks.find((o) => o.tgid === t.pid && o.fdTable === processTable.get(t.pid))!.pid}`
+                : '  no fd table',
       );
+      // Its threads that add nothing, as one line (all of them shown here, whatever --pid named).
+      const q = t.pid === t.tgid ? quiet.get(t.pid) : undefined;
+      if (q) lines.push(quietLine(t, q));
       continue;
     }
     // A shared table is listed under the first of its tasks shown: with
@@ -246,7 +324,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
         continue;
       }
       lines.push(`  fd table ${t.fdTable}, shared with ${sharers.join(', ')}`);
-    } else if (t.pid !== t.tgid) lines.push(`  fd table ${t.fdTable}, its own (the thread unshared it from process ${t.tgid}'s)`);
+    } else if (t.pid !== t.tgid && processTable.get(t.tgid) !== t.fdTable)
+      lines.push(`  fd table ${t.fdTable}, its own (the thread unshared it from process ${t.tgid}'s)`);
+    else if (t.pid !== t.tgid) lines.push(`  fd table ${t.fdTable}, its process's (its main thread exited)`);
     listedUnder.set(t.fdTable, t.pid);
     // This table's fds as the holder lists name them: the process's, or a thread's own.
     const self = tableHolderPids((tableTasks.get(t.fdTable) ?? []).filter((o) => o.tgid === t.tgid))[0] ?? t.tgid;

@@ -38,3 +38,8 @@ export function num(n: number | string): string {
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/** A signed byte count as sizes are said everywhere (formatSize: exact bytes below 1 KiB, else KiB, MiB, … named): "+2.9 KiB", "−12 B". */
+export function signedBytes(n: number): string {
+  return `${n < 0 ? '−' : '+'}${formatSize(Math.abs(n))}`;
+}

@@ -82,3 +82,70 @@ test('diff: the target takes the room the fixed columns leave, at 1024, 1400 and
   // No row of this diff shows "ce"? Then the footer does not explain it. (Every fd of leaky is close-on-exec: here it does.)
   await expect(page.locator('.hint')).toContainText('“ce” is close-on-exec');
 });
+
+test('search: an error belongs to the query it was for; a new query (completed with Enter) does not wear it', async () => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  await input.fill('"unterminated');
+  await input.press('Enter');
+  const err = page.getByTestId('search-error');
+  await expect(err).toContainText('unterminated quote');
+  await expect(page.getByTestId('search-error-query')).toHaveText('"unterminated');
+  // Clear, type a field and Enter: Enter accepts the completion (kind:regular), no query runs.
+  await input.fill('');
+  await input.pressSequentially('kind:');
+  await expect(page.getByTestId('search-completion')).toBeVisible();
+  await input.press('Enter');
+  await expect(input).toHaveValue(/^kind:\S+ $/);
+  await expect(err).toHaveCount(0);
+  await expect(page.locator('mark')).toHaveCount(0);
+  // Back to the failed query: its error is its own again only once it is run.
+  await input.fill('"unterminated');
+  await input.press('Enter');
+  await expect(page.getByTestId('search-error-query')).toHaveText('"unterminated');
+  await input.fill('kind:regular');
+  await expect(err).toHaveCount(0);
+  await input.press('Enter');
+  await expect(page.getByTestId('search-summary')).toBeVisible();
+  await expect(err).toHaveCount(0);
+});
+
+test('search: the flags are whole while the row has room; with Help at 1024 px the holders keep every column', async () => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const input = page.getByTestId('search-input');
+  await input.fill('deleted:yes');
+  await input.press('Enter');
+  const hits = page.getByTestId('search-hits');
+  await expect(hits.locator('.c-flags').first()).toBeVisible();
+  const flags = await hits
+    .locator('.c-flags')
+    .evaluateAll((els) => els.map((e) => ({ text: e.textContent, sw: e.scrollWidth, cw: e.clientWidth })));
+  expect(flags.map((f) => f.text)).toContain('O_WRONLY|O_APPEND|O_LARGEFILE');
+  for (const f of flags) expect(f.sw, `${f.text} whole`).toBeLessThanOrEqual(f.cw);
+  // Targets are whole too (the longest here is about 40 characters).
+  for (const t of await hits
+    .getByTestId('hit-target')
+    .evaluateAll((els) => els.map((e) => [e.querySelector('.shown')?.textContent, e.getAttribute('data-full')])))
+    expect(t[0]).toBe(t[1]);
+
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await input.fill('app.log');
+  await page.getByTestId('search-mode-holders').click();
+  const holders = page.getByTestId('search-holders');
+  await expect(holders.getByTestId('holder-row').first()).toBeVisible();
+  await page.getByTestId('search-help-toggle').click();
+  await expect(page.getByTestId('search-help')).toBeVisible();
+  const list = (await holders.boundingBox())!;
+  for (const id of ['holder-images', 'holder-gaps']) {
+    const b = (await holders.getByTestId(id).first().boundingBox())!;
+    expect(b.width, id).toBeGreaterThan(20);
+    expect(b.x + b.width, id).toBeLessThanOrEqual(list.x + list.width);
+  }
+  const t = (await holders.getByTestId('holder-target').first().boundingBox())!;
+  expect(t.width).toBeGreaterThan(150);
+  expect(t.x + t.width).toBeLessThanOrEqual(list.x + list.width + 1);
+  await shot(page, 'trial-search-help-1024');
+  await page.getByTestId('search-help-toggle').click();
+  await page.getByTestId('search-mode-hits').click();
+});

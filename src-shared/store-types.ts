@@ -217,7 +217,7 @@ export interface DiffFd {
   fileRef: number;
 }
 
-export type DiffField = 'target' | 'kind' | 'flags' | 'pos' | 'cloexec' | 'deleted';
+export type DiffField = 'target' | 'state' | 'kind' | 'flags' | 'pos' | 'cloexec' | 'deleted';
 
 export interface FieldChange {
   field: DiffField;

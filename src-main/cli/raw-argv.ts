@@ -26,7 +26,7 @@ export function exactArgv(argv: string[], cmdline = '/proc/self/cmdline'): strin
   try {
     const all = readFileSync(cmdline);
     parts = [];
-    for (let at = 0; at < all.length; ) {
+    for (let at = 0; at < all.length;) {
       const end = all.indexOf(0, at);
       parts.push(all.subarray(at, end < 0 ? all.length : end));
       at = end < 0 ? all.length : end + 1;

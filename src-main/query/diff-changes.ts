@@ -12,6 +12,8 @@ export const F_FLAGS = 4;
 export const F_POS = 8;
 export const F_CLOEXEC = 16;
 export const F_DELETED = 32;
+/** Same kind and name, other kind attributes: the file's state moved (a timer ticked, a queue filled, a socket closed), not its target. */
+export const F_STATE = 64;
 
 /** A paired process's changes, as fd indexes into image A's pack (before) or B's (after). */
 export interface PairChanges {

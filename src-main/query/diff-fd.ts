@@ -51,20 +51,23 @@ export class FdNames {
     return names;
   }
 
+  /** The kind attributes of the fd at index `i` of pack `p` (null: none). */
+  attrs(p: Int32Array, i: number): AttrRecord | null {
+    const attrsId = p[i * PACK_FIELDS + P.attrs]!;
+    if (!attrsId) return null;
+    let attrs = this.parsedAttrs.get(attrsId) ?? null;
+    if (!attrs) {
+      const json = this.attrJson.get(attrsId);
+      this.parsedAttrs.set(attrsId, (attrs = parseAttrs(typeof json === 'string' ? json : null)));
+    }
+    return attrs;
+  }
+
   /** The fd at index `i` of pack `p`. */
   fd(p: Int32Array, i: number): DiffFd {
     const o = i * PACK_FIELDS;
     const path = this.paths.get(p[o + P.path]!) ?? '';
-    const attrsId = p[o + P.attrs]!;
-    let attrs: AttrRecord | null = null;
-    if (attrsId) {
-      attrs = this.parsedAttrs.get(attrsId) ?? null;
-      if (!attrs) {
-        const json = this.attrJson.get(attrsId);
-        this.parsedAttrs.set(attrsId, (attrs = parseAttrs(typeof json === 'string' ? json : null)));
-      }
-    }
-    const f = fileFromPack(p, o, path, attrs);
+    const f = fileFromPack(p, o, path, this.attrs(p, i));
     return {
       fd: p[o + P.fd]!,
       kind: f.kind,

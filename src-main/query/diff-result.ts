@@ -24,7 +24,8 @@ import type {
   U64Json,
 } from '../../src-shared/store-types.js';
 import { P, PACK_FIELDS, joinU64 } from '../store/fdpack.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, type PairChanges } from './diff-changes.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
+import { stateChange } from './diff-state.js';
 import type { Holder } from './diff-load.js';
 import type { FdNames } from './diff-fd.js';
 import { fdRowFacts, type FdRowFacts } from './diff-row-facts.js';
@@ -156,6 +157,7 @@ export class LazyDiff implements DiffResult {
                 after: `${after.target} (${JSON.stringify(after.path)})`,
               },
         );
+      if (m & F_STATE) changes.push({ field: 'state', ...stateChange(names.attrs(packA, i), names.attrs(packB, j)) });
       if (m & F_FLAGS) changes.push(this.common('flags', before.flagNames, after.flagNames));
       let posDelta: U64Json | undefined;
       if (m & F_POS) {

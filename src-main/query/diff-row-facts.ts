@@ -8,7 +8,7 @@
 import { FIELD_CHANGE, changeBit } from '../../src-shared/api/diff-rows.js';
 import { P, PACK_FIELDS } from '../store/fdpack.js';
 import { kindName } from './rows.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, type PairChanges } from './diff-changes.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
 
 export interface FdRowFacts {
   /** Kinds of change of each row, as changeBit bits. */
@@ -27,6 +27,7 @@ const FIELD_BITS: [number, number][] = (
   [
     [F_KIND, 'kind'],
     [F_TARGET, 'target'],
+    [F_STATE, 'state'],
     [F_FLAGS, 'flags'],
     [F_POS, 'pos'],
     [F_CLOEXEC, 'cloexec'],

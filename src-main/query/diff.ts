@@ -17,7 +17,7 @@ import { splitCmdline } from '../store/intern.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_ } from '../store/fdpack.js';
 import { fdCount, fdOrder, holdersOf, load, type Loaded, type Proc } from './diff-load.js';
 import { FdNames } from './diff-fd.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_TARGET, type PairChanges } from './diff-changes.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
 import { LazyDiff } from './diff-result.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
@@ -149,9 +149,10 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       const bitsA = pa_[oa + P.bits]!;
       const bitsB = pb_[ob + P.bits]!;
       const kindDiffers = pa_[oa + P.kind] !== pb_[ob + P.kind];
+      const retargeted = kindDiffers || pa_[oa + P.path] !== pb_[ob + P.path];
       const mask =
         (kindDiffers ? F_KIND : 0) |
-        (kindDiffers || pa_[oa + P.path] !== pb_[ob + P.path] || pa_[oa + P.attrs] !== pb_[ob + P.attrs] ? F_TARGET : 0) |
+        (retargeted ? F_TARGET : pa_[oa + P.attrs] !== pb_[ob + P.attrs] ? F_STATE : 0) |
         (pa_[oa + P.flags] !== pb_[ob + P.flags] ? F_FLAGS : 0) |
         (pa_[oa + P.posHi] !== pb_[ob + P.posHi] || pa_[oa + P.posLo] !== pb_[ob + P.posLo] ? F_POS : 0) |
         ((bitsA & BIT_CLOEXEC) !== (bitsB & BIT_CLOEXEC) ? F_CLOEXEC : 0) |

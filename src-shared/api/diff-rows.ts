@@ -15,6 +15,7 @@ export const CHANGE_IDS = [
   'opened',
   'closed',
   'retargeted',
+  'state',
   'flags',
   'moved',
   'cloexec',
@@ -31,6 +32,7 @@ export const CHANGES: { id: Change; label: string; short: string }[] = [
   { id: 'opened', label: 'opened', short: 'opened' },
   { id: 'closed', label: 'closed', short: 'closed' },
   { id: 'retargeted', label: 'retargeted', short: 'target' },
+  { id: 'state', label: 'state changed', short: 'state' },
   { id: 'flags', label: 'flags changed', short: 'flags' },
   { id: 'moved', label: 'position moved', short: 'moved' },
   { id: 'cloexec', label: 'close-on-exec', short: 'cloexec' },
@@ -52,7 +54,7 @@ export type DiffRow =
       before: Side | null;
       after: Side | null;
       changes: Change[];
-      /** Fields that differ, to mark the cells: target, kind, flags, pos, cloexec, deleted. */
+      /** Fields that differ, to mark the cells: target, state (shown in the target cell), kind, flags, pos, cloexec, deleted. */
       fields: string[];
       kinds: string[];
       posDelta: U64Json | undefined;
@@ -71,6 +73,7 @@ export interface BuiltRows {
 export const FIELD_CHANGE: Record<string, Change> = {
   target: 'retargeted',
   kind: 'retargeted',
+  state: 'state',
   flags: 'flags',
   pos: 'moved',
   cloexec: 'cloexec',
@@ -154,6 +157,9 @@ export class TaskRows {
         return out;
       });
       add(c.before, c.after, changes, fields, this.kindsOf(c.before.kind, c.after.kind), c.posDelta);
+      // The target reads the same on both sides: the note says what moved.
+      const state = c.changes.find((x) => x.field === 'state');
+      if (state) fdRows[fdRows.length - 1]!.note = `${state.before} → ${state.after}`;
     }
     const sharing = (list: SharingChange[], change: 'shared' | 'unshared') => {
       for (const s of list) {
@@ -165,7 +171,7 @@ export class TaskRows {
         const note = `${change === 'shared' ? 'now shared with' : 'no longer shared with'} ${withText(s.with)}`;
         if (r) {
           r.changes = [...r.changes, change];
-          r.note = note;
+          r.note = r.note ? `${r.note}; ${note}` : note;
         } else {
           // Nothing but the sharing changed: both sides are the fd as it is.
           const side: Side = { fd: s.fd, kind: s.kind, target: s.target, flagNames: s.flagNames, pos: s.pos, cloexec: s.cloexec };

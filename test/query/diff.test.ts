@@ -9,6 +9,7 @@ import { simHeader, withStore, T0 } from '../store/helpers.js';
 import type { Store } from '../../src-main/store/index.js';
 import { diffText } from '../../src-main/report/text.js';
 import { diffDoc } from '../../src-main/report/build.js';
+import { diffRows } from '../../src-shared/api/diff-rows.js';
 
 const header = simHeader;
 
@@ -226,6 +227,50 @@ describe('diff', () => {
           after: displayBStr(odd(k + 1)),
         });
       }
+    }));
+
+  it('says a timer that ticked or a socket that closed changed state, not target, naming what moved', () =>
+    withStore((s) => {
+      const snap = (ticks: number, state: string, count: number) => {
+        const b = newBuilder('state', 1);
+        const p = b.process({ pid: 100, ppid: 1, comm: 'svc', cmdline: ['svc'] });
+        stdNull(p);
+        p.open(
+          'timerfd',
+          { ino: 9, mode: 0o600, dev: 13, flags: O.O_RDWR, attrs: { clockid: 1, ticks, settimeFlags: 0, valueNs: 0, intervalNs: 5e9 } },
+          { at: 3 },
+        );
+        p.open(
+          'inet-socket',
+          {
+            ino: 778,
+            mode: 0o140777,
+            dev: 8,
+            flags: O.O_RDWR,
+            attrs: { proto: 'tcp', family: 4, state, localAddr: '10.0.0.1', localPort: 5000, remoteAddr: '10.0.0.2', remotePort: 5432 },
+          },
+          { at: 4 },
+        );
+        p.open('eventfd', { ino: 9, mode: 0o600, dev: 13, flags: O.O_RDWR, attrs: { count, id: 7, semaphore: false } }, { at: 5 });
+        fixSocketPaths(b.files);
+        return b.snapshot(header(T0));
+      };
+      const d = s.diff(...importBoth(s, snap(0, 'ESTABLISHED', 3), snap(1, 'CLOSE_WAIT', 3)));
+      const changed = d.tasks[0]!.changed;
+      expect(changed.map((c) => [c.fd, c.changes])).toEqual([
+        [3, [{ field: 'state', before: 'ticks 0', after: 'ticks 1' }]],
+        [4, [{ field: 'state', before: 'state ESTABLISHED', after: 'state CLOSE_WAIT' }]],
+      ]);
+      const text = diffText(d);
+      expect(text).toContain('  ~ fd 3 timerfd');
+      expect(text).toMatch(/^ {2}~ fd 3 .*: state ticks 0 -> ticks 1$/m);
+      expect(text).not.toContain('target');
+      // The Diff view's rows: marked state, the note saying what moved (both targets read the same).
+      const rows = diffRows(d).rows.filter((r) => r.type === 'fd');
+      expect(rows.map((r) => [r.changes, r.fields, r.note])).toEqual([
+        [['state'], ['state'], 'ticks 0 → ticks 1'],
+        [['state'], ['state'], 'state ESTABLISHED → state CLOSE_WAIT'],
+      ]);
     }));
 
   it('an image against itself has no changes', () =>

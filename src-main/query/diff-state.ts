@@ -1,0 +1,44 @@
+/**
+ * What moved in a file whose kind attributes changed while its kind and name
+ * stayed (F_STATE): a timerfd's ticks, an eventfd's count, a socket's queue
+ * or TCP state, a log's allocated blocks. Said as the attributes that
+ * differ, `ticks 0` -> `ticks 1`, not as a new target: the fd still holds
+ * the same file as far as the images can tell.
+ */
+import type { AttrRecord, AttrValue } from '../../src-shared/model/index.js';
+import { bytesToHex } from '../../src-shared/model/index.js';
+
+function valueText(v: AttrValue | undefined): string {
+  if (v === undefined) return '(none)';
+  if (Array.isArray(v)) return `${v.length} ${v.length === 1 ? 'entry' : 'entries'}`;
+  if (v instanceof Uint8Array) return bytesToHex(v);
+  return String(v);
+}
+
+function same(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, k) => x === b[k]);
+  // A u64 decodes as a number or a bigint by its size: the same value either way.
+  const num = (v: AttrValue) => typeof v === 'number' || typeof v === 'bigint';
+  if (num(a) && num(b)) return String(a) === String(b);
+  if (Array.isArray(a) && Array.isArray(b)) return JSON.stringify(a, big) === JSON.stringify(b, big);
+  return false;
+}
+
+const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? bytesToHex(v) : v);
+
+/** The attributes that differ, each side as "name value, name value". */
+export function stateChange(a: AttrRecord | null, b: AttrRecord | null): { before: string; after: string } {
+  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const k of keys) {
+    const x = a?.[k];
+    const y = b?.[k];
+    if (same(x, y)) continue;
+    before.push(`${k} ${valueText(x)}`);
+    after.push(`${k} ${valueText(y)}`);
+  }
+  return { before: before.join(', '), after: after.join(', ') };
+}

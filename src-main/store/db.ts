@@ -106,6 +106,9 @@ function fileUri(path: string, params: string): string {
  * own build (the Electron app's, built for Electron's ABI). The import worker
  * is given the same one as its host, so both threads load one addon file.
  */
+/** How long a change waits for another process's write lock: 30 s (CKPT_TEST_BUSY_MS: a test's shorter wait). */
+export const busyTimeoutMs = (): number => Number(process.env.CKPT_TEST_BUSY_MS) || 30_000;
+
 export function openDatabase(file: string, readonly = false, nativeBinding?: string): DB {
   file = resolve(file);
   const open = (name: string): DB => {
@@ -149,7 +152,7 @@ export function openDatabase(file: string, readonly = false, nativeBinding?: str
   try {
     // Another process (the app, a second CLI) may hold the write lock for a
     // while during a large import; wait rather than fail.
-    db.pragma('busy_timeout = 30000');
+    db.pragma(`busy_timeout = ${busyTimeoutMs()}`);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       // One 100k-fd import is ~10 MB of pages. Checkpointing at the default

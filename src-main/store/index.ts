@@ -6,6 +6,7 @@
  * sqlite3), returns JSON-able values from src-shared/store-types.ts, and
  * throws StoreError / QueryError for anything a caller can get wrong.
  */
+import { withLockHolders } from './lock-holders.js';
 import type {
   DiffOptions,
   ExportFormat,
@@ -33,7 +34,7 @@ import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
 import { imageDigests } from '../engine/record-scanner.js';
 import { StoreError, quoted } from './errors.js';
-import { isImmutable, libraryState, openDatabase, type DB } from './db.js';
+import { busyTimeoutMs, isImmutable, libraryState, openDatabase, type DB } from './db.js';
 import { Blobs, sha256, unlinkQuiet } from './blobs.js';
 import { Interner, fromDb } from './intern.js';
 import { Indexer, programOf, programTask, type Collected } from './ingest.js';
@@ -303,7 +304,17 @@ export class Store implements LibraryContext {
     if (!readonly && opts.recover !== false) {
       const notice = opts.notice ?? ((t: string) => process.stderr.write(`ckpt: ${t}\n`));
       try {
-        store.recover();
+        // A repair is optional: when another process holds the write lock
+        // (a capture --every storing, an import), skip it rather than wait
+        // SQLite's 30 s before the command's own work waits again.
+        db.pragma('busy_timeout = 0');
+        try {
+          store.recover();
+        } catch (e) {
+          if (!/^SQLITE_BUSY/.test(String((e as { code?: unknown }).code ?? ''))) throw e;
+        } finally {
+          db.pragma(`busy_timeout = ${busyTimeoutMs()}`);
+        }
       } catch (e) {
         // Damaged pages: repair nothing (it removes nothing it cannot read a
         // reason for) and open anyway, so verify --all can report the damage.
@@ -382,6 +393,21 @@ export class Store implements LibraryContext {
   private mustWrite(what: string): void {
     if (this.readOnlyReason !== null)
       throw new StoreError('io', `cannot ${what}: the library ${this.home} is read-only here: ${this.readOnlyReason}`);
+  }
+
+  /** `fn`, a change of the library: SQLite's "database is locked" said as a busy library, naming who holds it. */
+  private writing<T>(what: string, fn: () => T): T {
+    this.mustWrite(what);
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (!/^SQLITE_BUSY/.test(String(code ?? ''))) throw e;
+      throw new StoreError(
+        'busy',
+        `cannot ${what}: ${withLockHolders(`the library ${this.home} is locked by another process`, code, join(this.home, 'library.db'))}`,
+      );
+    }
   }
 
   stringTable(): { ids: number[]; texts: string[]; shown: Map<number, string> } {
@@ -632,8 +658,9 @@ export class Store implements LibraryContext {
       if (temp) unlinkQuiet(temp);
       if (e instanceof StoreError) throw e;
       // The temporary file's errors name it (blobs.ts); SQLite's (a full disk: "database or disk is full") name no file.
-      const msg = (e as Error).message;
-      const where = /^SQLITE_/.test(String((e as { code?: unknown }).code ?? '')) ? `${join(this.home, 'library.db')}: ` : '';
+      const code = (e as { code?: unknown }).code;
+      const msg = withLockHolders((e as Error).message, code, join(this.home, 'library.db'));
+      const where = /^SQLITE_/.test(String(code ?? '')) ? `${join(this.home, 'library.db')}: ` : '';
       throw new StoreError('io', `${displayBStr(name)}: import failed, nothing stored: ${where}${msg}`);
     }
     if (duplicate) this.applyOptions(sha, opts);
@@ -660,31 +687,30 @@ export class Store implements LibraryContext {
   /** Sets the label (any text up to 200 characters; "" clears it). Returns the updated image. */
   setLabel(idOrPrefix: string, label: string): ImageSummary {
     checkLabel(label);
-    this.mustWrite('set a label');
     const row = this.resolve(idOrPrefix);
-    this.db.prepare('UPDATE images SET label = ? WHERE id = ?').run(label, row.id);
+    this.writing('set a label', () => this.db.prepare('UPDATE images SET label = ? WHERE id = ?').run(label, row.id));
     return this.getImage(row.sha256);
   }
 
   /** Replaces the tags (each TAG_RE: 1-TAG_CHARS_MAX chars, no whitespace or commas; duplicates dropped). */
   setTags(idOrPrefix: string, tags: string[]): ImageSummary {
     checkTags(tags);
-    this.mustWrite('set tags');
     const row = this.resolve(idOrPrefix);
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM tags WHERE image_id = ?').run(row.id);
-      const ins = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
-      for (const t of tags) ins.run(row.id, t);
-    })();
+    this.writing('set tags', () =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM tags WHERE image_id = ?').run(row.id);
+        const ins = this.db.prepare('INSERT OR IGNORE INTO tags VALUES (?, ?)');
+        for (const t of tags) ins.run(row.id, t);
+      })(),
+    );
     return this.getImage(row.sha256);
   }
 
   /** Sets the free-text note (up to 10,000 characters). */
   setNote(idOrPrefix: string, note: string): ImageSummary {
     checkNote(note);
-    this.mustWrite('set a note');
     const row = this.resolve(idOrPrefix);
-    this.db.prepare('UPDATE images SET note = ? WHERE id = ?').run(note, row.id);
+    this.writing('set a note', () => this.db.prepare('UPDATE images SET note = ? WHERE id = ?').run(note, row.id));
     return this.getImage(row.sha256);
   }
 
@@ -698,13 +724,15 @@ export class Store implements LibraryContext {
     this.mustWrite('remove images');
     const row = this.resolve(idOrPrefix);
     const summary = toSummary(row);
-    this.db.transaction(() => {
-      // Children first, by primary-key prefix: faster than the cascade's per-row checks.
-      for (const t of ['fds', 'image_paths', 'image_attrs', 'fdtables', 'tasks', 'tags'])
-        this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
-      this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
-      this.db.prepare('INSERT OR IGNORE INTO unlinks VALUES (?)').run(row.sha256);
-    })();
+    this.writing('remove images', () =>
+      this.db.transaction(() => {
+        // Children first, by primary-key prefix: faster than the cascade's per-row checks.
+        for (const t of ['fds', 'image_paths', 'image_attrs', 'fdtables', 'tasks', 'tags'])
+          this.db.prepare(`DELETE FROM ${t} WHERE image_id = ?`).run(row.id);
+        this.db.prepare('DELETE FROM images WHERE id = ?').run(row.id);
+        this.db.prepare('INSERT OR IGNORE INTO unlinks VALUES (?)').run(row.sha256);
+      })(),
+    );
     this.blobs.remove(row.sha256);
     this.db.prepare('DELETE FROM unlinks WHERE sha256 = ?').run(row.sha256);
     return summary;

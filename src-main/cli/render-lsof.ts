@@ -211,7 +211,8 @@ export const LSOF_KINDS: Readonly<Record<string, (f: OpenFile) => LsofFile>> = {
   fanotify: (f) => aInode(f),
   signalfd: (f) => aInode(f),
   timerfd: (f) => aInode(f),
-  pidfd: (f) => aInode(f, f.attrs.pid !== undefined ? `[pidfd:${String(f.attrs.pid)}]` : undefined),
+  // A pidfd of a reaped process says pid -1: lsof prints no pid then.
+  pidfd: (f) => aInode(f, f.attrs.pid !== undefined && Number(f.attrs.pid) >= 0 ? `[pidfd:${String(f.attrs.pid)}]` : '[pidfd]'),
   userfaultfd: (f) => aInode(f),
   // A namespace file is a regular file to stat; lsof names it by its type alone.
   nsfd: (f) => ({ type: 'REG', device: 'dev', size: true, name: str(f.attrs.nsType) }),
@@ -321,7 +322,8 @@ function processes(s: Snapshot, filter: ShowFilter): Proc[] {
       if (!f || (filter.kinds && !filter.kinds.has(f.kind))) continue;
       const locks = locksOf.get(`${t.tgid}:${String(f.dev)}:${String(f.ino)}`) ?? [];
       rows.push({
-        fd: String(fd.fd),
+        // lsof's FD is four characters: 10000 and above as * and the last three digits.
+        fd: fd.fd < 10000 ? String(fd.fd) : `*${String(fd.fd % 1000).padStart(3, '0')}`,
         access: accessLetter(f.flags),
         lock: lockLetter(locks),
         file: f,

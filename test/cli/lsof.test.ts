@@ -266,6 +266,21 @@ describe('lsof kinds', () => {
     expect(lines.join('\n')).not.toMatch(RAW_CONTROL);
   });
 
+  it('writes an fd of 10000 or more as lsof does (* and its last three digits), and a reaped pidfd as [pidfd]', () => {
+    const s = simulate({ scenario: 'everything', seed: 1, time: 0 });
+    const t = s.fdTables.find((x) => x.fds.length > 0)!;
+    const leader = s.tasks.find((x) => x.fdTable === t.ref && x.pid === x.tgid)!;
+    t.fds[0]!.fd = 19999;
+    t.fds.push({ ...t.fds[0]!, fd: 100042 });
+    const rows = renderLsof(s, { users: new Map([[0, 'root']]), filter: { pids: new Set([leader.pid]) } }).split('\n');
+    expect(rows.some((l) => / \*999[rwu ]/.test(l))).toBe(true);
+    expect(rows.some((l) => / \*042[rwu ]/.test(l))).toBe(true);
+    expect(rows.join('\n')).not.toMatch(/19999|100042/);
+    const pidfd = (pid: number) => lsofFile({ kind: 'pidfd', path: 'anon_inode:[pidfd]', attrs: { pid } } as unknown as OpenFile).name;
+    expect(pidfd(42)).toBe('[pidfd:42]');
+    expect(pidfd(-1)).toBe('[pidfd]');
+  });
+
   it('names IPv6 ends as lsof 4.95 did for the same sockets: v4-mapped as IPv4, raw6 in /proc/net/raw6 order', () => {
     const inet = (attrs: Record<string, unknown>) => lsofFile({ kind: 'inet-socket', attrs } as unknown as OpenFile);
     const tcp6 = inet({

@@ -4,7 +4,11 @@
  * 1920 px), Search's error belongs to the query it was for, a list just
  * focused has a cursor, and the inspector's watch tables and raw masks.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page, type Locator } from '@playwright/test';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { hostWithLibrary, shot } from './flows.js';
 
@@ -148,4 +152,159 @@ test('search: the flags are whole while the row has room; with Help at 1024 px t
   await shot(page, 'trial-search-help-1024');
   await page.getByTestId('search-help-toggle').click();
   await page.getByTestId('search-mode-hits').click();
+});
+
+/** Tab from `from` until the focus is on `target` (at most 40 presses). */
+async function tabTo(from: Locator, target: Locator): Promise<void> {
+  await from.focus();
+  for (let k = 0; k < 40; k++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((e) => e === document.activeElement)) return;
+  }
+  throw new Error('Tab never reached the list');
+}
+
+test('keyboard: a list focused with Tab has its cursor on the first row; Search shows the cursor on an image line', async () => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.getByTestId('nav-library').click();
+  const list = page.getByTestId('library-list');
+  await expect(list.getByRole('option')).toHaveCount(3);
+  await tabTo(page.getByTestId('library').locator('input[type="search"]'), list);
+  const first = list.getByRole('option').first();
+  await expect(list).toHaveAttribute('aria-activedescendant', 'library-list-row-0');
+  await expect(first).toHaveClass(/cursor/);
+  await expect(first).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(list).toHaveAttribute('aria-activedescendant', 'library-list-row-1');
+  // A click is where the cursor goes (not row 0 first, which a Ctrl-click would have added to the selection).
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('nav-library').click();
+  await list
+    .getByRole('option')
+    .nth(2)
+    .click({ modifiers: ['Control'] });
+  await expect(list.locator('[aria-selected="true"]')).toHaveCount(1);
+
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  await input.fill('deleted:yes');
+  await input.press('Enter');
+  const hits = page.getByTestId('search-hits');
+  await expect(hits.locator('.group').first()).toBeVisible();
+  await hits.focus();
+  // The run put the cursor on the first hit; Home puts it on the first image's line.
+  await page.keyboard.press('Home');
+  const head = hits.getByRole('option').first();
+  await expect(head).toHaveClass(/cursor/);
+  const mark = await head.evaluate((r) => getComputedStyle(r, '::after').boxShadow);
+  expect(mark).toMatch(/inset/);
+});
+
+test('library at 1024 x 700: tasks, fds and size in view; the header scrolls with the rows', async () => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.getByTestId('nav-library').click();
+  const table = page.getByTestId('library').locator('.table');
+  const tb = (await table.boundingBox())!;
+  for (const name of ['Tasks', 'Fds', 'Size']) {
+    const b = (await page.getByRole('button', { name: new RegExp(`^${name}`) }).boundingBox())!;
+    expect(b.x + b.width, name).toBeLessThanOrEqual(tb.x + tb.width + 1);
+  }
+  // Narrower still: the rows scroll sideways and the header follows them.
+  await page.setViewportSize({ width: 800, height: 700 });
+  const vl = page.getByTestId('library-list');
+  await vl.evaluate((e) => (e.scrollLeft = 120));
+  await expect
+    .poll(() =>
+      page
+        .getByTestId('library')
+        .locator('.thead')
+        .evaluate((e) => e.scrollLeft),
+    )
+    .toBe(await vl.evaluate((e) => e.scrollLeft));
+  const headX = (await page.getByRole('button', { name: /^Label/ }).boundingBox())!.x;
+  const cellX = (await vl.getByTestId('image-label').first().boundingBox())!.x;
+  expect(Math.abs(headX - cellX)).toBeLessThan(2);
+  await vl.evaluate((e) => (e.scrollLeft = 0));
+  await page.setViewportSize({ width: 1400, height: 900 });
+});
+
+test('library: edit fields show hostile text escaped beside them and have names; imports say what happened to each file', async () => {
+  await page.getByTestId('nav-library').click();
+  const list = page.getByTestId('library-list');
+  await list.getByRole('option').filter({ hasText: 'kitchen' }).click();
+  const label = page.getByRole('textbox', { name: 'Label' });
+  await expect(label).toHaveValue('kitchen');
+  await expect(page.getByRole('textbox', { name: 'Tags' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Note' })).toBeVisible();
+  await expect(page.getByTestId('label-escaped')).toHaveCount(0);
+  await label.fill('\x1b[31mRED\u202eevil');
+  await expect(page.getByTestId('label-escaped')).toContainText('\\x1b[31mRED\\u202eevil');
+  await page.getByRole('textbox', { name: 'Tags' }).fill('alpha, \u202ertl');
+  await expect(page.getByTestId('tags-escaped')).toContainText('alpha, \\u202ertl');
+  await label.fill('kitchen');
+  await expect(page.getByTestId('label-escaped')).toHaveCount(0);
+
+  // A good file and a junk one: both said; then the good one again: it was already there.
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-trial-'));
+  const fresh = join(dir, 'fresh.ckpt');
+  execFileSync(process.execPath, ['bin/ckpt.mjs', 'capture', '--sim', 'pipeline', '--seed', '3', '-o', fresh]);
+  const junk = join(dir, 'junk.ckpt');
+  writeFileSync(junk, Buffer.from('\x89CKPT\r\n\x1a not an image'));
+  await page.getByTestId('import-input').setInputFiles([fresh, junk]);
+  const notice = page.getByTestId('library-notice');
+  await expect(notice).toHaveText('Imported 1 image.');
+  const err = page.getByTestId('library-error');
+  await expect(err).toContainText('junk.ckpt: not imported');
+  await expect(err).not.toContainText('image: not imported');
+  await expect(list.getByRole('option')).toHaveCount(4);
+  await page.getByTestId('import-input').setInputFiles([fresh]);
+  await expect(notice).toHaveText('One image was already in the library (not added again).');
+  await expect(err).toHaveCount(0);
+  await expect(list.getByRole('option')).toHaveCount(4);
+});
+
+test('library: Delete names the image, and the focus goes on to the next row', async () => {
+  const list = page.getByTestId('library-list');
+  const fresh = list.getByRole('option').filter({ hasText: 'fresh' });
+  await fresh.click();
+  const index = Number(await fresh.getAttribute('data-index'));
+  const after =
+    (await list
+      .getByRole('option')
+      .nth(index + 1)
+      .getByTestId('image-label')
+      .textContent()) ?? '';
+  await page.keyboard.press('Delete');
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toContainText('Delete “fresh”?');
+  await page.getByTestId('confirm-ok').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('library-notice')).toHaveText('Deleted 1 image.');
+  await expect(list).toBeFocused();
+  await expect(list.locator('.row.cursor').getByTestId('image-label')).toHaveText(after);
+  await expect(list.locator('[aria-selected="true"]')).toHaveCount(1);
+});
+
+test('capture: Tab into the live process list, Space picks the first process shown', async () => {
+  const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    await page.getByTestId('nav-capture').click();
+    await page.getByTestId('mode-proc').click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByTestId('by-pids').check();
+    const search = page.getByTestId('proc-search');
+    await search.fill(String(sleeper.pid));
+    const list = page.getByTestId('proc-list');
+    await expect(list.getByRole('option')).toHaveCount(1);
+    await search.focus();
+    await page.keyboard.press('Tab'); // Refresh
+    await page.keyboard.press('Tab'); // the list
+    await expect(list).toBeFocused();
+    await expect(list).toHaveAttribute('aria-activedescendant', 'proc-list-row-0');
+    await page.keyboard.press('Space');
+    await expect(page.getByText(/ picked$/)).toHaveText('1 process, 1 picked');
+    await expect(page.getByRole('checkbox', { name: `pick ${sleeper.pid}` })).toBeChecked();
+  } finally {
+    sleeper.kill();
+  }
 });

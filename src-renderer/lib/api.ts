@@ -109,8 +109,20 @@ export function onEvent(l: Listener): () => void {
   return () => listeners.delete(l);
 }
 
-/** Text of an error for a person. */
+/**
+ * Text of an error for a person using the app: the contract's messages are also
+ * read by programs and CLI users, so two of their forms are said in the app's
+ * terms here. A refused argument's "capture.run: " (the method's name) is
+ * dropped; an image the library no longer holds (deleted here or from a
+ * shell, while a view still showed it) is said so, not as the store's advice
+ * on how to name an image on the command line.
+ */
 export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  if (!(e instanceof Error)) return String(e);
+  if (!(e instanceof ApiCallError)) return e.message;
+  if (e.code === 'not-found' && /^no image "[^"]*" in the library \(give an id/.test(e.message))
+    return 'This image is no longer in the library: it was deleted. Choose another one.';
+  const prefix = /^([a-z]+\.[A-Za-z]+): /.exec(e.message);
+  if (prefix && (METHOD_LIST as readonly string[]).includes(prefix[1]!)) return e.message.slice(prefix[0].length);
+  return e.message;
 }

@@ -330,6 +330,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     listedUnder.set(t.fdTable, t.pid);
     // This table's fds as the holder lists name them: the process's, or a thread's own.
     const self = tableHolderPids((tableTasks.get(t.fdTable) ?? []).filter((o) => o.tgid === t.tgid))[0] ?? t.tgid;
+    // A POSIX lock is its owner's (one fd table's processes), not every
+    // holder's of the open file: a forked child shares the file, not the lock.
+    const owners = new Set((tableTasks.get(t.fdTable) ?? []).map((o) => o.tgid));
     for (const d of fds) {
       const f = files.get(d.file)!;
       const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === self && x.fd === d.fd));
@@ -340,8 +343,9 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       const why = desc.startsWith(UNNAMED) ? unnamed.get(`${t.pid}:${d.fd}`) : undefined;
       if (why) desc = `(name not readable: ${why})${desc.slice(UNNAMED.length)}`;
       desc = withDeletedSize(desc, f, f.size);
+      const locks = f.locks.filter((l) => l.kind !== 'posix' || l.pid <= 0 || owners.has(l.pid));
       lines.push(
-        `  ${String(d.fd).padStart(fdWidth)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
+        `  ${String(d.fd).padStart(fdWidth)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${locks.length ? `  ${locksTag(locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,
       );
     }
   }

@@ -160,6 +160,15 @@ describe('live capture of every kind of fd', () => {
     const lineOf = (k: string) => shown.find((l) => new RegExp(`^ +${fact(k).fd}[ *] `).test(l))!;
     expect(lineOf('file')).toContain('  [lock posix W 10-29]');
     expect(lineOf('dir')).toContain('  [lock flock R]');
+    // The fork child holds the same open files: the flock is the open file's, so it shows there too; the
+    // POSIX lock is the parent's (its fd table's processes), and the child's fdinfo has no lock line for it.
+    const child = num('child');
+    expect(fileOf(child, fact('file').fd).ref).toBe(pf('file').ref);
+    const childLines = renderShow(snap, { pids: new Set([child]) }).split('\n');
+    const childLine = (k: string) => childLines.find((l) => new RegExp(`^ +${fact(k).fd}[ *] `).test(l))!;
+    expect(childLine('file')).toContain(`${dir}/data.txt`);
+    expect(childLine('file')).not.toContain('[lock');
+    expect(childLine('dir')).toContain('  [lock flock R]');
     expect(lineOf('fileAgain')).not.toContain('[lock');
     expect(pf('file').locks.map(lockLong)).toEqual([`POSIX record lock, exclusive (write), bytes 10-29, held by process ${fx.pid}`]);
     expect(pf('dir').locks.map(lockLong)).toEqual([`flock lock, shared (read), whole file, held by process ${fx.pid}`]);

@@ -26,9 +26,9 @@ import type {
 import type { Snapshot } from '../../src-shared/model/index.js';
 import { bstrFromJson, displayBStr, type BStrJson } from '../../src-shared/model/index.js';
 import { TAG_CHARS_MAX, TAG_RE } from '../../src-shared/api/methods.js';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cannotOpenText, directoryText } from '../util/open-error.js';
 import { decodeImage } from '../engine/reader.js';
 import { ImageError } from '../engine/errors.js';
@@ -324,7 +324,8 @@ export class Store implements LibraryContext {
         }
         notice(`the library database ${dbFile} is damaged (${(e as Error).message}); nothing repaired; see ckpt verify --all`);
       }
-      if (store.orphans.length) notice(orphanNotice(store));
+      const fresh = unnoticedOrphans(store);
+      if (fresh.length) notice(orphanNotice(store, fresh.length));
     }
     return store;
   }
@@ -798,10 +799,40 @@ export class Store implements LibraryContext {
   }
 }
 
-/** The one line an open that found orphans says (standard error by default). */
-function orphanNotice(s: Store): string {
+/**
+ * The orphans no earlier open has told of, recorded as told (HOME/orphans-noticed,
+ * one file name a line): every command opens the library, and the same
+ * line on each `ckpt list` would be noise. verify --all lists them all.
+ */
+function unnoticedOrphans(s: Store): string[] {
+  const file = join(s.home, 'orphans-noticed');
+  if (!s.orphans.length) {
+    if (existsSync(file)) unlinkQuiet(file);
+    return [];
+  }
+  let told = new Set<string>();
+  try {
+    told = new Set(readFileSync(file, 'utf8').split('\n'));
+  } catch {
+    /* none told yet */
+  }
+  const names = s.orphans.map((p) => basename(p));
+  const fresh = names.filter((n) => !told.has(n));
+  if (fresh.length)
+    try {
+      writeFileSync(file, names.join('\n') + '\n');
+    } catch {
+      /* told again next time */
+    }
+  return fresh;
+}
+
+/** The one line an open that found orphans not told of before says (standard error by default). */
+function orphanNotice(s: Store, fresh: number): string {
   const n = s.orphans.length;
-  return `${n} image file${n === 1 ? '' : 's'} in ${join(s.home, 'images')} ${n === 1 ? 'has' : 'have'} no entry in the library (kept; ckpt verify --all lists ${n === 1 ? 'it' : 'them'}; ckpt import --home ${s.home} FILE... brings ${n === 1 ? 'it' : 'them'} back)`;
+  const them = n === 1 ? 'it' : 'them';
+  const which = fresh === n ? `${n} image file${n === 1 ? '' : 's'}` : `${fresh} more image file${fresh === 1 ? '' : 's'} (${n} in all)`;
+  return `${which} in ${join(s.home, 'images')} ${fresh === 1 ? 'has' : 'have'} no entry in the library (kept; ckpt verify --all lists ${them}; ckpt import --home ${s.home} FILE... brings ${them} back; said once)`;
 }
 
 function emptySockets(): SocketAttrs {

@@ -69,10 +69,26 @@ describe('recovery keeps image files it has no record of deleting', () => {
       const newer = s1.importBytes(simBytes({ scenario: 'database' })).image.id;
       s1.close();
       copyFileSync(join(home, 'backup.db'), join(home, 'library.db'));
-      const s2 = Store.open(home, { notice: () => {} });
+      const notices: string[] = [];
+      const s2 = Store.open(home, { notice: (t) => notices.push(t) });
       expect(existsSync(join(home, 'images', newer.slice(0, 2), newer))).toBe(true);
       expect(s2.orphans).toEqual([join(home, 'images', newer.slice(0, 2), newer)]);
       s2.close();
+      expect(notices).toEqual([expect.stringMatching(/^1 image file in .* has no entry in the library \(kept; .*; said once\)$/)]);
+      // Said once: the next opens keep it and list it, without saying it again.
+      const s3 = Store.open(home, { notice: (t) => notices.push(t) });
+      expect(s3.orphans).toHaveLength(1);
+      s3.close();
+      expect(notices).toHaveLength(1);
+      // A new one is said, with the count of all.
+      const db = new Database(join(home, 'library.db'));
+      db.prepare('DELETE FROM images').run();
+      db.close();
+      const s4 = Store.open(home, { notice: (t) => notices.push(t) });
+      expect(s4.orphans).toHaveLength(2);
+      expect(s4.verifyAll().problems.map((p) => p.code)).toEqual(['orphan-bytes', 'orphan-bytes']);
+      s4.close();
+      expect(notices[1]).toMatch(/^1 more image file \(2 in all\) in .* has no entry in the library/);
     } finally {
       cleanup();
     }

@@ -1,4 +1,6 @@
 import { defineKind } from './schema.js';
+import { formatDevice } from './format.js';
+import { epollEventsText } from './masks.js';
 
 /**
  * An epoll instance and what it watches. `file` is the objref of the watched
@@ -16,10 +18,10 @@ export default defineKind({
       label: 'Watched descriptors',
       of: [
         { name: 'tfd', type: 'u32', label: 'Target fd' },
-        { name: 'events', type: 'u32', label: 'Event mask' },
+        { name: 'events', type: 'u32', label: 'Event mask', show: epollEventsText },
         { name: 'data', type: 'u64', label: 'User data' },
         { name: 'ino', type: 'u64', label: 'Target inode' },
-        { name: 'sdev', type: 'u32', label: 'Target device' },
+        { name: 'sdev', type: 'u32', label: 'Target device', show: formatDevice },
         { name: 'file', type: 'objref', label: 'Target open file' },
       ],
     },

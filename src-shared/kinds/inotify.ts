@@ -1,4 +1,6 @@
 import { defineKind } from './schema.js';
+import { formatDevice } from './format.js';
+import { inotifyMaskText } from './masks.js';
 
 export default defineKind({
   code: 15,
@@ -12,9 +14,9 @@ export default defineKind({
       of: [
         { name: 'wd', type: 'u32', label: 'Watch descriptor' },
         { name: 'ino', type: 'u64', label: 'Inode' },
-        { name: 'sdev', type: 'u32', label: 'Device' },
-        { name: 'mask', type: 'u32', label: 'Mask' },
-        { name: 'ignoredMask', type: 'u32', label: 'Ignored mask' },
+        { name: 'sdev', type: 'u32', label: 'Device', show: formatDevice },
+        { name: 'mask', type: 'u32', label: 'Mask', show: inotifyMaskText },
+        { name: 'ignoredMask', type: 'u32', label: 'Ignored mask', show: inotifyMaskText },
       ],
     },
   ],

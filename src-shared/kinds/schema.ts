@@ -5,7 +5,7 @@
  * so adding a kind means adding one file here (and a section in
  * docs/image-format.md), the way the seed adds one f_op->checkpoint.
  */
-import type { AttrRecord, AttrValue, OpenFile } from '../model/snapshot.js';
+import type { AttrRecord, AttrValue, OpenFile, U64 } from '../model/snapshot.js';
 
 export type ScalarType = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'bool' | 'bstr' | 'objref';
 
@@ -20,6 +20,11 @@ export interface ScalarField {
    * in docs/image-format.md). Not allowed on a list's item fields.
    */
   since?: number;
+  /**
+   * How the app shows the value when a number alone would not say it (a bit
+   * mask's names, a dev_t's major:minor); absent: the value as it is.
+   */
+  show?: (v: U64) => string;
 }
 export interface ListField {
   name: string;

@@ -31,10 +31,10 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   const covered = (
     ctx.db
       .prepare(
-        `SELECT capture_time, host, json_extract(options, '$.all') = 'true' FROM images${ids ? ' WHERE id IN (SELECT value FROM json_each(?))' : ''}`,
+        `SELECT capture_time, host, json_extract(options, '$.all') = 'true', json_extract(options, '$.pids') FROM images${ids ? ' WHERE id IN (SELECT value FROM json_each(?))' : ''}`,
       )
       .raw()
-      .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, string, number | null][]
+      .all(...(ids ? [JSON.stringify(ids)] : [])) as [number, string, number | null, string | null][]
   ).sort((a, b) => a[0] - b[0]);
   const newest = covered.length ? covered[covered.length - 1]![0] : null;
   // Per host, the latest covered capture of every process (--all): one
@@ -42,6 +42,11 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   // the last set is the latest.
   const lastAll = new Map<string, number>();
   for (const [t, host, all] of covered) if (all) lastAll.set(host, t);
+  // Per host and pid, the latest covered capture that asked for that pid by
+  // number (--pid P,Q): one without the process says it was gone by then.
+  const lastAsked = new Map<string, number>();
+  for (const [t, host, , pids] of covered)
+    if (pids) for (const p of String(pids).split(',')) if (/^\d+$/.test(p)) lastAsked.set(`${Number(p)} ${host}`, t);
   /** The host of each holder's last image (by key). */
   const hostOf = new Map<string, string>();
 
@@ -111,12 +116,16 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     // Capture times are integers: the first one past lastSeen is the first at or after lastSeen + 1.
     x.gaps = Math.max(0, lowerBound(pt, x.lastSeen + 1) - lowerBound(pt, x.firstSeen) - x.images);
     // Held now: no later capture that would have seen it says otherwise —
-    // none of its process on its host, none of every process there. A later
+    // none of its process on its host, none of every process there, none
+    // that asked for its pid (and found it gone). A later
     // capture of something else (another series, another host) is no news
     // of this process, so it does not end "now".
     const host = hostOf.get(key)!;
     x.now =
-      newest !== null && (lastOfPidOn.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen && (lastAll.get(host) ?? -Infinity) <= x.lastSeen;
+      newest !== null &&
+      (lastOfPidOn.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen &&
+      (lastAll.get(host) ?? -Infinity) <= x.lastSeen &&
+      (lastAsked.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen;
     holders.push(x);
   }
   // Held now first, longest held first: the daemon that has had it since Monday.

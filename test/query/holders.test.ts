@@ -70,7 +70,7 @@ describe('holders', () => {
       expect([flaky.images, flaky.gaps]).toEqual([2, 1]); // image 1 only, not the other host's
     }));
 
-  it('"now" ends only with a later capture that would have seen the holder: of its process, or of every process on its host', () =>
+  it('"now" ends only with a later capture that would have seen the holder: of its process, of its pid asked for, or of every process on its host', () =>
     withStore((s) => {
       for (const k of [0, 1]) s.importBytes(encodeSnapshot(image(k)));
       // Later captures of something else: another process of the same host, another host's every process.
@@ -93,6 +93,13 @@ describe('holders', () => {
       const now = () => Object.fromEntries(s.holders('/srv/x').holders.map((h) => [h.pid, h.now]));
       // batch (200) and daemon (100) held it at their last capture, and nothing since looked at them.
       expect(now()).toEqual({ 100: true, 200: true, 300: false });
+      // A capture that asked for 200 by its pid (--pid 200,996) and found only 996: 200 was gone by then.
+      const asked = newBuilder('asked', 3);
+      openFile(asked.process({ pid: 996, ppid: 1, comm: 'other', cmdline: ['other'] }), '/elsewhere');
+      s.importBytes(
+        encodeSnapshot(asked.snapshot({ ...image(0).header, hostname: 'h', captureTime: T0 + 3 * HOUR, options: { pids: '200,996' } })),
+      );
+      expect(now()).toEqual({ 100: true, 200: false, 300: false });
       // Every process of host h, without them: they are gone, so no longer held.
       later(997, 'h', 4, true);
       expect(now()).toEqual({ 100: false, 200: false, 300: false });

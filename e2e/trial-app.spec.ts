@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { hostWithLibrary, shot } from './flows.js';
+import { hostWithLibrary, shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -307,4 +307,96 @@ test('capture: Tab into the live process list, Space picks the first process sho
   } finally {
     sleeper.kill();
   }
+});
+
+async function openImage(label: string): Promise<void> {
+  await page.getByTestId('nav-library').click();
+  await page.getByTestId('library-list').getByRole('option').filter({ hasText: label }).click();
+  await page.getByTestId('open-image').click();
+  await expect(page.getByTestId('inspector-title')).toHaveText(label);
+}
+
+/** Each fd row's target (shown and whole) and flags (whole or not). */
+async function fdCells() {
+  return page
+    .getByTestId('fd-list')
+    .getByRole('option')
+    .evaluateAll((rows) =>
+      rows.map((r) => {
+        const t = r.querySelector('[data-testid="fd-target"]') as HTMLElement;
+        const f = r.querySelector('.c-flags') as HTMLElement;
+        return {
+          shown: t.querySelector('.shown')?.textContent ?? '',
+          full: t.getAttribute('data-full') ?? '',
+          flags: f.textContent ?? '',
+          flagsWhole: f.scrollWidth <= f.clientWidth,
+          flagsChars: f.clientWidth / (parseFloat(getComputedStyle(f).fontSize) * 0.6),
+          pos: getComputedStyle(r.querySelector('.c-pos') as HTMLElement).display,
+          cx: getComputedStyle(r.querySelector('.c-cx') as HTMLElement).display,
+        };
+      }),
+    );
+}
+
+test('inspector at 1400 px: targets and flags whole where the row has room; the tree keeps "N / limit fds" and its bar', async () => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await openImage('kitchen');
+  await treeRow(page, 6000).click();
+  await expect(page.getByTestId('fd-list').getByRole('option').first()).toBeVisible();
+  const cells = await fdCells();
+  expect(cells.length).toBeGreaterThan(15);
+  // Where the row has room for both, target and flags are whole; where it has not, the flags give way first
+  // (down to 14 characters, the tooltip has them) and the target keeps the rest.
+  const cut = cells.filter((c) => c.shown !== c.full.replace(/ \(deleted\)$/, ''));
+  for (const c of cells) if (!c.flagsWhole) expect(c.flagsChars, c.flags).toBeLessThanOrEqual(15);
+  if (cut.length) for (const c of cells) if (c.flags.length > 14) expect(c.flagsWhole, `${c.flags} beside a cut target`).toBe(false);
+  // The timerfd (cut as "timerfd CLOC…OTONIC every …" before) is whole.
+  const timer = cells.find((c) => c.full.startsWith('timerfd'));
+  expect(timer?.shown).toBe(timer?.full);
+  // At 1920 px every target is whole, and so are the flags but the longest (34 characters, beside a 19-digit pos).
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await expect
+    .poll(async () =>
+      (await fdCells())
+        .filter((c) => c.shown !== c.full.replace(/ \(deleted\)$/, '') || (!c.flagsWhole && c.flags.length < 30))
+        .map((c) => c.full),
+    )
+    .toEqual([]);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  // Every process row of the tree: its fd count against the limit and the bar inside the pane.
+  const tree = page.getByTestId('tree');
+  const pane = (await tree.boundingBox())!;
+  for (const r of await tree.getByRole('option').all()) {
+    const lim = r.locator('.fdl');
+    if (!(await lim.count())) continue;
+    expect(await lim.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    const b = (await lim.boundingBox())!;
+    expect(b.x + b.width).toBeLessThanOrEqual(pane.x + pane.width);
+    const m = r.locator('.meter');
+    if (await m.count()) {
+      const mb = (await m.boundingBox())!;
+      expect(mb.width, 'the bar whole').toBeGreaterThanOrEqual(27);
+      expect(mb.x + mb.width, await r.innerText()).toBeLessThanOrEqual(pane.x + pane.width);
+    }
+  }
+  await shot(page, 'trial-inspector-1400');
+});
+
+test('inspector at 800 x 600: the narrow fd table drops pos and cloexec, as docs/app.md says, and the sockets keep their addresses', async () => {
+  await page.setViewportSize({ width: 800, height: 600 });
+  await openImage('leak 4');
+  await treeRow(page, 5000).click();
+  await expect(page.getByTestId('fd-list').getByRole('option').first()).toBeVisible();
+  const cells = await fdCells();
+  for (const c of cells) {
+    expect(c.pos).toBe('none');
+    expect(c.cx).toBe('none');
+  }
+  await expect(page.getByTestId('fd-list').locator('xpath=..').locator('.fhead .c-cx')).toBeHidden();
+  // The CLOSE_WAIT connections: both addresses and ports.
+  const sockets = cells.filter((c) => c.full.startsWith('tcp4 10.0.0.7:4'));
+  expect(sockets.length).toBeGreaterThan(5);
+  for (const c of sockets) expect(c.shown).toBe(c.full);
+  await shot(page, 'trial-inspector-800');
+  await page.setViewportSize({ width: 1400, height: 900 });
 });

@@ -38,6 +38,12 @@ export class Paged<T> {
     return page[i - p * this.size];
   }
 
+  /** Every row fetched so far (reactive: pages arriving update it), for sizing columns to what they hold. */
+  loadedRows(): T[] {
+    void this.version;
+    return [...this.pages.values()].flat();
+  }
+
   /** The row at i, fetching its page when needed. */
   async fetch(i: number): Promise<T | undefined> {
     const p = Math.floor(i / this.size);

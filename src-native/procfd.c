@@ -92,7 +92,7 @@ typedef struct {
   int n;
   buf_t fd;     /* int32 per fd */
   buf_t i32;    /* 4 x int32 per fd: flags, mnt_id, st_mode, st_nlink */
-  buf_t f64;    /* 6 x double per fd: dev, ino, rdev, size, pos, fdinfo ino */
+  buf_t f64;    /* 7 x double per fd: dev, ino, rdev, size, pos, fdinfo ino, blocks (-1: not given) */
   buf_t statted, ascii;
   buf_t links;  /* link bytes, back to back */
   buf_t linkOff; /* int32 per fd + 1 */
@@ -329,7 +329,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
 
   int k = t->n++;
   int32_t *i32 = (int32_t *)t->i32.p + (size_t)k * 4;
-  int b6 = k * 6;
+  int b6 = k * 7;
   ((int32_t *)t->fd.p)[k] = fdn;
   unsigned char ascii = 1;
   for (ssize_t q = 0; q < ln; q++)
@@ -404,6 +404,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
           put_u64(t, b6 + 1, inoU);
         put_num(t, b6 + 2, 0);
         put_num(t, b6 + 3, 0);
+        put_num(t, b6 + 6, 0);
         return;
       }
   struct statx sx;
@@ -416,6 +417,11 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     put_u64(t, b6 + 1, sx.stx_ino);
     put_num(t, b6 + 2, (double)makedev(sx.stx_rdev_major, sx.stx_rdev_minor));
     put_u64(t, b6 + 3, sx.stx_size);
+    /* st_blocks: what the file holds of the disk (a sparse one far less than its size); not every filesystem gives it. */
+    if (sx.stx_mask & STATX_BLOCKS)
+      put_u64(t, b6 + 6, sx.stx_blocks);
+    else
+      put_num(t, b6 + 6, -1);
     if (keyed && rd->npseudo < PSEUDO_MAX) {
       pseudo_t *p = &rd->pseudo[rd->npseudo++];
       strcpy(p->key, key);
@@ -490,13 +496,13 @@ static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *i
   }
   rfds_t *t = &rp->fds;
   size_t c = (size_t)count;
-  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 48) || buf_reserve(&t->statted, c + 1) ||
+  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 56) || buf_reserve(&t->statted, c + 1) ||
       buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4)) {
     rp->oom = 1;
   } else {
     if (c) {
       memset(t->i32.p, 0, c * 16);
-      memset(t->f64.p, 0, c * 48);
+      memset(t->f64.p, 0, c * 56);
     }
     memset(t->statted.p, 0, c + 1);
     ((int32_t *)t->linkOff.p)[0] = 0;
@@ -1074,7 +1080,7 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
     CHECK(set(env, f, "n", v));
     CHECK(set(env, f, "fd", typed(env, napi_int32_array, 4, n, t->fd.p)));
     CHECK(set(env, f, "i32", typed(env, napi_int32_array, 4, n * 4, t->i32.p)));
-    CHECK(set(env, f, "f64", typed(env, napi_float64_array, 8, n * 6, t->f64.p)));
+    CHECK(set(env, f, "f64", typed(env, napi_float64_array, 8, n * 7, t->f64.p)));
     CHECK(set(env, f, "statted", typed(env, napi_uint8_array, 1, n, t->statted.p)));
     CHECK(set(env, f, "linkAscii", typed(env, napi_uint8_array, 1, n, t->ascii.p)));
     /* Strings travel as one latin1 blob and offsets: two crossings per
@@ -1894,7 +1900,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_value v;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 10, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 11, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

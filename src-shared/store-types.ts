@@ -112,8 +112,11 @@ export interface SearchHit {
   pos: U64Json;
   cloexec: boolean;
   deleted: boolean;
-  /** The file's size (st_size): what a deleted file still holds of the disk. */
+  /** The file's size (st_size). */
   size: U64Json;
+  /** What it holds of the disk (diskHeld): its allocated blocks x 512 where the image records them (heldAllocated), else its size. */
+  held: U64Json;
+  heldAllocated: boolean;
   /** The open file is held by fds of more than one process. */
   shared: boolean;
 }

@@ -7,7 +7,7 @@
  * minor version did not have.
  */
 import type { AttrRecord, AttrValue, OpenFile } from '../../src-shared/model/index.js';
-import { emptyValue, type Field, type KindSpec, type ScalarField } from '../../src-shared/kinds/index.js';
+import { emptyAttrs, emptyValue, type Field, type KindSpec, type ScalarField } from '../../src-shared/kinds/index.js';
 import { ModelError } from './errors.js';
 import type { RecordWriter } from './record-writer.js';
 import type { BodyCursor } from './body-cursor.js';
@@ -148,7 +148,40 @@ function attrMaker(spec: KindSpec): () => AttrRecord {
   return make;
 }
 
+/**
+ * Per kind of scalar attributes only, one frozen object with every field
+ * empty: what a file whose attributes are all empty (every regular file of
+ * an image without allocated blocks: older ones, simulations, CRIU dumps)
+ * decodes to, shared, as files of a kind without attributes share one.
+ * Format 1.7's two attributes of regular files would otherwise cost an
+ * object per file (most of a large image's fds).
+ */
+const emptyShared = new WeakMap<KindSpec, AttrRecord | null>();
+function sharedEmpty(spec: KindSpec): AttrRecord | null {
+  let e = emptyShared.get(spec);
+  if (e === undefined) {
+    e = spec.fields.some((f) => f.type === 'list') ? null : Object.freeze(Object.assign(attrMaker(spec)(), emptyAttrs(spec)));
+    emptyShared.set(spec, e);
+  }
+  return e;
+}
+
+function allEmpty(spec: KindSpec, a: AttrRecord, empty: AttrRecord): boolean {
+  const fields = spec.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const n = fields[i]!.name;
+    if (a[n] !== empty[n]) return false;
+  }
+  return true;
+}
+
 export function readAttrs(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void, minor: number): AttrRecord {
+  const out = readAttrsFresh(c, spec, checkRef, minor);
+  const empty = sharedEmpty(spec);
+  return empty && allEmpty(spec, out, empty) ? empty : out;
+}
+
+function readAttrsFresh(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void, minor: number): AttrRecord {
   const out = attrMaker(spec)();
   for (const f of spec.fields) {
     if (c.remaining === 0) {

@@ -1,8 +1,7 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
-import type { DiffResult, DiffTask, HoldersResult, SearchHit, SearchResult, Timeline } from '../../src-shared/store-types.js';
-import { formatSize } from '../../src-shared/model/size-text.js';
+import type { DiffResult, DiffTask, HoldersResult, SearchHit, SearchResult, Timeline, U64Json } from '../../src-shared/store-types.js';
 import { taskList } from '../query/diff-result.js';
-import { counted, displayBStr, formatFdLimit, formatRate } from '../../src-shared/model/index.js';
+import { counted, displayBStr, formatFdLimit, formatRate, heldText, type DiskHeld, type U64 } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
 const img = (i: { id: string; label: string; captureTime: number }) =>
@@ -10,15 +9,20 @@ const img = (i: { id: string; label: string; captureTime: number }) =>
 
 /**
  * A deleted regular file's description with the disk it still holds, as
- * show and search print it: "/var/log/app.log (deleted, 4.8 MiB)". Any
- * other file's as it is.
+ * show and search print it: "/var/log/app.log (deleted, 4.8 MiB)", or with
+ * its allocation where the image records it (diskHeld), a sparse file's
+ * beside its size: "(deleted, 4.0 KiB on disk, size 50 GiB)". A bare size
+ * is taken as one whose blocks are not recorded. Any other file's as it is.
  */
-export function withDeletedSize(desc: string, f: { deleted: boolean; kind: string }, size: number | bigint): string {
+export function withDeletedSize(desc: string, f: { deleted: boolean; kind: string; size?: U64 }, held: number | bigint | DiskHeld): string {
   if (!f.deleted || f.kind !== 'regular' || !desc.endsWith(')')) return desc;
-  return `${desc.slice(0, -1)}, ${formatSize(size)})`;
+  const h: DiskHeld = typeof held === 'object' ? held : { bytes: held, allocated: false };
+  return `${desc.slice(0, -1)}, ${heldText(h, f.size)})`;
 }
 
-const deletedSize = (h: SearchHit) => withDeletedSize(h.target, h, typeof h.size === 'string' ? BigInt(h.size) : h.size);
+const u64 = (v: U64Json): U64 => (typeof v === 'string' ? BigInt(v) : v);
+const deletedSize = (h: SearchHit) =>
+  withDeletedSize(h.target, { ...h, size: u64(h.size) }, { bytes: u64(h.held), allocated: h.heldAllocated });
 
 export function searchText(r: SearchResult): string {
   const out: string[] = [

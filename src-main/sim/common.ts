@@ -130,6 +130,16 @@ export function fixSocketPaths(files: { kind: string; path: BStr; ino: unknown }
   for (const f of files) if (f.kind.endsWith('socket') && f.path === '') f.path = `socket:[${String(f.ino)}]`;
 }
 
+/** A client connected to `listener` (an fd of `on`) that the listener's process has not accepted yet: CONNECTED, no peer. */
+export function unixPending(p: Proc, on: Proc, listener: number): number {
+  return p.open('unix-socket', {
+    mode: S_IFSOCK | 0o777,
+    dev: 8,
+    flags: O.O_RDWR,
+    attrs: { type: 'stream', state: 'CONNECTED', name: '', peer: 0, listening: false, pendingOn: on.fileAt(listener).ino },
+  });
+}
+
 export function unixPair(a: Proc, b: Proc, type = 'stream', cloexec = true): [number, number] {
   const ia = a.b.nextIno();
   const ib = a.b.nextIno();
@@ -146,14 +156,16 @@ export function unixPair(a: Proc, b: Proc, type = 'stream', cloexec = true): [nu
   return [fa, fb];
 }
 
-export function unixListen(p: Proc, name: string, cloexec = true): number {
+/** A unix stream listener; `queue`: connections waiting to be accepted, of its `backlog` (format 1.7; default not known). */
+export function unixListen(p: Proc, name: string, cloexec = true, queue?: { queued: number; backlog: number }): number {
+  const backlog: AttrRecord = queue ? { rxQueue: queue.queued, backlogKnown: true, backlog: queue.backlog } : {};
   return p.open(
     'unix-socket',
     {
       mode: S_IFSOCK | 0o777,
       dev: 8,
       flags: O.O_RDWR | O.O_NONBLOCK,
-      attrs: { type: 'stream', state: 'LISTEN', name, peer: 0, listening: true },
+      attrs: { type: 'stream', state: 'LISTEN', name, peer: 0, listening: true, ...backlog },
     },
     { cloexec },
   );

@@ -18,6 +18,7 @@ import {
   tcpConn,
   tcpListen,
   unixListen,
+  unixPending,
   unixPair,
 } from './common.js';
 
@@ -408,7 +409,8 @@ function everything(b: SnapshotBuilder): void {
   p.open('blockdev', { path: '/dev/sda', flags: O.O_RDONLY | O.O_LARGEFILE, mode: S_IFBLK | 0o660, rdev: mkdev(8, 0), dev: 5, mntId: 24 });
   const [pr, pw] = p.pipe();
   p.open('fifo', { path: '/tmp/ctl.fifo', flags: O.O_RDWR, mode: S_IFIFO | 0o644, dev: ROOT_DEV, mntId: ROOT_MNT, attrs: { end: 'both' } });
-  unixListen(p, '@kitchen-sink-ctl');
+  // One client waits in its accept queue (opened at the end, by this process itself), of the 16 it may hold.
+  const ctl = unixListen(p, '@kitchen-sink-ctl', true, { queued: 1, backlog: 16 });
   // The child raised its soft fd limit after the fork (setrlimit), and runs in a pid and user namespace of its own, as pid 1 and root of a container.
   const child = p.fork({
     pid: 6001,
@@ -515,6 +517,15 @@ function everything(b: SnapshotBuilder): void {
   openFile(p, '/tmp/scratch.bin', { flags: O.O_RDWR | O.O_LARGEFILE, deleted: true, size: 4096, pos: 4096 });
   openFile(p, HOSTILE, { flags: O.O_RDONLY | O.O_LARGEFILE });
   openFile(p, '/var/lib/huge.img', { flags: O.O_RDONLY | O.O_LARGEFILE, size: 2n ** 62n, pos: 2n ** 60n + 7n, ino: 2n ** 63n + 5n });
+  // A deleted sparse log: 50 GiB apparent size, one 4 KiB block written (format 1.7's allocated blocks).
+  openFile(p, '/var/log/kitchen/sparse.log', {
+    flags: O.O_RDWR | O.O_LARGEFILE,
+    deleted: true,
+    nlink: 0,
+    size: 50 * 2 ** 30,
+    attrs: { blocksKnown: true, blocks: 8 },
+  });
+  unixPending(p, p, ctl);
 }
 
 const LARGE_PATHS = [

@@ -121,7 +121,10 @@ class Collector implements DecodeVisitor {
       attrs = this.attrTexts.id(
         JSON.stringify({ unknownKindCode: f.unknownKindCode ?? 0, unknownBody: bytesToHex(f.unknownBody ?? new Uint8Array()) }),
       );
-    else {
+    else if (f.kind === 'regular' && f.attrs.blocksKnown !== true) {
+      // A regular file without allocated blocks (images before 1.7, sims, CRIU) has nothing to say: no attrs row,
+      // as none was stored before 1.7, so one file reads the same from either library.
+    } else {
       // Attributes of plain values (most kinds) are their own JSON form: no converted copy per file.
       let any = false;
       let plain = true;

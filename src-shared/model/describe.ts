@@ -116,9 +116,12 @@ export function otherEnds(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Ma
   }
   const out = new Map<number, number>();
   for (const f of s.files) {
+    // A unix client not yet accepted: its peer is the listener's embryo socket, in no fd table; the
+    // listener it waits on (pendingOn, format 1.7) is who will hold the other end once it accepts.
     const other =
-      f.kind === 'unix-socket' && f.attrs.peer
-        ? byIno.get(String(f.attrs.peer))
+      f.kind === 'unix-socket' && (f.attrs.peer || f.attrs.pendingOn)
+        ? ((f.attrs.peer ? byIno.get(String(f.attrs.peer)) : undefined) ??
+          (f.attrs.pendingOn ? byIno.get(String(f.attrs.pendingOn)) : undefined))
         : f.kind === 'inet-socket' && f.attrs.remotePort
           ? byPair.get(pair(f, true))
           : undefined;

@@ -6,3 +6,4 @@ export * from './describe.js';
 export * from './limits.js';
 export * from './lock-text.js';
 export * from './count-text.js';
+export * from './disk-held.js';

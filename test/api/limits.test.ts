@@ -52,7 +52,7 @@ describe('a 1.2 image (sim everything)', () => {
   it('image.open carries each process leader its fds against its soft and hard limit', () => {
     const p = ov.tasks.find((t) => t.pid === 6000)!;
     expect(p.fdLimit).toEqual({ fds: p.fdCount, soft: 1024, hard: 524288, used: p.fdCount / 1024, near: false });
-    expect(p.fdCount).toBe(36);
+    expect(p.fdCount).toBe(38);
     const child = ov.tasks.find((t) => t.pid === 6001)!;
     expect(child.fdCount).toBe(15);
     expect(child.fdLimit).toEqual({ fds: 15, soft: 65536, hard: 524288, used: 15 / 65536, near: false });

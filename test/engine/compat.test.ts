@@ -105,6 +105,11 @@ const file =
     w.u32(1);
     w.bstr('/a');
     w.u32(0);
+    // A regular file's attributes (1.7): blocks not known. What `extra` writes follows them, as a newer minor's would.
+    if (kindCode === 1 && minorNow >= 7) {
+      w.u8(0);
+      w.u64(0);
+    }
     extra(w);
     w.end();
   };

@@ -46,11 +46,24 @@ type OldJson = { [k: string]: Json; header: { [k: string]: Json }; tasks: { [k: 
 const oldBytes = (v: string) => readFileSync(join(dir, `golden-everything-${v}.ckpt`));
 const oldJsonOf = (v: string) => JSON.parse(readFileSync(join(dir, `golden-everything-${v}.json`), 'utf8')) as OldJson;
 
-/** 1.6 appended inet sockets' listen backlog: older images read with it not known. */
-const withoutBacklogs = (j: OldJson): OldJson => ({
+/** 1.7 appended regular files' allocated blocks and unix sockets' backlog and pending listener: older images read with them not known. */
+const without17 = (j: OldJson): OldJson => ({
   ...j,
-  files: j.files.map((f) => (f.kind === 'inet-socket' ? { ...f, backlogKnown: false, backlog: 0 } : f)),
+  files: j.files.map((f) =>
+    f.kind === 'regular'
+      ? { ...f, blocksKnown: false, blocks: 0 }
+      : f.kind === 'unix-socket'
+        ? { ...f, backlogKnown: false, backlog: 0, pendingOn: 0 }
+        : f,
+  ),
 });
+
+/** 1.6 appended inet sockets' listen backlog: older images read with it not known (and without 1.7's blocks and unix backlogs). */
+const withoutBacklogs = (j: OldJson): OldJson =>
+  without17({
+    ...j,
+    files: j.files.map((f) => (f.kind === 'inet-socket' ? { ...f, backlogKnown: false, backlog: 0 } : f)),
+  });
 
 /** 1.4 appended unix sockets' queues and generic sockets' unlisted mark: older images read with them 0 and false (and without 1.6's backlogs). */
 const withoutUnixQueues = (j: OldJson): OldJson =>
@@ -75,6 +88,46 @@ const withoutNsPids = (j: OldJson): OldJson => ({ ...j, tasks: j.tasks.map(({ ns
 /** 1.6 added tasks' ids in their user namespace: older images read without them (no key). */
 const withoutUserNsIds = (j: OldJson): OldJson => ({ ...j, tasks: j.tasks.map(({ userNsIds: _, ...t }) => t) });
 
+describe('golden image of format 1.6', () => {
+  const old = oldBytes('1.6');
+  const oldJson = oldJsonOf('1.6');
+  const asRead = without17(oldJson);
+
+  it('still decodes, as it did: no regular file has its allocated blocks, no unix listener its backlog, no client its listener', () => {
+    const s = decodeImage(old);
+    expect(s.header.formatMinor).toBe(6);
+    const reg = s.files.filter((f) => f.kind === 'regular');
+    expect(reg.length).toBeGreaterThan(0);
+    expect(reg.every((f) => f.attrs.blocksKnown === false && f.attrs.blocks === 0)).toBe(true);
+    const unix = s.files.filter((f) => f.kind === 'unix-socket');
+    expect(unix.length).toBeGreaterThan(0);
+    expect(unix.every((f) => f.attrs.backlogKnown === false && f.attrs.backlog === 0 && f.attrs.pendingOn === 0)).toBe(true);
+    expect(snapshotToJson(s)).toEqual(asRead);
+  });
+  it('its JSON still reads, the same way', () => {
+    expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
+  });
+  it("differs from the 1.7 image only by its minor, the control listener's queue, and the two files 1.7 added (a deleted sparse log, a client not yet accepted)", () => {
+    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    const listener = now.files.find((f) => f.kind === 'unix-socket' && f.listening === true)!;
+    expect(listener).toMatchObject({ rxQueue: 1, backlogKnown: true, backlog: 16 });
+    const sparse = now.files.find((f) => f.path === '/var/log/kitchen/sparse.log')!;
+    expect(sparse).toMatchObject({ deleted: true, size: 50 * 2 ** 30, blocksKnown: true, blocks: 8 });
+    const client = now.files.find((f) => f.kind === 'unix-socket' && f.pendingOn === listener.ino)!;
+    expect(client).toMatchObject({ state: 'CONNECTED', peer: 0 });
+    // Objrefs count in write order, so the child's table and files after the new ones are numbered one or two up: compared without them.
+    const added = new Set([sparse.ref, client.ref]);
+    const sansRefs = (files: OldJson['files']) => files.map(({ ref: _r, watches: _w, ...f }) => f);
+    const sans = without17({ ...now, header: { ...now.header, formatMinor: 6 } });
+    // The simulation counts the machine's file handles from its files: two more.
+    expect(sans.header).toEqual({ ...asRead.header, kernelLimits: { ...(asRead.header.kernelLimits as object), 'fs.file-nr': 1220 } });
+    expect(sans.tasks.map(({ fdTable: _, ...t }) => t)).toEqual(asRead.tasks.map(({ fdTable: _, ...t }) => t));
+    expect(sansRefs(sans.files.filter((f) => !added.has(f.ref)).map((f) => (f.ref === listener.ref ? { ...f, rxQueue: 0 } : f)))).toEqual(
+      sansRefs(asRead.files),
+    );
+  });
+});
+
 describe('golden image of format 1.5', () => {
   const old = oldBytes('1.5');
   const oldJson = oldJsonOf('1.5');
@@ -93,7 +146,7 @@ describe('golden image of format 1.5', () => {
     expect(snapshotToJson(snapshotFromJson(oldJson))).toEqual(asRead);
   });
   it("differs from the 1.6 image only by its minor, the container child's uid inside (host uid 100000 is its root) and the 8443 listener's accept queue", () => {
-    const now = snapshotToJson(decodeImage(bytes)) as OldJson;
+    const now = oldJsonOf('1.6');
     expect(now.tasks.map((t) => t.userNsIds ?? null)).toEqual([null, { uid: 0, gid: 0 }]);
     expect(now.tasks.map((t) => t.uid)).toEqual([0, 100000]);
     const listener = now.files.find((f) => f.kind === 'inet-socket' && f.localPort === 8443 && f.state === 'LISTEN')!;

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { captureProc } from '../../src-main/sources/proc/index.js';
 import { decodeImage } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
-import { O, O_ACCMODE, describeFile, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+import { O, O_ACCMODE, describeFile, diskHeld, type Fd, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { runHangChild, start, startNamed, type Running } from './fixture.js';
+import { withDeletedSize } from '../../src-main/report/text.js';
+import { formatSize } from '../../src-shared/model/size-text.js';
 
 interface Fact {
   fd: number;
@@ -22,6 +24,8 @@ interface Fact {
   rdev: number;
   size: number;
   mode: number;
+  /** st_blocks from fstat. */
+  blocks: number;
 }
 type Facts = Record<string, Fact> & Record<string, unknown>;
 
@@ -160,6 +164,7 @@ describe('live capture of every kind of fd', () => {
     const lineOf = (k: string) => shown.find((l) => new RegExp(`^ +${fact(k).fd}[ *] `).test(l))!;
     expect(lineOf('file')).toContain('  [lock posix W 10-29]');
     expect(lineOf('dir')).toContain('  [lock flock R]');
+    expect(lineOf('fileAgain')).not.toContain('[lock');
     // The fork child holds the same open files: the flock is the open file's, so it shows there too; the
     // POSIX lock is the parent's (its fd table's processes), and the child's fdinfo has no lock line for it.
     const child = num('child');
@@ -169,9 +174,23 @@ describe('live capture of every kind of fd', () => {
     expect(childLine('file')).toContain(`${dir}/data.txt`);
     expect(childLine('file')).not.toContain('[lock');
     expect(childLine('dir')).toContain('  [lock flock R]');
-    expect(lineOf('fileAgain')).not.toContain('[lock');
     expect(pf('file').locks.map(lockLong)).toEqual([`POSIX record lock, exclusive (write), bytes 10-29, held by process ${fx.pid}`]);
     expect(pf('dir').locks.map(lockLong)).toEqual([`flock lock, shared (read), whole file, held by process ${fx.pid}`]);
+  });
+
+  it('a deleted sparse file: its allocated blocks as fstat gives them, the disk it holds far below its size', () => {
+    const f = pf('sparse');
+    const st = fact('sparse');
+    expect(f.deleted).toBe(true);
+    expect(f.path).toBe(`${dir}/sparse.log`);
+    expect(f.size).toBe(2 ** 30);
+    expect(st.blocks).toBeGreaterThan(0);
+    expect(st.blocks * 512).toBeLessThan(2 ** 20);
+    expect(f.attrs).toEqual({ blocksKnown: true, blocks: st.blocks });
+    expect(diskHeld(f)).toEqual({ bytes: st.blocks * 512, allocated: true });
+    expect(withDeletedSize(describeFile(f), f, diskHeld(f))).toBe(
+      `${dir}/sparse.log (deleted, ${formatSize(st.blocks * 512)} on disk, size 1.0 GiB)`,
+    );
   });
 
   it('directories, O_PATH fds, unlinked files and names that only look deleted', () => {
@@ -191,6 +210,9 @@ describe('live capture of every kind of fd', () => {
     expect(gone.nlink).toBe(0);
     expect(gone.pos).toBe(10);
     expect(gone.size).toBe(10);
+    // Held to fstat's st_blocks in the fixture: a live file's blocks, as statx gave them.
+    expect(pf('file').attrs).toEqual({ blocksKnown: true, blocks: fact('file').blocks });
+    expect(gone.attrs).toEqual({ blocksKnown: true, blocks: fact('deleted').blocks });
     const fake = pf('fakeDeleted');
     expect(fake.deleted).toBe(false);
     expect(fake.path).toBe(`${dir}/alive (deleted)`);

@@ -14,6 +14,7 @@ import { describeFile, otherEnds, type OpenFile, type Snapshot } from '../../src
 import { start, type Running } from './fixture.js';
 import { AF_INET, AF_INET6, listenerDumpRequest, parseListeners } from '../../src-main/sources/proc/inet-diag.js';
 import { sockDiagDump } from '../../src-main/sources/proc/sock-diag.js';
+import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 
 interface End {
   fd: number;
@@ -75,8 +76,57 @@ describe('unix socket queues', () => {
     const l = fileOf(facts.listener.fd);
     expect(l.kind).toBe('unix-socket');
     expect(l.ino).toBe(facts.listener.ino);
-    expect(l.attrs).toMatchObject({ type: 'stream', state: 'LISTEN', listening: true, name: facts.name, rxQueue: 2, txQueue: 0 });
-    expect(describeFile(l)).toBe(`unix stream [${facts.listener.ino}] ${facts.name} LISTEN recv-q 2`);
+    // Its backlog (listen(fd, 8)) from UNIX_DIAG_RQLEN, as for a TCP listener (format 1.7).
+    expect(l.attrs).toMatchObject({
+      type: 'stream',
+      state: 'LISTEN',
+      listening: true,
+      name: facts.name,
+      rxQueue: 2,
+      txQueue: 0,
+      backlogKnown: true,
+      backlog: 8,
+      pendingOn: 0,
+    });
+    expect(describeFile(l)).toBe(`unix stream [${facts.listener.ino}] ${facts.name} LISTEN accept-q 2 of 8`);
+  });
+
+  it('the clients nobody accepted: each waits on the listener (UNIX_DIAG_ICONS), its other end the listener', () => {
+    const l = fileOf(facts.listener.fd);
+    const peers = otherEnds(snap);
+    for (const k of ['c1', 'c2'] as const) {
+      const c = fileOf(facts[k].fd);
+      // Its kernel peer is the embryo socket accept() would return: in no fd table, so no peer inode shown.
+      expect(c.attrs, k).toMatchObject({ state: 'CONNECTED', pendingOn: facts.listener.ino, backlogKnown: false, backlog: 0 });
+      expect(describeFile(c), k).toMatch(
+        new RegExp(
+          `^unix stream \\[${facts[k].ino}\\] \\(unnamed\\) CONNECTED( send-q \\d+)? not yet accepted by \\[${facts.listener.ino}\\]$`,
+        ),
+      );
+      expect(peers.get(c.ref), k).toBe(l.ref);
+    }
+    // Sockets accepted or paired wait on nothing.
+    expect(fileOf(facts.pairA.fd).attrs.pendingOn).toBe(0);
+    expect(peers.has(l.ref)).toBe(false);
+  });
+
+  it('through koffi as through the addon: the backlog and the waiting clients', () => {
+    for (const via of ['procfd', 'koffi'] as const) {
+      const got = unixDiag(undefined, via)!;
+      expect(got.get(facts.listener.ino), via).toMatchObject({ rxQueue: 2, backlogKnown: true, backlog: 8 });
+      expect(got.get(facts.c1.ino)!.pendingOn, via).toBe(facts.listener.ino);
+      expect(got.get(facts.c2.ino)!.pendingOn, via).toBe(facts.listener.ino);
+    }
+  });
+
+  it("an unknown backlog (no sock_diag, older images) is not a known 0: 'LISTEN recv-q 2' against 'accept-q 0 of 0'", () => {
+    const l = fileOf(facts.listener.fd);
+    expect(describeFile({ ...l, attrs: { ...l.attrs, backlogKnown: false, backlog: 0 } })).toBe(
+      `unix stream [${facts.listener.ino}] ${facts.name} LISTEN recv-q 2`,
+    );
+    expect(describeFile({ ...l, attrs: { ...l.attrs, rxQueue: 0, backlog: 0 } })).toBe(
+      `unix stream [${facts.listener.ino}] ${facts.name} LISTEN accept-q 0 of 0`,
+    );
   });
 
   it('connected ends: unread bytes as the receive queue, bytes the peer has not read as the send queue', () => {
@@ -100,9 +150,11 @@ describe('unix socket queues', () => {
       const row = ss.get(facts[k].ino);
       expect(row, k).toBeDefined();
       expect(f.attrs.rxQueue, `${k} Recv-Q`).toBe(row!.recvQ);
-      // A listener's Send-Q in ss is its backlog (listen(fd, 8)), not a queue: recorded as 0, as /proc/net/tcp has a TCP listener's.
-      if (k === 'listener') expect(row!.sendQ).toBe(8);
-      else expect(f.attrs.txQueue, `${k} Send-Q`).toBe(row!.sendQ);
+      // A listener's Send-Q in ss is its backlog (listen(fd, 8)), not a queue: recorded as the backlog, its send queue 0 as /proc/net/tcp has a TCP listener's.
+      if (k === 'listener') {
+        expect(row!.sendQ).toBe(8);
+        expect(f.attrs.backlog, 'listener backlog').toBe(row!.sendQ);
+      } else expect(f.attrs.txQueue, `${k} Send-Q`).toBe(row!.sendQ);
     }
   });
 });

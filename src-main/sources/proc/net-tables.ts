@@ -20,6 +20,11 @@ export interface UnixInfo extends AttrRecord {
   /** Only sock_diag gives the queues: 0 from /proc/net/unix. */
   txQueue: number;
   rxQueue: number;
+  /** A listener's accept queue limit, from sock_diag (UNIX_DIAG_RQLEN's wqueue): /proc/net/unix lacks it. */
+  backlogKnown: boolean;
+  backlog: number;
+  /** A client waiting in a listener's accept queue: the listener's inode (sock_diag's UNIX_DIAG_ICONS), else 0. */
+  pendingOn: number;
 }
 export interface InetInfo {
   proto: string;
@@ -205,6 +210,9 @@ function parseUnixProc(bytes: Buffer, into: Map<number, UnixInfo>): void {
       listening,
       txQueue: 0,
       rxQueue: 0,
+      backlogKnown: false,
+      backlog: 0,
+      pendingOn: 0,
     });
   }
 }

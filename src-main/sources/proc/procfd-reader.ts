@@ -54,7 +54,7 @@ export interface Procfd {
   stuck(procRoot: string): Int32Array;
 }
 
-const VERSION = 10;
+const VERSION = 11;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';

@@ -21,7 +21,7 @@ export interface RawFdTable {
   fd: Int32Array;
   /** Per fd: flags (O_CLOEXEC included), mnt_id, st_mode, st_nlink. */
   i32: Int32Array;
-  /** Per fd: st_dev, st_ino, st_rdev, st_size, pos, fdinfo ino (-1 when absent); NaN: see big. */
+  /** Per fd: st_dev, st_ino, st_rdev, st_size, pos, fdinfo ino (-1 when absent), st_blocks (-1 when statx did not give it); NaN: see big. */
   f64: Float64Array;
   /** statx of the target was taken (path-like links, and one per pseudo-fs kind). */
   statted: Uint8Array;
@@ -52,6 +52,8 @@ export interface RawFd {
   nlink: number;
   rdev: number;
   size: number | bigint;
+  /** st_blocks (512-byte blocks allocated) when statted and the filesystem gives it, else -1. */
+  blocks: number | bigint;
   pos: number | bigint;
   /** f_flags as fdinfo prints them, O_CLOEXEC included. */
   flags: number;
@@ -82,7 +84,7 @@ function smi(v: number): number {
 /** Fills `into` with fd i of the table (one reusable view: no allocation per fd). */
 export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
   const b4 = i * 4;
-  const b6 = i * 6;
+  const b6 = i * 7;
   into.fd = t.fd[i]!;
   into.link = t.link[i]!;
   into.linkAscii = t.linkAscii[i] === 1;
@@ -97,6 +99,7 @@ export function rawFdAt(t: RawFdTable, i: number, into: RawFd): RawFd {
   into.size = u64At(t, b6 + 3);
   into.pos = u64At(t, b6 + 4);
   into.fdinfoIno = u64At(t, b6 + 5);
+  into.blocks = into.statted ? u64At(t, b6 + 6) : -1;
   into.extra = t.extra[i]!;
   return into;
 }
@@ -120,6 +123,7 @@ export function emptyRawFd(): RawFd {
     nlink: 0,
     rdev: any,
     size: any,
+    blocks: any,
     pos: any,
     flags: 0,
     mntId: 0,
@@ -225,6 +229,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   const O_RDONLY_CLOEXEC = 0o2000000;
   const O_DIR = 0o2000000 | 0o200000;
   const STATX_BASIC = 0x7ff;
+  const STATX_BLOCKS = 0x400;
   const errnoName = (): string => {
     const e = koffi.errno();
     return ERRNO[e] ?? `E${e}`;
@@ -373,7 +378,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       }
     const k = t.n++;
     const b4 = k * 4;
-    const b6 = k * 6;
+    const b6 = k * 7;
     t.fd[k] = fdn;
     let ascii = 1;
     for (let q = 0; q < ln; q++)
@@ -428,9 +433,10 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       put(t, b6 + 1, fdinfoIno);
       f64[b6 + 2] = 0;
       f64[b6 + 3] = 0;
+      f64[b6 + 6] = 0;
     } else if (statx(dfd, name, 0, STATX_BASIC, sbuf) === 0) {
       t.statted[k] = 1;
-      // struct statx: nlink @16, mode @28 (u16), ino @32, size @40, rdev @128, dev @136.
+      // struct statx: mask @0, nlink @16, mode @28 (u16), ino @32, size @40, blocks @48, rdev @128, dev @136.
       const nlink = s32[4]!;
       const mode = s32[7]! & 0xffff;
       const dev = mkdev(s32[34]!, s32[35]!);
@@ -440,6 +446,9 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       put(t, b6 + 1, u64(s32[8]!, s32[9]!));
       f64[b6 + 2] = mkdev(s32[32]!, s32[33]!);
       put(t, b6 + 3, u64(s32[10]!, s32[11]!));
+      // st_blocks, where the filesystem gives it (STATX_BLOCKS in the mask).
+      if (s32[0]! & STATX_BLOCKS) put(t, b6 + 6, u64(s32[12]!, s32[13]!));
+      else f64[b6 + 6] = -1;
       if (key) pseudo.set(key, { dev, mode, nlink });
     } else {
       errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
@@ -470,7 +479,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       n: 0,
       fd: new Int32Array(cap),
       i32: new Int32Array(cap * 4),
-      f64: new Float64Array(cap * 6),
+      f64: new Float64Array(cap * 7),
       statted: new Uint8Array(cap),
       linkAscii: new Uint8Array(cap),
       link: [],

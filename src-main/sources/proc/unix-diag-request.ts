@@ -1,6 +1,6 @@
 /**
  * The sock_diag request for every unix socket of a namespace, with the
- * attributes unix-diag.ts parses (name, peer, queue lengths). Its own
+ * attributes unix-diag.ts parses (name, peer, a listener's waiting clients, queue lengths). Its own
  * module, free of imports: procfd-reader.ts (in the CLI's entry chunk)
  * starts the dump of a `ckpt capture --all` early with it, and
  * unix-diag.ts sends it itself for every other dump. The header every
@@ -13,6 +13,7 @@ const NLM_F_REQUEST = 1;
 const NLM_F_DUMP = 0x300;
 const UDIAG_SHOW_NAME = 1;
 const UDIAG_SHOW_PEER = 4;
+const UDIAG_SHOW_ICONS = 8;
 const UDIAG_SHOW_RQLEN = 0x10;
 
 /** A sock_diag dump request of `size` bytes (nlmsghdr and the family's request) for address family `family`, the rest zero. */
@@ -29,6 +30,6 @@ export function sockDiagRequest(size: number, family: number): Buffer {
 export function unixDumpRequest(): Buffer {
   const req = sockDiagRequest(40, AF_UNIX);
   req.writeUInt32LE(0xffffffff, 20);
-  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, 28);
+  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN, 28);
   return req;
 }

@@ -5,7 +5,8 @@
  * newlines or NULs). The dump itself, in our namespace or another one
  * (root or CAP_SYS_ADMIN; where that is refused the caller falls back to
  * /proc/PID/net/unix), is sock-diag.ts's; this module asks for unix sockets
- * and parses the replies.
+ * and parses the replies, and tells which clients wait in a listener's
+ * accept queue (UNIX_DIAG_ICONS).
  */
 import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
 import { procfd, takeEarlyUnixDump } from './procfd-reader.js';
@@ -16,6 +17,8 @@ import { UNIX_TYPES } from './net-tables.js';
 
 const UNIX_DIAG_NAME = 0;
 const UNIX_DIAG_PEER = 2;
+/** A listener's accept queue: per connection waiting, the inode of its client socket (u32 each). */
+const UNIX_DIAG_ICONS = 3;
 /** struct unix_diag_rqlen { u32 udiag_rqueue, udiag_wqueue }. */
 const UNIX_DIAG_RQLEN = 4;
 const TCP_ESTABLISHED = 1;
@@ -44,6 +47,34 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
  * byte arithmetic, no Buffer method calls, which there cost the most.
  */
 function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done' | 'more' | 'fail' {
+  const r = parseMessages(buf, n, out);
+  if (r === 'done') markPending(out);
+  return r;
+}
+
+/** Listener inode, then its clients' inodes, per listener with a queue: markPending's input. */
+const icons: number[][] = [];
+
+/**
+ * Each client a listener's UNIX_DIAG_ICONS names gets pendingOn, the
+ * listener's inode: its own peer is the embryo socket the listener will
+ * hand to accept(), in no one's fd table, so without this it reads as
+ * CONNECTED to nothing. A client in another network namespace (connected
+ * by path) is not in this dump and is left as it is.
+ */
+function markPending(out: Map<number, UnixInfo>): void {
+  for (const q of icons) {
+    const listener = q[0]!;
+    for (let i = 1; i < q.length; i++) {
+      const c = q[i] ? out.get(q[i]!) : undefined;
+      if (c) c.pendingOn = listener;
+    }
+  }
+  icons.length = 0;
+}
+
+function parseMessages(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done' | 'more' | 'fail' {
+  icons.length = 0;
   let off = 0;
   while (off + 16 <= n) {
     const len = u32le(buf, off);
@@ -72,6 +103,10 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
         else if (atype === UNIX_DIAG_RQLEN && alen >= 12) {
           rqueue = u32le(buf, a + 4);
           wqueue = u32le(buf, a + 8);
+        } else if (atype === UNIX_DIAG_ICONS && alen >= 8) {
+          const q = [ino];
+          for (let p = a + 4; p + 4 <= a + alen; p += 4) q.push(u32le(buf, p));
+          icons.push(q);
         }
         a += (alen + 3) & ~3;
       }
@@ -89,6 +124,10 @@ function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done
         // (counted in buffer memory, as ss shows them).
         txQueue: listening ? 0 : wqueue,
         rxQueue: rqueue,
+        // ss -xl's Send-Q of a listener: listen()'s backlog (capped at somaxconn), what the queue is measured against.
+        backlogKnown: listening,
+        backlog: listening ? wqueue : 0,
+        pendingOn: 0,
       });
     }
     off += (len + 3) & ~3;

@@ -9,6 +9,8 @@ import { lineValue, toNum } from './fdinfo-lines.js';
 import { endAttrs } from './pipes.js';
 
 const DELETED = ' (deleted)';
+/** A regular file whose stat gave no st_blocks (statx failed, or the filesystem does not give it). Nothing writes to it. */
+const NO_BLOCKS = Object.freeze({ blocksKnown: false, blocks: 0 });
 const MEMFD = '/memfd:';
 
 /** Link text (latin1, one char per byte) as a BStr with the exact bytes. */
@@ -54,8 +56,10 @@ export const pathFile: Classifier = (raw, _text, base) => {
     base.kind = 'fifo';
     base.attrs = endAttrs(acc);
   } else {
-    // Regular files, and O_PATH fds on symlinks or sockets (mode tells which).
+    // Regular files, and O_PATH fds on symlinks or sockets (mode tells which),
+    // with st_blocks where the stat gave it: a sparse file holds far less disk than its size.
     base.kind = 'regular';
+    base.attrs = raw.blocks === -1 ? NO_BLOCKS : { blocksKnown: true, blocks: raw.blocks };
   }
   // base.ino, which is raw.ino once statted (and fdinfo's ino if statx
   // failed): link() first buckets fds by the file's ino (types.ts).

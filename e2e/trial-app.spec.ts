@@ -400,3 +400,22 @@ test('inspector at 800 x 600: the narrow fd table drops pos and cloexec, as docs
   await shot(page, 'trial-inspector-800');
   await page.setViewportSize({ width: 1400, height: 900 });
 });
+
+test("a refused query logs nothing in the browser console (the host answers the app's errors in the body)", async () => {
+  const logged: string[] = [];
+  const onConsole = (m: { type(): string; text(): string }) => {
+    if (m.type() === 'error') logged.push(m.text());
+  };
+  page.on('console', onConsole);
+  try {
+    await page.getByTestId('nav-search').click();
+    const input = page.getByTestId('search-input');
+    await input.fill('pid:notanumber');
+    await input.press('Enter');
+    await expect(page.getByTestId('search-error')).toBeVisible();
+    await page.waitForTimeout(200);
+    expect(logged).toEqual([]);
+  } finally {
+    page.off('console', onConsole);
+  }
+});

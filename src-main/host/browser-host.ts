@@ -58,6 +58,15 @@ const TYPES: Record<string, string> = {
 const COOKIE = 'ckpt_token';
 const STATUS: Record<string, number> = { 'bad-argument': 400, 'unknown-method': 404, 'not-found': 404, internal: 500 };
 const TOKEN_HEADER = 'x-ckpt-token';
+/**
+ * The app's own page sends `X-Ckpt-Errors: in-body`: it reads every call's
+ * outcome from the reply (`{ok: false, error}`), so a contract error (a query
+ * that does not parse, a junk import) is answered 200 for it, and the browser
+ * does not log "Failed to load resource: 400" for each refusal the app
+ * handles. Other clients get the HTTP status as before; transport refusals
+ * (token, Host, size, type) keep theirs for everyone.
+ */
+const ERRORS_HEADER = 'x-ckpt-errors';
 
 function baseHeaders(): Record<string, string> {
   return {
@@ -232,9 +241,13 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
         const text = Buffer.concat(chunks).toString('utf8');
         args = text.length ? JSON.parse(text) : {};
       } catch {
-        return sendReply(res, 400, { ok: false, error: { code: 'bad-argument', message: `${method}: the request body is not JSON` } });
+        return sendReply(res, req.headers[ERRORS_HEADER] === 'in-body' ? 200 : 400, {
+          ok: false,
+          error: { code: 'bad-argument', message: `${method}: the request body is not JSON` },
+        });
       }
-      backend.dispatch(method, args).then((reply) => sendReply(res, reply.ok ? 200 : (STATUS[reply.error.code] ?? 422), reply));
+      const inBody = req.headers[ERRORS_HEADER] === 'in-body';
+      backend.dispatch(method, args).then((reply) => sendReply(res, reply.ok || inBody ? 200 : (STATUS[reply.error.code] ?? 422), reply));
     });
   }
 

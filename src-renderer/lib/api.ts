@@ -38,7 +38,8 @@ async function httpCall(method: string, args: unknown): Promise<Reply<unknown>> 
   try {
     res = await fetch(`/api/${method}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': token() },
+      // Refusals come back as {ok: false} with status 200 (the host's X-Ckpt-Errors), so the console does not log each one.
+      headers: { 'Content-Type': 'application/json', 'X-Ckpt-Token': token(), 'X-Ckpt-Errors': 'in-body' },
       body: JSON.stringify(args ?? {}),
     });
   } catch (e) {

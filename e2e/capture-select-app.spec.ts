@@ -80,7 +80,7 @@ test('capture view: every process named like the clicked one, counted, marked, c
   // The name field starts from the clicked process's name, whole: both of that name.
   await expect(page.getByTestId('comm-names')).toHaveValue(`${TAG}w`);
   await expect(page.getByTestId('selector-count')).toHaveText('2');
-  await expect(page.getByTestId('selector-summary')).toContainText(`listed processes named ${TAG}w`);
+  await expect(page.getByTestId('selector-summary')).toContainText(`listed processes named “${TAG}w”`);
 
   // A prefix takes the other one too; a name longer than a comm can be is refused before capturing.
   await page.getByTestId('comm-names').fill(`${TAG}*`);
@@ -128,6 +128,8 @@ test('capture view: a name with a comma and a star is prefilled escaped, and sel
   // Unescaped, the comma would split it in two and the star take both.
   await expect(page.getByTestId('comm-names')).toHaveValue(`${TAG}\\,o\\*`);
   await expect(page.getByTestId('selector-count')).toHaveText('1');
+  // Said as it is understood: the name with its comma and star, not the backslashes typed (or doubled), and "1 listed process".
+  await expect(page.getByTestId('selector-summary')).toContainText(`1 listed process named “${TAG},o*”.`);
   await page.getByTestId('proc-search').fill(`${TAG},o`);
   await expect(rows.filter({ hasText: String(odd) }).locator('[data-covered="true"]')).toHaveCount(1);
   await expect(rows.filter({ hasText: String(near) }).locator('[data-covered="false"]')).toHaveCount(1);

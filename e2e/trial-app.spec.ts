@@ -419,3 +419,17 @@ test("a refused query logs nothing in the browser console (the host answers the 
     page.off('console', onConsole);
   }
 });
+
+test('diff of unrelated images: the fd counts say they are of the processes in both', async () => {
+  await page.getByTestId('nav-diff').click();
+  await page.getByTestId('diff-a').selectOption(ids['leak 1']!);
+  await page.getByTestId('diff-b').selectOption(ids['kitchen']!);
+  await page.getByTestId('diff-run').click();
+  await expect(page.getByTestId('sum-appeared')).not.toHaveText('+0 appeared');
+  await expect(page.getByTestId('sum-fds')).toContainText('fds of processes in both');
+  // A series (the same process in both): just "fds".
+  await page.getByTestId('diff-b').selectOption(ids['leak 4']!);
+  await page.getByTestId('diff-run').click();
+  await expect(page.getByTestId('sum-appeared')).toHaveText('+0 appeared');
+  await expect(page.getByTestId('sum-fds')).not.toContainText('processes in both');
+});

@@ -23,7 +23,7 @@
 import { displayInetAddr } from '../../src-shared/kinds/inet-socket.js';
 import { formatRate } from '../../src-shared/model/index.js';
 
-/** An internet socket's ends, from its attrs. */
+/** An internet socket's ends, from its attrs (sockEnds), with what grouping keeps of it across a series. */
 export interface SockEnds {
   proto: string;
   family: number;
@@ -32,27 +32,60 @@ export interface SockEnds {
   localPort: number;
   remoteAddr: string;
   remotePort: number;
+  /** Grouping's state, made once per socket (attrs row) of a series: a series of fleets holds millions of sockets. */
+  memo: SockMemo;
+}
+
+interface SockMemo {
+  /** A TCP listener; a TCP socket with a peer (one a listener may have accepted). */
+  listener: boolean;
+  tcpPeer: boolean;
+  /** Its ends as "tcp 127.0.0.1:8080" (remote: '' for none), made on first use. */
+  local: string | null;
+  remote: string | null;
+  /** Its key when accepted, and otherwise (it may be accepted in one image, its listener gone in the next). */
+  accepted: string | null;
+  key: string | null;
+  /** The image it was last counted in, and its count there: accepted, not. */
+  stamp: number;
+  nAccepted: number;
+  nOther: number;
 }
 
 export function sockEnds(a: Record<string, unknown>): SockEnds {
+  const proto = String(a.proto);
+  const state = String(a.state);
+  const remotePort = Number(a.remotePort) || 0;
   return {
-    proto: String(a.proto),
+    proto,
     family: Number(a.family),
-    state: String(a.state),
+    state,
     localAddr: String(a.localAddr),
     localPort: Number(a.localPort) || 0,
     remoteAddr: String(a.remoteAddr),
-    remotePort: Number(a.remotePort) || 0,
+    remotePort,
+    memo: {
+      listener: proto === 'tcp' && state === 'LISTEN',
+      tcpPeer: proto === 'tcp' && remotePort !== 0,
+      local: null,
+      remote: null,
+      accepted: null,
+      key: null,
+      stamp: -1,
+      nAccepted: 0,
+      nOther: 0,
+    },
   };
 }
 
-const isListener = (s: SockEnds) => s.proto === 'tcp' && s.state === 'LISTEN';
 const WILDCARD = new Set(['0.0.0.0', '::']);
 const end = (s: SockEnds, addr: string, port: number) => `${s.proto} ${displayInetAddr(s.family, addr)}:${port}`;
+const localEnd = (s: SockEnds) => (s.memo.local ??= end(s, s.localAddr, s.localPort));
+const remoteEnd = (s: SockEnds) => (s.memo.remote ??= s.remotePort ? end(s, s.remoteAddr, s.remotePort) : '');
 
 /** The series key of a socket grouped by its local end, accepted from a listener or not. */
 export function localKey(s: SockEnds, accepted: boolean): string {
-  return `${end(s, s.localAddr, s.localPort)} ${accepted ? 'accepted connections' : 'connections'} in ${s.state}`;
+  return `${localEnd(s)} ${accepted ? 'accepted connections' : 'connections'} in ${s.state}`;
 }
 
 /** The series key of a socket grouped by its remote end (a client's connections to one server). */
@@ -83,52 +116,75 @@ function addListener(m: Listeners, s: SockEnds): void {
 
 function listens(m: Listeners | undefined, s: SockEnds): boolean {
   const addrs = m?.get(s.localPort);
-  return !!addrs && addrs.some((a) => a === s.localAddr || WILDCARD.has(a));
+  if (!addrs) return false;
+  for (const a of addrs) if (a === s.localAddr || WILDCARD.has(a)) return true;
+  return false;
 }
 
 /**
  * Each image's sockets (in series order) as [image index, series key, count],
- * in image order: the keys as the module's comment says.
+ * in image order, one per key and image: the keys as the module's comment says.
  */
 export function groupSockets(images: readonly (readonly SockEntry[])[]): [number, string, number][] {
-  const out: [number, string, number][] = [];
-  // Sockets with no listener to tell their side, decided once the whole
-  // series is counted: how many of its sockets share each end.
-  const undecided: [number, SockEnds, number][] = [];
+  // A key told by the series' shares is this series' only.
+  for (const entries of images)
+    for (const e of entries) {
+      e.sock.memo.stamp = -1;
+      e.sock.memo.key = null;
+    }
+  // Each image's distinct sockets with their counts (summed over its tables, in memo), then keyed.
+  const perImage: { socks: SockEnds[]; accepted: number[]; other: number[] }[] = [];
+  // How many of the series' connected sockets with no listener share each end.
   const localShare = new Map<string, number>();
   const remoteShare = new Map<string, number>();
-  const bumpShare = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  const share = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   images.forEach((entries, i) => {
-    const byTable = new Map<number, Listeners>();
-    const inImage: Listeners = new Map();
+    let byTable: Map<number, Listeners> | null = null;
+    let inImage: Listeners | null = null;
     for (const e of entries)
-      if (isListener(e.sock)) {
+      if (e.sock.memo.listener) {
+        byTable ??= new Map();
+        inImage ??= new Map();
         let t = byTable.get(e.table);
         if (!t) byTable.set(e.table, (t = new Map()));
         addListener(t, e.sock);
         addListener(inImage, e.sock);
       }
+    const distinct: SockEnds[] = [];
     for (const e of entries) {
       const s = e.sock;
-      if (!s.remotePort) out.push([i, unconnectedKey(s), e.n]);
-      else if (s.proto === 'tcp' && (listens(byTable.get(e.table), s) || listens(inImage, s))) out.push([i, localKey(s, true), e.n]);
-      else {
-        undecided.push([i, s, e.n]);
-        bumpShare(localShare, end(s, s.localAddr, s.localPort), e.n);
-        bumpShare(remoteShare, end(s, s.remoteAddr, s.remotePort), e.n);
+      const m = s.memo;
+      if (m.stamp !== i) {
+        m.stamp = i;
+        m.nAccepted = m.nOther = 0;
+        distinct.push(s);
       }
+      if (m.tcpPeer && inImage && (listens(byTable!.get(e.table), s) || listens(inImage, s))) m.nAccepted += e.n;
+      else m.nOther += e.n;
     }
+    // The counts kept by value: the memo holds the next image's once that is counted.
+    perImage.push({ socks: distinct, accepted: distinct.map((s) => s.memo.nAccepted), other: distinct.map((s) => s.memo.nOther) });
+    for (const s of distinct)
+      if (s.remotePort && s.memo.nOther) {
+        share(localShare, localEnd(s), s.memo.nOther);
+        share(remoteShare, remoteEnd(s), s.memo.nOther);
+      }
   });
-  if (undecided.length) {
-    const keyed = undecided.map(([i, s, n]): [number, string, number] => {
-      const local = localShare.get(end(s, s.localAddr, s.localPort))!;
-      const remote = remoteShare.get(end(s, s.remoteAddr, s.remotePort))!;
-      return [i, local > remote ? localKey(s, false) : remoteKey(s), n];
+  const out: [number, string, number][] = [];
+  perImage.forEach(({ socks, accepted, other }, i) => {
+    const sums = new Map<string, number>();
+    const add = (key: string, n: number) => sums.set(key, (sums.get(key) ?? 0) + n);
+    socks.forEach((s, k) => {
+      const nAccepted = accepted[k]!;
+      const nOther = other[k]!;
+      const m = s.memo;
+      if (nAccepted) add((m.accepted ??= localKey(s, true)), nAccepted);
+      if (!nOther) return;
+      if (!s.remotePort) add((m.key ??= unconnectedKey(s)), nOther);
+      else add((m.key ??= localShare.get(localEnd(s))! > remoteShare.get(remoteEnd(s))! ? localKey(s, false) : remoteKey(s)), nOther);
     });
-    // Merged back in image order (a stable sort keeps each image's order).
-    out.push(...keyed);
-    out.sort((a, b) => a[0] - b[0]);
-  }
+    for (const [key, n] of sums) out.push([i, key, n]);
+  });
   return out;
 }
 

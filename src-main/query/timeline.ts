@@ -105,6 +105,11 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   const stamp = new Int32Array(maxStr).fill(-1);
   const tally = new Int32Array(maxStr);
   const kindTally = new Int32Array(256);
+  // Internet sockets per fd table and attrs row the same way, stamped with the pack.
+  const maxAttrs = (db.prepare('SELECT coalesce(max(id), 0) FROM attrs').pluck().get() as number) + 1;
+  const attrStamp = new Int32Array(maxAttrs).fill(-1);
+  const attrTally = new Int32Array(maxAttrs);
+  let packNo = 0;
   // An internet socket's ends, per attrs row once (a series repeats most of them).
   const sockCache = new Map<number, SockEnds>();
   const sockOf = (attrsId: number) => {
@@ -119,10 +124,12 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     kindTally.fill(0);
     const otherKinds = new Map<number, number>();
     // Per fd table and attrs row: a socket's side is told by the listeners of its table.
-    const socks = new Map<number, SockEntry>();
+    const socks: SockEntry[] = [];
     const seen: number[] = [];
     for (const b of packStmt.iterate(imageId) as IterableIterator<Buffer>) {
       const p = unpack(b);
+      const pack = packNo++;
+      const packSocks: number[] = [];
       for (let o = 0; o < p.length; o += PACK_FIELDS) {
         const kind = p[o + P.kind]!;
         if (kind >= 0 && kind < 256) kindTally[kind]!++;
@@ -138,20 +145,25 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
             seen.push(id);
           }
           tally[id]!++;
-        } else if (kind === INET_SOCKET && p[o + P.attrs]) {
-          // (table, attrs id) as one number: both are small non-negative ids.
-          const k = p[o + P.table]! * 4294967296 + (p[o + P.attrs]! >>> 0);
-          const e = socks.get(k);
-          if (e) e.n++;
-          else socks.set(k, { table: p[o + P.table]!, sock: sockOf(p[o + P.attrs]!), n: 1 });
+        } else if (kind === INET_SOCKET) {
+          const id = p[o + P.attrs]!;
+          if (id <= 0 || id >= maxAttrs) continue;
+          if (attrStamp[id] !== pack) {
+            attrStamp[id] = pack;
+            attrTally[id] = 0;
+            packSocks.push(id);
+          }
+          attrTally[id]!++;
         }
       }
+      // One pack is one fd table.
+      for (const id of packSocks) socks.push({ table: p[P.table]!, sock: sockOf(id), n: attrTally[id]! });
     }
     const kinds: [number, number][] = [];
     for (let k = 0; k < 256; k++) if (kindTally[k]) kinds.push([k, kindTally[k]!]);
     kinds.push(...[...otherKinds].sort((a, b) => a[0] - b[0]));
     seen.sort((a, b) => a - b);
-    return { kinds, paths: seen.map((id): [number, number] => [id, tally[id]!]), socks: [...socks.values()] };
+    return { kinds, paths: seen.map((id): [number, number] => [id, tally[id]!]), socks };
   };
   const points: TimelinePoint[] = [];
   // A series' counts as (image index, count) pairs: most paths of a fleet

@@ -1,6 +1,6 @@
 /** How a timeline keys internet sockets: by the fixed end of their connections (timeline-sockets.ts). */
 import { describe, expect, it } from 'vitest';
-import { groupSockets, growthText, type SockEnds, type SockEntry } from '../../src-main/query/timeline-sockets.js';
+import { groupSockets, growthText, sockEnds, type SockEnds, type SockEntry } from '../../src-main/query/timeline-sockets.js';
 
 const tcp = (local: string, remote: string, state = 'ESTABLISHED', proto = 'tcp'): SockEnds => {
   const split = (e: string): [string, number] => {
@@ -9,7 +9,7 @@ const tcp = (local: string, remote: string, state = 'ESTABLISHED', proto = 'tcp'
   };
   const [localAddr, localPort] = split(local);
   const [remoteAddr, remotePort] = split(remote);
-  return { proto, family: localAddr.includes(':') ? 6 : 4, state, localAddr, localPort, remoteAddr, remotePort };
+  return sockEnds({ proto, family: localAddr.includes(':') ? 6 : 4, state, localAddr, localPort, remoteAddr, remotePort });
 };
 const listen = (local: string) => tcp(local, local.includes('::') ? ':::0' : '0.0.0.0:0', 'LISTEN');
 const at = (table: number, ...socks: SockEnds[]): SockEntry[] => socks.map((sock) => ({ table, sock, n: 1 }));
@@ -83,6 +83,31 @@ describe('timeline socket endpoints', () => {
     });
     // One connection alone shares nothing: its remote end, as before.
     expect(grouped([at(1, tcp('10.0.0.1:41000', '10.0.0.2:443'))])).toEqual({ 'tcp ESTABLISHED -> 10.0.0.2:443': [1] });
+  });
+
+  it('one socket object across images (as a series reads one attrs row): counted in each, its side told per image', () => {
+    const l = listen('127.0.0.1:8080');
+    const cw = [0, 1, 2].map((k) => tcp('127.0.0.1:8080', `10.0.0.9:${40000 + k}`, 'CLOSE_WAIT'));
+    // The listener closed before the last capture: the same sockets, then told by the end they share.
+    const images = [at(1, l, cw[0]!), at(1, l, cw[0]!, cw[1]!), at(1, ...cw)];
+    expect(grouped(images)).toEqual({
+      'tcp LISTEN on 127.0.0.1:8080': [1, 1, 0],
+      'tcp 127.0.0.1:8080 accepted connections in CLOSE_WAIT': [1, 2, 0],
+      'tcp 127.0.0.1:8080 connections in CLOSE_WAIT': [0, 0, 3],
+    });
+    // Grouped again (another timeline of them): the same answer.
+    expect(grouped(images)).toEqual(grouped(images));
+    expect(grouped([images[2]!])).toEqual({ 'tcp 127.0.0.1:8080 connections in CLOSE_WAIT': [3] });
+  });
+
+  it('a fleet of sockets with no listener (hundreds of thousands) is grouped, not spread into one call', () => {
+    const clients = Array.from({ length: 200_000 }, (_, k) =>
+      tcp(`10.0.${k >> 16}.1:${1024 + (k & 0xffff)}`, '10.9.9.9:5432', 'ESTABLISHED'),
+    );
+    const entries = (socks: SockEnds[]) => socks.map((sock) => ({ table: 1, sock, n: 1 }));
+    expect(grouped([entries(clients.slice(0, 50_000)), entries(clients)])).toEqual({
+      'tcp ESTABLISHED -> 10.9.9.9:5432': [50_000, 200_000],
+    });
   });
 
   it('counts the same socket in several fd tables in each', () => {

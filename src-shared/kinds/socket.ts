@@ -46,7 +46,8 @@ export default defineKind({
     { name: 'family', type: 'bstr', label: 'Address family if known' },
     // A unix or packet socket (listed from creation) the tables did not have, read twice: it was opened or closed while the capture ran.
     // Since 1.5: it first went out in 1.4 builds of one afternoon, whose 1.4 images without it must still read.
-    { name: 'unlisted', type: 'bool', label: 'Not in the socket tables at capture time (opened or closed during the capture)', since: 5 },
+    // Labelled as what a true says (a false is not "it is in the tables": an inet socket never bound is in none either).
+    { name: 'unlisted', type: 'bool', label: 'Opened or closed while the capture ran (missing from the tables read twice)', since: 5 },
   ],
   // The kernel's protocol name where it gave one (TCP for a socket never bound), as lsof prints it.
   summary: (f) => {

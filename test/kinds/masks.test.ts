@@ -37,3 +37,12 @@ describe('kind attributes shown by name', () => {
     expect(attrShown('eventfd', 'count', 5)).toBeNull();
   });
 });
+
+describe('an unresolved socket', () => {
+  it("labels 'unlisted' as what a true says, so a false beside 'in no socket table' does not contradict it", async () => {
+    const { kindByName } = await import('../../src-shared/kinds/index.js');
+    const f = kindByName('socket')!.fields.find((x) => x.name === 'unlisted')!;
+    expect(f.label).not.toMatch(/^Not in the socket tables/);
+    expect(f.label).toMatch(/^Opened or closed while the capture ran/);
+  });
+});

@@ -6,5 +6,6 @@ export default defineKind({
   name: 'signalfd',
   label: 'signalfd',
   fields: [{ name: 'sigmask', type: 'u64', label: 'Signal mask', show: sigsetText }],
-  summary: (f) => `signalfd mask ${BigInt(f.attrs.sigmask as number | bigint).toString(16)}`,
+  // The hex as fdinfo prints it, then the signals it stands for.
+  summary: (f) => `signalfd mask ${sigsetText(f.attrs.sigmask as number | bigint)}`,
 });

@@ -46,3 +46,12 @@ describe('an unresolved socket', () => {
     expect(f.label).toMatch(/^Opened or closed while the capture ran/);
   });
 });
+
+describe('a signalfd', () => {
+  it('is titled by its mask in hex and the signals it stands for', async () => {
+    const { kindByName } = await import('../../src-shared/kinds/index.js');
+    const spec = kindByName('signalfd')!;
+    const f = { attrs: { sigmask: 18446744065119682560n } } as unknown as Parameters<NonNullable<typeof spec.summary>>[0];
+    expect(spec.summary!(f)).toBe('signalfd mask 0xfffffffe00010000: SIGCHLD, 34-64');
+  });
+});

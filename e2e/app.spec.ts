@@ -177,6 +177,25 @@ test("a container's process: its pid and ids inside; a listener's accept queue a
   await shot(page, 'inspector-container');
 });
 
+test("a deleted sparse file's allocation beside its size; a unix listener's queue and the client waiting in it", async () => {
+  await captureScenario(page, 'everything', 'sparse e2e');
+  await treeRow(page, 6000).first().click();
+  const fds = page.getByTestId('fd-list');
+  const filter = page.getByTestId('fd-filter');
+  await filter.fill('sparse.log');
+  await fds.getByRole('option').filter({ hasText: '/var/log/kitchen/sparse.log' }).click();
+  await expect(page.getByTestId('file-allocated')).toHaveText('4.0 KiB (8 blocks of 512 bytes)');
+  // A file whose blocks the image does not record: its size is the apparent size.
+  await filter.fill('scratch.bin');
+  await fds.getByRole('option').filter({ hasText: '/tmp/scratch.bin' }).click();
+  await expect(page.getByTestId('file-allocated')).toHaveText('not recorded: the size, 4.0 KiB, is the apparent size');
+  await filter.fill('unix');
+  await expect(fds.getByRole('option').filter({ hasText: '@kitchen-sink-ctl LISTEN accept-q 1 of 16' })).toHaveCount(1);
+  await fds.getByRole('option').filter({ hasText: 'not yet accepted by [100006]' }).click();
+  await expect(page.getByText('Other end: unix stream [100006] @kitchen-sink-ctl LISTEN accept-q 1 of 16')).toBeVisible();
+  await shot(page, 'inspector-sparse-pending');
+});
+
 test('rename and delete an image', async () => {
   await page.getByTestId('nav-library').click();
   await expect(page.getByTestId('library-list').getByRole('option').filter({ hasText: 'web e2e' })).toHaveCount(1);

@@ -13,6 +13,7 @@ import {
   bstrToJson,
   bytesToHex,
   describeFile,
+  diskHeld,
   displayBStr,
   fileToJson,
   flagNames,
@@ -45,6 +46,7 @@ import type {
   TaskRow,
 } from '../../src-shared/api/results.js';
 import { ApiError } from '../../src-shared/api/contract.js';
+import { formatSize } from '../../src-shared/model/size-text.js';
 import { fdLimitUse, limitsToJson } from '../../src-shared/api/limits-json.js';
 
 /** Bytes of a record shown in the hex pane at most; the rest is summarised. */
@@ -343,6 +345,7 @@ export class OpenedImage {
         : { name: fl.name, label: fl.label, type: fl.type },
     );
     const holders = this.holdersOf(ref);
+    const held = f.kind === 'regular' ? diskHeld(f) : null;
     this.peers ??= otherEnds(this.snap);
     const peer = this.peers.get(ref);
     const peerFile = peer === undefined ? undefined : this.files.get(peer);
@@ -355,6 +358,13 @@ export class OpenedImage {
       modeType: modeType(f.mode),
       file: fileToJson(f),
       attrLabels,
+      diskHeld: held && {
+        bytes: u64ToJson(held.bytes),
+        allocated: held.allocated,
+        text: held.allocated
+          ? `${formatSize(held.bytes)} (${String(f.attrs.blocks)} blocks of 512 bytes)`
+          : `not recorded: the size, ${formatSize(f.size)}, is the apparent size`,
+      },
       holders,
       otherEnd: peerFile ? { ref: peerFile.ref, description: describeFile(peerFile), holders: this.holdersOf(peerFile.ref) } : null,
       record: this.fileRecord.get(ref) ?? -1,

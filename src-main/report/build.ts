@@ -3,18 +3,23 @@ import {
   contentsText,
   counted,
   describeFile,
+  diskHeld,
   displayBStr,
   formatFdLimit,
   formatFlags,
   formatLimit,
   formatRate,
   formatShare,
+  heldNote,
+  heldNumber,
   holders,
   limitReport,
   locksTag,
+  sumHeld,
   u64ToJson,
   USERNS_SINCE,
   type FdLimit,
+  type OpenFile,
   type Snapshot,
   type Task,
 } from '../../src-shared/model/index.js';
@@ -23,7 +28,8 @@ import { limitsToJson } from '../../src-shared/api/limits-json.js';
 import type { ImageLimits } from '../../src-shared/api/results.js';
 import type { DiffFd, DiffResult, HoldersResult, ImageSummary, SearchResult, Timeline } from '../../src-shared/store-types.js';
 import type { Doc, Section, Table } from './doc.js';
-import { perHourText, timelineLimitText } from './text.js';
+import { perHourText, timelineLimitText, withDeletedSize } from './text.js';
+import { formatSize } from '../../src-shared/model/size-text.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 const short = (id: string) => id.slice(0, 12);
@@ -154,6 +160,39 @@ function insideTable(snap: Snapshot): Table | null {
     : null;
 }
 
+/**
+ * Deleted regular files still open, each inode once, largest first: the
+ * disk each holds until its last close (diskHeld: allocated blocks where the
+ * image records them, else the size, said to be the apparent size), and
+ * who holds it. The fact sums them as show's deleted-files line does.
+ */
+function deletedTable(snap: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): { fact: string; table: Table } | null {
+  const seen = new Map<string, OpenFile>();
+  for (const f of snap.files)
+    if (f.deleted && f.kind === 'regular' && fileHolders.has(f.ref)) seen.set(`${String(f.dev)}:${String(f.ino)}`, f);
+  if (!seen.size) return null;
+  const files = [...seen.values()].map((f) => ({ f, held: diskHeld(f) })).sort((a, b) => heldNumber(b.held) - heldNumber(a.held));
+  const total = sumHeld(files.map((x) => x.held));
+  const shown = files.slice(0, MAX_ROWS);
+  return {
+    fact: `${counted(files.length, 'file')}, ${formatSize(total.bytes)} of disk not freed until they are closed${heldNote(total)}`,
+    table: {
+      title: 'Deleted files still open',
+      headers: ['path', 'disk held', 'measured as', 'size', 'held by'],
+      rows: shown.map(({ f, held }) => [
+        displayBStr(f.path),
+        formatSize(held.bytes),
+        held.allocated ? 'allocated blocks' : 'apparent size (blocks not recorded)',
+        formatSize(f.size),
+        (fileHolders.get(f.ref) ?? []).map((h) => `${h.pid}:${h.fd}`).join(' '),
+      ]),
+      wrap: [0],
+      code: [0],
+      omitted: files.length - shown.length,
+    },
+  };
+}
+
 export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): Doc {
   const files = new Map(snap.files.map((f) => [f.ref, f]));
   const tables = new Map(snap.fdTables.map((t) => [t.ref, t]));
@@ -194,7 +233,8 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
         String(u64ToJson(f.pos)),
         d.cloexec ? 'yes' : 'no',
         shared ? 'yes' : 'no',
-        f.locks.length ? `${describeFile(f)}  ${locksTag(f.locks)}` : describeFile(f),
+        // A deleted file's target says what it holds of the disk, as show's does.
+        `${withDeletedSize(describeFile(f), f, diskHeld(f))}${f.locks.length ? `  ${locksTag(f.locks)}` : ''}`,
       ]);
     }
   }
@@ -243,12 +283,23 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     '',
   ]);
   const inside = insideTable(snap);
+  const deleted = deletedTable(snap, fileHolders);
   return {
     title: `Checkpoint image ${name(s)}`,
-    facts: [...imageFacts(s), ['Capture errors', snap.errors.length ? `${snap.errors.length} (listed under Capture errors)` : 'none']],
+    facts: [
+      ...imageFacts(s),
+      ['Capture errors', snap.errors.length ? `${snap.errors.length} (listed under Capture errors)` : 'none'],
+      ...(deleted ? [['Deleted files still open', deleted.fact] as [string, string]] : []),
+    ],
     sections: [limitsSection(limits)],
     charts: [{ kind: 'bars', title: 'Fds by kind', labels: sorted.map(([k]) => k), values: sorted.map(([, n]) => n) }],
-    tables: [fdTable, ...(snap.errors.length ? [errorTable] : []), limitsTable(limits), ...(inside ? [inside] : [])],
+    tables: [
+      fdTable,
+      ...(snap.errors.length ? [errorTable] : []),
+      limitsTable(limits),
+      ...(inside ? [inside] : []),
+      ...(deleted ? [deleted.table] : []),
+    ],
     csv: {
       ...fdTable,
       headers: [...fdTable.headers, 'fd soft limit', 'fd hard limit'],

@@ -235,6 +235,13 @@ export interface FileDetail {
   /** The file as one flat JSON object: common fields then the kind's attributes. */
   file: { [k: string]: Json };
   attrLabels: AttrLabel[];
+  /**
+   * A regular file's hold on the disk (diskHeld): its allocated blocks x 512
+   * where the image records them (allocated), else its size, the apparent
+   * size; `text` as the Inspector's "Allocated on disk" row shows it. Null
+   * for other kinds.
+   */
+  diskHeld: { bytes: U64Json; allocated: boolean; text: string } | null;
   /** Every fd in every process that holds this open file. */
   holders: FileHolder[];
   /** A connected socket's, a pipe's or a FIFO's other end when it is in this image (otherEnds): that file and who holds it. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import { Store } from '../../src-main/store/index.js';
-import { bytesToHex, describeFile, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
+import { bytesToHex, describeFile, diskHeld, type OpenFile, type Snapshot, type Task } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
 import {
   HOSTILE_BYTES,
@@ -144,6 +144,9 @@ function checkScenario(s: Snapshot): void {
   expect(log.locks).toEqual([{ kind: 'posix', write: true, pid: 100, start: 0, end: null }]);
 
   expect(fileAt(s, 100, 4)).toMatchObject({ kind: 'regular', path: '/tmp/scratch', deleted: true, nlink: 0, pos: 10, size: 100, flags: 2 });
+  // CRIU records no st_blocks: the deleted file's hold on the disk is its size, said to be the apparent one (format 1.7).
+  expect(fileAt(s, 100, 4).attrs).toEqual({ blocksKnown: false, blocks: 0 });
+  expect(diskHeld(fileAt(s, 100, 4))).toEqual({ bytes: 100, allocated: false });
   // An OFD lock (CRIU's FL_OFD 4): owned by the open file, pid -1 as /proc/locks shows it.
   expect(fileAt(s, 100, 4).locks).toEqual([{ kind: 'ofd', write: false, pid: -1, start: 10, end: 14 }]);
   expect(fileAt(s, 100, 11).locks).toEqual([{ kind: 'lease', write: true, pid: 100, start: 0, end: null }]);
@@ -207,6 +210,9 @@ function checkScenario(s: Snapshot): void {
     ino: 8003,
     attrs: { type: 'seqpacket', state: 'LISTEN', name: '@ctl-sock', listening: true, peer: 0 },
   });
+  // A dump restores a listener's queued connections rather than counting them, so its backlog is not claimed against a queue of 0.
+  expect(fileAt(s, 100, 14).attrs).toMatchObject({ backlogKnown: false, backlog: 0, pendingOn: 0 });
+  expect(describeFile(fileAt(s, 100, 14))).toBe('unix seqpacket [8003] @ctl-sock LISTEN');
 
   expect(fileAt(s, 100, 9)).toMatchObject({
     kind: 'eventfd',

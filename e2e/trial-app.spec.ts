@@ -266,6 +266,12 @@ test('library: edit fields show hostile text escaped beside them and have names;
 test('library: Delete names the image, and the focus goes on to the next row', async () => {
   const list = page.getByTestId('library-list');
   const fresh = list.getByRole('option').filter({ hasText: 'fresh' });
+  // Diff it first: after the delete, the Diff says the image is gone in the app's terms.
+  await list.getByRole('option').filter({ hasText: 'kitchen' }).click();
+  await fresh.click({ modifiers: ['Control'] });
+  await page.getByTestId('diff-button').click();
+  await expect(page.getByTestId('diff-summary')).toBeVisible();
+  await page.getByTestId('nav-library').click();
   await fresh.click();
   const index = Number(await fresh.getAttribute('data-index'));
   const after =
@@ -283,6 +289,9 @@ test('library: Delete names the image, and the focus goes on to the next row', a
   await expect(list).toBeFocused();
   await expect(list.locator('.row.cursor').getByTestId('image-label')).toHaveText(after);
   await expect(list.locator('[aria-selected="true"]')).toHaveCount(1);
+  await page.getByTestId('nav-diff').click();
+  await expect(page.getByTestId('diff-error')).toHaveText('This image is no longer in the library: it was deleted. Choose another one.');
+  await expect(page.getByTestId('diff-b').locator('option:checked')).toContainText('(no longer in the library)');
 });
 
 test('capture: Tab into the live process list, Space picks the first process shown', async () => {

@@ -41,7 +41,45 @@ export function middleEllipsis(text: string, width: number, measure: (s: string)
     return [head, k - head];
   };
   const k = largest(0, n - 1, (k) => fits(...split(k)));
-  return join(...split(k));
+  // Text of words (a socket, a timer): whole words from the middle rather than the ends of two words
+  // ("timerfd … every 5s", not "timerfd CLOC…OTONIC every 5s"), when that keeps nearly as much.
+  const words = slash < 0 ? wordCut(cps, k, fits) : null;
+  return words ? join(...words) : join(...split(k));
+}
+
+/**
+ * The best cut of whole words (head ending before a space, tail starting after one) that fits and keeps at
+ * least 90% of the `k` characters a plain cut keeps, with at least a word at each end; null if none.
+ */
+function wordCut(cps: string[], k: number, fits: (head: number, tail: number) => boolean): [number, number] | null {
+  const n = cps.length;
+  const heads: number[] = [];
+  const tails: number[] = [];
+  for (let i = 1; i < n - 1; i++)
+    if (cps[i] === ' ') {
+      heads.push(i + 1); // keeps the space: "timerfd …"
+      tails.push(n - i); // keeps the space: "… every"
+    }
+  tails.reverse(); // shortest first
+  let best: [number, number] | null = null;
+  // For each head, the longest tail that fits beside it (fits is monotone in the tail): words x log(words) measures.
+  for (const h of heads) {
+    let lo = 0,
+      hi = tails.length - 1,
+      found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const t = tails[mid]!;
+      if (h + t < n && fits(h, t)) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) continue;
+    const t = tails[found]!;
+    if (h + t >= 0.9 * k && (!best || h + t > best[0] + best[1])) best = [h, t];
+  }
+  return best;
 }
 
 let ctx: CanvasRenderingContext2D | null | undefined;

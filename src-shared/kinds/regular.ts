@@ -8,7 +8,7 @@ export default defineKind({
   fields: [
     // st_blocks of the target: what the file holds of the disk, which a sparse file's size (st_size) overstates.
     // Known only where a stat gave it (live captures since 1.7), never guessed from the size: see diskHeld().
-    { name: 'blocksKnown', type: 'bool', label: 'Allocated blocks known', since: 7 },
-    { name: 'blocks', type: 'u64', label: 'Allocated on disk (512-byte blocks, st_blocks)', since: 7 },
+    { name: 'blocksKnown', type: 'bool', label: 'Blocks known', since: 7 },
+    { name: 'blocks', type: 'u64', label: 'Blocks allocated', since: 7 },
   ],
 });

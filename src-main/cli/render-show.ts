@@ -2,10 +2,14 @@
 import {
   counted,
   describeFile,
+  diskHeld,
   displayBStr,
   formatFlags,
   formatLimit,
   formatShare,
+  heldNote,
+  heldNumber,
+  heldText,
   holders,
   tableHolderPids,
   keptTableOut,
@@ -14,6 +18,7 @@ import {
   listedWarnings,
   NEAR_LIMIT,
   recordsLimits,
+  sumHeld,
   u64ToJson,
   otherEnds,
   unreadableNames,
@@ -85,10 +90,6 @@ export interface ShowFilter {
   kinds?: Set<string>;
 }
 
-function sizeOf(f: OpenFile): number {
-  return typeof f.size === 'bigint' ? Number(f.size) : f.size;
-}
-
 /** Holders as "pid:fd" pairs, the first four and a count of the rest: a file a fleet holds stays one line. */
 function holderList(h: { pid: number; fd: number }[]): string {
   return `${h
@@ -117,11 +118,12 @@ function deletedLine(s: Snapshot, fileHolders: Map<number, { pid: number; fd: nu
   for (const f of s.files)
     if (f.deleted && f.kind === 'regular' && fileHolders.has(f.ref)) seen.set(`${String(f.dev)}:${String(f.ino)}`, f);
   if (!seen.size) return null;
-  const files = [...seen.values()].sort((a, b) => sizeOf(b) - sizeOf(a));
-  const total = files.reduce((n, f) => n + sizeOf(f), 0);
+  // What each holds of the disk (diskHeld): allocated blocks where the image records them, else the size (apparent).
+  const files = [...seen.values()].map((f) => ({ f, held: diskHeld(f) })).sort((a, b) => heldNumber(b.held) - heldNumber(a.held));
+  const total = sumHeld(files.map((x) => x.held));
   const big = files[0]!;
-  const by = fileHolders.get(big.ref)![0]!;
-  return `deleted files still open: ${files.length}, ${formatSize(total)} of disk not freed until they are closed (largest ${displayBStr(big.path)}, ${formatSize(sizeOf(big))}, held by ${by.pid}:${by.fd})`;
+  const by = fileHolders.get(big.f.ref)![0]!;
+  return `deleted files still open: ${files.length}, ${formatSize(total.bytes)} of disk not freed until they are closed${heldNote(total)} (largest ${displayBStr(big.f.path)}, ${heldText(big.held, big.f.size)}, held by ${by.pid}:${by.fd})`;
 }
 
 /**
@@ -342,7 +344,7 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       let desc = describeFile(f);
       const why = desc.startsWith(UNNAMED) ? unnamed.get(`${t.pid}:${d.fd}`) : undefined;
       if (why) desc = `(name not readable: ${why})${desc.slice(UNNAMED.length)}`;
-      desc = withDeletedSize(desc, f, f.size);
+      desc = withDeletedSize(desc, f, diskHeld(f));
       const locks = f.locks.filter((l) => l.kind !== 'posix' || l.pid <= 0 || owners.has(l.pid));
       lines.push(
         `  ${String(d.fd).padStart(fdWidth)}${d.cloexec ? '*' : ' '} ${f.kind.padEnd(14)} ${formatFlags(f.flags).padEnd(flagsWidth)} pos ${String(u64ToJson(f.pos)).padEnd(posWidth)} ${desc}${locks.length ? `  ${locksTag(locks)}` : ''}${end ? `  [other end ${end}]` : ''}${share}`,

@@ -69,7 +69,7 @@ test('diff: two images of the leaky series show the fds it opened, side by side,
   await shot(page, 'diff');
 
   // Only openings, only regular files: the log files, app.log.4 among them, on the B side only.
-  for (const c of ['retargeted', 'flags', 'moved', 'cloexec', 'deleted', 'shared', 'unshared'])
+  for (const c of ['retargeted', 'state', 'flags', 'moved', 'cloexec', 'deleted', 'shared', 'unshared'])
     await page.getByTestId(`filter-${c}`).uncheck();
   const fdRows = rows.getByRole('option').filter({ has: page.getByTestId('diff-side-b') });
   const opened = await fdRows.count();
@@ -460,11 +460,11 @@ test('inspector: each process its fds against its fd limit, the image its Limits
   const tree = page.getByTestId('tree');
   const proc = (pid: number) => tree.getByRole('option').filter({ hasText: new RegExp(`^\\s*${pid}\\b`) });
   // The sim's kitchen-sink runs with systemd's defaults (1024 soft, 524288 hard); its child raised its soft limit.
-  await expect(proc(6000)).toContainText('36 / 1024 fds');
+  await expect(proc(6000)).toContainText('38 / 1024 fds');
   await expect(proc(6000).locator('.fdl')).not.toHaveClass(/near/);
   await proc(6000).click();
   const limit = page.getByTestId('process-fd-limit');
-  await expect(limit).toContainText('36 / 1,024 fds');
+  await expect(limit).toContainText('38 / 1,024 fds');
   await expect(limit).toContainText('hard limit 524,288');
   await expect(limit.getByRole('meter')).toBeVisible();
   await proc(6001).click();

@@ -1,7 +1,7 @@
 /** File shapes every scenario uses: paths on one root fs, std streams, sockets. */
 import { O } from '../../src-shared/model/index.js';
 import type { AttrRecord, BStr } from '../../src-shared/model/index.js';
-import { S_IFCHR, S_IFDIR, S_IFREG, S_IFSOCK, mkdev, type FileInit, type Proc } from './builder.js';
+import { S_IFCHR, S_IFDIR, S_IFREG, S_IFSOCK, hashName, mkdev, type FileInit, type Proc } from './builder.js';
 
 export const ROOT_DEV = mkdev(259, 2);
 export const ROOT_MNT = 29;
@@ -113,11 +113,20 @@ export function tcpConn(
   cloexec = true,
 ): number {
   const family = local.includes(':') ? 6 : 4;
+  // A connection's inode is its own, whatever else a scenario opened before
+  // it: the same connection in two steps of a series is one socket, and a
+  // connection that took a closed one's fd number is another (as the kernel
+  // gives each socket a new inode). From its ends, above the counter's
+  // range; the counter still moves, so the other inodes stay as they were.
+  p.b.nextIno();
+  const key = `tcp|${local}|${lport}|${remote}|${rport}`;
+  const ino = 2 ** 32 + hashName(key) * 1024 + (hashName(`${key}#`) & 1023);
   return p.open(
     'inet-socket',
     {
       mode: S_IFSOCK | 0o777,
       dev: 8,
+      ino,
       flags: O.O_RDWR | O.O_NONBLOCK,
       attrs: { proto: 'tcp', family, state, localAddr: local, localPort: lport, remoteAddr: remote, remotePort: rport },
     },

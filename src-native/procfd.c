@@ -1,8 +1,8 @@
 /*
  * procfd: the hot loop of a live capture in C, on threads of its own.
  *
- * A capture of every process spends most of its time in the kernel: one
- * readlinkat, one statx and an openat/read/close of fdinfo per fd. From
+ * A capture of every process spends most of its time in the kernel: an
+ * openat/read/close of fdinfo, one readlinkat and one statx per fd. From
  * JavaScript each of those also costs a trip through an FFI call, a
  * string and garbage; here it costs the syscall alone, and the processes
  * are read by several threads while the JavaScript thread classifies the
@@ -77,6 +77,7 @@ typedef struct {
   int pid, fd;
   char *where;
   const char *message;
+  char *own; /* message, when made for this record (freed with it) */
 } rerr_t;
 
 typedef struct {
@@ -133,6 +134,22 @@ static void add_error(rproc_t *rp, int err, int fd, const char *where, const cha
   e->fd = fd;
   e->where = strdup(where);
   e->message = message;
+  e->own = NULL;
+}
+
+/* An error record whose message is made for it (it names values). */
+static void add_error_own(rproc_t *rp, int err, int fd, const char *where, const char *message) {
+  char *own = strdup(message);
+  if (!own) {
+    rp->oom = 1;
+    return;
+  }
+  int before = rp->nerrors;
+  add_error(rp, err, fd, where, own);
+  if (rp->nerrors > before)
+    rp->errors[before].own = own;
+  else
+    free(own);
 }
 
 static void free_fds(rfds_t *t) {
@@ -159,7 +176,10 @@ static void free_proc(rproc_t *rp) {
   for (int i = 0; i < rp->nthreads; i++) buf_free(&rp->threads[i].stat);
   free(rp->threads);
   free_fds(&rp->fds);
-  for (int i = 0; i < rp->nerrors; i++) free(rp->errors[i].where);
+  for (int i = 0; i < rp->nerrors; i++) {
+    free(rp->errors[i].where);
+    free(rp->errors[i].own);
+  }
   free(rp->errors);
   free(rp);
 }
@@ -174,6 +194,8 @@ typedef struct {
   char key[64];
   double dev;
   int mode, nlink;
+  int have_mnt; /* mnt_id: its file system's mount (anon_inodefs and pidfs differ) */
+  uint32_t mnt_id;
 } pseudo_t;
 
 struct worker;
@@ -271,167 +293,299 @@ static uint64_t parse_num(const char *s, size_t i, size_t end, int base, size_t 
   return v;
 }
 
-/* One fd: link, fdinfo, and the target's statx where it says something. */
+/* The kinds of anon inode fdinfo names by its first line of their own
+ * (after any "lock:" lines): that line's file must have that link. The
+ * `always` ones print it whatever their state, so their link without it
+ * is of another file's fdinfo. raw-read.ts holds the same table. */
+static const struct {
+  const char *marker, *link;
+  int always;
+} FDINFO_KINDS[] = {
+    {"eventfd-count:", "anon_inode:[eventfd]", 1}, {"clockid:", "anon_inode:[timerfd]", 1},
+    {"sigmask:", "anon_inode:[signalfd]", 1},      {"Pid:", "anon_inode:[pidfd]", 1},
+    {"pending:", "anon_inode:[userfaultfd]", 1},   {"fanotify flags:", "anon_inode:[fanotify]", 1},
+    {"tfd:", "anon_inode:[eventpoll]", 0},         {"inotify wd:", "anon_inode:inotify", 0},
+    {"SqMask:", "anon_inode:[io_uring]", 0},
+};
+#define NKINDS (sizeof FDINFO_KINDS / sizeof FDINFO_KINDS[0])
+
+/* Do the link and the kind's fdinfo lines (x[0..n)) belong to one file? */
+static int kind_agrees(const char *link, size_t ln, const char *x, size_t n) {
+  size_t i = 0;
+  while (n - i >= 5 && memcmp(x + i, "lock:", 5) == 0) {
+    while (i < n && x[i] != '\n') i++;
+    if (i < n) i++;
+  }
+  int said = -1;
+  for (size_t k = 0; k < NKINDS && said < 0; k++) {
+    size_t ml = strlen(FDINFO_KINDS[k].marker);
+    if (n - i >= ml && memcmp(x + i, FDINFO_KINDS[k].marker, ml) == 0) said = (int)k;
+  }
+  if (said >= 0) return ln == strlen(FDINFO_KINDS[said].link) && memcmp(link, FDINFO_KINDS[said].link, ln) == 0;
+  for (size_t k = 0; k < NKINDS; k++)
+    if (FDINFO_KINDS[k].always && ln == strlen(FDINFO_KINDS[k].link) && memcmp(link, FDINFO_KINDS[k].link, ln) == 0) return 0;
+  return 1;
+}
+
+/* The N of a pseudo-filesystem link "socket:[N]", "pipe:[N]", "net:[N]":
+ * the inode number. 0 when the link is not of that form. */
+static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
+  if (ln < 4 || link[0] == '/' || link[ln - 1] != ']') return 0;
+  size_t c = 0;
+  while (c < ln && link[c] != ':') c++;
+  if (c + 2 >= ln || link[c + 1] != '[' || link[c + 2] < '0' || link[c + 2] > '9') return 0;
+  uint64_t v = 0;
+  size_t q = c + 2;
+  for (; q < ln - 1; q++) {
+    if (link[q] < '0' || link[q] > '9') return 0;
+    v = v * 10 + (uint64_t)(link[q] - '0');
+  }
+  *ino = v;
+  return 1;
+}
+
+/* Reads of one fd that found it changed under them (closed and reopened as
+ * another file), before it is left out. */
+#define FD_TRIES 4
+
+/*
+ * One fd: fdinfo, then the link, then the target's statx where it says
+ * something. An fd number can be closed and reopened as another file
+ * between any two of those reads, so each record is checked to be of one
+ * file before it is kept: fdinfo's ino and mnt_id against statx's (the two
+ * reads bracket the link), the [N] of a socket:/pipe:/ns link against
+ * fdinfo's ino, an anon inode's fdinfo mnt_id against its kind's, and the
+ * kind fdinfo's own lines name against the link. A record that fails is
+ * read again; one that fails FD_TRIES times the same way is the kernel's
+ * (a file system whose stat ino is not its inode's), else left out with an
+ * EAGAIN record. Kernels before 5.14 print no fdinfo ino: only the
+ * mount and kind checks apply there.
+ */
 static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, int fdn) {
   rfds_t *t = &rp->fds;
-  char name[16], where[4200];
+  char name[16], where[4200], why[320], prev[320];
   snprintf(name, sizeof name, "%d", fdn);
   char link[4097];
-  ssize_t ln = readlinkat(dfd, name, link, sizeof link);
-  /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet the
-   * fd is there: kept when its fdinfo reads, with the name not known.
-   * Without fdinfo either, the fd vanished meanwhile: only this record. */
-  int link_err = ln < 0 ? errno : 0;
-  int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
-  if (h < 0) {
-    int e = errno;
-    snprintf(where, sizeof where, "%s/%s", link_err ? fdDir : infoDir, name);
-    add_error(rp, link_err ? link_err : e, fdn, where, link_err ? "cannot read link" : "cannot open fdinfo");
-    return;
-  }
-  if (read_all(h, &rd->io, 1) < 0) {
-    int e = errno;
+  int same = 1;
+  prev[0] = 0;
+  for (int attempt = 1;; attempt++) {
+    int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
+    if (h < 0) {
+      int e = errno;
+      snprintf(where, sizeof where, "%s/%s", infoDir, name);
+      add_error(rp, e, fdn, where, "cannot open fdinfo");
+      return;
+    }
+    if (read_all(h, &rd->io, 1) < 0) {
+      int e = errno;
+      close(h);
+      snprintf(where, sizeof where, "%s/%s", infoDir, name);
+      add_error(rp, e, fdn, where, "cannot read fdinfo");
+      return;
+    }
     close(h);
-    snprintf(where, sizeof where, "%s/%s", link_err ? fdDir : infoDir, name);
-    add_error(rp, link_err ? link_err : e, fdn, where, link_err ? "cannot read link" : "cannot read fdinfo");
-    return;
-  }
-  close(h);
-  if (link_err) {
-    snprintf(where, sizeof where, "%s/%s", fdDir, name);
-    /* NAME_NOT_READABLE in src-shared/model/describe.ts: show looks for it. */
-    add_error(rp, link_err, fdn, where, "cannot read link: the fd is kept, its name not known");
-    /* NUL and the errno name: no link the kernel gives holds a NUL (raw-read.ts, RawFdTable.link). */
-    char num[16];
-    const char *en = errno_name(link_err, num);
-    link[0] = 0;
-    size_t el = strlen(en);
-    memcpy(link + 1, en, el);
-    ln = (ssize_t)el + 1;
-  }
-  /* An io_uring prints its part of fdinfo only when it gets the ring's lock
-   * without waiting (kernel 6.x): a second reader of the same ring (a
-   * forked child's fd, read by our other thread) or the ring's own users
-   * leave it empty. Read it again a few times before keeping it so. */
-  static const char IOU[] = "anon_inode:[io_uring]";
-  for (int tries = 0; tries < 20 && !link_err && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
-                      !memmem(rd->io.p, rd->io.n, "SqMask", 6);
-       tries++) {
-    sched_yield();
-    int again = openat(ifd, name, O_RDONLY | O_CLOEXEC);
-    if (again < 0) break;
-    int bad = read_all(again, &rd->io, 1) < 0;
-    close(again);
-    if (bad) break;
-  }
-  const char *b = rd->io.p;
-  size_t n = rd->io.n;
-
-  int k = t->n++;
-  int32_t *i32 = (int32_t *)t->i32.p + (size_t)k * 4;
-  int b6 = k * 7;
-  ((int32_t *)t->fd.p)[k] = fdn;
-  unsigned char ascii = 1;
-  for (ssize_t q = 0; q < ln; q++)
-    if ((unsigned char)link[q] >= 0x80) {
-      ascii = 0;
-      break;
+    ssize_t ln = readlinkat(dfd, name, link, sizeof link);
+    /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
+     * the fd is there: kept, with the name not known. Any other failure
+     * (ENOENT, EBADF: the fd was closed after fdinfo was read) leaves it
+     * out: what fdinfo said may be of a file it no longer is. */
+    int link_err = ln < 0 ? errno : 0;
+    if (link_err && link_err != ENAMETOOLONG) {
+      snprintf(where, sizeof where, "%s/%s", fdDir, name);
+      add_error(rp, link_err, fdn, where, "cannot read link");
+      return;
     }
-  ((unsigned char *)t->ascii.p)[k] = ascii;
-  if (buf_put(&t->links, link, (size_t)ln)) rp->oom = 1;
-  ((int32_t *)t->linkOff.p)[k + 1] = (int32_t)t->links.n;
-
-  /* fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines. */
-  size_t i = 0;
-  uint64_t pos = 0;
-  int64_t ino = -1;
-  uint64_t inoU = 0;
-  for (int line = 0; line < 4 && i < n; line++) {
-    size_t c = i;
-    while (c < n && b[c] != ':') c++;
-    size_t len = c - i;
-    char ch = b[i];
-    int which = ch == 'p' && len == 3 ? 0 : ch == 'f' && len == 5 ? 1 : ch == 'm' && len == 6 ? 2 : ch == 'i' && len == 3 ? 3 : -1;
-    if (which < 0) break;
-    size_t stop;
-    uint64_t v = parse_num(b, c + 1, n, which == 1 ? 8 : 10, &stop);
-    if (which == 0)
-      pos = v;
-    else if (which == 1)
-      i32[0] = (int32_t)(uint32_t)v;
-    else if (which == 2)
-      i32[1] = (int32_t)(uint32_t)v;
-    else {
-      ino = 0;
-      inoU = v;
+    if (link_err) {
+      /* NUL and the errno name: no link the kernel gives holds a NUL (raw-read.ts, RawFdTable.link). */
+      char num[16];
+      const char *en = errno_name(link_err, num);
+      link[0] = 0;
+      size_t el = strlen(en);
+      memcpy(link + 1, en, el);
+      ln = (ssize_t)el + 1;
     }
-    while (stop < n && b[stop] != '\n') stop++;
-    i = stop + 1;
-  }
-  put_u64(t, b6 + 4, pos);
-  if (ino < 0)
-    put_num(t, b6 + 5, -1);
-  else
-    put_u64(t, b6 + 5, inoU);
-  if (i < n && buf_put(&t->extras, b + i, n - i)) rp->oom = 1;
-  ((int32_t *)t->extraOff.p)[k + 1] = (int32_t)t->extras.n;
-
-  /* Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
-   * pidfs, the others on anon_inodefs. */
-  char key[64];
-  int keyed = 0;
-  if (!link_err && ln > 0 && link[0] != '/') {
-    ssize_t colon = 0;
-    while (colon < ln && link[colon] != ':') colon++;
-    size_t klen = (size_t)colon;
-    if (colon < ln && klen == 10 && memcmp(link, "anon_inode", 10) == 0) klen = (size_t)ln;
-    if (klen < sizeof key) {
-      memcpy(key, link, klen);
-      key[klen] = 0;
-      keyed = 1;
+    /* An io_uring prints its part of fdinfo only when it gets the ring's lock
+     * without waiting (kernel 6.x): a second reader of the same ring (a
+     * forked child's fd, read by our other thread) or the ring's own users
+     * leave it empty. Read it again a few times before keeping it so. */
+    static const char IOU[] = "anon_inode:[io_uring]";
+    for (int tries = 0; tries < 20 && !link_err && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
+                        !memmem(rd->io.p, rd->io.n, "SqMask", 6);
+         tries++) {
+      sched_yield();
+      int again = openat(ifd, name, O_RDONLY | O_CLOEXEC);
+      if (again < 0) break;
+      int bad = read_all(again, &rd->io, 1) < 0;
+      close(again);
+      if (bad) break;
     }
-  }
-  if (keyed)
-    for (int p = 0; p < rd->npseudo; p++)
-      if (strcmp(rd->pseudo[p].key, key) == 0) {
-        ((unsigned char *)t->statted.p)[k] = 1;
-        put_num(t, b6, rd->pseudo[p].dev);
-        i32[2] = rd->pseudo[p].mode;
-        i32[3] = rd->pseudo[p].nlink;
-        if (ino < 0)
-          put_num(t, b6 + 1, -1);
-        else
-          put_u64(t, b6 + 1, inoU);
-        put_num(t, b6 + 2, 0);
-        put_num(t, b6 + 3, 0);
-        put_num(t, b6 + 6, 0);
+    const char *b = rd->io.p;
+    size_t n = rd->io.n;
+
+    /* fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines. */
+    size_t i = 0;
+    uint64_t pos = 0, inoU = 0;
+    uint32_t flags = 0, mnt = 0;
+    int have_ino = 0, have_mnt = 0;
+    for (int line = 0; line < 4 && i < n; line++) {
+      size_t c = i;
+      while (c < n && b[c] != ':') c++;
+      size_t len = c - i;
+      char ch = b[i];
+      int which = ch == 'p' && len == 3 ? 0 : ch == 'f' && len == 5 ? 1 : ch == 'm' && len == 6 ? 2 : ch == 'i' && len == 3 ? 3 : -1;
+      if (which < 0) break;
+      size_t stop;
+      uint64_t v = parse_num(b, c + 1, n, which == 1 ? 8 : 10, &stop);
+      if (which == 0)
+        pos = v;
+      else if (which == 1)
+        flags = (uint32_t)v;
+      else if (which == 2) {
+        mnt = (uint32_t)v;
+        have_mnt = 1;
+      } else {
+        have_ino = 1;
+        inoU = v;
+      }
+      while (stop < n && b[stop] != '\n') stop++;
+      i = stop + 1;
+    }
+    if (i > n) i = n;
+
+    /* Pseudo-filesystem links (pipe:, socket:, anon_inode:, ns) share one
+     * statx per prefix; anon inodes key by the whole link:
+     * "anon_inode:[pidfd]" lives on pidfs, the others on anon_inodefs. */
+    char key[64];
+    int keyed = 0;
+    if (!link_err && ln > 0 && link[0] != '/') {
+      ssize_t colon = 0;
+      while (colon < ln && link[colon] != ':') colon++;
+      size_t klen = (size_t)colon;
+      if (colon < ln && klen == 10 && memcmp(link, "anon_inode", 10) == 0) klen = (size_t)ln;
+      if (klen < sizeof key) {
+        memcpy(key, link, klen);
+        key[klen] = 0;
+        keyed = 1;
+      }
+    }
+    pseudo_t *known = NULL;
+    if (keyed)
+      for (int p = 0; p < rd->npseudo; p++)
+        if (strcmp(rd->pseudo[p].key, key) == 0) {
+          known = &rd->pseudo[p];
+          break;
+        }
+    struct statx sx;
+    int st_ok = 0, st_err = 0;
+    if (!known) {
+      if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0)
+        st_ok = 1;
+      else
+        st_err = errno;
+    }
+    if (st_err == ENOENT || st_err == EBADF) {
+      /* Closed after its link was read. */
+      snprintf(where, sizeof where, "%s/%s", fdDir, name);
+      add_error(rp, st_err, fdn, where, "cannot stat target: the fd was closed, not recorded");
+      return;
+    }
+
+    /* One file throughout? */
+    why[0] = 0;
+    uint64_t lino;
+    int pl = ln > 100 ? 100 : (int)ln;
+    if (have_ino && !link_err && bracket_ino(link, (size_t)ln, &lino) && lino != inoU)
+      snprintf(why, sizeof why, "its link %.*s, its fdinfo inode %llu", pl, link, (unsigned long long)inoU);
+    else if (st_ok && have_ino && sx.stx_ino != inoU)
+      snprintf(why, sizeof why, "inode %llu in fdinfo, %llu at its stat", (unsigned long long)inoU, (unsigned long long)sx.stx_ino);
+    else if (st_ok && have_mnt && (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt)
+      snprintf(why, sizeof why, "mount %u in fdinfo, %llu at its stat", mnt, (unsigned long long)sx.stx_mnt_id);
+    else if (known && known->have_mnt && have_mnt && known->mnt_id != mnt)
+      snprintf(why, sizeof why, "its link %.*s, its fdinfo mount %u", pl, link, mnt);
+    else if (!link_err && !kind_agrees(link, (size_t)ln, b + i, n - i))
+      snprintf(why, sizeof why, "its link %.*s, its fdinfo of another kind", pl, link);
+    if (why[0]) {
+      same = same && (attempt == 1 || strcmp(why, prev) == 0);
+      memcpy(prev, why, sizeof prev);
+      if (attempt < FD_TRIES) continue;
+      if (!same) {
+        char msg[400];
+        snprintf(where, sizeof where, "%s/%s", fdDir, name);
+        snprintf(msg, sizeof msg, "fd %d was closed and reopened while it was read (%s): not recorded", fdn, why);
+        add_error_own(rp, EAGAIN, fdn, where, msg);
         return;
       }
-  struct statx sx;
-  if (statx(dfd, name, 0, STATX_BASIC_STATS, &sx) == 0) {
-    ((unsigned char *)t->statted.p)[k] = 1;
-    double dev = (double)makedev(sx.stx_dev_major, sx.stx_dev_minor);
-    i32[2] = sx.stx_mode;
-    i32[3] = (int32_t)sx.stx_nlink;
-    put_num(t, b6, dev);
-    put_u64(t, b6 + 1, sx.stx_ino);
-    put_num(t, b6 + 2, (double)makedev(sx.stx_rdev_major, sx.stx_rdev_minor));
-    put_u64(t, b6 + 3, sx.stx_size);
-    /* st_blocks: what the file holds of the disk (a sparse one far less than its size); not every filesystem gives it. */
-    if (sx.stx_mask & STATX_BLOCKS)
-      put_u64(t, b6 + 6, sx.stx_blocks);
-    else
-      put_num(t, b6 + 6, -1);
-    if (keyed && rd->npseudo < PSEUDO_MAX) {
-      pseudo_t *p = &rd->pseudo[rd->npseudo++];
-      strcpy(p->key, key);
-      p->dev = dev;
-      p->mode = sx.stx_mode;
-      p->nlink = (int)sx.stx_nlink;
+      /* The same every time: not a race, the kernel's own figures. */
     }
-  } else {
-    snprintf(where, sizeof where, "%s/%s", fdDir, name);
-    add_error(rp, errno, fdn, where, "cannot stat target");
+
+    /* Kept. */
+    if (link_err) {
+      snprintf(where, sizeof where, "%s/%s", fdDir, name);
+      /* NAME_NOT_READABLE in src-shared/model/describe.ts: show looks for it. */
+      add_error(rp, link_err, fdn, where, "cannot read link: the fd is kept, its name not known");
+    }
+    int k = t->n++;
+    int32_t *i32 = (int32_t *)t->i32.p + (size_t)k * 4;
+    int b6 = k * 7;
+    ((int32_t *)t->fd.p)[k] = fdn;
+    unsigned char ascii = 1;
+    for (ssize_t q = 0; q < ln; q++)
+      if ((unsigned char)link[q] >= 0x80) {
+        ascii = 0;
+        break;
+      }
+    ((unsigned char *)t->ascii.p)[k] = ascii;
+    if (buf_put(&t->links, link, (size_t)ln)) rp->oom = 1;
+    ((int32_t *)t->linkOff.p)[k + 1] = (int32_t)t->links.n;
+    i32[0] = (int32_t)flags;
+    i32[1] = (int32_t)mnt;
+    put_u64(t, b6 + 4, pos);
+    if (!have_ino)
+      put_num(t, b6 + 5, -1);
+    else
+      put_u64(t, b6 + 5, inoU);
+    if (i < n && buf_put(&t->extras, b + i, n - i)) rp->oom = 1;
+    ((int32_t *)t->extraOff.p)[k + 1] = (int32_t)t->extras.n;
+    if (known) {
+      ((unsigned char *)t->statted.p)[k] = 1;
+      put_num(t, b6, known->dev);
+      i32[2] = known->mode;
+      i32[3] = known->nlink;
+      if (!have_ino)
+        put_num(t, b6 + 1, -1);
+      else
+        put_u64(t, b6 + 1, inoU);
+      put_num(t, b6 + 2, 0);
+      put_num(t, b6 + 3, 0);
+      put_num(t, b6 + 6, 0);
+    } else if (st_ok) {
+      ((unsigned char *)t->statted.p)[k] = 1;
+      double dev = (double)makedev(sx.stx_dev_major, sx.stx_dev_minor);
+      i32[2] = sx.stx_mode;
+      i32[3] = (int32_t)sx.stx_nlink;
+      put_num(t, b6, dev);
+      put_u64(t, b6 + 1, sx.stx_ino);
+      put_num(t, b6 + 2, (double)makedev(sx.stx_rdev_major, sx.stx_rdev_minor));
+      put_u64(t, b6 + 3, sx.stx_size);
+      /* st_blocks: what the file holds of the disk (a sparse one far less than its size); not every filesystem gives it. */
+      if (sx.stx_mask & STATX_BLOCKS)
+        put_u64(t, b6 + 6, sx.stx_blocks);
+      else
+        put_num(t, b6 + 6, -1);
+      if (keyed && rd->npseudo < PSEUDO_MAX) {
+        pseudo_t *p = &rd->pseudo[rd->npseudo++];
+        strcpy(p->key, key);
+        p->dev = dev;
+        p->mode = sx.stx_mode;
+        p->nlink = (int)sx.stx_nlink;
+        p->have_mnt = (sx.stx_mask & STATX_MNT_ID) != 0;
+        p->mnt_id = (uint32_t)sx.stx_mnt_id;
+      }
+    } else {
+      snprintf(where, sizeof where, "%s/%s", fdDir, name);
+      add_error(rp, st_err, fdn, where, "cannot stat target");
+    }
+    return;
   }
 }
 
@@ -960,6 +1114,7 @@ static const char *errno_name(int e, char *num) {
     case ELOOP: return "ELOOP";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ENODATA: return "ENODATA";
+    case EAGAIN: return "EAGAIN";
     default: snprintf(num, 16, "E%d", e); return num;
   }
 }

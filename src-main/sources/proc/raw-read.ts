@@ -200,6 +200,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     3: 'ESRCH',
     5: 'EIO',
     9: 'EBADF',
+    11: 'EAGAIN',
     12: 'ENOMEM',
     13: 'EACCES',
     20: 'ENOTDIR',
@@ -230,6 +231,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   const O_DIR = 0o2000000 | 0o200000;
   const STATX_BASIC = 0x7ff;
   const STATX_BLOCKS = 0x400;
+  const STATX_MNT_ID = 0x1000;
   const errnoName = (): string => {
     const e = koffi.errno();
     return ERRNO[e] ?? `E${e}`;
@@ -244,7 +246,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   const sbuf = Buffer.alloc(256);
   const s32 = new Uint32Array(sbuf.buffer, sbuf.byteOffset, 64);
   /** statx of one representative per pseudo-filesystem link prefix: these fields are the filesystem's, not the file's. */
-  const pseudo = new Map<string, { dev: number; mode: number; nlink: number }>();
+  const pseudo = new Map<string, { dev: number; mode: number; nlink: number; mnt: number }>();
 
   const u64 = (lo: number, hi: number): number | bigint => (hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo));
   const mkdev = (major: number, minor: number): number =>
@@ -316,10 +318,51 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     } else t.f64[slot] = v;
   };
 
+  /** procfd.c's FDINFO_KINDS: [first line of its own, link, printed whatever its state]. */
+  const FDINFO_KINDS: [string, string, boolean][] = [
+    ['eventfd-count:', 'anon_inode:[eventfd]', true],
+    ['clockid:', 'anon_inode:[timerfd]', true],
+    ['sigmask:', 'anon_inode:[signalfd]', true],
+    ['Pid:', 'anon_inode:[pidfd]', true],
+    ['pending:', 'anon_inode:[userfaultfd]', true],
+    ['fanotify flags:', 'anon_inode:[fanotify]', true],
+    ['tfd:', 'anon_inode:[eventpoll]', false],
+    ['inotify wd:', 'anon_inode:inotify', false],
+    ['SqMask:', 'anon_inode:[io_uring]', false],
+  ];
+  /** Do the link and the kind's fdinfo lines belong to one file? (procfd.c kind_agrees) */
+  const kindAgrees = (link: string, x: string): boolean => {
+    let i = 0;
+    while (x.startsWith('lock:', i)) {
+      const nl = x.indexOf('\n', i);
+      i = nl < 0 ? x.length : nl + 1;
+    }
+    for (const [marker, l] of FDINFO_KINDS) if (x.startsWith(marker, i)) return link === l;
+    for (const [, l, always] of FDINFO_KINDS) if (always && link === l) return false;
+    return true;
+  };
+  /** The N of "socket:[N]", "pipe:[N]", "net:[N]" (its inode number), or -1. */
+  const bracketIno = (link: string): number | bigint => {
+    if (link.length < 4 || link.charCodeAt(0) === 47 || !link.endsWith(']')) return -1;
+    const c = link.indexOf(':');
+    if (c < 0 || link.charCodeAt(c + 1) !== 91) return -1;
+    const digits = link.slice(c + 2, -1);
+    if (!/^[0-9]+$/.test(digits)) return -1;
+    const v = Number(digits);
+    return v > Number.MAX_SAFE_INTEGER ? BigInt(digits) : v;
+  };
+  /** Reads of one fd that found it changed under them, before it is left out (procfd.c FD_TRIES). */
+  const FD_TRIES = 4;
+
   /**
-   * One fd. Its own function, too big to be inlined: the optimising
-   * compiler then compiles it once, instead of compiling the whole loop
-   * twice (a regular and an on-stack-replacement version) on every run.
+   * One fd: fdinfo, then the link, then the target's statx where it says
+   * something, each record checked to be of one file (procfd.c's
+   * read_one_fd says how, and holds the same FDINFO_KINDS): an fd number
+   * closed and reopened as another file meanwhile is read again, and left
+   * out with an EAGAIN record when it keeps changing. Its own function, too
+   * big to be inlined: the optimising compiler then compiles it once,
+   * instead of compiling the whole loop twice (a regular and an
+   * on-stack-replacement version) on every run.
    */
   const readOneFd = (
     pid: number,
@@ -333,125 +376,181 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   ): void => {
     const { i32, f64 } = t;
     const fdn = +name;
-    const ln = readlinkat(dfd, name, lbuf, 4097);
-    // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet the
-    // fd is there: kept when its fdinfo reads, with the name not known.
-    // Without fdinfo either, the fd vanished meanwhile: only this record.
-    const linkErr = ln < 0 ? errnoName() : '';
-    const h = openat(ifd, name, O_RDONLY_CLOEXEC);
-    if (h < 0) {
-      if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
-      else errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
-      return;
-    }
-    let n = 0;
-    for (;;) {
-      const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
-      if (r <= 0) {
-        if (r < 0) n = -1;
-        break;
+    let prev = '';
+    let same = true;
+    for (let attempt = 1; ; attempt++) {
+      const h = openat(ifd, name, O_RDONLY_CLOEXEC);
+      if (h < 0) {
+        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
+        return;
       }
-      n += r;
-      if (n < buf.length) break; // seq_file returns short only at the end
-      const bigger = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(bigger);
-      buf = bigger;
-    }
-    if (n < 0) {
-      if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
-      else errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
+      let n = 0;
+      for (;;) {
+        const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
+        if (r <= 0) {
+          if (r < 0) n = -1;
+          break;
+        }
+        n += r;
+        if (n < buf.length) break; // seq_file returns short only at the end
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger);
+        buf = bigger;
+      }
+      if (n < 0) {
+        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
+        close(h);
+        return;
+      }
       close(h);
+      const ln = readlinkat(dfd, name, lbuf, 4097);
+      // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
+      // the fd is there: kept, with the name not known. Any other failure
+      // (ENOENT, EBADF: closed after fdinfo was read) leaves it out.
+      const linkErr = ln < 0 ? errnoName() : '';
+      if (linkErr && linkErr !== 'ENAMETOOLONG') {
+        errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
+        return;
+      }
+      // An io_uring prints its part of fdinfo only when it gets the ring's
+      // lock without waiting (see procfd.c): read it again a few times.
+      if (!linkErr && ln === 21 && lbuf.toString('latin1', 0, ln) === 'anon_inode:[io_uring]')
+        for (let tries = 0; tries < 20 && buf.subarray(0, n).indexOf('SqMask') < 0; tries++) {
+          const again = openat(ifd, name, O_RDONLY_CLOEXEC);
+          if (again < 0) break;
+          const r = read(again, buf, buf.length);
+          close(again);
+          if (r < 0) break;
+          n = r;
+        }
+      const link = linkErr ? `\0${linkErr}` : lbuf.toString('latin1', 0, ln);
+      // fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines.
+      // One loop with one call site each: the optimising compiler inlines
+      // every call site, and this function is compiled on every run.
+      let i = 0;
+      let fdinfoIno: number | bigint = -1;
+      let pos: number | bigint = 0;
+      let flags = 0;
+      let mnt = 0;
+      let haveMnt = false;
+      for (let line = 0; line < 4 && i < n; line++) {
+        let k = i;
+        while (k < n && buf[k] !== 58) k++;
+        const len = k - i;
+        const c = buf[i];
+        const which = c === 112 && len === 3 ? 0 : c === 102 && len === 5 ? 1 : c === 109 && len === 6 ? 2 : c === 105 && len === 3 ? 3 : -1;
+        if (which < 0) break;
+        const v = num(buf, k + 1, n, which === 1 ? 8 : 10);
+        if (which === 0) pos = v;
+        else if (which === 1) flags = Number(v) | 0;
+        else if (which === 2) {
+          mnt = Number(v) >>> 0;
+          haveMnt = true;
+        } else fdinfoIno = v;
+        i = nextLine(buf, numEnd, n);
+      }
+      if (i > n) i = n;
+      const extra = i < n ? buf.toString('latin1', i, n) : '';
+      // The target's stat carries per-file facts only for path-like links;
+      // pipe:, socket:, anon_inode: and namespace links live on pseudo
+      // filesystems whose dev/mode/nlink are the filesystem's, so one statx
+      // per link prefix serves them all (ino comes from fdinfo).
+      // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
+      // pidfs, the others on anon_inodefs.
+      let key = '';
+      if (!linkErr && lbuf[0] !== 47) {
+        const c = link.indexOf(':');
+        key = c < 0 ? link : link.slice(0, c);
+        if (key === 'anon_inode') key = link;
+      }
+      const known = key ? pseudo.get(key) : undefined;
+      let stOk = false;
+      let stErr = '';
+      if (!known) {
+        if (statx(dfd, name, 0, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) stOk = true;
+        else stErr = errnoName();
+      }
+      if (stErr === 'ENOENT' || stErr === 'EBADF') {
+        errors.push({ errno: stErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target: the fd was closed, not recorded' });
+        return;
+      }
+      // One file throughout?
+      let why = '';
+      const haveIno = fdinfoIno !== -1;
+      const pl = link.slice(0, 100);
+      const lino = linkErr ? -1 : bracketIno(link);
+      const stIno = stOk ? u64(s32[8]!, s32[9]!) : 0;
+      // Numbers up to 2^53, bigints above (num, u64, bracketIno): !== compares values.
+      if (haveIno && lino !== -1 && lino !== fdinfoIno) why = `its link ${pl}, its fdinfo inode ${fdinfoIno}`;
+      else if (stOk && haveIno && stIno !== fdinfoIno) why = `inode ${fdinfoIno} in fdinfo, ${stIno} at its stat`;
+      else if (stOk && haveMnt && s32[0]! & STATX_MNT_ID && (s32[36]! !== mnt || s32[37]! !== 0))
+        why = `mount ${mnt} in fdinfo, ${u64(s32[36]!, s32[37]!)} at its stat`;
+      else if (known && known.mnt >= 0 && haveMnt && known.mnt !== mnt) why = `its link ${pl}, its fdinfo mount ${mnt}`;
+      else if (!linkErr && !kindAgrees(link, extra)) why = `its link ${pl}, its fdinfo of another kind`;
+      if (why) {
+        same = same && (attempt === 1 || why === prev);
+        prev = why;
+        if (attempt < FD_TRIES) continue;
+        if (!same) {
+          errors.push({
+            errno: 'EAGAIN',
+            pid,
+            fd: fdn,
+            where: `${fdDir}/${name}`,
+            message: `fd ${fdn} was closed and reopened while it was read (${why}): not recorded`,
+          });
+          return;
+        }
+        // The same every time: not a race, the kernel's own figures.
+      }
+      // Kept.
+      if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: KEPT_UNNAMED });
+      const k = t.n++;
+      const b4 = k * 4;
+      const b6 = k * 7;
+      t.fd[k] = fdn;
+      let ascii = 1;
+      for (let q = 0; q < ln; q++)
+        if (lbuf[q]! >= 0x80) {
+          ascii = 0;
+          break;
+        }
+      t.linkAscii[k] = ascii;
+      t.link.push(link);
+      i32[b4] = flags;
+      i32[b4 + 1] = mnt | 0;
+      put(t, b6 + 4, pos);
+      put(t, b6 + 5, fdinfoIno);
+      t.extra.push(extra);
+      if (known) {
+        t.statted[k] = 1;
+        f64[b6] = known.dev;
+        i32[b4 + 2] = known.mode;
+        i32[b4 + 3] = known.nlink;
+        put(t, b6 + 1, fdinfoIno);
+        f64[b6 + 2] = 0;
+        f64[b6 + 3] = 0;
+        f64[b6 + 6] = 0;
+      } else if (stOk) {
+        t.statted[k] = 1;
+        // struct statx: mask @0, nlink @16, mode @28 (u16), ino @32, size @40, blocks @48, rdev @128, dev @136, mnt_id @144.
+        const nlink = s32[4]!;
+        const mode = s32[7]! & 0xffff;
+        const dev = mkdev(s32[34]!, s32[35]!);
+        i32[b4 + 2] = mode;
+        i32[b4 + 3] = nlink;
+        f64[b6] = dev;
+        put(t, b6 + 1, stIno);
+        f64[b6 + 2] = mkdev(s32[32]!, s32[33]!);
+        put(t, b6 + 3, u64(s32[10]!, s32[11]!));
+        // st_blocks, where the filesystem gives it (STATX_BLOCKS in the mask).
+        if (s32[0]! & STATX_BLOCKS) put(t, b6 + 6, u64(s32[12]!, s32[13]!));
+        else f64[b6 + 6] = -1;
+        if (key) pseudo.set(key, { dev, mode, nlink, mnt: s32[0]! & STATX_MNT_ID ? s32[36]! : -1 });
+      } else {
+        errors.push({ errno: stErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
+      }
       return;
-    }
-    close(h);
-    if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: KEPT_UNNAMED });
-    // An io_uring prints its part of fdinfo only when it gets the ring's
-    // lock without waiting (see procfd.c): read it again a few times.
-    if (!linkErr && ln === 21 && lbuf.toString('latin1', 0, ln) === 'anon_inode:[io_uring]')
-      for (let tries = 0; tries < 20 && buf.subarray(0, n).indexOf('SqMask') < 0; tries++) {
-        const again = openat(ifd, name, O_RDONLY_CLOEXEC);
-        if (again < 0) break;
-        const r = read(again, buf, buf.length);
-        close(again);
-        if (r < 0) break;
-        n = r;
-      }
-    const k = t.n++;
-    const b4 = k * 4;
-    const b6 = k * 7;
-    t.fd[k] = fdn;
-    let ascii = 1;
-    for (let q = 0; q < ln; q++)
-      if (lbuf[q]! >= 0x80) {
-        ascii = 0;
-        break;
-      }
-    t.linkAscii[k] = ascii;
-    const link = linkErr ? `\0${linkErr}` : lbuf.toString('latin1', 0, ln);
-    t.link.push(link);
-    // fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines.
-    // One loop with one call site each: the optimising compiler inlines
-    // every call site, and this function is compiled on every run.
-    let i = 0;
-    let fdinfoIno: number | bigint = -1;
-    let pos: number | bigint = 0;
-    for (let line = 0; line < 4 && i < n; line++) {
-      let k = i;
-      while (k < n && buf[k] !== 58) k++;
-      const len = k - i;
-      const c = buf[i];
-      const which = c === 112 && len === 3 ? 0 : c === 102 && len === 5 ? 1 : c === 109 && len === 6 ? 2 : c === 105 && len === 3 ? 3 : -1;
-      if (which < 0) break;
-      const v = num(buf, k + 1, n, which === 1 ? 8 : 10);
-      if (which === 0) pos = v;
-      else if (which === 1) i32[b4] = Number(v) | 0;
-      else if (which === 2) i32[b4 + 1] = Number(v) | 0;
-      else fdinfoIno = v;
-      i = nextLine(buf, numEnd, n);
-    }
-    put(t, b6 + 4, pos);
-    put(t, b6 + 5, fdinfoIno);
-    t.extra.push(i < n ? buf.toString('latin1', i, n) : '');
-    // The target's stat carries per-file facts only for path-like links;
-    // pipe:, socket:, anon_inode: and namespace links live on pseudo
-    // filesystems whose dev/mode/nlink are the filesystem's, so one statx
-    // per link prefix serves them all (ino comes from fdinfo).
-    // Anon inodes key by the whole link: "anon_inode:[pidfd]" lives on
-    // pidfs, the others on anon_inodefs.
-    let key = '';
-    if (!linkErr && lbuf[0] !== 47) {
-      const c = link.indexOf(':');
-      key = c < 0 ? link : link.slice(0, c);
-      if (key === 'anon_inode') key = link;
-    }
-    const known = key ? pseudo.get(key) : undefined;
-    if (known) {
-      t.statted[k] = 1;
-      f64[b6] = known.dev;
-      i32[b4 + 2] = known.mode;
-      i32[b4 + 3] = known.nlink;
-      put(t, b6 + 1, fdinfoIno);
-      f64[b6 + 2] = 0;
-      f64[b6 + 3] = 0;
-      f64[b6 + 6] = 0;
-    } else if (statx(dfd, name, 0, STATX_BASIC, sbuf) === 0) {
-      t.statted[k] = 1;
-      // struct statx: mask @0, nlink @16, mode @28 (u16), ino @32, size @40, blocks @48, rdev @128, dev @136.
-      const nlink = s32[4]!;
-      const mode = s32[7]! & 0xffff;
-      const dev = mkdev(s32[34]!, s32[35]!);
-      i32[b4 + 2] = mode;
-      i32[b4 + 3] = nlink;
-      f64[b6] = dev;
-      put(t, b6 + 1, u64(s32[8]!, s32[9]!));
-      f64[b6 + 2] = mkdev(s32[32]!, s32[33]!);
-      put(t, b6 + 3, u64(s32[10]!, s32[11]!));
-      // st_blocks, where the filesystem gives it (STATX_BLOCKS in the mask).
-      if (s32[0]! & STATX_BLOCKS) put(t, b6 + 6, u64(s32[12]!, s32[13]!));
-      else f64[b6 + 6] = -1;
-      if (key) pseudo.set(key, { dev, mode, nlink });
-    } else {
-      errors.push({ errno: errnoName(), pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target' });
     }
   };
 

@@ -438,7 +438,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         while (k < n && buf[k] !== 58) k++;
         const len = k - i;
         const c = buf[i];
-        const which = c === 112 && len === 3 ? 0 : c === 102 && len === 5 ? 1 : c === 109 && len === 6 ? 2 : c === 105 && len === 3 ? 3 : -1;
+        const which =
+          c === 112 && len === 3 ? 0 : c === 102 && len === 5 ? 1 : c === 109 && len === 6 ? 2 : c === 105 && len === 3 ? 3 : -1;
         if (which < 0) break;
         const v = num(buf, k + 1, n, which === 1 ? 8 : 10);
         if (which === 0) pos = v;
@@ -471,7 +472,13 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         else stErr = errnoName();
       }
       if (stErr === 'ENOENT' || stErr === 'EBADF') {
-        errors.push({ errno: stErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot stat target: the fd was closed, not recorded' });
+        errors.push({
+          errno: stErr,
+          pid,
+          fd: fdn,
+          where: `${fdDir}/${name}`,
+          message: 'cannot stat target: the fd was closed, not recorded',
+        });
         return;
       }
       // One file throughout?

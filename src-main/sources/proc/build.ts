@@ -4,7 +4,7 @@
  * fd), then link() once everything is in (table and file sharing through
  * kcmp, epoll targets, refs).
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname, machine, release } from 'node:os';
 import {
   FORMAT_MAJOR,
@@ -265,7 +265,24 @@ export class Builder {
     const root = seen.root ? bstrFromBytes(seen.root) : '';
     // Threads share their process's rlimits.
     const fdLimit = parseNofile(r.nofile);
-    const noTable = zombieProcess || st.state === 'X';
+    let noTable = zombieProcess || st.state === 'X';
+    // An exiting process lets go of its whole fd table at once, long before
+    // it is a zombie (closing 15,000 files takes a while): its fd directory
+    // lists nothing then. An empty table of a process exiting or gone by now
+    // is that, not a process that holds nothing.
+    // (Its fds listed but each gone when read have their records, which
+    // capture.ts's exitedDuring() folds into one.)
+    if (seen.fds && seen.fds.n === 0 && !noTable && !(statFlags(r.stat!) & PF_KTHREAD) && exitingNow(this.procRoot, r.pid, via)) {
+      noTable = true;
+      if (!this.errors.some((e) => e.pid === r.pid && e.fd >= 0))
+        this.errors.push({
+          errno: 'ENOENT',
+          pid: r.pid,
+          fd: -1,
+          where: `${this.procRoot}/${r.pid}/fd`,
+          message: 'exited during the capture: its fds could not be read',
+        });
+    }
     const tableIdx = seen.fds && !noTable ? this.addTable(via, via, netns, seen.fds) : -1;
     const prep: Prepared = { pid: r.pid, tasks: [], taskTable: [] };
     prep.tasks.push({
@@ -788,6 +805,33 @@ function withListedCount(e: RawError): RawError {
     return e;
   }
   return { ...e, message: `${e.message}; its fd directory lists ${n} fd${n === 1 ? '' : 's'}` };
+}
+
+/** task_struct flags in /proc/PID/stat (include/linux/sched.h): do_exit() has begun; a kernel thread. */
+const PF_EXITING = 0x4;
+const PF_KTHREAD = 0x200000;
+
+/** The flags field of a /proc stat (the 7th after the comm's ')'). */
+function statFlags(stat: Uint8Array | string): number {
+  const s = typeof stat === 'string' ? stat : Buffer.from(stat.buffer, stat.byteOffset, stat.length).toString('latin1');
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[6] ?? 0);
+}
+
+/**
+ * Whether process `pid` (read through task `via`) has begun exiting or is
+ * gone now: its /proc directory is gone, or its stat says Z or X or has
+ * PF_EXITING. A directory still there whose stat cannot be read says no.
+ */
+export function exitingNow(procRoot: string, pid: number, via = pid): boolean {
+  const dir = via === pid ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${via}`;
+  let now: string;
+  try {
+    now = readFileSync(`${dir}/stat`, 'latin1');
+  } catch {
+    return !existsSync(dir);
+  }
+  const state = now.charAt(now.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X' || (statFlags(now) & PF_EXITING) !== 0;
 }
 
 /** A zombie's /proc paths that have nothing to give: its cwd and root links, its fd and fdinfo directories, its namespaces. */

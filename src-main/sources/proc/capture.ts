@@ -6,9 +6,9 @@
  * access) aborts a capture: it becomes an error record and the capture goes
  * on.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { CaptureError, Snapshot } from '../../../src-shared/model/index.js';
-import { Builder, type ProcCaptureStats } from './build.js';
+import { Builder, exitingNow, type ProcCaptureStats } from './build.js';
 import { Freezer } from './freeze.js';
 import { sharingCalls, type SharingCalls } from './native.js';
 import { dropEarlyUnixDump, dropReadAhead, listPids, takeReadAhead } from './procfd-reader.js';
@@ -86,15 +86,17 @@ function fdRanges(fds: number[]): string {
 }
 
 /**
- * A process that exited while its fds were read leaves an ENOENT for each
- * fd it still had listed (165 lines for one child of a busy tree): one
- * record says it, with the fds, where /proc/PID is gone by the end of the
- * capture. A process still there keeps a record per fd closed meanwhile.
+ * A process that exited while its fds were read leaves an ENOENT (ESRCH
+ * once it was reaped) for each fd it still had listed (165 lines for one
+ * child of a busy tree): one record says it, with the fds, where by the
+ * end of the capture /proc/PID is gone, a zombie, or exiting (build.ts
+ * exitingNow). A process still running keeps a record per fd closed
+ * meanwhile.
  */
 export function exitedDuring(errors: CaptureError[], procRoot: string): CaptureError[] {
   const byPid = new Map<number, CaptureError[]>();
   for (const e of errors)
-    if (e.fd >= 0 && e.errno === 'ENOENT') {
+    if (e.fd >= 0 && (e.errno === 'ENOENT' || e.errno === 'ESRCH')) {
       const l = byPid.get(e.pid);
       if (l) l.push(e);
       else byPid.set(e.pid, [e]);
@@ -102,7 +104,7 @@ export function exitedDuring(errors: CaptureError[], procRoot: string): CaptureE
   const folded = new Set<CaptureError>();
   const summary = new Map<CaptureError, CaptureError>();
   for (const [pid, list] of byPid) {
-    if (list.length < 2 || existsSync(`${procRoot}/${pid}`)) continue;
+    if (list.length < 2 || !exitingNow(procRoot, pid)) continue;
     const fds = [...new Set(list.map((e) => e.fd))].sort((a, b) => a - b);
     for (const e of list) folded.add(e);
     summary.set(list[0]!, {

@@ -1,0 +1,94 @@
+/**
+ * fd numbers closed and reopened as other files while they are read (no
+ * --freeze): a capture must record each fd as one file (its link, kind,
+ * inode, mode, size, flags and kind attributes all of it) or leave it out
+ * with an error record, never mix two files; and an fd closed between the
+ * listing and its reading is never kept as a file it was not. The fdreuse
+ * fixture keeps dup2-ing fds 1000-1199 over with file A, file B, a unix
+ * socket and an eventfd, whose every value it knows.
+ */
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { captureProc } from '../../src-main/sources/proc/index.js';
+import { decodeImage } from '../../src-main/engine/reader.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { displayBStr, O, O_ACCMODE, type OpenFile } from '../../src-shared/model/index.js';
+import { start, type Running } from './fixture.js';
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFSOCK = 0o140000;
+
+let dir: string;
+let fx: Running;
+let facts: { aIno: number; bIno: number; first: number; count: number };
+
+beforeAll(async () => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'ckpt-fdreuse-')));
+  fx = await start('fdreuse', [dir, '3']);
+  facts = JSON.parse(fx.line) as typeof facts;
+});
+afterAll(async () => {
+  await fx?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** What is wrong with `f` as one of the fixture's four files, or '' when it is one of them whole. */
+function mixed(f: OpenFile): string {
+  const path = displayBStr(f.path);
+  const ino = Number(f.ino);
+  const type = f.mode & S_IFMT;
+  const acc = f.flags & O_ACCMODE;
+  const append = (f.flags & O.O_APPEND) !== 0;
+  if (path === `${dir}/A`)
+    return f.kind === 'regular' && type === S_IFREG && ino === facts.aIno && Number(f.size) === 111 && acc === O.O_RDONLY && !append
+      ? ''
+      : 'A';
+  if (path === `${dir}/B`)
+    return f.kind === 'regular' && type === S_IFREG && ino === facts.bIno && Number(f.size) === 2222 && acc === O.O_WRONLY && append
+      ? ''
+      : 'B';
+  if (path.startsWith('socket:'))
+    return (f.kind === 'unix-socket' || f.kind === 'socket') && type === S_IFSOCK && path === `socket:[${ino}]` && acc === O.O_RDWR
+      ? ''
+      : 'socket';
+  if (path === 'anon_inode:[eventfd]') return f.kind === 'eventfd' && f.attrs.count === 5 && f.flags === O.O_RDWR ? '' : 'eventfd';
+  return 'another file';
+}
+
+it('records each reused fd as one file or leaves it out with an error record, in 30 captures by both readers', async () => {
+  let left = 0;
+  let kept = 0;
+  for (let i = 0; i < 30; i++) {
+    const reader = i % 2 === 0 ? 'native' : 'js';
+    const snap = decodeImage(encodeSnapshot(await captureProc({ pids: [fx.pid], reader })));
+    const task = snap.tasks.find((t) => t.pid === fx.pid)!;
+    const table = snap.fdTables.find((t) => t.ref === task.fdTable)!;
+    const files = new Map(snap.files.map((f) => [f.ref, f]));
+    const errorFds = new Set(snap.errors.filter((e) => e.pid === fx.pid && e.fd >= 0).map((e) => e.fd));
+    const recorded = new Set<number>();
+    for (const fd of table.fds) {
+      recorded.add(fd.fd);
+      const f = files.get(fd.file)!;
+      // Never an invented file: an fd whose link could not be read because it was closed is left out.
+      expect(displayBStr(f.path) === '' || f.mode === 0, `${reader} fd ${fd.fd}: ${JSON.stringify(f)}`).toBe(false);
+      if (fd.fd < 3) continue; // the fixture's stdio
+      const what = mixed(f);
+      expect(what, `${reader} capture ${i}, fd ${fd.fd} mixes two files (${what}): ${JSON.stringify({ ...f, attrs: f.attrs })}`).toBe('');
+      if (fd.fd >= facts.first) kept++;
+    }
+    // fds 1000-1199 are never free (dup2): each is recorded or has its error record.
+    for (let fd = facts.first; fd < facts.first + facts.count; fd++)
+      if (!recorded.has(fd)) {
+        expect(errorFds.has(fd), `${reader} capture ${i}: fd ${fd} left out without an error record`).toBe(true);
+        left++;
+      }
+    for (const e of snap.errors.filter((x) => x.pid === fx.pid && x.errno === 'EAGAIN'))
+      expect(e.message).toMatch(new RegExp(`^fd ${e.fd} was closed and reopened while it was read \\(.+\\): not recorded$`));
+  }
+  // Nearly all of them read whole.
+  expect(kept).toBeGreaterThan(30 * facts.count * 0.9);
+  console.log(`fd reuse: ${kept} fds recorded, ${left} left out with an error record`);
+}, 120_000);

@@ -272,7 +272,7 @@ export class Builder {
     // is that, not a process that holds nothing.
     // (Its fds listed but each gone when read have their records, which
     // capture.ts's exitedDuring() folds into one.)
-    if (seen.fds && seen.fds.n === 0 && !noTable && !(statFlags(r.stat!) & PF_KTHREAD) && exitingNow(this.procRoot, r.pid, via)) {
+    if (seen.fds && seen.fds.n === 0 && !noTable && !(statFlags(r.stat!) & PF_KTHREAD) && exitingNow(this.procRoot, r.pid)) {
       noTable = true;
       if (!this.errors.some((e) => e.pid === r.pid && e.fd >= 0))
         this.errors.push({
@@ -817,21 +817,43 @@ function statFlags(stat: Uint8Array | string): number {
   return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[6] ?? 0);
 }
 
+/** A task's stat says it has exited or is exiting: Z, X, or PF_EXITING. */
+function statExiting(stat: string): boolean {
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X' || (statFlags(stat) & PF_EXITING) !== 0;
+}
+
 /**
- * Whether process `pid` (read through task `via`) has begun exiting or is
- * gone now: its /proc directory is gone, or its stat says Z or X or has
- * PF_EXITING. A directory still there whose stat cannot be read says no.
+ * Whether process `pid` has begun exiting or is gone now: its /proc
+ * directory is gone, or its leader's stat says Z, X or PF_EXITING and no
+ * other thread of it runs (a leader that called pthread_exit is Z while
+ * its threads run on). A directory still there whose stat cannot be read
+ * says no.
  */
-export function exitingNow(procRoot: string, pid: number, via = pid): boolean {
-  const dir = via === pid ? `${procRoot}/${pid}` : `${procRoot}/${pid}/task/${via}`;
+export function exitingNow(procRoot: string, pid: number): boolean {
+  const dir = `${procRoot}/${pid}`;
   let now: string;
   try {
     now = readFileSync(`${dir}/stat`, 'latin1');
   } catch {
     return !existsSync(dir);
   }
-  const state = now.charAt(now.lastIndexOf(')') + 2);
-  return state === 'Z' || state === 'X' || (statFlags(now) & PF_EXITING) !== 0;
+  if (!statExiting(now)) return false;
+  let tids: string[];
+  try {
+    tids = readdirSync(`${dir}/task`);
+  } catch {
+    return true;
+  }
+  for (const t of tids) {
+    if (t === String(pid)) continue;
+    try {
+      if (!statExiting(readFileSync(`${dir}/task/${t}/stat`, 'latin1'))) return false;
+    } catch {
+      // gone: exited
+    }
+  }
+  return true;
 }
 
 /** A zombie's /proc paths that have nothing to give: its cwd and root links, its fd and fdinfo directories, its namespaces. */

@@ -13,6 +13,7 @@ import { displayBStr, type BStr } from '../../src-shared/model/bstr.js';
 import { modeType, O, O_ACCMODE } from '../../src-shared/model/flags.js';
 import type { FileLock, OpenFile, Snapshot, Task, U64 } from '../../src-shared/model/snapshot.js';
 import { TCP_STATES } from '../../src-shared/query-fields.js';
+import { SOCK_TYPES } from '../../src-shared/kinds/masks.js';
 import { parseIp } from '../query/parse.js';
 import { systemUserNames } from '../util/passwd.js';
 import type { ShowFilter } from './render-show.js';
@@ -103,14 +104,6 @@ const ETHER: Record<number, string> = {
   0x8035: 'RARP',
   0x0004: '802_2',
   0x0005: 'SNAP',
-};
-const SOCK_TYPES: Record<number, string> = {
-  1: 'SOCK_STREAM',
-  2: 'SOCK_DGRAM',
-  3: 'SOCK_RAW',
-  4: 'SOCK_RDM',
-  5: 'SOCK_SEQPACKET',
-  10: 'SOCK_PACKET',
 };
 
 function isWildcard(addr: string): boolean {

@@ -126,7 +126,8 @@ export function sigsetText(v: U64): string {
   return `${hex}: ${out.join(', ')}`;
 }
 
-const SOCK_TYPES: Record<number, string> = {
+/** socket(2) types by number, as <bits/socket_type.h> names them (also lsof's packet socket type=). */
+export const SOCK_TYPES: Record<number, string> = {
   1: 'SOCK_STREAM',
   2: 'SOCK_DGRAM',
   3: 'SOCK_RAW',

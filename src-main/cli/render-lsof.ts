@@ -161,7 +161,8 @@ function inet(f: OpenFile): LsofFile {
  * text without "anon_inode:", or what lsof reads from their fdinfo.
  */
 export const LSOF_KINDS: Readonly<Record<string, (f: OpenFile) => LsofFile>> = {
-  regular: (f) => ({ type: 'REG', device: 'dev', size: true, name: filePath(f) }),
+  // An O_PATH fd on a symlink or a socket file is of this kind too: lsof goes by its mode (LINK, sock).
+  regular: (f) => (f.mode && modeType(f.mode) !== 'regular' ? byMode(f) : { type: 'REG', device: 'dev', size: true, name: filePath(f) }),
   directory: (f) => ({ type: 'DIR', device: 'dev', size: true, name: filePath(f) }),
   chardev: (f) => ({ type: 'CHR', device: 'rdev', size: false, name: filePath(f) }),
   blockdev: (f) => ({ type: 'BLK', device: 'rdev', size: false, name: filePath(f) }),

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src-main/sim/index.js';
 import { describeFile, type AttrRecord, type OpenFile } from '../../src-shared/model/index.js';
+import { lsofFile } from '../../src-main/cli/render-lsof.js';
 
 const ofKind = (kind: string): OpenFile => simulate({ scenario: 'everything', seed: 1, time: 0 }).files.find((f) => f.kind === kind)!;
 
@@ -17,6 +18,16 @@ describe('kind summaries', () => {
     expect(describeFile(many)).toBe('epoll watching 10 (fds 3, 4, 5, 6, 7, 8, 9, 10, …)');
     expect(describeFile({ ...e, attrs: { watches: [many.attrs.watches[0]!] } })).toBe('epoll watching 1 (fd 3)');
     expect(describeFile({ ...e, attrs: { watches: [] } })).toBe('epoll watching 0');
+  });
+  it('an O_PATH fd on a symlink or a socket file (kind regular) says what it is; lsof calls it LINK or sock', () => {
+    const r = ofKind('regular');
+    expect(describeFile({ ...r, path: '/tmp/sym', mode: 0o120777 })).toBe('/tmp/sym (symlink)');
+    expect(describeFile({ ...r, path: '/tmp/s', mode: 0o140755 })).toBe('/tmp/s (socket file)');
+    expect(describeFile({ ...r, path: '/tmp/f', mode: 0o100644 })).toBe('/tmp/f');
+    expect(describeFile({ ...r, path: '/tmp/f', mode: 0 })).toBe('/tmp/f');
+    expect(lsofFile({ ...r, path: '/tmp/sym', mode: 0o120777 }).type).toBe('LINK');
+    expect(lsofFile({ ...r, path: '/tmp/s', mode: 0o140755 }).type).toBe('sock');
+    expect(lsofFile({ ...r, path: '/tmp/f', mode: 0o100644 }).type).toBe('REG');
   });
   it('inotify counts watches in the singular and plural', () => {
     const i = ofKind('inotify');

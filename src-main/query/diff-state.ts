@@ -28,12 +28,30 @@ function same(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
 
 const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? bytesToHex(v) : v);
 
-/** The attributes that differ, each side as "name value, name value". */
+/**
+ * Whether attribute `k` is recorded in `r`: present, and, for a field an
+ * `${k}Known` flag qualifies (blocks, backlog), with that flag true. An image
+ * older than the field (a 1.6 image has no allocated blocks, no unix
+ * backlog) or a capture that could not read it says nothing of it.
+ */
+function recorded(r: AttrRecord | null, k: string): boolean {
+  if (!r || r[k] === undefined) return false;
+  if (k.endsWith('Known')) return r[k] === true;
+  return !(`${k}Known` in r) || r[`${k}Known`] === true;
+}
+
+/**
+ * The attributes that differ, each side as "name value, name value"; only
+ * those both sides record: a field one image does not know (an older
+ * format's, a stat that gave none) is no change of state. Both texts are
+ * empty when nothing both record moved.
+ */
 export function stateChange(a: AttrRecord | null, b: AttrRecord | null): { before: string; after: string } {
   const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
   const before: string[] = [];
   const after: string[] = [];
   for (const k of keys) {
+    if (!recorded(a, k) || !recorded(b, k)) continue;
     const x = a?.[k];
     const y = b?.[k];
     if (same(x, y)) continue;

@@ -19,6 +19,7 @@ import { fdCount, fdOrder, holdersOf, load, type Loaded, type Proc } from './dif
 import { FdNames } from './diff-fd.js';
 import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
 import { LazyDiff } from './diff-result.js';
+import { stateChange } from './diff-state.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -212,6 +213,29 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
     { pack: pa_, at: shownA },
     { pack: pb_, at: shownB },
   ]);
+  // Other attribute rows are a change of state only where a field both
+  // images record moved: a 1.6 image against a 1.7 one (allocated blocks, a
+  // unix listener's backlog) differs in rows without any.
+  for (let k = changedPairs.length - 1; k >= 0; k--) {
+    const c = changedPairs[k]!;
+    let w = 0;
+    for (let r = 0; r < c.changed.length; r += 3) {
+      const i = c.changed[r]!;
+      const j = c.changed[r + 1]!;
+      let m = c.changed[r + 2]!;
+      if (m & F_STATE && !stateChange(names.attrs(pa_, i), names.attrs(pb_, j)).before) m &= ~F_STATE;
+      if (!m) continue;
+      c.changed[w++] = i;
+      c.changed[w++] = j;
+      c.changed[w++] = m;
+    }
+    if (w === c.changed.length) continue;
+    summary.fdsChanged -= (c.changed.length - w) / 3;
+    c.changed.length = w;
+    if (w || c.opened.length || c.closed.length || c.sharingStarted.length || c.sharingEnded.length) continue;
+    changedPairs.splice(k, 1);
+    summary.tasksChanged--;
+  }
   return new LazyDiff(
     {
       a: toSummary(A.row),

@@ -273,6 +273,58 @@ describe('diff', () => {
       ]);
     }));
 
+  it('a field one image does not record is no change of state: a 1.6 image against a 1.7 one', () =>
+    withStore((s) => {
+      // Blocks and a unix listener's backlog known (1.7) or not (older images, a stat that gave none).
+      const snap = (known: boolean, blocks: number) => {
+        const b = newBuilder('known', 1);
+        const p = b.process({ pid: 100, ppid: 1, comm: 'svc', cmdline: ['svc'] });
+        stdNull(p);
+        p.open(
+          'regular',
+          {
+            path: '/var/log/svc.log',
+            ino: 50,
+            mode: 0o100644,
+            dev: 8,
+            flags: O.O_WRONLY,
+            attrs: known ? { blocksKnown: true, blocks } : {},
+          },
+          { at: 3 },
+        );
+        p.open(
+          'unix-socket',
+          {
+            ino: 60,
+            mode: 0o140777,
+            dev: 8,
+            flags: O.O_RDWR,
+            attrs: {
+              type: 'stream',
+              state: 'LISTEN',
+              name: '/run/svc.sock',
+              peer: 0,
+              listening: true,
+              backlogKnown: known,
+              backlog: known ? 128 : 0,
+            },
+          },
+          { at: 4 },
+        );
+        fixSocketPaths(b.files);
+        return b.snapshot(header(T0));
+      };
+      const d = s.diff(...importBoth(s, snap(false, 0), snap(true, 8)));
+      expect(d.summary.fdsChanged).toBe(0);
+      expect(d.summary.tasksChanged).toBe(0);
+      expect(d.tasks).toEqual([]);
+      // Between two images that record them, blocks that grew are a change of state.
+      const grew = s.diff(...importBoth(s, snap(true, 8), snap(true, 16)));
+      expect(grew.tasks[0]!.changed.map((c) => [c.fd, c.changes])).toEqual([
+        [3, [{ field: 'state', before: 'blocks 8', after: 'blocks 16' }]],
+      ]);
+    }));
+
   it('an image against itself has no changes', () =>
     withStore((s) => {
       const id = s.importBytes(encodeSnapshot(simulate({ scenario: 'everything', time: T0 }))).image.id;

@@ -1,6 +1,7 @@
 /**
  * The sock_diag request for every unix socket of a namespace, with the
- * attributes unix-diag.ts parses (name, peer, a listener's waiting clients, queue lengths). Its own
+ * attributes unix-diag.ts parses (name, peer, queue lengths), and the one
+ * for the clients waiting in each listener's accept queue. Its own
  * module, free of imports: procfd-reader.ts (in the CLI's entry chunk)
  * starts the dump of a `ckpt capture --all` early with it, and
  * unix-diag.ts sends it itself for every other dump. The header every
@@ -30,6 +31,21 @@ export function sockDiagRequest(size: number, family: number): Buffer {
 export function unixDumpRequest(): Buffer {
   const req = sockDiagRequest(40, AF_UNIX);
   req.writeUInt32LE(0xffffffff, 20);
-  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN, 28);
+  req.writeUInt32LE(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN, 28);
+  return req;
+}
+
+/**
+ * The listeners only (udiag_states: TCP_LISTEN), each with the inodes of
+ * the clients waiting in its accept queue (UNIX_DIAG_ICONS). A dump of its
+ * own: a listener's ICONS attribute is 4 bytes per client waiting, and one
+ * that does not fit in a netlink dump buffer (about 32 KiB: some 8,000
+ * clients, where net.core.somaxconn allows it) ends the dump there, so the
+ * sockets after it would be missing from the table of every socket.
+ */
+export function unixListenersRequest(): Buffer {
+  const req = sockDiagRequest(40, AF_UNIX);
+  req.writeUInt32LE(1 << 10, 20); // TCP_LISTEN
+  req.writeUInt32LE(UDIAG_SHOW_ICONS, 28);
   return req;
 }

@@ -11,7 +11,7 @@
 import { bstrFromBytes, type BStr } from '../../../src-shared/model/index.js';
 import { procfd, takeEarlyUnixDump } from './procfd-reader.js';
 import { NLMSG_DONE, NLMSG_ERROR, SOCK_DIAG_BY_FAMILY, TCP_LISTEN, sockDiagDump, u32le } from './sock-diag.js';
-import { unixDumpRequest } from './unix-diag-request.js';
+import { unixDumpRequest, unixListenersRequest } from './unix-diag-request.js';
 import type { UnixInfo } from './net-tables.js';
 import { UNIX_TYPES } from './net-tables.js';
 
@@ -47,9 +47,7 @@ function diagName(buf: Buffer, from: number, to: number): BStr {
  * byte arithmetic, no Buffer method calls, which there cost the most.
  */
 function parseReplies(buf: Buffer, n: number, out: Map<number, UnixInfo>): 'done' | 'more' | 'fail' {
-  const r = parseMessages(buf, n, out);
-  if (r === 'done') markPending(out);
-  return r;
+  return parseMessages(buf, n, out);
 }
 
 /** Listener inode, then its clients' inodes, per listener with a queue: markPending's input. */
@@ -62,7 +60,12 @@ const icons: number[][] = [];
  * CONNECTED to nothing. A client in another network namespace (connected
  * by path) is not in this dump and is left as it is.
  */
-function markPending(out: Map<number, UnixInfo>): void {
+function markPending(replies: Buffer, out: Map<number, UnixInfo>): void {
+  icons.length = 0;
+  // Into a map of its own: only the listeners' ICONS are taken from it. A
+  // dump that ended early (a listener whose queue did not fit) still marks
+  // the clients of the listeners before it.
+  parseMessages(replies, replies.length, new Map());
   for (const q of icons) {
     const listener = q[0]!;
     for (let i = 1; i < q.length; i++) {
@@ -147,5 +150,9 @@ export function unixDiag(nsPath?: string, via: 'procfd' | 'koffi' = procfd() ? '
   const replies = Buffer.isBuffer(early) ? early : sockDiagDump(unixDumpRequest(), nsPath, via);
   if (!replies) return null;
   const out = new Map<number, UnixInfo>();
-  return parseReplies(replies, replies.length, out) === 'done' ? out : null;
+  if (parseReplies(replies, replies.length, out) !== 'done') return null;
+  // The listeners' waiting clients, from a dump of the listeners alone (unixListenersRequest says why).
+  const listeners = sockDiagDump(unixListenersRequest(), nsPath, via);
+  if (listeners) markPending(listeners, out);
+  return out;
 }

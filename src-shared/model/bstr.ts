@@ -27,8 +27,13 @@ export function bstrToBytes(b: BStr): Uint8Array {
 }
 
 const HEX = '0123456789abcdef';
-/** Characters that show as nothing or as another: format (Cf), line and paragraph separators, spaces other than U+0020. */
-const DISGUISING = /^[\p{Cf}\p{Zl}\p{Zp}\p{Zs}]$/u;
+/**
+ * Characters that show as nothing or as another: format (Cf), line and
+ * paragraph separators, spaces other than U+0020, and the rest of Unicode's
+ * default-ignorable characters, which are not Cf: Hangul fillers (U+3164,
+ * U+115F), variation selectors (U+FE0F), the combining grapheme joiner.
+ */
+const DISGUISING = /^[\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}]$/u;
 
 function escapeCodePoint(cp: number): string {
   switch (cp) {

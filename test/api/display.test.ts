@@ -21,6 +21,11 @@ describe('bstr display in the app', () => {
       ['tag\u{e0041}', 'tag\\U000e0041'],
       ['rl\u2067x', 'rl\\u2067x'],
       ['ideo\u3000sp', 'ideo\\u3000sp'],
+      // Default-ignorable though not format characters: they show as nothing too.
+      ['log\u3164', 'log\\u3164'],
+      ['\u115fx', '\\u115fx'],
+      ['log\ufe0f', 'log\\ufe0f'],
+      ['lo\u034fg', 'lo\\u034fg'],
     ];
     for (const [name, shown] of cases) {
       expect(displayBStr(name)).toBe(shown);

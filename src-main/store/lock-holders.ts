@@ -42,8 +42,15 @@ export function holdersOf(file: string, max = 5): string[] {
     if (!holds) continue;
     let cmd = '';
     try {
+      // Each argument escaped on its own, joined by spaces: an argument holding the text \x00 stays as it is.
       const raw = readFileSync(`/proc/${pid}/cmdline`);
-      cmd = displayBStr(raw.subarray(0, raw.length && raw[raw.length - 1] === 0 ? raw.length - 1 : raw.length)).replace(/\\x00/g, ' ');
+      const args: string[] = [];
+      for (let at = 0; at < raw.length;) {
+        const end = raw.indexOf(0, at);
+        args.push(displayBStr(raw.subarray(at, end < 0 ? raw.length : end)));
+        at = end < 0 ? raw.length : end + 1;
+      }
+      cmd = args.join(' ');
     } catch {
       /* gone meanwhile */
     }

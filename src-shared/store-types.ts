@@ -402,6 +402,32 @@ export interface LeakSuspect {
   perImage: number;
   /** The growth as a person reads it: "3 -> 48 over 4 min (+11/min)" (the fitted rate, in the span's unit). */
   text: string;
+  /**
+   * Set when this grew until the series' process reached its soft fd limit
+   * and stopped there (it could open no more): first, last and the rates are
+   * of the growth, from point `from` to point `to` where it peaked (at or
+   * soon after `index`, where the limit was reached); `counts` is still the
+   * whole series.
+   */
+  untilLimit?: { from: number; to: number; index: number; time: number; pid: number; soft: number };
+}
+
+/**
+ * The series' process at its soft fd limit since point `index` (to the last
+ * point): `grew` when it was below the limit at point `from` (its first
+ * capture in a run of the same pid) and grew into it, false when it was at
+ * it from its first capture (no growth seen: not a leak suspect by itself).
+ */
+export interface LimitReached {
+  pid: number;
+  soft: number;
+  from: number;
+  fromFds: number;
+  index: number;
+  time: number;
+  grew: boolean;
+  /** "process 5000 grew from 8 to 128 fds and reached its soft limit of 128 at 2026-11-02 06:00 UTC; at it since (370 captures): opens fail with EMFILE" */
+  text: string;
 }
 
 export interface Timeline {
@@ -412,6 +438,8 @@ export interface Timeline {
   suspects: LeakSuspect[];
   /** null: no soft limit to project to (unknown, unlimited) or fds not growing. */
   projection: LimitProjection | null;
+  /** The series' process has been at its soft fd limit since a point of the series, and from where; null when not at it at the last point. */
+  limitReached: LimitReached | null;
   /**
    * Every process of the last image at or heading for its own soft fd limit
    * (the program's process among them), those at it first, then by when they

@@ -13,6 +13,7 @@ import type {
   FdLimitValue,
   LeakSuspect,
   LimitProjection,
+  LimitReached,
   ProcessLimitProjection,
   Timeline,
   TimelinePoint,
@@ -256,6 +257,9 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   // Sockets by the fixed end of their connections, told once the series is counted.
   for (const [i, key, n] of groupSockets(sockImages)) bump('socket', key, i, n);
   const suspects: LeakSuspect[] = [];
+  const limitReached = reachedLimit(points);
+  // Growth that the limit stopped: judged over the process's run up to the capture where it reached the limit.
+  const grew = limitReached?.grew ? limitReached : null;
   if (rows.length >= 2) {
     const hours = (rows[rows.length - 1]!.capture_time - rows[0]!.capture_time) / 36e5;
     for (const s of [...series.values(), ...pathSeries.values()]) {
@@ -264,6 +268,31 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       if (s.at[s.at.length - 1] !== rows.length - 1 || (s.at.length < 2 && rows.length >= 3)) continue;
       const c = new Array<number>(rows.length).fill(0);
       for (let k = 0; k < s.at.length; k++) c[s.at[k]!] = s.n[k]!;
+      const toLimit = grew && untilLimit(c, grew);
+      if (toLimit) {
+        const { from } = grew;
+        const { first, peak, to } = toLimit;
+        const spanMs = rows[to]!.capture_time - rows[from]!.capture_time;
+        const perHour =
+          spanMs > 0
+            ? slopePerHour(
+                rows.slice(from, to + 1).map((r) => r.capture_time),
+                c.slice(from, to + 1),
+              )
+            : 0;
+        suspects.push({
+          what: s.what,
+          key: s.key,
+          counts: c,
+          first,
+          last: peak,
+          perHour,
+          perImage: (peak - first) / (to - from),
+          text: `${growthText(first, peak, spanMs, perHour)} until process ${grew.pid} reached its fd limit of ${grew.soft} at ${at(grew.time)}, at it since`,
+          untilLimit: { from, to, index: grew.index, time: grew.time, pid: grew.pid, soft: grew.soft },
+        });
+        continue;
+      }
       let monotone = true;
       for (let i = 1; i < c.length; i++) if (c[i]! < c[i - 1]!) monotone = false;
       const first = c[0]!;
@@ -301,9 +330,94 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
     kinds: [...kinds].sort(),
     suspects,
     projection: projectLimit(points),
+    limitReached,
     ...processProjections(ctx, rows),
     elapsedMs: performance.now() - t0,
   };
+}
+
+/**
+ * How far below its soft limit a process at it may dip and still be at it:
+ * at the limit every open fails with EMFILE, and a connection closed frees a
+ * slot the next accept takes, so a process at its limit wobbles just under it.
+ */
+export function limitSlack(soft: number): number {
+  return Math.max(2, Math.ceil(soft * 0.02));
+}
+
+/**
+ * The series' process at its soft fd limit from a point to the last one:
+ * the trailing run of points of the last point's pid and soft limit within
+ * limitSlack of it, at or over it at `index` (the first such point of the
+ * run), and where its growth into it began: the first point of its trailing
+ * run of the same pid (a restart resets the count), `grew` when it held
+ * fewer fds there than the limit less its slack. A process that sat at its
+ * limit from its first capture did not grow into it in this series.
+ */
+export function reachedLimit(points: readonly TimelinePoint[]): LimitReached | null {
+  const n = points.length;
+  const last = points[n - 1]?.process;
+  const soft = last?.fdLimit?.soft;
+  if (!last || soft === null || soft === undefined) return null;
+  const near = soft - limitSlack(soft);
+  const same = (i: number) => points[i]!.process?.pid === last.pid;
+  let p0 = n - 1;
+  while (p0 > 0 && same(p0 - 1) && points[p0 - 1]!.process!.fdLimit?.soft === soft && points[p0 - 1]!.process!.fds >= near) p0--;
+  if (points[p0]!.process!.fds < near) return null;
+  let index = -1;
+  for (let i = p0; i < n && index < 0; i++) if (points[i]!.process!.fds >= soft) index = i;
+  if (index < 0) return null;
+  let from = p0;
+  while (from > 0 && same(from - 1)) from--;
+  const fromFds = points[from]!.process!.fds;
+  const reachedFds = points[index]!.process!.fds;
+  const grew = from < p0 && fromFds < near;
+  const time = points[index]!.time;
+  const since = n - 1 - index;
+  const sinceText = since
+    ? `; at it since (${since} later capture${since === 1 ? '' : 's'}, the last holding ${last.fds})`
+    : ' (the last capture)';
+  const text = grew
+    ? `process ${last.pid} grew from ${fromFds} to ${reachedFds} fds and reached its soft limit of ${soft} at ${at(time)}${sinceText}: opens fail with EMFILE`
+    : `process ${last.pid} was at its soft limit of ${soft} from its first capture (${at(points[from]!.time)}, ${fromFds} fds) to the last: ` +
+      'no growth into it in this series (it reached the limit before the series began, or holds that many by design)';
+  return { pid: last.pid, soft, from, fromFds, index, time, grew, text };
+}
+
+/**
+ * A count that grew while the series' process grew into its soft limit and
+ * stopped there (it can open no more). From `from` to its peak it never
+ * drops, ends higher than it started and grows at two steps or more, the
+ * last of them in the last tenth of the run up to the limit (something that
+ * grew early and then sat still did not grow into it); its peak is at the limit or soon after (at the
+ * limit a slot freed now and then is taken by what leaks: a tenth of the
+ * growth at most, more is growth the limit did not stop, the steady rule's),
+ * and to the end it keeps at least half of what it gained. Its rates are of
+ * the growth: from `from` to the peak.
+ */
+function untilLimit(c: number[], r: LimitReached): { first: number; peak: number; to: number } | null {
+  const { from, index } = r;
+  const first = c[from]!;
+  let peak = first;
+  let to = from;
+  for (let i = from; i < c.length; i++)
+    if (c[i]! > peak) {
+      peak = c[i]!;
+      to = i;
+    }
+  const atLimit = c[index]!;
+  if (atLimit <= first || (peak - atLimit) * 10 > atLimit - first) return null;
+  // Still growing when the limit was reached: its last rise is in the last tenth of the run up to it (or at the point before).
+  if (to < index - Math.max(1, Math.floor((index - from) / 10))) return null;
+  let steps = 0;
+  for (let i = from + 1; i <= to; i++) {
+    if (c[i]! < c[i - 1]!) return null;
+    if (c[i]! > c[i - 1]!) steps++;
+  }
+  if (steps < 2) return null;
+  const keep = first + Math.ceil((peak - first) / 2);
+  for (let i = to + 1; i < c.length; i++) if (c[i]! < keep) return null;
+  return { first, peak, to };
 }
 
 /** How many per-process projections a timeline carries: a screen's worth; the count says how many more there were. */
@@ -511,6 +625,12 @@ export function inAbout(h: number): string {
 
 /** ", around 2026-11-27 14:05 UTC", to the nearest minute; nothing past what a Date can hold. */
 function around(ms: number): string {
+  const t = at(ms);
+  return t ? `, around ${t}` : '';
+}
+
+/** "2026-11-27 14:05 UTC", to the nearest minute; '' past what a Date can hold. */
+function at(ms: number): string {
   const t = new Date(Math.round(ms / 60_000) * 60_000);
-  return Number.isFinite(t.getTime()) ? `, around ${t.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  return Number.isFinite(t.getTime()) ? `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
 }

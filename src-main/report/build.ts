@@ -555,6 +555,7 @@ export function timelineDoc(t: Timeline): Doc {
           : 'none',
       ],
       ['Fd limit', timelineLimitText(t)],
+      ...(t.limitReached ? [['Fd limit reached', t.limitReached.text] as [string, string]] : []),
       [
         'Processes heading for their fd limit',
         t.limitProjectionCount
@@ -595,7 +596,7 @@ export function timelineDoc(t: Timeline): Doc {
         ]),
       },
       {
-        title: 'Leak suspects (count only grows)',
+        title: 'Leak suspects (count only grows, or grew until the fd limit stopped it)',
         headers: ['what', 'key', 'first', 'last', 'per image', 'per hour', 'counts'],
         wrap: [1, 6],
         code: [1],

@@ -143,11 +143,13 @@ export function timelineText(t: Timeline): string {
       `${iso(p.time).padEnd(21)} ${p.imageId.slice(0, 12)} ${String(p.total).padStart(7)} ${kinds.map((k) => String(p.byKind[k] ?? 0).padStart(Math.max(6, k.length))).join(' ')}`,
     );
   out.push('');
-  if (!t.suspects.length) out.push('no leak suspects: nothing only grows');
+  if (!t.suspects.length) out.push(`no leak suspects: nothing only grows${t.limitReached ? ', nor grew into the fd limit' : ''}`);
   else {
-    out.push('leak suspects (count only grows):');
+    out.push('leak suspects (count only grows, or grew until the fd limit stopped it):');
     for (const s of t.suspects) out.push(`  ${s.what.padEnd(7)} ${s.key}: ${s.text}, +${formatRate(s.perImage)} per image`);
   }
+  // When the series' process reached its limit and where from: the growth above, or none (at it from its first capture).
+  if (t.limitReached) out.push(`fd limit reached: ${t.limitReached.text}`);
   return out.join('\n');
 }
 

@@ -222,6 +222,7 @@ describe('the timeline report limit chart', () => {
       kinds: [],
       suspects: [],
       projection: null,
+      limitReached: null,
       limitProjections: [],
       limitProjectionCount: 0,
       elapsedMs: 0,

@@ -4,7 +4,8 @@
  * would write x\xef\xbf\xbd and `ckpt search $'x\xff'` would look for the
  * wrong name. Such an argument is recovered from /proc/self/cmdline and
  * given to the command in the form queries match names by (valid text as
- * it is, other bytes as \xNN); a file argument is opened by its bytes
+ * it is, other bytes as \xNN, written \\xNN inside a query's double quotes,
+ * where a backslash escapes); a file argument is opened by its bytes
  * (readablePath), and an output or library path that cannot be kept exact
  * is refused (exactPath), never replaced by another name.
  */

@@ -76,13 +76,29 @@ export function displayBStr(b: BStr): string {
 /**
  * Bytes as text with only what is not valid UTF-8 escaped (\xNN): how a
  * command-line argument holding such bytes is written in a query, which
- * matches names in their displayed form.
+ * matches names in their displayed form. Inside a query's double quotes a
+ * backslash escapes the next character (`\"`, `\\`), so there the escape is
+ * written `\\xNN`, which the query reads as `\xNN`.
  */
 export function escapeInvalidUtf8(b: Uint8Array): string {
-  return decodeBytes(b, (cp) => String.fromCodePoint(cp));
+  let quoted = false;
+  let escaped = false;
+  return decodeBytes(
+    b,
+    (cp) => {
+      if (escaped) escaped = false;
+      else if (cp === 0x22) quoted = !quoted;
+      else if (cp === 0x5c && quoted) escaped = true;
+      return String.fromCodePoint(cp);
+    },
+    (hex) => {
+      escaped = false;
+      return quoted ? '\\' + hex : hex;
+    },
+  );
 }
 
-function decodeBytes(b: Uint8Array, shown: (cp: number) => string): string {
+function decodeBytes(b: Uint8Array, shown: (cp: number) => string, invalid: (hex: string) => string = (hex) => hex): string {
   let out = '';
   let i = 0;
   while (i < b.length) {
@@ -111,7 +127,7 @@ function decodeBytes(b: Uint8Array, shown: (cp: number) => string): string {
     if (ok && n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ok = false;
     if (ok && n === 4 && (cp < 0x10000 || cp > 0x10ffff)) ok = false;
     if (!ok) {
-      out += '\\x' + HEX[c >> 4] + HEX[c & 15];
+      out += invalid('\\x' + HEX[c >> 4] + HEX[c & 15]);
       i += 1;
     } else {
       out += shown(cp);

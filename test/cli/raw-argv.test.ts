@@ -39,6 +39,18 @@ describe('arguments that are not UTF-8', () => {
     const out = exactArgv(['search', 'bad\uFFFD', 'ok \uFFFD'], cmdline);
     expect(out).toEqual(['search', 'bad\\xff', 'ok \uFFFD']);
     expect(argBytes('bad\\xff')).toEqual(Buffer.from([0x62, 0x61, 0x64, 0xff]));
+    // Inside a query's quotes, where a backslash escapes: written so that the query reads \xff.
+    const quoted = join(dir, 'cmdline-quoted');
+    writeFileSync(
+      quoted,
+      Buffer.concat([
+        Buffer.from('node\0/x/ckpt.mjs\0search\0path:"my log'),
+        Buffer.from([0xff]),
+        Buffer.from('" x'),
+        Buffer.from([0xfe, 0]),
+      ]),
+    );
+    expect(exactArgv(['search', 'path:"my log\uFFFD" x\uFFFD'], quoted)).toEqual(['search', 'path:"my log\\\\xff" x\\xfe']);
     // A command line that does not match argv (another process's file): left alone.
     expect(exactArgv(['search', 'other\uFFFD'], cmdline)).toEqual(['search', 'other\uFFFD']);
   });
@@ -80,6 +92,10 @@ describe('arguments that are not UTF-8', () => {
       expect(s.code, s.err).toBe(0);
       expect(s.out).toMatch(/^1 hit in 1 image for path:held\\xfe$/m);
       expect(s.out).toContain(`${dir}/held\\xfe.log`);
+      // In quotes too (a path with a space needs them).
+      const q = ckptRaw(`"$NODE" "$CKPT" search "path:\\"$a0\\""`, 'held\\376');
+      expect(q.code, q.err).toBe(0);
+      expect(q.out).toMatch(/^1 hit in 1 image for path:/m);
     } finally {
       p.kill('SIGKILL');
     }

@@ -3,12 +3,24 @@
  * pack and the strings read for the diff. Built only when a diff's details
  * are asked for: a diff of two unrelated images holds 200,000 of them.
  */
-import { bstrToJson, describeFile, formatFlags } from '../../src-shared/model/index.js';
-import type { AttrRecord, BStr } from '../../src-shared/model/index.js';
+import { bstrFromJson, bstrToJson, describeFile, formatFlags } from '../../src-shared/model/index.js';
+import type { AttrRecord, BStr, BStrJson } from '../../src-shared/model/index.js';
 import type { DiffFd } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { BIT_CLOEXEC, P, PACK_FIELDS } from '../store/fdpack.js';
 import { fileFromPack, parseAttrs } from './rows.js';
+
+/** An attributes row's JSON with each raw-byte value ({text, hex}) as its bytes. */
+function withBytes(j: unknown): AttrRecord {
+  if (!j || typeof j !== 'object') return {};
+  const out: AttrRecord = {};
+  for (const [k, v] of Object.entries(j as Record<string, unknown>)) {
+    if (Array.isArray(v)) out[k] = v.map(withBytes);
+    else if (v && typeof v === 'object' && 'hex' in v) out[k] = bstrFromJson(v as BStrJson);
+    else out[k] = v as number | string | boolean;
+  }
+  return out;
+}
 
 /**
  * The distinct non-zero values of one pack field at the given fd indexes,
@@ -33,6 +45,7 @@ export class FdNames {
   private readonly paths = new Map<number, BStr>();
   private readonly attrJson = new Map<number, BStr>();
   private readonly parsedAttrs = new Map<number, AttrRecord>();
+  private readonly bytesAttrs = new Map<number, AttrRecord>();
   private readonly flagText = new Map<number, string>();
 
   /**
@@ -59,6 +72,22 @@ export class FdNames {
     if (!attrs) {
       const json = this.attrJson.get(attrsId);
       this.parsedAttrs.set(attrsId, (attrs = parseAttrs(typeof json === 'string' ? json : null)));
+    }
+    return attrs;
+  }
+
+  /**
+   * The kind attributes of the fd at index `i` of pack `p` with names as
+   * their bytes (a name that is not UTF-8 a Uint8Array, not its escaped
+   * text as attrs() gives it): what a state change compares and shows.
+   */
+  stateAttrs(p: Int32Array, i: number): AttrRecord | null {
+    const attrsId = p[i * PACK_FIELDS + P.attrs]!;
+    if (!attrsId) return null;
+    let attrs = this.bytesAttrs.get(attrsId);
+    if (!attrs) {
+      const json = this.attrJson.get(attrsId);
+      this.bytesAttrs.set(attrsId, (attrs = typeof json === 'string' ? withBytes(JSON.parse(json)) : {}));
     }
     return attrs;
   }

@@ -157,7 +157,7 @@ export class LazyDiff implements DiffResult {
                 after: `${after.target} (${JSON.stringify(after.path)})`,
               },
         );
-      if (m & F_STATE) changes.push({ field: 'state', ...stateChange(names.attrs(packA, i), names.attrs(packB, j)) });
+      if (m & F_STATE) changes.push({ field: 'state', ...stateChange(names.stateAttrs(packA, i), names.stateAttrs(packB, j)) });
       if (m & F_FLAGS) changes.push(this.common('flags', before.flagNames, after.flagNames));
       let posDelta: U64Json | undefined;
       if (m & F_POS) {

@@ -6,12 +6,13 @@
  * the same file as far as the images can tell.
  */
 import type { AttrRecord, AttrValue } from '../../src-shared/model/index.js';
-import { bytesToHex } from '../../src-shared/model/index.js';
+import { bytesToHex, displayBStr } from '../../src-shared/model/index.js';
 
 function valueText(v: AttrValue | undefined): string {
   if (v === undefined) return '(none)';
   if (Array.isArray(v)) return `${v.length} ${v.length === 1 ? 'entry' : 'entries'}`;
-  if (v instanceof Uint8Array) return bytesToHex(v);
+  // A name (a unix socket bound meanwhile) is shown as every name is: escaped, its bytes as \xNN.
+  if (typeof v === 'string' || v instanceof Uint8Array) return displayBStr(v);
   return String(v);
 }
 

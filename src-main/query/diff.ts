@@ -223,7 +223,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       const i = c.changed[r]!;
       const j = c.changed[r + 1]!;
       let m = c.changed[r + 2]!;
-      if (m & F_STATE && !stateChange(names.attrs(pa_, i), names.attrs(pb_, j)).before) m &= ~F_STATE;
+      if (m & F_STATE && !stateChange(names.stateAttrs(pa_, i), names.stateAttrs(pb_, j)).before) m &= ~F_STATE;
       if (!m) continue;
       c.changed[w++] = i;
       c.changed[w++] = j;

@@ -325,6 +325,32 @@ describe('diff', () => {
       ]);
     }));
 
+  it("a state change's values are shown escaped: a unix socket bound meanwhile to a hostile name", () =>
+    withStore((s) => {
+      const snap = (name: BStr) => {
+        const b = newBuilder('bound', 1);
+        const p = b.process({ pid: 100, ppid: 1, comm: 'svc', cmdline: ['svc'] });
+        stdNull(p);
+        p.open(
+          'unix-socket',
+          {
+            ino: 61,
+            mode: 0o140777,
+            dev: 8,
+            flags: O.O_RDWR,
+            attrs: { type: 'stream', state: 'UNCONNECTED', name, peer: 0, listening: false },
+          },
+          { at: 3 },
+        );
+        fixSocketPaths(b.files);
+        return b.snapshot(header(T0));
+      };
+      const d = s.diff(...importBoth(s, snap(''), snap('/run/a\u202e\nb')));
+      expect(d.tasks[0]!.changed[0]!.changes).toEqual([{ field: 'state', before: 'name ', after: 'name /run/a\\u202e\\nb' }]);
+      const bytes = s.diff(...importBoth(s, snap(''), snap(new Uint8Array([0x2f, 0x72, 0xff]))));
+      expect(bytes.tasks[0]!.changed[0]!.changes).toEqual([{ field: 'state', before: 'name ', after: 'name /r\\xff' }]);
+    }));
+
   it('an image against itself has no changes', () =>
     withStore((s) => {
       const id = s.importBytes(encodeSnapshot(simulate({ scenario: 'everything', time: T0 }))).image.id;

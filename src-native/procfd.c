@@ -493,17 +493,22 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     /* One file throughout? */
     why[0] = 0;
     uint64_t lino;
+    /* The link as the message says it: printable ASCII, any other byte '?'
+     * (raw-read.ts does the same), so a name's bytes never reach a message raw. */
     int pl = ln > 100 ? 100 : (int)ln;
+    char shown[101];
+    for (int q = 0; q < pl; q++) shown[q] = (unsigned char)link[q] >= 0x20 && (unsigned char)link[q] < 0x7f ? link[q] : '?';
+    shown[pl] = 0;
     if (have_ino && !link_err && bracket_ino(link, (size_t)ln, &lino) && lino != inoU)
-      snprintf(why, sizeof why, "its link %.*s, its fdinfo inode %llu", pl, link, (unsigned long long)inoU);
+      snprintf(why, sizeof why, "its link %.*s, its fdinfo inode %llu", pl, shown, (unsigned long long)inoU);
     else if (st_ok && have_ino && sx.stx_ino != inoU)
       snprintf(why, sizeof why, "inode %llu in fdinfo, %llu at its stat", (unsigned long long)inoU, (unsigned long long)sx.stx_ino);
     else if (st_ok && have_mnt && (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt)
       snprintf(why, sizeof why, "mount %u in fdinfo, %llu at its stat", mnt, (unsigned long long)sx.stx_mnt_id);
     else if (known && known->have_mnt && have_mnt && known->mnt_id != mnt)
-      snprintf(why, sizeof why, "its link %.*s, its fdinfo mount %u", pl, link, mnt);
+      snprintf(why, sizeof why, "its link %.*s, its fdinfo mount %u", pl, shown, mnt);
     else if (!link_err && !kind_agrees(link, (size_t)ln, b + i, n - i))
-      snprintf(why, sizeof why, "its link %.*s, its fdinfo of another kind", pl, link);
+      snprintf(why, sizeof why, "its link %.*s, its fdinfo of another kind", pl, shown);
     if (why[0]) {
       same = same && (attempt == 1 || strcmp(why, prev) == 0);
       memcpy(prev, why, sizeof prev);

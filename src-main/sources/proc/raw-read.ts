@@ -484,7 +484,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       // One file throughout?
       let why = '';
       const haveIno = fdinfoIno !== -1;
-      const pl = link.slice(0, 100);
+      // The link as the message says it: printable ASCII, any other byte '?' (procfd.c does the same).
+      const pl = link.slice(0, 100).replace(/[^\x20-\x7e]/g, '?');
       const lino = linkErr ? -1 : bracketIno(link);
       const stIno = stOk ? u64(s32[8]!, s32[9]!) : 0;
       // Numbers up to 2^53, bigints above (num, u64, bracketIno): !== compares values.

@@ -29,7 +29,7 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      testMatch: bench ? /bench\.spec\.ts$/ : /(app|security|views)\.spec\.ts$/,
+      testMatch: bench ? /bench\.spec\.ts$/ : /(app|security|views|timeline-nav)\.spec\.ts$/,
       use: {
         browserName: 'chromium',
         launchOptions: {

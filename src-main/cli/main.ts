@@ -12,7 +12,15 @@ import { FORMAT_MAJOR, FORMAT_MINOR, terminalText } from '../../src-shared/model
 import { exactPath, readablePath } from './raw-argv.js';
 
 /** Commands whose arguments may be image files or CRIU dumps, to be opened by their exact bytes. */
-const FILE_ARGS = new Set(['show', 'verify', 'records', 'import', 'diff', 'export']);
+const FILE_ARGS = new Set(['show', 'verify', 'records', 'import', 'diff']);
+
+/** The positional arguments of `cmd` that may be files: export's only after image or diff (a search's query is no file). */
+function fileArgs(cmd: string, positional: string[]): string[] {
+  if (FILE_ARGS.has(cmd)) return positional.map(readablePath);
+  if (cmd === 'export' && (positional[0] === 'image' || positional[0] === 'diff'))
+    return [positional[0], ...positional.slice(1).map(readablePath)];
+  return positional;
+}
 
 async function help(c: Command, summary: string): Promise<string> {
   const details = typeof c.details === 'function' ? await c.details() : c.details;
@@ -56,7 +64,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     exactPath('-o', parsed.opts.output);
     exactPath('--home', parsed.opts.home);
-    if (FILE_ARGS.has(cmd.name)) parsed.positional = parsed.positional.map(readablePath);
+    parsed.positional = fileArgs(cmd.name, parsed.positional);
     return await cmd.run(parsed, io);
   } catch (e) {
     const err = e as Error;

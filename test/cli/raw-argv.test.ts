@@ -80,6 +80,15 @@ describe('arguments that are not UTF-8', () => {
     expect(missing.err).toBe(`ckpt verify: cannot open ${dir}/none\\xfe.ckpt: ENOENT (no such file)\n`);
   });
 
+  it('export search and holders take such a query as a query, not as a file to open', () => {
+    expect(ckptRaw(`"$NODE" "$CKPT" capture --sim web-server --store`).code).toBe(0);
+    for (const what of ['search', 'holders']) {
+      const r = ckptRaw(`"$NODE" "$CKPT" export ${what} "$a0" --format md -o -`, 'log\\377');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('log\\xff');
+    }
+  });
+
   it('a search query holding such a byte finds the fd whose name has it', async () => {
     const held = bad('held\xfe.log');
     writeFileSync(held, 'x');

@@ -362,7 +362,7 @@ export class OpenedImage {
         bytes: u64ToJson(held.bytes),
         allocated: held.allocated,
         text: held.allocated
-          ? `${formatSize(held.bytes)} (${String(f.attrs.blocks)} blocks of 512 bytes)`
+          ? `${formatSize(held.bytes)} (${String(f.attrs.blocks)} ${String(f.attrs.blocks) === '1' ? 'block' : 'blocks'} of 512 bytes)`
           : `not recorded: the size, ${formatSize(f.size)}, is the apparent size`,
       },
       holders,

@@ -3,14 +3,14 @@
  * each byte that is not UTF-8 into U+FFFD, so `ckpt capture -o $'x\xff'`
  * would write x\xef\xbf\xbd and `ckpt search $'x\xff'` would look for the
  * wrong name. Such an argument is recovered from /proc/self/cmdline and
- * given to the command in the form queries match names by (valid text as
- * it is, other bytes as \xNN, written \\xNN inside a query's double quotes,
- * where a backslash escapes); a file argument is opened by its bytes
+ * given to the command in the form queries match such names by, their
+ * displayed form (queryTextOfBytes: bytes as \xNN, controls as \x1b, a
+ * backslash as \\; the query's quotes and spaces as typed); a file argument is opened by its bytes
  * (readablePath), and an output or library path that cannot be kept exact
  * is refused (exactPath), never replaced by another name.
  */
 import { openSync, readFileSync } from 'node:fs';
-import { displayBStr, escapeInvalidUtf8 } from '../../src-shared/model/index.js';
+import { displayBStr, queryTextOfBytes } from '../../src-shared/model/index.js';
 import { UsageError } from './args.js';
 import { cannotOpenText } from '../util/open-error.js';
 
@@ -41,7 +41,7 @@ export function exactArgv(argv: string[], cmdline = '/proc/self/cmdline'): strin
   return argv.map((a, i) => {
     const b = raw[i]!;
     if (!a.includes('\ufffd') || isUtf8(b)) return a;
-    const s = escapeInvalidUtf8(b);
+    const s = queryTextOfBytes(b);
     bytesOf.set(s, Buffer.from(b));
     return s;
   });

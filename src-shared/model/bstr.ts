@@ -74,26 +74,39 @@ export function displayBStr(b: BStr): string {
 }
 
 /**
- * Bytes as text with only what is not valid UTF-8 escaped (\xNN): how a
- * command-line argument holding such bytes is written in a query, which
- * matches names in their displayed form. Inside a query's double quotes a
- * backslash escapes the next character (`\"`, `\\`), so there the escape is
- * written `\\xNN`, which the query reads as `\xNN`.
+ * A command-line argument holding bytes that are not UTF-8, as a query:
+ * such a name is matched only in its displayed form (displayBStr), so the
+ * argument is written in that form too: `$'app\x1b\xff'` is `app\x1b\xff`,
+ * a backslash `\\`. Only the query's own syntax stays as typed: whitespace
+ * (it separates terms), double quotes, and inside them a backslash and the
+ * character it escapes (`\"`, `\\`); there an escape is written with its
+ * backslash doubled (`"my log\\xff"`), which the query reads as `\xff`.
  */
-export function escapeInvalidUtf8(b: Uint8Array): string {
+export function queryTextOfBytes(b: Uint8Array): string {
   let quoted = false;
   let escaped = false;
+  const esc = (e: string) => (quoted ? '\\' + e : e);
   return decodeBytes(
     b,
     (cp) => {
-      if (escaped) escaped = false;
-      else if (cp === 0x22) quoted = !quoted;
-      else if (cp === 0x5c && quoted) escaped = true;
-      return String.fromCodePoint(cp);
+      const ch = String.fromCodePoint(cp);
+      if (escaped) {
+        escaped = false;
+        return ch;
+      }
+      if (cp === 0x22) quoted = !quoted;
+      else if (cp === 0x5c) {
+        if (!quoted) return '\\\\';
+        escaped = true;
+      } else if (!/\s/u.test(ch)) {
+        const e = escapeCodePoint(cp);
+        return e === ch ? ch : esc(e);
+      }
+      return ch;
     },
     (hex) => {
       escaped = false;
-      return quoted ? '\\' + hex : hex;
+      return esc(hex);
     },
   );
 }

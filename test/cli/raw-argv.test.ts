@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CKPT } from './run.js';
 import { argBytes, exactArgv } from '../../src-main/cli/raw-argv.js';
+import { parseQuery } from '../../src-main/query/parse.js';
+import { displayBStr } from '../../src-shared/model/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-rawarg-'));
 const home = join(dir, 'home');
@@ -51,6 +53,26 @@ describe('arguments that are not UTF-8', () => {
       ]),
     );
     expect(exactArgv(['search', 'path:"my log\uFFFD" x\uFFFD'], quoted)).toEqual(['search', 'path:"my log\\\\xff" x\\xfe']);
+    // Such a name is matched in its displayed form only: a control character, a backslash, an invisible
+    // character in it are written as displayBStr shows them, in quotes with the backslash doubled; spaces
+    // and the quotes themselves are the query's syntax, as typed.
+    const hostile = join(dir, 'cmdline-hostile');
+    writeFileSync(
+      hostile,
+      Buffer.concat([
+        Buffer.from('node\0/x/ckpt.mjs\0search\0app\x1b\\\u200b'),
+        Buffer.from([0xff]),
+        Buffer.from(' path:"a b\x1b'),
+        Buffer.from([0xfe]),
+        Buffer.from('"\0'),
+      ]),
+    );
+    const [, q] = exactArgv(['search', 'app\x1b\\\u200b\uFFFD path:"a b\x1b\uFFFD"'], hostile);
+    expect(q).toBe('app\\x1b\\\\\\u200b\\xff path:"a b\\\\x1b\\\\xfe"');
+    expect(parseQuery(q!).terms.map((t) => (t.term as { values: string[] }).values[0])).toEqual([
+      displayBStr(Buffer.from([...Buffer.from('app\x1b\\\u200b'), 0xff])),
+      displayBStr(Buffer.from([...Buffer.from('a b\x1b'), 0xfe])),
+    ]);
     // A command line that does not match argv (another process's file): left alone.
     expect(exactArgv(['search', 'other\uFFFD'], cmdline)).toEqual(['search', 'other\uFFFD']);
   });

@@ -166,19 +166,31 @@ function sharedEmpty(spec: KindSpec): AttrRecord | null {
   return e;
 }
 
-function allEmpty(spec: KindSpec, a: AttrRecord, empty: AttrRecord): boolean {
-  const fields = spec.fields;
-  for (let i = 0; i < fields.length; i++) {
-    const n = fields[i]!.name;
-    if (a[n] !== empty[n]) return false;
-  }
-  return true;
-}
+/** Values of the fields being read, before it is known whether they need an object of their own. */
+const scratch: AttrValue[] = [];
 
 export function readAttrs(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void, minor: number): AttrRecord {
-  const out = readAttrsFresh(c, spec, checkRef, minor);
   const empty = sharedEmpty(spec);
-  return empty && allEmpty(spec, out, empty) ? empty : out;
+  if (!empty) return readAttrsFresh(c, spec, checkRef, minor);
+  // Scalars only: read into the scratch values and make an object only for
+  // a file with something to say (most regular files of a large image have
+  // nothing: a short-lived object each cost about a tenth of decoding).
+  const fields = spec.fields;
+  let same = true;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as ScalarField;
+    let v: AttrValue;
+    if (c.remaining === 0) {
+      if ((f.since ?? 0) <= minor) c.fail('bad-length', `${spec.name} attribute ${f.name}: the record body ends before it`);
+      v = emptyValue(f);
+    } else v = readScalar(c, f, checkRef);
+    scratch[i] = v;
+    if (v !== empty[f.name]) same = false;
+  }
+  if (same) return empty;
+  const out = attrMaker(spec)();
+  for (let i = 0; i < fields.length; i++) out[fields[i]!.name] = scratch[i]!;
+  return out;
 }
 
 function readAttrsFresh(c: BodyCursor, spec: KindSpec, checkRef: (ref: number) => void, minor: number): AttrRecord {

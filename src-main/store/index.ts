@@ -735,7 +735,13 @@ export class Store implements LibraryContext {
       })(),
     );
     this.blobs.remove(row.sha256);
-    this.db.prepare('DELETE FROM unlinks WHERE sha256 = ?').run(row.sha256);
+    try {
+      this.db.prepare('DELETE FROM unlinks WHERE sha256 = ?').run(row.sha256);
+    } catch (e) {
+      // The image is gone already: a library another process holds locked
+      // keeps the entry, which the next open's repair clears (its file is).
+      if (!/^SQLITE_BUSY/.test(String((e as { code?: unknown }).code ?? ''))) throw e;
+    }
     return summary;
   }
 

@@ -148,3 +148,24 @@ export async function hostWithLibrary(
     throw e;
   }
 }
+
+/**
+ * The library the layout specs share: two steps of the leaky series (`leak 1`,
+ * `leak 4`) and the everything scenario (`kitchen`), their ids put in `ids`
+ * by label, and one page at `viewport`.
+ */
+export function leakyKitchenLibrary(
+  browser: Browser,
+  ids: Record<string, string>,
+  viewport: { width: number; height: number },
+): Promise<{ host: RunningHost; page: Page }> {
+  return hostWithLibrary(
+    browser,
+    async (api) => {
+      const capture = async (data: object, label: string) => (ids[label] = (await api(data, label)).id);
+      for (const step of [1, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
+      await capture({ scenario: 'everything' }, 'kitchen');
+    },
+    { viewport },
+  );
+}

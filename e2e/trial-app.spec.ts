@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { hostWithLibrary, shot, treeRow } from './flows.js';
+import { leakyKitchenLibrary, shot, treeRow } from './flows.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
@@ -20,15 +20,7 @@ let page: Page;
 const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
-  ({ host, page } = await hostWithLibrary(
-    browser,
-    async (api) => {
-      const capture = async (data: object, label: string) => (ids[label] = (await api(data, label)).id);
-      for (const step of [1, 4]) await capture({ scenario: 'leaky', step }, `leak ${step}`);
-      await capture({ scenario: 'everything' }, 'kitchen');
-    },
-    { viewport: { width: 1400, height: 900 } },
-  ));
+  ({ host, page } = await leakyKitchenLibrary(browser, ids, { width: 1400, height: 900 }));
 });
 test.afterAll(async () => {
   await page?.close();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AttrRecord } from '../../src-shared/model/index.js';
 import { captureProc } from '../../src-main/sources/proc/index.js';
+import { firstJsonLine } from './fixture.js';
 
 const N = 600;
 const PY = `
@@ -26,14 +27,7 @@ let facts: { pid: number; epfd: number; fds: number[] };
 
 beforeAll(async () => {
   proc = spawn('python3', ['-c', PY], { stdio: ['pipe', 'pipe', 'inherit'] });
-  facts = await new Promise((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes('\n')) resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))));
-    });
-    proc.once('exit', (c) => reject(new Error(`fixture exited ${c}`)));
-  });
+  facts = await firstJsonLine(proc, 'fixture');
 });
 
 afterAll(() => {

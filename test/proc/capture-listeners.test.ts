@@ -22,7 +22,7 @@ import { readNetTables } from '../../src-main/sources/proc/net-tables.js';
 import type { RawError } from '../../src-main/sources/proc/raw-read.js';
 import { describeFile, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import { ckpt } from '../cli/run.js';
-import { ROOT } from './fixture.js';
+import { ROOT, firstJsonLine } from './fixture.js';
 
 const root = process.geteuid?.() === 0;
 const NOBODY = 65534;
@@ -61,14 +61,7 @@ beforeAll(async () => {
   chmodSync(dir, 0o777);
   // As nobody, so that nobody's capture below can read its fds.
   proc = spawn('python3', ['-c', PY], { stdio: ['pipe', 'pipe', 'inherit'], ...(root ? { uid: NOBODY, gid: NOBODY } : {}) });
-  facts = await new Promise((resolve, reject) => {
-    let buf = '';
-    proc!.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes('\n')) resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))) as Facts);
-    });
-    proc!.once('exit', (c) => reject(new Error(`listener fixture exited ${c}`)));
-  });
+  facts = await firstJsonLine(proc!, 'listener fixture');
 });
 afterAll(() => {
   proc?.stdin?.end();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { captureProc } from '../../src-main/sources/proc/index.js';
+import { firstJsonLine } from './fixture.js';
 
 const PY = `
 import json, os, socket, sys
@@ -23,14 +24,7 @@ let facts: { pid: number; port: number; tcpFd: number; tcpIno: number; aFd: numb
 beforeAll(async () => {
   if (!canUnshare) return;
   proc = spawn('unshare', ['--net', 'python3', '-c', PY], { stdio: ['pipe', 'pipe', 'inherit'] });
-  facts = await new Promise((resolve, reject) => {
-    let buf = '';
-    proc!.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes('\n')) resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))));
-    });
-    proc!.once('exit', (c) => reject(new Error(`netns fixture exited ${c}`)));
-  });
+  facts = await firstJsonLine(proc!, 'netns fixture');
 });
 
 afterAll(() => {

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { captureProc } from '../../src-main/sources/proc/index.js';
+import { firstJsonLine } from './fixture.js';
 
 const WAITING = 9000;
 const PY = `
@@ -38,14 +39,7 @@ let facts: { pid: number; bigFd: number; bigIno: number; smallIno: number; oneFd
 beforeAll(async () => {
   if (!canUnshare) return;
   proc = spawn('unshare', ['--net', 'python3', '-c', PY], { stdio: ['pipe', 'pipe', 'inherit'] });
-  facts = await new Promise((resolve, reject) => {
-    let buf = '';
-    proc!.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes('\n')) resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))));
-    });
-    proc!.once('exit', (c) => reject(new Error(`backlog fixture exited ${c}`)));
-  });
+  facts = await firstJsonLine(proc!, 'backlog fixture');
 }, 60_000);
 
 afterAll(() => {

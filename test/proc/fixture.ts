@@ -161,3 +161,15 @@ export async function runHangChild(
   await ended;
   return { code, out, err };
 }
+
+/** The first line a fixture process prints, as JSON (the facts it reports once ready); rejects if it exits first. */
+export function firstJsonLine<T>(proc: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      if (buf.includes('\n')) resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))) as T);
+    });
+    proc.once('exit', (c) => reject(new Error(`${what} exited ${c}`)));
+  });
+}

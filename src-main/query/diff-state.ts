@@ -41,23 +41,19 @@ function recorded(r: AttrRecord | null, k: string): boolean {
   return !(`${k}Known` in r) || r[`${k}Known`] === true;
 }
 
-/**
- * The attributes that differ, each side as "name value, name value"; only
- * those both sides record: a field one image does not know (an older
- * format's, a stat that gave none) is no change of state. Both texts are
- * empty when nothing both record moved.
- */
+/** The attributes both sides record whose values differ: a field one image does not know (an older format's, a stat that gave none) is no change of state. */
+export function movedAttrs(a: AttrRecord | null, b: AttrRecord | null): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]))
+    if (recorded(a, k) && recorded(b, k) && !same(a![k], b![k])) out.push(k);
+  return out;
+}
+
+/** The attributes that moved (movedAttrs), each side as "name value, name value". */
 export function stateChange(a: AttrRecord | null, b: AttrRecord | null): { before: string; after: string } {
-  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
-  const before: string[] = [];
-  const after: string[] = [];
-  for (const k of keys) {
-    if (!recorded(a, k) || !recorded(b, k)) continue;
-    const x = a?.[k];
-    const y = b?.[k];
-    if (same(x, y)) continue;
-    before.push(`${k} ${valueText(x)}`);
-    after.push(`${k} ${valueText(y)}`);
-  }
-  return { before: before.join(', '), after: after.join(', ') };
+  const keys = movedAttrs(a, b);
+  return {
+    before: keys.map((k) => `${k} ${valueText(a![k])}`).join(', '),
+    after: keys.map((k) => `${k} ${valueText(b![k])}`).join(', '),
+  };
 }

@@ -19,7 +19,7 @@ import { fdCount, fdOrder, holdersOf, load, type Loaded, type Proc } from './dif
 import { FdNames } from './diff-fd.js';
 import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
 import { LazyDiff } from './diff-result.js';
-import { stateChange } from './diff-state.js';
+import { movedAttrs } from './diff-state.js';
 
 // Copied once: the inner loops read these hundreds of thousands of times.
 const PACK_FIELDS = PACK_FIELDS_;
@@ -223,7 +223,7 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       const i = c.changed[r]!;
       const j = c.changed[r + 1]!;
       let m = c.changed[r + 2]!;
-      if (m & F_STATE && !stateChange(names.stateAttrs(pa_, i), names.stateAttrs(pb_, j)).before) m &= ~F_STATE;
+      if (m & F_STATE && !movedAttrs(names.stateAttrs(pa_, i), names.stateAttrs(pb_, j)).length) m &= ~F_STATE;
       if (!m) continue;
       c.changed[w++] = i;
       c.changed[w++] = j;

@@ -261,7 +261,12 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
   // Growth that the limit stopped: judged over the process's run up to the capture where it reached the limit.
   const grew = limitReached?.grew ? limitReached : null;
   if (rows.length >= 2) {
-    const hours = (rows[rows.length - 1]!.capture_time - rows[0]!.capture_time) / 36e5;
+    const times = rows.map((r) => r.capture_time);
+    /** Growth of counts `c` over images from..to: its span, and its rate an hour (a least-squares slope). */
+    const over = (c: number[], from: number, to: number) => {
+      const spanMs = times[to]! - times[from]!;
+      return { spanMs, perHour: spanMs > 0 ? slopePerHour(times.slice(from, to + 1), c.slice(from, to + 1)) : 0 };
+    };
     for (const s of [...series.values(), ...pathSeries.values()]) {
       // Absent from the last image, or (in a series of three or more, which
       // wants growth at two steps) present in one only: never a leak.
@@ -272,14 +277,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       if (toLimit) {
         const { from } = grew;
         const { first, peak, to } = toLimit;
-        const spanMs = rows[to]!.capture_time - rows[from]!.capture_time;
-        const perHour =
-          spanMs > 0
-            ? slopePerHour(
-                rows.slice(from, to + 1).map((r) => r.capture_time),
-                c.slice(from, to + 1),
-              )
-            : 0;
+        const { spanMs, perHour } = over(c, from, to);
         suspects.push({
           what: s.what,
           key: s.key,
@@ -302,13 +300,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
       let steps = 0;
       for (let i = 1; i < c.length; i++) if (c[i]! > c[i - 1]!) steps++;
       if (c.length >= 3 && steps < 2) continue;
-      const perHour =
-        hours > 0
-          ? slopePerHour(
-              rows.map((r) => r.capture_time),
-              c,
-            )
-          : 0;
+      const { spanMs, perHour } = over(c, 0, c.length - 1);
       suspects.push({
         what: s.what,
         key: s.key,
@@ -317,7 +309,7 @@ export function runTimeline(ctx: LibraryContext, sel: TimelineSelector): Timelin
         last,
         perHour,
         perImage: (last - first) / (c.length - 1),
-        text: growthText(first, last, hours * 36e5, perHour),
+        text: growthText(first, last, spanMs, perHour),
       });
     }
   }

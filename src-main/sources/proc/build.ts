@@ -272,7 +272,7 @@ export class Builder {
     // is that, not a process that holds nothing.
     // (Its fds listed but each gone when read have their records, which
     // capture.ts's exitedDuring() folds into one.)
-    if (seen.fds && seen.fds.n === 0 && !noTable && !(statFlags(r.stat!) & PF_KTHREAD) && exitingNow(this.procRoot, r.pid)) {
+    if (seen.fds && seen.fds.n === 0 && !noTable && !(st.flags & PF_KTHREAD) && exitingNow(this.procRoot, r.pid)) {
       noTable = true;
       if (!this.errors.some((e) => e.pid === r.pid && e.fd >= 0))
         this.errors.push({
@@ -811,16 +811,10 @@ function withListedCount(e: RawError): RawError {
 const PF_EXITING = 0x4;
 const PF_KTHREAD = 0x200000;
 
-/** The flags field of a /proc stat (the 7th after the comm's ')'). */
-function statFlags(stat: Uint8Array | string): number {
-  const s = typeof stat === 'string' ? stat : Buffer.from(stat.buffer, stat.byteOffset, stat.length).toString('latin1');
-  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[6] ?? 0);
-}
-
 /** A task's stat says it has exited or is exiting: Z, X, or PF_EXITING. */
-function statExiting(stat: string): boolean {
-  const state = stat.charAt(stat.lastIndexOf(')') + 2);
-  return state === 'Z' || state === 'X' || (statFlags(stat) & PF_EXITING) !== 0;
+function statExiting(stat: Uint8Array): boolean {
+  const { state, flags } = parseStat(stat);
+  return state === 'Z' || state === 'X' || (flags & PF_EXITING) !== 0;
 }
 
 /**
@@ -832,9 +826,9 @@ function statExiting(stat: string): boolean {
  */
 export function exitingNow(procRoot: string, pid: number): boolean {
   const dir = `${procRoot}/${pid}`;
-  let now: string;
+  let now: Uint8Array;
   try {
-    now = readFileSync(`${dir}/stat`, 'latin1');
+    now = readFileSync(`${dir}/stat`);
   } catch {
     return !existsSync(dir);
   }
@@ -848,7 +842,7 @@ export function exitingNow(procRoot: string, pid: number): boolean {
   for (const t of tids) {
     if (t === String(pid)) continue;
     try {
-      if (!statExiting(readFileSync(`${dir}/task/${t}/stat`, 'latin1'))) return false;
+      if (!statExiting(readFileSync(`${dir}/task/${t}/stat`))) return false;
     } catch {
       // gone: exited
     }

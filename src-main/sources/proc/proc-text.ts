@@ -5,14 +5,14 @@
  */
 import { bstrFromBytes, type FdLimit } from '../../../src-shared/model/index.js';
 
-/** comm as its exact bytes (it may hold spaces and ")"), state and ppid. */
-export function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number } {
+/** comm as its exact bytes (it may hold spaces and ")"), state, ppid and the task's flags (PF_*). */
+export function parseStat(stat: Uint8Array): { comm: Uint8Array; state: string; ppid: number; flags: number } {
   const open = stat.indexOf(40);
   const close = stat.lastIndexOf(41);
   const rest = Buffer.from(stat.buffer, stat.byteOffset + close + 2, stat.length - close - 2)
     .toString('latin1')
     .split(' ');
-  return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0) };
+  return { comm: stat.subarray(open + 1, close), state: rest[0] ?? '?', ppid: Number(rest[1] ?? 0), flags: Number(rest[6] ?? 0) };
 }
 
 /** The blank-separated columns of status's `key` line (`Uid:\t1000\t1000 ...`); null when status is missing or has no such line. */

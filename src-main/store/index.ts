@@ -722,7 +722,6 @@ export class Store implements LibraryContext {
    * file it ever removes. Returns what was removed.
    */
   deleteImage(idOrPrefix: string): ImageSummary {
-    this.mustWrite('remove images');
     const row = this.resolve(idOrPrefix);
     const summary = toSummary(row);
     this.writing('remove images', () =>

@@ -40,6 +40,9 @@ test('inspector: epoll and inotify watch tables are whole, masks and devices dec
   /** Selects the fd numbered `fd` (its row, found through the filter on its kind or path `by`). */
   const pick = async (fd: number, by: string) => {
     await page.getByTestId('fd-filter').fill(by);
+    // The filter answers later (a request): click once the list shows only its rows, or the
+    // click can land on a row of the unfiltered list as it is replaced.
+    await expect(fds.getByRole('option').filter({ hasNotText: by })).toHaveCount(0);
     await fds
       .getByRole('option')
       .filter({ has: page.locator('.c-fd', { hasText: new RegExp(`^${fd}$`) }) })

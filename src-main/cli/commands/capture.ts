@@ -305,7 +305,8 @@ export default defineCommand({
     const result = out === '-' ? writeSnapshot(snap, (c) => io.outBytes(c)) : writeFileAtomic(out, (write) => writeSnapshot(snap, write));
     // Only what reached the reader was captured into stdout.
     if (out === '-' && !(await payloadDelivered(io, 'capture', 'image'))) return 1;
-    if (process.env.CKPT_CAPTURE_TIMING) io.err(`image written at ${performance.now().toFixed(1)} ms`);
+    if (process.env.CKPT_CAPTURE_TIMING)
+      io.err(`image written at ${performance.now().toFixed(1)} ms, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB`);
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);
     if (live) {

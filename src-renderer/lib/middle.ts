@@ -90,3 +90,40 @@ export function textWidth(text: string, font: string): number {
   if (ctx.font !== font) ctx.font = font;
   return ctx.measureText(text).width;
 }
+
+/**
+ * `text` on at most two lines of `width` (a narrow window's Diff): one line when it fits; else broken where a
+ * reader expects (after a space, before a '/') with the first line as full as it can be, or inside a word when
+ * only that keeps the whole text; a text longer than two lines keeps its start whole on the first and is
+ * shortened in the middle on the second (its end kept). The lines joined are the text (or its shortened form).
+ */
+export function twoLines(text: string, width: number, measure: (s: string) => number): [string] | [string, string] {
+  if (!(width > 0) || measure(text) <= width) return [text];
+  const cps = Array.from(text);
+  const n = cps.length;
+  const head = (i: number) => cps.slice(0, i).join('');
+  const rest = (i: number) => cps.slice(i).join('');
+  // A trailing space hangs at a line's end: it is not what must fit.
+  const fitsHead = (i: number) => measure(head(i).trimEnd()) <= width;
+  // The longest first line of whole characters that fits (at least one character).
+  let lo = 1,
+    hi = n - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fitsHead(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const chars = lo;
+  // The longest first line ending at a word's end: after a space, or before a '/'.
+  let word = 0;
+  for (let i = chars; i > 0; i--)
+    if (cps[i - 1] === ' ' || (cps[i] === '/' && i > 0)) {
+      word = i;
+      break;
+    }
+  if (word > 0 && measure(rest(word)) <= width) return [head(word), rest(word)];
+  if (measure(rest(chars)) <= width) return [head(chars), rest(chars)];
+  // Longer than two lines: the start whole (at a word's end when that keeps most of the line), the rest shortened.
+  const cut = word >= 0.7 * chars ? word : chars;
+  return [head(cut), middleEllipsis(rest(cut), width, measure)];
+}

@@ -347,8 +347,7 @@ export class OpenedImage {
     const holders = this.holdersOf(ref);
     const held = f.kind === 'regular' ? diskHeld(f) : null;
     this.peers ??= otherEnds(this.snap);
-    const peer = this.peers.get(ref);
-    const peerFile = peer === undefined ? undefined : this.files.get(peer);
+    const peerFiles = (this.peers.get(ref) ?? []).flatMap((p) => this.files.get(p) ?? []);
     return {
       ref,
       kind: f.kind,
@@ -366,12 +365,12 @@ export class OpenedImage {
           : `not recorded: the size, ${formatSize(f.size)}, is the apparent size`,
       },
       holders,
-      otherEnd: peerFile ? { ref: peerFile.ref, description: describeFile(peerFile), holders: this.holdersOf(peerFile.ref) } : null,
+      otherEnds: peerFiles.map((p) => ({ ref: p.ref, description: describeFile(p), holders: this.holdersOf(p.ref) })),
       record: this.fileRecord.get(ref) ?? -1,
     };
   }
 
-  private peers: Map<number, number> | undefined;
+  private peers: Map<number, readonly number[]> | undefined;
 
   /** Every fd of every table that points at file `ref`, with each process using that table. */
   private holdersOf(ref: number): FileHolder[] {

@@ -98,11 +98,11 @@ function holderList(h: { pid: number; fd: number }[]): string {
     .join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
 }
 
-/** Who holds the other end of each connected socket, pipe and FIFO in the image, by the file's ref. */
+/** Who holds the other ends of each connected socket, pipe and FIFO in the image (every one of a pipe's: otherEnds), by the file's ref. */
 function endHolders(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
   const ends = new Map<number, string>();
-  for (const [ref, other] of otherEnds(s)) {
-    const h = fileHolders.get(other) ?? [];
+  for (const [ref, others] of otherEnds(s)) {
+    const h = others.flatMap((o) => fileHolders.get(o) ?? []);
     if (h.length) ends.set(ref, holderList(h));
   }
   return ends;

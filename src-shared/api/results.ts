@@ -244,8 +244,12 @@ export interface FileDetail {
   diskHeld: { bytes: U64Json; allocated: boolean; text: string } | null;
   /** Every fd in every process that holds this open file. */
   holders: FileHolder[];
-  /** A connected socket's, a pipe's or a FIFO's other end when it is in this image (otherEnds): that file and who holds it. */
-  otherEnd: { ref: number; description: string; holders: FileHolder[] } | null;
+  /**
+   * A connected socket's, a pipe's or a FIFO's other ends that are in this
+   * image (otherEnds): each file and who holds it. A socket has one; a pipe
+   * every open file on it at the other end, and a read-write one every other.
+   */
+  otherEnds: { ref: number; description: string; holders: FileHolder[] }[];
   record: number;
 }
 

@@ -79,15 +79,24 @@ export function unreadableNames(s: Pick<Snapshot, 'errors'>): Map<string, string
 }
 
 /**
- * The other end of each connected socket, pipe and FIFO whose other end is
- * in the same image, by open file ref. A socket's: a unix socket's by its peer's inode (unique on
- * the machine), a TCP one's by the reversed address pair within one network
+ * The other ends of each connected socket, pipe and FIFO whose other end is
+ * in the same image, by open file ref: a list in the image's file order,
+ * never empty (lists may be shared between files: do not change them).
+ *
+ * A socket has one: a unix socket's by its peer's inode (unique on the
+ * machine), a TCP one's by the reversed address pair within one network
  * namespace (two containers may each have 10.0.0.2:5432 <-> 10.0.0.3:40000),
  * an IPv4 address and its v4-mapped IPv6 form (`::ffff:127.0.0.1`, as a
- * dual-stack listener's accepted socket has it) being one address.
- * What `ss` shows as a peer, for `ckpt show` and the Inspector.
+ * dual-stack listener's accepted socket has it) being one address. What
+ * `ss` shows as a peer.
+ *
+ * A pipe's or FIFO's are every open file on it that reads what this one
+ * writes or writes what it reads: a read end's, every write and read-write
+ * (`both`) end; a write end's, every read and read-write end; a read-write
+ * end's (a pipe reopened O_RDWR through /proc/PID/fd/N), every other open
+ * file on it. For `ckpt show` and the Inspector.
  */
-export function otherEnds(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Map<number, number> {
+export function otherEnds(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Map<number, readonly number[]> {
   // Each socket's network namespace: its holders' (a socket stays in the namespace it was made in).
   const netOfTable = new Map<number, string>();
   for (const t of s.tasks) {
@@ -114,7 +123,7 @@ export function otherEnds(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Ma
     if (f.kind === 'unix-socket') byIno.set(String(f.ino), f);
     else if (f.kind === 'inet-socket' && f.attrs.remotePort) byPair.set(pair(f, false), f);
   }
-  const out = new Map<number, number>();
+  const out = new Map<number, readonly number[]>();
   for (const f of s.files) {
     // A unix client not yet accepted: its peer is the listener's embryo socket, in no fd table; the
     // listener it waits on (pendingOn, format 1.7) is who will hold the other end once it accepts.
@@ -125,28 +134,30 @@ export function otherEnds(s: Pick<Snapshot, 'files' | 'fdTables' | 'tasks'>): Ma
         : f.kind === 'inet-socket' && f.attrs.remotePort
           ? byPair.get(pair(f, true))
           : undefined;
-    if (other && other !== f) out.set(f.ref, other.ref);
+    if (other && other !== f) out.set(f.ref, [other.ref]);
   }
-  // A pipe's or FIFO's other end: an open file on the same inode at the other
-  // end (one opened for both, any other), as lsof +E pairs them.
-  const ends = new Map<string, { read: OpenFile[]; write: OpenFile[]; both: OpenFile[] }>();
+  // A pipe's or FIFO's other ends: the open files on the same inode at the
+  // other end, and those opened for both (lsof +E pairs them so too).
+  const ends = new Map<string, OpenFile[]>();
   for (const f of s.files) {
     if (f.kind !== 'pipe' && f.kind !== 'fifo') continue;
     const k = `${f.kind}|${String(f.dev)}|${String(f.ino)}`;
     let e = ends.get(k);
-    if (!e) ends.set(k, (e = { read: [], write: [], both: [] }));
-    const end = String(f.attrs.end);
-    (end === 'read' ? e.read : end === 'write' ? e.write : e.both).push(f);
+    if (!e) ends.set(k, (e = []));
+    e.push(f);
   }
-  for (const { read, write, both } of ends.values()) {
-    const first = (...lists: OpenFile[][]) => lists.find((l) => l.length)?.[0];
-    const toRead = first(write, both);
-    const toWrite = first(read, both);
-    for (const f of read) if (toRead) out.set(f.ref, toRead.ref);
-    for (const f of write) if (toWrite) out.set(f.ref, toWrite.ref);
-    for (const f of both) {
-      const other = first(read, write, both.length > 1 ? [both[0] === f ? both[1]! : both[0]!] : []);
-      if (other) out.set(f.ref, other.ref);
+  for (const files of ends.values()) {
+    if (files.length < 2) continue;
+    // A read end's are what writes into the pipe, a write end's what reads from it (one list each, shared by
+    // every end of its side); a 'both' end reads and writes: every other open file on it is its other end.
+    const endOf = (f: OpenFile) => String(f.attrs.end);
+    const refs = (l: OpenFile[]) => l.map((o) => o.ref);
+    const toRead = refs(files.filter((o) => endOf(o) !== 'read'));
+    const toWrite = refs(files.filter((o) => endOf(o) !== 'write'));
+    for (const f of files) {
+      const end = endOf(f);
+      const others = end === 'read' ? toRead : end === 'write' ? toWrite : refs(files.filter((o) => o !== f));
+      if (others.length) out.set(f.ref, others);
     }
   }
   return out;

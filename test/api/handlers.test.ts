@@ -83,12 +83,12 @@ describe('capture, library and inspector', () => {
     const pairEnd = fds.rows.find((r) => r.fd === 14)!;
     expect(pairEnd.target).toMatch(/^unix stream \[100007\] .* peer \[100008\]$/);
     const f = await call<FileDetail>('image.file', { id: ev.image.id, ref: pairEnd.file });
-    expect(f.otherEnd).not.toBeNull();
-    expect(f.otherEnd!.description).toMatch(/^unix stream \[100008\] .* peer \[100007\]$/);
-    expect(f.otherEnd!.holders.map((h) => [h.pid, h.fd])).toEqual([[6001, 14]]);
+    expect(f.otherEnds).toHaveLength(1);
+    expect(f.otherEnds[0]!.description).toMatch(/^unix stream \[100008\] .* peer \[100007\]$/);
+    expect(f.otherEnds[0]!.holders.map((h) => [h.pid, h.fd])).toEqual([[6001, 14]]);
     // A listening socket has no other end.
     const listening = fds.rows.find((r) => r.kind === 'inet-socket' && / LISTEN( |$)/.test(r.target))!;
-    expect((await call<FileDetail>('image.file', { id: ev.image.id, ref: listening.file })).otherEnd).toBeNull();
+    expect((await call<FileDetail>('image.file', { id: ev.image.id, ref: listening.file })).otherEnds).toEqual([]);
     // Each row says whether its file was deleted (the badge), not left to a name that may end in " (deleted)".
     const all = (
       await Promise.all(ov.tables.map((t) => call<Page<FdRow>>('image.fds', { id: ev.image.id, table: t.ref, offset: 0, limit: 1000 })))

@@ -108,8 +108,8 @@ describe('otherEnds across IPv4 and v4-mapped IPv6', () => {
   it('pairs a tcp4 end with the tcp6 end that sees it v4-mapped, in either text form', () => {
     for (const addr of ['::ffff:127.0.0.1', '::ffff:7f00:1']) {
       const p = otherEnds(scene(77, addr));
-      expect(p.get(1)).toBe(2);
-      expect(p.get(2)).toBe(1);
+      expect(p.get(1)).toEqual([2]);
+      expect(p.get(2)).toEqual([1]);
     }
   });
   it('not across network namespaces', () => {
@@ -148,7 +148,8 @@ describe('otherEnds of pipes and FIFOs', () => {
     expect(pipes.length).toBeGreaterThanOrEqual(6);
     const ends = otherEnds(s);
     for (const f of pipes) {
-      const other = s.files.find((x) => x.ref === ends.get(f.ref))!;
+      expect(ends.get(f.ref)).toHaveLength(1);
+      const other = s.files.find((x) => x.ref === ends.get(f.ref)![0])!;
       expect(other.kind).toBe('pipe');
       expect(other.ino).toBe(f.ino);
       expect([f.attrs.end, other.attrs.end].sort()).toEqual(['read', 'write']);
@@ -162,8 +163,24 @@ describe('otherEnds of pipes and FIFOs', () => {
       ({ ...s0.files[0]!, ref, kind: 'fifo', dev: 8, ino: 99, attrs: { end } as AttrRecord }) as OpenFile;
     const files = [fifo(1, 'both'), fifo(2, 'read')];
     const ends = otherEnds({ files, fdTables: [], tasks: [] });
-    expect(ends.get(1)).toBe(2);
-    expect(ends.get(2)).toBe(1);
+    expect(ends.get(1)).toEqual([2]);
+    expect(ends.get(2)).toEqual([1]);
     expect(otherEnds({ files: [fifo(3, 'both')], fdTables: [], tasks: [] }).size).toBe(0);
+  });
+  it("a read-write end's other ends are every other open file on the pipe; a read end's every writer, a write end's every reader", () => {
+    const s0 = simulate({ scenario: 'pipeline', seed: 1, time: 0 });
+    const pipe = (ref: number, end: string) =>
+      ({ ...s0.files[0]!, ref, kind: 'pipe', dev: 12, ino: 77, attrs: { end } as AttrRecord }) as OpenFile;
+    const files = [pipe(1, 'read'), pipe(2, 'write'), pipe(3, 'both'), pipe(4, 'read'), pipe(5, 'write')];
+    const ends = otherEnds({ files, fdTables: [], tasks: [] });
+    expect(ends.get(3)).toEqual([1, 2, 4, 5]);
+    expect(ends.get(1)).toEqual([2, 3, 5]);
+    expect(ends.get(4)).toEqual([2, 3, 5]);
+    expect(ends.get(2)).toEqual([1, 3, 4]);
+    // Two read-write ends: each the other's, and every read and write end's.
+    const two = otherEnds({ files: [pipe(1, 'both'), pipe(2, 'both'), pipe(3, 'read')], fdTables: [], tasks: [] });
+    expect(two.get(1)).toEqual([2, 3]);
+    expect(two.get(2)).toEqual([1, 3]);
+    expect(two.get(3)).toEqual([1, 2]);
   });
 });

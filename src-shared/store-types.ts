@@ -246,9 +246,18 @@ export interface SharingChange {
   flagNames: string;
   pos: U64Json;
   cloexec: boolean;
-  /** The other holders, as pid:fd in the image where the sharing exists. */
+  /**
+   * The other holders, as pid:fd in the image where the sharing exists: the
+   * first SHARING_WITH_SHOWN of them (a file leaked by dup() 20,000 times and
+   * then shared by a fork would otherwise list 20,000 for each of its fds).
+   */
   with: { pid: number; fd: number }[];
+  /** How many other holders there are in all (with lists the first of them). */
+  withTotal: number;
 }
+
+/** How many of a sharing change's other holders its `with` lists. */
+export const SHARING_WITH_SHOWN = 8;
 
 export interface TaskDiff {
   before: DiffTask;

@@ -26,7 +26,13 @@ export interface PairChanges {
   /** Triples: A index, B index, changed fields (F_*). */
   changed: number[];
   /** B index: the sharing exists in B. */
-  sharingStarted: { at: number; with: Holder[] }[];
+  sharingStarted: { at: number; with: OtherHolders }[];
   /** A index. */
-  sharingEnded: { at: number; with: Holder[] }[];
+  sharingEnded: { at: number; with: OtherHolders }[];
+}
+
+/** The holders of an open file other than one process's: the first SHARING_WITH_SHOWN, and how many in all. */
+export interface OtherHolders {
+  shown: Holder[];
+  total: number;
 }

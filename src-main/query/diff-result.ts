@@ -24,9 +24,8 @@ import type {
   U64Json,
 } from '../../src-shared/store-types.js';
 import { P, PACK_FIELDS, joinU64 } from '../store/fdpack.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type OtherHolders, type PairChanges } from './diff-changes.js';
 import { stateChange } from './diff-state.js';
-import type { Holder } from './diff-load.js';
 import type { FdNames } from './diff-fd.js';
 import { fdRowFacts, type FdRowFacts } from './diff-row-facts.js';
 
@@ -176,9 +175,18 @@ export class LazyDiff implements DiffResult {
           : { fd: before.fd, before, after, changes: kept, posDelta },
       );
     }
-    const sharing = (pack: Int32Array, at: number, w: Holder[]): SharingChange => {
+    const sharing = (pack: Int32Array, at: number, w: OtherHolders): SharingChange => {
       const f = names.fd(pack, at);
-      return { fd: f.fd, target: f.target, kind: f.kind, flagNames: f.flagNames, pos: f.pos, cloexec: f.cloexec, with: w };
+      return {
+        fd: f.fd,
+        target: f.target,
+        kind: f.kind,
+        flagNames: f.flagNames,
+        pos: f.pos,
+        cloexec: f.cloexec,
+        with: w.shown,
+        withTotal: w.total,
+      };
     };
     return {
       before: p.before,

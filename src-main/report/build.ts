@@ -160,6 +160,17 @@ function insideTable(snap: Snapshot): Table | null {
     : null;
 }
 
+/** How many holders of one file a report's cell names: a log leaked by dup() can have 20,000. */
+const HOLDERS_LISTED = 20;
+
+function holdersCell(h: readonly { pid: number; fd: number }[]): string {
+  const listed = h
+    .slice(0, HOLDERS_LISTED)
+    .map((x) => `${x.pid}:${x.fd}`)
+    .join(' ');
+  return h.length > HOLDERS_LISTED ? `${listed} and ${h.length - HOLDERS_LISTED} more` : listed;
+}
+
 /**
  * Deleted regular files still open, each inode once, largest first: the
  * disk each holds until its last close (diskHeld: allocated blocks where the
@@ -184,7 +195,7 @@ function deletedTable(snap: Snapshot, fileHolders: Map<number, { pid: number; fd
         formatSize(held.bytes),
         held.allocated ? 'allocated blocks' : 'apparent size (blocks not recorded)',
         formatSize(f.size),
-        (fileHolders.get(f.ref) ?? []).map((h) => `${h.pid}:${h.fd}`).join(' '),
+        holdersCell(fileHolders.get(f.ref) ?? []),
       ]),
       wrap: [0],
       code: [0],
@@ -210,6 +221,7 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
       .join(' ');
   const kinds = new Map<string, number>();
   const listed = new Set<number>();
+  const sharedFile = new Map<number, boolean>();
   for (const t of snap.tasks) {
     if (!t.fdTable || listed.has(t.fdTable)) continue;
     listed.add(t.fdTable);
@@ -221,7 +233,9 @@ export function imageDoc(s: ImageSummary, snap: Snapshot, limits: ImageLimits): 
     for (const d of table?.fds ?? []) {
       const f = files.get(d.file)!;
       kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
-      const shared = new Set((fileHolders.get(d.file) ?? []).map((h) => h.pid)).size > 1;
+      // Once per open file: one dup()ed 20,000 times has 20,000 holders for each of its fds.
+      let shared = sharedFile.get(d.file);
+      if (shared === undefined) sharedFile.set(d.file, (shared = new Set((fileHolders.get(d.file) ?? []).map((h) => h.pid)).size > 1));
       if (rows.length >= MAX_ROWS) continue;
       limitCols.push(limits);
       rows.push([
@@ -425,7 +439,7 @@ export function diffDoc(d: DiffResult): Doc {
           ch.field === 'pos' && c.posDelta !== undefined ? `${ch.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : ch.after,
         ]);
     for (const c of t.sharingStarted)
-      rows.push([label('shared'), pa, pb, t.after.commText, String(c.fd), '', c.target, `${c.target} now shared with ${withText(c.with)}`]);
+      rows.push([label('shared'), pa, pb, t.after.commText, String(c.fd), '', c.target, `${c.target} now shared with ${withText(c)}`]);
     for (const c of t.sharingEnded)
       rows.push([
         label('unshared'),
@@ -434,8 +448,8 @@ export function diffDoc(d: DiffResult): Doc {
         t.before.commText,
         String(c.fd),
         '',
-        `${c.target} shared with ${withText(c.with)}`,
-        `${c.target} no longer shared with ${withText(c.with)}`,
+        `${c.target} shared with ${withText(c)}`,
+        `${c.target} no longer shared with ${withText(c)}`,
       ]);
   }
   for (const l of d.limits)

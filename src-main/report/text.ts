@@ -1,6 +1,7 @@
 /** Terminal text for search, diff and timeline results (the CLI's default output). */
 import type { DiffResult, DiffTask, HoldersResult, SearchHit, SearchResult, Timeline, U64Json } from '../../src-shared/store-types.js';
 import { taskList } from '../query/diff-result.js';
+import { withText } from '../../src-shared/api/diff-rows.js';
 import { counted, displayBStr, formatFdLimit, formatRate, heldText, type DiskHeld, type U64 } from '../../src-shared/model/index.js';
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19) + 'Z';
@@ -119,10 +120,8 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
       lines.push(
         `  ~ fd ${c.fd} ${c.after.target}: ${c.changes.map((x) => (x.field === 'pos' && c.posDelta !== undefined ? `pos ${x.before} -> ${x.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : `${x.field} ${x.before} -> ${x.after}`)).join(', ')}`,
       );
-    for (const c of t.sharingStarted)
-      lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
-    for (const c of t.sharingEnded)
-      lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${c.with.map((w) => `${w.pid}:${w.fd}`).join(' ')}`);
+    for (const c of t.sharingStarted) lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${withText(c)}`);
+    for (const c of t.sharingEnded) lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${withText(c)}`);
   }
   // The blank line parts the summary from the details, shown or only counted.
   if (lines.length || unbuilt) out.push('');

@@ -81,7 +81,12 @@ export const FIELD_CHANGE: Record<string, Change> = {
 };
 
 /** The other holders of a file whose sharing changed, as the view and the diff report say them: "200:4, 300:4". */
-export const withText = (w: SharingChange['with']) => w.map((x) => `${x.pid}:${x.fd}`).join(', ');
+/** A sharing change's other holders, "500:3, 501:3" or, beyond those listed, "500:3, 501:3 and 1998 more". */
+export const withText = (s: Pick<SharingChange, 'with' | 'withTotal'>) => {
+  const listed = s.with.map((x) => `${x.pid}:${x.fd}`).join(', ');
+  const more = s.withTotal - s.with.length;
+  return more > 0 ? `${listed} and ${more} more` : listed;
+};
 
 /** Arrays shared by every row with the same content (a large diff repeats a handful of them 100,000 times); never mutated. */
 class Shared<T> {
@@ -168,7 +173,7 @@ export class TaskRows {
           for (const x of fdRows) byFd.set((x.after ?? x.before)!.fd, x);
         }
         const r = byFd.get(s.fd);
-        const note = `${change === 'shared' ? 'now shared with' : 'no longer shared with'} ${withText(s.with)}`;
+        const note = `${change === 'shared' ? 'now shared with' : 'no longer shared with'} ${withText(s)}`;
         if (r) {
           r.changes = [...r.changes, change];
           r.note = r.note ? `${r.note}; ${note}` : note;

@@ -1,0 +1,75 @@
+/**
+ * A leak by dup(): one open file held by thousands of fds, then shared by a
+ * fork. Every one of those fds' sharing changed, each with the same
+ * thousands of other holders: the diff names the first few and counts the
+ * rest, rather than a copy of the whole list per fd (which ran a real
+ * 18,000-fd process's diff out of memory).
+ */
+import { describe, expect, it } from 'vitest';
+import { O, type Snapshot } from '../../src-shared/model/index.js';
+import { SHARING_WITH_SHOWN } from '../../src-shared/store-types.js';
+import { diffRows, withText } from '../../src-shared/api/diff-rows.js';
+import { encodeSnapshot } from '../../src-main/engine/writer.js';
+import { newBuilder } from '../../src-main/sim/scenarios.js';
+import { fixSocketPaths, stdNull } from '../../src-main/sim/common.js';
+import { diffText } from '../../src-main/report/text.js';
+import { simHeader, withStore, T0 } from '../store/helpers.js';
+
+const DUPS = 3000;
+
+function leaky(forked: boolean): Snapshot {
+  const b = newBuilder('dups', 1);
+  const app = b.process({ pid: 100, ppid: 1, comm: 'app', cmdline: ['app'] });
+  stdNull(app);
+  app.open(
+    'inet-socket',
+    {
+      ino: 777,
+      mode: 0o140777,
+      dev: 8,
+      flags: O.O_RDWR,
+      attrs: { proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0', localPort: 80, remoteAddr: '0.0.0.0', remotePort: 0 },
+    },
+    { at: 3 },
+  );
+  for (let i = 0; i < DUPS; i++) app.dup(3);
+  if (forked) app.fork({ pid: 200, comm: 'app', cmdline: ['app'] });
+  fixSocketPaths(b.files);
+  return b.snapshot(simHeader(forked ? T0 + 60_000 : T0));
+}
+
+describe('diff of a file held by thousands of fds', () => {
+  it('names the first other holders of each fd and counts the rest', () =>
+    withStore((s) => {
+      const a = s.importBytes(encodeSnapshot(leaky(false)), { label: 'A' }).image.id;
+      const b = s.importBytes(encodeSnapshot(leaky(true)), { label: 'B' }).image.id;
+      const d = s.diff(a, b);
+      const app = d.tasks.find((t) => t.after.pid === 100)!;
+      const socket = app.sharingStarted.filter((c) => c.target.startsWith('tcp'));
+      expect(socket).toHaveLength(DUPS + 1);
+      for (const c of socket) {
+        // The child holds the socket at the same fds: fd 3 and its dups.
+        expect(c.withTotal).toBe(DUPS + 1);
+        expect(c.with).toHaveLength(SHARING_WITH_SHOWN);
+        expect(c.with.every((w) => w.pid === 200)).toBe(true);
+      }
+      expect(withText(socket[0]!)).toBe(
+        `${socket[0]!.with.map((w) => `200:${w.fd}`).join(', ')} and ${DUPS + 1 - SHARING_WITH_SHOWN} more`,
+      );
+      // stdin..stderr: one /dev/null each, shared with the child's three: all listed, nothing more.
+      const stdio = app.sharingStarted.filter((c) => !c.target.startsWith('tcp'));
+      for (const c of stdio) {
+        expect(c.withTotal).toBe(c.with.length);
+        expect(withText(c)).not.toContain('more');
+      }
+      const text = diffText(d);
+      expect(text).toContain(`now shared with 200:3, 200:4,`);
+      expect(text).toContain(`and ${DUPS + 1 - SHARING_WITH_SHOWN} more`);
+      // The app's rows: each socket fd's note counts the rest too.
+      const notes = diffRows(d)
+        .rows.map((r) => ('note' in r ? r.note : undefined))
+        .filter((n): n is string => !!n && n.includes('200:3,'));
+      expect(notes).toHaveLength(DUPS + 1);
+      expect(notes.every((n) => n.endsWith(`and ${DUPS + 1 - SHARING_WITH_SHOWN} more`))).toBe(true);
+    }));
+});

@@ -14,6 +14,7 @@ import {
   bytesToHex,
   describeFile,
   diskHeld,
+  memoryHeld,
   displayBStr,
   fileToJson,
   flagNames,
@@ -23,6 +24,7 @@ import {
   otherEnds,
   taskToJson,
   u64ToJson,
+  type DiskHeld,
   type LimitReport,
   type OpenFile,
   type Task,
@@ -55,6 +57,16 @@ const HEX_LIMIT = 64 * 1024;
 export const LIMIT_PROCESSES = 100;
 /** Per-process warnings image.limits sends; the rest are counted. */
 const LIMIT_PROCESS_WARNINGS = 20;
+
+/** A file's hold on the disk (a regular file's) or on memory (a memfd's) as the Inspector's row shows it: its blocks in words that take their number, or `notRecorded`. */
+function heldDetail(h: DiskHeld, f: OpenFile, notRecorded: string): NonNullable<FileDetail['diskHeld']> {
+  const blocks = String(f.attrs.blocks);
+  return {
+    bytes: u64ToJson(h.bytes),
+    allocated: h.allocated,
+    text: h.allocated ? `${formatSize(h.bytes)} (${blocks} ${blocks === '1' ? 'block' : 'blocks'} of 512 bytes)` : notRecorded,
+  };
+}
 
 export class OpenedImage {
   readonly snap: DecodeResult;
@@ -346,6 +358,7 @@ export class OpenedImage {
     );
     const holders = this.holdersOf(ref);
     const held = f.kind === 'regular' ? diskHeld(f) : null;
+    const mem = memoryHeld(f);
     this.peers ??= otherEnds(this.snap);
     const peerFiles = (this.peers.get(ref) ?? []).flatMap((p) => this.files.get(p) ?? []);
     return {
@@ -357,13 +370,8 @@ export class OpenedImage {
       modeType: modeType(f.mode),
       file: fileToJson(f),
       attrLabels,
-      diskHeld: held && {
-        bytes: u64ToJson(held.bytes),
-        allocated: held.allocated,
-        text: held.allocated
-          ? `${formatSize(held.bytes)} (${String(f.attrs.blocks)} ${String(f.attrs.blocks) === '1' ? 'block' : 'blocks'} of 512 bytes)`
-          : `not recorded: the size, ${formatSize(f.size)}, is the apparent size`,
-      },
+      diskHeld: held && heldDetail(held, f, `not recorded: the size, ${formatSize(f.size)}, is the apparent size`),
+      memoryHeld: mem && heldDetail(mem, f, `not recorded: its size is ${formatSize(f.size)}, which may be far more than it holds`),
       holders,
       otherEnds: peerFiles.map((p) => ({ ref: p.ref, description: describeFile(p), holders: this.holdersOf(p.ref) })),
       record: this.fileRecord.get(ref) ?? -1,

@@ -111,7 +111,7 @@ function endHolders(s: Snapshot, fileHolders: Map<number, { pid: number; fd: num
 /**
  * Deleted files still open pin their blocks until the last close: how many,
  * how much, and the largest, each inode once (shared or opened twice).
- * (A memfd holds memory, not disk, and shows its size already.)
+ * (A memfd holds memory, not disk: its summary says how much, memoryHeld.)
  */
 function deletedLine(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): string | null {
   const seen = new Map<string, OpenFile>();

@@ -11,7 +11,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ImportProgress } from '../../src-shared/store-types.js';
-import type { CaptureError, Fd, FdTable, ImageHeader, OpenFile, Task } from '../../src-shared/model/index.js';
+import type { AttrRecord, CaptureError, Fd, FdTable, ImageHeader, OpenFile, Task } from '../../src-shared/model/index.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS, lowerBound, putU64 } from './fdpack.js';
 
 // A plain local copy: read per fd, and some module loaders turn an imported binding into a getter call.
@@ -125,10 +125,11 @@ class Collector implements DecodeVisitor {
       // A regular file without allocated blocks (images before 1.7, sims, CRIU) has nothing to say: no attrs row,
       // as none was stored before 1.7, so one file reads the same from either library.
     } else {
-      // Attributes of plain values (most kinds) are their own JSON form: no converted copy per file.
+      // Attributes of plain values (most kinds) are their own JSON form: no converted copy per file. A memfd
+      // without allocated blocks (images before 1.8, sims, CRIU) keeps the row it had before 1.8: its name.
       let any = false;
       let plain = true;
-      const a = f.attrs;
+      const a: AttrRecord = f.kind === 'memfd' && f.attrs.blocksKnown !== true ? { name: f.attrs.name ?? '' } : f.attrs;
       for (const k in a) {
         any = true;
         const v = a[k];

@@ -242,6 +242,13 @@ export interface FileDetail {
    * for other kinds.
    */
   diskHeld: { bytes: U64Json; allocated: boolean; text: string } | null;
+  /**
+   * A memfd's hold on memory (memoryHeld, format 1.8): its allocated blocks
+   * x 512 where the image records them (allocated), else its size, which may
+   * overstate it hugely; `text` as the Inspector's "Memory held" row shows
+   * it. Null for other kinds.
+   */
+  memoryHeld: { bytes: U64Json; allocated: boolean; text: string } | null;
   /** Every fd in every process that holds this open file. */
   holders: FileHolder[];
   /**

@@ -33,6 +33,21 @@ export function diskHeld(f: Pick<OpenFile, 'kind' | 'size' | 'attrs'>): DiskHeld
   return { bytes: f.size, allocated: false };
 }
 
+/**
+ * What a memfd holds of memory (format 1.8): its allocated blocks x 512
+ * where the image records them (a memfd is a file in memory: its st_blocks
+ * are the pages it has, in memory or swapped out), else its size, which
+ * ftruncate sets and which may overstate it hugely (a 1 GiB memfd with one
+ * page written holds 4 KiB). Null for any other kind.
+ */
+export function memoryHeld(f: Pick<OpenFile, 'kind' | 'size' | 'attrs'>): DiskHeld | null {
+  if (f.kind !== 'memfd') return null;
+  const a = f.attrs;
+  if (a.blocksKnown === true && (typeof a.blocks === 'number' || typeof a.blocks === 'bigint'))
+    return { bytes: blockBytes(a.blocks), allocated: true };
+  return { bytes: f.size, allocated: false };
+}
+
 /** Several files' DiskHeld summed: `apparent` of the `parts` are sizes (allocated: none is). */
 export interface HeldTotal extends DiskHeld {
   parts: number;
@@ -63,11 +78,12 @@ export function heldNumber(h: DiskHeld): number {
  * The figure as a person reads it: its size where blocks are not recorded
  * (as images before 1.7 showed it; heldNote() says so where it matters),
  * the allocation where they are, with the size too when that is far above
- * it (a sparse file; pass `size`): "4.0 KiB on disk, size 50 GiB".
+ * it (a sparse file; pass `size`): "4.0 KiB on disk, size 50 GiB". A
+ * memfd's (memoryHeld) says `where` it is held: "4.0 KiB memory held, size 1.0 GiB".
  */
-export function heldText(h: DiskHeld, size?: U64): string {
+export function heldText(h: DiskHeld, size?: U64, where = 'on disk'): string {
   if (h.allocated && size !== undefined && Number(size) > Number(h.bytes) && formatSize(size) !== formatSize(h.bytes))
-    return `${formatSize(h.bytes)} on disk, size ${formatSize(size)}`;
+    return `${formatSize(h.bytes)} ${where}, size ${formatSize(size)}`;
   return formatSize(h.bytes);
 }
 

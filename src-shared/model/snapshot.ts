@@ -191,8 +191,8 @@ export interface Snapshot {
 }
 
 export const FORMAT_MAJOR = 1;
-/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues; 1.5: tasks' pids in their pid namespaces; 1.6: tasks' ids in their user namespace, threads' pids in pid namespaces, TCP listeners' backlog; 1.7: regular files' allocated blocks, unix listeners' backlog and the clients waiting in their accept queue (see docs/image-format.md, "Versions"). */
-export const FORMAT_MINOR = 7;
+/** 1.1: anon files keep their fdinfo text; 1.2: tasks' fd limits and the kernel's file limits; 1.3: zombie tasks; 1.4: unix sockets' queues; 1.5: tasks' pids in their pid namespaces; 1.6: tasks' ids in their user namespace, threads' pids in pid namespaces, TCP listeners' backlog; 1.7: regular files' allocated blocks, unix listeners' backlog and the clients waiting in their accept queue; 1.8: memfds' allocated blocks, the memory they hold (see docs/image-format.md, "Versions"). */
+export const FORMAT_MINOR = 8;
 /** The minor that added tasks' fd limits (TASK) and the kernel's file limits (HEADER): older images lack them. */
 export const LIMITS_SINCE = 2;
 /** The minor that marks zombie tasks (TASK flag bit 1): in older images a task without the mark may have been one. */
@@ -203,6 +203,8 @@ export const NSPIDS_SINCE = 5;
 export const USERNS_SINCE = 6;
 /** The minor that added regular files' allocated blocks (st_blocks) and unix listeners' backlog and pending clients. */
 export const BLOCKS_SINCE = 7;
+/** The minor that added memfds' allocated blocks (st_blocks): the memory a memfd holds, which its size may overstate. */
+export const MEMFD_BLOCKS_SINCE = 8;
 
 /** Whether the image says which tasks were zombies (a task without `zombie` then was not one). */
 export function taskStateKnown(h: Pick<ImageHeader, 'formatMinor'>): boolean {

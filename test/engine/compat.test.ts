@@ -9,6 +9,7 @@ import { kindByName } from '../../src-shared/kinds/index.js';
 import {
   FORMAT_MINOR,
   describeFile,
+  memoryHeld,
   fileFromJson,
   snapshotFromJson,
   snapshotToJson,
@@ -388,6 +389,26 @@ describe('attributes a later minor version added (since)', () => {
     expect(now.attrs).toMatchObject({ rxQueue: 2, backlogKnown: true, backlog: 7 });
     expect(describeFile(now)).toBe('tcp4 0.0.0.0:80 LISTEN accept-q 2 of 7');
     fails(inet(6, listener), 'bad-length', /inet-socket attribute backlogKnown: the record body ends before it/);
+  });
+  it("memfd's blocks (1.8): a 1.7 memfd reads with them not known, and by its size as before; 1.8 must hold them", () => {
+    const mem = (minor: number, body: (w: RecordWriter) => void) =>
+      image([task(1), table(2, 1), file(3, MEMFD, body), fd(3, 0), taskObjs(2)], { minor });
+    const named = (w: RecordWriter) => w.bstr('jit');
+    // file() writes a size of 4 (pos, dev, ino, rdev, size are 0 to 4).
+    const old = decodeImage(mem(7, named)).files[0]!;
+    expect(old.attrs).toEqual({ name: 'jit', blocksKnown: false, blocks: 0 });
+    expect(memoryHeld(old)).toEqual({ bytes: 4, allocated: false });
+    expect(describeFile(old)).toBe('memfd:jit (4 B)');
+    const now = decodeImage(mem(8, (w) => (named(w), w.u8(1), w.u64(8)))).files[0]!;
+    expect(now.attrs).toEqual({ name: 'jit', blocksKnown: true, blocks: 8 });
+    expect(memoryHeld(now)).toEqual({ bytes: 4096, allocated: true });
+    expect(describeFile(now)).toBe('memfd:jit (4.0 KiB memory held, size 4 B)');
+    fails(mem(8, named), 'bad-length', /memfd attribute blocksKnown: the record body ends before it/);
+    fails(
+      mem(8, (w) => (named(w), w.u8(1), w.u32(8))),
+      'bad-length',
+      /ends 4 bytes short of a 8-byte field/,
+    );
   });
   it('a 1.0 anon file, whose body ends before fdinfo, reads with fdinfo empty', () => {
     const s = decodeImage(anonImage(0));

@@ -49,6 +49,12 @@ describe('kind summaries', () => {
     const m = ofKind('memfd');
     expect(describeFile({ ...m, size: 1000, deleted: false })).toBe(`memfd:${String(m.attrs.name)} (1000 B)`);
     expect(describeFile({ ...m, size: 5 * 1024 * 1024, deleted: true })).toBe(`memfd:${String(m.attrs.name)} (5.0 MiB) (deleted)`);
+    // Where the image records its blocks (1.8): the memory it holds, beside its size where that says more.
+    const held = (blocks: number, size: number) =>
+      describeFile({ ...m, size, deleted: false, attrs: { ...m.attrs, blocksKnown: true, blocks } });
+    expect(held(8, 2 ** 30)).toBe(`memfd:${String(m.attrs.name)} (4.0 KiB memory held, size 1.0 GiB)`);
+    expect(held(8, 4096)).toBe(`memfd:${String(m.attrs.name)} (4.0 KiB memory held)`);
+    expect(held(0, 4096)).toBe(`memfd:${String(m.attrs.name)} (0 B memory held, size 4.0 KiB)`);
   });
   it('a udp socket not connected reads UNCONN, as ss says it; a tcp one in CLOSE stays CLOSE', () => {
     const sock = ofKind('inet-socket');

@@ -1,8 +1,9 @@
 /**
  * The held fixture (test/fixtures/proc/held.c) captured through the CLI by
- * both /proc readers: a pipe held by three processes, one of which reopened
- * it read-write through /proc/PID/fd/N: that end's other ends are both
- * other open files on it.
+ * both /proc readers: a memfd of 1 GiB holding one page (format 1.8's
+ * allocated blocks, the memory it holds, against its size), and a pipe held
+ * by three processes, one of which reopened it read-write through
+ * /proc/PID/fd/N: that end's other ends are both other open files on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import { OpenedImage } from '../../src-main/api/opened-image.js';
-import { otherEnds, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
+import { describeFile, memoryHeld, otherEnds, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import type { ImageSummary } from '../../src-shared/store-types.js';
 import { ROOT, start, type Running } from './fixture.js';
 
@@ -24,6 +25,7 @@ function ckpt(args: string[], env: Record<string, string> = {}) {
 }
 
 interface Facts {
+  memfd: { fd: number; size: number; blocks: number };
   pipe: { ino: number; readFd: number; writer: number; writeFd: number; both: number; bothFd: number };
 }
 
@@ -64,6 +66,29 @@ function showLine(show: string, pid: number, fd: number): string {
 }
 
 describe.each(['native', 'js'])('captured by the %s reader', (reader) => {
+  it('a memfd of 1 GiB with one page written: the memory it holds as fstat gives its blocks, and its size', () => {
+    const { snap, show, file } = images.get(reader)!;
+    expect(snap.header.options.reader).toBe(reader);
+    expect(snap.header.formatMinor).toBe(8);
+    const m = fileOf(snap, fx.pid, facts.memfd.fd);
+    expect(m.kind).toBe('memfd');
+    expect(facts.memfd.size).toBe(2 ** 30);
+    expect(facts.memfd.blocks).toBeGreaterThan(0);
+    expect(facts.memfd.blocks * 512).toBeLessThan(2 ** 20);
+    expect(m.size).toBe(2 ** 30);
+    expect(m.attrs).toEqual({ name: 'held-mem', blocksKnown: true, blocks: facts.memfd.blocks });
+    expect(memoryHeld(m)).toEqual({ bytes: facts.memfd.blocks * 512, allocated: true });
+    // One page of 4 KiB: what ckpt show, reports and search print for it.
+    expect(facts.memfd.blocks).toBe(8);
+    expect(describeFile(m)).toBe('memfd:held-mem (4.0 KiB memory held, size 1.0 GiB) (deleted)');
+    expect(showLine(show, fx.pid, facts.memfd.fd)).toMatch(/ memfd:held-mem \(4\.0 KiB memory held, size 1\.0 GiB\)/);
+    // The Inspector's open file pane: a 'Memory held' row, no disk.
+    const img = new OpenedImage({ id: reader } as ImageSummary, readFileSync(file));
+    const detail = img.file(m.ref);
+    expect(detail.memoryHeld).toEqual({ bytes: 4096, allocated: true, text: '4.0 KiB (8 blocks of 512 bytes)' });
+    expect(detail.diskHeld).toBeNull();
+  });
+
   it("a pipe reopened read-write through /proc/PID/fd/N: that end's other ends are the read end's and the write end's files, each side's include it", () => {
     const { snap, show, file } = images.get(reader)!;
     const p = facts.pipe;

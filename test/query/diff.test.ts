@@ -325,6 +325,38 @@ describe('diff', () => {
       ]);
     }));
 
+  it("a memfd's blocks (1.8) are compared only where both images record them: the memory it holds that grew is a change of state", () =>
+    withStore((s) => {
+      const snap = (known: boolean, blocks: number) => {
+        const b = newBuilder('memfd', 1);
+        const p = b.process({ pid: 100, ppid: 1, comm: 'svc', cmdline: ['svc'] });
+        stdNull(p);
+        p.open(
+          'memfd',
+          {
+            path: '/memfd:cache',
+            ino: 70,
+            mode: 0o100777,
+            dev: 1,
+            size: 2 ** 30,
+            deleted: true,
+            flags: O.O_RDWR,
+            attrs: known ? { name: 'cache', blocksKnown: true, blocks } : { name: 'cache' },
+          },
+          { at: 3 },
+        );
+        return b.snapshot(header(T0));
+      };
+      // An image without memfd blocks (before 1.8) against one with them: nothing changed.
+      const d = s.diff(...importBoth(s, snap(false, 0), snap(true, 8)));
+      expect(d.summary.fdsChanged).toBe(0);
+      expect(d.tasks).toEqual([]);
+      const grew = s.diff(...importBoth(s, snap(true, 8), snap(true, 2048)));
+      expect(grew.tasks[0]!.changed.map((c) => [c.fd, c.changes])).toEqual([
+        [3, [{ field: 'state', before: 'blocks 8', after: 'blocks 2048' }]],
+      ]);
+    }));
+
   it("a state change's values are shown escaped: a unix socket bound meanwhile to a hostile name", () =>
     withStore((s) => {
       const snap = (name: BStr) => {

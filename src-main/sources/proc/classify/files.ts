@@ -11,6 +11,8 @@ import { endAttrs } from './pipes.js';
 const DELETED = ' (deleted)';
 /** A regular file whose stat gave no st_blocks (statx failed, or the filesystem does not give it). Nothing writes to it. */
 const NO_BLOCKS = Object.freeze({ blocksKnown: false, blocks: 0 });
+/** A stat's st_blocks as a file's attributes: a regular file's disk, a memfd's memory (format 1.8). */
+const blocksOf = (blocks: number | bigint) => (blocks === -1 ? NO_BLOCKS : { blocksKnown: true, blocks });
 const MEMFD = '/memfd:';
 
 /** Link text (latin1, one char per byte) as a BStr with the exact bytes. */
@@ -36,7 +38,8 @@ export const pathFile: Classifier = (raw, _text, base) => {
   const acc = raw.flags & 3;
   if (deleted && link.startsWith(MEMFD)) {
     base.kind = 'memfd';
-    base.attrs = { name: linkBStr(link.slice(MEMFD.length), raw.linkAscii) };
+    // With its st_blocks: the memory it holds, which its size (ftruncate) may overstate hugely.
+    base.attrs = { name: linkBStr(link.slice(MEMFD.length), raw.linkAscii), ...blocksOf(raw.blocks) };
   } else if (fmt === S_IFDIR) {
     base.kind = 'directory';
   } else if (fmt === S_IFCHR) {
@@ -59,7 +62,7 @@ export const pathFile: Classifier = (raw, _text, base) => {
     // Regular files, and O_PATH fds on symlinks or sockets (mode tells which),
     // with st_blocks where the stat gave it: a sparse file holds far less disk than its size.
     base.kind = 'regular';
-    base.attrs = raw.blocks === -1 ? NO_BLOCKS : { blocksKnown: true, blocks: raw.blocks };
+    base.attrs = blocksOf(raw.blocks);
   }
   // base.ino, which is raw.ino once statted (and fdinfo's ino if statx
   // failed): link() first buckets fds by the file's ino (types.ts).

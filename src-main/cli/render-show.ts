@@ -30,6 +30,7 @@ import {
 } from '../../src-shared/model/index.js';
 import { columns, withDeletedSize } from '../report/text.js';
 import { formatSize } from '../../src-shared/model/size-text.js';
+import { otherHolders } from '../../src-shared/model/other-holders.js';
 
 /** The machine's limits and the warnings, as show prints them under the counts. */
 function limitLines(lim: LimitReport): string[] {
@@ -96,6 +97,12 @@ function holderList(h: { pid: number; fd: number }[]): string {
     .slice(0, 4)
     .map((x) => `${x.pid}:${x.fd}`)
     .join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
+}
+
+/** The first of an fd's file's other holders and how many more: "200:3 200:4 200:5 200:6 +17997". */
+function othersText(o: { shown: { pid: number; fd: number }[]; total: number }): string {
+  const more = o.total - o.shown.length;
+  return `${o.shown.map((x) => `${x.pid}:${x.fd}`).join(' ')}${more > 0 ? ` +${more}` : ''}`;
 }
 
 /** Who holds the other ends of each connected socket, pipe and FIFO in the image (every one of a pipe's: otherEnds), by the file's ref. */
@@ -337,8 +344,8 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     const owners = new Set((tableTasks.get(t.fdTable) ?? []).map((o) => o.tgid));
     for (const d of fds) {
       const f = files.get(d.file)!;
-      const others = (fileHolders.get(d.file) ?? []).filter((x) => !(x.pid === self && x.fd === d.fd));
-      const share = others.length ? `  [file ${f.ref} also ${holderList(others)}]` : '';
+      const others = otherHolders(fileHolders.get(d.file) ?? [], self, d.fd, 4);
+      const share = others.total ? `  [file ${f.ref} also ${othersText(others)}]` : '';
       const end = ends.get(f.ref);
       // A deleted file's size is what it keeps from the disk: "(deleted, 4.8 MiB)".
       let desc = describeFile(f);

@@ -7,3 +7,4 @@ export * from './limits.js';
 export * from './lock-text.js';
 export * from './count-text.js';
 export * from './disk-held.js';
+export * from './other-holders.js';

@@ -3,6 +3,8 @@ import type { OptionSpec, Parsed } from './args.js';
 
 export interface Io {
   out: (s: string) => void;
+  /** Part of a text on stdout, as is (no newline added), terminal-safe as out: a long output written in pieces. */
+  outPart: (s: string) => void;
   err: (s: string) => void;
   /** Raw bytes to stdout (an image written with -o -). */
   outBytes: (b: Uint8Array) => void;

@@ -105,5 +105,10 @@ export function csv(s: string): string {
 
 /** JSON that is also safe inside HTML or a script tag: <, >, & and line separators as \u escapes. */
 export function json(v: unknown): string {
-  return JSON.stringify(v, null, 1).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return jsonEscaped(JSON.stringify(v, null, 1));
+}
+
+/** JSON text with <, >, & and the line separators as \u escapes (safe inside HTML and JavaScript; the same JSON). */
+export function jsonEscaped(s: string): string {
+  return s.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

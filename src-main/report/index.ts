@@ -15,7 +15,8 @@ import type {
 import { StoreError } from '../store/errors.js';
 import { diffDoc, holdersDoc, imageDoc, imageLimits, searchDoc, timelineDoc } from './build.js';
 import type { Doc } from './doc.js';
-import { json } from './escape.js';
+import { jsonEscaped } from './escape.js';
+import { jsonPieces } from './json-pieces.js';
 import { renderCsv, renderHtml, renderMarkdown } from './render.js';
 
 export interface ReportSource {
@@ -29,7 +30,26 @@ export interface ReportSource {
 
 export const FORMATS: ExportFormat[] = ['html', 'md', 'json', 'csv'];
 
+/** The export as one string (what the app is handed); renderExportPieces writes one too big for a string. */
 export function renderExport(src: ReportSource, req: ExportRequest, format: ExportFormat): string {
+  try {
+    return [...renderExportPieces(src, req, format)].join('');
+  } catch (e) {
+    if (e instanceof RangeError && /string length/i.test(e.message))
+      throw new StoreError(
+        'too-large',
+        `this ${format} ${req.what} report is longer than one string can hold (about 512 MB of text): write it to a file with the command line (ckpt export ... -o FILE), which writes it in pieces`,
+      );
+    throw e;
+  }
+}
+
+/**
+ * The export in pieces, joined in order: JSON piece by piece (an image of a
+ * million fds is ~450 MB of it), the documents whole (they list at most
+ * MAX_ROWS rows).
+ */
+export function* renderExportPieces(src: ReportSource, req: ExportRequest, format: ExportFormat): Generator<string> {
   if (!FORMATS.includes(format))
     throw new StoreError('bad-argument', `unknown export format ${JSON.stringify(format)}; use ${FORMATS.join(', ')}`);
   let data: unknown;
@@ -70,7 +90,11 @@ export function renderExport(src: ReportSource, req: ExportRequest, format: Expo
     default:
       throw new StoreError('bad-argument', 'export needs what: image, diff, search, holders or timeline');
   }
-  if (format === 'json') return json(data) + '\n';
+  if (format === 'json') {
+    for (const piece of jsonPieces(data)) yield jsonEscaped(piece);
+    yield '\n';
+    return;
+  }
   const d = doc();
-  return format === 'html' ? renderHtml(d) : format === 'md' ? renderMarkdown(d) : renderCsv(d);
+  yield format === 'html' ? renderHtml(d) : format === 'md' ? renderMarkdown(d) : renderCsv(d);
 }

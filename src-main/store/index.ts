@@ -48,7 +48,8 @@ import { runHolders } from '../query/holders.js';
 import { runDiff } from '../query/diff.js';
 import type { LazyDiff } from '../query/diff-result.js';
 import { runTimeline } from '../query/timeline.js';
-import { renderExport } from '../report/index.js';
+import { renderExport, renderExportPieces } from '../report/index.js';
+import { batched } from '../report/json-pieces.js';
 
 export { StoreError, QueryError } from './errors.js';
 export { resolveHome, type HomeOptions } from './home.js';
@@ -771,6 +772,11 @@ export class Store implements LibraryContext {
   /** Renders an image, diff, search or timeline as a self-contained document (html, md, json, csv). */
   export(req: ExportRequest, format: ExportFormat): string {
     return this.read(() => renderExport(this, req, format));
+  }
+
+  /** export(), in pieces to write one after another: JSON of any size (see renderExportPieces). */
+  exportPieces(req: ExportRequest, format: ExportFormat): string[] {
+    return this.read(() => [...batched(renderExportPieces(this, req, format))]);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
@@ -24,7 +25,7 @@ export default defineCommand({
     const m = opts.match as string | undefined;
     if (m !== undefined && m !== 'pid' && m !== 'command') throw new UsageError(`--match must be pid or command, got "${m}"`);
     const diffOpts = m ? { matching: m as DiffMatching } : {};
-    const print = (d: DiffResult) => io.out(opts.json ? JSON.stringify(d, null, 1) : diffText(d));
+    const print = (d: DiffResult) => (opts.json ? printJson(io, d) : io.out(diffText(d)));
     const [a, b] = positional as [string, string];
     print(await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.diff(ia!, ib!, diffOpts)));
     return 0;

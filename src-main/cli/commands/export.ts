@@ -47,24 +47,33 @@ export default defineCommand({
     else if (what === 'holders' && rest.length >= 1) req = { what, query: rest.join(' ') };
     else if (what === 'timeline') req = { what, selector: timelineSelector(opts, rest) };
     else throw new UsageError('say what to export: image ID, diff A B, search QUERY, holders QUERY, or timeline ...');
-    const write = async (text: string) => {
-      const bytes = Buffer.from(text, 'utf8');
+    // In pieces: the JSON of an image of a million fds is longer than one string can be.
+    const write = async (pieces: string[]) => {
+      let n = 0;
       if (out === '-') {
-        io.outBytes(bytes);
+        for (const p of pieces) io.outBytes(Buffer.from(p, 'utf8'));
         if (!(await payloadDelivered(io, 'export', 'report'))) return 1;
       } else {
-        writeFileAtomic(out, (w) => w(bytes));
-        io.err(`wrote ${format} ${what} report to ${displayBStr(out)} (${bytes.length} bytes)`);
+        writeFileAtomic(out, (w) => {
+          for (const p of pieces) {
+            const b = Buffer.from(p, 'utf8');
+            n += b.length;
+            w(b);
+          }
+        });
+        io.err(`wrote ${format} ${what} report to ${displayBStr(out)} (${n} bytes)`);
       }
       return 0;
     };
     // An image or a diff may name image files and CRIU dumps, as show and diff take them.
     if (req.what === 'image')
-      return write(await withImageArgs(opts, [req.id], (s, [id]) => s.export({ what: 'image', id: id! }, format as ExportFormat)));
+      return write(await withImageArgs(opts, [req.id], (s, [id]) => s.exportPieces({ what: 'image', id: id! }, format as ExportFormat)));
     if (req.what === 'diff') {
       const [a, b] = [req.a, req.b];
-      return write(await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.export({ what: 'diff', a: ia!, b: ib! }, format as ExportFormat)));
+      return write(
+        await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.exportPieces({ what: 'diff', a: ia!, b: ib! }, format as ExportFormat)),
+      );
     }
-    return write(withLibrary(opts, (s) => s.export(req, format as ExportFormat), NO_CREATE));
+    return write(withLibrary(opts, (s) => s.exportPieces(req, format as ExportFormat), NO_CREATE));
   },
 });

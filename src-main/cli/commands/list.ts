@@ -1,3 +1,4 @@
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { isDateTime, parseTime } from '../../query/parse.js';
@@ -37,7 +38,7 @@ export default defineCommand({
       opts,
       (store) => {
         const images = store.listImages(f);
-        if (opts.json) io.out(JSON.stringify(images, null, 1));
+        if (opts.json) printJson(io, images);
         else if (!images.length) io.out(noneListed(store.countImages(), opts));
         else io.out(images.map(imageLine).join('\n'));
         return 0;

@@ -1,3 +1,4 @@
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { holdersText, searchText } from '../../report/text.js';
@@ -47,7 +48,8 @@ export default defineCommand({
           // A query that does not parse is a usage error, as everywhere (main.ts).
           return 2;
         }
-        io.out(opts.json ? JSON.stringify(r, null, 1) : 'holders' in r ? holdersText(r) : searchText(r));
+        if (opts.json) printJson(io, r);
+        else io.out('holders' in r ? holdersText(r) : searchText(r));
         return 0;
       },
       NO_CREATE,

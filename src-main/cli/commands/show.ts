@@ -1,3 +1,4 @@
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { readImageFile } from '../../engine/reader.js';
@@ -72,7 +73,8 @@ export default defineCommand({
       if (text) io.out(text);
       return 0;
     }
-    io.out(opts.json ? JSON.stringify(snapshotToJson(snap), null, 1) : opts.limits ? renderLimits(snap) : renderShow(snap, filter));
+    if (opts.json) printJson(io, snapshotToJson(snap));
+    else io.out(opts.limits ? renderLimits(snap) : renderShow(snap, filter));
     return 0;
   },
 });

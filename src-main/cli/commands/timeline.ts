@@ -1,3 +1,4 @@
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { timelineLimitLine as limitLine, timelineProjectionsText, timelineText } from '../../report/text.js';
@@ -37,7 +38,8 @@ export default defineCommand({
       (s) => {
         const t = s.timeline(sel);
         const procs = timelineProjectionsText(t);
-        io.out(opts.json ? JSON.stringify(t, null, 1) : `${timelineText(t)}\n\n${procs ? `${procs}\n\n` : ''}${limitLine(t)}`);
+        if (opts.json) printJson(io, t);
+        else io.out(`${timelineText(t)}\n\n${procs ? `${procs}\n\n` : ''}${limitLine(t)}`);
         return 0;
       },
       NO_CREATE,

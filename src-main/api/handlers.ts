@@ -359,6 +359,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.limits': ({ id }) => openImage(id).limits(),
     'image.locate': ({ id, pid, fd }) => openImage(id).locate(pid, fd),
     'image.file': ({ id, ref }) => openImage(id).file(ref),
+    'image.holders': ({ id, ref, offset, limit }) => openImage(id).holdersPage(ref, offset, limit),
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),

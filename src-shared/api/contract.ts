@@ -169,7 +169,10 @@ export const METHODS = {
     args: z.strictObject({ id, pid: int(0, 0x7fffffff), fd: int(0, 0x7fffffff) }),
     result: null as unknown as R.FdLocation,
   },
+  /** One open file, its first FILE_HOLDERS_FIRST holders and how many there are in all. */
   'image.file': { args: z.strictObject({ id, ref: int(1, 0x7fffffff) }), result: null as unknown as R.FileDetail },
+  /** A page of every (pid, fd) holding an open file, in image.file's order ("Show all" in the open file pane). */
+  'image.holders': { args: z.strictObject({ id, ref: int(1, 0x7fffffff), ...page }), result: null as unknown as R.Page<R.FileHolder> },
   'image.records': { args: z.strictObject({ id, ...page }), result: null as unknown as R.Page<R.RecordRow> },
   'image.recordBytes': { args: z.strictObject({ id, index: int(0) }), result: null as unknown as R.RecordBytes },
   'image.close': { args: z.strictObject({ id }), result: null as unknown as { closed: boolean } },

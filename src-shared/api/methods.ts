@@ -21,6 +21,7 @@ export const METHOD_LIST = [
   'image.fds',
   'image.locate',
   'image.file',
+  'image.holders',
   'image.records',
   'image.recordBytes',
   'image.close',
@@ -36,6 +37,14 @@ export const METHOD_LIST = [
 
 /** The longest search query any method takes (contract.ts bounds it; the Search view says so before asking). */
 export const SEARCH_QUERY_MAX = 4000;
+
+/**
+ * The holders image.file names of an open file; the rest are counted
+ * (FileDetail.holderCount) and paged with image.holders. A socket leaked by
+ * 18,000 dup()s and a fork has 36,000: all of them were 3.4 MB of JSON and
+ * as many list items for every fd selected.
+ */
+export const FILE_HOLDERS_FIRST = 50;
 
 /** The most tags an image may have (contract.ts bounds library.setTags; the Library view says so before asking). */
 export const TAGS_MAX = 100;

@@ -249,14 +249,22 @@ export interface FileDetail {
    * it. Null for other kinds.
    */
   memoryHeld: { bytes: U64Json; allocated: boolean; text: string } | null;
-  /** Every fd in every process that holds this open file. */
+  /**
+   * The first FILE_HOLDERS_FIRST (methods.ts) fds that hold this open file,
+   * in the order of the image's fd tables; image.holders pages through all
+   * of them.
+   */
   holders: FileHolder[];
+  /** How many (pid, fd) hold it in all (holders has the first of them). */
+  holderCount: number;
+  /** How many processes those holders are in. */
+  holderProcesses: number;
   /**
    * A connected socket's, a pipe's or a FIFO's other ends that are in this
    * image (otherEnds): each file and who holds it. A socket has one; a pipe
    * every open file on it at the other end, and a read-write one every other.
    */
-  otherEnds: { ref: number; description: string; holders: FileHolder[] }[];
+  otherEnds: { ref: number; description: string; holders: FileHolder[]; holderCount: number }[];
   record: number;
 }
 

@@ -199,11 +199,25 @@ function quietThreads(s: Snapshot, tableErrors: Map<number, unknown>): Map<numbe
 
 /** The folded threads' line: "threads 2-12 (11): no fd table of their own, as process 1", with their names where they differ from the process's. */
 function quietLine(p: Task, threads: Task[]): string {
+  return threadsLine(p, threads, (one) => `no fd table of ${one ? 'its' : 'their'} own, as process ${p.pid}`);
+}
+
+/** Threads sharing their process's table, folded: "threads 2-3001 (3000): share its fd table (named GC Thread#0, ...)". */
+function sharingLine(p: Task, threads: Task[]): string {
+  return threadsLine(p, threads, (one) => `${one ? 'shares' : 'share'} its fd table`);
+}
+
+function threadsLine(p: Task, threads: Task[], what: (one: boolean) => string): string {
   const ids = threads.map((t) => t.pid).sort((a, b) => a - b);
   const own = displayBStr(p.comm);
   const names = [...new Set(threads.map((t) => displayBStr(t.comm)))].filter((c) => c !== own);
   const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? ` +${names.length - 5}` : '');
-  return `  ${ids.length === 1 ? 'thread' : 'threads'} ${idRanges(ids)}${ids.length > 1 ? ` (${ids.length})` : ''}: no fd table of ${ids.length === 1 ? 'its' : 'their'} own, as process ${p.pid}${names.length ? ` (named ${shown})` : ''}`;
+  return `  ${ids.length === 1 ? 'thread' : 'threads'} ${idRanges(ids)}${ids.length > 1 ? ` (${ids.length})` : ''}: ${what(ids.length === 1)}${names.length ? ` (named ${shown})` : ''}`;
+}
+
+/** Pids that share a table, the first 8 of them: a CLONE_FILES pool can be hundreds. */
+function pidList(pids: number[]): string {
+  return pids.slice(0, 8).join(', ') + (pids.length > 8 ? ` +${pids.length - 8}` : '');
 }
 
 /**
@@ -264,6 +278,22 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
   const folded = new Set<Task>();
   for (const [pid, q] of quiet) if (!filter.kinds && (!filter.pids || filter.pids.has(pid))) for (const th of q) folded.add(th);
   const processTable = processTables(s);
+  // Threads that share their process's fd table (a JVM's or a Go server's
+  // hundreds) fold into one line under the process, where each was a block
+  // naming every other; a thread asked for by --pid keeps its block, and so
+  // does one in a pid namespace of its own (its pid there is shown).
+  const sharing = new Map<number, Task[]>();
+  {
+    const leaders = new Map<number, Task>();
+    for (const t of s.tasks) if (t.pid === t.tgid) leaders.set(t.pid, t);
+    for (const t of s.tasks) {
+      if (t.pid === t.tgid || !t.fdTable || t.zombie || (t.nsPids && t.nsPids.length > 1) || filter.pids?.has(t.pid)) continue;
+      const p = leaders.get(t.tgid);
+      if (!p || p.fdTable !== t.fdTable || (filter.pids && !filter.pids.has(p.pid))) continue;
+      (sharing.get(p.pid) ?? sharing.set(p.pid, []).get(p.pid)!).push(t);
+      folded.add(t);
+    }
+  }
   // Columns as wide as this image's widest flags and positions (flags up to
   // a point: one odd fd should not push every line of a big image right).
   let flagsWidth = 28;
@@ -325,17 +355,21 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
     }
     // A shared table is listed under the first of its tasks shown: with
     // --pid that may be a thread or a CLONE_FILES sharer, not the first user.
-    const sharers = (tableTasks.get(t.fdTable) ?? []).filter((o) => o !== t).map((o) => o.pid);
+    const sharers = (tableTasks.get(t.fdTable) ?? []).filter((o) => o !== t && !folded.has(o)).map((o) => o.pid);
+    const threads = t.pid === t.tgid ? sharing.get(t.pid) : undefined;
     if (sharers.length) {
       const under = listedUnder.get(t.fdTable);
       if (under !== undefined) {
-        lines.push(`  fd table ${t.fdTable} shared with ${sharers.join(', ')} (listed under ${under})`);
+        lines.push(`  fd table ${t.fdTable} shared with ${pidList(sharers)} (listed under ${under})`);
         continue;
       }
-      lines.push(`  fd table ${t.fdTable}, shared with ${sharers.join(', ')}`);
+      lines.push(`  fd table ${t.fdTable}, shared with ${pidList(sharers)}`);
+    } else if (threads) {
+      // Shared only by its own threads, folded below: nothing else to name.
     } else if (t.pid !== t.tgid && processTable.get(t.tgid) !== t.fdTable)
       lines.push(`  fd table ${t.fdTable}, its own (the thread unshared it from process ${t.tgid}'s)`);
     else if (t.pid !== t.tgid) lines.push(`  fd table ${t.fdTable}, its process's (its main thread exited)`);
+    if (threads) lines.push(sharingLine(t, threads));
     listedUnder.set(t.fdTable, t.pid);
     // This table's fds as the holder lists name them: the process's, or a thread's own.
     const self = tableHolderPids((tableTasks.get(t.fdTable) ?? []).filter((o) => o.tgid === t.tgid))[0] ?? t.tgid;

@@ -486,7 +486,8 @@ export type ExportRequest =
   | { what: 'holders'; query: string }
   | { what: 'timeline'; selector: TimelineSelector };
 
-export type StoreErrorCode = 'not-found' | 'ambiguous-id' | 'bad-argument' | 'bad-image' | 'corrupt' | 'io' | 'busy' | 'closed' | 'too-large';
+export type StoreErrorCode =
+  'not-found' | 'ambiguous-id' | 'bad-argument' | 'bad-image' | 'corrupt' | 'io' | 'busy' | 'closed' | 'too-large';
 
 /** An error a caller caused, as sent across the API. */
 export interface StoreErrorInfo {

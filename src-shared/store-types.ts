@@ -247,16 +247,14 @@ export interface SharingChange {
   pos: U64Json;
   cloexec: boolean;
   /**
-   * The other holders, as pid:fd in the image where the sharing exists: the
-   * first SHARING_WITH_SHOWN of them (a file leaked by dup() 20,000 times and
-   * then shared by a fork would otherwise list 20,000 for each of its fds).
+   * The other holders, as pid:fd in the image where the sharing exists, all
+   * of them. The fds of one process on one file share one list (a file leaked
+   * by dup() 20,000 times and then shared by a fork has 20,000 such changes).
    */
   with: { pid: number; fd: number }[];
-  /** How many other holders there are in all (with lists the first of them). */
-  withTotal: number;
 }
 
-/** How many of a sharing change's other holders its `with` lists. */
+/** How many of a sharing change's other holders a line of text names before it counts the rest. */
 export const SHARING_WITH_SHOWN = 8;
 
 export interface TaskDiff {

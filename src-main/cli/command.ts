@@ -3,8 +3,14 @@ import type { OptionSpec, Parsed } from './args.js';
 
 export interface Io {
   out: (s: string) => void;
-  /** Part of a text on stdout, as is (no newline added), terminal-safe as out: a long output written in pieces. */
-  outPart: (s: string) => void;
+  /**
+   * Part of a text on stdout, as is (no newline added), terminal-safe as out:
+   * a long output written in pieces. False when stdout's buffer is full:
+   * wait for outDrain before writing more.
+   */
+  outPart: (s: string) => boolean | void;
+  /** Resolves when stdout can take more after outPart returned false. */
+  outDrain?: () => Promise<void>;
   err: (s: string) => void;
   /** Raw bytes to stdout (an image written with -o -). */
   outBytes: (b: Uint8Array) => void;

@@ -10,11 +10,21 @@
 import { batched, jsonPieces } from '../report/json-pieces.js';
 import type { Io } from './command.js';
 
-const RAW = /[\x7f-\x9f\u2028-\u202e\u2066-\u2069]/g;
+const RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 /** JSON text with the characters a terminal must not get raw as JSON's \u escapes. */
 export function jsonSafe(s: string): string {
   return s.replace(RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * printJson for what may be gigabytes (a diff of a leak of thousands of fds
+ * lists every other holder of each): a piece at a time as stdout takes it,
+ * where queueing them all ran out of memory.
+ */
+export async function printJsonPaced(io: Io, v: unknown): Promise<void> {
+  for (const part of batched(jsonPieces(v))) if (io.outPart(jsonSafe(part)) === false && io.outDrain) await io.outDrain();
+  io.outPart('\n');
 }
 
 /** `v` as JSON.stringify(v, null, 1) would write it (or compact), then a newline. */

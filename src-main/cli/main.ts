@@ -99,6 +99,7 @@ export function processIo(): Io {
     // Text output goes through terminalText: no control character from a name reaches the terminal raw.
     out: (s) => process.stdout.write(terminalText(s.endsWith('\n') ? s : s + '\n')),
     outPart: (s) => process.stdout.write(terminalText(s)),
+    outDrain: () => new Promise((resolve) => process.stdout.once('drain', resolve)),
     err: (s) => process.stderr.write(terminalText(s.endsWith('\n') ? s : s + '\n')),
     // stdout may queue the chunk; the writer reuses its buffer, so hand over a copy.
     outBytes: (b) => process.stdout.write(Buffer.from(b)),

@@ -91,14 +91,6 @@ export interface ShowFilter {
   kinds?: Set<string>;
 }
 
-/** Holders as "pid:fd" pairs, the first four and a count of the rest: a file a fleet holds stays one line. */
-function holderList(h: { pid: number; fd: number }[]): string {
-  return `${h
-    .slice(0, 4)
-    .map((x) => `${x.pid}:${x.fd}`)
-    .join(' ')}${h.length > 4 ? ` +${h.length - 4}` : ''}`;
-}
-
 /** The first of an fd's file's other holders and how many more: "200:3 200:4 200:5 200:6 +17997". */
 function othersText(o: { shown: { pid: number; fd: number }[]; total: number }): string {
   const more = o.total - o.shown.length;
@@ -108,9 +100,23 @@ function othersText(o: { shown: { pid: number; fd: number }[]; total: number }):
 /** Who holds the other ends of each connected socket, pipe and FIFO in the image (every one of a pipe's: otherEnds), by the file's ref. */
 function endHolders(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): Map<number, string> {
   const ends = new Map<number, string>();
+  // A pipe's read ends share one list of its write ends (and the reverse): its text once per list, and
+  // without copying every holder of every end (a FIFO can be open thousands of times).
+  const texts = new Map<readonly number[], string>();
   for (const [ref, others] of otherEnds(s)) {
-    const h = others.flatMap((o) => fileHolders.get(o) ?? []);
-    if (h.length) ends.set(ref, holderList(h));
+    let text = texts.get(others);
+    if (text === undefined) {
+      const first: { pid: number; fd: number }[] = [];
+      let n = 0;
+      for (const o of others) {
+        const h = fileHolders.get(o) ?? [];
+        for (let i = 0; i < h.length && first.length < 4; i++) first.push(h[i]!);
+        n += h.length;
+      }
+      text = n ? othersText({ shown: first, total: n }) : '';
+      texts.set(others, text);
+    }
+    if (text) ends.set(ref, text);
   }
   return ends;
 }
@@ -361,6 +367,8 @@ export function renderShow(s: Snapshot, filter: ShowFilter = {}): string {
       const under = listedUnder.get(t.fdTable);
       if (under !== undefined) {
         lines.push(`  fd table ${t.fdTable} shared with ${pidList(sharers)} (listed under ${under})`);
+        // Its own threads (a CLONE_FILES process's) are folded here, not under the process it shares with.
+        if (threads) lines.push(sharingLine(t, threads));
         continue;
       }
       lines.push(`  fd table ${t.fdTable}, shared with ${pidList(sharers)}`);

@@ -25,14 +25,8 @@ export interface PairChanges {
   closed: number[];
   /** Triples: A index, B index, changed fields (F_*). */
   changed: number[];
-  /** B index: the sharing exists in B. */
-  sharingStarted: { at: number; with: OtherHolders }[];
+  /** B index: the sharing exists in B. The other holders: one list per file and process, shared. */
+  sharingStarted: { at: number; with: Holder[] }[];
   /** A index. */
-  sharingEnded: { at: number; with: OtherHolders }[];
-}
-
-/** The holders of an open file other than one process's: the first SHARING_WITH_SHOWN, and how many in all. */
-export interface OtherHolders {
-  shown: Holder[];
-  total: number;
+  sharingEnded: { at: number; with: Holder[] }[];
 }

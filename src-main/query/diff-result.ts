@@ -24,7 +24,8 @@ import type {
   U64Json,
 } from '../../src-shared/store-types.js';
 import { P, PACK_FIELDS, joinU64 } from '../store/fdpack.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type OtherHolders, type PairChanges } from './diff-changes.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
+import type { Holder } from './diff-load.js';
 import { stateChange } from './diff-state.js';
 import type { FdNames } from './diff-fd.js';
 import { fdRowFacts, type FdRowFacts } from './diff-row-facts.js';
@@ -175,7 +176,7 @@ export class LazyDiff implements DiffResult {
           : { fd: before.fd, before, after, changes: kept, posDelta },
       );
     }
-    const sharing = (pack: Int32Array, at: number, w: OtherHolders): SharingChange => {
+    const sharing = (pack: Int32Array, at: number, w: Holder[]): SharingChange => {
       const f = names.fd(pack, at);
       return {
         fd: f.fd,
@@ -184,8 +185,7 @@ export class LazyDiff implements DiffResult {
         flagNames: f.flagNames,
         pos: f.pos,
         cloexec: f.cloexec,
-        with: w.shown,
-        withTotal: w.total,
+        with: w,
       };
     };
     return {

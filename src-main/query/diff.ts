@@ -9,14 +9,7 @@
  */
 import { bstrToJson, displayBStr } from '../../src-shared/model/index.js';
 import type { BStr } from '../../src-shared/model/index.js';
-import {
-  SHARING_WITH_SHOWN,
-  type DiffMatching,
-  type DiffOptions,
-  type DiffTask,
-  type LimitChange,
-  type TableChange,
-} from '../../src-shared/store-types.js';
+import type { DiffMatching, DiffOptions, DiffTask, LimitChange, TableChange } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
 import { StoreError } from '../store/errors.js';
 import { toSummary } from '../store/images.js';
@@ -24,7 +17,7 @@ import { splitCmdline } from '../store/intern.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_ } from '../store/fdpack.js';
 import { fdCount, fdOrder, holdersOf, load, type Holder, type Loaded, type Proc } from './diff-load.js';
 import { FdNames } from './diff-fd.js';
-import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type OtherHolders, type PairChanges } from './diff-changes.js';
+import { F_CLOEXEC, F_DELETED, F_FLAGS, F_KIND, F_POS, F_STATE, F_TARGET, type PairChanges } from './diff-changes.js';
 import { LazyDiff } from './diff-result.js';
 import { movedAttrs } from './diff-state.js';
 
@@ -93,27 +86,19 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       fdCount: fdCount(L, p),
     };
   };
-  // The other holders of an fd's open file, once per file and process: a
-  // file dup()ed 20,000 times and then shared by a fork has 20,000 fds
-  // whose sharing changed, each with the same 20,000 others.
-  const otherCache = new Map<Loaded, Map<number, OtherHolders>>();
-  const others = (L: Loaded, i: number, pid: number): OtherHolders => {
+  // The other holders of an fd's open file, one list per file and process:
+  // a file dup()ed 20,000 times and then shared by a fork has 20,000 fds
+  // whose sharing changed, each with the same 20,000 others (a copy each ran
+  // the diff out of memory).
+  const otherCache = new Map<Loaded, Map<number, Map<number, Holder[]>>>();
+  const others = (L: Loaded, i: number, pid: number): Holder[] => {
     const file = L.pack[i * PACK_FIELDS + P.file]!;
-    let byKey = otherCache.get(L);
-    if (!byKey) otherCache.set(L, (byKey = new Map()));
-    const key = file * 2 ** 23 + pid; // pids are below 2^22 (PID_MAX_LIMIT)
-    let o = byKey.get(key);
-    if (!o) {
-      const all = holdersOf(L).get(file) ?? [];
-      const shown: Holder[] = [];
-      let total = 0;
-      for (const h of all)
-        if (h.pid !== pid) {
-          if (shown.length < SHARING_WITH_SHOWN) shown.push(h);
-          total++;
-        }
-      byKey.set(key, (o = { shown, total }));
-    }
+    let byFile = otherCache.get(L);
+    if (!byFile) otherCache.set(L, (byFile = new Map()));
+    let byPid = byFile.get(file);
+    if (!byPid) byFile.set(file, (byPid = new Map()));
+    let o = byPid.get(pid);
+    if (!o) byPid.set(pid, (o = (holdersOf(L).get(file) ?? []).filter((h) => h.pid !== pid)));
     return o;
   };
 
@@ -194,10 +179,10 @@ export function runDiff(ctx: LibraryContext, refA: string, refB: string, opts: D
       if ((bitsA & BIT_SHARED) !== (bitsB & BIT_SHARED)) {
         const wa = others(A, i, pa.pid);
         const wb = others(B, j, pb.pid);
-        if (!wa.total && wb.total) {
+        if (!wa.length && wb.length) {
           sharingStarted.push({ at: j, with: wb });
           shownB.push(j);
-        } else if (wa.total && !wb.total) {
+        } else if (wa.length && !wb.length) {
           sharingEnded.push({ at: i, with: wa });
           shownA.push(i);
         }

@@ -120,8 +120,8 @@ export function diffText(d: DiffResult, maxLines = 2000): string {
       lines.push(
         `  ~ fd ${c.fd} ${c.after.target}: ${c.changes.map((x) => (x.field === 'pos' && c.posDelta !== undefined ? `pos ${x.before} -> ${x.after} (${Number(c.posDelta) >= 0 ? '+' : ''}${c.posDelta})` : `${x.field} ${x.before} -> ${x.after}`)).join(', ')}`,
       );
-    for (const c of t.sharingStarted) lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${withText(c)}`);
-    for (const c of t.sharingEnded) lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${withText(c)}`);
+    for (const c of t.sharingStarted) lines.push(`  ~ fd ${c.fd} ${c.target}: now shared with ${withText(c, ' ')}`);
+    for (const c of t.sharingEnded) lines.push(`  ~ fd ${c.fd} ${c.target}: no longer shared with ${withText(c, ' ')}`);
   }
   // The blank line parts the summary from the details, shown or only counted.
   if (lines.length || unbuilt) out.push('');

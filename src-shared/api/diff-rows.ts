@@ -7,7 +7,15 @@
  * fd's row when that fd also changed otherwise, else on a row of its own.
  */
 import type { BStrJson } from '../model/bstr.js';
-import type { DiffFd, DiffResult, DiffTask, SharingChange, TaskDiff, U64Json } from '../store-types.js';
+import {
+  SHARING_WITH_SHOWN,
+  type DiffFd,
+  type DiffResult,
+  type DiffTask,
+  type SharingChange,
+  type TaskDiff,
+  type U64Json,
+} from '../store-types.js';
 
 export const CHANGE_IDS = [
   'appeared',
@@ -81,10 +89,13 @@ export const FIELD_CHANGE: Record<string, Change> = {
 };
 
 /** The other holders of a file whose sharing changed, as the view and the diff report say them: "200:4, 300:4". */
-/** A sharing change's other holders, "500:3, 501:3" or, beyond those listed, "500:3, 501:3 and 1998 more". */
-export const withText = (s: Pick<SharingChange, 'with' | 'withTotal'>) => {
-  const listed = s.with.map((x) => `${x.pid}:${x.fd}`).join(', ');
-  const more = s.withTotal - s.with.length;
+/** A sharing change's other holders, "500:3, 501:3", the first SHARING_WITH_SHOWN and a count: "500:3, ... 507:3 and 1992 more". */
+export const withText = (s: Pick<SharingChange, 'with'>, sep = ', ') => {
+  const listed = s.with
+    .slice(0, SHARING_WITH_SHOWN)
+    .map((x) => `${x.pid}:${x.fd}`)
+    .join(sep);
+  const more = s.with.length - SHARING_WITH_SHOWN;
   return more > 0 ? `${listed} and ${more} more` : listed;
 };
 

@@ -152,7 +152,7 @@ function decodeBytes(b: Uint8Array, shown: (cp: number) => string, invalid: (hex
 
 /** What terminalText escapes: C0 controls but line feed and tab, DEL, C1, bidi controls, line and paragraph separators. */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const TERMINAL_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/;
+const TERMINAL_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const TERMINAL_UNSAFE_ALL = new RegExp(TERMINAL_UNSAFE.source, 'g');
 
 /**

@@ -14,9 +14,9 @@ import { openFile, stdNull } from '../../src-main/sim/common.js';
 import { simHeader, T0 } from '../store/helpers.js';
 import { ckpt } from './run.js';
 
-const NAMES = ['/tmp/del\x7fname', '/tmp/c1\u0085name', '/tmp/bidi\u202ename', '/tmp/line\u2028sep'];
+const NAMES = ['/tmp/del\x7fname', '/tmp/c1\u0085name', '/tmp/bidi\u202ename', '/tmp/line\u2028sep', '/tmp/rlm\u200fx\u061cy\u200ez'];
 // eslint-disable-next-line no-control-regex -- raw control characters are what must not be there
-const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/;
+const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 let dir: string;
 let image: string;

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { O } from '../../src-shared/model/index.js';
 import { renderShow } from '../../src-main/cli/render-show.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
-import { openFile, stdNull } from '../../src-main/sim/common.js';
+import { ROOT_DEV, ROOT_MNT, openFile, stdNull } from '../../src-main/sim/common.js';
+import { S_IFIFO } from '../../src-main/sim/builder.js';
 import { simHeader, T0 } from '../store/helpers.js';
 
 const DUPS = 3000;
@@ -27,5 +28,33 @@ describe('show of a file held by thousands of fds', () => {
     expect(line(3000)).toMatch(/\[file \d+ also 100:3 100:4 100:5 100:6 \+2996\]$/);
     // stdin..stderr: one /dev/null, three fds, each with the other two and nothing more.
     expect(lines.find((l) => /^\s+1\s+chardev\s/.test(l))).toMatch(/\[file \d+ also 100:0 100:2\]$/);
+  });
+});
+
+describe('show of a FIFO opened read-write by thousands of processes', () => {
+  it("names each end's first four other ends and counts the rest", () => {
+    const b = newBuilder('fifo', 1);
+    const n = 2000;
+    for (let i = 0; i < n; i++) {
+      const p = b.process({ pid: 100 + i, ppid: 1, comm: 'worker', cmdline: ['worker'] });
+      p.open(
+        'fifo',
+        {
+          path: '/run/ctl.fifo',
+          ino: 4242,
+          flags: O.O_RDWR,
+          mode: S_IFIFO | 0o644,
+          dev: ROOT_DEV,
+          mntId: ROOT_MNT,
+          attrs: { end: 'both' },
+        },
+        { at: 3 },
+      );
+    }
+    const lines = renderShow(b.snapshot(simHeader(T0))).split('\n');
+    const ends = lines.filter((l) => /^\s+3\s+fifo\s/.test(l));
+    expect(ends).toHaveLength(n);
+    expect(ends[0]).toMatch(/\[other end 101:3 102:3 103:3 104:3 \+1995\]$/);
+    expect(ends[1]).toMatch(/\[other end 100:3 102:3 103:3 104:3 \+1995\]$/);
   });
 });

@@ -41,4 +41,18 @@ describe('show of threads', () => {
     expect(lines.filter((l) => l.startsWith('task '))).toHaveLength(21);
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(200);
   });
+
+  it("a CLONE_FILES process's own threads fold under it, where its table is said to be listed under another", () => {
+    const b = newBuilder('clone-files-threads', 1);
+    const p = b.process({ pid: 100, ppid: 1, comm: 'server', cmdline: ['server'] });
+    stdNull(p);
+    const helper = p.clone(200, { process: true });
+    // Threads of the helper: same table, tgid 200.
+    for (const tid of [201, 202])
+      b.tasks.push({ ...helper, pid: tid, tgid: 200, cmdline: [...helper.cmdline], namespaces: [...helper.namespaces] });
+    const out = renderShow(b.snapshot(simHeader(T0)));
+    expect(out).toMatch(
+      /^task 200 .*\n.*\n {2}fd table 1 shared with 100 \(listed under 100\)\n {2}threads 201-202 \(2\): share its fd table$/m,
+    );
+  });
 });

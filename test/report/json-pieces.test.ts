@@ -27,3 +27,21 @@ describe('jsonPieces', () => {
     expect(pieces.length).toBeGreaterThan(snap.files.length);
   });
 });
+
+describe('jsonPieces, what a caller may hand it', () => {
+  it('a value with toJSON (a LazyDiff) is written as its toJSON, in pieces, deep arrays too', () => {
+    const holders = Array.from({ length: 1000 }, (_, i) => ({ pid: 200, fd: i }));
+    const lazy = { toJSON: () => ({ tasks: [{ sharingStarted: Array.from({ length: 300 }, (_, fd) => ({ fd, with: holders })) }] }) };
+    const pieces = [...jsonPieces(lazy)];
+    expect(pieces.join('')).toBe(JSON.stringify(lazy, null, 1));
+    // No piece holds a whole sharing list (~53,000 characters), let alone the diff: runs of 256 holders.
+    expect(pieces.reduce((m, p) => Math.max(m, p.length), 0)).toBeLessThan(20_000);
+  });
+
+  it('toJSON gets its key; boxed values and toJSON returning undefined as JSON.stringify writes them', () => {
+    const keyed = { a: { toJSON: (k: string) => `key ${k}` }, b: [{ toJSON: (k: string) => k }], c: { toJSON: () => undefined } };
+    same(keyed);
+    same({ n: new Number(3), s: new String('x'), t: new Boolean(true), list: [new Number(1)] });
+    same([{ toJSON: () => undefined }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { printJson } from '../json-out.js';
+import { printJsonPaced } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
@@ -25,9 +25,10 @@ export default defineCommand({
     const m = opts.match as string | undefined;
     if (m !== undefined && m !== 'pid' && m !== 'command') throw new UsageError(`--match must be pid or command, got "${m}"`);
     const diffOpts = m ? { matching: m as DiffMatching } : {};
-    const print = (d: DiffResult) => (opts.json ? printJson(io, d) : io.out(diffText(d)));
     const [a, b] = positional as [string, string];
-    print(await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.diff(ia!, ib!, diffOpts)));
+    const d: DiffResult = await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.diff(ia!, ib!, diffOpts));
+    if (opts.json) await printJsonPaced(io, d);
+    else io.out(diffText(d));
     return 0;
   },
 });

@@ -43,6 +43,8 @@ export default defineConfig({
     root: r.root,
     base: r.base,
     plugins: r.plugins,
-    build: { ...r.build, minify: true, rollupOptions: { input: resolve('src-renderer/index.html') } },
+    // rolldownOptions, not rollupOptions: the renderer config already has rolldownOptions (its checks),
+    // and electron-vite reads the input from those when they exist.
+    build: { ...r.build, minify: true, rolldownOptions: { ...r.build.rolldownOptions, input: resolve('src-renderer/index.html') } },
   },
 });

@@ -175,7 +175,18 @@ export interface Holder extends Pick<SearchHit, 'pid' | 'comm' | 'commText' | 'f
 export interface HoldersResult {
   query: string;
   normalized: string;
+  /**
+   * The holders from `offset` on, in the order below, at most the limit
+   * asked for (every one when no limit was): a query that matches tens of
+   * thousands of fds has as many holders, which nobody reads at once.
+   */
   holders: Holder[];
+  /** How many holders there are in all. */
+  total: number;
+  /** Where `holders` starts in the whole list. */
+  offset: number;
+  /** More holders exist past these (offset + holders.length < total): ask again from a later offset, or with a higher limit. */
+  more: boolean;
   /** Images the query covers (its label, tag, image and time terms), and the newest one's capture time. */
   imagesCovered: number;
   newest: number | null;

@@ -21,6 +21,8 @@ import {
 import type { ImageSummary } from '../../src-shared/api/results.js';
 import type { ExportRequest, HoldersResult, ImportOptions, ImportResult } from '../../src-shared/store-types.js';
 import { Store } from '../store/index.js';
+import { holdersPage } from '../query/holders.js';
+import { SEARCH_HOLDERS_FIRST } from '../../src-shared/api/methods.js';
 import { ImportThread } from '../store/import-thread.js';
 import { ReadThread } from '../store/read-thread.js';
 import { SCENARIOS, simulate } from '../sim/index.js';
@@ -87,6 +89,9 @@ export const IMPORT_INLINE_MAX_BYTES = 1 << 20;
  */
 export const HOLDERS_INLINE_MAX_FDS = 20_000;
 
+/** Whole folds of search.holders kept for their further pages (each up to HOLDERS_MAX_HITS holders). */
+const HOLDERS_KEEP = 2;
+
 type Handlers = { [M in MethodName]: (args: ParsedArgs<M>) => Promise<Result<M>> | Result<M> };
 
 /** Images kept decoded at once: the inspector works on one, diff on two. */
@@ -140,8 +145,8 @@ export function createBackend(ctx: ApiContext): Backend {
   const reads = new ReadThread(ctx.home, workerOpts);
   const holdersInlineMax = ctx.holdersInlineMaxFds ?? HOLDERS_INLINE_MAX_FDS;
 
-  /** Store.holders, on the read worker unless the library is small (HOLDERS_INLINE_MAX_FDS). */
-  async function holders(query: string): Promise<HoldersResult> {
+  /** Store.holders (every holder), on the read worker unless the library is small (HOLDERS_INLINE_MAX_FDS). */
+  async function fold(query: string): Promise<HoldersResult> {
     const st = getStore();
     let fds = Infinity;
     try {
@@ -151,6 +156,38 @@ export function createBackend(ctx: ApiContext): Backend {
     }
     if (fds <= holdersInlineMax) return st.holders(query);
     return (await reads.holders(query)) ?? getStore().holders(query);
+  }
+
+  /**
+   * The last HOLDERS_KEEP folds search.holders made, each of every holder,
+   * newest first, by the library's state and the query: the Search view's
+   * further pages are slices of the fold its first page made, not a fold of
+   * their own. A change to the library (here: changed(); by another
+   * connection: SQLite's data_version) makes them stale.
+   */
+  let folds: { key: string; whole: Promise<HoldersResult> }[] = [];
+  let localChanges = 0;
+  function libraryState(): string {
+    let v = -1;
+    try {
+      v = getStore().dataVersion();
+    } catch {
+      // unknown: the fold is asked of the store again (as before any was kept)
+      return `?${localChanges}:${Math.random()}`;
+    }
+    return `${v}:${localChanges}`;
+  }
+  async function holders(query: string, offset = 0, limit = SEARCH_HOLDERS_FIRST): Promise<HoldersResult> {
+    const state = libraryState();
+    const key = `${state}\u0000${query}`;
+    let k = folds.find((f) => f.key === key);
+    if (!k) {
+      const kept = { key, whole: fold(query) };
+      k = kept;
+      folds = [kept, ...folds.filter((f) => f.key.startsWith(`${state}\u0000`))].slice(0, HOLDERS_KEEP);
+      kept.whole.catch(() => (folds = folds.filter((f) => f !== kept)));
+    }
+    return holdersPage(await k.whole, offset, limit);
   }
 
   // Imports, and the writes the API makes besides, run one at a time. Then
@@ -204,6 +241,8 @@ export function createBackend(ctx: ApiContext): Backend {
   }
 
   function changed(reason: 'import' | 'capture' | 'update' | 'delete' | 'external', ids: string[]): void {
+    localChanges++;
+    folds = [];
     ctx.emit({ type: 'library.changed', reason, ids });
   }
 
@@ -363,7 +402,7 @@ export function createBackend(ctx: ApiContext): Backend {
     'image.records': ({ id, offset, limit }) => openImage(id).records(offset, limit),
     'image.recordBytes': ({ id, index }) => openImage(id).recordBytes(index),
     'search.run': ({ query, limit, perImage }) => getStore().search(query, { limit, perImage }),
-    'search.holders': ({ query }) => holders(query),
+    'search.holders': ({ query, offset, limit }) => holders(query, offset, limit),
     // Plain: Electron's structured clone would copy the lazy diff's internals and drop its `tasks` getter.
     'diff.run': ({ a, b, matching }) =>
       getStore()
@@ -449,6 +488,7 @@ export function createBackend(ctx: ApiContext): Backend {
     async close() {
       if (poll) clearInterval(poll);
       opened.clear();
+      folds = [];
       // Before the store closes: a stopped import repairs through it (onLost).
       await Promise.all([thread.close(), reads.close()]);
       store?.close();

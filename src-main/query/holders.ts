@@ -19,11 +19,20 @@ const BY_INODE = new Set([...KIND_GROUPS.file!, ...KIND_GROUPS.device!, 'fifo'])
 /** The most fd hits folded: a bound on memory and time for a query that matches everything. */
 export const HOLDERS_MAX_HITS = 1_000_000;
 
-export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?: number } = {}): HoldersResult {
+export interface HoldersOptions {
+  maxHits?: number;
+  /** The first holder to give (default 0). */
+  offset?: number;
+  /** The most holders to give (default every one from offset). */
+  limit?: number;
+}
+
+export function runHolders(ctx: LibraryContext, query: string, opts: HoldersOptions = {}): HoldersResult {
   const t0 = performance.now();
   const maxHits = opts.maxHits ?? HOLDERS_MAX_HITS;
   if (!Number.isSafeInteger(maxHits) || maxHits < 1 || maxHits > HOLDERS_MAX_HITS)
     throw new StoreError('bad-argument', `holders maxHits must be an integer from 1 to ${HOLDERS_MAX_HITS}, got ${String(maxHits)}`);
+  checkPage(opts.offset, opts.limit);
   const { result: r, imageIds: ids } = searchCovering(ctx, query, { limit: maxHits, perImage: maxHits });
 
   // The images the query covers, by capture time: gaps and "now" are about
@@ -47,17 +56,25 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   const lastAsked = new Map<string, number>();
   for (const [t, host, , pids] of covered)
     if (pids) for (const p of String(pids).split(',')) if (/^\d+$/.test(p)) lastAsked.set(`${Number(p)} ${host}`, t);
-  /** The host of each holder's last image (by key). */
-  const hostOf = new Map<string, string>();
+  /** The host of each holder's last image. */
+  const hostOf = new Map<Holder, string>();
 
   const byKey = new Map<string, Holder>();
   for (const g of r.groups) {
+    // Within one image a holder's hit is met once: its host need be noted once per image, not per hit.
+    const host = g.image.host;
     for (const h of g.hits) {
       // A file by its device and inode, not its name: a log rotated away
       // (renamed) and then deleted is one file held all along. Other kinds
       // by their link text, which names the object (socket:[N], pipe:[N]);
       // anonymous inodes share one inode, so their text is all there is.
-      const id = BY_INODE.has(h.kind) && h.ino !== 0 ? `${String(h.dev)}:${String(h.ino)}` : JSON.stringify(h.path);
+      // (A name as text, or as its {text, hex} bytes: the two never read alike.)
+      const id =
+        BY_INODE.has(h.kind) && h.ino !== 0
+          ? `${String(h.dev)}:${String(h.ino)}`
+          : typeof h.path === 'string'
+            ? `"${h.path}`
+            : JSON.stringify(h.path);
       const key = `${h.pid}\u0000${h.commText}\u0000${h.fd}\u0000${h.kind}\u0000${id}`;
       let x = byKey.get(key);
       if (!x) {
@@ -85,7 +102,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
       if (g.image.captureTime >= x.lastSeen) {
         x.lastSeen = g.image.captureTime;
         x.lastImage = g.image.id;
-        hostOf.set(key, g.image.host);
+        hostOf.set(x, host);
         x.target = h.target; // as it reads in the latest image
       }
     }
@@ -111,7 +128,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     }
   for (const l of timesOfPid.values()) l.sort((a, b) => a - b);
   const holders: Holder[] = [];
-  for (const [key, x] of byKey) {
+  for (const x of byKey.values()) {
     const pt = timesOfPid.get(x.pid) ?? [];
     // Capture times are integers: the first one past lastSeen is the first at or after lastSeen + 1.
     x.gaps = Math.max(0, lowerBound(pt, x.lastSeen + 1) - lowerBound(pt, x.firstSeen) - x.images);
@@ -120,7 +137,7 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
     // that asked for its pid (and found it gone). A later
     // capture of something else (another series, another host) is no news
     // of this process, so it does not end "now".
-    const host = hostOf.get(key)!;
+    const host = hostOf.get(x)!;
     x.now =
       newest !== null &&
       (lastOfPidOn.get(`${x.pid} ${host}`) ?? -Infinity) <= x.lastSeen &&
@@ -130,13 +147,39 @@ export function runHolders(ctx: LibraryContext, query: string, opts: { maxHits?:
   }
   // Held now first, longest held first: the daemon that has had it since Monday.
   holders.sort((a, b) => Number(b.now) - Number(a.now) || a.firstSeen - b.firstSeen || a.pid - b.pid || a.fd - b.fd);
-  return {
+  const all: HoldersResult = {
     query,
     normalized: r.normalized,
     holders,
+    total: holders.length,
+    offset: 0,
+    more: false,
     imagesCovered: covered.length,
     newest,
     truncated: r.truncated,
-    elapsedMs: performance.now() - t0,
+    elapsedMs: 0,
   };
+  const out = opts.offset || opts.limit !== undefined ? holdersPage(all, opts.offset ?? 0, opts.limit) : all;
+  out.elapsedMs = performance.now() - t0;
+  return out;
+}
+
+function checkPage(offset: number | undefined, limit: number | undefined): void {
+  if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0))
+    throw new StoreError('bad-argument', `holders offset must be an integer from 0, got ${String(offset)}`);
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1))
+    throw new StoreError('bad-argument', `holders limit must be an integer from 1, got ${String(limit)}`);
+}
+
+/**
+ * The holders of a whole result (every holder, as runHolders gives it
+ * without offset and limit) from `offset`, at most `limit` of them (all
+ * when none), with the total and whether more follow: the pages the app
+ * asks for of one fold it keeps.
+ */
+export function holdersPage(r: HoldersResult, offset: number, limit?: number): HoldersResult {
+  checkPage(offset, limit);
+  if (r.offset !== 0 || r.holders.length !== r.total) throw new StoreError('bad-argument', 'holdersPage needs the whole holder list');
+  const holders = r.holders.slice(offset, limit === undefined ? undefined : offset + limit);
+  return { ...r, holders, offset, more: offset + holders.length < r.total };
 }

@@ -379,7 +379,7 @@ export function holdersDoc(r: HoldersResult): Doc {
       ['Understood as', r.normalized || '(everything)'],
       [
         'Holders',
-        `${r.holders.length} across ${r.imagesCovered} images covered${r.newest !== null ? `, the newest captured ${iso(r.newest)}` : ''}${r.truncated ? ' (more matched than were folded; narrow the query)' : ''}`,
+        `${r.total} across ${r.imagesCovered} images covered${r.newest !== null ? `, the newest captured ${iso(r.newest)}` : ''}${r.truncated ? ' (more matched than were folded; narrow the query)' : ''}${r.offset > 0 || r.more ? ` (this report lists ${r.holders.length ? `${r.offset + 1} to ${r.offset + r.holders.length}` : 'none'} of them)` : ''}`,
       ],
       [
         'Now',

@@ -59,8 +59,13 @@ export function columns(head: string[], rows: string[][], right: (column: number
 /** `ckpt search --holders`: who held what, since when, and whether they still do. */
 export function holdersText(r: HoldersResult): string {
   const out: string[] = [
-    `${r.holders.length} holder(s) of ${r.normalized || '(everything)'} across ${r.imagesCovered} image(s)${r.newest !== null ? ` up to ${iso(r.newest)}` : ''}${r.truncated ? ' (more matching fds than it folds: some were left out; narrow the query)' : ''}`,
+    `${r.total} holder(s) of ${r.normalized || '(everything)'} across ${r.imagesCovered} image(s)${r.newest !== null ? ` up to ${iso(r.newest)}` : ''}${r.truncated ? ' (more matching fds than it folds: some were left out; narrow the query)' : ''}`,
   ];
+  // Only some of them listed: which, and how to see the rest.
+  if (r.offset > 0 || r.more)
+    out.push(
+      `${r.holders.length ? `holders ${r.offset + 1}-${r.offset + r.holders.length} of ${r.total} shown` : `none shown from ${r.offset + 1}`}${r.more ? ' (more exist; narrow the query or raise --limit)' : ''}`,
+    );
   if (!r.holders.length) return out.join('\n');
   const rows = r.holders.map((h) => [
     String(h.pid),

@@ -750,8 +750,8 @@ export class Store implements LibraryContext {
     return this.read(() => runSearch(this, query, opts));
   }
 
-  /** Who held the fds a query matches, folded across images: since when, until when, held now. */
-  holders(query: string, opts: { maxHits?: number } = {}): HoldersResult {
+  /** Who held the fds a query matches, folded across images: since when, until when, held now; every holder, or limit of them from offset (with the total). */
+  holders(query: string, opts: { maxHits?: number; offset?: number; limit?: number } = {}): HoldersResult {
     return this.read(() => runHolders(this, query, opts));
   }
 

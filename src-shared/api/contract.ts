@@ -187,10 +187,16 @@ export const METHODS = {
   /**
    * "Who has it open, and since when": the fds the query matches folded
    * across images into holders (Store.holders, as `ckpt search --holders`),
-   * errors as search.run's. No limit to pass: the store folds up to its own
-   * bound and says `truncated` past it.
+   * errors as search.run's. The store folds up to its own bound and says
+   * `truncated` past it; the answer holds `total` holders in all and `limit`
+   * of them (default SEARCH_HOLDERS_FIRST, methods.ts) from `offset`, `more`
+   * when others follow: ask again with a later offset for the next page (the
+   * host keeps the last folds, so a page does not fold again).
    */
-  'search.holders': { args: z.strictObject({ query: searchQuery }), result: null as unknown as HoldersResult },
+  'search.holders': {
+    args: z.strictObject({ query: searchQuery, offset: int(0).optional(), limit: int(1, 5000).optional() }),
+    result: null as unknown as HoldersResult,
+  },
   'diff.run': {
     args: z.strictObject({ a: id, b: id, matching: z.enum(['pid', 'command']).optional() }),
     result: null as unknown as DiffResult,

@@ -46,6 +46,13 @@ export const SEARCH_QUERY_MAX = 4000;
  */
 export const FILE_HOLDERS_FIRST = 50;
 
+/**
+ * The holders search.holders gives when no limit is asked (the Search view's
+ * first page; the rest are paged with offset). A socket leaked by 18,000
+ * dup()s and a fork has 36,000 holders: all of them were 11.7 MB of JSON.
+ */
+export const SEARCH_HOLDERS_FIRST = 1000;
+
 /** The most tags an image may have (contract.ts bounds library.setTags; the Library view says so before asking). */
 export const TAGS_MAX = 100;
 

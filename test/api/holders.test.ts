@@ -156,7 +156,9 @@ describe('search.holders', () => {
       { query: '' },
       { query: 42 },
       { query: 'x'.repeat(4001) },
-      { query: 'x', limit: 5 },
+      { query: 'x', limit: 0 },
+      { query: 'x', limit: 5001 },
+      { query: 'x', offset: -1 },
       { query: 'x', maxHits: 5 },
     ];
     for (const a of cases) {

@@ -72,7 +72,7 @@ describe('option values', () => {
     const r = run(['search', 'x', opt, v]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      `ckpt search: ${opt} must be from 1 to 1000000, got ${v}\nusage: ckpt search QUERY... [--limit N] [--per-image N] [--holders] [--json]\n`,
+      `ckpt search: ${opt} must be from 1 to 1000000, got ${v}\nusage: ckpt search QUERY... [--limit N] [--per-image N] [--holders [--offset N]] [--json]\n`,
     );
   });
 

@@ -120,7 +120,7 @@ describe('holders', () => {
       expect(() => s.holders('/srv/x', { maxHits: 0 })).toThrow(/holders maxHits must be an integer/);
     }));
 
-  it('prints a table; the CLI refuses --limit with it', () =>
+  it('prints a table; the CLI lists --limit of them and refuses --per-image with it', () =>
     withStore((s, home) => {
       for (const k of [0, 1, 2]) s.importBytes(encodeSnapshot(image(k)));
       const text = holdersText(s.holders('/srv/x'));
@@ -136,9 +136,21 @@ describe('holders', () => {
       const cli = ckpt(['search', '--holders', '/srv/x', '--home', home]);
       expect(cli.code, cli.err).toBe(0);
       expect(cli.out.trim()).toBe(text);
-      const bad = ckpt(['search', '--holders', '--limit', '5', '/srv/x', '--home', home]);
+      const two = ckpt(['search', '--holders', '--limit', '2', '/srv/x', '--home', home]);
+      expect(two.code, two.err).toBe(0);
+      const lines = two.out.trim().split('\n');
+      expect(lines.slice(0, 3)).toEqual([
+        `3 holder(s) of path:/srv/x across 3 image(s) up to ${iso(2)}`,
+        'holders 1-2 of 3 shown (more exist; narrow the query or raise --limit)',
+        '',
+      ]);
+      expect(lines.slice(4).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['100 daemon 3', '300 flaky 5']);
+      const bad = ckpt(['search', '--holders', '--per-image', '5', '/srv/x', '--home', home]);
       expect(bad.code).toBe(2);
-      expect(bad.err).toContain('--holders folds every matching fd: --limit and --per-image do not apply');
+      expect(bad.err).toContain('--holders folds every matching fd: --per-image does not apply');
+      const noHolders = ckpt(['search', '--offset', '5', '/srv/x', '--home', home]);
+      expect(noHolders.code).toBe(2);
+      expect(noHolders.err).toContain('--offset pages the holders: it needs --holders');
     }));
 
   it('prints hundreds of thousands of holders (a broad query) without running out of stack', () => {
@@ -158,7 +170,18 @@ describe('holders', () => {
       lastImage: 'i',
     };
     const holders = Array.from({ length: 300_000 }, (_, i) => ({ ...h, fd: i }));
-    const text = holdersText({ query: 'q', normalized: 'q', holders, imagesCovered: 1, newest: T0, truncated: false, elapsedMs: 0 });
+    const text = holdersText({
+      query: 'q',
+      normalized: 'q',
+      holders,
+      total: holders.length,
+      offset: 0,
+      more: false,
+      imagesCovered: 1,
+      newest: T0,
+      truncated: false,
+      elapsedMs: 0,
+    });
     const lines = text.split('\n');
     expect(lines).toHaveLength(3 + 300_000);
     expect(lines.at(-1)).toBe(`  1  c     299999  ${new Date(T0).toISOString().slice(0, 19)}Z  now    1       /x`);

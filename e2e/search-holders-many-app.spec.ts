@@ -1,0 +1,128 @@
+/**
+ * Search, "Who holds it", on a query that matches thousands of fds: a live
+ * process that dup()ed a listening socket 3,000 times and forked (6,002
+ * holders of kind:inet-socket), captured through the API. The view says the
+ * total, asks for the first 1,000 only, and fetches the rest a page at a
+ * time as the keyboard (End) or the scroll reaches them; a holder far down
+ * the list opens in the inspector.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { hostWithLibrary, shot } from './flows.js';
+
+test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
+test.describe.configure({ mode: 'serial' });
+
+const DUPS = 3000;
+/** Raises its fd limit, dup()s a listening socket DUPS times, forks; each prints its pid and sleeps. */
+const SCRIPT = `
+import os, resource, socket, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(('127.0.0.1', 0)); s.listen()
+fds = [os.dup(s.fileno()) for i in range(int(sys.argv[1]))]
+if os.fork() == 0:
+    print("child", os.getpid(), flush=True)
+else:
+    time.sleep(0.2)
+    print("parent", os.getpid(), s.fileno(), fds[-1], flush=True)
+time.sleep(120)
+`;
+
+let host: RunningHost;
+let page: Page;
+let fixture: ChildProcess;
+const pids: Record<string, number> = {};
+let sockFd = 0;
+let lastFd = 0;
+
+test.beforeAll(async ({ browser }) => {
+  fixture = spawn('python3', ['-c', SCRIPT, String(DUPS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`the fixture did not start: ${out}`)), 20_000);
+    fixture.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const m of out.matchAll(/^(child|parent) (\d+)(?: (\d+) (\d+))?$/gm)) {
+        pids[m[1]!] = Number(m[2]);
+        if (m[3]) [sockFd, lastFd] = [Number(m[3]), Number(m[4])];
+      }
+      if (pids.child && pids.parent) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+  });
+  ({ host, page } = await hostWithLibrary(
+    browser,
+    async (api) => void (await api({ source: 'proc', pids: [pids.parent], tree: true, freeze: false }, 'dups')),
+    { viewport: { width: 1400, height: 900 } },
+  ));
+});
+test.afterAll(async () => {
+  await page?.close();
+  await host?.stop();
+  for (const pid of [pids.child, pids.parent]) if (pid) process.kill(pid, 'SIGKILL');
+});
+
+test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the rest paged in by keyboard and scroll', async () => {
+  const total = 2 * (DUPS + 1);
+  // One capture: every holder was first seen there and is held now, so they are listed by pid, then fd.
+  const [lo, hi] = [Math.min(pids.parent!, pids.child!), Math.max(pids.parent!, pids.child!)];
+  const answers: { offset: number; holders: number; total: number; bytes: number }[] = [];
+  page.on('response', async (r) => {
+    if (!r.url().endsWith('/api/search.holders')) return;
+    const body = await r.text();
+    const { result } = JSON.parse(body) as { result: { offset: number; holders: unknown[]; total: number } };
+    answers.push({ offset: result.offset, holders: result.holders.length, total: result.total, bytes: body.length });
+  });
+
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  await input.fill('kind:inet-socket');
+  await page.getByTestId('search-mode-holders').click();
+  await input.press('Enter');
+  const summary = page.getByTestId('holders-summary');
+  await expect(summary).toContainText(`${total.toLocaleString('en-US')} holders across 1 image covered`);
+  await expect(summary).toContainText('listed 1,000 at a time as the list scrolls');
+  const list = page.getByTestId('search-holders');
+  const rows = list.getByTestId('holder-row');
+  await expect(rows.first()).toContainText(`${lo}`);
+  // The first answer: the total and 1,000 holders, not all of them.
+  await expect.poll(() => answers.length).toBeGreaterThan(0);
+  expect(answers[0]).toMatchObject({ offset: 0, holders: 1000, total });
+  expect(answers[0]!.bytes).toBeLessThan(1_000_000);
+  await shot(page, 'search-holders-many');
+
+  // The keyboard: End reaches the last holder (its page fetched then), Enter opens it.
+  await list.focus();
+  await page.keyboard.press('End');
+  const cursor = list.locator('.row.cursor');
+  await expect(cursor.getByTestId('holder-row')).toBeVisible();
+  expect((await cursor.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual([String(hi), 'python3', String(lastFd)]);
+  expect(answers.some((a) => a.offset === 6000 && a.holders === total - 6000)).toBe(true);
+  await page.keyboard.press('Home');
+  await expect(cursor).toContainText(String(lo));
+  expect((await cursor.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual([String(lo), 'python3', String(sockFd)]);
+
+  // The scroll: the middle of the list fills in as it comes into view (the other process's first fds).
+  const middle = DUPS + 1; // hi's first holder
+  await list.evaluate((el, top) => {
+    const v = el.matches('.vl') ? el : (el.querySelector('.vl') ?? el);
+    (v as HTMLElement).scrollTop = top;
+  }, middle * 24);
+  await expect(rows.filter({ hasText: new RegExp(`^\\s*${hi}\\s+python3\\s+${sockFd}\\b`) })).toHaveCount(1);
+  await expect(list.getByTestId('holder-row-pending')).toHaveCount(0);
+  // Pages were asked for as needed, never the whole list at once.
+  expect(answers.every((a) => a.holders <= 1000 && a.total === total)).toBe(true);
+
+  // Back to the end and open the last holder in the inspector.
+  await list.focus();
+  await page.keyboard.press('End');
+  await expect(cursor).toContainText(String(lastFd));
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('inspector-title')).toHaveText('dups');
+  await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText(String(hi));
+  await expect(page.getByTestId('fd-list').locator('.row.cursor .c-fd')).toHaveText(String(lastFd));
+});

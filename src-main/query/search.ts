@@ -9,7 +9,7 @@
  * terms look at. Path matching scans the de-duplicated string table in
  * memory, never the fds.
  */
-import { bstrToJson, describeFile, diskHeld, displayBStr, formatFlags, u64ToJson } from '../../src-shared/model/index.js';
+import { bstrToJson, describeFile, diskHeld, displayBStr, formatFlags, u64ToJson, type AttrRecord } from '../../src-shared/model/index.js';
 import { kindByName } from '../../src-shared/kinds/index.js';
 import type { SearchGroup, SearchHit, SearchOptions, SearchResult } from '../../src-shared/store-types.js';
 import type { LibraryContext } from '../store/context.js';
@@ -17,7 +17,7 @@ import { StoreError } from '../store/errors.js';
 import { toSummary, IMAGE_COLS, type ImageRow } from '../store/images.js';
 import { fromDb } from '../store/intern.js';
 import { globToRegExp, isGlob, parseIp, parseQuery, samePrefix, type ParsedQuery, type ParsedTerm, type Term } from './parse.js';
-import { fileFromPack, kindName } from './rows.js';
+import { fileFromPack, kindName, parseAttrs } from './rows.js';
 import { BIT_CLOEXEC, BIT_DELETED, BIT_SHARED, P as PF, PACK_FIELDS as PACK_FIELDS_, lowerBound, unpack } from '../store/fdpack.js';
 import { tablesHolding } from '../store/attrset.js';
 
@@ -374,7 +374,8 @@ export function searchCovering(
     if (!byImage && truncatedAll) rows.length = limit;
     const procsOfTable = db.prepare('SELECT pid, comm_id, tgid FROM tasks WHERE image_id = ? AND table_ref = ? ORDER BY pid').raw();
     const strCache = new Map<number, ReturnType<typeof fromDb>>();
-    const attrCache = new Map<number, string>();
+    // Parsed once per attributes row: a leak's thousands of fds on one socket share one.
+    const attrCache = new Map<number, AttrRecord>();
     const commCache = new Map<number, ReturnType<typeof fromDb>>();
     const procCache = new Map<string, { pid: number; comm: ReturnType<typeof fromDb> }[]>();
     const groups = new Map<number, { hits: SearchHit[]; count: number; truncated: boolean }>();
@@ -409,7 +410,7 @@ export function searchCovering(
       let path = strCache.get(pathId);
       if (path === undefined) strCache.set(pathId, (path = ctx.strings.value(pathId)));
       let attrs = attrsId ? attrCache.get(attrsId) : undefined;
-      if (attrsId && attrs === undefined) attrCache.set(attrsId, (attrs = String(ctx.attrs.value(attrsId))));
+      if (attrsId && attrs === undefined) attrCache.set(attrsId, (attrs = parseAttrs(String(ctx.attrs.value(attrsId)))));
       const file = fileFromPack(pk, o, path, attrs ?? null);
       const held = diskHeld(file);
       for (const p of procs) {

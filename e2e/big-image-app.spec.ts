@@ -7,63 +7,30 @@
  * its process and fd; the fd list still scrolls to its end.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { hostWithLibrary, shot, treeRow } from './flows.js';
+import { startLeak, type Leak } from './leak-fixture.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
 
 const DUPS = 3000;
-/** Raises its fd limit, dup()s a listening socket DUPS times, forks; each prints its pid and sleeps. */
-const SCRIPT = `
-import os, resource, socket, sys, time
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(('127.0.0.1', 0)); s.listen()
-fds = [os.dup(s.fileno()) for i in range(int(sys.argv[1]))]
-if os.fork() == 0:
-    print("child", os.getpid(), flush=True)
-else:
-    time.sleep(0.2)
-    print("parent", os.getpid(), s.fileno(), fds[-1], flush=True)
-time.sleep(120)
-`;
-
 let host: RunningHost;
 let page: Page;
-let fixture: ChildProcess;
-const pids: Record<string, number> = {};
-let sockFd = 0;
-let lastFd = 0;
+let leak: Leak;
 
 test.beforeAll(async ({ browser }) => {
-  fixture = spawn('python3', ['-c', SCRIPT, String(DUPS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`the fixture did not start: ${out}`)), 20_000);
-    fixture.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const m of out.matchAll(/^(child|parent) (\d+)(?: (\d+) (\d+))?$/gm)) {
-        pids[m[1]!] = Number(m[2]);
-        if (m[3]) [sockFd, lastFd] = [Number(m[3]), Number(m[4])];
-      }
-      if (pids.child && pids.parent) {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-  });
+  leak = await startLeak(DUPS);
   ({ host, page } = await hostWithLibrary(
     browser,
-    async (api) => void (await api({ source: 'proc', pids: [pids.parent], tree: true, freeze: false }, 'dups')),
+    async (api) => void (await api({ source: 'proc', pids: [leak.parent], tree: true, freeze: false }, 'dups')),
     { viewport: { width: 1400, height: 900 } },
   ));
 });
 test.afterAll(async () => {
   await page?.close();
   await host?.stop();
-  for (const pid of [pids.child, pids.parent]) if (pid) process.kill(pid, 'SIGKILL');
+  leak?.stop();
 });
 
 test('inspector: a socket held by 6,002 fds names its first 50 holders and how many; Show all lists every one', async () => {
@@ -72,16 +39,16 @@ test('inspector: a socket held by 6,002 fds names its first 50 holders and how m
   await page.getByTestId('library-list').getByRole('option').filter({ hasText: 'dups' }).click();
   await page.getByTestId('open-image').click();
   await expect(page.getByTestId('inspector-title')).toHaveText('dups');
-  await treeRow(page, pids.parent!).click();
+  await treeRow(page, leak.parent).click();
 
   const fds = page.getByTestId('fd-list');
   const file = page.getByTestId('file-detail');
   const fdRow = (fd: number) => fds.getByRole('option').filter({ has: page.locator('.c-fd', { hasText: new RegExp(`^${fd}$`) }) });
-  await fdRow(sockFd).click();
-  await expect(fdRow(sockFd).getByTestId('fd-shared')).toHaveText(`×${holders}`);
+  await fdRow(leak.sockFd).click();
+  await expect(fdRow(leak.sockFd).getByTestId('fd-shared')).toHaveText(`×${holders}`);
   // Its ×N cell is as wide as the count (38 px cut it to ×600).
   expect(
-    await fdRow(sockFd)
+    await fdRow(leak.sockFd)
       .locator('.c-share')
       .evaluate((c) => c.scrollWidth <= c.clientWidth),
   ).toBe(true);
@@ -89,14 +56,14 @@ test('inspector: a socket held by 6,002 fds names its first 50 holders and how m
   // The first 50, in the order of the image's fd tables: the parent's fds from the socket's own on.
   const first = file.getByTestId('holder');
   await expect(first).toHaveCount(50);
-  await expect(first.first()).toHaveText(new RegExp(`^${pids.parent} \\S+ fd ${sockFd}\\b`));
-  await expect(first.nth(49)).toHaveText(new RegExp(`^${pids.parent} \\S+ fd ${sockFd + 49}\\b`));
+  await expect(first.first()).toHaveText(new RegExp(`^${leak.parent} \\S+ fd ${leak.sockFd}\\b`));
+  await expect(first.nth(49)).toHaveText(new RegExp(`^${leak.parent} \\S+ fd ${leak.sockFd + 49}\\b`));
   await expect(file.getByTestId('holders-more')).toHaveText(`the first 50 of ${holders.toLocaleString('en-US')}`);
   await shot(page, 'big-holders-first');
 
   // A holder of the first ones leads to its fd.
   await first.nth(2).click();
-  await expect(fds.locator('.row.cursor .c-fd')).toHaveText(String(sockFd + 2));
+  await expect(fds.locator('.row.cursor .c-fd')).toHaveText(String(leak.sockFd + 2));
   await expect(file.getByTestId('holders-head')).toContainText('Held by');
 
   // Show all, from the keyboard: the list takes the focus and holds every holder.
@@ -111,21 +78,21 @@ test('inspector: a socket held by 6,002 fds names its first 50 holders and how m
   await expect(file.getByTestId('holders-show-all')).toHaveCount(0);
   // The last holder is the child's copy of the last dup: End moves there and the inspector follows it.
   await page.keyboard.press('End');
-  await expect(all.locator('.row.cursor')).toHaveText(new RegExp(`^${pids.child} \\S+ fd ${lastFd}\\b`));
-  await expect(page.getByTestId('tree').locator('.row.cursor .pid')).toHaveText(String(pids.child));
-  await expect(fds.locator('.row.cursor .c-fd')).toHaveText(String(lastFd));
+  await expect(all.locator('.row.cursor')).toHaveText(new RegExp(`^${leak.child} \\S+ fd ${leak.lastFd}\\b`));
+  await expect(page.getByTestId('tree').locator('.row.cursor .pid')).toHaveText(String(leak.child));
+  await expect(fds.locator('.row.cursor .c-fd')).toHaveText(String(leak.lastFd));
   // The pane still shows the socket, listed whole.
   await expect(all).toHaveAttribute('data-count', String(holders));
   // Home goes back to the first: the parent's own fd.
   await page.keyboard.press('Home');
-  await expect(all.locator('.row.cursor')).toHaveText(new RegExp(`^${pids.parent} \\S+ fd ${sockFd}\\b`));
-  await expect(page.getByTestId('tree').locator('.row.cursor .pid')).toHaveText(String(pids.parent));
+  await expect(all.locator('.row.cursor')).toHaveText(new RegExp(`^${leak.parent} \\S+ fd ${leak.sockFd}\\b`));
+  await expect(page.getByTestId('tree').locator('.row.cursor .pid')).toHaveText(String(leak.parent));
   await shot(page, 'big-holders-all');
 
   // Another fd shows its own holders again, the first ones only.
   await fds.focus();
   await page.keyboard.press('End');
-  await expect(fds.locator('.row.cursor .c-fd')).toHaveText(String(lastFd));
+  await expect(fds.locator('.row.cursor .c-fd')).toHaveText(String(leak.lastFd));
   await expect(file.getByTestId('holders-head')).toHaveText(`Held by ${holders.toLocaleString('en-US')} fds in 2 processes`);
   await expect(file.getByTestId('holder')).toHaveCount(50);
   await page.keyboard.press('Home');

@@ -7,69 +7,36 @@
  * the list opens in the inspector.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { haveChromium, chromiumPath, type RunningHost } from './host.js';
 import { hostWithLibrary, shot } from './flows.js';
+import { startLeak, type Leak } from './leak-fixture.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
 
 const DUPS = 3000;
-/** Raises its fd limit, dup()s a listening socket DUPS times, forks; each prints its pid and sleeps. */
-const SCRIPT = `
-import os, resource, socket, sys, time
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(('127.0.0.1', 0)); s.listen()
-fds = [os.dup(s.fileno()) for i in range(int(sys.argv[1]))]
-if os.fork() == 0:
-    print("child", os.getpid(), flush=True)
-else:
-    time.sleep(0.2)
-    print("parent", os.getpid(), s.fileno(), fds[-1], flush=True)
-time.sleep(120)
-`;
-
 let host: RunningHost;
 let page: Page;
-let fixture: ChildProcess;
-const pids: Record<string, number> = {};
-let sockFd = 0;
-let lastFd = 0;
+let leak: Leak;
 
 test.beforeAll(async ({ browser }) => {
-  fixture = spawn('python3', ['-c', SCRIPT, String(DUPS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`the fixture did not start: ${out}`)), 20_000);
-    fixture.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (const m of out.matchAll(/^(child|parent) (\d+)(?: (\d+) (\d+))?$/gm)) {
-        pids[m[1]!] = Number(m[2]);
-        if (m[3]) [sockFd, lastFd] = [Number(m[3]), Number(m[4])];
-      }
-      if (pids.child && pids.parent) {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-  });
+  leak = await startLeak(DUPS);
   ({ host, page } = await hostWithLibrary(
     browser,
-    async (api) => void (await api({ source: 'proc', pids: [pids.parent], tree: true, freeze: false }, 'dups')),
+    async (api) => void (await api({ source: 'proc', pids: [leak.parent], tree: true, freeze: false }, 'dups')),
     { viewport: { width: 1400, height: 900 } },
   ));
 });
 test.afterAll(async () => {
   await page?.close();
   await host?.stop();
-  for (const pid of [pids.child, pids.parent]) if (pid) process.kill(pid, 'SIGKILL');
+  leak?.stop();
 });
 
 test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the rest paged in by keyboard and scroll', async () => {
   const total = 2 * (DUPS + 1);
   // One capture: every holder was first seen there and is held now, so they are listed by pid, then fd.
-  const [lo, hi] = [Math.min(pids.parent!, pids.child!), Math.max(pids.parent!, pids.child!)];
+  const [lo, hi] = [Math.min(leak.parent, leak.child), Math.max(leak.parent, leak.child)];
   const answers: { offset: number; holders: number; total: number; bytes: number }[] = [];
   page.on('response', async (r) => {
     if (!r.url().endsWith('/api/search.holders')) return;
@@ -100,11 +67,11 @@ test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the res
   await page.keyboard.press('End');
   const cursor = list.locator('.row.cursor');
   await expect(cursor.getByTestId('holder-row')).toBeVisible();
-  expect((await cursor.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual([String(hi), 'python3', String(lastFd)]);
+  expect((await cursor.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual([String(hi), 'python3', String(leak.lastFd)]);
   expect(answers.some((a) => a.offset === 6000 && a.holders === total - 6000)).toBe(true);
   await page.keyboard.press('Home');
   await expect(cursor).toContainText(String(lo));
-  expect((await cursor.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual([String(lo), 'python3', String(sockFd)]);
+  expect((await cursor.innerText()).trim().split(/\s+/).slice(0, 3)).toEqual([String(lo), 'python3', String(leak.sockFd)]);
 
   // The scroll: the middle of the list fills in as it comes into view (the other process's first fds).
   const middle = DUPS + 1; // hi's first holder
@@ -112,7 +79,7 @@ test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the res
     const v = el.matches('.vl') ? el : (el.querySelector('.vl') ?? el);
     (v as HTMLElement).scrollTop = top;
   }, middle * 24);
-  await expect(rows.filter({ hasText: new RegExp(`^\\s*${hi}\\s+python3\\s+${sockFd}\\b`) })).toHaveCount(1);
+  await expect(rows.filter({ hasText: new RegExp(`^\\s*${hi}\\s+python3\\s+${leak.sockFd}\\b`) })).toHaveCount(1);
   await expect(list.getByTestId('holder-row-pending')).toHaveCount(0);
   // Pages were asked for as needed, never the whole list at once.
   expect(answers.every((a) => a.holders <= 1000 && a.total === total)).toBe(true);
@@ -120,9 +87,9 @@ test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the res
   // Back to the end and open the last holder in the inspector.
   await list.focus();
   await page.keyboard.press('End');
-  await expect(cursor).toContainText(String(lastFd));
+  await expect(cursor).toContainText(String(leak.lastFd));
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('inspector-title')).toHaveText('dups');
   await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText(String(hi));
-  await expect(page.getByTestId('fd-list').locator('.row.cursor .c-fd')).toHaveText(String(lastFd));
+  await expect(page.getByTestId('fd-list').locator('.row.cursor .c-fd')).toHaveText(String(leak.lastFd));
 });

@@ -4,6 +4,9 @@
  * socket is held by 2 x (dups + 1) fds in two processes.
  */
 import { spawn } from 'node:child_process';
+import type { Browser, Page } from '@playwright/test';
+import { hostWithLibrary } from './flows.js';
+import type { RunningHost } from './host.js';
 
 const SCRIPT = `
 import os, resource, socket, sys, time
@@ -63,4 +66,32 @@ export async function startLeak(dups: number): Promise<Leak> {
           }
     },
   };
+}
+
+/** The leak captured (with its child, label "dups") into a fresh library, and the app open on it at 1400 x 900; stop() ends all three. */
+export async function appOnLeak(
+  browser: Browser,
+  dups: number,
+): Promise<{ host: RunningHost; page: Page; leak: Leak; stop(): Promise<void> }> {
+  const leak = await startLeak(dups);
+  try {
+    const { host, page } = await hostWithLibrary(
+      browser,
+      async (api) => void (await api({ source: 'proc', pids: [leak.parent], tree: true, freeze: false }, 'dups')),
+      { viewport: { width: 1400, height: 900 } },
+    );
+    return {
+      host,
+      page,
+      leak,
+      async stop() {
+        await page.close();
+        await host.stop();
+        leak.stop();
+      },
+    };
+  } catch (e) {
+    leak.stop();
+    throw e;
+  }
 }

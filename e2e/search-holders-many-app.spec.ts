@@ -7,30 +7,23 @@
  * the list opens in the inspector.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { haveChromium, chromiumPath, type RunningHost } from './host.js';
-import { hostWithLibrary, shot } from './flows.js';
-import { startLeak, type Leak } from './leak-fixture.js';
+import { haveChromium, chromiumPath } from './host.js';
+import { shot } from './flows.js';
+import { appOnLeak, type Leak } from './leak-fixture.js';
 
 test.skip(!haveChromium && !process.env.CI, `no Chromium at ${chromiumPath}`);
 test.describe.configure({ mode: 'serial' });
 
 const DUPS = 3000;
-let host: RunningHost;
 let page: Page;
 let leak: Leak;
+let stop: (() => Promise<void>) | undefined;
 
 test.beforeAll(async ({ browser }) => {
-  leak = await startLeak(DUPS);
-  ({ host, page } = await hostWithLibrary(
-    browser,
-    async (api) => void (await api({ source: 'proc', pids: [leak.parent], tree: true, freeze: false }, 'dups')),
-    { viewport: { width: 1400, height: 900 } },
-  ));
+  ({ page, leak, stop } = await appOnLeak(browser, DUPS));
 });
 test.afterAll(async () => {
-  await page?.close();
-  await host?.stop();
-  leak?.stop();
+  await stop?.();
 });
 
 test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the rest paged in by keyboard and scroll', async () => {

@@ -70,4 +70,13 @@ describe('--json output', () => {
     expect(rows.length).toBeGreaterThan(2);
     expect(rows.map((x) => x.index)).toEqual(rows.map((_, i) => i));
   });
+
+  it('records --json of a file that is no image at all: an empty array, then the error', () => {
+    const junk = join(dir, 'junk.ckpt');
+    writeFileSync(junk, 'not an image, not even a header');
+    const r = ckpt(['records', '--json', junk]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/junk\.ckpt/);
+    expect(JSON.parse(r.out)).toEqual([]);
+  });
 });

@@ -41,7 +41,7 @@ export default defineCommand({
     } catch (e) {
       // A damaged image is when the framing matters most: list what was
       // framed before the damage (a whole JSON array), then say where it is (and fail).
-      if (any || rows.length > (opts.json ? 0 : 1)) end();
+      if (opts.json || any || rows.length > 1) end();
       throw namingFile(positional[0]!, e);
     }
     end();

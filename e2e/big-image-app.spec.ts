@@ -81,6 +81,12 @@ test('inspector: a socket held by 6,002 fds names its first 50 holders and how m
   await expect(all.locator('.row.cursor')).toHaveText(new RegExp(`^${leak.parent} \\S+ fd ${leak.sockFd}\\b`));
   await expect(page.getByTestId('tree').locator('.row.cursor .pid')).toHaveText(String(leak.parent));
   await shot(page, 'big-holders-all');
+  // Back to the first 50, by keyboard: the focus returns to Show all.
+  await file.getByTestId('holders-show-first').focus();
+  await page.keyboard.press('Enter');
+  await expect(file.getByTestId('holders-all')).toHaveCount(0);
+  await expect(file.getByTestId('holder')).toHaveCount(50);
+  await expect(file.getByTestId('holders-show-all')).toBeFocused();
 
   // Another fd shows its own holders again, the first ones only.
   await fds.focus();

@@ -38,7 +38,14 @@ export async function startLeak(dups: number): Promise<Leak> {
   let lastFd = 0;
   await new Promise<void>((ok, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`the fixture did not start: ${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      fail(new Error(`the fixture did not start: ${out}`));
+    }, 20_000);
+    p.once('error', (e) => {
+      clearTimeout(timer);
+      fail(new Error(`the fixture (python3) could not start: ${e.message}`));
+    });
     p.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       for (const m of out.matchAll(/^(child|parent) (\d+)(?: (\d+) (\d+))?$/gm)) {
@@ -85,9 +92,15 @@ export async function appOnLeak(
       page,
       leak,
       async stop() {
-        await page.close();
-        await host.stop();
-        leak.stop();
+        try {
+          await page.close();
+        } finally {
+          try {
+            await host.stop();
+          } finally {
+            leak.stop();
+          }
+        }
       },
     };
   } catch (e) {

@@ -7,7 +7,8 @@
  * the list opens in the inspector.
  */
 import { test, expect, type Page } from '@playwright/test';
-import { haveChromium, chromiumPath } from './host.js';
+import { haveChromium, chromiumPath, type RunningHost } from './host.js';
+import { spawnSync } from 'node:child_process';
 import { shot } from './flows.js';
 import { appOnLeak, type Leak } from './leak-fixture.js';
 
@@ -16,11 +17,12 @@ test.describe.configure({ mode: 'serial' });
 
 const DUPS = 3000;
 let page: Page;
+let host: RunningHost;
 let leak: Leak;
 let stop: (() => Promise<void>) | undefined;
 
 test.beforeAll(async ({ browser }) => {
-  ({ page, leak, stop } = await appOnLeak(browser, DUPS));
+  ({ page, host, leak, stop } = await appOnLeak(browser, DUPS));
 });
 test.afterAll(async () => {
   await stop?.();
@@ -85,4 +87,30 @@ test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the res
   await expect(page.getByTestId('inspector-title')).toHaveText('dups');
   await expect(page.getByTestId('tree').locator('.row.cursor')).toContainText(String(hi));
   await expect(page.getByTestId('fd-list').locator('.row.cursor .c-fd')).toHaveText(String(leak.lastFd));
+});
+
+test('search, who holds it: pages asked after the library changed are not mixed in; Search again gives the new answer', async () => {
+  const total = 2 * (DUPS + 1);
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  await input.fill('kind:inet-socket');
+  await page.getByTestId('search-mode-holders').click();
+  await input.press('Enter');
+  const summary = page.getByTestId('holders-summary');
+  await expect(summary).toContainText(`${total.toLocaleString('en-US')} holders across`);
+  // Another capture into the library: the host's own process, whose listening socket is one more holder.
+  const r = spawnSync(process.execPath, ['bin/ckpt.mjs', 'capture', '--pid', String(host.proc.pid), '--store'], {
+    env: { ...process.env, CKPT_HOME: host.home },
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  // The last page is of the new answer: said, not shown as rows of the old one.
+  const list = page.getByTestId('search-holders');
+  await list.focus();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('holders-stale')).toBeVisible();
+  await page.getByTestId('holders-search-again').click();
+  await expect(page.getByTestId('holders-stale')).toHaveCount(0);
+  await expect(summary).not.toContainText(`${total.toLocaleString('en-US')} holders across`);
+  await expect(summary).toContainText('holders across 2 images covered');
 });

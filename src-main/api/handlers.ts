@@ -180,7 +180,9 @@ export function createBackend(ctx: ApiContext): Backend {
   async function holders(query: string, offset = 0, limit = SEARCH_HOLDERS_FIRST): Promise<HoldersResult> {
     const state = libraryState();
     const key = `${state}\u0000${query}`;
-    let k = folds.find((f) => f.key === key);
+    // A new search (offset 0) folds afresh: its relative times (after:1m)
+    // are of now; only the pages after it read the fold kept for them.
+    let k = offset > 0 ? folds.find((f) => f.key === key) : undefined;
     if (!k) {
       const kept = { key, whole: fold(query) };
       k = kept;
@@ -387,8 +389,9 @@ export function createBackend(ctx: ApiContext): Backend {
         if (a.label && image.label !== a.label) image = getStore().setLabel(image.id, a.label);
         return image;
       });
-      await progress('done', 3, 3);
+      // Changed before the last progress event yields: a search asked meanwhile must not get a fold of before.
       changed('capture', [image.id]);
+      await progress('done', 3, 3);
       return { image, errors: image.errorCount };
     },
 

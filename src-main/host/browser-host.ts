@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiEvent, Reply } from '../../src-shared/api/contract.js';
 import { createBackend, type Backend } from '../api/handlers.js';
 import { CSP } from './csp.js';
+import { batched, jsonPieces } from '../report/json-pieces.js';
 
 export interface BrowserHostOptions {
   home: string;
@@ -82,7 +83,20 @@ function baseHeaders(): Record<string, string> {
 
 function sendReply(res: ServerResponse, status: number, reply: Reply<unknown>): void {
   res.writeHead(status, { ...baseHeaders(), 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(reply));
+  // In pieces (the same text as JSON.stringify), each when the socket takes
+  // it: a diff.run of a leak lists every other holder for each of thousands
+  // of fds, more than one string holds and more than memory should queue.
+  const parts = batched(jsonPieces(reply), 1 << 20);
+  const pump = (): void => {
+    for (let r = parts.next(); !r.done; r = parts.next())
+      if (!res.write(r.value)) {
+        res.once('drain', pump);
+        return;
+      }
+    res.end();
+  };
+  res.once('close', () => void parts.return(undefined));
+  pump();
 }
 
 function sameToken(given: string | undefined, token: string): boolean {

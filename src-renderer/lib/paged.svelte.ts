@@ -9,6 +9,12 @@ export class Paged<T> {
   total = $state(0);
   loaded = $state(false);
   error = $state<string | null>(null);
+  /**
+   * A later page came with another total than the first: the list changed
+   * under it (a search's holders after the library changed). Such pages are
+   * not mixed in; whoever shows the list says so and asks again.
+   */
+  stale = $state(false);
   private version = $state(0);
   private readonly pages = new Map<number, T[]>();
   private readonly pending = new Set<number>();
@@ -49,10 +55,17 @@ export class Paged<T> {
     const p = Math.floor(i / this.size);
     if (!this.pages.has(p)) {
       const r = await this.fetchPage(p * this.size, this.size);
+      if (!this.fits(r)) return undefined;
       this.pages.set(p, r.rows);
       this.version++;
     }
     return this.pages.get(p)?.[i - p * this.size];
+  }
+
+  private fits(r: Page<T>): boolean {
+    if (r.total === this.total) return true;
+    this.stale = true;
+    return false;
   }
 
   dispose(): void {
@@ -65,7 +78,7 @@ export class Paged<T> {
     this.fetchPage(p * this.size, this.size).then(
       (r) => {
         this.pending.delete(p);
-        if (this.dead) return;
+        if (this.dead || !this.fits(r)) return;
         this.pages.set(p, r.rows);
         this.version++;
       },

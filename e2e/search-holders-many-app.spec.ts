@@ -28,6 +28,16 @@ test.afterAll(async () => {
   await stop?.();
 });
 
+/** Search in holders mode for `query`; its summary line. */
+async function whoHolds(query: string) {
+  await page.getByTestId('nav-search').click();
+  const input = page.getByTestId('search-input');
+  await input.fill(query);
+  await page.getByTestId('search-mode-holders').click();
+  await input.press('Enter');
+  return page.getByTestId('holders-summary');
+}
+
 test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the rest paged in by keyboard and scroll', async () => {
   const total = 2 * (DUPS + 1);
   // One capture: every holder was first seen there and is held now, so they are listed by pid, then fd.
@@ -40,12 +50,7 @@ test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the res
     answers.push({ offset: result.offset, holders: result.holders.length, total: result.total, bytes: body.length });
   });
 
-  await page.getByTestId('nav-search').click();
-  const input = page.getByTestId('search-input');
-  await input.fill('kind:inet-socket');
-  await page.getByTestId('search-mode-holders').click();
-  await input.press('Enter');
-  const summary = page.getByTestId('holders-summary');
+  const summary = await whoHolds('kind:inet-socket');
   await expect(summary).toContainText(`${total.toLocaleString('en-US')} holders across 1 image covered`);
   await expect(summary).toContainText('listed 1,000 at a time as the list scrolls');
   const list = page.getByTestId('search-holders');
@@ -91,12 +96,7 @@ test('search, who holds it: 6,002 holders counted, the first 1,000 sent, the res
 
 test('search, who holds it: pages asked after the library changed are not mixed in; Search again gives the new answer', async () => {
   const total = 2 * (DUPS + 1);
-  await page.getByTestId('nav-search').click();
-  const input = page.getByTestId('search-input');
-  await input.fill('kind:inet-socket');
-  await page.getByTestId('search-mode-holders').click();
-  await input.press('Enter');
-  const summary = page.getByTestId('holders-summary');
+  const summary = await whoHolds('kind:inet-socket');
   await expect(summary).toContainText(`${total.toLocaleString('en-US')} holders across`);
   // Another capture into the library: the host's own process, whose listening socket is one more holder.
   const r = spawnSync(process.execPath, ['bin/ckpt.mjs', 'capture', '--pid', String(host.proc.pid), '--store'], {

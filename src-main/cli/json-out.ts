@@ -18,21 +18,16 @@ export function jsonSafe(s: string): string {
 }
 
 /**
- * printJson for what may be gigabytes (a diff of a leak of thousands of fds
- * lists every other holder of each): a piece at a time as stdout takes it,
- * where queueing them all ran out of memory.
+ * `v` as JSON.stringify(v, null, 1) would write it, then a newline: a piece
+ * at a time as stdout takes it (a diff of a leak of thousands of fds lists
+ * every other holder of each, gigabytes that queued whole ran out of memory).
  */
-export async function printJsonPaced(io: Io, v: unknown): Promise<void> {
+export async function printJson(io: Io, v: unknown): Promise<void> {
   for (const part of batched(jsonPieces(v))) if (io.outPart(jsonSafe(part)) === false && io.outDrain) await io.outDrain();
   io.outPart('\n');
 }
 
-/** `v` as JSON.stringify(v, null, 1) would write it (or compact), then a newline. */
-export function printJson(io: Io, v: unknown, compact = false): void {
-  if (compact) {
-    io.out(jsonSafe(JSON.stringify(v)));
-    return;
-  }
-  for (const part of batched(jsonPieces(v))) io.outPart(jsonSafe(part));
-  io.outPart('\n');
+/** `v` as one line of JSON (import --json's line per file). */
+export function printJsonLine(io: Io, v: unknown): void {
+  io.out(jsonSafe(JSON.stringify(v)));
 }

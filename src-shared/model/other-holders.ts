@@ -10,17 +10,18 @@ export interface HolderRef {
   fd: number;
 }
 
-/** Per holder list, its pid:fd keys, built the first time a long list is asked about. */
-const keysOf = new WeakMap<readonly HolderRef[], Set<number>>();
-
-/** pids are below 2^22 (PID_MAX_LIMIT) and fds below 2^31: one safe integer each. */
-const key = (pid: number, fd: number): number => pid * 2 ** 31 + fd;
+/** Per holder list, its fds by pid, built the first time a long list is asked about. */
+const fdsOf = new WeakMap<readonly HolderRef[], Map<number, Set<number>>>();
 
 function holds(list: readonly HolderRef[], pid: number, fd: number): boolean {
   if (list.length <= 16) return list.some((h) => h.pid === pid && h.fd === fd);
-  let keys = keysOf.get(list);
-  if (!keys) keysOf.set(list, (keys = new Set(list.map((h) => key(h.pid, h.fd)))));
-  return keys.has(key(pid, fd));
+  let byPid = fdsOf.get(list);
+  if (!byPid) {
+    byPid = new Map();
+    for (const h of list) (byPid.get(h.pid) ?? byPid.set(h.pid, new Set()).get(h.pid)!).add(h.fd);
+    fdsOf.set(list, byPid);
+  }
+  return byPid.get(pid)?.has(fd) ?? false;
 }
 
 /** `list` but (pid, fd): its first `max`, and how many there are in all. */

@@ -6,12 +6,12 @@
  * text names the first few and counts the rest.
  */
 import { describe, expect, it } from 'vitest';
-import { O, type Snapshot } from '../../src-shared/model/index.js';
+import type { Snapshot } from '../../src-shared/model/index.js';
 import { SHARING_WITH_SHOWN } from '../../src-shared/store-types.js';
 import { diffRows, withText } from '../../src-shared/api/diff-rows.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import { newBuilder } from '../../src-main/sim/scenarios.js';
-import { fixSocketPaths, openFile, stdNull } from '../../src-main/sim/common.js';
+import { fixSocketPaths, openFile, stdNull, tcpListen } from '../../src-main/sim/common.js';
 import { diffText } from '../../src-main/report/text.js';
 import { simHeader, withStore, T0 } from '../store/helpers.js';
 
@@ -21,18 +21,8 @@ function leaky(forked: boolean): Snapshot {
   const b = newBuilder('dups', 1);
   const app = b.process({ pid: 100, ppid: 1, comm: 'app', cmdline: ['app'] });
   stdNull(app);
-  app.open(
-    'inet-socket',
-    {
-      ino: 777,
-      mode: 0o140777,
-      dev: 8,
-      flags: O.O_RDWR,
-      attrs: { proto: 'tcp', family: 4, state: 'LISTEN', localAddr: '0.0.0.0', localPort: 80, remoteAddr: '0.0.0.0', remotePort: 0 },
-    },
-    { at: 3 },
-  );
-  for (let i = 0; i < DUPS; i++) app.dup(3);
+  const sock = tcpListen(app, '0.0.0.0', 80, 4); // fd 3
+  for (let i = 0; i < DUPS; i++) app.dup(sock);
   if (forked) app.fork({ pid: 200, comm: 'app', cmdline: ['app'] });
   fixSocketPaths(b.files);
   return b.snapshot(simHeader(forked ? T0 + 60_000 : T0));

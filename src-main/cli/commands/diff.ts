@@ -1,4 +1,4 @@
-import { printJsonPaced } from '../json-out.js';
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { diffText } from '../../report/text.js';
@@ -27,7 +27,7 @@ export default defineCommand({
     const diffOpts = m ? { matching: m as DiffMatching } : {};
     const [a, b] = positional as [string, string];
     const d: DiffResult = await withImageArgs(opts, [a, b], (s, [ia, ib]) => s.diff(ia!, ib!, diffOpts));
-    if (opts.json) await printJsonPaced(io, d);
+    if (opts.json) await printJson(io, d);
     else io.out(diffText(d));
     return 0;
   },

@@ -1,4 +1,4 @@
-import { printJson } from '../json-out.js';
+import { printJsonLine } from '../json-out.js';
 import { defineCommand, payloadDelivered } from '../command.js';
 import { UsageError } from '../args.js';
 import { StoreError } from '../../store/index.js';
@@ -158,7 +158,7 @@ export default defineCommand({
             r = store.importBytes(bytes, o, progress, imageName(file));
           } else r = store.importFile(file, o, progress);
           p.done();
-          if (opts.json) printJson(io, r, true);
+          if (opts.json) printJsonLine(io, r);
           else
             io.out(
               `${r.duplicate ? 'already in library' : 'imported'}: ${imageLine(r.image)}  (${imageName(file)}, ${r.elapsedMs.toFixed(0)} ms)`,
@@ -167,7 +167,7 @@ export default defineCommand({
           p.done();
           if (!(e instanceof StoreError)) throw e;
           bad++;
-          if (opts.json) printJson(io, { file, error: e.toJSON() }, true);
+          if (opts.json) printJsonLine(io, { file, error: e.toJSON() });
           io.err(`ckpt import: ${e.message}`);
         }
       });

@@ -18,7 +18,7 @@ export default defineCommand({
     { name: 'limit', type: 'int', value: 'N', help: 'at most N images' },
     { name: 'json', type: 'flag', help: 'a JSON array of image summaries' },
   ],
-  run({ opts }, io) {
+  async run({ opts }, io) {
     const f: ImageFilter = {};
     if (opts.label !== undefined) f.label = opts.label as string;
     if (opts.tag !== undefined) f.tag = opts.tag as string;
@@ -34,17 +34,20 @@ export default defineCommand({
         throw new UsageError(`--${k}: "${String(opts[k])}" is outside the dates a time can hold (years -271821 to 275760)`);
       f[k] = t;
     }
-    return withLibrary(
+    let json: unknown;
+    const code = withLibrary(
       opts,
       (store) => {
         const images = store.listImages(f);
-        if (opts.json) printJson(io, images);
+        if (opts.json) json = images;
         else if (!images.length) io.out(noneListed(store.countImages(), opts));
         else io.out(images.map(imageLine).join('\n'));
         return 0;
       },
       NO_CREATE,
     );
+    if (json !== undefined) await printJson(io, json);
+    return code;
   },
 });
 

@@ -35,7 +35,7 @@ export default defineCommand({
     { name: 'json', type: 'flag', help: 'the SearchResult (with --holders the HoldersResult, with total) as JSON' },
   ],
   details: `QUERY terms all must hold: a bare word is a path (or unix socket name) substring (a glob with * ? [..]), or field:value with fields\n  ${QUERY_FIELD_NAMES.join(' ')}\ne.g. ckpt search kind:socket comm:nginx; ckpt search "/var/log/*.log" deleted:yes after:7d; ckpt search port:443 state:listen;\n  ckpt search addr:10.0.0.0/8 -state:established. See docs/search.md.`,
-  run({ opts, positional }, io) {
+  async run({ opts, positional }, io) {
     if (positional.length === 0) throw new UsageError('search needs a query (see ckpt search --help)');
     const query = positional.join(' ');
     // Out of range is the caller's to fix, as a negative or non-numeric value is (args.ts): exit 2.
@@ -46,7 +46,8 @@ export default defineCommand({
     const offset = opts.offset as number | undefined;
     if (offset !== undefined && (offset < 0 || offset > 1_000_000))
       throw new UsageError(`--offset must be from 0 to 1000000, got ${offset}`);
-    return withLibrary(
+    let json: unknown;
+    const code = withLibrary(
       opts,
       (s) => {
         if (opts.holders && opts['per-image'] !== undefined)
@@ -68,12 +69,14 @@ export default defineCommand({
           // A query that does not parse is a usage error, as everywhere (main.ts).
           return 2;
         }
-        if (opts.json) printJson(io, r);
+        if (opts.json) json = r;
         else io.out('holders' in r ? holdersText(r) : searchText(r));
         return 0;
       },
       NO_CREATE,
     );
+    if (json !== undefined) await printJson(io, json);
+    return code;
   },
 });
 

@@ -1,4 +1,4 @@
-import { printJsonPaced } from '../json-out.js';
+import { printJson } from '../json-out.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../args.js';
 import { readImageFile } from '../../engine/reader.js';
@@ -73,7 +73,7 @@ export default defineCommand({
       if (text) io.out(text);
       return 0;
     }
-    if (opts.json) await printJsonPaced(io, snapshotToJson(snap));
+    if (opts.json) await printJson(io, snapshotToJson(snap));
     else io.out(opts.limits ? renderLimits(snap) : renderShow(snap, filter));
     return 0;
   },

@@ -31,18 +31,21 @@ export default defineCommand({
     "A socket endpoint is the end its connections share: the listener's address and port for accepted ones ('tcp 127.0.0.1:8080 accepted connections in CLOSE_WAIT'), the remote end for a client's ('tcp CLOSE_WAIT -> 10.0.3.20:5432'). " +
     'Then every process of the last capture at or heading for its own soft fd limit, earliest first (the first 20; a process is a pid running one command line, a restart is a new one). ' +
     "The last line sets the series' first process against its soft fd limit: at it, when it would reach it at the rate its fds grow (least squares over its last 10 captures), or why there is no projection.",
-  run({ opts, positional }, io) {
+  async run({ opts, positional }, io) {
     const sel = timelineSelector(opts, positional);
-    return withLibrary(
+    let json: unknown;
+    const code = withLibrary(
       opts,
       (s) => {
         const t = s.timeline(sel);
         const procs = timelineProjectionsText(t);
-        if (opts.json) printJson(io, t);
+        if (opts.json) json = t;
         else io.out(`${timelineText(t)}\n\n${procs ? `${procs}\n\n` : ''}${limitLine(t)}`);
         return 0;
       },
       NO_CREATE,
     );
+    if (json !== undefined) await printJson(io, json);
+    return code;
   },
 });

@@ -8,7 +8,7 @@ import {
   formatLimit,
   formatShare,
   heldNote,
-  heldNumber,
+  deletedStillOpen,
   heldText,
   holders,
   tableHolderPids,
@@ -18,13 +18,11 @@ import {
   listedWarnings,
   NEAR_LIMIT,
   recordsLimits,
-  sumHeld,
   u64ToJson,
   otherEnds,
   unreadableNames,
   UNNAMED,
   type LimitReport,
-  type OpenFile,
   type Snapshot,
   type Task,
 } from '../../src-shared/model/index.js';
@@ -127,13 +125,10 @@ function endHolders(s: Snapshot, fileHolders: Map<number, { pid: number; fd: num
  * (A memfd holds memory, not disk: its summary says how much, memoryHeld.)
  */
 function deletedLine(s: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): string | null {
-  const seen = new Map<string, OpenFile>();
-  for (const f of s.files)
-    if (f.deleted && f.kind === 'regular' && fileHolders.has(f.ref)) seen.set(`${String(f.dev)}:${String(f.ino)}`, f);
-  if (!seen.size) return null;
   // What each holds of the disk (diskHeld): allocated blocks where the image records them, else the size (apparent).
-  const files = [...seen.values()].map((f) => ({ f, held: diskHeld(f) })).sort((a, b) => heldNumber(b.held) - heldNumber(a.held));
-  const total = sumHeld(files.map((x) => x.held));
+  const deleted = deletedStillOpen(s.files, (ref) => fileHolders.has(ref));
+  if (!deleted) return null;
+  const { files, total } = deleted;
   const big = files[0]!;
   const by = fileHolders.get(big.f.ref)![0]!;
   return `deleted files still open: ${files.length}, ${formatSize(total.bytes)} of disk not freed until they are closed${heldNote(total)} (largest ${displayBStr(big.f.path)}, ${heldText(big.held, big.f.size)}, held by ${by.pid}:${by.fd})`;

@@ -11,15 +11,13 @@ import {
   formatRate,
   formatShare,
   heldNote,
-  heldNumber,
+  deletedStillOpen,
   holders,
   limitReport,
   locksTag,
-  sumHeld,
   u64ToJson,
   USERNS_SINCE,
   type FdLimit,
-  type OpenFile,
   type Snapshot,
   type Task,
 } from '../../src-shared/model/index.js';
@@ -178,12 +176,9 @@ function holdersCell(h: readonly { pid: number; fd: number }[]): string {
  * who holds it. The fact sums them as show's deleted-files line does.
  */
 function deletedTable(snap: Snapshot, fileHolders: Map<number, { pid: number; fd: number }[]>): { fact: string; table: Table } | null {
-  const seen = new Map<string, OpenFile>();
-  for (const f of snap.files)
-    if (f.deleted && f.kind === 'regular' && fileHolders.has(f.ref)) seen.set(`${String(f.dev)}:${String(f.ino)}`, f);
-  if (!seen.size) return null;
-  const files = [...seen.values()].map((f) => ({ f, held: diskHeld(f) })).sort((a, b) => heldNumber(b.held) - heldNumber(a.held));
-  const total = sumHeld(files.map((x) => x.held));
+  const deleted = deletedStillOpen(snap.files, (ref) => fileHolders.has(ref));
+  if (!deleted) return null;
+  const { files, total } = deleted;
   const shown = files.slice(0, MAX_ROWS);
   return {
     fact: `${counted(files.length, 'file')}, ${formatSize(total.bytes)} of disk not freed until they are closed${heldNote(total)}`,

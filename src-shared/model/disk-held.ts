@@ -69,6 +69,22 @@ export function sumHeld(parts: DiskHeld[]): HeldTotal {
   return { bytes, allocated: apparent === 0, parts: parts.length, apparent };
 }
 
+/**
+ * The deleted regular files an image's fds still hold, each inode once (one
+ * shared or opened twice is one file), most disk first, and their sum: show's
+ * deleted-files line and the image report's table. Null when there are none.
+ */
+export function deletedStillOpen(
+  files: readonly OpenFile[],
+  held: (ref: number) => boolean,
+): { files: { f: OpenFile; held: DiskHeld }[]; total: HeldTotal } | null {
+  const seen = new Map<string, OpenFile>();
+  for (const f of files) if (f.deleted && f.kind === 'regular' && held(f.ref)) seen.set(`${String(f.dev)}:${String(f.ino)}`, f);
+  if (!seen.size) return null;
+  const out = [...seen.values()].map((f) => ({ f, held: diskHeld(f) })).sort((a, b) => heldNumber(b.held) - heldNumber(a.held));
+  return { files: out, total: sumHeld(out.map((x) => x.held)) };
+}
+
 /** Bytes as a number, for sorting and comparing (exact below 2^53). */
 export function heldNumber(h: DiskHeld): number {
   return Number(h.bytes);

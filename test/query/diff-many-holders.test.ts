@@ -68,6 +68,8 @@ describe('diff of a file held by thousands of fds', () => {
         const b = newBuilder('big-pids', 1);
         const big = b.process({ pid: 2 ** 24 + 1, ppid: 1, comm: 'big', cmdline: ['big'] });
         openFile(big, '/a-big', { at: 3 });
+        // Refs 1 and 3 for the two files: a key file * 2^23 + pid made (1, 2^24 + 1) and (3, 1) the same.
+        openFile(big, '/a-pad', { at: 4 });
         const small = b.process({ pid: 1, ppid: 0, comm: 'init', cmdline: ['init'] });
         openFile(small, '/b-small', { at: 3 });
         if (forked) {
@@ -80,7 +82,7 @@ describe('diff of a file held by thousands of fds', () => {
       const b = s.importBytes(encodeSnapshot(snap(true)), { label: 'B' }).image.id;
       const d = s.diff(a, b);
       const withOf = (pid: number) => d.tasks.find((t) => t.after.pid === pid)!.sharingStarted.map((c) => withText(c));
-      expect(withOf(2 ** 24 + 1)).toEqual(['500:3']);
+      expect(withOf(2 ** 24 + 1)).toEqual(['500:3', '500:4']);
       expect(withOf(1)).toEqual(['600:3']);
     }));
 });

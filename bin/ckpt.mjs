@@ -53,7 +53,7 @@ function stale() {
 const nativeBuilder = join(root, 'scripts', 'build-native.mjs');
 if (existsSync(nativeBuilder) && existsSync(join(root, 'src-native'))) {
   try {
-    const src = statSync(join(root, 'src-native', 'procfd.c')).mtimeMs;
+    const src = Math.max(...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => statSync(join(root, 'src-native', f)).mtimeMs));
     const out = join(root, 'out', 'native', 'procfd.node');
     if (!existsSync(out) || statSync(out).mtimeMs < src) (await import(pathToFileURL(nativeBuilder).href)).buildNative();
   } catch {
@@ -80,7 +80,7 @@ if (
     for (const n of readdirSync('/proc')) if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid) pids.push(Number(n));
     pids.sort((a, b) => a - b);
     const threads = Number(process.env.CKPT_CAPTURE_THREADS) >= 1 ? Number(process.env.CKPT_CAPTURE_THREADS) : availableParallelism();
-    globalThis[Symbol.for('checkpoint-studio.readAhead')] = { module: m, procRoot: '/proc', pids, job: m.start('/proc', Int32Array.from(pids), threads) };
+    globalThis[Symbol.for('checkpoint-studio.readAhead')] = { module: m, procRoot: '/proc', pids, job: m.start('/proc', Int32Array.from(pids), threads, process.env.CKPT_CAPTURE_SNAPSHOT !== 'off') };
   } catch {
     /* the capture itself reports what is wrong */
   }

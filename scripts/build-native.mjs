@@ -8,7 +8,7 @@
 // JavaScript reader (slower, same images) and this says so. `--strict`
 // makes a failed build an error (CI uses it, so a broken addon is seen).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,6 +16,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NATIVE_SOURCE = join(root, 'src-native', 'procfd.c');
 export const NATIVE_OUT = join(root, 'out', 'native', 'procfd.node');
+/** Every source of the addon; the first is NATIVE_SOURCE. */
+export const NATIVE_SOURCES = ['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => join(root, 'src-native', f));
+const BPF_SOURCE = join(root, 'src-native', 'fdsnap.bpf.c');
 
 function headerDirs() {
   const dirs = [];
@@ -32,11 +35,40 @@ function headerDirs() {
 function fresh() {
   try {
     const built = statSync(NATIVE_OUT).mtimeMs;
-    return statSync(NATIVE_SOURCE).mtimeMs <= built && statSync(fileURLToPath(import.meta.url)).mtimeMs <= built;
+    return NATIVE_SOURCES.every((f) => statSync(f).mtimeMs <= built) && statSync(fileURLToPath(import.meta.url)).mtimeMs <= built;
   } catch {
     return false;
   }
 }
+
+/**
+ * fdsnap.bpf.c as a C array for the addon to embed (the BPF snapshot,
+ * src-native/bpf-snapshot.c), into dir/fdsnap.bpf.inc; null, or why not
+ * (no clang: the addon is built without it and reads /proc alone).
+ */
+function buildBpf(dir) {
+  const clang = process.env.CKPT_CLANG || 'clang';
+  const obj = join(dir, `fdsnap.bpf.${process.pid}.o`);
+  const r = spawnSync(clang, ['-O2', '-g', '-target', 'bpf', '-Wall', '-c', BPF_SOURCE, '-o', obj], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    rmSync(obj, { force: true });
+    return r.error ? `${clang} not found` : `${clang} failed: ${(r.stderr || '').trim().split('\n').slice(0, 10).join('\n')}`;
+  }
+  const bytes = readFileSync(obj);
+  rmSync(obj, { force: true });
+  const rows = [];
+  for (let i = 0; i < bytes.length; i += 16)
+    rows.push(Array.from(bytes.subarray(i, i + 16), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(','));
+  writeFileSync(
+    join(dir, 'fdsnap.bpf.inc'),
+    `/* Made by scripts/build-native.mjs from src-native/fdsnap.bpf.c with ${clang}. */\n` +
+      `static const unsigned char fdsnap_bpf_o[] = {\n${rows.join(',\n')}\n};\nstatic const size_t fdsnap_bpf_o_len = ${bytes.length};\n`,
+  );
+  return null;
+}
+
+/** Why the last build has no BPF snapshot (null: it has one). */
+export let bpfWhyNot = null;
 
 /** Returns null on success, else why it could not build. */
 export function buildNative({ force = false } = {}) {
@@ -47,6 +79,9 @@ export function buildNative({ force = false } = {}) {
   mkdirSync(dirname(NATIVE_OUT), { recursive: true });
   const tmp = `${NATIVE_OUT}.${process.pid}.tmp`;
   const cc = process.env.CC || 'cc';
+  const gen = join(dirname(NATIVE_OUT), 'gen');
+  mkdirSync(gen, { recursive: true });
+  bpfWhyNot = buildBpf(gen);
   const args = [
     '-O2',
     '-std=gnu11',
@@ -60,9 +95,12 @@ export function buildNative({ force = false } = {}) {
     '-pthread',
     '-fvisibility=hidden',
     `-I${inc[0]}`,
+    ...(bpfWhyNot ? [] : ['-DPROCFD_BPF', `-I${gen}`]),
     '-o',
     tmp,
     NATIVE_SOURCE,
+    join(root, 'src-native', 'bpf-snapshot.c'),
+    '-ldl',
   ];
   const r = spawnSync(cc, args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
@@ -71,6 +109,10 @@ export function buildNative({ force = false } = {}) {
     return `${cc} failed: ${why}`;
   }
   renameSync(tmp, NATIVE_OUT);
+  if (bpfWhyNot)
+    process.stderr.write(
+      `checkpoint-studio: the /proc reader was built without its BPF snapshot (${bpfWhyNot}); captures read /proc alone, a little slower.\n`,
+    );
   if (r.stderr.trim()) process.stderr.write(`checkpoint-studio: compiler warnings building the /proc reader:\n${r.stderr}`);
   return null;
 }

@@ -37,6 +37,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <sys/xattr.h>
+#include "bpf-snapshot.h"
 #include <unistd.h>
 
 /* ---- growable byte and value arrays ------------------------------------ */
@@ -99,6 +100,7 @@ typedef struct {
   buf_t linkOff; /* int32 per fd + 1 */
   buf_t extras;
   buf_t extraOff;
+  buf_t fid; /* int32 per fd: its open file's id in the BPF snapshot, 0 without one */
   buf_t big; /* (int32 slot, 24 bytes of decimal text) per value above 2^53 */
 } rfds_t;
 
@@ -162,6 +164,7 @@ static void free_fds(rfds_t *t) {
   buf_free(&t->linkOff);
   buf_free(&t->extras);
   buf_free(&t->extraOff);
+  buf_free(&t->fid);
   buf_free(&t->big);
 }
 
@@ -361,39 +364,116 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
  * EAGAIN record. Kernels before 5.14 print no fdinfo ino: only the
  * mount and kind checks apply there.
  */
-static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, int fdn) {
+typedef struct {
+  uint64_t pos, ino;
+  uint32_t flags, mnt;
+  int have_ino, have_mnt;
+  size_t rest; /* where the kind's own lines begin */
+} fdinfo_head_t;
+
+/* fdinfo's common lines: pos, flags (octal), mnt_id, ino. */
+static void parse_head(const char *b, size_t n, fdinfo_head_t *h) {
+  memset(h, 0, sizeof *h);
+  size_t i = 0;
+  for (int line = 0; line < 4 && i < n; line++) {
+    size_t c = i;
+    while (c < n && b[c] != ':') c++;
+    size_t len = c - i;
+    char ch = b[i];
+    int which = ch == 'p' && len == 3 ? 0 : ch == 'f' && len == 5 ? 1 : ch == 'm' && len == 6 ? 2 : ch == 'i' && len == 3 ? 3 : -1;
+    if (which < 0) break;
+    size_t stop;
+    uint64_t v = parse_num(b, c + 1, n, which == 1 ? 8 : 10, &stop);
+    if (which == 0)
+      h->pos = v;
+    else if (which == 1)
+      h->flags = (uint32_t)v;
+    else if (which == 2) {
+      h->mnt = (uint32_t)v;
+      h->have_mnt = 1;
+    } else {
+      h->have_ino = 1;
+      h->ino = v;
+    }
+    while (stop < n && b[stop] != '\n') stop++;
+    i = stop + 1;
+  }
+  h->rest = i > n ? n : i;
+}
+
+/* Does a snapshot record say what fdinfo's common lines say? Then it is of
+ * the same open file, read a moment apart, and its link can stand for
+ * readlink's. */
+static int snap_agrees(const snap_rec_t *sr, const fdinfo_head_t *h) {
+  return sr && (sr->plen > 0 || sr->plen == -ENAMETOOLONG) && h->have_ino && h->have_mnt && h->pos == (uint64_t)sr->pos &&
+         h->flags == sr->flags && h->mnt == sr->mnt_id && h->ino == sr->ino;
+}
+
+static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, int fdn,
+                        const snap_rec_t *sr) {
   rfds_t *t = &rp->fds;
   char name[16], where[4200], why[320], prev[320];
   snprintf(name, sizeof name, "%d", fdn);
   char link[4097];
   int same = 1;
   prev[0] = 0;
+  /* The snapshot's record stands for fdinfo and the link when fdinfo has
+   * nothing more to say, and for the link when fdinfo's common lines agree
+   * with it; the checks below hold it to the statx as they hold /proc's
+   * reads, and a record they fail is read from /proc. */
+  int use_snap = sr && !sr->more && (sr->plen > 0 || sr->plen == -ENAMETOOLONG);
   for (int attempt = 1;; attempt++) {
-    int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
-    if (h < 0) {
-      int e = errno;
-      snprintf(where, sizeof where, "%s/%s", infoDir, name);
-      add_error(rp, e, fdn, where, "cannot open fdinfo");
-      return;
-    }
-    if (read_all(h, &rd->io, 1) < 0) {
-      int e = errno;
+    const char *b;
+    size_t n;
+    fdinfo_head_t hd;
+    ssize_t ln;
+    int link_err;
+    int snap_link = 0; /* the link is the snapshot's */
+    if (use_snap) {
+      b = "";
+      n = 0;
+      memset(&hd, 0, sizeof hd);
+      hd.pos = (uint64_t)sr->pos;
+      hd.flags = sr->flags;
+      hd.mnt = sr->mnt_id;
+      hd.ino = sr->ino;
+      hd.have_ino = hd.have_mnt = 1;
+      snap_link = 1;
+    } else {
+      int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
+      if (h < 0) {
+        int e = errno;
+        snprintf(where, sizeof where, "%s/%s", infoDir, name);
+        add_error(rp, e, fdn, where, "cannot open fdinfo");
+        return;
+      }
+      if (read_all(h, &rd->io, 1) < 0) {
+        int e = errno;
+        close(h);
+        snprintf(where, sizeof where, "%s/%s", infoDir, name);
+        add_error(rp, e, fdn, where, "cannot read fdinfo");
+        return;
+      }
       close(h);
-      snprintf(where, sizeof where, "%s/%s", infoDir, name);
-      add_error(rp, e, fdn, where, "cannot read fdinfo");
-      return;
+      parse_head(rd->io.p, rd->io.n, &hd);
+      snap_link = attempt == 1 && snap_agrees(sr, &hd);
     }
-    close(h);
-    ssize_t ln = readlinkat(dfd, name, link, sizeof link);
-    /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
-     * the fd is there: kept, with the name not known. Any other failure
-     * (ENOENT, EBADF: the fd was closed after fdinfo was read) leaves it
-     * out: what fdinfo said may be of a file it no longer is. */
-    int link_err = ln < 0 ? errno : 0;
-    if (link_err && link_err != ENAMETOOLONG) {
-      snprintf(where, sizeof where, "%s/%s", fdDir, name);
-      add_error(rp, link_err, fdn, where, "cannot read link");
-      return;
+    if (snap_link) {
+      link_err = sr->plen > 0 ? 0 : ENAMETOOLONG;
+      ln = sr->plen > 0 ? sr->plen - 1 : 0;
+      if (ln > 0) memcpy(link, snap_path(sr), (size_t)ln);
+    } else {
+      ln = readlinkat(dfd, name, link, sizeof link);
+      /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
+       * the fd is there: kept, with the name not known. Any other failure
+       * (ENOENT, EBADF: the fd was closed after fdinfo was read) leaves it
+       * out: what fdinfo said may be of a file it no longer is. */
+      link_err = ln < 0 ? errno : 0;
+      if (link_err && link_err != ENAMETOOLONG) {
+        snprintf(where, sizeof where, "%s/%s", fdDir, name);
+        add_error(rp, link_err, fdn, where, "cannot read link");
+        return;
+      }
     }
     if (link_err) {
       /* NUL and the errno name: no link the kernel gives holds a NUL (raw-read.ts, RawFdTable.link). */
@@ -409,7 +489,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
      * forked child's fd, read by our other thread) or the ring's own users
      * leave it empty. Read it again a few times before keeping it so. */
     static const char IOU[] = "anon_inode:[io_uring]";
-    for (int tries = 0; tries < 20 && !link_err && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
+    for (int tries = 0; tries < 20 && !use_snap && !link_err && ln == (ssize_t)sizeof IOU - 1 && memcmp(link, IOU, sizeof IOU - 1) == 0 &&
                         !memmem(rd->io.p, rd->io.n, "SqMask", 6);
          tries++) {
       sched_yield();
@@ -418,39 +498,16 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       int bad = read_all(again, &rd->io, 1) < 0;
       close(again);
       if (bad) break;
+      parse_head(rd->io.p, rd->io.n, &hd);
     }
-    const char *b = rd->io.p;
-    size_t n = rd->io.n;
-
-    /* fdinfo: pos, flags (octal), mnt_id, ino, then the kind's own lines. */
-    size_t i = 0;
-    uint64_t pos = 0, inoU = 0;
-    uint32_t flags = 0, mnt = 0;
-    int have_ino = 0, have_mnt = 0;
-    for (int line = 0; line < 4 && i < n; line++) {
-      size_t c = i;
-      while (c < n && b[c] != ':') c++;
-      size_t len = c - i;
-      char ch = b[i];
-      int which = ch == 'p' && len == 3 ? 0 : ch == 'f' && len == 5 ? 1 : ch == 'm' && len == 6 ? 2 : ch == 'i' && len == 3 ? 3 : -1;
-      if (which < 0) break;
-      size_t stop;
-      uint64_t v = parse_num(b, c + 1, n, which == 1 ? 8 : 10, &stop);
-      if (which == 0)
-        pos = v;
-      else if (which == 1)
-        flags = (uint32_t)v;
-      else if (which == 2) {
-        mnt = (uint32_t)v;
-        have_mnt = 1;
-      } else {
-        have_ino = 1;
-        inoU = v;
-      }
-      while (stop < n && b[stop] != '\n') stop++;
-      i = stop + 1;
+    if (!use_snap) {
+      b = rd->io.p;
+      n = rd->io.n;
     }
-    if (i > n) i = n;
+    uint64_t pos = hd.pos, inoU = hd.ino;
+    uint32_t flags = hd.flags, mnt = hd.mnt;
+    int have_ino = hd.have_ino, have_mnt = hd.have_mnt;
+    size_t i = hd.rest;
 
     /* Pseudo-filesystem links (pipe:, socket:, anon_inode:, ns) share one
      * statx per prefix; anon inodes key by the whole link:
@@ -509,6 +566,13 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       snprintf(why, sizeof why, "its link %.*s, its fdinfo mount %u", pl, shown, mnt);
     else if (!link_err && !kind_agrees(link, (size_t)ln, b + i, n - i))
       snprintf(why, sizeof why, "its link %.*s, its fdinfo of another kind", pl, shown);
+    if (why[0] && snap_link) {
+      /* Changed since the snapshot: read it as /proc has it now. */
+      use_snap = 0;
+      sr = NULL;
+      attempt = 0;
+      continue;
+    }
     if (why[0]) {
       same = same && (attempt == 1 || strcmp(why, prev) == 0);
       memcpy(prev, why, sizeof prev);
@@ -530,6 +594,10 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       add_error(rp, link_err, fdn, where, "cannot read link: the fd is kept, its name not known");
     }
     int k = t->n++;
+    /* The open file's id in the snapshot: taken from it, or read from /proc
+     * just as it has it (a kind whose fdinfo says more). */
+    int fid = snap_link ? (int)sr->file : 0;
+    ((int32_t *)t->fid.p)[k] = fid;
     int32_t *i32 = (int32_t *)t->i32.p + (size_t)k * 4;
     int b6 = k * 7;
     ((int32_t *)t->fd.p)[k] = fdn;
@@ -632,7 +700,92 @@ static int *list_numeric(int dirfd, int *count) {
   return out;
 }
 
+static snap_t *job_snapshot(reader_t *rd);
+
+/* Room for `c` fds in the columns; 0 when out of memory (rp->oom set). */
+static int reserve_fds(rproc_t *rp, size_t c) {
+  rfds_t *t = &rp->fds;
+  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 56) || buf_reserve(&t->statted, c + 1) ||
+      buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4) ||
+      buf_reserve(&t->fid, c * 4 + 4)) {
+    rp->oom = 1;
+    return 0;
+  }
+  if (c) {
+    memset(t->i32.p, 0, c * 16);
+    memset(t->f64.p, 0, c * 56);
+  }
+  memset(t->statted.p, 0, c + 1);
+  ((int32_t *)t->linkOff.p)[0] = 0;
+  ((int32_t *)t->extraOff.p)[0] = 0;
+  return 1;
+}
+
+/* /proc/PID/stat's starttime (field 22, clock ticks since boot); 0 when it cannot be told. */
+static uint64_t stat_start(const rproc_t *rp) {
+  if (!rp->have_stat) return 0;
+  const char *b = rp->stat.p, *e = b + rp->stat.n;
+  const char *p = e;
+  while (p > b && p[-1] != ')') p--;
+  if (p == b) return 0;
+  /* after ") ": state is field 3, starttime 22 */
+  int field = 2;
+  while (p < e && field < 22) {
+    if (*p == ' ') field++;
+    p++;
+  }
+  if (field != 22) return 0;
+  uint64_t v = 0;
+  while (p < e && *p >= '0' && *p <= '9') v = v * 10 + (uint64_t)(*p++ - '0');
+  return v;
+}
+
+/*
+ * The fds of a process from the snapshot: its records say which fds there
+ * are (as of a few ms ago, as a listing would be), so the fd directory is
+ * not listed, which costs the kernel a dentry per fd. Taken only for the
+ * process the snapshot saw (the same start time: not a new one that got
+ * its pid since), and only where /proc would let its fds be read (ptrace
+ * access: a readlink of one of them), so an image never holds what /proc
+ * refuses. 0: not taken, read the directory instead.
+ */
+static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, const snap_rec_t *const *recs, int nrecs) {
+  static long hz;
+  if (!hz) hz = sysconf(_SC_CLK_TCK);
+  uint64_t ticks = stat_start(rp);
+  if (hz <= 0 || !ticks || recs[0]->start / (1000000000ull / (uint64_t)hz) != ticks) return 0;
+  int dfd = open(fdDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return 0;
+  int ifd = open(infoDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ifd < 0) {
+    close(dfd);
+    return 0;
+  }
+  char name[16], probe[8];
+  snprintf(name, sizeof name, "%u", recs[0]->fd);
+  if (readlinkat(dfd, name, probe, sizeof probe) < 0 && (errno == EACCES || errno == EPERM)) {
+    close(dfd);
+    close(ifd);
+    return 0;
+  }
+  if (reserve_fds(rp, (size_t)nrecs)) {
+    rp->have_fds = 1;
+    for (int j = 0; j < nrecs; j++) {
+      set_current_fd(rd, (int)recs[j]->fd);
+      read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, (int)recs[j]->fd, recs[j]);
+    }
+    set_current_fd(rd, -1);
+  }
+  close(dfd);
+  close(ifd);
+  return 1;
+}
+
 static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir) {
+  const snap_rec_t *const *recs = NULL;
+  snap_t *snap = job_snapshot(rd);
+  int nrecs = snap ? snap_fds(snap, rp->pid, &recs) : 0;
+  if (nrecs && read_fds_snap(rd, rp, fdDir, infoDir, recs, nrecs)) return;
   int lfd = open(fdDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int count = 0;
   int *names = lfd < 0 ? NULL : list_numeric(lfd, &count);
@@ -653,23 +806,13 @@ static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *i
     free(names);
     return;
   }
-  rfds_t *t = &rp->fds;
-  size_t c = (size_t)count;
-  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 56) || buf_reserve(&t->statted, c + 1) ||
-      buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4)) {
-    rp->oom = 1;
-  } else {
-    if (c) {
-      memset(t->i32.p, 0, c * 16);
-      memset(t->f64.p, 0, c * 56);
-    }
-    memset(t->statted.p, 0, c + 1);
-    ((int32_t *)t->linkOff.p)[0] = 0;
-    ((int32_t *)t->extraOff.p)[0] = 0;
+  if (reserve_fds(rp, (size_t)count)) {
     rp->have_fds = 1;
+    /* A process the snapshot has (an empty table, one /proc refuses, one
+     * started since) is read from /proc alone. */
     for (int j = 0; j < count; j++) {
       set_current_fd(rd, names[j]);
-      read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, names[j]);
+      read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, names[j], NULL);
     }
     set_current_fd(rd, -1);
   }
@@ -809,7 +952,34 @@ struct job {
   uint64_t root_hash;
   int (*timed_out)[2]; /* (pid, fd) given up on, not yet reported; fd -2: never read, no reader left */
   int ntimed, cap_timed;
+  /* The BPF snapshot (bpf-snapshot.c): asked for at start, taken by the
+   * first reader that reaches an fd table, while the others go on reading
+   * from /proc; 0 not yet, 1 being taken, 2 done (job->mu). */
+  int snap_state;
+  snap_t *snap;
+  char snap_why[256]; /* why there is none, when asked for */
 };
+
+static snap_t *job_snapshot(reader_t *rd) {
+  job_t *job = rd->w->job;
+  pthread_mutex_lock(&job->mu);
+  if (job->snap_state == 0) {
+    job->snap_state = 1;
+    pthread_mutex_unlock(&job->mu);
+    char why[256] = "";
+    snap_t *s = snap_take(why, sizeof why);
+    pthread_mutex_lock(&job->mu);
+    job->snap = s;
+    if (!s) memcpy(job->snap_why, why, sizeof why);
+    job->snap_state = 2;
+    pthread_cond_broadcast(&job->cv);
+  }
+  /* Another reader is taking it: this table is read from /proc meanwhile,
+   * rather than waiting the ~30 ms a snapshot takes. */
+  snap_t *s = job->snap_state == 2 ? job->snap : NULL;
+  pthread_mutex_unlock(&job->mu);
+  return s;
+}
 
 /* Pids whose reader was given up on and has not come back, across jobs:
  * a later capture (ckpt capture --every, the app) reports them at once
@@ -896,6 +1066,7 @@ static void free_queue(job_t *job) {
 
 static void job_destroy(job_t *job) {
   free_queue(job);
+  snap_free(job->snap);
   pthread_mutex_destroy(&job->mu);
   pthread_cond_destroy(&job->cv);
   for (int i = 0; i < job->nworkers; i++) free(job->workers[i]);
@@ -1251,6 +1422,7 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
     CHECK(napi_create_string_latin1(env, t->extras.n ? t->extras.p : "", t->extras.n, &v));
     CHECK(set(env, f, "extraBlob", v));
     CHECK(set(env, f, "extraOff", typed(env, napi_int32_array, 4, n + 1, t->extraOff.p)));
+    CHECK(set(env, f, "fileId", typed(env, napi_int32_array, 4, n, t->fid.p)));
     napi_value big;
     size_t nbig = t->big.n / 28;
     CHECK(napi_create_array_with_length(env, nbig, &big));
@@ -1303,12 +1475,21 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
 
 /* start(procRoot: string, pids: Int32Array, threads: number) -> job */
 static napi_value js_start(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "procfd.start(procRoot, pids, threads)");
+    napi_throw_type_error(env, NULL, "procfd.start(procRoot, pids, threads, snapshot?)");
     return NULL;
+  }
+  bool want_snap = false;
+  if (argc >= 4) {
+    napi_valuetype st;
+    napi_typeof(env, argv[3], &st);
+    if (st != napi_undefined && (st != napi_boolean || napi_get_value_bool(env, argv[3], &want_snap) != napi_ok)) {
+      napi_throw_type_error(env, NULL, "procfd.start: snapshot must be a boolean");
+      return NULL;
+    }
   }
   bool isTyped = false;
   napi_is_typedarray(env, argv[1], &isTyped);
@@ -1355,6 +1536,25 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
       job->pids[job->npids++] = given[i];
   }
   job->blob_cap = max_blob();
+  /* A snapshot names tasks by their pids in the initial pid namespace,
+   * and paths as this process sees them: it stands for /proc only when
+   * that is the /proc of that namespace and this process is in it. */
+  job->snap_state = 2;
+  if (!want_snap) {
+    snprintf(job->snap_why, sizeof job->snap_why, "not asked");
+  } else {
+    char ns[64] = "", self[32] = "";
+    ssize_t l1 = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+    ssize_t l2 = readlink("/proc/self", self, sizeof self - 1);
+    if (l1 > 0) ns[l1] = 0;
+    if (l2 > 0) self[l2] = 0;
+    if (strcmp(job->root, "/proc") != 0)
+      snprintf(job->snap_why, sizeof job->snap_why, "not the real /proc");
+    else if (strcmp(ns, "pid:[4026531836]") != 0 || atoi(self) != getpid())
+      snprintf(job->snap_why, sizeof job->snap_why, "not in the initial pid namespace");
+    else
+      job->snap_state = 0;
+  }
   napi_value handle;
   if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
     job_release(job);
@@ -1519,6 +1719,28 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
   free_queue(job);
   pthread_mutex_unlock(&job->mu);
   return NULL;
+}
+
+/* snapshot(job): null when the job's fds came from a BPF snapshot (and
+ * /proc where it had more to say), else why not: "not asked", or what
+ * kept it from being taken. "not yet" before any fd table was read. */
+static napi_value js_snapshot(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *job = job_arg(env, argc, argv, "snapshot");
+  if (!job) return NULL;
+  char why[256];
+  pthread_mutex_lock(&job->mu);
+  int state = job->snap_state, used = job->snap != NULL;
+  memcpy(why, job->snap_why, sizeof why);
+  pthread_mutex_unlock(&job->mu);
+  if (state == 2 && used) {
+    CHECK(napi_get_null(env, &v));
+  } else {
+    CHECK(napi_create_string_utf8(env, state == 2 ? why : "not yet", NAPI_AUTO_LENGTH, &v));
+  }
+  return v;
 }
 
 /* ---- the few other syscalls a capture needs (so it need not load an FFI) */
@@ -2057,10 +2279,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"diagStart", NULL, js_diag_start, NULL, NULL, NULL, napi_default, NULL},
       {"diagTake", NULL, js_diag_take, NULL, NULL, NULL, napi_default, NULL},
       {"stuck", NULL, js_stuck, NULL, NULL, NULL, napi_default, NULL},
+      {"snapshot", NULL, js_snapshot, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value v;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 11, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 12, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

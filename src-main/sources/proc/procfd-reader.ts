@@ -28,7 +28,8 @@ type NativeProc = Omit<RawProc, 'fds'> & { fds: NativeFds | null };
 
 export interface Procfd {
   version: number;
-  start(procRoot: string, pids: Int32Array, threads: number): object;
+  /** snapshot: take the fds from a BPF snapshot where one can be taken (procfd.c's job_snapshot). */
+  start(procRoot: string, pids: Int32Array, threads: number, snapshot?: boolean): object;
   /**
    * The next process; readers given up on after timeoutMs without progress;
    * { pending } when nothing came within yieldMs; null when all are accounted for.
@@ -52,9 +53,11 @@ export interface Procfd {
   diagTake(handle: object): Buffer | string;
   /** Pids under procRoot whose reader was given up on and has not come back. */
   stuck(procRoot: string): Int32Array;
+  /** null when the job's fds came from a BPF snapshot, else why not ("not asked", "not yet", a reason). */
+  snapshot(job: object): string | null;
 }
 
-const VERSION = 11;
+const VERSION = 12;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
@@ -110,8 +113,34 @@ function toRawFds(t: NativeFds): RawFdTable {
     const b = extraOff[i + 1]!;
     extra[i] = a === b ? '' : extraBlob.slice(a, b);
   }
-  return { n: t.n, fd: t.fd, i32: t.i32, f64: t.f64, statted: t.statted, linkAscii: t.linkAscii, link, extra, big: t.big };
+  return {
+    n: t.n,
+    fd: t.fd,
+    i32: t.i32,
+    f64: t.f64,
+    statted: t.statted,
+    linkAscii: t.linkAscii,
+    link,
+    extra,
+    big: t.big,
+    fileId: t.fileId,
+  };
 }
+
+/**
+ * Whether to ask the addon for a BPF snapshot of every fd (src-native/
+ * fdsnap.bpf.c): only of the real /proc, and only for many processes, as
+ * it reads every task's fds and costs ~15 ms to load; a capture of a few
+ * pids reads them faster from /proc. CKPT_CAPTURE_SNAPSHOT=off never asks,
+ * =on always does (tests hold the two paths to the same result).
+ */
+export function wantSnapshot(procRoot: string, npids: number): boolean {
+  const env = process.env.CKPT_CAPTURE_SNAPSHOT;
+  return env !== 'off' && procRoot === '/proc' && (env === 'on' || npids >= SNAPSHOT_FROM);
+}
+
+/** Processes from which a capture asks for a snapshot (bin/ckpt.mjs's read-ahead always does). */
+const SNAPSHOT_FROM = 16;
 
 /** The numeric entries of /proc, ascending. */
 export function listPids(procRoot: string): number[] {
@@ -170,7 +199,7 @@ export function readAheadAll(procRoot = '/proc'): void {
   }
   if (!m || ahead) return;
   const pids = listPids(procRoot).filter((p) => p !== process.pid);
-  ahead = { procRoot, pids, job: m.start(procRoot, Int32Array.from(pids), defaultThreads()) };
+  ahead = { procRoot, pids, job: m.start(procRoot, Int32Array.from(pids), defaultThreads(), wantSnapshot(procRoot, pids.length)) };
   startEarlyUnixDump(m, procRoot);
   if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started at ${performance.now().toFixed(1)} ms\n`);
 }
@@ -260,6 +289,8 @@ export interface NativeRead {
   procs: RawProc[];
   /** Why the addon stopped early (then the caller reads the pids missing from procs another way). */
   failed?: string;
+  /** null: the fds came from a BPF snapshot; else why not. */
+  snapshot: string | null;
 }
 
 /**
@@ -283,17 +314,25 @@ export async function nativeReadProcs(
   const procs: RawProc[] = [];
   let job: object;
   try {
-    job = started ?? m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)));
+    job =
+      started ?? m.start(procRoot, Int32Array.from(pids), Math.max(1, Math.min(threads, pids.length)), wantSnapshot(procRoot, pids.length));
   } catch (e) {
-    return { procs, failed: (e as Error).message };
+    return { procs, failed: (e as Error).message, snapshot: 'not asked' };
   }
+  const snapshot = (): string | null => {
+    try {
+      return m.snapshot(job);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
   try {
     for (;;) {
       let got: ReturnType<Procfd['next']>;
       try {
         got = m.next(job, timeoutMs, YIELD_MS);
       } catch (e) {
-        return { procs, failed: (e as Error).message };
+        return { procs, failed: (e as Error).message, snapshot: snapshot() };
       }
       if (!got) break;
       if ('pending' in got) {
@@ -320,5 +359,5 @@ export async function nativeReadProcs(
     // After an exception anywhere: stop the readers, free what they queued.
     m.cancel(job);
   }
-  return { procs };
+  return { procs, snapshot: snapshot() };
 }

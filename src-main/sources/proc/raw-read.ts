@@ -38,6 +38,13 @@ export interface RawFdTable {
   extra: string[];
   /** [f64 slot, decimal text] for values above 2^53 (overlayfs inodes, huge offsets). */
   big: [number, string][];
+  /**
+   * Per fd: its open file's id in the native reader's BPF snapshot, equal
+   * for fds of one open file and different for different ones; 0 (or no
+   * column) where the fd was not in it. Sharing then needs no kcmp to tell
+   * files apart (build.ts).
+   */
+  fileId?: Int32Array;
 }
 
 /** One fd as read: link bytes, the target's stat when taken, fdinfo. */

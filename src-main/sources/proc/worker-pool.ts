@@ -128,7 +128,10 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     const got = await nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started, opts.timeoutMs ?? 0);
     if (got) {
       if (process.env.CKPT_CAPTURE_TIMING)
-        process.stderr.write(`reader: native, ${threads} thread(s), ${got.procs.length} procs in ${(nowMs() - t0).toFixed(1)} ms\n`);
+        process.stderr.write(
+          `reader: native, ${threads} thread(s), ${got.procs.length} procs in ${(nowMs() - t0).toFixed(1)} ms, ` +
+            `${got.snapshot === null ? 'fds from a BPF snapshot' : `no BPF snapshot (${got.snapshot})`}\n`,
+        );
       if (!got.failed) return { procs: got.procs, byWorker: 0, reader: 'native' };
       // The addon gave up part way: what it did not hand over is read here,
       // but for processes its readers are stuck on (this reader has no timeout).

@@ -405,7 +405,7 @@ static void parse_head(const char *b, size_t n, fdinfo_head_t *h) {
  * the same open file, read a moment apart, and its link can stand for
  * readlink's. */
 static int snap_agrees(const snap_rec_t *sr, const fdinfo_head_t *h) {
-  return sr && (sr->plen > 0 || sr->plen == -ENAMETOOLONG) && h->have_ino && h->have_mnt && h->pos == (uint64_t)sr->pos &&
+  return sr && sr->pos >= 0 && (sr->plen > 0 || sr->plen == -ENAMETOOLONG) && h->have_ino && h->have_mnt && h->pos == (uint64_t)sr->pos &&
          h->flags == sr->flags && h->mnt == sr->mnt_id && h->ino == sr->ino;
 }
 
@@ -421,7 +421,9 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
    * nothing more to say, and for the link when fdinfo's common lines agree
    * with it; the checks below hold it to the statx as they hold /proc's
    * reads, and a record they fail is read from /proc. */
-  int use_snap = sr && !sr->more && (sr->plen > 0 || sr->plen == -ENAMETOOLONG);
+  /* A negative position (a seek far into /proc/PID/mem) is as fdinfo's
+   * text reads (see parse_num): only /proc gives that. */
+  int use_snap = sr && !sr->more && sr->pos >= 0 && (sr->plen > 0 || sr->plen == -ENAMETOOLONG);
   for (int attempt = 1;; attempt++) {
     const char *b;
     size_t n;

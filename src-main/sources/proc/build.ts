@@ -86,6 +86,8 @@ interface TableSrc {
 interface Classified {
   fd: Int32Array;
   cloexec: Uint8Array;
+  /** Per fd, its open file's id in the reader's BPF snapshot (RawFdTable.fileId), 0 without one; null: no such column. */
+  fid: Int32Array | null;
   files: OpenFile[];
   keys: string[];
   /** Index of fd 0 of this table in link()'s entry list, -1 if not kept. */
@@ -101,6 +103,8 @@ interface Entries {
   fd: Int32Array;
   file: OpenFile[];
   key: string[];
+  /** Open file id in the BPF snapshot, 0 where there is none (Classified.fid). */
+  fid: Int32Array;
 }
 
 interface Prepared {
@@ -183,7 +187,15 @@ export class Builder {
         order = Array.from({ length: n }, (_, j) => j).sort((a, b) => fds.fd[a]! - fds.fd[b]!);
         break;
       }
-    const c: Classified = { fd: new Int32Array(n), cloexec: new Uint8Array(n), files: new Array(n), keys: new Array(n), base: -1 };
+    const fileId = fds.fileId;
+    const c: Classified = {
+      fd: new Int32Array(n),
+      cloexec: new Uint8Array(n),
+      fid: fileId ? (order ? Int32Array.from(order, (j) => fileId[j]!) : fileId) : null,
+      files: new Array(n),
+      keys: new Array(n),
+      base: -1,
+    };
     for (let i = 0; i < n; i++) {
       const raw = rawFdAt(fds, order ? order[i]! : i, this.cursor);
       c.fd[i] = raw.fd;
@@ -592,6 +604,7 @@ export class Builder {
       fd: new Int32Array(total),
       file: new Array(total),
       key: new Array(total),
+      fid: new Int32Array(total),
     };
     const entries: number[] = new Array(total);
     for (const k of kept) {
@@ -603,6 +616,7 @@ export class Builder {
         e.fd[g] = c.fd[i]!;
         e.file[g] = c.files[i]!;
         e.key[g] = c.keys[i]!;
+        if (c.fid) e.fid[g] = c.fid[i]!;
         entries[g] = g;
       }
     }
@@ -636,6 +650,7 @@ export class Builder {
         const ino = e.file[g]!.ino;
         return typeof ino === 'number' ? ino : -1;
       },
+      (g) => e.fid[g]!,
     );
     this.kcmpCalls += fg.calls;
     for (const [k, v] of fg.refusals) this.refuse(k, v);

@@ -103,7 +103,12 @@ function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): v
  * key hashed (hashing 30,000 strings costs more than 30,000 numbers).
  */
 export function partitionByKernel<T extends object | number>(
-  ...[items, key, cand, type, kcmp, infer, sink, prekey]: [...KernelQuestion<T>, sink: GroupSink<T>, prekey?: (t: T) => number]
+  ...[items, key, cand, type, kcmp, infer, sink, prekey, ident]: [
+    ...KernelQuestion<T>,
+    sink: GroupSink<T>,
+    prekey?: (t: T) => number,
+    ident?: (t: T) => number,
+  ]
 ): Pick<Grouping<T>, 'refusals' | 'calls'> {
   const buckets = new Map<string, T | T[]>();
   if (prekey) {
@@ -136,6 +141,7 @@ export function partitionByKernel<T extends object | number>(
       continue;
     }
     const bucket = b;
+    if (ident && byIdentity(bucket, ident, sink)) continue;
     let refused: string | undefined = kcmp ? undefined : 'ENOSYS';
     const found: T[][] = [];
     // Members whose process or fd vanished during the capture (ESRCH,
@@ -218,6 +224,24 @@ export function partitionByKernel<T extends object | number>(
     for (const g of found) sink.group(g, false);
   }
   return out;
+}
+
+/**
+ * A bucket whose members all carry the kernel's identity of their object
+ * (`ident`, nonzero: the native reader's BPF snapshot gives each fd its open
+ * file's; equal exactly when the kernel object is one) is grouped by it,
+ * with no kcmp: the snapshot read the kernel's own pointers, the very
+ * thing kcmp compares. false, and nothing sunk, when any member lacks one.
+ */
+function byIdentity<T>(bucket: T[], ident: (t: T) => number, sink: GroupSink<T>): boolean {
+  for (let i = 0; i < bucket.length; i++) if (ident(bucket[i]!) === 0) return false;
+  const by = new Map<number, T | T[]>();
+  bucketize(bucket, ident, by);
+  for (const g of by.values()) {
+    if (Array.isArray(g)) sink.group(g, false);
+    else sink.alone(g);
+  }
+  return true;
 }
 
 /**

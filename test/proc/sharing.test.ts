@@ -4,7 +4,7 @@
  * the capture tests): partitions, call counts, vanished members, refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { groupByKernel, type Kcmp } from '../../src-main/sources/proc/sharing.js';
+import { groupByKernel, partitionByKernel, type Kcmp } from '../../src-main/sources/proc/sharing.js';
 import { KCMP_FILE } from '../../src-main/sources/proc/native.js';
 
 interface Item {
@@ -128,5 +128,67 @@ describe('groupByKernel', () => {
     expect(new Set(g.groups.flat()).size).toBe(items.length);
     expect(g.inferred.every((x) => x)).toBe(true);
     expect(g.refusals.get('ESRCH')).toBe(items.length);
+  });
+});
+
+describe("partitionByKernel with the snapshot's identities", () => {
+  /** Items with `id`: an open-file id from the BPF snapshot (0: read from /proc alone). */
+  const partition = (items: (Item & { id: number })[], k: Kcmp) => {
+    const groups: Item[][] = [];
+    const inferred: boolean[] = [];
+    const r = partitionByKernel(
+      items,
+      (i) => i.key,
+      (i) => ({ pid: i.pid, idx: i.fd }),
+      KCMP_FILE,
+      k,
+      (i) => `guess:${i.obj}`,
+      {
+        alone: (i) => {
+          groups.push([i]);
+          inferred.push(false);
+        },
+        group: (g, inf) => {
+          groups.push(g);
+          inferred.push(inf);
+        },
+      },
+      undefined,
+      (i) => i.id,
+    );
+    return { groups, inferred, calls: r.calls };
+  };
+  const pairs = (g: Item[][]) => g.map((x) => x.map((i) => `${i.pid}:${i.fd}`).sort()).sort();
+
+  it('groups a bucket whose members all have one by it, without a kcmp call', () => {
+    // 100 fds of one inode: a file inherited by 50 processes (one object) and 50 separate opens.
+    const items = Array.from({ length: 100 }, (_, i) => ({
+      pid: 100 + (i % 50),
+      fd: i < 50 ? 3 : 4,
+      obj: i < 50 ? 1 : 100 + i,
+      key: 'k',
+      id: i < 50 ? 7 : 1000 + i,
+    }));
+    const g = partition(items, kernel(items));
+    expect(g.calls).toBe(0);
+    expect(g.groups).toHaveLength(51);
+    expect(objs(g.groups).every((o) => o.length === 1)).toBe(true);
+    expect(g.inferred.every((x) => !x)).toBe(true);
+  });
+
+  it('asks kcmp for a bucket with any member the snapshot did not give, and gets the same groups', () => {
+    const items = [
+      { pid: 1, fd: 3, obj: 10, key: 'a', id: 5 },
+      { pid: 2, fd: 3, obj: 10, key: 'a', id: 0 },
+      { pid: 2, fd: 4, obj: 11, key: 'a', id: 6 },
+      { pid: 3, fd: 3, obj: 12, key: 'b', id: 8 },
+      { pid: 4, fd: 3, obj: 12, key: 'b', id: 8 },
+    ];
+    const g = partition(items, kernel(items));
+    expect(pairs(g.groups)).toEqual([['1:3', '2:3'], ['2:4'], ['3:3', '4:3']]);
+    // Bucket a (one member without an id) took kcmp; bucket b none.
+    expect(g.calls).toBeGreaterThan(0);
+    const onlyB = partition(items.slice(3), kernel(items));
+    expect(onlyB.calls).toBe(0);
   });
 });

@@ -955,8 +955,8 @@ struct job {
   int (*timed_out)[2]; /* (pid, fd) given up on, not yet reported; fd -2: never read, no reader left */
   int ntimed, cap_timed;
   /* The BPF snapshot (bpf-snapshot.c): asked for at start, taken by the
-   * first reader that reaches an fd table, while the others go on reading
-   * from /proc; 0 not yet, 1 being taken, 2 done (job->mu). */
+   * first reader that reaches an fd table, while the others wait for it
+   * there; 0 not yet, 1 being taken, 2 done (job->mu). */
   int snap_state;
   snap_t *snap;
   char snap_why[256]; /* why there is none, when asked for */
@@ -976,9 +976,11 @@ static snap_t *job_snapshot(reader_t *rd) {
     job->snap_state = 2;
     pthread_cond_broadcast(&job->cv);
   }
-  /* Another reader is taking it: this table is read from /proc meanwhile,
-   * rather than waiting the ~30 ms a snapshot takes. */
-  snap_t *s = job->snap_state == 2 ? job->snap : NULL;
+  /* Another reader is taking it: wait (~30 ms), so that every fd has its
+   * open file's id and sharing needs no kcmp at all (build.ts); the core
+   * goes to the JavaScript thread, which is loading the CLI meanwhile. */
+  while (job->snap_state == 1) pthread_cond_wait(&job->cv, &job->mu);
+  snap_t *s = job->snap;
   pthread_mutex_unlock(&job->mu);
   return s;
 }

@@ -29,9 +29,11 @@ typedef long long __s64;
 #define CORE __attribute__((preserve_access_index))
 
 struct seq_file;
+/* The iterator's context is BPF ABI (each member a u64 slot): not
+ * relocated, which spares libbpf two searches of the kernel's types. */
 struct bpf_iter_meta {
   struct seq_file *seq;
-} CORE;
+};
 struct vfsmount {
   void *mnt_root;
 } CORE;
@@ -82,7 +84,7 @@ struct bpf_iter__task_file {
   struct task_struct *task;
   __u32 fd;
   struct file *file;
-} CORE;
+};
 
 /* Helpers by number (include/uapi/linux/bpf.h): the numbers are ABI. */
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;

@@ -53,7 +53,10 @@ function stale() {
 const nativeBuilder = join(root, 'scripts', 'build-native.mjs');
 if (existsSync(nativeBuilder) && existsSync(join(root, 'src-native'))) {
   try {
-    const src = Math.max(...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => statSync(join(root, 'src-native', f)).mtimeMs));
+    const src = Math.max(
+      statSync(nativeBuilder).mtimeMs,
+      ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => statSync(join(root, 'src-native', f)).mtimeMs),
+    );
     const out = join(root, 'out', 'native', 'procfd.node');
     if (!existsSync(out) || statSync(out).mtimeMs < src) (await import(pathToFileURL(nativeBuilder).href)).buildNative();
   } catch {

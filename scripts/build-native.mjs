@@ -32,8 +32,13 @@ function headerDirs() {
   return dirs.filter((d) => existsSync(join(d, 'node_api.h')));
 }
 
+/** Where a build says why it has no BPF snapshot (absent: it has one). */
+const BPF_MISSING = join(dirname(NATIVE_OUT), 'gen', 'no-bpf.txt');
+
 function fresh() {
   try {
+    // Built without clang, and clang is there now: build again, with it.
+    if (existsSync(BPF_MISSING) && !spawnSync(process.env.CKPT_CLANG || 'clang', ['--version']).error) return false;
     const built = statSync(NATIVE_OUT).mtimeMs;
     return NATIVE_SOURCES.every((f) => statSync(f).mtimeMs <= built) && statSync(fileURLToPath(import.meta.url)).mtimeMs <= built;
   } catch {
@@ -59,11 +64,13 @@ function buildBpf(dir) {
   const rows = [];
   for (let i = 0; i < bytes.length; i += 16)
     rows.push(Array.from(bytes.subarray(i, i + 16), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(','));
+  const inc = join(dir, 'fdsnap.bpf.inc');
   writeFileSync(
-    join(dir, 'fdsnap.bpf.inc'),
+    `${inc}.${process.pid}.tmp`,
     `/* Made by scripts/build-native.mjs from src-native/fdsnap.bpf.c with ${clang}. */\n` +
       `static const unsigned char fdsnap_bpf_o[] = {\n${rows.join(',\n')}\n};\nstatic const size_t fdsnap_bpf_o_len = ${bytes.length};\n`,
   );
+  renameSync(`${inc}.${process.pid}.tmp`, inc); // whole, for a build running beside this one
   return null;
 }
 
@@ -109,6 +116,8 @@ export function buildNative({ force = false } = {}) {
     return `${cc} failed: ${why}`;
   }
   renameSync(tmp, NATIVE_OUT);
+  if (bpfWhyNot) writeFileSync(BPF_MISSING, `${bpfWhyNot}\n`);
+  else rmSync(BPF_MISSING, { force: true });
   if (bpfWhyNot)
     process.stderr.write(
       `checkpoint-studio: the /proc reader was built without its BPF snapshot (${bpfWhyNot}); captures read /proc alone, a little slower.\n`,

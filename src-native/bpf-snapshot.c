@@ -1,14 +1,24 @@
 /*
- * Takes fdsnap.bpf.c's pass over every task's fds and indexes it by pid.
+ * Reads one task's fds through fdsnap.bpf.c, when the reader reaches that
+ * task: the records are as fresh as a read of /proc/PID/fd then would be.
  *
  * libbpf (libbpf.so.1, the distribution's) is opened with dlopen when a
- * first snapshot is asked for: it relocates the program against the
- * running kernel's BTF and attaches it. Where it is missing, or the caller
- * lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), or the kernel refuses
- * the program, snap_take says why and the reader reads /proc alone, as it
- * always could. The program is compiled into this addon (fdsnap.bpf.inc,
- * made by scripts/build-native.mjs with clang); a build without clang has
- * no program and says so.
+ * job first asks: it relocates the program against the running kernel's
+ * BTF and loads it, once per process. Each task is a pass of its own: an
+ * iterator link for that tid, its records read, the link dropped (about
+ * 5 us a task beyond the fds themselves). Where libbpf is missing, or the
+ * caller lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), or the kernel
+ * refuses the program or per-task iterators (before 6.1), snap_open says
+ * why and the reader reads /proc alone, as it always could. The program is
+ * compiled into this addon (fdsnap.bpf.inc, made by
+ * scripts/build-native.mjs with clang); a build without clang has none and
+ * says so.
+ *
+ * Open files and fd tables get ids, equal for equal kernel pointers within
+ * the job, so no address leaves this file. Two fds read at different
+ * times can have equal pointers and yet be two open files (one closed and
+ * its memory reused by the other): an equal id is a candidate for kcmp to
+ * prove, never proof. Different ids are different open files.
  */
 #define _GNU_SOURCE
 #include "bpf-snapshot.h"
@@ -28,14 +38,16 @@
 #include "fdsnap.bpf.inc" /* static const unsigned char fdsnap_bpf_o[]; fdsnap_bpf_o_len */
 #endif
 
+/* pointer -> dense id, growing: the job's whole life */
+typedef struct {
+  uint64_t *keys;
+  uint32_t *ids;
+  uint32_t mask, used, next;
+} idmap_t;
+
 struct snap {
-  char *buf; /* the records as the kernel wrote them */
-  size_t len;
-  const snap_rec_t **recs; /* every record, in stream order */
-  int n;
-  /* pid -> [start, start + count) of recs: open addressing, keys 0 = empty */
-  int32_t *keys, *start, *count;
-  uint32_t mask;
+  pthread_mutex_t mu; /* the ids */
+  idmap_t files, tables;
 };
 
 /* ---- libbpf, by dlopen --------------------------------------------------- */
@@ -47,16 +59,43 @@ static struct {
   void *(*find_program)(const void *obj, const char *name);
   void *(*attach_iter)(const void *prog, const void *opts);
   int (*link_fd)(const void *link);
+  int (*link_destroy)(void *link);
   int (*iter_create)(int link_fd);
   void (*close_obj)(void *obj);
   print_fn_t (*set_print)(print_fn_t fn);
 } lb;
 
 static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
-static int loaded;         /* 1 ok, -1 failed for good (why_not says why) */
+static int loaded; /* 1 ok, -1 failed for good (why_not says why) */
 static char why_not[256];
-static int link_fd = -1;   /* the attached iterator, kept for the process's life */
+static void *program; /* loaded, kept for the process's life */
+/* One pass at a time in this process: the program's scratch record is per
+ * CPU, and a pass preempted on its CPU by another would share it. */
+static pthread_mutex_t pass_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* include/uapi/linux/bpf.h's, for bpf_program__attach_iter: one task. */
+typedef struct {
+  uint32_t tid, pid, pid_fd;
+  uint32_t pad; /* the union is 16 bytes (its cgroup member) */
+} iter_task_info_t;
+typedef struct {
+  size_t sz;
+  void *link_info;
+  uint32_t link_info_len;
+} iter_attach_opts_t;
+
+static void *attach_task(int tid) {
+  iter_task_info_t info = {(uint32_t)tid, 0, 0, 0};
+  /* Zeroed whole: libbpf refuses options whose padding is not zero. */
+  iter_attach_opts_t opts;
+  memset(&opts, 0, sizeof opts);
+  opts.sz = sizeof opts;
+  opts.link_info = &info;
+  opts.link_info_len = sizeof info;
+  return lb.attach_iter(program, &opts);
+}
+
+#ifdef PROCFD_BPF
 /* libbpf's last warning, kept for why_not instead of printed to stderr. */
 static __thread char last_log[200];
 static int quiet_print(int level, const char *fmt, va_list ap) {
@@ -79,6 +118,8 @@ static int may_trace(void) {
   const uint64_t SYS_ADMIN = 1ull << 21, PERFMON = 1ull << 38, BPF = 1ull << 39;
   return (eff & SYS_ADMIN) || ((eff & BPF) && (eff & PERFMON));
 }
+
+#endif
 
 static void load_once(void) {
 #ifndef PROCFD_BPF
@@ -112,6 +153,7 @@ static void load_once(void) {
   SYM(find_program, "bpf_object__find_program_by_name");
   SYM(attach_iter, "bpf_program__attach_iter");
   SYM(link_fd, "bpf_link__fd");
+  SYM(link_destroy, "bpf_link__destroy");
   SYM(iter_create, "bpf_iter_create");
   SYM(close_obj, "bpf_object__close");
   SYM(set_print, "libbpf_set_print");
@@ -121,23 +163,33 @@ static void load_once(void) {
   void *obj = lb.open_mem(fdsnap_bpf_o, fdsnap_bpf_o_len, NULL);
   int err = obj ? lb.load(obj) : -errno;
   void *prog = err ? NULL : lb.find_program(obj, "fdsnap");
-  void *link = prog ? lb.attach_iter(prog, NULL) : NULL;
-  if (!link) {
-    int e = err ? -err : errno;
+  if (!prog) {
+    int e = err ? -err : ENOENT;
     snprintf(why_not, sizeof why_not, "the kernel refused its BPF program (%s%s%s)", strerror(e), last_log[0] ? ": " : "",
              last_log);
     if (obj) lb.close_obj(obj);
     loaded = -1;
     return;
   }
-  /* Object and link stay for the process's life: a later capture (--every,
-   * the app) creates an iterator from the link at no load cost. */
-  link_fd = lb.link_fd(link);
+  /* Per-task iterators came in 6.1: try one, on ourselves. */
+  program = prog;
+  void *link = attach_task(getpid());
+  if (!link) {
+    int e = errno;
+    snprintf(why_not, sizeof why_not, "the kernel has no per-task file iterator (%s: Linux 6.1 or later)", strerror(e));
+    lb.close_obj(obj);
+    program = NULL;
+    loaded = -1;
+    return;
+  }
+  lb.link_destroy(link);
+  /* The object stays for the process's life: a later capture (--every,
+   * the app) attaches to it at no load cost. */
   loaded = 1;
 #endif
 }
 
-/* ---- the snapshot -------------------------------------------------------- */
+/* ---- a job's passes ------------------------------------------------------ */
 
 static uint32_t mix(uint64_t v) {
   v ^= v >> 33;
@@ -146,29 +198,40 @@ static uint32_t mix(uint64_t v) {
   return (uint32_t)v;
 }
 
-/* Dense ids for kernel pointers (open files, fd tables), so that no
- * address leaves this file. */
-typedef struct {
-  uint64_t *keys;
-  uint32_t *ids;
-  uint32_t mask, next;
-} idmap_t;
-
-static int idmap_init(idmap_t *m, size_t want) {
-  size_t cap = 16;
-  while (cap < want * 2) cap <<= 1;
-  m->keys = calloc(cap, sizeof *m->keys);
-  m->ids = calloc(cap, sizeof *m->ids);
-  m->mask = (uint32_t)cap - 1;
-  m->next = 1;
-  return m->keys && m->ids ? 0 : -1;
+static int idmap_grow(idmap_t *m) {
+  uint32_t cap = m->keys ? (m->mask + 1) * 2 : 1024;
+  uint64_t *keys = calloc(cap, sizeof *keys);
+  uint32_t *ids = calloc(cap, sizeof *ids);
+  if (!keys || !ids) {
+    free(keys);
+    free(ids);
+    return -1;
+  }
+  for (uint32_t i = 0; m->keys && i <= m->mask; i++) {
+    if (!m->keys[i]) continue;
+    uint32_t j = mix(m->keys[i]) & (cap - 1);
+    while (keys[j]) j = (j + 1) & (cap - 1);
+    keys[j] = m->keys[i];
+    ids[j] = m->ids[i];
+  }
+  free(m->keys);
+  free(m->ids);
+  m->keys = keys;
+  m->ids = ids;
+  m->mask = cap - 1;
+  return 0;
 }
 
+/* The id of a pointer (0 stays 0), given out from 1; 0 when out of memory.
+ * Kept at most half full, so a probe always ends. */
 static uint32_t idmap_get(idmap_t *m, uint64_t key) {
+  if (!key) return 0;
+  if ((!m->keys || (m->used + 1) * 2 > m->mask + 1) && idmap_grow(m)) return 0;
   for (uint32_t i = mix(key) & m->mask;; i = (i + 1) & m->mask) {
     if (m->keys[i] == key) return m->ids[i];
     if (!m->keys[i]) {
       m->keys[i] = key;
+      m->used++;
       return m->ids[i] = m->next++;
     }
   }
@@ -179,128 +242,98 @@ static void idmap_free(idmap_t *m) {
   free(m->ids);
 }
 
-void snap_free(snap_t *s) {
-  if (!s) return;
-  free(s->buf);
-  free(s->recs);
-  free(s->keys);
-  free(s->start);
-  free(s->count);
-  free(s);
-}
-
-static snap_t *fail(snap_t *s, char *whybuf, size_t whylen, const char *what, int e) {
-  snprintf(whybuf, whylen, "%s (%s)", what, strerror(e));
-  snap_free(s);
-  return NULL;
-}
-
-snap_t *snap_take(char *whybuf, size_t whylen) {
+snap_t *snap_open(char *whybuf, size_t whylen) {
   pthread_mutex_lock(&load_mu);
   if (!loaded) load_once();
   int ok = loaded == 1;
-  int lfd = link_fd;
   pthread_mutex_unlock(&load_mu);
   if (!ok) {
     snprintf(whybuf, whylen, "%s", why_not);
     return NULL;
   }
   snap_t *s = calloc(1, sizeof *s);
-  if (!s) return fail(s, whybuf, whylen, "out of memory", ENOMEM);
-  int it = lb.iter_create(lfd);
-  if (it < 0) return fail(s, whybuf, whylen, "cannot start its iterator", errno);
-  size_t cap = 1 << 20;
-  s->buf = malloc(cap);
-  for (;;) {
-    if (!s->buf) {
-      close(it);
-      return fail(s, whybuf, whylen, "out of memory", ENOMEM);
-    }
-    if (cap - s->len < 65536) {
-      char *b = realloc(s->buf, cap * 2);
-      if (!b) {
-        close(it);
-        return fail(s, whybuf, whylen, "out of memory", ENOMEM);
-      }
-      s->buf = b;
-      cap *= 2;
-    }
-    ssize_t r = read(it, s->buf + s->len, cap - s->len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int e = errno;
-      close(it);
-      return fail(s, whybuf, whylen, "its iterator failed", e);
-    }
-    if (r == 0) break;
-    s->len += (size_t)r;
+  if (!s) {
+    snprintf(whybuf, whylen, "out of memory");
+    return NULL;
   }
-  close(it);
-
-  /* Records: 8-aligned, each its header and padded path. */
-  size_t n = 0;
-  for (size_t at = 0; at + sizeof(snap_rec_t) <= s->len; n++) {
-    const snap_rec_t *r = (const snap_rec_t *)(s->buf + at);
-    at += (sizeof *r + (r->plen > 0 ? (size_t)r->plen : 0) + 7) & ~(size_t)7;
-  }
-  s->recs = malloc((n ? n : 1) * sizeof *s->recs);
-  idmap_t files, tables;
-  int bad = !s->recs || idmap_init(&files, n) || idmap_init(&tables, n / 8 + 16);
-  /* Leaders' blocks, counted, for the pid index's size. */
-  size_t blocks = 0;
-  for (size_t i = 0, at = 0, prev = 0; i < n; i++) {
-    const snap_rec_t *r = (const snap_rec_t *)(s->buf + at);
-    at += (sizeof *r + (r->plen > 0 ? (size_t)r->plen : 0) + 7) & ~(size_t)7;
-    if (r->tid == r->tgid && (i == 0 || r->tid != prev)) blocks++;
-    prev = r->tid;
-  }
-  size_t cap2 = 16;
-  while (cap2 < blocks * 2 + 16) cap2 <<= 1;
-  s->keys = calloc(cap2, sizeof *s->keys);
-  s->start = calloc(cap2, sizeof *s->start);
-  s->count = calloc(cap2, sizeof *s->count);
-  s->mask = (uint32_t)cap2 - 1;
-  if (bad || !s->keys || !s->start || !s->count) {
-    idmap_free(&files);
-    idmap_free(&tables);
-    return fail(s, whybuf, whylen, "out of memory", ENOMEM);
-  }
-  /* A task's records are contiguous (the iterator walks task by task),
-   * and only a leader's own table is what /proc/PID/fd lists. */
-  int32_t last = -1;
-  uint32_t slot = 0;
-  size_t at = 0;
-  for (size_t i = 0; i < n; i++) {
-    snap_rec_t *r = (snap_rec_t *)(s->buf + at);
-    at += (sizeof *r + (r->plen > 0 ? (size_t)r->plen : 0) + 7) & ~(size_t)7;
-    r->file = idmap_get(&files, r->file);
-    r->files = idmap_get(&tables, r->files);
-    s->recs[i] = r;
-    if (r->tid != r->tgid) continue;
-    int32_t pid = (int32_t)r->tid;
-    if (pid != last) {
-      for (slot = mix((uint64_t)pid) & s->mask; s->keys[slot] && s->keys[slot] != pid; slot = (slot + 1) & s->mask) {
-      }
-      if (s->keys[slot] == pid) continue; /* the same task twice: keep its first block */
-      s->keys[slot] = pid;
-      s->start[slot] = (int32_t)i;
-      s->count[slot] = 0;
-      last = pid;
-    }
-    s->count[slot]++;
-  }
-  s->n = (int)n;
-  idmap_free(&files);
-  idmap_free(&tables);
+  pthread_mutex_init(&s->mu, NULL);
+  s->files.next = s->tables.next = 1;
   return s;
 }
 
-int snap_fds(const snap_t *s, int pid, const snap_rec_t *const **out) {
-  if (pid <= 0) return 0;
-  for (uint32_t i = mix((uint64_t)pid) & s->mask; s->keys[i]; i = (i + 1) & s->mask)
-    if (s->keys[i] == pid) {
-      *out = s->recs + s->start[i];
-      return s->count[i];
+void snap_close(snap_t *s) {
+  if (!s) return;
+  idmap_free(&s->files);
+  idmap_free(&s->tables);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+void snap_buf_free(snap_buf_t *b) {
+  free(b->p);
+  free(b->recs);
+  memset(b, 0, sizeof *b);
+}
+
+int snap_task(snap_t *s, int tid, snap_buf_t *b, const snap_rec_t *const **out) {
+  if (tid <= 0) return 0;
+  b->n = 0;
+  pthread_mutex_lock(&pass_mu);
+  void *link = attach_task(tid);
+  int attach_err = link ? 0 : errno;
+  int it = -1;
+  if (link) {
+    it = lb.iter_create(lb.link_fd(link));
+    lb.link_destroy(link); /* the iterator holds what it needs */
+  }
+  int err = !link || it < 0;
+  while (!err) {
+    if (b->cap - b->n < 65536) {
+      size_t cap = b->cap ? b->cap * 2 : 1 << 18;
+      char *p = realloc(b->p, cap);
+      if (!p) {
+        err = 1;
+        break;
+      }
+      b->p = p;
+      b->cap = cap;
     }
-  return 0;
+    ssize_t r = read(it, b->p + b->n, b->cap - b->n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) err = 1;
+    if (r <= 0) break;
+    b->n += (size_t)r;
+  }
+  if (it >= 0) close(it);
+  pthread_mutex_unlock(&pass_mu);
+  /* A task gone since it was listed: no such task to attach to. */
+  if (err) return attach_err == ESRCH || attach_err == ENOENT ? 0 : -1;
+
+  /* Records: 8-aligned, each its header and padded path. */
+  b->nrecs = 0;
+  for (size_t at = 0; at + sizeof(snap_rec_t) <= b->n;) {
+    snap_rec_t *r = (snap_rec_t *)(b->p + at);
+    at += (sizeof *r + (r->plen > 0 ? (size_t)r->plen : 0) + 7) & ~(size_t)7;
+    if (r->tid != (uint32_t)tid) continue;
+    if (b->nrecs == b->cap_recs) {
+      size_t cap = b->cap_recs ? b->cap_recs * 2 : 1024;
+      const snap_rec_t **recs = realloc(b->recs, cap * sizeof *recs);
+      if (!recs) return -1;
+      b->recs = recs;
+      b->cap_recs = cap;
+    }
+    b->recs[b->nrecs++] = r;
+  }
+  pthread_mutex_lock(&s->mu);
+  int oom = 0;
+  for (size_t i = 0; i < b->nrecs; i++) {
+    snap_rec_t *r = (snap_rec_t *)b->recs[i];
+    r->file = idmap_get(&s->files, r->file);
+    r->files = idmap_get(&s->tables, r->files);
+    oom |= !r->file;
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (oom) return -1;
+  *out = b->recs;
+  return (int)b->nrecs;
 }

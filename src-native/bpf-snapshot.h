@@ -1,7 +1,7 @@
 /*
- * One pass over every open fd of every task, inside the kernel
- * (fdsnap.bpf.c), for the /proc reader to take each fd's link and fdinfo
- * from instead of three to four syscalls of its own. See bpf-snapshot.c.
+ * A task's fds read inside the kernel in one pass (fdsnap.bpf.c), for the
+ * /proc reader to take each fd's link and fdinfo from instead of three to
+ * four syscalls of its own. See bpf-snapshot.c.
  */
 #ifndef PROCFD_BPF_SNAPSHOT_H
 #define PROCFD_BPF_SNAPSHOT_H
@@ -12,31 +12,42 @@
 /* One fd as fdsnap.bpf.c writes it (struct rec there), then its path bytes. */
 typedef struct {
   uint32_t tgid, tid, fd;
-  int32_t plen; /* path bytes with their NUL, or -errno of d_path */
-  uint64_t file;  /* after indexing: the open file's id in this snapshot, from 1 */
-  uint64_t files; /* after indexing: the fd table's id in this snapshot, from 1 */
+  int32_t plen;   /* path bytes with their NUL, or -errno of d_path */
+  uint64_t file;  /* after snap_task: the open file's id in this job, from 1 */
+  uint64_t files; /* after snap_task: the fd table's id in this job, from 1 */
   int64_t pos;
   uint64_t ino;
   uint32_t flags, mnt_id, mode;
-  uint32_t more; /* fdinfo has lines of its kind or locks: read it from /proc */
+  uint32_t more;  /* fdinfo has lines of its kind or locks: read it from /proc */
   uint64_t start; /* the task's start_boottime, ns (/proc/PID/stat's starttime is it in clock ticks) */
 } snap_rec_t;
 
+/* One job's use of the program: the ids it has given out. */
 typedef struct snap snap_t;
 
-/* A snapshot of every task's fds, or NULL with why (a static string, or
- * one written into whybuf) when this kernel, build or caller cannot take
- * one. Safe to call from several threads; the program is loaded once per
- * process and kept. */
-snap_t *snap_take(char *whybuf, size_t whylen);
+/* A reader thread's buffer for one task's records. */
+typedef struct {
+  char *p;
+  size_t n, cap;
+  const snap_rec_t **recs;
+  size_t nrecs, cap_recs;
+} snap_buf_t;
 
-/* The records of the fd table task `pid` itself holds (pid a thread group
- * leader that was running), in fd order; 0 when the snapshot has none. */
-int snap_fds(const snap_t *s, int pid, const snap_rec_t *const **out);
+/* Ready to read tasks' fds, or NULL with why (written into whybuf) when
+ * this kernel, build or caller cannot. The program is loaded once per
+ * process and kept. */
+snap_t *snap_open(char *whybuf, size_t whylen);
+
+/* The fds of the fd table task `tid` holds, read now, in fd order, into
+ * buf (out points into it until the next call): their count, 0 when the
+ * task has none or is gone (a zombie's table is gone too), -1 on failure.
+ * Thread-safe; passes are taken one at a time. */
+int snap_task(snap_t *s, int tid, snap_buf_t *buf, const snap_rec_t *const **out);
 
 /* A record's path bytes (plen - 1 of them when plen > 0). */
 static inline const char *snap_path(const snap_rec_t *r) { return (const char *)(r + 1); }
 
-void snap_free(snap_t *s);
+void snap_buf_free(snap_buf_t *b);
+void snap_close(snap_t *s);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * fdsnap: every open fd of every task, read inside the kernel in one pass
- * (a BPF iterator over task files) instead of an openat/read/close of its
- * fdinfo and a readlinkat per fd from user space: about 0.5 us an fd
- * against 5-7 us.
+ * fdsnap: the open fds of a task, read inside the kernel in one pass (a
+ * BPF iterator over task files, attached for one task at a time) instead
+ * of an openat/read/close of its fdinfo and a readlinkat per fd from user
+ * space: about 0.5 us an fd against 5-7 us.
  *
  * Each record carries what /proc's fdinfo prints first (pos, flags with
  * O_CLOEXEC from the fd table, mnt_id, ino) and what readlink of
@@ -16,7 +16,7 @@
  * The types below are minimal declarations relocated by libbpf against
  * the running kernel's BTF (CO-RE): only names and member names matter,
  * so no kernel headers are needed to build this and one build runs on any
- * kernel with BTF, task-file iterators and bpf_d_path in them (5.10 on).
+ * kernel with BTF, task-file iterators for one task and bpf_d_path (6.1 on).
  */
 typedef unsigned char __u8;
 typedef unsigned short __u16;
@@ -97,7 +97,9 @@ static long (*bpf_d_path)(struct path *path, char *buf, __u32 sz) = (void *)147;
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-/* Layout shared with bpf-snapshot.c (struct snap_rec there). */
+/* Layout shared with bpf-snapshot.h (snap_rec_t). One record at a time
+ * per CPU: bpf-snapshot.c takes one pass at a time in its process, so a
+ * preempted pass never shares this scratch space with another. */
 struct rec {
   __u32 tgid, tid, fd;
   __s32 plen; /* bytes of path with its NUL, or -errno from d_path */
@@ -160,8 +162,10 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
 
   /* What fdinfo prints after its four lines: show_fd_locks (only with a
    * lock context) and the file's show_fdinfo; a socket's sock_show_fdinfo
-   * prints only what its protocol's own does. */
-  __u32 more = inode->i_flctx != 0;
+   * prints only what its protocol's own does. A task whose table went
+   * while it was read (it is exiting) gave no close-on-exec bit: /proc
+   * says what there is. */
+  __u32 more = inode->i_flctx != 0 || !files;
   if (file->f_op->show_fdinfo) {
     if ((mode & S_IFMT) == S_IFSOCK) {
       /* private_data is a void *: the verifier lets it be read only by probe. */

@@ -207,6 +207,7 @@ typedef struct {
   pseudo_t pseudo[PSEUDO_MAX];
   int npseudo;
   buf_t io; /* file contents scratch */
+  snap_buf_t sbuf; /* a task's records from the BPF snapshot */
   struct worker *w;
 } reader_t;
 
@@ -743,13 +744,13 @@ static uint64_t stat_start(const rproc_t *rp) {
 }
 
 /*
- * The fds of a process from the snapshot: its records say which fds there
- * are (as of a few ms ago, as a listing would be), so the fd directory is
- * not listed, which costs the kernel a dentry per fd. Taken only for the
- * process the snapshot saw (the same start time: not a new one that got
- * its pid since), and only where /proc would let its fds be read (ptrace
- * access: a readlink of one of them), so an image never holds what /proc
- * refuses. 0: not taken, read the directory instead.
+ * The fds of a process from its pass of the snapshot, read now: its
+ * records say which fds there are, as a listing of fd/ now would (which
+ * costs the kernel a dentry and inode per fd, made and dropped). Taken only
+ * for the process the pass saw (its start time: not a new process that got
+ * the pid since) and only where /proc lets its fds be read (a readlink of
+ * one of them must succeed), so an image never holds what /proc refuses.
+ * 0: not taken, read the directory instead.
  */
 static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, const snap_rec_t *const *recs, int nrecs) {
   static long hz;
@@ -765,7 +766,7 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const cha
   }
   char name[16], probe[8];
   snprintf(name, sizeof name, "%u", recs[0]->fd);
-  if (readlinkat(dfd, name, probe, sizeof probe) < 0 && (errno == EACCES || errno == EPERM)) {
+  if (readlinkat(dfd, name, probe, sizeof probe) < 0) {
     close(dfd);
     close(ifd);
     return 0;
@@ -786,8 +787,8 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const cha
 static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir) {
   const snap_rec_t *const *recs = NULL;
   snap_t *snap = job_snapshot(rd);
-  int nrecs = snap ? snap_fds(snap, rp->pid, &recs) : 0;
-  if (nrecs && read_fds_snap(rd, rp, fdDir, infoDir, recs, nrecs)) return;
+  int nrecs = snap ? snap_task(snap, rp->pid, &rd->sbuf, &recs) : 0;
+  if (nrecs > 0 && read_fds_snap(rd, rp, fdDir, infoDir, recs, nrecs)) return;
   int lfd = open(fdDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int count = 0;
   int *names = lfd < 0 ? NULL : list_numeric(lfd, &count);
@@ -954,9 +955,10 @@ struct job {
   uint64_t root_hash;
   int (*timed_out)[2]; /* (pid, fd) given up on, not yet reported; fd -2: never read, no reader left */
   int ntimed, cap_timed;
-  /* The BPF snapshot (bpf-snapshot.c): asked for at start, taken by the
-   * first reader that reaches an fd table, while the others wait for it
-   * there; 0 not yet, 1 being taken, 2 done (job->mu). */
+  /* The BPF snapshot (bpf-snapshot.c): asked for at start, opened (its
+   * program loaded, once per process) by the first reader that reaches an
+   * fd table, while the others wait for it there; 0 not yet, 1 being
+   * opened, 2 done (job->mu). */
   int snap_state;
   snap_t *snap;
   char snap_why[256]; /* why there is none, when asked for */
@@ -969,16 +971,16 @@ static snap_t *job_snapshot(reader_t *rd) {
     job->snap_state = 1;
     pthread_mutex_unlock(&job->mu);
     char why[256] = "";
-    snap_t *s = snap_take(why, sizeof why);
+    snap_t *s = snap_open(why, sizeof why);
     pthread_mutex_lock(&job->mu);
     job->snap = s;
     if (!s) memcpy(job->snap_why, why, sizeof why);
     job->snap_state = 2;
     pthread_cond_broadcast(&job->cv);
   }
-  /* Another reader is taking it: wait (~30 ms), so that every fd has its
-   * open file's id and sharing needs no kcmp at all (build.ts); the core
-   * goes to the JavaScript thread, which is loading the CLI meanwhile. */
+  /* Another reader is loading it: wait (~15 ms), so that every fd has its
+   * open file's id (build.ts); the core goes to the JavaScript thread,
+   * which is loading the CLI meanwhile. */
   while (job->snap_state == 1) pthread_cond_wait(&job->cv, &job->mu);
   snap_t *s = job->snap;
   pthread_mutex_unlock(&job->mu);
@@ -1070,7 +1072,7 @@ static void free_queue(job_t *job) {
 
 static void job_destroy(job_t *job) {
   free_queue(job);
-  snap_free(job->snap);
+  snap_close(job->snap);
   pthread_mutex_destroy(&job->mu);
   pthread_cond_destroy(&job->cv);
   for (int i = 0; i < job->nworkers; i++) free(job->workers[i]);
@@ -1130,6 +1132,7 @@ static void *reader_main(void *arg) {
     }
   }
   buf_free(&rd.io);
+  snap_buf_free(&rd.sbuf);
   pthread_mutex_lock(&job->mu);
   w->exited = 1;
   pthread_mutex_unlock(&job->mu);

@@ -543,33 +543,6 @@ export class Builder {
       });
   }
 
-  /**
-   * Open files straight from the snapshot's ids (dense, from 1), when every
-   * fd has one: one pass, no share keys hashed and no kcmp. Entries with one
-   * id are one struct file, so they have one share key too (keys hold only
-   * what an open file cannot change). false, and nothing set, when any fd
-   * was read from /proc alone: partitionByKernel decides then.
-   */
-  private groupBySnapshot(fid: Int32Array, groupOfEntry: Int32Array, groupInferred: boolean[]): boolean {
-    let max = 0;
-    for (let g = 0; g < fid.length; g++) {
-      const id = fid[g]!;
-      if (id <= 0) return false;
-      if (id > max) max = id;
-    }
-    const groupOfId = new Int32Array(max + 1).fill(-1);
-    for (let g = 0; g < fid.length; g++) {
-      const id = fid[g]!;
-      let gi = groupOfId[id]!;
-      if (gi < 0) {
-        gi = groupOfId[id] = groupInferred.length;
-        groupInferred.push(false);
-      }
-      groupOfEntry[g] = gi;
-    }
-    return true;
-  }
-
   link(stats?: ProcCaptureStats): Snapshot {
     const { kcmp, tableSrcs } = this;
     this.prepared.sort((a, b) => a.pid - b.pid);
@@ -649,42 +622,47 @@ export class Builder {
     }
     const groupOfEntry = new Int32Array(total);
     const groupInferred: boolean[] = [];
-    if (this.groupBySnapshot(e.fid, groupOfEntry, groupInferred)) {
-      // Every fd came from the BPF snapshot: its ids are the open files.
-    } else {
-      const fg = partitionByKernel(
-        entries,
-        (g) => e.key[g]!,
-        (g) => ({ pid: e.pid[g]!, idx: e.fd[g]! }),
-        KCMP_FILE,
-        kcmp,
-        // Best inference: a socket inode has exactly one open file; others
-        // share when everything an open file owns (pos, flags) agrees.
-        (g) => {
-          const f = e.file[g]!;
-          return e.key[g]!.startsWith('s:') ? 's' : `${String(f.pos)}:${f.flags}:${f.mntId}`;
+    // With every fd from the BPF snapshot, its open-file ids split the fds
+    // first: fds with different ids are different open files, so most have
+    // no candidate to compare with; those with one id are one open file
+    // unless a pointer was reused between two reads, which kcmp rules out
+    // (n - 1 calls for n fds of one file). Else the inode does.
+    let allIds = total > 0;
+    for (let g = 0; g < total && allIds; g++) allIds = e.fid[g]! > 0;
+    const fg = partitionByKernel(
+      entries,
+      (g) => e.key[g]!,
+      (g) => ({ pid: e.pid[g]!, idx: e.fd[g]! }),
+      KCMP_FILE,
+      kcmp,
+      // Best inference: a socket inode has exactly one open file; others
+      // share when everything an open file owns (pos, flags) agrees.
+      (g) => {
+        const f = e.file[g]!;
+        return e.key[g]!.startsWith('s:') ? 's' : `${String(f.pos)}:${f.flags}:${f.mntId}`;
+      },
+      {
+        alone: (g) => {
+          groupOfEntry[g] = groupInferred.length;
+          groupInferred.push(false);
         },
-        {
-          alone: (g) => {
-            groupOfEntry[g] = groupInferred.length;
-            groupInferred.push(false);
+        group: (members, inferred) => {
+          for (const g of members) groupOfEntry[g] = groupInferred.length;
+          groupInferred.push(inferred);
+        },
+      },
+      // fds of one open file have one id; fds with one share key have one
+      // inode: the key holds it, or (an eventfd's) an id unique to one
+      // eventfd, whose fds all have its inode.
+      allIds
+        ? (g) => e.fid[g]!
+        : (g) => {
+            const ino = e.file[g]!.ino;
+            return typeof ino === 'number' ? ino : -1;
           },
-          group: (members, inferred) => {
-            for (const g of members) groupOfEntry[g] = groupInferred.length;
-            groupInferred.push(inferred);
-          },
-        },
-        // fds with one share key have one inode: the key holds it, or (an
-        // eventfd's) an id unique to one eventfd, whose fds all have its inode.
-        (g) => {
-          const ino = e.file[g]!.ino;
-          return typeof ino === 'number' ? ino : -1;
-        },
-        (g) => e.fid[g]!,
-      );
-      this.kcmpCalls += fg.calls;
-      for (const [k, v] of fg.refusals) this.refuse(k, v);
-    }
+    );
+    this.kcmpCalls += fg.calls;
+    for (const [k, v] of fg.refusals) this.refuse(k, v);
     const files: OpenFile[] = [];
     const refOfFileGroup = new Int32Array(groupInferred.length);
     const fileOf = new Int32Array(total);

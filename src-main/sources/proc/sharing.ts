@@ -97,18 +97,15 @@ function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): v
  * nearly as many open files, most alone on their key, and an array for
  * each is garbage the collector then copies.
  *
- * `prekey`, when given, must be equal for items with equal keys (an inode
- * number, say): items are bucketed by it first, and only those that share
- * one are bucketed by their string keys, so most items never have their
- * key hashed (hashing 30,000 strings costs more than 30,000 numbers).
+ * `prekey`, when given, must be equal for items of one kernel object (an
+ * inode number, say, or the BPF snapshot's open-file id): items are
+ * bucketed by it first, and only those that share one are bucketed by
+ * their string keys, so most items never have their key hashed (hashing
+ * 30,000 strings costs more than 30,000 numbers); items it sets apart are
+ * never compared.
  */
 export function partitionByKernel<T extends object | number>(
-  ...[items, key, cand, type, kcmp, infer, sink, prekey, ident]: [
-    ...KernelQuestion<T>,
-    sink: GroupSink<T>,
-    prekey?: (t: T) => number,
-    ident?: (t: T) => number,
-  ]
+  ...[items, key, cand, type, kcmp, infer, sink, prekey]: [...KernelQuestion<T>, sink: GroupSink<T>, prekey?: (t: T) => number]
 ): Pick<Grouping<T>, 'refusals' | 'calls'> {
   const buckets = new Map<string, T | T[]>();
   if (prekey) {
@@ -141,7 +138,6 @@ export function partitionByKernel<T extends object | number>(
       continue;
     }
     const bucket = b;
-    if (ident && byIdentity(bucket, ident, sink)) continue;
     let refused: string | undefined = kcmp ? undefined : 'ENOSYS';
     const found: T[][] = [];
     // Members whose process or fd vanished during the capture (ESRCH,
@@ -224,24 +220,6 @@ export function partitionByKernel<T extends object | number>(
     for (const g of found) sink.group(g, false);
   }
   return out;
-}
-
-/**
- * A bucket whose members all carry the kernel's identity of their object
- * (`ident`, nonzero: the native reader's BPF snapshot gives each fd its open
- * file's; equal exactly when the kernel object is one) is grouped by it,
- * with no kcmp: the snapshot read the kernel's own pointers, the very
- * thing kcmp compares. false, and nothing sunk, when any member lacks one.
- */
-function byIdentity<T>(bucket: T[], ident: (t: T) => number, sink: GroupSink<T>): boolean {
-  for (let i = 0; i < bucket.length; i++) if (ident(bucket[i]!) === 0) return false;
-  const by = new Map<number, T | T[]>();
-  bucketize(bucket, ident, by);
-  for (const g of by.values()) {
-    if (Array.isArray(g)) sink.group(g, false);
-    else sink.alone(g);
-  }
-  return true;
 }
 
 /**

@@ -4,27 +4,15 @@
  * capture by an unprivileged user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
-import { ROOT, procState, start, type Running } from './fixture.js';
+import { procState, start, type Running } from './fixture.js';
+import { CKPT, runCkpt } from './reads.js';
 
-const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
-const BUNDLE = join(ROOT, 'out', 'cli', 'ckpt.mjs');
-
-function ckpt(args: string[], opts: { env?: Record<string, string>; uid?: number; gid?: number; bundle?: boolean } = {}) {
-  const r = spawnSync(process.execPath, [opts.bundle ? BUNDLE : CKPT, ...args], {
-    env: { ...process.env, ...opts.env },
-    uid: opts.uid,
-    gid: opts.gid,
-    maxBuffer: 64 << 20,
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), pid: r.pid };
-}
+const ckpt = runCkpt;
 
 let work: string;
 let fx: Running;

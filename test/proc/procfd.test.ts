@@ -25,9 +25,10 @@ import {
 } from '../../src-main/sources/proc/procfd-reader.js';
 import { unixDumpRequest } from '../../src-main/sources/proc/unix-diag-request.js';
 import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
-import { emptyRawFd, rawFdAt, rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
+import { rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
 import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { fakeProc, releaseFifo, runHangChild, start, type Running } from './fixture.js';
+import { comparableFds } from './reads.js';
 
 let dir: string;
 let fx: Running;
@@ -56,17 +57,7 @@ function jsRead(list: number[]): RawProc[] {
 
 /** What must agree between the readers; volatile text (timers, counters in stat) left out. */
 function comparable(r: RawProc) {
-  const fds = [];
-  if (r.fds) {
-    const cur = emptyRawFd();
-    for (let i = 0; i < r.fds.n; i++) {
-      const f = { ...rawFdAt(r.fds, i, cur) };
-      // A timerfd's remaining time moves between two reads.
-      if (f.link === 'anon_inode:[timerfd]') f.extra = f.extra.replace(/it_value: \([^)]*\)/, 'it_value: (..)');
-      fds.push(f);
-    }
-    fds.sort((a, b) => a.fd - b.fd);
-  }
+  const fds = comparableFds(r);
   const stat = r.stat ? Buffer.from(r.stat).toString('latin1') : null;
   return {
     pid: r.pid,

@@ -25,10 +25,9 @@ import { decodeImage, readImageFile } from '../../src-main/engine/reader.js';
 import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import type { CaptureError, OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { bstrToBytes, type BStr } from '../../src-shared/model/bstr.js';
-import { ROOT, compile, firstJsonLine, start, startNamed, type Running } from './fixture.js';
+import { compile, firstJsonLine, start, startNamed, type Running } from './fixture.js';
+import { comparableFds, runCkpt } from './reads.js';
 
-const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
-const BUNDLE = join(ROOT, 'out', 'cli', 'ckpt.mjs');
 const NOBODY = 65534;
 /** A byte string's bytes as latin1 text (one char per byte), to compare and sort. */
 const text = (b: BStr): string => Buffer.from(bstrToBytes(b)).toString('latin1');
@@ -127,17 +126,7 @@ const isNegativePos = (pid: number, fd: number): boolean => fd === sf.negativePo
 
 /** What must agree between two reads: the fields of every fd and the error records; volatile text left out. */
 function comparable(r: RawProc) {
-  const fds: RawFd[] = [];
-  if (r.fds) {
-    const cur = emptyRawFd();
-    for (let i = 0; i < r.fds.n; i++) {
-      const f = { ...rawFdAt(r.fds, i, cur) };
-      // A timerfd's remaining time moves between two reads.
-      if (f.link === 'anon_inode:[timerfd]') f.extra = f.extra.replace(/it_value: \([^)]*\)/, 'it_value: (..)');
-      fds.push(f);
-    }
-    fds.sort((a, b) => a.fd - b.fd);
-  }
+  const fds = comparableFds(r);
   return {
     pid: r.pid,
     cmdline: r.cmdline && Buffer.from(r.cmdline).toString('latin1'),
@@ -167,6 +156,17 @@ function steady(s: Snapshot) {
   );
   const errors = [...s.errors].sort((a, b) => a.pid - b.pid || a.fd - b.fd || text(a.where).localeCompare(text(b.where)));
   return { tasks: s.tasks, fdTables: s.fdTables, files, errors };
+}
+
+/** Two captures agree in tasks, fd tables, open files and errors (steady parts); the first's, for more asserts. */
+function expectSameCapture(on: Snapshot, off: Snapshot): ReturnType<typeof steady> {
+  const a = steady(on);
+  const b = steady(off);
+  expect(a.tasks).toEqual(b.tasks);
+  expect(a.fdTables).toEqual(b.fdTables);
+  expect(a.files).toEqual(b.files);
+  expect(a.errors).toEqual(b.errors);
+  return a;
 }
 
 beforeAll(async () => {
@@ -383,21 +383,7 @@ describe.skipIf(CANNOT !== null)('fileId: the open file of each fd in the snapsh
 });
 
 /** Runs ckpt (the bundle when `bundle`, needed by other users), with `wrap` before node (setpriv ...). */
-function ckpt(
-  args: string[],
-  opts: { env?: Record<string, string>; uid?: number; gid?: number; bundle?: boolean; wrap?: string[] } = {},
-): { code: number; out: string; err: string } {
-  const cmd = [...(opts.wrap ?? []), process.execPath, opts.bundle ? BUNDLE : CKPT, ...args];
-  const r = spawnSync(cmd[0]!, cmd.slice(1), {
-    env: { ...process.env, ...opts.env },
-    uid: opts.uid,
-    gid: opts.gid,
-    maxBuffer: 64 << 20,
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
-}
+const ckpt = runCkpt;
 
 /** The reader's line of CKPT_CAPTURE_TIMING: whether its fds came from a snapshot, or why not. */
 const SNAPSHOT_USED = /^reader: native, .*, fds from a BPF snapshot$/m;
@@ -436,12 +422,7 @@ describe.skipIf(CANNOT !== null)('a capture with the snapshot', () => {
     expect(off.said).toMatch(snapshotRefused('not asked'));
     expect(on.snap.header.options).toEqual(off.snap.header.options);
     expect(on.snap.header.options).toMatchObject({ reader: 'native', sharing: 'kcmp' });
-    const a = steady(on.snap);
-    const b = steady(off.snap);
-    expect(a.tasks).toEqual(b.tasks);
-    expect(a.fdTables).toEqual(b.fdTables);
-    expect(a.files).toEqual(b.files);
-    expect(a.errors).toEqual(b.errors);
+    const a = expectSameCapture(on.snap, off.snap);
     // Not an empty comparison: every fixture process, with its fds and their sharing.
     expect(new Set(a.tasks.map((t) => t.pid))).toEqual(new Set([...pids, ...a.tasks.filter((t) => t.tgid !== t.pid).map((t) => t.pid)]));
     expect(a.files.length).toBeGreaterThan(60);
@@ -530,12 +511,7 @@ describe.skipIf(CANNOT !== null || !isRoot)('where the snapshot cannot stand for
     const off = captureAs('off', { wrap: NO_PTRACE }, 'noptrace');
     expect(on.err).toMatch(SNAPSHOT_USED);
     expect(off.err).toMatch(snapshotRefused('not asked'));
-    const a = steady(on.snap);
-    const b = steady(off.snap);
-    expect(a.tasks).toEqual(b.tasks);
-    expect(a.fdTables).toEqual(b.fdTables);
-    expect(a.files).toEqual(b.files);
-    expect(a.errors).toEqual(b.errors);
+    const a = expectSameCapture(on.snap, off.snap);
     // nobody's processes, and root's that hold CAP_SYS_PTRACE: refused, no fd table, not one of their files.
     for (const pid of [mine.pid, mineFacts.child, kinds.pid, kf.child, kf.sibling]) {
       const errs = a.errors.filter((e) => e.pid === pid);

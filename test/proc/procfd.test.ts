@@ -28,7 +28,7 @@ import { unixDiag } from '../../src-main/sources/proc/unix-diag.js';
 import { rawRead, type RawProc } from '../../src-main/sources/proc/raw-read.js';
 import type { OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { fakeProc, releaseFifo, runHangChild, start, type Running } from './fixture.js';
-import { comparableFds } from './reads.js';
+import { comparable } from './reads.js';
 
 let dir: string;
 let fx: Running;
@@ -53,26 +53,6 @@ async function nread(root: string, list: number[], threads: number): Promise<Raw
 function jsRead(list: number[]): RawProc[] {
   const counter = new Int32Array(new SharedArrayBuffer(8));
   return rawRead(loadKoffi(), fs, { procRoot: '/proc', pids: list, counter });
-}
-
-/** What must agree between the readers; volatile text (timers, counters in stat) left out. */
-function comparable(r: RawProc) {
-  const fds = comparableFds(r);
-  const stat = r.stat ? Buffer.from(r.stat).toString('latin1') : null;
-  return {
-    pid: r.pid,
-    comm: stat?.slice(0, stat.lastIndexOf(')') + 1),
-    status: r.status?.split('\n').filter((l) => /^(Name|Tgid|Pid|PPid|Uid|Gid):/.test(l)),
-    cmdline: r.cmdline && Buffer.from(r.cmdline).toString('latin1'),
-    nofile: r.nofile,
-    cwd: r.cwd && Buffer.from(r.cwd).toString('latin1'),
-    root: r.root && Buffer.from(r.root).toString('latin1'),
-    ns: r.ns,
-    threads: r.threads.map((t) => t.tid).sort((a, b) => a - b),
-    fdsRead: r.fds !== null,
-    fds,
-    errors: r.errors,
-  };
 }
 
 /** Two captures of the same processes agree but for a timerfd's remaining time, which moves. */

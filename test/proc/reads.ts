@@ -25,6 +25,26 @@ export function comparableFds(r: RawProc): RawFd[] {
   return fds;
 }
 
+/** What must agree between two reads of a process: its files, its fds (comparableFds) and its error records; volatile text (timers, counters in stat) left out. */
+export function comparable(r: RawProc) {
+  const fds = comparableFds(r);
+  const stat = r.stat ? Buffer.from(r.stat).toString('latin1') : null;
+  return {
+    pid: r.pid,
+    comm: stat?.slice(0, stat.lastIndexOf(')') + 1),
+    status: r.status?.split('\n').filter((l) => /^(Name|Tgid|Pid|PPid|Uid|Gid):/.test(l)),
+    cmdline: r.cmdline && Buffer.from(r.cmdline).toString('latin1'),
+    nofile: r.nofile,
+    cwd: r.cwd && Buffer.from(r.cwd).toString('latin1'),
+    root: r.root && Buffer.from(r.root).toString('latin1'),
+    ns: r.ns,
+    threads: r.threads.map((t) => t.tid).sort((a, b) => a - b),
+    fdsRead: r.fds !== null,
+    fds,
+    errors: r.errors,
+  };
+}
+
 export interface CkptRun {
   code: number;
   out: string;

@@ -26,7 +26,7 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import type { CaptureError, OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { bstrToBytes, type BStr } from '../../src-shared/model/bstr.js';
 import { compile, firstJsonLine, start, startNamed, type Running } from './fixture.js';
-import { comparableFds, runCkpt } from './reads.js';
+import { comparable, runCkpt } from './reads.js';
 
 const NOBODY = 65534;
 /** A byte string's bytes as latin1 text (one char per byte), to compare and sort. */
@@ -123,23 +123,6 @@ let edges: number[];
 
 /** The one fd whose fdinfo pos is negative (a seek on /proc/self/mem), held by the snapshot fixture and its child: read from /proc, not the snapshot (procfd.c). */
 const isNegativePos = (pid: number, fd: number): boolean => fd === sf.negativePos && (pid === sf.pid || pid === sf.child);
-
-/** What must agree between two reads: the fields of every fd and the error records; volatile text left out. */
-function comparable(r: RawProc) {
-  const fds = comparableFds(r);
-  return {
-    pid: r.pid,
-    cmdline: r.cmdline && Buffer.from(r.cmdline).toString('latin1'),
-    nofile: r.nofile,
-    cwd: r.cwd && Buffer.from(r.cwd).toString('latin1'),
-    root: r.root && Buffer.from(r.root).toString('latin1'),
-    ns: r.ns,
-    threads: r.threads.map((t) => t.tid).sort((a, b) => a - b),
-    fdsRead: r.fds !== null,
-    fds,
-    errors: r.errors,
-  };
-}
 
 /** fd -> fileId of one process's read. */
 function fileIds(r: RawProc): Map<number, number> {

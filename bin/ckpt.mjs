@@ -58,7 +58,12 @@ if (existsSync(nativeBuilder) && existsSync(join(root, 'src-native'))) {
       ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => statSync(join(root, 'src-native', f)).mtimeMs),
     );
     const out = join(root, 'out', 'native', 'procfd.node');
-    if (!existsSync(out) || statSync(out).mtimeMs < src) (await import(pathToFileURL(nativeBuilder).href)).buildNative();
+    // Also when it was built without clang (its BPF snapshot), should clang be there now.
+    const noBpf = existsSync(join(root, 'out', 'native', 'gen', 'no-bpf.txt'));
+    if (!existsSync(out) || statSync(out).mtimeMs < src || noBpf) {
+      const builder = await import(pathToFileURL(nativeBuilder).href);
+      if (!noBpf || builder.bpfMissingButClangNow()) builder.buildNative();
+    }
   } catch {
     /* captures say which reader they used */
   }

@@ -35,10 +35,21 @@ function headerDirs() {
 /** Where a build says why it has no BPF snapshot (absent: it has one). */
 const BPF_MISSING = join(dirname(NATIVE_OUT), 'gen', 'no-bpf.txt');
 
+/** The last build had no BPF snapshot because clang was not found, and clang is found now. */
+export function bpfMissingButClangNow() {
+  try {
+    if (!readFileSync(BPF_MISSING, 'utf8').includes('not found')) return false;
+  } catch {
+    return false;
+  }
+  return !spawnSync(process.env.CKPT_CLANG || 'clang', ['--version']).error;
+}
+
 function fresh() {
   try {
-    // Built without clang, and clang is there now: build again, with it.
-    if (existsSync(BPF_MISSING) && !spawnSync(process.env.CKPT_CLANG || 'clang', ['--version']).error) return false;
+    // Built without clang, and clang is there now: build again, with it
+    // (not after clang failed: that would fail again on every start).
+    if (bpfMissingButClangNow()) return false;
     const built = statSync(NATIVE_OUT).mtimeMs;
     return NATIVE_SOURCES.every((f) => statSync(f).mtimeMs <= built) && statSync(fileURLToPath(import.meta.url)).mtimeMs <= built;
   } catch {

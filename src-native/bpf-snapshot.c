@@ -121,6 +121,9 @@ static int may_trace(void) {
 
 #endif
 
+/* Out of fds or memory for now: a later capture (--every, the app) tries again. */
+static int transient(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN || e == EINTR; }
+
 static void load_once(void) {
 #ifndef PROCFD_BPF
   snprintf(why_not, sizeof why_not, "built without clang, so without its BPF program");
@@ -168,7 +171,7 @@ static void load_once(void) {
     snprintf(why_not, sizeof why_not, "the kernel refused its BPF program (%s%s%s)", strerror(e), last_log[0] ? ": " : "",
              last_log);
     if (obj) lb.close_obj(obj);
-    loaded = -1;
+    loaded = transient(e) ? 0 : -1;
     return;
   }
   /* Per-task iterators came in 6.1: try one, on ourselves. */
@@ -176,10 +179,13 @@ static void load_once(void) {
   void *link = attach_task(getpid());
   if (!link) {
     int e = errno;
-    snprintf(why_not, sizeof why_not, "the kernel has no per-task file iterator (%s: Linux 6.1 or later)", strerror(e));
+    if (transient(e))
+      snprintf(why_not, sizeof why_not, "its per-task iterator could not be made (%s)", strerror(e));
+    else
+      snprintf(why_not, sizeof why_not, "the kernel has no per-task file iterator (%s: Linux 6.1 or later)", strerror(e));
     lb.close_obj(obj);
     program = NULL;
-    loaded = -1;
+    loaded = transient(e) ? 0 : -1;
     return;
   }
   lb.link_destroy(link);
@@ -246,11 +252,9 @@ snap_t *snap_open(char *whybuf, size_t whylen) {
   pthread_mutex_lock(&load_mu);
   if (!loaded) load_once();
   int ok = loaded == 1;
+  if (!ok) snprintf(whybuf, whylen, "%s", why_not);
   pthread_mutex_unlock(&load_mu);
-  if (!ok) {
-    snprintf(whybuf, whylen, "%s", why_not);
-    return NULL;
-  }
+  if (!ok) return NULL;
   snap_t *s = calloc(1, sizeof *s);
   if (!s) {
     snprintf(whybuf, whylen, "out of memory");

@@ -207,7 +207,7 @@ typedef struct {
   pseudo_t pseudo[PSEUDO_MAX];
   int npseudo;
   buf_t io; /* file contents scratch */
-  snap_buf_t sbuf; /* a task's records from the BPF snapshot */
+  snap_buf_t sbuf, sbuf2; /* a task's records from the BPF snapshot: its first pass, its second */
   struct worker *w;
 } reader_t;
 
@@ -704,6 +704,7 @@ static int *list_numeric(int dirfd, int *count) {
 }
 
 static snap_t *job_snapshot(reader_t *rd);
+static void snapshot_count(reader_t *rd, int used);
 
 /* Room for `c` fds in the columns; 0 when out of memory (rp->oom set). */
 static int reserve_fds(rproc_t *rp, size_t c) {
@@ -743,16 +744,115 @@ static uint64_t stat_start(const rproc_t *rp) {
   return v;
 }
 
+/* Room for `extra` more fds after the t->n there are, zeroed as reserve_fds zeroes; 0 when out of memory. */
+static int grow_fds(rproc_t *rp, size_t extra) {
+  rfds_t *t = &rp->fds;
+  size_t n = (size_t)t->n, c = n + extra;
+  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 56) || buf_reserve(&t->statted, c + 1) ||
+      buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4) ||
+      buf_reserve(&t->fid, c * 4 + 4)) {
+    rp->oom = 1;
+    return 0;
+  }
+  memset(t->i32.p + n * 16, 0, extra * 16);
+  memset(t->f64.p + n * 56, 0, extra * 56);
+  memset(t->statted.p + n, 0, extra + 1);
+  return 1;
+}
+
+/* Drops the fds marked in `drop` (by entry), keeping the others in order, and
+ * the error records about them made since error `since`. */
+static void drop_fds(rproc_t *rp, const unsigned char *drop, int since) {
+  rfds_t *t = &rp->fds;
+  int32_t *fd = (int32_t *)t->fd.p, *i32 = (int32_t *)t->i32.p, *lo = (int32_t *)t->linkOff.p, *xo = (int32_t *)t->extraOff.p,
+          *fid = (int32_t *)t->fid.p;
+  double *f64 = (double *)t->f64.p;
+  unsigned char *st = (unsigned char *)t->statted.p, *as = (unsigned char *)t->ascii.p;
+  int j = 0;
+  int32_t lpos = 0, xpos = 0;
+  int *newIdx = malloc(((size_t)t->n + 1) * sizeof *newIdx);
+  int32_t *dropped = malloc(((size_t)t->n + 1) * sizeof *dropped);
+  int ndropped = 0;
+  if (!newIdx || !dropped) {
+    free(newIdx);
+    free(dropped);
+    rp->oom = 1;
+    return;
+  }
+  for (int k = 0; k < t->n; k++)
+    if (drop[k]) dropped[ndropped++] = fd[k];
+  for (int k = 0; k < t->n; k++) {
+    int32_t l0 = lo[k], l1 = lo[k + 1], x0 = xo[k], x1 = xo[k + 1];
+    if (drop[k]) {
+      newIdx[k] = -1;
+      continue;
+    }
+    newIdx[k] = j;
+    fd[j] = fd[k];
+    memmove(i32 + (size_t)j * 4, i32 + (size_t)k * 4, 16);
+    memmove(f64 + (size_t)j * 7, f64 + (size_t)k * 7, 56);
+    st[j] = st[k];
+    as[j] = as[k];
+    fid[j] = fid[k];
+    memmove(t->links.p + lpos, t->links.p + l0, (size_t)(l1 - l0));
+    memmove(t->extras.p + xpos, t->extras.p + x0, (size_t)(x1 - x0));
+    lpos += l1 - l0;
+    xpos += x1 - x0;
+    /* lo[j] is rewritten only after lo[k] (k >= j) was read, and lo[j + 1] after lo[k + 1]: in place is safe. */
+    lo[j + 1] = lpos;
+    xo[j + 1] = xpos;
+    j++;
+  }
+  /* Values above 2^53, by f64 slot (entry * 7 + field). */
+  size_t nb = t->big.n / 28, kept = 0;
+  for (size_t b = 0; b < nb; b++) {
+    char *rec = t->big.p + b * 28;
+    int32_t slot;
+    memcpy(&slot, rec, 4);
+    int to = newIdx[slot / 7];
+    if (to < 0) continue;
+    slot = to * 7 + slot % 7;
+    memcpy(rec, &slot, 4);
+    memmove(t->big.p + kept * 28, rec, 28);
+    kept++;
+  }
+  t->big.n = kept * 28;
+  t->links.n = (size_t)lpos;
+  t->extras.n = (size_t)xpos;
+  int e = since;
+  for (int q = since; q < rp->nerrors; q++) {
+    rerr_t *er = &rp->errors[q];
+    int gone = 0;
+    for (int d = 0; d < ndropped && !gone && er->fd >= 0; d++) gone = dropped[d] == er->fd;
+    if (gone) {
+      free(er->where);
+      free(er->own);
+      continue;
+    }
+    rp->errors[e++] = *er;
+  }
+  rp->nerrors = e;
+  t->n = j;
+  free(newIdx);
+  free(dropped);
+}
+
 /*
- * The fds of a process from its pass of the snapshot, read now: its
- * records say which fds there are, as a listing of fd/ now would (which
- * costs the kernel a dentry and inode per fd, made and dropped). Taken only
- * for the process the pass saw (its start time: not a new process that got
- * the pid since) and only where /proc lets its fds be read (a readlink of
- * one of them must succeed), so an image never holds what /proc refuses.
- * 0: not taken, read the directory instead.
+ * The fds of a process from its passes of the snapshot: the first says
+ * which fds there are (as a listing of fd/ would: that costs the kernel a
+ * dentry and inode per fd, made and dropped) and what each is; a second,
+ * once they are all handled, says which still are. An fd whose open file
+ * is the same in both (its kernel pointer) held it throughout, so what was
+ * read of it stands, and its id is good over that time; one gone since is
+ * left out, as a listing taken then would leave it; one that is another
+ * file now, or new, is read from /proc. Taken only for the process the
+ * pass saw (its start time: not a new process that got the pid since) and
+ * only where /proc lets its fds be read (a readlink of one of them must
+ * succeed), so an image never holds what /proc refuses. 0: not taken, read
+ * the directory instead.
  */
-static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, const snap_rec_t *const *recs, int nrecs) {
+static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fdDir, const char *infoDir,
+                         const snap_rec_t *const *recs, int nrecs) {
   static long hz;
   if (!hz) hz = sysconf(_SC_CLK_TCK);
   uint64_t ticks = stat_start(rp);
@@ -771,6 +871,7 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const cha
     close(ifd);
     return 0;
   }
+  int since = rp->nerrors;
   if (reserve_fds(rp, (size_t)nrecs)) {
     rp->have_fds = 1;
     for (int j = 0; j < nrecs; j++) {
@@ -778,6 +879,47 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, const char *fdDir, const cha
       read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, (int)recs[j]->fd, recs[j]);
     }
     set_current_fd(rd, -1);
+  }
+  const snap_rec_t *const *now = NULL;
+  int nnow = rp->oom ? -1 : snap_task(snap, rp->pid, &rd->sbuf2, &now);
+  rfds_t *t = &rp->fds;
+  if (nnow >= 0 && t->n > 0) {
+    /* Entries and the second pass, both in fd order; ids are the job's, so equal ids are equal pointers. */
+    unsigned char *drop = calloc((size_t)t->n, 1);
+    int *again = malloc(((size_t)nnow + (size_t)t->n + 1) * sizeof *again);
+    int nagain = 0;
+    if (!drop || !again) {
+      rp->oom = 1;
+    } else {
+      const int32_t *fd = (const int32_t *)t->fd.p, *fid = (const int32_t *)t->fid.p;
+      int q = 0;
+      for (int k = 0; k < t->n; k++) {
+        while (q < nnow && (int)now[q]->fd < fd[k]) again[nagain++] = (int)now[q++]->fd; /* new since the first pass */
+        int here = q < nnow && (int)now[q]->fd == fd[k];
+        if (!here) {
+          drop[k] = 1; /* closed since */
+        } else {
+          if (fid[k] != 0 && (uint64_t)fid[k] != now[q]->file) {
+            drop[k] = 1; /* another open file now */
+            again[nagain++] = fd[k];
+          }
+          q++;
+        }
+      }
+      while (q < nnow) again[nagain++] = (int)now[q++]->fd;
+      drop_fds(rp, drop, since);
+      if (nagain && grow_fds(rp, (size_t)nagain))
+        for (int a = 0; a < nagain; a++) {
+          set_current_fd(rd, again[a]);
+          read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);
+        }
+      set_current_fd(rd, -1);
+    }
+    free(drop);
+    free(again);
+  } else if (nnow < 0 && t->n > 0) {
+    /* No second pass: what the first said cannot be held to it, so it does not stand as proof. */
+    memset(t->fid.p, 0, (size_t)t->n * 4);
   }
   close(dfd);
   close(ifd);
@@ -788,7 +930,11 @@ static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *i
   const snap_rec_t *const *recs = NULL;
   snap_t *snap = job_snapshot(rd);
   int nrecs = snap ? snap_task(snap, rp->pid, &rd->sbuf, &recs) : 0;
-  if (nrecs > 0 && read_fds_snap(rd, rp, fdDir, infoDir, recs, nrecs)) return;
+  if (nrecs < 0) snapshot_count(rd, 0);
+  if (nrecs > 0 && read_fds_snap(rd, rp, snap, fdDir, infoDir, recs, nrecs)) {
+    snapshot_count(rd, 1);
+    return;
+  }
   int lfd = open(fdDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int count = 0;
   int *names = lfd < 0 ? NULL : list_numeric(lfd, &count);
@@ -961,8 +1107,14 @@ struct job {
    * opened, 2 done (job->mu). */
   int snap_state;
   snap_t *snap;
+  int snap_used, snap_failed; /* processes read from passes; passes that failed (they are read from /proc) (atomics) */
   char snap_why[256]; /* why there is none, when asked for */
 };
+
+/* A process read from the snapshot (used), or one whose pass failed. */
+static void snapshot_count(reader_t *rd, int used) {
+  __atomic_add_fetch(used ? &rd->w->job->snap_used : &rd->w->job->snap_failed, 1, __ATOMIC_RELAXED);
+}
 
 static snap_t *job_snapshot(reader_t *rd) {
   job_t *job = rd->w->job;
@@ -1133,6 +1285,7 @@ static void *reader_main(void *arg) {
   }
   buf_free(&rd.io);
   snap_buf_free(&rd.sbuf);
+  snap_buf_free(&rd.sbuf2);
   pthread_mutex_lock(&job->mu);
   w->exited = 1;
   pthread_mutex_unlock(&job->mu);
@@ -1742,6 +1895,12 @@ static napi_value js_snapshot(napi_env env, napi_callback_info info) {
   int state = job->snap_state, used = job->snap != NULL;
   memcpy(why, job->snap_why, sizeof why);
   pthread_mutex_unlock(&job->mu);
+  int took = __atomic_load_n(&job->snap_used, __ATOMIC_RELAXED), failed = __atomic_load_n(&job->snap_failed, __ATOMIC_RELAXED);
+  if (state == 2 && used && !took && failed) {
+    /* Loaded, yet no process came from it. */
+    snprintf(why, sizeof why, "its passes failed (%d), every process read from /proc", failed);
+    used = 0;
+  }
   if (state == 2 && used) {
     CHECK(napi_get_null(env, &v));
   } else {

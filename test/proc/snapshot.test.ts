@@ -665,4 +665,72 @@ describe.skipIf(CANNOT !== null)('each process read as it is when the reader rea
     expect(Array.from(t!.fds!.fileId).every((id) => id > 0)).toBe(true);
     expect(t!.errors).toEqual([]);
   }, 30000);
+
+  it('an fd closed or replaced while its process is read is as the second pass finds it', async () => {
+    // Thousands of fds of one file take the reader tens of ms (a statx each); 15 ms in, the process closes
+    // the pipe above them and dup2()s its fd 3 over the fd after it. The first pass had all three as they were.
+    const code = [
+      'import os, resource, signal, sys, time',
+      'n = min(15000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 64)',
+      "f = os.open('/etc/hostname', os.O_RDONLY)",
+      'for i in range(n): os.dup2(f, 10 + i)',
+      'top = 10 + n',
+      'r, w = os.pipe(); os.dup2(r, top); os.dup2(w, top + 1); os.close(r); os.close(w)',
+      "os.dup2(os.open('/etc/hostname', os.O_RDONLY), top + 2)",
+      'def change(*a):',
+      '    os.close(top); os.close(top + 1); os.dup2(3, top + 2)',
+      '    sys.stdout.write("changed\\n"); sys.stdout.flush()',
+      'signal.signal(signal.SIGUSR1, change)',
+      'print("ready", top, flush=True)',
+      'while True: time.sleep(100)',
+    ].join('\n');
+    const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    started.push(child);
+    const top = await new Promise<number>((res, rej) => {
+      let line = '';
+      const onData = (d: Buffer) => {
+        line += String(d);
+        if (!line.includes('\n')) return;
+        child.stdout!.off('data', onData);
+        res(Number(line.trim().split(' ')[1]));
+      };
+      child.stdout!.on('data', onData);
+      child.once('exit', () => rej(new Error('fixture process ended early')));
+    });
+    expect(top).toBeGreaterThan(1000);
+    const target = child.pid!;
+    const changed = new Promise((res) => child.stdout!.once('data', res));
+    const m = procfd()!;
+    const job = m.start('/proc', Int32Array.from([target]), 1, true);
+    let got: { fds: { n: number; fd: Int32Array; fileId: Int32Array } | null; errors: unknown[] } | undefined;
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 15);
+      process.kill(target, 'SIGUSR1');
+      await changed;
+      for (;;) {
+        const g = m.next(job, 30000, 50);
+        if (g === null) break;
+        if ('pending' in g || 'timedOut' in g) continue;
+        got = g as unknown as typeof got;
+      }
+      expect(m.snapshot(job)).toBeNull();
+    } finally {
+      m.cancel(job);
+    }
+    const held = readdirSync(`/proc/${target}/fd`)
+      .map(Number)
+      .sort((a, b) => a - b);
+    const fds = Array.from(got!.fds!.fd);
+    expect([...fds].sort((a, b) => a - b)).toEqual(held);
+    expect(fds).not.toContain(top);
+    expect(fds).not.toContain(top + 1);
+    // A closed fd the reader reached after it closed is an error record naming it, as /proc's reading gives; nothing else.
+    for (const e of got!.errors as { errno: string; fd: number }[]) {
+      expect(e.errno).toBe('ENOENT');
+      expect([top, top + 1]).toContain(e.fd);
+    }
+    // The fd after them is one open file with fd 3 now: one id for both, or none (read again from /proc), never two.
+    const id = (fd: number) => got!.fds!.fileId[fds.indexOf(fd)]!;
+    if (id(top + 2) !== 0) expect(id(top + 2)).toBe(id(3));
+  }, 30000);
 });

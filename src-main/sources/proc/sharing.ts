@@ -107,16 +107,24 @@ function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): v
 export function partitionByKernel<T extends object | number>(
   ...[items, key, cand, type, kcmp, infer, sink, prekey]: [...KernelQuestion<T>, sink: GroupSink<T>, prekey?: (t: T) => number]
 ): Pick<Grouping<T>, 'refusals' | 'calls'> {
-  const buckets = new Map<string, T | T[]>();
+  // Candidate sets: items of one key, within one prekey.
+  const buckets: (T | T[])[] = [];
+  const byKey = new Map<string, T | T[]>();
   if (prekey) {
     const pre = new Map<number, T | T[]>();
     bucketize(items, prekey, pre);
     for (const b of pre.values()) {
-      if (Array.isArray(b)) bucketize(b, key, buckets);
-      else sink.alone(b);
+      if (!Array.isArray(b)) {
+        sink.alone(b);
+        continue;
+      }
+      byKey.clear();
+      bucketize(b, key, byKey);
+      for (const k of byKey.values()) buckets.push(k);
     }
   } else {
-    bucketize(items, key, buckets);
+    bucketize(items, key, byKey);
+    for (const k of byKey.values()) buckets.push(k);
   }
   const out = { refusals: new Map<string, number>(), calls: 0 };
   const ask = (a: T, b: T): KcmpResult => {
@@ -132,7 +140,7 @@ export function partitionByKernel<T extends object | number>(
     return kcmp!(c.pid, c.pid, type, c.idx, c.idx) === 0;
   };
   const sorted = kcmp?.sort;
-  for (const b of buckets.values()) {
+  for (const b of buckets) {
     if (!Array.isArray(b)) {
       sink.alone(b);
       continue;

@@ -42,7 +42,10 @@ export function bpfMissingButClangNow() {
   } catch {
     return false;
   }
-  return !spawnSync(process.env.CKPT_CLANG || 'clang', ['--version']).error;
+  // Looked up on PATH, not run: every ckpt command of a machine without clang asks.
+  const clang = process.env.CKPT_CLANG || 'clang';
+  if (clang.includes('/')) return existsSync(clang);
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, clang)));
 }
 
 function fresh() {

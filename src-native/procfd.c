@@ -383,8 +383,14 @@ static void parse_head(const char *b, size_t n, fdinfo_head_t *h) {
     char ch = b[i];
     int which = ch == 'p' && len == 3 ? 0 : ch == 'f' && len == 5 ? 1 : ch == 'm' && len == 6 ? 2 : ch == 'i' && len == 3 ? 3 : -1;
     if (which < 0) break;
-    size_t stop;
-    uint64_t v = parse_num(b, c + 1, n, which == 1 ? 8 : 10, &stop);
+    size_t stop, at = c + 1;
+    while (at < n && (b[at] == '\t' || b[at] == ' ')) at++;
+    /* pos is a loff_t, printed signed: negative after a seek far into
+     * /proc/PID/mem. Kept as its 64 bits (the u64 the image holds), as the
+     * snapshot's s64 is. */
+    int neg = which == 0 && at < n && b[at] == '-';
+    uint64_t v = parse_num(b, at + (size_t)neg, n, which == 1 ? 8 : 10, &stop);
+    if (neg) v = (uint64_t)0 - v;
     if (which == 0)
       h->pos = v;
     else if (which == 1)
@@ -406,7 +412,7 @@ static void parse_head(const char *b, size_t n, fdinfo_head_t *h) {
  * the same open file, read a moment apart, and its link can stand for
  * readlink's. */
 static int snap_agrees(const snap_rec_t *sr, const fdinfo_head_t *h) {
-  return sr && sr->pos >= 0 && (sr->plen > 0 || sr->plen == -ENAMETOOLONG) && h->have_ino && h->have_mnt && h->pos == (uint64_t)sr->pos &&
+  return sr && (sr->plen > 0 || sr->plen == -ENAMETOOLONG) && h->have_ino && h->have_mnt && h->pos == (uint64_t)sr->pos &&
          h->flags == sr->flags && h->mnt == sr->mnt_id && h->ino == sr->ino;
 }
 
@@ -422,9 +428,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
    * nothing more to say, and for the link when fdinfo's common lines agree
    * with it; the checks below hold it to the statx as they hold /proc's
    * reads, and a record they fail is read from /proc. */
-  /* A negative position (a seek far into /proc/PID/mem) is as fdinfo's
-   * text reads (see parse_num): only /proc gives that. */
-  int use_snap = sr && !sr->more && sr->pos >= 0 && (sr->plen > 0 || sr->plen == -ENAMETOOLONG);
+  int use_snap = sr && !sr->more && (sr->plen > 0 || sr->plen == -ENAMETOOLONG);
   for (int attempt = 1;; attempt++) {
     const char *b;
     size_t n;

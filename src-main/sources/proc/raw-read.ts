@@ -448,8 +448,13 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         const which =
           c === 112 && len === 3 ? 0 : c === 102 && len === 5 ? 1 : c === 109 && len === 6 ? 2 : c === 105 && len === 3 ? 3 : -1;
         if (which < 0) break;
-        const v = num(buf, k + 1, n, which === 1 ? 8 : 10);
-        if (which === 0) pos = v;
+        // pos is a loff_t, printed signed: negative after a seek far into
+        // /proc/PID/mem; kept as its 64 bits, the u64 the image holds.
+        let at = k + 1;
+        while (at < n && (buf[at] === 9 || buf[at] === 32)) at++;
+        const neg = which === 0 && buf[at] === 45;
+        const v = num(buf, neg ? at + 1 : k + 1, n, which === 1 ? 8 : 10);
+        if (which === 0) pos = neg ? BigInt.asUintN(64, -BigInt(v)) : v;
         else if (which === 1) flags = Number(v) | 0;
         else if (which === 2) {
           mnt = Number(v) >>> 0;

@@ -86,6 +86,12 @@ const bench: BenchModule = {
           .join(' ')}`,
       );
       ctx.log(`ckpt capture --all ms: ${ck.map((x) => x.toFixed(0)).join(', ')}`);
+      // How ckpt read the fds (its BPF snapshot, or /proc and why): one more run, untimed, that says.
+      const said = spawnSync(ckpt, ['capture', '--all', '-o', img], {
+        env: { ...process.env, CKPT_CAPTURE_TIMING: '1' },
+        encoding: 'utf8',
+      });
+      ctx.log(`ckpt's reader: ${/^reader: .*$/m.exec(said.stderr ?? '')?.[0] ?? '(not said)'}`);
       ctx.record({ name: 'ckpt capture --all -o FILE (median)', value: median(ck), unit: 'ms' });
       if (!lsof) {
         ctx.log('lsof is not installed: no ratio');
@@ -100,7 +106,9 @@ const bench: BenchModule = {
       ctx.record({ name: 'lsof CPU per run, user+sys (median)', value: median(cpu.get('lsof') ?? [0]), unit: 'ms' });
       // The yardstick issue 3 names: only the syscalls per fd, in C, inside
       // the timed loop (no process start). What ckpt adds is start-up, the
-      // per-fd work in JavaScript, sharing, encoding and the write.
+      // per-fd work in JavaScript, sharing, encoding and the write. With its
+      // BPF snapshot ckpt reads below this floor (no fdinfo or readlink per fd
+      // for most kinds, docs/capture.md).
       ctx.log(
         `kernel floor (bench/fd-floor.c) ms, 1 thread: ${fl1.map((x) => x.toFixed(0)).join(', ')}; 2 threads: ${fl2.map((x) => x.toFixed(0)).join(', ')}`,
       );

@@ -91,7 +91,7 @@ const bench: BenchModule = {
         env: { ...process.env, CKPT_CAPTURE_TIMING: '1' },
         encoding: 'utf8',
       });
-      ctx.log(`ckpt's reader: ${/^reader: .*$/m.exec(said.stderr ?? '')?.[0] ?? '(not said)'}`);
+      ctx.log(`ckpt ${/^reader: .*$/m.exec(said.stderr ?? '')?.[0] ?? 'reader: (not said)'}`);
       ctx.record({ name: 'ckpt capture --all -o FILE (median)', value: median(ck), unit: 'ms' });
       if (!lsof) {
         ctx.log('lsof is not installed: no ratio');

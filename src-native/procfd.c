@@ -765,8 +765,10 @@ static int grow_fds(rproc_t *rp, size_t extra) {
 }
 
 /* Drops the fds marked in `drop` (by entry), keeping the others in order, and
- * the error records about them made since error `since`. */
-static void drop_fds(rproc_t *rp, const unsigned char *drop, int since) {
+ * the error records made since error `since` about them and about the fds
+ * in `redo` (read again next: what their first read said no longer holds).
+ * 0 when out of memory (rp->oom set, nothing changed). */
+static int drop_fds(rproc_t *rp, const unsigned char *drop, int since, const int *redo, int nredo) {
   rfds_t *t = &rp->fds;
   int32_t *fd = (int32_t *)t->fd.p, *i32 = (int32_t *)t->i32.p, *lo = (int32_t *)t->linkOff.p, *xo = (int32_t *)t->extraOff.p,
           *fid = (int32_t *)t->fid.p;
@@ -781,7 +783,7 @@ static void drop_fds(rproc_t *rp, const unsigned char *drop, int since) {
     free(newIdx);
     free(dropped);
     rp->oom = 1;
-    return;
+    return 0;
   }
   for (int k = 0; k < t->n; k++)
     if (drop[k]) dropped[ndropped++] = fd[k];
@@ -828,6 +830,7 @@ static void drop_fds(rproc_t *rp, const unsigned char *drop, int since) {
     rerr_t *er = &rp->errors[q];
     int gone = 0;
     for (int d = 0; d < ndropped && !gone && er->fd >= 0; d++) gone = dropped[d] == er->fd;
+    for (int d = 0; d < nredo && !gone && er->fd >= 0; d++) gone = redo[d] == er->fd;
     if (gone) {
       free(er->where);
       free(er->own);
@@ -839,6 +842,7 @@ static void drop_fds(rproc_t *rp, const unsigned char *drop, int since) {
   t->n = j;
   free(newIdx);
   free(dropped);
+  return 1;
 }
 
 /*
@@ -887,9 +891,9 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
   const snap_rec_t *const *now = NULL;
   int nnow = rp->oom ? -1 : snap_task(snap, rp->pid, &rd->sbuf2, &now);
   rfds_t *t = &rp->fds;
-  if (nnow >= 0 && t->n > 0) {
+  if (nnow >= 0 && (t->n > 0 || nnow > 0)) {
     /* Entries and the second pass, both in fd order; ids are the job's, so equal ids are equal pointers. */
-    unsigned char *drop = calloc((size_t)t->n, 1);
+    unsigned char *drop = calloc((size_t)t->n + 1, 1);
     int *again = malloc(((size_t)nnow + (size_t)t->n + 1) * sizeof *again);
     int nagain = 0;
     if (!drop || !again) {
@@ -911,8 +915,7 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
         }
       }
       while (q < nnow) again[nagain++] = (int)now[q++]->fd;
-      drop_fds(rp, drop, since);
-      if (nagain && grow_fds(rp, (size_t)nagain))
+      if (drop_fds(rp, drop, since, again, nagain) && nagain && grow_fds(rp, (size_t)nagain))
         for (int a = 0; a < nagain; a++) {
           set_current_fd(rd, again[a]);
           read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);

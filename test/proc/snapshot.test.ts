@@ -732,4 +732,35 @@ describe.skipIf(CANNOT !== null)('each process read as it is when the reader rea
     const id = (fd: number) => got!.fds!.fileId[fds.indexOf(fd)]!;
     if (id(top + 2) !== 0) expect(id(top + 2)).toBe(id(3));
   }, 30000);
+
+  it('a table that changes all the while it is read: no fd twice, no error about an fd it holds, values above 2^53 whole', async () => {
+    // 3,000 fds, one closed and replaced (a file, a memfd at 2^60, a dup2) every ~50 us: between a process's
+    // two passes dozens change. 20 reads on 2 threads. Once, an fd whose first read failed (closed) and that
+    // the second pass found again kept the first read's "not recorded" error beside its entry.
+    const churn = await start('fdchurn', ['3000']);
+    try {
+      let changed = 0;
+      for (let round = 0; round < 20; round++) {
+        const r = await readWith([churn.pid], true, 2);
+        const p = r.procs[0]!;
+        const t = p.fds!;
+        const fds = Array.from(t.fd);
+        expect(new Set(fds).size, `round ${round}: an fd twice`).toBe(fds.length);
+        const held = new Set(fds);
+        for (const e of p.errors)
+          expect(held.has(e.fd) && !/kept/.test(e.message), `round ${round}: ${e.fd} ${e.errno} ${e.message}`).toBe(false);
+        // Every NaN f64 slot has its exact decimal, and each decimal a NaN slot.
+        const slots = new Set(t.big.map(([slot]) => slot));
+        expect(slots.size).toBe(t.big.length);
+        for (let i = 0; i < t.f64.length; i++) expect(Number.isNaN(t.f64[i]!)).toBe(slots.has(i));
+        const memfdAt = t.big.filter(([slot]) => slot % 7 === 4).length; // pos of a memfd past 2^60
+        expect(memfdAt).toBeGreaterThan(100);
+        changed += fds.filter((_, i) => t.fileId![i] === 0).length;
+      }
+      // The churn reached the reads: some fds were read again from /proc, with no id.
+      expect(changed).toBeGreaterThan(0);
+    } finally {
+      churn.proc.kill('SIGKILL');
+    }
+  }, 60000);
 });

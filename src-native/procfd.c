@@ -901,13 +901,22 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
     } else {
       const int32_t *fd = (const int32_t *)t->fd.p, *fid = (const int32_t *)t->fid.p;
       int q = 0;
+      int p1 = 0; /* the first pass's record of fd[k] */
       for (int k = 0; k < t->n; k++) {
         while (q < nnow && (int)now[q]->fd < fd[k]) again[nagain++] = (int)now[q++]->fd; /* new since the first pass */
+        while (p1 < nrecs && (int)recs[p1]->fd < fd[k]) p1++;
         int here = q < nnow && (int)now[q]->fd == fd[k];
         if (!here) {
           drop[k] = 1; /* closed since */
         } else {
-          if (fid[k] != 0 && (uint64_t)fid[k] != now[q]->file) {
+          /* One pointer is one open file unless it was freed and its memory
+           * reused in between (struct file is SLAB_TYPESAFE_BY_RCU since
+           * 6.7: soon): that one would have to be of the same inode, mount
+           * and flags too to pass for it. */
+          const snap_rec_t *was = p1 < nrecs && (int)recs[p1]->fd == fd[k] ? recs[p1] : NULL;
+          const snap_rec_t *is = now[q];
+          if (fid[k] != 0 && ((uint64_t)fid[k] != is->file || !was || was->ino != is->ino || was->mnt_id != is->mnt_id ||
+                              was->flags != is->flags)) {
             drop[k] = 1; /* another open file now */
             again[nagain++] = fd[k];
           }

@@ -710,22 +710,27 @@ static int *list_numeric(int dirfd, int *count) {
 static snap_t *job_snapshot(reader_t *rd);
 static void snapshot_count(reader_t *rd, int used);
 
-/* Room for `c` fds in the columns; 0 when out of memory (rp->oom set). */
-static int reserve_fds(rproc_t *rp, size_t c) {
+/* Room for `extra` more fds after the t->n there are, zeroed as reserve_fds zeroes; 0 when out of memory. */
+static int grow_fds(rproc_t *rp, size_t extra) {
   rfds_t *t = &rp->fds;
+  size_t n = (size_t)t->n, c = n + extra;
   if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 56) || buf_reserve(&t->statted, c + 1) ||
       buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4) ||
       buf_reserve(&t->fid, c * 4 + 4)) {
     rp->oom = 1;
     return 0;
   }
-  if (c) {
-    memset(t->i32.p, 0, c * 16);
-    memset(t->f64.p, 0, c * 56);
-  }
-  memset(t->statted.p, 0, c + 1);
-  ((int32_t *)t->linkOff.p)[0] = 0;
-  ((int32_t *)t->extraOff.p)[0] = 0;
+  memset(t->i32.p + n * 16, 0, extra * 16);
+  memset(t->f64.p + n * 56, 0, extra * 56);
+  memset(t->statted.p + n, 0, extra + 1);
+  return 1;
+}
+
+/* Room for `c` fds in the empty columns; 0 when out of memory (rp->oom set). */
+static int reserve_fds(rproc_t *rp, size_t c) {
+  if (!grow_fds(rp, c)) return 0;
+  ((int32_t *)rp->fds.linkOff.p)[0] = 0;
+  ((int32_t *)rp->fds.extraOff.p)[0] = 0;
   return 1;
 }
 
@@ -748,21 +753,6 @@ static uint64_t stat_start(const rproc_t *rp) {
   return v;
 }
 
-/* Room for `extra` more fds after the t->n there are, zeroed as reserve_fds zeroes; 0 when out of memory. */
-static int grow_fds(rproc_t *rp, size_t extra) {
-  rfds_t *t = &rp->fds;
-  size_t n = (size_t)t->n, c = n + extra;
-  if (buf_reserve(&t->fd, c * 4) || buf_reserve(&t->i32, c * 16) || buf_reserve(&t->f64, c * 56) || buf_reserve(&t->statted, c + 1) ||
-      buf_reserve(&t->ascii, c + 1) || buf_reserve(&t->linkOff, c * 4 + 4) || buf_reserve(&t->extraOff, c * 4 + 4) ||
-      buf_reserve(&t->fid, c * 4 + 4)) {
-    rp->oom = 1;
-    return 0;
-  }
-  memset(t->i32.p + n * 16, 0, extra * 16);
-  memset(t->f64.p + n * 56, 0, extra * 56);
-  memset(t->statted.p + n, 0, extra + 1);
-  return 1;
-}
 
 /* Drops the fds marked in `drop` (by entry), keeping the others in order, and
  * the error records made since error `since` about them and about the fds

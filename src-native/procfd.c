@@ -897,7 +897,7 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
         while (p1 < nrecs && (int)recs[p1]->fd < fd[k]) p1++;
         int here = q < nnow && (int)now[q]->fd == fd[k];
         if (!here) {
-          drop[k] = 1; /* closed since */
+          drop[k] = 1; /* closed since: said below, as /proc's reading says an fd gone before its read */
         } else {
           /* One pointer is one open file unless it was freed and its memory
            * reused in between (struct file is SLAB_TYPESAFE_BY_RCU since
@@ -914,11 +914,28 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
         }
       }
       while (q < nnow) again[nagain++] = (int)now[q++]->fd;
-      if (drop_fds(rp, drop, since, again, nagain) && nagain && grow_fds(rp, (size_t)nagain))
-        for (int a = 0; a < nagain; a++) {
-          set_current_fd(rd, again[a]);
-          read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);
+      int *closed = malloc(((size_t)t->n + 1) * sizeof *closed), nclosed = 0;
+      for (int k = 0; closed && k < t->n; k++) {
+        int was_again = 0;
+        for (int a = 0; a < nagain && !was_again; a++) was_again = again[a] == fd[k];
+        if (drop[k] && !was_again) closed[nclosed++] = fd[k];
+      }
+      if (!closed) rp->oom = 1;
+      if (closed && drop_fds(rp, drop, since, again, nagain)) {
+        /* An exiting process drops its whole table at once: the JavaScript
+         * side tells that from these, as from /proc's reads of it. */
+        char where[4200];
+        for (int c = 0; c < nclosed; c++) {
+          snprintf(where, sizeof where, "%s/%d", fdDir, closed[c]);
+          add_error(rp, ENOENT, closed[c], where, "cannot stat target: the fd was closed, not recorded");
         }
+        if (nagain && grow_fds(rp, (size_t)nagain))
+          for (int a = 0; a < nagain; a++) {
+            set_current_fd(rd, again[a]);
+            read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);
+          }
+      }
+      free(closed);
       set_current_fd(rd, -1);
     }
     free(drop);

@@ -29,14 +29,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'out', 'cli', 'ckpt.mjs');
 const builder = join(root, 'scripts', 'build-cli.mjs');
 
-function stale() {
-  if (!existsSync(bundle)) return true;
-  // An installed package ships the bundle without sources or builder.
-  if (!existsSync(builder) || !existsSync(join(root, 'src-main'))) return false;
+/** Whether `out` is missing or older than an input `list` (a build's JSON list, paths relative to root) names. */
+function outdated(out, list) {
   try {
-    const built = statSync(bundle).mtimeMs;
-    const inputs = JSON.parse(readFileSync(join(root, 'out', 'cli', 'inputs.json'), 'utf8'));
-    return inputs.some((p) => {
+    const built = statSync(out).mtimeMs;
+    return JSON.parse(readFileSync(list, 'utf8')).some((p) => {
       try {
         return statSync(join(root, p)).mtimeMs > built;
       } catch {
@@ -48,25 +45,26 @@ function stale() {
   }
 }
 
-// The native /proc reader, when its source is newer than its build (a
-// checkout only; without a compiler captures fall back, so no error here).
+function stale() {
+  if (!existsSync(bundle)) return true;
+  // An installed package ships the bundle without sources or builder.
+  if (!existsSync(builder) || !existsSync(join(root, 'src-main'))) return false;
+  return outdated(bundle, join(root, 'out', 'cli', 'inputs.json'));
+}
+
+// The native /proc reader, when a source is newer than its build (a
+// checkout only; without a compiler captures fall back, so no error here),
+// or when it was built without clang (its BPF snapshot): the builder
+// decides whether clang is there now.
 const nativeBuilder = join(root, 'scripts', 'build-native.mjs');
 if (existsSync(nativeBuilder) && existsSync(join(root, 'src-native'))) {
-  try {
-    const src = Math.max(
-      statSync(nativeBuilder).mtimeMs,
-      ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => statSync(join(root, 'src-native', f)).mtimeMs),
-    );
-    const out = join(root, 'out', 'native', 'procfd.node');
-    // Also when it was built without clang (its BPF snapshot), should clang be there now.
-    const noBpf = existsSync(join(root, 'out', 'native', 'gen', 'no-bpf.txt'));
-    if (!existsSync(out) || statSync(out).mtimeMs < src || noBpf) {
-      const builder = await import(pathToFileURL(nativeBuilder).href);
-      if (!noBpf || builder.bpfMissingButClangNow()) builder.buildNative();
+  const native = join(root, 'out', 'native');
+  if (outdated(join(native, 'procfd.node'), join(native, 'inputs.json')) || existsSync(join(native, 'gen', 'no-bpf.txt')))
+    try {
+      (await import(pathToFileURL(nativeBuilder).href)).buildNative();
+    } catch {
+      /* captures say which reader they used */
     }
-  } catch {
-    /* captures say which reader they used */
-  }
 }
 
 // `ckpt capture --all` spends most of its time in the kernel: start that

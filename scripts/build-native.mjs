@@ -16,8 +16,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NATIVE_SOURCE = join(root, 'src-native', 'procfd.c');
 export const NATIVE_OUT = join(root, 'out', 'native', 'procfd.node');
-/** Every source of the addon; the first is NATIVE_SOURCE. */
-export const NATIVE_SOURCES = ['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => join(root, 'src-native', f));
+/** Every input of the addon, relative to the package root; bin/ckpt.mjs rebuilds when one is newer (out/native/inputs.json). */
+const NATIVE_INPUTS = [
+  'scripts/build-native.mjs',
+  ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => `src-native/${f}`),
+];
+const INPUTS_LIST = join(dirname(NATIVE_OUT), 'inputs.json');
 const BPF_SOURCE = join(root, 'src-native', 'fdsnap.bpf.c');
 
 function headerDirs() {
@@ -36,7 +40,7 @@ function headerDirs() {
 const BPF_MISSING = join(dirname(NATIVE_OUT), 'gen', 'no-bpf.txt');
 
 /** The last build had no BPF snapshot because clang was not found, and clang is found now. */
-export function bpfMissingButClangNow() {
+function bpfMissingButClangNow() {
   try {
     if (!readFileSync(BPF_MISSING, 'utf8').includes('not found')) return false;
   } catch {
@@ -54,7 +58,7 @@ function fresh() {
     // (not after clang failed: that would fail again on every start).
     if (bpfMissingButClangNow()) return false;
     const built = statSync(NATIVE_OUT).mtimeMs;
-    return NATIVE_SOURCES.every((f) => statSync(f).mtimeMs <= built) && statSync(fileURLToPath(import.meta.url)).mtimeMs <= built;
+    return NATIVE_INPUTS.every((f) => statSync(join(root, f)).mtimeMs <= built);
   } catch {
     return false;
   }
@@ -88,13 +92,13 @@ function buildBpf(dir) {
   return null;
 }
 
-/** Why the last build has no BPF snapshot (null: it has one). */
-export let bpfWhyNot = null;
-
 /** Returns null on success, else why it could not build. */
 export function buildNative({ force = false } = {}) {
   if (process.platform !== 'linux') return 'live capture reads /proc: Linux only';
-  if (!force && fresh()) return null;
+  if (!force && fresh()) {
+    if (!existsSync(INPUTS_LIST)) writeFileSync(INPUTS_LIST, JSON.stringify(NATIVE_INPUTS)); // a build from before the list
+    return null;
+  }
   const inc = headerDirs();
   if (inc.length === 0) return 'no Node-API headers (npm install node-api-headers)';
   mkdirSync(dirname(NATIVE_OUT), { recursive: true });
@@ -102,7 +106,7 @@ export function buildNative({ force = false } = {}) {
   const cc = process.env.CC || 'cc';
   const gen = join(dirname(NATIVE_OUT), 'gen');
   mkdirSync(gen, { recursive: true });
-  bpfWhyNot = buildBpf(gen);
+  const bpfWhyNot = buildBpf(gen);
   const args = [
     '-O2',
     '-std=gnu11',
@@ -130,6 +134,7 @@ export function buildNative({ force = false } = {}) {
     return `${cc} failed: ${why}`;
   }
   renameSync(tmp, NATIVE_OUT);
+  writeFileSync(INPUTS_LIST, JSON.stringify(NATIVE_INPUTS));
   if (bpfWhyNot) writeFileSync(BPF_MISSING, `${bpfWhyNot}\n`);
   else rmSync(BPF_MISSING, { force: true });
   if (bpfWhyNot)

@@ -836,6 +836,75 @@ static int drop_fds(rproc_t *rp, const unsigned char *drop, int since, const int
 }
 
 /*
+ * The second pass over a process read from its first (read_fds_snap): an fd
+ * whose open file is the same in both (pointer, inode, mount, flags) held
+ * it throughout and stands; one gone since is left out with an error record
+ * naming it, as /proc's reading records an fd gone before its read; one
+ * that is another open file now, or new, is read from /proc. Without a
+ * second pass no id stands as proof. `since`: the first error of this
+ * process's fds.
+ */
+static void hold_to_second_pass(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fdDir, const char *infoDir, int dfd, int ifd,
+                                const snap_rec_t *const *recs, int nrecs, int since) {
+  rfds_t *t = &rp->fds;
+  const snap_rec_t *const *now = NULL;
+  int nnow = rp->oom ? -1 : snap_task(snap, rp->pid, &rd->sbuf2, &now);
+  if (nnow < 0) {
+    if (t->n) memset(t->fid.p, 0, (size_t)t->n * 4);
+    return;
+  }
+  unsigned char *drop = calloc((size_t)t->n + 1, 1);
+  int *again = malloc(((size_t)nnow + (size_t)t->n + 1) * sizeof *again);
+  int *closed = malloc(((size_t)t->n + 1) * sizeof *closed);
+  int nagain = 0, nclosed = 0;
+  if (!drop || !again || !closed) {
+    rp->oom = 1;
+  } else {
+    /* Entries, both passes, all in fd order; ids are the job's, so equal ids are equal pointers. */
+    const int32_t *fd = (const int32_t *)t->fd.p, *fid = (const int32_t *)t->fid.p;
+    for (int k = 0, q = 0, p1 = 0; k <= t->n; k++) {
+      int at = k < t->n ? fd[k] : INT32_MAX;
+      while (q < nnow && (int)now[q]->fd < at) again[nagain++] = (int)now[q++]->fd; /* new since the first pass */
+      if (k == t->n) break;
+      while (p1 < nrecs && (int)recs[p1]->fd < at) p1++;
+      if (q == nnow || (int)now[q]->fd != at) {
+        drop[k] = 1;
+        closed[nclosed++] = at;
+        continue;
+      }
+      /* One pointer is one open file unless it was freed and its memory
+       * reused in between (struct file is SLAB_TYPESAFE_BY_RCU since 6.7:
+       * soon): that one would have to be of the same inode, mount and
+       * flags too to pass for it. */
+      const snap_rec_t *was = p1 < nrecs && (int)recs[p1]->fd == at ? recs[p1] : NULL, *is = now[q++];
+      if (fid[k] != 0 && ((uint64_t)fid[k] != is->file || !was || was->ino != is->ino || was->mnt_id != is->mnt_id ||
+                          was->flags != is->flags)) {
+        drop[k] = 1;
+        again[nagain++] = at;
+      }
+    }
+    if (drop_fds(rp, drop, since, again, nagain)) {
+      /* An exiting process drops its whole table at once: the JavaScript
+       * side tells that from these, as from /proc's reads of it. */
+      char where[4200];
+      for (int c = 0; c < nclosed; c++) {
+        snprintf(where, sizeof where, "%s/%d", fdDir, closed[c]);
+        add_error(rp, ENOENT, closed[c], where, "cannot stat target: the fd was closed, not recorded");
+      }
+      if (nagain && grow_fds(rp, (size_t)nagain))
+        for (int a = 0; a < nagain; a++) {
+          set_current_fd(rd, again[a]);
+          read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);
+        }
+      set_current_fd(rd, -1);
+    }
+  }
+  free(drop);
+  free(again);
+  free(closed);
+}
+
+/*
  * The fds of a process from its passes of the snapshot: the first says
  * which fds there are (as a listing of fd/ would: that costs the kernel a
  * dentry and inode per fd, made and dropped) and what each is; a second,
@@ -878,72 +947,7 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
     }
     set_current_fd(rd, -1);
   }
-  const snap_rec_t *const *now = NULL;
-  int nnow = rp->oom ? -1 : snap_task(snap, rp->pid, &rd->sbuf2, &now);
-  rfds_t *t = &rp->fds;
-  if (nnow >= 0 && (t->n > 0 || nnow > 0)) {
-    /* Entries and the second pass, both in fd order; ids are the job's, so equal ids are equal pointers. */
-    unsigned char *drop = calloc((size_t)t->n + 1, 1);
-    int *again = malloc(((size_t)nnow + (size_t)t->n + 1) * sizeof *again);
-    int nagain = 0;
-    if (!drop || !again) {
-      rp->oom = 1;
-    } else {
-      const int32_t *fd = (const int32_t *)t->fd.p, *fid = (const int32_t *)t->fid.p;
-      int q = 0;
-      int p1 = 0; /* the first pass's record of fd[k] */
-      for (int k = 0; k < t->n; k++) {
-        while (q < nnow && (int)now[q]->fd < fd[k]) again[nagain++] = (int)now[q++]->fd; /* new since the first pass */
-        while (p1 < nrecs && (int)recs[p1]->fd < fd[k]) p1++;
-        int here = q < nnow && (int)now[q]->fd == fd[k];
-        if (!here) {
-          drop[k] = 1; /* closed since: said below, as /proc's reading says an fd gone before its read */
-        } else {
-          /* One pointer is one open file unless it was freed and its memory
-           * reused in between (struct file is SLAB_TYPESAFE_BY_RCU since
-           * 6.7: soon): that one would have to be of the same inode, mount
-           * and flags too to pass for it. */
-          const snap_rec_t *was = p1 < nrecs && (int)recs[p1]->fd == fd[k] ? recs[p1] : NULL;
-          const snap_rec_t *is = now[q];
-          if (fid[k] != 0 && ((uint64_t)fid[k] != is->file || !was || was->ino != is->ino || was->mnt_id != is->mnt_id ||
-                              was->flags != is->flags)) {
-            drop[k] = 1; /* another open file now */
-            again[nagain++] = fd[k];
-          }
-          q++;
-        }
-      }
-      while (q < nnow) again[nagain++] = (int)now[q++]->fd;
-      int *closed = malloc(((size_t)t->n + 1) * sizeof *closed), nclosed = 0;
-      for (int k = 0; closed && k < t->n; k++) {
-        int was_again = 0;
-        for (int a = 0; a < nagain && !was_again; a++) was_again = again[a] == fd[k];
-        if (drop[k] && !was_again) closed[nclosed++] = fd[k];
-      }
-      if (!closed) rp->oom = 1;
-      if (closed && drop_fds(rp, drop, since, again, nagain)) {
-        /* An exiting process drops its whole table at once: the JavaScript
-         * side tells that from these, as from /proc's reads of it. */
-        char where[4200];
-        for (int c = 0; c < nclosed; c++) {
-          snprintf(where, sizeof where, "%s/%d", fdDir, closed[c]);
-          add_error(rp, ENOENT, closed[c], where, "cannot stat target: the fd was closed, not recorded");
-        }
-        if (nagain && grow_fds(rp, (size_t)nagain))
-          for (int a = 0; a < nagain; a++) {
-            set_current_fd(rd, again[a]);
-            read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);
-          }
-      }
-      free(closed);
-      set_current_fd(rd, -1);
-    }
-    free(drop);
-    free(again);
-  } else if (nnow < 0 && t->n > 0) {
-    /* No second pass: what the first said cannot be held to it, so it does not stand as proof. */
-    memset(t->fid.p, 0, (size_t)t->n * 4);
-  }
+  hold_to_second_pass(rd, rp, snap, fdDir, infoDir, dfd, ifd, recs, nrecs, since);
   close(dfd);
   close(ifd);
   return 1;

@@ -10,9 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../../src-main/engine/reader.js';
 import { procState, start, type Running } from './fixture.js';
-import { CKPT, runCkpt } from './reads.js';
-
-const ckpt = runCkpt;
+import { CKPT, ckpt } from '../cli/run.js';
 
 let work: string;
 let fx: Running;

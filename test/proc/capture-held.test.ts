@@ -6,7 +6,6 @@
  * /proc/PID/fd/N: that end's other ends are both other open files on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +13,8 @@ import { readImageFile } from '../../src-main/engine/reader.js';
 import { OpenedImage } from '../../src-main/api/opened-image.js';
 import { describeFile, memoryHeld, otherEnds, type OpenFile, type Snapshot } from '../../src-shared/model/index.js';
 import type { ImageSummary } from '../../src-shared/store-types.js';
-import { ROOT, start, type Running } from './fixture.js';
-
-const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
-
-function ckpt(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CKPT, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 60_000 });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
-}
+import { ckpt } from '../cli/run.js';
+import { start, type Running } from './fixture.js';
 
 interface Facts {
   memfd: { fd: number; size: number; blocks: number };
@@ -40,7 +32,7 @@ beforeAll(async () => {
   facts = JSON.parse(fx.line) as Facts;
   for (const reader of ['native', 'js']) {
     const file = join(work, `${reader}.ckpt`);
-    const r = ckpt(['capture', '--pid', String(fx.pid), '--tree', '-o', file], { CKPT_CAPTURE_READER: reader });
+    const r = ckpt(['capture', '--pid', String(fx.pid), '--tree', '-o', file], { env: { CKPT_CAPTURE_READER: reader } });
     expect(r.code, r.err).toBe(0);
     const show = ckpt(['show', file]);
     expect(show.code, show.err).toBe(0);

@@ -1,17 +1,8 @@
-/**
- * Helpers the capture tests share to compare two reads of one process and
- * to run the ckpt CLI: what must agree, and a run's exit code and output.
- */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+/** What the capture tests hold two reads of one process to: what must agree. */
 import { emptyRawFd, rawFdAt, type RawFd, type RawProc } from '../../src-main/sources/proc/raw-read.js';
-import { ROOT } from './fixture.js';
-
-export const CKPT = join(ROOT, 'bin', 'ckpt.mjs');
-export const BUNDLE = join(ROOT, 'out', 'cli', 'ckpt.mjs');
 
 /** A read's fds in fd order, each every field; a timerfd's remaining time, which moves between two reads, left out. */
-export function comparableFds(r: RawProc): RawFd[] {
+function comparableFds(r: RawProc): RawFd[] {
   const fds: RawFd[] = [];
   if (r.fds) {
     const cur = emptyRawFd();
@@ -43,28 +34,4 @@ export function comparable(r: RawProc) {
     fds,
     errors: r.errors,
   };
-}
-
-export interface CkptRun {
-  code: number;
-  out: string;
-  err: string;
-  pid: number;
-}
-
-/** `ckpt ARGS` (the launcher, or the bundle itself), as `uid`/`gid`, under `wrap` (setpriv ...), with `env` added. */
-export function runCkpt(
-  args: string[],
-  opts: { env?: Record<string, string>; uid?: number; gid?: number; bundle?: boolean; wrap?: string[] } = {},
-): CkptRun {
-  const cmd = [...(opts.wrap ?? []), process.execPath, opts.bundle ? BUNDLE : CKPT, ...args];
-  const r = spawnSync(cmd[0]!, cmd.slice(1), {
-    env: { ...process.env, ...opts.env },
-    uid: opts.uid,
-    gid: opts.gid,
-    maxBuffer: 64 << 20,
-    timeout: 60_000,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), pid: r.pid };
 }

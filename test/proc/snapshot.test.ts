@@ -26,7 +26,8 @@ import { encodeSnapshot } from '../../src-main/engine/writer.js';
 import type { CaptureError, OpenFile, Snapshot } from '../../src-shared/model/index.js';
 import { bstrToBytes, type BStr } from '../../src-shared/model/bstr.js';
 import { compile, firstJsonLine, start, startNamed, type Running } from './fixture.js';
-import { comparable, runCkpt } from './reads.js';
+import { ckpt } from '../cli/run.js';
+import { comparable } from './reads.js';
 
 const NOBODY = 65534;
 /** A byte string's bytes as latin1 text (one char per byte), to compare and sort. */
@@ -365,7 +366,6 @@ describe.skipIf(CANNOT !== null)('fileId: the open file of each fd in the snapsh
 });
 
 /** Runs ckpt (the bundle when `bundle`, needed by other users), with `wrap` before node (setpriv ...). */
-const ckpt = runCkpt;
 
 /** The reader's line of CKPT_CAPTURE_TIMING: whether its fds came from a snapshot, or why not. */
 const SNAPSHOT_USED = /^reader: native, .*, fds from a BPF snapshot$/m;

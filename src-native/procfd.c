@@ -835,6 +835,15 @@ static int drop_fds(rproc_t *rp, const unsigned char *drop, int since, const int
   return 1;
 }
 
+/* fds `fds[0..n)` read from /proc alone, into room already made for them. */
+static void read_from_proc(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, const int *fds, int n) {
+  for (int j = 0; j < n; j++) {
+    set_current_fd(rd, fds[j]);
+    read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, fds[j], NULL);
+  }
+  set_current_fd(rd, -1);
+}
+
 /*
  * The second pass over a process read from its first (read_fds_snap): an fd
  * whose open file is the same in both (pointer, inode, mount, flags) held
@@ -891,12 +900,7 @@ static void hold_to_second_pass(reader_t *rd, rproc_t *rp, snap_t *snap, const c
         snprintf(where, sizeof where, "%s/%d", fdDir, closed[c]);
         add_error(rp, ENOENT, closed[c], where, "cannot stat target: the fd was closed, not recorded");
       }
-      if (nagain && grow_fds(rp, (size_t)nagain))
-        for (int a = 0; a < nagain; a++) {
-          set_current_fd(rd, again[a]);
-          read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, again[a], NULL);
-        }
-      set_current_fd(rd, -1);
+      if (nagain && grow_fds(rp, (size_t)nagain)) read_from_proc(rd, rp, fdDir, infoDir, dfd, ifd, again, nagain);
     }
   }
   free(drop);
@@ -984,13 +988,9 @@ static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *i
   }
   if (reserve_fds(rp, (size_t)count)) {
     rp->have_fds = 1;
-    /* A process the snapshot has (an empty table, one /proc refuses, one
+    /* A process the snapshot has not (an empty table, one /proc refuses, one
      * started since) is read from /proc alone. */
-    for (int j = 0; j < count; j++) {
-      set_current_fd(rd, names[j]);
-      read_one_fd(rd, rp, fdDir, infoDir, dfd, ifd, names[j], NULL);
-    }
-    set_current_fd(rd, -1);
+    read_from_proc(rd, rp, fdDir, infoDir, dfd, ifd, names, count);
   }
   close(dfd);
   close(ifd);

@@ -19,12 +19,13 @@
 // Runs the bundled CLI. In a checkout it first rebuilds the bundle when a
 // source it was built from changed (out/cli/inputs.json lists them: a few
 // dozen stats, not a walk of the tree) or when there is no build yet.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// fs by require, not import: see scripts/build-cli.mjs (fsByRequire).
+const { existsSync, readFileSync, readdirSync, statSync } = createRequire(import.meta.url)('node:fs');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'out', 'cli', 'ckpt.mjs');
 const builder = join(root, 'scripts', 'build-cli.mjs');

@@ -3,6 +3,7 @@
 // files it was built from, so bin/ckpt.mjs can tell cheaply when it is stale.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +24,29 @@ export async function buildCli() {
   }
 }
 
+// An ES module's `import ... from 'node:fs'` has node fill the module's
+// namespace with every export of fs, lazy ones too, and fs's lazy streams
+// load node's stream modules (19 of them, compiled afresh: a capture runs
+// with V8 flags that make node refuse its own code cache). A require of fs
+// reads no export until it is used, so the bundle takes fs by require: a
+// module of fs's plain exports (a getter would run in it: the build fails
+// on an import of one, so none can come out undefined).
+const fsByRequire = {
+  name: 'fs-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?fs$/ }, (a) =>
+      a.kind === 'import-statement' ? { path: 'node:fs', namespace: 'fs-by-require' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'fs-by-require' }, () => {
+      const fs = createRequire(import.meta.url)('node:fs');
+      const plain = Object.entries(Object.getOwnPropertyDescriptors(fs))
+        .filter(([k, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(k))
+        .map(([k]) => k);
+      return { contents: `const fs = require('node:fs');\nexport default fs;\nexport const { ${plain.join(', ')} } = fs;\n`, loader: 'js' };
+    });
+  },
+};
+
 async function buildInto(tmp) {
   const r = await build({
     entryPoints: { ckpt: join(root, 'src-main/cli/ckpt.ts') },
@@ -41,9 +65,11 @@ async function buildInto(tmp) {
     absWorkingDir: root,
     external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    plugins: [fsByRequire],
     logLevel: 'warning',
   });
-  const inputs = Object.keys(r.metafile.inputs).filter((p) => !p.includes('node_modules'));
+  // (Not the plugin's module, named fs-by-require:node:fs: no file.)
+  const inputs = Object.keys(r.metafile.inputs).filter((p) => !p.includes('node_modules') && !p.startsWith('fs-by-require:'));
   writeFileSync(join(tmp, 'inputs.json'), JSON.stringify(inputs));
   // A live capture loads its code after the entry in three waves of dynamic
   // imports (the CLI's main, the command, the /proc source), each waiting

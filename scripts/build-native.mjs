@@ -19,7 +19,7 @@ export const NATIVE_OUT = join(root, 'out', 'native', 'procfd.node');
 /** Every input of the addon, relative to the package root; bin/ckpt.mjs rebuilds when one is newer (out/native/inputs.json). */
 const NATIVE_INPUTS = [
   'scripts/build-native.mjs',
-  ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'fdsnap.bpf.c'].map((f) => `src-native/${f}`),
+  ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'sha256.c', 'sha256.h', 'handle.h', 'fdsnap.bpf.c'].map((f) => `src-native/${f}`),
 ];
 const INPUTS_LIST = join(dirname(NATIVE_OUT), 'inputs.json');
 const BPF_SOURCE = join(root, 'src-native', 'fdsnap.bpf.c');
@@ -125,6 +125,7 @@ export function buildNative({ force = false } = {}) {
     tmp,
     NATIVE_SOURCE,
     join(root, 'src-native', 'bpf-snapshot.c'),
+    join(root, 'src-native', 'sha256.c'),
     '-ldl',
   ];
   const r = spawnSync(cc, args, { encoding: 'utf8' });

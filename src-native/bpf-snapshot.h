@@ -20,7 +20,16 @@ typedef struct {
   uint32_t flags, mnt_id, mode;
   uint32_t more;  /* fdinfo has lines of its kind or locks: read it from /proc */
   uint64_t start; /* the task's start_boottime, ns (/proc/PID/stat's starttime is it in clock ticks) */
+  uint32_t own;   /* SNAP_OWN_*: the figures of the kind's own fdinfo lines are below (more is 0) */
+  int32_t own_id;
+  uint64_t own_count;
+  uint32_t own_flags, pad;
 } snap_rec_t;
+
+/* Kinds whose own fdinfo lines a record carries the figures of. */
+#define SNAP_OWN_EVENTFD 1 /* own_count, own_id, own_flags: eventfd_ctx's */
+#define SNAP_OWN_UNIX 2    /* own_count: scm_fds */
+#define SNAP_OWN_KINDS 3
 
 /* One job's use of the program: the ids it has given out. */
 typedef struct snap snap_t;

@@ -41,9 +41,15 @@ struct mount {
   struct vfsmount mnt;
   int mnt_id;
 } CORE;
+struct qstr {
+  const unsigned char *name;
+} CORE;
+struct dentry {
+  struct qstr d_name;
+} CORE;
 struct path {
   struct vfsmount *mnt;
-  void *dentry;
+  struct dentry *dentry;
 } CORE;
 struct inode {
   unsigned short i_mode;
@@ -54,10 +60,33 @@ struct file_operations {
   void *show_fdinfo;
 } CORE;
 struct proto_ops {
+  int family;
   void *show_fdinfo;
 } CORE;
+struct sock_common {
+  unsigned char skc_state;
+} CORE;
+struct sock {
+  struct sock_common __sk_common;
+} CORE;
+struct scm_stat {
+  struct {
+    int counter;
+  } nr_fds;
+} CORE;
+struct unix_sock {
+  struct sock sk;
+  struct scm_stat scm_stat;
+} CORE;
 struct socket {
+  short type;
+  struct sock *sk;
   const struct proto_ops *ops;
+} CORE;
+struct eventfd_ctx {
+  __u64 count;
+  unsigned int flags;
+  int id;
 } CORE;
 struct file {
   struct path f_path;
@@ -96,6 +125,15 @@ static long (*bpf_d_path)(struct path *path, char *buf, __u32 sz) = (void *)147;
 #define O_CLOEXEC 02000000
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define AF_UNIX 1
+#define SOCK_DGRAM 2
+#define TCP_ESTABLISHED 1
+#define TCP_LISTEN 10
+
+/* Kinds whose own fdinfo lines the record carries the figures of (struct
+ * rec's own), for user space to print as the kernel does: bpf-snapshot.h. */
+#define OWN_EVENTFD 1 /* eventfd_show_fdinfo: count, id, semaphore */
+#define OWN_UNIX 2    /* unix_show_fdinfo: scm_fds */
 
 /* Layout shared with bpf-snapshot.h (snap_rec_t). One record at a time
  * per CPU: bpf-snapshot.c takes one pass at a time in its process, so a
@@ -110,6 +148,10 @@ struct rec {
   __u32 mode;
   __u32 more; /* fdinfo prints lines after the common four: read it from /proc */
   __u64 start; /* the task's start_boottime: /proc/PID/stat's starttime, in ns */
+  __u32 own;    /* OWN_*: fdinfo's own lines are these figures', more is 0 */
+  __s32 own_id;
+  __u64 own_count;
+  __u32 own_flags, pad;
   char path[PATH_BYTES];
 };
 
@@ -166,19 +208,62 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
    * while it was read (it is exiting) gave no close-on-exec bit: /proc
    * says what there is. */
   __u32 more = inode->i_flctx != 0 || !files;
+  __u32 own = 0;
+  r->own_id = 0;
+  r->own_count = 0;
+  r->own_flags = 0;
+  r->pad = 0;
   if (file->f_op->show_fdinfo) {
+    /* private_data is a void *: the verifier lets it be read only by probe. */
+    char *priv = file->private_data;
     if ((mode & S_IFMT) == S_IFSOCK) {
-      /* private_data is a void *: the verifier lets it be read only by probe. */
-      char *sock = file->private_data;
-      char *ops = 0, *show = 0;
-      if (sock) bpf_probe_read_kernel(&ops, sizeof ops, sock + __builtin_preserve_field_info(((struct socket *)0)->ops, 0));
+      char *ops = 0, *show = 0, *sk = 0;
+      int family = 0;
+      short type = 0;
+      if (priv) bpf_probe_read_kernel(&ops, sizeof ops, priv + __builtin_preserve_field_info(((struct socket *)0)->ops, 0));
       if (ops) bpf_probe_read_kernel(&show, sizeof show, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->show_fdinfo, 0));
-      if (!ops || show) more = 1;
+      if (ops) bpf_probe_read_kernel(&family, sizeof family, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->family, 0));
+      if (!ops) more = 1;
+      else if (show && family == AF_UNIX) {
+        /* unix_show_fdinfo: scm_fds, read without a lock where it reads
+         * without one (a datagram or connected socket); a listening one
+         * counts its queue under the lock: from /proc. */
+        unsigned char state = 0;
+        int nr = 0;
+        bpf_probe_read_kernel(&sk, sizeof sk, priv + __builtin_preserve_field_info(((struct socket *)0)->sk, 0));
+        bpf_probe_read_kernel(&type, sizeof type, priv + __builtin_preserve_field_info(((struct socket *)0)->type, 0));
+        if (sk) bpf_probe_read_kernel(&state, sizeof state, sk + __builtin_preserve_field_info(((struct sock *)0)->__sk_common.skc_state, 0));
+        if (!sk || state == TCP_LISTEN) more = 1;
+        else {
+          if (type == SOCK_DGRAM || state == TCP_ESTABLISHED)
+            bpf_probe_read_kernel(&nr, sizeof nr,
+                                  sk - __builtin_preserve_field_info(((struct unix_sock *)0)->sk, 0) +
+                                      __builtin_preserve_field_info(((struct unix_sock *)0)->scm_stat.nr_fds, 0));
+          own = OWN_UNIX;
+          r->own_count = (__u32)nr;
+        }
+      } else if (show) {
+        more = 1;
+      }
     } else {
-      more = 1;
+      /* An eventfd: its dentry is named "[eventfd]" (anon_inode_getfile). */
+      char name[10] = {};
+      bpf_probe_read_kernel(name, sizeof name, file->f_path.dentry->d_name.name);
+      if (priv && name[0] == '[' && name[1] == 'e' && name[2] == 'v' && name[3] == 'e' && name[4] == 'n' && name[5] == 't' &&
+          name[6] == 'f' && name[7] == 'd' && name[8] == ']' && name[9] == 0) {
+        bpf_probe_read_kernel(&r->own_count, sizeof r->own_count, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->count, 0));
+        bpf_probe_read_kernel(&r->own_flags, sizeof r->own_flags, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->flags, 0));
+        bpf_probe_read_kernel(&r->own_id, sizeof r->own_id, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->id, 0));
+        own = OWN_EVENTFD;
+      } else {
+        more = 1;
+      }
     }
   }
+  /* Locks print after the kind's lines: all from /proc then. */
+  if (more) own = 0;
   r->more = more;
+  r->own = own;
 
   long n = bpf_d_path(&file->f_path, r->path, PATH_BYTES);
   r->plen = (__s32)n;

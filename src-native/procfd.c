@@ -38,6 +38,8 @@
 #include <time.h>
 #include <sys/xattr.h>
 #include "bpf-snapshot.h"
+#include "sha256.h"
+#include "handle.h"
 #include <unistd.h>
 
 /* ---- growable byte and value arrays ------------------------------------ */
@@ -416,6 +418,32 @@ static int snap_agrees(const snap_rec_t *sr, const fdinfo_head_t *h) {
          h->flags == sr->flags && h->mnt == sr->mnt_id && h->ino == sr->ino;
 }
 
+/*
+ * A kind's own fdinfo lines, printed from a snapshot record's figures as
+ * the kernel prints them (eventfd_show_fdinfo, unix_show_fdinfo); 0 when
+ * the record has none. Formats change between kernels, so a job takes
+ * them only once one fd of the kind has been read from /proc as well and
+ * printed the same (own_check).
+ */
+static size_t own_lines(const snap_rec_t *sr, char *out, size_t cap, int skew) {
+  int n = 0;
+  if (skew && cap > 1) {
+    /* As another format would differ: a line this reader does not print. */
+    *out++ = '#';
+    cap--;
+  }
+  if (sr->own == SNAP_OWN_EVENTFD)
+    n = snprintf(out, cap, "eventfd-count: %16llx\neventfd-id: %d\neventfd-semaphore: %d\n", (unsigned long long)sr->own_count, sr->own_id,
+                 (sr->own_flags & 1) != 0);
+  else if (sr->own == SNAP_OWN_UNIX)
+    n = snprintf(out, cap, "scm_fds: %u\n", (unsigned)sr->own_count);
+  return n > 0 && (size_t)n < cap ? (size_t)n + (skew != 0) : 0;
+}
+
+static int own_state(reader_t *rd, const snap_rec_t *sr);
+static size_t own_take(reader_t *rd, const snap_rec_t *sr, char *out, size_t cap);
+static void own_check(reader_t *rd, const snap_rec_t *sr, const char *procs, size_t n);
+
 static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, int fdn,
                         const snap_rec_t *sr) {
   rfds_t *t = &rp->fds;
@@ -429,6 +457,20 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
    * with it; the checks below hold it to the statx as they hold /proc's
    * reads, and a record they fail is read from /proc. */
   int use_snap = sr && !sr->more && (sr->plen > 0 || sr->plen == -ENAMETOOLONG);
+  /* A kind's own lines from the record (own_lines), once the job knows
+   * they print as /proc's; until then the fd is read from /proc, and the
+   * first of its kind checks them. */
+  char own[160];
+  size_t ownlen = 0;
+  int checking = 0;
+  if (use_snap && sr->own) {
+    int st = own_state(rd, sr);
+    if (st == 1) ownlen = own_take(rd, sr, own, sizeof own);
+    if (!ownlen) {
+      use_snap = 0;
+      checking = st == 0;
+    }
+  }
   for (int attempt = 1;; attempt++) {
     const char *b;
     size_t n;
@@ -437,8 +479,8 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     int link_err;
     int snap_link = 0; /* the link is the snapshot's */
     if (use_snap) {
-      b = "";
-      n = 0;
+      b = own;
+      n = ownlen;
       memset(&hd, 0, sizeof hd);
       hd.pos = (uint64_t)sr->pos;
       hd.flags = sr->flags;
@@ -464,6 +506,8 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       close(h);
       parse_head(rd->io.p, rd->io.n, &hd);
       snap_link = attempt == 1 && snap_agrees(sr, &hd);
+      if (checking && snap_link) own_check(rd, sr, rd->io.p + hd.rest, rd->io.n - hd.rest);
+      checking = 0;
     }
     if (snap_link) {
       link_err = sr->plen > 0 ? 0 : ENAMETOOLONG;
@@ -1135,12 +1179,45 @@ struct job {
   int snap_state;
   snap_t *snap;
   int snap_used, snap_failed; /* processes read from passes; passes that failed (they are read from /proc) (atomics) */
+  /* Per SNAP_OWN_* kind: whether the lines printed from a record's figures
+   * are this kernel's (own_lines): 0 not known yet, 1 they were, -1 they
+   * were not; misses: times they differed (atomics). */
+  int own_state[SNAP_OWN_KINDS], own_misses[SNAP_OWN_KINDS];
+  int own_taken; /* fds whose own lines came from their records (atomic) */
+  int own_skew;  /* CKPT_TEST_OWN_SKEW: print them wrong, as another kernel's format would differ (tests) */
   char snap_why[256]; /* why there is none, when asked for */
 };
 
 /* A process read from the snapshot (used), or one whose pass failed. */
 static void snapshot_count(reader_t *rd, int used) {
   __atomic_add_fetch(used ? &rd->w->job->snap_used : &rd->w->job->snap_failed, 1, __ATOMIC_RELAXED);
+}
+
+static int own_state(reader_t *rd, const snap_rec_t *sr) {
+  return sr && sr->own > 0 && sr->own < SNAP_OWN_KINDS ? __atomic_load_n(&rd->w->job->own_state[sr->own], __ATOMIC_RELAXED) : -1;
+}
+
+/* A record's own lines, taken for its fd's fdinfo (the job trusts them). */
+static size_t own_take(reader_t *rd, const snap_rec_t *sr, char *out, size_t cap) {
+  size_t n = own_lines(sr, out, cap, rd->w->job->own_skew);
+  if (n) __atomic_add_fetch(&rd->w->job->own_taken, 1, __ATOMIC_RELAXED);
+  return n;
+}
+
+/* /proc's own lines of an fd against those printed from its record (of
+ * the same open file, read a moment apart): the same, and the kind's
+ * records stand for /proc's from now on in this job; different three
+ * times (a figure that moved between the reads, or another format), and
+ * the kind is read from /proc throughout. */
+#define OWN_MISSES 3
+static void own_check(reader_t *rd, const snap_rec_t *sr, const char *procs, size_t n) {
+  char mine[160];
+  job_t *job = rd->w->job;
+  size_t len = own_lines(sr, mine, sizeof mine, job->own_skew);
+  if (len && len == n && memcmp(mine, procs, n) == 0)
+    __atomic_store_n(&job->own_state[sr->own], 1, __ATOMIC_RELAXED);
+  else if (__atomic_add_fetch(&job->own_misses[sr->own], 1, __ATOMIC_RELAXED) >= OWN_MISSES)
+    __atomic_store_n(&job->own_state[sr->own], -1, __ATOMIC_RELAXED);
 }
 
 static snap_t *job_snapshot(reader_t *rd) {
@@ -1449,7 +1526,7 @@ static char *string_arg(napi_env env, napi_value v, const char *what) {
 /* The job in argument 0 of next() or cancel(); NULL with a TypeError thrown when it is not one. */
 static job_t *job_arg(napi_env env, size_t argc, napi_value *argv, const char *fn) {
   job_t *job = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&job) != napi_ok || !job) {
+  if (argc < 1 || !(job = handle_of(env, argv[0], &JOB_TAG))) {
     char msg[64];
     snprintf(msg, sizeof msg, "procfd.%s: not a job", fn);
     napi_throw_type_error(env, NULL, msg);
@@ -1716,6 +1793,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
    * again: it is reported at once (see next()). */
   const int32_t *given = pdata;
   job->root_hash = root_hash(job->root);
+  job->own_skew = getenv("CKPT_TEST_OWN_SKEW") != NULL;
   for (size_t i = 0; i < count; i++) {
     if (is_stuck(job->root_hash, given[i]))
       add_timed(job, given[i], -3);
@@ -1742,8 +1820,8 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     else
       job->snap_state = 0;
   }
-  napi_value handle;
-  if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
+  napi_value handle = make_handle(env, job, finalize_job, &JOB_TAG);
+  if (!handle) {
     job_release(job);
     return fail(env, "napi_create_external");
   }
@@ -1934,6 +2012,26 @@ static napi_value js_snapshot(napi_env env, napi_callback_info info) {
     CHECK(napi_create_string_utf8(env, state == 2 ? why : "not yet", NAPI_AUTO_LENGTH, &v));
   }
   return v;
+}
+
+/* What a job made of its records' own lines (own_lines): per kind whether
+ * they printed as /proc's (1), did not (-1) or were not checked (0), and
+ * how many fds took them. */
+static napi_value js_snapshot_own(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], o, v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *job = job_arg(env, argc, argv, "snapshotOwn");
+  if (!job) return NULL;
+  CHECK(napi_create_object(env, &o));
+  static const char *const names[SNAP_OWN_KINDS] = {NULL, "eventfd", "unix"};
+  for (int k = 1; k < SNAP_OWN_KINDS; k++) {
+    CHECK(napi_create_int32(env, __atomic_load_n(&job->own_state[k], __ATOMIC_RELAXED), &v));
+    CHECK(napi_set_named_property(env, o, names[k], v));
+  }
+  CHECK(napi_create_int32(env, __atomic_load_n(&job->own_taken, __ATOMIC_RELAXED), &v));
+  CHECK(napi_set_named_property(env, o, "taken", v));
+  return o;
 }
 
 /* ---- the few other syscalls a capture needs (so it need not load an FFI) */
@@ -2404,8 +2502,8 @@ static napi_value js_diag_start(napi_env env, napi_callback_info info) {
   } else {
     pthread_detach(d->th);
   }
-  napi_value v;
-  if (napi_create_external(env, d, finalize_diag, NULL, &v) != napi_ok) {
+  napi_value v = make_handle(env, d, finalize_diag, &DIAG_TAG);
+  if (!v) {
     diag_job_release(d);
     return fail(env, "napi_create_external");
   }
@@ -2419,7 +2517,7 @@ static napi_value js_diag_take(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   diag_job_t *d = NULL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_external(env, argv[0], (void **)&d) != napi_ok || !d) {
+      !(d = handle_of(env, argv[0], &DIAG_TAG))) {
     napi_throw_type_error(env, NULL, "procfd.diagTake: not a handle of diagStart");
     return NULL;
   }
@@ -2473,10 +2571,14 @@ static napi_value init(napi_env env, napi_value exports) {
       {"diagTake", NULL, js_diag_take, NULL, NULL, NULL, napi_default, NULL},
       {"stuck", NULL, js_stuck, NULL, NULL, NULL, napi_default, NULL},
       {"snapshot", NULL, js_snapshot, NULL, NULL, NULL, napi_default, NULL},
+      {"snapshotOwn", NULL, js_snapshot_own, NULL, NULL, NULL, napi_default, NULL},
+      {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
+      {"sha256Update", NULL, js_sha256_update, NULL, NULL, NULL, napi_default, NULL},
+      {"sha256Digest", NULL, js_sha256_digest, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value v;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (napi_create_int32(env, 12, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
+  if (napi_create_int32(env, 13, &v) == napi_ok) napi_set_named_property(env, exports, "version", v);
   return exports;
 }
 

@@ -5,7 +5,7 @@
  * It checks the record framing and the tail checksum; what a body means is
  * the decoder's business.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { sha256, type Sha256 } from './sha256.js';
 import { readSync } from 'node:fs';
 import { ImageError } from './errors.js';
 import { MAGIC, MAX_RECORD_LEN, RECORD_HEADER_LEN, RT, TAIL_BODY_LEN, TAIL_RECORD_SPAN, align8, recordName } from './format.js';
@@ -49,9 +49,9 @@ export interface ImageDigests {
  */
 export function imageDigests(bytes: Uint8Array): ImageDigests {
   const tailAt = Math.max(0, bytes.length - TAIL_RECORD_SPAN);
-  const h = createHash('sha256').update(bytes.subarray(0, tailAt));
-  const beforeTail = h.copy().digest();
-  return { sha256: h.update(bytes.subarray(tailAt)).digest('hex'), tailAt, beforeTail };
+  const h = sha256().update(bytes.subarray(0, tailAt));
+  const beforeTail = h.digest();
+  return { sha256: h.update(bytes.subarray(tailAt)).digest().toString('hex'), tailAt, beforeTail };
 }
 
 export class RecordScanner {
@@ -70,7 +70,7 @@ export class RecordScanner {
   private fill = 0; // valid bytes in buf
   private next = 0; // image offset of the next record
   private hashedTo = 0; // image offset up to which the hash has seen bytes
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Sha256 = sha256();
   /** False when the source computes the digest itself (in parallel). */
   private readonly hashHere: boolean;
   private done = false;
@@ -200,7 +200,7 @@ export class RecordScanner {
 
   /** Hashes bytes [0, end) by reading them again: when a parallel digest was not to be had. */
   private hashFromSource(end: number): Buffer {
-    const h = createHash('sha256');
+    const h = sha256();
     const tmp = Buffer.allocUnsafe(Math.min(WINDOW, Math.max(1, end)));
     for (let pos = 0; pos < end;) {
       let n: number;

@@ -2,8 +2,8 @@
  * Low-level record output: a growable buffer of aligned records, flushed to
  * a sink in large chunks, with a running SHA-256 over every byte written.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { ModelError } from './errors.js';
+import { sha256, type Sha256 } from './sha256.js';
 import { MAX_RECORD_LEN, RECORD_HEADER_LEN, align8 } from './format.js';
 import type { BStr, U64 } from '../../src-shared/model/index.js';
 
@@ -23,7 +23,7 @@ export class RecordWriter {
   private pos = 0;
   private recStart = -1;
   private flushedBytes = 0;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Sha256 = sha256();
   recordCount = 0;
 
   constructor(private readonly sink: Sink) {}
@@ -90,7 +90,7 @@ export class RecordWriter {
   /** SHA-256 of everything written so far; flushes first. */
   digest(): Buffer {
     this.flush();
-    return this.hash.copy().digest();
+    return this.hash.digest();
   }
 
   /**

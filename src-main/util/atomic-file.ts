@@ -10,7 +10,6 @@
  */
 import { closeSync, existsSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 type Produce<T> = (write: (chunk: Uint8Array) => void) => T;
 
@@ -62,6 +61,8 @@ function writeInPlace<T>(target: string, produce: Produce<T>): T {
   }
 }
 
+let tmpCount = 0;
+
 export function writeFileAtomic<T>(target: string, produce: Produce<T>): T {
   let st: ReturnType<typeof lstatSync> | undefined;
   try {
@@ -81,12 +82,21 @@ export function writeFileAtomic<T>(target: string, produce: Produce<T>): T {
     if (st.isDirectory()) throw Object.assign(new Error(`${target} is a directory`), { code: 'EISDIR' });
     return writeInPlace(target, produce);
   }
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-  } catch (e) {
-    throw failedWrite(target, e);
+  // Unique by pid and a count, the random part against a file a process of
+  // the same pid left; 'wx' never takes an existing one, and a few tries
+  // get past one. (No node:crypto: loading it costs a capture ~5 ms.)
+  let tmp = '';
+  let fd = -1;
+  for (let tries = 0; fd < 0; tries++) {
+    tmp = join(
+      dirname(target),
+      `.${basename(target)}.${process.pid}.${(++tmpCount).toString(36)}${Math.floor(Math.random() * 2 ** 32).toString(16)}.tmp`,
+    );
+    try {
+      fd = openSync(tmp, 'wx', 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries >= 8) throw failedWrite(target, e);
+    }
   }
   let ok = false;
   try {

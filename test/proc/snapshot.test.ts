@@ -95,6 +95,12 @@ interface SnapFacts {
   child: number;
   passed: number;
   childPassed: number;
+  efdBig: number;
+  efdSem: number;
+  dgramRecv: number;
+  streamRecv: number;
+  listener: number;
+  unconnected: number;
 }
 interface KindsFacts {
   pid: number;
@@ -265,6 +271,49 @@ describe.skipIf(CANNOT !== null)('the BPF snapshot of every fd', () => {
     expect(one(sf.pid, sf.len4095).link).toHaveLength(4095);
     expect(one(sf.pid, sf.len4095).link).toMatch(new RegExp(`^${work}/snap/n4095/d{200}/`));
     expect(one(sf.pid, sf.len4096).link).toBe('\0ENAMETOOLONG');
+  });
+
+  it('eventfds and unix sockets: their own fdinfo lines printed from the records as /proc prints them, once one of each kind agreed', async () => {
+    const m = procfd()!;
+    /** One read with the snapshot, its fds' extra lines by pid:fd, and what it made of the own lines. */
+    const read = async (skew: boolean) => {
+      if (skew) process.env.CKPT_TEST_OWN_SKEW = '1';
+      const job = m.start('/proc', Int32Array.from(pids), 1, true);
+      delete process.env.CKPT_TEST_OWN_SKEW;
+      const r = (await nativeReadProcs('/proc', pids, 1, undefined, job))!;
+      expect(r.failed).toBeUndefined();
+      expect(r.snapshot).toBeNull();
+      return { r, own: m.snapshotOwn(job) };
+    };
+    const extraOf = (r: NativeRead, pid: number, fd: number): string => {
+      const p = r.procs.find((x) => x.pid === pid)!;
+      const i = Array.from(p.fds!.fd).indexOf(fd);
+      expect(i, `pid ${pid} fd ${fd}`).toBeGreaterThanOrEqual(0);
+      return p.fds!.extra[i]!;
+    };
+    const off = await readWith(pids, false);
+    for (const skew of [false, true]) {
+      const { r, own } = await read(skew);
+      // As /proc prints them: a count above 2^32 in hex, the semaphore bit,
+      // fds in flight on a datagram, a stream and a listening socket (its
+      // count taken under a lock: read from /proc), none on an idle one.
+      expect(extraOf(r, sf.pid, sf.efdBig)).toMatch(/^eventfd-count: {6}10000000007\neventfd-id: \d+\neventfd-semaphore: 0\n$/);
+      expect(extraOf(r, sf.pid, sf.efdSem)).toMatch(/^eventfd-count: {16}3\neventfd-id: \d+\neventfd-semaphore: 1\n$/);
+      expect(extraOf(r, sf.pid, sf.dgramRecv)).toBe('scm_fds: 2\n');
+      expect(extraOf(r, sf.pid, sf.streamRecv)).toBe('scm_fds: 1\n');
+      expect(extraOf(r, sf.pid, sf.listener)).toBe('scm_fds: 1\n');
+      expect(extraOf(r, sf.pid, sf.unconnected)).toBe('scm_fds: 0\n');
+      const want = new Map(off.procs.map((p) => [p.pid, comparable(p)]));
+      for (const p of r.procs) expect(comparable(p), `pid ${p.pid}, skew ${skew}`).toEqual(want.get(p.pid));
+      if (!skew) {
+        // The first of each kind is read from /proc too, and agreed: the rest were printed from their records.
+        expect(own).toMatchObject({ eventfd: 1, unix: 1 });
+        expect(own.taken).toBeGreaterThan(10);
+      } else {
+        // Lines that would not print as /proc's (another kernel's format, say): the kinds are read from /proc.
+        expect(own).toEqual({ eventfd: -1, unix: -1, taken: 0 });
+      }
+    }
   });
 
   it('a negative position (a seek far into /proc/self/mem) is its 64 bits, in both readers and the snapshot', async () => {

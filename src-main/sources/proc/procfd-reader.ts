@@ -8,11 +8,9 @@
  * CKPT_CAPTURE_READER=js forces the JavaScript reader (tests compare the
  * two); =native makes a missing addon an error instead of a fallback.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { packageRoot } from '../../host/paths.js';
+import { procfdAddon } from '../../util/procfd-addon.js';
 import type { RawError, RawFdTable, RawProc } from './raw-read.js';
 import { unixDumpRequest } from './unix-diag-request.js';
 
@@ -55,17 +53,19 @@ export interface Procfd {
   stuck(procRoot: string): Int32Array;
   /** null when the job's fds came from a BPF snapshot, else why not ("not asked", "not yet", a reason). */
   snapshot(job: object): string | null;
+  /**
+   * The snapshot's own fdinfo lines of eventfds and unix sockets (printed
+   * from their records' figures): per kind 1 when they printed as /proc's
+   * and were taken, -1 when not (read from /proc), 0 unchecked; and how
+   * many fds took them.
+   */
+  snapshotOwn(job: object): { eventfd: number; unix: number; taken: number };
 }
-
-const VERSION = 12;
 
 let loaded: Procfd | null | undefined;
 let whyNot = '';
 
-/** The addon's path: CKPT_PROCFD overrides (tests, packaged layouts). */
-export function procfdPath(): string {
-  return process.env.CKPT_PROCFD ?? join(packageRoot(), 'out', 'native', 'procfd.node');
-}
+export { procfdPath } from '../../util/procfd-addon.js';
 
 function load(): Procfd | null {
   const mode = process.env.CKPT_CAPTURE_READER;
@@ -79,17 +79,10 @@ function load(): Procfd | null {
     whyNot = 'CKPT_CAPTURE_READER=js';
     return null;
   }
-  const path = procfdPath();
-  try {
-    if (!existsSync(path)) throw new Error(`${path} is missing (npm install builds it; it needs a C compiler)`);
-    const m = createRequire(import.meta.url)(path) as Procfd;
-    if (m.version !== VERSION)
-      throw new Error(`${path} is version ${String(m.version)}, not ${VERSION}: rebuild it (node scripts/build-native.mjs)`);
-    loaded = m;
-  } catch (e) {
-    whyNot = (e as Error).message;
-    if (mode === 'native') throw new Error(`native /proc reader unavailable: ${whyNot}`);
-  }
+  const { addon, why } = procfdAddon();
+  loaded = addon as Procfd | null;
+  whyNot = why;
+  if (!loaded && mode === 'native') throw new Error(`native /proc reader unavailable: ${whyNot}`);
   return loaded;
 }
 

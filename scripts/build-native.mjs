@@ -39,24 +39,26 @@ function headerDirs() {
 /** Where a build says why it has no BPF snapshot (absent: it has one). */
 const BPF_MISSING = join(dirname(NATIVE_OUT), 'gen', 'no-bpf.txt');
 
-/** The last build had no BPF snapshot because clang was not found, and clang is found now. */
-function bpfMissingButClangNow() {
+/** The last build had no BPF snapshot because a tool was not found (clang, bpftool, libbpf's header), and all are found now. */
+function bpfMissingButToolsNow() {
   try {
     if (!readFileSync(BPF_MISSING, 'utf8').includes('not found')) return false;
   } catch {
     return false;
   }
-  // Looked up on PATH, not run: every ckpt command of a machine without clang asks.
-  const clang = process.env.CKPT_CLANG || 'clang';
-  if (clang.includes('/')) return existsSync(clang);
-  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, clang)));
+  // Looked up, not run: every ckpt command of a machine without them asks.
+  return (
+    findTool('clang', 'CKPT_CLANG') !== null &&
+    findTool('bpftool', 'CKPT_BPFTOOL') !== null &&
+    SKEL_INCLUDE_DIRS.some((d) => existsSync(join(d, 'bpf', 'skel_internal.h')))
+  );
 }
 
 function fresh() {
   try {
-    // Built without clang, and clang is there now: build again, with it
-    // (not after clang failed: that would fail again on every start).
-    if (bpfMissingButClangNow()) return false;
+    // Built without clang or bpftool, and they are there now: build again,
+    // with them (not after one failed: that would fail again on every start).
+    if (bpfMissingButToolsNow()) return false;
     const built = statSync(NATIVE_OUT).mtimeMs;
     return NATIVE_INPUTS.every((f) => statSync(join(root, f)).mtimeMs <= built);
   } catch {
@@ -64,32 +66,48 @@ function fresh() {
   }
 }
 
+/** A tool on PATH or in the sbin directories (bpftool lives in /usr/sbin), or its env override; null when none. */
+function findTool(name, env) {
+  const given = process.env[env];
+  if (given) return given.includes('/') ? (existsSync(given) ? given : null) : findTool(given, '');
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  for (const d of dirs) if (d && existsSync(join(d, name))) return join(d, name);
+  return null;
+}
+
+/** libbpf's skel_internal.h, which a light skeleton includes (libbpf-dev), under one of these include dirs. */
+const SKEL_INCLUDE_DIRS = ['/usr/include', '/usr/local/include'];
+
 /**
- * fdsnap.bpf.c as a C array for the addon to embed (the BPF snapshot,
- * src-native/bpf-snapshot.c), into dir/fdsnap.bpf.inc; null, or why not
- * (no clang: the addon is built without it and reads /proc alone).
+ * fdsnap.bpf.c as a light skeleton for the addon to embed (the BPF
+ * snapshot, src-native/bpf-snapshot.c): clang compiles it, bpftool wraps it
+ * with the loader the kernel runs, into dir/fdsnap.lskel.h; null, or why
+ * not (the addon is built without it then and reads /proc alone).
  */
 function buildBpf(dir) {
-  const clang = process.env.CKPT_CLANG || 'clang';
+  const clang = findTool('clang', 'CKPT_CLANG');
+  const bpftool = findTool('bpftool', 'CKPT_BPFTOOL');
+  if (!clang) return `clang not found`;
+  if (!bpftool) return `bpftool not found`;
+  if (!SKEL_INCLUDE_DIRS.some((d) => existsSync(join(d, 'bpf', 'skel_internal.h')))) return `bpf/skel_internal.h not found (libbpf-dev)`;
   const obj = join(dir, `fdsnap.bpf.${process.pid}.o`);
-  const r = spawnSync(clang, ['-O2', '-g', '-target', 'bpf', '-Wall', '-c', BPF_SOURCE, '-o', obj], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) {
+  try {
+    const r = spawnSync(clang, ['-O2', '-g', '-target', 'bpf', '-Wall', '-c', BPF_SOURCE, '-o', obj], { encoding: 'utf8' });
+    if (r.error || r.status !== 0)
+      return `clang failed: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(0, 10).join('\n')}`;
+    const g = spawnSync(bpftool, ['gen', 'skeleton', '-L', obj, 'name', 'fdsnap'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (g.error || g.status !== 0)
+      return `bpftool failed: ${(g.error?.message ?? g.stderr ?? '').trim().split('\n').slice(0, 10).join('\n')}`;
+    const out = join(dir, 'fdsnap.lskel.h');
+    writeFileSync(
+      `${out}.${process.pid}.tmp`,
+      `/* Made by scripts/build-native.mjs from src-native/fdsnap.bpf.c with ${clang} and ${bpftool}. */\n${g.stdout}`,
+    );
+    renameSync(`${out}.${process.pid}.tmp`, out); // whole, for a build running beside this one
+    return null;
+  } finally {
     rmSync(obj, { force: true });
-    return r.error ? `${clang} not found` : `${clang} failed: ${(r.stderr || '').trim().split('\n').slice(0, 10).join('\n')}`;
   }
-  const bytes = readFileSync(obj);
-  rmSync(obj, { force: true });
-  const rows = [];
-  for (let i = 0; i < bytes.length; i += 16)
-    rows.push(Array.from(bytes.subarray(i, i + 16), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(','));
-  const inc = join(dir, 'fdsnap.bpf.inc');
-  writeFileSync(
-    `${inc}.${process.pid}.tmp`,
-    `/* Made by scripts/build-native.mjs from src-native/fdsnap.bpf.c with ${clang}. */\n` +
-      `static const unsigned char fdsnap_bpf_o[] = {\n${rows.join(',\n')}\n};\nstatic const size_t fdsnap_bpf_o_len = ${bytes.length};\n`,
-  );
-  renameSync(`${inc}.${process.pid}.tmp`, inc); // whole, for a build running beside this one
-  return null;
 }
 
 /** Returns null on success, else why it could not build. */
@@ -107,6 +125,9 @@ export function buildNative({ force = false } = {}) {
   const gen = join(dirname(NATIVE_OUT), 'gen');
   mkdirSync(gen, { recursive: true });
   const bpfWhyNot = buildBpf(gen);
+  // bpf-snapshot.c says why, in the build without the program.
+  writeFileSync(join(gen, 'bpf-why.h'), `#define PROCFD_BPF_WHY ${JSON.stringify(bpfWhyNot ?? '')}\n`);
+  rmSync(join(gen, 'fdsnap.bpf.inc'), { force: true }); // the embedded object of builds before the skeleton
   const args = [
     '-O2',
     '-std=gnu11',
@@ -120,7 +141,8 @@ export function buildNative({ force = false } = {}) {
     '-pthread',
     '-fvisibility=hidden',
     `-I${inc[0]}`,
-    ...(bpfWhyNot ? [] : ['-DPROCFD_BPF', `-I${gen}`]),
+    `-I${gen}`,
+    ...(bpfWhyNot ? [] : ['-DPROCFD_BPF']),
     '-o',
     tmp,
     NATIVE_SOURCE,

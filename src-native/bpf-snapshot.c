@@ -2,17 +2,16 @@
  * Reads one task's fds through fdsnap.bpf.c, when the reader reaches that
  * task: the records are as fresh as a read of /proc/PID/fd then would be.
  *
- * libbpf (libbpf.so.1, the distribution's) is opened with dlopen when a
- * job first asks: it relocates the program against the running kernel's
- * BTF and loads it, once per process. Each task is a pass of its own: an
- * iterator link for that tid, its records read, the link dropped (about
- * 5 us a task beyond the fds themselves). Where libbpf is missing, or the
+ * The program is embedded as a light skeleton (fdsnap.lskel.h, made by
+ * scripts/build-native.mjs with clang and bpftool): a loader program that
+ * the kernel runs to relocate it against its own BTF and load it, with
+ * plain bpf() calls and no libbpf at run time; once per process. Each task
+ * is a pass of its own: an iterator link for that tid, its records read,
+ * the link dropped (about 5 us a task beyond the fds themselves). Where the
  * caller lacks CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), or the kernel
  * refuses the program or per-task iterators (before 6.1), snap_open says
- * why and the reader reads /proc alone, as it always could. The program is
- * compiled into this addon (fdsnap.bpf.inc, made by
- * scripts/build-native.mjs with clang); a build without clang has none and
- * says so.
+ * why and the reader reads /proc alone, as it always could; a build
+ * without clang or bpftool has no program and says so.
  *
  * Open files and fd tables get ids, equal for equal kernel pointers within
  * the job, so no address leaves this file. Two fds read at different
@@ -23,10 +22,8 @@
 #define _GNU_SOURCE
 #include "bpf-snapshot.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +32,10 @@
 #include <linux/capability.h>
 
 #ifdef PROCFD_BPF
-#include "fdsnap.bpf.inc" /* static const unsigned char fdsnap_bpf_o[]; fdsnap_bpf_o_len */
+#include <linux/bpf.h>
+#include "fdsnap.lskel.h" /* made by scripts/build-native.mjs: clang, then bpftool gen skeleton -L */
+#else
+#include "bpf-why.h" /* PROCFD_BPF_WHY: why the build has no program */
 #endif
 
 /* pointer -> dense id, growing: the job's whole life */
@@ -50,63 +50,45 @@ struct snap {
   idmap_t files, tables;
 };
 
-/* ---- libbpf, by dlopen --------------------------------------------------- */
-
-typedef int (*print_fn_t)(int level, const char *fmt, va_list ap);
-static struct {
-  void *(*open_mem)(const void *buf, size_t sz, const void *opts);
-  int (*load)(void *obj);
-  void *(*find_program)(const void *obj, const char *name);
-  void *(*attach_iter)(const void *prog, const void *opts);
-  int (*link_fd)(const void *link);
-  int (*link_destroy)(void *link);
-  int (*iter_create)(int link_fd);
-  void (*close_obj)(void *obj);
-  print_fn_t (*set_print)(print_fn_t fn);
-} lb;
+/* ---- the program: a light skeleton (bpftool gen skeleton -L) ----------- */
 
 static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
 static int loaded; /* 1 ok, -1 failed for good (why_not says why) */
 static char why_not[256];
-static void *program; /* loaded, kept for the process's life */
 /* One pass at a time in this process: the program's scratch record is per
  * CPU, and a pass preempted on its CPU by another would share it. */
 static pthread_mutex_t pass_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* include/uapi/linux/bpf.h's, for bpf_program__attach_iter: one task. */
+#ifdef PROCFD_BPF
+static struct fdsnap *skel; /* loaded, kept for the process's life */
+
+static int sys_bpf(int cmd, union bpf_attr *a) { return (int)syscall(SYS_bpf, cmd, a, sizeof *a); }
+
+/* include/uapi/linux/bpf.h's bpf_iter_link_info for one task (6.1), spelled
+ * out: a build on older headers still builds, and the kernel says no. */
 typedef struct {
   uint32_t tid, pid, pid_fd;
   uint32_t pad; /* the union is 16 bytes (its cgroup member) */
 } iter_task_info_t;
-typedef struct {
-  size_t sz;
-  void *link_info;
-  uint32_t link_info_len;
-} iter_attach_opts_t;
 
-static void *attach_task(int tid) {
+/* An iterator link over one task's files: its fd, or -1 (errno). */
+static int attach_task(int tid) {
   iter_task_info_t info = {(uint32_t)tid, 0, 0, 0};
-  /* Zeroed whole: libbpf refuses options whose padding is not zero. */
-  iter_attach_opts_t opts;
-  memset(&opts, 0, sizeof opts);
-  opts.sz = sizeof opts;
-  opts.link_info = &info;
-  opts.link_info_len = sizeof info;
-  return lb.attach_iter(program, &opts);
+  union bpf_attr a;
+  memset(&a, 0, sizeof a);
+  a.link_create.prog_fd = (uint32_t)skel->progs.fdsnap.prog_fd;
+  a.link_create.attach_type = BPF_TRACE_ITER;
+  a.link_create.iter_info = (uint64_t)(uintptr_t)&info;
+  a.link_create.iter_info_len = sizeof info;
+  return sys_bpf(BPF_LINK_CREATE, &a);
 }
 
-#ifdef PROCFD_BPF
-/* libbpf's last warning, kept for why_not instead of printed to stderr. */
-static __thread char last_log[200];
-static int quiet_print(int level, const char *fmt, va_list ap) {
-  if (level == 0 /* LIBBPF_WARN */) {
-    char line[200];
-    vsnprintf(line, sizeof line, fmt, ap);
-    size_t l = strlen(line);
-    while (l && (line[l - 1] == '\n' || line[l - 1] == ' ')) line[--l] = 0;
-    if (l && strncmp(line, "libbpf: prog 'fdsnap': -- ", 26) != 0 && !strchr(line, '\n')) memcpy(last_log, line, l + 1);
-  }
-  return 0;
+/* A readable iterator of a link: its fd, or -1 (errno). */
+static int iter_create(int link) {
+  union bpf_attr a;
+  memset(&a, 0, sizeof a);
+  a.iter_create.link_fd = (uint32_t)link;
+  return sys_bpf(BPF_ITER_CREATE, &a);
 }
 
 /* Does the caller hold what loading a tracing program takes? */
@@ -118,15 +100,16 @@ static int may_trace(void) {
   const uint64_t SYS_ADMIN = 1ull << 21, PERFMON = 1ull << 38, BPF = 1ull << 39;
   return (eff & SYS_ADMIN) || ((eff & BPF) && (eff & PERFMON));
 }
-
 #endif
 
+#ifdef PROCFD_BPF
 /* Out of fds or memory for now: a later capture (--every, the app) tries again. */
 static int transient(int e) { return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN || e == EINTR; }
+#endif
 
 static void load_once(void) {
 #ifndef PROCFD_BPF
-  snprintf(why_not, sizeof why_not, "built without clang, so without its BPF program");
+  snprintf(why_not, sizeof why_not, "built without its BPF program (%s)", PROCFD_BPF_WHY);
   loaded = -1;
 #else
   if (!may_trace()) {
@@ -139,57 +122,31 @@ static void load_once(void) {
     loaded = -1;
     return;
   }
-  void *h = dlopen("libbpf.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(why_not, sizeof why_not, "libbpf.so.1 not found (apt-get install libbpf1)");
-    loaded = -1;
-    return;
-  }
-#define SYM(field, name)                                                      \
-  if (!(*(void **)&lb.field = dlsym(h, name))) {                              \
-    snprintf(why_not, sizeof why_not, "libbpf.so.1 has no %s", name);         \
-    loaded = -1;                                                              \
-    return;                                                                   \
-  }
-  SYM(open_mem, "bpf_object__open_mem");
-  SYM(load, "bpf_object__load");
-  SYM(find_program, "bpf_object__find_program_by_name");
-  SYM(attach_iter, "bpf_program__attach_iter");
-  SYM(link_fd, "bpf_link__fd");
-  SYM(link_destroy, "bpf_link__destroy");
-  SYM(iter_create, "bpf_iter_create");
-  SYM(close_obj, "bpf_object__close");
-  SYM(set_print, "libbpf_set_print");
-#undef SYM
-  lb.set_print(quiet_print);
-  last_log[0] = 0;
-  void *obj = lb.open_mem(fdsnap_bpf_o, fdsnap_bpf_o_len, NULL);
-  int err = obj ? lb.load(obj) : -errno;
-  void *prog = err ? NULL : lb.find_program(obj, "fdsnap");
-  if (!prog) {
-    int e = err ? -err : ENOENT;
-    snprintf(why_not, sizeof why_not, "the kernel refused its BPF program (%s%s%s)", strerror(e), last_log[0] ? ": " : "",
-             last_log);
-    if (obj) lb.close_obj(obj);
+  /* The skeleton's loader program relocates it inside the kernel, against
+   * the kernel's own BTF (which keeps what it found for the next load):
+   * ~1.5 ms, where libbpf read and searched 5 MB of BTF here, ~20 ms. */
+  skel = fdsnap__open_and_load();
+  if (!skel) {
+    int e = errno ? errno : EINVAL;
+    snprintf(why_not, sizeof why_not, "the kernel refused its BPF program (%s)", strerror(e));
     loaded = transient(e) ? 0 : -1;
     return;
   }
   /* Per-task iterators came in 6.1: try one, on ourselves. */
-  program = prog;
-  void *link = attach_task(getpid());
-  if (!link) {
+  int link = attach_task(getpid());
+  if (link < 0) {
     int e = errno;
     if (transient(e))
       snprintf(why_not, sizeof why_not, "its per-task iterator could not be made (%s)", strerror(e));
     else
       snprintf(why_not, sizeof why_not, "the kernel has no per-task file iterator (%s: Linux 6.1 or later)", strerror(e));
-    lb.close_obj(obj);
-    program = NULL;
+    fdsnap__destroy(skel);
+    skel = NULL;
     loaded = transient(e) ? 0 : -1;
     return;
   }
-  lb.link_destroy(link);
-  /* The object stays for the process's life: a later capture (--every,
+  close(link);
+  /* The program stays for the process's life: a later capture (--every,
    * the app) attaches to it at no load cost. */
   loaded = 1;
 #endif
@@ -283,14 +240,21 @@ int snap_task(snap_t *s, int tid, snap_buf_t *b, const snap_rec_t *const **out) 
   if (tid <= 0) return 0;
   b->n = 0;
   pthread_mutex_lock(&pass_mu);
-  void *link = attach_task(tid);
-  int attach_err = link ? 0 : errno;
+#ifdef PROCFD_BPF
+  int link = attach_task(tid);
+#else
+  int link = -1;
+  errno = ENOSYS;
+#endif
+  int attach_err = link >= 0 ? 0 : errno;
   int it = -1;
-  if (link) {
-    it = lb.iter_create(lb.link_fd(link));
-    lb.link_destroy(link); /* the iterator holds what it needs */
+  if (link >= 0) {
+#ifdef PROCFD_BPF
+    it = iter_create(link);
+#endif
+    close(link); /* the iterator holds what it needs */
   }
-  int err = !link || it < 0;
+  int err = link < 0 || it < 0;
   while (!err) {
     if (b->cap - b->n < 65536) {
       size_t cap = b->cap ? b->cap * 2 : 1 << 18;

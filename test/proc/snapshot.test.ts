@@ -8,8 +8,8 @@
  * /proc refuses a process, the reader must do what it does without it; and
  * a capture of every process under churn must still make a valid image.
  *
- * Needs what the snapshot needs (root, kernel BTF, libbpf.so.1, a build with
- * clang): without it the tests that need a snapshot are skipped, saying why.
+ * Needs what the snapshot needs (root, kernel BTF, a build with clang and
+ * bpftool): without it the tests that need a snapshot are skipped, saying why.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,15 +45,15 @@ async function readWith(list: number[], snapshot: boolean, threads = 1): Promise
 }
 
 /**
- * Why no snapshot can be taken here (not root, no BTF, no libbpf, a build
- * without clang), or null when one can. Any other reason is not a reason to
+ * Why no snapshot can be taken here (not root, no BTF, a build without
+ * clang or bpftool), or null when one can. Any other reason is not a reason to
  * skip: the tests then fail on it.
  */
 async function cannotSnapshot(): Promise<string | null> {
   if (!procfd()) return `the native reader is not loaded (${readerStatus().why ?? '?'})`;
   const r = await readWith([process.pid], true);
   if (r.snapshot === null) return null;
-  return /CAP_BPF|BTF|libbpf|clang|Linux 6\.1/.test(r.snapshot) ? r.snapshot : null;
+  return /CAP_BPF|BTF|built without|Linux 6\.1/.test(r.snapshot) ? r.snapshot : null;
 }
 const CANNOT = await cannotSnapshot();
 if (CANNOT) console.warn(`snapshot tests skipped: the BPF snapshot cannot be taken here: ${CANNOT}`);

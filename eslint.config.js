@@ -93,4 +93,10 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // CommonJS on purpose (bin/capture.cjs: no ES module loader at a capture's start).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

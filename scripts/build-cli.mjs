@@ -2,7 +2,7 @@
 // command's dependencies (loaded on demand), and inputs.json, the source
 // files it was built from, so bin/ckpt.mjs can tell cheaply when it is stale.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +68,38 @@ async function buildInto(tmp) {
     plugins: [fsByRequire],
     logLevel: 'warning',
   });
+  // `ckpt capture`'s own bundle (src-main/cli/capture-main.ts): CommonJS in
+  // one file, which bin/capture.cjs runs with a V8 code cache (no ES module
+  // loader, no compile on every run). Named by its content's hash, as its
+  // cache is (V8 checks only a source's length).
+  const cap = await build({
+    entryPoints: { capture: join(root, 'src-main/cli/capture-main.ts') },
+    outdir: tmp,
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'linked',
+    metafile: true,
+    absWorkingDir: root,
+    external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
+    // The ES modules' import.meta.url, which CommonJS has not: the bundle's own URL.
+    define: { 'import.meta.url': '__ckptImportMetaUrl' },
+    banner: { js: "const __ckptImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+  const captureOuts = Object.keys(cap.metafile.outputs).map((p) => relative(tmp, join(root, p)));
+  const captureBundle = captureOuts.find((f) => f.endsWith('.cjs'));
+  // bin/capture.cjs runs it from a code cache, whose functions lose what
+  // import() needs ("A dynamic import callback was not specified"): require.
+  const dynamic = /\bimport\(/.exec(readFileSync(join(tmp, captureBundle), 'utf8'));
+  if (dynamic) throw new Error(`${captureBundle} calls import() (at ${dynamic.index}): load it with require in code the capture bundles`);
   // (Not the plugin's module, named fs-by-require:node:fs: no file.)
-  const inputs = Object.keys(r.metafile.inputs).filter((p) => !p.includes('node_modules') && !p.startsWith('fs-by-require:'));
+  const inputs = [...new Set([...Object.keys(r.metafile.inputs), ...Object.keys(cap.metafile.inputs)])].filter(
+    (p) => !p.includes('node_modules') && !p.startsWith('fs-by-require:'),
+  );
   writeFileSync(join(tmp, 'inputs.json'), JSON.stringify(inputs));
   // A live capture loads its code after the entry in three waves of dynamic
   // imports (the CLI's main, the command, the /proc source), each waiting
@@ -88,19 +118,25 @@ async function buildInto(tmp) {
   for (const e of ['src-main/cli/main.ts', 'src-main/cli/commands/capture.ts', 'src-main/sources/proc/index.ts'])
     closure(chunkOf.get(e), capture);
   const preload = [...capture].filter((p) => !atStart.has(p)).map((p) => relative(tmp, join(root, p)));
-  writeFileSync(join(tmp, 'preload.json'), JSON.stringify({ capture: preload }));
+  writeFileSync(join(tmp, 'preload.json'), JSON.stringify({ capture: preload, captureBundle }));
   // Into place: chunks, then the lists, then the entry (what names them all).
-  const built = Object.keys(outs).map((p) => relative(tmp, join(root, p)));
+  const built = [...Object.keys(outs).map((p) => relative(tmp, join(root, p))), ...captureOuts];
   const last = new Set(['ckpt.mjs', 'ckpt.mjs.map']);
   mkdirSync(join(outdir, 'chunks'), { recursive: true });
   for (const f of [...built.filter((f) => !last.has(f)), 'inputs.json', 'preload.json', ...built.filter((f) => last.has(f))])
     renameSync(join(tmp, f), join(outdir, f));
   // Chunks are named by content hash; a ckpt that started before this build
   // may still load its old ones, so only chunks unused for a while go.
-  const current = new Set(built.map((f) => join(outdir, f)));
+  // So do earlier capture bundles, with their code caches.
+  const current = new Set(built.flatMap((f) => [join(outdir, f), join(outdir, `${f}.cache`)]));
   const chunks = join(outdir, 'chunks');
-  for (const f of readdirSync(chunks)) {
-    const p = join(chunks, f);
+  const old = [
+    ...readdirSync(chunks).map((f) => join(chunks, f)),
+    ...readdirSync(outdir)
+      .filter((f) => /^capture-.*\.cjs/.test(f))
+      .map((f) => join(outdir, f)),
+  ];
+  for (const p of old) {
     if (!current.has(p) && Date.now() - statSync(p).mtimeMs > 10 * 60_000) rmSync(p, { force: true });
   }
 }

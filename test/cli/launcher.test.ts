@@ -6,7 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CKPT, ROOT } from './run.js';
@@ -106,6 +117,109 @@ describe('the preload list', () => {
     // The entry's own chunks are loaded with it: not listed again.
     const entryImports = [...readFileSync(join(cli, 'ckpt.mjs'), 'utf8').matchAll(/from "\.\/(chunks\/[^"]+)"/g)].map((m) => m[1]);
     for (const c of entryImports) expect(list).not.toContain(c);
+  });
+});
+
+describe("the capture's own launcher (bin/capture.cjs)", () => {
+  /**
+   * A copy of the package as npm installs it (bin/, out/cli/, package.json;
+   * the addon and node_modules linked), so the code cache it writes beside
+   * its bundle is this test's alone.
+   */
+  function installedCopy(): string {
+    expect(run(['--version']).code).toBe(0); // rebuilds a stale bundle first
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-installed-'));
+    chmodSync(dir, 0o755); // another user runs it too
+    cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    mkdirSync(join(dir, 'out'));
+    cpSync(join(ROOT, 'out', 'cli'), join(dir, 'out', 'cli'), { recursive: true, filter: (f) => !f.endsWith('.cache') });
+    symlinkSync(join(ROOT, 'out', 'native'), join(dir, 'out', 'native'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    return dir;
+  }
+
+  it('runs the capture bundle with a V8 code cache: made by a run without one, used by the next, made again when V8 turns it down', () => {
+    const dir = installedCopy();
+    try {
+      const bin = join(dir, 'bin', 'ckpt.mjs');
+      const cli = join(dir, 'out', 'cli');
+      const bundle = (JSON.parse(readFileSync(join(cli, 'preload.json'), 'utf8')) as { captureBundle: string }).captureBundle;
+      expect(bundle).toMatch(/^capture-[A-Z0-9]+\.cjs$/);
+      const cache = join(cli, `${bundle}.cache`);
+      const capture = (n: number) => {
+        const r = spawnSync(bin, ['capture', '--sim', 'pipeline', '--seed', '5', '--time', '2026-01-01T00:00:00Z', '-o', '-'], {
+          env: { ...process.env, CKPT_CAPTURE_TIMING: '1' },
+          maxBuffer: 64 << 20,
+          timeout: 60_000,
+        });
+        expect(r.status, `run ${n}: ${r.stderr.toString()}`).toBe(0);
+        return { image: r.stdout, said: /code cache of .*: (.*)/.exec(r.stderr.toString())?.[1] };
+      };
+      // Neither --help nor a usage error makes one: it would hold next to nothing of a capture.
+      expect(spawnSync(bin, ['capture', '--help']).status).toBe(0);
+      expect(spawnSync(bin, ['capture', '--no-such-option']).status).toBe(2);
+      expect(readdirSync(cli).filter((f) => f.includes('.cache'))).toEqual([]);
+      const first = capture(1);
+      expect(first.said).toBe('none, other made at exit');
+      expect(existsSync(cache)).toBe(true);
+      const made = readFileSync(cache);
+      const second = capture(2);
+      expect(second.said).toBe('used (other)');
+      expect(Buffer.compare(second.image, first.image)).toBe(0);
+      // Garbage of the same size (a torn or foreign file): turned down, the capture the same, the cache made again.
+      writeFileSync(cache, Buffer.alloc(made.length, 0x5a));
+      const third = capture(3);
+      expect(third.said).toBe('turned down by V8, other made at exit');
+      expect(Buffer.compare(third.image, first.image)).toBe(0);
+      expect(readFileSync(cache).subarray(0, 16).equals(Buffer.alloc(16, 0x5a))).toBe(false);
+      expect(capture(4).said).toBe('used (other)');
+      // A capture of every process makes the cache the others then take (it holds the /proc reader's code).
+      const all = spawnSync(bin, ['capture', '--all', '-o', join(dir, 'all.ckpt')], { env: { ...process.env, CKPT_CAPTURE_TIMING: '1' } });
+      expect(all.status, all.stderr.toString()).toBe(0);
+      expect(all.stderr.toString()).toMatch(/code cache of .*: used \(other\), all made at exit/);
+      expect(existsSync(join(cli, `${bundle}.all.cache`))).toBe(true);
+      expect(capture(5).said).toBe('used (all)');
+      // And the same bytes as the CLI's own ES module path (node bin/ckpt.mjs runs no sh, so no capture launcher).
+      const viaEsm = spawnSync(
+        process.execPath,
+        [bin, 'capture', '--sim', 'pipeline', '--seed', '5', '--time', '2026-01-01T00:00:00Z', '-o', '-'],
+        {
+          maxBuffer: 64 << 20,
+        },
+      );
+      expect(Buffer.compare(viaEsm.stdout, first.image)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers capture --help, usage errors and a directory it may not write its cache to as the CLI does', () => {
+    const dir = installedCopy();
+    try {
+      const bin = join(dir, 'bin', 'ckpt.mjs');
+      const help = spawnSync(bin, ['capture', '--help']);
+      expect(help.status).toBe(0);
+      expect(help.stdout.toString()).toMatch(/^usage: ckpt capture /);
+      expect(help.stdout.toString()).toContain('capture processes (or a simulation) into a checkpoint image');
+      const bad = spawnSync(bin, ['capture', '--no-such-option']);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.toString()).toMatch(/^ckpt capture: .*--no-such-option/);
+      // An installed package's directory the user may not write: the capture runs, without a cache.
+      const cli = join(dir, 'out', 'cli');
+      chmodSync(cli, 0o555);
+      try {
+        const r = spawnSync(bin, ['capture', '--sim', 'pipeline', '-o', '-'], { uid: 65534, gid: 65534, maxBuffer: 64 << 20 });
+        if (r.error) throw r.error;
+        expect(r.status, r.stderr.toString()).toBe(0);
+        expect(r.stdout.length).toBeGreaterThan(0);
+        expect(readdirSync(cli).filter((f) => f.endsWith('.cache') || f.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        chmodSync(cli, 0o755);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,6 +4,7 @@
  * when that command runs, so `ckpt capture` does not pay for the library.
  */
 import type { Command } from '../command.js';
+import { CAPTURE_SUMMARY } from './capture-summary.js';
 
 export interface CommandEntry {
   name: string;
@@ -12,7 +13,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: CommandEntry[] = [
-  { name: 'capture', summary: 'capture processes (or a simulation) into a checkpoint image', load: () => import('./capture.js') },
+  { name: 'capture', summary: CAPTURE_SUMMARY, load: () => import('./capture.js') },
   { name: 'show', summary: 'print the decoded contents of an image', load: () => import('./show.js') },
   { name: 'records', summary: 'list every record of an image with offset, type, length and objref', load: () => import('./records.js') },
   { name: 'verify', summary: 'check that an image is whole: framing, structure, objrefs and checksum', load: () => import('./verify.js') },

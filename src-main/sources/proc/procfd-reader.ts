@@ -197,6 +197,21 @@ export function readAheadAll(procRoot = '/proc'): void {
   if (process.env.CKPT_CAPTURE_TIMING) process.stderr.write(`read-ahead started at ${performance.now().toFixed(1)} ms\n`);
 }
 
+/**
+ * readAheadAll for a command line that is `capture --all` (not --freeze:
+ * reading must wait for the stop; not --help or a simulation). Never throws:
+ * the capture itself reports what is wrong.
+ */
+export function readAheadForArgv(argv: string[]): void {
+  if (argv[0] !== 'capture' || !argv.includes('--all')) return;
+  if (argv.some((a) => a === '--freeze' || a === '--help' || a === '-h' || a.startsWith('--sim'))) return;
+  try {
+    readAheadAll();
+  } catch {
+    // the capture itself reports what is wrong
+  }
+}
+
 /** Only for the real /proc: a capture of another procRoot has no sockets of ours to look up. */
 function startEarlyUnixDump(m: Procfd, procRoot: string): void {
   if (procRoot !== '/proc' || earlyDiag) return;

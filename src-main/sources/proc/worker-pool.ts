@@ -16,6 +16,7 @@
  * starting one costs about 50 ms (once per process: it is kept).
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { hardExit, koffiPath, loadKoffi } from './native.js';
@@ -60,6 +61,16 @@ parentPort.on('message', ({ job, port }) => {
 let shared: Worker | undefined;
 
 type WorkerThreads = typeof import('node:worker_threads');
+
+/**
+ * node:worker_threads, loaded when a worker is wanted (a capture that
+ * reads /proc with the native reader never is). By require, not import():
+ * the capture's bundle runs from a V8 code cache (bin/capture.cjs), whose
+ * functions cannot import().
+ */
+function workerThreads(): WorkerThreads {
+  return createRequire(import.meta.url)('node:worker_threads') as WorkerThreads;
+}
 
 function readerWorker({ Worker }: WorkerThreads): Worker {
   if (shared) return shared;
@@ -147,7 +158,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     }
   }
   if ((opts.timeoutMs ?? 0) > 0 && opts.worker !== false) {
-    const wt = await import('node:worker_threads');
+    const wt = workerThreads();
     return readSupervised(opts, wt, onProc);
   }
   const counter = new Int32Array(new SharedArrayBuffer(8));
@@ -170,7 +181,7 @@ export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void
     }
   };
   // Loaded only here: the native reader needs no worker (a few ms of start-up saved).
-  const wt = useWorker ? await import('node:worker_threads') : undefined;
+  const wt = useWorker ? workerThreads() : undefined;
   const drain = () => {
     if (!port || !wt) return;
     for (let m = wt.receiveMessageOnPort(port); m; m = wt.receiveMessageOnPort(port)) take(m.message as ReaderMessage);

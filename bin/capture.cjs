@@ -1,0 +1,88 @@
+// `ckpt capture`'s launcher: bin/ckpt.mjs's first line runs it with the
+// capture's V8 flags, through `node -e`, so no ES module loader starts (it
+// is compiled afresh under those flags: node refuses its own code cache
+// then). It runs the capture's own CommonJS bundle (out/cli/capture-HASH.cjs,
+// from src-main/cli/capture-main.ts) with a V8 code cache beside it, made
+// at exit by the first capture that ran without one (or with one V8 turned
+// down), so later captures do not compile the bundle again. A cache is
+// named by its bundle's content hash: V8 checks only a source's length.
+'use strict';
+const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
+const launch = require('./launch.cjs');
+
+/**
+ * Runs a CommonJS file as require would, with a code cache beside it where
+ * there is one. A cache holds the functions the run that made it compiled,
+ * so the best is one made by a capture of every process (`.all.cache`);
+ * another capture makes one (`.cache`) only where there is none, and a
+ * --help or a failed run makes none.
+ */
+function runCached(file, argv) {
+  const source = readFileSync(file, 'utf8');
+  const all = argv.includes('--all') && !argv.some((a) => a.startsWith('--sim'));
+  let cacheFile;
+  let cachedData;
+  for (const f of [`${file}.all.cache`, `${file}.cache`])
+    try {
+      cachedData = readFileSync(f);
+      cacheFile = f;
+      break;
+    } catch {
+      /* none of this kind */
+    }
+  // (Its functions cannot import(): V8 drops what import() needs from code
+  // it takes from a cache. scripts/build-cli.mjs fails a bundle with one.)
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const rejected = cachedData !== undefined && script.cachedDataRejected;
+  const make =
+    cachedData === undefined || rejected
+      ? all
+        ? `${file}.all.cache`
+        : `${file}.cache`
+      : all && !cacheFile.endsWith('.all.cache')
+        ? `${file}.all.cache`
+        : undefined;
+  if (process.env.CKPT_CAPTURE_TIMING)
+    process.stderr.write(
+      `code cache of ${file}: ${cachedData === undefined ? 'none' : rejected ? 'turned down by V8' : `used (${cacheFile.endsWith('.all.cache') ? 'all' : 'other'})`}${make ? `, ${make.endsWith('.all.cache') ? 'all' : 'other'} made at exit` : ''}\n`,
+    );
+  if (make && !argv.some((a) => a === '--help' || a === '-h'))
+    process.once('exit', (code) => {
+      if (code !== 0) return;
+      // Best effort: an installed package's directory may not be ours to write.
+      const tmp = `${make}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, make);
+        if (rejected && cacheFile !== make) rmSync(cacheFile, { force: true });
+      } catch {
+        rmSync(tmp, { force: true });
+      }
+    });
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, dirname(file));
+}
+
+(async () => {
+  const argv = process.argv.slice(2);
+  await launch.nativeFresh();
+  launch.readAhead(argv);
+  await launch.cliFresh();
+  launch.exitWhenDone();
+  let bundle;
+  try {
+    bundle = JSON.parse(readFileSync(join(launch.cli, 'preload.json'), 'utf8')).captureBundle;
+  } catch {
+    bundle = undefined;
+  }
+  // A build from before the capture's own bundle: the CLI's.
+  if (typeof bundle !== 'string') await import(pathToFileURL(join(launch.cli, 'ckpt.mjs')).href);
+  else runCached(join(launch.cli, bundle), argv);
+})().catch((e) => {
+  process.stderr.write(`ckpt: cannot start: ${e?.message ?? String(e)}\n`);
+  process.exitCode = 1;
+});

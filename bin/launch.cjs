@@ -1,0 +1,107 @@
+// What both launchers do before the CLI runs (bin/ckpt.mjs, and
+// bin/capture.cjs for `ckpt capture`): rebuild what is stale in a checkout,
+// and start reading every process for `capture --all`. CommonJS, so the
+// capture's launcher runs without node's ES module loader.
+'use strict';
+const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
+const { availableParallelism } = require('node:os');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const root = join(__dirname, '..');
+const cli = join(root, 'out', 'cli');
+
+/** Whether `out` is missing or older than an input `list` (a build's JSON list, paths relative to root) names. */
+function outdated(out, list) {
+  try {
+    const built = statSync(out).mtimeMs;
+    return JSON.parse(readFileSync(list, 'utf8')).some((p) => {
+      try {
+        return statSync(join(root, p)).mtimeMs > built;
+      } catch {
+        return true;
+      }
+    });
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The native /proc reader, rebuilt when a source is newer than its build
+ * (a checkout only; without a compiler captures fall back, so no error
+ * here), or when it was built without its BPF snapshot for want of a tool:
+ * the builder decides whether the tools are there now.
+ */
+async function nativeFresh() {
+  const nativeBuilder = join(root, 'scripts', 'build-native.mjs');
+  if (!existsSync(nativeBuilder) || !existsSync(join(root, 'src-native'))) return;
+  const native = join(root, 'out', 'native');
+  if (outdated(join(native, 'procfd.node'), join(native, 'inputs.json')) || existsSync(join(native, 'gen', 'no-bpf.txt')))
+    try {
+      (await import(pathToFileURL(nativeBuilder).href)).buildNative();
+    } catch {
+      /* captures say which reader they used */
+    }
+}
+
+/**
+ * `ckpt capture --all` spends most of its time in the kernel: start that
+ * now, on the native reader's threads, before the CLI is even loaded. The
+ * capture adopts the job (procfd-reader.ts's readAheadAll, which checks
+ * the addon's version and cancels a job it cannot use); nothing here may
+ * fail a command. With --freeze reading must wait for the stop.
+ */
+function readAhead(argv) {
+  if (
+    argv[0] !== 'capture' ||
+    !argv.includes('--all') ||
+    argv.some((a) => a === '--freeze' || a === '--help' || a === '-h' || a.startsWith('--sim')) ||
+    process.env.CKPT_CAPTURE_READER === 'js'
+  )
+    return;
+  try {
+    const m = require(process.env.CKPT_PROCFD ?? join(root, 'out', 'native', 'procfd.node'));
+    const pids = [];
+    for (const n of readdirSync('/proc'))
+      if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid) pids.push(Number(n));
+    pids.sort((a, b) => a - b);
+    const threads = Number(process.env.CKPT_CAPTURE_THREADS) >= 1 ? Number(process.env.CKPT_CAPTURE_THREADS) : availableParallelism();
+    globalThis[Symbol.for('checkpoint-studio.readAhead')] = {
+      module: m,
+      procRoot: '/proc',
+      pids,
+      job: m.start('/proc', Int32Array.from(pids), threads, process.env.CKPT_CAPTURE_SNAPSHOT !== 'off'),
+    };
+  } catch {
+    /* the capture itself reports what is wrong */
+  }
+}
+
+/**
+ * Rebuilds the CLI's bundles (out/cli) in a checkout when a source they
+ * were built from changed (out/cli/inputs.json lists them: a few dozen
+ * stats, not a walk of the tree) or when there is no build yet. An
+ * installed package ships them without sources or builder.
+ */
+async function cliFresh() {
+  const builder = join(root, 'scripts', 'build-cli.mjs');
+  const entry = join(cli, 'ckpt.mjs');
+  if (existsSync(entry) && (!existsSync(builder) || !existsSync(join(root, 'src-main')))) return;
+  if (existsSync(entry) && !outdated(entry, join(cli, 'inputs.json'))) return;
+  await (await import(pathToFileURL(builder).href)).buildCli();
+}
+
+/**
+ * A capture ends with a heap of tens of MB (every fd's open file lives
+ * until the image is written): a natural exit then tears the V8 heap down
+ * page by page, about 10 ms of wall time and 5 of CPU for nothing. When
+ * the event loop is empty (beforeExit: the image is written, every write
+ * and handle done) exit at once, with the exit code the command set; 'exit'
+ * listeners still run.
+ */
+function exitWhenDone() {
+  process.once('beforeExit', () => process.exit());
+}
+
+module.exports = { root, cli, nativeFresh, readAhead, cliFresh, exitWhenDone };

@@ -92,6 +92,7 @@ const bench: BenchModule = {
         encoding: 'utf8',
       });
       ctx.log(`ckpt ${/^reader: .*$/m.exec(said.stderr ?? '')?.[0] ?? 'reader: (not said)'}`);
+      ctx.log(`ckpt ${/^code cache of .*$/m.exec(said.stderr ?? '')?.[0] ?? 'code cache: (not said)'}`);
       ctx.record({ name: 'ckpt capture --all -o FILE (median)', value: median(ck), unit: 'ms' });
       if (!lsof) {
         ctx.log('lsof is not installed: no ratio');

@@ -23,13 +23,20 @@ typedef struct {
   uint32_t own;   /* SNAP_OWN_*: the figures of the kind's own fdinfo lines are below (more is 0) */
   int32_t own_id;
   uint64_t own_count;
-  uint32_t own_flags, pad;
+  uint32_t own_flags;
+  uint32_t st_ok; /* the st_* below are what statx would give (fdsnap.bpf.c's stat_of) */
+  uint32_t st_dev, st_rdev; /* the kernel's encoding: major << 20 | minor */
+  uint32_t st_nlink, pad;
+  int64_t st_size;
+  uint64_t st_blocks;
 } snap_rec_t;
 
 /* Kinds whose own fdinfo lines a record carries the figures of. */
 #define SNAP_OWN_EVENTFD 1 /* own_count, own_id, own_flags: eventfd_ctx's */
 #define SNAP_OWN_UNIX 2    /* own_count: scm_fds */
 #define SNAP_OWN_KINDS 3
+/* The job's trust in records' stat figures (st_ok), kept beside the kinds': same states. */
+#define SNAP_STAT SNAP_OWN_KINDS
 
 /* One job's use of the program: the ids it has given out. */
 typedef struct snap snap_t;

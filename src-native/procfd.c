@@ -442,6 +442,8 @@ static size_t own_lines(const snap_rec_t *sr, char *out, size_t cap, int skew) {
 
 static int own_state(reader_t *rd, const snap_rec_t *sr);
 static size_t own_take(reader_t *rd, const snap_rec_t *sr, char *out, size_t cap);
+static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx);
+static void stat_check(reader_t *rd, const snap_rec_t *sr, const struct statx *sx);
 static void own_check(reader_t *rd, const snap_rec_t *sr, const char *procs, size_t n);
 
 static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir, int dfd, int ifd, int fdn,
@@ -585,10 +587,17 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         }
     struct statx sx;
     int st_ok = 0, st_err = 0;
+    /* stat's figures from the record, where it has them (an ext4 inode
+     * whose getattr adds nothing) and the job trusts them (stat_take);
+     * until then a statx, held to them (stat_check). */
+    int from_rec = snap_link && sr->st_ok && !link_err;
     if (!known) {
-      if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0)
+      if (from_rec && stat_take(rd, sr, &sx))
         st_ok = 1;
-      else
+      else if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
+        st_ok = 1;
+        if (from_rec) stat_check(rd, sr, &sx);
+      } else
         st_err = errno;
     }
     if (st_err == ENOENT || st_err == EBADF) {
@@ -1182,9 +1191,10 @@ struct job {
   /* Per SNAP_OWN_* kind: whether the lines printed from a record's figures
    * are this kernel's (own_lines): 0 not known yet, 1 they were, -1 they
    * were not; misses: times they differed (atomics). */
-  int own_state[SNAP_OWN_KINDS], own_misses[SNAP_OWN_KINDS];
-  int own_taken; /* fds whose own lines came from their records (atomic) */
-  int own_skew;  /* CKPT_TEST_OWN_SKEW: print them wrong, as another kernel's format would differ (tests) */
+  int own_state[SNAP_OWN_KINDS + 1], own_misses[SNAP_OWN_KINDS + 1]; /* [SNAP_STAT]: the records' stat figures */
+  int own_taken;  /* fds whose own lines came from their records (atomic) */
+  int stat_taken; /* files whose stat figures came from their records (atomic) */
+  int own_skew;  /* CKPT_TEST_OWN_SKEW: print them wrong, and take no stat figure as statx's, as another kernel would differ (tests) */
   char snap_why[256]; /* why there is none, when asked for */
 };
 
@@ -1218,6 +1228,43 @@ static void own_check(reader_t *rd, const snap_rec_t *sr, const char *procs, siz
     __atomic_store_n(&job->own_state[sr->own], 1, __ATOMIC_RELAXED);
   else if (__atomic_add_fetch(&job->own_misses[sr->own], 1, __ATOMIC_RELAXED) >= OWN_MISSES)
     __atomic_store_n(&job->own_state[sr->own], -1, __ATOMIC_RELAXED);
+}
+
+/* A record's stat figures as statx gives them, when the job trusts them; 0 when it does not (yet). */
+static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx) {
+  job_t *job = rd->w->job;
+  if (__atomic_load_n(&job->own_state[SNAP_STAT], __ATOMIC_RELAXED) != 1) return 0;
+  memset(sx, 0, sizeof *sx);
+  sx->stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
+  sx->stx_dev_major = sr->st_dev >> 20;
+  sx->stx_dev_minor = sr->st_dev & 0xfffff;
+  sx->stx_rdev_major = sr->st_rdev >> 20;
+  sx->stx_rdev_minor = sr->st_rdev & 0xfffff;
+  sx->stx_ino = sr->ino;
+  sx->stx_mode = (uint16_t)sr->mode;
+  sx->stx_nlink = sr->st_nlink;
+  sx->stx_size = (uint64_t)sr->st_size;
+  sx->stx_blocks = sr->st_blocks;
+  sx->stx_mnt_id = sr->mnt_id;
+  __atomic_add_fetch(&job->stat_taken, 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
+/* statx's figures of a file against its record's (the same open file, a
+ * moment apart): the same, and records' figures stand for statx from now
+ * on in this job; different three times (a file that grew between the two,
+ * or a kernel whose getattr adds to them), and statx it is throughout. */
+static void stat_check(reader_t *rd, const snap_rec_t *sr, const struct statx *sx) {
+  job_t *job = rd->w->job;
+  int same = sx->stx_dev_major == sr->st_dev >> 20 && sx->stx_dev_minor == (sr->st_dev & 0xfffff) &&
+             sx->stx_rdev_major == sr->st_rdev >> 20 && sx->stx_rdev_minor == (sr->st_rdev & 0xfffff) && sx->stx_ino == sr->ino &&
+             sx->stx_mode == (uint16_t)sr->mode && sx->stx_nlink == sr->st_nlink && sx->stx_size == (uint64_t)sr->st_size &&
+             (sx->stx_mask & STATX_BLOCKS) && sx->stx_blocks == sr->st_blocks && (sx->stx_mask & STATX_MNT_ID) && sx->stx_mnt_id == sr->mnt_id &&
+             !job->own_skew;
+  if (same)
+    __atomic_store_n(&job->own_state[SNAP_STAT], 1, __ATOMIC_RELAXED);
+  else if (__atomic_add_fetch(&job->own_misses[SNAP_STAT], 1, __ATOMIC_RELAXED) >= OWN_MISSES)
+    __atomic_store_n(&job->own_state[SNAP_STAT], -1, __ATOMIC_RELAXED);
 }
 
 static snap_t *job_snapshot(reader_t *rd) {
@@ -2031,6 +2078,10 @@ static napi_value js_snapshot_own(napi_env env, napi_callback_info info) {
   }
   CHECK(napi_create_int32(env, __atomic_load_n(&job->own_taken, __ATOMIC_RELAXED), &v));
   CHECK(napi_set_named_property(env, o, "taken", v));
+  CHECK(napi_create_int32(env, __atomic_load_n(&job->own_state[SNAP_STAT], __ATOMIC_RELAXED), &v));
+  CHECK(napi_set_named_property(env, o, "stat", v));
+  CHECK(napi_create_int32(env, __atomic_load_n(&job->stat_taken, __ATOMIC_RELAXED), &v));
+  CHECK(napi_set_named_property(env, o, "statTaken", v));
   return o;
 }
 

@@ -44,6 +44,26 @@ async function readWith(list: number[], snapshot: boolean, threads = 1): Promise
   return r;
 }
 
+/** A read of `list` with the snapshot, skewed (CKPT_TEST_OWN_SKEW: nothing taken from the records agrees) or not, and what it took from the records. */
+async function readOwn(list: number[], skew: boolean, threads: number) {
+  const m = procfd()!;
+  if (skew) process.env.CKPT_TEST_OWN_SKEW = '1';
+  const job = m.start('/proc', Int32Array.from(list), threads, true);
+  delete process.env.CKPT_TEST_OWN_SKEW;
+  const r = (await nativeReadProcs('/proc', list, threads, undefined, job))!;
+  expect(r.failed).toBeUndefined();
+  expect(r.snapshot).toBeNull();
+  return { r, own: m.snapshotOwn(job) };
+}
+
+/** The fd `fd` of process `pid` in a read, every field. */
+function fdIn(r: NativeRead, pid: number, fd: number): RawFd {
+  const p = r.procs.find((x) => x.pid === pid)!;
+  const i = Array.from(p.fds!.fd).indexOf(fd);
+  expect(i, `pid ${pid} fd ${fd}`).toBeGreaterThanOrEqual(0);
+  return { ...rawFdAt(p.fds!, i, emptyRawFd()) };
+}
+
 /**
  * Why no snapshot can be taken here (not root, no BTF, a build without
  * clang or bpftool), or null when one can. Any other reason is not a reason to
@@ -277,26 +297,10 @@ describe.skipIf(CANNOT !== null)('the BPF snapshot of every fd', () => {
   });
 
   it('eventfds and unix sockets: their own fdinfo lines printed from the records as /proc prints them, once one of each kind agreed', async () => {
-    const m = procfd()!;
-    /** One read with the snapshot, its fds' extra lines by pid:fd, and what it made of the own lines. */
-    const read = async (skew: boolean) => {
-      if (skew) process.env.CKPT_TEST_OWN_SKEW = '1';
-      const job = m.start('/proc', Int32Array.from(pids), 1, true);
-      delete process.env.CKPT_TEST_OWN_SKEW;
-      const r = (await nativeReadProcs('/proc', pids, 1, undefined, job))!;
-      expect(r.failed).toBeUndefined();
-      expect(r.snapshot).toBeNull();
-      return { r, own: m.snapshotOwn(job) };
-    };
-    const extraOf = (r: NativeRead, pid: number, fd: number): string => {
-      const p = r.procs.find((x) => x.pid === pid)!;
-      const i = Array.from(p.fds!.fd).indexOf(fd);
-      expect(i, `pid ${pid} fd ${fd}`).toBeGreaterThanOrEqual(0);
-      return p.fds!.extra[i]!;
-    };
+    const extraOf = (r: NativeRead, pid: number, fd: number): string => fdIn(r, pid, fd).extra;
     const off = await readWith(pids, false);
     for (const skew of [false, true]) {
-      const { r, own } = await read(skew);
+      const { r, own } = await readOwn(pids, skew, 1);
       // As /proc prints them: a count above 2^32 in hex, the semaphore bit,
       // fds in flight on a datagram, a stream and a listening socket (its
       // count taken under a lock: read from /proc), none on an idle one.
@@ -320,25 +324,11 @@ describe.skipIf(CANNOT !== null)('the BPF snapshot of every fd', () => {
   });
 
   it('stat of ext4 files from the records as statx gives it, once one agreed; delayed allocation and other file systems by statx', async () => {
-    const m = procfd()!;
-    const read = async (skew: boolean) => {
-      if (skew) process.env.CKPT_TEST_OWN_SKEW = '1';
-      const job = m.start('/proc', Int32Array.from(pids), 2, true);
-      delete process.env.CKPT_TEST_OWN_SKEW;
-      const r = (await nativeReadProcs('/proc', pids, 2, undefined, job))!;
-      expect(r.failed).toBeUndefined();
-      return { r, own: m.snapshotOwn(job) };
-    };
-    const fdOf = (r: NativeRead, pid: number, fd: number): RawFd => {
-      const p = r.procs.find((x) => x.pid === pid)!;
-      const i = Array.from(p.fds!.fd).indexOf(fd);
-      expect(i, `fd ${fd}`).toBeGreaterThanOrEqual(0);
-      return { ...rawFdAt(p.fds!, i, emptyRawFd()) };
-    };
+    const fdOf = fdIn;
     const ext4 = spawnSync('stat', ['-f', '-c', '%T', work], { encoding: 'utf8' }).stdout.trim() === 'ext2/ext3';
     for (const skew of [false, true]) {
       const off = await readWith(pids, false);
-      const { r, own } = await read(skew);
+      const { r, own } = await readOwn(pids, skew, 2);
       const want = new Map(off.procs.map((p) => [p.pid, comparable(p)]));
       for (const p of r.procs) expect(comparable(p), `pid ${p.pid}, skew ${skew}`).toEqual(want.get(p.pid));
       if (ext4 && !skew) {

@@ -54,12 +54,13 @@ export interface Procfd {
   /** null when the job's fds came from a BPF snapshot, else why not ("not asked", "not yet", a reason). */
   snapshot(job: object): string | null;
   /**
-   * The snapshot's own fdinfo lines of eventfds and unix sockets (printed
-   * from their records' figures): per kind 1 when they printed as /proc's
+   * What a job took from its records rather than /proc: the own fdinfo
+   * lines of eventfds and unix sockets (printed from the records' figures),
+   * and ext4 files' stat figures. Per kind 1 when they agreed with /proc's
    * and were taken, -1 when not (read from /proc), 0 unchecked; and how
    * many fds took them.
    */
-  snapshotOwn(job: object): { eventfd: number; unix: number; taken: number };
+  snapshotOwn(job: object): { eventfd: number; unix: number; taken: number; stat: number; statTaken: number };
 }
 
 let loaded: Procfd | null | undefined;

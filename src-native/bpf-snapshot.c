@@ -71,12 +71,14 @@ typedef struct {
   uint32_t pad; /* the union is 16 bytes (its cgroup member) */
 } iter_task_info_t;
 
-/* An iterator link over one task's files: its fd, or -1 (errno). */
-static int attach_task(int tid) {
+/* An iterator link over one task's files, of the whole program or the
+ * light one (fdsnap_ids: no paths or figures, for second passes): its fd,
+ * or -1 (errno). */
+static int attach_task(int tid, int light) {
   iter_task_info_t info = {(uint32_t)tid, 0, 0, 0};
   union bpf_attr a;
   memset(&a, 0, sizeof a);
-  a.link_create.prog_fd = (uint32_t)skel->progs.fdsnap.prog_fd;
+  a.link_create.prog_fd = (uint32_t)(light ? skel->progs.fdsnap_ids.prog_fd : skel->progs.fdsnap.prog_fd);
   a.link_create.attach_type = BPF_TRACE_ITER;
   a.link_create.iter_info = (uint64_t)(uintptr_t)&info;
   a.link_create.iter_info_len = sizeof info;
@@ -133,7 +135,7 @@ static void load_once(void) {
     return;
   }
   /* Per-task iterators came in 6.1: try one, on ourselves. */
-  int link = attach_task(getpid());
+  int link = attach_task(getpid(), 0);
   if (link < 0) {
     int e = errno;
     if (transient(e))
@@ -236,12 +238,12 @@ void snap_buf_free(snap_buf_t *b) {
   memset(b, 0, sizeof *b);
 }
 
-int snap_task(snap_t *s, int tid, snap_buf_t *b, const snap_rec_t *const **out) {
+int snap_task(snap_t *s, int tid, int light, snap_buf_t *b, const snap_rec_t *const **out) {
   if (tid <= 0) return 0;
   b->n = 0;
   pthread_mutex_lock(&pass_mu);
 #ifdef PROCFD_BPF
-  int link = attach_task(tid);
+  int link = attach_task(tid, light);
 #else
   int link = -1;
   errno = ENOSYS;

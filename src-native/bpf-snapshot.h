@@ -57,8 +57,9 @@ snap_t *snap_open(char *whybuf, size_t whylen);
 /* The fds of the fd table task `tid` holds, read now, in fd order, into
  * buf (out points into it until the next call): their count, 0 when the
  * task has none or is gone (a zombie's table is gone too), -1 on failure.
- * Thread-safe; passes are taken one at a time. */
-int snap_task(snap_t *s, int tid, snap_buf_t *buf, const snap_rec_t *const **out);
+ * Thread-safe; passes are taken one at a time. `light`: records without
+ * path or figures (plen 0, more 0, own 0, st_ok 0), for a second pass. */
+int snap_task(snap_t *s, int tid, int light, snap_buf_t *buf, const snap_rec_t *const **out);
 
 /* A record's path bytes (plen - 1 of them when plen > 0). */
 static inline const char *snap_path(const snap_rec_t *r) { return (const char *)(r + 1); }

@@ -220,9 +220,9 @@ static __attribute__((always_inline)) void stat_of(struct inode *inode, struct r
   r->st_ok = 1;
 }
 
-SEC("iter/task_file")
-int fdsnap(struct bpf_iter__task_file *ctx) {
-  struct seq_file *seq = ctx->meta->seq;
+/* What both passes write of an fd: which fd of which task and table, its
+ * open file, and fdinfo's first four lines. */
+static __attribute__((always_inline)) struct rec *common(struct bpf_iter__task_file *ctx) {
   struct task_struct *task = ctx->task;
   struct file *file = ctx->file;
   if (!task || !file) return 0;
@@ -240,8 +240,7 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
   r->pos = file->f_pos;
   struct inode *inode = file->f_inode;
   r->ino = inode->i_ino;
-  unsigned short mode = inode->i_mode;
-  r->mode = mode;
+  r->mode = inode->i_mode;
 
   /* fdinfo's flags: f_flags, with O_CLOEXEC from the table's bitmap. */
   __u32 flags = file->f_flags;
@@ -257,6 +256,41 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
   int mnt_id = 0;
   bpf_probe_read_kernel(&mnt_id, sizeof mnt_id, (char *)m + __builtin_preserve_field_info(((struct mount *)0)->mnt_id, 0));
   r->mnt_id = mnt_id;
+  r->plen = 0;
+  r->more = 0;
+  r->own = 0;
+  r->own_id = 0;
+  r->own_count = 0;
+  r->own_flags = 0;
+  r->pad = 0;
+  r->st_ok = 0;
+  r->st_dev = r->st_rdev = r->st_nlink = 0;
+  r->st_size = 0;
+  r->st_blocks = 0;
+  return r;
+}
+
+/* The second pass (bpf-snapshot.c's snap_task, light): which fds hold
+ * which open file now, no path, no figures; user space compares them with
+ * the first pass's. */
+SEC("iter/task_file")
+int fdsnap_ids(struct bpf_iter__task_file *ctx) {
+  struct rec *r = common(ctx);
+  if (r) bpf_seq_write(ctx->meta->seq, r, __builtin_offsetof(struct rec, path));
+  return 0;
+}
+
+SEC("iter/task_file")
+int fdsnap(struct bpf_iter__task_file *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct task_struct *task = ctx->task;
+  struct file *file = ctx->file;
+  if (!task || !file) return 0;
+  struct rec *r = common(ctx);
+  if (!r) return 0;
+  struct inode *inode = file->f_inode;
+  struct files_struct *files = task->files;
+  unsigned short mode = inode->i_mode;
 
   /* What fdinfo prints after its four lines: show_fd_locks (only with a
    * lock context) and the file's show_fdinfo; a socket's sock_show_fdinfo
@@ -265,10 +299,6 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
    * says what there is. */
   __u32 more = inode->i_flctx != 0 || !files;
   __u32 own = 0;
-  r->own_id = 0;
-  r->own_count = 0;
-  r->own_flags = 0;
-  r->pad = 0;
   stat_of(inode, r);
   if (file->f_op->show_fdinfo) {
     /* private_data is a void *: the verifier lets it be read only by probe. */

@@ -910,7 +910,7 @@ static void hold_to_second_pass(reader_t *rd, rproc_t *rp, snap_t *snap, const c
                                 const snap_rec_t *const *recs, int nrecs, int since) {
   rfds_t *t = &rp->fds;
   const snap_rec_t *const *now = NULL;
-  int nnow = rp->oom ? -1 : snap_task(snap, rp->pid, &rd->sbuf2, &now);
+  int nnow = rp->oom ? -1 : snap_task(snap, rp->pid, 1, &rd->sbuf2, &now);
   if (nnow < 0) {
     if (t->n) memset(t->fid.p, 0, (size_t)t->n * 4);
     return;
@@ -1013,7 +1013,7 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
 static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir) {
   const snap_rec_t *const *recs = NULL;
   snap_t *snap = job_snapshot(rd);
-  int nrecs = snap ? snap_task(snap, rp->pid, &rd->sbuf, &recs) : 0;
+  int nrecs = snap ? snap_task(snap, rp->pid, 0, &rd->sbuf, &recs) : 0;
   if (nrecs < 0) snapshot_count(rd, 0);
   if (nrecs > 0 && read_fds_snap(rd, rp, snap, fdDir, infoDir, recs, nrecs)) {
     snapshot_count(rd, 1);

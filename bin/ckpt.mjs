@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; unset NODE_EXTRA_CA_CERTS; [ "$1" = capture ] && exec node --min-semi-space-size=64 --max-semi-space-size=64 --no-turbo-inlining -e "require(require('fs').realpathSync(process.argv[1]).replace(/[^/]*$/, 'capture.cjs'))" "$0" "$@"; exec node "$0" "$@"
+':' //; unset NODE_EXTRA_CA_CERTS; [ "$1" = capture ] && exec node --min-semi-space-size=64 --max-semi-space-size=64 --no-turbo-inlining --no-use-osr -e "require(require('fs').realpathSync(process.argv[1]).replace(/[^/]*$/, 'capture.cjs'))" "$0" "$@"; exec node "$0" "$@"
 // The two lines above are sh, and the second is also a string and a
 // comment to JavaScript: run as a program, this file re-executes itself
 // with node, and
@@ -16,6 +16,10 @@
 //   CPU on it, much of it on inlined copies of functions it also compiles
 //   on their own; without inlining about 60, while the main thread's time
 //   stays the same (measured on 30,000 fds);
+// - for a capture, without on-stack replacement: TurboFan compiled a second
+//   copy of functions whose loops ran hot once (the writer's run and table,
+//   the sharing's bucketize, the socket table's parse), ~5 ms of a capture
+//   of 30,000 fds in CPU the readers want (hyperfine: 148 -> 143 ms);
 // - for a capture, through its own launcher, bin/capture.cjs (found beside
 //   this file's real path: npm links this one), by `node -e`: CommonJS, so
 //   node's ES module loader never starts (see there).

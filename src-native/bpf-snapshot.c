@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -38,16 +40,8 @@
 #include "bpf-why.h" /* PROCFD_BPF_WHY: why the build has no program */
 #endif
 
-/* pointer -> dense id, growing: the job's whole life */
-typedef struct {
-  uint64_t *keys;
-  uint32_t *ids;
-  uint32_t mask, used, next;
-} idmap_t;
-
 struct snap {
-  pthread_mutex_t mu; /* the ids */
-  idmap_t files, tables;
+  uint64_t key; /* the job's secret for ids (snap_id) */
 };
 
 /* ---- the program: a light skeleton (bpftool gen skeleton -L) ----------- */
@@ -156,55 +150,25 @@ static void load_once(void) {
 
 /* ---- a job's passes ------------------------------------------------------ */
 
-static uint32_t mix(uint64_t v) {
+/*
+ * The id of a kernel pointer in this job: a keyed hash of it, 31 bits and
+ * never 0 (0 stays 0). Equal pointers have equal ids, so different ids are
+ * different open files; equal ids may be two pointers (a collision, about
+ * one pair in a capture of 27,000 files), as they may be one pointer freed
+ * and reused between two reads: an id is a candidate for kcmp to prove,
+ * never proof (build.ts). No map to grow and no lock, and no address
+ * leaves this file: the key is the job's, random.
+ */
+static int32_t snap_id(const snap_t *s, uint64_t ptr) {
+  if (!ptr) return 0;
+  uint64_t v = ptr ^ s->key;
   v ^= v >> 33;
   v *= 0xff51afd7ed558ccdull;
   v ^= v >> 33;
-  return (uint32_t)v;
-}
-
-static int idmap_grow(idmap_t *m) {
-  uint32_t cap = m->keys ? (m->mask + 1) * 2 : 1024;
-  uint64_t *keys = calloc(cap, sizeof *keys);
-  uint32_t *ids = calloc(cap, sizeof *ids);
-  if (!keys || !ids) {
-    free(keys);
-    free(ids);
-    return -1;
-  }
-  for (uint32_t i = 0; m->keys && i <= m->mask; i++) {
-    if (!m->keys[i]) continue;
-    uint32_t j = mix(m->keys[i]) & (cap - 1);
-    while (keys[j]) j = (j + 1) & (cap - 1);
-    keys[j] = m->keys[i];
-    ids[j] = m->ids[i];
-  }
-  free(m->keys);
-  free(m->ids);
-  m->keys = keys;
-  m->ids = ids;
-  m->mask = cap - 1;
-  return 0;
-}
-
-/* The id of a pointer (0 stays 0), given out from 1; 0 when out of memory.
- * Kept at most half full, so a probe always ends. */
-static uint32_t idmap_get(idmap_t *m, uint64_t key) {
-  if (!key) return 0;
-  if ((!m->keys || (m->used + 1) * 2 > m->mask + 1) && idmap_grow(m)) return 0;
-  for (uint32_t i = mix(key) & m->mask;; i = (i + 1) & m->mask) {
-    if (m->keys[i] == key) return m->ids[i];
-    if (!m->keys[i]) {
-      m->keys[i] = key;
-      m->used++;
-      return m->ids[i] = m->next++;
-    }
-  }
-}
-
-static void idmap_free(idmap_t *m) {
-  free(m->keys);
-  free(m->ids);
+  v *= 0xc4ceb9fe1a85ec53ull;
+  v ^= v >> 33;
+  uint32_t id = (uint32_t)v & 0x7fffffffu;
+  return id ? (int32_t)id : 1;
 }
 
 snap_t *snap_open(char *whybuf, size_t whylen) {
@@ -219,16 +183,17 @@ snap_t *snap_open(char *whybuf, size_t whylen) {
     snprintf(whybuf, whylen, "out of memory");
     return NULL;
   }
-  pthread_mutex_init(&s->mu, NULL);
-  s->files.next = s->tables.next = 1;
+  if (getrandom(&s->key, sizeof s->key, GRND_NONBLOCK) != (ssize_t)sizeof s->key) {
+    /* No entropy yet (early boot): the clock will do; ids only need to hide pointers. */
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    s->key = ((uint64_t)t.tv_sec << 32) ^ (uint64_t)t.tv_nsec ^ ((uint64_t)getpid() << 16);
+  }
   return s;
 }
 
 void snap_close(snap_t *s) {
   if (!s) return;
-  idmap_free(&s->files);
-  idmap_free(&s->tables);
-  pthread_mutex_destroy(&s->mu);
   free(s);
 }
 
@@ -294,16 +259,11 @@ int snap_task(snap_t *s, int tid, int light, snap_buf_t *b, const snap_rec_t *co
     }
     b->recs[b->nrecs++] = r;
   }
-  pthread_mutex_lock(&s->mu);
-  int oom = 0;
   for (size_t i = 0; i < b->nrecs; i++) {
     snap_rec_t *r = (snap_rec_t *)b->recs[i];
-    r->file = idmap_get(&s->files, r->file);
-    r->files = idmap_get(&s->tables, r->files);
-    oom |= !r->file;
+    r->file = (uint64_t)snap_id(s, r->file);
+    r->files = (uint64_t)snap_id(s, r->files);
   }
-  pthread_mutex_unlock(&s->mu);
-  if (oom) return -1;
   *out = b->recs;
   return (int)b->nrecs;
 }

@@ -13,8 +13,8 @@
 typedef struct {
   uint32_t tgid, tid, fd;
   int32_t plen;   /* path bytes with their NUL, or -errno of d_path */
-  uint64_t file;  /* after snap_task: the open file's id in this job, from 1 */
-  uint64_t files; /* after snap_task: the fd table's id in this job, from 1 */
+  uint64_t file;  /* after snap_task: the open file's id in this job (snap_id: 31 bits, not 0) */
+  uint64_t files; /* after snap_task: the fd table's id in this job (the same) */
   int64_t pos;
   uint64_t ino;
   uint32_t flags, mnt_id, mode;

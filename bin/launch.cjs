@@ -11,19 +11,40 @@ const { pathToFileURL } = require('node:url');
 const root = join(__dirname, '..');
 const cli = join(root, 'out', 'cli');
 
+/**
+ * The newest modification time of `paths` (relative to root), Infinity
+ * when one is missing. `addon`: the procfd addon, whose newestMtime stats
+ * them in C (~0.3 ms for the CLI's ~200 sources, where fs.statSync's cold
+ * path takes ~4 ms of every start); not for the addon's own inputs, which
+ * are checked before it may be rebuilt (a module once required stays).
+ */
+function newestMtime(paths, addon) {
+  if (typeof addon?.newestMtime === 'function') return addon.newestMtime(paths.map((p) => join(root, p)));
+  let newest = 0;
+  for (const p of paths)
+    try {
+      newest = Math.max(newest, statSync(join(root, p)).mtimeMs);
+    } catch {
+      return Infinity;
+    }
+  return newest;
+}
+
 /** Whether `out` is missing or older than an input `list` (a build's JSON list, paths relative to root) names. */
-function outdated(out, list) {
+function outdated(out, list, addon) {
   try {
-    const built = statSync(out).mtimeMs;
-    return JSON.parse(readFileSync(list, 'utf8')).some((p) => {
-      try {
-        return statSync(join(root, p)).mtimeMs > built;
-      } catch {
-        return true;
-      }
-    });
+    return newestMtime(JSON.parse(readFileSync(list, 'utf8')), addon) > statSync(out).mtimeMs;
   } catch {
     return true;
+  }
+}
+
+/** The procfd addon, once nativeFresh has had its say; null where it is not built. */
+function addon() {
+  try {
+    return require(process.env.CKPT_PROCFD ?? join(root, 'out', 'native', 'procfd.node'));
+  } catch {
+    return null;
   }
 }
 
@@ -61,7 +82,7 @@ function readAhead(argv) {
   )
     return;
   try {
-    const m = require(process.env.CKPT_PROCFD ?? join(root, 'out', 'native', 'procfd.node'));
+    const m = addon();
     const pids = [];
     for (const n of readdirSync('/proc'))
       if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid) pids.push(Number(n));
@@ -88,7 +109,7 @@ async function cliFresh() {
   const builder = join(root, 'scripts', 'build-cli.mjs');
   const entry = join(cli, 'ckpt.mjs');
   if (existsSync(entry) && (!existsSync(builder) || !existsSync(join(root, 'src-main')))) return;
-  if (existsSync(entry) && !outdated(entry, join(cli, 'inputs.json'))) return;
+  if (existsSync(entry) && !outdated(entry, join(cli, 'inputs.json'), addon())) return;
   await (await import(pathToFileURL(builder).href)).buildCli();
 }
 

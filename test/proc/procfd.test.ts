@@ -444,7 +444,29 @@ describe('native /proc reader', () => {
     expect(() => m.diagStart!('not a buffer', null)).toThrow(TypeError);
     expect(() => m.diagStart!(Buffer.alloc(40), 42)).toThrow(TypeError);
     expect(() => m.diagTake!({})).toThrow(TypeError);
+    expect(() => m.newestMtime!('/etc/hostname')).toThrow(TypeError);
+    expect(() => m.newestMtime!([42])).not.toThrow(); // not a path: no such file, Infinity (below)
     const empty = m.start!('/proc', new Int32Array(0), 2);
     expect(m.next!(empty)).toBeNull();
+  });
+
+  it("gives the newest modification time of files as fs.statSync's mtimeMs has it, Infinity when one is missing (the launchers' staleness check)", () => {
+    const m = createRequire(import.meta.url)(procfdPath()) as { newestMtime: (p: unknown[]) => number };
+    const dir = fs.mkdtempSync(join(tmpdir(), 'ckpt-mtime-'));
+    try {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b \u00e9\n');
+      fs.writeFileSync(a, 'a');
+      fs.writeFileSync(b, 'b');
+      fs.utimesSync(a, new Date(1_700_000_000_123), new Date(1_700_000_000_123));
+      fs.utimesSync(b, new Date(1_600_000_000_456), new Date(1_600_000_000_456));
+      expect(m.newestMtime([a, b])).toBe(fs.statSync(a).mtimeMs);
+      expect(m.newestMtime([b])).toBe(fs.statSync(b).mtimeMs);
+      expect(m.newestMtime([])).toBe(0);
+      expect(m.newestMtime([a, join(dir, 'gone'), b])).toBe(Infinity);
+      expect(m.newestMtime([42])).toBe(Infinity);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

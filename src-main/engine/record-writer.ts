@@ -13,8 +13,25 @@ export type Sink = (chunk: Buffer) => void;
 const FLUSH_AT = 1 << 20;
 const TWO32 = 4294967296;
 
-function checkU32(v: number): void {
+export function checkU32(v: number): void {
   if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new ModelError(`value ${v} is not an unsigned 32-bit integer`);
+}
+
+/** An unsigned 64-bit value at `at`, little-endian; a ModelError for one that is not. */
+export function setU64(view: DataView, at: number, v: U64): void {
+  // Most values (positions, sizes, inodes, devs) fit 32 bits: no division.
+  if (typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
+    view.setUint32(at, v, true);
+    view.setUint32(at + 4, 0, true);
+  } else if (typeof v === 'number') {
+    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)))
+      throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
+    view.setUint32(at, v >>> 0, true);
+    view.setUint32(at + 4, Math.floor(v / TWO32), true);
+  } else {
+    if (v < 0n || v > 0xffffffffffffffffn) throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
+    view.setBigUint64(at, v, true);
+  }
 }
 
 export class RecordWriter {
@@ -115,6 +132,25 @@ export class RecordWriter {
     this.recordCount++;
   }
 
+  /**
+   * Room for `n` bytes at the write position, taken: the offset in `view`
+   * to write them at. A run of fixed-size fields written at it costs one
+   * check for room instead of one per field (a FILE record's 64 bytes of
+   * them, 27,000 times in a capture). Read `view` after the claim: making
+   * room may have replaced it.
+   */
+  claim(n: number): number {
+    this.ensure(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  /** The buffer's view, for the bytes a claim took. */
+  get dataView(): DataView {
+    return this.view;
+  }
+
   u8(v: number): void {
     this.ensure(1);
     this.view.setUint8(this.pos, v);
@@ -139,21 +175,10 @@ export class RecordWriter {
   }
   u64(v: U64): void {
     this.ensure(8);
-    // Most values (positions, sizes, inodes, devs) fit 32 bits: no division.
-    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
-      this.view.setUint32(this.pos, v, true);
-      this.view.setUint32(this.pos + 4, 0, true);
-    } else if (typeof v === 'number') {
-      if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)))
-        throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
-      this.view.setUint32(this.pos, v >>> 0, true);
-      this.view.setUint32(this.pos + 4, Math.floor(v / TWO32), true);
-    } else {
-      if (v < 0n || v > 0xffffffffffffffffn) throw new ModelError(`value ${v} is not an unsigned 64-bit integer`);
-      this.view.setBigUint64(this.pos, v, true);
-    }
+    setU64(this.view, this.pos, v);
     this.pos += 8;
   }
+
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.pos);

@@ -2122,6 +2122,28 @@ static napi_value js_newest_mtime(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* writeback(fd, offset, length): starts writing those bytes of a file to
+ * its disk, without waiting (sync_file_range SYNC_FILE_RANGE_WRITE), so the
+ * fsync that ends an atomic write finds most of them written (a capture's
+ * 4 MB image: its fsync ~3.7 ms, most of it the data). False when the
+ * kernel would not (a pipe, a file system without it): nothing lost, fsync
+ * still writes them. */
+static napi_value js_writeback(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  double off, len;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_double(env, argv[1], &off) != napi_ok ||
+      napi_get_value_double(env, argv[2], &len) != napi_ok || fd < 0 || !(off >= 0) || !(len >= 0) || off > 9e15 || len > 9e15) {
+    napi_throw_type_error(env, NULL, "procfd.writeback(fd, offset, length)");
+    return NULL;
+  }
+  int ok = sync_file_range(fd, (off64_t)off, (off64_t)len, SYNC_FILE_RANGE_WRITE) == 0;
+  CHECK(napi_get_boolean(env, ok, &v));
+  return v;
+}
+
 /* ---- the few other syscalls a capture needs (so it need not load an FFI) */
 
 static int int_args(napi_env env, napi_callback_info info, int64_t *out, size_t want, const char *usage) {
@@ -2661,6 +2683,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"snapshot", NULL, js_snapshot, NULL, NULL, NULL, napi_default, NULL},
       {"snapshotOwn", NULL, js_snapshot_own, NULL, NULL, NULL, napi_default, NULL},
       {"newestMtime", NULL, js_newest_mtime, NULL, NULL, NULL, napi_default, NULL},
+      {"writeback", NULL, js_writeback, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
       {"sha256Update", NULL, js_sha256_update, NULL, NULL, NULL, napi_default, NULL},
       {"sha256Digest", NULL, js_sha256_digest, NULL, NULL, NULL, napi_default, NULL},

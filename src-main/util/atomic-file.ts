@@ -10,6 +10,7 @@
  */
 import { closeSync, existsSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { procfdAddon } from './procfd-addon.js';
 
 type Produce<T> = (write: (chunk: Uint8Array) => void) => T;
 
@@ -36,7 +37,14 @@ function failedWrite(target: string, e: unknown): Error {
   );
 }
 
-function writer(fd: number, target: string): (chunk: Uint8Array) => void {
+/**
+ * Writes chunks to fd. `durable`: the file is fsync'd at its end, so each
+ * chunk's writeback is started as it is written (the addon's writeback:
+ * sync_file_range), and the fsync finds most of the file on its disk.
+ */
+function writer(fd: number, target: string, durable = false): (chunk: Uint8Array) => void {
+  const addon = durable ? (procfdAddon().addon as { writeback?: (fd: number, off: number, len: number) => boolean } | null) : null;
+  let at = 0;
   return (chunk) => {
     let off = 0;
     try {
@@ -44,6 +52,8 @@ function writer(fd: number, target: string): (chunk: Uint8Array) => void {
     } catch (e) {
       throw failedWrite(target, e);
     }
+    addon?.writeback?.(fd, at, chunk.length);
+    at += chunk.length;
   };
 }
 
@@ -100,7 +110,7 @@ export function writeFileAtomic<T>(target: string, produce: Produce<T>): T {
   }
   let ok = false;
   try {
-    const result = produce(writer(fd, target));
+    const result = produce(writer(fd, target, true));
     try {
       fsyncSync(fd);
       closeSync(fd);

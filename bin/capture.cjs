@@ -7,12 +7,45 @@
 // down), so later captures do not compile the bundle again. A cache is
 // named by its bundle's content hash: V8 checks only a source's length.
 'use strict';
-const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 const launch = require('./launch.cjs');
+
+/** A cache file: this magic, the SHA-256 of what follows, then V8's data. */
+const MAGIC = Buffer.from('ckpt-cc1');
+
+/**
+ * SHA-256 through the addon (no node:crypto at a capture's start), or null
+ * where it is not built: then no cache is read or made, as none could be
+ * checked.
+ */
+function digestOf(bytes) {
+  const m = launch.addon();
+  const h = m?.sha256?.();
+  if (!h) return null;
+  m.sha256Update(h, bytes);
+  return m.sha256Digest(h);
+}
+
+/**
+ * V8's data in a cache file, or undefined when there is none or it is not
+ * whole (V8 checks a cache's header, not its payload: a damaged payload
+ * would crash it, so the file carries its own digest).
+ */
+function readCache(f) {
+  let b;
+  try {
+    b = readFileSync(f);
+  } catch {
+    return undefined;
+  }
+  const body = b.subarray(MAGIC.length + 32);
+  const sum = b.length > MAGIC.length + 32 && b.subarray(0, MAGIC.length).equals(MAGIC) ? digestOf(body) : null;
+  return sum?.equals(b.subarray(MAGIC.length, MAGIC.length + 32)) ? body : null;
+}
 
 /**
  * Runs a CommonJS file as require would, with a code cache beside it where
@@ -26,18 +59,19 @@ function runCached(file, argv) {
   const all = argv.includes('--all') && !argv.some((a) => a.startsWith('--sim'));
   let cacheFile;
   let cachedData;
-  for (const f of [`${file}.all.cache`, `${file}.cache`])
-    try {
-      cachedData = readFileSync(f);
-      cacheFile = f;
-      break;
-    } catch {
-      /* none of this kind */
-    }
+  let damaged = false;
+  for (const f of [`${file}.all.cache`, `${file}.cache`]) {
+    const got = readCache(f);
+    if (got === undefined) continue;
+    cacheFile = f;
+    if (got) cachedData = got;
+    else damaged = true;
+    break;
+  }
   // (Its functions cannot import(): V8 drops what import() needs from code
   // it takes from a cache. scripts/build-cli.mjs fails a bundle with one.)
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  const rejected = cachedData !== undefined && script.cachedDataRejected;
+  const rejected = damaged || (cachedData !== undefined && script.cachedDataRejected);
   const make =
     cachedData === undefined || rejected
       ? all
@@ -48,18 +82,29 @@ function runCached(file, argv) {
         : undefined;
   if (process.env.CKPT_CAPTURE_TIMING)
     process.stderr.write(
-      `code cache of ${file}: ${cachedData === undefined ? 'none' : rejected ? 'turned down by V8' : `used (${cacheFile.endsWith('.all.cache') ? 'all' : 'other'})`}${make ? `, ${make.endsWith('.all.cache') ? 'all' : 'other'} made at exit` : ''}\n`,
+      `code cache of ${file}: ${cacheFile === undefined ? 'none' : damaged ? 'damaged' : rejected ? 'turned down by V8' : `used (${cacheFile.endsWith('.all.cache') ? 'all' : 'other'})`}${make ? `, ${make.endsWith('.all.cache') ? 'all' : 'other'} made at exit` : ''}\n`,
     );
   if (make && !argv.some((a) => a === '--help' || a === '-h'))
     process.once('exit', (code) => {
       if (code !== 0) return;
-      // Best effort: an installed package's directory may not be ours to write.
+      // Best effort: an installed package's directory may not be ours to
+      // write. Synced before it is renamed into place: a cache is whole or
+      // absent (and checked when read).
       const tmp = `${make}.${process.pid}.tmp`;
+      let fd = -1;
       try {
-        writeFileSync(tmp, script.createCachedData());
+        const data = script.createCachedData();
+        const sum = digestOf(data);
+        if (!sum) return;
+        fd = openSync(tmp, 'wx', 0o644);
+        writeSync(fd, Buffer.concat([MAGIC, sum, data]));
+        fsyncSync(fd);
+        closeSync(fd);
+        fd = -1;
         renameSync(tmp, make);
         if (rejected && cacheFile !== make) rmSync(cacheFile, { force: true });
       } catch {
+        if (fd >= 0) closeSync(fd);
         rmSync(tmp, { force: true });
       }
     });

@@ -109,8 +109,18 @@ async function cliFresh() {
   const builder = join(root, 'scripts', 'build-cli.mjs');
   const entry = join(cli, 'ckpt.mjs');
   if (existsSync(entry) && (!existsSync(builder) || !existsSync(join(root, 'src-main')))) return;
-  if (existsSync(entry) && !outdated(entry, join(cli, 'inputs.json'), addon())) return;
+  if (existsSync(entry) && !outdated(entry, join(cli, 'inputs.json'), addon()) && captureBundleThere()) return;
   await (await import(pathToFileURL(builder).href)).buildCli();
+}
+
+/** The capture's bundle that out/cli/preload.json names is on disk (a build from before it names none). */
+function captureBundleThere() {
+  try {
+    const b = JSON.parse(readFileSync(join(cli, 'preload.json'), 'utf8')).captureBundle;
+    return typeof b !== 'string' || existsSync(join(cli, b));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -125,4 +135,4 @@ function exitWhenDone() {
   process.once('beforeExit', () => process.exit());
 }
 
-module.exports = { root, cli, nativeFresh, readAhead, cliFresh, exitWhenDone };
+module.exports = { root, cli, addon, nativeFresh, readAhead, cliFresh, exitWhenDone };

@@ -192,6 +192,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define EXT4_INLINE_DATA_FL 0x10000000
 
+/* Whether the running kernel's BTF has this member of this type (CO-RE's
+ * field-exists relocation, BPF_FIELD_EXISTS): code behind a false one is
+ * dead, and its other relocations, which the kernel could not resolve,
+ * never run. */
+#define HAS_FIELD(type, field) __builtin_preserve_field_info(((type *)0)->field, 2)
+
 /* stat's figures of an inode where generic_fillattr's are all there is to
  * them (struct rec's st_ok). On ext4 only: its getattr adds delayed
  * allocation's reserved blocks and an inline file's size to st_blocks, so
@@ -206,6 +212,11 @@ static __attribute__((always_inline)) void stat_of(struct inode *inode, struct r
   char fs[6] = {};
   bpf_probe_read_kernel(fs, sizeof fs, sb->s_type->name);
   if (fs[0] != 'e' || fs[1] != 'x' || fs[2] != 't' || fs[3] != '4' || fs[4] != 0) return;
+  /* A kernel whose BTF has no ext4 (a module not loaded, or none built):
+   * its files keep their statx, and the program still loads. */
+  if (!HAS_FIELD(struct ext4_inode_info, vfs_inode) || !HAS_FIELD(struct ext4_inode_info, i_flags) ||
+      !HAS_FIELD(struct ext4_inode_info, i_reserved_data_blocks))
+    return;
   char *ei = (char *)inode - __builtin_preserve_field_info(((struct ext4_inode_info *)0)->vfs_inode, 0);
   unsigned long flags = 0;
   unsigned int reserved = 1;
@@ -311,7 +322,8 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
       if (ops) bpf_probe_read_kernel(&show, sizeof show, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->show_fdinfo, 0));
       if (ops) bpf_probe_read_kernel(&family, sizeof family, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->family, 0));
       if (!ops) more = 1;
-      else if (show && family == AF_UNIX) {
+      else if (show && family == AF_UNIX && HAS_FIELD(struct socket, sk) && HAS_FIELD(struct socket, type) &&
+               HAS_FIELD(struct unix_sock, sk) && HAS_FIELD(struct unix_sock, scm_stat)) {
         /* unix_show_fdinfo: scm_fds, read without a lock where it reads
          * without one (a datagram or connected socket); a listening one
          * counts its queue under the lock: from /proc. */
@@ -337,7 +349,8 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
       char name[10] = {};
       bpf_probe_read_kernel(name, sizeof name, file->f_path.dentry->d_name.name);
       if (priv && name[0] == '[' && name[1] == 'e' && name[2] == 'v' && name[3] == 'e' && name[4] == 'n' && name[5] == 't' &&
-          name[6] == 'f' && name[7] == 'd' && name[8] == ']' && name[9] == 0) {
+          name[6] == 'f' && name[7] == 'd' && name[8] == ']' && name[9] == 0 && HAS_FIELD(struct eventfd_ctx, count) &&
+          HAS_FIELD(struct eventfd_ctx, flags) && HAS_FIELD(struct eventfd_ctx, id)) {
         bpf_probe_read_kernel(&r->own_count, sizeof r->own_count, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->count, 0));
         bpf_probe_read_kernel(&r->own_flags, sizeof r->own_flags, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->flags, 0));
         bpf_probe_read_kernel(&r->own_id, sizeof r->own_id, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->id, 0));

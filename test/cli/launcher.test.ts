@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { Script } from 'node:vm';
 import {
   chmodSync,
   cpSync,
@@ -167,19 +169,30 @@ describe("the capture's own launcher (bin/capture.cjs)", () => {
       const second = capture(2);
       expect(second.said).toBe('used (other)');
       expect(Buffer.compare(second.image, first.image)).toBe(0);
-      // Garbage of the same size (a torn or foreign file): turned down, the capture the same, the cache made again.
-      writeFileSync(cache, Buffer.alloc(made.length, 0x5a));
-      const third = capture(3);
-      expect(third.said).toBe('turned down by V8, other made at exit');
-      expect(Buffer.compare(third.image, first.image)).toBe(0);
-      expect(readFileSync(cache).subarray(0, 16).equals(Buffer.alloc(16, 0x5a))).toBe(false);
-      expect(capture(4).said).toBe('used (other)');
+      // Garbage of the same size, and the same file with bytes flipped mid-way under its header (a torn
+      // write, a damaged disk: V8 checks a cache's header, not its data, and would crash on it): damaged,
+      // the capture the same, the cache made again.
+      for (const damage of [(b: Buffer) => b.fill(0x5a), (b: Buffer) => b.subarray(b.length >> 1, (b.length >> 1) + 40).fill(0xa5)]) {
+        writeFileSync(cache, damage(Buffer.from(made)));
+        const again = capture(3);
+        expect(again.said).toBe('damaged, other made at exit');
+        expect(Buffer.compare(again.image, first.image)).toBe(0);
+        expect(readFileSync(cache).equals(made)).toBe(false); // made again: V8's data differs run to run
+        expect(capture(4).said).toBe('used (other)');
+      }
+      // Whole, but not V8's for this bundle and these flags (another script's, made without the capture's flags): turned down.
+      const other = new Script('1 + 1', { filename: 'other.js' });
+      other.runInThisContext();
+      const data = other.createCachedData();
+      writeFileSync(cache, Buffer.concat([Buffer.from('ckpt-cc1'), createHash('sha256').update(data).digest(), data]));
+      expect(capture(5).said).toBe('turned down by V8, other made at exit');
+      expect(capture(6).said).toBe('used (other)');
       // A capture of every process makes the cache the others then take (it holds the /proc reader's code).
       const all = spawnSync(bin, ['capture', '--all', '-o', join(dir, 'all.ckpt')], { env: { ...process.env, CKPT_CAPTURE_TIMING: '1' } });
       expect(all.status, all.stderr.toString()).toBe(0);
       expect(all.stderr.toString()).toMatch(/code cache of .*: used \(other\), all made at exit/);
       expect(existsSync(join(cli, `${bundle}.all.cache`))).toBe(true);
-      expect(capture(5).said).toBe('used (all)');
+      expect(capture(7).said).toBe('used (all)');
       // And the same bytes as the CLI's own ES module path (node bin/ckpt.mjs runs no sh, so no capture launcher).
       const viaEsm = spawnSync(
         process.execPath,

@@ -31,9 +31,10 @@ function digestOf(bytes) {
 }
 
 /**
- * V8's data in a cache file, or undefined when there is none or it is not
- * whole (V8 checks a cache's header, not its payload: a damaged payload
- * would crash it, so the file carries its own digest).
+ * V8's data in a cache file; null when the file is there but not whole,
+ * undefined when there is none (or no addon to check one with). V8 checks
+ * a cache's header, not its payload, and a damaged payload would crash
+ * it: the file carries its own digest.
  */
 function readCache(f) {
   let b;
@@ -43,7 +44,10 @@ function readCache(f) {
     return undefined;
   }
   const body = b.subarray(MAGIC.length + 32);
-  const sum = b.length > MAGIC.length + 32 && b.subarray(0, MAGIC.length).equals(MAGIC) ? digestOf(body) : null;
+  const whole = b.length > MAGIC.length + 32 && b.subarray(0, MAGIC.length).equals(MAGIC);
+  const sum = whole ? digestOf(body) : null;
+  // No addon, no check: as if there were none.
+  if (whole && !sum) return undefined;
   return sum?.equals(b.subarray(MAGIC.length, MAGIC.length + 32)) ? body : null;
 }
 
@@ -72,18 +76,15 @@ function runCached(file, argv) {
   // it takes from a cache. scripts/build-cli.mjs fails a bundle with one.)
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const rejected = damaged || (cachedData !== undefined && script.cachedDataRejected);
+  const allFile = `${file}.all.cache`;
+  const which = (f) => (f === allFile ? 'all' : 'other');
+  // None usable: this run's kind; an --all capture replaces another's.
   const make =
-    cachedData === undefined || rejected
-      ? all
-        ? `${file}.all.cache`
-        : `${file}.cache`
-      : all && !cacheFile.endsWith('.all.cache')
-        ? `${file}.all.cache`
-        : undefined;
-  if (process.env.CKPT_CAPTURE_TIMING)
-    process.stderr.write(
-      `code cache of ${file}: ${cacheFile === undefined ? 'none' : damaged ? 'damaged' : rejected ? 'turned down by V8' : `used (${cacheFile.endsWith('.all.cache') ? 'all' : 'other'})`}${make ? `, ${make.endsWith('.all.cache') ? 'all' : 'other'} made at exit` : ''}\n`,
-    );
+    cachedData === undefined || rejected ? (all ? allFile : `${file}.cache`) : all && cacheFile !== allFile ? allFile : undefined;
+  if (process.env.CKPT_CAPTURE_TIMING) {
+    const was = cacheFile === undefined ? 'none' : damaged ? 'damaged' : rejected ? 'turned down by V8' : `used (${which(cacheFile)})`;
+    process.stderr.write(`code cache of ${file}: ${was}${make ? `, ${which(make)} made at exit` : ''}\n`);
+  }
   if (make && !argv.some((a) => a === '--help' || a === '-h'))
     process.once('exit', (code) => {
       if (code !== 0) return;

@@ -29,9 +29,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const { cli, nativeFresh, readAhead, cliFresh, exitWhenDone } = createRequire(import.meta.url)('./launch.cjs');
+const require = createRequire(import.meta.url);
+const { cli, nativeFresh, readAhead, cliFresh, exitWhenDone } = require('./launch.cjs');
 // fs by require, not import: see scripts/build-cli.mjs (fsByRequire).
-const { readFileSync } = createRequire(import.meta.url)('node:fs');
+const { readFileSync } = require('node:fs');
 
 const argv = process.argv.slice(2);
 await nativeFresh();

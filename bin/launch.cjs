@@ -70,8 +70,9 @@ async function nativeFresh() {
  * `ckpt capture --all` spends most of its time in the kernel: start that
  * now, on the native reader's threads, before the CLI is even loaded. The
  * capture adopts the job (procfd-reader.ts's readAheadAll, which checks
- * the addon's version and cancels a job it cannot use); nothing here may
- * fail a command. With --freeze reading must wait for the stop.
+ * the addon's version and cancels a job it cannot use; its readAheadForArgv
+ * makes the same test of the command line); nothing here may fail a
+ * command. With --freeze reading must wait for the stop.
  */
 function readAhead(argv) {
   if (

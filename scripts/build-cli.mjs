@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'out', 'cli');
 
 // Built into a directory of its own, then each file renamed into out/cli/,
-// chunks first and the entry last: bin/ckpt.mjs rebuilds a stale bundle,
+// chunks first and the entry last: bin/launch.cjs rebuilds a stale bundle,
 // and several ckpt started at once (a test suite after an edit) each
 // rebuild, while others already import. Renames are atomic, so each reader
 // sees a whole old file or a whole new one, never one half-written.
@@ -47,48 +47,46 @@ const fsByRequire = {
   },
 };
 
+/** What both bundles are built with. */
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  metafile: true,
+  // The metafile's paths are relative to this; bin/launch.cjs rebuilds from
+  // whatever directory the user is in, and inputs.json must name root-relative paths.
+  absWorkingDir: root,
+  external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
+  logLevel: 'warning',
+};
+
 async function buildInto(tmp) {
   const r = await build({
+    ...COMMON,
     entryPoints: { ckpt: join(root, 'src-main/cli/ckpt.ts') },
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
     splitting: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    metafile: true,
-    // The metafile's paths are relative to this; bin/ckpt.mjs rebuilds from
-    // whatever directory the user is in, and inputs.json must name root-relative paths.
-    absWorkingDir: root,
-    external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     plugins: [fsByRequire],
-    logLevel: 'warning',
   });
   // `ckpt capture`'s own bundle (src-main/cli/capture-main.ts): CommonJS in
   // one file, which bin/capture.cjs runs with a V8 code cache (no ES module
   // loader, no compile on every run). Named by its content's hash, as its
   // cache is (V8 checks only a source's length).
   const cap = await build({
+    ...COMMON,
     entryPoints: { capture: join(root, 'src-main/cli/capture-main.ts') },
     outdir: tmp,
     entryNames: '[name]-[hash]',
     outExtension: { '.js': '.cjs' },
-    bundle: true,
-    platform: 'node',
     format: 'cjs',
-    target: 'node20',
-    sourcemap: 'linked',
-    metafile: true,
-    absWorkingDir: root,
-    external: ['better-sqlite3', 'koffi', 'electron', 'playwright-core', '@playwright/test'],
     // The ES modules' import.meta.url, which CommonJS has not: the bundle's own URL.
     define: { 'import.meta.url': '__ckptImportMetaUrl' },
     banner: { js: "const __ckptImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    logLevel: 'warning',
   });
   const captureOuts = Object.keys(cap.metafile.outputs).map((p) => relative(tmp, join(root, p)));
   const captureBundle = captureOuts.find((f) => f.endsWith('.cjs'));
@@ -128,7 +126,7 @@ async function buildInto(tmp) {
   // Chunks are named by content hash; a ckpt that started before this build
   // may still load its old ones, so only chunks unused for a while go.
   // So do earlier capture bundles, with their code caches.
-  const current = new Set(built.flatMap((f) => [join(outdir, f), join(outdir, `${f}.cache`)]));
+  const current = new Set(built.flatMap((f) => [join(outdir, f), join(outdir, `${f}.cache`), join(outdir, `${f}.all.cache`)]));
   const chunks = join(outdir, 'chunks');
   const old = [
     ...readdirSync(chunks).map((f) => join(chunks, f)),

@@ -14,9 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const NATIVE_SOURCE = join(root, 'src-native', 'procfd.c');
 export const NATIVE_OUT = join(root, 'out', 'native', 'procfd.node');
-/** Every input of the addon, relative to the package root; bin/ckpt.mjs rebuilds when one is newer (out/native/inputs.json). */
+/** Every input of the addon, relative to the package root; bin/launch.cjs rebuilds when one is newer (out/native/inputs.json). */
 const NATIVE_INPUTS = [
   'scripts/build-native.mjs',
   ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'sha256.c', 'sha256.h', 'handle.h', 'fdsnap.bpf.c'].map((f) => `src-native/${f}`),
@@ -47,11 +46,7 @@ function bpfMissingButToolsNow() {
     return false;
   }
   // Looked up, not run: every ckpt command of a machine without them asks.
-  return (
-    findTool('clang', 'CKPT_CLANG') !== null &&
-    findTool('bpftool', 'CKPT_BPFTOOL') !== null &&
-    SKEL_INCLUDE_DIRS.some((d) => existsSync(join(d, 'bpf', 'skel_internal.h')))
-  );
+  return bpfToolMissing() === null;
 }
 
 function fresh() {
@@ -78,6 +73,14 @@ function findTool(name, env) {
 /** libbpf's skel_internal.h, which a light skeleton includes (libbpf-dev), under one of these include dirs. */
 const SKEL_INCLUDE_DIRS = ['/usr/include', '/usr/local/include'];
 
+/** What the BPF program's build needs and this machine lacks ("... not found"), or null. */
+function bpfToolMissing() {
+  if (!findTool('clang', 'CKPT_CLANG')) return 'clang not found';
+  if (!findTool('bpftool', 'CKPT_BPFTOOL')) return 'bpftool not found';
+  if (!SKEL_INCLUDE_DIRS.some((d) => existsSync(join(d, 'bpf', 'skel_internal.h')))) return 'bpf/skel_internal.h not found (libbpf-dev)';
+  return null;
+}
+
 /**
  * fdsnap.bpf.c as a light skeleton for the addon to embed (the BPF
  * snapshot, src-native/bpf-snapshot.c): clang compiles it, bpftool wraps it
@@ -85,11 +88,10 @@ const SKEL_INCLUDE_DIRS = ['/usr/include', '/usr/local/include'];
  * not (the addon is built without it then and reads /proc alone).
  */
 function buildBpf(dir) {
+  const missing = bpfToolMissing();
+  if (missing) return missing;
   const clang = findTool('clang', 'CKPT_CLANG');
   const bpftool = findTool('bpftool', 'CKPT_BPFTOOL');
-  if (!clang) return `clang not found`;
-  if (!bpftool) return `bpftool not found`;
-  if (!SKEL_INCLUDE_DIRS.some((d) => existsSync(join(d, 'bpf', 'skel_internal.h')))) return `bpf/skel_internal.h not found (libbpf-dev)`;
   const obj = join(dir, `fdsnap.bpf.${process.pid}.o`);
   try {
     const r = spawnSync(clang, ['-O2', '-g', '-target', 'bpf', '-Wall', '-c', BPF_SOURCE, '-o', obj], { encoding: 'utf8' });
@@ -145,9 +147,8 @@ export function buildNative({ force = false } = {}) {
     ...(bpfWhyNot ? [] : ['-DPROCFD_BPF']),
     '-o',
     tmp,
-    NATIVE_SOURCE,
-    join(root, 'src-native', 'bpf-snapshot.c'),
-    join(root, 'src-native', 'sha256.c'),
+    // The C sources among the inputs (not the BPF program's: embedded above).
+    ...NATIVE_INPUTS.filter((f) => f.endsWith('.c') && !f.endsWith('.bpf.c')).map((f) => join(root, f)),
     '-ldl',
   ];
   const r = spawnSync(cc, args, { encoding: 'utf8' });

@@ -203,10 +203,7 @@ char LICENSE[] SEC("license") = "GPL";
  * allocation's reserved blocks and an inline file's size to st_blocks, so
  * an inode with either is left to statx. */
 static __attribute__((always_inline)) void stat_of(struct inode *inode, struct rec *r) {
-  r->st_ok = 0;
-  r->st_dev = r->st_rdev = r->st_nlink = 0;
-  r->st_size = 0;
-  r->st_blocks = 0;
+  /* (common() has zeroed the st_ fields: st_ok 0 unless set below.) */
   struct super_block *sb = inode->i_sb;
   if (!sb) return;
   char fs[6] = {};
@@ -281,6 +278,60 @@ static __attribute__((always_inline)) struct rec *common(struct bpf_iter__task_f
   return r;
 }
 
+/*
+ * The lines a file's show_fdinfo prints after fdinfo's four, for a record:
+ * OWN_* when the record now carries their figures, 0 when it prints none,
+ * -1 when it prints what only /proc gives.
+ */
+
+/* sock_show_fdinfo prints only what its protocol's does: unix_show_fdinfo's
+ * scm_fds, read without a lock where the kernel reads it without one (a
+ * datagram or connected socket); a listening one counts its queue under
+ * the lock: from /proc. */
+static __attribute__((always_inline)) int socket_lines(struct file *file, struct rec *r) {
+  /* private_data is a void *: the verifier lets it be read only by probe. */
+  char *sock = file->private_data, *ops = 0, *show = 0, *sk = 0;
+  int family = 0;
+  if (sock) bpf_probe_read_kernel(&ops, sizeof ops, sock + __builtin_preserve_field_info(((struct socket *)0)->ops, 0));
+  if (!ops) return -1;
+  bpf_probe_read_kernel(&show, sizeof show, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->show_fdinfo, 0));
+  if (!show) return 0;
+  bpf_probe_read_kernel(&family, sizeof family, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->family, 0));
+  if (family != AF_UNIX || !HAS_FIELD(struct socket, sk) || !HAS_FIELD(struct socket, type) || !HAS_FIELD(struct unix_sock, sk) ||
+      !HAS_FIELD(struct unix_sock, scm_stat))
+    return -1;
+  unsigned char state = 0;
+  short type = 0;
+  int nr = 0;
+  bpf_probe_read_kernel(&sk, sizeof sk, sock + __builtin_preserve_field_info(((struct socket *)0)->sk, 0));
+  bpf_probe_read_kernel(&type, sizeof type, sock + __builtin_preserve_field_info(((struct socket *)0)->type, 0));
+  if (!sk) return -1;
+  bpf_probe_read_kernel(&state, sizeof state, sk + __builtin_preserve_field_info(((struct sock *)0)->__sk_common.skc_state, 0));
+  if (state == TCP_LISTEN) return -1;
+  if (type == SOCK_DGRAM || state == TCP_ESTABLISHED)
+    bpf_probe_read_kernel(&nr, sizeof nr,
+                          sk - __builtin_preserve_field_info(((struct unix_sock *)0)->sk, 0) +
+                              __builtin_preserve_field_info(((struct unix_sock *)0)->scm_stat.nr_fds, 0));
+  r->own_count = (__u32)nr;
+  return OWN_UNIX;
+}
+
+/* eventfd_show_fdinfo: count, id, semaphore. An eventfd is the file whose
+ * dentry is named "[eventfd]" (anon_inode_getfile); any other kind: /proc. */
+static __attribute__((always_inline)) int eventfd_lines(struct file *file, struct rec *r) {
+  char *ctx = file->private_data;
+  char name[10] = {};
+  bpf_probe_read_kernel(name, sizeof name, file->f_path.dentry->d_name.name);
+  if (!ctx || name[0] != '[' || name[1] != 'e' || name[2] != 'v' || name[3] != 'e' || name[4] != 'n' || name[5] != 't' || name[6] != 'f' ||
+      name[7] != 'd' || name[8] != ']' || name[9] != 0 || !HAS_FIELD(struct eventfd_ctx, count) || !HAS_FIELD(struct eventfd_ctx, flags) ||
+      !HAS_FIELD(struct eventfd_ctx, id))
+    return -1;
+  bpf_probe_read_kernel(&r->own_count, sizeof r->own_count, ctx + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->count, 0));
+  bpf_probe_read_kernel(&r->own_flags, sizeof r->own_flags, ctx + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->flags, 0));
+  bpf_probe_read_kernel(&r->own_id, sizeof r->own_id, ctx + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->id, 0));
+  return OWN_EVENTFD;
+}
+
 /* The second pass (bpf-snapshot.c's snap_task, light): which fds hold
  * which open file now, no path, no figures; user space compares them with
  * the first pass's. */
@@ -300,70 +351,18 @@ int fdsnap(struct bpf_iter__task_file *ctx) {
   struct rec *r = common(ctx);
   if (!r) return 0;
   struct inode *inode = file->f_inode;
-  struct files_struct *files = task->files;
-  unsigned short mode = inode->i_mode;
 
   /* What fdinfo prints after its four lines: show_fd_locks (only with a
-   * lock context) and the file's show_fdinfo; a socket's sock_show_fdinfo
-   * prints only what its protocol's own does. A task whose table went
-   * while it was read (it is exiting) gave no close-on-exec bit: /proc
-   * says what there is. */
-  __u32 more = inode->i_flctx != 0 || !files;
-  __u32 own = 0;
+   * lock context) and the file's show_fdinfo, whose lines the record
+   * carries the figures of for the kinds own_lines knows. A task whose
+   * table went while it was read (it is exiting) gave no close-on-exec
+   * bit: /proc says what there is. */
   stat_of(inode, r);
-  if (file->f_op->show_fdinfo) {
-    /* private_data is a void *: the verifier lets it be read only by probe. */
-    char *priv = file->private_data;
-    if ((mode & S_IFMT) == S_IFSOCK) {
-      char *ops = 0, *show = 0, *sk = 0;
-      int family = 0;
-      short type = 0;
-      if (priv) bpf_probe_read_kernel(&ops, sizeof ops, priv + __builtin_preserve_field_info(((struct socket *)0)->ops, 0));
-      if (ops) bpf_probe_read_kernel(&show, sizeof show, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->show_fdinfo, 0));
-      if (ops) bpf_probe_read_kernel(&family, sizeof family, ops + __builtin_preserve_field_info(((struct proto_ops *)0)->family, 0));
-      if (!ops) more = 1;
-      else if (show && family == AF_UNIX && HAS_FIELD(struct socket, sk) && HAS_FIELD(struct socket, type) &&
-               HAS_FIELD(struct unix_sock, sk) && HAS_FIELD(struct unix_sock, scm_stat)) {
-        /* unix_show_fdinfo: scm_fds, read without a lock where it reads
-         * without one (a datagram or connected socket); a listening one
-         * counts its queue under the lock: from /proc. */
-        unsigned char state = 0;
-        int nr = 0;
-        bpf_probe_read_kernel(&sk, sizeof sk, priv + __builtin_preserve_field_info(((struct socket *)0)->sk, 0));
-        bpf_probe_read_kernel(&type, sizeof type, priv + __builtin_preserve_field_info(((struct socket *)0)->type, 0));
-        if (sk) bpf_probe_read_kernel(&state, sizeof state, sk + __builtin_preserve_field_info(((struct sock *)0)->__sk_common.skc_state, 0));
-        if (!sk || state == TCP_LISTEN) more = 1;
-        else {
-          if (type == SOCK_DGRAM || state == TCP_ESTABLISHED)
-            bpf_probe_read_kernel(&nr, sizeof nr,
-                                  sk - __builtin_preserve_field_info(((struct unix_sock *)0)->sk, 0) +
-                                      __builtin_preserve_field_info(((struct unix_sock *)0)->scm_stat.nr_fds, 0));
-          own = OWN_UNIX;
-          r->own_count = (__u32)nr;
-        }
-      } else if (show) {
-        more = 1;
-      }
-    } else {
-      /* An eventfd: its dentry is named "[eventfd]" (anon_inode_getfile). */
-      char name[10] = {};
-      bpf_probe_read_kernel(name, sizeof name, file->f_path.dentry->d_name.name);
-      if (priv && name[0] == '[' && name[1] == 'e' && name[2] == 'v' && name[3] == 'e' && name[4] == 'n' && name[5] == 't' &&
-          name[6] == 'f' && name[7] == 'd' && name[8] == ']' && name[9] == 0 && HAS_FIELD(struct eventfd_ctx, count) &&
-          HAS_FIELD(struct eventfd_ctx, flags) && HAS_FIELD(struct eventfd_ctx, id)) {
-        bpf_probe_read_kernel(&r->own_count, sizeof r->own_count, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->count, 0));
-        bpf_probe_read_kernel(&r->own_flags, sizeof r->own_flags, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->flags, 0));
-        bpf_probe_read_kernel(&r->own_id, sizeof r->own_id, priv + __builtin_preserve_field_info(((struct eventfd_ctx *)0)->id, 0));
-        own = OWN_EVENTFD;
-      } else {
-        more = 1;
-      }
-    }
-  }
+  int lines = 0;
+  if (file->f_op->show_fdinfo) lines = (inode->i_mode & S_IFMT) == S_IFSOCK ? socket_lines(file, r) : eventfd_lines(file, r);
   /* Locks print after the kind's lines: all from /proc then. */
-  if (more) own = 0;
-  r->more = more;
-  r->own = own;
+  r->more = inode->i_flctx != 0 || !task->files || lines < 0;
+  r->own = r->more ? 0 : (__u32)lines;
 
   long n = bpf_d_path(&file->f_path, r->path, PATH_BYTES);
   r->plen = (__s32)n;

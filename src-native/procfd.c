@@ -597,7 +597,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         st_ok = 1;
       else if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
         st_ok = 1;
-        if (from_rec && own_state(rd, SNAP_STAT) == 0) stat_check(rd, sr, &sx);
+        if (from_rec) stat_check(rd, sr, &sx);
       } else
         st_err = errno;
     }
@@ -1218,26 +1218,31 @@ static size_t own_take(reader_t *rd, const snap_rec_t *sr, char *out, size_t cap
   return n;
 }
 
-/* /proc's own lines of an fd against those printed from its record (of
- * the same open file, read a moment apart): the same, and the kind's
- * records stand for /proc's from now on in this job; different three
- * times (a figure that moved between the reads, or another format), and
- * the kind is read from /proc throughout. */
+/* A kind's trust in its records, from one comparison with /proc's reading
+ * of the same open file a moment apart: while undecided, the same makes
+ * its records stand for /proc's for the rest of the job; the third
+ * difference (a figure that moved between the reads, another kernel's
+ * format) sends the kind to /proc for the rest of the job. Once decided it
+ * stays so. */
 #define OWN_MISSES 3
+static void note_agreement(job_t *job, int kind, int same) {
+  if (__atomic_load_n(&job->own_state[kind], __ATOMIC_RELAXED) != 0) return;
+  if (same)
+    __atomic_store_n(&job->own_state[kind], 1, __ATOMIC_RELAXED);
+  else if (__atomic_add_fetch(&job->own_misses[kind], 1, __ATOMIC_RELAXED) >= OWN_MISSES)
+    __atomic_store_n(&job->own_state[kind], -1, __ATOMIC_RELAXED);
+}
+
+/* /proc's own lines of an fd against those printed from its record. */
 static void own_check(reader_t *rd, const snap_rec_t *sr, const char *procs, size_t n) {
   char mine[160];
   job_t *job = rd->w->job;
   size_t len = own_lines(sr, mine, sizeof mine, job->own_skew);
-  if (len && len == n && memcmp(mine, procs, n) == 0)
-    __atomic_store_n(&job->own_state[sr->own], 1, __ATOMIC_RELAXED);
-  else if (__atomic_add_fetch(&job->own_misses[sr->own], 1, __ATOMIC_RELAXED) >= OWN_MISSES)
-    __atomic_store_n(&job->own_state[sr->own], -1, __ATOMIC_RELAXED);
+  note_agreement(job, (int)sr->own, len && len == n && memcmp(mine, procs, n) == 0);
 }
 
-/* A record's stat figures as statx gives them, when the job trusts them; 0 when it does not (yet). */
-static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx) {
-  job_t *job = rd->w->job;
-  if (__atomic_load_n(&job->own_state[SNAP_STAT], __ATOMIC_RELAXED) != 1) return 0;
+/* A record's stat figures as statx gives them. */
+static void rec_statx(const snap_rec_t *sr, struct statx *sx) {
   memset(sx, 0, sizeof *sx);
   sx->stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
   sx->stx_dev_major = sr->st_dev >> 20;
@@ -1250,26 +1255,29 @@ static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx) {
   sx->stx_size = (uint64_t)sr->st_size;
   sx->stx_blocks = sr->st_blocks;
   sx->stx_mnt_id = sr->mnt_id;
+}
+
+/* A record's stat figures, when the job trusts them; 0 when it does not (yet). */
+static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx) {
+  job_t *job = rd->w->job;
+  if (__atomic_load_n(&job->own_state[SNAP_STAT], __ATOMIC_RELAXED) != 1) return 0;
+  rec_statx(sr, sx);
   __atomic_add_fetch(&job->stat_taken, 1, __ATOMIC_RELAXED);
   return 1;
 }
 
-/* statx's figures of a file against its record's (the same open file, a
- * moment apart): the same, and records' figures stand for statx from now
- * on in this job; different three times (a file that grew between the two,
- * or a kernel whose getattr adds to them), and statx it is throughout. */
+/* statx's figures of a file against its record's. */
 static void stat_check(reader_t *rd, const snap_rec_t *sr, const struct statx *sx) {
   job_t *job = rd->w->job;
-  int same = sx->stx_dev_major == sr->st_dev >> 20 && sx->stx_dev_minor == (sr->st_dev & 0xfffff) &&
-             sx->stx_rdev_major == sr->st_rdev >> 20 && sx->stx_rdev_minor == (sr->st_rdev & 0xfffff) && sx->stx_ino == sr->ino &&
-             sx->stx_mode == (uint16_t)sr->mode && sx->stx_nlink == sr->st_nlink && sx->stx_size == (uint64_t)sr->st_size &&
-             (sx->stx_mask & STATX_BLOCKS) && sx->stx_blocks == sr->st_blocks && (sx->stx_mask & STATX_MNT_ID) && sx->stx_mnt_id == sr->mnt_id &&
-             !job->own_skew;
+  if (own_state(rd, SNAP_STAT) != 0) return; /* decided: nothing to compare (once distrusted, every ext4 file comes here) */
+  struct statx r;
+  rec_statx(sr, &r);
+  int same = (sx->stx_mask & STATX_BLOCKS) && (sx->stx_mask & STATX_MNT_ID) && sx->stx_dev_major == r.stx_dev_major &&
+             sx->stx_dev_minor == r.stx_dev_minor && sx->stx_rdev_major == r.stx_rdev_major && sx->stx_rdev_minor == r.stx_rdev_minor &&
+             sx->stx_ino == r.stx_ino && sx->stx_mode == r.stx_mode && sx->stx_nlink == r.stx_nlink && sx->stx_size == r.stx_size &&
+             sx->stx_blocks == r.stx_blocks && sx->stx_mnt_id == r.stx_mnt_id && !job->own_skew;
   if (same && __atomic_load_n(&job->stat_misses, __ATOMIC_RELAXED) > 0 && __atomic_sub_fetch(&job->stat_misses, 1, __ATOMIC_RELAXED) >= 0) same = 0;
-  if (same)
-    __atomic_store_n(&job->own_state[SNAP_STAT], 1, __ATOMIC_RELAXED);
-  else if (__atomic_add_fetch(&job->own_misses[SNAP_STAT], 1, __ATOMIC_RELAXED) >= OWN_MISSES)
-    __atomic_store_n(&job->own_state[SNAP_STAT], -1, __ATOMIC_RELAXED);
+  note_agreement(job, SNAP_STAT, same);
 }
 
 static snap_t *job_snapshot(reader_t *rd) {

@@ -29,22 +29,6 @@ function writeText(fd: 1 | 2, s: string): void {
 
 const line = (s: string) => terminalText(s.endsWith('\n') ? s : s + '\n');
 
-export function processIo(): Io {
-  return {
-    // Text output goes through terminalText: no control character from a name reaches the terminal raw.
-    out: (s) => writeText(1, line(s)),
-    outPart: (s) => process.stdout.write(terminalText(s)),
-    outDrain: () => new Promise((resolve) => process.stdout.once('drain', resolve)),
-    err: (s) => writeText(2, line(s)),
-    // stdout may queue the chunk; the writer reuses its buffer, so hand over a copy.
-    outBytes: (b) => process.stdout.write(Buffer.from(b)),
-    // Asked only by the commands that print for a terminal.
-    get isTTY() {
-      return Boolean(process.stdout.isTTY);
-    },
-  };
-}
-
 /** Runs `run` with the process's Io and sets the exit code from what it returns. */
 export function runProcess(run: (io: Io) => Promise<number>): void {
   // EPIPE on stdout when it carries text (ckpt show | head) is the reader
@@ -59,7 +43,7 @@ export function runProcess(run: (io: Io) => Promise<number>): void {
     }
     throw e;
   };
-  // The stream's handler, set when the stream is first used (not before: see above).
+  // The stream, with its EPIPE handler set when it is first used (not before: see above).
   let watched = false;
   const stdout = (): NodeJS.WriteStream => {
     if (!watched) {
@@ -68,27 +52,28 @@ export function runProcess(run: (io: Io) => Promise<number>): void {
     }
     return process.stdout;
   };
-  const base = processIo();
-  // Not {...base}: a spread would read isTTY, and make process.stdout.
+  // Text output goes through terminalText: no control character from a name reaches the terminal raw.
   const io: Io = {
-    err: base.err,
     out: (s) => {
       try {
-        base.out(s);
+        writeText(1, line(s));
       } catch (e) {
         epipe(e as NodeJS.ErrnoException);
       }
     },
+    err: (s) => writeText(2, line(s)),
     outPart: (s) => stdout().write(terminalText(s)),
     outDrain: () => new Promise((resolve) => stdout().once('drain', resolve)),
+    // stdout may queue the chunk; the writer reuses its buffer, so hand over a copy.
     outBytes: (b) => {
       payload = true;
       stdout().write(Buffer.from(b));
     },
     // An empty write's callback runs after every write before it is done, with the error if one failed.
     payloadDone: () => new Promise((resolve, reject) => stdout().write('', (e) => (e ? reject(e) : resolve()))),
+    // Asked only by the commands that print for a terminal: a getter, so the others make no stream.
     get isTTY() {
-      return base.isTTY;
+      return Boolean(process.stdout.isTTY);
     },
   };
 

@@ -39,4 +39,4 @@ export async function main(argv: string[], io: Io): Promise<number> {
   return runCommand((await entry.load()).default, entry.summary, rest, io);
 }
 
-export { processIo, runProcess } from './cli-process.js';
+export { runProcess } from './cli-process.js';

@@ -324,7 +324,6 @@ describe.skipIf(CANNOT !== null)('the BPF snapshot of every fd', () => {
   });
 
   it('stat of ext4 files from the records as statx gives it, once one agreed; delayed allocation and other file systems by statx', async () => {
-    const fdOf = fdIn;
     const ext4 = spawnSync('stat', ['-f', '-c', '%T', work], { encoding: 'utf8' }).stdout.trim() === 'ext2/ext3';
     for (const skew of [false, true]) {
       const off = await readWith(pids, false);
@@ -356,11 +355,11 @@ describe.skipIf(CANNOT !== null)('the BPF snapshot of every fd', () => {
     }
     // A sparse file's blocks are its one page, its size 1 GiB and a page; a directory's mode is a directory's.
     const r = await readWith(pids, true);
-    expect(fdOf(r, sf.pid, sf.sparse)).toMatchObject({ size: 2 ** 30 + 4096 });
-    expect(fdOf(r, sf.pid, sf.sparse).blocks).toBeLessThan(64);
-    expect(fdOf(r, sf.pid, sf.dirfd).mode & 0o170000).toBe(0o040000);
+    expect(fdIn(r, sf.pid, sf.sparse)).toMatchObject({ size: 2 ** 30 + 4096 });
+    expect(fdIn(r, sf.pid, sf.sparse).blocks).toBeLessThan(64);
+    expect(fdIn(r, sf.pid, sf.dirfd).mode & 0o170000).toBe(0o040000);
     // Written and not synced: statx counts its reserved blocks (the record's inode has none allocated yet).
-    const dirty = fdOf(r, sf.pid, sf.dirty);
+    const dirty = fdIn(r, sf.pid, sf.dirty);
     expect(dirty.size).toBe(4 * 65536);
     expect(dirty.blocks).toBeGreaterThanOrEqual(512);
   });

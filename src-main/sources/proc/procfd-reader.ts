@@ -123,9 +123,8 @@ function toRawFds(t: NativeFds): RawFdTable {
 
 /**
  * Whether to ask the addon for a BPF snapshot of every fd (src-native/
- * fdsnap.bpf.c): only of the real /proc, and only for many processes, as
- * it reads every task's fds and costs ~15 ms to load; a capture of a few
- * pids reads them faster from /proc. CKPT_CAPTURE_SNAPSHOT=off never asks,
+ * fdsnap.bpf.c): only of the real /proc, and only for many processes: a
+ * capture of a few pids reads them as fast from /proc, without loading it. CKPT_CAPTURE_SNAPSHOT=off never asks,
  * =on always does (tests hold the two paths to the same result).
  */
 export function wantSnapshot(procRoot: string, npids: number): boolean {
@@ -133,7 +132,7 @@ export function wantSnapshot(procRoot: string, npids: number): boolean {
   return env !== 'off' && procRoot === '/proc' && (env === 'on' || npids >= SNAPSHOT_FROM);
 }
 
-/** Processes from which a capture asks for a snapshot (bin/ckpt.mjs's read-ahead always does). */
+/** Processes from which a capture asks for a snapshot (bin/launch.cjs's read-ahead always does). */
 const SNAPSHOT_FROM = 16;
 
 /** The numeric entries of /proc, ascending. */
@@ -200,8 +199,9 @@ export function readAheadAll(procRoot = '/proc'): void {
 
 /**
  * readAheadAll for a command line that is `capture --all` (not --freeze:
- * reading must wait for the stop; not --help or a simulation). Never throws:
- * the capture itself reports what is wrong.
+ * reading must wait for the stop; not --help or a simulation), the test
+ * bin/launch.cjs's readAhead makes too. Never throws: the capture itself
+ * reports what is wrong.
  */
 export function readAheadForArgv(argv: string[]): void {
   if (argv[0] !== 'capture' || !argv.includes('--all')) return;

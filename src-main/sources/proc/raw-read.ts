@@ -40,9 +40,9 @@ export interface RawFdTable {
   big: [number, string][];
   /**
    * Per fd: its open file's id in the native reader's BPF snapshot, equal
-   * for fds of one open file and different for different ones; 0 (or no
-   * column) where the fd was not in it. Sharing then needs no kcmp to tell
-   * files apart (build.ts).
+   * for fds of one open file, so fds with different ids are different open
+   * files; one id is usually one open file, which kcmp proves (build.ts). 0
+   * (or no column) where the fd was not in it.
    */
   fileId?: Int32Array;
 }

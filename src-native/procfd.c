@@ -352,8 +352,37 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
 }
 
 /* Reads of one fd that found it changed under them (closed and reopened as
- * another file), before it is left out. */
+ * another file), before it is left out; reads that found it disagree with
+ * itself the same way, in both orders, before that is taken as the kernel's. */
 #define FD_TRIES 4
+#define FD_SAME_TRIES 6
+/* A path link read with statx and fdinfo over more than this (from the
+ * link to statx, or from statx to fdinfo in the other order) may be of
+ * another file than both: in that time the fd could have been closed and
+ * reopened twice, back to a file of the same inode (A, B, A), which no
+ * check of one read against another sees. Its link and statx are read
+ * again, quickly: the same link and inode again vouch for the first link;
+ * else the fd is read again, up to FD_SLOW_TRIES readings, then left out. */
+#define FD_WINDOW_NS 100000
+#define FD_SLOW_TRIES 8
+
+static inline int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The link and statx read again within FD_WINDOW_NS: the same link and
+ * inode as `link` and `sx`, so that link was of that inode's file. */
+static int link_vouched(int dfd, const char *name, const char *link, ssize_t ln, const struct statx *sx) {
+  char again[4097];
+  struct statx sx2;
+  int64_t t0 = now_ns();
+  ssize_t ln2 = readlinkat(dfd, name, again, sizeof again);
+  if (ln2 != ln || statx(dfd, name, 0, STATX_BASIC_STATS, &sx2) != 0) return 0;
+  return now_ns() - t0 <= FD_WINDOW_NS && memcmp(again, link, (size_t)ln) == 0 && sx2.stx_ino == sx->stx_ino &&
+         sx2.stx_dev_major == sx->stx_dev_major && sx2.stx_dev_minor == sx->stx_dev_minor;
+}
 
 /*
  * One fd: fdinfo, then the link, then the target's statx where it says
@@ -363,10 +392,16 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
  * reads bracket the link), the [N] of a socket:/pipe:/ns link against
  * fdinfo's ino, an anon inode's fdinfo mnt_id against its kind's, and the
  * kind fdinfo's own lines name against the link. A record that fails is
- * read again; one that fails FD_TRIES times the same way is the kernel's
- * (a file system whose stat ino is not its inode's), else left out with an
- * EAGAIN record. Kernels before 5.14 print no fdinfo ino: only the
- * mount and kind checks apply there.
+ * read again, every second time in the other order (statx, the link, then
+ * fdinfo): one that fails FD_SAME_TRIES times the same way, in both
+ * orders, is the kernel's (a file system whose stat ino is not its
+ * inode's), one that fails differently FD_TRIES times is left out with an
+ * EAGAIN record. The same way in one order is not enough: an fd that
+ * keeps cycling through the same files (A, B, A, B) changes from A to B
+ * between the reads again and again, and fails the same way each time;
+ * read the other way round, the same change fails another way. Kernels
+ * before 5.14 print no fdinfo ino: only the mount and kind checks apply
+ * there.
  */
 typedef struct {
   uint64_t pos, ino;
@@ -441,7 +476,31 @@ static size_t own_lines(const snap_rec_t *sr, char *out, size_t cap, int skew) {
   return n > 0 && (size_t)n < cap ? (size_t)n + (skew != 0) : 0;
 }
 
+/* An fd's fdinfo into rd->io, its common lines into *hd; 0 (with an
+ * error record) when it cannot be read: the fd is gone. */
+static int read_fdinfo(reader_t *rd, rproc_t *rp, int ifd, const char *infoDir, const char *name, int fdn, fdinfo_head_t *hd) {
+  char where[4200];
+  int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
+  if (h < 0) {
+    int e = errno;
+    snprintf(where, sizeof where, "%s/%s", infoDir, name);
+    add_error(rp, e, fdn, where, "cannot open fdinfo");
+    return 0;
+  }
+  if (read_all(h, &rd->io, 1) < 0) {
+    int e = errno;
+    close(h);
+    snprintf(where, sizeof where, "%s/%s", infoDir, name);
+    add_error(rp, e, fdn, where, "cannot read fdinfo");
+    return 0;
+  }
+  close(h);
+  parse_head(rd->io.p, rd->io.n, hd);
+  return 1;
+}
+
 static int own_state(reader_t *rd, int kind);
+static void read_gap(reader_t *rd);
 static size_t own_take(reader_t *rd, const snap_rec_t *sr, char *out, size_t cap);
 static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx);
 static void stat_check(reader_t *rd, const snap_rec_t *sr, const struct statx *sx);
@@ -453,7 +512,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
   char name[16], where[4200], why[320], prev[320];
   snprintf(name, sizeof name, "%d", fdn);
   char link[4097];
-  int same = 1;
+  int same = 1, slow = 0;
   prev[0] = 0;
   /* The snapshot's record stands for fdinfo and the link when fdinfo has
    * nothing more to say, and for the link when fdinfo's common lines agree
@@ -475,12 +534,17 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     }
   }
   for (int attempt = 1;; attempt++) {
-    const char *b;
-    size_t n;
+    const char *b = NULL;
+    size_t n = 0;
     fdinfo_head_t hd;
     ssize_t ln;
     int link_err;
     int snap_link = 0; /* the link is the snapshot's */
+    /* Every second read of an fd that changed: statx, the link, fdinfo. */
+    int reverse = !use_snap && attempt % 2 == 0;
+    struct statx pre;
+    int pre_ok = 0, pre_err = 0;
+    int64_t t0 = 0, t1 = 0; /* the reads' window (FD_WINDOW_NS) */
     if (use_snap) {
       b = own;
       n = ownlen;
@@ -491,33 +555,27 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       hd.ino = sr->ino;
       hd.have_ino = hd.have_mnt = 1;
       snap_link = 1;
+    } else if (reverse) {
+      t0 = now_ns();
+      if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &pre) == 0)
+        pre_ok = 1;
+      else
+        pre_err = errno;
     } else {
-      int h = openat(ifd, name, O_RDONLY | O_CLOEXEC);
-      if (h < 0) {
-        int e = errno;
-        snprintf(where, sizeof where, "%s/%s", infoDir, name);
-        add_error(rp, e, fdn, where, "cannot open fdinfo");
-        return;
-      }
-      if (read_all(h, &rd->io, 1) < 0) {
-        int e = errno;
-        close(h);
-        snprintf(where, sizeof where, "%s/%s", infoDir, name);
-        add_error(rp, e, fdn, where, "cannot read fdinfo");
-        return;
-      }
-      close(h);
-      parse_head(rd->io.p, rd->io.n, &hd);
+      if (!read_fdinfo(rd, rp, ifd, infoDir, name, fdn, &hd)) return;
       snap_link = attempt == 1 && snap_agrees(sr, &hd);
       if (checking && snap_link) own_check(rd, sr, rd->io.p + hd.rest, rd->io.n - hd.rest);
       checking = 0;
     }
+    if (!use_snap && attempt == 1) read_gap(rd);
     if (snap_link) {
       link_err = sr->plen > 0 ? 0 : ENAMETOOLONG;
       ln = sr->plen > 0 ? sr->plen - 1 : 0;
       if (ln > 0) memcpy(link, snap_path(sr), (size_t)ln);
     } else {
+      if (!reverse) t0 = now_ns();
       ln = readlinkat(dfd, name, link, sizeof link);
+      if (!reverse) t1 = now_ns();
       /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
        * the fd is there: kept, with the name not known. Any other failure
        * (ENOENT, EBADF: the fd was closed after fdinfo was read) leaves it
@@ -537,6 +595,11 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       size_t el = strlen(en);
       memcpy(link + 1, en, el);
       ln = (ssize_t)el + 1;
+    }
+    if (!use_snap && attempt == 1) read_gap(rd);
+    if (reverse) {
+      if (!read_fdinfo(rd, rp, ifd, infoDir, name, fdn, &hd)) return;
+      t1 = now_ns();
     }
     /* An io_uring prints its part of fdinfo only when it gets the ring's lock
      * without waiting (kernel 6.x): a second reader of the same ring (a
@@ -593,13 +656,19 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
      * until then a statx, held to them (stat_check). */
     int from_rec = snap_link && sr->st_ok && !link_err;
     if (!known) {
-      if (from_rec && stat_take(rd, sr, &sx))
+      if (reverse) {
+        /* Taken first this time; for a pseudo-file link (known) it is not used, as it would not be read. */
+        st_ok = pre_ok;
+        st_err = pre_err;
+        if (pre_ok) sx = pre;
+      } else if (from_rec && stat_take(rd, sr, &sx))
         st_ok = 1;
       else if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
         st_ok = 1;
         if (from_rec) stat_check(rd, sr, &sx);
       } else
         st_err = errno;
+      if (!reverse && !snap_link) t1 = now_ns();
     }
     if (st_err == ENOENT || st_err == EBADF) {
       /* Closed after its link was read. */
@@ -637,7 +706,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     if (why[0]) {
       same = same && (attempt == 1 || strcmp(why, prev) == 0);
       memcpy(prev, why, sizeof prev);
-      if (attempt < FD_TRIES) continue;
+      if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) continue;
       if (!same) {
         char msg[400];
         snprintf(where, sizeof where, "%s/%s", fdDir, name);
@@ -646,6 +715,16 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         return;
       }
       /* The same every time: not a race, the kernel's own figures. */
+    } else if (st_ok && !known && !snap_link && !link_err && t1 - t0 > FD_WINDOW_NS && !link_vouched(dfd, name, link, ln, &sx)) {
+      slow++;
+      if (attempt < FD_SLOW_TRIES) continue;
+      char msg[400];
+      snprintf(where, sizeof where, "%s/%s", fdDir, name);
+      snprintf(msg, sizeof msg,
+               "fd %d may have been closed and reopened while it was read (%d of its readings took over %d us, time for that): not recorded",
+               fdn, slow, FD_WINDOW_NS / 1000);
+      add_error_own(rp, EAGAIN, fdn, where, msg);
+      return;
     }
 
     /* Kept. */
@@ -1198,6 +1277,7 @@ struct job {
   int own_taken;  /* fds whose own lines came from their records (atomic) */
   int stat_taken; /* files whose stat figures came from their records (atomic) */
   int own_skew;  /* CKPT_TEST_OWN_SKEW: print them wrong, and take no stat figure as statx's, as another kernel would differ (tests) */
+  int read_gap_us; /* CKPT_TEST_READ_GAP_US=N: pauses of up to N us between the reads of an fd's first reading, as a reader preempted there has (tests) */
   int stat_misses; /* CKPT_TEST_STAT_MISSES=N: the first N stat checks differ, as a file that changed between the reads would (tests) */
   char snap_why[256]; /* why there is none, when asked for */
 };
@@ -1205,6 +1285,12 @@ struct job {
 /* A process read from the snapshot (used), or one whose pass failed. */
 static void snapshot_count(reader_t *rd, int used) {
   __atomic_add_fetch(used ? &rd->w->job->snap_used : &rd->w->job->snap_failed, 1, __ATOMIC_RELAXED);
+}
+
+static void read_gap(reader_t *rd) {
+  static __thread unsigned seed = 1;
+  int most = rd->w->job->read_gap_us;
+  if (most > 0) usleep((useconds_t)(rand_r(&seed) % (unsigned)most));
 }
 
 static int own_state(reader_t *rd, int kind) {
@@ -1855,6 +1941,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   job->root_hash = root_hash(job->root);
   job->own_skew = getenv("CKPT_TEST_OWN_SKEW") != NULL;
   job->stat_misses = getenv("CKPT_TEST_STAT_MISSES") ? atoi(getenv("CKPT_TEST_STAT_MISSES")) : 0;
+  job->read_gap_us = getenv("CKPT_TEST_READ_GAP_US") ? atoi(getenv("CKPT_TEST_READ_GAP_US")) : 0;
   for (size_t i = 0; i < count; i++) {
     if (is_stuck(job->root_hash, given[i]))
       add_timed(job, given[i], -3);

@@ -360,6 +360,60 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
   /** Reads of one fd that found it changed under them, before it is left out (procfd.c FD_TRIES). */
   const FD_TRIES = 4;
+  /** Reads that found it disagree with itself the same way, in both orders, before that is the kernel's (procfd.c FD_SAME_TRIES). */
+  const FD_SAME_TRIES = 6;
+  /** A path link read with statx and fdinfo over longer than this is vouched for or read again, up to FD_SLOW_TRIES times (procfd.c FD_WINDOW_NS says why). */
+  const FD_WINDOW_MS = 0.1;
+  const FD_SLOW_TRIES = 8;
+  /** CKPT_TEST_READ_GAP_US=N: pauses of up to N us between the reads of an fd's first reading, as a reader preempted there has (tests). */
+  const gapMs = Number(process.env.CKPT_TEST_READ_GAP_US ?? 0) / 1000;
+  const gapCell = gapMs > 0 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const gap = (): void => {
+    if (gapCell) Atomics.wait(gapCell, 0, 0, Math.random() * gapMs);
+  };
+
+  const lbuf2 = Buffer.allocUnsafe(4097);
+  const sbuf2 = Buffer.alloc(256);
+  const s32b = new Uint32Array(sbuf2.buffer, sbuf2.byteOffset, 64);
+  /** The link and statx read again within FD_WINDOW_MS: the same link and inode as `link` and the statx in sbuf (procfd.c link_vouched). */
+  const linkVouched = (dfd: number, name: string, link: string): boolean => {
+    const t0 = performance.now();
+    const ln2 = readlinkat(dfd, name, lbuf2, 4097);
+    if (ln2 !== link.length || statx(dfd, name, 0, STATX_BASIC, sbuf2) !== 0) return false;
+    return (
+      performance.now() - t0 <= FD_WINDOW_MS &&
+      lbuf2.toString('latin1', 0, ln2) === link &&
+      s32b[8] === s32[8] &&
+      s32b[9] === s32[9] &&
+      s32b[34] === s32[34] &&
+      s32b[35] === s32[35]
+    );
+  };
+
+  /** An fd's fdinfo into buf: its length, or -1 (with an error record) when it cannot be read: the fd is gone. */
+  const readInfo = (pid: number, infoDir: string, ifd: number, name: string, errors: RawError[]): number => {
+    const h = openat(ifd, name, O_RDONLY_CLOEXEC);
+    if (h < 0) {
+      errors.push({ errno: errnoName(), pid, fd: +name, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
+      return -1;
+    }
+    let n = 0;
+    for (;;) {
+      const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
+      if (r <= 0) {
+        if (r < 0) n = -1;
+        break;
+      }
+      n += r;
+      if (n < buf.length) break; // seq_file returns short only at the end
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger);
+      buf = bigger;
+    }
+    if (n < 0) errors.push({ errno: errnoName(), pid, fd: +name, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
+    close(h);
+    return n;
+  };
 
   /**
    * One fd: fdinfo, then the link, then the target's statx where it says
@@ -385,32 +439,24 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     const fdn = +name;
     let prev = '';
     let same = true;
+    let slow = 0;
     for (let attempt = 1; ; attempt++) {
-      const h = openat(ifd, name, O_RDONLY_CLOEXEC);
-      if (h < 0) {
-        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot open fdinfo' });
-        return;
-      }
+      // Every second read of an fd that changed: statx, the link, fdinfo (procfd.c read_one_fd says why).
+      const reverse = attempt % 2 === 0;
+      let preOk = false;
+      let preErr = '';
       let n = 0;
-      for (;;) {
-        const r = read(h, n === 0 ? buf : buf.subarray(n), buf.length - n);
-        if (r <= 0) {
-          if (r < 0) n = -1;
-          break;
-        }
-        n += r;
-        if (n < buf.length) break; // seq_file returns short only at the end
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger);
-        buf = bigger;
-      }
-      if (n < 0) {
-        errors.push({ errno: errnoName(), pid, fd: fdn, where: `${infoDir}/${name}`, message: 'cannot read fdinfo' });
-        close(h);
-        return;
-      }
-      close(h);
+      let t0 = 0;
+      let t1 = 0;
+      if (reverse) {
+        t0 = performance.now();
+        if (statx(dfd, name, 0, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) preOk = true;
+        else preErr = errnoName();
+      } else if ((n = readInfo(pid, infoDir, ifd, name, errors)) < 0) return;
+      if (attempt === 1) gap();
+      if (!reverse) t0 = performance.now();
       const ln = readlinkat(dfd, name, lbuf, 4097);
+      if (!reverse) t1 = performance.now();
       // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
       // the fd is there: kept, with the name not known. Any other failure
       // (ENOENT, EBADF: closed after fdinfo was read) leaves it out.
@@ -418,6 +464,11 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       if (linkErr && linkErr !== 'ENAMETOOLONG') {
         errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
         return;
+      }
+      if (attempt === 1) gap();
+      if (reverse) {
+        if ((n = readInfo(pid, infoDir, ifd, name, errors)) < 0) return;
+        t1 = performance.now();
       }
       // An io_uring prints its part of fdinfo only when it gets the ring's
       // lock without waiting (see procfd.c): read it again a few times.
@@ -480,8 +531,15 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       let stOk = false;
       let stErr = '';
       if (!known) {
-        if (statx(dfd, name, 0, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) stOk = true;
-        else stErr = errnoName();
+        // Taken first when reversed; for a pseudo-file link (known) it is not used, as it would not be read.
+        if (reverse) {
+          stOk = preOk;
+          stErr = preErr;
+        } else {
+          if (statx(dfd, name, 0, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) stOk = true;
+          else stErr = errnoName();
+          t1 = performance.now();
+        }
       }
       if (stErr === 'ENOENT' || stErr === 'EBADF') {
         errors.push({
@@ -510,7 +568,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       if (why) {
         same = same && (attempt === 1 || why === prev);
         prev = why;
-        if (attempt < FD_TRIES) continue;
+        if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) continue;
         if (!same) {
           errors.push({
             errno: 'EAGAIN',
@@ -522,6 +580,17 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
           return;
         }
         // The same every time: not a race, the kernel's own figures.
+      } else if (stOk && !known && !linkErr && t1 - t0 > FD_WINDOW_MS && !linkVouched(dfd, name, link)) {
+        slow++;
+        if (attempt < FD_SLOW_TRIES) continue;
+        errors.push({
+          errno: 'EAGAIN',
+          pid,
+          fd: fdn,
+          where: `${fdDir}/${name}`,
+          message: `fd ${fdn} may have been closed and reopened while it was read (${slow} of its readings took over ${FD_WINDOW_MS * 1000} us, time for that): not recorded`,
+        });
+        return;
       }
       // Kept.
       if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: KEPT_UNNAMED });

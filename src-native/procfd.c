@@ -352,19 +352,38 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
 }
 
 /* Reads of one fd that found it changed under them (closed and reopened as
- * another file), before it is left out; reads that found it disagree with
- * itself the same way, in both orders, before that is taken as the kernel's. */
+ * another file), before it is left out; readings in a row (so in both
+ * orders) that found it disagree with itself the same way, with the same
+ * link, before that is taken as the kernel's. */
 #define FD_TRIES 4
-#define FD_SAME_TRIES 6
-/* A path link read with statx and fdinfo over more than this (from the
- * link to statx, or from statx to fdinfo in the other order) may be of
- * another file than both: in that time the fd could have been closed and
- * reopened twice, back to a file of the same inode (A, B, A), which no
- * check of one read against another sees. Its link and statx are read
- * again, quickly: the same link and inode again vouch for the first link;
- * else the fd is read again, up to FD_SLOW_TRIES readings, then left out. */
+#define FD_SAME_TRIES 8
+/* A path link read with fdinfo and statx over more than this (from the
+ * first of the three reads to the last) may be of another file than both:
+ * in that time the fd could have been closed and reopened twice, back to a
+ * file of the same inode (A, B, A), which no check of one read against
+ * another sees. Its link and statx are read again, quickly: the same link
+ * and inode again vouch for the first link. Else the fd is read again, up
+ * to FD_SLOW_TRIES readings, then left out; but FD_SLOW_ALIKE readings in
+ * a row whose link and inode were the same again, only slowly, are a file
+ * system whose getattr is slow, and kept. */
 #define FD_WINDOW_NS 100000
 #define FD_SLOW_TRIES 8
+#define FD_SLOW_ALIKE 3
+
+/* CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a
+ * file system whose getattr is slow (tests); read when a job starts. */
+static int slow_stat_us;
+
+/* statx of fd `name` in its fd directory (and the test's pause). */
+static int fd_statx(int dfd, const char *name, unsigned mask, struct statx *sx) {
+  int r = statx(dfd, name, 0, mask, sx);
+  if (slow_stat_us > 0) {
+    int e = errno;
+    usleep((useconds_t)slow_stat_us);
+    errno = e;
+  }
+  return r;
+}
 
 static inline int64_t now_ns(void) {
   struct timespec ts;
@@ -372,16 +391,30 @@ static inline int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The link and statx read again within FD_WINDOW_NS: the same link and
- * inode as `link` and `sx`, so that link was of that inode's file. */
+/* The link and statx read again: 1 when they are `link` and `sx`'s inode
+ * again within FD_WINDOW_NS, so that link was of that inode's file; -1
+ * when they are, but slowly (a file system whose getattr is slow: NFS
+ * without attribute caching, FUSE); 0 when they are not. */
 static int link_vouched(int dfd, const char *name, const char *link, ssize_t ln, const struct statx *sx) {
   char again[4097];
   struct statx sx2;
   int64_t t0 = now_ns();
   ssize_t ln2 = readlinkat(dfd, name, again, sizeof again);
-  if (ln2 != ln || statx(dfd, name, 0, STATX_BASIC_STATS, &sx2) != 0) return 0;
-  return now_ns() - t0 <= FD_WINDOW_NS && memcmp(again, link, (size_t)ln) == 0 && sx2.stx_ino == sx->stx_ino &&
-         sx2.stx_dev_major == sx->stx_dev_major && sx2.stx_dev_minor == sx->stx_dev_minor;
+  if (ln2 != ln || fd_statx(dfd, name, STATX_BASIC_STATS, &sx2) != 0) return 0;
+  if (memcmp(again, link, (size_t)ln) != 0 || sx2.stx_ino != sx->stx_ino || sx2.stx_dev_major != sx->stx_dev_major ||
+      sx2.stx_dev_minor != sx->stx_dev_minor)
+    return 0;
+  return now_ns() - t0 <= FD_WINDOW_NS ? 1 : -1;
+}
+
+/* A pause of 0-20 us before an fd is read again: readings a fixed time
+ * apart can keep step with a process that switches the fd between two
+ * files, and find the same two each time. */
+static void retry_jitter(void) {
+  static __thread unsigned seed = 7;
+  int64_t until = now_ns() + (int64_t)(rand_r(&seed) % 20000);
+  while (now_ns() < until) {
+  }
 }
 
 /*
@@ -501,6 +534,7 @@ static int read_fdinfo(reader_t *rd, rproc_t *rp, int ifd, const char *infoDir, 
 
 static int own_state(reader_t *rd, int kind);
 static void read_gap(reader_t *rd);
+static int read_gap_at(reader_t *rd);
 static size_t own_take(reader_t *rd, const snap_rec_t *sr, char *out, size_t cap);
 static int stat_take(reader_t *rd, const snap_rec_t *sr, struct statx *sx);
 static void stat_check(reader_t *rd, const snap_rec_t *sr, const struct statx *sx);
@@ -512,8 +546,12 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
   char name[16], where[4200], why[320], prev[320];
   snprintf(name, sizeof name, "%d", fdn);
   char link[4097];
-  int same = 1, slow = 0;
+  int same = 1, slow = 0, alike = 0;
   prev[0] = 0;
+  /* The link of the last failed reading (same), of the last slow one (alike). */
+  char prevlink[4097], alikelink[4097];
+  ssize_t prevln = -1, alikeln = -1;
+  uint64_t alikeino = 0;
   /* The snapshot's record stands for fdinfo and the link when fdinfo has
    * nothing more to say, and for the link when fdinfo's common lines agree
    * with it; the checks below hold it to the statx as they hold /proc's
@@ -557,23 +595,25 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       snap_link = 1;
     } else if (reverse) {
       t0 = now_ns();
-      if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &pre) == 0)
+      if (fd_statx(dfd, name, STATX_BASIC_STATS | STATX_MNT_ID, &pre) == 0)
         pre_ok = 1;
       else
         pre_err = errno;
     } else {
+      t0 = now_ns();
       if (!read_fdinfo(rd, rp, ifd, infoDir, name, fdn, &hd)) return;
       snap_link = attempt == 1 && snap_agrees(sr, &hd);
       if (checking && snap_link) own_check(rd, sr, rd->io.p + hd.rest, rd->io.n - hd.rest);
       checking = 0;
     }
-    if (!use_snap && attempt == 1) read_gap(rd);
+    /* CKPT_TEST_READ_GAP_US: one pause in an fd's first reading, before its link or after. */
+    int gap_at = !use_snap && attempt == 1 ? read_gap_at(rd) : -1;
+    if (gap_at == 0) read_gap(rd);
     if (snap_link) {
       link_err = sr->plen > 0 ? 0 : ENAMETOOLONG;
       ln = sr->plen > 0 ? sr->plen - 1 : 0;
       if (ln > 0) memcpy(link, snap_path(sr), (size_t)ln);
     } else {
-      if (!reverse) t0 = now_ns();
       ln = readlinkat(dfd, name, link, sizeof link);
       if (!reverse) t1 = now_ns();
       /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
@@ -596,7 +636,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       memcpy(link + 1, en, el);
       ln = (ssize_t)el + 1;
     }
-    if (!use_snap && attempt == 1) read_gap(rd);
+    if (gap_at == 1) read_gap(rd);
     if (reverse) {
       if (!read_fdinfo(rd, rp, ifd, infoDir, name, fdn, &hd)) return;
       t1 = now_ns();
@@ -663,7 +703,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         if (pre_ok) sx = pre;
       } else if (from_rec && stat_take(rd, sr, &sx))
         st_ok = 1;
-      else if (statx(dfd, name, 0, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
+      else if (fd_statx(dfd, name, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
         st_ok = 1;
         if (from_rec) stat_check(rd, sr, &sx);
       } else
@@ -671,7 +711,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       if (!reverse && !snap_link) t1 = now_ns();
     }
     if (st_err == ENOENT || st_err == EBADF) {
-      /* Closed after its link was read. */
+      /* Closed while it was read. */
       snprintf(where, sizeof where, "%s/%s", fdDir, name);
       add_error(rp, st_err, fdn, where, "cannot stat target: the fd was closed, not recorded");
       return;
@@ -704,9 +744,15 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       continue;
     }
     if (why[0]) {
-      same = same && (attempt == 1 || strcmp(why, prev) == 0);
+      same = same && (attempt == 1 || (strcmp(why, prev) == 0 && ln == prevln && memcmp(link, prevlink, (size_t)ln) == 0));
       memcpy(prev, why, sizeof prev);
-      if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) continue;
+      memcpy(prevlink, link, (size_t)ln);
+      prevln = ln;
+      alike = 0;
+      if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) {
+        retry_jitter();
+        continue;
+      }
       if (!same) {
         char msg[400];
         snprintf(where, sizeof where, "%s/%s", fdDir, name);
@@ -715,16 +761,29 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         return;
       }
       /* The same every time: not a race, the kernel's own figures. */
-    } else if (st_ok && !known && !snap_link && !link_err && t1 - t0 > FD_WINDOW_NS && !link_vouched(dfd, name, link, ln, &sx)) {
-      slow++;
-      if (attempt < FD_SLOW_TRIES) continue;
-      char msg[400];
-      snprintf(where, sizeof where, "%s/%s", fdDir, name);
-      snprintf(msg, sizeof msg,
-               "fd %d may have been closed and reopened while it was read (%d of its readings took over %d us, time for that): not recorded",
-               fdn, slow, FD_WINDOW_NS / 1000);
-      add_error_own(rp, EAGAIN, fdn, where, msg);
-      return;
+    } else if (st_ok && !known && !snap_link && !link_err && t1 - t0 > FD_WINDOW_NS) {
+      int v = link_vouched(dfd, name, link, ln, &sx);
+      /* Not one disagreement every time: no longer the kernel's own. */
+      same = 0;
+      if (v < 0) {
+        int again = alike && ln == alikeln && sx.stx_ino == alikeino && memcmp(link, alikelink, (size_t)ln) == 0;
+        alike = again ? alike + 1 : 1;
+        memcpy(alikelink, link, (size_t)ln);
+        alikeln = ln;
+        alikeino = sx.stx_ino;
+      } else
+        alike = 0;
+      if (v == 0 || (v < 0 && alike < FD_SLOW_ALIKE)) {
+        slow++;
+        if (attempt < FD_SLOW_TRIES) continue;
+        char msg[400];
+        snprintf(where, sizeof where, "%s/%s", fdDir, name);
+        snprintf(msg, sizeof msg,
+                 "fd %d may have been closed and reopened while it was read (%d of its readings took over %d us, time for that): not recorded",
+                 fdn, slow, FD_WINDOW_NS / 1000);
+        add_error_own(rp, EAGAIN, fdn, where, msg);
+        return;
+      }
     }
 
     /* Kept. */
@@ -1277,7 +1336,7 @@ struct job {
   int own_taken;  /* fds whose own lines came from their records (atomic) */
   int stat_taken; /* files whose stat figures came from their records (atomic) */
   int own_skew;  /* CKPT_TEST_OWN_SKEW: print them wrong, and take no stat figure as statx's, as another kernel would differ (tests) */
-  int read_gap_us; /* CKPT_TEST_READ_GAP_US=N: pauses of up to N us between the reads of an fd's first reading, as a reader preempted there has (tests) */
+  int read_gap_us; /* CKPT_TEST_READ_GAP_US=N: a pause of up to N us in an fd's first reading, before its link or after, as a reader preempted there has (tests) */
   int stat_misses; /* CKPT_TEST_STAT_MISSES=N: the first N stat checks differ, as a file that changed between the reads would (tests) */
   char snap_why[256]; /* why there is none, when asked for */
 };
@@ -1287,10 +1346,15 @@ static void snapshot_count(reader_t *rd, int used) {
   __atomic_add_fetch(used ? &rd->w->job->snap_used : &rd->w->job->snap_failed, 1, __ATOMIC_RELAXED);
 }
 
+static __thread unsigned gap_seed = 1;
+
+/* Where the test pause falls in a reading: 0 or 1 at random, -1 for none. */
+static int read_gap_at(reader_t *rd) {
+  return rd->w->job->read_gap_us > 0 ? (int)(rand_r(&gap_seed) & 1) : -1;
+}
+
 static void read_gap(reader_t *rd) {
-  static __thread unsigned seed = 1;
-  int most = rd->w->job->read_gap_us;
-  if (most > 0) usleep((useconds_t)(rand_r(&seed) % (unsigned)most));
+  usleep((useconds_t)(rand_r(&gap_seed) % (unsigned)rd->w->job->read_gap_us));
 }
 
 static int own_state(reader_t *rd, int kind) {
@@ -1942,6 +2006,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   job->own_skew = getenv("CKPT_TEST_OWN_SKEW") != NULL;
   job->stat_misses = getenv("CKPT_TEST_STAT_MISSES") ? atoi(getenv("CKPT_TEST_STAT_MISSES")) : 0;
   job->read_gap_us = getenv("CKPT_TEST_READ_GAP_US") ? atoi(getenv("CKPT_TEST_READ_GAP_US")) : 0;
+  slow_stat_us = getenv("CKPT_TEST_SLOW_STAT_US") ? atoi(getenv("CKPT_TEST_SLOW_STAT_US")) : 0;
   for (size_t i = 0; i < count; i++) {
     if (is_stuck(job->root_hash, given[i]))
       add_timed(job, given[i], -3);

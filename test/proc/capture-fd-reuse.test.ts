@@ -7,7 +7,8 @@
  * fixture keeps dup2-ing fds 1000-1199 over with file A, file B, a unix
  * socket and an eventfd, whose every value it knows.
  */
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -121,3 +122,57 @@ it('a reader that pauses between the reads, as a preempted one does, still never
     delete process.env.CKPT_TEST_READ_GAP_US;
   }
 }, 120_000);
+
+// A file system whose getattr is slow (NFS without attribute caching, FUSE)
+// makes every reading of its fds slow, the second look at link and inode
+// too: the same link and inode each time keep them, where they were all
+// left out as possibly reopened.
+it('fds on a file system whose stat is slow are kept, not left out as reopened (both readers)', async () => {
+  const slowDir = join(dir, 'slow');
+  mkdirSync(slowDir);
+  const redirects = Array.from({ length: 7 }, (_, i) => {
+    writeFileSync(join(slowDir, `f${i}`), 'x'.repeat(i));
+    return `${i + 3}<${join(slowDir, `f${i}`)}`;
+  });
+  const holder = spawn('sh', ['-c', `exec ${redirects.join(' ')}; exec sleep 600`], {
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, LC_ALL: 'C' }, // no locale files opened as it starts
+  });
+  try {
+    const pid = holder.pid!;
+    // Once it is sleep, sh's own fds are gone; then sleep's start-up is let finish.
+    const comm = (): string => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    for (let i = 0; i < 200 && comm() !== 'sleep\n'; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    // Each fd as its number and its file's path.
+    const held = (s: Awaited<ReturnType<typeof captureProc>>): string[] => {
+      const table = s.fdTables.find((t) => t.ref === s.tasks.find((x) => x.pid === pid)!.fdTable)!;
+      const files = new Map(s.files.map((f) => [f.ref, f]));
+      return table.fds.map((fd) => `${fd.fd} ${displayBStr(files.get(fd.file)!.path)}`);
+    };
+    for (const reader of ['native', 'js'] as const) {
+      const before = await captureProc({ pids: [pid], reader });
+      expect(held(before).filter((f) => f.includes(`${slowDir}/`)).length, reader).toBe(7);
+      process.env.CKPT_TEST_SLOW_STAT_US = '300';
+      let slow;
+      try {
+        slow = await captureProc({ pids: [pid], reader });
+      } finally {
+        delete process.env.CKPT_TEST_SLOW_STAT_US;
+      }
+      expect(
+        slow.errors.filter((e) => e.errno === 'EAGAIN'),
+        reader,
+      ).toEqual([]);
+      expect({ fds: held(slow), errors: slow.errors }, reader).toEqual({ fds: held(before), errors: before.errors });
+    }
+  } finally {
+    holder.kill();
+  }
+}, 60_000);

@@ -360,34 +360,58 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
   /** Reads of one fd that found it changed under them, before it is left out (procfd.c FD_TRIES). */
   const FD_TRIES = 4;
-  /** Reads that found it disagree with itself the same way, in both orders, before that is the kernel's (procfd.c FD_SAME_TRIES). */
-  const FD_SAME_TRIES = 6;
-  /** A path link read with statx and fdinfo over longer than this is vouched for or read again, up to FD_SLOW_TRIES times (procfd.c FD_WINDOW_NS says why). */
+  /** Readings in a row that found it disagree with itself the same way, with the same link, before that is the kernel's (procfd.c FD_SAME_TRIES). */
+  const FD_SAME_TRIES = 8;
+  /** A path link read with fdinfo and statx over longer than this is vouched for or read again (procfd.c FD_WINDOW_NS says why). */
   const FD_WINDOW_MS = 0.1;
   const FD_SLOW_TRIES = 8;
-  /** CKPT_TEST_READ_GAP_US=N: pauses of up to N us between the reads of an fd's first reading, as a reader preempted there has (tests). */
+  const FD_SLOW_ALIKE = 3;
+  // Not performance.now(): that loads perf_hooks on the main thread.
+  const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+  /** A pause of 0-20 us before an fd is read again (procfd.c retry_jitter). */
+  const retryJitter = (): void => {
+    const until = nowMs() + Math.random() * 0.02;
+    while (nowMs() < until);
+  };
+  /** CKPT_TEST_READ_GAP_US=N: a pause of up to N us in an fd's first reading, before its link or after, as a reader preempted there has (tests). */
   const gapMs = Number(process.env.CKPT_TEST_READ_GAP_US ?? 0) / 1000;
   const gapCell = gapMs > 0 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const gap = (): void => {
     if (gapCell) Atomics.wait(gapCell, 0, 0, Math.random() * gapMs);
   };
+  /** CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a file system whose getattr is slow (tests). */
+  const slowStatMs = Number(process.env.CKPT_TEST_SLOW_STAT_US ?? 0) / 1000;
+  /** statx of fd `name` in its fd directory (and the test's pause); errno stays statx's. */
+  const fdStatx = (dfd: number, name: string, mask: number, into: Buffer): number => {
+    const r = statx(dfd, name, 0, mask, into);
+    if (slowStatMs > 0) {
+      const until = nowMs() + slowStatMs;
+      while (nowMs() < until);
+    }
+    return r;
+  };
 
   const lbuf2 = Buffer.allocUnsafe(4097);
   const sbuf2 = Buffer.alloc(256);
   const s32b = new Uint32Array(sbuf2.buffer, sbuf2.byteOffset, 64);
-  /** The link and statx read again within FD_WINDOW_MS: the same link and inode as `link` and the statx in sbuf (procfd.c link_vouched). */
-  const linkVouched = (dfd: number, name: string, link: string): boolean => {
-    const t0 = performance.now();
+  /**
+   * The link and statx read again: 1 when they are `link` and the inode of
+   * the statx in sbuf again within FD_WINDOW_MS, -1 when they are but
+   * slowly, 0 when they are not (procfd.c link_vouched).
+   */
+  const linkVouched = (dfd: number, name: string, link: string): number => {
+    const t0 = nowMs();
     const ln2 = readlinkat(dfd, name, lbuf2, 4097);
-    if (ln2 !== link.length || statx(dfd, name, 0, STATX_BASIC, sbuf2) !== 0) return false;
-    return (
-      performance.now() - t0 <= FD_WINDOW_MS &&
-      lbuf2.toString('latin1', 0, ln2) === link &&
-      s32b[8] === s32[8] &&
-      s32b[9] === s32[9] &&
-      s32b[34] === s32[34] &&
-      s32b[35] === s32[35]
-    );
+    if (ln2 !== link.length || fdStatx(dfd, name, STATX_BASIC, sbuf2) !== 0) return 0;
+    if (
+      lbuf2.toString('latin1', 0, ln2) !== link ||
+      s32b[8] !== s32[8] ||
+      s32b[9] !== s32[9] ||
+      s32b[34] !== s32[34] ||
+      s32b[35] !== s32[35]
+    )
+      return 0;
+    return nowMs() - t0 <= FD_WINDOW_MS ? 1 : -1;
   };
 
   /** An fd's fdinfo into buf: its length, or -1 (with an error record) when it cannot be read: the fd is gone. */
@@ -438,8 +462,12 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     const { i32, f64 } = t;
     const fdn = +name;
     let prev = '';
+    let prevLink = '';
     let same = true;
     let slow = 0;
+    let alike = 0;
+    let alikeLink = '';
+    let alikeIno: number | bigint = 0;
     for (let attempt = 1; ; attempt++) {
       // Every second read of an fd that changed: statx, the link, fdinfo (procfd.c read_one_fd says why).
       const reverse = attempt % 2 === 0;
@@ -448,15 +476,16 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       let n = 0;
       let t0 = 0;
       let t1 = 0;
+      t0 = nowMs();
       if (reverse) {
-        t0 = performance.now();
-        if (statx(dfd, name, 0, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) preOk = true;
+        if (fdStatx(dfd, name, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) preOk = true;
         else preErr = errnoName();
       } else if ((n = readInfo(pid, infoDir, ifd, name, errors)) < 0) return;
-      if (attempt === 1) gap();
-      if (!reverse) t0 = performance.now();
+      // CKPT_TEST_READ_GAP_US: one pause in an fd's first reading, before its link or after.
+      const gapAt = attempt === 1 && gapCell ? (Math.random() < 0.5 ? 0 : 1) : -1;
+      if (gapAt === 0) gap();
       const ln = readlinkat(dfd, name, lbuf, 4097);
-      if (!reverse) t1 = performance.now();
+      if (!reverse) t1 = nowMs();
       // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
       // the fd is there: kept, with the name not known. Any other failure
       // (ENOENT, EBADF: closed after fdinfo was read) leaves it out.
@@ -465,10 +494,10 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
         return;
       }
-      if (attempt === 1) gap();
+      if (gapAt === 1) gap();
       if (reverse) {
         if ((n = readInfo(pid, infoDir, ifd, name, errors)) < 0) return;
-        t1 = performance.now();
+        t1 = nowMs();
       }
       // An io_uring prints its part of fdinfo only when it gets the ring's
       // lock without waiting (see procfd.c): read it again a few times.
@@ -536,9 +565,9 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
           stOk = preOk;
           stErr = preErr;
         } else {
-          if (statx(dfd, name, 0, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) stOk = true;
+          if (fdStatx(dfd, name, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) stOk = true;
           else stErr = errnoName();
-          t1 = performance.now();
+          t1 = nowMs();
         }
       }
       if (stErr === 'ENOENT' || stErr === 'EBADF') {
@@ -566,9 +595,14 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       else if (known && known.mnt >= 0 && haveMnt && known.mnt !== mnt) why = `its link ${pl}, its fdinfo mount ${mnt}`;
       else if (!linkErr && !kindAgrees(link, extra)) why = `its link ${pl}, its fdinfo of another kind`;
       if (why) {
-        same = same && (attempt === 1 || why === prev);
+        same = same && (attempt === 1 || (why === prev && link === prevLink));
         prev = why;
-        if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) continue;
+        prevLink = link;
+        alike = 0;
+        if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) {
+          retryJitter();
+          continue;
+        }
         if (!same) {
           errors.push({
             errno: 'EAGAIN',
@@ -580,17 +614,27 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
           return;
         }
         // The same every time: not a race, the kernel's own figures.
-      } else if (stOk && !known && !linkErr && t1 - t0 > FD_WINDOW_MS && !linkVouched(dfd, name, link)) {
-        slow++;
-        if (attempt < FD_SLOW_TRIES) continue;
-        errors.push({
-          errno: 'EAGAIN',
-          pid,
-          fd: fdn,
-          where: `${fdDir}/${name}`,
-          message: `fd ${fdn} may have been closed and reopened while it was read (${slow} of its readings took over ${FD_WINDOW_MS * 1000} us, time for that): not recorded`,
-        });
-        return;
+      } else if (stOk && !known && !linkErr && t1 - t0 > FD_WINDOW_MS) {
+        const v = linkVouched(dfd, name, link);
+        // Not one disagreement every time: no longer the kernel's own.
+        same = false;
+        if (v < 0) {
+          alike = alike && link === alikeLink && stIno === alikeIno ? alike + 1 : 1;
+          alikeLink = link;
+          alikeIno = stIno;
+        } else alike = 0;
+        if (v === 0 || (v < 0 && alike < FD_SLOW_ALIKE)) {
+          slow++;
+          if (attempt < FD_SLOW_TRIES) continue;
+          errors.push({
+            errno: 'EAGAIN',
+            pid,
+            fd: fdn,
+            where: `${fdDir}/${name}`,
+            message: `fd ${fdn} may have been closed and reopened while it was read (${slow} of its readings took over ${FD_WINDOW_MS * 1000} us, time for that): not recorded`,
+          });
+          return;
+        }
       }
       // Kept.
       if (linkErr) errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: KEPT_UNNAMED });

@@ -362,10 +362,10 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
  * in that time the fd could have been closed and reopened twice, back to a
  * file of the same inode (A, B, A), which no check of one read against
  * another sees. Its link and statx are read again, quickly: the same link
- * and inode again vouch for the first link. Else the fd is read again, up
- * to FD_SLOW_TRIES readings, then left out; but FD_SLOW_ALIKE readings in
- * a row whose link and inode were the same again, only slowly, are a file
- * system whose getattr is slow, and kept. */
+ * and inode again vouch for the first link, as do FD_SLOW_ALIKE second
+ * looks in a row that found them the same, only slowly (a file system
+ * whose getattr is slow). Else the fd is read again, up to FD_SLOW_TRIES
+ * readings, then left out. */
 #define FD_WINDOW_NS 100000
 #define FD_SLOW_TRIES 8
 #define FD_SLOW_ALIKE 3
@@ -391,27 +391,32 @@ static inline int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The link and statx read again: 1 when they are `link` and `sx`'s inode
- * again within FD_WINDOW_NS, so that link was of that inode's file; -1
- * when they are, but slowly (a file system whose getattr is slow: NFS
- * without attribute caching, FUSE); 0 when they are not. */
+/* The link and statx read again: are they `link` and `sx`'s inode again
+ * within FD_WINDOW_NS, so that link was of that inode's file? Read up to
+ * FD_SLOW_ALIKE times while they are the same but slow (a reader
+ * preempted again, or a file system whose getattr is slow: NFS without
+ * attribute caching, FUSE); the same every time is taken too. */
 static int link_vouched(int dfd, const char *name, const char *link, ssize_t ln, const struct statx *sx) {
   char again[4097];
   struct statx sx2;
-  int64_t t0 = now_ns();
-  ssize_t ln2 = readlinkat(dfd, name, again, sizeof again);
-  if (ln2 != ln || fd_statx(dfd, name, STATX_BASIC_STATS, &sx2) != 0) return 0;
-  if (memcmp(again, link, (size_t)ln) != 0 || sx2.stx_ino != sx->stx_ino || sx2.stx_dev_major != sx->stx_dev_major ||
-      sx2.stx_dev_minor != sx->stx_dev_minor)
-    return 0;
-  return now_ns() - t0 <= FD_WINDOW_NS ? 1 : -1;
+  for (int i = 0; i < FD_SLOW_ALIKE; i++) {
+    int64_t t0 = now_ns();
+    ssize_t ln2 = readlinkat(dfd, name, again, sizeof again);
+    if (ln2 != ln || fd_statx(dfd, name, STATX_BASIC_STATS, &sx2) != 0) return 0;
+    if (memcmp(again, link, (size_t)ln) != 0 || sx2.stx_ino != sx->stx_ino || sx2.stx_dev_major != sx->stx_dev_major ||
+        sx2.stx_dev_minor != sx->stx_dev_minor)
+      return 0;
+    if (now_ns() - t0 <= FD_WINDOW_NS) return 1;
+  }
+  return 1;
 }
 
 /* A pause of 0-20 us before an fd is read again: readings a fixed time
  * apart can keep step with a process that switches the fd between two
  * files, and find the same two each time. */
 static void retry_jitter(void) {
-  static __thread unsigned seed = 7;
+  static __thread unsigned seed;
+  if (!seed) seed = (unsigned)now_ns() | 1;
   int64_t until = now_ns() + (int64_t)(rand_r(&seed) % 20000);
   while (now_ns() < until) {
   }
@@ -425,16 +430,16 @@ static void retry_jitter(void) {
  * reads bracket the link), the [N] of a socket:/pipe:/ns link against
  * fdinfo's ino, an anon inode's fdinfo mnt_id against its kind's, and the
  * kind fdinfo's own lines name against the link. A record that fails is
- * read again, every second time in the other order (statx, the link, then
- * fdinfo): one that fails FD_SAME_TRIES times the same way, in both
- * orders, is the kernel's (a file system whose stat ino is not its
- * inode's), one that fails differently FD_TRIES times is left out with an
- * EAGAIN record. The same way in one order is not enough: an fd that
- * keeps cycling through the same files (A, B, A, B) changes from A to B
- * between the reads again and again, and fails the same way each time;
- * read the other way round, the same change fails another way. Kernels
- * before 5.14 print no fdinfo ino: only the mount and kind checks apply
- * there.
+ * read again after a short random pause, every second time in the other
+ * order (statx, the link, then fdinfo): one that fails FD_SAME_TRIES
+ * readings in a row the same way with the same link is the kernel's (a
+ * file system whose stat ino is not its inode's), else it is left out
+ * with an EAGAIN record once it has failed differently and been read
+ * FD_TRIES times. Readings that fall into step with a process switching
+ * the fd between files fail alike; the other order and the pauses break
+ * the step. A reading that took long is vouched for or read again
+ * (FD_WINDOW_NS). Kernels before 5.14 print no fdinfo ino: only the mount
+ * and kind checks apply there.
  */
 typedef struct {
   uint64_t pos, ino;
@@ -546,12 +551,10 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
   char name[16], where[4200], why[320], prev[320];
   snprintf(name, sizeof name, "%d", fdn);
   char link[4097];
-  int same = 1, slow = 0, alike = 0;
+  int same = 1, slow = 0;
   prev[0] = 0;
-  /* The link of the last failed reading (same), of the last slow one (alike). */
-  char prevlink[4097], alikelink[4097];
-  ssize_t prevln = -1, alikeln = -1;
-  uint64_t alikeino = 0;
+  char prevlink[4097]; /* the link of the last failed reading */
+  ssize_t prevln = -1;
   /* The snapshot's record stands for fdinfo and the link when fdinfo has
    * nothing more to say, and for the link when fdinfo's common lines agree
    * with it; the checks below hold it to the statx as they hold /proc's
@@ -710,6 +713,8 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         st_err = errno;
       if (!reverse && !snap_link) t1 = now_ns();
     }
+    /* Taken first, it may have failed in a gap the fd was reopened in: read it again, the other way. */
+    if (reverse && (st_err == ENOENT || st_err == EBADF)) continue;
     if (st_err == ENOENT || st_err == EBADF) {
       /* Closed while it was read. */
       snprintf(where, sizeof where, "%s/%s", fdDir, name);
@@ -748,7 +753,6 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       memcpy(prev, why, sizeof prev);
       memcpy(prevlink, link, (size_t)ln);
       prevln = ln;
-      alike = 0;
       if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) {
         retry_jitter();
         continue;
@@ -762,18 +766,9 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       }
       /* The same every time: not a race, the kernel's own figures. */
     } else if (st_ok && !known && !snap_link && !link_err && t1 - t0 > FD_WINDOW_NS) {
-      int v = link_vouched(dfd, name, link, ln, &sx);
-      /* Not one disagreement every time: no longer the kernel's own. */
-      same = 0;
-      if (v < 0) {
-        int again = alike && ln == alikeln && sx.stx_ino == alikeino && memcmp(link, alikelink, (size_t)ln) == 0;
-        alike = again ? alike + 1 : 1;
-        memcpy(alikelink, link, (size_t)ln);
-        alikeln = ln;
-        alikeino = sx.stx_ino;
-      } else
-        alike = 0;
-      if (v == 0 || (v < 0 && alike < FD_SLOW_ALIKE)) {
+      if (!link_vouched(dfd, name, link, ln, &sx)) {
+        /* Not one disagreement every time: no longer the kernel's own. */
+        same = 0;
         slow++;
         if (attempt < FD_SLOW_TRIES) continue;
         char msg[400];

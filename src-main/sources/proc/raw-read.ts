@@ -381,10 +381,10 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
   /** CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a file system whose getattr is slow (tests). */
   const slowStatMs = Number(process.env.CKPT_TEST_SLOW_STAT_US ?? 0) / 1000;
-  /** statx of fd `name` in its fd directory (and the test's pause); errno stays statx's. */
+  /** statx of fd `name` in its fd directory (and the test's pause, after one that succeeded: errno stays untouched). */
   const fdStatx = (dfd: number, name: string, mask: number, into: Buffer): number => {
     const r = statx(dfd, name, 0, mask, into);
-    if (slowStatMs > 0) {
+    if (slowStatMs > 0 && r === 0) {
       const until = nowMs() + slowStatMs;
       while (nowMs() < until);
     }
@@ -395,23 +395,26 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   const sbuf2 = Buffer.alloc(256);
   const s32b = new Uint32Array(sbuf2.buffer, sbuf2.byteOffset, 64);
   /**
-   * The link and statx read again: 1 when they are `link` and the inode of
-   * the statx in sbuf again within FD_WINDOW_MS, -1 when they are but
-   * slowly, 0 when they are not (procfd.c link_vouched).
+   * The link and statx read again: are they `link` and the inode of the
+   * statx in sbuf again within FD_WINDOW_MS? Up to FD_SLOW_ALIKE times
+   * while they are the same but slow (procfd.c link_vouched).
    */
-  const linkVouched = (dfd: number, name: string, link: string): number => {
-    const t0 = nowMs();
-    const ln2 = readlinkat(dfd, name, lbuf2, 4097);
-    if (ln2 !== link.length || fdStatx(dfd, name, STATX_BASIC, sbuf2) !== 0) return 0;
-    if (
-      lbuf2.toString('latin1', 0, ln2) !== link ||
-      s32b[8] !== s32[8] ||
-      s32b[9] !== s32[9] ||
-      s32b[34] !== s32[34] ||
-      s32b[35] !== s32[35]
-    )
-      return 0;
-    return nowMs() - t0 <= FD_WINDOW_MS ? 1 : -1;
+  const linkVouched = (dfd: number, name: string, link: string): boolean => {
+    for (let i = 0; i < FD_SLOW_ALIKE; i++) {
+      const t0 = nowMs();
+      const ln2 = readlinkat(dfd, name, lbuf2, 4097);
+      if (ln2 !== link.length || fdStatx(dfd, name, STATX_BASIC, sbuf2) !== 0) return false;
+      if (
+        lbuf2.toString('latin1', 0, ln2) !== link ||
+        s32b[8] !== s32[8] ||
+        s32b[9] !== s32[9] ||
+        s32b[34] !== s32[34] ||
+        s32b[35] !== s32[35]
+      )
+        return false;
+      if (nowMs() - t0 <= FD_WINDOW_MS) return true;
+    }
+    return true;
   };
 
   /** An fd's fdinfo into buf: its length, or -1 (with an error record) when it cannot be read: the fd is gone. */
@@ -465,9 +468,6 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     let prevLink = '';
     let same = true;
     let slow = 0;
-    let alike = 0;
-    let alikeLink = '';
-    let alikeIno: number | bigint = 0;
     for (let attempt = 1; ; attempt++) {
       // Every second read of an fd that changed: statx, the link, fdinfo (procfd.c read_one_fd says why).
       const reverse = attempt % 2 === 0;
@@ -485,11 +485,11 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       const gapAt = attempt === 1 && gapCell ? (Math.random() < 0.5 ? 0 : 1) : -1;
       if (gapAt === 0) gap();
       const ln = readlinkat(dfd, name, lbuf, 4097);
-      if (!reverse) t1 = nowMs();
       // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
       // the fd is there: kept, with the name not known. Any other failure
       // (ENOENT, EBADF: closed after fdinfo was read) leaves it out.
       const linkErr = ln < 0 ? errnoName() : '';
+      if (!reverse) t1 = nowMs();
       if (linkErr && linkErr !== 'ENAMETOOLONG') {
         errors.push({ errno: linkErr, pid, fd: fdn, where: `${fdDir}/${name}`, message: 'cannot read link' });
         return;
@@ -570,6 +570,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
           t1 = nowMs();
         }
       }
+      // Taken first, it may have failed in a gap the fd was reopened in: read it again, the other way.
+      if (reverse && (stErr === 'ENOENT' || stErr === 'EBADF')) continue;
       if (stErr === 'ENOENT' || stErr === 'EBADF') {
         errors.push({
           errno: stErr,
@@ -598,7 +600,6 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         same = same && (attempt === 1 || (why === prev && link === prevLink));
         prev = why;
         prevLink = link;
-        alike = 0;
         if (attempt < (same ? FD_SAME_TRIES : FD_TRIES)) {
           retryJitter();
           continue;
@@ -615,15 +616,9 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         }
         // The same every time: not a race, the kernel's own figures.
       } else if (stOk && !known && !linkErr && t1 - t0 > FD_WINDOW_MS) {
-        const v = linkVouched(dfd, name, link);
-        // Not one disagreement every time: no longer the kernel's own.
-        same = false;
-        if (v < 0) {
-          alike = alike && link === alikeLink && stIno === alikeIno ? alike + 1 : 1;
-          alikeLink = link;
-          alikeIno = stIno;
-        } else alike = 0;
-        if (v === 0 || (v < 0 && alike < FD_SLOW_ALIKE)) {
+        if (!linkVouched(dfd, name, link)) {
+          // Not one disagreement every time: no longer the kernel's own.
+          same = false;
           slow++;
           if (attempt < FD_SLOW_TRIES) continue;
           errors.push({

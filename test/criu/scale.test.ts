@@ -96,7 +96,9 @@ describe.skipIf(skip)('a dump of 40,000 fds', () => {
     expect(file(N - 2)).toMatchObject({ kind: 'pty', attrs: { index: N - 2 } });
     expect(file(N - 1)).toMatchObject({ kind: 'memfd', size: N - 1, path: `/memfd:m${N - 1}` });
     expect(file(N - 4).locks).toHaveLength(1);
-    // About a second here; minutes before (quadratic). Generous for a slow machine.
-    expect(ms).toBeLessThan(15_000);
+    // About a second here; minutes before (quadratic). A guard against
+    // that, not a speed target (npm run bench measures speed): generous
+    // for a machine several times slower.
+    expect(ms).toBeLessThan(60_000);
   });
 });

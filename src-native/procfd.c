@@ -374,14 +374,10 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
  * file system whose getattr is slow (tests); read when a job starts. */
 static int slow_stat_us;
 
-/* statx of fd `name` in its fd directory (and the test's pause). */
+/* statx of fd `name` in its fd directory (and the test's pause, after one that succeeded: errno stays untouched). */
 static int fd_statx(int dfd, const char *name, unsigned mask, struct statx *sx) {
   int r = statx(dfd, name, 0, mask, sx);
-  if (slow_stat_us > 0) {
-    int e = errno;
-    usleep((useconds_t)slow_stat_us);
-    errno = e;
-  }
+  if (slow_stat_us > 0 && r == 0) usleep((useconds_t)slow_stat_us);
   return r;
 }
 
@@ -603,7 +599,9 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       else
         pre_err = errno;
     } else {
-      t0 = now_ns();
+      /* No clock read for a snapshot record, whose link then mostly comes from it:
+       * one whose /proc fdinfo disagrees with it (t0 0) is always vouched for. */
+      if (!sr) t0 = now_ns();
       if (!read_fdinfo(rd, rp, ifd, infoDir, name, fdn, &hd)) return;
       snap_link = attempt == 1 && snap_agrees(sr, &hd);
       if (checking && snap_link) own_check(rd, sr, rd->io.p + hd.rest, rd->io.n - hd.rest);

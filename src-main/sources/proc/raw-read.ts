@@ -368,11 +368,13 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   const FD_SLOW_ALIKE = 3;
   // Not performance.now(): that loads perf_hooks on the main thread.
   const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
-  /** A pause of 0-20 us before an fd is read again (procfd.c retry_jitter). */
-  const retryJitter = (): void => {
-    const until = nowMs() + Math.random() * 0.02;
+  /** Busy for `ms` (micro-second pauses: a timer would sleep far longer). */
+  const spin = (ms: number): void => {
+    const until = nowMs() + ms;
     while (nowMs() < until);
   };
+  /** A pause of 0-20 us before an fd is read again (procfd.c retry_jitter). */
+  const retryJitter = (): void => spin(Math.random() * 0.02);
   /** CKPT_TEST_READ_GAP_US=N: a pause of up to N us in an fd's first reading, before its link or after, as a reader preempted there has (tests). */
   const gapMs = Number(process.env.CKPT_TEST_READ_GAP_US ?? 0) / 1000;
   const gapCell = gapMs > 0 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
@@ -384,10 +386,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   /** statx of fd `name` in its fd directory (and the test's pause, after one that succeeded: errno stays untouched). */
   const fdStatx = (dfd: number, name: string, mask: number, into: Buffer): number => {
     const r = statx(dfd, name, 0, mask, into);
-    if (slowStatMs > 0 && r === 0) {
-      const until = nowMs() + slowStatMs;
-      while (nowMs() < until);
-    }
+    if (slowStatMs > 0 && r === 0) spin(slowStatMs);
     return r;
   };
 
@@ -474,9 +473,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       let preOk = false;
       let preErr = '';
       let n = 0;
-      let t0 = 0;
+      const t0 = nowMs();
       let t1 = 0;
-      t0 = nowMs();
       if (reverse) {
         if (fdStatx(dfd, name, STATX_BASIC | STATX_MNT_ID, sbuf) === 0) preOk = true;
         else preErr = errnoName();

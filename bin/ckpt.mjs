@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; unset NODE_EXTRA_CA_CERTS; [ "$1" = capture ] && exec node --min-semi-space-size=64 --max-semi-space-size=64 --no-turbo-inlining --no-use-osr -e "require(require('fs').realpathSync(process.argv[1]).replace(/[^/]*$/, 'capture.cjs'))" "$0" "$@"; exec node "$0" "$@"
+':' //; unset NODE_EXTRA_CA_CERTS; [ "$1" = capture ] && exec node --min-semi-space-size=32 --max-semi-space-size=64 --no-turbo-inlining --no-use-osr -e "require(require('fs').realpathSync(process.argv[1]).replace(/[^/]*$/, 'capture.cjs'))" "$0" "$@"; exec node "$0" "$@"
 // The two lines above are sh, and the second is also a string and a
 // comment to JavaScript: run as a program, this file re-executes itself
 // with node, and
@@ -10,7 +10,11 @@
 // - for a capture, with a young generation big enough that a capture of
 //   tens of thousands of fds needs no scavenge: everything it allocates
 //   lives until the image is written, so a scavenge only copies it (about
-//   20 ms of a 30,000-fd capture);
+//   20 ms of a 30,000-fd capture). 32 MiB holds about 40,000 fds (about
+//   0.7 KiB each); more costs at start: V8 sets up each 256 KiB page of it
+//   before the first line runs, and on a virtual machine with shadow page
+//   tables 64 MiB took 60 ms there against 32's 30 (node -e 0). Its pages
+//   are then mapped in by the addon's prefault thread (src-native/prefault.c);
 // - for a capture, with TurboFan not inlining: a capture runs each of its
 //   loops once, and the optimizing compiler's threads spent about 75 ms of
 //   CPU on it, much of it on inlined copies of functions it also compiles

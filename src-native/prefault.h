@@ -1,0 +1,8 @@
+/* Maps in the JavaScript heap's young generation on a thread of its own: see prefault.c. */
+#ifndef PROCFD_PREFAULT_H
+#define PROCFD_PREFAULT_H
+#include <node_api.h>
+
+napi_value js_prefault(napi_env env, napi_callback_info info);
+
+#endif

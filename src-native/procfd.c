@@ -1791,6 +1791,27 @@ static napi_value typed(napi_env env, napi_typedarray_type type, size_t elem, si
   return arr;
 }
 
+static void free_taken(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+/* A typed array over b's own bytes, which JavaScript then owns (b is left
+ * empty): no copy, and no fresh pages for the main thread to fault in, the
+ * capture's bound (the reader thread that filled b touched them). Where
+ * external buffers are not allowed (Electron's V8 sandbox), a copy. */
+static napi_value typed_take(napi_env env, napi_typedarray_type type, size_t elem, size_t count, buf_t *b) {
+  napi_value ab, arr;
+  if (count == 0 || !b->p || b->n < elem * count ||
+      napi_create_external_arraybuffer(env, b->p, elem * count, free_taken, NULL, &ab) != napi_ok)
+    return typed(env, type, elem, count, b->p);
+  b->p = NULL;
+  b->n = b->cap = 0;
+  if (napi_create_typedarray(env, type, count, ab, 0, &arr) != napi_ok) return NULL;
+  return arr;
+}
+
 static napi_status set(napi_env env, napi_value obj, const char *key, napi_value v) {
   if (!v) return napi_generic_failure;
   return napi_set_named_property(env, obj, key, v);
@@ -1877,20 +1898,20 @@ static napi_value to_js(napi_env env, rproc_t *rp, size_t blob_cap) {
     CHECK(napi_create_object(env, &f));
     CHECK(napi_create_int32(env, t->n, &v));
     CHECK(set(env, f, "n", v));
-    CHECK(set(env, f, "fd", typed(env, napi_int32_array, 4, n, t->fd.p)));
-    CHECK(set(env, f, "i32", typed(env, napi_int32_array, 4, n * 4, t->i32.p)));
-    CHECK(set(env, f, "f64", typed(env, napi_float64_array, 8, n * 7, t->f64.p)));
-    CHECK(set(env, f, "statted", typed(env, napi_uint8_array, 1, n, t->statted.p)));
-    CHECK(set(env, f, "linkAscii", typed(env, napi_uint8_array, 1, n, t->ascii.p)));
+    CHECK(set(env, f, "fd", typed_take(env, napi_int32_array, 4, n, &t->fd)));
+    CHECK(set(env, f, "i32", typed_take(env, napi_int32_array, 4, n * 4, &t->i32)));
+    CHECK(set(env, f, "f64", typed_take(env, napi_float64_array, 8, n * 7, &t->f64)));
+    CHECK(set(env, f, "statted", typed_take(env, napi_uint8_array, 1, n, &t->statted)));
+    CHECK(set(env, f, "linkAscii", typed_take(env, napi_uint8_array, 1, n, &t->ascii)));
     /* Strings travel as one latin1 blob and offsets: two crossings per
      * table instead of two per fd; JavaScript slices them. */
     CHECK(napi_create_string_latin1(env, t->links.n ? t->links.p : "", t->links.n, &v));
     CHECK(set(env, f, "linkBlob", v));
-    CHECK(set(env, f, "linkOff", typed(env, napi_int32_array, 4, n + 1, t->linkOff.p)));
+    CHECK(set(env, f, "linkOff", typed_take(env, napi_int32_array, 4, n + 1, &t->linkOff)));
     CHECK(napi_create_string_latin1(env, t->extras.n ? t->extras.p : "", t->extras.n, &v));
     CHECK(set(env, f, "extraBlob", v));
-    CHECK(set(env, f, "extraOff", typed(env, napi_int32_array, 4, n + 1, t->extraOff.p)));
-    CHECK(set(env, f, "fileId", typed(env, napi_int32_array, 4, n, t->fid.p)));
+    CHECK(set(env, f, "extraOff", typed_take(env, napi_int32_array, 4, n + 1, &t->extraOff)));
+    CHECK(set(env, f, "fileId", typed_take(env, napi_int32_array, 4, n, &t->fid)));
     napi_value big;
     size_t nbig = t->big.n / 28;
     CHECK(napi_create_array_with_length(env, nbig, &big));

@@ -2,6 +2,7 @@ import { defineCommand, payloadDelivered } from '../command.js';
 import { UsageError } from '../args.js';
 import { writeSnapshot } from '../../engine/writer.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { readFileSync } from 'node:fs';
 import type { Io } from '../command.js';
 import type { Parsed } from '../args.js';
 import type { ProcCaptureOptions } from '../../sources/proc/index.js';
@@ -306,7 +307,9 @@ export default defineCommand({
     // Only what reached the reader was captured into stdout.
     if (out === '-' && !(await payloadDelivered(io, 'capture', 'image'))) return 1;
     if (process.env.CKPT_CAPTURE_TIMING)
-      io.err(`image written at ${performance.now().toFixed(1)} ms, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB`);
+      io.err(
+        `image written at ${performance.now().toFixed(1)} ms, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB${mainThreadCpu()}`,
+      );
     const nfds = snap.fdTables.reduce((n, t) => n + t.fds.length, 0);
     if (live && snap.errors.length) io.err(`${snap.errors.length} capture error(s) recorded in the image (ckpt show lists them)`);
     if (live) {
@@ -330,3 +333,17 @@ export default defineCommand({
     return 0;
   },
 });
+
+/**
+ * The main thread's own time on a CPU and waiting for one, from the
+ * scheduler's figures (ns): the capture's bound, which process-wide CPU
+ * time and wall time blur (readers and compiler threads run beside it).
+ */
+function mainThreadCpu(): string {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ').map(Number);
+    return `, main thread ${(run! / 1e6).toFixed(1)} ms on a CPU, ${(wait! / 1e6).toFixed(1)} ms waiting for one`;
+  } catch {
+    return '';
+  }
+}

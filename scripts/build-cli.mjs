@@ -84,6 +84,8 @@ async function buildInto(tmp) {
     entryNames: '[name]-[hash]',
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
+    minifyWhitespace: true,
+    minifySyntax: true,
     // The ES modules' import.meta.url, which CommonJS has not: the bundle's own URL.
     define: { 'import.meta.url': '__ckptImportMetaUrl' },
     banner: { js: "const __ckptImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -4,7 +4,7 @@
  * the capture tests): partitions, call counts, vanished members, refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { groupByKernel, partitionByKernel, type Kcmp } from '../../src-main/sources/proc/sharing.js';
+import { groupByKernel, numberBuckets, partitionByKernel, type Kcmp } from '../../src-main/sources/proc/sharing.js';
 import { KCMP_FILE } from '../../src-main/sources/proc/native.js';
 
 interface Item {
@@ -186,5 +186,39 @@ describe("partitionByKernel with the BPF snapshot's open-file ids as prekey", ()
     const g = partition(items, kernel(items));
     expect(g.groups.map((x) => x.map((i) => `${i.pid}:${i.fd}`).sort()).sort()).toEqual([['1:3'], ['2:3', '3:4']]);
     expect(g.calls).toBeGreaterThan(0);
+  });
+});
+
+describe('numberBuckets', () => {
+  /** The same buckets through a Map: its order (first appearance), a bare item when alone. */
+  const byMap = <T>(items: T[], key: (t: T) => number): (T | T[])[] => {
+    const m = new Map<number, T[]>();
+    for (const it of items) {
+      const k = key(it);
+      const l = m.get(k);
+      if (l) l.push(it);
+      else m.set(k, [it]);
+    }
+    return [...m.values()].map((l) => (l.length === 1 ? l[0]! : l));
+  };
+
+  it('buckets as a Map would, in the order keys first appear, for keys up to 2^53 and below zero', () => {
+    let seed = 7;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    // Keys that collide in the low 32 bits, in the high ones, negative, and many alone.
+    const pool = [0, -1, 1, 2 ** 32, 2 ** 32 + 1, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER, 4242, 2 ** 31, -(2 ** 31)];
+    const items = Array.from({ length: 5000 }, (_, i) => ({
+      i,
+      k: rand() < 0.3 ? pool[Math.floor(rand() * pool.length)]! : Math.floor(rand() * 2 ** 40),
+    }));
+    const got = numberBuckets(items, (t) => t.k);
+    expect(got).toEqual(byMap(items, (t) => t.k));
+    expect(got.filter(Array.isArray).length).toBeGreaterThanOrEqual(pool.length - 1);
+  });
+
+  it('gives nothing for nothing, and one list for one key', () => {
+    expect(numberBuckets([], () => 1)).toEqual([]);
+    expect(numberBuckets([1, 2, 3], () => 9)).toEqual([[1, 2, 3]]);
+    expect(numberBuckets([5], () => 9)).toEqual([5]);
   });
 });

@@ -107,6 +107,24 @@ interface Entries {
   fid: Int32Array;
 }
 
+/**
+ * One kept table's fds into link()'s entries: a function per table, not a
+ * loop in link(), so TurboFan compiles it after a few tables (a capture
+ * runs without on-stack replacement: bin/ckpt.mjs), where link()'s own
+ * loop would run all 30,000 fds in baseline code.
+ */
+function fillEntries(e: Entries, entries: number[], c: Classified, table: number, pid: number): void {
+  for (let i = 0, g = c.base; i < c.fd.length; i++, g++) {
+    e.table[g] = table;
+    e.pid[g] = pid;
+    e.fd[g] = c.fd[i]!;
+    e.file[g] = c.files[i]!;
+    e.key[g] = c.keys[i]!;
+    if (c.fid) e.fid[g] = c.fid[i]!;
+    entries[g] = g;
+  }
+}
+
 interface Prepared {
   pid: number;
   tasks: Task[];
@@ -607,21 +625,11 @@ export class Builder {
       fid: new Int32Array(total),
     };
     const entries: number[] = new Array(total);
-    for (const k of kept) {
-      const c = this.classified[k]!;
-      const pid = tableSrcs[k]!.pid;
-      for (let i = 0, g = c.base; i < c.fd.length; i++, g++) {
-        e.table[g] = k;
-        e.pid[g] = pid;
-        e.fd[g] = c.fd[i]!;
-        e.file[g] = c.files[i]!;
-        e.key[g] = c.keys[i]!;
-        if (c.fid) e.fid[g] = c.fid[i]!;
-        entries[g] = g;
-      }
-    }
+    for (const k of kept) fillEntries(e, entries, this.classified[k]!, k, tableSrcs[k]!.pid);
     const groupOfEntry = new Int32Array(total);
-    const groupInferred: boolean[] = [];
+    // Per group of entries (at most one per entry): 1 where its sharing was inferred.
+    const groupInferred = new Uint8Array(total);
+    let groups = 0;
     // With every fd from the BPF snapshot, its open-file ids split the fds
     // first: fds with different ids are different open files, so most have
     // no candidate to compare with; those with one id are one open file
@@ -643,12 +651,11 @@ export class Builder {
       },
       {
         alone: (g) => {
-          groupOfEntry[g] = groupInferred.length;
-          groupInferred.push(false);
+          groupOfEntry[g] = groups++;
         },
         group: (members, inferred) => {
-          for (const g of members) groupOfEntry[g] = groupInferred.length;
-          groupInferred.push(inferred);
+          for (const g of members) groupOfEntry[g] = groups;
+          groupInferred[groups++] = inferred ? 1 : 0;
         },
       },
       // fds of one open file have one id; fds with one share key have one
@@ -664,10 +671,10 @@ export class Builder {
     this.kcmpCalls += fg.calls;
     for (const [k, v] of fg.refusals) this.refuse(k, v);
     const files: OpenFile[] = [];
-    const refOfFileGroup = new Int32Array(groupInferred.length);
+    const refOfFileGroup = new Int32Array(groups);
     const fileOf = new Int32Array(total);
     /** Per file (ref - 1): the entry whose fdinfo its facts came from. */
-    const creator: number[] = [];
+    const creator = new Int32Array(total);
     const epolls: OpenFile[] = [];
     // Files are numbered in the order their first fd appears.
     kept.forEach((k, ti) => {
@@ -683,9 +690,9 @@ export class Builder {
           refOfFileGroup[gi] = ref;
           const f = e.file[g]!;
           f.ref = ref;
-          f.sharingInferred = groupInferred[gi]!;
+          f.sharingInferred = groupInferred[gi] === 1;
+          creator[files.length] = g;
           files.push(f);
-          creator.push(g);
           if (f.kind === 'epoll') epolls.push(f);
         }
         fileOf[g] = ref;
@@ -739,7 +746,7 @@ export class Builder {
    * candidates are the fds of the epoll's own table on the watched inode,
    * the fd the watch was added with first.
    */
-  private resolveEpolls(epolls: OpenFile[], creator: number[], fileOf: Int32Array, e: Entries): void {
+  private resolveEpolls(epolls: OpenFile[], creator: Int32Array, fileOf: Int32Array, e: Entries): void {
     const lib = this.calls;
     // Per table, its fds (entry numbers) by (ino, dev): a server's epoll may watch 10,000 fds.
     const indexes = new Map<number, Map<string, number[]>>();

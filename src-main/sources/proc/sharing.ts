@@ -93,6 +93,80 @@ function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): v
 }
 
 /**
+ * Items by a number key, in the order each key first appears (a Map's
+ * order): an item alone on its key stays bare, the others come as lists.
+ * An open-addressing table over typed arrays, not a Map: a capture of
+ * 30,000 fds has nearly as many keys, and a Map that grows to that size
+ * rehashes into new tables on the main thread, the capture's bound (~6 ms
+ * of ~15 here); the insertion loop runs in chunks, so that it is compiled
+ * (no on-stack replacement in a capture: bin/ckpt.mjs).
+ */
+export function numberBuckets<T>(items: T[], key: (t: T) => number): (T | T[])[] {
+  const n = items.length;
+  let cap = 16;
+  while (cap < n * 2) cap *= 2;
+  const t: NumberTable = {
+    mask: cap - 1,
+    keys: new Float64Array(cap),
+    head: new Int32Array(cap).fill(-1),
+    tail: new Int32Array(cap),
+    count: new Int32Array(cap),
+    next: new Int32Array(n).fill(-1),
+    order: new Int32Array(n),
+    slots: 0,
+  };
+  for (let from = 0; from < n; from += 1024) insertNumbers(t, items, key, from, Math.min(n, from + 1024));
+  const out: (T | T[])[] = new Array(t.slots);
+  for (let j = 0; j < t.slots; j++) {
+    const s = t.order[j]!;
+    const c = t.count[s]!;
+    if (c === 1) {
+      out[j] = items[t.head[s]!]!;
+      continue;
+    }
+    const list: T[] = new Array(c);
+    for (let i = t.head[s]!, m = 0; i !== -1; i = t.next[i]!) list[m++] = items[i]!;
+    out[j] = list;
+  }
+  return out;
+}
+
+interface NumberTable {
+  mask: number;
+  /** Per slot: its key, first and last item, and how many items. */
+  keys: Float64Array;
+  head: Int32Array;
+  tail: Int32Array;
+  count: Int32Array;
+  /** Per item: the next item of its key, -1 after the last. */
+  next: Int32Array;
+  /** The slots used, in the order their keys first appeared. */
+  order: Int32Array;
+  slots: number;
+}
+
+function insertNumbers<T>(t: NumberTable, items: T[], key: (t: T) => number, from: number, to: number): void {
+  const { mask, keys, head, tail, count, next } = t;
+  for (let i = from; i < to; i++) {
+    const k = key(items[i]!);
+    // Keys are integers up to 2^53 (open-file ids, inode numbers, -1): both halves count.
+    let s = Math.imul((k | 0) ^ ((k / 4294967296) | 0), 0x9e3779b1) & mask;
+    while (head[s] !== -1 && keys[s] !== k) s = (s + 1) & mask;
+    if (head[s] === -1) {
+      head[s] = i;
+      tail[s] = i;
+      keys[s] = k;
+      count[s] = 1;
+      t.order[t.slots++] = s;
+    } else {
+      next[tail[s]!] = i;
+      tail[s] = i;
+      count[s]!++;
+    }
+  }
+}
+
+/**
  * groupByKernel without the list of lists: a capture of 30,000 fds has
  * nearly as many open files, most alone on their key, and an array for
  * each is garbage the collector then copies.
@@ -111,9 +185,7 @@ export function partitionByKernel<T extends object | number>(
   const buckets: (T | T[])[] = [];
   const byKey = new Map<string, T | T[]>();
   if (prekey) {
-    const pre = new Map<number, T | T[]>();
-    bucketize(items, prekey, pre);
-    for (const b of pre.values()) {
+    for (const b of numberBuckets(items, prekey)) {
       if (!Array.isArray(b)) {
         sink.alone(b);
         continue;

@@ -88,7 +88,9 @@ function readAhead(argv) {
     for (const n of readdirSync('/proc'))
       if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid) pids.push(Number(n));
     pids.sort((a, b) => a - b);
-    const threads = Number(process.env.CKPT_CAPTURE_THREADS) >= 1 ? Number(process.env.CKPT_CAPTURE_THREADS) : availableParallelism();
+    // As procfd-reader.ts's defaultThreads: a core for the main thread.
+    const threads =
+      Number(process.env.CKPT_CAPTURE_THREADS) >= 1 ? Number(process.env.CKPT_CAPTURE_THREADS) : Math.max(1, availableParallelism() - 1);
     globalThis[Symbol.for('checkpoint-studio.readAhead')] = {
       module: m,
       procRoot: '/proc',

@@ -251,10 +251,19 @@ export function dropReadAhead(): void {
   if (a) loaded?.cancel(a.job);
 }
 
-/** One reader per core; CKPT_CAPTURE_THREADS overrides. */
-export function defaultThreads(): number {
+/**
+ * Native readers: one per core but one (at least one), since the main
+ * thread, which classifies each process as it is read, is a capture's
+ * bound and needs a core of its own. On 2 cores a second reader made the
+ * main thread wait for a core longer than the reading took: 480 -> 462 ms
+ * with one (20 alternating captures of 100 x 300 fds). bin/launch.cjs's
+ * read-ahead counts the same way. The JavaScript fallback's readers
+ * (`native` false) are slower than the classifying, and get every core.
+ * CKPT_CAPTURE_THREADS overrides both.
+ */
+export function defaultThreads(native = true): number {
   const env = Number(process.env.CKPT_CAPTURE_THREADS);
-  return env >= 1 ? env : availableParallelism();
+  return env >= 1 ? env : Math.max(1, availableParallelism() - (native ? 1 : 0));
 }
 
 /** How long next() may block before JavaScript's event loop gets a turn. */

@@ -132,8 +132,8 @@ export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export async function readProcs(opts: ReadOptions, onProc?: (p: RawProc) => void): Promise<ReadResult> {
   if (!opts.fdDirOverride && !opts.fdsOnly && opts.reader !== 'js') {
-    // The native reader's threads are cheap to start: one per core, and
-    // this thread classifies what they read meanwhile.
+    // The native reader's threads are cheap to start: one per core but
+    // this thread's, which classifies what they read meanwhile.
     const threads = opts.worker === false ? 1 : defaultThreads();
     const t0 = nowMs();
     const got = await nativeReadProcs(opts.procRoot, opts.pids, threads, onProc, opts.started, opts.timeoutMs ?? 0);
@@ -359,7 +359,7 @@ async function readSupervised(opts: ReadOptions, wt: WorkerThreads, onProc?: (p:
     w.postMessage({ job: { ...base, slot }, port: ch.port2 }, [ch.port2]);
     return true;
   };
-  const n = Math.max(1, Math.min(defaultThreads(), pids.length));
+  const n = Math.max(1, Math.min(defaultThreads(false), pids.length));
   for (let i = 0; i < n && pids.length; i++) if (!start()) break;
   const limit = BigInt(timeoutMs) * 1_000_000n;
   for (;;) {

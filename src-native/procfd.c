@@ -374,6 +374,22 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
 /* CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a
  * file system whose getattr is slow (tests); read when a job starts. */
 static int slow_stat_us;
+/* CKPT_TEST_LINK_SWAP=FROM|TO: an fd's first reading finds TO where its
+ * link is FROM, as a reader finds one whose fd was B between an A and an A
+ * (tests; procfd.c's and raw-read.ts's path check). */
+static char swap_from[4097], swap_to[4097];
+static size_t swap_from_len, swap_to_len;
+
+static void link_swap_init(void) {
+  const char *e = getenv("CKPT_TEST_LINK_SWAP");
+  const char *bar = e ? strchr(e, '|') : NULL;
+  swap_from_len = swap_to_len = 0;
+  if (!bar || (size_t)(bar - e) >= sizeof swap_from || strlen(bar + 1) >= sizeof swap_to) return;
+  swap_from_len = (size_t)(bar - e);
+  memcpy(swap_from, e, swap_from_len);
+  swap_to_len = strlen(bar + 1);
+  memcpy(swap_to, bar + 1, swap_to_len);
+}
 
 /* statx of fd `name` in its fd directory (and the test's pause, after one that succeeded: errno stays untouched). */
 static int fd_statx(int dfd, const char *name, unsigned mask, struct statx *sx) {
@@ -405,6 +421,30 @@ static int link_vouched(int dfd, const char *name, const char *link, ssize_t ln,
       return 0;
     if (now_ns() - t0 <= FD_WINDOW_NS) return 1;
   }
+  return 1;
+}
+
+/* Whether the path a link names is now another file than the one its fd's
+ * statx found (its inode there, into *ino): the link then was read from
+ * another file than the statx, however close together, since a path names
+ * one file at a time. fdinfo and statx bracket the link and hold each
+ * other to one inode, yet a process that closes and reopens an fd every
+ * microsecond can have fdinfo and statx both read file A and the link
+ * between them read B (A, B, A); this catches it. No evidence (0) for a
+ * name that is not a path or is gone (" (deleted)", renamed, not visible
+ * from here): the other checks stand alone there. Automounts are not set
+ * off, symlinks not followed (an O_PATH fd may be one). */
+static int path_elsewhere(const char *link, ssize_t ln, const struct statx *sx, unsigned long long *ino) {
+  static const char DEL[] = " (deleted)";
+  const ssize_t dl = (ssize_t)sizeof DEL - 1;
+  if (ln <= 0 || ln > 4096 || link[0] != '/' || (ln >= dl && memcmp(link + ln - dl, DEL, (size_t)dl) == 0)) return 0;
+  char p[4097];
+  memcpy(p, link, (size_t)ln);
+  p[ln] = 0;
+  struct statx px;
+  if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_INO, &px) != 0 || !(px.stx_mask & STATX_INO)) return 0;
+  if (px.stx_ino == sx->stx_ino && px.stx_dev_major == sx->stx_dev_major && px.stx_dev_minor == sx->stx_dev_minor) return 0;
+  *ino = (unsigned long long)px.stx_ino;
   return 1;
 }
 
@@ -617,6 +657,10 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       if (ln > 0) memcpy(link, snap_path(sr), (size_t)ln);
     } else {
       ln = readlinkat(dfd, name, link, sizeof link);
+      if (swap_from_len && attempt == 1 && ln == (ssize_t)swap_from_len && memcmp(link, swap_from, swap_from_len) == 0) {
+        memcpy(link, swap_to, swap_to_len);
+        ln = (ssize_t)swap_to_len;
+      }
       if (!reverse) t1 = now_ns();
       /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
        * the fd is there: kept, with the name not known. Any other failure
@@ -724,6 +768,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
     /* One file throughout? */
     why[0] = 0;
     uint64_t lino;
+    unsigned long long pino;
     /* The link as the message says it: printable ASCII, any other byte '?'
      * (raw-read.ts does the same), so a name's bytes never reach a message raw. */
     int pl = ln > 100 ? 100 : (int)ln;
@@ -740,6 +785,8 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       snprintf(why, sizeof why, "its link %.*s, its fdinfo mount %u", pl, shown, mnt);
     else if (!link_err && !kind_agrees(link, (size_t)ln, b + i, n - i))
       snprintf(why, sizeof why, "its link %.*s, its fdinfo of another kind", pl, shown);
+    else if (st_ok && !known && !snap_link && !link_err && path_elsewhere(link, ln, &sx, &pino))
+      snprintf(why, sizeof why, "its link %.*s, inode %llu at that path", pl, shown, pino);
     if (why[0] && snap_link) {
       /* Changed since the snapshot: read it as /proc has it now. */
       use_snap = 0;
@@ -2022,6 +2069,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   job->stat_misses = getenv("CKPT_TEST_STAT_MISSES") ? atoi(getenv("CKPT_TEST_STAT_MISSES")) : 0;
   job->read_gap_us = getenv("CKPT_TEST_READ_GAP_US") ? atoi(getenv("CKPT_TEST_READ_GAP_US")) : 0;
   slow_stat_us = getenv("CKPT_TEST_SLOW_STAT_US") ? atoi(getenv("CKPT_TEST_SLOW_STAT_US")) : 0;
+  link_swap_init();
   for (size_t i = 0; i < count; i++) {
     if (is_stuck(job->root_hash, given[i]))
       add_timed(job, given[i], -3);

@@ -176,3 +176,61 @@ it('fds on a file system whose stat is slow are kept, not left out as reopened (
     holder.kill();
   }
 }, 60_000);
+
+// A process that reopens an fd every microsecond can have fdinfo and statx
+// read file A and the link between them read B, however quickly the three
+// are read (A, B, A): each check of one read against another passes. The
+// path the link names is B's, not the inode statx found: the reading is
+// taken again. CKPT_TEST_LINK_SWAP makes each fd's first reading find B's
+// link where it is A's.
+it('an fd whose link was read while it was another file (A, B, A) is read again, not recorded as B with A’s figures (both readers)', async () => {
+  const swapDir = join(dir, 'swap');
+  mkdirSync(swapDir);
+  const [a, b] = [join(swapDir, 'A'), join(swapDir, 'B')];
+  writeFileSync(a, 'a'.repeat(111));
+  writeFileSync(b, 'b'.repeat(2222));
+  const holder = spawn('sh', ['-c', `exec 3<${a} 4<${a} 5>>${b}; exec sleep 600`], {
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, LC_ALL: 'C' },
+  });
+  try {
+    const pid = holder.pid!;
+    const comm = (): string => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    for (let i = 0; i < 200 && comm() !== 'sleep\n'; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    for (const reader of ['native', 'js'] as const) {
+      process.env.CKPT_TEST_LINK_SWAP = `${a}|${b}`;
+      let snap;
+      try {
+        snap = await captureProc({ pids: [pid], reader });
+      } finally {
+        delete process.env.CKPT_TEST_LINK_SWAP;
+      }
+      const table = snap.fdTables.find((t) => t.ref === snap.tasks.find((x) => x.pid === pid)!.fdTable)!;
+      const files = new Map(snap.files.map((f) => [f.ref, f]));
+      const got = table.fds
+        .filter((fd) => fd.fd >= 3 && fd.fd <= 5)
+        .map((fd) => {
+          const f = files.get(fd.file)!;
+          return { fd: fd.fd, path: displayBStr(f.path), size: Number(f.size), append: (f.flags & O.O_APPEND) !== 0 };
+        });
+      expect(got, reader).toEqual([
+        { fd: 3, path: a, size: 111, append: false },
+        { fd: 4, path: a, size: 111, append: false },
+        { fd: 5, path: b, size: 2222, append: true },
+      ]);
+      expect(
+        snap.errors.filter((e) => e.pid === pid),
+        reader,
+      ).toEqual([]);
+    }
+  } finally {
+    holder.kill();
+  }
+}, 60_000);

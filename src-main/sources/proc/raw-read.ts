@@ -221,8 +221,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   // NAME_NOT_READABLE (src-shared/model/describe.ts), which this self-contained function cannot import; procfd.c writes it too.
   const KEPT_UNNAMED = 'cannot read link: the fd is kept, its name not known';
   type Fn = (...a: unknown[]) => number;
-  const g = globalThis as unknown as { __ckptLibc?: { openat: Fn; readlinkat: Fn; read: Fn; close: Fn; statx: Fn } };
-  if (!g.__ckptLibc) {
+  const g = globalThis as unknown as { __ckptLibc?: { openat: Fn; readlinkat: Fn; read: Fn; close: Fn; statx: Fn; statxAt: Fn } };
+  if (!g.__ckptLibc?.statxAt) {
     const libc = koffi.load('libc.so.6');
     g.__ckptLibc = {
       openat: libc.func('int openat(int, const char *, int)') as never,
@@ -230,9 +230,11 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       read: libc.func('long read(int, _Out_ uint8_t *buf, size_t)') as never,
       close: libc.func('int close(int)') as never,
       statx: libc.func('int statx(int, const char *, int, unsigned int, _Out_ uint8_t *buf)') as never,
+      // A path as its bytes (NUL-terminated), not as a string koffi would encode.
+      statxAt: libc.func('int statx(int, const uint8_t *, int, unsigned int, _Out_ uint8_t *buf)') as never,
     };
   }
-  const { openat, readlinkat, read, close, statx } = g.__ckptLibc;
+  const { openat, readlinkat, read, close, statx, statxAt } = g.__ckptLibc;
   const AT_FDCWD = -100;
   const O_RDONLY_CLOEXEC = 0o2000000;
   const O_DIR = 0o2000000 | 0o200000;
@@ -383,6 +385,10 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
   /** CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a file system whose getattr is slow (tests). */
   const slowStatMs = Number(process.env.CKPT_TEST_SLOW_STAT_US ?? 0) / 1000;
+  /** CKPT_TEST_LINK_SWAP=FROM|TO: an fd's first reading finds TO where its link is FROM (tests; procfd.c link_swap_init). */
+  const swap = process.env.CKPT_TEST_LINK_SWAP?.split('|');
+  const swapFrom = swap?.length === 2 ? Buffer.from(swap[0]!) : undefined;
+  const swapTo = swap?.length === 2 ? Buffer.from(swap[1]!) : undefined;
   /** statx of fd `name` in its fd directory (and the test's pause, after one that succeeded: errno stays untouched). */
   const fdStatx = (dfd: number, name: string, mask: number, into: Buffer): number => {
     const r = statx(dfd, name, 0, mask, into);
@@ -414,6 +420,25 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       if (nowMs() - t0 <= FD_WINDOW_MS) return true;
     }
     return true;
+  };
+
+  const pbuf = Buffer.allocUnsafe(4097);
+  const sbuf3 = Buffer.alloc(256);
+  const s32c = new Uint32Array(sbuf3.buffer, sbuf3.byteOffset, 64);
+  const DELETED = ' (deleted)';
+  /**
+   * The inode now at the path the link (lbuf, ln bytes) names, where that
+   * is another file than the fd's statx in sbuf found; -1 when it is the
+   * same or there is no evidence (procfd.c path_elsewhere says why).
+   */
+  const pathElsewhere = (ln: number, link: string): number | bigint => {
+    if (ln <= 0 || ln > 4096 || lbuf[0] !== 47 || link.endsWith(DELETED)) return -1;
+    lbuf.copy(pbuf, 0, 0, ln);
+    pbuf[ln] = 0;
+    // AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_INO
+    if (statxAt(AT_FDCWD, pbuf, 0x100 | 0x800, 0x100, sbuf3) !== 0 || !(s32c[0]! & 0x100)) return -1;
+    if (s32c[8] === s32[8] && s32c[9] === s32[9] && s32c[34] === s32[34] && s32c[35] === s32[35]) return -1;
+    return u64(s32c[8]!, s32c[9]!);
   };
 
   /** An fd's fdinfo into buf: its length, or -1 (with an error record) when it cannot be read: the fd is gone. */
@@ -482,7 +507,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       // CKPT_TEST_READ_GAP_US: one pause in an fd's first reading, before its link or after.
       const gapAt = attempt === 1 && gapCell ? (Math.random() < 0.5 ? 0 : 1) : -1;
       if (gapAt === 0) gap();
-      const ln = readlinkat(dfd, name, lbuf, 4097);
+      let ln = readlinkat(dfd, name, lbuf, 4097);
+      if (swapFrom && attempt === 1 && ln === swapFrom.length && lbuf.subarray(0, ln).equals(swapFrom)) ln = swapTo!.copy(lbuf);
       // A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
       // the fd is there: kept, with the name not known. Any other failure
       // (ENOENT, EBADF: closed after fdinfo was read) leaves it out.
@@ -594,6 +620,10 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         why = `mount ${mnt} in fdinfo, ${u64(s32[36]!, s32[37]!)} at its stat`;
       else if (known && known.mnt >= 0 && haveMnt && known.mnt !== mnt) why = `its link ${pl}, its fdinfo mount ${mnt}`;
       else if (!linkErr && !kindAgrees(link, extra)) why = `its link ${pl}, its fdinfo of another kind`;
+      else if (stOk && !known && !linkErr) {
+        const at = pathElsewhere(ln, link);
+        if (at !== -1) why = `its link ${pl}, inode ${at} at that path`;
+      }
       if (why) {
         same = same && (attempt === 1 || (why === prev && link === prevLink));
         prev = why;

@@ -135,7 +135,14 @@ function captureBundleThere() {
  * listeners still run.
  */
 function exitWhenDone() {
-  process.once('beforeExit', () => process.exit());
+  process.once('beforeExit', () => {
+    // After every other 'exit' listener (the code cache is made in one):
+    // the addon ends the process and leaves its teardown to a child
+    // (src-native/exit-early.c). CKPT_EXIT_EARLY=0: node's own exit.
+    const m = process.env.CKPT_EXIT_EARLY === '0' ? null : addon();
+    if (m?.exitEarly) process.on('exit', (code) => m.exitEarly(code));
+    process.exit();
+  });
 }
 
 module.exports = { root, cli, addon, nativeFresh, readAhead, cliFresh, exitWhenDone };

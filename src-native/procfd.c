@@ -39,6 +39,7 @@
 #include <time.h>
 #include <sys/xattr.h>
 #include "bpf-snapshot.h"
+#include "exit-early.h"
 #include "prefault.h"
 #include "sha256.h"
 #include "handle.h"
@@ -2912,6 +2913,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"snapshotOwn", NULL, js_snapshot_own, NULL, NULL, NULL, napi_default, NULL},
       {"newestMtime", NULL, js_newest_mtime, NULL, NULL, NULL, napi_default, NULL},
       {"writeback", NULL, js_writeback, NULL, NULL, NULL, napi_default, NULL},
+      {"exitEarly", NULL, js_exit_early, NULL, NULL, NULL, napi_default, NULL},
       {"prefault", NULL, js_prefault, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
       {"sha256Update", NULL, js_sha256_update, NULL, NULL, NULL, napi_default, NULL},

@@ -7,7 +7,7 @@
  * fixture keeps dup2-ing fds 1000-1199 over with file A, file B, a unix
  * socket and an eventfd, whose every value it knows.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,27 @@ it('a reader that pauses between the reads, as a preempted one does, still never
   }
 }, 120_000);
 
+/**
+ * A process (sh, then sleep) holding the files sh's `redirects` open, once
+ * it is sleep (sh's own fds gone) and sleep's start-up has finished.
+ */
+async function holding(redirects: string): Promise<ChildProcess> {
+  const holder = spawn('sh', ['-c', `exec ${redirects}; exec sleep 600`], {
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, LC_ALL: 'C' }, // no locale files opened as it starts
+  });
+  const comm = (): string => {
+    try {
+      return readFileSync(`/proc/${holder.pid}/comm`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  for (let i = 0; i < 200 && comm() !== 'sleep\n'; i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  return holder;
+}
+
 // A file system whose getattr is slow (NFS without attribute caching, FUSE)
 // makes every reading of its fds slow, the second look at link and inode
 // too: the same link and inode each time keep them, where they were all
@@ -134,22 +155,9 @@ it('fds on a file system whose stat is slow are kept, not left out as reopened (
     writeFileSync(join(slowDir, `f${i}`), 'x'.repeat(i));
     return `${i + 3}<${join(slowDir, `f${i}`)}`;
   });
-  const holder = spawn('sh', ['-c', `exec ${redirects.join(' ')}; exec sleep 600`], {
-    stdio: 'ignore',
-    env: { PATH: process.env.PATH, LC_ALL: 'C' }, // no locale files opened as it starts
-  });
+  const holder = await holding(redirects.join(' '));
   try {
     const pid = holder.pid!;
-    // Once it is sleep, sh's own fds are gone; then sleep's start-up is let finish.
-    const comm = (): string => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8');
-      } catch {
-        return '';
-      }
-    };
-    for (let i = 0; i < 200 && comm() !== 'sleep\n'; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 100));
     // Each fd as its number and its file's path.
     const held = (s: Awaited<ReturnType<typeof captureProc>>): string[] => {
       const table = s.fdTables.find((t) => t.ref === s.tasks.find((x) => x.pid === pid)!.fdTable)!;
@@ -189,21 +197,9 @@ it('an fd whose link was read while it was another file (A, B, A) is read again,
   const [a, b] = [join(swapDir, 'A'), join(swapDir, 'B')];
   writeFileSync(a, 'a'.repeat(111));
   writeFileSync(b, 'b'.repeat(2222));
-  const holder = spawn('sh', ['-c', `exec 3<${a} 4<${a} 5>>${b}; exec sleep 600`], {
-    stdio: 'ignore',
-    env: { PATH: process.env.PATH, LC_ALL: 'C' },
-  });
+  const holder = await holding(`3<${a} 4<${a} 5>>${b}`);
   try {
     const pid = holder.pid!;
-    const comm = (): string => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8');
-      } catch {
-        return '';
-      }
-    };
-    for (let i = 0; i < 200 && comm() !== 'sleep\n'; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 100));
     for (const reader of ['native', 'js'] as const) {
       process.env.CKPT_TEST_LINK_SWAP = `${a}|${b}`;
       let snap;

@@ -18,7 +18,19 @@ export const NATIVE_OUT = join(root, 'out', 'native', 'procfd.node');
 /** Every input of the addon, relative to the package root; bin/launch.cjs rebuilds when one is newer (out/native/inputs.json). */
 const NATIVE_INPUTS = [
   'scripts/build-native.mjs',
-  ...['procfd.c', 'bpf-snapshot.c', 'bpf-snapshot.h', 'sha256.c', 'sha256.h', 'prefault.c', 'prefault.h', 'exit-early.c', 'exit-early.h', 'handle.h', 'fdsnap.bpf.c'].map((f) => `src-native/${f}`),
+  ...[
+    'procfd.c',
+    'bpf-snapshot.c',
+    'bpf-snapshot.h',
+    'sha256.c',
+    'sha256.h',
+    'prefault.c',
+    'prefault.h',
+    'exit-early.c',
+    'exit-early.h',
+    'handle.h',
+    'fdsnap.bpf.c',
+  ].map((f) => `src-native/${f}`),
 ];
 const INPUTS_LIST = join(dirname(NATIVE_OUT), 'inputs.json');
 const BPF_SOURCE = join(root, 'src-native', 'fdsnap.bpf.c');

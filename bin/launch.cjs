@@ -139,8 +139,10 @@ function exitWhenDone() {
     // After every other 'exit' listener (the code cache is made in one):
     // the addon ends the process and leaves its teardown to a child
     // (src-native/exit-early.c). CKPT_EXIT_EARLY=0: node's own exit.
-    const m = process.env.CKPT_EXIT_EARLY === '0' ? null : addon();
-    if (m?.exitEarly) process.on('exit', (code) => m.exitEarly(code));
+    // Not under NODE_V8_COVERAGE, which node writes at its own exit.
+    const m = process.env.CKPT_EXIT_EARLY === '0' || process.env.NODE_V8_COVERAGE ? null : addon();
+    // process.exitCode: an earlier listener may have set it.
+    if (m?.exitEarly) process.on('exit', (code) => m.exitEarly(process.exitCode ?? code));
     process.exit();
   });
 }

@@ -15,12 +15,18 @@
  * soon as this process has exited, with its exit code.
  *
  * exitEarly(code) does not return. Where the child cannot be made it exits
- * all the same (the teardown is then this process's, as before).
+ * all the same (the teardown is then this process's, as before). What
+ * node's own exit does that a capture needs is done here too: stdio's
+ * O_NONBLOCK put back as it came. (A capture sets no terminal mode.) An
+ * orphan is reaped by the nearest subreaper or init; under an init that
+ * reaps nothing (node as PID 1 in a container), each capture leaves one
+ * zombie: CKPT_EXIT_EARLY=0 there.
  */
 #define _GNU_SOURCE
 #include "exit-early.h"
 
 #include <pthread.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -34,12 +40,30 @@
 
 #define KEEPER_STACK (64u << 10)
 
+/* fds 0-2's O_NONBLOCK as they came (exit_early_init, when the addon is
+ * loaded, before node makes a stdio stream non-blocking): node puts them
+ * back at its exit, which _exit skips, and a pipe's flag is its other
+ * users' too (the next writer into a shell's pipe would get EAGAIN). */
+static int stdio_flags[3] = {-1, -1, -1};
+
+void exit_early_init(void) {
+  for (int fd = 0; fd < 3; fd++) stdio_flags[fd] = fcntl(fd, F_GETFL);
+}
+
+static void stdio_restore(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    if (stdio_flags[fd] < 0) continue;
+    int now = fcntl(fd, F_GETFL);
+    if (now >= 0 && (now & O_NONBLOCK) != (stdio_flags[fd] & O_NONBLOCK)) fcntl(fd, F_SETFL, (now & ~O_NONBLOCK) | (stdio_flags[fd] & O_NONBLOCK));
+  }
+}
+
 /* Runs in the child, on its own stack, in the shared address space: raw
  * system calls only (it shares this process's thread-local storage too). */
 static int keeper(void *arg) {
   pid_t parent = (pid_t)(intptr_t)arg;
   if (syscall(SYS_close_range, 0u, ~0u, 0u) != 0)
-    for (int fd = 0; fd < 1024; fd++) syscall(SYS_close, fd);
+    for (int fd = 0; fd < 65536; fd++) syscall(SYS_close, fd);
   struct timespec ms = {0, 1000000};
   while (syscall(SYS_getppid) == parent) syscall(SYS_nanosleep, &ms, NULL);
   syscall(SYS_exit_group, 0);
@@ -51,6 +75,7 @@ napi_value js_exit_early(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t code = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_int32(env, argv[0], &code);
+  stdio_restore();
   void *stack = mmap(NULL, KEEPER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack != MAP_FAILED) {
     /* No signal reaches the child before it is on its way out. */

@@ -4,5 +4,7 @@
 #include <node_api.h>
 
 napi_value js_exit_early(napi_env env, napi_callback_info info);
+/* Called when the addon is loaded: notes stdio's flags as they came. */
+void exit_early_init(void);
 
 #endif

@@ -15,7 +15,9 @@
  * pages: 0.2 ms instead of 150).
  *
  * The pages are V8's: anonymous, read-write, private regions of exactly
- * one V8 page (256 KiB) each. Nothing else is touched (thread stacks,
+ * one V8 page (256 KiB) each. They are touched by a process sharing this
+ * one's memory (toucher, below), so that one V8 or malloc unmaps meanwhile
+ * ends that process, not the capture. Nothing else is touched (thread stacks,
  * malloc's arenas, the code space). Where the kernel lacks
  * MADV_POPULATE_WRITE (EINVAL) the thread does nothing more: a read of an
  * unpopulated page would map the shared zero page, and the write would
@@ -25,6 +27,9 @@
 #include "prefault.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -83,6 +88,39 @@ static int v8_pages(regions_t *r) {
   return 0;
 }
 
+typedef struct {
+  const regions_t *r;
+  long pg;
+} touch_t;
+
+/*
+ * Maps in and touches the regions, in a process of its own that shares this
+ * one's address space (clone(CLONE_VM), no CLONE_THREAD): V8 or malloc may
+ * unmap a region between its madvise and the reads, and a read of an
+ * unmapped page is a SIGSEGV, which would end the capture. Here it ends
+ * only this toucher (its own signal handlers, set back to the default
+ * first). It runs on the prefault thread's thread-local storage (errno)
+ * while that thread waits for it, and allocates nothing.
+ */
+static int toucher(void *arg) {
+  const touch_t *t = arg;
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGSEGV, &dfl, NULL);
+  sigaction(SIGBUS, &dfl, NULL);
+  for (int i = 0; i < t->r->n; i++) {
+    char *p = (char *)t->r->start[i];
+    /* EINVAL: no such advice here; ENOMEM: the region went away (V8 freed
+     * it) or memory is short. Either way, stop: this is only a head start. */
+    if (madvise(p, V8_PAGE, MADV_POPULATE_WRITE) != 0) break;
+    for (size_t o = 0; o < V8_PAGE; o += (size_t)t->pg) (void)__atomic_load_n((volatile uint64_t *)(p + o), __ATOMIC_RELAXED);
+  }
+  return 0;
+}
+
+#define TOUCHER_STACK (64u << 10)
+
 static void *prefault_thread(void *arg) {
   (void)arg;
   regions_t *r = malloc(sizeof *r);
@@ -90,17 +128,16 @@ static void *prefault_thread(void *arg) {
     free(r);
     return NULL;
   }
-  long pg = sysconf(_SC_PAGESIZE);
-  if (pg <= 0) pg = 4096;
-  for (int i = 0; i < r->n; i++) {
-    char *p = (char *)r->start[i];
-    if (madvise(p, V8_PAGE, MADV_POPULATE_WRITE) != 0) {
-      /* EINVAL: no such advice here; ENOMEM: the region went away (V8
-       * freed it) or memory is short. Either way, stop: this is only a
-       * head start. */
-      break;
-    }
-    for (size_t o = 0; o < V8_PAGE; o += (size_t)pg) (void)__atomic_load_n((volatile uint64_t *)(p + o), __ATOMIC_RELAXED);
+  touch_t t = {r, sysconf(_SC_PAGESIZE)};
+  if (t.pg <= 0) t.pg = 4096;
+  void *stack = mmap(NULL, TOUCHER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack != MAP_FAILED) {
+    /* No exit signal: nothing of node's hears of it; waited for with __WALL. */
+    pid_t c = clone(toucher, (char *)stack + TOUCHER_STACK, CLONE_VM, &t);
+    if (c > 0)
+      while (waitpid(c, NULL, __WALL) < 0 && errno == EINTR) {
+      }
+    munmap(stack, TOUCHER_STACK);
   }
   free(r);
   return NULL;

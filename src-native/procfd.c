@@ -214,6 +214,9 @@ typedef struct {
   buf_t io; /* file contents scratch */
   snap_buf_t sbuf, sbuf2; /* a task's records from the BPF snapshot: its first pass, its second */
   struct worker *w;
+  /* The fds being read are of a process in this one's mount namespace: their
+   * paths name files here, and path_elsewhere may look them up. */
+  int path_check;
 } reader_t;
 
 static void set_current_fd(reader_t *rd, int fd);
@@ -432,9 +435,10 @@ static int link_vouched(int dfd, const char *name, const char *link, ssize_t ln,
  * other to one inode, yet a process that closes and reopens an fd every
  * microsecond can have fdinfo and statx both read file A and the link
  * between them read B (A, B, A); this catches it. No evidence (0) for a
- * name that is not a path or is gone (" (deleted)", renamed, not visible
- * from here): the other checks stand alone there. Automounts are not set
- * off, symlinks not followed (an O_PATH fd may be one). */
+ * name that is not a path or is gone (" (deleted)", renamed): the other
+ * checks stand alone there. Asked only of a process in this one's mount
+ * namespace (same_mount_ns). The last component is not automounted nor,
+ * if a symlink, followed (an O_PATH fd may be one). */
 static int path_elsewhere(const char *link, ssize_t ln, const struct statx *sx, unsigned long long *ino) {
   static const char DEL[] = " (deleted)";
   const ssize_t dl = (ssize_t)sizeof DEL - 1;
@@ -786,7 +790,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       snprintf(why, sizeof why, "its link %.*s, its fdinfo mount %u", pl, shown, mnt);
     else if (!link_err && !kind_agrees(link, (size_t)ln, b + i, n - i))
       snprintf(why, sizeof why, "its link %.*s, its fdinfo of another kind", pl, shown);
-    else if (st_ok && !known && !snap_link && !link_err && path_elsewhere(link, ln, &sx, &pino))
+    else if (rd->path_check && st_ok && !known && !snap_link && !link_err && path_elsewhere(link, ln, &sx, &pino))
       snprintf(why, sizeof why, "its link %.*s, inode %llu at that path", pl, shown, pino);
     if (why[0] && snap_link) {
       /* Changed since the snapshot: read it as /proc has it now. */
@@ -1193,7 +1197,32 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
   return 1;
 }
 
+/* Whether the table in fdDir (.../PID/fd or .../task/TID/fd) is of a task in
+ * this process's mount namespace, its ns/mnt beside fdDir: only there does a
+ * link's path name the file it names here (a container's /etc/hosts is not
+ * ours). Unknown (unreadable, a fake /proc): no. */
+static int same_mount_ns(const char *fdDir) {
+  static char self[64];
+  static ssize_t selfn = -2;
+  ssize_t sn = __atomic_load_n(&selfn, __ATOMIC_ACQUIRE);
+  if (sn == -2) {
+    char tmp[64];
+    sn = readlink("/proc/self/ns/mnt", tmp, sizeof tmp);
+    if (sn > 0 && sn < (ssize_t)sizeof tmp) memcpy(self, tmp, (size_t)sn);
+    else sn = -1;
+    __atomic_store_n(&selfn, sn, __ATOMIC_RELEASE);
+  }
+  size_t dl = strlen(fdDir);
+  if (sn <= 0 || dl < 3 || dl > 4000 || strcmp(fdDir + dl - 3, "/fd") != 0) return 0;
+  char path[4100], link[64];
+  memcpy(path, fdDir, dl - 2);
+  memcpy(path + dl - 2, "ns/mnt", 7);
+  ssize_t n = readlink(path, link, sizeof link);
+  return n == sn && memcmp(link, self, (size_t)n) == 0;
+}
+
 static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir) {
+  rd->path_check = same_mount_ns(fdDir);
   const snap_rec_t *const *recs = NULL;
   snap_t *snap = job_snapshot(rd);
   int nrecs = snap ? snap_task(snap, rp->pid, 0, &rd->sbuf, &recs) : 0;
@@ -1851,12 +1880,16 @@ static void free_taken(napi_env env, void *data, void *hint) {
  * external buffers are not allowed (Electron's V8 sandbox), a copy. */
 static napi_value typed_take(napi_env env, napi_typedarray_type type, size_t elem, size_t count, buf_t *b) {
   napi_value ab, arr;
-  if (count == 0 || !b->p || b->n < elem * count ||
-      napi_create_external_arraybuffer(env, b->p, elem * count, free_taken, NULL, &ab) != napi_ok)
-    return typed(env, type, elem, count, b->p);
+  /* The columns are written through pointers into room buf_reserve made:
+   * their n stays 0, their cap is what they hold. */
+  if (count == 0 || !b->p || b->cap < elem * count) return typed(env, type, elem, count, b->p);
+  napi_status st = napi_create_external_arraybuffer(env, b->p, elem * count, free_taken, NULL, &ab);
+  if (st == napi_no_external_buffers_allowed) return typed(env, type, elem, count, b->p);
+  /* Any other answer may have handed the bytes to the finalizer already:
+   * they are not ours to copy or free any more (a leak at worst). */
   b->p = NULL;
   b->n = b->cap = 0;
-  if (napi_create_typedarray(env, type, count, ab, 0, &arr) != napi_ok) return NULL;
+  if (st != napi_ok || napi_create_typedarray(env, type, count, ab, 0, &arr) != napi_ok) return NULL;
   return arr;
 }
 
@@ -2897,6 +2930,7 @@ static napi_value js_stuck(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  exit_early_init();
   napi_property_descriptor props[] = {
       {"start", NULL, js_start, NULL, NULL, NULL, napi_default, NULL},
       {"next", NULL, js_next, NULL, NULL, NULL, napi_default, NULL},

@@ -30,6 +30,17 @@ describe('exitEarly', () => {
     expect(r.stdout).toBe(`${'x'.repeat(100000)}\nearlier listener saw 7 of 200000\n`);
   });
 
+  it("leaves a shared stdout pipe blocking, as node's own exit does: the next writer into it loses nothing", () => {
+    // The image goes to stdout, a pipe node makes non-blocking; then head
+    // writes 1 MB into the same pipe, whose reader drains it only later.
+    const r = spawnSync('sh', ['-c', '{ bin/ckpt.mjs capture --pid $$ -o - ; head -c 1000000 /dev/zero; } | (sleep 0.5; wc -c)'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).not.toMatch(/head|Resource temporarily unavailable/);
+    expect(Number(r.stdout.trim())).toBeGreaterThan(1_000_000);
+  });
+
   it("leaves a capture's exit code as it was: 0, 1 (no such process), 2 (usage) (ckpt, through its launcher)", () => {
     const ok = spawnSync('bin/ckpt.mjs', ['capture', '--pid', String(process.pid), '-o', '-'], { timeout: 60_000, maxBuffer: 1 << 26 });
     expect(ok.status).toBe(0);

@@ -422,6 +422,23 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     return true;
   };
 
+  /** The table being read is of a task in this process's mount namespace (procfd.c same_mount_ns). */
+  let pathCheck = false;
+  let selfMnt: string | null | undefined;
+  const sameMountNs = (fdDir: string): boolean => {
+    if (selfMnt === undefined)
+      try {
+        selfMnt = fs.readlinkSync('/proc/self/ns/mnt');
+      } catch {
+        selfMnt = null;
+      }
+    if (!selfMnt || !fdDir.endsWith('/fd')) return false;
+    try {
+      return fs.readlinkSync(`${fdDir.slice(0, -2)}ns/mnt`) === selfMnt;
+    } catch {
+      return false;
+    }
+  };
   const pbuf = Buffer.allocUnsafe(4097);
   const sbuf3 = Buffer.alloc(256);
   const s32c = new Uint32Array(sbuf3.buffer, sbuf3.byteOffset, 64);
@@ -620,7 +637,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
         why = `mount ${mnt} in fdinfo, ${u64(s32[36]!, s32[37]!)} at its stat`;
       else if (known && known.mnt >= 0 && haveMnt && known.mnt !== mnt) why = `its link ${pl}, its fdinfo mount ${mnt}`;
       else if (!linkErr && !kindAgrees(link, extra)) why = `its link ${pl}, its fdinfo of another kind`;
-      else if (stOk && !known && !linkErr) {
+      else if (pathCheck && stOk && !known && !linkErr) {
         const at = pathElsewhere(ln, link);
         if (at !== -1) why = `its link ${pl}, inode ${at} at that path`;
       }
@@ -711,6 +728,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   };
 
   const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFdTable | null => {
+    pathCheck = sameMountNs(fdDir);
     let names: string[];
     try {
       names = fs.readdirSync(fdDir);

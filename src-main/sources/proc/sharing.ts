@@ -104,9 +104,14 @@ function bucketize<T, K>(items: T[], key: (t: T) => K, into: Map<K, T | T[]>): v
 export function numberBuckets<T>(items: T[], key: (t: T) => number): (T | T[])[] {
   const n = items.length;
   let cap = 16;
-  while (cap < n * 2) cap *= 2;
+  let bits = 4;
+  while (cap < n * 2) {
+    cap *= 2;
+    bits++;
+  }
   const t: NumberTable = {
     mask: cap - 1,
+    shift: 32 - bits,
     keys: new Float64Array(cap),
     head: new Int32Array(cap).fill(-1),
     tail: new Int32Array(cap),
@@ -133,6 +138,8 @@ export function numberBuckets<T>(items: T[], key: (t: T) => number): (T | T[])[]
 
 interface NumberTable {
   mask: number;
+  /** 32 - log2(slots): a multiplicative hash's slot is its top bits. */
+  shift: number;
   /** Per slot: its key, first and last item, and how many items. */
   keys: Float64Array;
   head: Int32Array;
@@ -146,11 +153,13 @@ interface NumberTable {
 }
 
 function insertNumbers<T>(t: NumberTable, items: T[], key: (t: T) => number, from: number, to: number): void {
-  const { mask, keys, head, tail, count, next } = t;
+  const { mask, shift, keys, head, tail, count, next } = t;
   for (let i = from; i < to; i++) {
     const k = key(items[i]!);
-    // Keys are integers up to 2^53 (open-file ids, inode numbers, -1): both halves count.
-    let s = Math.imul((k | 0) ^ ((k / 4294967296) | 0), 0x9e3779b1) & mask;
+    // Keys are integers up to 2^53 (open-file ids, inode numbers, -1): both
+    // halves count, and the product's top bits, which every bit of the key
+    // moves (its low bits would not tell keys apart that end alike: i * 2^16).
+    let s = Math.imul((k | 0) ^ ((k / 4294967296) | 0), 0x9e3779b1) >>> shift;
     while (head[s] !== -1 && keys[s] !== k) s = (s + 1) & mask;
     if (head[s] === -1) {
       head[s] = i;

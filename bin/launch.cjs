@@ -85,8 +85,10 @@ function readAhead(argv) {
   try {
     const m = addon();
     const pids = [];
+    // Not this process, nor its prefault's toucher (src-native/prefault.c).
+    const toucher = m.prefaultPid?.() ?? 0;
     for (const n of readdirSync('/proc'))
-      if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid) pids.push(Number(n));
+      if (n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57 && Number(n) !== process.pid && Number(n) !== toucher) pids.push(Number(n));
     pids.sort((a, b) => a - b);
     // As procfd-reader.ts's defaultThreads: a core for the main thread.
     const threads =
@@ -142,7 +144,7 @@ function exitWhenDone() {
     // Not under NODE_V8_COVERAGE, which node writes at its own exit.
     const m = process.env.CKPT_EXIT_EARLY === '0' || process.env.NODE_V8_COVERAGE ? null : addon();
     // process.exitCode: an earlier listener may have set it.
-    if (m?.exitEarly) process.on('exit', (code) => m.exitEarly(process.exitCode ?? code));
+    if (m?.exitEarly) process.on('exit', (code) => m.exitEarly(Number(process.exitCode ?? code) || 0));
     process.exit();
   });
 }

@@ -8,7 +8,7 @@
 // JavaScript reader (slower, same images) and this says so. `--strict`
 // makes a failed build an error (CI uses it, so a broken addon is seen).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -173,11 +173,15 @@ export function buildNative({ force = false } = {}) {
   writeFileSync(INPUTS_LIST, JSON.stringify(NATIVE_INPUTS));
   if (bpfWhyNot) writeFileSync(BPF_MISSING, `${bpfWhyNot}\n`);
   else rmSync(BPF_MISSING, { force: true });
+  // By writeSync, not process.stderr: bin/launch.cjs runs this in a capture's
+  // process, where a stderr stream would leave a shared pipe non-blocking
+  // before the addon notes how it came (src-native/exit-early.c).
   if (bpfWhyNot)
-    process.stderr.write(
+    writeSync(
+      2,
       `checkpoint-studio: the /proc reader was built without its BPF snapshot (${bpfWhyNot}); captures read /proc alone, a little slower.\n`,
     );
-  if (r.stderr.trim()) process.stderr.write(`checkpoint-studio: compiler warnings building the /proc reader:\n${r.stderr}`);
+  if (r.stderr.trim()) writeSync(2, `checkpoint-studio: compiler warnings building the /proc reader:\n${r.stderr}`);
   return null;
 }
 

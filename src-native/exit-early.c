@@ -47,6 +47,8 @@
 static int stdio_flags[3] = {-1, -1, -1};
 
 void exit_early_init(void) {
+  static int done;
+  if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return; /* the first load's: another's would see node's own */
   for (int fd = 0; fd < 3; fd++) stdio_flags[fd] = fcntl(fd, F_GETFL);
 }
 

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -39,6 +40,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -102,13 +106,25 @@ typedef struct {
  * first). It runs on the prefault thread's thread-local storage (errno)
  * while that thread waits for it, and allocates nothing.
  */
+/* A fault ends the toucher at once, without the default action's core dump:
+ * before Linux 5.16 dumping core killed every process sharing the memory,
+ * the capture too. */
+static void toucher_fault(int sig) {
+  (void)sig;
+  syscall(SYS_exit_group, 1);
+}
+
 static int toucher(void *arg) {
   const touch_t *t = arg;
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigaction(SIGSEGV, &dfl, NULL);
-  sigaction(SIGBUS, &dfl, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = toucher_fault;
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  /* Its copy of the fd table: closed, so that no pipe of ours stays open in
+   * it (a reader of the capture's stdout would wait for it). */
+  if (syscall(SYS_close_range, 0u, ~0u, 0u) != 0)
+    for (int fd = 0; fd < 65536; fd++) syscall(SYS_close, fd);
   for (int i = 0; i < t->r->n; i++) {
     char *p = (char *)t->r->start[i];
     /* EINVAL: no such advice here; ENOMEM: the region went away (V8 freed
@@ -121,11 +137,39 @@ static int toucher(void *arg) {
 
 #define TOUCHER_STACK (64u << 10)
 
+/* The toucher's pid while it lives, 0 otherwise: not a process to capture
+ * (prefaultPid(); procfd-reader.ts's listPids and bin/launch.cjs leave it
+ * out). js_prefault returns once it is known (started_cv). */
+static pid_t toucher_pid;
+static int started_state; /* 0 starting, 1 pid published (or none will be) */
+static pthread_mutex_t started_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t started_cv = PTHREAD_COND_INITIALIZER;
+
+static void published(pid_t pid) {
+  pthread_mutex_lock(&started_mu);
+  __atomic_store_n(&toucher_pid, pid, __ATOMIC_RELEASE);
+  started_state = 1;
+  pthread_cond_broadcast(&started_cv);
+  pthread_mutex_unlock(&started_mu);
+}
+
+/* Cleared by the prefault thread when it is done: the next call may start one. */
+static int *prefault_running;
+
+static void *prefault_work(void);
+
 static void *prefault_thread(void *arg) {
   (void)arg;
+  prefault_work();
+  __atomic_store_n(prefault_running, 0, __ATOMIC_RELEASE);
+  return NULL;
+}
+
+static void *prefault_work(void) {
   regions_t *r = malloc(sizeof *r);
   if (!r || v8_pages(r) != 0) {
     free(r);
+    published(0);
     return NULL;
   }
   touch_t t = {r, sysconf(_SC_PAGESIZE)};
@@ -134,13 +178,24 @@ static void *prefault_thread(void *arg) {
   if (stack != MAP_FAILED) {
     /* No exit signal: nothing of node's hears of it; waited for with __WALL. */
     pid_t c = clone(toucher, (char *)stack + TOUCHER_STACK, CLONE_VM, &t);
+    published(c > 0 ? c : 0);
     if (c > 0)
       while (waitpid(c, NULL, __WALL) < 0 && errno == EINTR) {
       }
+    __atomic_store_n(&toucher_pid, 0, __ATOMIC_RELEASE);
     munmap(stack, TOUCHER_STACK);
+  } else {
+    published(0);
   }
   free(r);
   return NULL;
+}
+
+napi_value js_prefault_pid(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  napi_create_int32(env, __atomic_load_n(&toucher_pid, __ATOMIC_ACQUIRE), &v);
+  return v;
 }
 
 napi_value js_prefault(napi_env env, napi_callback_info info) {
@@ -150,8 +205,26 @@ napi_value js_prefault(napi_env env, napi_callback_info info) {
   int ok = pthread_attr_init(&at) == 0;
   if (ok) pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
   if (ok) pthread_attr_setstacksize(&at, 64 << 10);
+  /* One at a time: a call while a prefault is under way starts none. */
+  static int running;
+  if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL)) {
+    if (ok) pthread_attr_destroy(&at);
+    napi_value no;
+    napi_get_boolean(env, 0, &no);
+    return no;
+  }
+  pthread_mutex_lock(&started_mu);
+  started_state = 0;
+  pthread_mutex_unlock(&started_mu);
+  prefault_running = &running;
   int started = ok && pthread_create(&t, &at, prefault_thread, NULL) == 0;
+  if (!started) __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
   if (ok) pthread_attr_destroy(&at);
+  /* Back only once the toucher's pid is known (~0.2 ms: the maps are read),
+   * so that no listing of /proc after this call takes it for a process. */
+  pthread_mutex_lock(&started_mu);
+  while (started && !started_state) pthread_cond_wait(&started_cv, &started_mu);
+  pthread_mutex_unlock(&started_mu);
   napi_value v;
   napi_get_boolean(env, started, &v);
   return v;

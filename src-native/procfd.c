@@ -2949,6 +2949,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"writeback", NULL, js_writeback, NULL, NULL, NULL, napi_default, NULL},
       {"exitEarly", NULL, js_exit_early, NULL, NULL, NULL, napi_default, NULL},
       {"prefault", NULL, js_prefault, NULL, NULL, NULL, napi_default, NULL},
+      {"prefaultPid", NULL, js_prefault_pid, NULL, NULL, NULL, napi_default, NULL},
       {"sha256", NULL, js_sha256, NULL, NULL, NULL, napi_default, NULL},
       {"sha256Update", NULL, js_sha256_update, NULL, NULL, NULL, napi_default, NULL},
       {"sha256Digest", NULL, js_sha256_digest, NULL, NULL, NULL, napi_default, NULL},

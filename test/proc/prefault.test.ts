@@ -60,10 +60,12 @@ describe.skipIf(!populates)('prefault', () => {
       while (Date.now() - t0 < 3000) {
         let keep = [];
         for (let i = 0; i < 64; i++) keep.push(Buffer.allocUnsafeSlow(256 * 1024 - 16).fill(1));
-        m.prefault();
+        const started = m.prefault();
         keep = null;
         globalThis.gc();
-        rounds++;
+        if (started) rounds++;
+        // One toucher at a time (a call meanwhile starts none): wait for it.
+        while (m.prefaultPid() !== 0) await new Promise((res) => setTimeout(res, 1));
         await new Promise((res) => setImmediate(res));
       }
       return { rounds };
@@ -92,7 +94,7 @@ describe.skipIf(!populates)('prefault', () => {
     expect(r.n).toBe(200000);
     expect(r.bad).toBe(0);
     expect(r.sum).toBe(7 << 20);
-    // Another call starts another thread, which finds the pages mapped: harmless.
-    expect(r.second).toBe(true);
+    // A second call while the first is under way starts nothing; once it is done, one may start again.
+    expect(typeof r.second).toBe('boolean');
   });
 });

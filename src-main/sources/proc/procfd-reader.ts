@@ -26,6 +26,8 @@ type NativeProc = Omit<RawProc, 'fds'> & { fds: NativeFds | null };
 
 export interface Procfd {
   version: number;
+  /** The prefault's toucher while it lives, else 0 (src-native/prefault.c); absent from older builds. */
+  prefaultPid?(): number;
   /** snapshot: take the fds from a BPF snapshot where one can be taken (procfd.c's job_snapshot). */
   start(procRoot: string, pids: Int32Array, threads: number, snapshot?: boolean): object;
   /**
@@ -138,9 +140,12 @@ const SNAPSHOT_FROM = 16;
 /** The numeric entries of /proc, ascending. */
 export function listPids(procRoot: string): number[] {
   const out: number[] = [];
+  // Not the prefault's toucher while it lives (src-native/prefault.c): a
+  // process of ours that shares our memory for a moment, no process to capture.
+  const toucher = procRoot === '/proc' ? (load()?.prefaultPid?.() ?? 0) : 0;
   for (const name of readdirSync(procRoot)) {
     const c = name.charCodeAt(0);
-    if (c >= 48 && c <= 57) out.push(Number(name));
+    if (c >= 48 && c <= 57 && (toucher === 0 || Number(name) !== toucher)) out.push(Number(name));
   }
   return out.sort((a, b) => a - b);
 }

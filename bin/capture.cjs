@@ -116,10 +116,10 @@ function runCached(file, argv) {
 (async () => {
   const argv = process.argv.slice(2);
   await launch.nativeFresh();
-  // First thing with the addon: its thread maps in the young generation's
-  // pages (src-native/prefault.c), which this thread would otherwise fault
-  // in one by one as the capture allocates there. CKPT_PREFAULT=0 leaves
-  // them to it (for measuring what the thread saves).
+  // First thing with the addon: it maps in the young generation's pages
+  // off this thread (src-native/prefault.c), which would otherwise fault
+  // them in one by one as the capture allocates there. CKPT_PREFAULT=0
+  // leaves them to it (for measuring what that saves).
   if (process.env.CKPT_PREFAULT !== '0') launch.addon()?.prefault?.();
   launch.readAhead(argv);
   await launch.cliFresh();

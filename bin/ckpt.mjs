@@ -14,7 +14,7 @@
 //   0.7 KiB each); more costs at start: V8 sets up each 256 KiB page of it
 //   before the first line runs, and on a virtual machine with shadow page
 //   tables 64 MiB took 60 ms there against 32's 30 (node -e 0). Its pages
-//   are then mapped in by the addon's prefault thread (src-native/prefault.c);
+//   are then mapped in off the main thread by the addon (src-native/prefault.c);
 // - for a capture, with TurboFan not inlining: a capture runs each of its
 //   loops once, and the optimizing compiler's threads spent about 75 ms of
 //   CPU on it, much of it on inlined copies of functions it also compiles

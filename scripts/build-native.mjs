@@ -28,6 +28,7 @@ const NATIVE_INPUTS = [
     'prefault.h',
     'exit-early.c',
     'exit-early.h',
+    'vm-child.h',
     'handle.h',
     'fdsnap.bpf.c',
   ].map((f) => `src-native/${f}`),

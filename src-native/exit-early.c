@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "exit-early.h"
+#include "vm-child.h"
 
 #include <pthread.h>
 #include <fcntl.h>
@@ -33,12 +34,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-
-#define KEEPER_STACK (64u << 10)
 
 /* fds 0-2's O_NONBLOCK as they came (exit_early_init, when the addon is
  * loaded, before node makes a stdio stream non-blocking): node puts them
@@ -60,12 +55,10 @@ static void stdio_restore(void) {
   }
 }
 
-/* Runs in the child, on its own stack, in the shared address space: raw
- * system calls only (it shares this process's thread-local storage too). */
+/* The child (vm-child.h): gone once this process is. */
 static int keeper(void *arg) {
   pid_t parent = (pid_t)(intptr_t)arg;
-  if (syscall(SYS_close_range, 0u, ~0u, 0u) != 0)
-    for (int fd = 0; fd < 65536; fd++) syscall(SYS_close, fd);
+  close_every_fd();
   struct timespec ms = {0, 1000000};
   while (syscall(SYS_getppid) == parent) syscall(SYS_nanosleep, &ms, NULL);
   syscall(SYS_exit_group, 0);
@@ -78,14 +71,12 @@ napi_value js_exit_early(napi_env env, napi_callback_info info) {
   int32_t code = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_int32(env, argv[0], &code);
   stdio_restore();
-  void *stack = mmap(NULL, KEEPER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack != MAP_FAILED) {
-    /* No signal reaches the child before it is on its way out. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    clone(keeper, (char *)stack + KEEPER_STACK, CLONE_VM | SIGCHLD, (void *)(intptr_t)getpid());
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-  }
+  /* No signal reaches the child before it is on its way out. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  void *stack;
+  vm_child(keeper, (void *)(intptr_t)getpid(), SIGCHLD, &stack);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   _exit(code & 0xff);
 }

@@ -1,5 +1,5 @@
 /*
- * prefault: maps in, on a thread of its own, the pages the JavaScript
+ * prefault: maps in, off the main thread, the pages the JavaScript
  * heap's young generation will be allocated into.
  *
  * A capture allocates about 700 bytes per fd, nearly all of it in V8's new
@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include "prefault.h"
+#include "vm-child.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -40,9 +41,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -97,15 +95,6 @@ typedef struct {
   long pg;
 } touch_t;
 
-/*
- * Maps in and touches the regions, in a process of its own that shares this
- * one's address space (clone(CLONE_VM), no CLONE_THREAD): V8 or malloc may
- * unmap a region between its madvise and the reads, and a read of an
- * unmapped page is a SIGSEGV, which would end the capture. Here it ends
- * only this toucher (its own signal handlers, set back to the default
- * first). It runs on the prefault thread's thread-local storage (errno)
- * while that thread waits for it, and allocates nothing.
- */
 /* A fault ends the toucher at once, without the default action's core dump:
  * before Linux 5.16 dumping core killed every process sharing the memory,
  * the capture too. */
@@ -114,6 +103,13 @@ static void toucher_fault(int sig) {
   syscall(SYS_exit_group, 1);
 }
 
+/*
+ * Maps in and touches the regions, in a child sharing this process's
+ * memory (vm-child.h): V8 or malloc may unmap a region between its madvise
+ * and the reads, and a read of an unmapped page is a SIGSEGV, which would
+ * end the capture; here it ends only the toucher. It runs on the prefault
+ * thread's thread-local storage (errno) while that thread waits for it.
+ */
 static int toucher(void *arg) {
   const touch_t *t = arg;
   struct sigaction sa;
@@ -121,10 +117,7 @@ static int toucher(void *arg) {
   sa.sa_handler = toucher_fault;
   sigaction(SIGSEGV, &sa, NULL);
   sigaction(SIGBUS, &sa, NULL);
-  /* Its copy of the fd table: closed, so that no pipe of ours stays open in
-   * it (a reader of the capture's stdout would wait for it). */
-  if (syscall(SYS_close_range, 0u, ~0u, 0u) != 0)
-    for (int fd = 0; fd < 65536; fd++) syscall(SYS_close, fd);
+  close_every_fd();
   for (int i = 0; i < t->r->n; i++) {
     char *p = (char *)t->r->start[i];
     /* EINVAL: no such advice here; ENOMEM: the region went away (V8 freed
@@ -135,59 +128,40 @@ static int toucher(void *arg) {
   return 0;
 }
 
-#define TOUCHER_STACK (64u << 10)
-
-/* The toucher's pid while it lives, 0 otherwise: not a process to capture
+/* The toucher's pid while it lives, 0 otherwise: no process to capture
  * (prefaultPid(); procfd-reader.ts's listPids and bin/launch.cjs leave it
- * out). js_prefault returns once it is known (started_cv). */
+ * out). `published` says it is known (or that there will be none):
+ * js_prefault returns only then. `running`: a prefault is under way, and
+ * another call starts none. */
 static pid_t toucher_pid;
-static int started_state; /* 0 starting, 1 pid published (or none will be) */
-static pthread_mutex_t started_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t started_cv = PTHREAD_COND_INITIALIZER;
+static int published, running;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
-static void published(pid_t pid) {
-  pthread_mutex_lock(&started_mu);
+static void publish(pid_t pid) {
+  pthread_mutex_lock(&mu);
   __atomic_store_n(&toucher_pid, pid, __ATOMIC_RELEASE);
-  started_state = 1;
-  pthread_cond_broadcast(&started_cv);
-  pthread_mutex_unlock(&started_mu);
+  published = 1;
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
 }
-
-/* Cleared by the prefault thread when it is done: the next call may start one. */
-static int *prefault_running;
-
-static void *prefault_work(void);
 
 static void *prefault_thread(void *arg) {
   (void)arg;
-  prefault_work();
-  __atomic_store_n(prefault_running, 0, __ATOMIC_RELEASE);
-  return NULL;
-}
-
-static void *prefault_work(void) {
   regions_t *r = malloc(sizeof *r);
-  if (!r || v8_pages(r) != 0) {
-    free(r);
-    published(0);
-    return NULL;
-  }
   touch_t t = {r, sysconf(_SC_PAGESIZE)};
   if (t.pg <= 0) t.pg = 4096;
-  void *stack = mmap(NULL, TOUCHER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack != MAP_FAILED) {
-    /* No exit signal: nothing of node's hears of it; waited for with __WALL. */
-    pid_t c = clone(toucher, (char *)stack + TOUCHER_STACK, CLONE_VM, &t);
-    published(c > 0 ? c : 0);
-    if (c > 0)
-      while (waitpid(c, NULL, __WALL) < 0 && errno == EINTR) {
-      }
-    __atomic_store_n(&toucher_pid, 0, __ATOMIC_RELEASE);
-    munmap(stack, TOUCHER_STACK);
-  } else {
-    published(0);
-  }
+  void *stack = NULL;
+  /* No exit signal: nothing of node's hears of it; waited for with __WALL. */
+  pid_t c = r && v8_pages(r) == 0 ? vm_child(toucher, &t, 0, &stack) : -1;
+  publish(c > 0 ? c : 0);
+  if (c > 0)
+    while (waitpid(c, NULL, __WALL) < 0 && errno == EINTR) {
+    }
+  __atomic_store_n(&toucher_pid, 0, __ATOMIC_RELEASE);
+  if (stack) munmap(stack, VM_CHILD_STACK);
   free(r);
+  __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
   return NULL;
 }
 
@@ -200,31 +174,27 @@ napi_value js_prefault_pid(napi_env env, napi_callback_info info) {
 
 napi_value js_prefault(napi_env env, napi_callback_info info) {
   (void)info;
-  pthread_attr_t at;
-  pthread_t t;
-  int ok = pthread_attr_init(&at) == 0;
-  if (ok) pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-  if (ok) pthread_attr_setstacksize(&at, 64 << 10);
-  /* One at a time: a call while a prefault is under way starts none. */
-  static int running;
-  if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL)) {
-    if (ok) pthread_attr_destroy(&at);
-    napi_value no;
-    napi_get_boolean(env, 0, &no);
-    return no;
+  int started = 0;
+  if (!__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL)) {
+    pthread_mutex_lock(&mu);
+    published = 0;
+    pthread_mutex_unlock(&mu);
+    pthread_attr_t at;
+    pthread_t th;
+    if (pthread_attr_init(&at) == 0) {
+      pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+      pthread_attr_setstacksize(&at, 64 << 10);
+      started = pthread_create(&th, &at, prefault_thread, NULL) == 0;
+      pthread_attr_destroy(&at);
+    }
+    if (!started) __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+    /* Back only once the toucher's pid is known (~0.2 ms: the maps are
+     * read), so that no listing of /proc after this call takes it for a
+     * process. */
+    pthread_mutex_lock(&mu);
+    while (started && !published) pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
   }
-  pthread_mutex_lock(&started_mu);
-  started_state = 0;
-  pthread_mutex_unlock(&started_mu);
-  prefault_running = &running;
-  int started = ok && pthread_create(&t, &at, prefault_thread, NULL) == 0;
-  if (!started) __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
-  if (ok) pthread_attr_destroy(&at);
-  /* Back only once the toucher's pid is known (~0.2 ms: the maps are read),
-   * so that no listing of /proc after this call takes it for a process. */
-  pthread_mutex_lock(&started_mu);
-  while (started && !started_state) pthread_cond_wait(&started_cv, &started_mu);
-  pthread_mutex_unlock(&started_mu);
   napi_value v;
   napi_get_boolean(env, started, &v);
   return v;

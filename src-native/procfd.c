@@ -94,6 +94,7 @@ typedef struct {
 
 #define NS_COUNT 8
 static const char *const NS_TYPES[NS_COUNT] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"};
+#define NS_MNT 2 /* NS_TYPES[NS_MNT] */
 
 typedef struct {
   int n;
@@ -1198,10 +1199,11 @@ static int read_fds_snap(reader_t *rd, rproc_t *rp, snap_t *snap, const char *fd
 }
 
 /* Whether the table in fdDir (.../PID/fd or .../task/TID/fd) is of a task in
- * this process's mount namespace, its ns/mnt beside fdDir: only there does a
+ * this process's mount namespace: its ns/mnt link, `known` where the
+ * process's was read already, else read beside fdDir. Only there does a
  * link's path name the file it names here (a container's /etc/hosts is not
  * ours). Unknown (unreadable, a fake /proc): no. */
-static int same_mount_ns(const char *fdDir) {
+static int same_mount_ns(const char *fdDir, const buf_t *known) {
   static char self[64];
   static ssize_t selfn = -2;
   ssize_t sn = __atomic_load_n(&selfn, __ATOMIC_ACQUIRE);
@@ -1212,8 +1214,10 @@ static int same_mount_ns(const char *fdDir) {
     else sn = -1;
     __atomic_store_n(&selfn, sn, __ATOMIC_RELEASE);
   }
+  if (sn <= 0) return 0;
+  if (known) return known->n == (size_t)sn && memcmp(known->p, self, (size_t)sn) == 0;
   size_t dl = strlen(fdDir);
-  if (sn <= 0 || dl < 3 || dl > 4000 || strcmp(fdDir + dl - 3, "/fd") != 0) return 0;
+  if (dl < 3 || dl > 4000 || strcmp(fdDir + dl - 3, "/fd") != 0) return 0;
   char path[4100], link[64];
   memcpy(path, fdDir, dl - 2);
   memcpy(path + dl - 2, "ns/mnt", 7);
@@ -1222,7 +1226,7 @@ static int same_mount_ns(const char *fdDir) {
 }
 
 static void read_fds(reader_t *rd, rproc_t *rp, const char *fdDir, const char *infoDir) {
-  rd->path_check = same_mount_ns(fdDir);
+  rd->path_check = same_mount_ns(fdDir, rp->ns_have[NS_MNT] ? &rp->ns[NS_MNT] : NULL);
   const snap_rec_t *const *recs = NULL;
   snap_t *snap = job_snapshot(rd);
   int nrecs = snap ? snap_task(snap, rp->pid, 0, &rd->sbuf, &recs) : 0;

@@ -145,7 +145,7 @@ export function listPids(procRoot: string): number[] {
   const toucher = procRoot === '/proc' ? (load()?.prefaultPid?.() ?? 0) : 0;
   for (const name of readdirSync(procRoot)) {
     const c = name.charCodeAt(0);
-    if (c >= 48 && c <= 57 && (toucher === 0 || Number(name) !== toucher)) out.push(Number(name));
+    if (c >= 48 && c <= 57 && Number(name) !== toucher) out.push(Number(name));
   }
   return out.sort((a, b) => a - b);
 }

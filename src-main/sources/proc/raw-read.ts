@@ -396,6 +396,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     return r;
   };
 
+  /** Whether the statx in `x` found the inode the fd's statx (sbuf) did: ino @32, dev major and minor @136. */
+  const sameInode = (x: Uint32Array): boolean => x[8] === s32[8] && x[9] === s32[9] && x[34] === s32[34] && x[35] === s32[35];
   const lbuf2 = Buffer.allocUnsafe(4097);
   const sbuf2 = Buffer.alloc(256);
   const s32b = new Uint32Array(sbuf2.buffer, sbuf2.byteOffset, 64);
@@ -409,14 +411,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
       const t0 = nowMs();
       const ln2 = readlinkat(dfd, name, lbuf2, 4097);
       if (ln2 !== link.length || fdStatx(dfd, name, STATX_BASIC, sbuf2) !== 0) return false;
-      if (
-        lbuf2.toString('latin1', 0, ln2) !== link ||
-        s32b[8] !== s32[8] ||
-        s32b[9] !== s32[9] ||
-        s32b[34] !== s32[34] ||
-        s32b[35] !== s32[35]
-      )
-        return false;
+      if (lbuf2.toString('latin1', 0, ln2) !== link || !sameInode(s32b)) return false;
       if (nowMs() - t0 <= FD_WINDOW_MS) return true;
     }
     return true;
@@ -425,14 +420,17 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
   /** The table being read is of a task in this process's mount namespace (procfd.c same_mount_ns). */
   let pathCheck = false;
   let selfMnt: string | null | undefined;
-  const sameMountNs = (fdDir: string): boolean => {
+  /** `known`: the process's ns/mnt link where it was read already (latin1), else it is read beside fdDir. */
+  const sameMountNs = (fdDir: string, known: string | undefined): boolean => {
     if (selfMnt === undefined)
       try {
         selfMnt = fs.readlinkSync('/proc/self/ns/mnt');
       } catch {
         selfMnt = null;
       }
-    if (!selfMnt || !fdDir.endsWith('/fd')) return false;
+    if (!selfMnt) return false;
+    if (known !== undefined) return known === selfMnt;
+    if (!fdDir.endsWith('/fd')) return false;
     try {
       return fs.readlinkSync(`${fdDir.slice(0, -2)}ns/mnt`) === selfMnt;
     } catch {
@@ -454,7 +452,7 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     pbuf[ln] = 0;
     // AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_INO
     if (statxAt(AT_FDCWD, pbuf, 0x100 | 0x800, 0x100, sbuf3) !== 0 || !(s32c[0]! & 0x100)) return -1;
-    if (s32c[8] === s32[8] && s32c[9] === s32[9] && s32c[34] === s32[34] && s32c[35] === s32[35]) return -1;
+    if (sameInode(s32c)) return -1;
     return u64(s32c[8]!, s32c[9]!);
   };
 
@@ -727,8 +725,8 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     }
   };
 
-  const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[]): RawFdTable | null => {
-    pathCheck = sameMountNs(fdDir);
+  const readFds = (pid: number, fdDir: string, infoDir: string, errors: RawError[], mntLink?: string): RawFdTable | null => {
+    pathCheck = sameMountNs(fdDir, mntLink);
     let names: string[];
     try {
       names = fs.readdirSync(fdDir);
@@ -879,6 +877,6 @@ export function rawRead(koffi: Koffi, fs: Fs, job: RawReadJob, onProc?: (p: RawP
     } catch (e) {
       errors.push({ errno: fsErrno(e), pid, fd: -1, where: `${base}/task`, message: 'cannot list threads' });
     }
-    rp.fds = readFds(pid, `${base}/fd`, `${base}/fdinfo`, errors);
+    rp.fds = readFds(pid, `${base}/fd`, `${base}/fdinfo`, errors, rp.ns.find(([t]) => t === 'mnt')?.[1]);
   }
 }

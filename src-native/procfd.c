@@ -376,30 +376,15 @@ static int bracket_ino(const char *link, size_t ln, uint64_t *ino) {
 #define FD_SLOW_TRIES 8
 #define FD_SLOW_ALIKE 3
 
-/* CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a
- * file system whose getattr is slow (tests); read when a job starts. */
-static int slow_stat_us;
-/* CKPT_TEST_LINK_SWAP=FROM|TO: an fd's first reading finds TO where its
- * link is FROM, as a reader finds one whose fd was B between an A and an A
- * (tests; procfd.c's and raw-read.ts's path check). */
-static char swap_from[4097], swap_to[4097];
-static size_t swap_from_len, swap_to_len;
-
-static void link_swap_init(void) {
-  const char *e = getenv("CKPT_TEST_LINK_SWAP");
-  const char *bar = e ? strchr(e, '|') : NULL;
-  swap_from_len = swap_to_len = 0;
-  if (!bar || (size_t)(bar - e) >= sizeof swap_from || strlen(bar + 1) >= sizeof swap_to) return;
-  swap_from_len = (size_t)(bar - e);
-  memcpy(swap_from, e, swap_from_len);
-  swap_to_len = strlen(bar + 1);
-  memcpy(swap_to, bar + 1, swap_to_len);
-}
+/* Test hooks, the job's (after struct job): CKPT_TEST_SLOW_STAT_US and
+ * CKPT_TEST_LINK_SWAP. */
+static void slow_stat(reader_t *rd);
+static void link_swapped(reader_t *rd, char *link, ssize_t *ln);
 
 /* statx of fd `name` in its fd directory (and the test's pause, after one that succeeded: errno stays untouched). */
-static int fd_statx(int dfd, const char *name, unsigned mask, struct statx *sx) {
+static int fd_statx(reader_t *rd, int dfd, const char *name, unsigned mask, struct statx *sx) {
   int r = statx(dfd, name, 0, mask, sx);
-  if (slow_stat_us > 0 && r == 0) usleep((useconds_t)slow_stat_us);
+  if (r == 0) slow_stat(rd);
   return r;
 }
 
@@ -414,13 +399,13 @@ static inline int64_t now_ns(void) {
  * FD_SLOW_ALIKE times while they are the same but slow (a reader
  * preempted again, or a file system whose getattr is slow: NFS without
  * attribute caching, FUSE); the same every time is taken too. */
-static int link_vouched(int dfd, const char *name, const char *link, ssize_t ln, const struct statx *sx) {
+static int link_vouched(reader_t *rd, int dfd, const char *name, const char *link, ssize_t ln, const struct statx *sx) {
   char again[4097];
   struct statx sx2;
   for (int i = 0; i < FD_SLOW_ALIKE; i++) {
     int64_t t0 = now_ns();
     ssize_t ln2 = readlinkat(dfd, name, again, sizeof again);
-    if (ln2 != ln || fd_statx(dfd, name, STATX_BASIC_STATS, &sx2) != 0) return 0;
+    if (ln2 != ln || fd_statx(rd, dfd, name, STATX_BASIC_STATS, &sx2) != 0) return 0;
     if (memcmp(again, link, (size_t)ln) != 0 || sx2.stx_ino != sx->stx_ino || sx2.stx_dev_major != sx->stx_dev_major ||
         sx2.stx_dev_minor != sx->stx_dev_minor)
       return 0;
@@ -641,7 +626,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       snap_link = 1;
     } else if (reverse) {
       t0 = now_ns();
-      if (fd_statx(dfd, name, STATX_BASIC_STATS | STATX_MNT_ID, &pre) == 0)
+      if (fd_statx(rd, dfd, name, STATX_BASIC_STATS | STATX_MNT_ID, &pre) == 0)
         pre_ok = 1;
       else
         pre_err = errno;
@@ -663,10 +648,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       if (ln > 0) memcpy(link, snap_path(sr), (size_t)ln);
     } else {
       ln = readlinkat(dfd, name, link, sizeof link);
-      if (swap_from_len && attempt == 1 && ln == (ssize_t)swap_from_len && memcmp(link, swap_from, swap_from_len) == 0) {
-        memcpy(link, swap_to, swap_to_len);
-        ln = (ssize_t)swap_to_len;
-      }
+      if (attempt == 1) link_swapped(rd, link, &ln);
       if (!reverse) t1 = now_ns();
       /* A name longer than PATH_MAX (ENAMETOOLONG) cannot be read back, yet
        * the fd is there: kept, with the name not known. Any other failure
@@ -755,7 +737,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
         if (pre_ok) sx = pre;
       } else if (from_rec && stat_take(rd, sr, &sx))
         st_ok = 1;
-      else if (fd_statx(dfd, name, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
+      else if (fd_statx(rd, dfd, name, STATX_BASIC_STATS | STATX_MNT_ID, &sx) == 0) {
         st_ok = 1;
         if (from_rec) stat_check(rd, sr, &sx);
       } else
@@ -818,7 +800,7 @@ static void read_one_fd(reader_t *rd, rproc_t *rp, const char *fdDir, const char
       }
       /* The same every time: not a race, the kernel's own figures. */
     } else if (st_ok && !known && !snap_link && !link_err && t1 - t0 > FD_WINDOW_NS) {
-      if (!link_vouched(dfd, name, link, ln, &sx)) {
+      if (!link_vouched(rd, dfd, name, link, ln, &sx)) {
         /* Not one disagreement every time: no longer the kernel's own. */
         same = 0;
         slow++;
@@ -1412,6 +1394,12 @@ struct job {
   int stat_taken; /* files whose stat figures came from their records (atomic) */
   int own_skew;  /* CKPT_TEST_OWN_SKEW: print them wrong, and take no stat figure as statx's, as another kernel would differ (tests) */
   int read_gap_us; /* CKPT_TEST_READ_GAP_US=N: a pause of up to N us in an fd's first reading, before its link or after, as a reader preempted there has (tests) */
+  int slow_stat_us; /* CKPT_TEST_SLOW_STAT_US=N: each statx of an fd takes N us more, as on a file system whose getattr is slow (tests) */
+  /* CKPT_TEST_LINK_SWAP=FROM|TO: an fd's first reading finds TO where its
+   * link is FROM, as a reader finds one whose fd was B between an A and an A
+   * (tests; procfd.c's and raw-read.ts's path check). */
+  char swap_from[4097], swap_to[4097];
+  size_t swap_from_len, swap_to_len;
   int stat_misses; /* CKPT_TEST_STAT_MISSES=N: the first N stat checks differ, as a file that changed between the reads would (tests) */
   char snap_why[256]; /* why there is none, when asked for */
 };
@@ -1426,6 +1414,28 @@ static __thread unsigned gap_seed = 1;
 /* Where the test pause falls in a reading: 0 or 1 at random, -1 for none. */
 static int read_gap_at(reader_t *rd) {
   return rd->w->job->read_gap_us > 0 ? (int)(rand_r(&gap_seed) & 1) : -1;
+}
+
+static void slow_stat(reader_t *rd) {
+  if (rd->w->job->slow_stat_us > 0) usleep((useconds_t)rd->w->job->slow_stat_us);
+}
+
+static void link_swapped(reader_t *rd, char *link, ssize_t *ln) {
+  const struct job *j = rd->w->job;
+  if (j->swap_from_len && *ln == (ssize_t)j->swap_from_len && memcmp(link, j->swap_from, j->swap_from_len) == 0) {
+    memcpy(link, j->swap_to, j->swap_to_len);
+    *ln = (ssize_t)j->swap_to_len;
+  }
+}
+
+static void link_swap_init(struct job *j) {
+  const char *e = getenv("CKPT_TEST_LINK_SWAP");
+  const char *bar = e ? strchr(e, '|') : NULL;
+  if (!bar || (size_t)(bar - e) >= sizeof j->swap_from || strlen(bar + 1) >= sizeof j->swap_to) return;
+  j->swap_from_len = (size_t)(bar - e);
+  memcpy(j->swap_from, e, j->swap_from_len);
+  j->swap_to_len = strlen(bar + 1);
+  memcpy(j->swap_to, bar + 1, j->swap_to_len);
 }
 
 static void read_gap(reader_t *rd) {
@@ -2106,8 +2116,8 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   job->own_skew = getenv("CKPT_TEST_OWN_SKEW") != NULL;
   job->stat_misses = getenv("CKPT_TEST_STAT_MISSES") ? atoi(getenv("CKPT_TEST_STAT_MISSES")) : 0;
   job->read_gap_us = getenv("CKPT_TEST_READ_GAP_US") ? atoi(getenv("CKPT_TEST_READ_GAP_US")) : 0;
-  slow_stat_us = getenv("CKPT_TEST_SLOW_STAT_US") ? atoi(getenv("CKPT_TEST_SLOW_STAT_US")) : 0;
-  link_swap_init();
+  job->slow_stat_us = getenv("CKPT_TEST_SLOW_STAT_US") ? atoi(getenv("CKPT_TEST_SLOW_STAT_US")) : 0;
+  link_swap_init(job);
   for (size_t i = 0; i < count; i++) {
     if (is_stuck(job->root_hash, given[i]))
       add_timed(job, given[i], -3);

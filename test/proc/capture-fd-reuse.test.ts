@@ -110,18 +110,32 @@ it('records each reused fd as one file or leaves it out with an error record, in
 // between them the link of B, which no check of one read against another
 // sees. A reading that took that long is read again.
 it('a reader that pauses between the reads, as a preempted one does, still never mixes two files', async () => {
-  process.env.CKPT_TEST_READ_GAP_US = '2000';
-  try {
-    const { kept, left } = await captures(10);
-    // Read again after the pause, nearly all of them whole (without the
-    // second reading a few in each capture were one file's link and
-    // another's figures).
-    expect(kept).toBeGreaterThan(10 * facts.count * 0.9);
-    console.log(`fd reuse with a pause: ${kept} fds recorded, ${left} left out with an error record`);
-  } finally {
-    delete process.env.CKPT_TEST_READ_GAP_US;
-  }
+  const { kept, left } = await withHooks({ CKPT_TEST_READ_GAP_US: '2000' }, () => captures(10));
+  // Read again after the pause, nearly all of them whole (without the
+  // second reading a few in each capture were one file's link and
+  // another's figures).
+  expect(kept).toBeGreaterThan(10 * facts.count * 0.9);
+  console.log(`fd reuse with a pause: ${kept} fds recorded, ${left} left out with an error record`);
 }, 120_000);
+
+/**
+ * `f` run with these test hooks set, and read from /proc: not from a BPF
+ * snapshot (CKPT_CAPTURE_SNAPSHOT=on in npm test's second run), whose
+ * records the hooks do not reach. The environment is as it was after.
+ */
+async function withHooks<T>(hooks: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const set = { CKPT_CAPTURE_SNAPSHOT: 'off', ...hooks };
+  const was = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, set);
+  try {
+    return await f();
+  } finally {
+    for (const [k, v] of Object.entries(was)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
 
 /**
  * A process (sh, then sleep) holding the files sh's `redirects` open, once
@@ -167,13 +181,7 @@ it('fds on a file system whose stat is slow are kept, not left out as reopened (
     for (const reader of ['native', 'js'] as const) {
       const before = await captureProc({ pids: [pid], reader });
       expect(held(before).filter((f) => f.includes(`${slowDir}/`)).length, reader).toBe(7);
-      process.env.CKPT_TEST_SLOW_STAT_US = '300';
-      let slow;
-      try {
-        slow = await captureProc({ pids: [pid], reader });
-      } finally {
-        delete process.env.CKPT_TEST_SLOW_STAT_US;
-      }
+      const slow = await withHooks({ CKPT_TEST_SLOW_STAT_US: '300' }, () => captureProc({ pids: [pid], reader }));
       expect(
         slow.errors.filter((e) => e.errno === 'EAGAIN'),
         reader,
@@ -200,22 +208,8 @@ it('an fd whose link was read while it was another file (A, B, A) is read again,
   const holder = await holding(`3<${a} 4<${a} 5>>${b}`);
   try {
     const pid = holder.pid!;
-    // Read from /proc, not from a BPF snapshot (CKPT_CAPTURE_SNAPSHOT=on in
-    // the second test run), whose links are its own and never swapped.
-    const swapped = async (reader: 'native' | 'js', to: string) => {
-      const was = process.env.CKPT_CAPTURE_SNAPSHOT;
-      process.env.CKPT_CAPTURE_SNAPSHOT = 'off';
-      process.env.CKPT_TEST_LINK_SWAP = `${a}|${to}`;
-      try {
-        return await captureProc({ pids: [pid], reader });
-      } finally {
-        delete process.env.CKPT_TEST_LINK_SWAP;
-        if (was === undefined) delete process.env.CKPT_CAPTURE_SNAPSHOT;
-        else process.env.CKPT_CAPTURE_SNAPSHOT = was;
-      }
-    };
     for (const reader of ['native', 'js'] as const) {
-      const snap = await swapped(reader, b);
+      const snap = await withHooks({ CKPT_TEST_LINK_SWAP: `${a}|${b}` }, () => captureProc({ pids: [pid], reader }));
       const table = snap.fdTables.find((t) => t.ref === snap.tasks.find((x) => x.pid === pid)!.fdTable)!;
       const files = new Map(snap.files.map((f) => [f.ref, f]));
       const got = table.fds
